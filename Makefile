@@ -1,0 +1,36 @@
+# engage: `make run` to try it, `make test` to check it. Both set themselves up.
+SHELL := /bin/bash
+PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
+	  command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' && { echo $$p; break; }; done)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 5000
+PYTEST_ARGS ?=
+
+.PHONY: run test setup scheduler clean-db help
+
+help:
+	@echo "make run    - set up and serve engage on http://$(HOST):$(PORT) (SQLite in instance/)"
+	@echo "make test   - set up and run the whole test suite"
+
+$(STAMP): pyproject.toml
+	@test -n "$(PYTHON)" || { echo "engage needs Python 3.11 or newer (python3.11+ on PATH)"; exit 1; }
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $(STAMP)
+
+setup: $(STAMP)
+	$(BIN)/flask --app wsgi engage setup
+
+run: setup
+	@echo "engage on http://$(HOST):$(PORT) — stop with Ctrl-C"
+	ENGAGE_RUN_SCHEDULER=1 $(BIN)/flask --app wsgi run --host $(HOST) --port $(PORT) --no-reload
+
+test: $(STAMP)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+clean-db:
+	rm -f instance/engage.sqlite

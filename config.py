@@ -1,0 +1,99 @@
+"""Configuration classes. Every setting comes from an environment variable (see README)."""
+import os
+import secrets
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = BASE_DIR / "instance"
+
+
+def _bool(name, default=False):
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(name, default):
+    value = os.environ.get(name)
+    return int(value) if value not in (None, "") else default
+
+
+def instance_secret_key():
+    """A random key kept in instance/ so development sessions survive restarts; never committed."""
+    INSTANCE_DIR.mkdir(exist_ok=True)
+    path = INSTANCE_DIR / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+class Config:
+    SECRET_KEY = os.environ.get("SECRET_KEY")
+    SQLALCHEMY_DATABASE_URI = os.environ.get(
+        "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'engage.sqlite'}"
+    )
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+
+    MAIL_SERVER = os.environ.get("MAIL_SERVER") or None
+    MAIL_PORT = _int("MAIL_PORT", 25)
+    MAIL_USE_TLS = _bool("MAIL_USE_TLS")
+    MAIL_USE_SSL = _bool("MAIL_USE_SSL")
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or None
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "engage@localhost")
+    MAIL_TIMEOUT = _int("MAIL_TIMEOUT", 30)
+    ENGAGE_ORGANISER_EMAIL = os.environ.get("ENGAGE_ORGANISER_EMAIL") or None
+
+    ENGAGE_BASE_URL = os.environ.get("ENGAGE_BASE_URL", "http://127.0.0.1:5000")
+    ENGAGE_RUN_SCHEDULER = _bool("ENGAGE_RUN_SCHEDULER")
+    ENGAGE_DEFAULT_REMINDERS = [1440, 60]
+    ENGAGE_WORKDAY = (os.environ.get("ENGAGE_WORKDAY_START", "09:00"),
+                      os.environ.get("ENGAGE_WORKDAY_END", "17:00"))
+
+    WTF_CSRF_ENABLED = True
+    WTF_CSRF_TIME_LIMIT = None  # tokens live as long as the session
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+
+    RATELIMIT_ENABLED = True
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    ENGAGE_LOGIN_RATE_LIMIT = os.environ.get("ENGAGE_LOGIN_RATE_LIMIT", "10 per minute")
+
+    BOOTSTRAP_SERVE_LOCAL = True  # assets from the installed package, never a CDN
+    BOOTSTRAP_BOOTSWATCH_THEME = None
+    MAX_CONTENT_LENGTH = _int("ENGAGE_MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
+    PER_PAGE = 50
+
+
+class DevelopmentConfig(Config):
+    DEBUG = False  # `make run` serves without the reloader so the scheduler starts once
+    ENGAGE_RUN_SCHEDULER = _bool("ENGAGE_RUN_SCHEDULER", True)
+
+
+class TestingConfig(Config):
+    TESTING = True
+    SECRET_KEY = "testing-only-not-secret"
+    SQLALCHEMY_DATABASE_URI = "sqlite://"
+    WTF_CSRF_ENABLED = False
+    RATELIMIT_ENABLED = False
+    MAIL_SERVER = None
+    ENGAGE_RUN_SCHEDULER = False
+    SERVER_NAME = None
+
+
+class ProductionConfig(Config):
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    PREFERRED_URL_SCHEME = "https"
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}

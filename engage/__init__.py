@@ -1,0 +1,49 @@
+"""engage: diplomatic engagement for UPR advocacy."""
+from __future__ import annotations
+
+import os
+
+from flask import Flask
+
+from config import CONFIGS, instance_secret_key
+
+
+def create_app(config: str | type | None = None, **overrides) -> Flask:
+    """Build the app: configuration, extensions, blueprints and CLI — nothing else."""
+    app = Flask(__name__, template_folder="../templates", instance_relative_config=False)
+    if config is None or isinstance(config, str):
+        config = CONFIGS[config or os.environ.get("ENGAGE_ENV", "development")]
+    app.config.from_object(config)
+    app.config.update(overrides)
+    if not app.config.get("SECRET_KEY"):
+        if app.config.get("ENV_NAME") == "production" or config is CONFIGS["production"]:
+            raise RuntimeError("SECRET_KEY must be set in production.")
+        app.config["SECRET_KEY"] = instance_secret_key()
+
+    from engage import extensions, web
+    from engage.api.views import bp as api_bp
+    from engage.auth.views import admin_bp, bp as auth_bp
+    from engage.directory.views import bp as directory_bp
+
+    extensions.db.init_app(app)
+    extensions.migrate.init_app(app, extensions.db, directory=os.path.join(app.root_path, "..", "migrations"),
+                                render_as_batch=True)
+    extensions.mail.init_app(app)
+    extensions.csrf.init_app(app)
+    extensions.bootstrap.init_app(app)
+    extensions.limiter.init_app(app)
+    web.init_app(app)
+
+    app.register_blueprint(web.bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(admin_bp)
+    app.register_blueprint(directory_bp)
+    app.register_blueprint(api_bp)
+    extensions.csrf.exempt(api_bp)  # token-authenticated; no cookies, so no CSRF
+
+    from engage.cli import register_cli
+    register_cli(app)
+
+    from engage import scheduler
+    scheduler.init_app(app)
+    return app

@@ -1,0 +1,208 @@
+"""/organisations and /contacts."""
+from __future__ import annotations
+
+from typing import Literal
+
+from flask import g, jsonify, request
+from pydantic import BaseModel, ConfigDict, StrictBool, StrictInt, StrictStr
+
+from engage.clock import now_utc
+from engage.directory import services
+from engage.directory.models import ORGANISATION_KINDS, Contact, Organisation
+from engage.extensions import db
+
+from .common import bool_arg, int_arg, json_body, page_args, paginated, parse
+from .views import api_route
+
+Kind = Literal[tuple(ORGANISATION_KINDS)]  # type: ignore[valid-type]
+PAGE_PARAMS = (
+    {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+    {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 200}},
+    {"name": "q", "in": "query", "schema": {"type": "string"}, "description": "Text search"},
+    {"name": "archived", "in": "query", "schema": {"type": "boolean"}, "description": "Default false"},
+)
+
+
+class OrganisationIn(BaseModel):
+    model_config = ConfigDict(title="OrganisationCreate")
+    name: StrictStr
+    kind: Kind
+    country: StrictStr | None = None
+    city: StrictStr | None = None
+    timezone: StrictStr | None = None
+    email: StrictStr | None = None
+    phone: StrictStr | None = None
+    website: StrictStr | None = None
+    notes: StrictStr | None = None
+
+
+class OrganisationPatch(BaseModel):
+    model_config = ConfigDict(title="OrganisationUpdate")
+    name: StrictStr | None = None
+    kind: Kind | None = None
+    country: StrictStr | None = None
+    city: StrictStr | None = None
+    timezone: StrictStr | None = None
+    email: StrictStr | None = None
+    phone: StrictStr | None = None
+    website: StrictStr | None = None
+    notes: StrictStr | None = None
+    archived: StrictBool | None = None
+
+
+class OrganisationOut(BaseModel):
+    model_config = ConfigDict(title="Organisation")
+    id: int
+    name: str
+    kind: Kind
+    country: str | None
+    city: str | None
+    timezone: str
+    email: str | None
+    phone: str | None
+    website: str | None
+    notes: str | None
+    archived: bool
+
+
+class ContactIn(BaseModel):
+    model_config = ConfigDict(title="ContactCreate")
+    full_name: StrictStr
+    email: StrictStr
+    organisation_id: StrictInt | None = None
+    position: StrictStr | None = None
+    phone: StrictStr | None = None
+    language: StrictStr | None = None
+    timezone: StrictStr | None = None
+    notes: StrictStr | None = None
+
+
+class ContactPatch(BaseModel):
+    model_config = ConfigDict(title="ContactUpdate")
+    full_name: StrictStr | None = None
+    email: StrictStr | None = None
+    organisation_id: StrictInt | None = None
+    position: StrictStr | None = None
+    phone: StrictStr | None = None
+    language: StrictStr | None = None
+    timezone: StrictStr | None = None
+    notes: StrictStr | None = None
+    archived: StrictBool | None = None
+
+
+class ContactOut(BaseModel):
+    model_config = ConfigDict(title="Contact")
+    id: int
+    full_name: str
+    email: str
+    organisation_id: int | None
+    position: str | None
+    phone: str | None
+    language: str
+    timezone: str
+    notes: str | None
+    archived: bool
+
+
+def organisation_json(org: Organisation) -> dict:
+    """An organisation as the contract shows it."""
+    return OrganisationOut(id=org.id, name=org.name, kind=org.kind, country=org.country, city=org.city,
+                           timezone=org.effective_timezone, email=org.email, phone=org.phone,
+                           website=org.website, notes=org.notes, archived=org.is_archived).model_dump()
+
+
+def contact_json(contact: Contact) -> dict:
+    """A contact as the contract shows it."""
+    return ContactOut(id=contact.id, full_name=contact.full_name, email=contact.email,
+                      organisation_id=contact.organisation_id, position=contact.position, phone=contact.phone,
+                      language=contact.language, timezone=contact.effective_timezone, notes=contact.notes,
+                      archived=contact.is_archived).model_dump()
+
+
+def _patch(model, data):
+    """Fields the client sent (nulls included), without `archived`, which is its own action."""
+    parsed = parse(model, data)
+    sent = {k: getattr(parsed, k) for k in parsed.model_fields_set}
+    return sent.pop("archived", None), sent
+
+
+@api_route("/organisations", "GET", "List organisations", response=OrganisationOut, is_list=True,
+           params=PAGE_PARAMS + (
+               {"name": "kind", "in": "query", "schema": {"type": "string", "enum": list(ORGANISATION_KINDS)}},
+               {"name": "city", "in": "query", "schema": {"type": "string"}},
+               {"name": "country", "in": "query", "schema": {"type": "string"}}))
+def list_organisations():
+    page, per_page = page_args()
+    query = services.organisation_query(q=request.args.get("q"), kind=request.args.get("kind"),
+                                        city=request.args.get("city"), country=request.args.get("country"),
+                                        archived=bool_arg("archived") if "archived" in request.args else False)
+    return paginated(query, organisation_json, page, per_page)
+
+
+@api_route("/organisations", "POST", "Create an organisation", body=OrganisationIn, response=OrganisationOut,
+           status=201, errors=(400, 401, 403, 409, 422))
+def create_organisation():
+    body = parse(OrganisationIn, json_body())
+    org = services.create_organisation(g.api_user, now_utc(), body.model_dump())
+    db.session.commit()
+    return jsonify(organisation_json(org)), 201
+
+
+@api_route("/organisations/<int:org_id>", "GET", "Get an organisation", response=OrganisationOut)
+def get_organisation(org_id):
+    return jsonify(organisation_json(services.get_organisation(org_id)))
+
+
+@api_route("/organisations/<int:org_id>", "PATCH", "Update an organisation", body=OrganisationPatch,
+           response=OrganisationOut, errors=(400, 401, 403, 404, 409, 422))
+def update_organisation(org_id):
+    org = services.get_organisation(org_id)
+    archived, values = _patch(OrganisationPatch, json_body())
+    now = now_utc()
+    services.update_organisation(g.api_user, now, org, values)
+    if archived is not None:
+        services.set_organisation_archived(g.api_user, now, org, archived)
+    db.session.commit()
+    return jsonify(organisation_json(org))
+
+
+@api_route("/contacts", "GET", "List contacts", response=ContactOut, is_list=True,
+           params=PAGE_PARAMS + (
+               {"name": "organisation_id", "in": "query", "schema": {"type": "integer"}},
+               {"name": "kind", "in": "query", "schema": {"type": "string", "enum": list(ORGANISATION_KINDS)}},
+               {"name": "city", "in": "query", "schema": {"type": "string"}},
+               {"name": "country", "in": "query", "schema": {"type": "string"}}))
+def list_contacts():
+    page, per_page = page_args()
+    query = services.contact_query(q=request.args.get("q"), organisation_id=int_arg("organisation_id"),
+                                   kind=request.args.get("kind"), city=request.args.get("city"),
+                                   country=request.args.get("country"),
+                                   archived=bool_arg("archived") if "archived" in request.args else False)
+    return paginated(query, contact_json, page, per_page)
+
+
+@api_route("/contacts", "POST", "Create a contact", body=ContactIn, response=ContactOut, status=201,
+           errors=(400, 401, 403, 409, 422))
+def create_contact():
+    body = parse(ContactIn, json_body())
+    contact = services.create_contact(g.api_user, now_utc(), body.model_dump())
+    db.session.commit()
+    return jsonify(contact_json(contact)), 201
+
+
+@api_route("/contacts/<int:contact_id>", "GET", "Get a contact", response=ContactOut)
+def get_contact(contact_id):
+    return jsonify(contact_json(services.get_contact(contact_id)))
+
+
+@api_route("/contacts/<int:contact_id>", "PATCH", "Update a contact", body=ContactPatch, response=ContactOut,
+           errors=(400, 401, 403, 404, 409, 422))
+def update_contact(contact_id):
+    contact = services.get_contact(contact_id)
+    archived, values = _patch(ContactPatch, json_body())
+    now = now_utc()
+    services.update_contact(g.api_user, now, contact, values)
+    if archived is not None:
+        services.set_contact_archived(g.api_user, now, contact, archived)
+    db.session.commit()
+    return jsonify(contact_json(contact))

@@ -1,0 +1,104 @@
+"""The OpenAPI 3.1 document, built from the routes as they are registered, so it cannot drift."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from pydantic import BaseModel
+
+ROUTES: list["RouteDoc"] = []
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {"error": {"type": "object", "required": ["code", "message", "fields"], "properties": {
+        "code": {"type": "string"}, "message": {"type": "string"},
+        "fields": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}},
+        "details": {}}}},
+}
+STATUS_TEXT = {400: "Malformed request", 401: "No or bad token", 403: "Role not allowed",
+               404: "Not found", 409: "Conflict", 422: "Invalid field values"}
+
+
+@dataclass
+class RouteDoc:
+    rule: str
+    method: str
+    summary: str
+    role: str
+    body: type[BaseModel] | None = None
+    body_content_type: str = "application/json"
+    response: type[BaseModel] | None = None
+    response_content_type: str = "application/json"
+    is_list: bool = False
+    status: int = 200
+    params: tuple = field(default_factory=tuple)
+    errors: tuple = (400, 401, 403, 404, 422)
+    tag: str = "engage"
+
+
+def _path(rule: str) -> tuple[str, list[dict]]:
+    params = []
+    def repl(match):
+        conv, name = match.group(1), match.group(2)
+        params.append({"name": name, "in": "path", "required": True,
+                       "schema": {"type": "integer"} if conv == "int" else {"type": "string"}})
+        return "{" + name + "}"
+    return re.sub(r"<(?:(\w+):)?(\w+)>", repl, rule), params
+
+
+def build_document(base_path: str = "/api/v1") -> dict:
+    """The whole OpenAPI document for what is registered now."""
+    components: dict[str, dict] = {"Error": ERROR_SCHEMA}
+    paths: dict[str, dict] = {}
+
+    def ref(model: type[BaseModel]) -> dict:
+        schema = model.model_json_schema(ref_template="#/components/schemas/{model}", mode="serialization")
+        for name, sub in schema.pop("$defs", {}).items():
+            components.setdefault(name, sub)
+        components.setdefault(model.__name__, schema)
+        return {"$ref": f"#/components/schemas/{model.__name__}"}
+
+    def input_ref(model: type[BaseModel]) -> dict:
+        schema = model.model_json_schema(ref_template="#/components/schemas/{model}", mode="validation")
+        for name, sub in schema.pop("$defs", {}).items():
+            components.setdefault(name, sub)
+        components.setdefault(model.__name__, schema)
+        return {"$ref": f"#/components/schemas/{model.__name__}"}
+
+    for doc in ROUTES:
+        path, path_params = _path(doc.rule)
+        op: dict = {"summary": doc.summary, "tags": [doc.tag],
+                    "description": f"Needs the `{doc.role}` role or higher.",
+                    "parameters": path_params + [dict(p) for p in doc.params], "responses": {}}
+        if doc.body is not None:
+            op["requestBody"] = {"required": True, "content": {doc.body_content_type: {"schema": input_ref(doc.body)}}}
+        elif doc.body_content_type != "application/json":
+            op["requestBody"] = {"required": True, "content": {doc.body_content_type: {"schema": {"type": "string"}}}}
+        if doc.response is not None and doc.response_content_type == "application/json":
+            schema = ref(doc.response)
+            if doc.is_list:
+                schema = {"type": "object", "required": ["items", "total", "page", "per_page"], "properties": {
+                    "items": {"type": "array", "items": schema}, "total": {"type": "integer"},
+                    "page": {"type": "integer"}, "per_page": {"type": "integer"}}}
+            op["responses"][str(doc.status)] = {"description": "OK", "content": {"application/json": {"schema": schema}}}
+        elif doc.response_content_type != "application/json":
+            op["responses"][str(doc.status)] = {"description": "OK",
+                                                "content": {doc.response_content_type: {"schema": {"type": "string"}}}}
+        else:
+            op["responses"][str(doc.status)] = {"description": "OK", "content": {"application/json": {"schema": {"type": "object"}}}}
+        for code in doc.errors:
+            op["responses"][str(code)] = {"description": STATUS_TEXT.get(code, "Error"),
+                                          "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+        paths.setdefault(base_path + path, {})[doc.method.lower()] = op
+
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "engage API", "version": "1",
+                 "description": "Directory, UPR recommendations, meetings, replies, outcomes and outbox of engage."},
+        "servers": [{"url": "/"}],
+        "security": [{"bearer": []}],
+        "paths": paths,
+        "components": {"schemas": components,
+                       "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
+    }

@@ -1,0 +1,44 @@
+"""Forms for signing in, passwords and user administration."""
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, EqualTo, Length
+
+from .models import ROLE_LABELS
+
+
+class LoginForm(FlaskForm):
+    email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=1024)])
+    remember = BooleanField("Keep me signed in on this device")
+    submit = SubmitField("Sign in")
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField("Current password", validators=[DataRequired()])
+    new_password = PasswordField("New password", validators=[DataRequired(), Length(min=10, max=1024)])
+    confirm = PasswordField("Repeat the new password",
+                            validators=[DataRequired(), EqualTo("new_password", "The two do not match.")])
+    submit = SubmitField("Change password")
+
+
+class NewUserForm(FlaskForm):
+    email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
+    full_name = StringField("Full name", validators=[DataRequired(), Length(max=200)])
+    role = SelectField("Role", choices=list(ROLE_LABELS.items()))
+    submit = SubmitField("Add user")
+
+
+class RoleForm(FlaskForm):
+    role = SelectField("Role", choices=list(ROLE_LABELS.items()))
+    submit = SubmitField("Change role")
+
+
+class NewTokenForm(FlaskForm):
+    name = StringField("What the token is for", validators=[Length(max=100)])
+    submit = SubmitField("Create token")
+
+
+class ConfirmForm(FlaskForm):
+    """A bare form: a button and its CSRF token."""
+
+    submit = SubmitField("Confirm")

@@ -1,0 +1,149 @@
+"""Account services: users, passwords, roles and API tokens."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import func, select
+
+from engage.errors import ConflictError, PermissionDenied, ValidationError
+from engage.extensions import db
+from engage.history import record_change
+
+from .models import ROLES, ApiToken, User
+
+MIN_PASSWORD_LENGTH = 10
+
+
+def normalise_email(value: str, field: str = "email") -> str:
+    """A syntactically valid, normalised email address, or a ValidationError naming `field`."""
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationError.for_fields({field: "An email address is required."})
+    try:
+        result = validate_email(value.strip(), check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise ValidationError.for_fields({field: f"Not a valid email address: {exc}"}) from None
+    return result.normalized.lower()
+
+
+def check_password_strength(password: str, field: str = "password") -> None:
+    """Refuse passwords too short to be safe."""
+    if not isinstance(password, str) or len(password) < MIN_PASSWORD_LENGTH:
+        raise ValidationError.for_fields(
+            {field: f"Use at least {MIN_PASSWORD_LENGTH} characters."})
+    if len(password) > 1024:
+        raise ValidationError.for_fields({field: "That password is too long."})
+
+
+def generate_password() -> str:
+    """A random password to hand to a new user once."""
+    return secrets.token_urlsafe(12)
+
+
+def find_user_by_email(email: str) -> User | None:
+    """The user with that email (case-insensitive), or None."""
+    return db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+
+
+def create_user(actor, now, email: str, full_name: str, role: str, password: str) -> User:
+    """Add a user with a hashed password; refuses duplicates, unknown roles and weak passwords."""
+    email = normalise_email(email)
+    if role not in ROLES:
+        raise ValidationError.for_fields({"role": f"Choose one of: {', '.join(ROLES)}."})
+    check_password_strength(password)
+    if find_user_by_email(email):
+        raise ConflictError(f"A user with the email {email} already exists.",
+                            {"email": ["Already in use."]})
+    user = User(email=email, full_name=(full_name or "").strip() or email.split("@")[0],
+                role=role, created_at=now, is_disabled=False)
+    user.set_password(password)
+    db.session.add(user)
+    db.session.flush()
+    record_change(actor, now, user, "created", {"role": role})
+    return user
+
+
+def authenticate(email: str, password: str, now) -> User | None:
+    """The active user with these credentials, with the login time noted; otherwise None."""
+    user = find_user_by_email(email or "")
+    if user is None or user.is_disabled or not user.check_password(password or ""):
+        return None
+    user.last_login_at = now
+    return user
+
+
+def change_password(user: User, current: str, new: str, now) -> None:
+    """Set a new password after checking the current one."""
+    if not user.check_password(current or ""):
+        raise ValidationError.for_fields({"current_password": "That is not your current password."})
+    check_password_strength(new, "new_password")
+    user.set_password(new)
+    record_change(user, now, user, "password_changed")
+
+
+def reset_password(actor, now, user: User, new: str) -> None:
+    """Set a user's password without the old one (admin or CLI)."""
+    check_password_strength(new)
+    user.set_password(new)
+    record_change(actor, now, user, "password_reset")
+
+
+def _active_admin_count() -> int:
+    return db.session.scalar(
+        select(func.count()).select_from(User).where(User.role == "admin", User.is_disabled.is_(False)))
+
+
+def set_role(actor, now, user: User, role: str) -> None:
+    """Change a user's role, keeping at least one active admin."""
+    if role not in ROLES:
+        raise ValidationError.for_fields({"role": f"Choose one of: {', '.join(ROLES)}."})
+    if user.role == "admin" and role != "admin" and not user.is_disabled and _active_admin_count() <= 1:
+        raise PermissionDenied("engage needs at least one active admin.")
+    if user.role != role:
+        record_change(actor, now, user, "role_changed", {"role": [user.role, role]})
+        user.role = role
+
+
+def set_disabled(actor, now, user: User, disabled: bool) -> None:
+    """Disable or re-enable a user; nobody disables themselves or the last admin."""
+    if disabled and actor is not None and actor.id == user.id:
+        raise PermissionDenied("You cannot disable your own account.")
+    if disabled and user.role == "admin" and not user.is_disabled and _active_admin_count() <= 1:
+        raise PermissionDenied("engage needs at least one active admin.")
+    if user.is_disabled != disabled:
+        user.is_disabled = disabled
+        record_change(actor, now, user, "disabled" if disabled else "enabled")
+
+
+def _hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_api_token(user: User, now, name: str = "") -> tuple[ApiToken, str]:
+    """A new token for `user`; returns the row and the token text, which is shown only once."""
+    secret = "eng_" + secrets.token_urlsafe(32)
+    token = ApiToken(user_id=user.id, name=(name or "").strip()[:100], prefix=secret[:12],
+                     token_hash=_hash_token(secret), created_at=now)
+    db.session.add(token)
+    db.session.flush()
+    return token, secret
+
+
+def revoke_api_token(actor, token: ApiToken, now) -> None:
+    """Revoke a token; its owner or an admin may."""
+    if actor.id != token.user_id and not actor.has_role("admin"):
+        raise PermissionDenied("You can only revoke your own tokens.")
+    if token.revoked_at is None:
+        token.revoked_at = now
+
+
+def user_for_token(secret: str, now) -> User | None:
+    """The active user a live token belongs to, noting its use; otherwise None."""
+    if not secret or len(secret) > 200:
+        return None
+    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _hash_token(secret)))
+    if token is None or token.revoked_at is not None or token.user.is_disabled:
+        return None
+    token.last_used_at = now
+    return token.user

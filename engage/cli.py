@@ -1,0 +1,160 @@
+"""`flask --app wsgi engage …` commands."""
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from engage.clock import now_utc
+from engage.errors import ServiceError
+from engage.extensions import db
+
+engage_cli = AppGroup("engage", help="engage administration commands.")
+import_cli = AppGroup("import", help="Import CSV files (all-or-nothing).")
+engage_cli.add_command(import_cli)
+
+
+def register_cli(app) -> None:
+    """Attach the command groups to the app."""
+    app.cli.add_command(engage_cli)
+
+
+def _fail(message: str) -> None:
+    db.session.rollback()
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(1)
+
+
+@engage_cli.command("create-user")
+@click.argument("email")
+@click.option("--role", type=click.Choice(["staff", "lead", "admin"]), default="staff", show_default=True)
+@click.option("--name", "full_name", default="", help="Full name (default: from the email).")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def create_user_command(email, role, full_name, password_stdin):
+    """Create a user; the password is prompted for, or read from stdin."""
+    from engage.auth.services import create_user
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = create_user(None, now_utc(), email, full_name, role, password)
+    except ServiceError as exc:
+        _fail(exc.message)
+    db.session.commit()
+    click.echo(f"Created {user.role} {user.email}.")
+
+
+@engage_cli.command("reset-password")
+@click.argument("email")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def reset_password_command(email, password_stdin):
+    """Set a new password for a user."""
+    from engage.auth.services import find_user_by_email, reset_password
+
+    user = find_user_by_email(email)
+    if user is None:
+        _fail(f"No user with the email {email}.")
+    password = sys.stdin.readline().rstrip("\r\n") if password_stdin else \
+        click.prompt("New password", hide_input=True, confirmation_prompt=True)
+    try:
+        reset_password(None, now_utc(), user, password)
+    except ServiceError as exc:
+        _fail(exc.message)
+    db.session.commit()
+    click.echo(f"Password changed for {user.email}.")
+
+
+@engage_cli.command("create-token")
+@click.argument("email")
+@click.option("--name", default="", help="What the token is for.")
+def create_token_command(email, name):
+    """Create an API token for a user and print it once."""
+    from engage.auth.services import create_api_token, find_user_by_email
+
+    user = find_user_by_email(email)
+    if user is None or user.is_disabled:
+        _fail(f"No active user with the email {email}.")
+    token, secret = create_api_token(user, now_utc(), name)
+    db.session.commit()
+    click.echo(secret)
+    click.echo(f"(token {token.id}, {token.prefix}…, acts as {user.role} {user.email}; shown only once)", err=True)
+
+
+@engage_cli.command("revoke-token")
+@click.argument("token_id", type=int)
+def revoke_token_command(token_id):
+    """Revoke an API token by its id."""
+    from engage.auth.models import ApiToken
+
+    token = db.session.get(ApiToken, token_id)
+    if token is None:
+        _fail(f"No token with id {token_id}.")
+    token.revoked_at = token.revoked_at or now_utc()
+    db.session.commit()
+    click.echo(f"Token {token_id} ({token.prefix}…) is revoked.")
+
+
+@engage_cli.command("setup")
+@click.option("--demo/--no-demo", default=True, help="Load demo data on a new database.")
+def setup_command(demo):
+    """Apply migrations; on a new database create the first admin (password printed once) and demo data."""
+    from flask_migrate import upgrade
+
+    from engage.demo import first_run
+
+    upgrade()
+    first_run(demo=demo, echo=click.echo)
+
+
+@engage_cli.command("seed-demo")
+def seed_demo_command():
+    """Load the demo data (real missions, ministries, invented contacts) if not yet loaded."""
+    from engage.demo import load_demo_data
+
+    load_demo_data(now_utc(), echo=click.echo)
+    db.session.commit()
+
+
+def _import(kind: str, path: str, dry_run: bool) -> None:
+    from engage.directory.imports import import_csv_file
+
+    def progress(done, total):
+        if total and (done == total or done % 500 == 0):
+            click.echo(f"  checked {done}/{total} rows", err=True)
+
+    try:
+        report = import_csv_file(kind, path, actor=None, now=now_utc(), progress=progress)
+    except ServiceError as exc:
+        _fail(exc.message)
+    if not report.ok:
+        db.session.rollback()
+        click.echo(f"Nothing imported: {len(report.errors)} problem(s) in {path}:", err=True)
+        for err in report.errors:
+            click.echo(f"  line {err.line}: {err.message}", err=True)
+        sys.exit(1)
+    if dry_run:
+        db.session.rollback()
+        click.echo(f"Dry run: {report.summary()} (nothing saved)")
+        return
+    db.session.commit()
+    click.echo(f"Imported {path}: {report.summary()}")
+
+
+@import_cli.command("contacts")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--dry-run", is_flag=True, help="Check the file without saving.")
+def import_contacts_command(path, dry_run):
+    """Import contacts from a CSV file (all-or-nothing)."""
+    _import("contacts", path, dry_run)
+
+
+@import_cli.command("organisations")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--dry-run", is_flag=True, help="Check the file without saving.")
+def import_organisations_command(path, dry_run):
+    """Import organisations from a CSV file (all-or-nothing)."""
+    _import("organisations", path, dry_run)

@@ -1,0 +1,90 @@
+"""Reading uploaded CSV files safely: encoding, headers and line numbers, shared by every import."""
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+
+from engage.errors import ValidationError
+
+MAX_FIELD = 100_000
+
+
+@dataclass
+class ImportProblem:
+    line: int
+    message: str
+
+
+@dataclass
+class ImportReport:
+    """What an import did, or every reason it did nothing."""
+
+    total: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[ImportProblem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def add_error(self, line: int, message: str) -> None:
+        self.errors.append(ImportProblem(line, message))
+
+    def summary(self) -> str:
+        return (f"{self.total} rows: {self.created} created, {self.updated} updated, "
+                f"{self.unchanged} unchanged")
+
+
+def decode_csv(raw: bytes) -> str:
+    """The file's text as UTF-8 (a BOM is fine); otherwise a ValidationError naming the first bad line."""
+    if not raw or not raw.strip():
+        raise ValidationError.for_fields({"file": "The file is empty."})
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[:exc.start].count(b"\n") + 1
+        raise ValidationError.for_fields({"file": (
+            f"Line {line}: the file is not UTF-8 text (byte 0x{raw[exc.start]:02x}). "
+            "Save it as 'CSV UTF-8' and try again.")}) from None
+
+
+def read_rows(text: str, required: set[str], known: set[str]) -> list[tuple[int, dict[str, str]]]:
+    """(line number, row) pairs with lower-cased headers; a ValidationError for bad headers or quoting."""
+    csv.field_size_limit(MAX_FIELD)
+    sample = text[:4096]
+    try:
+        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.reader(io.StringIO(text, newline=""), dialect)
+    try:
+        header = next(reader)
+    except (StopIteration, csv.Error):
+        raise ValidationError.for_fields({"file": "Line 1: no header row."}) from None
+    columns = [h.strip().lower().replace(" ", "_") for h in header]
+    missing = sorted(required - set(columns))
+    if missing:
+        raise ValidationError.for_fields({"file": f"Line 1: missing column(s): {', '.join(missing)}."})
+    duplicated = sorted({c for c in columns if c and columns.count(c) > 1})
+    if duplicated:
+        raise ValidationError.for_fields({"file": f"Line 1: column(s) appear twice: {', '.join(duplicated)}."})
+    rows = []
+    try:
+        for values in reader:
+            line = reader.line_num
+            if not any(v.strip() for v in values):
+                continue
+            if len(values) > len(columns):
+                extra = values[len(columns):]
+                if any(v.strip() for v in extra):
+                    rows.append((line, {"__error__": f"has {len(values)} values but the header has {len(columns)}"}))
+                    continue
+            row = {col: (values[i] if i < len(values) else "") for i, col in enumerate(columns)
+                   if col in known}
+            rows.append((line, row))
+    except csv.Error as exc:
+        raise ValidationError.for_fields({"file": f"Line {reader.line_num}: {exc}."}) from None
+    return rows

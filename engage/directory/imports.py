@@ -1,0 +1,181 @@
+"""CSV import of organisations and contacts: all-or-nothing, every bad line reported, re-runnable."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable
+
+from sqlalchemy import func, select
+
+from engage.clock import timezone_for_city
+from engage.csvfiles import ImportReport, decode_csv, read_rows
+from engage.errors import ValidationError
+from engage.extensions import db
+from engage.history import diff_fields, record_change
+
+from .models import ORGANISATION_KINDS, Contact, Organisation
+from .services import clean_contact, clean_organisation
+
+ORGANISATION_COLUMNS = {"name", "kind", "country", "city", "timezone", "email", "phone", "website", "notes",
+                        "source"}
+CONTACT_COLUMNS = {"full_name", "name", "email", "organisation", "organisation_id", "organisation_city",
+                   "position", "phone", "language", "timezone", "notes", "source"}
+KIND_BY_LABEL = {label.lower(): key for key, label in ORGANISATION_KINDS.items()} | {
+    k.replace("_", " "): k for k in ORGANISATION_KINDS}
+
+Progress = Callable[[int, int], None] | None
+
+
+def _org_key(name, country, city):
+    return ((name or "").strip().lower(), country or None, (city or "").strip().lower() or None)
+
+
+def _describe(exc: ValidationError) -> str:
+    return "; ".join(f"{field}: {msgs[0]}" for field, msgs in exc.fields.items()) or exc.message
+
+
+def import_organisations(text: str, actor, now, progress: Progress = None) -> ImportReport:
+    """Import organisations matched by name + country + city; nothing is saved if any row is bad."""
+    rows = read_rows(text, {"name", "kind"}, ORGANISATION_COLUMNS)
+    report = ImportReport(total=len(rows))
+    live = {_org_key(o.name, o.country, o.city): o for o in db.session.scalars(
+        select(Organisation).where(Organisation.is_archived.is_(False)))}
+    seen: dict[tuple, int] = {}
+    planned = []
+    for done, (line, row) in enumerate(rows, 1):
+        if "__error__" in row:
+            report.add_error(line, row["__error__"])
+            continue
+        data = {k: v for k, v in row.items() if k in ORGANISATION_COLUMNS}
+        kind = (data.get("kind") or "").strip().lower()
+        data["kind"] = KIND_BY_LABEL.get(kind, kind)
+        try:
+            values = clean_organisation(data)
+        except ValidationError as exc:
+            report.add_error(line, _describe(exc))
+            continue
+        if values.get("timezone") is None:
+            values["timezone"] = timezone_for_city(values.get("city"))
+        key = _org_key(values["name"], values.get("country"), values.get("city"))
+        if key in seen:
+            report.add_error(line, f"name: the same organisation as line {seen[key]}")
+            continue
+        seen[key] = line
+        planned.append((values, live.get(key)))
+        if progress:
+            progress(done, len(rows))
+    if report.errors:
+        return report
+    for values, existing in planned:
+        if existing is None:
+            org = Organisation(**values, is_archived=False, created_at=now, updated_at=now)
+            db.session.add(org)
+            db.session.flush()
+            record_change(actor, now, org, "imported")
+            report.created += 1
+            continue
+        # Blank cells do not wipe what is already known.
+        changed = diff_fields(existing, {k: v for k, v in values.items() if v is not None})
+        if changed:
+            existing.updated_at = now
+            record_change(actor, now, existing, "updated_by_import", changed)
+            report.updated += 1
+        else:
+            report.unchanged += 1
+    db.session.flush()
+    return report
+
+
+def import_contacts(text: str, actor, now, progress: Progress = None) -> ImportReport:
+    """Import contacts matched by email; organisations named must exist; nothing saved if any row is bad."""
+    rows = read_rows(text, {"email"}, CONTACT_COLUMNS)
+    if rows and not any(("full_name" in r or "name" in r) for _, r in rows[:1]):
+        raise ValidationError.for_fields({"file": "Line 1: missing column: full_name."})
+    report = ImportReport(total=len(rows))
+    live = {c.email: c for c in db.session.scalars(select(Contact).where(Contact.is_archived.is_(False)))}
+    orgs_by_name: dict[str, list[Organisation]] = {}
+    for org in db.session.scalars(select(Organisation).where(Organisation.is_archived.is_(False))):
+        orgs_by_name.setdefault(org.name.strip().lower(), []).append(org)
+    seen: dict[str, int] = {}
+    planned = []
+    for done, (line, row) in enumerate(rows, 1):
+        if progress:
+            progress(done, len(rows))
+        if "__error__" in row:
+            report.add_error(line, row["__error__"])
+            continue
+        data = {k: row.get(k) for k in ("email", "position", "phone", "language", "timezone", "notes", "source")}
+        data["full_name"] = row.get("full_name") or row.get("name") or ""
+        problems = []
+        org_name = (row.get("organisation") or "").strip()
+        org_id_text = (row.get("organisation_id") or "").strip()
+        if org_id_text:
+            data["organisation_id"] = int(org_id_text) if org_id_text.isdigit() else -1
+        elif org_name:
+            matches = orgs_by_name.get(org_name.lower(), [])
+            city = (row.get("organisation_city") or "").strip().lower()
+            if city:
+                matches = [o for o in matches if (o.city or "").lower() == city]
+            if not matches:
+                problems.append(f"organisation: unknown organisation {org_name[:80]!r}; add it to the directory first")
+            elif len(matches) > 1:
+                problems.append(f"organisation: {org_name[:80]!r} matches {len(matches)} organisations; "
+                                "add an organisation_city column")
+            else:
+                data["organisation_id"] = matches[0].id
+        if not data.get("language"):
+            data.pop("language")
+        try:
+            values = clean_contact(data)
+        except ValidationError as exc:
+            problems.insert(0, _describe(exc))
+            values = None
+        if values and values["email"] in seen:
+            problems.append(f"email: {values['email']} is already on line {seen[values['email']]}")
+        if problems:
+            report.add_error(line, "; ".join(problems))
+            continue
+        seen[values["email"]] = line
+        planned.append((values, live.get(values["email"])))
+    if report.errors:
+        return report
+    for values, existing in planned:
+        if existing is None:
+            contact = Contact(**values, is_archived=False, created_at=now, updated_at=now)
+            db.session.add(contact)
+            db.session.flush()
+            record_change(actor, now, contact, "imported")
+            report.created += 1
+            continue
+        changed = diff_fields(existing, {k: v for k, v in values.items() if v is not None})
+        if changed:
+            existing.updated_at = now
+            record_change(actor, now, existing, "updated_by_import", changed)
+            report.updated += 1
+        else:
+            report.unchanged += 1
+    db.session.flush()
+    return report
+
+
+IMPORTERS = {"organisations": import_organisations, "contacts": import_contacts}
+
+
+def import_csv_bytes(kind: str, raw: bytes, actor, now, progress: Progress = None) -> ImportReport:
+    """Decode and import an uploaded file; a file-level problem is reported as line errors too."""
+    try:
+        text = decode_csv(raw)
+        return IMPORTERS[kind](text, actor, now, progress)
+    except ValidationError as exc:
+        report = ImportReport()
+        message = exc.fields.get("file", [exc.message])[0]
+        line = 1
+        if message.startswith("Line "):
+            head, _, message = message.partition(": ")
+            line = int(head.split()[1]) if head.split()[1].isdigit() else 1
+        report.add_error(line, message)
+        return report
+
+
+def import_csv_file(kind: str, path: str | Path, actor, now, progress: Progress = None) -> ImportReport:
+    """Import a CSV file from disk (the CLI)."""
+    return import_csv_bytes(kind, Path(path).read_bytes(), actor, now, progress)

@@ -1,0 +1,96 @@
+"""Organisations and contacts."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from engage.clock import NAIROBI, timezone_for_city
+from engage.dbtypes import UTCDateTime
+from engage.extensions import db
+
+ORGANISATION_KINDS = {
+    "ministry": "Ministry",
+    "embassy": "Embassy",
+    "high_commission": "High commission",
+    "permanent_mission": "Permanent mission",
+    "un_agency": "UN agency",
+    "cso": "Civil-society organisation",
+    "other": "Other",
+}
+
+
+class Organisation(db.Model):
+    """A ministry, mission, UN body, CSO or other body engage staff deal with."""
+
+    __tablename__ = "organisation"
+    __table_args__ = (
+        Index("ix_organisation_identity", "name", "country", "city"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(30), index=True)
+    country: Mapped[str | None] = mapped_column(String(2), index=True)  # ISO alpha-2; a mission's sending state
+    city: Mapped[str | None] = mapped_column(String(100))
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    email: Mapped[str | None] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    website: Mapped[str | None] = mapped_column(String(500))
+    notes: Mapped[str | None] = mapped_column(Text)
+    source: Mapped[str | None] = mapped_column(String(200))
+    is_archived: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    contacts = relationship("Contact", back_populates="organisation", order_by="Contact.full_name")
+
+    @property
+    def effective_timezone(self) -> str:
+        return self.timezone or timezone_for_city(self.city) or NAIROBI
+
+    @property
+    def kind_label(self) -> str:
+        return ORGANISATION_KINDS.get(self.kind, self.kind)
+
+    def __repr__(self):
+        return f"<Organisation {self.id} {self.name!r}>"
+
+
+class Contact(db.Model):
+    """A person at an organisation: a diplomat, official or partner."""
+
+    __tablename__ = "contact"
+    __table_args__ = (
+        # Unique among live contacts: an archived record may share its address with a new one.
+        Index("uq_contact_live_email", "email", unique=True,
+              sqlite_where=db.text("is_archived = 0"), postgresql_where=db.text("NOT is_archived")),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(254), index=False)
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), index=True)
+    position: Mapped[str | None] = mapped_column(String(200))
+    phone: Mapped[str | None] = mapped_column(String(32))  # E.164
+    language: Mapped[str] = mapped_column(String(35), default="en")  # BCP 47
+    timezone: Mapped[str | None] = mapped_column(String(64))  # None: the organisation's
+    notes: Mapped[str | None] = mapped_column(Text)
+    source: Mapped[str | None] = mapped_column(String(200))  # where the details came from
+    is_archived: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    organisation = relationship("Organisation", back_populates="contacts")
+
+    @property
+    def effective_timezone(self) -> str:
+        if self.timezone:
+            return self.timezone
+        if self.organisation is not None:
+            return self.organisation.effective_timezone
+        return NAIROBI
+
+    def __repr__(self):
+        return f"<Contact {self.id} {self.email}>"

@@ -1,0 +1,376 @@
+"""Directory services: validate, create, edit, archive and find organisations and contacts."""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import func, or_, select
+
+from engage.clock import is_valid_timezone, timezone_for_city
+from engage.countries import country_code
+from engage.errors import ConflictError, NotFoundError, ValidationError
+from engage.extensions import db
+from engage.history import diff_fields, record_change
+
+from .models import ORGANISATION_KINDS, Contact, Organisation
+
+ORGANISATION_FIELDS = ("name", "kind", "country", "city", "timezone", "email", "phone", "website",
+                       "notes", "source")
+CONTACT_FIELDS = ("full_name", "email", "organisation_id", "position", "phone", "language", "timezone",
+                  "notes", "source")
+LANGUAGE_RE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+MAX_LENGTHS = {"name": 200, "full_name": 200, "city": 100, "position": 200, "website": 500,
+               "notes": 20000, "source": 200, "email": 254}
+DEFAULT_PHONE_REGION = "KE"
+
+
+# ---- field cleaning: one rule per field, shared by the web forms, the API and imports ----
+
+def _text(value, field, errors, required=False):
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        errors[field] = ["Must be text."]
+        return None
+    value = value.strip()
+    if "\x00" in value:
+        errors[field] = ["Contains a NUL character."]
+        return None
+    if required and not value:
+        errors[field] = ["This is required."]
+        return None
+    limit = MAX_LENGTHS.get(field)
+    if limit and len(value) > limit:
+        errors[field] = [f"At most {limit} characters."]
+        return None
+    return value or None
+
+
+def clean_email(value, field: str, errors: dict, required: bool) -> str | None:
+    """A normalised email address (lower-case), or an error noted against `field`."""
+    value = _text(value, field, errors, required)
+    if value is None:
+        return None
+    try:
+        return validate_email(value, check_deliverability=False).normalized.lower()
+    except EmailNotValidError as exc:
+        errors[field] = [f"Not a valid email address ({exc})."]
+        return None
+
+
+def clean_phone(value, field: str, errors: dict) -> str | None:
+    """A phone number in E.164 (+254…); Kenyan numbers may be written locally (0722…)."""
+    value = _text(value, field, errors)
+    if value is None:
+        return None
+    try:
+        parsed = phonenumbers.parse(value, DEFAULT_PHONE_REGION)
+    except phonenumbers.NumberParseException:
+        errors[field] = ["Not a phone number; write it as +CC… or a Kenyan number."]
+        return None
+    if not phonenumbers.is_valid_number(parsed):
+        errors[field] = ["Not a valid phone number for its country."]
+        return None
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def clean_country(value, field: str, errors: dict) -> str | None:
+    """An ISO alpha-2 code from a code or an English country name."""
+    value = _text(value, field, errors)
+    if value is None:
+        return None
+    code = country_code(value)
+    if code is None:
+        errors[field] = [f"Unknown country {value[:60]!r}; use an ISO code such as KE or a country name."]
+    return code
+
+
+def clean_timezone(value, field: str, errors: dict) -> str | None:
+    value = _text(value, field, errors)
+    if value is None:
+        return None
+    if not is_valid_timezone(value):
+        errors[field] = [f"Unknown time zone {value[:60]!r}; use an IANA name such as Africa/Nairobi."]
+        return None
+    return value
+
+
+def clean_website(value, field: str, errors: dict) -> str | None:
+    value = _text(value, field, errors)
+    if value is None:
+        return None
+    if not re.match(r"^https?://", value, re.I):
+        value = "https://" + value
+    if not re.match(r"^https?://[^\s/$.?#][^\s]*\.[^\s]+$", value, re.I):
+        errors[field] = ["Not a web address."]
+        return None
+    return value
+
+
+def clean_organisation(data: dict[str, Any], partial: bool = False) -> dict[str, Any]:
+    """Checked values for an organisation; raises ValidationError naming every bad field."""
+    errors: dict[str, list[str]] = {}
+    out: dict[str, Any] = {}
+    present = (lambda f: f in data) if partial else (lambda f: True)
+    if present("name"):
+        out["name"] = _text(data.get("name"), "name", errors, required=True)
+    if present("kind"):
+        kind = data.get("kind")
+        if kind not in ORGANISATION_KINDS:
+            errors["kind"] = [f"Choose one of: {', '.join(ORGANISATION_KINDS)}."]
+        out["kind"] = kind
+    if present("country"):
+        out["country"] = clean_country(data.get("country"), "country", errors)
+    for field in ("city", "notes", "source"):
+        if present(field):
+            out[field] = _text(data.get(field), field, errors)
+    if present("timezone"):
+        out["timezone"] = clean_timezone(data.get("timezone"), "timezone", errors)
+    if present("email"):
+        out["email"] = clean_email(data.get("email"), "email", errors, required=False)
+    if present("phone"):
+        out["phone"] = clean_phone(data.get("phone"), "phone", errors)
+    if present("website"):
+        out["website"] = clean_website(data.get("website"), "website", errors)
+    if errors:
+        raise ValidationError.for_fields(errors)
+    return out
+
+
+def clean_contact(data: dict[str, Any], partial: bool = False) -> dict[str, Any]:
+    """Checked values for a contact; raises ValidationError naming every bad field."""
+    errors: dict[str, list[str]] = {}
+    out: dict[str, Any] = {}
+    present = (lambda f: f in data) if partial else (lambda f: True)
+    if present("full_name"):
+        out["full_name"] = _text(data.get("full_name"), "full_name", errors, required=True)
+    if present("email"):
+        out["email"] = clean_email(data.get("email"), "email", errors, required=True)
+    if present("organisation_id"):
+        org_id = data.get("organisation_id")
+        if org_id in (None, ""):
+            out["organisation_id"] = None
+        elif isinstance(org_id, bool) or not isinstance(org_id, int):
+            errors["organisation_id"] = ["Must be the id of an organisation."]
+        else:
+            org = db.session.get(Organisation, org_id)
+            if org is None:
+                errors["organisation_id"] = [f"No organisation with id {org_id}."]
+            elif org.is_archived:
+                errors["organisation_id"] = [f"{org.name} is archived; restore it first."]
+            out["organisation_id"] = org_id
+    for field in ("position", "notes", "source"):
+        if present(field):
+            out[field] = _text(data.get(field), field, errors)
+    if present("phone"):
+        out["phone"] = clean_phone(data.get("phone"), "phone", errors)
+    if present("language"):
+        lang = _text(data.get("language"), "language", errors) or "en"
+        if "language" not in errors and not LANGUAGE_RE.match(lang):
+            errors["language"] = ["Use a language tag such as en, fr or sw."]
+        out["language"] = lang
+    if present("timezone"):
+        out["timezone"] = clean_timezone(data.get("timezone"), "timezone", errors)
+    if errors:
+        raise ValidationError.for_fields(errors)
+    return out
+
+
+# ---- organisations ----
+
+def find_organisation_match(name: str, country: str | None, city: str | None,
+                            exclude_id: int | None = None) -> Organisation | None:
+    """The live organisation with the same name, country and city (case-insensitive), if any."""
+    query = select(Organisation).where(
+        func.lower(Organisation.name) == name.lower(),
+        Organisation.is_archived.is_(False),
+        (Organisation.country == country) if country else Organisation.country.is_(None),
+        (func.lower(Organisation.city) == city.lower()) if city else Organisation.city.is_(None),
+    )
+    if exclude_id:
+        query = query.where(Organisation.id != exclude_id)
+    return db.session.scalars(query).first()
+
+
+def create_organisation(actor, now, data: dict[str, Any]) -> Organisation:
+    """Add an organisation; its zone defaults from its city; refuses a duplicate of a live one."""
+    values = clean_organisation(data)
+    if values.get("timezone") is None:
+        values["timezone"] = timezone_for_city(values.get("city"))
+    if find_organisation_match(values["name"], values.get("country"), values.get("city")):
+        raise ConflictError(f"{values['name']} ({values.get('city') or 'no city'}) is already in the directory.",
+                            {"name": ["An organisation with this name, country and city exists."]})
+    org = Organisation(**values, is_archived=False, created_at=now, updated_at=now)
+    db.session.add(org)
+    db.session.flush()
+    record_change(actor, now, org, "created")
+    return org
+
+
+def update_organisation(actor, now, org: Organisation, data: dict[str, Any]) -> dict:
+    """Change some fields of an organisation; returns what changed."""
+    values = clean_organisation(data, partial=True)
+    if "city" in values and "timezone" not in values and org.timezone == timezone_for_city(org.city):
+        values["timezone"] = timezone_for_city(values["city"])  # follow the city unless set by hand
+    name = values.get("name", org.name)
+    if find_organisation_match(name, values.get("country", org.country), values.get("city", org.city),
+                               exclude_id=org.id) and not org.is_archived:
+        raise ConflictError(f"{name} is already in the directory.", {"name": ["Another organisation matches."]})
+    changed = diff_fields(org, values)
+    if changed:
+        org.updated_at = now
+        record_change(actor, now, org, "updated", changed)
+    return changed
+
+
+def set_organisation_archived(actor, now, org: Organisation, archived: bool) -> None:
+    """Archive (hide from pickers, keep in history) or restore an organisation."""
+    if org.is_archived == archived:
+        return
+    if not archived and find_organisation_match(org.name, org.country, org.city, exclude_id=org.id):
+        raise ConflictError(f"A live organisation called {org.name} exists; cannot restore this one.")
+    org.is_archived = archived
+    org.updated_at = now
+    record_change(actor, now, org, "archived" if archived else "restored")
+
+
+def get_organisation(org_id: int) -> Organisation:
+    """The organisation with that id, or NotFoundError."""
+    org = db.session.get(Organisation, org_id)
+    if org is None:
+        raise NotFoundError(f"No organisation with id {org_id}.")
+    return org
+
+
+def organisation_query(q: str | None = None, kind: str | None = None, city: str | None = None,
+                       country: str | None = None, archived: bool | None = False, sort: str = "name"):
+    """A select() of organisations matching the filters; `archived=None` means both."""
+    query = select(Organisation)
+    if archived is not None:
+        query = query.where(Organisation.is_archived.is_(archived))
+    if q:
+        like = f"%{q.strip().lower()}%"
+        query = query.where(or_(func.lower(Organisation.name).like(like),
+                                func.lower(func.coalesce(Organisation.email, "")).like(like),
+                                func.lower(func.coalesce(Organisation.city, "")).like(like),
+                                func.lower(func.coalesce(Organisation.notes, "")).like(like)))
+        code = country_code(q)
+        if code:
+            query = query.where(or_(Organisation.country == code, func.lower(Organisation.name).like(like)))
+    if kind:
+        query = query.where(Organisation.kind == kind)
+    if city:
+        query = query.where(func.lower(Organisation.city) == city.strip().lower())
+    if country:
+        query = query.where(Organisation.country == (country_code(country) or country.upper()))
+    order = {
+        "name": (Organisation.name,), "-name": (Organisation.name.desc(),),
+        "kind": (Organisation.kind, Organisation.name), "city": (Organisation.city, Organisation.name),
+        "country": (Organisation.country, Organisation.name),
+        "-updated": (Organisation.updated_at.desc(),),
+    }.get(sort, (Organisation.name,))
+    return query.order_by(*order, Organisation.id)
+
+
+def organisation_cities() -> list[str]:
+    """Distinct cities in use, for the filter."""
+    return [c for c in db.session.scalars(
+        select(Organisation.city).where(Organisation.city.is_not(None)).distinct().order_by(Organisation.city))]
+
+
+# ---- contacts ----
+
+def find_live_contact_by_email(email: str, exclude_id: int | None = None) -> Contact | None:
+    """The live contact with that email address, if any."""
+    query = select(Contact).where(Contact.email == email.lower(), Contact.is_archived.is_(False))
+    if exclude_id:
+        query = query.where(Contact.id != exclude_id)
+    return db.session.scalars(query).first()
+
+
+def create_contact(actor, now, data: dict[str, Any]) -> Contact:
+    """Add a contact; refuses an email already used by a live contact."""
+    values = clean_contact(data)
+    if find_live_contact_by_email(values["email"]):
+        raise ConflictError(f"A contact with the email {values['email']} already exists.",
+                            {"email": ["Already used by another contact."]})
+    contact = Contact(**values, is_archived=False, created_at=now, updated_at=now)
+    db.session.add(contact)
+    db.session.flush()
+    record_change(actor, now, contact, "created")
+    return contact
+
+
+def update_contact(actor, now, contact: Contact, data: dict[str, Any]) -> dict:
+    """Change some fields of a contact; returns what changed."""
+    values = clean_contact(data, partial=True)
+    if "email" in values and not contact.is_archived and find_live_contact_by_email(values["email"], contact.id):
+        raise ConflictError(f"A contact with the email {values['email']} already exists.",
+                            {"email": ["Already used by another contact."]})
+    changed = diff_fields(contact, values)
+    if changed:
+        contact.updated_at = now
+        record_change(actor, now, contact, "updated", changed)
+    return changed
+
+
+def set_contact_archived(actor, now, contact: Contact, archived: bool) -> None:
+    """Archive or restore a contact (restoring needs its email to be free again)."""
+    if contact.is_archived == archived:
+        return
+    if not archived and find_live_contact_by_email(contact.email, contact.id):
+        raise ConflictError(f"Another live contact uses {contact.email}; cannot restore this one.")
+    contact.is_archived = archived
+    contact.updated_at = now
+    record_change(actor, now, contact, "archived" if archived else "restored")
+
+
+def get_contact(contact_id: int) -> Contact:
+    """The contact with that id, or NotFoundError."""
+    contact = db.session.get(Contact, contact_id)
+    if contact is None:
+        raise NotFoundError(f"No contact with id {contact_id}.")
+    return contact
+
+
+def contact_query(q: str | None = None, organisation_id: int | None = None, kind: str | None = None,
+                  city: str | None = None, country: str | None = None, archived: bool | None = False,
+                  sort: str = "name"):
+    """A select() of contacts matching the filters (search covers name, email, position, organisation)."""
+    query = select(Contact).outerjoin(Contact.organisation)
+    if archived is not None:
+        query = query.where(Contact.is_archived.is_(archived))
+    if q:
+        like = f"%{q.strip().lower()}%"
+        query = query.where(or_(func.lower(Contact.full_name).like(like), Contact.email.like(like),
+                                func.lower(func.coalesce(Contact.position, "")).like(like),
+                                func.lower(func.coalesce(Organisation.name, "")).like(like)))
+    if organisation_id:
+        query = query.where(Contact.organisation_id == organisation_id)
+    if kind:
+        query = query.where(Organisation.kind == kind)
+    if city:
+        query = query.where(func.lower(Organisation.city) == city.strip().lower())
+    if country:
+        query = query.where(Organisation.country == (country_code(country) or country.upper()))
+    order = {
+        "name": (Contact.full_name,), "-name": (Contact.full_name.desc(),),
+        "organisation": (Organisation.name, Contact.full_name), "email": (Contact.email,),
+        "-updated": (Contact.updated_at.desc(),),
+    }.get(sort, (Contact.full_name,))
+    return query.order_by(*order, Contact.id)
+
+
+def live_organisations() -> list[Organisation]:
+    """Organisations for pickers: live ones only, by name."""
+    return list(db.session.scalars(select(Organisation).where(Organisation.is_archived.is_(False))
+                                   .order_by(Organisation.name)))
+
+
+def directory_counts() -> dict[str, int]:
+    """How many live organisations and contacts there are, for the start page."""
+    orgs = db.session.scalar(select(func.count()).select_from(Organisation).where(Organisation.is_archived.is_(False)))
+    contacts = db.session.scalar(select(func.count()).select_from(Contact).where(Contact.is_archived.is_(False)))
+    return {"organisations": orgs, "contacts": contacts}

@@ -1,0 +1,108 @@
+"""The home page, error pages, and what every template can use."""
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, render_template, request
+from flask_login import current_user, login_required
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DataError, IntegrityError
+
+from engage import clock
+from engage.extensions import db, login_manager
+
+bp = Blueprint("main", __name__)
+
+NAV = [
+    ("Meetings", "meetings.index", "staff"),
+    ("Directory", "directory.organisations", "staff"),
+    ("Recommendations", "upr.index", "staff"),
+    ("Outcomes", "outcomes.index", "staff"),
+    ("Reports", "reports.index", "lead"),
+    ("Admin", "admin.users", "admin"),
+]
+
+
+@bp.route("/")
+@login_required
+def home():
+    from engage.directory.services import directory_counts
+    return render_template("home.html", counts=directory_counts())
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def _error(status: int, code: str, message: str, template: str | None = None):
+    if _wants_json():
+        return jsonify({"error": {"code": code, "message": message, "fields": {}}}), status
+    return render_template("errors/error.html", status=status, message=message), status
+
+
+def init_app(app) -> None:
+    """Login manager, error pages and template helpers."""
+    from engage.auth.models import User
+
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please sign in to see that page."
+    login_manager.login_message_category = "info"
+
+    @login_manager.user_loader
+    def load_user(user_id):
+        try:
+            user = db.session.get(User, int(user_id))
+        except (TypeError, ValueError):
+            return None
+        return user if user is not None and not user.is_disabled else None
+
+    @app.errorhandler(400)
+    def bad_request(exc):
+        return _error(400, "bad_request", getattr(exc, "description", None) or "The request was malformed.")
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc):
+        return _error(400, "csrf", "The form expired or came from elsewhere. Reload the page and try again.")
+
+    @app.errorhandler(403)
+    def forbidden(exc):
+        return _error(403, "forbidden", "Your role does not allow this.")
+
+    @app.errorhandler(404)
+    def not_found(exc):
+        return _error(404, "not_found", "There is nothing here.")
+
+    @app.errorhandler(405)
+    def not_allowed(exc):
+        return _error(405, "method_not_allowed", "That method is not allowed here.")
+
+    @app.errorhandler(413)
+    def too_large(exc):
+        return _error(413, "too_large", "The upload is too large.")
+
+    @app.errorhandler(429)
+    def too_many(exc):
+        return _error(429, "rate_limited", "Too many attempts. Wait a minute and try again.")
+
+    @app.errorhandler(IntegrityError)
+    @app.errorhandler(DataError)
+    def db_refused(exc):
+        # A race or a value the database refused: roll back and say so, never a 500.
+        db.session.rollback()
+        return _error(409, "conflict", "The change clashed with existing data; nothing was saved.")
+
+    @app.errorhandler(500)
+    def server_error(exc):
+        db.session.rollback()
+        return _error(500, "server_error", "Something went wrong on our side; nothing was saved.")
+
+    @app.context_processor
+    def template_globals():
+        nav = []
+        if current_user.is_authenticated:
+            nav = [(label, endpoint) for label, endpoint, role in NAV
+                   if current_user.has_role(role) and endpoint in app.view_functions]
+        return {"nav_items": nav, "clock": clock}
+
+    app.add_template_filter(clock.format_date, "date")
+    app.add_template_filter(lambda v, z="Africa/Nairobi": clock.format_in_zone(v, z) if v else "", "in_zone")
+    app.add_template_filter(lambda v, z: clock.format_multi_zone(v, z) if v else "", "multi_zone")
