@@ -20,10 +20,12 @@ def create_app(config: str | type | None = None, **overrides) -> Flask:
             raise RuntimeError("SECRET_KEY must be set in production.")
         app.config["SECRET_KEY"] = instance_secret_key()
 
-    from engage import extensions, web
+    from engage import extensions, models, web  # noqa: F401  (models: the whole schema for Alembic)
     from engage.api.views import bp as api_bp
     from engage.auth.views import admin_bp, bp as auth_bp
     from engage.directory.views import bp as directory_bp
+    from engage.meetings.views import bp as meetings_bp
+    from engage.upr.views import bp as upr_bp
 
     extensions.db.init_app(app)
     extensions.migrate.init_app(app, extensions.db, directory=os.path.join(app.root_path, "..", "migrations"),
@@ -38,6 +40,8 @@ def create_app(config: str | type | None = None, **overrides) -> Flask:
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(directory_bp)
+    app.register_blueprint(upr_bp)
+    app.register_blueprint(meetings_bp)
     app.register_blueprint(api_bp)
     extensions.csrf.exempt(api_bp)  # token-authenticated; no cookies, so no CSRF
 

@@ -1,8 +1,6 @@
 """The API blueprint: error handling, the OpenAPI document, and the route decorator resources use."""
 from __future__ import annotations
 
-from functools import wraps
-
 from flask import Blueprint, jsonify
 from werkzeug.exceptions import HTTPException
 
@@ -49,4 +47,4 @@ def openapi():
 
 
 # Resource modules register their routes on `bp` when imported.
-from engage.api import directory  # noqa: E402,F401
+from engage.api import directory, meetings, recommendations  # noqa: E402,F401

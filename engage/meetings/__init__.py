@@ -1,0 +1,1 @@
+"""Meetings: scheduling, attendees, conflicts, calendar views and feeds."""

@@ -1,0 +1,1 @@
+"""UPR recommendations, themes and recommending states; import; target planning."""
