@@ -1,0 +1,115 @@
+"""Meetings, their attendees (contacts and staff) and their agenda."""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import JSON, CheckConstraint, Column, ForeignKey, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from engage.dbtypes import UTCDateTime
+from engage.extensions import db
+
+MEETING_STATUSES = {"scheduled": "Scheduled", "cancelled": "Cancelled", "held": "Held"}
+LOCATION_KINDS = {"in_person": "In person", "online": "Online", "hybrid": "Hybrid"}
+ATTENDEE_ROLES = {"required": "Required", "optional": "Optional"}
+RESPONSES = {"needs_action": "No answer yet", "accepted": "Accepted", "tentative": "Maybe",
+             "declined": "Declined"}
+
+meeting_recommendation = Table(
+    "meeting_recommendation",
+    db.metadata,
+    Column("meeting_id", Integer, ForeignKey("meeting.id", ondelete="CASCADE"), primary_key=True),
+    Column("recommendation_id", Integer, ForeignKey("recommendation.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+def new_uid() -> str:
+    """A permanent iCalendar UID for a new meeting."""
+    return f"{uuid.uuid4()}@engage"
+
+
+class Meeting(db.Model):
+    """A pre-session meeting with ministries or missions."""
+
+    __tablename__ = "meeting"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uid: Mapped[str] = mapped_column(String(255), unique=True, default=new_uid)
+    sequence: Mapped[int] = mapped_column(default=0)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(Text)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    timezone: Mapped[str] = mapped_column(String(64))
+    location_kind: Mapped[str] = mapped_column(String(20), default="in_person")
+    location: Mapped[str | None] = mapped_column(String(500))
+    online_url: Mapped[str | None] = mapped_column(String(1000))
+    status: Mapped[str] = mapped_column(String(20), default="scheduled", index=True)
+    organiser_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    reminder_offsets: Mapped[list] = mapped_column(JSON, default=lambda: [1440, 60])  # minutes before start
+    tags: Mapped[list] = mapped_column(JSON, default=list)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    organiser = relationship("User", foreign_keys=[organiser_id])
+    attendees = relationship("Attendee", back_populates="meeting", cascade="all, delete-orphan",
+                             order_by="Attendee.id")
+    recommendations = relationship("Recommendation", secondary=meeting_recommendation,
+                                   order_by="Recommendation.reference")
+
+    __table_args__ = (CheckConstraint("ends_at > starts_at", name="ends_after_start"),)
+
+    @property
+    def contact_attendees(self):
+        return [a for a in self.attendees if a.contact_id is not None]
+
+    @property
+    def staff_attendees(self):
+        return [a for a in self.attendees if a.user_id is not None]
+
+    def __repr__(self):
+        return f"<Meeting {self.id} {self.title!r} seq={self.sequence}>"
+
+
+class Attendee(db.Model):
+    """Someone invited to a meeting: an external contact or a staff user (exactly one of the two)."""
+
+    __tablename__ = "attendee"
+    __table_args__ = (
+        UniqueConstraint("meeting_id", "contact_id", name="uq_attendee_meeting_contact"),
+        UniqueConstraint("meeting_id", "user_id", name="uq_attendee_meeting_user"),
+        CheckConstraint("(contact_id IS NULL) != (user_id IS NULL)", name="contact_or_user"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id", ondelete="CASCADE"), index=True)
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contact.id"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
+    role: Mapped[str] = mapped_column(String(20), default="required")
+    response: Mapped[str] = mapped_column(String(20), default="needs_action")
+    responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    meeting = relationship("Meeting", back_populates="attendees")
+    contact = relationship("Contact")
+    user = relationship("User")
+
+    @property
+    def email(self) -> str:
+        return self.contact.email if self.contact is not None else self.user.email
+
+    @property
+    def name(self) -> str:
+        return self.contact.full_name if self.contact is not None else self.user.display_name
+
+    @property
+    def timezone(self) -> str:
+        return self.contact.effective_timezone if self.contact is not None else self.user.timezone
+
+    @property
+    def is_staff(self) -> bool:
+        return self.user_id is not None
