@@ -30,6 +30,8 @@ run: setup
 	ENGAGE_RUN_SCHEDULER=1 $(BIN)/flask --app wsgi run --host $(HOST) --port $(PORT) --no-reload
 
 test: $(STAMP)
+	@if command -v node >/dev/null 2>&1 && [ ! -d tests/js/node_modules ]; then \
+	  npm install --prefix tests/js --no-audit --no-fund; fi
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 clean-db:

@@ -1,0 +1,106 @@
+"""Read iCalendar bytes back with independent parsers, the way calendar clients do.
+
+Both readers return one dict per VEVENT:
+    {"uid", "sequence", "status", "start_utc", "end_utc", "method"}
+with start_utc/end_utc as aware UTC datetimes (a floating time stays naive, so it never equals
+an aware truth), sequence an int or None, status and method upper-case strings or None.
+
+- read_with_icaljs: ical.js (Thunderbird's parser) under node, via tests/js/read_events.mjs.
+  Installs tests/js/node_modules on first use; skips the test only when node is absent.
+- read_with_vobject: vobject (dateutil time zones from the file's VTIMEZONE blocks).
+"""
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+JS_DIR = Path(__file__).resolve().parent / "js"
+SCRIPT = JS_DIR / "read_events.mjs"
+
+
+def _node() -> str:
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed: the ical.js cross-check needs it (apt-get install nodejs)")
+    return node
+
+
+def _ensure_icaljs() -> None:
+    if (JS_DIR / "node_modules" / "ical.js" / "package.json").exists():
+        return
+    npm = shutil.which("npm")
+    if npm is None:
+        pytest.skip("npm is not installed: cannot install ical.js for the cross-check")
+    result = subprocess.run([npm, "install", "--prefix", str(JS_DIR), "--no-audit", "--no-fund"],
+                            capture_output=True, text=True, timeout=300)
+    if result.returncode != 0:
+        raise RuntimeError(f"npm install of ical.js failed:\n{result.stderr[-2000:]}")
+
+
+def _as_utc(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
+
+
+def read_with_icaljs(ics_bytes: bytes) -> list[dict]:
+    """Each VEVENT as ical.js resolves it (UTC instants)."""
+    node = _node()
+    _ensure_icaljs()
+    result = subprocess.run([node, str(SCRIPT)], input=ics_bytes, capture_output=True, timeout=60,
+                            cwd=str(JS_DIR))
+    if result.returncode != 0:
+        raise AssertionError(f"ical.js could not read the calendar:\n{result.stderr.decode(errors='replace')[-2000:]}")
+    events = json.loads(result.stdout)
+    return [{
+        "uid": e["uid"],
+        "sequence": e["sequence"],
+        "status": e["status"].upper() if e["status"] else None,
+        "start_utc": _as_utc(e["start_utc"]),
+        "end_utc": _as_utc(e["end_utc"]),
+        "method": e["method"].upper() if e["method"] else None,
+    } for e in events]
+
+
+def _vobject_instant(value):
+    if value is None:
+        return None
+    if not isinstance(value, datetime):
+        raise AssertionError(f"expected a date-time, got {value!r}")
+    if value.tzinfo is None or value.utcoffset() is None:
+        return value  # floating: left naive on purpose
+    return value.astimezone(UTC)
+
+
+def read_with_vobject(ics_bytes: bytes) -> list[dict]:
+    """Each VEVENT as vobject resolves it (UTC instants)."""
+    import vobject
+
+    events = []
+    for calendar in vobject.readComponents(ics_bytes.decode("utf-8")):
+        method = calendar.method.value.upper() if hasattr(calendar, "method") else None
+        for vevent in calendar.contents.get("vevent", []):
+            start = _vobject_instant(vevent.dtstart.value)
+            if hasattr(vevent, "dtend"):
+                end = _vobject_instant(vevent.dtend.value)
+            elif hasattr(vevent, "duration"):
+                end = start + vevent.duration.value
+            else:
+                end = start
+            events.append({
+                "uid": vevent.uid.value,
+                "sequence": int(vevent.sequence.value) if hasattr(vevent, "sequence") else None,
+                "status": vevent.status.value.upper() if hasattr(vevent, "status") else None,
+                "start_utc": start,
+                "end_utc": end,
+                "method": method,
+            })
+    return events
+
+
+READERS = {"icaljs": read_with_icaljs, "vobject": read_with_vobject}
