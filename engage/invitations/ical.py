@@ -8,8 +8,22 @@ One-off meetings carry their times in UTC ("...Z") and no VTIMEZONE (see DESIGN.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
+
+from icalendar import Calendar, Event, vCalAddress
+
+PRODID = "-//engage//UPR engagement//EN"
+
+METHODS = ("PUBLISH", "REQUEST", "CANCEL")
+ROLES = {"required": "REQ-PARTICIPANT", "optional": "OPT-PARTICIPANT"}
+PARTSTATS = ("NEEDS-ACTION", "ACCEPTED", "TENTATIVE", "DECLINED", "DELEGATED")
+STATUSES = ("CONFIRMED", "TENTATIVE", "CANCELLED")
+CLASSIFICATIONS = ("PUBLIC", "PRIVATE", "CONFIDENTIAL")
+
+_EMAIL = re.compile(r"^[^@\s<>\"(),;:]+@[^@\s<>\"(),;:]+$")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 
 
 @dataclass(frozen=True)
@@ -38,3 +52,128 @@ class EventData:
     created: datetime | None = None
     last_modified: datetime | None = None
     classification: str = "PUBLIC"  # PUBLIC | PRIVATE
+
+
+def build_calendar(events, method: str, now: datetime, name: str | None = None) -> bytes:
+    """One VCALENDAR with METHOD `method` holding `events`, DTSTAMP `now`, as CRLF-folded bytes.
+
+    - PUBLISH (downloads, feeds): any number of events; attendees, when given, are listed for
+      information only (no RSVP request).
+    - REQUEST: one meeting (one UID); every attendee given is listed with CN, ROLE, PARTSTAT
+      (as given: NEEDS-ACTION by default, which a reschedule must keep) and RSVP=TRUE. The
+      caller decides whom to list: one message per attendee lists just that attendee.
+    - CANCEL: one meeting; STATUS:CANCELLED whatever `status` says.
+    Raises ValueError on data that would make a calendar clients misread.
+    """
+    method = (method or "").strip().upper()
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {', '.join(METHODS)}, not {method!r}")
+    stamp = _utc(now, "now")
+    events = list(events)
+    if method != "PUBLISH":
+        uids = {e.uid for e in events}
+        if len(uids) != 1:
+            raise ValueError(f"a {method} carries exactly one meeting (one UID), got {len(uids)}")
+
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", method)
+    if name:
+        calendar.add("name", _clean_line(name))
+        calendar.add("x-wr-calname", _clean_line(name))
+    for event in events:
+        calendar.add_component(_vevent(event, method, stamp))
+    return calendar.to_ical()
+
+
+def _vevent(data: EventData, method: str, stamp: datetime) -> Event:
+    uid = (data.uid or "").strip()
+    if not uid or _CONTROL.search(uid):
+        raise ValueError(f"uid must be a non-empty single line, got {data.uid!r}")
+    if not isinstance(data.sequence, int) or isinstance(data.sequence, bool) or data.sequence < 0:
+        raise ValueError(f"sequence must be a whole number ≥ 0, got {data.sequence!r}")
+    starts_at, ends_at = _utc(data.starts_at, "starts_at"), _utc(data.ends_at, "ends_at")
+    if ends_at <= starts_at:
+        raise ValueError("ends_at must be after starts_at")
+    status = "CANCELLED" if method == "CANCEL" else (data.status or "CONFIRMED").upper()
+    if status not in STATUSES:
+        raise ValueError(f"status must be one of {', '.join(STATUSES)}, not {data.status!r}")
+    classification = (data.classification or "PUBLIC").upper()
+    if classification not in CLASSIFICATIONS:
+        raise ValueError(f"classification must be one of {', '.join(CLASSIFICATIONS)}, not {data.classification!r}")
+
+    event = Event()
+    event.add("uid", uid)
+    event.add("sequence", data.sequence)
+    event.add("dtstamp", stamp)
+    # Times always in UTC with Z and never a VTIMEZONE: see DESIGN.md rule 6.
+    event.add("dtstart", starts_at)
+    event.add("dtend", ends_at)
+    event.add("summary", data.summary or "")
+    if data.description:
+        event.add("description", data.description)
+    if data.location:
+        event.add("location", data.location)
+    if data.url:
+        event.add("url", _clean_line(data.url))
+    event.add("status", status)
+    event.add("class", classification)
+    event.add("transp", "OPAQUE")
+    if data.created is not None:
+        event.add("created", _utc(data.created, "created"))
+    if data.last_modified is not None:
+        event.add("last-modified", _utc(data.last_modified, "last_modified"))
+    event.add("organizer", _address(data.organiser_email, data.organiser_name, "organiser_email"))
+    if method == "REQUEST" and not data.attendees:
+        raise ValueError("a REQUEST must list at least one attendee")
+    for attendee in data.attendees:
+        event.add("attendee", _attendee(attendee, method))
+    return event
+
+
+def _attendee(data: AttendeeData, method: str) -> vCalAddress:
+    role = ROLES.get((data.role or "required").lower())
+    if role is None:
+        raise ValueError(f"attendee role must be required or optional, not {data.role!r}")
+    address = _address(data.email, data.name, "attendee email")
+    address.params["CUTYPE"] = "INDIVIDUAL"
+    address.params["ROLE"] = role
+    if method == "CANCEL":
+        return address
+    partstat = (data.partstat or "NEEDS-ACTION").upper()
+    if partstat not in PARTSTATS:
+        raise ValueError(f"attendee partstat must be one of {', '.join(PARTSTATS)}, not {data.partstat!r}")
+    address.params["PARTSTAT"] = partstat
+    if method == "REQUEST" and data.rsvp:
+        address.params["RSVP"] = "TRUE"
+    return address
+
+
+def _address(email: str, name: str, what: str) -> vCalAddress:
+    email = (email or "").strip()
+    if not _EMAIL.match(email):
+        raise ValueError(f"{what} is not an email address: {email!r}")
+    # A bare lower-case mailto: — no SENT-BY — is what Outlook matches replies against.
+    address = vCalAddress(f"mailto:{email}")
+    cn = _clean_param(name)
+    if cn:
+        address.params["CN"] = cn
+    return address
+
+
+def _clean_line(value: str) -> str:
+    return _CONTROL.sub(" ", value or "").strip()
+
+
+def _clean_param(value: str) -> str:
+    # Outlook does not understand RFC 6868 (^' ^n) escapes, and a DQUOTE cannot be quoted:
+    # keep the name readable instead.
+    return _clean_line(value).replace('"', "'")
+
+
+def _utc(value: datetime, what: str) -> datetime:
+    if not isinstance(value, datetime) or value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"{what} must be a datetime with a zone, got {value!r}")
+    return value.astimezone(UTC).replace(microsecond=0)
