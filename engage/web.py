@@ -1,7 +1,7 @@
 """The home page, error pages, and what every template can use."""
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, render_template, request
+from flask import Blueprint, jsonify, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError, IntegrityError
@@ -36,6 +36,19 @@ def _error(status: int, code: str, message: str, template: str | None = None):
     if _wants_json():
         return jsonify({"error": {"code": code, "message": message, "fields": {}}}), status
     return render_template("errors/error.html", status=status, message=message), status
+
+
+def url_with(**changes) -> str:
+    """The current page's URL with some query parameters changed (None removes one); page resets to 1."""
+    args = request.args.to_dict()
+    if "page" not in changes:
+        args.pop("page", None)
+    for key, value in changes.items():
+        if value is None:
+            args.pop(key, None)
+        else:
+            args[key] = value
+    return url_for(request.endpoint, **(request.view_args or {}), **args)
 
 
 def init_app(app) -> None:
@@ -103,6 +116,7 @@ def init_app(app) -> None:
                    if current_user.has_role(role) and endpoint in app.view_functions]
         return {"nav_items": nav, "clock": clock}
 
+    app.add_template_global(url_with)
     app.add_template_filter(clock.format_date, "date")
     app.add_template_filter(lambda v, z="Africa/Nairobi": clock.format_in_zone(v, z) if v else "", "in_zone")
     app.add_template_filter(lambda v, z: clock.format_multi_zone(v, z) if v else "", "multi_zone")

@@ -5,7 +5,8 @@ import os
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from engage import create_app
 from engage.extensions import db
@@ -19,16 +20,31 @@ _pg_schema_ready = False
 NOW = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
 
 
+@pytest.fixture(scope="session")
+def pg_database_url():
+    """A fresh PostgreSQL database for this test process, dropped at the end (runs may overlap)."""
+    base = make_url(PG_URL)
+    name = f"{base.database}_{os.getpid()}"
+    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    yield base.set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
 @pytest.fixture(params=BACKENDS)
 def backend(request):
     """Which database this test runs on; every database test runs on each available backend."""
     return request.param
 
 
-def _database_url(backend, tmp_path):
+def _database_url(backend, tmp_path, request):
     if backend == "sqlite":
         return f"sqlite:///{tmp_path / 'test.sqlite'}"
-    return PG_URL
+    return request.getfixturevalue("pg_database_url")
 
 
 def _truncate_all():
@@ -38,10 +54,10 @@ def _truncate_all():
 
 
 @pytest.fixture
-def app(backend, tmp_path):
+def app(backend, tmp_path, request):
     """An app with an empty schema and an app context pushed."""
     global _pg_schema_ready
-    url = _database_url(backend, tmp_path)
+    url = _database_url(backend, tmp_path, request)
     app = create_app("testing", SQLALCHEMY_DATABASE_URI=url, ENGAGE_INSTANCE_DIR=str(tmp_path))
     with app.app_context():
         if backend == "sqlite":

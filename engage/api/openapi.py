@@ -52,19 +52,13 @@ def build_document(base_path: str = "/api/v1") -> dict:
     components: dict[str, dict] = {"Error": ERROR_SCHEMA}
     paths: dict[str, dict] = {}
 
-    def ref(model: type[BaseModel]) -> dict:
-        schema = model.model_json_schema(ref_template="#/components/schemas/{model}", mode="serialization")
+    def ref(model: type[BaseModel], mode: str = "serialization") -> dict:
+        schema = model.model_json_schema(ref_template="#/components/schemas/{model}", mode=mode)
         for name, sub in schema.pop("$defs", {}).items():
             components.setdefault(name, sub)
-        components.setdefault(model.__name__, schema)
-        return {"$ref": f"#/components/schemas/{model.__name__}"}
-
-    def input_ref(model: type[BaseModel]) -> dict:
-        schema = model.model_json_schema(ref_template="#/components/schemas/{model}", mode="validation")
-        for name, sub in schema.pop("$defs", {}).items():
-            components.setdefault(name, sub)
-        components.setdefault(model.__name__, schema)
-        return {"$ref": f"#/components/schemas/{model.__name__}"}
+        name = schema.get("title") or model.__name__
+        components.setdefault(name, schema)
+        return {"$ref": f"#/components/schemas/{name}"}
 
     for doc in ROUTES:
         path, path_params = _path(doc.rule)
@@ -72,7 +66,7 @@ def build_document(base_path: str = "/api/v1") -> dict:
                     "description": f"Needs the `{doc.role}` role or higher.",
                     "parameters": path_params + [dict(p) for p in doc.params], "responses": {}}
         if doc.body is not None:
-            op["requestBody"] = {"required": True, "content": {doc.body_content_type: {"schema": input_ref(doc.body)}}}
+            op["requestBody"] = {"required": True, "content": {doc.body_content_type: {"schema": ref(doc.body, "validation")}}}
         elif doc.body_content_type != "application/json":
             op["requestBody"] = {"required": True, "content": {doc.body_content_type: {"schema": {"type": "string"}}}}
         if doc.response is not None and doc.response_content_type == "application/json":
