@@ -1,0 +1,52 @@
+"""Migrations build the same schema as the models, and go up and down cleanly on SQLite and PostgreSQL."""
+import os
+import uuid
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.engine import make_url
+
+from engage import create_app
+from engage.extensions import db
+
+PG_URL = os.environ.get("ENGAGE_TEST_DATABASE_URL")
+
+
+@pytest.fixture(params=["sqlite"] + (["postgresql"] if PG_URL else []))
+def empty_database_url(request, tmp_path):
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'migrations.sqlite'}"
+        return
+    base = make_url(PG_URL)
+    name = f"engage_migrations_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    yield base.set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _ignore_index_quirks(diff):
+    return [d for d in diff if not (isinstance(d, tuple) and d[0] in {"remove_index", "add_index"}
+                                    and d[1].name.startswith("sqlite_autoindex"))]
+
+
+def test_upgrade_matches_the_models_and_downgrade_removes_everything(empty_database_url):
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=empty_database_url)
+    with app.app_context():
+        upgrade()
+        with db.engine.connect() as conn:
+            context = MigrationContext.configure(conn, opts={"compare_type": True})
+            diff = _ignore_index_quirks(compare_metadata(context, db.metadata))
+        assert diff == [], f"models and migrations differ: {diff}"
+        downgrade(revision="base")
+        remaining = set(inspect(db.engine).get_table_names()) - {"alembic_version"}
+        assert remaining == set()
+        upgrade()  # and back up again
+        assert "meeting" in inspect(db.engine).get_table_names() or "organisation" in inspect(db.engine).get_table_names()
+        db.engine.dispose()
