@@ -1,7 +1,7 @@
 """The home page, error pages, and what every template can use."""
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, render_template, request, url_for
+from flask import Blueprint, has_request_context, jsonify, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError, IntegrityError
@@ -18,6 +18,7 @@ NAV = [
     ("Outcomes", "outcomes.index", "staff"),
     ("Reports", "reports.index", "lead"),
     ("Admin", "admin.users", "admin"),
+    ("Outbox", "outbox.index", "admin"),
 ]
 
 
@@ -111,7 +112,8 @@ def init_app(app) -> None:
     @app.context_processor
     def template_globals():
         nav = []
-        if current_user.is_authenticated:
+        # Templates also render outside requests (dispatcher, CLI), where there is no user.
+        if has_request_context() and current_user.is_authenticated:
             nav = [(label, endpoint) for label, endpoint, role in NAV
                    if current_user.has_role(role) and endpoint in app.view_functions]
         return {"nav_items": nav, "clock": clock}
