@@ -143,6 +143,59 @@ def format_multi_zone(value: datetime, zone: str) -> str:
     return " · ".join(parts)
 
 
+def local_time_problem(day: date, at: time, zone: str) -> str | None:
+    """'gap' when that wall-clock time does not exist in `zone`, 'fold' when it happens twice, else None."""
+    try:
+        localise(day, at, zone)
+    except LocalTimeError:
+        tz = ZoneInfo(zone)
+        naive = datetime.combine(day, at)
+        first = naive.replace(tzinfo=tz, fold=0)
+        if first.astimezone(UTC).astimezone(tz).replace(tzinfo=None) != naive:
+            return "gap"
+        return "fold"
+    return None
+
+
+def fold_choices(day: date, at: time, zone: str) -> list[tuple[int, str]]:
+    """For a time in the autumn fold: [(0, '02:30 CEST (UTC+02:00), the first'), (1, '… CET …, an hour later')]."""
+    tz = ZoneInfo(zone)
+    naive = datetime.combine(day, at)
+    choices = []
+    for fold, when in ((0, "the first time"), (1, "the second time, after the clocks went back")):
+        local = naive.replace(tzinfo=tz, fold=fold)
+        offset = local.utcoffset()
+        sign = "-" if offset < timedelta(0) else "+"
+        minutes = abs(int(offset.total_seconds())) // 60
+        choices.append((fold, f"{local:%H:%M} {local.tzname()} (UTC{sign}{minutes // 60:02d}:{minutes % 60:02d}), "
+                              f"{when}"))
+    return choices
+
+
+def format_range_in_zone(starts_at: datetime, ends_at: datetime, zone: str, with_date: bool = True) -> str:
+    """'Tue 6 Jul 2027, 10:00–11:00 Geneva (CEST)'; a range over midnight or a clock change says so."""
+    tz = ZoneInfo(zone)
+    start, end = starts_at.astimezone(tz), ends_at.astimezone(tz)
+    label = zone_label(zone)
+    if start.date() != end.date():
+        return (f"{start:%a} {format_date(start.date())}, {start:%H:%M} {start.tzname()} – "
+                f"{end:%a} {format_date(end.date())}, {end:%H:%M} {end.tzname()} {label}")
+    prefix = f"{start:%a} {format_date(start.date())}, " if with_date else ""
+    if start.tzname() != end.tzname():
+        return f"{prefix}{start:%H:%M} {start.tzname()}–{end:%H:%M} {end.tzname()} {label}"
+    return f"{prefix}{start:%H:%M}–{end:%H:%M} {label} ({start.tzname()})"
+
+
+def format_multi_zone_range(starts_at: datetime, ends_at: datetime, zone: str) -> str:
+    """'Tue 6 Jul 2027, 10:00–11:00 Geneva (CEST) · 11:00–12:00 Nairobi (EAT)'."""
+    parts = [format_range_in_zone(starts_at, ends_at, zone)]
+    own_day = starts_at.astimezone(ZoneInfo(zone)).date()
+    for other in display_zones(zone)[1:]:
+        local = starts_at.astimezone(ZoneInfo(other))
+        parts.append(format_range_in_zone(starts_at, ends_at, other, with_date=local.date() != own_day))
+    return " · ".join(parts)
+
+
 def start_of_day(day: date, zone: str) -> datetime:
     """Midnight of `day` in `zone`, as an aware datetime."""
     return datetime.combine(day, time(0), tzinfo=ZoneInfo(zone))
@@ -152,4 +205,5 @@ __all__ = [
     "UTC", "NAIROBI", "GENEVA", "now_utc", "is_valid_timezone", "timezone_for_city", "as_utc",
     "localise", "LocalTimeError", "format_in_zone", "format_multi_zone", "format_date",
     "zone_abbreviation", "zone_label", "display_zones", "all_timezones", "start_of_day", "timedelta",
+    "local_time_problem", "fold_choices", "format_range_in_zone", "format_multi_zone_range",
 ]

@@ -3,4 +3,4 @@ from engage.auth.models import ApiToken, User  # noqa: F401
 from engage.directory.models import Contact, Organisation  # noqa: F401
 from engage.history import ChangeRecord  # noqa: F401
 from engage.upr.models import Recommendation, Theme  # noqa: F401
-from engage.meetings.models import Attendee, Meeting  # noqa: F401
+from engage.meetings.models import Attendee, CalendarFeed, Meeting  # noqa: F401

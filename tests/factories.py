@@ -45,3 +45,24 @@ def make_contact(organisation=None, **values):
     contact = directory_services.create_contact(None, WHEN, data)
     db.session.commit()
     return contact
+
+
+def make_meeting(organiser=None, contacts=(), staff=(), starts_at=None, minutes=60, timezone="Europe/Zurich",
+                 now=WHEN, **values):
+    """A scheduled meeting (clashes allowed) booked at `now`; default Mon 7 Dec 2026, 10:00 Geneva."""
+    from datetime import timedelta
+
+    from engage.meetings import services as meeting_services
+
+    organiser = organiser or make_user()
+    starts_at = starts_at or datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
+    data = {"title": f"Meeting {next(_seq)}", "starts_at": starts_at,
+            "ends_at": starts_at + timedelta(minutes=minutes), "timezone": timezone,
+            "location": "Palais des Nations, Geneva", "organiser_id": organiser.id,
+            "attendees": [{"contact_id": c.id, "role": "required"} for c in contacts],
+            "staff_ids": [u.id for u in staff], "allow_conflicts": True}
+    data.update(values)
+    change = meeting_services.schedule_meeting(organiser, now, data)
+    db.session.commit()
+    return change.meeting
+

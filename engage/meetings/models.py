@@ -4,7 +4,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, Column, ForeignKey, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Column, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engage.dbtypes import UTCDateTime
@@ -54,14 +54,39 @@ class Meeting(db.Model):
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancellation_reason: Mapped[str | None] = mapped_column(Text)
+    held_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # when it was marked held
 
     organiser = relationship("User", foreign_keys=[organiser_id])
+    created_by = relationship("User", foreign_keys=[created_by_id])
+    updated_by = relationship("User", foreign_keys=[updated_by_id])
     attendees = relationship("Attendee", back_populates="meeting", cascade="all, delete-orphan",
                              order_by="Attendee.id")
     recommendations = relationship("Recommendation", secondary=meeting_recommendation,
                                    order_by="Recommendation.reference")
 
     __table_args__ = (CheckConstraint("ends_at > starts_at", name="ends_after_start"),)
+
+    @property
+    def duration_minutes(self) -> int:
+        return int((self.ends_at - self.starts_at).total_seconds() // 60)
+
+    @property
+    def status_label(self) -> str:
+        return MEETING_STATUSES.get(self.status, self.status)
+
+    @property
+    def location_kind_label(self) -> str:
+        return LOCATION_KINDS.get(self.location_kind, self.location_kind)
+
+    @property
+    def organisations(self):
+        """The organisations of the external attendees, each once, in attendee order."""
+        seen = {}
+        for a in self.contact_attendees:
+            if a.contact.organisation is not None:
+                seen.setdefault(a.contact.organisation.id, a.contact.organisation)
+        return list(seen.values())
 
     @property
     def contact_attendees(self):
@@ -113,3 +138,35 @@ class Attendee(db.Model):
     @property
     def is_staff(self) -> bool:
         return self.user_id is not None
+
+    @property
+    def response_label(self) -> str:
+        return RESPONSES.get(self.response, self.response)
+
+
+FEED_SCOPES = {"personal": "My meetings", "team": "All meetings (team)"}
+
+
+class CalendarFeed(db.Model):
+    """A private, revocable iCalendar subscription URL: /calendar/<secret>.ics.
+
+    The secret is kept (not hashed) so its owner can see the address again, as with the
+    "secret address" of other calendar services; revoking or regenerating retires it.
+    """
+
+    __tablename__ = "calendar_feed"
+    __table_args__ = (Index("ix_calendar_feed_user_scope", "user_id", "scope"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
+    scope: Mapped[str] = mapped_column(String(20), default="personal")  # personal | team
+    secret: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_fetched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user = relationship("User")
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None

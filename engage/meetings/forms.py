@@ -1,0 +1,300 @@
+"""Meeting forms: booking and editing (local date and time in a chosen zone), cancelling, slots, feeds."""
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import (BooleanField, DateField, IntegerField, RadioField, SelectField, SelectMultipleField,
+                     StringField, TextAreaField, TimeField)
+from wtforms.validators import InputRequired, NumberRange, Optional
+
+from engage import clock
+from engage.auth.models import User
+from engage.directory.models import Contact, Organisation
+from engage.errors import ServiceError, ValidationError
+from engage.extensions import db
+from engage.upr.models import Recommendation
+
+from .models import LOCATION_KINDS, Meeting
+
+# Service field names → the form fields that show their errors.
+ERROR_FIELDS = {"starts_at": "start_time", "ends_at": "end_time", "attendees": "required_contact_ids",
+                "organiser": "organiser_id", "staff": "staff_ids", "reminders": "reminders"}
+OFFSET_RE = re.compile(r"^(\d{1,5})\s*(m|min|mins|minutes?|h|hrs?|hours?|d|days?)?$", re.I)
+
+
+def zone_choices() -> list[tuple[str, str]]:
+    """Nairobi and Geneva first, then every IANA zone."""
+    first = [(clock.NAIROBI, "Nairobi (Africa/Nairobi)"), (clock.GENEVA, "Geneva (Europe/Zurich)")]
+    return first + [(z, z.replace("_", " ")) for z in clock.all_timezones() if z not in (clock.NAIROBI, clock.GENEVA)]
+
+
+def format_offsets(minutes: list[int]) -> str:
+    """[1440, 60] → '24h, 1h'."""
+    return ", ".join(f"{m // 60}h" if m % 60 == 0 else f"{m}m" for m in minutes or [])
+
+
+def parse_offsets(text: str) -> list[int]:
+    """'24h, 1h' or '1d, 30m' or '1440, 60' → minutes; ValueError naming the bad part."""
+    out = []
+    for part in (text or "").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        match = OFFSET_RE.match(part)
+        if not match:
+            raise ValueError(f"“{part[:20]}” is not a length of time; write e.g. 24h, 1h or 30m.")
+        number, unit = int(match.group(1)), (match.group(2) or "m").lower()
+        out.append(number * (1440 if unit.startswith("d") else 60 if unit.startswith("h") else 1))
+    return out
+
+
+def _int_list(values) -> list[int]:
+    return [int(v) for v in values or [] if str(v).isdigit()]
+
+
+class MeetingForm(FlaskForm):
+    """Booking and editing: the time is typed as a local time in the meeting's zone."""
+
+    title = StringField("Title", validators=[InputRequired()], description="What recipients see, e.g. "
+                        "“Pre-session meeting: Mission of Germany”.")
+    description = TextAreaField("Purpose", validators=[Optional()], render_kw={"rows": 3})
+    date = DateField("Date", validators=[InputRequired(message="Choose the date.")])
+    start_time = TimeField("Starts at", validators=[InputRequired(message="Give the start time (24-hour).")])
+    end_time = TimeField("Ends at", validators=[InputRequired(message="Give the end time (24-hour).")])
+    timezone = SelectField("Time zone of these times", default=clock.NAIROBI)
+    fold = RadioField("Which one?", choices=[], validators=[Optional()])
+    location_kind = RadioField("Where", choices=list(LOCATION_KINDS.items()), default="in_person")
+    location = StringField("Address", validators=[Optional()])
+    online_url = StringField("Link to join", validators=[Optional()], description="Needed for online and hybrid "
+                             "meetings, e.g. https://…")
+    organiser_id = SelectField("Organiser", coerce=int)
+    staff_ids = SelectMultipleField("Staff taking part", coerce=int, validators=[Optional()])
+    required_contact_ids = SelectMultipleField("Attendees (required)", coerce=int, validators=[Optional()])
+    optional_contact_ids = SelectMultipleField("Attendees (optional)", coerce=int, validators=[Optional()])
+    recommendation_ids = SelectMultipleField("Agenda: UPR recommendations", coerce=int, validators=[Optional()])
+    tags = StringField("Tags", validators=[Optional()], description="Separated by commas, e.g. "
+                       "“4th cycle pre-session, health”.")
+    reminders = StringField("Reminders before the start", default="24h, 1h",
+                            description="Separated by commas, e.g. 24h, 1h or 30m.")
+    notify = BooleanField("Send invitations to the attendees", default=True)
+    allow_conflicts = BooleanField("Book it anyway, despite the clashes listed above")
+
+    fold_needed = False
+
+    def setup(self, organisation: Organisation | None = None) -> "MeetingForm":
+        """Fill the pickers from the directory (an organisation's contacts listed first)."""
+        self.timezone.choices = zone_choices()
+        users = list(db.session.scalars(select(User).where(User.is_disabled.is_(False)).order_by(User.full_name)))
+        self.organiser_id.choices = [(u.id, u.display_name) for u in users]
+        self.staff_ids.choices = [(u.id, f"{u.display_name} <{u.email}>") for u in users]
+        contacts = list(db.session.scalars(select(Contact).where(Contact.is_archived.is_(False))
+                                           .order_by(Contact.full_name)))
+        keep = set(self.required_contact_ids.data or []) | set(self.optional_contact_ids.data or [])
+        if organisation is not None:
+            contacts.sort(key=lambda c: (c.organisation_id != organisation.id, c.full_name.lower()))
+        choices = [(c.id, f"{c.full_name} — {c.organisation.name if c.organisation else 'no organisation'}")
+                   for c in contacts]
+        # Archived contacts still on a meeting stay listed so that editing does not drop them.
+        for c in db.session.scalars(select(Contact).where(Contact.id.in_(keep), Contact.is_archived.is_(True))):
+            choices.append((c.id, f"{c.full_name} (archived)"))
+        self.required_contact_ids.choices = choices
+        self.optional_contact_ids.choices = choices
+        self.recommendation_ids.choices = [
+            (r.id, f"{r.reference} ({r.state_name}, cycle {r.cycle}): {r.text[:90]}")
+            for r in db.session.scalars(select(Recommendation).order_by(Recommendation.cycle.desc(),
+                                                                        Recommendation.reference))]
+        self._set_fold_choices()
+        return self
+
+    def _set_fold_choices(self) -> None:
+        problem = None
+        if self.date.data and self.timezone.data and clock.is_valid_timezone(self.timezone.data):
+            for at in (self.start_time.data, self.end_time.data):
+                if at and clock.local_time_problem(self.date.data, at, self.timezone.data) == "fold":
+                    problem = at
+                    break
+        if problem is not None:
+            self.fold.choices = [(str(v), label) for v, label in
+                                 clock.fold_choices(self.date.data, problem, self.timezone.data)]
+            self.fold_needed = True
+        else:
+            self.fold.choices = [("0", "the first"), ("1", "the second")]
+
+    # ---- filling the form ----
+
+    def prefill_from_link(self, args, user: User) -> Organisation | None:
+        """Fill from ?organisation_id=&contact_id=…&recommendation_id=…&date=&time=&zone=&minutes=."""
+        organisation = None
+        org_id = args.get("organisation_id", "")
+        if org_id.isdigit():
+            organisation = db.session.get(Organisation, int(org_id))
+        self.organiser_id.data = user.id
+        self.staff_ids.data = [user.id]
+        self.timezone.data = user.timezone if clock.is_valid_timezone(user.timezone) else clock.NAIROBI
+        if organisation is not None:
+            self.title.data = f"Meeting with {organisation.name}"
+            self.timezone.data = organisation.effective_timezone
+        contact_ids = _int_list(args.getlist("contact_id"))
+        if contact_ids:
+            live = set(db.session.scalars(select(Contact.id).where(Contact.id.in_(contact_ids),
+                                                                   Contact.is_archived.is_(False))))
+            self.required_contact_ids.data = [i for i in contact_ids if i in live]
+            if organisation is None and len(self.required_contact_ids.data) == 1:
+                contact = db.session.get(Contact, self.required_contact_ids.data[0])
+                if contact.organisation is not None:
+                    self.title.data = f"Meeting with {contact.organisation.name}"
+                self.timezone.data = contact.effective_timezone
+        self.recommendation_ids.data = _int_list(args.getlist("recommendation_id"))
+        zone = args.get("zone")
+        if zone and clock.is_valid_timezone(zone):
+            self.timezone.data = zone
+        try:
+            if args.get("date"):
+                self.date.data = date.fromisoformat(args["date"])
+            if args.get("time"):
+                self.start_time.data = time.fromisoformat(args["time"])
+                minutes = int(args.get("minutes", "60"))
+                if self.date.data and 5 <= minutes <= 720:
+                    end = datetime.combine(self.date.data, self.start_time.data) + timedelta(minutes=minutes)
+                    self.end_time.data = end.time() if end.date() == self.date.data else None
+        except ValueError:
+            pass  # a mangled link just leaves those fields empty
+        return organisation
+
+    def fill_from_meeting(self, meeting: Meeting) -> None:
+        """The meeting's values, times as local times in its own zone."""
+        start, end = (v.astimezone(ZoneInfo(meeting.timezone)) for v in (meeting.starts_at, meeting.ends_at))
+        self.title.data, self.description.data = meeting.title, meeting.description
+        self.date.data, self.start_time.data, self.end_time.data = start.date(), start.time(), end.time()
+        self.timezone.data = meeting.timezone
+        self.fold.data = str(start.fold or end.fold)
+        self.location_kind.data, self.location.data = meeting.location_kind, meeting.location
+        self.online_url.data = meeting.online_url
+        self.organiser_id.data = meeting.organiser_id
+        self.staff_ids.data = [a.user_id for a in meeting.staff_attendees]
+        self.required_contact_ids.data = [a.contact_id for a in meeting.contact_attendees if a.role == "required"]
+        self.optional_contact_ids.data = [a.contact_id for a in meeting.contact_attendees if a.role == "optional"]
+        self.recommendation_ids.data = [r.id for r in meeting.recommendations]
+        self.tags.data = ", ".join(meeting.tags or [])
+        self.reminders.data = format_offsets(meeting.reminder_offsets)
+
+    # ---- reading the form ----
+
+    def instants(self) -> tuple[datetime, datetime]:
+        """The typed local date and times as instants; gap times refused, fold times need a choice."""
+        day, zone = self.date.data, self.timezone.data
+        if not clock.is_valid_timezone(zone):
+            raise ValidationError.for_fields({"timezone": "Choose a time zone from the list."})
+        fold = int(self.fold.data) if self.fold.data in ("0", "1") else None
+        errors = {}
+        values = {}
+        for name, at in (("start_time", self.start_time.data), ("end_time", self.end_time.data)):
+            try:
+                values[name] = clock.localise(day, at, zone, fold=fold)
+            except clock.LocalTimeError as exc:
+                if clock.local_time_problem(day, at, zone) == "gap":
+                    errors[name] = [f"{exc}. Choose a time before or after the change."]
+                else:
+                    errors["fold"] = [f"{exc}."]
+        if errors:
+            raise ValidationError.for_fields(errors)
+        if values["end_time"] <= values["start_time"]:
+            raise ValidationError.for_fields({"end_time": "The end must be after the start (same day)."})
+        return values["start_time"], values["end_time"]
+
+    def preview(self) -> str | None:
+        """The typed time in its zone, Nairobi and Geneva, when it makes sense; else None."""
+        if not (self.date.data and self.start_time.data and self.end_time.data):
+            return None
+        try:
+            starts_at, ends_at = self.instants()
+        except ServiceError:
+            return None
+        return clock.format_multi_zone_range(starts_at, ends_at, self.timezone.data)
+
+    def service_data(self) -> dict:
+        """What the meeting services take; ValidationError for times and reminders that cannot be read."""
+        starts_at, ends_at = self.instants()
+        try:
+            reminders = parse_offsets(self.reminders.data)
+        except ValueError as exc:
+            raise ValidationError.for_fields({"reminders": str(exc)}) from None
+        required = list(dict.fromkeys(self.required_contact_ids.data or []))
+        optional = [i for i in dict.fromkeys(self.optional_contact_ids.data or []) if i not in required]
+        return {
+            "title": self.title.data, "description": self.description.data,
+            "starts_at": starts_at, "ends_at": ends_at, "timezone": self.timezone.data,
+            "location_kind": self.location_kind.data, "location": self.location.data,
+            "online_url": self.online_url.data, "organiser_id": self.organiser_id.data,
+            "staff_ids": list(dict.fromkeys(self.staff_ids.data or [])),
+            "attendees": [{"contact_id": i, "role": "required"} for i in required]
+            + [{"contact_id": i, "role": "optional"} for i in optional],
+            "recommendation_ids": list(self.recommendation_ids.data or []),
+            "tags": [t for t in (self.tags.data or "").split(",")],
+            "reminder_offsets": reminders,
+            "notify": bool(self.notify.data), "allow_conflicts": bool(self.allow_conflicts.data),
+        }
+
+    def place_errors(self, exc: ServiceError) -> bool:
+        """Put a service's field errors beside the matching fields; False when none matched."""
+        placed = False
+        for name, messages in (exc.fields or {}).items():
+            field = getattr(self, ERROR_FIELDS.get(name, name), None)
+            if field is not None and hasattr(field, "errors"):
+                field.errors = list(field.errors or []) + list(messages)
+                placed = True
+                if field is self.fold:
+                    self.fold_needed = True
+        return placed
+
+
+class CancelForm(FlaskForm):
+    reason = TextAreaField("Reason (optional)", validators=[Optional()], render_kw={"rows": 2},
+                           description="Shown on the meeting page and in the cancellation.")
+    notify = BooleanField("Tell the attendees", default=True)
+
+
+class AddAttendeeForm(FlaskForm):
+    contact_id = SelectField("Contact", coerce=int, validators=[Optional()])
+    role = SelectField("Role", choices=[("required", "Required"), ("optional", "Optional")], default="required")
+    allow_conflicts = BooleanField("Add even if they have a clashing meeting")
+
+    def setup(self, meeting: Meeting) -> "AddAttendeeForm":
+        on = {a.contact_id for a in meeting.contact_attendees}
+        self.contact_id.choices = [(0, "— choose —")] + [
+            (c.id, f"{c.full_name} — {c.organisation.name if c.organisation else 'no organisation'}")
+            for c in db.session.scalars(select(Contact).where(Contact.is_archived.is_(False))
+                                        .order_by(Contact.full_name)) if c.id not in on]
+        return self
+
+
+class SlotForm(FlaskForm):
+    """Search for free slots (GET form: no CSRF needed)."""
+
+    class Meta:
+        csrf = False
+
+    staff_ids = SelectMultipleField("Staff", coerce=int, validators=[Optional()])
+    contact_ids = SelectMultipleField("Attendees", coerce=int, validators=[Optional()])
+    first_day = DateField("From", validators=[InputRequired(message="Choose the first day.")])
+    last_day = DateField("To", validators=[InputRequired(message="Choose the last day.")])
+    minutes = IntegerField("Length (minutes)", default=60,
+                           validators=[InputRequired(), NumberRange(min=5, max=720)])
+    day_start = TimeField("Working day starts", default=time(9))
+    day_end = TimeField("Working day ends", default=time(17))
+    zones = SelectMultipleField("Working hours in", default=[clock.NAIROBI, clock.GENEVA],
+                                description="Slots fall inside working hours in every zone chosen.")
+
+    def setup(self) -> "SlotForm":
+        users = list(db.session.scalars(select(User).where(User.is_disabled.is_(False)).order_by(User.full_name)))
+        self.staff_ids.choices = [(u.id, u.display_name) for u in users]
+        self.contact_ids.choices = [
+            (c.id, f"{c.full_name} — {c.organisation.name if c.organisation else 'no organisation'}")
+            for c in db.session.scalars(select(Contact).where(Contact.is_archived.is_(False))
+                                        .order_by(Contact.full_name))]
+        self.zones.choices = zone_choices()
+        return self
