@@ -43,13 +43,15 @@ class Config:
     MAIL_USE_SSL = _bool("MAIL_USE_SSL")
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or None
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
-    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "engage@localhost")
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "engage@example.org")
     MAIL_TIMEOUT = _int("MAIL_TIMEOUT", 30)
     ENGAGE_ORGANISER_EMAIL = os.environ.get("ENGAGE_ORGANISER_EMAIL") or None
 
     ENGAGE_BASE_URL = os.environ.get("ENGAGE_BASE_URL", "http://127.0.0.1:5000")
     ENGAGE_RUN_SCHEDULER = _bool("ENGAGE_RUN_SCHEDULER")
     ENGAGE_DEFAULT_REMINDERS = [1440, 60]
+    # A mission counts as "engaged this cycle" after a meeting on or after this date (ISO, Nairobi time).
+    ENGAGE_CYCLE_STARTS_ON = os.environ.get("ENGAGE_CYCLE_STARTS_ON", "2025-01-01")
     ENGAGE_WORKDAY = (os.environ.get("ENGAGE_WORKDAY_START", "09:00"),
                       os.environ.get("ENGAGE_WORKDAY_END", "17:00"))
 
@@ -72,7 +74,6 @@ class Config:
 
 class DevelopmentConfig(Config):
     DEBUG = False  # `make run` serves without the reloader so the scheduler starts once
-    ENGAGE_RUN_SCHEDULER = _bool("ENGAGE_RUN_SCHEDULER", True)
 
 
 class TestingConfig(Config):

@@ -24,7 +24,9 @@ def create_app(config: str | type | None = None, **overrides) -> Flask:
     from engage.api.views import bp as api_bp
     from engage.auth.views import admin_bp, bp as auth_bp
     from engage.directory.views import bp as directory_bp
-    from engage.meetings.views import bp as meetings_bp
+    from engage.invitations.views import bp as rsvp_bp
+    from engage.meetings.views import bp as meetings_bp, feeds_bp as calendar_bp
+    from engage.outbox.views import bp as outbox_bp
     from engage.upr.views import bp as upr_bp
 
     extensions.db.init_app(app)
@@ -42,7 +44,10 @@ def create_app(config: str | type | None = None, **overrides) -> Flask:
     app.register_blueprint(directory_bp)
     app.register_blueprint(upr_bp)
     app.register_blueprint(meetings_bp)
+    app.register_blueprint(calendar_bp)
+    app.register_blueprint(rsvp_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(outbox_bp)
     extensions.csrf.exempt(api_bp)  # token-authenticated; no cookies, so no CSRF
 
     from engage.cli import register_cli

@@ -1,0 +1,213 @@
+"""Turn meeting changes into outbox messages (invitations, updates, cancellations) and apply answers.
+
+Registered as a meetings change listener: it runs inside the same transaction as the change, so
+the outbox rows commit with it or not at all (DESIGN.md rule 4). Nothing here sends mail.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from flask import current_app
+
+from engage import clock
+from engage.errors import NotFoundError, ValidationError
+from engage.extensions import db
+from engage.meetings.calendar import meeting_description, meeting_location, organiser_mailbox
+from engage.meetings.models import Attendee, Meeting
+from engage.meetings.services import AttendeeSnapshot, MeetingChange, on_meeting_change, record_response
+from engage.outbox.services import queue_message
+
+from .bodies import InvitationContent, describe_when, invitation_subject, render_bodies
+from .ical import AttendeeData, EventData, build_calendar
+from .mime import build_invitation_message, make_message_id, message_bytes
+from .replies import ReplyData
+from .rsvp import make_rsvp_token
+
+PARTSTAT = {"needs_action": "NEEDS-ACTION", "accepted": "ACCEPTED", "tentative": "TENTATIVE",
+            "declined": "DECLINED"}
+RESPONSE_BY_PARTSTAT = {"ACCEPTED": "accepted", "TENTATIVE": "tentative", "DECLINED": "declined",
+                        "NEEDS-ACTION": "needs_action"}
+ROLE = {"required": "required", "optional": "optional"}
+FIELD_LABELS = {"title": "Title", "location": "Place", "online_url": "Online link", "location_kind": "Format",
+                "description": "Purpose"}
+
+
+def base_url() -> str:
+    """Where links in emails point."""
+    return current_app.config.get("ENGAGE_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+
+
+def _message_domain() -> str:
+    host = urlsplit(base_url()).hostname or ""
+    if "." in host and not host.replace(".", "").isdigit():
+        return host
+    return organiser_mailbox().rsplit("@", 1)[-1]
+
+
+def rsvp_links(meeting: Meeting, attendee_id: int) -> dict[str, str]:
+    """Accept / Maybe / Decline links and the answer page for one attendee (signed, no login)."""
+    token = make_rsvp_token(current_app.config["SECRET_KEY"], meeting.id, attendee_id, meeting.uid, meeting.ends_at)
+    page = f"{base_url()}/rsvp/{token}"
+    return {"answer_page_url": page, "accept_url": f"{page}?answer=accepted",
+            "maybe_url": f"{page}?answer=tentative", "decline_url": f"{page}?answer=declined"}
+
+
+def _event_for(meeting: Meeting, recipient: AttendeeSnapshot | None, status: str) -> EventData:
+    attendees = ()
+    if recipient is not None:
+        attendees = (AttendeeData(email=recipient.email, name=recipient.name, role=ROLE.get(recipient.role, "required"),
+                                  partstat="NEEDS-ACTION", rsvp=True),)
+    return EventData(
+        uid=meeting.uid, sequence=meeting.sequence, summary=meeting.title,
+        starts_at=meeting.starts_at, ends_at=meeting.ends_at,
+        organiser_email=organiser_mailbox(), organiser_name=meeting.organiser.display_name,
+        description=meeting_description(meeting, ""), location=meeting_location(meeting),
+        url=meeting.online_url or "", status=status, attendees=attendees,
+        created=meeting.created_at, last_modified=meeting.updated_at,
+    )
+
+
+def _describe_changes(change: MeetingChange) -> tuple[str, ...]:
+    meeting = change.meeting
+    lines = []
+    if change.time_changed:
+        old = clock.format_multi_zone(change.previous_starts_at, meeting.timezone)
+        lines.append(f"Time: was {old}, now {clock.format_multi_zone(meeting.starts_at, meeting.timezone)}")
+    for name, label in FIELD_LABELS.items():
+        if name in change.changed_fields:
+            old, new = change.changed_fields[name]
+            lines.append(f"{label}: was {old or '—'}, now {new or '—'}")
+    return tuple(lines)
+
+
+def _content(meeting: Meeting, kind: str, recipient: AttendeeSnapshot, changes=(), removed=False,
+             links: dict | None = None) -> InvitationContent:
+    when, for_recipient, duration = describe_when(meeting.starts_at, meeting.ends_at, meeting.timezone,
+                                                  recipient.timezone)
+    return InvitationContent(
+        kind=kind, title=meeting.title, recipient_name=recipient.name, when=when,
+        when_for_recipient=for_recipient, duration=duration, location=meeting.location or "",
+        online_url=meeting.online_url or "", organiser_name=meeting.organiser.display_name,
+        organiser_email=organiser_mailbox(), agenda=meeting.description or "",
+        recommendations=tuple(f"{r.reference} ({r.state_name}): {r.text}" for r in meeting.recommendations),
+        changes=tuple(changes), note=(getattr(meeting, "cancellation_reason", None) or "") if kind == "cancellation" else "",
+        attendee_removed=removed, **(links or {}),
+    )
+
+
+def queue_meeting_message(meeting: Meeting, recipient: AttendeeSnapshot, kind: str, now: datetime,
+                          changes=(), removed: bool = False):
+    """Render one recipient's invitation, update or cancellation and put it in the outbox."""
+    method = "CANCEL" if kind == "cancellation" else "REQUEST"
+    status = "CANCELLED" if method == "CANCEL" else "CONFIRMED"
+    event = _event_for(meeting, recipient, status)
+    calendar = build_calendar([event], method, now)
+    links = rsvp_links(meeting, recipient.attendee_id) if method == "REQUEST" else None
+    content = _content(meeting, kind, recipient, changes, removed, links)
+    text, html = render_bodies(content)
+    when_short = clock.format_in_zone(meeting.starts_at, meeting.timezone)
+    subject = invitation_subject(kind, meeting.title, when_short)
+    dedupe_key = f"meeting:{meeting.id}:seq:{meeting.sequence}:{recipient.email.lower()}:{method}"
+    message_id = make_message_id(dedupe_key, _message_domain())
+    message = build_invitation_message(
+        calendar=calendar, to_email=recipient.email, to_name=recipient.name,
+        organiser_email=organiser_mailbox(), organiser_name=meeting.organiser.display_name,
+        subject=subject, text_body=text, html_body=html, message_id=message_id, sent_at=now)
+    row = queue_message(now, kind, recipient.email, subject, message_bytes(message), dedupe_key, message_id,
+                        meeting_id=meeting.id, supersede_key=f"meeting:{meeting.id}:{recipient.email.lower()}")
+    if method == "REQUEST":
+        attendee = db.session.get(Attendee, recipient.attendee_id)
+        if attendee is not None:
+            attendee.sent_sequence = meeting.sequence
+    return row
+
+
+def on_change(change: MeetingChange, actor, now: datetime) -> None:
+    """Decide who hears about a meeting change, and queue their messages."""
+    meeting = change.meeting
+    if not change.notify or change.kind in ("held", "responded"):
+        return
+    if change.kind == "created":
+        for person in change.current:
+            queue_meeting_message(meeting, person, "invitation", now)
+        return
+    if change.kind == "cancelled":
+        for person in change.kept:
+            queue_meeting_message(meeting, person, "cancellation", now)
+        return
+    # An update: removed people hear only that they are off it; added people get the meeting as
+    # it is now; the others hear only when something that matters to them changed.
+    for person in change.removed:
+        queue_meeting_message(meeting, person, "cancellation", now, removed=True)
+    for person in change.added:
+        queue_meeting_message(meeting, person, "invitation", now)
+    changes = _describe_changes(change)
+    if change.sequence_raised and (change.time_changed or change.place_changed or changes):
+        for person in change.kept:
+            queue_meeting_message(meeting, person, "update", now, changes=changes)
+
+
+on_meeting_change(on_change)
+
+
+# ---- answers: RSVP links and iTIP replies ----
+
+@dataclass
+class ReplyResult:
+    uid: str
+    attendee_email: str
+    response: str | None
+    accepted: bool
+    reason: str = ""
+
+
+def find_attendee_by_email(meeting: Meeting, email: str) -> Attendee | None:
+    """The attendee of `meeting` with that address (contact or staff), case-insensitive."""
+    email = (email or "").strip().lower()
+    for attendee in meeting.attendees:
+        if attendee.email.lower() == email:
+            return attendee
+    return None
+
+
+def apply_reply(reply: ReplyData, now: datetime) -> ReplyResult:
+    """Apply one iTIP REPLY: known UID, attendee on the meeting, SEQUENCE not older than what they were sent."""
+    meeting = db.session.scalar(db.select(Meeting).where(Meeting.uid == reply.uid))
+    if meeting is None:
+        return ReplyResult(reply.uid, reply.attendee_email, None, False, "unknown meeting UID")
+    attendee = find_attendee_by_email(meeting, reply.attendee_email)
+    if attendee is None:
+        return ReplyResult(reply.uid, reply.attendee_email, None, False,
+                           f"{reply.attendee_email} is not on the meeting '{meeting.title}'")
+    current = attendee.sent_sequence if attendee.sent_sequence is not None else meeting.sequence
+    if reply.sequence < current:
+        return ReplyResult(reply.uid, reply.attendee_email, None, False,
+                           f"stale answer: SEQUENCE {reply.sequence}, the invitation they hold is {current}")
+    if meeting.status == "cancelled":
+        return ReplyResult(reply.uid, reply.attendee_email, None, False, "the meeting is cancelled")
+    response = RESPONSE_BY_PARTSTAT.get((reply.partstat or "").upper())
+    if response is None:
+        return ReplyResult(reply.uid, reply.attendee_email, None, False, f"unknown PARTSTAT {reply.partstat!r}")
+    record_response(None, now, attendee, response)
+    return ReplyResult(reply.uid, reply.attendee_email, response, True)
+
+
+def apply_replies(replies: list[ReplyData], now: datetime) -> list[ReplyResult]:
+    """Apply each reply; if any is refused, the caller decides whether to keep the others."""
+    return [apply_reply(r, now) for r in replies]
+
+
+def answer_by_link(scope, response: str, now: datetime) -> Attendee:
+    """Record an answer from a signed RSVP link (its scope already checked); refuses cancelled meetings."""
+    if response not in ("accepted", "tentative", "declined"):
+        raise ValidationError.for_fields({"answer": "Choose accept, maybe or decline."})
+    attendee = db.session.get(Attendee, scope.attendee_id)
+    if attendee is None or attendee.meeting_id != scope.meeting_id or attendee.meeting.uid != scope.uid:
+        raise NotFoundError("You are no longer on this meeting's list.")
+    if attendee.meeting.status == "cancelled":
+        raise ValidationError.for_fields({"answer": "This meeting was cancelled."})
+    if attendee.response != response:
+        record_response(None, now, attendee, response)
+    return attendee
