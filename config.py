@@ -46,6 +46,7 @@ class Config:
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "engage@example.org")
     MAIL_TIMEOUT = _int("MAIL_TIMEOUT", 30)
     ENGAGE_ORGANISER_EMAIL = os.environ.get("ENGAGE_ORGANISER_EMAIL") or None
+    ENGAGE_REPLIES_IMAP_URL = os.environ.get("ENGAGE_REPLIES_IMAP_URL") or None
 
     ENGAGE_BASE_URL = os.environ.get("ENGAGE_BASE_URL", "http://127.0.0.1:5000")
     ENGAGE_RUN_SCHEDULER = _bool("ENGAGE_RUN_SCHEDULER")

@@ -158,3 +158,102 @@ def import_contacts_command(path, dry_run):
 def import_organisations_command(path, dry_run):
     """Import organisations from a CSV file (all-or-nothing)."""
     _import("organisations", path, dry_run)
+
+
+@import_cli.command("recommendations")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--dry-run", is_flag=True, help="Check the file without saving.")
+def import_recommendations_command(path, dry_run):
+    """Import UPR recommendations from a CSV file (all-or-nothing; re-importing updates)."""
+    from engage.upr.imports import import_recommendations_file
+
+    def progress(done, total, phase):
+        click.echo(f"  {phase} {done}/{total} rows", err=True)
+
+    report = import_recommendations_file(path, actor=None, now=now_utc(), progress=progress)
+    if not report.ok:
+        db.session.rollback()
+        click.echo(f"Nothing imported: {len(report.errors)} problem(s) in {path}:", err=True)
+        for err in report.errors:
+            click.echo(f"  line {err.line}: {err.message}", err=True)
+        sys.exit(1)
+    if dry_run:
+        db.session.rollback()
+        click.echo(f"Dry run: {report.summary()} (nothing saved)")
+        return
+    db.session.commit()
+    click.echo(f"Imported {path}: {report.summary()}")
+
+
+def _parse_now(text: str | None):
+    """The hidden --now option: an ISO time with an offset (tests move the clock with it)."""
+    from datetime import datetime
+
+    if not text:
+        return None
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        _fail(f"--now must be an ISO 8601 time, got {text!r}.")
+    if value.tzinfo is None:
+        _fail("--now needs an offset, e.g. 2027-07-06T08:00:00+00:00.")
+    return value
+
+
+@engage_cli.command("dispatch")
+@click.option("--once", is_flag=True, help="Send everything due now, then exit (default: keep running).")
+@click.option("--batch", "batch_size", type=click.IntRange(1, 10_000), default=None,
+              help="Messages per SMTP connection (default ENGAGE_OUTBOX_BATCH_SIZE or 100).")
+@click.option("--interval", type=click.FloatRange(0.1, 3600), default=5.0, show_default=True,
+              help="Seconds between passes when running continuously.")
+@click.option("--now", "now_text", hidden=True, help="Pretend it is this instant (tests).")
+def dispatch_command(once, batch_size, interval, now_text):
+    """Send due outbox messages over SMTP: once, or every few seconds until SIGTERM or Ctrl-C."""
+    import signal
+    import threading
+
+    from engage.outbox.services import DEFAULT_BATCH_SIZE, default_worker_id, drain_outbox
+
+    fixed_now = _parse_now(now_text)
+    config = current_app.config
+    batch_size = batch_size or int(config.get("ENGAGE_OUTBOX_BATCH_SIZE") or DEFAULT_BATCH_SIZE)
+    worker_id = default_worker_id()
+    stopping = threading.Event()
+
+    def request_stop(signum, frame):
+        stopping.set()
+
+    signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGINT, request_stop)
+    if not config.get("MAIL_SERVER"):
+        click.echo("MAIL_SERVER is not set: due messages are marked not sent and kept.", err=True)
+    while True:
+        result = drain_outbox(fixed_now or now_utc(), config, worker_id, batch_size, stop=stopping.is_set)
+        if result.claimed or result.not_sent or result.released:
+            click.echo(f"{worker_id}: {result}")
+        if once or stopping.wait(interval):
+            break
+
+
+@engage_cli.command("ingest-replies")
+@click.option("--source", default=None,
+              help="imap(s)://user:pass@host/FOLDER, an mbox file or a Maildir folder "
+                   "(default: ENGAGE_REPLIES_IMAP_URL).")
+def ingest_replies_command(source):
+    """Read the organiser mailbox and apply each calendar REPLY once; other mail is left alone."""
+    import imaplib
+
+    from engage.invitations.ingest import ingest_replies
+
+    source = source or current_app.config.get("ENGAGE_REPLIES_IMAP_URL")
+    if not source:
+        _fail("Say where replies arrive: --source or ENGAGE_REPLIES_IMAP_URL.")
+    try:
+        report = ingest_replies(source, now_utc(), timeout=float(current_app.config.get("MAIL_TIMEOUT") or 30))
+    except (OSError, imaplib.IMAP4.error) as exc:
+        _fail(f"Could not read {source.split('@')[-1]}: {exc}")
+    db.session.commit()
+    click.echo(report.summary())
+    for line in report.rejected:
+        click.echo(f"  rejected: {line}", err=True)
+

@@ -4,3 +4,6 @@ from engage.directory.models import Contact, Organisation  # noqa: F401
 from engage.history import ChangeRecord  # noqa: F401
 from engage.upr.models import Recommendation, Theme  # noqa: F401
 from engage.meetings.models import Attendee, CalendarFeed, Meeting  # noqa: F401
+from engage.outbox.models import OutboxMessage  # noqa: F401
+from engage.outcomes.models import FollowUp, Outcome  # noqa: F401
+from engage.invitations.models import ProcessedReply  # noqa: F401

@@ -1,0 +1,51 @@
+"""/replies: an iTIP REPLY from a calendar client, forwarded by a mail gateway or a script."""
+from __future__ import annotations
+
+from flask import jsonify, request
+from pydantic import BaseModel, ConfigDict
+
+from engage.clock import now_utc
+from engage.extensions import db
+from engage.invitations.replies import ReplyParseError, parse_itip_reply
+from engage.invitations.services import apply_reply
+
+from .common import ApiError
+from .views import api_route
+
+MAX_REPLY_BYTES = 1024 * 1024
+
+
+class ReplyApplied(BaseModel):
+    model_config = ConfigDict(title="ReplyApplied")
+    uid: str
+    attendee_email: str
+    response: str
+
+
+class RepliesApplied(BaseModel):
+    model_config = ConfigDict(title="RepliesApplied")
+    replies: list[ReplyApplied]
+
+
+@api_route("/replies", "POST", "Apply an iTIP REPLY (text/calendar body, or a whole email)",
+           body_content_type="text/calendar", response=RepliesApplied, errors=(400, 401, 403, 413, 422))
+def post_reply():
+    if request.content_length and request.content_length > MAX_REPLY_BYTES:
+        raise ApiError(413, "too_large", "A reply is at most 1 MiB.")
+    raw = request.get_data(cache=False)
+    if not raw.strip():
+        raise ApiError(400, "bad_request", "Send the text/calendar REPLY as the request body.")
+    try:
+        replies = parse_itip_reply(raw)
+    except ReplyParseError as exc:
+        raise ApiError(422, "validation_error", str(exc), {"body": [str(exc)]}) from None
+    now = now_utc()
+    results = [apply_reply(r, now) for r in replies]
+    refused = [r for r in results if not r.accepted]
+    if refused:
+        db.session.rollback()  # all or nothing
+        raise ApiError(422, "validation_error", refused[0].reason,
+                       {"body": [f"{r.attendee_email}: {r.reason}" for r in refused]})
+    db.session.commit()
+    return jsonify({"replies": [{"uid": r.uid, "attendee_email": r.attendee_email.lower(), "response": r.response}
+                                for r in results]})
