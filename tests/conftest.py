@@ -169,3 +169,23 @@ def lead_api(app, lead_user):
 @pytest.fixture
 def admin_api(app, admin_user):
     return _api_for(app, admin_user)
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server (aiosmtpd) on 127.0.0.1: .port, .messages, .refuse(), .temporary_failure, .stop()/.start()."""
+    from tests.smtp import SmtpServer
+
+    server = SmtpServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def hung_smtp_server():
+    """A TCP port that accepts connections and never answers: .port."""
+    from tests.smtp import HungServer
+
+    server = HungServer()
+    yield server
+    server.close()

@@ -1,0 +1,320 @@
+"""Queue messages in the caller's transaction; claim, send and retry them later (DESIGN.md rules 4 and 5).
+
+Everything here only adds and flushes, except `dispatch_outbox`, the sender itself: it runs from the
+scheduler or `flask engage dispatch`, never from a request, and commits after every status change
+so that a crash can lose nothing.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import random
+import socket
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.orm import undefer
+
+from engage.errors import ConflictError, ValidationError
+from engage.extensions import db
+from engage.history import record_change
+
+from .models import OUTBOX_KINDS, OUTBOX_STATUSES, RESENDABLE_STATUSES, UNSENT_STATUSES, OutboxMessage
+from .smtp import PERMANENT, SENT, SmtpSession, envelope_sender
+
+log = logging.getLogger(__name__)
+
+NO_MAIL_SERVER = "no mail server configured"
+DEFAULT_MAX_ATTEMPTS = 8
+DEFAULT_LEASE_SECONDS = 600
+DEFAULT_BATCH_SIZE = 100
+BACKOFF_BASE_SECONDS = 30
+BACKOFF_CAP_SECONDS = 3600
+
+
+def default_worker_id() -> str:
+    """This process's name in `claimed_by`: host and pid."""
+    return f"{socket.gethostname()}:{os.getpid()}"[:100]
+
+
+def queue_message(now: datetime, kind: str, recipient: str, subject: str, raw_bytes: bytes, dedupe_key: str,
+                  message_id: str, meeting_id: int | None = None,
+                  supersede_key: str | None = None) -> OutboxMessage:
+    """Add one rendered message to the outbox in the caller's transaction (a known dedupe_key returns its row)."""
+    problems = {}
+    if kind not in OUTBOX_KINDS:
+        problems["kind"] = f"Must be one of {', '.join(OUTBOX_KINDS)}."
+    if not recipient or "@" not in recipient:
+        problems["recipient"] = "Needs an email address."
+    if not isinstance(raw_bytes, (bytes, bytearray)) or not raw_bytes:
+        problems["raw_bytes"] = "Needs the rendered message as bytes."
+    if not dedupe_key:
+        problems["dedupe_key"] = "Needs a dedupe key."
+    if not message_id:
+        problems["message_id"] = "Needs the Message-ID."
+    if problems:
+        raise ValidationError.for_fields(problems)
+
+    existing = db.session.scalar(select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key))
+    if existing is not None:
+        return existing
+    row = OutboxMessage(kind=kind, recipient=recipient, subject=(subject or "")[:998], raw=bytes(raw_bytes),
+                        dedupe_key=dedupe_key, supersede_key=supersede_key, message_id=message_id,
+                        meeting_id=meeting_id, status="pending", attempts=0, next_attempt_at=now,
+                        created_at=now)
+    db.session.add(row)
+    db.session.flush()
+    if supersede_key:
+        # Conditional, so a row a dispatcher has already claimed ("sending") goes out as it is,
+        # before this newer one.
+        db.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.supersede_key == supersede_key,
+                   func.lower(OutboxMessage.recipient) == recipient.lower(),
+                   OutboxMessage.id < row.id,
+                   OutboxMessage.status.in_(UNSENT_STATUSES))
+            .values(status="superseded", superseded_by_id=row.id, lease_until=None)
+            .execution_options(synchronize_session="fetch")
+        )
+    return row
+
+
+def _due(now: datetime):
+    """Rows a dispatcher may take: pending and due, or claimed by one whose lease ran out."""
+    return or_(
+        and_(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now),
+        and_(OutboxMessage.status == "sending", OutboxMessage.lease_until <= now),
+    )
+
+
+def claim_due_messages(now: datetime, worker_id: str, limit: int,
+                       lease_seconds: int = DEFAULT_LEASE_SECONDS) -> list[OutboxMessage]:
+    """Atomically mark up to `limit` due rows as sending for `worker_id`; the caller commits."""
+    candidates = (select(OutboxMessage.id).where(_due(now))
+                  .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id).limit(limit))
+    if db.session.get_bind().dialect.name == "postgresql":
+        candidates = candidates.with_for_update(skip_locked=True)
+    ids = list(db.session.scalars(candidates))
+    if not ids:
+        return []
+    lease_until = now + timedelta(seconds=lease_seconds)
+    # The WHERE repeats the due test: a row another dispatcher took in the meantime is left alone.
+    result = db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(ids), _due(now))
+        .values(status="sending", claimed_by=worker_id, lease_until=lease_until)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != len(ids):
+        ids = list(db.session.scalars(select(OutboxMessage.id).where(
+            OutboxMessage.id.in_(ids), OutboxMessage.status == "sending",
+            OutboxMessage.claimed_by == worker_id, OutboxMessage.lease_until == lease_until)))
+    if not ids:
+        return []
+    return list(db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.id.in_(ids))
+        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+        .options(undefer(OutboxMessage.raw))
+        .execution_options(populate_existing=True)
+    ))
+
+
+def backoff_delay(attempts: int, base: float = BACKOFF_BASE_SECONDS, cap: float = BACKOFF_CAP_SECONDS,
+                  rng: random.Random | None = None) -> timedelta:
+    """The wait after the n-th failed attempt: doubling from `base`, at most `cap`, jittered to 50–100 %."""
+    ceiling = min(cap, base * 2 ** max(0, attempts - 1))
+    return timedelta(seconds=ceiling * (0.5 + 0.5 * (rng or random).random()))
+
+
+def mark_not_sent(now: datetime) -> int:
+    """With no mail server: due rows become not_sent ("no mail server configured"), kept for later."""
+    result = db.session.execute(
+        update(OutboxMessage).where(_due(now))
+        .values(status="not_sent", last_error=NO_MAIL_SERVER, lease_until=None)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount
+
+
+def release_not_sent(now: datetime) -> int:
+    """Put every not_sent row back in the queue (a mail server is now configured)."""
+    result = db.session.execute(
+        update(OutboxMessage).where(OutboxMessage.status == "not_sent")
+        .values(status="pending", next_attempt_at=now, last_error=None)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount
+
+
+def resend_message(actor, now: datetime, message: OutboxMessage) -> OutboxMessage:
+    """Queue a failed or not-sent message again, with the same bytes and Message-ID."""
+    if message.status == "superseded":
+        raise ConflictError("A newer message to this recipient replaced this one; that one is the one to send.")
+    if message.status not in RESENDABLE_STATUSES:
+        raise ConflictError(f"Only a failed or not-sent message can be resent; this one is "
+                            f"{OUTBOX_STATUSES[message.status][0].lower()}.")
+    old_status = message.status
+    message.status = "pending"
+    message.attempts = 0
+    message.next_attempt_at = now
+    message.lease_until = None
+    message.last_error = None
+    record_change(actor, now, message, "resend", {"status": [old_status, "pending"]})
+    db.session.flush()
+    return message
+
+
+def outbox_query(status: str | None = None, kind: str | None = None, meeting_id: int | None = None,
+                 recipient: str | None = None):
+    """A select() of outbox rows, newest first, filtered; unknown status or kind is a ValidationError."""
+    problems = {}
+    if status and status not in OUTBOX_STATUSES:
+        problems["status"] = f"Must be one of {', '.join(OUTBOX_STATUSES)}."
+    if kind and kind not in OUTBOX_KINDS:
+        problems["kind"] = f"Must be one of {', '.join(OUTBOX_KINDS)}."
+    if meeting_id is not None and not 1 <= meeting_id < 2**31:
+        problems["meeting_id"] = "No such meeting number."
+    if recipient and ("\x00" in recipient or len(recipient) > 254):
+        problems["recipient"] = "Not a usable part of an email address."
+    if problems:
+        raise ValidationError.for_fields(problems)
+    query = select(OutboxMessage)
+    if status:
+        query = query.where(OutboxMessage.status == status)
+    if kind:
+        query = query.where(OutboxMessage.kind == kind)
+    if meeting_id is not None:
+        query = query.where(OutboxMessage.meeting_id == meeting_id)
+    if recipient and recipient.strip():
+        pattern = "%" + recipient.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = query.where(func.lower(OutboxMessage.recipient).like(pattern, escape="\\"))
+    return query.order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
+
+
+def outbox_counts() -> dict[str, int]:
+    """How many rows are in each status (every status present, zero included)."""
+    counts = dict.fromkeys(OUTBOX_STATUSES, 0)
+    for status, n in db.session.execute(select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)):
+        counts[status] = n
+    return counts
+
+
+@dataclass
+class DispatchResult:
+    """What one dispatch did, for logs and the CLI."""
+
+    claimed: int = 0
+    sent: int = 0
+    retrying: int = 0
+    failed: int = 0
+    not_sent: int = 0
+    released: int = 0
+    returned: int = 0
+
+    def __str__(self):
+        return (f"claimed {self.claimed}, sent {self.sent}, retrying {self.retrying}, failed {self.failed}, "
+                f"not sent {self.not_sent}, requeued {self.released}, handed back {self.returned}")
+
+
+@dataclass(frozen=True)
+class _Claimed:
+    id: int
+    recipient: str
+    raw: bytes
+    attempts: int
+
+
+def _ours(message_id: int, worker_id: str):
+    return and_(OutboxMessage.id == message_id, OutboxMessage.status == "sending",
+                OutboxMessage.claimed_by == worker_id)
+
+
+def _set_status(message_id: int, worker_id: str, **values) -> None:
+    # Conditional: if our lease ran out and another dispatcher took the row, its word stands.
+    result = db.session.execute(update(OutboxMessage).where(_ours(message_id, worker_id)).values(**values)
+                                .execution_options(synchronize_session=False))
+    db.session.commit()
+    if result.rowcount != 1:
+        log.warning("outbox message %s was taken over by another dispatcher", message_id)
+
+
+def dispatch_outbox(now: datetime, config, worker_id: str, batch_size: int = DEFAULT_BATCH_SIZE, *,
+                    stop: Callable[[], bool] | None = None, rng: random.Random | None = None) -> DispatchResult:
+    """Claim one batch of due messages and send it over one SMTP connection, committing each outcome."""
+    result = DispatchResult()
+    if not config.get("MAIL_SERVER"):
+        result.not_sent = mark_not_sent(now)
+        db.session.commit()
+        return result
+    result.released = release_not_sent(now)
+    lease_seconds = int(config.get("ENGAGE_OUTBOX_LEASE_SECONDS") or DEFAULT_LEASE_SECONDS)
+    max_attempts = int(config.get("ENGAGE_OUTBOX_MAX_ATTEMPTS") or DEFAULT_MAX_ATTEMPTS)
+    base = float(config.get("ENGAGE_OUTBOX_BACKOFF_BASE") or BACKOFF_BASE_SECONDS)
+    cap = float(config.get("ENGAGE_OUTBOX_BACKOFF_CAP") or BACKOFF_CAP_SECONDS)
+    claimed = [_Claimed(m.id, m.recipient, m.raw, m.attempts)
+               for m in claim_due_messages(now, worker_id, batch_size, lease_seconds)]
+    db.session.commit()
+    result.claimed = len(claimed)
+    if not claimed:
+        return result
+
+    session = SmtpSession(config)
+    # Elapsed time, not the time of day: stop well before the lease ends so no one else takes
+    # a row we are still about to send.
+    started = time.monotonic()
+    try:
+        for index, message in enumerate(claimed):
+            if (stop is not None and stop()) or time.monotonic() - started > lease_seconds / 2:
+                result.returned = _hand_back(claimed[index:], worker_id)
+                break
+            outcome = session.send(envelope_sender(config, message.raw), message.recipient, message.raw)
+            attempts = message.attempts + 1
+            if outcome.result == SENT:
+                _set_status(message.id, worker_id, status="sent", sent_at=now, attempts=attempts,
+                            lease_until=None, last_error=None)
+                result.sent += 1
+            elif outcome.result == PERMANENT:
+                _set_status(message.id, worker_id, status="failed", attempts=attempts, lease_until=None,
+                            last_error=f"refused: {outcome.error}")
+                result.failed += 1
+            elif attempts >= max_attempts:
+                _set_status(message.id, worker_id, status="failed", attempts=attempts, lease_until=None,
+                            last_error=f"gave up after {attempts} attempts: {outcome.error}")
+                result.failed += 1
+            else:
+                _set_status(message.id, worker_id, status="pending", attempts=attempts, lease_until=None,
+                            next_attempt_at=now + backoff_delay(attempts, base, cap, rng),
+                            last_error=outcome.error)
+                result.retrying += 1
+    finally:
+        session.close()
+    log.info("outbox dispatch by %s: %s", worker_id, result)
+    return result
+
+
+def _hand_back(messages: list[_Claimed], worker_id: str) -> int:
+    """Release claimed rows we will not try now, without counting an attempt."""
+    count = 0
+    for message in messages:
+        result = db.session.execute(update(OutboxMessage).where(_ours(message.id, worker_id))
+                                    .values(status="pending", lease_until=None)
+                                    .execution_options(synchronize_session=False))
+        count += result.rowcount
+    db.session.commit()
+    return count
+
+
+def drain_outbox(now: datetime, config, worker_id: str, batch_size: int = DEFAULT_BATCH_SIZE, *,
+                 stop: Callable[[], bool] | None = None) -> DispatchResult:
+    """Dispatch batch after batch until nothing due at `now` is left (or `stop` says so)."""
+    total = DispatchResult()
+    while stop is None or not stop():
+        result = dispatch_outbox(now, config, worker_id, batch_size, stop=stop)
+        for field in total.__dataclass_fields__:
+            setattr(total, field, getattr(total, field) + getattr(result, field))
+        if result.claimed == 0 or result.returned:
+            break
+    return total

@@ -1,0 +1,96 @@
+"""The admins' Outbox: every message with its status, one message as its recipient sees it, resend."""
+from __future__ import annotations
+
+import csv
+import io
+
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy.orm import selectinload
+
+from engage.auth.permissions import require_role_for_blueprint
+from engage.clock import now_utc
+from engage.errors import ServiceError
+from engage.extensions import db
+
+from . import services
+from .forms import OutboxFilterForm, ResendForm
+from .models import OUTBOX_STATUSES, OutboxMessage
+from .preview import preview_message
+
+bp = Blueprint("outbox", __name__, url_prefix="/admin/outbox")
+require_role_for_blueprint(bp, "admin")
+
+EXPORT_COLUMNS = ("id", "kind", "meeting_id", "to", "subject", "status", "attempts", "last_error",
+                  "created_at", "sent_at", "message_id")
+
+
+def _filtered_query():
+    """The list query from the filter form; a bad filter shows its error and is ignored."""
+    form = OutboxFilterForm(request.args)
+    form.validate()
+    value = lambda f: None if f.errors else (f.data or None)  # noqa: E731
+    query = services.outbox_query(status=value(form.status), kind=value(form.kind),
+                                  meeting_id=value(form.meeting), recipient=value(form.recipient))
+    return form, query
+
+
+@bp.route("/")
+def index():
+    form, query = _filtered_query()
+    page = request.args.get("page", 1, type=int) or 1
+    pagination = db.paginate(query.options(selectinload(OutboxMessage.meeting)), page=max(page, 1),
+                             per_page=current_app.config["PER_PAGE"], error_out=False)
+    return render_template("outbox/index.html", form=form, pagination=pagination,
+                           counts=services.outbox_counts(), statuses=OUTBOX_STATUSES, mail_server=current_app.config.get("MAIL_SERVER"),
+                           filtered=any(request.args.get(k) for k in ("status", "kind", "meeting", "recipient")))
+
+
+@bp.route("/export.csv")
+def export():
+    _, query = _filtered_query()
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(EXPORT_COLUMNS)
+    for m in db.session.scalars(query):
+        writer.writerow([m.id, m.kind, m.meeting_id or "", m.recipient, m.subject, m.status, m.attempts,
+                         m.last_error or "", _iso(m.created_at), _iso(m.sent_at), m.message_id])
+    return Response(out.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": 'attachment; filename="outbox.csv"'})
+
+
+def _iso(value):
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ") if value else ""
+
+
+@bp.route("/<int:message_id>")
+def view(message_id):
+    message = db.get_or_404(OutboxMessage, message_id)
+    return render_template("outbox/view.html", message=message, preview=preview_message(message.raw),
+                           resend_form=ResendForm())
+
+
+@bp.route("/<int:message_id>.eml")
+def download(message_id):
+    message = db.get_or_404(OutboxMessage, message_id)
+    return Response(message.raw, mimetype="message/rfc822",
+                    headers={"Content-Disposition": f'attachment; filename="outbox-{message.id}.eml"'})
+
+
+@bp.route("/<int:message_id>/resend", methods=["POST"])
+def resend(message_id):
+    message = db.get_or_404(OutboxMessage, message_id)
+    if not ResendForm().validate_on_submit():
+        flash("The form expired. Reload the page and try again.", "danger")
+        return redirect(url_for("outbox.view", message_id=message.id))
+    try:
+        services.resend_message(current_user, now_utc(), message)
+    except ServiceError as exc:
+        db.session.rollback()
+        flash(exc.message, "danger")
+    else:
+        db.session.commit()
+        when = ("the dispatcher sends it within seconds" if current_app.config.get("MAIL_SERVER")
+                else "it goes out once MAIL_SERVER is configured")
+        flash(f"The message to {message.recipient} is queued again; {when}.", "success")
+    return redirect(url_for("outbox.view", message_id=message.id))
