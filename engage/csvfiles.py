@@ -51,15 +51,50 @@ def decode_csv(raw: bytes) -> str:
             "Save it as 'CSV UTF-8' and try again.")}) from None
 
 
+def decode_csv_lines(raw: bytes) -> tuple[str, dict[int, str]]:
+    """The file's text plus {line number: problem} for lines that are not UTF-8, so every bad line is reported.
+
+    Bad lines are decoded with replacement characters: a byte that is not UTF-8 is never a comma,
+    quote or newline, so the CSV structure and line numbers stay intact. A bad header is fatal.
+    """
+    if not raw or not raw.strip():
+        raise ValidationError.for_fields({"file": "The file is empty."})
+    try:
+        return raw.decode("utf-8-sig"), {}
+    except UnicodeDecodeError:
+        pass
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise ValidationError.for_fields({"file": (
+            "Line 1: the file is UTF-16 text. Save it as 'CSV UTF-8' and try again.")})
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    bad: dict[int, str] = {}
+    lines = []
+    for number, chunk in enumerate(raw.split(b"\n"), 1):
+        try:
+            lines.append(chunk.decode("utf-8"))
+        except UnicodeDecodeError as exc:
+            if number == 1:
+                raise ValidationError.for_fields({"file": (
+                    f"Line 1: the header is not UTF-8 text (byte 0x{chunk[exc.start]:02x}). "
+                    "Save the file as 'CSV UTF-8' and try again.")}) from None
+            bad[number] = (f"not UTF-8 text (byte 0x{chunk[exc.start]:02x} at byte {exc.start + 1} of the line); "
+                           "save the file as 'CSV UTF-8'")
+            lines.append(chunk.decode("utf-8", errors="replace"))
+    return "\n".join(lines), bad
+
+
 def read_rows(text: str, required: set[str], known: set[str]) -> list[tuple[int, dict[str, str]]]:
     """(line number, row) pairs with lower-cased headers; a ValidationError for bad headers or quoting."""
     csv.field_size_limit(MAX_FIELD)
     sample = text[:4096]
     try:
-        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
+        delimiter = csv.Sniffer().sniff(sample, delimiters=",;\t").delimiter
     except csv.Error:
-        dialect = csv.excel
-    reader = csv.reader(io.StringIO(text, newline=""), dialect)
+        delimiter = ","
+    # Only the delimiter is sniffed: a sample without a doubled quote makes the sniffer turn
+    # doublequote off, which would split every later cell holding "" into extra values.
+    reader = csv.reader(io.StringIO(text, newline=""), csv.excel, delimiter=delimiter)
     try:
         header = next(reader)
     except (StopIteration, csv.Error):

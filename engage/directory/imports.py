@@ -7,7 +7,7 @@ from typing import Callable
 from sqlalchemy import func, select
 
 from engage.clock import timezone_for_city
-from engage.csvfiles import ImportReport, decode_csv, read_rows
+from engage.csvfiles import ImportReport, decode_csv_lines, read_rows
 from engage.errors import ValidationError
 from engage.extensions import db
 from engage.history import diff_fields, record_change
@@ -33,7 +33,17 @@ def _describe(exc: ValidationError) -> str:
     return "; ".join(f"{field}: {msgs[0]}" for field, msgs in exc.fields.items()) or exc.message
 
 
-def import_organisations(text: str, actor, now, progress: Progress = None) -> ImportReport:
+def _add_bad_lines(report: ImportReport, bad_lines: dict[int, str] | None) -> None:
+    """Report undecodable lines not already reported as rows (e.g. inside a quoted multi-line cell)."""
+    reported = {e.line for e in report.errors}
+    for line, message in (bad_lines or {}).items():
+        if line not in reported:
+            report.add_error(line, message)
+    report.errors.sort(key=lambda e: e.line)
+
+
+def import_organisations(text: str, actor, now, progress: Progress = None, *,
+                         bad_lines: dict[int, str] | None = None) -> ImportReport:
     """Import organisations matched by name + country + city; nothing is saved if any row is bad."""
     rows = read_rows(text, {"name", "kind"}, ORGANISATION_COLUMNS)
     report = ImportReport(total=len(rows))
@@ -44,6 +54,9 @@ def import_organisations(text: str, actor, now, progress: Progress = None) -> Im
     for done, (line, row) in enumerate(rows, 1):
         if "__error__" in row:
             report.add_error(line, row["__error__"])
+            continue
+        if bad_lines and line in bad_lines:
+            report.add_error(line, bad_lines[line])
             continue
         data = {k: v for k, v in row.items() if k in ORGANISATION_COLUMNS}
         kind = (data.get("kind") or "").strip().lower()
@@ -63,6 +76,7 @@ def import_organisations(text: str, actor, now, progress: Progress = None) -> Im
         planned.append((values, live.get(key)))
         if progress:
             progress(done, len(rows))
+    _add_bad_lines(report, bad_lines)
     if report.errors:
         return report
     for values, existing in planned:
@@ -85,10 +99,12 @@ def import_organisations(text: str, actor, now, progress: Progress = None) -> Im
     return report
 
 
-def import_contacts(text: str, actor, now, progress: Progress = None) -> ImportReport:
+def import_contacts(text: str, actor, now, progress: Progress = None, *,
+                    bad_lines: dict[int, str] | None = None) -> ImportReport:
     """Import contacts matched by email; organisations named must exist; nothing saved if any row is bad."""
     rows = read_rows(text, {"email"}, CONTACT_COLUMNS)
-    if rows and not any(("full_name" in r or "name" in r) for _, r in rows[:1]):
+    first = next((r for _, r in rows if "__error__" not in r), None)
+    if first is not None and "full_name" not in first and "name" not in first:
         raise ValidationError.for_fields({"file": "Line 1: missing column: full_name."})
     report = ImportReport(total=len(rows))
     live = {c.email: c for c in db.session.scalars(select(Contact).where(Contact.is_archived.is_(False)))}
@@ -103,13 +119,16 @@ def import_contacts(text: str, actor, now, progress: Progress = None) -> ImportR
         if "__error__" in row:
             report.add_error(line, row["__error__"])
             continue
+        if bad_lines and line in bad_lines:
+            report.add_error(line, bad_lines[line])
+            continue
         data = {k: row.get(k) for k in ("email", "position", "phone", "language", "timezone", "notes", "source")}
         data["full_name"] = row.get("full_name") or row.get("name") or ""
         problems = []
         org_name = (row.get("organisation") or "").strip()
         org_id_text = (row.get("organisation_id") or "").strip()
         if org_id_text:
-            data["organisation_id"] = int(org_id_text) if org_id_text.isdigit() else -1
+            data["organisation_id"] = int(org_id_text) if org_id_text.isascii() and org_id_text.isdigit() else -1
         elif org_name:
             matches = orgs_by_name.get(org_name.lower(), [])
             city = (row.get("organisation_city") or "").strip().lower()
@@ -136,6 +155,7 @@ def import_contacts(text: str, actor, now, progress: Progress = None) -> ImportR
             continue
         seen[values["email"]] = line
         planned.append((values, live.get(values["email"])))
+    _add_bad_lines(report, bad_lines)
     if report.errors:
         return report
     for values, existing in planned:
@@ -159,12 +179,46 @@ def import_contacts(text: str, actor, now, progress: Progress = None) -> ImportR
 
 IMPORTERS = {"organisations": import_organisations, "contacts": import_contacts}
 
+# What each column means, in the order of the downloadable template: (column, required, explanation).
+COLUMN_GUIDE = {
+    "organisations": [
+        ("name", True, "The organisation's name, e.g. Embassy of the Federal Republic of Germany."),
+        ("kind", True, "One of: " + ", ".join(ORGANISATION_KINDS) + " (or its label, e.g. High commission)."),
+        ("country", False, "ISO code or English name (KE, Germany); for a mission, the state it represents."),
+        ("city", False, "Where it sits, e.g. Nairobi or Geneva."),
+        ("timezone", False, "IANA name such as Africa/Nairobi; left blank, it follows the city "
+                            "(Nairobi → Africa/Nairobi, Geneva → Europe/Zurich)."),
+        ("email", False, "A general address."),
+        ("phone", False, "+CC… or a Kenyan number (0722…); stored as +254…."),
+        ("website", False, "A web address."),
+        ("notes", False, "Anything worth knowing."),
+        ("source", False, "Where the details came from."),
+    ],
+    "contacts": [
+        ("full_name", True, "The person's full name (a column called name also works)."),
+        ("email", True, "Their address; contacts are matched by it, so it must be unique in the file."),
+        ("organisation", False, "The exact name of an organisation already in the directory."),
+        ("organisation_city", False, "The organisation's city, when two share a name."),
+        ("position", False, "Their job title."),
+        ("phone", False, "+CC… or a Kenyan number (0722…); stored as +254…."),
+        ("language", False, "A language tag such as en, fr or sw (default en)."),
+        ("timezone", False, "IANA name; leave blank to use the organisation's."),
+        ("notes", False, "Anything worth knowing."),
+        ("source", False, "Where the details came from."),
+    ],
+}
+
+
+def template_csv(kind: str) -> str:
+    """The header row of an empty import file for `kind`."""
+    return ",".join(column for column, _, _ in COLUMN_GUIDE[kind]) + "\r\n"
+
 
 def import_csv_bytes(kind: str, raw: bytes, actor, now, progress: Progress = None) -> ImportReport:
     """Decode and import an uploaded file; a file-level problem is reported as line errors too."""
     try:
-        text = decode_csv(raw)
-        return IMPORTERS[kind](text, actor, now, progress)
+        text, bad_lines = decode_csv_lines(raw)
+        return IMPORTERS[kind](text, actor, now, progress, bad_lines=bad_lines)
     except ValidationError as exc:
         report = ImportReport()
         message = exc.fields.get("file", [exc.message])[0]

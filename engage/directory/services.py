@@ -154,6 +154,8 @@ def clean_contact(data: dict[str, Any], partial: bool = False) -> dict[str, Any]
             out["organisation_id"] = None
         elif isinstance(org_id, bool) or not isinstance(org_id, int):
             errors["organisation_id"] = ["Must be the id of an organisation."]
+        elif not 0 < org_id < 2**31:  # beyond the column's range PostgreSQL refuses the lookup itself
+            errors["organisation_id"] = [f"No organisation with id {org_id}."]
         else:
             org = db.session.get(Organisation, org_id)
             if org is None:
@@ -238,7 +240,7 @@ def set_organisation_archived(actor, now, org: Organisation, archived: bool) -> 
 
 def get_organisation(org_id: int) -> Organisation:
     """The organisation with that id, or NotFoundError."""
-    org = db.session.get(Organisation, org_id)
+    org = db.session.get(Organisation, org_id) if 0 < org_id < 2**31 else None
     if org is None:
         raise NotFoundError(f"No organisation with id {org_id}.")
     return org
@@ -252,13 +254,14 @@ def organisation_query(q: str | None = None, kind: str | None = None, city: str 
         query = query.where(Organisation.is_archived.is_(archived))
     if q:
         like = f"%{q.strip().lower()}%"
-        query = query.where(or_(func.lower(Organisation.name).like(like),
-                                func.lower(func.coalesce(Organisation.email, "")).like(like),
-                                func.lower(func.coalesce(Organisation.city, "")).like(like),
-                                func.lower(func.coalesce(Organisation.notes, "")).like(like)))
+        matches = [func.lower(Organisation.name).like(like),
+                   func.lower(func.coalesce(Organisation.email, "")).like(like),
+                   func.lower(func.coalesce(Organisation.city, "")).like(like),
+                   func.lower(func.coalesce(Organisation.notes, "")).like(like)]
         code = country_code(q)
-        if code:
-            query = query.where(or_(Organisation.country == code, func.lower(Organisation.name).like(like)))
+        if code:  # "Germany" finds the German embassy even when its name is "Deutsche Botschaft"
+            matches.append(Organisation.country == code)
+        query = query.where(or_(*matches))
     if kind:
         query = query.where(Organisation.kind == kind)
     if city:
@@ -269,7 +272,10 @@ def organisation_query(q: str | None = None, kind: str | None = None, city: str 
         "name": (Organisation.name,), "-name": (Organisation.name.desc(),),
         "kind": (Organisation.kind, Organisation.name), "city": (Organisation.city, Organisation.name),
         "country": (Organisation.country, Organisation.name),
-        "-updated": (Organisation.updated_at.desc(),),
+        "-kind": (Organisation.kind.desc(), Organisation.name),
+        "-city": (Organisation.city.desc(), Organisation.name),
+        "-country": (Organisation.country.desc(), Organisation.name),
+        "updated": (Organisation.updated_at,), "-updated": (Organisation.updated_at.desc(),),
     }.get(sort, (Organisation.name,))
     return query.order_by(*order, Organisation.id)
 
@@ -329,7 +335,7 @@ def set_contact_archived(actor, now, contact: Contact, archived: bool) -> None:
 
 def get_contact(contact_id: int) -> Contact:
     """The contact with that id, or NotFoundError."""
-    contact = db.session.get(Contact, contact_id)
+    contact = db.session.get(Contact, contact_id) if 0 < contact_id < 2**31 else None
     if contact is None:
         raise NotFoundError(f"No contact with id {contact_id}.")
     return contact
@@ -338,15 +344,19 @@ def get_contact(contact_id: int) -> Contact:
 def contact_query(q: str | None = None, organisation_id: int | None = None, kind: str | None = None,
                   city: str | None = None, country: str | None = None, archived: bool | None = False,
                   sort: str = "name"):
-    """A select() of contacts matching the filters (search covers name, email, position, organisation)."""
+    """A select() of contacts matching the filters (search covers name, email, position, organisation, country)."""
     query = select(Contact).outerjoin(Contact.organisation)
     if archived is not None:
         query = query.where(Contact.is_archived.is_(archived))
     if q:
         like = f"%{q.strip().lower()}%"
-        query = query.where(or_(func.lower(Contact.full_name).like(like), Contact.email.like(like),
-                                func.lower(func.coalesce(Contact.position, "")).like(like),
-                                func.lower(func.coalesce(Organisation.name, "")).like(like)))
+        matches = [func.lower(Contact.full_name).like(like), Contact.email.like(like),
+                   func.lower(func.coalesce(Contact.position, "")).like(like),
+                   func.lower(func.coalesce(Organisation.name, "")).like(like)]
+        code = country_code(q)
+        if code:
+            matches.append(Organisation.country == code)
+        query = query.where(or_(*matches))
     if organisation_id:
         query = query.where(Contact.organisation_id == organisation_id)
     if kind:
@@ -358,7 +368,9 @@ def contact_query(q: str | None = None, organisation_id: int | None = None, kind
     order = {
         "name": (Contact.full_name,), "-name": (Contact.full_name.desc(),),
         "organisation": (Organisation.name, Contact.full_name), "email": (Contact.email,),
-        "-updated": (Contact.updated_at.desc(),),
+        "-organisation": (Organisation.name.desc(), Contact.full_name), "-email": (Contact.email.desc(),),
+        "position": (Contact.position, Contact.full_name), "-position": (Contact.position.desc(), Contact.full_name),
+        "updated": (Contact.updated_at,), "-updated": (Contact.updated_at.desc(),),
     }.get(sort, (Contact.full_name,))
     return query.order_by(*order, Contact.id)
 
@@ -374,3 +386,9 @@ def directory_counts() -> dict[str, int]:
     orgs = db.session.scalar(select(func.count()).select_from(Organisation).where(Organisation.is_archived.is_(False)))
     contacts = db.session.scalar(select(func.count()).select_from(Contact).where(Contact.is_archived.is_(False)))
     return {"organisations": orgs, "contacts": contacts}
+
+
+def organisation_countries() -> list[str]:
+    """Distinct country codes in use by organisations, for the filter."""
+    return [c for c in db.session.scalars(
+        select(Organisation.country).where(Organisation.country.is_not(None)).distinct().order_by(Organisation.country))]

@@ -1,12 +1,301 @@
-"""Directory pages (filled in by the directory work)."""
-from flask import Blueprint
+"""Directory pages: lists, detail pages, forms, archive/restore, CSV import and export, vCards."""
+from __future__ import annotations
+
+import io
+
+from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template, request, send_file,
+                   session, stream_with_context, url_for)
+from flask_login import current_user
+from sqlalchemy.orm import contains_eager
 
 from engage.auth.permissions import require_role_for_blueprint
+from engage.clock import now_utc, timezone_for_city
+from engage.countries import country_name
+from engage.errors import NotFoundError, ServiceError
+from engage.extensions import db
+from engage.forms import apply_errors
+from engage.history import history_for
+
+from . import exports, imports, services
+from .forms import ContactForm, ImportForm, OrganisationForm
+from .models import ORGANISATION_KINDS, Contact, Organisation
 
 bp = Blueprint("directory", __name__, url_prefix="/directory")
 require_role_for_blueprint(bp, "staff")
 
 
+@bp.context_processor
+def directory_helpers():
+    return {"country_name": country_name, "timezone_for_city": timezone_for_city}
+
+
+ORGANISATION_SORTS = ("name", "kind", "city", "country", "updated")
+CONTACT_SORTS = ("name", "position", "organisation", "email", "updated")
+
+
+# ---- query-string helpers: whatever is typed into the URL gives a page, never a 500 ----
+
+def _text_arg(name: str) -> str:
+    return request.args.get(name, "").replace("\x00", "").strip()[:200]
+
+
+def _int_arg(name: str) -> int | None:
+    value = _text_arg(name)
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 10 else None
+
+
+def _sort_arg(allowed) -> str:
+    sort = _text_arg("sort")
+    return sort if sort.lstrip("-") in allowed else "name"
+
+
+def _organisation_filters() -> dict:
+    return {"q": _text_arg("q"), "kind": _text_arg("kind"), "city": _text_arg("city"),
+            "country": _text_arg("country"), "archived": None if _text_arg("archived") else False,
+            "sort": _sort_arg(ORGANISATION_SORTS)}
+
+
+def _contact_filters() -> dict:
+    return {**_organisation_filters(), "organisation_id": _int_arg("organisation_id"),
+            "sort": _sort_arg(CONTACT_SORTS)}
+
+
+def _paginate(query):
+    return db.paginate(query, page=_int_arg("page") or 1, per_page=current_app.config["PER_PAGE"],
+                       error_out=False)
+
+
+def _organisation_or_404(org_id: int):
+    try:
+        return services.get_organisation(org_id)
+    except NotFoundError:
+        abort(404)
+
+
+def _contact_or_404(contact_id: int):
+    try:
+        return services.get_contact(contact_id)
+    except NotFoundError:
+        abort(404)
+
+
+def _csv_download(chunks, kind: str) -> Response:
+    filename = exports.export_filename(kind, now_utc())
+    return Response(stream_with_context(chunks), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+def _filter_choices() -> dict:
+    return {"kinds": ORGANISATION_KINDS, "cities": services.organisation_cities(),
+            "countries": [(code, country_name(code)) for code in services.organisation_countries()]}
+
+
+@bp.route("/")
+def index():
+    return redirect(url_for(".organisations"))
+
+
+# ---- organisations ----
+
 @bp.route("/organisations")
 def organisations():
-    return "directory"
+    filters = _organisation_filters()
+    page = _paginate(services.organisation_query(**filters))
+    return render_template("directory/organisations.html", page=page, filters=filters, **_filter_choices())
+
+
+@bp.route("/organisations/export.csv")
+def export_organisations():
+    query = services.organisation_query(**_organisation_filters())
+    return _csv_download(exports.organisations_csv(query), "organisations")
+
+
+@bp.route("/organisations/new", methods=["GET", "POST"])
+def new_organisation():
+    form = OrganisationForm()
+    if form.validate_on_submit():
+        try:
+            org = services.create_organisation(current_user, now_utc(), form.service_data())
+        except ServiceError as exc:
+            db.session.rollback()
+            apply_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(f"{org.name} is now in the directory.", "success")
+            return redirect(url_for(".organisation", org_id=org.id))
+    return render_template("directory/organisation_form.html", form=form, org=None)
+
+
+@bp.route("/organisations/<int:org_id>")
+def organisation(org_id):
+    org = _organisation_or_404(org_id)
+    return render_template("directory/organisation.html", org=org, history=history_for(org), now=now_utc())
+
+
+@bp.route("/organisations/<int:org_id>/edit", methods=["GET", "POST"])
+def edit_organisation(org_id):
+    org = _organisation_or_404(org_id)
+    form = OrganisationForm(organisation=org)
+    if form.validate_on_submit():
+        try:
+            changed = services.update_organisation(current_user, now_utc(), org, form.service_data())
+        except ServiceError as exc:
+            db.session.rollback()
+            apply_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(f"{org.name} is saved." if changed else "Nothing was changed.", "success" if changed else "info")
+            return redirect(url_for(".organisation", org_id=org.id))
+    return render_template("directory/organisation_form.html", form=form, org=org)
+
+
+@bp.route("/organisations/<int:org_id>/archive", methods=["POST"])
+def archive_organisation(org_id):
+    org = _organisation_or_404(org_id)
+    _set_archived(services.set_organisation_archived, org, True,
+                  f"{org.name} is archived: it stays in history but leaves lists and pickers.")
+    return redirect(url_for(".organisation", org_id=org.id))
+
+
+@bp.route("/organisations/<int:org_id>/restore", methods=["POST"])
+def restore_organisation(org_id):
+    org = _organisation_or_404(org_id)
+    _set_archived(services.set_organisation_archived, org, False, f"{org.name} is restored.")
+    return redirect(url_for(".organisation", org_id=org.id))
+
+
+def _set_archived(action, record, archived: bool, message: str) -> None:
+    try:
+        action(current_user, now_utc(), record, archived)
+    except ServiceError as exc:
+        db.session.rollback()
+        flash(exc.message, "danger")
+    else:
+        db.session.commit()
+        flash(message, "success")
+
+
+# ---- contacts ----
+
+@bp.route("/contacts")
+def contacts():
+    filters = _contact_filters()
+    page = _paginate(services.contact_query(**filters).options(contains_eager(Contact.organisation)))
+    organisation = db.session.get(Organisation, filters["organisation_id"]) \
+        if filters["organisation_id"] else None
+    return render_template("directory/contacts.html", page=page, filters=filters, organisation=organisation,
+                           organisations=services.live_organisations(), **_filter_choices())
+
+
+@bp.route("/contacts/export.csv")
+def export_contacts():
+    query = services.contact_query(**_contact_filters())
+    return _csv_download(exports.contacts_csv(query), "contacts")
+
+
+@bp.route("/contacts/new", methods=["GET", "POST"])
+def new_contact():
+    form = ContactForm()
+    if not form.is_submitted() and _int_arg("organisation_id"):
+        form.organisation_id.data = _int_arg("organisation_id")  # "Add a person" from an organisation's page
+    if form.validate_on_submit():
+        try:
+            contact = services.create_contact(current_user, now_utc(), form.service_data())
+        except ServiceError as exc:
+            db.session.rollback()
+            apply_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(f"{contact.full_name} is now in the directory.", "success")
+            return redirect(url_for(".contact", contact_id=contact.id))
+    return render_template("directory/contact_form.html", form=form, contact=None)
+
+
+@bp.route("/contacts/<int:contact_id>")
+def contact(contact_id):
+    person = _contact_or_404(contact_id)
+    return render_template("directory/contact.html", contact=person, history=history_for(person), now=now_utc())
+
+
+@bp.route("/contacts/<int:contact_id>.vcf")
+def contact_vcard(contact_id):
+    person = _contact_or_404(contact_id)
+    data = exports.contact_vcard(person).encode("utf-8")
+    return send_file(io.BytesIO(data), mimetype="text/vcard", as_attachment=True,
+                     download_name=exports.vcard_filename(person))
+
+
+@bp.route("/contacts/<int:contact_id>/edit", methods=["GET", "POST"])
+def edit_contact(contact_id):
+    person = _contact_or_404(contact_id)
+    form = ContactForm(contact=person)
+    if form.validate_on_submit():
+        try:
+            changed = services.update_contact(current_user, now_utc(), person, form.service_data())
+        except ServiceError as exc:
+            db.session.rollback()
+            apply_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(f"{person.full_name} is saved." if changed else "Nothing was changed.",
+                  "success" if changed else "info")
+            return redirect(url_for(".contact", contact_id=person.id))
+    return render_template("directory/contact_form.html", form=form, contact=person)
+
+
+@bp.route("/contacts/<int:contact_id>/archive", methods=["POST"])
+def archive_contact(contact_id):
+    person = _contact_or_404(contact_id)
+    _set_archived(services.set_contact_archived, person, True,
+                  f"{person.full_name} is archived: kept in history, gone from lists and pickers.")
+    return redirect(url_for(".contact", contact_id=person.id))
+
+
+@bp.route("/contacts/<int:contact_id>/restore", methods=["POST"])
+def restore_contact(contact_id):
+    person = _contact_or_404(contact_id)
+    _set_archived(services.set_contact_archived, person, False, f"{person.full_name} is restored.")
+    return redirect(url_for(".contact", contact_id=person.id))
+
+
+# ---- CSV import ----
+
+@bp.route("/import", methods=["GET", "POST"])
+def import_csv():
+    form = ImportForm(data={"kind": request.args["kind"]} if request.args.get("kind") in imports.IMPORTERS else None)
+    if form.validate_on_submit():
+        upload = form.file.data
+        report = imports.import_csv_bytes(form.kind.data, upload.read(), current_user, now_utc())
+        if not report.ok:
+            db.session.rollback()
+            return render_template("directory/import_failed.html", report=report, kind=form.kind.data,
+                                   filename=upload.filename), 422
+        db.session.commit()
+        session["directory_import"] = {"kind": form.kind.data, "filename": (upload.filename or "")[:200],
+                                       "total": report.total, "created": report.created,
+                                       "updated": report.updated, "unchanged": report.unchanged}
+        return redirect(url_for(".import_done"))
+    return render_template("directory/import.html", form=form, guide=imports.COLUMN_GUIDE,
+                           max_bytes=current_app.config.get("MAX_CONTENT_LENGTH"))
+
+
+@bp.route("/import/done")
+def import_done():
+    result = session.get("directory_import")
+    if not result:
+        return redirect(url_for(".import_csv"))
+    return render_template("directory/import_done.html", result=result)
+
+
+@bp.route("/import/template-<kind>.csv")
+def import_template(kind):
+    if kind not in imports.COLUMN_GUIDE:
+        abort(404)
+    return Response(imports.template_csv(kind), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="engage-{kind}-template.csv"'})
+
+
+@bp.errorhandler(413)
+def upload_too_large(exc):
+    return render_template("directory/upload_too_large.html", size=request.content_length,
+                           limit=current_app.config.get("MAX_CONTENT_LENGTH")), 413

@@ -1,0 +1,120 @@
+"""Forms for organisations, contacts and CSV imports."""
+from __future__ import annotations
+
+from functools import lru_cache
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import EmailField, RadioField, SelectField, StringField, SubmitField, TelField, TextAreaField
+from wtforms.validators import DataRequired, Length
+
+from engage.clock import GENEVA, NAIROBI, all_timezones, timezone_for_city
+from engage.countries import country_choices
+
+from .models import ORGANISATION_KINDS, Organisation
+from .services import live_organisations
+
+
+@lru_cache(maxsize=1)
+def _zone_choices() -> tuple[tuple[str, str], ...]:
+    # Nairobi and Geneva are where nearly every meeting happens: keep them at the top.
+    first = ((NAIROBI, "Nairobi — Africa/Nairobi (EAT)"), (GENEVA, "Geneva — Europe/Zurich (CET/CEST)"))
+    rest = tuple((z, z.replace("_", " ")) for z in all_timezones() if z not in (NAIROBI, GENEVA))
+    return first + rest
+
+
+def timezone_choices(blank_label: str) -> list[tuple[str, str]]:
+    """The blank choice, then Nairobi and Geneva, then every IANA zone."""
+    return [("", blank_label), *_zone_choices()]
+
+
+def _optional_id(value):
+    if value in (None, ""):
+        return None
+    return int(value)
+
+
+def _blank_to_none(value):
+    return value if value not in ("", None) else None
+
+
+class OrganisationForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired("Give the organisation's name."), Length(max=200)])
+    kind = SelectField("Kind", choices=list(ORGANISATION_KINDS.items()))
+    country = SelectField("Country", description="For a mission or embassy: the state it represents.")
+    city = StringField("City", validators=[Length(max=100)])
+    timezone = SelectField("Time zone", description="Leave it to follow the city: Nairobi → Africa/Nairobi, "
+                                                    "Geneva → Europe/Zurich.")
+    email = EmailField("Email", validators=[Length(max=254)])
+    phone = TelField("Phone", description="+CC… or a Kenyan number such as 020 271 7077.")
+    website = StringField("Website", validators=[Length(max=500)])
+    notes = TextAreaField("Notes", render_kw={"rows": 4})
+    source = StringField("Where the details came from", validators=[Length(max=200)])
+    submit = SubmitField("Save")
+
+    def __init__(self, *args, organisation: Organisation | None = None, **kwargs):
+        super().__init__(*args, obj=organisation, **kwargs)
+        self.organisation = organisation
+        self.country.choices = [("", "— none —"), *country_choices()]
+        self.timezone.choices = timezone_choices("Follow the city")
+        if organisation is not None and not self.is_submitted() \
+                and organisation.timezone == timezone_for_city(organisation.city):
+            self.timezone.data = ""  # it follows the city; show that rather than the zone it led to
+
+    def service_data(self) -> dict:
+        """The values to hand to create_organisation/update_organisation."""
+        data = {name: self[name].data for name in ("name", "kind", "city", "email", "phone", "website",
+                                                   "notes", "source")}
+        data["country"] = _blank_to_none(self.country.data)
+        data["timezone"] = _blank_to_none(self.timezone.data)
+        org = self.organisation
+        if org is not None and data["timezone"] is None and org.timezone == timezone_for_city(org.city):
+            del data["timezone"]  # still following its city: let the service move the zone with the city
+        return data
+
+
+class ContactForm(FlaskForm):
+    full_name = StringField("Full name", validators=[DataRequired("Give the person's name."), Length(max=200)])
+    email = EmailField("Email", validators=[DataRequired("An email address is needed to invite them."),
+                                            Length(max=254)])
+    position = StringField("Position", validators=[Length(max=200)])
+    organisation_id = SelectField("Organisation", coerce=_optional_id)
+    phone = TelField("Phone", description="+CC… or a Kenyan number such as 0722 000 000.")
+    language = StringField("Preferred language", default="en", validators=[Length(max=35)],
+                           description="A language tag: en, fr, sw…")
+    timezone = SelectField("Time zone", description="Leave it to use the organisation's time zone.")
+    notes = TextAreaField("Notes", render_kw={"rows": 4})
+    source = StringField("Where the details came from", validators=[Length(max=200)])
+    submit = SubmitField("Save")
+
+    def __init__(self, *args, contact=None, **kwargs):
+        super().__init__(*args, obj=contact, **kwargs)
+        self.contact = contact
+        choices = [("", "— none —")] + [(o.id, _org_label(o)) for o in live_organisations()]
+        current = contact.organisation if contact is not None else None
+        if current is not None and current.is_archived:
+            # Keep the archived organisation it already has selectable, so saving other fields works.
+            choices.append((current.id, f"{_org_label(current)} (archived)"))
+        self.organisation_id.choices = choices
+        self.timezone.choices = timezone_choices("Same as the organisation")
+
+    def service_data(self) -> dict:
+        """The values to hand to create_contact/update_contact."""
+        data = {name: self[name].data for name in ("full_name", "email", "position", "phone", "language",
+                                                   "notes", "source")}
+        data["organisation_id"] = self.organisation_id.data
+        data["timezone"] = _blank_to_none(self.timezone.data)
+        if self.contact is not None and data["organisation_id"] == self.contact.organisation_id:
+            del data["organisation_id"]  # unchanged (perhaps archived since): nothing to check
+        return data
+
+
+def _org_label(org: Organisation) -> str:
+    return f"{org.name} ({org.city})" if org.city else org.name
+
+
+class ImportForm(FlaskForm):
+    kind = RadioField("What the file holds", choices=[("organisations", "Organisations"), ("contacts", "Contacts")],
+                      default="organisations", validators=[DataRequired("Choose organisations or contacts.")])
+    file = FileField("CSV file (UTF-8)", validators=[FileRequired("Choose a CSV file to upload.")])
+    submit = SubmitField("Check and import")

@@ -1,0 +1,95 @@
+// Upload progress for the directory's CSV import. Without JavaScript the form posts as usual;
+// with it, the same POST goes through XMLHttpRequest so the upload can show how far it has got,
+// and the page the server answers with (result, list of bad lines, or "too large") replaces this one.
+(function () {
+  "use strict";
+  var form = document.querySelector("form[data-upload-progress]");
+  if (!form || !window.XMLHttpRequest || !window.FormData || !window.DOMParser) {
+    return;
+  }
+  var box = form.querySelector(".upload-progress");
+  var bar = box.querySelector(".progress");
+  var fill = box.querySelector(".progress-bar");
+  var status = form.querySelector("[data-upload-status]");
+  var button = form.querySelector("button[type=submit]");
+  var input = form.querySelector("input[type=file]");
+  var maxBytes = parseInt(form.getAttribute("data-max-bytes"), 10) || 0;
+
+  function megabytes(bytes) {
+    return (bytes / 1000000).toFixed(1) + " MB";  // decimal, as the page shows it
+  }
+
+  function show(percent, text) {
+    box.hidden = false;
+    bar.setAttribute("aria-valuenow", String(percent));
+    fill.style.width = percent + "%";
+    fill.textContent = percent + "%";
+    if (text) {
+      status.textContent = text;
+    }
+  }
+
+  function fail(text) {
+    status.textContent = text;
+    status.classList.add("text-danger");
+    fill.classList.remove("progress-bar-striped", "progress-bar-animated");
+    fill.classList.add("bg-danger");
+    button.disabled = false;
+  }
+
+  function replacePage(xhr) {
+    var doc = new DOMParser().parseFromString(xhr.responseText, "text/html");
+    var main = doc.querySelector("main");
+    if (!main) {
+      fail("The server answered with something unexpected (" + xhr.status + "). Try again.");
+      return;
+    }
+    if (xhr.responseURL && xhr.responseURL !== window.location.href) {
+      window.history.pushState(null, "", xhr.responseURL);
+    }
+    document.title = doc.title;
+    document.querySelector("main").replaceWith(main);
+    window.scrollTo(0, 0);
+  }
+
+  form.addEventListener("submit", function (event) {
+    var file = input.files && input.files[0];
+    if (!file) {
+      return;  // let the server say that a file is needed
+    }
+    event.preventDefault();
+    status.classList.remove("text-danger");
+    fill.classList.remove("bg-danger");
+    if (maxBytes && file.size > maxBytes) {
+      show(0);
+      fail(file.name + " is " + megabytes(file.size) + "; the limit is " + megabytes(maxBytes) +
+           ". Split it into smaller files, each with the header row.");
+      return;
+    }
+    var xhr = new XMLHttpRequest();
+    xhr.open("POST", form.action);
+    xhr.setRequestHeader("X-Requested-With", "XMLHttpRequest");
+    xhr.upload.addEventListener("progress", function (e) {
+      if (e.lengthComputable) {
+        var percent = Math.floor((e.loaded / e.total) * 100);
+        show(percent, "Uploading " + file.name + ": " + megabytes(e.loaded) + " of " + megabytes(e.total));
+      }
+    });
+    xhr.upload.addEventListener("load", function () {
+      show(100, "Uploaded. Checking every row…");
+      fill.classList.add("progress-bar-striped", "progress-bar-animated");
+    });
+    xhr.addEventListener("load", function () {
+      replacePage(xhr);
+    });
+    xhr.addEventListener("error", function () {
+      fail("The upload failed: the connection was lost. Check the network and try again.");
+    });
+    xhr.addEventListener("abort", function () {
+      fail("The upload was stopped.");
+    });
+    button.disabled = true;
+    show(0, "Starting the upload of " + file.name + "…");
+    xhr.send(new FormData(form));
+  });
+})();
