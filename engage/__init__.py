@@ -27,6 +27,8 @@ def create_app(config: str | type | None = None, **overrides) -> Flask:
     from engage.invitations.views import bp as rsvp_bp
     from engage.meetings.views import bp as meetings_bp, feeds_bp as calendar_bp
     from engage.outbox.views import bp as outbox_bp
+    from engage.outcomes.views import bp as outcomes_bp
+    from engage.reports.views import bp as reports_bp
     from engage.upr.views import bp as upr_bp
 
     extensions.db.init_app(app)
@@ -48,6 +50,8 @@ def create_app(config: str | type | None = None, **overrides) -> Flask:
     app.register_blueprint(rsvp_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(outbox_bp)
+    app.register_blueprint(outcomes_bp)
+    app.register_blueprint(reports_bp)
     extensions.csrf.exempt(api_bp)  # token-authenticated; no cookies, so no CSRF
 
     from engage.cli import register_cli

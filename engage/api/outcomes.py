@@ -1,0 +1,203 @@
+"""/outcomes, /outcomes/{id}, /meetings/{id}/outcomes."""
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Literal
+
+from flask import g, jsonify, request
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
+
+from engage.clock import now_utc
+from engage.errors import ValidationError
+from engage.extensions import db
+from engage.meetings.services import get_meeting
+from engage.outcomes import services
+from engage.outcomes.models import POSITIONS, Outcome
+from engage.reports import queries
+
+from .common import ApiError, json_body, page_args, paginated, parse
+from .views import api_route
+
+Position = Literal[tuple(POSITIONS)]  # type: ignore[valid-type]
+LIST_PARAMS = (
+    {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+    {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 200}},
+    {"name": "q", "in": "query", "schema": {"type": "string"}, "description": "Words in summary, commitment or notes"},
+    {"name": "recommendation_id", "in": "query", "schema": {"type": "integer"}},
+    {"name": "organisation_id", "in": "query", "schema": {"type": "integer"}},
+    {"name": "meeting_id", "in": "query", "schema": {"type": "integer"}},
+    {"name": "theme", "in": "query", "schema": {"type": "string"}, "description": "A theme's name"},
+    {"name": "state", "in": "query", "schema": {"type": "string"}, "description": "Recommending state (ISO alpha-2)"},
+    {"name": "cycle", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 4}},
+    {"name": "position", "in": "query", "schema": {"type": "string", "enum": list(POSITIONS)}},
+    {"name": "from", "in": "query", "schema": {"type": "string", "format": "date"},
+     "description": "Meetings on or after this day (Nairobi), or an instant with its offset"},
+    {"name": "to", "in": "query", "schema": {"type": "string", "format": "date"},
+     "description": "Meetings on or before this day (Nairobi)"},
+    {"name": "sort", "in": "query", "schema": {"type": "string", "enum": list(queries.LOG_SORTS)}},
+)
+
+
+class FollowUpIn(BaseModel):
+    model_config = ConfigDict(title="FollowUpCreate", extra="forbid")
+    description: StrictStr
+    owner: StrictStr = Field(description="A user's email")
+    due_on: StrictStr = Field(description="A date, YYYY-MM-DD")
+    done: StrictBool | None = None
+
+
+class FollowUpPatch(BaseModel):
+    model_config = ConfigDict(title="FollowUpUpdate", extra="forbid")
+    id: StrictInt | None = Field(None, description="An existing action to change; without it, a new one")
+    description: StrictStr | None = None
+    owner: StrictStr | None = None
+    due_on: StrictStr | None = None
+    done: StrictBool | None = None
+
+
+class FollowUpOut(BaseModel):
+    model_config = ConfigDict(title="FollowUp")
+    id: int
+    description: str
+    owner: str
+    due_on: date
+    done: bool
+    status: Literal["open", "done", "cancelled"]
+
+
+class OutcomeIn(BaseModel):
+    model_config = ConfigDict(title="OutcomeCreate", extra="forbid")
+    meeting_id: StrictInt | None = Field(None, description="Required on POST /outcomes; taken from the path otherwise")
+    recommendation_id: StrictInt | None = None
+    organisation_id: StrictInt | None = None
+    position: Position | None = None
+    summary: StrictStr
+    commitment: StrictStr | None = None
+    notes: StrictStr | None = None
+    follow_ups: list[FollowUpIn] = []
+
+
+class OutcomePatch(BaseModel):
+    model_config = ConfigDict(title="OutcomeUpdate", extra="forbid")
+    recommendation_id: StrictInt | None = None
+    organisation_id: StrictInt | None = None
+    position: Position | None = None
+    summary: StrictStr | None = None
+    commitment: StrictStr | None = None
+    notes: StrictStr | None = None
+    follow_ups: list[FollowUpPatch] | None = Field(
+        None, description="Actions with an id are changed, those without are added; others are kept")
+
+
+class OutcomeOut(BaseModel):
+    model_config = ConfigDict(title="Outcome")
+    id: int
+    meeting_id: int
+    recommendation_id: int | None
+    organisation_id: int | None
+    position: Position | None
+    summary: str
+    commitment: str | None
+    notes: str | None
+    follow_ups: list[FollowUpOut]
+    created_by: str | None
+    created_at: str = Field(description="UTC, ISO 8601 with Z")
+    updated_at: str = Field(description="UTC, ISO 8601 with Z")
+
+
+def _z(value: datetime) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def outcome_json(outcome: Outcome) -> dict:
+    """An outcome as the contract shows it."""
+    return OutcomeOut(
+        id=outcome.id, meeting_id=outcome.meeting_id, recommendation_id=outcome.recommendation_id,
+        organisation_id=outcome.organisation_id, position=outcome.position, summary=outcome.summary,
+        commitment=outcome.commitment, notes=outcome.notes,
+        follow_ups=[FollowUpOut(id=f.id, description=f.description, owner=f.owner.email, due_on=f.due_on,
+                                done=f.done, status=f.status) for f in outcome.follow_ups],
+        created_by=outcome.created_by.email if outcome.created_by else None,
+        created_at=_z(outcome.created_at), updated_at=_z(outcome.updated_at)).model_dump(mode="json")
+
+
+def _outcome(outcome_id: int) -> Outcome:
+    return services.get_outcome(outcome_id)
+
+
+def _create(meeting_id: int, body: OutcomeIn):
+    meeting = get_meeting(meeting_id)
+    data = body.model_dump(exclude={"follow_ups", "meeting_id"})
+    follow_ups = [f.model_dump() for f in body.follow_ups]
+    outcome = services.create_outcome(g.api_user, now_utc(), meeting, data, follow_ups)
+    db.session.commit()
+    return jsonify(outcome_json(outcome)), 201
+
+
+@api_route("/outcomes", "GET", "List outcomes (the engagement log), newest meeting first", response=OutcomeOut,
+           is_list=True, params=LIST_PARAMS)
+def list_outcomes():
+    page, per_page = page_args()
+    filters = queries.parse_log_filters(request.args)
+    return paginated(queries.engagement_log_query(filters), outcome_json, page, per_page)
+
+
+@api_route("/outcomes", "POST", "Log an outcome of a meeting (which becomes held)", body=OutcomeIn,
+           response=OutcomeOut, status=201, errors=(400, 401, 403, 404, 422))
+def create_outcome():
+    body = parse(OutcomeIn, json_body())
+    if body.meeting_id is None:
+        raise ApiError(422, "validation_error", "meeting_id: This is required.", {"meeting_id": ["This is required."]})
+    return _create(body.meeting_id, body)
+
+
+@api_route("/outcomes/<int:outcome_id>", "GET", "Get an outcome", response=OutcomeOut)
+def get_outcome(outcome_id):
+    return jsonify(outcome_json(_outcome(outcome_id)))
+
+
+@api_route("/outcomes/<int:outcome_id>", "PATCH", "Update an outcome and its follow-up actions (history kept)",
+           body=OutcomePatch, response=OutcomeOut, errors=(400, 401, 403, 404, 422))
+def update_outcome(outcome_id):
+    outcome = _outcome(outcome_id)
+    body = parse(OutcomePatch, json_body())
+    sent = {k: getattr(body, k) for k in body.model_fields_set}
+    follow_ups = sent.pop("follow_ups", None) or []
+    now = now_utc()
+    services.update_outcome(g.api_user, now, outcome, sent)
+    existing = {f.id: f for f in outcome.follow_ups}
+    for i, item in enumerate(follow_ups):
+        data = {k: getattr(item, k) for k in item.model_fields_set if k != "id"}
+        try:
+            if item.id is None:
+                services.add_follow_up(g.api_user, now, outcome, data)
+            elif item.id in existing:
+                services.update_follow_up(g.api_user, now, existing[item.id], data)
+            else:
+                raise ApiError(422, "validation_error", f"follow_ups.{i}.id: not an action of this outcome.",
+                               {f"follow_ups.{i}.id": [f"No follow-up action {item.id} on this outcome."]})
+        except ValidationError as exc:
+            exc.fields = {f"follow_ups.{i}.{k}": v for k, v in exc.fields.items()}
+            exc.message = f"follow_ups.{i}.{exc.message}"
+            raise
+    db.session.commit()
+    return jsonify(outcome_json(outcome))
+
+
+@api_route("/meetings/<int:meeting_id>/outcomes", "GET", "List a meeting's outcomes", response=OutcomeOut,
+           is_list=True, params=LIST_PARAMS[:2])
+def list_meeting_outcomes(meeting_id):
+    get_meeting(meeting_id)
+    page, per_page = page_args()
+    filters = queries.LogFilters(meeting_id=meeting_id, sort="date")
+    return paginated(queries.engagement_log_query(filters), outcome_json, page, per_page)
+
+
+@api_route("/meetings/<int:meeting_id>/outcomes", "POST", "Log an outcome of this meeting (which becomes held)",
+           body=OutcomeIn, response=OutcomeOut, status=201, errors=(400, 401, 403, 404, 422))
+def create_meeting_outcome(meeting_id):
+    body = parse(OutcomeIn, json_body())
+    if body.meeting_id is not None and body.meeting_id != meeting_id:
+        raise ApiError(422, "validation_error", "meeting_id: does not match the meeting in the path.",
+                       {"meeting_id": ["Does not match the meeting in the path."]})
+    return _create(meeting_id, body)

@@ -1,0 +1,126 @@
+"""Forms for logging and editing outcomes and follow-up actions."""
+from __future__ import annotations
+
+from flask import flash
+from flask_wtf import FlaskForm
+from wtforms import FieldList, Form, FormField, HiddenField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.fields import DateField
+from wtforms.validators import DataRequired, Length, Optional
+
+from engage.errors import ServiceError
+
+from .models import FOLLOW_UP_STATUSES, POSITIONS
+
+POSITION_CHOICES = list(POSITIONS.items())
+
+
+class AgendaItemForm(Form):
+    """One agenda recommendation on the log form; its label comes from the recommendation."""
+
+    recommendation_id = HiddenField()
+    position = SelectField("Their position", choices=POSITION_CHOICES, default="not_discussed")
+    commitment = TextAreaField("What they committed to", render_kw={"rows": 2},
+                               description='e.g. "will make a recommendation on HIV key populations"')
+    summary = TextAreaField("What was said", render_kw={"rows": 2},
+                            description="Leave blank to use the overall summary.")
+    notes = TextAreaField("Notes", render_kw={"rows": 2})
+
+
+class FollowUpRowForm(Form):
+    """A follow-up action row; a row left blank is ignored."""
+
+    description = StringField("Action", validators=[Length(max=2000)])
+    owner_id = SelectField("Owner")
+    due_on = DateField("Due on", validators=[Optional()])
+
+
+class LogOutcomeForm(FlaskForm):
+    summary = TextAreaField("Overall summary", validators=[DataRequired("Write what the meeting achieved.")],
+                            render_kw={"rows": 4})
+    organisation_id = SelectField("Organisation met", description="Whose positions these are.")
+    items = FieldList(FormField(AgendaItemForm))
+    other_recommendation_id = SelectField("Another recommendation raised", description="Optional.")
+    other_position = SelectField("Their position on it", choices=POSITION_CHOICES, default="supportive")
+    other_commitment = TextAreaField("What they committed to on it", render_kw={"rows": 2})
+    other_notes = TextAreaField("Notes on it", render_kw={"rows": 2})
+    follow_ups = FieldList(FormField(FollowUpRowForm), min_entries=3, max_entries=20)
+    submit = SubmitField("Save the outcome")
+
+    def item_values(self) -> list[dict]:
+        """The recommendation rows as the service takes them (the "other" one last)."""
+        items = [{"recommendation_id": e.form.recommendation_id.data, "position": e.form.position.data,
+                  "commitment": e.form.commitment.data, "summary": e.form.summary.data, "notes": e.form.notes.data}
+                 for e in self.items]
+        if self.other_recommendation_id.data:
+            items.append({"recommendation_id": self.other_recommendation_id.data,
+                          "position": self.other_position.data, "commitment": self.other_commitment.data,
+                          "notes": self.other_notes.data})
+        return items
+
+    def follow_up_values(self) -> list[dict]:
+        return [{"description": e.form.description.data, "owner_id": e.form.owner_id.data,
+                 "due_on": e.form.due_on.data} for e in self.follow_ups]
+
+
+class OutcomeForm(FlaskForm):
+    """One outcome: add another to a meeting, or edit one."""
+
+    recommendation_id = SelectField("Recommendation", description="Leave blank for an overall summary.")
+    organisation_id = SelectField("Organisation")
+    position = SelectField("Their position", choices=[("", "— none (overall summary) —"), *POSITION_CHOICES])
+    summary = TextAreaField("Summary", validators=[DataRequired("Write a summary.")], render_kw={"rows": 4})
+    commitment = TextAreaField("What they committed to", render_kw={"rows": 2})
+    notes = TextAreaField("Notes", render_kw={"rows": 3})
+    submit = SubmitField("Save")
+
+    def values(self) -> dict:
+        return {"recommendation_id": self.recommendation_id.data or None,
+                "organisation_id": self.organisation_id.data or None,
+                "position": self.position.data or None, "summary": self.summary.data,
+                "commitment": self.commitment.data, "notes": self.notes.data}
+
+
+class FollowUpForm(FlaskForm):
+    description = StringField("Action", validators=[DataRequired("Say what needs doing."), Length(max=2000)])
+    owner_id = SelectField("Owner")
+    due_on = DateField("Due on", validators=[DataRequired("Give a due date (YYYY-MM-DD).")])
+    status = SelectField("Status", choices=list(FOLLOW_UP_STATUSES.items()))
+    submit = SubmitField("Save the action")
+
+    def values(self, with_status: bool = True) -> dict:
+        out = {"description": self.description.data, "owner_id": self.owner_id.data, "due_on": self.due_on.data}
+        if with_status:
+            out["status"] = self.status.data
+        return out
+
+
+def place_errors(form, exc: ServiceError, renames: dict[str, str] | None = None) -> None:
+    """Put a service's field errors beside the fields they name (nested rows included);
+    anything that names no field becomes a flash message."""
+    fields = {}
+
+    def walk(container):
+        for f in container:
+            if f.type == "FieldList":
+                for entry in f.entries:
+                    if entry.type == "FormField":
+                        walk(entry.form)
+                    fields[entry.name] = entry
+            else:
+                fields[f.name] = f
+    walk(form)
+    aliases = {"owner": "owner_id"}
+    unplaced = []
+    for name, messages in (exc.fields or {}).items():
+        key = name.replace(".", "-")
+        for old, new in (renames or {}).items():
+            if key.startswith(old):
+                key = new + key[len(old):]
+        head, _, tail = key.rpartition("-")
+        target = fields.get(key) or fields.get(f"{head}-{aliases.get(tail, tail)}" if head else aliases.get(key, key))
+        if target is not None and hasattr(target, "errors") and target.type not in ("HiddenField",):
+            target.errors = list(target.errors or []) + list(messages)
+        else:
+            unplaced.extend(messages)
+    if unplaced or not exc.fields:
+        flash(exc.message if not exc.fields else "; ".join(unplaced), "danger")

@@ -1,0 +1,122 @@
+"""Outcomes of meetings against recommendations, and the follow-up actions they lead to."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Date, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from engage.dbtypes import UTCDateTime
+from engage.extensions import db
+
+POSITIONS = {
+    "supportive": "Supportive",
+    "will_raise": "Will raise it in the review",
+    "undecided": "Undecided",
+    "opposed": "Opposed",
+    "not_discussed": "Not discussed",
+}
+# Bootstrap colours that go with the words (never colour alone).
+POSITION_COLOURS = {"supportive": "success", "will_raise": "primary", "undecided": "warning",
+                    "opposed": "danger", "not_discussed": "secondary"}
+# Chart fills, readable with the words beside them.
+POSITION_FILLS = {"supportive": "#198754", "will_raise": "#0d6efd", "undecided": "#ffc107",
+                  "opposed": "#dc3545", "not_discussed": "#adb5bd"}
+
+FOLLOW_UP_STATUSES = {"open": "Open", "done": "Done", "cancelled": "Cancelled"}
+FOLLOW_UP_COLOURS = {"open": "primary", "done": "success", "cancelled": "secondary", "overdue": "danger"}
+
+
+class Outcome(db.Model):
+    """What one meeting achieved: overall (no recommendation) or on one recommendation."""
+
+    __tablename__ = "outcome"
+    __table_args__ = (
+        Index("ix_outcome_meeting_recommendation", "meeting_id", "recommendation_id"),
+        Index("ix_outcome_recommendation_position", "recommendation_id", "position"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id", ondelete="CASCADE"))
+    recommendation_id: Mapped[int | None] = mapped_column(ForeignKey("recommendation.id"))
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), index=True)
+    position: Mapped[str | None] = mapped_column(String(20))  # None on the overall summary
+    summary: Mapped[str] = mapped_column(Text)
+    commitment: Mapped[str | None] = mapped_column(Text)  # None when nothing was promised
+    notes: Mapped[str | None] = mapped_column(Text)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    meeting = relationship("Meeting")
+    recommendation = relationship("Recommendation")
+    organisation = relationship("Organisation")
+    created_by = relationship("User", foreign_keys=[created_by_id])
+    updated_by = relationship("User", foreign_keys=[updated_by_id])
+    follow_ups = relationship("FollowUp", back_populates="outcome", cascade="all, delete-orphan",
+                              order_by="FollowUp.due_on, FollowUp.id")
+
+    @property
+    def position_label(self) -> str:
+        return POSITIONS.get(self.position, "—") if self.position else "—"
+
+    @property
+    def position_colour(self) -> str:
+        return POSITION_COLOURS.get(self.position, "light")
+
+    @property
+    def is_overall(self) -> bool:
+        return self.recommendation_id is None
+
+    @property
+    def has_commitment(self) -> bool:
+        return bool(self.commitment)
+
+    def __repr__(self):
+        return f"<Outcome {self.id} meeting={self.meeting_id} rec={self.recommendation_id} {self.position}>"
+
+
+class FollowUp(db.Model):
+    """An action someone on staff owes after a meeting, by a date."""
+
+    __tablename__ = "follow_up"
+    __table_args__ = (Index("ix_follow_up_status_due", "status", "due_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    outcome_id: Mapped[int] = mapped_column(ForeignKey("outcome.id", ondelete="CASCADE"), index=True)
+    description: Mapped[str] = mapped_column(Text)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    due_on: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    done_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    outcome = relationship("Outcome", back_populates="follow_ups")
+    owner = relationship("User", foreign_keys=[owner_id])
+    done_by = relationship("User", foreign_keys=[done_by_id])
+
+    @property
+    def done(self) -> bool:
+        return self.status == "done"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == "open"
+
+    def is_overdue(self, today: date) -> bool:
+        """Open and due before `today`."""
+        return self.status == "open" and self.due_on < today
+
+    def state(self, today: date) -> str:
+        """open | overdue | done | cancelled — for display."""
+        return "overdue" if self.is_overdue(today) else self.status
+
+    def state_label(self, today: date) -> str:
+        return "Overdue" if self.is_overdue(today) else FOLLOW_UP_STATUSES.get(self.status, self.status)
+
+    def __repr__(self):
+        return f"<FollowUp {self.id} {self.status} due {self.due_on}>"

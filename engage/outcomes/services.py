@@ -1,0 +1,559 @@
+"""Outcome services: log what a meeting achieved, edit it with history, follow-ups and their states.
+
+Also the read functions other packages call: a meeting's, an organisation's or a contact's
+outcomes, a recommendation's timeline of positions, the last position per state, and the
+follow-ups due on a day or overdue (for reminders).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Iterable
+
+from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from engage.auth.models import User
+from engage.clock import NAIROBI
+from engage.directory.models import Contact, Organisation
+from engage.errors import NotFoundError, PermissionDenied, ValidationError
+from engage.extensions import db
+from engage.history import diff_fields, record_change
+from engage.meetings.models import Attendee, Meeting
+from engage.upr.models import Recommendation
+
+from .models import FOLLOW_UP_STATUSES, POSITIONS, FollowUp, Outcome
+
+MAX_ID = 2**31 - 1
+LENGTHS = {"summary": 20000, "commitment": 5000, "notes": 20000, "description": 2000}
+MAX_ITEMS = 200
+MAX_FOLLOW_UPS = 50
+
+
+def today(now: datetime, zone: str = NAIROBI) -> date:
+    """The calendar day `now` falls on in `zone` (Nairobi by default): what 'due today' means."""
+    from zoneinfo import ZoneInfo
+    return now.astimezone(ZoneInfo(zone)).date()
+
+
+# ---- cleaning: one rule per field, shared by the forms and the API ----
+
+def _text(value, name, errors, required=False):
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        errors[name] = ["Must be text."]
+        return None
+    value = value.strip()
+    if "\x00" in value:
+        errors[name] = ["Contains a NUL character."]
+        return None
+    if required and not value:
+        errors[name] = ["This is required."]
+        return None
+    limit = LENGTHS.get(name.rsplit("-", 1)[-1].rsplit(".", 1)[-1])
+    if limit and len(value) > limit:
+        errors[name] = [f"At most {limit} characters."]
+        return None
+    return value or None
+
+
+def _id(value, name, errors, model, label, required=False):
+    if value in (None, ""):
+        if required:
+            errors[name] = ["This is required."]
+        return None
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    if isinstance(value, bool) or not isinstance(value, int):
+        errors[name] = [f"Must be the id of a {label}."]
+        return None
+    row = db.session.get(model, value) if 1 <= value <= MAX_ID else None
+    if row is None:
+        errors[name] = [f"No {label} with id {value}."]
+        return None
+    return value
+
+
+def _position(value, name, errors):
+    if value in (None, ""):
+        return None
+    if value not in POSITIONS:
+        errors[name] = [f"Choose one of: {', '.join(POSITIONS)}."]
+        return None
+    return value
+
+
+def _date(value, name, errors, required=False):
+    if value in (None, ""):
+        if required:
+            errors[name] = ["This is required."]
+        return None
+    if isinstance(value, datetime):
+        errors[name] = ["Give a date (YYYY-MM-DD), not a time."]
+        return None
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    errors[name] = ["Not a date; write it as YYYY-MM-DD."]
+    return None
+
+
+def clean_outcome(data: dict[str, Any], partial: bool = False, prefix: str = "") -> dict[str, Any]:
+    """Checked values for an outcome; raises ValidationError naming every bad field."""
+    errors: dict[str, list[str]] = {}
+    out = _clean_outcome(data, errors, partial, prefix)
+    if errors:
+        raise ValidationError.for_fields(errors)
+    return out
+
+
+def _clean_outcome(data, errors, partial=False, prefix=""):
+    out: dict[str, Any] = {}
+    present = (lambda f: f in data) if partial else (lambda f: True)
+    if present("summary"):
+        out["summary"] = _text(data.get("summary"), prefix + "summary", errors, required=True)
+    for name in ("commitment", "notes"):
+        if present(name):
+            out[name] = _text(data.get(name), prefix + name, errors)
+    if present("position"):
+        out["position"] = _position(data.get("position"), prefix + "position", errors)
+    if present("recommendation_id"):
+        out["recommendation_id"] = _id(data.get("recommendation_id"), prefix + "recommendation_id", errors,
+                                       Recommendation, "recommendation")
+    if present("organisation_id"):
+        out["organisation_id"] = _id(data.get("organisation_id"), prefix + "organisation_id", errors,
+                                     Organisation, "organisation")
+    return out
+
+
+def _owner(data, name, errors):
+    """A live user from `owner_id` or `owner` (an email)."""
+    if data.get("owner_id") not in (None, ""):
+        owner_id = _id(data.get("owner_id"), name, errors, User, "user")
+        user = db.session.get(User, owner_id) if owner_id else None
+    elif data.get("owner") not in (None, ""):
+        email = data.get("owner")
+        user = None
+        if isinstance(email, str):
+            user = db.session.scalars(select(User).where(func.lower(User.email) == email.strip().lower())).first()
+        if user is None:
+            errors[name] = [f"No user with the email {str(email)[:80]!r}."]
+            return None
+    else:
+        errors[name] = ["Choose who owns this action."]
+        return None
+    if user is not None and user.is_disabled:
+        errors[name] = [f"{user.display_name} is disabled; choose someone else."]
+        return None
+    return user
+
+
+def _clean_follow_up(data, errors, partial=False, prefix=""):
+    out: dict[str, Any] = {}
+    present = (lambda f: f in data) if partial else (lambda f: True)
+    if present("description"):
+        out["description"] = _text(data.get("description"), prefix + "description", errors, required=True)
+    if not partial or "owner" in data or "owner_id" in data:
+        owner = _owner(data, prefix + "owner", errors)
+        out["owner_id"] = owner.id if owner is not None else None
+    if present("due_on"):
+        out["due_on"] = _date(data.get("due_on"), prefix + "due_on", errors, required=True)
+    if "done" in data and data["done"] is not None:
+        if not isinstance(data["done"], bool):
+            errors[prefix + "done"] = ["Must be true or false."]
+        else:
+            out["status"] = "done" if data["done"] else "open"
+    if "status" in data and data["status"] is not None:
+        if data["status"] not in FOLLOW_UP_STATUSES:
+            errors[prefix + "status"] = [f"Choose one of: {', '.join(FOLLOW_UP_STATUSES)}."]
+        else:
+            out["status"] = data["status"]
+    return out
+
+
+def clean_follow_up(data: dict[str, Any], partial: bool = False, prefix: str = "") -> dict[str, Any]:
+    """Checked values for a follow-up action; raises ValidationError naming every bad field."""
+    errors: dict[str, list[str]] = {}
+    out = _clean_follow_up(data, errors, partial, prefix)
+    if errors:
+        raise ValidationError.for_fields(errors)
+    return out
+
+
+# ---- permissions ----
+
+def can_log(actor, meeting: Meeting) -> bool:
+    """Leads log outcomes of any meeting; staff of meetings they organise, created or take part in."""
+    from engage.meetings.services import can_change
+    return can_change(actor, meeting)
+
+
+def can_edit(actor, outcome: Outcome) -> bool:
+    """Whoever may log the meeting's outcomes, and whoever logged this one, may edit it."""
+    if actor is not None and outcome.created_by_id == actor.id:
+        return True
+    return can_log(actor, outcome.meeting)
+
+
+def _check_loggable(actor, now: datetime, meeting: Meeting) -> None:
+    if not can_log(actor, meeting):
+        raise PermissionDenied("Only the organiser, a staff participant or a lead can log this meeting's outcome.")
+    if meeting.status == "cancelled":
+        raise ValidationError.for_fields({"meeting_id": "This meeting was cancelled; there is no outcome to log."})
+    if meeting.starts_at > now:
+        raise ValidationError.for_fields(
+            {"meeting_id": "This meeting has not started yet; log its outcome once it has begun."})
+
+
+def _mark_held(actor, now: datetime, meeting: Meeting) -> None:
+    """Logging an outcome means the meeting took place."""
+    from engage.meetings.services import mark_held
+    if meeting.status == "scheduled":
+        mark_held(actor, now, meeting)
+
+
+def _default_organisation_id(meeting: Meeting) -> int | None:
+    """The meeting's organisation when it met exactly one; otherwise the caller must say."""
+    orgs = meeting.organisations
+    return orgs[0].id if len(orgs) == 1 else None
+
+
+# ---- outcomes ----
+
+def _new_outcome(actor, now, meeting: Meeting, values: dict) -> Outcome:
+    if values.get("organisation_id") is None:
+        values["organisation_id"] = _default_organisation_id(meeting)
+    if values.get("recommendation_id") is None:
+        values["position"] = values.get("position")  # an overall summary may still say where they stand
+    elif values.get("position") is None:
+        values["position"] = "not_discussed"
+    outcome = Outcome(meeting_id=meeting.id, **values, created_by_id=getattr(actor, "id", None), created_at=now,
+                      updated_by_id=getattr(actor, "id", None), updated_at=now)
+    db.session.add(outcome)
+    db.session.flush()
+    record_change(actor, now, outcome, "created", {k: v for k, v in values.items() if v is not None})
+    return outcome
+
+
+def _new_follow_up(actor, now, outcome: Outcome, values: dict) -> FollowUp:
+    status = values.pop("status", "open")
+    follow_up = FollowUp(outcome=outcome, **values, status=status, created_by_id=getattr(actor, "id", None),
+                         created_at=now, updated_at=now,
+                         done_at=now if status == "done" else None,
+                         done_by_id=getattr(actor, "id", None) if status == "done" else None)
+    db.session.add(follow_up)
+    db.session.flush()
+    record_change(actor, now, follow_up, "created",
+                  {"description": values["description"], "owner": follow_up.owner.email,
+                   "due_on": values["due_on"].isoformat(), "status": status})
+    return follow_up
+
+
+def _clean_follow_ups(follow_ups: Iterable[dict], errors: dict, prefix: str) -> list[dict]:
+    cleaned = []
+    for i, data in enumerate(follow_ups):
+        if not isinstance(data, dict):
+            errors[f"{prefix}{i}"] = ["Must be an object."]
+            continue
+        cleaned.append(_clean_follow_up(data, errors, prefix=f"{prefix}{i}."))
+    return cleaned
+
+
+def create_outcome(actor, now: datetime, meeting: Meeting, data: dict[str, Any],
+                   follow_ups: Iterable[dict] = ()) -> Outcome:
+    """Log one outcome of `meeting` (with follow-ups); the meeting becomes held. All or nothing."""
+    _check_loggable(actor, now, meeting)
+    errors: dict[str, list[str]] = {}
+    values = _clean_outcome(data, errors)
+    follow_ups = list(follow_ups or [])
+    if len(follow_ups) > MAX_FOLLOW_UPS:
+        errors["follow_ups"] = [f"At most {MAX_FOLLOW_UPS} follow-up actions at once."]
+    cleaned = _clean_follow_ups(follow_ups[:MAX_FOLLOW_UPS], errors, "follow_ups.")
+    if errors:
+        raise ValidationError.for_fields(errors)
+    outcome = _new_outcome(actor, now, meeting, values)
+    for values in cleaned:
+        _new_follow_up(actor, now, outcome, values)
+    _mark_held(actor, now, meeting)
+    return outcome
+
+
+def log_meeting_outcomes(actor, now: datetime, meeting: Meeting, summary: str | None,
+                         organisation_id: int | None, items: Iterable[dict],
+                         follow_ups: Iterable[dict] = ()) -> list[Outcome]:
+    """Log a meeting's outcome in one go: the overall summary, one outcome per recommendation
+    discussed (position, commitment, notes; its own summary or else the overall one) and the
+    follow-up actions (on the overall outcome). The meeting becomes held. All or nothing; errors
+    are named `summary`, `items-<i>-<field>` and `follow_ups-<i>-<field>`."""
+    _check_loggable(actor, now, meeting)
+    errors: dict[str, list[str]] = {}
+    overall = _clean_outcome({"summary": summary, "organisation_id": organisation_id}, errors)
+    items = list(items or [])[:MAX_ITEMS]
+    rows = []
+    seen: set[int] = set()
+    for i, item in enumerate(items):
+        data = dict(item)
+        if not data.get("recommendation_id"):
+            continue
+        if not (data.get("summary") or "").strip():
+            data["summary"] = summary
+        data.setdefault("organisation_id", organisation_id)
+        values = _clean_outcome(data, errors, prefix=f"items-{i}-")
+        rec_id = values.get("recommendation_id")
+        if rec_id in seen:
+            errors[f"items-{i}-recommendation_id"] = ["This recommendation is already in the list."]
+        seen.add(rec_id)
+        rows.append(values)
+    cleaned = []
+    for i, data in enumerate(list(follow_ups or [])[:MAX_FOLLOW_UPS]):
+        if not any((str(data.get(k) or "")).strip() for k in ("description", "due_on")):
+            continue  # a blank row of the form
+        cleaned.append(_clean_follow_up(data, errors, prefix=f"follow_ups-{i}-"))
+    if errors:
+        raise ValidationError.for_fields(errors)
+    created = [_new_outcome(actor, now, meeting, overall)]
+    for values in cleaned:
+        _new_follow_up(actor, now, created[0], values)
+    created.extend(_new_outcome(actor, now, meeting, values) for values in rows)
+    _mark_held(actor, now, meeting)
+    return created
+
+
+def update_outcome(actor, now: datetime, outcome: Outcome, data: dict[str, Any]) -> dict:
+    """Change some fields of an outcome; every change is kept with who and when. Returns what changed."""
+    if not can_edit(actor, outcome):
+        raise PermissionDenied("Only whoever logged this outcome, the meeting's staff or a lead can edit it.")
+    values = clean_outcome(data, partial=True)
+    if "summary" in values and values["summary"] is None:
+        raise ValidationError.for_fields({"summary": "This is required."})
+    if outcome.recommendation_id is not None and values.get("recommendation_id", 0) is None:
+        values.pop("recommendation_id")  # an outcome on a recommendation stays on one
+    if values.get("recommendation_id") and "position" not in values and outcome.position is None:
+        values["position"] = "not_discussed"
+    changed = diff_fields(outcome, values)
+    if changed:
+        outcome.updated_at, outcome.updated_by_id = now, getattr(actor, "id", None)
+        record_change(actor, now, outcome, "updated", changed)
+    return changed
+
+
+def get_outcome(outcome_id) -> Outcome:
+    """The outcome with that id, or NotFoundError."""
+    outcome = db.session.get(Outcome, outcome_id) if isinstance(outcome_id, int) and 1 <= outcome_id <= MAX_ID \
+        else None
+    if outcome is None:
+        raise NotFoundError(f"No outcome with id {outcome_id}.")
+    return outcome
+
+
+# ---- follow-ups ----
+
+def add_follow_up(actor, now: datetime, outcome: Outcome, data: dict[str, Any]) -> FollowUp:
+    """Add a follow-up action (description, owner, due date) to an outcome."""
+    if not can_edit(actor, outcome):
+        raise PermissionDenied("Only whoever logged this outcome, the meeting's staff or a lead can add actions to it.")
+    return _new_follow_up(actor, now, outcome, clean_follow_up(data))
+
+
+def _can_change_follow_up(actor, follow_up: FollowUp) -> bool:
+    return actor is None or follow_up.owner_id == actor.id or can_edit(actor, follow_up.outcome)
+
+
+def update_follow_up(actor, now: datetime, follow_up: FollowUp, data: dict[str, Any]) -> dict:
+    """Change a follow-up's description, owner, due date or status; returns what changed."""
+    if not _can_change_follow_up(actor, follow_up):
+        raise PermissionDenied("Only its owner, whoever logged the outcome, the meeting's staff or a lead can change this.")
+    values = clean_follow_up(data, partial=True)
+    status = values.pop("status", None)
+    changed = diff_fields(follow_up, values)
+    if "owner_id" in changed:
+        old = db.session.get(User, changed["owner_id"][0])
+        changed["owner"] = [old.email if old else None, follow_up.owner.email if follow_up.owner else None]
+        del changed["owner_id"]
+    if status is not None and status != follow_up.status:
+        changed["status"] = [follow_up.status, status]
+        _set_status(actor, now, follow_up, status)
+    if changed:
+        follow_up.updated_at = now
+        record_change(actor, now, follow_up, "updated", changed)
+    return changed
+
+
+def _set_status(actor, now, follow_up: FollowUp, status: str) -> None:
+    follow_up.status = status
+    if status == "done":
+        follow_up.done_at, follow_up.done_by_id = now, getattr(actor, "id", None)
+    else:
+        follow_up.done_at, follow_up.done_by_id = None, None
+
+
+def set_follow_up_status(actor, now: datetime, follow_up: FollowUp, status: str) -> bool:
+    """Mark a follow-up done, open again or cancelled; returns whether it changed."""
+    return bool(update_follow_up(actor, now, follow_up, {"status": status}))
+
+
+def get_follow_up(follow_up_id) -> FollowUp:
+    """The follow-up with that id, or NotFoundError."""
+    row = db.session.get(FollowUp, follow_up_id) \
+        if isinstance(follow_up_id, int) and 1 <= follow_up_id <= MAX_ID else None
+    if row is None:
+        raise NotFoundError(f"No follow-up action with id {follow_up_id}.")
+    return row
+
+
+def follow_up_query(today: date, owner_id: int | None = None, state: str | None = "open"):
+    """A select() of follow-ups: `state` open (overdue first, then by due date), overdue, done,
+    cancelled, or None for all; each with its outcome, meeting and owner loaded."""
+    query = (select(FollowUp).join(FollowUp.outcome).join(Outcome.meeting)
+             .options(joinedload(FollowUp.owner), joinedload(FollowUp.outcome).joinedload(Outcome.meeting),
+                      joinedload(FollowUp.outcome).joinedload(Outcome.organisation),
+                      joinedload(FollowUp.outcome).joinedload(Outcome.recommendation)))
+    if owner_id is not None:
+        query = query.where(FollowUp.owner_id == owner_id)
+    if state == "overdue":
+        query = query.where(FollowUp.status == "open", FollowUp.due_on < today)
+    elif state:
+        query = query.where(FollowUp.status == state)
+    if state in ("done", "cancelled"):
+        return query.order_by(FollowUp.due_on.desc(), FollowUp.id.desc())
+    # Overdue first is due-date order already: every overdue action is due before every other.
+    return query.order_by(FollowUp.due_on, FollowUp.id)
+
+
+def follow_ups_due_on(day: date, owner_id: int | None = None) -> list[FollowUp]:
+    """Open follow-ups due on `day` (for the morning reminder and the digest), by owner then id."""
+    query = select(FollowUp).options(joinedload(FollowUp.owner)).where(FollowUp.status == "open",
+                                                                        FollowUp.due_on == day)
+    if owner_id is not None:
+        query = query.where(FollowUp.owner_id == owner_id)
+    return list(db.session.scalars(query.order_by(FollowUp.owner_id, FollowUp.id)))
+
+
+def overdue_follow_ups(today: date, owner_id: int | None = None) -> list[FollowUp]:
+    """Open follow-ups due before `today`, oldest first (for the overdue reminder and the dashboard)."""
+    return list(db.session.scalars(follow_up_query(today, owner_id, "overdue")))
+
+
+def follow_up_counts(today: date) -> dict[str, int]:
+    """How many follow-ups are open, overdue and due today."""
+    row = db.session.execute(select(
+        func.count().filter(FollowUp.status == "open"),
+        func.count().filter(and_(FollowUp.status == "open", FollowUp.due_on < today)),
+        func.count().filter(and_(FollowUp.status == "open", FollowUp.due_on == today)),
+    ).select_from(FollowUp)).one()
+    return {"open": row[0], "overdue": row[1], "due_today": row[2]}
+
+
+# ---- what other pages show ----
+
+def _loaded(query):
+    return query.options(joinedload(Outcome.meeting), joinedload(Outcome.recommendation),
+                         joinedload(Outcome.organisation), joinedload(Outcome.created_by),
+                         selectinload(Outcome.follow_ups).joinedload(FollowUp.owner))
+
+
+def outcomes_for_meeting(meeting_id: int) -> list[Outcome]:
+    """A meeting's outcomes: the overall summary first, then by recommendation reference."""
+    return list(db.session.scalars(_loaded(
+        select(Outcome).outerjoin(Outcome.recommendation).where(Outcome.meeting_id == meeting_id)
+        .order_by(Outcome.recommendation_id.is_not(None), Recommendation.reference_sort, Outcome.id))).unique())
+
+
+def outcomes_for_organisation(organisation_id: int, limit: int | None = 100) -> list[Outcome]:
+    """Outcomes recorded for an organisation, or of meetings its people attended when no organisation
+    was recorded; newest meeting first."""
+    met = exists().where(Attendee.meeting_id == Outcome.meeting_id, Attendee.contact_id == Contact.id,
+                         Contact.organisation_id == organisation_id)
+    query = (select(Outcome).join(Outcome.meeting)
+             .where(or_(Outcome.organisation_id == organisation_id, and_(Outcome.organisation_id.is_(None), met)))
+             .order_by(Meeting.starts_at.desc(), Outcome.id))
+    return list(db.session.scalars(_loaded(query.limit(limit) if limit else query)).unique())
+
+
+def outcomes_for_contact(contact_id: int, limit: int | None = 100) -> list[Outcome]:
+    """Outcomes of the meetings a contact attended, newest meeting first."""
+    query = (select(Outcome).join(Outcome.meeting)
+             .where(Outcome.meeting_id.in_(select(Attendee.meeting_id).where(Attendee.contact_id == contact_id)))
+             .order_by(Meeting.starts_at.desc(), Outcome.id))
+    return list(db.session.scalars(_loaded(query.limit(limit) if limit else query)).unique())
+
+
+def position_timeline(recommendation_id: int) -> list[Outcome]:
+    """A recommendation's positions over time: its outcomes, oldest meeting first."""
+    return list(db.session.scalars(_loaded(
+        select(Outcome).join(Outcome.meeting).where(Outcome.recommendation_id == recommendation_id)
+        .order_by(Meeting.starts_at, Outcome.id))).unique())
+
+
+@dataclass(frozen=True)
+class LastPosition:
+    """The latest position recorded on any of a state's (or a meeting's) recommendations."""
+
+    position: str
+    meeting_id: int
+    starts_at: datetime
+    recommendation_id: int
+    organisation_id: int | None
+    outcome_id: int
+
+    @property
+    def label(self) -> str:
+        return POSITIONS.get(self.position, self.position)
+
+
+def _last_positions(where, key) -> dict:
+    """{key: LastPosition} of the newest outcome (by meeting start, then id) per key, in one query."""
+    ranked = (select(Outcome.id.label("outcome_id"), Outcome.position, Outcome.meeting_id, Meeting.starts_at,
+                     Outcome.recommendation_id, Outcome.organisation_id, key.label("key"),
+                     func.row_number().over(partition_by=key,
+                                            order_by=(Meeting.starts_at.desc(), Outcome.id.desc())).label("rank"))
+              .join(Meeting, Meeting.id == Outcome.meeting_id)
+              .join(Recommendation, Recommendation.id == Outcome.recommendation_id)
+              .where(Outcome.position.is_not(None), Outcome.position != "not_discussed", *where)
+              .subquery())
+    rows = db.session.execute(select(ranked).where(ranked.c.rank == 1)).all()
+    return {r.key: LastPosition(position=r.position, meeting_id=r.meeting_id, starts_at=r.starts_at,
+                                recommendation_id=r.recommendation_id, organisation_id=r.organisation_id,
+                                outcome_id=r.outcome_id) for r in rows}
+
+
+def last_positions_by_state(states: Iterable[str] | None = None, cycle: int | None = None) -> dict[str, LastPosition]:
+    """{state code: the latest position discussed on any of its recommendations}, one query for all states
+    (outcomes marked "not discussed" are skipped)."""
+    where = []
+    if states is not None:
+        where.append(Recommendation.recommending_state.in_(list(states)))
+    if cycle is not None:
+        where.append(Recommendation.cycle == cycle)
+    return _last_positions(where, Recommendation.recommending_state)
+
+
+def last_position_for_state(state_code: str, cycle: int | None = None) -> LastPosition | None:
+    """The latest position discussed on any of `state_code`'s recommendations (optionally one UPR cycle)."""
+    return last_positions_by_state([state_code.upper()], cycle).get(state_code.upper())
+
+
+def last_positions_by_organisation(organisation_ids: Iterable[int]) -> dict[int, LastPosition]:
+    """{organisation id: its latest position discussed on any recommendation}, in one query."""
+    ids = list(organisation_ids)
+    if not ids:
+        return {}
+    return _last_positions([Outcome.organisation_id.in_(ids)], Outcome.organisation_id)
+
+
+def position_at_meeting(meeting_id: int, organisation_id: int | None = None) -> str | None:
+    """The positions recorded at a meeting (for one organisation when given) in words, e.g.
+    "Supportive (2), Undecided (1)"; None when nothing was logged."""
+    query = select(Outcome.position, func.count()).where(Outcome.meeting_id == meeting_id,
+                                                         Outcome.position.is_not(None))
+    if organisation_id is not None:
+        query = query.where(Outcome.organisation_id == organisation_id)
+    counts = dict(db.session.execute(query.group_by(Outcome.position)).all())
+    if not counts:
+        return None
+    return ", ".join(f"{label} ({counts[key]})" for key, label in POSITIONS.items() if key in counts)

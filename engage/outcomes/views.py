@@ -1,0 +1,349 @@
+"""Outcome pages: the engagement log, logging a meeting's outcome, editing, follow-up actions."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from werkzeug.routing import BuildError
+
+from engage.auth.models import User
+from engage.auth.permissions import require_role_for_blueprint
+from engage.clock import now_utc
+from engage.countries import country_name
+from engage.directory.models import Contact, Organisation
+from engage.errors import NotFoundError, ServiceError, ValidationError
+from engage.extensions import db
+from engage.history import history_for
+from engage.meetings.models import Meeting
+from engage.reports import queries
+from engage.upr.models import Recommendation
+
+from . import services
+from .forms import FollowUpForm, LogOutcomeForm, OutcomeForm, place_errors
+from .models import FOLLOW_UP_COLOURS, FOLLOW_UP_STATUSES, POSITION_COLOURS, POSITIONS
+
+bp = Blueprint("outcomes", __name__, url_prefix="/outcomes")
+require_role_for_blueprint(bp, "staff")
+
+# Where the other issues put their pages; linked only once they exist.
+PAGES = {
+    "meeting": (("meetings.detail", "meeting_id"), ("meetings.view", "meeting_id"), ("meetings.show", "meeting_id")),
+    "organisation": (("directory.organisation", "org_id"), ("directory.organisation", "organisation_id")),
+    "contact": (("directory.contact", "contact_id"),),
+    "recommendation": (("upr.detail", "rec_id"), ("upr.detail", "recommendation_id")),
+}
+
+
+def page_url(kind: str, obj_id) -> str | None:
+    """The URL of another package's page for `kind` (meeting, organisation, contact, recommendation), if it exists."""
+    for endpoint, param in PAGES[kind]:
+        if endpoint in current_app.view_functions:
+            try:
+                return url_for(endpoint, **{param: obj_id})
+            except BuildError:
+                continue
+    return None
+
+
+def _today():
+    return services.today(now_utc())
+
+
+# Globals (not a context processor) so that imported macros see them too.
+for _name, _value in {"outcome_page_url": page_url, "POSITIONS": POSITIONS, "POSITION_COLOURS": POSITION_COLOURS,
+                      "FOLLOW_UP_COLOURS": FOLLOW_UP_COLOURS, "country_name": country_name}.items():
+    bp.add_app_template_global(_value, _name)
+
+
+# For other packages' pages: {% include "outcomes/_meeting_outcomes.html" %} and
+# "outcomes/_outcome_list.html" call these, so the including views need no change.
+bp.add_app_template_global(services.outcomes_for_meeting, "meeting_outcomes_for")
+bp.add_app_template_global(services.outcomes_for_organisation, "organisation_outcomes_for")
+bp.add_app_template_global(services.outcomes_for_contact, "contact_outcomes_for")
+bp.add_app_template_global(services.position_timeline, "recommendation_timeline_for")
+bp.add_app_template_global(_today, "outcome_today")
+
+
+# ---- choices ----
+
+def _staff_choices(blank: str | None = None) -> list[tuple[str, str]]:
+    users = db.session.scalars(select(User).where(User.is_disabled.is_(False)).order_by(User.full_name, User.email))
+    return ([("", blank)] if blank else []) + [(str(u.id), u.display_name) for u in users]
+
+
+def _recommendation_choices(blank: str) -> list[tuple[str, str]]:
+    rows = db.session.execute(select(Recommendation.id, Recommendation.reference, Recommendation.recommending_state,
+                                     Recommendation.cycle)
+                              .order_by(Recommendation.cycle.desc(), Recommendation.reference_sort,
+                                        Recommendation.recommending_state))
+    return [("", blank)] + [(str(i), f"{ref} — {country_name(state)} (cycle {cycle})") for i, ref, state, cycle in rows]
+
+
+def _organisation_choices(meeting: Meeting, current_id: int | None = None) -> list[tuple[str, str]]:
+    orgs = {o.id: o for o in meeting.organisations}
+    if current_id and current_id not in orgs:
+        org = db.session.get(Organisation, current_id)
+        if org is not None:
+            orgs[org.id] = org
+    return [("", "— none —")] + [(str(o.id), o.name) for o in orgs.values()]
+
+
+def _meeting(meeting_id: int) -> Meeting:
+    meeting = db.session.get(Meeting, meeting_id)
+    if meeting is None:
+        abort(404)
+    return meeting
+
+
+def _outcome(outcome_id: int):
+    try:
+        return services.get_outcome(outcome_id)
+    except NotFoundError:
+        abort(404)
+
+
+def _follow_up(follow_up_id: int):
+    try:
+        return services.get_follow_up(follow_up_id)
+    except NotFoundError:
+        abort(404)
+
+
+# ---- the engagement log ----
+
+def log_filter_choices() -> dict:
+    """What the log's filter selects offer (themes, states, cycles, staff, cities)."""
+    from engage.upr.services import all_themes, cycles_in_use, states_in_use
+    return {"themes": all_themes(), "states": states_in_use(), "cycles": cycles_in_use(),
+            "staff": _staff_choices(), "cities": ["Nairobi", "Geneva"], "positions": POSITIONS,
+            "sorts": queries.LOG_SORTS}
+
+
+def _chips(f: queries.LogFilters) -> dict[str, str]:
+    """Names for the filters given by id (from links on other pages), to show what the log is narrowed to."""
+    chips = {}
+    for name, model, label in (("organisation_id", Organisation, lambda o: o.name),
+                               ("contact_id", Contact, lambda c: c.full_name),
+                               ("meeting_id", Meeting, lambda m: m.title),
+                               ("recommendation_id", Recommendation, lambda r: r.label)):
+        value = getattr(f, name)
+        if value:
+            row = db.session.get(model, value)
+            chips[name] = label(row) if row is not None else f"#{value} (not found)"
+    return chips
+
+
+@bp.route("/")
+def index():
+    try:
+        f = queries.parse_log_filters(request.args)
+        errors = {}
+    except ValidationError as exc:
+        f, errors = queries.LogFilters(), exc.fields
+    page_number = request.args.get("page", "1")
+    page_number = int(page_number) if page_number.isdigit() and 0 < int(page_number) < 10**6 else 1
+    page = queries.engagement_log_page(f, page_number, current_app.config.get("PER_PAGE", 50)) if not errors \
+        else queries.Page([], 1, 50, 0)
+    return render_template("outcomes/index.html", page=page, filters=f, errors=errors, chips=_chips(f),
+                           today=_today(), **log_filter_choices()), 400 if errors else 200
+
+
+@bp.route("/<int:outcome_id>")
+def view(outcome_id):
+    outcome = _outcome(outcome_id)
+    return render_template("outcomes/view.html", outcome=outcome, history=history_for(outcome),
+                           follow_up_history={f.id: history_for(f) for f in outcome.follow_ups},
+                           can_edit=services.can_edit(current_user, outcome), today=_today(),
+                           form=_follow_up_form(default_owner=current_user.id))
+
+
+@bp.route("/<int:outcome_id>/edit", methods=["GET", "POST"])
+def edit(outcome_id):
+    outcome = _outcome(outcome_id)
+    form = OutcomeForm(obj=None if request.method == "POST" else outcome)
+    form.recommendation_id.choices = _recommendation_choices("— none (overall summary) —")
+    form.organisation_id.choices = _organisation_choices(outcome.meeting, outcome.organisation_id)
+    if request.method == "GET":
+        form.recommendation_id.data = str(outcome.recommendation_id or "")
+        form.organisation_id.data = str(outcome.organisation_id or "")
+        form.position.data = outcome.position or ""
+    if form.validate_on_submit():
+        try:
+            changed = services.update_outcome(current_user, now_utc(), outcome, form.values())
+            db.session.commit()
+            flash("Outcome saved." if changed else "Nothing had changed.", "success" if changed else "info")
+            return redirect(url_for(".view", outcome_id=outcome.id))
+        except ServiceError as exc:
+            db.session.rollback()
+            place_errors(form, exc)
+    return render_template("outcomes/edit.html", form=form, outcome=outcome), 422 if form.errors else 200
+
+
+# ---- a meeting's outcomes ----
+
+@bp.route("/meetings/<int:meeting_id>")
+def meeting(meeting_id):
+    meeting = _meeting(meeting_id)
+    return render_template("outcomes/meeting.html", meeting=meeting,
+                           outcomes=services.outcomes_for_meeting(meeting.id), today=_today(),
+                           can_log=services.can_log(current_user, meeting))
+
+
+def _log_form(meeting: Meeting) -> LogOutcomeForm:
+    form = LogOutcomeForm()
+    if not form.is_submitted():
+        for rec in meeting.recommendations:
+            form.items.append_entry({"recommendation_id": str(rec.id)})
+        orgs = meeting.organisations
+        form.organisation_id.data = str(orgs[0].id) if orgs else ""
+        for row in form.follow_ups:
+            row.form.owner_id.data = str(current_user.id)
+    form.organisation_id.choices = _organisation_choices(meeting)
+    form.other_recommendation_id.choices = _recommendation_choices("— none —")
+    owners = _staff_choices()
+    for row in form.follow_ups:
+        row.form.owner_id.choices = owners
+    return form
+
+
+@bp.route("/meetings/<int:meeting_id>/log", methods=["GET", "POST"])
+def log(meeting_id):
+    meeting = _meeting(meeting_id)
+    form = _log_form(meeting)
+    if form.validate_on_submit():
+        try:
+            services.log_meeting_outcomes(current_user, now_utc(), meeting, form.summary.data,
+                                          form.organisation_id.data or None, form.item_values(),
+                                          form.follow_up_values())
+            db.session.commit()
+            flash("Outcome logged; the meeting is marked held.", "success")
+            return redirect(url_for(".meeting", meeting_id=meeting.id))
+        except ServiceError as exc:
+            db.session.rollback()
+            place_errors(form, exc, renames={f"items-{len(form.items)}-": "other_"})
+            if exc.status == 403:
+                abort(403)
+    recs = {str(r.id): r for r in meeting.recommendations}
+    extra = [e.form.recommendation_id.data for e in form.items if e.form.recommendation_id.data not in recs]
+    if extra:
+        recs.update({str(r.id): r for r in db.session.scalars(
+            select(Recommendation).where(Recommendation.id.in_([int(x) for x in extra if str(x).isdigit()])))})
+    return render_template("outcomes/log.html", form=form, meeting=meeting, recs=recs,
+                           can_log=services.can_log(current_user, meeting)), 422 if form.errors else 200
+
+
+@bp.route("/meetings/<int:meeting_id>/add", methods=["GET", "POST"])
+def add(meeting_id):
+    meeting = _meeting(meeting_id)
+    form = OutcomeForm()
+    form.recommendation_id.choices = _recommendation_choices("— none (overall summary) —")
+    form.organisation_id.choices = _organisation_choices(meeting)
+    if not form.is_submitted():
+        orgs = meeting.organisations
+        form.organisation_id.data = str(orgs[0].id) if orgs else ""
+        form.position.data = "supportive"
+    if form.validate_on_submit():
+        try:
+            outcome = services.create_outcome(current_user, now_utc(), meeting, form.values())
+            db.session.commit()
+            flash("Outcome added.", "success")
+            return redirect(url_for(".view", outcome_id=outcome.id))
+        except ServiceError as exc:
+            db.session.rollback()
+            place_errors(form, exc)
+            if exc.status == 403:
+                abort(403)
+    return render_template("outcomes/edit.html", form=form, meeting=meeting, outcome=None), \
+        422 if form.errors else 200
+
+
+@bp.route("/recommendations/<int:rec_id>")
+def timeline(rec_id):
+    rec = db.session.get(Recommendation, rec_id)
+    if rec is None:
+        abort(404)
+    return render_template("outcomes/timeline.html", rec=rec, outcomes=services.position_timeline(rec.id))
+
+
+# ---- follow-ups ----
+
+def _follow_up_form(follow_up=None, default_owner=None) -> FollowUpForm:
+    form = FollowUpForm(obj=follow_up if request.method == "GET" else None)
+    form.owner_id.choices = _staff_choices()
+    if request.method == "GET":
+        owner = follow_up.owner_id if follow_up is not None else default_owner
+        form.owner_id.data = str(owner) if owner else ""
+    return form
+
+
+@bp.route("/<int:outcome_id>/follow-ups", methods=["POST"])
+def add_follow_up(outcome_id):
+    outcome = _outcome(outcome_id)
+    form = _follow_up_form()
+    if form.validate_on_submit():
+        try:
+            services.add_follow_up(current_user, now_utc(), outcome, form.values(with_status=False))
+            db.session.commit()
+            flash("Follow-up action added.", "success")
+            return redirect(url_for(".view", outcome_id=outcome.id))
+        except ServiceError as exc:
+            db.session.rollback()
+            place_errors(form, exc)
+            if exc.status == 403:
+                abort(403)
+    return render_template("outcomes/view.html", outcome=outcome, history=history_for(outcome),
+                           follow_up_history={f.id: history_for(f) for f in outcome.follow_ups},
+                           can_edit=services.can_edit(current_user, outcome), today=_today(), form=form), 422
+
+
+@bp.route("/follow-ups")
+def follow_ups():
+    state = request.args.get("state", "open")
+    if state not in ("open", "overdue", "done", "cancelled", "all"):
+        state = "open"
+    owner = request.args.get("owner", "")
+    owner_id = current_user.id if owner == "me" else (int(owner) if owner.isdigit() and int(owner) < 2**31 else None)
+    today = _today()
+    query = services.follow_up_query(today, owner_id, None if state == "all" else state)
+    page = db.paginate(query, per_page=current_app.config.get("PER_PAGE", 50), error_out=False)
+    return render_template("outcomes/follow_ups.html", page=page, state=state, owner=owner, today=today,
+                           staff=_staff_choices(), counts=services.follow_up_counts(today),
+                           statuses=FOLLOW_UP_STATUSES)
+
+
+@bp.route("/follow-ups/<int:follow_up_id>/status", methods=["POST"])
+def follow_up_status(follow_up_id):
+    follow_up = _follow_up(follow_up_id)
+    status = request.form.get("status", "")
+    try:
+        changed = services.set_follow_up_status(current_user, now_utc(), follow_up, status)
+        db.session.commit()
+    except ServiceError as exc:
+        db.session.rollback()
+        if exc.status == 403:
+            abort(403)
+        flash(exc.message, "danger")
+        return redirect(url_for(".follow_ups")), 303
+    if changed:
+        flash(f"“{follow_up.description}” is now {FOLLOW_UP_STATUSES[status].lower()}.", "success")
+    target = request.form.get("next") or ""
+    return redirect(target if target.startswith("/") and not target.startswith("//") else url_for(".follow_ups"))
+
+
+@bp.route("/follow-ups/<int:follow_up_id>/edit", methods=["GET", "POST"])
+def edit_follow_up(follow_up_id):
+    follow_up = _follow_up(follow_up_id)
+    form = _follow_up_form(follow_up)
+    if form.validate_on_submit():
+        try:
+            services.update_follow_up(current_user, now_utc(), follow_up, form.values())
+            db.session.commit()
+            flash("Follow-up action saved.", "success")
+            return redirect(url_for(".view", outcome_id=follow_up.outcome_id))
+        except ServiceError as exc:
+            db.session.rollback()
+            place_errors(form, exc)
+            if exc.status == 403:
+                abort(403)
+    return render_template("outcomes/follow_up_edit.html", form=form, follow_up=follow_up), \
+        422 if form.errors else 200

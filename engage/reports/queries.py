@@ -1,0 +1,787 @@
+"""The read side of outcomes: the engagement log's filters and query, coverage, the dashboard's figures.
+
+Every page built from these issues a fixed number of SQL statements whatever the number of rows
+shown: lists load their related rows in the same statement or in one extra per relation.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any, Iterator, Mapping
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
+
+from engage.auth.models import User
+from engage.clock import NAIROBI, start_of_day, timezone_for_city
+from engage.countries import country_code, country_name
+from engage.directory.models import Contact, Organisation
+from engage.errors import ValidationError
+from engage.extensions import db
+from engage.meetings.models import Attendee, Meeting
+from engage.outcomes.models import POSITIONS, FollowUp, Outcome
+from engage.upr.models import Recommendation, Theme, recommendation_theme
+
+MAX_ID = 2**31 - 1
+SEARCH_TERMS_MAX = 8
+LOG_SORTS = {
+    "-date": "Meeting date, newest first",
+    "date": "Meeting date, oldest first",
+    "organisation": "Organisation",
+    "recommendation": "Recommendation",
+    "position": "Position",
+    "-logged": "Logged, newest first",
+}
+
+
+# ---- "this cycle" ----
+
+def cycle_starts_on() -> date:
+    """The first day of the current advocacy cycle (ENGAGE_CYCLE_STARTS_ON, a Nairobi date)."""
+    raw = current_app.config.get("ENGAGE_CYCLE_STARTS_ON") or "2025-01-01"
+    if isinstance(raw, date):
+        return raw
+    try:
+        return date.fromisoformat(str(raw).strip())
+    except ValueError:
+        return date(2025, 1, 1)
+
+
+def day_start(day: date) -> datetime:
+    """Midnight at the start of `day` in Nairobi, the organisation's home."""
+    return start_of_day(day, NAIROBI)
+
+
+# ---- the engagement log ----
+
+@dataclass
+class LogFilters:
+    """What the engagement log is narrowed to; every field optional."""
+
+    date_from: date | None = None
+    date_to: date | None = None
+    cycle: int | None = None
+    theme: str | None = None
+    theme_id: int | None = None
+    recommendation_id: int | None = None
+    state: str | None = None
+    organisation_id: int | None = None
+    organisation: str | None = None      # name contains
+    reference: str | None = None         # recommendation reference, e.g. 142.15
+    contact_id: int | None = None
+    meeting_id: int | None = None
+    city: str | None = None
+    staff_id: int | None = None
+    position: str | None = None
+    commitment: bool | None = None
+    q: str | None = None
+    sort: str = "-date"
+
+    def as_args(self) -> dict[str, Any]:
+        """The filters as query-string arguments (for links and exports), empty ones left out."""
+        names = {"date_from": "from", "date_to": "to"}
+        out = {}
+        for key, value in asdict(self).items():
+            if key == "theme_id" or value in (None, "") or (key == "sort" and value == "-date"):
+                continue
+            if isinstance(value, bool):
+                value = "yes" if value else "no"
+            elif isinstance(value, date):
+                value = value.isoformat()
+            out[names.get(key, key)] = value
+        return out
+
+    @property
+    def active(self) -> bool:
+        return any(v not in (None, "") for k, v in asdict(self).items() if k not in ("sort", "theme_id"))
+
+
+def _arg(args: Mapping, name: str) -> str | None:
+    value = args.get(name)
+    if value is None:
+        return None
+    value = str(value).strip()
+    return value or None
+
+
+def parse_log_filters(args: Mapping) -> LogFilters:
+    """LogFilters from query-string arguments; a ValidationError names every bad one."""
+    errors: dict[str, list[str]] = {}
+    f = LogFilters()
+
+    def whole(name, low=1, high=MAX_ID):
+        raw = _arg(args, name)
+        if raw is None:
+            return None
+        try:
+            value = int(raw)
+        except ValueError:
+            errors[name] = [f"Must be a whole number, got {raw[:40]!r}."]
+            return None
+        if not low <= value <= high:
+            errors[name] = [f"Must be between {low} and {high}."]
+            return None
+        return value
+
+    def day(name):
+        raw = _arg(args, name)
+        if raw is None:
+            return None
+        try:
+            if "T" in raw or " " in raw:
+                value = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+                if value.tzinfo is None:
+                    errors[name] = ["A time needs its offset (e.g. +03:00); or give a date, YYYY-MM-DD."]
+                    return None
+                return value.astimezone(ZoneInfo(NAIROBI)).date()
+            return date.fromisoformat(raw)
+        except ValueError:
+            errors[name] = [f"Not a date; write it as YYYY-MM-DD (got {raw[:40]!r})."]
+            return None
+
+    f.date_from, f.date_to = day("from"), day("to")
+    if f.date_from and f.date_to and f.date_to < f.date_from:
+        errors["to"] = ["Must not be before the 'from' date."]
+    f.cycle = whole("cycle", 1, 4)
+    for name in ("recommendation_id", "organisation_id", "contact_id", "meeting_id", "staff_id"):
+        setattr(f, name, whole(name))
+    theme = _arg(args, "theme")
+    if theme:
+        row = db.session.execute(select(Theme.id, Theme.name).where(func.lower(Theme.name) == theme.lower()[:200])).first()
+        if row is None:
+            errors["theme"] = [f"No theme called {theme[:60]!r}."]
+        else:
+            f.theme_id, f.theme = row
+    state = _arg(args, "state")
+    if state:
+        code = country_code(state)
+        if code is None:
+            errors["state"] = [f"Unknown state {state[:60]!r}; use an ISO code such as DE or a country name."]
+        f.state = code
+    for name, limit in (("organisation", 200), ("reference", 40)):
+        value = _arg(args, name)
+        if value and "\x00" in value:
+            errors[name] = ["Contains a NUL character."]
+        elif value:
+            setattr(f, name, value[:limit])
+    f.city = _arg(args, "city")
+    if f.city:
+        f.city = f.city[:100]
+    position = _arg(args, "position")
+    if position:
+        if position not in POSITIONS:
+            errors["position"] = [f"Choose one of: {', '.join(POSITIONS)}."]
+        else:
+            f.position = position
+    commitment = _arg(args, "commitment")
+    if commitment:
+        if commitment.lower() in ("yes", "true", "1"):
+            f.commitment = True
+        elif commitment.lower() in ("no", "false", "0"):
+            f.commitment = False
+        else:
+            errors["commitment"] = ["Must be yes or no."]
+    q = _arg(args, "q")
+    if q:
+        if "\x00" in q:
+            errors["q"] = ["Contains a NUL character."]
+        else:
+            f.q = q[:200]
+    sort = _arg(args, "sort") or "-date"
+    if sort not in LOG_SORTS:
+        errors["sort"] = [f"Choose one of: {', '.join(LOG_SORTS)}."]
+    else:
+        f.sort = sort
+    if errors:
+        raise ValidationError.for_fields(errors)
+    return f
+
+
+def _filtered(query, f: LogFilters):
+    """`query` (over Outcome joined to Meeting, Recommendation and Organisation) narrowed by `f`."""
+    if f.date_from:
+        query = query.where(Meeting.starts_at >= day_start(f.date_from))
+    if f.date_to:
+        query = query.where(Meeting.starts_at < day_start(f.date_to + timedelta(days=1)))
+    if f.cycle:
+        query = query.where(Recommendation.cycle == f.cycle)
+    if f.theme_id:
+        query = query.where(Outcome.recommendation_id.in_(
+            select(recommendation_theme.c.recommendation_id).where(recommendation_theme.c.theme_id == f.theme_id)))
+    if f.recommendation_id:
+        query = query.where(Outcome.recommendation_id == f.recommendation_id)
+    if f.state:
+        query = query.where(Recommendation.recommending_state == f.state)
+    if f.meeting_id:
+        query = query.where(Outcome.meeting_id == f.meeting_id)
+    if f.organisation_id:
+        met = exists().where(Attendee.meeting_id == Outcome.meeting_id, Attendee.contact_id == Contact.id,
+                             Contact.organisation_id == f.organisation_id)
+        query = query.where(or_(Outcome.organisation_id == f.organisation_id,
+                                and_(Outcome.organisation_id.is_(None), met)))
+    if f.organisation:
+        query = query.where(func.lower(Organisation.name).contains(f.organisation.lower(), autoescape=True))
+    if f.reference:
+        query = query.where(func.lower(Recommendation.reference).startswith(f.reference.lower(), autoescape=True))
+    if f.contact_id:
+        query = query.where(Outcome.meeting_id.in_(
+            select(Attendee.meeting_id).where(Attendee.contact_id == f.contact_id)))
+    if f.city:
+        zone = timezone_for_city(f.city)
+        by_org = func.lower(Organisation.city) == f.city.lower()
+        # An outcome with no organisation recorded counts where the meeting was (its zone).
+        query = query.where(or_(by_org, and_(Outcome.organisation_id.is_(None), Meeting.timezone == zone))
+                            if zone else by_org)
+    if f.staff_id:
+        query = query.where(or_(
+            Outcome.created_by_id == f.staff_id, Meeting.organiser_id == f.staff_id,
+            Outcome.meeting_id.in_(select(Attendee.meeting_id).where(Attendee.user_id == f.staff_id))))
+    if f.position:
+        query = query.where(Outcome.position == f.position)
+    if f.commitment is True:
+        query = query.where(Outcome.commitment.is_not(None))
+    elif f.commitment is False:
+        query = query.where(Outcome.commitment.is_(None))
+    if f.q:
+        for term in f.q.split()[:SEARCH_TERMS_MAX]:
+            term = term.lower()
+            query = query.where(or_(func.lower(Outcome.summary).contains(term, autoescape=True),
+                                    func.lower(func.coalesce(Outcome.commitment, "")).contains(term, autoescape=True),
+                                    func.lower(func.coalesce(Outcome.notes, "")).contains(term, autoescape=True)))
+    return query
+
+
+def _ordered(query, sort: str):
+    order = {
+        "-date": (Meeting.starts_at.desc(), Outcome.id.desc()),
+        "date": (Meeting.starts_at, Outcome.id),
+        "organisation": (Organisation.name, Meeting.starts_at.desc(), Outcome.id.desc()),
+        "recommendation": (Recommendation.cycle.desc(), Recommendation.reference_sort,
+                           Recommendation.recommending_state, Meeting.starts_at.desc(), Outcome.id.desc()),
+        "position": (Outcome.position, Meeting.starts_at.desc(), Outcome.id.desc()),
+        "-logged": (Outcome.created_at.desc(), Outcome.id.desc()),
+    }[sort]
+    return query.order_by(*order)
+
+
+def _base():
+    return (select(Outcome).join(Outcome.meeting).outerjoin(Outcome.recommendation)
+            .outerjoin(Outcome.organisation))
+
+
+def engagement_log_query(f: LogFilters):
+    """A select() of outcomes for the log: filtered, sorted, with meeting, recommendation (and its
+    themes), organisation, author and follow-ups loaded without a query per row."""
+    query = _base().options(
+        contains_eager(Outcome.meeting), contains_eager(Outcome.recommendation),
+        contains_eager(Outcome.organisation), joinedload(Outcome.created_by),
+        selectinload(Outcome.follow_ups))
+    return _ordered(_filtered(query, f), f.sort)
+
+
+def count_outcomes(f: LogFilters) -> int:
+    """How many outcomes match the filters."""
+    query = select(func.count(Outcome.id)).select_from(Outcome).join(Outcome.meeting) \
+        .outerjoin(Outcome.recommendation).outerjoin(Outcome.organisation)
+    return db.session.scalar(_filtered(query, f))
+
+
+@dataclass
+class Page:
+    """One page of a list, in the shape macros.pager() reads."""
+
+    items: list
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def prev_num(self) -> int:
+        return self.page - 1
+
+    @property
+    def next_num(self) -> int:
+        return self.page + 1
+
+    @property
+    def first(self) -> int:
+        return (self.page - 1) * self.per_page + 1 if self.items else 0
+
+    @property
+    def last(self) -> int:
+        return self.first + len(self.items) - 1 if self.items else 0
+
+    def iter_pages(self, left_edge=1, left_current=2, right_current=2, right_edge=1):
+        last = 0
+        for num in range(1, self.pages + 1):
+            if (num <= left_edge or self.page - left_current <= num <= self.page + right_current
+                    or num > self.pages - right_edge):
+                if last + 1 != num:
+                    yield None
+                yield num
+                last = num
+
+
+def engagement_log_page(f: LogFilters, page: int = 1, per_page: int = 50) -> Page:
+    """One page of the engagement log and the total: three statements however many rows
+    (the count, the page with its joins, the follow-ups) plus one for the recommendations' themes."""
+    total = count_outcomes(f)
+    items = list(db.session.scalars(
+        engagement_log_query(f).limit(per_page).offset((page - 1) * per_page)).unique())
+    return Page(items=items, page=page, per_page=per_page, total=total)
+
+
+# ---- exports of the log: rows as plain tuples, streamed ----
+
+LOG_EXPORT_COLUMNS = ("outcome_id", "meeting_date", "meeting_time", "meeting_timezone", "meeting_id", "meeting_title",
+                      "organisation", "organisation_city", "organisation_country", "cycle", "recommendation",
+                      "recommending_state", "recommending_state_name", "themes", "position", "position_label",
+                      "summary", "commitment", "notes", "open_follow_ups", "logged_by", "logged_at")
+EXPORT_BATCH = 500
+
+
+def theme_names_by_recommendation() -> dict[int, str]:
+    """{recommendation id: "Theme A; Theme B"} in one statement."""
+    names: dict[int, list[str]] = defaultdict(list)
+    rows = db.session.execute(select(recommendation_theme.c.recommendation_id, Theme.name)
+                              .join(Theme, Theme.id == recommendation_theme.c.theme_id).order_by(Theme.name))
+    for rec_id, name in rows:
+        names[rec_id].append(name)
+    return {k: "; ".join(v) for k, v in names.items()}
+
+
+def log_export_rows(f: LogFilters) -> Iterator[tuple]:
+    """Every outcome the filters select as a tuple of LOG_EXPORT_COLUMNS, fetched in batches
+    (a server-side cursor on PostgreSQL), so the whole log is never in memory at once."""
+    themes = theme_names_by_recommendation()
+    open_follow_ups = (select(func.count(FollowUp.id)).where(FollowUp.outcome_id == Outcome.id,
+                                                            FollowUp.status == "open")
+                       .correlate(Outcome).scalar_subquery())
+    query = (select(Outcome.id, Meeting.starts_at, Meeting.timezone, Meeting.id, Meeting.title,
+                    Organisation.name, Organisation.city, Organisation.country, Recommendation.cycle,
+                    Recommendation.reference, Recommendation.recommending_state, Outcome.recommendation_id,
+                    Outcome.position, Outcome.summary, Outcome.commitment, Outcome.notes, open_follow_ups,
+                    User.email, Outcome.created_at)
+             .select_from(Outcome).join(Outcome.meeting).outerjoin(Outcome.recommendation)
+             .outerjoin(Outcome.organisation).outerjoin(User, User.id == Outcome.created_by_id))
+    query = _ordered(_filtered(query, f), f.sort).execution_options(yield_per=EXPORT_BATCH)
+    for row in db.session.execute(query):
+        (oid, starts_at, zone, meeting_id, title, org, city, country, cycle, reference, state, rec_id,
+         position, summary, commitment, notes, open_count, author, created_at) = row
+        local = starts_at.astimezone(ZoneInfo(zone))
+        yield (oid, local.date(), f"{local:%H:%M} {local.tzname()}", zone, meeting_id, title, org, city,
+               country, cycle, reference, state, country_name(state) if state else None, themes.get(rec_id, ""),
+               position, POSITIONS.get(position) if position else None, summary, commitment, notes,
+               open_count, author, created_at)
+
+
+# ---- coverage ----
+
+COVERAGE_STATES = {"commitment": "Commitment secured", "engaged": "Engaged", "not_engaged": "Not engaged"}
+COVERAGE_COLOURS = {"commitment": "success", "engaged": "info", "not_engaged": "light"}
+
+
+@dataclass
+class CoverageCell:
+    """One state on one theme (or one recommendation): what we have to show for it this cycle."""
+
+    recommendations: int = 0
+    discussed: int = 0     # outcomes where the recommendation was discussed (any position but "not discussed")
+    commitments: int = 0   # outcomes that recorded a commitment
+
+    @property
+    def status(self) -> str:
+        if self.commitments:
+            return "commitment"
+        if self.discussed:
+            return "engaged"
+        return "not_engaged"
+
+    @property
+    def label(self) -> str:
+        return COVERAGE_STATES[self.status]
+
+    def add(self, other: "CoverageCell") -> None:
+        self.recommendations += other.recommendations
+        self.discussed += other.discussed
+        self.commitments += other.commitments
+
+
+@dataclass
+class CoverageRow:
+    key: Any              # a state code, or a recommendation id
+    label: str
+    state: str
+    met: bool
+    cells: dict[Any, CoverageCell] = field(default_factory=dict)
+    recommendation: Any = None
+
+    @property
+    def total(self) -> CoverageCell:
+        out = CoverageCell()
+        for cell in self.cells.values():
+            out.add(cell)
+        return out
+
+
+@dataclass
+class Coverage:
+    """The matrix: rows (states, or one theme's recommendations) × columns (themes, or one status column)."""
+
+    since: date
+    until: date | None
+    cycle: int | None
+    themes: list          # the chosen themes (Theme rows); empty means all
+    columns: list         # [(key, label)]
+    rows: list[CoverageRow]
+    by: str               # "theme" | "recommendation"
+
+    @property
+    def unmet_states(self) -> list[CoverageRow]:
+        """States with recommendations on the chosen themes that nobody has met since `since`."""
+        seen, out = set(), []
+        for row in self.rows:
+            if not row.met and row.state not in seen:
+                seen.add(row.state)
+                out.append(row)
+        return out
+
+    def counts(self) -> dict[str, int]:
+        """How many rows are at each status, for the summary line and the dashboard."""
+        out = {k: 0 for k in COVERAGE_STATES}
+        for row in self.rows:
+            out[row.total.status] += 1
+        return out
+
+    @property
+    def states(self) -> set[str]:
+        return {row.state for row in self.rows}
+
+
+def engagement_by_recommendation(since: date, until: date | None = None) -> dict[int, CoverageCell]:
+    """{recommendation id: outcomes discussed and commitments} for meetings (not cancelled) from `since`."""
+    discussed = and_(Outcome.position.is_not(None), Outcome.position != "not_discussed")
+    query = (select(Outcome.recommendation_id, func.count().filter(discussed),
+                    func.count().filter(Outcome.commitment.is_not(None)))
+             .join(Meeting, Meeting.id == Outcome.meeting_id)
+             .where(Outcome.recommendation_id.is_not(None), Meeting.starts_at >= day_start(since),
+                    Meeting.status != "cancelled")
+             .group_by(Outcome.recommendation_id))
+    if until:
+        query = query.where(Meeting.starts_at < day_start(until + timedelta(days=1)))
+    return {rec_id: CoverageCell(discussed=d, commitments=c) for rec_id, d, c in db.session.execute(query)}
+
+
+def met_states(since: date, now: datetime, until: date | None = None) -> set[str]:
+    """States whose people (any of their organisations) were at a meeting, not cancelled, that started
+    between `since` and now — or that have an outcome recorded against one of their organisations."""
+    end = min(now, day_start(until + timedelta(days=1))) if until else now
+    by_attendance = (select(Organisation.country)
+                     .join(Contact, Contact.organisation_id == Organisation.id)
+                     .join(Attendee, Attendee.contact_id == Contact.id)
+                     .join(Meeting, Meeting.id == Attendee.meeting_id)
+                     .where(Meeting.status != "cancelled", Meeting.starts_at >= day_start(since),
+                            Meeting.starts_at <= end, Organisation.country.is_not(None)))
+    by_outcome = (select(Organisation.country)
+                  .join(Outcome, Outcome.organisation_id == Organisation.id)
+                  .join(Meeting, Meeting.id == Outcome.meeting_id)
+                  .where(Meeting.status != "cancelled", Meeting.starts_at >= day_start(since),
+                         Meeting.starts_at <= end, Organisation.country.is_not(None)))
+    return set(db.session.scalars(by_attendance.union(by_outcome)))
+
+
+def _recommendations_with_themes(cycle: int | None, theme_ids: list[int]) -> tuple[dict[int, tuple], dict[int, list[int]]]:
+    """({rec id: (state, reference, reference_sort, cycle)}, {rec id: [theme ids]}) limited to `theme_ids`."""
+    query = select(Recommendation.id, Recommendation.recommending_state, Recommendation.reference,
+                   Recommendation.reference_sort, Recommendation.cycle)
+    if cycle:
+        query = query.where(Recommendation.cycle == cycle)
+    links = select(recommendation_theme.c.recommendation_id, recommendation_theme.c.theme_id)
+    if theme_ids:
+        links = links.where(recommendation_theme.c.theme_id.in_(theme_ids))
+        query = query.where(Recommendation.id.in_(
+            select(recommendation_theme.c.recommendation_id).where(recommendation_theme.c.theme_id.in_(theme_ids))))
+    recs = {r[0]: tuple(r[1:]) for r in db.session.execute(query)}
+    themes_of: dict[int, list[int]] = defaultdict(list)
+    for rec_id, theme_id in db.session.execute(links):
+        if rec_id in recs:
+            themes_of[rec_id].append(theme_id)
+    return recs, themes_of
+
+
+def coverage(now: datetime, since: date | None = None, until: date | None = None, cycle: int | None = None,
+             theme_ids: list[int] | None = None, by: str = "theme") -> Coverage:
+    """The coverage matrix for meetings from `since` (default: the start of this cycle).
+
+    by="theme": one row per recommending state with recommendations on the chosen themes (all
+    themes when none is chosen), one column per theme. by="recommendation": one row per
+    recommendation on the chosen themes, grouped by state, one column. A fixed number of
+    statements: themes, recommendations, their theme links, the engagement aggregate, met states.
+    """
+    since = since or cycle_starts_on()
+    theme_ids = list(theme_ids or [])
+    chosen = list(db.session.scalars(select(Theme).where(Theme.id.in_(theme_ids)).order_by(Theme.name))) \
+        if theme_ids else []
+    recs, themes_of = _recommendations_with_themes(cycle, theme_ids)
+    engagement = engagement_by_recommendation(since, until)
+    met = met_states(since, now, until)
+    if by == "recommendation":
+        rows = []
+        objects = {r.id: r for r in db.session.scalars(
+            select(Recommendation).where(Recommendation.id.in_(list(recs))))} if recs else {}
+        for rec_id, (state, reference, reference_sort, rec_cycle) in sorted(
+                recs.items(), key=lambda kv: (country_name(kv[1][0]), -kv[1][3], kv[1][2])):
+            cell = CoverageCell(recommendations=1)
+            cell.add(engagement.get(rec_id, CoverageCell()))
+            rows.append(CoverageRow(key=rec_id, label=f"{reference} ({country_name(state)})", state=state,
+                                    met=state in met, cells={"all": cell}, recommendation=objects.get(rec_id)))
+        return Coverage(since=since, until=until, cycle=cycle, themes=chosen, columns=[("all", "Status")],
+                        rows=rows, by=by)
+    columns_used: set[int] = set()
+    by_state: dict[str, dict[int, CoverageCell]] = defaultdict(dict)
+    for rec_id, (state, *_rest) in recs.items():
+        for theme_id in themes_of.get(rec_id, []):
+            cell = by_state[state].setdefault(theme_id, CoverageCell())
+            cell.recommendations += 1
+            seen = engagement.get(rec_id)
+            if seen is not None:
+                cell.discussed += seen.discussed
+                cell.commitments += seen.commitments
+            columns_used.add(theme_id)
+    theme_rows = chosen
+    if not theme_rows and columns_used:
+        theme_rows = list(db.session.scalars(select(Theme).where(Theme.id.in_(columns_used)).order_by(Theme.name)))
+    rows = [CoverageRow(key=state, label=country_name(state), state=state, met=state in met, cells=cells)
+            for state, cells in by_state.items()]
+    rows.sort(key=lambda r: (-sum(c.recommendations for c in r.cells.values()), r.label))
+    return Coverage(since=since, until=until, cycle=cycle, themes=chosen,
+                    columns=[(t.id, t.name) for t in theme_rows], rows=rows, by=by)
+
+
+# ---- the dashboard ----
+
+@dataclass
+class WeekCount:
+    starts_on: date
+    past: int = 0        # meetings that have started (held or not marked yet)
+    scheduled: int = 0   # meetings still ahead
+
+    @property
+    def label(self) -> str:
+        return f"{self.starts_on.day} {self.starts_on:%b}"
+
+
+def meetings_per_week(now: datetime, weeks_back: int = 12, weeks_ahead: int = 6) -> list[WeekCount]:
+    """Meetings (not cancelled) per Nairobi week, Monday first: `weeks_back` weeks up to this one
+    and `weeks_ahead` after it, split into those already started and those still ahead."""
+    zone = ZoneInfo(NAIROBI)
+    today = now.astimezone(zone).date()
+    monday = today - timedelta(days=today.weekday())
+    first = monday - timedelta(weeks=weeks_back - 1)
+    end = monday + timedelta(weeks=weeks_ahead + 1)
+    weeks = [WeekCount(first + timedelta(weeks=i)) for i in range(weeks_back + weeks_ahead)]
+    rows = db.session.execute(select(Meeting.starts_at).where(
+        Meeting.status != "cancelled", Meeting.starts_at >= day_start(first), Meeting.starts_at < day_start(end)))
+    for (starts_at,) in rows:
+        index = (starts_at.astimezone(zone).date() - first).days // 7
+        if 0 <= index < len(weeks):
+            if starts_at <= now:
+                weeks[index].past += 1
+            else:
+                weeks[index].scheduled += 1
+    return weeks
+
+
+@dataclass
+class ThemePositions:
+    theme_id: int
+    name: str
+    positions: dict[str, int]
+    commitments: int
+
+    @property
+    def total(self) -> int:
+        return sum(self.positions.values())
+
+
+def positions_by_theme(since: date, until: date | None = None) -> list[ThemePositions]:
+    """Per theme, how many outcomes (meetings not cancelled, from `since`) recorded each position,
+    and how many secured a commitment; themes with most outcomes first."""
+    query = (select(Outcome.recommendation_id, Outcome.position, func.count(),
+                    func.count().filter(Outcome.commitment.is_not(None)))
+             .join(Meeting, Meeting.id == Outcome.meeting_id)
+             .where(Outcome.recommendation_id.is_not(None), Outcome.position.is_not(None),
+                    Meeting.starts_at >= day_start(since), Meeting.status != "cancelled")
+             .group_by(Outcome.recommendation_id, Outcome.position))
+    if until:
+        query = query.where(Meeting.starts_at < day_start(until + timedelta(days=1)))
+    per_rec: dict[int, list[tuple[str, int, int]]] = defaultdict(list)
+    for rec_id, position, n, commitments in db.session.execute(query):
+        per_rec[rec_id].append((position, n, commitments))
+    names = dict(db.session.execute(select(Theme.id, Theme.name)).all())
+    result: dict[int, ThemePositions] = {}
+    for rec_id, theme_id in db.session.execute(select(recommendation_theme.c.recommendation_id,
+                                                      recommendation_theme.c.theme_id)):
+        for position, n, commitments in per_rec.get(rec_id, ()):
+            row = result.setdefault(theme_id, ThemePositions(theme_id, names.get(theme_id, "?"),
+                                                             {k: 0 for k in POSITIONS}, 0))
+            row.positions[position] = row.positions.get(position, 0) + n
+            row.commitments += commitments
+    return sorted(result.values(), key=lambda r: (-r.total, r.name))
+
+
+def commitments_secured(since: date, until: date | None = None) -> int:
+    """How many outcomes (meetings not cancelled, from `since`) recorded a commitment."""
+    query = (select(func.count(Outcome.id)).join(Meeting, Meeting.id == Outcome.meeting_id)
+             .where(Outcome.commitment.is_not(None), Meeting.starts_at >= day_start(since),
+                    Meeting.status != "cancelled"))
+    if until:
+        query = query.where(Meeting.starts_at < day_start(until + timedelta(days=1)))
+    return db.session.scalar(query)
+
+
+def states_engaged(now: datetime, since: date) -> tuple[int, int]:
+    """(states with recommendations that somebody met since `since`, those nobody met)."""
+    states = set(db.session.scalars(select(Recommendation.recommending_state).distinct()))
+    met = met_states(since, now) & states
+    return len(met), len(states - met)
+
+
+# ---- printable summaries ----
+
+@dataclass
+class SummaryRow:
+    key: Any
+    label: str
+    recommendations: int = 0
+    positions: dict[str, int] = field(default_factory=lambda: {k: 0 for k in POSITIONS})
+    commitments: int = 0
+    last_position: str | None = None
+    last_on: datetime | None = None
+    recommendation: Any = None
+
+    @property
+    def discussed(self) -> int:
+        return sum(v for k, v in self.positions.items() if k != "not_discussed")
+
+
+@dataclass
+class Summary:
+    """An engagement summary for one theme or one state, from `since` to `now`."""
+
+    kind: str             # "theme" | "state"
+    title: str
+    since: date
+    now: datetime
+    rows: list[SummaryRow]
+    commitments: list     # Outcome rows with a commitment, newest first (at most COMMITMENTS_SHOWN)
+    commitments_total: int
+    states_with_recommendations: int = 0
+    states_met: int = 0
+    unmet_states: list[str] = field(default_factory=list)
+
+    @property
+    def totals(self) -> SummaryRow:
+        out = SummaryRow(key=None, label="Total")
+        for row in self.rows:
+            out.recommendations += row.recommendations
+            out.commitments += row.commitments
+            for k, v in row.positions.items():
+                out.positions[k] += v
+        return out
+
+
+COMMITMENTS_SHOWN = 300
+
+
+def _summary_outcomes(where: list, since: date):
+    """(per (key, position): count and commitments) and the newest commitments for a summary."""
+    base = [Outcome.recommendation_id.is_not(None), Meeting.starts_at >= day_start(since),
+            Meeting.status != "cancelled", *where]
+    commitments = list(db.session.scalars(
+        select(Outcome).join(Outcome.meeting).join(Outcome.recommendation).outerjoin(Outcome.organisation)
+        .options(contains_eager(Outcome.meeting), contains_eager(Outcome.recommendation),
+                 contains_eager(Outcome.organisation))
+        .where(Outcome.commitment.is_not(None), *base)
+        .order_by(Meeting.starts_at.desc(), Outcome.id.desc()).limit(COMMITMENTS_SHOWN)))
+    total = db.session.scalar(select(func.count(Outcome.id)).join(Outcome.meeting).join(Outcome.recommendation)
+                              .where(Outcome.commitment.is_not(None), *base))
+    return base, commitments, total
+
+
+def _latest(rows: dict, key_column, base: list) -> None:
+    """Fill each row's last position (newest meeting first) in one statement."""
+    ranked = (select(key_column.label("key"), Outcome.position, Meeting.starts_at,
+                     func.row_number().over(partition_by=key_column,
+                                            order_by=(Meeting.starts_at.desc(), Outcome.id.desc())).label("rank"))
+              .select_from(Outcome).join(Outcome.meeting).join(Outcome.recommendation)
+              .where(Outcome.position.is_not(None), Outcome.position != "not_discussed", *base).subquery())
+    for key, position, starts_at, _rank in db.session.execute(select(ranked).where(ranked.c.rank == 1)):
+        if key in rows:
+            rows[key].last_position, rows[key].last_on = position, starts_at
+
+
+def theme_summary(theme: Theme, now: datetime, since: date | None = None) -> Summary:
+    """Per recommending state on `theme`: recommendations, positions, commitments, last position;
+    the newest commitments; and the states nobody has met."""
+    since = since or cycle_starts_on()
+    on_theme = select(recommendation_theme.c.recommendation_id).where(recommendation_theme.c.theme_id == theme.id)
+    rows: dict[str, SummaryRow] = {}
+    for state, n in db.session.execute(select(Recommendation.recommending_state, func.count())
+                                       .where(Recommendation.id.in_(on_theme))
+                                       .group_by(Recommendation.recommending_state)):
+        rows[state] = SummaryRow(key=state, label=country_name(state), recommendations=n)
+    base, commitments, total = _summary_outcomes([Outcome.recommendation_id.in_(on_theme)], since)
+    for state, position, n, c in db.session.execute(
+            select(Recommendation.recommending_state, Outcome.position, func.count(),
+                   func.count().filter(Outcome.commitment.is_not(None)))
+            .select_from(Outcome).join(Outcome.meeting).join(Outcome.recommendation)
+            .where(Outcome.position.is_not(None), *base)
+            .group_by(Recommendation.recommending_state, Outcome.position)):
+        if state in rows:
+            rows[state].positions[position] += n
+            rows[state].commitments += c
+    _latest(rows, Recommendation.recommending_state, base)
+    met = met_states(since, now) & set(rows)
+    ordered = sorted(rows.values(), key=lambda r: (-r.recommendations, r.label))
+    return Summary(kind="theme", title=theme.name, since=since, now=now, rows=ordered, commitments=commitments,
+                   commitments_total=total, states_with_recommendations=len(rows), states_met=len(met),
+                   unmet_states=sorted((country_name(s) for s in set(rows) - met)))
+
+
+def state_summary(state: str, now: datetime, since: date | None = None) -> Summary:
+    """Per recommendation made by `state`: positions, commitments, last position; the newest commitments."""
+    since = since or cycle_starts_on()
+    recs = list(db.session.scalars(select(Recommendation).where(Recommendation.recommending_state == state)
+                                   .order_by(Recommendation.cycle.desc(), Recommendation.reference_sort)))
+    rows = {r.id: SummaryRow(key=r.id, label=r.reference, recommendations=1, recommendation=r) for r in recs}
+    base, commitments, total = _summary_outcomes([Recommendation.recommending_state == state], since)
+    for rec_id, position, n, c in db.session.execute(
+            select(Outcome.recommendation_id, Outcome.position, func.count(),
+                   func.count().filter(Outcome.commitment.is_not(None)))
+            .select_from(Outcome).join(Outcome.meeting).join(Outcome.recommendation)
+            .where(Outcome.position.is_not(None), *base)
+            .group_by(Outcome.recommendation_id, Outcome.position)):
+        if rec_id in rows:
+            rows[rec_id].positions[position] += n
+            rows[rec_id].commitments += c
+    _latest(rows, Outcome.recommendation_id, base)
+    met = state in met_states(since, now)
+    return Summary(kind="state", title=country_name(state), since=since, now=now, rows=list(rows.values()),
+                   commitments=commitments, commitments_total=total, states_with_recommendations=1 if recs else 0,
+                   states_met=1 if met else 0, unmet_states=[] if met or not recs else [country_name(state)])

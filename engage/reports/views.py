@@ -1,0 +1,224 @@
+"""Reports for leads: the dashboard, coverage, exports and printable summaries."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, Response, abort, render_template, request, stream_with_context
+from sqlalchemy import func, select
+
+from engage.auth.permissions import require_role_for_blueprint
+from engage.clock import now_utc
+from engage.countries import country_code, country_name
+from engage.errors import ValidationError
+from engage.extensions import db
+from engage.outcomes import services as outcome_services
+from engage.outcomes.models import POSITION_FILLS, POSITIONS
+from engage.upr.models import Theme
+
+from . import charts, exports, queries
+
+bp = Blueprint("reports", __name__, url_prefix="/reports")
+require_role_for_blueprint(bp, "lead")
+
+
+def _bad(errors: dict, template: str, **context):
+    return render_template(template, errors=errors, **context), 400
+
+
+def _stream(chunks, mimetype: str, filename: str) -> Response:
+    return Response(stream_with_context(chunks), mimetype=mimetype,
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"',
+                             "X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"})
+
+
+# ---- the dashboard ----
+
+@bp.route("/")
+def index():
+    now = now_utc()
+    data = dashboard_data(now)
+    return render_template("reports/index.html", **data)
+
+
+def dashboard_data(now) -> dict:
+    """Every figure on the dashboard, with its chart."""
+    since = queries.cycle_starts_on()
+    today = outcome_services.today(now)
+    weeks = queries.meetings_per_week(now)
+    themes = queries.positions_by_theme(since)[:12]
+    engaged, not_engaged = queries.states_engaged(now, since)
+    overdue_query = outcome_services.follow_up_query(today, state="overdue")
+    overdue = list(db.session.scalars(overdue_query.limit(10)))
+    overdue_total = db.session.scalar(select(func.count()).select_from(overdue_query.order_by(None).subquery()))
+    segments = [(k, label, POSITION_FILLS[k]) for k, label in POSITIONS.items()]
+    return {
+        "since": since, "today": today, "weeks": weeks, "themes": themes, "positions": POSITIONS,
+        "engaged": engaged, "not_engaged": not_engaged, "commitments": queries.commitments_secured(since),
+        "overdue": overdue, "overdue_total": overdue_total,
+        "week_chart": charts.week_columns(weeks, "Meetings per week (Nairobi weeks, Monday first)"),
+        "theme_chart": charts.stacked_bars([(t.name, t.positions) for t in themes], segments,
+                                           "Positions by theme this cycle", "positions"),
+        "commitment_chart": charts.bars([(t.name, t.commitments, "#198754") for t in themes],
+                                        "Commitments secured by theme this cycle", "commitments"),
+        "states_chart": charts.bars([("Engaged", engaged, "#0b5394"), ("Not yet engaged", not_engaged, "#adb5bd")],
+                                    "Recommending states engaged this cycle", "states"),
+    }
+
+
+# ---- coverage ----
+
+def coverage_args(args) -> dict:
+    """The coverage page's choices from the query string; a ValidationError names every bad one."""
+    errors: dict[str, list[str]] = {}
+    names = [n.strip() for n in args.getlist("theme") if n and n.strip()]
+    themes = []
+    if names:
+        found = {t.name.lower(): t for t in db.session.scalars(
+            select(Theme).where(func.lower(Theme.name).in_([n.lower()[:200] for n in names])))}
+        missing = [n for n in names if n.lower() not in found]
+        if missing:
+            errors["theme"] = [f"No theme called {missing[0][:60]!r}."]
+        themes = list({t.id: t for t in found.values()}.values())
+    cycle = args.get("cycle", "").strip()
+    if cycle and cycle not in ("1", "2", "3", "4"):
+        errors["cycle"] = ["Choose a cycle from 1 to 4."]
+    dates = {}
+    for name in ("since", "until"):
+        raw = args.get(name, "").strip()
+        if raw:
+            try:
+                dates[name] = date.fromisoformat(raw)
+            except ValueError:
+                errors[name] = [f"Not a date; write it as YYYY-MM-DD (got {raw[:40]!r})."]
+    by = args.get("by", "theme")
+    if by not in ("theme", "recommendation"):
+        errors["by"] = ["Choose theme or recommendation."]
+    if by == "recommendation" and len(themes) != 1 and "theme" not in errors:
+        errors["by"] = ["Choose exactly one theme to see its recommendations."]
+    if errors:
+        raise ValidationError.for_fields(errors)
+    return {"theme_ids": [t.id for t in themes], "cycle": int(cycle) if cycle else None,
+            "since": dates.get("since"), "until": dates.get("until"), "by": by}
+
+
+def _coverage():
+    return queries.coverage(now_utc(), **coverage_args(request.args))
+
+
+@bp.route("/coverage")
+def coverage():
+    from engage.upr.services import all_themes, cycles_in_use
+    choices = {"all_themes": all_themes(), "cycles": cycles_in_use(), "args": request.args,
+               "chosen": request.args.getlist("theme"), "default_since": queries.cycle_starts_on()}
+    try:
+        cov = _coverage()
+    except ValidationError as exc:
+        return _bad(exc.fields, "reports/coverage.html", cov=None, **choices)
+    return render_template("reports/coverage.html", cov=cov, errors={}, **choices)
+
+
+@bp.route("/coverage.csv")
+def coverage_csv():
+    try:
+        cov = _coverage()
+    except ValidationError as exc:
+        abort(400, exc.message)
+    return _stream(exports.coverage_csv(cov), "text/csv; charset=utf-8",
+                   exports.export_filename("coverage", now_utc(), "csv"))
+
+
+@bp.route("/coverage.xlsx")
+def coverage_xlsx():
+    try:
+        cov = _coverage()
+    except ValidationError as exc:
+        abort(400, exc.message)
+    return _stream(exports.coverage_xlsx(cov), exports.XLSX_MIMETYPE,
+                   exports.export_filename("coverage", now_utc(), "xlsx"))
+
+
+# ---- the engagement log, exported ----
+
+def _log_filters() -> queries.LogFilters:
+    try:
+        return queries.parse_log_filters(request.args)
+    except ValidationError as exc:
+        abort(400, exc.message)
+
+
+@bp.route("/log.csv")
+def log_csv():
+    return _stream(exports.log_csv(_log_filters()), "text/csv; charset=utf-8",
+                   exports.export_filename("engagement-log", now_utc(), "csv"))
+
+
+@bp.route("/log.xlsx")
+def log_xlsx():
+    return _stream(exports.log_xlsx(_log_filters()), exports.XLSX_MIMETYPE,
+                   exports.export_filename("engagement-log", now_utc(), "xlsx"))
+
+
+# ---- printable summaries ----
+
+def _summary():
+    """The summary the query string asks for (theme=… or state=…), or a 400/404."""
+    theme_name = request.args.get("theme", "").strip()
+    state = request.args.get("state", "").strip()
+    since_raw = request.args.get("since", "").strip()
+    try:
+        since = date.fromisoformat(since_raw) if since_raw else None
+    except ValueError:
+        abort(400, f"since: not a date; write it as YYYY-MM-DD (got {since_raw[:40]!r}).")
+    if theme_name:
+        theme = db.session.scalars(select(Theme).where(func.lower(Theme.name) == theme_name.lower()[:200])).first()
+        if theme is None:
+            abort(404, f"No theme called {theme_name[:60]!r}.")
+        return queries.theme_summary(theme, now_utc(), since)
+    if state:
+        code = country_code(state)
+        if code is None:
+            abort(404, f"Unknown state {state[:60]!r}.")
+        return queries.state_summary(code, now_utc(), since)
+    return None
+
+
+@bp.route("/summary")
+def summary():
+    from engage.upr.services import all_themes, states_in_use
+    return render_template("reports/summary.html", summary=_summary(), themes=all_themes(),
+                           states=states_in_use(), pdf_available=pdf_available(), positions=POSITIONS)
+
+
+def pdf_available() -> bool:
+    """True when WeasyPrint and the system libraries it draws with are installed."""
+    try:
+        import weasyprint  # noqa: F401
+    except (ImportError, OSError):
+        return False
+    return True
+
+
+def _no_fetch(url, *args, **kwargs):
+    # The PDF is self-contained (styles inlined): never let the renderer reach out, not even to ourselves.
+    raise ValueError(f"engage does not fetch {url[:80]} while making a PDF")
+
+
+@bp.route("/summary.pdf")
+def summary_pdf():
+    report = _summary()
+    if report is None:
+        abort(400, "Choose a theme or a state for the summary.")
+    if not pdf_available():
+        abort(404, "PDF output needs WeasyPrint and Pango on the server; print the HTML page instead.")
+    from weasyprint import HTML
+    html = render_template("reports/summary_pdf.html", summary=report, positions=POSITIONS)
+    pdf = HTML(string=html, url_fetcher=_no_fetch).write_pdf()
+    name = f"engage-summary-{report.kind}-{report.title.lower().replace(' ', '-')[:40]}-{report.now:%Y%m%d}.pdf"
+    safe = "".join(c if c.isalnum() or c in "-." else "-" for c in name)
+    return Response(pdf, mimetype="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="{safe}"'})
+
+
+@bp.app_template_global()
+def state_label(code: str | None) -> str:
+    return country_name(code) if code else ""
