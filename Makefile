@@ -27,7 +27,7 @@ setup: $(STAMP)
 
 run: setup
 	@echo "engage on http://$(HOST):$(PORT) — stop with Ctrl-C"
-	ENGAGE_RUN_SCHEDULER=1 $(BIN)/flask --app wsgi run --host $(HOST) --port $(PORT) --no-reload
+	$(BIN)/flask --app wsgi engage serve --host $(HOST) --port $(PORT)
 
 test: $(STAMP)
 	@if command -v node >/dev/null 2>&1 && [ ! -d tests/js/node_modules ]; then \

@@ -49,7 +49,10 @@ class Config:
     ENGAGE_REPLIES_IMAP_URL = os.environ.get("ENGAGE_REPLIES_IMAP_URL") or None
 
     ENGAGE_BASE_URL = os.environ.get("ENGAGE_BASE_URL", "http://127.0.0.1:5000")
-    ENGAGE_RUN_SCHEDULER = _bool("ENGAGE_RUN_SCHEDULER")
+    ENGAGE_DIGEST_AT = os.environ.get("ENGAGE_DIGEST_AT", "07:00")  # local time of the morning digest
+    ENGAGE_DIGEST_TIMEZONE = os.environ.get("ENGAGE_DIGEST_TIMEZONE", "Africa/Nairobi")
+    ENGAGE_DISPATCH_INTERVAL = _int("ENGAGE_DISPATCH_INTERVAL", 5)   # seconds between outbox passes
+    ENGAGE_REMINDER_INTERVAL = _int("ENGAGE_REMINDER_INTERVAL", 15)  # seconds between reminder passes
     ENGAGE_DEFAULT_REMINDERS = [1440, 60]
     # A mission counts as "engaged this cycle" after a meeting on or after this date (ISO, Nairobi time).
     ENGAGE_CYCLE_STARTS_ON = os.environ.get("ENGAGE_CYCLE_STARTS_ON", "2025-01-01")
@@ -74,7 +77,7 @@ class Config:
 
 
 class DevelopmentConfig(Config):
-    DEBUG = False  # `make run` serves without the reloader so the scheduler starts once
+    DEBUG = False  # `engage serve` runs without the reloader so the scheduler starts once
 
 
 class TestingConfig(Config):
@@ -84,7 +87,6 @@ class TestingConfig(Config):
     WTF_CSRF_ENABLED = False
     RATELIMIT_ENABLED = False
     MAIL_SERVER = None
-    ENGAGE_RUN_SCHEDULER = False
     SERVER_NAME = None
 
 

@@ -28,6 +28,7 @@ def create_app(config: str | type | None = None, **overrides) -> Flask:
     from engage.meetings.views import bp as meetings_bp, feeds_bp as calendar_bp
     from engage.outbox.views import bp as outbox_bp
     from engage.outcomes.views import bp as outcomes_bp
+    from engage.reminders.views import bp as scheduler_bp
     from engage.reports.views import bp as reports_bp
     from engage.upr.views import bp as upr_bp
 
@@ -48,6 +49,7 @@ def create_app(config: str | type | None = None, **overrides) -> Flask:
     app.register_blueprint(meetings_bp)
     app.register_blueprint(calendar_bp)
     app.register_blueprint(rsvp_bp)
+    app.register_blueprint(scheduler_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(outbox_bp)
     app.register_blueprint(outcomes_bp)

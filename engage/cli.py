@@ -257,3 +257,78 @@ def ingest_replies_command(source):
     for line in report.rejected:
         click.echo(f"  rejected: {line}", err=True)
 
+
+@engage_cli.command("scheduler")
+def scheduler_command():
+    """Run the scheduler (outbox, reminders, digest) in this process until SIGTERM; one per site is enough."""
+    import logging
+
+    from engage.scheduler import run_blocking
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    run_blocking(current_app._get_current_object())
+
+
+@engage_cli.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--no-scheduler", is_flag=True, help="Serve pages only.")
+def serve_command(host, port, no_scheduler):
+    """Serve engage for one machine (`make run`): the development server plus one in-process scheduler."""
+    import logging
+
+    from engage.scheduler import start_background
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # one line per job run is noise
+    app = current_app._get_current_object()
+    scheduler = None if no_scheduler else start_background(app)
+    try:
+        # No reloader: it would import the app twice and start a second scheduler.
+        app.run(host=host, port=port, use_reloader=False, threaded=True)
+    finally:
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
+
+
+@engage_cli.group("reminders")
+def reminders_cli():
+    """Look at reminders."""
+
+
+@reminders_cli.command("due")
+@click.option("--hours", default=24, show_default=True, type=click.IntRange(0, 24 * 60))
+def reminders_due_command(hours):
+    """List reminders due now or within the next HOURS."""
+    from datetime import timedelta
+
+    from engage.reminders.services import describe, due_reminders
+
+    now = now_utc()
+    rows = due_reminders(now, timedelta(hours=hours))
+    if not rows:
+        click.echo(f"No reminders due in the next {hours} hours.")
+    for r in rows:
+        late = " (late)" if r.due_at <= now else ""
+        click.echo(f"{r.due_at:%Y-%m-%d %H:%M}Z{late}  {r.status:<8} {describe(r)} <{r.attendee.email}>")
+
+
+
+@engage_cli.command("seed")
+@click.option("--scale", type=click.Choice(["large", "small"]), default="small", show_default=True,
+              help="large: 2,000 organisations, 10,000 contacts, 1,000 recommendations, 20,000 meetings, "
+                   "100,000 outcomes.")
+def seed_command(scale):
+    """Fill an empty database with synthetic data at scale, for benchmarks and trying the reports."""
+    import time
+
+    from engage.demo.seed import seed
+
+    started = time.perf_counter()
+    try:
+        counts = seed(scale, now_utc(), echo=click.echo)
+    except ValueError as exc:
+        _fail(str(exc))
+    db.session.commit()
+    click.echo(f"Seeded ({scale}) in {time.perf_counter() - started:.1f} s: "
+               + ", ".join(f"{v:,} {k.replace('_', ' ')}" for k, v in counts.items()))

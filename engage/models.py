@@ -7,3 +7,4 @@ from engage.meetings.models import Attendee, CalendarFeed, Meeting  # noqa: F401
 from engage.outbox.models import OutboxMessage  # noqa: F401
 from engage.outcomes.models import FollowUp, Outcome  # noqa: F401
 from engage.invitations.models import ProcessedReply  # noqa: F401
+from engage.reminders.models import FollowUpNotice, Reminder, SchedulerHeartbeat  # noqa: F401

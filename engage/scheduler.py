@@ -1,6 +1,108 @@
-"""APScheduler wiring: a thin driver whose jobs call services (see DESIGN.md rule 5)."""
+"""APScheduler wiring: a thin driver whose jobs push an app context and call services (DESIGN.md rule 5).
+
+Production runs `flask --app wsgi engage scheduler` (a BlockingScheduler) as its own process; `make
+run` runs one BackgroundScheduler inside the development server (`engage serve`). Any number of
+scheduler processes is safe: every job claims its rows atomically.
+"""
 from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+import traceback
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+
+from engage.clock import now_utc
+
+log = logging.getLogger(__name__)
+_app = None
+WORKER_ID = f"scheduler:{socket.gethostname()}:{os.getpid()}"
+JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": None}
 
 
 def init_app(app) -> None:
-    """Nothing to start yet: the jobs arrive with the outbox and reminders."""
+    """Nothing starts here: the web process never runs a scheduler by itself (see `engage serve`)."""
+
+
+def _run(job_name: str, work) -> None:
+    """Run one job inside an app context, record the heartbeat, and never let an error kill the scheduler."""
+    from engage.extensions import db
+    from engage.reminders.services import beat
+
+    with _app.app_context():
+        try:
+            work()
+        except Exception:  # a job must not take the scheduler down; the error is kept on the heartbeat
+            db.session.rollback()
+            error = traceback.format_exc(limit=5)
+            log.exception("scheduler job %s failed", job_name)
+            beat(WORKER_ID, now_utc(), job_name, error)
+        else:
+            beat(WORKER_ID, now_utc(), job_name)
+        finally:
+            db.session.remove()
+
+
+def dispatch_outbox_job() -> None:
+    """Send what is due in the outbox."""
+    from engage.outbox.services import drain_outbox
+    _run("dispatch_outbox", lambda: drain_outbox(now_utc(), _app.config, WORKER_ID))
+
+
+def queue_reminders_job() -> None:
+    """Turn due reminders into outbox messages (and mark the ones too late as missed)."""
+    from engage.reminders.services import queue_due_reminders
+    _run("queue_reminders", lambda: queue_due_reminders(now_utc(), WORKER_ID))
+
+
+def morning_job() -> None:
+    """The daily digest and follow-up notices, once each per day after the configured hour."""
+    from engage.reminders.digest import queue_morning_messages
+    _run("morning", lambda: queue_morning_messages(now_utc(), _app.config))
+
+
+def build_scheduler(app, blocking: bool):
+    """A scheduler with engage's interval jobs, not yet started."""
+    global _app
+    _app = app
+    config = app.config
+    cls = BlockingScheduler if blocking else BackgroundScheduler
+    scheduler = cls(job_defaults=JOB_DEFAULTS, timezone="UTC")
+    scheduler.add_job(dispatch_outbox_job, "interval", seconds=int(config.get("ENGAGE_DISPATCH_INTERVAL", 5)),
+                      id="dispatch_outbox", next_run_time=now_utc())
+    scheduler.add_job(queue_reminders_job, "interval", seconds=int(config.get("ENGAGE_REMINDER_INTERVAL", 15)),
+                      id="queue_reminders", next_run_time=now_utc())
+    scheduler.add_job(morning_job, "interval", minutes=5, id="morning", next_run_time=now_utc())
+    return scheduler
+
+
+def start_background(app):
+    """Start one in-process scheduler (for `make run`); returns it."""
+    scheduler = build_scheduler(app, blocking=False)
+    scheduler.start()
+    log.info("in-process scheduler started as %s", WORKER_ID)
+    return scheduler
+
+
+def run_blocking(app) -> None:
+    """Run the scheduler in this process until SIGTERM or Ctrl-C, then stop cleanly."""
+    from engage.reminders.services import stop_beating
+
+    scheduler = build_scheduler(app, blocking=True)
+
+    def _stop(signum, frame):
+        log.info("scheduler %s stopping (signal %s)", WORKER_ID, signum)
+        scheduler.shutdown(wait=True)  # jobs run in worker threads; let the current ones finish
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    log.info("scheduler %s running", WORKER_ID)
+    try:
+        scheduler.start()
+    finally:
+        with app.app_context():
+            stop_beating(WORKER_ID, now_utc())
+        log.info("scheduler %s stopped", WORKER_ID)

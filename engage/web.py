@@ -19,6 +19,7 @@ NAV = [
     ("Reports", "reports.index", "lead"),
     ("Admin", "admin.users", "admin"),
     ("Outbox", "outbox.index", "admin"),
+    ("Scheduler", "scheduler.index", "admin"),
 ]
 
 

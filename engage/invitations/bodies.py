@@ -12,8 +12,9 @@ from flask import current_app
 
 from engage import clock
 
-KINDS = ("invitation", "update", "cancellation")
-SUBJECT_PREFIX = {"invitation": "Invitation", "update": "Updated invitation", "cancellation": "Cancelled"}
+KINDS = ("invitation", "update", "cancellation", "reminder")
+SUBJECT_PREFIX = {"invitation": "Invitation", "update": "Updated invitation", "cancellation": "Cancelled",
+                  "reminder": "Reminder"}
 
 
 @dataclass(frozen=True)

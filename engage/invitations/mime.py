@@ -145,3 +145,20 @@ def _attendee_emails(calendar: bytes) -> set[str]:
                 value = value[len("mailto:"):]
             emails.add(value.strip().lower())
     return emails
+
+
+def build_plain_message(*, to_email: str, to_name: str, from_email: str, from_name: str, subject: str,
+                        text_body: str, html_body: str, message_id: str, sent_at: datetime) -> EmailMessage:
+    """A text + HTML email with no calendar (digests, follow-up notices), identical bytes for identical input."""
+    if not _MESSAGE_ID.match(message_id or ""):
+        raise ValueError(f"message_id must look like <id@host>, not {message_id!r}")
+    message = EmailMessage(policy=policy.default)
+    message["Subject"] = _CONTROL.sub(" ", subject or "").strip() or "engage"
+    message["From"] = _address(from_email, from_name, "from_email")
+    message["To"] = _address(to_email, to_name, "to_email")
+    message["Date"] = format_datetime(sent_at.replace(microsecond=0))
+    message["Message-ID"] = message_id
+    message.set_content(text_body, subtype="plain", charset="utf-8", cte="quoted-printable")
+    message.add_alternative(html_body, subtype="html", charset="utf-8", cte="quoted-printable")
+    _settle(message, message_id)
+    return message

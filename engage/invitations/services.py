@@ -54,11 +54,12 @@ def rsvp_links(meeting: Meeting, attendee_id: int) -> dict[str, str]:
             "maybe_url": f"{page}?answer=tentative", "decline_url": f"{page}?answer=declined"}
 
 
-def _event_for(meeting: Meeting, recipient: AttendeeSnapshot | None, status: str) -> EventData:
+def _event_for(meeting: Meeting, recipient: AttendeeSnapshot | None, status: str,
+               partstat: str = "NEEDS-ACTION") -> EventData:
     attendees = ()
     if recipient is not None:
         attendees = (AttendeeData(email=recipient.email, name=recipient.name, role=ROLE.get(recipient.role, "required"),
-                                  partstat="NEEDS-ACTION", rsvp=True),)
+                                  partstat=partstat, rsvp=True),)
     return EventData(
         uid=meeting.uid, sequence=meeting.sequence, summary=meeting.title,
         starts_at=meeting.starts_at, ends_at=meeting.ends_at,
@@ -83,7 +84,7 @@ def _describe_changes(change: MeetingChange) -> tuple[str, ...]:
 
 
 def _content(meeting: Meeting, kind: str, recipient: AttendeeSnapshot, changes=(), removed=False,
-             links: dict | None = None) -> InvitationContent:
+             links: dict | None = None, note: str = "") -> InvitationContent:
     when, for_recipient, duration = describe_when(meeting.starts_at, meeting.ends_at, meeting.timezone,
                                                   recipient.timezone)
     return InvitationContent(
@@ -92,31 +93,35 @@ def _content(meeting: Meeting, kind: str, recipient: AttendeeSnapshot, changes=(
         online_url=meeting.online_url or "", organiser_name=meeting.organiser.display_name,
         organiser_email=organiser_mailbox(), agenda=meeting.description or "",
         recommendations=tuple(f"{r.reference} ({r.state_name}): {r.text}" for r in meeting.recommendations),
-        changes=tuple(changes), note=(getattr(meeting, "cancellation_reason", None) or "") if kind == "cancellation" else "",
+        changes=tuple(changes),
+        note=(getattr(meeting, "cancellation_reason", None) or "") if kind == "cancellation" else note,
         attendee_removed=removed, **(links or {}),
     )
 
 
 def queue_meeting_message(meeting: Meeting, recipient: AttendeeSnapshot, kind: str, now: datetime,
-                          changes=(), removed: bool = False):
-    """Render one recipient's invitation, update or cancellation and put it in the outbox."""
+                          changes=(), removed: bool = False, dedupe_key: str | None = None,
+                          partstat: str = "NEEDS-ACTION", note: str = ""):
+    """Render one recipient's invitation, update, cancellation or reminder and put it in the outbox."""
     method = "CANCEL" if kind == "cancellation" else "REQUEST"
     status = "CANCELLED" if method == "CANCEL" else "CONFIRMED"
-    event = _event_for(meeting, recipient, status)
+    event = _event_for(meeting, recipient, status, partstat)
     calendar = build_calendar([event], method, now)
     links = rsvp_links(meeting, recipient.attendee_id) if method == "REQUEST" else None
-    content = _content(meeting, kind, recipient, changes, removed, links)
+    content = _content(meeting, kind, recipient, changes, removed, links, note)
     text, html = render_bodies(content)
     when_short = clock.format_in_zone(meeting.starts_at, meeting.timezone)
     subject = invitation_subject(kind, meeting.title, when_short)
-    dedupe_key = f"meeting:{meeting.id}:seq:{meeting.sequence}:{recipient.email.lower()}:{method}"
+    dedupe_key = dedupe_key or f"meeting:{meeting.id}:seq:{meeting.sequence}:{recipient.email.lower()}:{method}"
     message_id = make_message_id(dedupe_key, _message_domain())
     message = build_invitation_message(
         calendar=calendar, to_email=recipient.email, to_name=recipient.name,
         organiser_email=organiser_mailbox(), organiser_name=meeting.organiser.display_name,
         subject=subject, text_body=text, html_body=html, message_id=message_id, sent_at=now)
+    # Reminders never replace an unsent invitation; revisions of the meeting do.
+    supersede_key = None if kind == "reminder" else f"meeting:{meeting.id}:{recipient.email.lower()}"
     row = queue_message(now, kind, recipient.email, subject, message_bytes(message), dedupe_key, message_id,
-                        meeting_id=meeting.id, supersede_key=f"meeting:{meeting.id}:{recipient.email.lower()}")
+                        meeting_id=meeting.id, supersede_key=supersede_key)
     if method == "REQUEST":
         attendee = db.session.get(Attendee, recipient.attendee_id)
         if attendee is not None:

@@ -62,8 +62,9 @@ def test_subjects():
         "Invitation: Mkutano — Tue 6 Jul 2027, 10:00 Geneva (CEST)"
     assert invitation_subject("update", "Mkutano", "x").startswith("Updated invitation: Mkutano")
     assert invitation_subject("cancellation", "Mkutano", "x").startswith("Cancelled: Mkutano")
+    assert invitation_subject("reminder", "Mkutano", "x").startswith("Reminder: Mkutano")
     with pytest.raises(ValueError, match="kind must be one of"):
-        invitation_subject("reminder", "Mkutano", "x")
+        invitation_subject("digest", "Mkutano", "x")
 
 
 def test_invitation_text_says_what_why_when_where_who_and_how(app):
@@ -141,4 +142,4 @@ def test_removed_attendee_is_told_the_meeting_goes_ahead_without_them(app):
 
 def test_unknown_kind_is_refused(app):
     with pytest.raises(ValueError, match="kind must be one of"):
-        render_bodies(replace(CONTENT, kind="reminder"))
+        render_bodies(replace(CONTENT, kind="digest"))

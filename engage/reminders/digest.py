@@ -1,0 +1,103 @@
+"""The morning mail for staff: a daily digest, and notices about follow-ups due today or overdue."""
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import select
+
+from engage.auth.models import User
+from engage.clock import NAIROBI, format_date, format_in_zone
+from engage.extensions import db
+from engage.meetings.models import Attendee, Meeting
+from engage.outbox.models import OutboxMessage
+from engage.outbox.services import queue_message
+
+from .models import FollowUpNotice
+
+
+def _morning(config) -> tuple[ZoneInfo, time]:
+    zone = ZoneInfo(config.get("ENGAGE_DIGEST_TIMEZONE") or NAIROBI)
+    hour, minute = (int(x) for x in str(config.get("ENGAGE_DIGEST_AT") or "07:00").split(":"))
+    return zone, time(hour, minute)
+
+
+def _queue_plain(now: datetime, kind: str, user: User, subject: str, template: str, context: dict, key: str) -> bool:
+    """Render a text+HTML email from templates/email/<template> and queue it once (per key)."""
+    from engage.invitations.mime import build_plain_message, make_message_id, message_bytes
+    from engage.meetings.calendar import organiser_mailbox
+
+    if db.session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == key)):
+        return False
+    env = current_app.jinja_env
+    text = env.get_template(f"email/{template}.txt").render(**context)
+    html = env.get_template(f"email/{template}.html").render(**context)
+    sender = organiser_mailbox()
+    message_id = make_message_id(key, sender.rsplit("@", 1)[-1])
+    message = build_plain_message(to_email=user.email, to_name=user.display_name, from_email=sender,
+                                  from_name="engage", subject=subject, text_body=text, html_body=html,
+                                  message_id=message_id, sent_at=now)
+    queue_message(now, kind, user.email, subject, message_bytes(message), key, message_id)
+    return True
+
+
+def digest_for(user: User, day: date, zone: ZoneInfo, now: datetime) -> dict:
+    """What one person's digest says for `day`: today's and tomorrow's meetings, missing answers, follow-ups."""
+    from engage.outcomes.services import follow_ups_due_on, overdue_follow_ups
+
+    start = datetime.combine(day, time(0), tzinfo=zone)
+    end = start + timedelta(days=2)
+    mine = select(Attendee.meeting_id).where(Attendee.user_id == user.id)
+    meetings = db.session.scalars(
+        select(Meeting).where(Meeting.status == "scheduled", Meeting.starts_at >= start, Meeting.starts_at < end,
+                              (Meeting.organiser_id == user.id) | Meeting.id.in_(mine))
+        .order_by(Meeting.starts_at)).all()
+    waiting = [(m, [a for a in m.attendees if a.response == "needs_action" and a.contact_id is not None])
+               for m in meetings if m.organiser_id == user.id]
+    return {
+        "user": user, "day": format_date(day),
+        "meetings": [(m, format_in_zone(m.starts_at, m.timezone)) for m in meetings],
+        "waiting": [(m, people) for m, people in waiting if people],
+        "due": follow_ups_due_on(day, owner_id=user.id),
+        "overdue": overdue_follow_ups(day, owner_id=user.id),
+        "base_url": current_app.config.get("ENGAGE_BASE_URL", "").rstrip("/"),
+    }
+
+
+def queue_morning_messages(now: datetime, config) -> dict[str, int]:
+    """After the morning hour (default 07:00 Nairobi): each person's digest and follow-up notices, once a day."""
+    zone, at = _morning(config)
+    local = now.astimezone(zone)
+    if local.time() < at:
+        return {"digests": 0, "notices": 0}
+    day = local.date()
+    digests = notices = 0
+    users = db.session.scalars(select(User).where(User.is_disabled.is_(False))).all()
+    for user in users:
+        content = digest_for(user, day, zone, now)
+        if content["meetings"] or content["due"] or content["overdue"]:
+            if _queue_plain(now, "digest", user, f"engage: your day, {format_date(day)}", "digest", content,
+                            f"digest:{user.id}:{day.isoformat()}"):
+                digests += 1
+        for follow_up in content["due"]:
+            notices += _notice(now, day, user, follow_up, "due")
+        for follow_up in content["overdue"]:
+            notices += _notice(now, day, user, follow_up, "overdue")
+    db.session.commit()
+    return {"digests": digests, "notices": notices}
+
+
+def _notice(now: datetime, day: date, user: User, follow_up, kind: str) -> int:
+    """One follow-up notice (due today, or overdue — each only once per follow-up)."""
+    if db.session.scalar(select(FollowUpNotice.id).where(FollowUpNotice.follow_up_id == follow_up.id,
+                                                         FollowUpNotice.kind == kind)):
+        return 0
+    subject = (f"Follow-up due today: {follow_up.description[:80]}" if kind == "due"
+               else f"Follow-up overdue since {format_date(follow_up.due_on)}: {follow_up.description[:80]}")
+    context = {"user": user, "follow_up": follow_up, "kind": kind, "due": format_date(follow_up.due_on),
+               "base_url": current_app.config.get("ENGAGE_BASE_URL", "").rstrip("/")}
+    _queue_plain(now, "reminder", user, subject, "follow_up", context, f"follow-up:{follow_up.id}:{kind}")
+    db.session.add(FollowUpNotice(follow_up_id=follow_up.id, kind=kind, sent_on=day, created_at=now))
+    db.session.flush()
+    return 1

@@ -1,0 +1,251 @@
+"""Reminders: plan them from meetings, move and cancel them with the meeting, and turn due ones into mail.
+
+Rows are the truth (DESIGN.md rule 5); the scheduler only calls queue_due_reminders() and the
+digest. A row is claimed with a conditional UPDATE whose rowcount says who won, so two scheduler
+processes never queue the same reminder twice, on SQLite or PostgreSQL.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, func, or_, select, update
+
+from engage.clock import format_in_zone
+from engage.extensions import db
+from engage.meetings.models import Attendee, Meeting
+from engage.meetings.services import AttendeeSnapshot, MeetingChange, on_meeting_change
+
+from .models import Reminder
+
+log = logging.getLogger(__name__)
+DEFAULT_LEASE_SECONDS = 300
+ACTIVE = ("pending", "claimed")
+
+
+def _wants_reminders(attendee: Attendee) -> bool:
+    return attendee.response != "declined"
+
+
+def plan_reminders(meeting: Meeting, now: datetime) -> None:
+    """Bring the meeting's reminder rows in line with its time, offsets, status and attendees' answers."""
+    existing = {(r.attendee_id, r.offset_minutes): r for r in db.session.scalars(
+        select(Reminder).where(Reminder.meeting_id == meeting.id))}
+    offsets = sorted({int(m) for m in (meeting.reminder_offsets or [])})
+    live = meeting.status == "scheduled"
+    wanted = set()
+    for attendee in meeting.attendees:
+        if attendee.id is None:
+            continue
+        for offset in offsets:
+            key = (attendee.id, offset)
+            due = meeting.starts_at - timedelta(minutes=offset)
+            row = existing.get(key)
+            eligible = live and _wants_reminders(attendee)
+            if eligible:
+                wanted.add(key)
+            if row is None:
+                # An attendee added late gets only the reminders still ahead.
+                if eligible and due > now:
+                    db.session.add(Reminder(meeting_id=meeting.id, attendee_id=attendee.id, offset_minutes=offset,
+                                            due_at=due, status="pending", created_at=now))
+                continue
+            if not eligible:
+                _cancel(row, now, "declined" if live else f"meeting {meeting.status}")
+            elif row.due_at != due:
+                if due > now:
+                    # Moved: a reminder already sent for the old time is due again for the new one.
+                    row.due_at, row.status, row.sent_at, row.lease_until, row.claimed_by = due, "pending", None, None, None
+                    row.cancelled_at, row.note = None, "moved with the meeting"
+                else:
+                    # Never sent late for a time that has already passed.
+                    _cancel(row, now, "the new time had already passed")
+            elif row.status == "cancelled" and due > now:
+                row.status, row.cancelled_at, row.note = "pending", None, "planned again"
+    on_meeting = {a.id for a in meeting.attendees}
+    for key, row in existing.items():
+        if key[0] not in on_meeting:
+            db.session.delete(row)  # the attendee was removed (SQLite does not cascade by itself)
+        elif key not in wanted and key[1] not in offsets:
+            _cancel(row, now, "offset removed")
+    db.session.flush()
+
+
+def _cancel(row: Reminder, now: datetime, why: str) -> None:
+    if row.status in ACTIVE:
+        row.status, row.cancelled_at, row.note = "cancelled", now, why
+        row.lease_until = row.claimed_by = None
+
+
+def on_change(change: MeetingChange, actor, now: datetime) -> None:
+    """Every meeting change re-plans its reminders (idempotent)."""
+    plan_reminders(change.meeting, now)
+
+
+on_meeting_change(on_change)
+
+
+def mark_missed(now: datetime) -> int:
+    """Reminders that came due while nobody ran them and whose meeting has already started: missed, not sent."""
+    started = select(Meeting.id).where(Meeting.starts_at <= now).scalar_subquery()
+    result = db.session.execute(
+        update(Reminder)
+        .where(Reminder.status == "pending", Reminder.due_at <= now, Reminder.meeting_id.in_(started))
+        .values(status="missed", note="the meeting had started before it could be sent", lease_until=None)
+        .execution_options(synchronize_session=False))
+    return result.rowcount or 0
+
+
+def _claimable(now: datetime):
+    return or_(Reminder.status == "pending",
+               and_(Reminder.status == "claimed", Reminder.lease_until < now))
+
+
+def claim_due_reminders(now: datetime, worker_id: str, limit: int,
+                        lease_seconds: int = DEFAULT_LEASE_SECONDS) -> list[int]:
+    """Claim up to `limit` due reminders for this worker; returns the ids it won (committed by the caller)."""
+    candidates = select(Reminder.id).where(Reminder.due_at <= now, _claimable(now)) \
+        .order_by(Reminder.due_at, Reminder.id).limit(limit)
+    if db.engine.dialect.name == "postgresql":
+        candidates = candidates.with_for_update(skip_locked=True)
+    ids = list(db.session.scalars(candidates))
+    if not ids:
+        return []
+    lease = now + timedelta(seconds=lease_seconds)
+    won = []
+    for reminder_id in ids:
+        # The row is ours only if it was still claimable at the moment of the UPDATE.
+        result = db.session.execute(
+            update(Reminder).where(Reminder.id == reminder_id, _claimable(now))
+            .values(status="claimed", claimed_by=worker_id, lease_until=lease)
+            .execution_options(synchronize_session=False))
+        if result.rowcount == 1:
+            won.append(reminder_id)
+    return won
+
+
+def _when_phrase(until: timedelta) -> str:
+    """'tomorrow', 'in 3 days', 'in 2 hours', 'in 45 minutes': how far off the meeting is now."""
+    minutes = max(0, round(until.total_seconds() / 60))
+    if minutes >= 36 * 60:
+        return f"in {round(minutes / 1440)} days"
+    if minutes >= 20 * 60:
+        return "tomorrow"
+    if minutes >= 90:
+        return f"in {round(minutes / 60)} hours"
+    if minutes >= 55:
+        return "in 1 hour"
+    return f"in {minutes} minutes"
+
+
+def _offset_phrase(offset_minutes: int) -> str:
+    if offset_minutes % 1440 == 0:
+        return f"{offset_minutes // 1440} day{'s' if offset_minutes != 1440 else ''}"
+    if offset_minutes % 60 == 0:
+        return f"{offset_minutes // 60} hour{'s' if offset_minutes != 60 else ''}"
+    return f"{offset_minutes} minutes"
+
+
+def queue_reminder(reminder: Reminder, now: datetime) -> None:
+    """Render one reminder (with the current .ics) into the outbox and mark it sent."""
+    from engage.invitations.services import PARTSTAT, queue_meeting_message
+
+    attendee, meeting = reminder.attendee, reminder.meeting
+    snapshot = AttendeeSnapshot.of(attendee)
+    key = f"reminder:{reminder.id}:{reminder.due_at:%Y%m%dT%H%M%SZ}:{attendee.email.lower()}"
+    row = queue_meeting_message(meeting, snapshot, "reminder", now, dedupe_key=key,
+                                partstat=PARTSTAT.get(attendee.response, "NEEDS-ACTION"),
+                                note=_when_phrase(meeting.starts_at - now))
+    reminder.status, reminder.sent_at, reminder.outbox_message_id = "sent", now, row.id
+    reminder.lease_until = None
+
+
+def queue_due_reminders(now: datetime, worker_id: str, limit: int = 500,
+                        lease_seconds: int = DEFAULT_LEASE_SECONDS, chunk: int = 50) -> dict[str, int]:
+    """Mark missed ones, claim due ones and queue their messages; commits as it goes (a scheduler job)."""
+    missed = mark_missed(now)
+    claimed = claim_due_reminders(now, worker_id, limit, lease_seconds)
+    db.session.commit()
+    queued = superseded = 0
+    for start in range(0, len(claimed), chunk):
+        rows = db.session.scalars(select(Reminder).where(
+            Reminder.id.in_(claimed[start:start + chunk]), Reminder.status == "claimed",
+            Reminder.claimed_by == worker_id).order_by(Reminder.offset_minutes)).all()
+        seen = set()
+        for reminder in rows:
+            if reminder.meeting.status != "scheduled" or reminder.meeting.starts_at <= now:
+                reminder.status, reminder.note, reminder.lease_until = "missed", "meeting started or changed", None
+                continue
+            # After downtime several may be due at once: the nearest one is enough.
+            if reminder.attendee_id in seen or _has_later_sibling(reminder, now):
+                reminder.status, reminder.lease_until = "superseded", None
+                reminder.note = "a nearer reminder was due at the same time"
+                superseded += 1
+                continue
+            seen.add(reminder.attendee_id)
+            queue_reminder(reminder, now)
+            queued += 1
+        db.session.commit()
+    if missed or queued or superseded:
+        log.info("reminders: %s queued, %s missed, %s superseded (worker %s)", queued, missed, superseded, worker_id)
+    return {"missed": missed, "claimed": len(claimed), "queued": queued, "superseded": superseded}
+
+
+def _has_later_sibling(reminder: Reminder, now: datetime) -> bool:
+    """True when a nearer reminder for the same attendee is also due now (or already went out for this time)."""
+    return db.session.scalar(select(func.count()).select_from(Reminder).where(
+        Reminder.attendee_id == reminder.attendee_id, Reminder.offset_minutes < reminder.offset_minutes,
+        Reminder.due_at <= now, Reminder.status.in_(("pending", "claimed", "sent")))) > 0
+
+
+def due_reminders(now: datetime, within: timedelta = timedelta(hours=24)) -> list[Reminder]:
+    """Pending reminders due before now + within, soonest first (for the admin page and CLI)."""
+    return list(db.session.scalars(
+        select(Reminder).where(Reminder.status.in_(ACTIVE), Reminder.due_at <= now + within)
+        .order_by(Reminder.due_at, Reminder.id)))
+
+
+def reminder_lag(now: datetime) -> timedelta | None:
+    """How late the oldest due, unsent reminder is (None when nothing is waiting)."""
+    oldest = db.session.scalar(select(func.min(Reminder.due_at)).where(
+        Reminder.status.in_(ACTIVE), Reminder.due_at <= now))
+    return (now - oldest) if oldest else None
+
+
+def describe(reminder: Reminder) -> str:
+    """'Kofi Mensah — HIV key populations, Tue 6 Jul 2027, 10:00 Geneva (CEST) (1 hour before)'."""
+    return (f"{reminder.attendee.name} — {reminder.meeting.title}, "
+            f"{format_in_zone(reminder.meeting.starts_at, reminder.meeting.timezone)} "
+            f"({_offset_phrase(reminder.offset_minutes)} before)")
+
+
+# ---- the scheduler's heartbeat ----
+
+def beat(worker_id: str, now: datetime, job: str, error: str | None = None) -> None:
+    """Record that this scheduler process just ran `job` (and how it ended); commits."""
+    from .models import SchedulerHeartbeat
+
+    row = db.session.scalar(select(SchedulerHeartbeat).where(SchedulerHeartbeat.worker_id == worker_id))
+    if row is None:
+        row = SchedulerHeartbeat(worker_id=worker_id, started_at=now, last_beat_at=now)
+        db.session.add(row)
+    row.last_beat_at, row.last_job, row.stopped_at = now, job, None
+    row.last_error = error[:2000] if error else None
+    db.session.commit()
+
+
+def stop_beating(worker_id: str, now: datetime) -> None:
+    """Note that this scheduler process stopped cleanly."""
+    from .models import SchedulerHeartbeat
+
+    db.session.execute(update(SchedulerHeartbeat).where(SchedulerHeartbeat.worker_id == worker_id)
+                       .values(stopped_at=now))
+    db.session.commit()
+
+
+def scheduler_processes(now: datetime, alive_within: timedelta = timedelta(minutes=2)):
+    """Every scheduler process seen, newest first, each with whether it looks alive."""
+    from .models import SchedulerHeartbeat
+
+    rows = db.session.scalars(select(SchedulerHeartbeat).order_by(SchedulerHeartbeat.last_beat_at.desc())).all()
+    return [(row, row.stopped_at is None and now - row.last_beat_at <= alive_within) for row in rows]
