@@ -26,7 +26,15 @@ require_role_for_blueprint(bp, "staff")
 
 @bp.context_processor
 def directory_helpers():
-    return {"country_name": country_name, "timezone_for_city": timezone_for_city}
+    return {"country_name": country_name, "timezone_for_city": timezone_for_city, "size_label": _size_label}
+
+
+def _size_label(size: int) -> str:
+    if size >= 1024 * 1024:
+        return f"{size / (1024 * 1024):.1f}".removesuffix(".0") + " MB"
+    if size >= 1024:
+        return f"{size / 1024:.0f} KB"
+    return f"{size} bytes"
 
 
 ORGANISATION_SORTS = ("name", "kind", "city", "country", "updated")

@@ -15,8 +15,11 @@
   var input = form.querySelector("input[type=file]");
   var maxBytes = parseInt(form.getAttribute("data-max-bytes"), 10) || 0;
 
-  function megabytes(bytes) {
-    return (bytes / 1000000).toFixed(1) + " MB";  // decimal, as the page shows it
+  function size(bytes) {  // the way the page writes sizes
+    if (bytes >= 1048576) {
+      return (bytes / 1048576).toFixed(1).replace(/\.0$/, "") + " MB";
+    }
+    return bytes >= 1024 ? Math.round(bytes / 1024) + " KB" : bytes + " bytes";
   }
 
   function show(percent, text) {
@@ -62,7 +65,7 @@
     fill.classList.remove("bg-danger");
     if (maxBytes && file.size > maxBytes) {
       show(0);
-      fail(file.name + " is " + megabytes(file.size) + "; the limit is " + megabytes(maxBytes) +
+      fail(file.name + " is " + size(file.size) + "; the limit is " + size(maxBytes) +
            ". Split it into smaller files, each with the header row.");
       return;
     }
@@ -72,7 +75,7 @@
     xhr.upload.addEventListener("progress", function (e) {
       if (e.lengthComputable) {
         var percent = Math.floor((e.loaded / e.total) * 100);
-        show(percent, "Uploading " + file.name + ": " + megabytes(e.loaded) + " of " + megabytes(e.total));
+        show(percent, "Uploading " + file.name + ": " + size(e.loaded) + " of " + size(e.total));
       }
     });
     xhr.upload.addEventListener("load", function () {
