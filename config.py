@@ -52,6 +52,12 @@ class Config:
     ENGAGE_DIGEST_AT = os.environ.get("ENGAGE_DIGEST_AT", "07:00")  # local time of the morning digest
     ENGAGE_DIGEST_TIMEZONE = os.environ.get("ENGAGE_DIGEST_TIMEZONE", "Africa/Nairobi")
     ENGAGE_DISPATCH_INTERVAL = _int("ENGAGE_DISPATCH_INTERVAL", 5)   # seconds between outbox passes
+    ENGAGE_OUTBOX_BATCH_SIZE = _int("ENGAGE_OUTBOX_BATCH_SIZE", 100)  # messages per SMTP connection
+    ENGAGE_OUTBOX_MAX_ATTEMPTS = _int("ENGAGE_OUTBOX_MAX_ATTEMPTS", 8)
+    # A claimed message or reminder that is not finished within its lease (a crashed process) is
+    # taken over by another scheduler after this many seconds.
+    ENGAGE_OUTBOX_LEASE_SECONDS = _int("ENGAGE_OUTBOX_LEASE_SECONDS", 600)
+    ENGAGE_REMINDER_LEASE_SECONDS = _int("ENGAGE_REMINDER_LEASE_SECONDS", 300)
     ENGAGE_REMINDER_INTERVAL = _int("ENGAGE_REMINDER_INTERVAL", 15)  # seconds between reminder passes
     ENGAGE_DEFAULT_REMINDERS = [1440, 60]
     # A mission counts as "engaged this cycle" after a meeting on or after this date (ISO, Nairobi time).

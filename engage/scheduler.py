@@ -49,13 +49,15 @@ def _run(job_name: str, work) -> None:
 def dispatch_outbox_job() -> None:
     """Send what is due in the outbox."""
     from engage.outbox.services import drain_outbox
-    _run("dispatch_outbox", lambda: drain_outbox(now_utc(), _app.config, WORKER_ID))
+    batch = int(_app.config.get("ENGAGE_OUTBOX_BATCH_SIZE") or 100)
+    _run("dispatch_outbox", lambda: drain_outbox(now_utc(), _app.config, WORKER_ID, batch))
 
 
 def queue_reminders_job() -> None:
     """Turn due reminders into outbox messages (and mark the ones too late as missed)."""
     from engage.reminders.services import queue_due_reminders
-    _run("queue_reminders", lambda: queue_due_reminders(now_utc(), WORKER_ID))
+    lease = int(_app.config.get("ENGAGE_REMINDER_LEASE_SECONDS") or 300)
+    _run("queue_reminders", lambda: queue_due_reminders(now_utc(), WORKER_ID, lease_seconds=lease))
 
 
 def morning_job() -> None:

@@ -1,0 +1,83 @@
+"""The morning digest and follow-up notices: after 07:00 Nairobi, once per day, once per follow-up."""
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from engage.extensions import db
+from engage.outbox.models import OutboxMessage
+from engage.outcomes import services as outcomes
+from engage.reminders.digest import queue_morning_messages
+from tests import factories
+
+BOOKED = datetime(2027, 3, 1, 6, 0, tzinfo=UTC)
+MORNING = datetime(2027, 3, 10, 4, 0, tzinfo=UTC)  # 07:00 in Nairobi
+
+
+def _mail(kind=None):
+    db.session.expire_all()
+    query = select(OutboxMessage).order_by(OutboxMessage.id)
+    if kind:
+        query = query.where(OutboxMessage.kind == kind)
+    return db.session.scalars(query).all()
+
+
+@pytest.fixture
+def world(app):
+    staff = factories.make_user(email="wanjiku@example.org", full_name="Wanjiku Njeri")
+    idle = factories.make_user(email="idle@example.org")
+    diplomat = factories.make_contact(email="kofi@example.org", full_name="Kofi Mensah")
+    today = factories.make_meeting(organiser=staff, contacts=[diplomat], staff=[staff], title="Today with Ghana",
+                                   starts_at=datetime(2027, 3, 10, 9, 0, tzinfo=UTC), now=BOOKED, notify=False)
+    held = factories.make_meeting(organiser=staff, contacts=[diplomat], title="Held last week",
+                                  starts_at=datetime(2027, 3, 2, 9, 0, tzinfo=UTC), now=BOOKED, notify=False)
+    outcome = outcomes.create_outcome(staff, datetime(2027, 3, 3, 9, 0, tzinfo=UTC), held, {
+        "summary": "Ghana will raise HIV key populations", "position": "will_raise"}, follow_ups=[
+        {"description": "Send the briefing note", "owner_id": staff.id, "due_on": date(2027, 3, 10)},
+        {"description": "Call the mission back", "owner_id": staff.id, "due_on": date(2027, 3, 8)}])
+    db.session.commit()
+    return {"staff": staff, "idle": idle, "today": today, "outcome": outcome}
+
+
+def test_nothing_goes_before_seven_in_nairobi(app, world):
+    result = queue_morning_messages(MORNING - timedelta(minutes=1), app.config)
+    assert result == {"digests": 0, "notices": 0}
+    assert _mail() == []
+
+
+def test_digest_lists_the_day_and_goes_once(app, world):
+    result = queue_morning_messages(MORNING, app.config)
+    assert result["digests"] == 1  # the idle user has nothing to read, so gets nothing
+    digest = _mail("digest")[0]
+    assert digest.recipient == "wanjiku@example.org"
+    raw = digest.raw.decode("utf-8", "replace")
+    from email import message_from_bytes, policy
+    text = message_from_bytes(digest.raw, policy=policy.default).get_body(("plain",)).get_content()
+    assert "Today with Ghana" in text and "10:00 Geneva (CET)" in text
+    assert "Still no answer from" in text and "Kofi Mensah" in text
+    assert "Send the briefing note" in text and "Call the mission back" in text
+    assert "Held last week" not in text
+    assert raw
+    again = queue_morning_messages(MORNING + timedelta(hours=3), app.config)
+    assert again["digests"] == 0 and len(_mail("digest")) == 1
+
+
+def test_follow_up_notices_due_today_and_overdue_once(app, world):
+    queue_morning_messages(MORNING, app.config)
+    subjects = sorted(m.subject for m in _mail("reminder"))
+    assert subjects == ["Follow-up due today: Send the briefing note",
+                        "Follow-up overdue since 8 Mar 2027: Call the mission back"]
+    # The next morning the briefing note is overdue (one more notice); the other gets no second one.
+    queue_morning_messages(MORNING + timedelta(days=1), app.config)
+    subjects = sorted(m.subject for m in _mail("reminder"))
+    assert subjects == ["Follow-up due today: Send the briefing note",
+                        "Follow-up overdue since 10 Mar 2027: Send the briefing note",
+                        "Follow-up overdue since 8 Mar 2027: Call the mission back"]
+
+
+def test_done_follow_ups_are_not_chased(app, world):
+    for follow_up in world["outcome"].follow_ups:
+        outcomes.set_follow_up_status(world["staff"], MORNING, follow_up, "done")
+    db.session.commit()
+    queue_morning_messages(MORNING, app.config)
+    assert _mail("reminder") == []
