@@ -1,1 +1,295 @@
-"""/meetings, /replies."""
+"""/meetings: list, create, read, PATCH, cancel, and the meeting as .ics."""
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from typing import Annotated, Literal
+
+from flask import Response, g, jsonify, request, url_for
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
+from sqlalchemy import func, select
+
+from engage.auth.models import User
+from engage.clock import UTC, is_valid_timezone, now_utc
+from engage.errors import ValidationError
+from engage.extensions import db
+from engage.meetings import calendar, services
+from engage.meetings.models import ATTENDEE_ROLES, LOCATION_KINDS, MEETING_STATUSES, RESPONSES, Meeting
+
+from .common import ApiError, int_arg, json_body, page_args, paginated, parse
+from .views import api_route
+
+Id = Annotated[StrictInt, Field(ge=1, le=2**31 - 1)]
+Minutes = Annotated[StrictInt, Field(ge=1, le=services.MAX_REMINDER_MINUTES)]
+Role = Literal[tuple(ATTENDEE_ROLES)]  # type: ignore[valid-type]
+Response_ = Literal[tuple(RESPONSES)]  # type: ignore[valid-type]
+LocationKind = Literal[tuple(LOCATION_KINDS)]  # type: ignore[valid-type]
+
+
+class AttendeeIn(BaseModel):
+    model_config = ConfigDict(title="MeetingAttendeeInput", extra="forbid")
+    contact_id: Id
+    role: Role = "required"
+    response: Response_ | None = None
+
+
+class MeetingIn(BaseModel):
+    model_config = ConfigDict(title="MeetingCreate")
+    title: StrictStr
+    description: StrictStr | None = None
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+    timezone: StrictStr
+    location_kind: LocationKind | None = None
+    location: StrictStr | None = None
+    online_url: StrictStr | None = None
+    status: Literal["scheduled", "held"] = "scheduled"
+    organiser: StrictStr | None = None
+    staff: list[StrictStr] = Field(default_factory=list, max_length=services.MAX_ATTENDEES)
+    attendees: list[AttendeeIn] = Field(default_factory=list, max_length=services.MAX_ATTENDEES)
+    recommendation_ids: list[Id] = Field(default_factory=list, max_length=1000)
+    reminders: list[Minutes] = Field(default_factory=lambda: list(services.DEFAULT_REMINDERS),
+                                     max_length=services.MAX_REMINDERS)
+    tags: list[StrictStr] = Field(default_factory=list, max_length=services.MAX_TAGS)
+    notify: StrictBool = True
+    allow_conflicts: StrictBool = False
+
+
+class MeetingPatch(BaseModel):
+    model_config = ConfigDict(title="MeetingUpdate")
+    title: StrictStr | None = None
+    description: StrictStr | None = None
+    starts_at: AwareDatetime | None = None
+    ends_at: AwareDatetime | None = None
+    timezone: StrictStr | None = None
+    location_kind: LocationKind | None = None
+    location: StrictStr | None = None
+    online_url: StrictStr | None = None
+    status: Literal["scheduled", "held", "cancelled"] | None = None
+    organiser: StrictStr | None = None
+    staff: list[StrictStr] | None = Field(default=None, max_length=services.MAX_ATTENDEES)
+    attendees: list[AttendeeIn] | None = Field(default=None, max_length=services.MAX_ATTENDEES)
+    recommendation_ids: list[Id] | None = Field(default=None, max_length=1000)
+    reminders: list[Minutes] | None = Field(default=None, max_length=services.MAX_REMINDERS)
+    tags: list[StrictStr] | None = Field(default=None, max_length=services.MAX_TAGS)
+    notify: StrictBool = True
+    allow_conflicts: StrictBool = False
+
+
+class CancelIn(BaseModel):
+    model_config = ConfigDict(title="MeetingCancel")
+    reason: StrictStr | None = None
+    notify: StrictBool = True
+
+
+class AttendeeOut(BaseModel):
+    model_config = ConfigDict(title="MeetingAttendee")
+    contact_id: int
+    full_name: str
+    email: str
+    organisation_id: int | None
+    role: Role
+    response: Response_
+    responded_at: str | None
+
+
+class MeetingOut(BaseModel):
+    model_config = ConfigDict(title="Meeting")
+    id: int
+    uid: str
+    sequence: int
+    title: str
+    description: str | None
+    starts_at: str = Field(description="UTC, ISO 8601 with Z")
+    ends_at: str = Field(description="UTC, ISO 8601 with Z")
+    timezone: str
+    location_kind: LocationKind
+    location: str | None
+    online_url: str | None
+    status: Literal[tuple(MEETING_STATUSES)]  # type: ignore[valid-type]
+    organiser: str
+    staff: list[str]
+    attendees: list[AttendeeOut]
+    recommendation_ids: list[int]
+    reminders: list[int]
+    tags: list[str]
+    cancellation_reason: str | None
+    created_at: str
+    updated_at: str
+    url: str
+    ics_url: str
+
+
+def _z(value: datetime | None) -> str | None:
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if value is not None else None
+
+
+def meeting_json(meeting: Meeting) -> dict:
+    """A meeting as the contract shows it (times in UTC with Z)."""
+    return MeetingOut(
+        id=meeting.id, uid=meeting.uid, sequence=meeting.sequence, title=meeting.title,
+        description=meeting.description, starts_at=_z(meeting.starts_at), ends_at=_z(meeting.ends_at),
+        timezone=meeting.timezone, location_kind=meeting.location_kind, location=meeting.location,
+        online_url=meeting.online_url, status=meeting.status, organiser=meeting.organiser.email,
+        staff=[a.email for a in meeting.staff_attendees],
+        attendees=[AttendeeOut(contact_id=a.contact_id, full_name=a.name, email=a.email,
+                               organisation_id=a.contact.organisation_id, role=a.role, response=a.response,
+                               responded_at=_z(a.responded_at)) for a in meeting.contact_attendees],
+        recommendation_ids=[r.id for r in meeting.recommendations], reminders=list(meeting.reminder_offsets or []),
+        tags=list(meeting.tags or []), cancellation_reason=meeting.cancellation_reason,
+        created_at=_z(meeting.created_at), updated_at=_z(meeting.updated_at),
+        url=url_for("meetings.show", meeting_id=meeting.id, _external=True),
+        ics_url=url_for("api.meetings_meeting_ics", meeting_id=meeting.id, _external=True),
+    ).model_dump()
+
+
+def _users_by_email(emails: list[str], field: str) -> list[int]:
+    lowered = [e.strip().lower() for e in emails]
+    found = {u.email.lower(): u for u in db.session.scalars(select(User).where(func.lower(User.email).in_(lowered)))}
+    missing = [e for e in lowered if e not in found or found[e].is_disabled]
+    if missing:
+        raise ValidationError.for_fields({field: f"No active user with the email {', '.join(missing[:5])}."})
+    return list(dict.fromkeys(found[e].id for e in lowered))
+
+
+def _service_data(body: BaseModel, fields: set[str]) -> dict:
+    """The API's field names turned into what the meeting services take."""
+    data: dict = {}
+    for name in fields:
+        value = getattr(body, name)
+        if name == "organiser":
+            if value is not None:
+                data["organiser_id"] = _users_by_email([value], "organiser")[0]
+        elif name == "staff":
+            data["staff_ids"] = _users_by_email(value or [], "staff")
+        elif name == "attendees":
+            data["attendees"] = [a.model_dump() for a in value or []]
+        elif name == "reminders":
+            data["reminder_offsets"] = value
+        elif name in ("status",):
+            continue
+        else:
+            data[name] = value
+    return data
+
+
+def _meeting(meeting_id: int) -> Meeting:
+    return services.get_meeting(meeting_id)
+
+
+def _instant_arg(name: str) -> datetime | None:
+    raw = request.args.get(name)
+    if raw in (None, ""):
+        return None
+    try:
+        if len(raw) == 10:
+            return datetime.combine(date.fromisoformat(raw), time(0), tzinfo=UTC)
+        value = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        value = None
+    if value is None or value.tzinfo is None:
+        raise ApiError(422, "validation_error", f"{name} must be a date (2027-07-06) or a time with an offset.",
+                       {name: ["Use a date such as 2027-07-06, or a time with an offset such as "
+                               "2027-07-06T10:00:00+02:00."]})
+    return value.astimezone(UTC)
+
+
+LIST_PARAMS = (
+    {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+    {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 200}},
+    {"name": "q", "in": "query", "schema": {"type": "string"}, "description": "Text search"},
+    {"name": "status", "in": "query", "schema": {"type": "string", "enum": list(MEETING_STATUSES)}},
+    {"name": "staff", "in": "query", "schema": {"type": "string"}, "description": "A staff member's email"},
+    {"name": "organisation_id", "in": "query", "schema": {"type": "integer"}},
+    {"name": "contact_id", "in": "query", "schema": {"type": "integer"}},
+    {"name": "recommendation_id", "in": "query", "schema": {"type": "integer"}},
+    {"name": "tag", "in": "query", "schema": {"type": "string"}},
+    {"name": "city", "in": "query", "schema": {"type": "string"}},
+    {"name": "from", "in": "query", "schema": {"type": "string"}, "description": "Starting at or after"},
+    {"name": "to", "in": "query", "schema": {"type": "string"}, "description": "Starting before"},
+)
+
+
+@api_route("/meetings", "GET", "List meetings (soonest first)", response=MeetingOut, is_list=True, params=LIST_PARAMS)
+def list_meetings():
+    page, per_page = page_args()
+    status = request.args.get("status") or None
+    if status is not None and status not in MEETING_STATUSES:
+        raise ApiError(422, "validation_error", "Unknown status.", {"status": [f"One of {', '.join(MEETING_STATUSES)}."]})
+    staff_id = None
+    if request.args.get("staff"):
+        user = db.session.scalars(select(User).where(func.lower(User.email) == request.args["staff"].strip().lower())
+                                  ).first()
+        staff_id = user.id if user is not None else -1
+    query = services.meeting_query(
+        now=now_utc(), when="all", staff_id=staff_id, organisation_id=int_arg("organisation_id"),
+        contact_id=int_arg("contact_id"), recommendation_id=int_arg("recommendation_id"),
+        city=request.args.get("city"), status=status, tag=request.args.get("tag"), q=request.args.get("q"),
+        starts_from=_instant_arg("from"), starts_before=_instant_arg("to"))
+    return paginated(query, meeting_json, page, per_page)
+
+
+@api_route("/meetings", "POST", "Create a meeting (409 with the clashes unless allow_conflicts)", body=MeetingIn,
+           response=MeetingOut, status=201, errors=(400, 401, 403, 409, 422))
+def create_meeting():
+    body = parse(MeetingIn, json_body())
+    data = _service_data(body, set(MeetingIn.model_fields) - {"status"})
+    data["status"] = body.status
+    if "organiser" not in body.model_fields_set or body.organiser is None:
+        data["organiser_id"] = g.api_user.id
+    change = services.schedule_meeting(g.api_user, now_utc(), data)
+    db.session.commit()
+    return jsonify(meeting_json(change.meeting)), 201
+
+
+@api_route("/meetings/<int:meeting_id>", "GET", "Get a meeting", response=MeetingOut)
+def get_meeting(meeting_id):
+    return jsonify(meeting_json(_meeting(meeting_id)))
+
+
+@api_route("/meetings/<int:meeting_id>", "PATCH", "Update a meeting; time, place or attendee changes raise sequence",
+           body=MeetingPatch, response=MeetingOut, errors=(400, 401, 403, 404, 409, 422))
+def update_meeting(meeting_id):
+    meeting = _meeting(meeting_id)
+    body = parse(MeetingPatch, json_body())
+    sent = set(body.model_fields_set)
+    for name in ("title", "starts_at", "ends_at", "timezone", "staff", "attendees", "recommendation_ids",
+                 "reminders", "tags"):
+        if name in sent and getattr(body, name) is None:
+            raise ApiError(422, "validation_error", f"{name}: cannot be null.", {name: ["Cannot be null."]})
+    now = now_utc()
+    status = body.status if "status" in sent else None
+    fields = sent - {"status", "notify", "allow_conflicts"}
+    if fields:
+        data = _service_data(body, fields)
+        data["notify"], data["allow_conflicts"] = body.notify, body.allow_conflicts
+        services.update_meeting(g.api_user, now, meeting, data)
+    if status is not None and status != meeting.status:
+        if status == "cancelled":
+            services.cancel_meeting(g.api_user, now, meeting, notify=body.notify)
+        elif status == "held":
+            services.mark_held(g.api_user, now, meeting)
+        else:
+            raise ApiError(422, "validation_error", "A cancelled or held meeting cannot be scheduled again.",
+                           {"status": ["Book a new meeting instead."]})
+    db.session.commit()
+    return jsonify(meeting_json(meeting))
+
+
+@api_route("/meetings/<int:meeting_id>/cancel", "POST", "Cancel a meeting (sequence raised, attendees told)",
+           body=CancelIn, response=MeetingOut, errors=(401, 403, 404, 409, 422))
+def cancel_meeting(meeting_id):
+    meeting = _meeting(meeting_id)
+    body = parse(CancelIn, json_body()) if request.get_data() else CancelIn()
+    services.cancel_meeting(g.api_user, now_utc(), meeting, reason=body.reason, notify=body.notify)
+    db.session.commit()
+    return jsonify(meeting_json(meeting))
+
+
+@api_route("/meetings/<int:meeting_id>/ics", "GET", "The meeting as an iCalendar file (METHOD:PUBLISH)",
+           response_content_type="text/calendar", errors=(401, 403, 404))
+def meeting_ics(meeting_id):
+    meeting = _meeting(meeting_id)
+    body = calendar.meeting_ics(meeting, now_utc(), calendar.organiser_mailbox(),
+                                url_for("meetings.show", meeting_id=meeting.id, _external=True))
+    return Response(body, headers={"Content-Type": "text/calendar; charset=utf-8; method=PUBLISH",
+                                   "Content-Disposition": f"attachment; filename=meeting-{meeting.id}.ics"})

@@ -72,10 +72,10 @@ class MeetingForm(FlaskForm):
     online_url = StringField("Link to join", validators=[Optional()], description="Needed for online and hybrid "
                              "meetings, e.g. https://…")
     organiser_id = SelectField("Organiser", coerce=int)
-    staff_ids = SelectMultipleField("Staff taking part", coerce=int, validators=[Optional()])
-    required_contact_ids = SelectMultipleField("Attendees (required)", coerce=int, validators=[Optional()])
-    optional_contact_ids = SelectMultipleField("Attendees (optional)", coerce=int, validators=[Optional()])
-    recommendation_ids = SelectMultipleField("Agenda: UPR recommendations", coerce=int, validators=[Optional()])
+    staff_ids = SelectMultipleField("Staff taking part", coerce=int, validators=[Optional()], render_kw={"size": 6})
+    required_contact_ids = SelectMultipleField("Attendees (required)", coerce=int, validators=[Optional()], render_kw={"size": 6})
+    optional_contact_ids = SelectMultipleField("Attendees (optional)", coerce=int, validators=[Optional()], render_kw={"size": 6})
+    recommendation_ids = SelectMultipleField("Agenda: UPR recommendations", coerce=int, validators=[Optional()], render_kw={"size": 6})
     tags = StringField("Tags", validators=[Optional()], description="Separated by commas, e.g. "
                        "“4th cycle pre-session, health”.")
     reminders = StringField("Reminders before the start", default="24h, 1h",

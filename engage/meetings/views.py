@@ -1,7 +1,424 @@
-"""Meeting pages."""
-from flask import Blueprint
+"""Meeting pages (agenda, week, month, booking, meeting page, slots, feeds) and the public feed URL."""
+from __future__ import annotations
 
+import csv
+import io
+from datetime import date, time, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for)
+from flask_login import current_user
+from sqlalchemy import select
+
+from engage import clock
+from engage.auth.models import User
 from engage.auth.permissions import require_role_for_blueprint
+from engage.directory.models import Organisation
+from engage.errors import ConflictError, NotFoundError, ServiceError
+from engage.extensions import db
+from engage.forms import apply_errors
+from engage.history import history_for
+from engage.upr.models import IMPLEMENTATION_STATUSES, RESPONSES as REC_RESPONSES, Recommendation
+
+from . import calendar, services, slots
+from .forms import AddAttendeeForm, CancelForm, MeetingForm, SlotForm, format_offsets
+from .models import FEED_SCOPES, MEETING_STATUSES, Attendee, CalendarFeed, Meeting, meeting_recommendation
 
 bp = Blueprint("meetings", __name__, url_prefix="/meetings")
 require_role_for_blueprint(bp, "staff")
+
+# Public on purpose: calendar apps cannot sign in. The secret in the URL is the key; it can be revoked.
+feeds_bp = Blueprint("calendar", __name__)
+
+STATUS_COLOURS = {"scheduled": "primary", "cancelled": "secondary", "held": "success"}
+RESPONSE_COLOURS = {"needs_action": "warning", "accepted": "success", "tentative": "info", "declined": "danger"}
+WHEN_CHOICES = {"upcoming": "Upcoming", "past": "Past", "all": "All"}
+
+
+@bp.context_processor
+def meeting_helpers():
+    return {"status_colours": STATUS_COLOURS, "response_colours": RESPONSE_COLOURS,
+            "meeting_statuses": MEETING_STATUSES, "rec_responses": REC_RESPONSES,
+            "implementation_statuses": IMPLEMENTATION_STATUSES, "zone_label": clock.zone_label,
+            "multi_zone_range": clock.format_multi_zone_range, "can_change": services.can_change,
+            "format_offsets": format_offsets, "zone_info": ZoneInfo}
+
+
+# ---- query-string helpers: whatever is typed into the URL gives a page, never a 500 ----
+
+def _text_arg(name: str) -> str:
+    return request.args.get(name, "").replace("\x00", "").strip()[:200]
+
+
+def _int_arg(name: str) -> int | None:
+    value = _text_arg(name)
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 10 else None
+
+
+def _date_arg(name: str) -> date | None:
+    try:
+        return date.fromisoformat(_text_arg(name))
+    except ValueError:
+        return None
+
+
+def _view_zone() -> str:
+    zone = _text_arg("zone")
+    if clock.is_valid_timezone(zone):
+        return zone
+    return current_user.timezone if clock.is_valid_timezone(current_user.timezone) else clock.NAIROBI
+
+
+def _meeting_or_404(meeting_id: int) -> Meeting:
+    try:
+        return services.get_meeting(meeting_id)
+    except NotFoundError:
+        abort(404)
+
+
+def _changeable_or_403(meeting: Meeting) -> None:
+    if not services.can_change(current_user, meeting):
+        abort(403)
+
+
+def _filters() -> dict:
+    when = _text_arg("when")
+    return {"when": when if when in WHEN_CHOICES else "upcoming", "staff_id": _int_arg("staff"),
+            "organisation_id": _int_arg("organisation_id"), "city": _text_arg("city"),
+            "status": _text_arg("status") if _text_arg("status") in MEETING_STATUSES else "",
+            "tag": _text_arg("tag"), "recommendation_id": _int_arg("recommendation_id"), "q": _text_arg("q")}
+
+
+def _flash_change(change: services.MeetingChange, verb: str) -> None:
+    meeting = change.meeting
+    flash(f"{verb} “{meeting.title}”: {clock.format_multi_zone(meeting.starts_at, meeting.timezone)}.", "success")
+
+
+# ---- lists and calendars ----
+
+@bp.route("/")
+def index():
+    filters = _filters()
+    query = services.meeting_query(now=clock.now_utc(), **{k: (v or None) for k, v in filters.items()
+                                                           if k != "when"}, when=filters["when"])
+    page = db.paginate(query, page=_int_arg("page") or 1, per_page=current_app.config["PER_PAGE"], error_out=False)
+    return render_template("meetings/index.html", page=page, filters=filters, when_choices=WHEN_CHOICES,
+                           **_filter_choices())
+
+
+def _filter_choices() -> dict:
+    return {
+        "staff_choices": [(u.id, u.display_name) for u in db.session.scalars(
+            select(User).order_by(User.full_name))],
+        "organisation_choices": [(o.id, o.name) for o in db.session.scalars(
+            select(Organisation).where(Organisation.is_archived.is_(False)).order_by(Organisation.name))],
+        "cities": [c for c in db.session.scalars(select(Organisation.city).where(
+            Organisation.city.is_not(None)).distinct().order_by(Organisation.city))],
+        "tags": services.tags_in_use(),
+        "recommendation_choices": [(r.id, r.label) for r in db.session.scalars(
+            select(Recommendation).where(Recommendation.id.in_(select(meeting_recommendation.c.recommendation_id)))
+            .order_by(Recommendation.reference))],
+    }
+
+
+@bp.route("/export.csv")
+def export():
+    filters = _filters()
+    query = services.meeting_query(now=clock.now_utc(), **{k: (v or None) for k, v in filters.items()
+                                                           if k != "when"}, when=filters["when"])
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["id", "title", "status", "starts_at_utc", "ends_at_utc", "timezone", "local time",
+                     "Nairobi", "Geneva", "location", "online_url", "organiser", "staff", "attendees",
+                     "organisations", "recommendations", "tags", "uid", "sequence"])
+    for m in db.session.scalars(query):
+        writer.writerow([
+            m.id, m.title, m.status, m.starts_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            m.ends_at.strftime("%Y-%m-%dT%H:%M:%SZ"), m.timezone,
+            clock.format_range_in_zone(m.starts_at, m.ends_at, m.timezone),
+            clock.format_range_in_zone(m.starts_at, m.ends_at, clock.NAIROBI),
+            clock.format_range_in_zone(m.starts_at, m.ends_at, clock.GENEVA),
+            m.location or "", m.online_url or "", m.organiser.email,
+            "; ".join(a.email for a in m.staff_attendees),
+            "; ".join(f"{a.name} <{a.email}> ({a.role}, {a.response_label})" for a in m.contact_attendees),
+            "; ".join(o.name for o in m.organisations),
+            "; ".join(r.label for r in m.recommendations), "; ".join(m.tags or []), m.uid, m.sequence,
+        ])
+    return Response(out.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": "attachment; filename=meetings.csv"})
+
+
+@bp.route("/week")
+def week():
+    zone = _view_zone()
+    today = clock.now_utc().astimezone(ZoneInfo(zone)).date()
+    monday = calendar.week_start(_date_arg("start") or today)
+    start, end = calendar.period_bounds(monday, monday + timedelta(days=6), zone)
+    meetings = services.meetings_between(start, end, staff_id=_int_arg("staff"))
+    return render_template("meetings/week.html", days=calendar.week_days(monday, zone, meetings, today),
+                           monday=monday, zone=zone, prev=monday - timedelta(days=7), next=monday + timedelta(days=7),
+                           today=today, staff_id=_int_arg("staff"), **_filter_choices())
+
+
+@bp.route("/month")
+def month():
+    zone = _view_zone()
+    today = clock.now_utc().astimezone(ZoneInfo(zone)).date()
+    try:
+        year, month_number = (int(p) for p in _text_arg("month").split("-"))
+        first = date(year, month_number, 1)
+    except ValueError:
+        first = today.replace(day=1)
+    shown_first, shown_last = calendar.month_bounds(first.year, first.month)
+    start, end = calendar.period_bounds(shown_first, shown_last, zone)
+    meetings = services.meetings_between(start, end, staff_id=_int_arg("staff"))
+    prev = (first - timedelta(days=1)).replace(day=1)
+    nxt = (first + timedelta(days=32)).replace(day=1)
+    return render_template("meetings/month.html", weeks=calendar.month_weeks(first.year, first.month, zone,
+                                                                             meetings, today),
+                           first=first, zone=zone, prev=prev, next=nxt, today=today, staff_id=_int_arg("staff"),
+                           **_filter_choices())
+
+
+# ---- booking and editing ----
+
+def _render_form(form, template_vars, conflicts=None, status=200):
+    if conflicts:
+        status = 409
+    preview = form.preview()
+    return render_template("meetings/form.html", form=form, conflicts=conflicts, preview=preview,
+                           **template_vars), status
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def new():
+    form = MeetingForm()
+    organisation = form.prefill_from_link(request.args, current_user) if request.method == "GET" else None
+    form.setup(organisation)
+    conflicts = None
+    if request.method == "POST" and form.validate_on_submit() and "preview" not in request.form:
+        try:
+            change = services.schedule_meeting(current_user, clock.now_utc(), form.service_data())
+            db.session.commit()
+            _flash_change(change, "Booked")
+            return redirect(url_for("meetings.show", meeting_id=change.meeting.id))
+        except ConflictError as exc:
+            db.session.rollback()
+            conflicts = (exc.details or {}).get("conflicts")
+        except ServiceError as exc:
+            db.session.rollback()
+            if not form.place_errors(exc):
+                flash(exc.message, "danger")
+    return _render_form(form, {"meeting": None, "organisation": organisation}, conflicts,
+                        422 if request.method == "POST" and "preview" not in request.form else 200)
+
+
+@bp.route("/<int:meeting_id>/edit", methods=["GET", "POST"])
+def edit(meeting_id):
+    meeting = _meeting_or_404(meeting_id)
+    _changeable_or_403(meeting)
+    if meeting.status == "cancelled":
+        flash("This meeting was cancelled; it can no longer be changed.", "warning")
+        return redirect(url_for("meetings.show", meeting_id=meeting.id))
+    form = MeetingForm()
+    if request.method == "GET":
+        form.fill_from_meeting(meeting)
+    form.setup()
+    conflicts = None
+    if request.method == "POST" and form.validate_on_submit() and "preview" not in request.form:
+        try:
+            change = services.update_meeting(current_user, clock.now_utc(), meeting, form.service_data())
+            db.session.commit()
+            _flash_change(change, "Saved")
+            return redirect(url_for("meetings.show", meeting_id=meeting.id))
+        except ConflictError as exc:
+            db.session.rollback()
+            conflicts = (exc.details or {}).get("conflicts")
+            if not conflicts:
+                flash(exc.message, "danger")
+        except ServiceError as exc:
+            db.session.rollback()
+            if not form.place_errors(exc):
+                flash(exc.message, "danger")
+    return _render_form(form, {"meeting": meeting, "organisation": None}, conflicts,
+                        422 if request.method == "POST" and "preview" not in request.form else 200)
+
+
+# ---- one meeting ----
+
+@bp.route("/<int:meeting_id>")
+def show(meeting_id):
+    meeting = _meeting_or_404(meeting_id)
+    add_form = AddAttendeeForm().setup(meeting)
+    return render_template("meetings/show.html", meeting=meeting, history=history_for(meeting),
+                           add_form=add_form, now=clock.now_utc())
+
+
+@bp.route("/<int:meeting_id>/cancel", methods=["GET", "POST"])
+def cancel(meeting_id):
+    meeting = _meeting_or_404(meeting_id)
+    _changeable_or_403(meeting)
+    form = CancelForm()
+    if form.validate_on_submit():
+        try:
+            services.cancel_meeting(current_user, clock.now_utc(), meeting, reason=form.reason.data,
+                                    notify=bool(form.notify.data))
+            db.session.commit()
+            flash(f"Cancelled “{meeting.title}”.", "success")
+            return redirect(url_for("meetings.show", meeting_id=meeting.id))
+        except ServiceError as exc:
+            db.session.rollback()
+            apply_errors(form, exc)
+    return render_template("meetings/cancel.html", meeting=meeting, form=form)
+
+
+@bp.post("/<int:meeting_id>/held")
+def held(meeting_id):
+    meeting = _meeting_or_404(meeting_id)
+    _changeable_or_403(meeting)
+    try:
+        services.mark_held(current_user, clock.now_utc(), meeting)
+        db.session.commit()
+        flash(f"Recorded “{meeting.title}” as held.", "success")
+    except ServiceError as exc:
+        db.session.rollback()
+        flash(exc.message, "danger")
+    return redirect(url_for("meetings.show", meeting_id=meeting.id))
+
+
+@bp.post("/<int:meeting_id>/attendees")
+def add_attendee(meeting_id):
+    meeting = _meeting_or_404(meeting_id)
+    _changeable_or_403(meeting)
+    form = AddAttendeeForm().setup(meeting)
+    if not form.validate_on_submit() or not form.contact_id.data:
+        flash("Choose a contact to invite.", "danger")
+        return redirect(url_for("meetings.show", meeting_id=meeting.id))
+    try:
+        services.add_attendee(current_user, clock.now_utc(), meeting, contact_id=form.contact_id.data,
+                              role=form.role.data, allow_conflicts=bool(form.allow_conflicts.data))
+        db.session.commit()
+        flash("Invited.", "success")
+    except ServiceError as exc:
+        db.session.rollback()
+        flash(exc.message, "danger")
+    return redirect(url_for("meetings.show", meeting_id=meeting.id))
+
+
+@bp.post("/<int:meeting_id>/attendees/<int:attendee_id>/remove")
+def remove_attendee(meeting_id, attendee_id):
+    meeting = _meeting_or_404(meeting_id)
+    _changeable_or_403(meeting)
+    attendee = db.session.get(Attendee, attendee_id)
+    if attendee is None or attendee.meeting_id != meeting.id:
+        abort(404)
+    try:
+        name = attendee.name
+        services.remove_attendee(current_user, clock.now_utc(), meeting, attendee)
+        db.session.commit()
+        flash(f"Removed {name} from the meeting.", "success")
+    except ServiceError as exc:
+        db.session.rollback()
+        flash(exc.message, "danger")
+    return redirect(url_for("meetings.show", meeting_id=meeting.id))
+
+
+@bp.route("/<int:meeting_id>.ics")
+def ics(meeting_id):
+    meeting = _meeting_or_404(meeting_id)
+    body = calendar.meeting_ics(meeting, clock.now_utc(), calendar.organiser_mailbox(), _page_url(meeting))
+    return Response(body, mimetype="text/calendar",
+                    headers={"Content-Disposition": f"attachment; filename=meeting-{meeting.id}.ics",
+                             "Content-Type": "text/calendar; charset=utf-8; method=PUBLISH"})
+
+
+def _page_url(meeting: Meeting) -> str:
+    base = (current_app.config.get("ENGAGE_BASE_URL") or "").rstrip("/")
+    return base + url_for("meetings.show", meeting_id=meeting.id)
+
+
+# ---- finding a slot ----
+
+@bp.route("/slots")
+def find_slots():
+    form = SlotForm(request.args).setup()
+    found = None
+    if request.args and form.validate():
+        try:
+            found = slots.find_slots(
+                clock.now_utc(), form.first_day.data, form.last_day.data, timedelta(minutes=form.minutes.data),
+                user_ids=form.staff_ids.data or [], contact_ids=form.contact_ids.data or [],
+                zones=tuple(form.zones.data or (clock.NAIROBI, clock.GENEVA)),
+                day_start=form.day_start.data or time(9), day_end=form.day_end.data or time(17))
+        except ServiceError as exc:
+            apply_errors(form, exc)
+    elif not request.args:
+        today = clock.now_utc().date()
+        form.first_day.data, form.last_day.data = today + timedelta(days=1), today + timedelta(days=14)
+        form.zones.data = [clock.NAIROBI, clock.GENEVA]
+        form.staff_ids.data = [current_user.id]
+        start, end = current_app.config.get("ENGAGE_WORKDAY", ("09:00", "17:00"))
+        try:
+            form.day_start.data, form.day_end.data = time.fromisoformat(start), time.fromisoformat(end)
+        except ValueError:
+            pass
+    return render_template("meetings/slots.html", form=form, found=found,
+                           zones=form.zones.data or [clock.NAIROBI, clock.GENEVA])
+
+
+# ---- calendar feeds ----
+
+@bp.route("/feeds")
+def feeds():
+    mine = {scope: calendar.active_feed(current_user, scope) for scope in FEED_SCOPES
+            if scope != "team" or current_user.has_role("lead")}
+    return render_template("meetings/feeds.html", feeds=mine, feed_url=_feed_url, scopes=FEED_SCOPES)
+
+
+@bp.post("/feeds/<scope>")
+def new_feed(scope):
+    if scope not in FEED_SCOPES:
+        abort(404)
+    try:
+        calendar.create_feed(current_user, clock.now_utc(), current_user, scope)
+        db.session.commit()
+        flash("New feed address made. Calendars subscribed to an older address for it stop updating.", "success")
+    except ServiceError as exc:
+        db.session.rollback()
+        if exc.status == 403:
+            abort(403)
+        flash(exc.message, "danger")
+    return redirect(url_for("meetings.feeds"))
+
+
+@bp.post("/feeds/<scope>/revoke")
+def revoke_feed(scope):
+    feed = calendar.active_feed(current_user, scope) if scope in FEED_SCOPES else None
+    if feed is None:
+        abort(404)
+    calendar.revoke_feed(current_user, clock.now_utc(), feed)
+    db.session.commit()
+    flash("Feed turned off. Calendars subscribed to it stop updating.", "success")
+    return redirect(url_for("meetings.feeds"))
+
+
+def _feed_url(feed: CalendarFeed, scheme: str = "https") -> str:
+    base = (current_app.config.get("ENGAGE_BASE_URL") or request.host_url).rstrip("/")
+    url = base + url_for("calendar.feed", secret=feed.secret)
+    if scheme == "webcal":
+        return "webcal://" + url.split("://", 1)[-1]
+    return url
+
+
+@feeds_bp.route("/calendar/<secret>.ics")
+def feed(secret):
+    found = calendar.feed_by_secret(secret)
+    if found is None:
+        return Response("No such calendar feed (it may have been turned off).\n", status=404, mimetype="text/plain")
+    now = clock.now_utc()
+    body = calendar.feed_ics(found, now, calendar.organiser_mailbox(), _page_url)
+    found.last_fetched_at = now
+    db.session.commit()
+    return Response(body, headers={"Content-Type": "text/calendar; charset=utf-8",
+                                   "Content-Disposition": "inline; filename=engage.ics",
+                                   "Cache-Control": "private, max-age=300"})
