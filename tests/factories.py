@@ -66,3 +66,14 @@ def make_meeting(organiser=None, contacts=(), staff=(), starts_at=None, minutes=
     db.session.commit()
     return change.meeting
 
+
+def make_recommendation(themes=("Right to health",), **values):
+    from engage.upr import services as upr_services
+
+    n = next(_seq)
+    data = {"cycle": 3, "reference": f"142.{n}", "recommending_state": "DE",
+            "text": f"Recommendation {n}", "response": "supported", "themes": list(themes)}
+    data.update(values)
+    rec = upr_services.create_recommendation(None, WHEN, data)
+    db.session.commit()
+    return rec

@@ -1,1 +1,212 @@
 """/recommendations (UPR)."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+
+from flask import current_app, g, jsonify, request
+from pydantic import BaseModel, ConfigDict, StrictInt, StrictStr
+
+from engage.clock import now_utc
+from engage.countries import country_code
+from engage.extensions import db
+from engage.upr import services
+from engage.upr.imports import import_recommendations_bytes
+from engage.upr.models import CYCLES, IMPLEMENTATION_STATUSES, RESPONSES, Recommendation
+
+from .common import ApiError, bool_arg, int_arg, json_body, page_args, paginated, parse
+from .views import api_route
+
+Response = Literal[tuple(RESPONSES)]  # type: ignore[valid-type]
+Implementation = Literal[tuple(IMPLEMENTATION_STATUSES)]  # type: ignore[valid-type]
+
+
+class RecommendationIn(BaseModel):
+    model_config = ConfigDict(title="RecommendationCreate")
+    cycle: StrictInt
+    reference: StrictStr
+    text: StrictStr
+    recommending_state: StrictStr
+    response: Response | None = None
+    themes: list[StrictStr] | None = None
+    implementation_status: Implementation | None = None
+    notes: StrictStr | None = None
+    action_category: StrictInt | None = None
+    wg_session: StrictInt | None = None
+    review_date: date | None = None
+    outcome_document: StrictStr | None = None
+    responsible_organisation_id: StrictInt | None = None
+
+
+class RecommendationPatch(BaseModel):
+    model_config = ConfigDict(title="RecommendationUpdate")
+    cycle: StrictInt | None = None
+    reference: StrictStr | None = None
+    text: StrictStr | None = None
+    recommending_state: StrictStr | None = None
+    response: Response | None = None
+    themes: list[StrictStr] | None = None
+    implementation_status: Implementation | None = None
+    notes: StrictStr | None = None
+    action_category: StrictInt | None = None
+    wg_session: StrictInt | None = None
+    review_date: date | None = None
+    outcome_document: StrictStr | None = None
+    responsible_organisation_id: StrictInt | None = None
+
+
+class RecommendationOut(BaseModel):
+    model_config = ConfigDict(title="Recommendation")
+    id: int
+    cycle: int
+    reference: str
+    text: str
+    recommending_state: str
+    recommending_state_name: str
+    response: Response
+    themes: list[str]
+    implementation_status: Implementation
+    notes: str | None
+    action_category: int | None
+    wg_session: int | None
+    review_date: date | None
+    outcome_document: str | None
+    responsible_organisation_id: int | None
+    paragraph_text: str | None
+    created_at: str
+    updated_at: str
+
+
+class ImportProblemOut(BaseModel):
+    line: int
+    message: str
+
+
+class ImportResultOut(BaseModel):
+    model_config = ConfigDict(title="RecommendationImportResult")
+    total: int
+    created: int
+    updated: int
+    unchanged: int
+    saved: bool
+
+
+def _utc(value: datetime) -> str:
+    return value.isoformat().replace("+00:00", "Z")
+
+
+def recommendation_json(rec: Recommendation) -> dict:
+    """A recommendation as the contract shows it."""
+    return RecommendationOut(
+        id=rec.id, cycle=rec.cycle, reference=rec.reference, text=rec.text,
+        recommending_state=rec.recommending_state, recommending_state_name=rec.state_name,
+        response=rec.response, themes=rec.theme_names, implementation_status=rec.implementation_status,
+        notes=rec.notes, action_category=rec.action_category, wg_session=rec.wg_session,
+        review_date=rec.review_date, outcome_document=rec.outcome_document,
+        responsible_organisation_id=rec.responsible_organisation_id, paragraph_text=rec.paragraph_text,
+        created_at=_utc(rec.created_at), updated_at=_utc(rec.updated_at)).model_dump(mode="json")
+
+
+def _choice_arg(name: str, choices) -> str | None:
+    raw = request.args.get(name)
+    if raw in (None, ""):
+        return None
+    if raw not in choices:
+        raise ApiError(422, "validation_error", f"{name} must be one of: {', '.join(choices)}.",
+                       {name: [f"Choose one of: {', '.join(choices)}."]})
+    return raw
+
+
+def _state_arg() -> str | None:
+    raw = request.args.get("recommending_state")
+    if raw in (None, ""):
+        return None
+    code = country_code(raw)
+    if code is None:
+        raise ApiError(422, "validation_error", f"recommending_state: unknown state {raw[:60]!r}.",
+                       {"recommending_state": ["Use an ISO code such as DE or a country name."]})
+    return code
+
+
+def _cycle_arg() -> int | None:
+    cycle = int_arg("cycle")
+    if cycle is not None and cycle not in CYCLES:
+        raise ApiError(422, "validation_error", "cycle must be from 1 to 4.", {"cycle": ["Must be from 1 to 4."]})
+    return cycle
+
+
+def _cycle_starts_on() -> date:
+    return services.cycle_starts_on(current_app.config)
+
+
+@api_route("/recommendations", "GET", "List recommendations", response=RecommendationOut, is_list=True,
+           params=(
+               {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+               {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 200}},
+               {"name": "q", "in": "query", "schema": {"type": "string"},
+                "description": "Every word must appear in the text, reference or notes"},
+               {"name": "cycle", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 4}},
+               {"name": "recommending_state", "in": "query", "schema": {"type": "string"},
+                "description": "ISO alpha-2 code or a state's English name"},
+               {"name": "theme", "in": "query", "schema": {"type": "string"}, "description": "A theme name"},
+               {"name": "response", "in": "query", "schema": {"type": "string", "enum": list(RESPONSES)}},
+               {"name": "implementation_status", "in": "query",
+                "schema": {"type": "string", "enum": list(IMPLEMENTATION_STATUSES)}},
+               {"name": "engaged", "in": "query", "schema": {"type": "boolean"},
+                "description": "Whether someone from the recommending state was met this cycle"}))
+def list_recommendations():
+    page, per_page = page_args()
+    query = services.recommendation_query(
+        q=request.args.get("q"), cycle=_cycle_arg(), state=_state_arg(), theme=request.args.get("theme") or None,
+        response=_choice_arg("response", RESPONSES),
+        implementation_status=_choice_arg("implementation_status", IMPLEMENTATION_STATUSES),
+        engaged=bool_arg("engaged"), engaged_since=_cycle_starts_on())
+    return paginated(query, recommendation_json, page, per_page)
+
+
+@api_route("/recommendations", "POST", "Create a recommendation", body=RecommendationIn,
+           response=RecommendationOut, status=201, errors=(400, 401, 403, 409, 422))
+def create_recommendation():
+    body = parse(RecommendationIn, json_body())
+    data = body.model_dump(exclude_none=True)
+    rec = services.create_recommendation(g.api_user, now_utc(), data)
+    db.session.commit()
+    return jsonify(recommendation_json(rec)), 201
+
+
+@api_route("/recommendations/<int:rec_id>", "GET", "Get a recommendation", response=RecommendationOut)
+def get_recommendation(rec_id):
+    return jsonify(recommendation_json(services.get_recommendation(rec_id)))
+
+
+@api_route("/recommendations/<int:rec_id>", "PATCH", "Update a recommendation", body=RecommendationPatch,
+           response=RecommendationOut, errors=(400, 401, 403, 404, 409, 422))
+def update_recommendation(rec_id):
+    rec = services.get_recommendation(rec_id)
+    parsed = parse(RecommendationPatch, json_body())
+    values = {k: getattr(parsed, k) for k in parsed.model_fields_set}
+    if values.get("themes", []) is None:
+        values["themes"] = []
+    services.update_recommendation(g.api_user, now_utc(), rec, values)
+    db.session.commit()
+    return jsonify(recommendation_json(rec))
+
+
+@api_route("/recommendations/import", "POST", "Import recommendations from CSV (all-or-nothing)", role="lead",
+           body_content_type="text/csv", response=ImportResultOut, errors=(400, 401, 403, 413, 422),
+           params=({"name": "dry_run", "in": "query", "schema": {"type": "boolean"},
+                    "description": "Check the file, save nothing"},))
+def import_recommendations():
+    dry_run = bool_arg("dry_run") or False
+    report = import_recommendations_bytes(request.get_data(cache=False), g.api_user, now_utc())
+    if not report.ok:
+        problems = [ImportProblemOut(line=e.line, message=e.message).model_dump() for e in report.errors]
+        raise ApiError(422, "validation_error", f"Nothing imported: {len(problems)} problem(s).",
+                       {"file": [f"Line {p['line']}: {p['message']}" for p in problems]}, details=problems)
+    if dry_run:
+        db.session.rollback()
+    else:
+        db.session.commit()
+    current_app.logger.info("API import of recommendations by %s: %s", g.api_user.email, report.summary())
+    return jsonify(ImportResultOut(total=report.total, created=report.created, updated=report.updated,
+                                   unchanged=report.unchanged, saved=not dry_run).model_dump())

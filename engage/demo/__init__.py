@@ -83,6 +83,7 @@ def load_demo_data(now, echo=print) -> bool:
     """Load the missions, Kenyan and UN bodies and demo contacts, once; False if already loaded."""
     from engage.directory.models import Contact, Organisation
 
+    load_demo_recommendations(now, echo=echo)
     already = db.session.scalar(select(func.count()).select_from(Organisation)
                                 .where(Organisation.source == MISSIONS_SOURCE))
     if already:
@@ -122,6 +123,23 @@ def load_demo_data(now, echo=print) -> bool:
         record_change(None, now, org, "imported")
     echo(f"Loaded demo data: {len(orgs)} organisations (missions in Nairobi and Geneva, Kenyan and UN bodies) "
          f"and {len(DEMO_CONTACTS)} invented contacts.")
+    return True
+
+
+def load_demo_recommendations(now, echo=print) -> bool:
+    """Import the 166 real recommendations of Kenya's 1st UPR cycle, once; False if already there."""
+    from engage.upr.imports import import_recommendations_file
+    from engage.upr.models import Recommendation
+
+    already = db.session.scalar(select(func.count()).select_from(Recommendation)
+                                .where(Recommendation.source_ref.like("KEN-C1-%")))
+    if already:
+        echo("The 1st-cycle UPR recommendations are already loaded.")
+        return False
+    report = import_recommendations_file(UPR_CYCLE1_CSV, None, now)
+    if not report.ok:  # the shipped file is checked by the tests; this would be a packaging error
+        raise RuntimeError(f"{UPR_CYCLE1_CSV.name}: " + "; ".join(f"line {e.line}: {e.message}" for e in report.errors))
+    echo(f"Loaded Kenya's 1st-cycle UPR recommendations (A/HRC/15/8): {report.summary()}.")
     return True
 
 

@@ -1,10 +1,11 @@
 """Recommendations made to Kenya in the UPR, and the themes they are tagged with."""
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 
 from sqlalchemy import Column, Date, ForeignKey, Integer, String, Table, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from engage.countries import country_name
 from engage.dbtypes import UTCDateTime
@@ -13,6 +14,11 @@ from engage.extensions import db
 RESPONSES = {"supported": "Supported", "noted": "Noted", "pending": "Pending"}
 IMPLEMENTATION_STATUSES = {"not_started": "Not started", "partial": "Partially implemented",
                            "implemented": "Implemented", "unknown": "Unknown"}
+# Bootstrap colours that go with the words (never colour alone).
+RESPONSE_COLOURS = {"supported": "success", "noted": "warning", "pending": "secondary"}
+IMPLEMENTATION_COLOURS = {"not_started": "danger", "partial": "warning", "implemented": "success",
+                          "unknown": "secondary"}
+CYCLES = (1, 2, 3, 4)
 
 recommendation_theme = Table(
     "recommendation_theme",
@@ -20,6 +26,11 @@ recommendation_theme = Table(
     Column("recommendation_id", Integer, ForeignKey("recommendation.id", ondelete="CASCADE"), primary_key=True),
     Column("theme_id", Integer, ForeignKey("theme.id", ondelete="CASCADE"), primary_key=True),
 )
+
+
+def reference_sort_key(reference: str | None) -> str:
+    """'101.2' before '101.10': every run of digits zero-padded, so a plain string sort is numeric."""
+    return re.sub(r"\d+", lambda m: m.group().zfill(6), reference or "")[:160]
 
 
 class Theme(db.Model):
@@ -47,8 +58,11 @@ class Recommendation(db.Model):
     review_date: Mapped[date | None] = mapped_column(Date)
     outcome_document: Mapped[str | None] = mapped_column(String(40))
     reference: Mapped[str] = mapped_column(String(40))  # the paragraph, e.g. "142.15" or "102.3 (1)"
+    reference_sort: Mapped[str] = mapped_column(String(160), default="", index=True)  # set from reference
     recommending_state: Mapped[str] = mapped_column(String(2), index=True)  # ISO alpha-2
     text: Mapped[str] = mapped_column(Text)
+    # The whole paragraph as printed in the report, when UPR Info split it into parts with their own texts.
+    paragraph_text: Mapped[str | None] = mapped_column(Text)
     response: Mapped[str] = mapped_column(String(20), default="pending", index=True)
     action_category: Mapped[int | None]  # UPR Info 1–5
     implementation_status: Mapped[str] = mapped_column(String(20), default="unknown")
@@ -61,9 +75,26 @@ class Recommendation(db.Model):
     themes = relationship("Theme", secondary=recommendation_theme, order_by="Theme.name", lazy="selectin")
     responsible_organisation = relationship("Organisation")
 
+    @validates("reference")
+    def _set_reference_sort(self, key, value):
+        self.reference_sort = reference_sort_key(value)
+        return value
+
     @property
     def state_name(self) -> str:
         return country_name(self.recommending_state)
+
+    @property
+    def response_label(self) -> str:
+        return RESPONSES.get(self.response, self.response)
+
+    @property
+    def implementation_label(self) -> str:
+        return IMPLEMENTATION_STATUSES.get(self.implementation_status, self.implementation_status)
+
+    @property
+    def theme_names(self) -> list[str]:
+        return [t.name for t in self.themes]
 
     @property
     def label(self) -> str:

@@ -1,7 +1,175 @@
-"""Recommendation pages."""
-from flask import Blueprint
+"""Recommendation pages: list and search, detail with inline edit, import, target planning."""
+from __future__ import annotations
 
-from engage.auth.permissions import require_role_for_blueprint
+from datetime import date
+
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from werkzeug.routing import BuildError
+
+from engage.auth.permissions import require_role_for_blueprint, role_required
+from engage.clock import now_utc
+from engage.errors import ServiceError
+from engage.extensions import db
+from engage.forms import apply_errors
+
+from . import services
+from .forms import EditForm, FilterForm, ImportForm, PlanForm
+from .imports import import_recommendations_bytes
+from .models import Recommendation
 
 bp = Blueprint("upr", __name__, url_prefix="/recommendations")
 require_role_for_blueprint(bp, "staff")
+
+# Where the Meetings and Directory issues put their pages; linked only once they exist.
+MEETING_PAGES = (("meetings.detail", "meeting_id"), ("meetings.view", "meeting_id"), ("meetings.show", "meeting_id"))
+ORGANISATION_PAGES = (("directory.organisation", "org_id"), ("directory.organisation", "organisation_id"),
+                      ("directory.organisation_detail", "org_id"), ("directory.view_organisation", "org_id"))
+BOOKING_PAGE = "meetings.new"
+
+
+def cycle_starts_on() -> date:
+    """Meetings from this date on count as engagement in the current cycle."""
+    return services.cycle_starts_on(current_app.config)
+
+
+def _link(candidates, value) -> str | None:
+    for endpoint, param in candidates:
+        if endpoint in current_app.view_functions:
+            try:
+                return url_for(endpoint, **{param: value})
+            except BuildError:
+                continue
+    return None
+
+
+@bp.context_processor
+def _page_helpers():
+    return {"meeting_url": lambda m: _link(MEETING_PAGES, m.id),
+            "organisation_url": lambda o: _link(ORGANISATION_PAGES, o.id),
+            "cycle_starts_on": cycle_starts_on()}
+
+
+def _filter_form() -> FilterForm:
+    form = FilterForm(formdata=request.args)
+    form.state.choices = [("", "All states")] + services.states_in_use()
+    form.theme.choices = [("", "All themes")] + [(t.name, t.name) for t in services.all_themes()]
+    return form
+
+
+def _query(form: FilterForm):
+    return services.recommendation_query(**form.filters(), engaged_since=cycle_starts_on())
+
+
+def _csv_response(text: str, filename: str) -> Response:
+    return Response(text, mimetype="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@bp.route("/")
+def index():
+    form = _filter_form()
+    pagination = db.paginate(_query(form), per_page=current_app.config["PER_PAGE"], error_out=False)
+    engaged = services.engaged_states(cycle_starts_on())
+    return render_template("upr/index.html", form=form, pagination=pagination, engaged=engaged,
+                           filtered=any(v for k, v in request.args.items() if k != "page"))
+
+
+@bp.route("/export.csv")
+def export():
+    return _csv_response(services.recommendations_csv(_query(_filter_form())), "recommendations.csv")
+
+
+def _edit_form(rec: Recommendation, formdata=None) -> EditForm:
+    form = EditForm(formdata=formdata, obj=None if formdata else rec,
+                    data=None if formdata else {"themes": rec.theme_names,
+                                                "responsible_organisation_id": str(rec.responsible_organisation_id or "")})
+    form.themes.choices = [(t.name, t.name) for t in services.all_themes()]
+    form.responsible_organisation_id.choices = [("", "— none —")] + [
+        (str(o.id), o.name) for o in services.responsible_organisation_choices(rec)]
+    return form
+
+
+def _detail(rec: Recommendation, form: EditForm, status: int = 200):
+    return render_template("upr/detail.html", rec=rec, form=form,
+                           **services.recommendation_overview(rec, cycle_starts_on())), status
+
+
+@bp.route("/<int:rec_id>")
+def detail(rec_id):
+    rec = db.get_or_404(Recommendation, rec_id)
+    return _detail(rec, _edit_form(rec))
+
+
+@bp.route("/<int:rec_id>/edit", methods=["POST"])
+def edit(rec_id):
+    rec = db.get_or_404(Recommendation, rec_id)
+    form = _edit_form(rec, request.form)
+    if form.validate_on_submit():
+        try:
+            changed = services.update_recommendation(current_user, now_utc(), rec, form.values())
+        except ServiceError as exc:
+            db.session.rollback()
+            apply_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(f"Saved {rec.label}." if changed else "Nothing changed.", "success" if changed else "info")
+            return redirect(url_for("upr.detail", rec_id=rec.id))
+    return _detail(rec, form, 422)
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@role_required("lead")
+def import_csv():
+    form = ImportForm()
+    report = None
+    if form.validate_on_submit():
+        report = import_recommendations_bytes(form.file.data.read(), current_user, now_utc())
+        if report.ok and not form.dry_run.data:
+            db.session.commit()
+            flash(f"Imported {form.file.data.filename}: {report.summary()}.", "success")
+            return redirect(url_for("upr.index"))
+        db.session.rollback()
+    status = 422 if (report and not report.ok) or form.errors else 200
+    return render_template("upr/import.html", form=form, report=report), status
+
+
+def _plan_form() -> PlanForm:
+    form = PlanForm(formdata=request.args)
+    cycles = services.cycles_in_use()
+    form.theme.choices = [(t.name, t.name) for t in services.all_themes()]
+    form.cycle.choices = [(str(c), f"Cycle {c}") for c in cycles] + [("all", "All cycles")]
+    if "cycle" not in request.args:
+        form.cycle.data = str(cycles[0]) if cycles else "all"
+    form.validate()
+    return form
+
+
+def _plan(form: PlanForm):
+    themes = [] if form.theme.errors else form.theme.data or []
+    cycle = None if form.cycle.errors or form.cycle.data in (None, "", "all") else int(form.cycle.data)
+    response = None if form.response.errors else form.response.data or None
+    return services.target_plan(themes, cycle, cycle_starts_on(), now_utc(), response)
+
+
+@bp.route("/plan")
+def plan():
+    form = _plan_form()
+    booking = BOOKING_PAGE if BOOKING_PAGE in current_app.view_functions else "upr.draft_meeting"
+    health = services.health_theme_names()
+    return render_template("upr/plan.html", form=form, plan=_plan(form), booking=booking, health=health,
+                           health_url=url_for("upr.plan", theme=health, cycle=form.cycle.data))
+
+
+@bp.route("/plan.csv")
+def plan_export():
+    return _csv_response(services.plan_csv(_plan(_plan_form())), "target-plan.csv")
+
+
+@bp.route("/plan/draft")
+def draft_meeting():
+    """Until the Meetings issue brings the booking form: the meeting a planning row would book."""
+    draft = services.meeting_draft(request.args.get("organisation_id", type=int),
+                                   request.args.getlist("contact_id", type=int),
+                                   request.args.getlist("recommendation_id", type=int))
+    return render_template("upr/draft.html", draft=draft)

@@ -1,0 +1,85 @@
+"""Forms for the recommendation pages: filters, the planning view, inline edits, imports."""
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import BooleanField, SearchField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
+from wtforms.validators import Length, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from .models import CYCLES, IMPLEMENTATION_STATUSES, RESPONSES
+
+ANY = [("", "Any")]
+
+
+class CheckboxListField(SelectMultipleField):
+    """Several choices as a list of checkboxes (usable on a phone, unlike a multi-select)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class FilterForm(FlaskForm):
+    """The filters above the list; read from the query string."""
+
+    class Meta:
+        csrf = False
+
+    q = SearchField("Search the text", validators=[Optional(), Length(max=200)])
+    cycle = SelectField("Cycle", choices=[("", "All cycles")] + [(str(c), f"Cycle {c}") for c in CYCLES], default="")
+    state = SelectField("Recommending state", choices=[("", "All states")], default="")
+    theme = SelectField("Theme", choices=[("", "All themes")], default="")
+    response = SelectField("Kenya's response", choices=ANY + list(RESPONSES.items()), default="")
+    implementation_status = SelectField("Implementation", choices=ANY + list(IMPLEMENTATION_STATUSES.items()),
+                                        default="")
+    engaged = SelectField("Engaged this cycle", choices=[("", "Either"), ("yes", "Yes"), ("no", "Not yet")],
+                          default="")
+
+    def filters(self) -> dict:
+        """The valid filters as keyword arguments for the list query (an invalid one is left out)."""
+        self.validate()
+        value = {f.name: f.data for f in self if not f.errors and f.data not in (None, "")}
+        out = {k: value.get(k) for k in ("q", "state", "theme", "response", "implementation_status")}
+        out["cycle"] = int(value["cycle"]) if "cycle" in value else None
+        out["engaged"] = {"yes": True, "no": False}.get(value.get("engaged"))
+        return out
+
+
+class PlanForm(FlaskForm):
+    """What the planning view shows: themes, cycle, response."""
+
+    class Meta:
+        csrf = False
+
+    theme = CheckboxListField("Themes", default=[])
+    cycle = SelectField("Cycle", default="all")
+    response = SelectField("Kenya's response", choices=ANY + list(RESPONSES.items()), default="")
+
+
+class EditForm(FlaskForm):
+    """The inline edit on a recommendation's page."""
+
+    themes = CheckboxListField("Themes")
+    new_themes = StringField("Add themes", validators=[Length(max=1000)],
+                             description="Names of themes not in the list, separated by ;")
+    implementation_status = SelectField("Implementation status", choices=list(IMPLEMENTATION_STATUSES.items()))
+    responsible_organisation_id = SelectField("Responsible ministry", choices=[("", "— none —")])
+    notes = TextAreaField("Notes", validators=[Length(max=20000)], render_kw={"rows": 4})
+    submit = SubmitField("Save changes")
+
+    def values(self) -> dict:
+        """What the service needs: chosen and new themes together."""
+        names = list(self.themes.data or []) + (self.new_themes.data or "").split(";")
+        org = self.responsible_organisation_id.data
+        return {"themes": names, "implementation_status": self.implementation_status.data,
+                "responsible_organisation_id": int(org) if org else None, "notes": self.notes.data}
+
+
+class ImportForm(FlaskForm):
+    """Upload a CSV of recommendations."""
+
+    file = FileField("CSV file", validators=[FileRequired("Choose a CSV file to import.")],
+                     description="UTF-8 CSV, either with UPR Info's columns (as in the 1st-cycle file) or with "
+                                 "cycle, reference, recommending_state, text, response and themes.")
+    dry_run = BooleanField("Only check the file, save nothing")
+    submit = SubmitField("Import")

@@ -1,0 +1,283 @@
+"""CSV import of UPR recommendations, in UPR Info's columns or a minimal format.
+
+All-or-nothing with every bad line reported; re-running a file updates what is there instead of
+adding copies. UPR Info sometimes splits one paragraph of the report into parts with their own
+texts and responses: the same paragraph from the same state on several lines. Each part becomes
+its own recommendation, numbered in file order: `102.3 (1)`, `102.3 (2)`.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from sqlalchemy import insert, select
+
+from engage.countries import country_name
+from engage.csvfiles import ImportReport, decode_csv_lines, read_rows
+from engage.errors import ValidationError
+from engage.extensions import db
+from engage.history import ChangeRecord, diff_fields, record_change
+
+from .models import Recommendation, recommendation_theme, reference_sort_key
+from .services import MAX_LENGTHS, clean_recommendation, resolve_themes, theme_index
+
+UPR_INFO_REQUIRED = {"cycle", "paragraph", "recommending_state", "recommendation_text", "response"}
+UPR_INFO_COLUMNS = UPR_INFO_REQUIRED | {
+    "row_id", "wg_session", "review_date", "outcome_document", "sub_item", "upr_info_text",
+    "upr_info_action_category", "issues", "kenya_comment_in_report", "implementation_status", "notes"}
+MINIMAL_REQUIRED = {"cycle", "reference", "recommending_state", "text", "response"}
+MINIMAL_COLUMNS = MINIMAL_REQUIRED | {"themes", "wg_session", "review_date", "outcome_document",
+                                      "action_category", "implementation_status", "notes", "source_ref"}
+# The file's own column names, for messages: a lead fixes the column they can see.
+UPR_INFO_NAMES = {"reference": "paragraph", "text": "recommendation_text", "themes": "issues",
+                  "action_category": "upr_info_action_category", "source_ref": "row_id",
+                  "notes": "kenya_comment_in_report"}
+KEY_FIELDS = ("cycle", "reference", "recommending_state")
+SAVE_BATCH = 500
+
+Progress = Callable[[int, int, str], None] | None
+
+
+@dataclass
+class _Planned:
+    line: int
+    values: dict[str, Any]
+    themes: list[str] = field(default_factory=list)
+    notes: str | None = None
+    part_text: str | None = None
+
+    @property
+    def key(self):
+        return tuple(self.values[f] for f in KEY_FIELDS)
+
+
+def file_format(text: str) -> str:
+    """'upr_info' when the header has UPR Info's `paragraph` column, else 'minimal'."""
+    first = text.split("\n", 1)[0].lstrip("\ufeff")
+    names = {re.sub(r"\s+", "_", c.strip().strip('"').strip().lower()) for c in re.split(r"[,;\t]", first)}
+    return "upr_info" if "paragraph" in names else "minimal"
+
+
+def _describe(exc: ValidationError, names: dict[str, str]) -> str:
+    return "; ".join(f"{names.get(f, f)}: {msgs[0]}" for f, msgs in exc.fields.items()) or exc.message
+
+
+def _cell(row: dict, name: str) -> str:
+    return (row.get(name) or "").strip()
+
+
+def _row_data(row: dict, fmt: str) -> tuple[dict, str | None]:
+    """The fields a row gives (blank optional cells left out, so they never wipe anything) and,
+    for UPR Info rows, UPR Info's own text of the row."""
+    if fmt == "upr_info":
+        data = {"cycle": row.get("cycle"), "reference": row.get("paragraph"),
+                "recommending_state": row.get("recommending_state"),
+                "text": _cell(row, "recommendation_text") or _cell(row, "upr_info_text")}
+        optional = {"wg_session": "wg_session", "review_date": "review_date", "outcome_document": "outcome_document",
+                    "response": "response", "action_category": "upr_info_action_category", "themes": "issues",
+                    "implementation_status": "implementation_status", "source_ref": "row_id"}
+    else:
+        data = {f: row.get(f) for f in ("cycle", "reference", "recommending_state", "text")}
+        optional = {f: f for f in ("wg_session", "review_date", "outcome_document", "response", "action_category",
+                                   "themes", "implementation_status", "source_ref")}
+    for target, column in optional.items():
+        if _cell(row, column):
+            data[target] = row[column]
+    if _cell(row, "response"):
+        data["response"] = _cell(row, "response").lower()
+    return data, (_cell(row, "upr_info_text") or None) if fmt == "upr_info" else None
+
+
+def _notes(row: dict, fmt: str) -> str | None:
+    notes = _cell(row, "notes")
+    comment = _cell(row, "kenya_comment_in_report") if fmt == "upr_info" else ""
+    if comment:
+        notes = "\n\n".join(filter(None, [notes, f"Kenya's comment in the report: {comment}"]))
+    return notes or None
+
+
+def _number_split_parts(planned: list[_Planned], report: ImportReport) -> None:
+    """Give each part of a paragraph that UPR Info split its own reference and its own text."""
+    groups: dict[tuple, list[_Planned]] = {}
+    for item in planned:
+        groups.setdefault(item.key, []).append(item)
+    for (cycle, reference, state), parts in groups.items():
+        if len(parts) == 1:
+            continue
+        seen: dict[str, int] = {}
+        for number, item in enumerate(parts, 1):
+            part = item.part_text
+            if not part:
+                report.add_error(item.line, f"upr_info_text: paragraph {reference} from {country_name(state)} is on "
+                                            f"lines {', '.join(str(p.line) for p in parts)}; each part needs its own "
+                                            "text in upr_info_text")
+                continue
+            if part.lower() in seen:
+                report.add_error(item.line, f"paragraph: the same recommendation ({reference}, {country_name(state)}) "
+                                            f"as line {seen[part.lower()]}")
+                continue
+            seen[part.lower()] = item.line
+            labelled = f"{reference} ({number})"
+            if len(labelled) > MAX_LENGTHS["reference"]:
+                report.add_error(item.line, f"paragraph: {reference!r} is too long to number its parts")
+                continue
+            item.values["paragraph_text"] = item.values["text"]
+            item.values["text"] = part
+            item.values["reference"] = labelled
+
+
+def _refuse_repeats(planned: list[_Planned], report: ImportReport) -> None:
+    first_line: dict[tuple, int] = {}
+    for item in planned:
+        cycle, reference, state = item.key
+        if item.key in first_line:
+            report.add_error(item.line, f"reference: {reference} from {country_name(state)} in cycle {cycle} is "
+                                        f"already on line {first_line[item.key]}")
+        else:
+            first_line[item.key] = item.line
+
+
+def check_recommendations(text: str, bad_lines: dict[int, str] | None = None,
+                          progress: Progress = None) -> tuple[ImportReport, list[_Planned]]:
+    """Read and check every line; the report lists every problem, the plan is what would be saved."""
+    fmt = file_format(text)
+    if fmt == "upr_info":
+        rows = read_rows(text, UPR_INFO_REQUIRED, UPR_INFO_COLUMNS)
+    else:
+        rows = read_rows(text, MINIMAL_REQUIRED, MINIMAL_COLUMNS)
+    names = UPR_INFO_NAMES if fmt == "upr_info" else {}
+    report = ImportReport(total=len(rows))
+    planned: list[_Planned] = []
+    for done, (line, row) in enumerate(rows, 1):
+        if progress and (done % 500 == 0 or done == len(rows)):
+            progress(done, len(rows), "checked")
+        if "__error__" in row:
+            report.add_error(line, row["__error__"])
+            continue
+        if bad_lines and line in bad_lines:
+            report.add_error(line, bad_lines[line])
+            continue
+        data, part_text = _row_data(row, fmt)
+        try:
+            values = clean_recommendation(data, partial=True)
+        except ValidationError as exc:
+            report.add_error(line, _describe(exc, names))
+            continue
+        planned.append(_Planned(line=line, values=values, themes=values.pop("themes", None) or [],
+                                notes=_notes(row, fmt), part_text=part_text))
+    if fmt == "upr_info":
+        _number_split_parts(planned, report)
+    _refuse_repeats(planned, report)
+    reported = {e.line for e in report.errors}
+    for line, message in (bad_lines or {}).items():  # e.g. inside a quoted cell that spans lines
+        if line not in reported:
+            report.add_error(line, message)
+    report.errors.sort(key=lambda e: e.line)
+    return report, planned
+
+
+def _existing(planned: list[_Planned]) -> dict[tuple, Recommendation]:
+    cycles = {item.values["cycle"] for item in planned}
+    if not cycles:
+        return {}
+    return {(r.cycle, r.reference, r.recommending_state): r
+            for r in db.session.scalars(select(Recommendation).where(Recommendation.cycle.in_(cycles)))}
+
+
+def import_recommendations(text: str, actor, now, progress: Progress = None, *,
+                           bad_lines: dict[int, str] | None = None) -> ImportReport:
+    """Import recommendations matched on (cycle, reference, state); nothing is saved if any line is bad.
+
+    An update fills in what the file says and never blanks a field; themes from the file are
+    added to those a recommendation has; notes are only written where there are none yet.
+    """
+    report, planned = check_recommendations(text, bad_lines, progress)
+    if report.errors:
+        return report
+    existing = _existing(planned)
+    themes = theme_index()
+    new_items: list[_Planned] = []
+    saved = 0
+    for item in planned:
+        rec = existing.get(item.key)
+        if rec is None:
+            new_items.append(item)
+            continue
+        _update(actor, now, rec, item, themes, report)
+        saved += 1
+        if progress and saved % 500 == 0:
+            progress(saved, len(planned), "saved")
+    if progress and saved and not new_items:
+        progress(saved, len(planned), "saved")
+    resolve_themes(dict.fromkeys(n for item in new_items for n in item.themes), themes)
+    db.session.flush()
+    for start in range(0, len(new_items), SAVE_BATCH):
+        batch = new_items[start:start + SAVE_BATCH]
+        _insert(batch, actor, now, themes)
+        report.created += len(batch)
+        saved += len(batch)
+        if progress:
+            progress(saved, len(planned), "saved")
+    db.session.flush()
+    return report
+
+
+def _insert(batch: list[_Planned], actor, now, themes: dict) -> None:
+    """Add new recommendations, their themes and their history in a few statements (large files are common)."""
+    rows = [{"response": "pending", "implementation_status": "unknown", **item.values,
+             "reference_sort": reference_sort_key(item.values["reference"]), "notes": item.notes,
+             "created_at": now, "updated_at": now} for item in batch]
+    # The same keys on every row, so the database driver can insert them as one batch.
+    columns = set().union(*rows)
+    rows = [{c: row.get(c) for c in columns} for row in rows]
+    ids = list(db.session.scalars(insert(Recommendation).returning(Recommendation.id, sort_by_parameter_order=True),
+                                  rows))
+    links = [{"recommendation_id": rec_id, "theme_id": themes[name.lower()].id}
+             for rec_id, item in zip(ids, batch) for name in item.themes]
+    if links:
+        db.session.execute(insert(recommendation_theme), links)
+    db.session.execute(insert(ChangeRecord), [
+        {"entity_type": Recommendation.__tablename__, "entity_id": rec_id, "action": "imported", "changes": {},
+         "actor_id": getattr(actor, "id", None), "at": now} for rec_id in ids])
+
+
+def _update(actor, now, rec: Recommendation, item: _Planned, themes: dict, report: ImportReport) -> None:
+    changed = diff_fields(rec, {k: v for k, v in item.values.items() if v is not None and k not in KEY_FIELDS})
+    have = {n.lower() for n in rec.theme_names}
+    missing = [n for n in item.themes if n.lower() not in have]
+    if missing:
+        old = rec.theme_names
+        rec.themes = sorted(list(rec.themes) + resolve_themes(missing, themes), key=lambda t: t.name.lower())
+        changed["themes"] = ["; ".join(old), "; ".join(t.name for t in rec.themes)]
+    if item.notes and not rec.notes:
+        changed["notes"] = [None, item.notes]
+        rec.notes = item.notes
+    if changed:
+        rec.updated_at = now
+        record_change(actor, now, rec, "updated_by_import", changed)
+        report.updated += 1
+    else:
+        report.unchanged += 1
+
+
+def import_recommendations_bytes(raw: bytes, actor, now, progress: Progress = None) -> ImportReport:
+    """Decode and import an uploaded file; a problem with the whole file is reported as a line error too."""
+    try:
+        text, bad_lines = decode_csv_lines(raw)
+        return import_recommendations(text, actor, now, progress, bad_lines=bad_lines)
+    except ValidationError as exc:
+        report = ImportReport()
+        message = exc.fields.get("file", [exc.message])[0]
+        line = 1
+        head, sep, rest = message.partition(": ")
+        if sep and head.startswith("Line ") and head[5:].isdigit():
+            line, message = int(head[5:]), rest
+        report.add_error(line, message)
+        return report
+
+
+def import_recommendations_file(path: str | Path, actor, now, progress: Progress = None) -> ImportReport:
+    """Import a CSV file from disk (the CLI and the demo data)."""
+    return import_recommendations_bytes(Path(path).read_bytes(), actor, now, progress)

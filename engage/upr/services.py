@@ -1,0 +1,638 @@
+"""UPR services: check, create, edit and find recommendations; themes; the target planning view."""
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Iterable
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
+
+from engage.clock import NAIROBI, format_multi_zone, start_of_day
+from engage.countries import country_code, country_name
+from engage.errors import ConflictError, NotFoundError, ValidationError
+from engage.extensions import db
+from engage.history import diff_fields, record_change
+
+from .models import CYCLES, IMPLEMENTATION_STATUSES, RESPONSES, Recommendation, Theme
+
+MAX_LENGTHS = {"reference": 40, "outcome_document": 40, "text": 20000, "paragraph_text": 20000,
+               "notes": 20000, "source_ref": 40}
+THEME_MAX = 120
+MAX_THEMES = 50
+MISSION_KINDS = ("embassy", "high_commission", "permanent_mission")
+NAIROBI_PLACES = {"nairobi"}
+GENEVA_PLACES = {"geneva", "genève", "geneve", "le grand-saconnex", "grand-saconnex", "pregny-chambésy",
+                 "pregny-chambesy", "chambésy", "chambesy", "meyrin", "bellevue", "vernier", "lancy"}
+# Theme names that count as health-related for the planning view's quick pick.
+HEALTH_THEME_RE = re.compile(
+    r"\b(health|hiv|aids|srhr|sexual|reproductive|maternal|tuberculosis|malaria|medical|medicine)",
+    re.IGNORECASE)
+SEARCH_TERMS_MAX = 12
+DEFAULT_CYCLE_START = date(2025, 1, 1)
+log = logging.getLogger(__name__)
+
+
+def cycle_starts_on(config) -> date:
+    """The ENGAGE_CYCLE_STARTS_ON setting as a date; a bad value falls back to the default, with a warning."""
+    raw = config.get("ENGAGE_CYCLE_STARTS_ON") or DEFAULT_CYCLE_START
+    if isinstance(raw, date):
+        return raw
+    try:
+        return date.fromisoformat(str(raw).strip())
+    except ValueError:
+        log.warning("ENGAGE_CYCLE_STARTS_ON=%r is not a YYYY-MM-DD date; using %s", raw, DEFAULT_CYCLE_START)
+        return DEFAULT_CYCLE_START
+
+
+# ---- field cleaning: one rule per field, shared by the pages, the API and imports ----
+
+def _text(value, field, errors, required=False):
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        errors[field] = ["Must be text."]
+        return None
+    value = " ".join(value.split()) if field in ("reference", "outcome_document", "source_ref") else value.strip()
+    if "\x00" in value:
+        errors[field] = ["Contains a NUL character."]
+        return None
+    if required and not value:
+        errors[field] = ["This is required."]
+        return None
+    limit = MAX_LENGTHS.get(field)
+    if limit and len(value) > limit:
+        errors[field] = [f"At most {limit} characters."]
+        return None
+    return value or None
+
+
+def _whole_number(value, field, errors, low, high, required=False):
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            errors[field] = ["This is required."]
+        return None
+    if isinstance(value, bool):
+        errors[field] = [f"Must be a whole number from {low} to {high}."]
+        return None
+    if isinstance(value, str):
+        text = value.strip()
+        if not re.fullmatch(r"\d{1,6}", text):
+            errors[field] = [f"Must be a whole number from {low} to {high}, got {text[:30]!r}."]
+            return None
+        value = int(text)
+    if not isinstance(value, int) or not low <= value <= high:
+        errors[field] = [f"Must be a whole number from {low} to {high}."]
+        return None
+    return value
+
+
+def clean_state(value, errors, field="recommending_state") -> str | None:
+    """An ISO alpha-2 code from a code or a state's name in any common English form."""
+    text = _text(value, field, errors, required=True)
+    if text is None:
+        return None
+    code = country_code(text)
+    if code is None:
+        errors[field] = [f"Unknown state {text[:60]!r}; use a country name or an ISO code such as DE."]
+    return code
+
+
+def clean_theme_names(value, errors, field="themes") -> list[str] | None:
+    """Theme names from a list or a ';'-separated string: trimmed, without repeats (ignoring case)."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        value = value.split(";")
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+        errors[field] = ["Must be a list of theme names."]
+        return None
+    names, seen = [], set()
+    for raw in value:
+        name = " ".join(raw.split())
+        if not name:
+            continue
+        if len(name) > THEME_MAX or "\x00" in name:
+            errors[field] = [f"A theme name has at most {THEME_MAX} characters: {name[:40]!r}…"]
+            return None
+        if name.lower() not in seen:
+            seen.add(name.lower())
+            names.append(name)
+    if len(names) > MAX_THEMES:
+        errors[field] = [f"At most {MAX_THEMES} themes."]
+        return None
+    return names
+
+
+def _clean_date(value, field, errors):
+    if value is None or value == "":
+        return None
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    errors[field] = ["Must be a date written YYYY-MM-DD."]
+    return None
+
+
+def _clean_choice(value, field, errors, choices: dict, default: str | None):
+    if (value is None or value == "") and default is not None:
+        return default
+    if isinstance(value, str) and value.strip().lower() in choices:
+        return value.strip().lower()
+    shown = value[:40] if isinstance(value, str) else value
+    errors[field] = [f"{shown!r} is not allowed; choose one of: {', '.join(choices)}."]
+    return None
+
+
+def _clean_organisation_id(value, errors):
+    from engage.directory.models import Organisation
+
+    if value in (None, ""):
+        return None
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    if isinstance(value, bool) or not isinstance(value, int):
+        errors["responsible_organisation_id"] = ["Must be the id of an organisation."]
+        return None
+    org = db.session.get(Organisation, value) if 0 < value < 2**31 else None
+    if org is None:
+        errors["responsible_organisation_id"] = [f"No organisation with id {value}."]
+        return None
+    return value
+
+
+def clean_recommendation(data: dict[str, Any], partial: bool = False) -> dict[str, Any]:
+    """Checked values for a recommendation; raises ValidationError naming every bad field.
+
+    With `partial`, only the fields present are checked (and those that are required must not be blank).
+    """
+    errors: dict[str, list[str]] = {}
+    out: dict[str, Any] = {}
+    present = (lambda f: f in data) if partial else (lambda f: True)
+    if present("cycle"):
+        out["cycle"] = _whole_number(data.get("cycle"), "cycle", errors, min(CYCLES), max(CYCLES), required=True)
+    if present("reference"):
+        out["reference"] = _text(data.get("reference"), "reference", errors, required=True)
+    if present("recommending_state"):
+        out["recommending_state"] = clean_state(data.get("recommending_state"), errors)
+    if present("text"):
+        out["text"] = _text(data.get("text"), "text", errors, required=True)
+    for name in ("paragraph_text", "notes", "outcome_document", "source_ref"):
+        if name in data:
+            out[name] = _text(data.get(name), name, errors)
+    if present("response"):
+        out["response"] = _clean_choice(data.get("response"), "response", errors, RESPONSES,
+                                        None if partial else "pending")
+    if present("implementation_status"):
+        out["implementation_status"] = _clean_choice(data.get("implementation_status"), "implementation_status",
+                                                     errors, IMPLEMENTATION_STATUSES, None if partial else "unknown")
+    if present("themes"):
+        out["themes"] = clean_theme_names(data.get("themes"), errors)
+    if "action_category" in data:
+        out["action_category"] = _whole_number(data.get("action_category"), "action_category", errors, 1, 5)
+    if "wg_session" in data:
+        out["wg_session"] = _whole_number(data.get("wg_session"), "wg_session", errors, 1, 999)
+    if "review_date" in data:
+        out["review_date"] = _clean_date(data.get("review_date"), "review_date", errors)
+    if "responsible_organisation_id" in data:
+        out["responsible_organisation_id"] = _clean_organisation_id(data.get("responsible_organisation_id"), errors)
+    if errors:
+        raise ValidationError.for_fields(errors)
+    return out
+
+
+# ---- themes ----
+
+def all_themes() -> list[Theme]:
+    """Every theme, by name."""
+    return list(db.session.scalars(select(Theme).order_by(Theme.name)))
+
+
+def theme_index() -> dict[str, Theme]:
+    """Every theme keyed by its lower-case name, for resolving many names without a query each."""
+    return {t.name.lower(): t for t in db.session.scalars(select(Theme))}
+
+
+def resolve_themes(names: Iterable[str], index: dict[str, Theme] | None = None) -> list[Theme]:
+    """The themes with those names (ignoring case), adding the ones that do not exist yet."""
+    index = theme_index() if index is None else index
+    themes = []
+    for name in names:
+        theme = index.get(name.lower())
+        if theme is None:
+            theme = Theme(name=name)
+            db.session.add(theme)
+            index[name.lower()] = theme
+        themes.append(theme)
+    return themes
+
+
+def health_theme_names() -> list[str]:
+    """Names of the themes that look health-related (health, HIV/AIDS, sexual and reproductive…)."""
+    return [t.name for t in all_themes() if HEALTH_THEME_RE.search(t.name)]
+
+
+# ---- recommendations ----
+
+def find_recommendation(cycle: int, reference: str, state: str, exclude_id: int | None = None):
+    """The recommendation with that cycle, reference and recommending state, if any."""
+    query = select(Recommendation).where(Recommendation.cycle == cycle, Recommendation.reference == reference,
+                                         Recommendation.recommending_state == state)
+    if exclude_id:
+        query = query.where(Recommendation.id != exclude_id)
+    return db.session.scalars(query).first()
+
+
+def _duplicate(cycle, reference, state) -> ConflictError:
+    return ConflictError(
+        f"Cycle {cycle} already has recommendation {reference} from {country_name(state)}.",
+        {"reference": ["A recommendation with this cycle, reference and recommending state exists."]})
+
+
+def create_recommendation(actor, now, data: dict[str, Any]) -> Recommendation:
+    """Add a recommendation; refuses a second one with the same cycle, reference and state."""
+    values = clean_recommendation(data)
+    if find_recommendation(values["cycle"], values["reference"], values["recommending_state"]):
+        raise _duplicate(values["cycle"], values["reference"], values["recommending_state"])
+    names = values.pop("themes")
+    rec = Recommendation(**values, created_at=now, updated_at=now)
+    rec.themes = resolve_themes(names)
+    db.session.add(rec)
+    db.session.flush()
+    record_change(actor, now, rec, "created")
+    return rec
+
+
+def update_recommendation(actor, now, rec: Recommendation, data: dict[str, Any]) -> dict:
+    """Change some fields (themes included) of a recommendation; returns what changed, kept in history."""
+    values = clean_recommendation(data, partial=True)
+    identity = (values.get("cycle", rec.cycle), values.get("reference", rec.reference),
+                values.get("recommending_state", rec.recommending_state))
+    if identity != (rec.cycle, rec.reference, rec.recommending_state) and find_recommendation(*identity, rec.id):
+        raise _duplicate(*identity)
+    names = values.pop("themes", None)
+    changed = diff_fields(rec, values)
+    if names is not None:
+        old = rec.theme_names
+        if {n.lower() for n in names} != {n.lower() for n in old}:
+            themes = sorted(resolve_themes(names), key=lambda t: t.name.lower())
+            rec.themes = themes
+            changed["themes"] = ["; ".join(old), "; ".join(t.name for t in themes)]
+    if changed:
+        rec.updated_at = now
+        record_change(actor, now, rec, "updated", changed)
+    return changed
+
+
+def get_recommendation(rec_id: int) -> Recommendation:
+    """The recommendation with that id, or NotFoundError."""
+    rec = db.session.get(Recommendation, rec_id) if 0 < rec_id < 2**63 else None
+    if rec is None:
+        raise NotFoundError(f"No recommendation with id {rec_id}.")
+    return rec
+
+
+def recommendation_query(q: str | None = None, cycle: int | None = None, state: str | None = None,
+                         theme: str | list[str] | None = None, response: str | None = None,
+                         implementation_status: str | None = None, engaged: bool | None = None,
+                         engaged_since: date | None = None, sort: str = "reference"):
+    """A select() of recommendations matching the filters; `theme` may be a list (any of them).
+
+    `q` matches every word in the text, reference or notes; `engaged` needs `engaged_since`.
+    """
+    query = select(Recommendation)
+    if q:
+        for term in q.replace("\x00", " ").split()[:SEARCH_TERMS_MAX]:
+            term = term.lower()
+            query = query.where(or_(func.lower(Recommendation.text).contains(term, autoescape=True),
+                                    func.lower(Recommendation.reference).contains(term, autoescape=True),
+                                    func.lower(func.coalesce(Recommendation.notes, "")).contains(term, autoescape=True)))
+    if cycle is not None:
+        query = query.where(Recommendation.cycle == cycle)
+    if state:
+        # An unknown state matches nothing (it is never passed on to the database as typed).
+        query = query.where(Recommendation.recommending_state == (country_code(state) or "--"))
+    if theme:
+        names = [theme] if isinstance(theme, str) else list(theme)
+        names = [n.replace("\x00", "").lower() for n in names]
+        query = query.where(Recommendation.themes.any(func.lower(Theme.name).in_(names)))
+    if response:
+        query = query.where(Recommendation.response == response)
+    if implementation_status:
+        query = query.where(Recommendation.implementation_status == implementation_status)
+    if engaged is not None:
+        states = engaged_states_query(engaged_since or date(1970, 1, 1))
+        column = Recommendation.recommending_state
+        query = query.where(column.in_(states) if engaged else column.not_in(states))
+    order = {
+        "reference": (Recommendation.cycle.desc(), Recommendation.reference_sort, Recommendation.recommending_state),
+        "state": (Recommendation.recommending_state, Recommendation.cycle.desc(), Recommendation.reference_sort),
+        "-updated": (Recommendation.updated_at.desc(),),
+    }.get(sort, (Recommendation.cycle.desc(), Recommendation.reference_sort))
+    return query.order_by(*order, Recommendation.id)
+
+
+def cycles_in_use() -> list[int]:
+    """The cycles that have recommendations, newest first."""
+    return list(db.session.scalars(select(Recommendation.cycle).distinct().order_by(Recommendation.cycle.desc())))
+
+
+def states_in_use() -> list[tuple[str, str]]:
+    """(code, name) of every recommending state, by name, for the filter."""
+    codes = db.session.scalars(select(Recommendation.recommending_state).distinct())
+    return sorted(((c, country_name(c)) for c in codes), key=lambda p: p[1])
+
+
+def recommendation_counts() -> dict[str, int]:
+    """How many recommendations there are, and how many states made them, for the start page."""
+    total = db.session.scalar(select(func.count()).select_from(Recommendation))
+    states = db.session.scalar(select(func.count(Recommendation.recommending_state.distinct())))
+    return {"recommendations": total, "states": states}
+
+
+def responsible_organisation_choices(rec: Recommendation | None = None) -> list:
+    """Ministries and other public bodies that can be responsible for implementing a recommendation."""
+    from engage.directory.models import Organisation
+
+    query = select(Organisation).where(
+        or_(Organisation.kind.in_(("ministry", "other")) & Organisation.is_archived.is_(False),
+            Organisation.id == (rec.responsible_organisation_id if rec else None)))
+    return list(db.session.scalars(query.order_by(Organisation.name)))
+
+
+def recommendation_overview(rec: Recommendation, engaged_since: date) -> dict:
+    """What the detail page shows around a recommendation: its state's missions, meetings, outcomes,
+    whether that state was engaged this cycle, its other recommendations, and the change history."""
+    from engage.history import history_for
+
+    others = db.session.scalars(
+        select(Recommendation).where(Recommendation.cycle == rec.cycle,
+                                     Recommendation.recommending_state == rec.recommending_state,
+                                     Recommendation.id != rec.id)
+        .order_by(Recommendation.reference_sort)).all()
+    return {"missions": missions_by_state([rec.recommending_state])[rec.recommending_state],
+            "meetings": meetings_touching(recommendation_id=rec.id),
+            "outcomes": outcomes_for(rec),
+            "engaged": rec.recommending_state in engaged_states(engaged_since),
+            "related": others,
+            "history": history_for(rec)}
+
+
+@dataclass
+class MeetingDraft:
+    """A meeting a planning row would book: with whom, and what is on the agenda."""
+
+    organisation: Any
+    contacts: list
+    recommendations: list
+
+    @property
+    def title(self) -> str:
+        return f"UPR pre-session meeting with {self.organisation.name}" if self.organisation else "UPR pre-session meeting"
+
+
+def meeting_draft(organisation_id: int | None, contact_ids: list[int], recommendation_ids: list[int]) -> MeetingDraft:
+    """The organisation, live contacts and recommendations named by id (unknown ids are left out)."""
+    from engage.directory.models import Contact, Organisation
+
+    org = db.session.get(Organisation, organisation_id) if organisation_id and 0 < organisation_id < 2**31 else None
+    contact_ids = [i for i in contact_ids if 0 < i < 2**31][:200]
+    rec_ids = [i for i in recommendation_ids if 0 < i < 2**31][:500]
+    contacts = db.session.scalars(select(Contact).where(Contact.id.in_(contact_ids), Contact.is_archived.is_(False))
+                                  .order_by(Contact.full_name)).all() if contact_ids else []
+    recs = db.session.scalars(select(Recommendation).where(Recommendation.id.in_(rec_ids))
+                              .order_by(Recommendation.cycle.desc(), Recommendation.reference_sort)).all() \
+        if rec_ids else []
+    return MeetingDraft(organisation=org, contacts=list(contacts), recommendations=list(recs))
+
+
+# ---- missions in the directory ----
+
+def mission_place(org) -> str | None:
+    """'Nairobi' or 'Geneva' for a mission in or around one of them, else None."""
+    city = (org.city or "").strip().lower()
+    if city in NAIROBI_PLACES:
+        return "Nairobi"
+    if city in GENEVA_PLACES:
+        return "Geneva"
+    return None
+
+
+def missions_by_state(codes: Iterable[str]) -> dict[str, list]:
+    """{state: [its live embassies, high commissions and permanent missions in Nairobi and Geneva]}."""
+    from engage.directory.models import Organisation
+
+    codes = sorted(set(codes))
+    found: dict[str, list] = {code: [] for code in codes}
+    if not codes:
+        return found
+    orgs = db.session.scalars(
+        select(Organisation).options(selectinload(Organisation.contacts))
+        .where(Organisation.country.in_(codes), Organisation.kind.in_(MISSION_KINDS),
+               Organisation.is_archived.is_(False)))
+    for org in orgs:
+        if mission_place(org):
+            found[org.country].append(org)
+    for missions in found.values():
+        missions.sort(key=lambda o: (mission_place(o) != "Nairobi", o.name))
+    return found
+
+
+# ---- the only queries that read meetings (the Meetings issue owns those tables) ----
+
+def engaged_states_query(since: date):
+    """A select() of the states (ISO codes) whose organisations — any kind — had someone at a
+    non-cancelled meeting starting on or after `since` (midnight Nairobi time)."""
+    from engage.directory.models import Contact, Organisation
+    from engage.meetings.models import Attendee, Meeting
+
+    return (select(Organisation.country)
+            .join(Contact, Contact.organisation_id == Organisation.id)
+            .join(Attendee, Attendee.contact_id == Contact.id)
+            .join(Meeting, Meeting.id == Attendee.meeting_id)
+            .where(Meeting.status != "cancelled", Meeting.starts_at >= start_of_day(since, NAIROBI),
+                   Organisation.country.is_not(None))
+            .distinct())
+
+
+def engaged_states(since: date) -> set[str]:
+    """The states engaged since `since` (see engaged_states_query)."""
+    return set(db.session.scalars(engaged_states_query(since)))
+
+
+def meetings_touching(organisation_ids: Iterable[int] = (), recommendation_id: int | None = None) -> list:
+    """Meetings, newest first: with `recommendation_id`, those that have it on their agenda (any status);
+    otherwise (meeting, organisation_id) pairs for non-cancelled meetings attended by someone from
+    one of `organisation_ids`."""
+    from engage.directory.models import Contact
+    from engage.meetings.models import Attendee, Meeting, meeting_recommendation
+
+    if recommendation_id is not None:
+        return list(db.session.scalars(
+            select(Meeting).join(meeting_recommendation, meeting_recommendation.c.meeting_id == Meeting.id)
+            .where(meeting_recommendation.c.recommendation_id == recommendation_id)
+            .order_by(Meeting.starts_at.desc(), Meeting.id.desc())))
+    ids = sorted(set(organisation_ids))
+    if not ids:
+        return []
+    rows = db.session.execute(
+        select(Meeting.id, Contact.organisation_id)
+        .join(Attendee, Attendee.meeting_id == Meeting.id).join(Contact, Contact.id == Attendee.contact_id)
+        .where(Contact.organisation_id.in_(ids), Meeting.status != "cancelled")
+        .order_by(Meeting.starts_at.desc(), Meeting.id.desc())).all()
+    pairs = list(dict.fromkeys((meeting_id, org_id) for meeting_id, org_id in rows))
+    meetings = {m.id: m for m in db.session.scalars(select(Meeting).where(Meeting.id.in_({m for m, _ in pairs})))}
+    return [(meetings[m], org_id) for m, org_id in pairs]
+
+
+# ---- outcomes (the Outcomes issue fills these in) ----
+
+def last_outcome_position(meeting, organisation) -> str | None:
+    """The position recorded at `meeting` for `organisation`; None until outcomes exist."""
+    return None
+
+
+def outcomes_for(recommendation) -> list:
+    """Outcomes logged against `recommendation`; empty until outcomes exist."""
+    return []
+
+
+# ---- target planning ----
+
+@dataclass
+class MissionPlan:
+    """One mission of a recommending state, with who to talk to and when we last did."""
+
+    organisation: Any
+    place: str
+    contacts: list
+    last_meeting: Any = None
+    next_meeting: Any = None
+    last_outcome_position: str | None = None
+
+
+@dataclass
+class StatePlan:
+    """One recommending state on the chosen themes, with its recommendations and missions."""
+
+    rank: int
+    state: str
+    recommendations: list
+    missions: list[MissionPlan] = field(default_factory=list)
+    engaged: bool = False
+
+    @property
+    def name(self) -> str:
+        return country_name(self.state)
+
+    @property
+    def count(self) -> int:
+        return len(self.recommendations)
+
+    def count_with(self, response: str) -> int:
+        return sum(1 for r in self.recommendations if r.response == response)
+
+
+def target_plan(theme_names: list[str], cycle: int | None, engaged_since: date, now,
+                response: str | None = None) -> list[StatePlan]:
+    """The states that made recommendations on any of `theme_names`, most recommendations first,
+    each with its Nairobi and Geneva missions, their live contacts, the last and next meeting with
+    each mission, and whether anyone from that state was met since `engaged_since`."""
+    if not theme_names:
+        return []
+    recs = db.session.scalars(recommendation_query(cycle=cycle, theme=theme_names, response=response))
+    by_state: dict[str, list] = {}
+    for rec in recs:
+        by_state.setdefault(rec.recommending_state, []).append(rec)
+    engaged = engaged_states(engaged_since)
+    missions = missions_by_state(by_state)
+    org_ids = [o.id for orgs in missions.values() for o in orgs]
+    last: dict[int, Any] = {}
+    upcoming: dict[int, Any] = {}
+    for meeting, org_id in meetings_touching(organisation_ids=org_ids):
+        if meeting.starts_at <= now:
+            last.setdefault(org_id, meeting)
+        else:
+            upcoming[org_id] = meeting  # newest first, so the soonest one is written last
+    ordered = sorted(by_state.items(), key=lambda item: (-len(item[1]), country_name(item[0])))
+    plan, rank, previous = [], 0, None
+    for position, (state, state_recs) in enumerate(ordered, 1):
+        if len(state_recs) != previous:
+            rank, previous = position, len(state_recs)
+        rows = []
+        for org in missions[state]:
+            meeting = last.get(org.id)
+            rows.append(MissionPlan(
+                organisation=org, place=mission_place(org),
+                contacts=[c for c in org.contacts if not c.is_archived],
+                last_meeting=meeting, next_meeting=upcoming.get(org.id),
+                last_outcome_position=last_outcome_position(meeting, org) if meeting else None))
+        plan.append(StatePlan(rank=rank, state=state, recommendations=state_recs, missions=rows,
+                              engaged=state in engaged))
+    return plan
+
+
+# ---- CSV exports ----
+
+def _cell(value) -> str:
+    """A CSV cell a spreadsheet will not run as a formula."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def _csv(header: list[str], rows: Iterable[list]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([_cell(v) for v in row])
+    return out.getvalue()
+
+
+RECOMMENDATION_CSV_COLUMNS = ["id", "cycle", "reference", "recommending_state", "recommending_state_name",
+                              "text", "response", "themes", "implementation_status", "action_category",
+                              "wg_session", "review_date", "outcome_document", "responsible_organisation",
+                              "notes"]
+
+
+def recommendations_csv(query) -> str:
+    """The recommendations of a select() as CSV (the same columns the import reads, and more)."""
+    def rows():
+        for rec in db.session.scalars(query.execution_options(yield_per=500)):
+            yield [rec.id, rec.cycle, rec.reference, rec.recommending_state, rec.state_name, rec.text,
+                   rec.response, "; ".join(rec.theme_names), rec.implementation_status, rec.action_category,
+                   rec.wg_session, rec.review_date.isoformat() if rec.review_date else "", rec.outcome_document,
+                   rec.responsible_organisation.name if rec.responsible_organisation else "", rec.notes]
+    return _csv(RECOMMENDATION_CSV_COLUMNS, rows())
+
+
+PLAN_CSV_COLUMNS = ["rank", "state", "state_code", "recommendations", "supported", "noted", "references",
+                    "engaged_this_cycle", "mission", "place", "contacts", "last_meeting", "last_outcome_position",
+                    "next_meeting"]
+
+
+def plan_csv(plan: list[StatePlan]) -> str:
+    """The planning view as CSV: one row per mission (or one per state that has none in the directory)."""
+    def when(meeting):
+        return format_multi_zone(meeting.starts_at, meeting.timezone) if meeting else ""
+
+    def rows():
+        for item in plan:
+            head = [item.rank, item.name, item.state, item.count, item.count_with("supported"),
+                    item.count_with("noted"), "; ".join(r.reference for r in item.recommendations),
+                    "yes" if item.engaged else "no"]
+            if not item.missions:
+                yield head + ["", "", "", "", "", ""]
+            for m in item.missions:
+                contacts = "; ".join(f"{c.full_name} <{c.email}>" for c in m.contacts)
+                yield head + [m.organisation.name, m.place, contacts, when(m.last_meeting),
+                              m.last_outcome_position or "", when(m.next_meeting)]
+    return _csv(PLAN_CSV_COLUMNS, rows())

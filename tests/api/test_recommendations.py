@@ -1,0 +1,172 @@
+"""/api/v1/recommendations, exactly as shared/API.md says, plus the CSV import endpoint."""
+from sqlalchemy import func, select
+
+from engage.demo import UPR_CYCLE1_CSV
+from engage.extensions import db
+from engage.history import history_for
+from engage.upr.imports import import_recommendations_file
+from engage.upr.models import Recommendation
+from tests import factories
+from tests.upr.helpers import make_world
+
+CONTRACT_FIELDS = {"id", "cycle", "reference", "text", "recommending_state", "response", "themes",
+                   "implementation_status", "notes"}
+
+
+def _error(response, status, code):
+    assert response.status_code == status, response.get_data(as_text=True)
+    body = response.get_json()
+    assert set(body) == {"error"} and body["error"]["code"] == code
+    assert isinstance(body["error"]["message"], str) and body["error"]["message"]
+    assert isinstance(body["error"]["fields"], dict)
+    return body["error"]
+
+
+def _count():
+    return db.session.scalar(select(func.count()).select_from(Recommendation))
+
+
+def test_create_returns_201_with_the_contract_fields(staff_api):
+    response = staff_api.post("/api/v1/recommendations", json={
+        "cycle": 3, "reference": "142.15", "text": "Repeal laws that criminalise key populations",
+        "recommending_state": "United Kingdom of Great Britain and Northern Ireland",
+        "themes": ["HIV/AIDS", "Right to health"]})
+    assert response.status_code == 201, response.get_json()
+    body = response.get_json()
+    assert set(body) >= CONTRACT_FIELDS
+    assert body["recommending_state"] == "GB" and body["recommending_state_name"] == "United Kingdom"
+    assert body["response"] == "pending" and body["implementation_status"] == "unknown"
+    assert body["themes"] == ["HIV/AIDS", "Right to health"]
+    assert body["created_at"].endswith("Z")
+    assert staff_api.get(f"/api/v1/recommendations/{body['id']}").get_json() == body
+
+
+def test_a_duplicate_is_409(staff_api):
+    factories.make_recommendation(cycle=3, reference="142.15", recommending_state="TR")
+    response = staff_api.post("/api/v1/recommendations", json={
+        "cycle": 3, "reference": "142.15", "text": "Again", "recommending_state": "Türkiye"})
+    error = _error(response, 409, "conflict")
+    assert "reference" in error["fields"]
+    assert _count() == 1
+
+
+def test_bad_values_are_422_naming_each_field(staff_api):
+    response = staff_api.post("/api/v1/recommendations", json={
+        "cycle": 9, "reference": "", "text": "x", "recommending_state": "Narnia"})
+    error = _error(response, 422, "validation_error")
+    assert set(error["fields"]) == {"cycle", "reference", "recommending_state"}
+    error = _error(staff_api.post("/api/v1/recommendations", json={
+        "cycle": 3, "reference": "1", "text": "x", "recommending_state": "DE", "response": "accepted"}),
+        422, "validation_error")
+    assert "response" in error["fields"]
+    error = _error(staff_api.post("/api/v1/recommendations", json={"cycle": "3"}), 422, "validation_error")
+    assert {"cycle", "reference", "text", "recommending_state"} <= set(error["fields"])
+    _error(staff_api.post("/api/v1/recommendations", data="{not json", content_type="application/json"),
+           400, "bad_request")
+    assert _count() == 0
+
+
+def test_missing_is_404(staff_api):
+    _error(staff_api.get("/api/v1/recommendations/4242"), 404, "not_found")
+    _error(staff_api.patch("/api/v1/recommendations/4242", json={"notes": "x"}), 404, "not_found")
+
+
+def test_no_token_or_a_bad_one_is_401(client):
+    _error(client.get("/api/v1/recommendations"), 401, "unauthorized")
+    _error(client.get("/api/v1/recommendations", headers={"Authorization": "Bearer nope"}), 401, "unauthorized")
+
+
+def test_patch_changes_themes_and_status_with_history(staff_api, staff_user):
+    rec = factories.make_recommendation(themes=["HIV/AIDS"], notes="keep")
+    response = staff_api.patch(f"/api/v1/recommendations/{rec.id}", json={
+        "themes": ["HIV/AIDS", "SRHR"], "implementation_status": "partial"})
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["themes"] == ["HIV/AIDS", "SRHR"] and body["implementation_status"] == "partial"
+    assert body["notes"] == "keep"
+    [change] = [c for c in history_for(db.session.get(Recommendation, rec.id)) if c.action == "updated"]
+    assert change.actor_id == staff_user.id and set(change.changes) == {"themes", "implementation_status"}
+
+
+def test_patch_errors(staff_api):
+    factories.make_recommendation(reference="142.1")
+    rec = factories.make_recommendation(reference="142.2")
+    _error(staff_api.patch(f"/api/v1/recommendations/{rec.id}", json={"reference": "142.1"}), 409, "conflict")
+    error = _error(staff_api.patch(f"/api/v1/recommendations/{rec.id}", json={"response": None}),
+                   422, "validation_error")
+    assert "response" in error["fields"]
+    error = _error(staff_api.patch(f"/api/v1/recommendations/{rec.id}", json={"implementation_status": "done"}),
+                   422, "validation_error")
+    assert "implementation_status" in error["fields"]
+    assert db.session.get(Recommendation, rec.id).reference == "142.2"
+
+
+def test_list_filters_and_search(app, staff_api, staff_user):
+    make_world(staff_user)
+
+    def refs(**query):
+        body = staff_api.get("/api/v1/recommendations", query_string=query).get_json()
+        return [r["reference"] for r in body["items"]]
+
+    assert refs(cycle=3, recommending_state="Germany") == ["142.1", "142.2", "142.3"]
+    assert refs(recommending_state="de", response="noted") == ["142.2"]
+    assert refs(theme="Death penalty") == ["142.9"]
+    assert refs(q="ARVs access") == ["142.1"]
+    assert refs(cycle=2) == ["120.1"]
+    assert refs(implementation_status="implemented") == []
+    assert set(refs(cycle=3, engaged="false")) == {"142.6", "142.7", "142.8", "142.9"}
+    body = staff_api.get("/api/v1/recommendations", query_string={"per_page": 2, "page": 2}).get_json()
+    assert (body["total"], body["page"], body["per_page"], len(body["items"])) == (10, 2, 2, 2)
+
+
+def test_bad_list_filters_are_422(staff_api):
+    for query, field in (({"cycle": "x"}, "cycle"), ({"cycle": "99999999999"}, "cycle"),
+                         ({"response": "maybe"}, "response"), ({"recommending_state": "Narnia"}, "recommending_state"),
+                         ({"implementation_status": "done"}, "implementation_status"), ({"per_page": 500}, "per_page"),
+                         ({"engaged": "perhaps"}, "engaged")):
+        error = _error(staff_api.get("/api/v1/recommendations", query_string=query), 422, "validation_error")
+        assert field in error["fields"], query
+
+
+def test_the_real_file_through_the_list(staff_api, now):
+    import_recommendations_file(UPR_CYCLE1_CSV, None, now)
+    db.session.commit()
+    body = staff_api.get("/api/v1/recommendations", query_string={"recommending_state": "AT", "q": "protocol"}).get_json()
+    assert [(r["reference"], r["response"]) for r in body["items"]] == [("102.3 (1)", "supported"),
+                                                                        ("102.3 (2)", "noted")]
+    assert staff_api.get("/api/v1/recommendations", query_string={"response": "noted"}).get_json()["total"] == 34
+
+
+# ---- the CSV import endpoint (lead) ----
+
+def test_staff_may_not_import_through_the_api(staff_api):
+    _error(staff_api.post("/api/v1/recommendations/import", data=UPR_CYCLE1_CSV.read_bytes(),
+                          content_type="text/csv"), 403, "forbidden")
+    assert _count() == 0
+
+
+def test_a_lead_imports_through_the_api(lead_api):
+    response = lead_api.post("/api/v1/recommendations/import", data=UPR_CYCLE1_CSV.read_bytes(),
+                             content_type="text/csv")
+    assert response.status_code == 200
+    assert response.get_json() == {"total": 166, "created": 166, "updated": 0, "unchanged": 0, "saved": True}
+    again = lead_api.post("/api/v1/recommendations/import?dry_run=true", data=UPR_CYCLE1_CSV.read_bytes(),
+                          content_type="text/csv").get_json()
+    assert again == {"total": 166, "created": 0, "updated": 0, "unchanged": 166, "saved": False}
+    assert _count() == 166
+
+
+def test_a_bad_import_through_the_api_lists_every_line(lead_api):
+    content = b"cycle,reference,recommending_state,text,response\n3,1.1,DE,ok,noted\n3,1.2,Narnia,x,noted\n3,1.3,FR,,noted\n"
+    error = _error(lead_api.post("/api/v1/recommendations/import", data=content, content_type="text/csv"),
+                   422, "validation_error")
+    assert [d["line"] for d in error["details"]] == [3, 4]
+    assert error["fields"]["file"][0].startswith("Line 3: recommending_state")
+    assert _count() == 0
+
+
+def test_the_openapi_document_describes_the_resource(client):
+    paths = client.get("/api/v1/openapi.json").get_json()["paths"]
+    assert {"get", "post"} <= set(paths["/api/v1/recommendations"])
+    assert {"get", "patch"} <= set(paths["/api/v1/recommendations/{rec_id}"])
+    assert "lead" in paths["/api/v1/recommendations/import"]["post"]["description"]

@@ -1,0 +1,196 @@
+"""Recommendation pages: who may see and do what, the list with filters, the detail page, the import page."""
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+from sqlalchemy import func, select
+
+from engage.demo import UPR_CYCLE1_CSV
+from engage.extensions import db
+from engage.upr.imports import import_recommendations_file
+from engage.upr.models import Recommendation
+from tests import factories
+from tests.upr.helpers import make_world
+
+
+def _count():
+    return db.session.scalar(select(func.count()).select_from(Recommendation))
+
+
+def _upload(client, content: bytes, name="recs.csv", **extra):
+    return client.post("/recommendations/import", data={"file": (io.BytesIO(content), name), **extra},
+                       content_type="multipart/form-data")
+
+
+def _real(now):
+    import_recommendations_file(UPR_CYCLE1_CSV, None, now)
+    db.session.commit()
+
+
+# ---- roles ----
+
+def test_anonymous_visitors_are_sent_to_sign_in(client):
+    for url in ("/recommendations/", "/recommendations/plan", "/recommendations/import"):
+        response = client.get(url)
+        assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_staff_browse_but_may_not_import(staff_client, now):
+    _real(now)
+    assert staff_client.get("/recommendations/").status_code == 200
+    assert staff_client.get("/recommendations/plan").status_code == 200
+    assert staff_client.get("/recommendations/import").status_code == 403
+    assert _upload(staff_client, UPR_CYCLE1_CSV.read_bytes()).status_code == 403
+    assert _count() == 166
+    assert "Import CSV" not in staff_client.get("/recommendations/").get_data(as_text=True)
+
+
+def test_a_lead_imports_the_real_file_through_the_page(lead_client):
+    assert "Import CSV" in lead_client.get("/recommendations/").get_data(as_text=True)
+    response = _upload(lead_client, UPR_CYCLE1_CSV.read_bytes(), name="kenya.csv")
+    assert response.status_code == 302
+    assert _count() == 166
+    page = lead_client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Imported kenya.csv: 166 rows: 166 created, 0 updated, 0 unchanged" in page
+    assert "Recommendations <small class=\"text-body-secondary\">(166)</small>" in page
+
+
+def test_an_admin_may_import_too(admin_client):
+    assert _upload(admin_client, b"cycle,reference,recommending_state,text,response\n3,1.1,DE,x,noted\n").status_code == 302
+    assert _count() == 1
+
+
+def test_a_bad_upload_lists_every_bad_line_and_saves_nothing(lead_client):
+    content = ("cycle,reference,recommending_state,text,response,themes\n"
+               "3,142.1,Germany,Fine,supported,\n3,142.2,Narnia,x,noted,\n3,142.3,France,,noted,\n"
+               "3,142.4,Spain,y,maybe,\n").encode()
+    response = _upload(lead_client, content)
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "Nothing imported: 3 problems" in page
+    lines = re.findall(r"<tr><td>(\d+)</td><td>([^<]*)</td></tr>", page)
+    assert [line for line, _ in lines] == ["3", "4", "5"]
+    assert "Narnia" in lines[0][1] and lines[1][1].startswith("text:") and "maybe" in lines[2][1]
+    assert _count() == 0
+
+
+def test_an_upload_in_the_wrong_encoding_is_explained(lead_client):
+    response = _upload(lead_client, "cycle,reference,recommending_state,text,response\n3,1.1,Türkiye,x,noted\n"
+                       .encode("latin-1"))
+    assert response.status_code == 422
+    assert "not UTF-8" in response.get_data(as_text=True)
+    assert _count() == 0
+
+
+def test_the_import_form_needs_a_file(lead_client):
+    response = lead_client.post("/recommendations/import", data={}, content_type="multipart/form-data")
+    assert response.status_code == 422
+    assert "Choose a CSV file to import." in response.get_data(as_text=True)
+
+
+def test_a_dry_run_checks_without_saving(lead_client):
+    response = _upload(lead_client, UPR_CYCLE1_CSV.read_bytes(), dry_run="y")
+    assert response.status_code == 200
+    assert "The file is fine: 166 rows: 166 created" in response.get_data(as_text=True)
+    assert _count() == 0
+
+
+# ---- the list ----
+
+def test_the_list_filters_and_searches_and_says_how_many(staff_client, now):
+    _real(now)
+    page = staff_client.get("/recommendations/", query_string={"q": "death penalty", "state": "AT"}).get_data(
+        as_text=True)
+    assert "(1)" in page and "Abolish the death penalty" in page
+    page = staff_client.get("/recommendations/", query_string={"q": "Death Penalty"}).get_data(as_text=True)
+    assert "(9)" in page and "103.2" in page and "101.42" in page
+    page = staff_client.get("/recommendations/", query_string={"response": "noted", "cycle": "1"}).get_data(
+        as_text=True)
+    assert "(34)" in page
+    page = staff_client.get("/recommendations/", query_string={"theme": "Right to health"}).get_data(as_text=True)
+    assert "(2)" in page
+
+
+def test_the_list_marks_states_not_yet_engaged_and_filters_on_it(app, staff_client, staff_user):
+    make_world(staff_user)
+    page = staff_client.get("/recommendations/", query_string={"engaged": "no", "cycle": "3"}).get_data(as_text=True)
+    assert "(4)" in page and ">Not yet engaged</span>" in page and ">Engaged this cycle</span>" not in page
+    page = staff_client.get("/recommendations/", query_string={"engaged": "yes", "cycle": "3"}).get_data(as_text=True)
+    assert "(5)" in page and ">Not yet engaged</span>" not in page and ">Engaged this cycle</span>" in page
+
+
+def test_the_list_export_follows_the_filters(staff_client, now):
+    _real(now)
+    response = staff_client.get("/recommendations/export.csv", query_string={"state": "ES"})
+    assert response.mimetype == "text/csv"
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    assert {r["recommending_state"] for r in rows} == {"ES"}
+    assert [r["reference"] for r in rows if r["reference"].startswith("102.7")] == ["102.7 (1)", "102.7 (2)", "102.7 (3)"]
+
+
+def test_odd_filter_values_are_shown_as_errors_not_crashes(staff_client, now):
+    _real(now)
+    response = staff_client.get("/recommendations/", query_string={"cycle": "9", "state": "Narnia", "page": "x",
+                                                                   "engaged": "perhaps", "q": "\x00"})
+    assert response.status_code == 200
+    assert "(166)" in response.get_data(as_text=True)  # bad filters are ignored, and shown as errors
+    assert "Not a valid choice" in response.get_data(as_text=True)
+
+
+def test_an_empty_list_tells_staff_to_ask_a_lead(staff_client):
+    assert "Ask a lead to import" in staff_client.get("/recommendations/").get_data(as_text=True)
+
+
+def test_an_empty_list_offers_a_lead_the_import(lead_client):
+    assert "Import a CSV of recommendations" in lead_client.get("/recommendations/").get_data(as_text=True)
+
+
+# ---- the detail page and inline edits ----
+
+def test_the_detail_page_shows_the_state_its_missions_and_the_meetings(app, staff_client, staff_user):
+    world = make_world(staff_user)
+    page = staff_client.get(f"/recommendations/{world.recs['de1'].id}").get_data(as_text=True)
+    assert "142.1 · Germany" in page and "Ensure access to ARVs" in page
+    assert "Embassy of Germany, Nairobi" in page and "Permanent Mission of Germany, Geneva" in page
+    assert "New York" not in page
+    assert "ARVs with Germany" in page and "Tue 10 Mar 2026, 10:00 Nairobi (EAT)" in page
+    assert "Engaged this cycle" in page
+    assert "No outcome is logged against this recommendation yet" in page
+    france = staff_client.get(f"/recommendations/{world.recs['fr1'].id}").get_data(as_text=True)
+    assert "Called off" in france and "Cancelled" in france and "Not yet engaged" in france
+
+
+def test_staff_edit_themes_and_status_inline_and_the_change_shows_in_the_history(app, staff_client, staff_user):
+    rec = factories.make_recommendation(themes=["HIV/AIDS"])
+    factories.make_recommendation(themes=["Right to health"])
+    ministry = factories.make_organisation(name="Ministry of Health", kind="ministry", country="KE")
+    response = staff_client.post(f"/recommendations/{rec.id}/edit", data={
+        "themes": ["HIV/AIDS", "Right to health"], "new_themes": "SRHR; Key populations",
+        "implementation_status": "partial", "responsible_organisation_id": str(ministry.id), "notes": "Raised"})
+    assert response.status_code == 302
+    page = staff_client.get(response.headers["Location"]).get_data(as_text=True)
+    db.session.refresh(rec)
+    assert rec.theme_names == ["HIV/AIDS", "Key populations", "Right to health", "SRHR"]
+    assert (rec.implementation_status, rec.responsible_organisation_id, rec.notes) == ("partial", ministry.id, "Raised")
+    assert "Partially implemented" in page and "Ministry of Health" in page
+    history = page.split("<h2 class=\"h5\">History</h2>")[1]
+    assert staff_user.full_name in history and "updated" in history
+    assert "implementation_status: unknown → partial" in history
+
+
+def test_a_bad_edit_is_refused_beside_the_field(staff_client):
+    rec = factories.make_recommendation()
+    response = staff_client.post(f"/recommendations/{rec.id}/edit", data={
+        "implementation_status": "done", "new_themes": "x" * 130})
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "Not a valid choice" in page
+    db.session.refresh(rec)
+    assert rec.implementation_status == "unknown"
+
+
+def test_a_missing_recommendation_is_404(staff_client):
+    assert staff_client.get("/recommendations/99999").status_code == 404
+    assert staff_client.post("/recommendations/99999/edit", data={}).status_code == 404
