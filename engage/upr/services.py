@@ -1,18 +1,15 @@
-"""UPR services: check, create, edit and find recommendations; themes; the target planning view."""
+"""UPR services: check, create, edit and find recommendations; themes; missions; the meeting queries."""
 from __future__ import annotations
 
-import csv
-import io
 import logging
 import re
-from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Iterable
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
-from engage.clock import NAIROBI, format_multi_zone, start_of_day
+from engage.clock import NAIROBI, start_of_day
 from engage.countries import country_code, country_name
 from engage.errors import ConflictError, NotFoundError, ValidationError
 from engage.extensions import db
@@ -386,34 +383,6 @@ def recommendation_overview(rec: Recommendation, engaged_since: date) -> dict:
             "history": history_for(rec)}
 
 
-@dataclass
-class MeetingDraft:
-    """A meeting a planning row would book: with whom, and what is on the agenda."""
-
-    organisation: Any
-    contacts: list
-    recommendations: list
-
-    @property
-    def title(self) -> str:
-        return f"UPR pre-session meeting with {self.organisation.name}" if self.organisation else "UPR pre-session meeting"
-
-
-def meeting_draft(organisation_id: int | None, contact_ids: list[int], recommendation_ids: list[int]) -> MeetingDraft:
-    """The organisation, live contacts and recommendations named by id (unknown ids are left out)."""
-    from engage.directory.models import Contact, Organisation
-
-    org = db.session.get(Organisation, organisation_id) if organisation_id and 0 < organisation_id < 2**31 else None
-    contact_ids = [i for i in contact_ids if 0 < i < 2**31][:200]
-    rec_ids = [i for i in recommendation_ids if 0 < i < 2**31][:500]
-    contacts = db.session.scalars(select(Contact).where(Contact.id.in_(contact_ids), Contact.is_archived.is_(False))
-                                  .order_by(Contact.full_name)).all() if contact_ids else []
-    recs = db.session.scalars(select(Recommendation).where(Recommendation.id.in_(rec_ids))
-                              .order_by(Recommendation.cycle.desc(), Recommendation.reference_sort)).all() \
-        if rec_ids else []
-    return MeetingDraft(organisation=org, contacts=list(contacts), recommendations=list(recs))
-
-
 # ---- missions in the directory ----
 
 def mission_place(org) -> str | None:
@@ -503,136 +472,3 @@ def last_outcome_position(meeting, organisation) -> str | None:
 def outcomes_for(recommendation) -> list:
     """Outcomes logged against `recommendation`; empty until outcomes exist."""
     return []
-
-
-# ---- target planning ----
-
-@dataclass
-class MissionPlan:
-    """One mission of a recommending state, with who to talk to and when we last did."""
-
-    organisation: Any
-    place: str
-    contacts: list
-    last_meeting: Any = None
-    next_meeting: Any = None
-    last_outcome_position: str | None = None
-
-
-@dataclass
-class StatePlan:
-    """One recommending state on the chosen themes, with its recommendations and missions."""
-
-    rank: int
-    state: str
-    recommendations: list
-    missions: list[MissionPlan] = field(default_factory=list)
-    engaged: bool = False
-
-    @property
-    def name(self) -> str:
-        return country_name(self.state)
-
-    @property
-    def count(self) -> int:
-        return len(self.recommendations)
-
-    def count_with(self, response: str) -> int:
-        return sum(1 for r in self.recommendations if r.response == response)
-
-
-def target_plan(theme_names: list[str], cycle: int | None, engaged_since: date, now,
-                response: str | None = None) -> list[StatePlan]:
-    """The states that made recommendations on any of `theme_names`, most recommendations first,
-    each with its Nairobi and Geneva missions, their live contacts, the last and next meeting with
-    each mission, and whether anyone from that state was met since `engaged_since`."""
-    if not theme_names:
-        return []
-    recs = db.session.scalars(recommendation_query(cycle=cycle, theme=theme_names, response=response))
-    by_state: dict[str, list] = {}
-    for rec in recs:
-        by_state.setdefault(rec.recommending_state, []).append(rec)
-    engaged = engaged_states(engaged_since)
-    missions = missions_by_state(by_state)
-    org_ids = [o.id for orgs in missions.values() for o in orgs]
-    last: dict[int, Any] = {}
-    upcoming: dict[int, Any] = {}
-    for meeting, org_id in meetings_touching(organisation_ids=org_ids):
-        if meeting.starts_at <= now:
-            last.setdefault(org_id, meeting)
-        else:
-            upcoming[org_id] = meeting  # newest first, so the soonest one is written last
-    ordered = sorted(by_state.items(), key=lambda item: (-len(item[1]), country_name(item[0])))
-    plan, rank, previous = [], 0, None
-    for position, (state, state_recs) in enumerate(ordered, 1):
-        if len(state_recs) != previous:
-            rank, previous = position, len(state_recs)
-        rows = []
-        for org in missions[state]:
-            meeting = last.get(org.id)
-            rows.append(MissionPlan(
-                organisation=org, place=mission_place(org),
-                contacts=[c for c in org.contacts if not c.is_archived],
-                last_meeting=meeting, next_meeting=upcoming.get(org.id),
-                last_outcome_position=last_outcome_position(meeting, org) if meeting else None))
-        plan.append(StatePlan(rank=rank, state=state, recommendations=state_recs, missions=rows,
-                              engaged=state in engaged))
-    return plan
-
-
-# ---- CSV exports ----
-
-def _cell(value) -> str:
-    """A CSV cell a spreadsheet will not run as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-def _csv(header: list[str], rows: Iterable[list]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow([_cell(v) for v in row])
-    return out.getvalue()
-
-
-RECOMMENDATION_CSV_COLUMNS = ["id", "cycle", "reference", "recommending_state", "recommending_state_name",
-                              "text", "response", "themes", "implementation_status", "action_category",
-                              "wg_session", "review_date", "outcome_document", "responsible_organisation",
-                              "notes"]
-
-
-def recommendations_csv(query) -> str:
-    """The recommendations of a select() as CSV (the same columns the import reads, and more)."""
-    def rows():
-        for rec in db.session.scalars(query.execution_options(yield_per=500)):
-            yield [rec.id, rec.cycle, rec.reference, rec.recommending_state, rec.state_name, rec.text,
-                   rec.response, "; ".join(rec.theme_names), rec.implementation_status, rec.action_category,
-                   rec.wg_session, rec.review_date.isoformat() if rec.review_date else "", rec.outcome_document,
-                   rec.responsible_organisation.name if rec.responsible_organisation else "", rec.notes]
-    return _csv(RECOMMENDATION_CSV_COLUMNS, rows())
-
-
-PLAN_CSV_COLUMNS = ["rank", "state", "state_code", "recommendations", "supported", "noted", "references",
-                    "engaged_this_cycle", "mission", "place", "contacts", "last_meeting", "last_outcome_position",
-                    "next_meeting"]
-
-
-def plan_csv(plan: list[StatePlan]) -> str:
-    """The planning view as CSV: one row per mission (or one per state that has none in the directory)."""
-    def when(meeting):
-        return format_multi_zone(meeting.starts_at, meeting.timezone) if meeting else ""
-
-    def rows():
-        for item in plan:
-            head = [item.rank, item.name, item.state, item.count, item.count_with("supported"),
-                    item.count_with("noted"), "; ".join(r.reference for r in item.recommendations),
-                    "yes" if item.engaged else "no"]
-            if not item.missions:
-                yield head + ["", "", "", "", "", ""]
-            for m in item.missions:
-                contacts = "; ".join(f"{c.full_name} <{c.email}>" for c in m.contacts)
-                yield head + [m.organisation.name, m.place, contacts, when(m.last_meeting),
-                              m.last_outcome_position or "", when(m.next_meeting)]
-    return _csv(PLAN_CSV_COLUMNS, rows())

@@ -13,7 +13,7 @@ from engage.errors import ServiceError
 from engage.extensions import db
 from engage.forms import apply_errors
 
-from . import services
+from . import exports, planning, services
 from .forms import EditForm, FilterForm, ImportForm, PlanForm
 from .imports import import_recommendations_bytes
 from .models import Recommendation
@@ -22,9 +22,8 @@ bp = Blueprint("upr", __name__, url_prefix="/recommendations")
 require_role_for_blueprint(bp, "staff")
 
 # Where the Meetings and Directory issues put their pages; linked only once they exist.
-MEETING_PAGES = (("meetings.detail", "meeting_id"), ("meetings.view", "meeting_id"), ("meetings.show", "meeting_id"))
-ORGANISATION_PAGES = (("directory.organisation", "org_id"), ("directory.organisation", "organisation_id"),
-                      ("directory.organisation_detail", "org_id"), ("directory.view_organisation", "org_id"))
+MEETING_PAGES = (("meetings.show", "meeting_id"), ("meetings.detail", "meeting_id"))
+ORGANISATION_PAGES = (("directory.organisation", "org_id"),)
 BOOKING_PAGE = "meetings.new"
 
 
@@ -77,7 +76,7 @@ def index():
 
 @bp.route("/export.csv")
 def export():
-    return _csv_response(services.recommendations_csv(_query(_filter_form())), "recommendations.csv")
+    return _csv_response(exports.recommendations_csv(_query(_filter_form())), "recommendations.csv")
 
 
 def _edit_form(rec: Recommendation, formdata=None) -> EditForm:
@@ -149,7 +148,7 @@ def _plan(form: PlanForm):
     themes = [] if form.theme.errors else form.theme.data or []
     cycle = None if form.cycle.errors or form.cycle.data in (None, "", "all") else int(form.cycle.data)
     response = None if form.response.errors else form.response.data or None
-    return services.target_plan(themes, cycle, cycle_starts_on(), now_utc(), response)
+    return planning.target_plan(themes, cycle, cycle_starts_on(), now_utc(), response)
 
 
 @bp.route("/plan")
@@ -163,13 +162,13 @@ def plan():
 
 @bp.route("/plan.csv")
 def plan_export():
-    return _csv_response(services.plan_csv(_plan(_plan_form())), "target-plan.csv")
+    return _csv_response(exports.plan_csv(_plan(_plan_form())), "target-plan.csv")
 
 
 @bp.route("/plan/draft")
 def draft_meeting():
     """Until the Meetings issue brings the booking form: the meeting a planning row would book."""
-    draft = services.meeting_draft(request.args.get("organisation_id", type=int),
+    draft = planning.meeting_draft(request.args.get("organisation_id", type=int),
                                    request.args.getlist("contact_id", type=int),
                                    request.args.getlist("recommendation_id", type=int))
     return render_template("upr/draft.html", draft=draft)

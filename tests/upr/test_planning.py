@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from engage.upr import services, views
+from engage.upr import planning, services, views
 from tests.upr.helpers import make_meeting, make_world
 
 HEALTH = ["Right to health", "HIV/AIDS"]
@@ -23,7 +23,7 @@ def world(app, staff_user):
 
 
 def _plan(now, themes=HEALTH, cycle=3, **kw):
-    return services.target_plan(themes, cycle, CYCLE_START, now, **kw)
+    return planning.target_plan(themes, cycle, CYCLE_START, now, **kw)
 
 
 def test_states_are_ranked_by_how_many_recommendations_they_made_on_the_themes(world, now):
@@ -53,7 +53,7 @@ def test_not_yet_engaged_marks_follow_meetings_this_cycle_with_anyone_from_that_
         "BR": False,   # met, but before the cycle started
     }
     # Moving the cycle start back makes Brazil's meeting count.
-    assert {p.state for p in services.target_plan(HEALTH, 3, date(2024, 1, 1), now) if p.engaged} == {"DE", "SE", "BR"}
+    assert {p.state for p in planning.target_plan(HEALTH, 3, date(2024, 1, 1), now) if p.engaged} == {"DE", "SE", "BR"}
 
 
 def test_the_cycle_start_is_midnight_in_nairobi(world, now, staff_user):
@@ -174,3 +174,28 @@ def test_bad_planning_parameters_do_not_break_the_page(world, staff_client):
     response = staff_client.get("/recommendations/plan", query_string={"theme": "Nonsense\x00", "cycle": "zz",
                                                                         "response": "maybe"})
     assert response.status_code == 200
+
+
+def test_with_the_meetings_booking_form_a_row_opens_it_prefilled(world, staff_client, app):
+    if "meetings.new" not in app.view_functions:
+        pytest.skip("the Meetings issue's booking form is not in this build")
+    page = staff_client.get("/recommendations/plan", query_string={"theme": HEALTH, "cycle": "3"}).get_data(
+        as_text=True)
+    link = _booking_links(page)[0]
+    assert link.startswith("/meetings/new?")
+    form = staff_client.get(link)
+    assert form.status_code == 200
+    html = form.get_data(as_text=True)
+    for key in ("jonas", "anna"):
+        assert re.search(rf'<option selected value="{world.contacts[key].id}">', html), key
+    for key in ("de1", "de2", "de3"):
+        assert re.search(rf'<option selected value="{world.recs[key].id}">', html), key
+
+
+def test_the_planning_page_links_to_the_meeting_and_the_mission(world, staff_client, app):
+    page = staff_client.get("/recommendations/plan", query_string={"theme": HEALTH, "cycle": "3"}).get_data(
+        as_text=True)
+    if "meetings.show" in app.view_functions:
+        assert f'href="/meetings/{world.meetings["de_last"].id}">ARVs with Germany</a>' in page
+    if "directory.organisation" in app.view_functions:
+        assert f'href="/directory/organisations/{world.orgs["de_nbo"].id}">Embassy of Germany, Nairobi</a>' in page

@@ -8,7 +8,7 @@ import pytest
 from engage.errors import ConflictError, ValidationError
 from engage.extensions import db
 from engage.history import history_for
-from engage.upr import services
+from engage.upr import exports, services
 from tests import factories
 from tests.upr.helpers import make_world
 
@@ -124,5 +124,5 @@ def test_cycle_start_setting_is_read_as_a_date_and_a_bad_one_falls_back(app):
 
 def test_csv_cells_that_a_spreadsheet_would_run_are_defused(app, now):
     factories.make_recommendation(text="=HYPERLINK(\"http://evil\")")
-    text = services.recommendations_csv(services.recommendation_query())
+    text = exports.recommendations_csv(services.recommendation_query())
     assert "'=HYPERLINK" in text

@@ -1,0 +1,68 @@
+"""CSV exports of the recommendation list and of the planning view."""
+from __future__ import annotations
+
+import csv
+import io
+from typing import Iterable
+
+from engage.clock import format_multi_zone
+from engage.extensions import db
+
+from .planning import StatePlan
+
+
+def _cell(value) -> str:
+    """A CSV cell a spreadsheet will not run as a formula."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def csv_text(header: list[str], rows: Iterable[list]) -> str:
+    """CSV text with a header row; cells a spreadsheet would run as formulas are defused."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([_cell(v) for v in row])
+    return out.getvalue()
+
+
+RECOMMENDATION_CSV_COLUMNS = ["id", "cycle", "reference", "recommending_state", "recommending_state_name",
+                              "text", "response", "themes", "implementation_status", "action_category",
+                              "wg_session", "review_date", "outcome_document", "responsible_organisation",
+                              "notes"]
+
+
+def recommendations_csv(query) -> str:
+    """The recommendations of a select() as CSV (the same columns the import reads, and more)."""
+    def rows():
+        for rec in db.session.scalars(query.execution_options(yield_per=500)):
+            yield [rec.id, rec.cycle, rec.reference, rec.recommending_state, rec.state_name, rec.text,
+                   rec.response, "; ".join(rec.theme_names), rec.implementation_status, rec.action_category,
+                   rec.wg_session, rec.review_date.isoformat() if rec.review_date else "", rec.outcome_document,
+                   rec.responsible_organisation.name if rec.responsible_organisation else "", rec.notes]
+    return csv_text(RECOMMENDATION_CSV_COLUMNS, rows())
+
+
+PLAN_CSV_COLUMNS = ["rank", "state", "state_code", "recommendations", "supported", "noted", "references",
+                    "engaged_this_cycle", "mission", "place", "contacts", "last_meeting", "last_outcome_position",
+                    "next_meeting"]
+
+
+def plan_csv(plan: list[StatePlan]) -> str:
+    """The planning view as CSV: one row per mission (or one per state that has none in the directory)."""
+    def when(meeting):
+        return format_multi_zone(meeting.starts_at, meeting.timezone) if meeting else ""
+
+    def rows():
+        for item in plan:
+            head = [item.rank, item.name, item.state, item.count, item.count_with("supported"),
+                    item.count_with("noted"), "; ".join(r.reference for r in item.recommendations),
+                    "yes" if item.engaged else "no"]
+            if not item.missions:
+                yield head + ["", "", "", "", "", ""]
+            for m in item.missions:
+                contacts = "; ".join(f"{c.full_name} <{c.email}>" for c in m.contacts)
+                yield head + [m.organisation.name, m.place, contacts, when(m.last_meeting),
+                              m.last_outcome_position or "", when(m.next_meeting)]
+    return csv_text(PLAN_CSV_COLUMNS, rows())
