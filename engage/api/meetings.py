@@ -47,8 +47,8 @@ class MeetingIn(BaseModel):
     staff: list[StrictStr] = Field(default_factory=list, max_length=services.MAX_ATTENDEES)
     attendees: list[AttendeeIn] = Field(default_factory=list, max_length=services.MAX_ATTENDEES)
     recommendation_ids: list[Id] = Field(default_factory=list, max_length=1000)
-    reminders: list[Minutes] = Field(default_factory=lambda: list(services.DEFAULT_REMINDERS),
-                                     max_length=services.MAX_REMINDERS)
+    reminders: list[Minutes] | None = Field(default=None, max_length=services.MAX_REMINDERS,
+                                            description="Minutes before the start; default [1440, 60]")
     tags: list[StrictStr] = Field(default_factory=list, max_length=services.MAX_TAGS)
     notify: StrictBool = True
     allow_conflicts: StrictBool = False

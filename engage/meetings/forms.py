@@ -19,6 +19,7 @@ from engage.extensions import db
 from engage.upr.models import Recommendation
 
 from .models import LOCATION_KINDS, Meeting
+from .services import default_reminders
 
 # Service field names → the form fields that show their errors.
 ERROR_FIELDS = {"starts_at": "start_time", "ends_at": "end_time", "attendees": "required_contact_ids",
@@ -81,6 +82,7 @@ class MeetingForm(FlaskForm):
     reminders = StringField("Reminders before the start", default="24h, 1h",
                             description="Separated by commas, e.g. 24h, 1h or 30m.")
     notify = BooleanField("Send invitations to the attendees", default=True)
+    already_held = BooleanField("It already took place: record it as held (no invitations)")
     allow_conflicts = BooleanField("Book it anyway, despite the clashes listed above")
 
     fold_needed = False
@@ -134,6 +136,7 @@ class MeetingForm(FlaskForm):
             organisation = db.session.get(Organisation, int(org_id))
         self.organiser_id.data = user.id
         self.staff_ids.data = [user.id]
+        self.reminders.data = format_offsets(default_reminders())
         self.timezone.data = user.timezone if clock.is_valid_timezone(user.timezone) else clock.NAIROBI
         if organisation is not None:
             self.title.data = f"Meeting with {organisation.name}"
@@ -237,6 +240,7 @@ class MeetingForm(FlaskForm):
             "tags": [t for t in (self.tags.data or "").split(",")],
             "reminder_offsets": reminders,
             "notify": bool(self.notify.data), "allow_conflicts": bool(self.allow_conflicts.data),
+            **({"status": "held"} if self.already_held.data else {}),
         }
 
     def place_errors(self, exc: ServiceError) -> bool:

@@ -13,10 +13,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Callable
 
+from flask import current_app, has_app_context
 from sqlalchemy import String, cast, func, or_, select
 
 from engage.auth.models import User
-from engage.clock import UTC, format_in_zone, format_multi_zone, is_valid_timezone
+from engage.clock import UTC, format_in_zone, format_multi_zone, format_multi_zone_range, is_valid_timezone
 from engage.directory.models import Contact, Organisation
 from engage.errors import ConflictError, NotFoundError, PermissionDenied, ValidationError
 from engage.extensions import db
@@ -202,10 +203,16 @@ def _id_list(value, name, errors) -> list[int] | None:
     return out
 
 
+def default_reminders() -> list[int]:
+    """Minutes before the start for a meeting that does not say: ENGAGE_DEFAULT_REMINDERS, else 24 h and 1 h."""
+    configured = current_app.config.get("ENGAGE_DEFAULT_REMINDERS") if has_app_context() else None
+    return sorted(set(configured), reverse=True) if configured else list(DEFAULT_REMINDERS)
+
+
 def clean_reminders(value, errors, name="reminders") -> list[int] | None:
     """Minutes before the start, largest first; each between 1 minute and 4 weeks."""
     if value is None:
-        return list(DEFAULT_REMINDERS)
+        return default_reminders()
     if not isinstance(value, (list, tuple)) or not all(isinstance(v, int) and not isinstance(v, bool) for v in value):
         errors[name] = ["Must be a list of whole minutes before the start, e.g. [1440, 60]."]
         return None
@@ -397,7 +404,7 @@ class Conflict:
         m = self.meeting
         return {"meeting_id": m.id, "uid": m.uid, "title": m.title, "status": m.status,
                 "starts_at": _z(m.starts_at), "ends_at": _z(m.ends_at), "timezone": m.timezone,
-                "when": format_multi_zone(m.starts_at, m.timezone), "people": self.people}
+                "when": format_multi_zone_range(m.starts_at, m.ends_at, m.timezone), "people": self.people}
 
 
 def _z(value: datetime) -> str:
@@ -513,7 +520,7 @@ def schedule_meeting(actor, now: datetime, data: dict[str, Any]) -> MeetingChang
         ends_at=values["ends_at"], timezone=values["timezone"], location_kind=values["location_kind"],
         location=values.get("location"), online_url=values.get("online_url"), status=status,
         organiser_id=organiser_id, sequence=0,
-        reminder_offsets=values.get("reminder_offsets") or list(DEFAULT_REMINDERS),
+        reminder_offsets=values["reminder_offsets"] if "reminder_offsets" in values else default_reminders(),
         tags=values.get("tags") or [], created_by_id=getattr(actor, "id", None), created_at=now,
         updated_by_id=getattr(actor, "id", None), updated_at=now,
         held_at=now if status == "held" else None,

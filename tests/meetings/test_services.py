@@ -299,3 +299,50 @@ def _recommendation():
     db.session.add(rec)
     db.session.commit()
     return rec
+
+
+def test_listeners_run_inside_the_caller_s_transaction(people, now):
+    from engage.history import ChangeRecord
+
+    def listener(change, actor, at):
+        assert change.meeting.id is not None  # flushed, so rows can point at it
+        db.session.add(ChangeRecord(entity_type="meeting", entity_id=change.meeting.id, action="listener saw it",
+                                    changes={}, at=at))
+
+    services.on_meeting_change(listener)
+    services.on_meeting_change(listener)  # registering twice still calls it once
+    try:
+        assert services.CHANGE_LISTENERS.count(listener) == 1
+        services.schedule_meeting(people["organiser"], now, data(people))
+        assert db.session.query(ChangeRecord).filter_by(action="listener saw it").count() == 1
+        db.session.rollback()  # the service never commits: the caller's rollback undoes both
+        assert db.session.query(Meeting).count() == 0
+        assert db.session.query(ChangeRecord).filter_by(action="listener saw it").count() == 0
+    finally:
+        services.CHANGE_LISTENERS.remove(listener)
+
+
+def test_a_failing_listener_stops_the_change(people, now):
+    def listener(change, actor, at):
+        raise RuntimeError("outbox unavailable")
+
+    services.on_meeting_change(listener)
+    try:
+        with pytest.raises(RuntimeError):
+            services.schedule_meeting(people["organiser"], now, data(people))
+    finally:
+        services.CHANGE_LISTENERS.remove(listener)
+    db.session.rollback()
+    assert db.session.query(Meeting).count() == 0
+
+
+def test_responses_are_recorded_with_when_and_reported(people, now, heard):
+    meeting = services.schedule_meeting(people["organiser"], now, data(people)).meeting
+    anna = meeting.contact_attendees[0]
+    later = now + timedelta(hours=2)
+    change = services.record_response(None, later, anna, "declined")
+    assert (anna.response, anna.responded_at) == ("declined", later)
+    assert change.kind == "responded" and change.responses == {anna.id: ("needs_action", "declined")}
+    assert change.notify is False and meeting.sequence == 0
+    with pytest.raises(ValidationError):
+        services.record_response(None, later, anna, "maybe")

@@ -203,3 +203,19 @@ def test_month_view_shows_the_month_with_its_meetings(staff_client, staff_user, 
     assert "July 2027" in page and "10:00 July meeting" in page
     assert "July meeting" not in staff_client.get("/meetings/month?month=2027-08").get_data(as_text=True)
     assert staff_client.get("/meetings/month?month=nonsense&zone=Nowhere").status_code == 200
+
+
+def test_a_past_meeting_can_be_recorded_as_held(staff_client, staff_user, diplomat, frozen):
+    response = staff_client.post("/meetings/new", data=booking(staff_user, [diplomat], date="2026-11-20",
+                                                               already_held="y"))
+    assert response.status_code == 302
+    meeting = db.session.query(Meeting).one()
+    assert meeting.status == "held" and meeting.starts_at == datetime(2026, 11, 20, 9, tzinfo=UTC)
+    assert "Held" in staff_client.get(f"/meetings/{meeting.id}").get_data(as_text=True)
+
+
+def test_default_reminders_come_from_the_configuration(app, staff_client, staff_user, diplomat, frozen):
+    app.config["ENGAGE_DEFAULT_REMINDERS"] = [30, 2880]
+    assert 'value="48h, 30m"' in staff_client.get("/meetings/new").get_data(as_text=True)
+    meeting = factories.make_meeting(organiser=staff_user, contacts=[diplomat], starts_at=SUMMER)
+    assert meeting.reminder_offsets == [2880, 30]
