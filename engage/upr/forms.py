@@ -79,6 +79,7 @@ class ImportForm(FlaskForm):
     """Upload a CSV of recommendations."""
 
     file = FileField("CSV file", validators=[FileRequired("Choose a CSV file to import.")],
+                     render_kw={"accept": ".csv,text/csv"},
                      description="UTF-8 CSV, either with UPR Info's columns (as in the 1st-cycle file) or with "
                                  "cycle, reference, recommending_state, text, response and themes.")
     dry_run = BooleanField("Only check the file, save nothing")

@@ -61,7 +61,7 @@ def file_format(text: str) -> str:
 
 
 def _describe(exc: ValidationError, names: dict[str, str]) -> str:
-    return "; ".join(f"{names.get(f, f)}: {msgs[0]}" for f, msgs in exc.fields.items()) or exc.message
+    return "; ".join(f"{names.get(f, f)}: {msgs[0].rstrip('.')}" for f, msgs in exc.fields.items()) or exc.message
 
 
 def _cell(row: dict, name: str) -> str:

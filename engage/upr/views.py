@@ -83,7 +83,8 @@ def _edit_form(rec: Recommendation, formdata=None) -> EditForm:
     form = EditForm(formdata=formdata, obj=None if formdata else rec,
                     data=None if formdata else {"themes": rec.theme_names,
                                                 "responsible_organisation_id": str(rec.responsible_organisation_id or "")})
-    form.themes.choices = [(t.name, t.name) for t in services.all_themes()]
+    current = set(rec.theme_names)
+    form.themes.choices = [(t.name, t.name) for t in sorted(services.all_themes(), key=lambda t: t.name not in current)]
     form.responsible_organisation_id.choices = [("", "— none —")] + [
         (str(o.id), o.name) for o in services.responsible_organisation_choices(rec)]
     return form
@@ -130,13 +131,16 @@ def import_csv():
             return redirect(url_for("upr.index"))
         db.session.rollback()
     status = 422 if (report and not report.ok) or form.errors else 200
-    return render_template("upr/import.html", form=form, report=report), status
+    return render_template("upr/import.html", form=form, report=report,
+                           max_bytes=current_app.config.get("MAX_CONTENT_LENGTH")), status
 
 
 def _plan_form() -> PlanForm:
     form = PlanForm(formdata=request.args)
     cycles = services.cycles_in_use()
-    form.theme.choices = [(t.name, t.name) for t in services.all_themes()]
+    chosen = set(request.args.getlist("theme"))
+    # The chosen themes first, so they show at the top of the scrolling list.
+    form.theme.choices = [(t.name, t.name) for t in sorted(services.all_themes(), key=lambda t: t.name not in chosen)]
     form.cycle.choices = [(str(c), f"Cycle {c}") for c in cycles] + [("all", "All cycles")]
     if "cycle" not in request.args:
         form.cycle.data = str(cycles[0]) if cycles else "all"

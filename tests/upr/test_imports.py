@@ -205,7 +205,7 @@ def test_a_upr_info_file_reports_problems_under_its_own_column_names(app, now):
     assert sorted(problems) == [2, 3]
     assert "recommending_state: Unknown state 'Atlantis'" in problems[2]
     assert "upr_info_action_category: Must be a whole number from 1 to 5" in problems[2]
-    assert problems[3] == "recommendation_text: This is required."
+    assert problems[3] == "recommendation_text: This is required"
     assert _count() == 0
 
 

@@ -90,7 +90,7 @@ def test_the_planning_page_shows_ranks_missions_and_not_yet_engaged_marks(world,
     response = staff_client.get("/recommendations/plan", query_string={"theme": HEALTH, "cycle": "3"})
     assert response.status_code == 200
     page = response.get_data(as_text=True)
-    rows = re.findall(r'<tr class="([^"]*)" data-state="(\w\w)">(.*?)</tr>', page, re.S)
+    rows = re.findall(r'<li class="([^"]*)" data-state="(\w\w)">(.*?)</li>\s*(?=<li class|</ol>)', page, re.S)
     assert [state for _, state, _ in rows] == ["DE", "FR", "SE", "BR"]
     marks = {state: ("Not yet engaged" in body, "Engaged this cycle" in body) for _, state, body in rows}
     assert marks == {"DE": (False, True), "FR": (True, False), "SE": (False, True), "BR": (True, False)}

@@ -90,6 +90,13 @@ def test_the_import_form_needs_a_file(lead_client):
     assert "Choose a CSV file to import." in response.get_data(as_text=True)
 
 
+def test_the_import_page_shows_upload_progress_and_the_size_limit(lead_client):
+    page = lead_client.get("/recommendations/import").get_data(as_text=True)
+    assert "data-upload-progress" in page and "directory-import.js" in page
+    assert 'data-max-bytes="20971520"' in page and "Up to 20 MB." in page
+    assert 'accept=".csv,text/csv"' in page
+
+
 def test_a_dry_run_checks_without_saving(lead_client):
     response = _upload(lead_client, UPR_CYCLE1_CSV.read_bytes(), dry_run="y")
     assert response.status_code == 200
