@@ -38,6 +38,9 @@ ALIASES = {
     "east timor": "TL", "timor-leste": "TL",
     "burma": "MM", "myanmar": "MM",
     "the netherlands": "NL", "netherlands": "NL", "kingdom of the netherlands": "NL",
+    "netherlands (kingdom of the)": "NL", "netherlands, kingdom of the": "NL",  # the UN's name since 2022
+    "libyan arab jamahiriya": "LY",  # the UN's name until 2011, in 1st-cycle UPR documents
+    "korea (republic of)": "KR", "vatican city state": "VA",
     "the gambia": "GM", "gambia": "GM",
     "sahrawi arab democratic republic": "EH", "western sahara": "EH",
     "sovereign military order of malta": None,

@@ -130,6 +130,8 @@ def test_minimal_format_resolves_every_common_english_state_name(app, now):
         ("3", "142.5", "Holy See", "Protect the family", "pending", "Rights of the Child"),
         ("3", "142.6", "Republic of Korea", "Share good practice", "", "HIV/AIDS;  right to HEALTH "),
         ("3", "142.7", "de", "Decriminalise", "noted", "HIV/AIDS"),
+        ("3", "142.8", "Netherlands (Kingdom of the)", "Ratify", "noted", ""),
+        ("3", "142.9", "Libyan Arab Jamahiriya", "Cooperate", "supported", ""),
     ]
     out = io.StringIO()
     csv.writer(out).writerows([MINIMAL_HEADER.strip().split(",")] + rows)
@@ -137,13 +139,20 @@ def test_minimal_format_resolves_every_common_english_state_name(app, now):
     assert report.ok, report.errors
     assert [(r.reference, r.recommending_state) for r in sorted(_all(), key=lambda r: r.reference)] == [
         ("142.1", "US"), ("142.2", "GB"), ("142.3", "TR"), ("142.4", "TR"), ("142.5", "VA"), ("142.6", "KR"),
-        ("142.7", "DE")]
+        ("142.7", "DE"), ("142.8", "NL"), ("142.9", "LY")]
     assert _by("142.4", "TR", 3).response == "supported"
     assert _by("142.6", "KR", 3).response == "pending"  # blank means not answered yet
     assert _by("142.2", "GB", 3).theme_names == ["Right to health", "Sexual Orientation and Gender Identity"]
     # "right to HEALTH" is the theme that already exists, not a second one.
     assert _by("142.6", "KR", 3).theme_names == ["HIV/AIDS", "Right to health"]
     assert db.session.scalar(select(func.count()).select_from(Theme).where(func.lower(Theme.name) == "right to health")) == 1
+
+
+def test_two_names_of_one_state_with_one_reference_are_a_duplicate(app, now):
+    report = _import(MINIMAL_HEADER + "3,142.1,Turkey,One,noted,\n3,142.1,Türkiye,Two,noted,\n", now)
+    assert [(e.line, e.message) for e in report.errors] == [
+        (3, "reference: 142.1 from Türkiye in cycle 3 is already on line 2")]
+    assert _count() == 0
 
 
 def test_a_semicolon_separated_file_with_a_bom_is_read(app, now):
