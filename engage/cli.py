@@ -322,13 +322,15 @@ def seed_command(scale):
     """Fill an empty database with synthetic data at scale, for benchmarks and trying the reports."""
     import time
 
-    from engage.demo.seed import seed
+    from engage.demo.seed import analyse, seed
 
     started = time.perf_counter()
     try:
         counts = seed(scale, now_utc(), echo=click.echo)
     except ValueError as exc:
         _fail(str(exc))
+    db.session.commit()
+    analyse()
     db.session.commit()
     click.echo(f"Seeded ({scale}) in {time.perf_counter() - started:.1f} s: "
                + ", ".join(f"{v:,} {k.replace('_', ' ')}" for k, v in counts.items()))

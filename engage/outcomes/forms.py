@@ -94,21 +94,29 @@ class FollowUpForm(FlaskForm):
         return out
 
 
+def _fields(container) -> dict:
+    """Every field of a form by its name, nested rows included."""
+    found = {}
+    for f in container:
+        if f.type == "FieldList":
+            for entry in f.entries:
+                if entry.type == "FormField":
+                    found.update(_fields(entry.form))
+                found[entry.name] = entry
+        else:
+            found[f.name] = f
+    return found
+
+
+def has_errors(form) -> bool:
+    """True when any field, nested rows included, carries an error (from validation or a service)."""
+    return any(getattr(f, "errors", None) and f.type != "FormField" for f in _fields(form).values())
+
+
 def place_errors(form, exc: ServiceError, renames: dict[str, str] | None = None) -> None:
     """Put a service's field errors beside the fields they name (nested rows included);
     anything that names no field becomes a flash message."""
-    fields = {}
-
-    def walk(container):
-        for f in container:
-            if f.type == "FieldList":
-                for entry in f.entries:
-                    if entry.type == "FormField":
-                        walk(entry.form)
-                    fields[entry.name] = entry
-            else:
-                fields[f.name] = f
-    walk(form)
+    fields = _fields(form)
     aliases = {"owner": "owner_id"}
     unplaced = []
     for name, messages in (exc.fields or {}).items():

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, String, Text
+from sqlalchemy import Date, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engage.dbtypes import UTCDateTime
@@ -32,7 +32,12 @@ class Outcome(db.Model):
 
     __tablename__ = "outcome"
     __table_args__ = (
-        Index("ix_outcome_meeting_recommendation", "meeting_id", "recommendation_id"),
+        # Covers the coverage and dashboard aggregates: meetings in a date range, then their
+        # outcomes' recommendation, position and organisation without reading the rows.
+        Index("ix_outcome_meeting_aggregate", "meeting_id", "recommendation_id", "position", "organisation_id"),
+        # The same for commitments: only outcomes that recorded one.
+        Index("ix_outcome_meeting_commitment", "meeting_id", "recommendation_id",
+              sqlite_where=text("commitment IS NOT NULL"), postgresql_where=text("commitment IS NOT NULL")),
         Index("ix_outcome_recommendation_position", "recommendation_id", "position"),
     )
 

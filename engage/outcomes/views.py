@@ -19,7 +19,7 @@ from engage.reports import queries
 from engage.upr.models import Recommendation
 
 from . import services
-from .forms import FollowUpForm, LogOutcomeForm, OutcomeForm, place_errors
+from .forms import FollowUpForm, LogOutcomeForm, OutcomeForm, has_errors, place_errors
 from .models import FOLLOW_UP_COLOURS, FOLLOW_UP_STATUSES, POSITION_COLOURS, POSITIONS
 
 bp = Blueprint("outcomes", __name__, url_prefix="/outcomes")
@@ -176,7 +176,7 @@ def edit(outcome_id):
         except ServiceError as exc:
             db.session.rollback()
             place_errors(form, exc)
-    return render_template("outcomes/edit.html", form=form, outcome=outcome), 422 if form.errors else 200
+    return render_template("outcomes/edit.html", form=form, outcome=outcome), 422 if has_errors(form) else 200
 
 
 # ---- a meeting's outcomes ----
@@ -200,7 +200,7 @@ def _log_form(meeting: Meeting) -> LogOutcomeForm:
             row.form.owner_id.data = str(current_user.id)
     form.organisation_id.choices = _organisation_choices(meeting)
     form.other_recommendation_id.choices = _recommendation_choices("— none —")
-    owners = _staff_choices()
+    owners = _staff_choices("— choose —")
     for row in form.follow_ups:
         row.form.owner_id.choices = owners
     return form
@@ -228,8 +228,9 @@ def log(meeting_id):
     if extra:
         recs.update({str(r.id): r for r in db.session.scalars(
             select(Recommendation).where(Recommendation.id.in_([int(x) for x in extra if str(x).isdigit()])))})
-    return render_template("outcomes/log.html", form=form, meeting=meeting, recs=recs,
-                           can_log=services.can_log(current_user, meeting)), 422 if form.errors else 200
+    failed = has_errors(form)
+    return render_template("outcomes/log.html", form=form, meeting=meeting, recs=recs, form_has_errors=failed,
+                           can_log=services.can_log(current_user, meeting)), 422 if failed else 200
 
 
 @bp.route("/meetings/<int:meeting_id>/add", methods=["GET", "POST"])
@@ -254,7 +255,7 @@ def add(meeting_id):
             if exc.status == 403:
                 abort(403)
     return render_template("outcomes/edit.html", form=form, meeting=meeting, outcome=None), \
-        422 if form.errors else 200
+        422 if has_errors(form) else 200
 
 
 @bp.route("/recommendations/<int:rec_id>")
@@ -346,4 +347,4 @@ def edit_follow_up(follow_up_id):
             if exc.status == 403:
                 abort(403)
     return render_template("outcomes/follow_up_edit.html", form=form, follow_up=follow_up), \
-        422 if form.errors else 200
+        422 if has_errors(form) else 200

@@ -283,9 +283,14 @@ def engagement_log_query(f: LogFilters):
 
 
 def count_outcomes(f: LogFilters) -> int:
-    """How many outcomes match the filters."""
-    query = select(func.count(Outcome.id)).select_from(Outcome).join(Outcome.meeting) \
-        .outerjoin(Outcome.recommendation).outerjoin(Outcome.organisation)
+    """How many outcomes match the filters (joining only the tables the filters look at)."""
+    query = select(func.count(Outcome.id)).select_from(Outcome)
+    if f.date_from or f.date_to or f.city or f.staff_id:
+        query = query.join(Outcome.meeting)
+    if f.cycle or f.state or f.reference:
+        query = query.join(Outcome.recommendation)
+    if f.organisation or f.city:
+        query = query.outerjoin(Outcome.organisation)
     return db.session.scalar(_filtered(query, f))
 
 
@@ -473,18 +478,47 @@ class Coverage:
         return {row.state for row in self.rows}
 
 
-def engagement_by_recommendation(since: date, until: date | None = None) -> dict[int, CoverageCell]:
-    """{recommendation id: outcomes discussed and commitments} for meetings (not cancelled) from `since`."""
-    discussed = and_(Outcome.position.is_not(None), Outcome.position != "not_discussed")
-    query = (select(Outcome.recommendation_id, func.count().filter(discussed),
-                    func.count().filter(Outcome.commitment.is_not(None)))
-             .join(Meeting, Meeting.id == Outcome.meeting_id)
-             .where(Outcome.recommendation_id.is_not(None), Meeting.starts_at >= day_start(since),
-                    Meeting.status != "cancelled")
-             .group_by(Outcome.recommendation_id))
+def _in_period(query, since: date, until: date | None):
+    query = query.join(Meeting, Meeting.id == Outcome.meeting_id).where(
+        Meeting.starts_at >= day_start(since), Meeting.status != "cancelled")
     if until:
         query = query.where(Meeting.starts_at < day_start(until + timedelta(days=1)))
-    return {rec_id: CoverageCell(discussed=d, commitments=c) for rec_id, d, c in db.session.execute(query)}
+    return query
+
+
+def positions_by_recommendation(since: date, until: date | None = None) -> dict[int | None, dict[str, int]]:
+    """{recommendation id (None: overall summaries): {position: outcomes}} for meetings, not cancelled,
+    from `since`."""
+    # "+ 0" keeps the planner from walking the recommendation index in GROUP BY order; going
+    # through the meetings in the period and the covering index is many times faster.
+    key = (Outcome.recommendation_id + 0).label("rec")
+    query = _in_period(select(key, Outcome.position, func.count()).select_from(Outcome), since, until) \
+        .group_by(key, Outcome.position)
+    out: dict[int | None, dict[str, int]] = defaultdict(dict)
+    for rec_id, position, n in db.session.execute(query):
+        out[rec_id][position] = n
+    return out
+
+
+def commitments_by_recommendation(since: date, until: date | None = None) -> dict[int | None, int]:
+    """{recommendation id (None: overall summaries): outcomes that recorded a commitment}."""
+    key = (Outcome.recommendation_id + 0).label("rec")
+    query = _in_period(select(key, func.count()).select_from(Outcome).where(Outcome.commitment.is_not(None)),
+                       since, until).group_by(key)
+    return dict(db.session.execute(query).all())
+
+
+def engagement_by_recommendation(since: date, until: date | None = None) -> dict[int, CoverageCell]:
+    """{recommendation id: outcomes discussed and commitments} for meetings (not cancelled) from `since`."""
+    cells: dict[int, CoverageCell] = {}
+    for rec_id, positions in positions_by_recommendation(since, until).items():
+        if rec_id is not None:
+            cells[rec_id] = CoverageCell(discussed=sum(n for p, n in positions.items()
+                                                       if p is not None and p != "not_discussed"))
+    for rec_id, n in commitments_by_recommendation(since, until).items():
+        if rec_id is not None:
+            cells.setdefault(rec_id, CoverageCell()).commitments = n
+    return cells
 
 
 def met_states(since: date, now: datetime, until: date | None = None) -> set[str]:
@@ -622,37 +656,26 @@ class ThemePositions:
 def positions_by_theme(since: date, until: date | None = None) -> list[ThemePositions]:
     """Per theme, how many outcomes (meetings not cancelled, from `since`) recorded each position,
     and how many secured a commitment; themes with most outcomes first."""
-    query = (select(Outcome.recommendation_id, Outcome.position, func.count(),
-                    func.count().filter(Outcome.commitment.is_not(None)))
-             .join(Meeting, Meeting.id == Outcome.meeting_id)
-             .where(Outcome.recommendation_id.is_not(None), Outcome.position.is_not(None),
-                    Meeting.starts_at >= day_start(since), Meeting.status != "cancelled")
-             .group_by(Outcome.recommendation_id, Outcome.position))
-    if until:
-        query = query.where(Meeting.starts_at < day_start(until + timedelta(days=1)))
-    per_rec: dict[int, list[tuple[str, int, int]]] = defaultdict(list)
-    for rec_id, position, n, commitments in db.session.execute(query):
-        per_rec[rec_id].append((position, n, commitments))
+    per_rec = positions_by_recommendation(since, until)
+    commitments = commitments_by_recommendation(since, until)
     names = dict(db.session.execute(select(Theme.id, Theme.name)).all())
     result: dict[int, ThemePositions] = {}
     for rec_id, theme_id in db.session.execute(select(recommendation_theme.c.recommendation_id,
                                                       recommendation_theme.c.theme_id)):
-        for position, n, commitments in per_rec.get(rec_id, ()):
-            row = result.setdefault(theme_id, ThemePositions(theme_id, names.get(theme_id, "?"),
-                                                             {k: 0 for k in POSITIONS}, 0))
-            row.positions[position] = row.positions.get(position, 0) + n
-            row.commitments += commitments
+        if rec_id not in per_rec and rec_id not in commitments:
+            continue
+        row = result.setdefault(theme_id, ThemePositions(theme_id, names.get(theme_id, "?"),
+                                                         {k: 0 for k in POSITIONS}, 0))
+        for position, n in per_rec.get(rec_id, {}).items():
+            if position is not None:
+                row.positions[position] = row.positions.get(position, 0) + n
+        row.commitments += commitments.get(rec_id, 0)
     return sorted(result.values(), key=lambda r: (-r.total, r.name))
 
 
 def commitments_secured(since: date, until: date | None = None) -> int:
     """How many outcomes (meetings not cancelled, from `since`) recorded a commitment."""
-    query = (select(func.count(Outcome.id)).join(Meeting, Meeting.id == Outcome.meeting_id)
-             .where(Outcome.commitment.is_not(None), Meeting.starts_at >= day_start(since),
-                    Meeting.status != "cancelled"))
-    if until:
-        query = query.where(Meeting.starts_at < day_start(until + timedelta(days=1)))
-    return db.session.scalar(query)
+    return sum(commitments_by_recommendation(since, until).values())
 
 
 def states_engaged(now: datetime, since: date) -> tuple[int, int]:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, Response, abort, render_template, request, stream_with_context
+from flask import Blueprint, Response, abort, render_template, request, stream_with_context, url_for
 from sqlalchemy import func, select
 
 from engage.auth.permissions import require_role_for_blueprint
@@ -114,7 +114,14 @@ def coverage():
         cov = _coverage()
     except ValidationError as exc:
         return _bad(exc.fields, "reports/coverage.html", cov=None, **choices)
-    return render_template("reports/coverage.html", cov=cov, errors={}, **choices)
+    return render_template("reports/coverage.html", cov=cov, errors={}, log_link=_log_link(), **choices)
+
+
+def _log_link():
+    """A fast link builder for the matrix's thousands of cells: the log's URL with some filters."""
+    from urllib.parse import urlencode
+    base = url_for("outcomes.index")
+    return lambda **args: f"{base}?{urlencode({k: v for k, v in args.items() if v is not None})}"
 
 
 @bp.route("/coverage.csv")

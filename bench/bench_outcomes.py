@@ -1,0 +1,114 @@
+"""Benchmark: the engagement log's first page, the coverage matrix and the dashboard on the large seed.
+
+    .venv/bin/python bench/bench_outcomes.py [--db sqlite:////tmp/engage-bench.sqlite] [--runs 40] [--reuse]
+
+Seeds a fresh database (`engage seed --scale large`: 2,000 organisations, 10,000 contacts, 1,000
+recommendations, 20,000 meetings, 100,000 outcomes) unless --reuse, signs in as a lead, and times
+each page through the WSGI app in-process (server time: routing, queries, templates; no network),
+after two warm-up requests. Prints p50/p95/max, the SQL statements per request, and the peak
+memory growth while streaming the whole log as CSV and XLSX. Target: p95 < 300 ms on SQLite.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+import resource
+from datetime import timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from sqlalchemy import event  # noqa: E402
+
+from engage import create_app  # noqa: E402
+from engage.clock import now_utc  # noqa: E402
+from engage.extensions import db  # noqa: E402
+
+PASSWORD = "bench password 2027"
+
+
+def percentile(values, p):
+    ordered = sorted(values)
+    k = max(0, min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1))))
+    return ordered[k]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--db", default="sqlite:////tmp/engage-bench.sqlite")
+    parser.add_argument("--runs", type=int, default=40)
+    parser.add_argument("--reuse", action="store_true", help="Use the seeded database as it is.")
+    args = parser.parse_args()
+
+    now = now_utc()
+    cycle_start = (now - timedelta(days=365)).date().isoformat()
+    if args.db.startswith("sqlite:///") and not args.reuse:
+        Path(args.db.removeprefix("sqlite:///")).unlink(missing_ok=True)
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=args.db, ENGAGE_CYCLE_STARTS_ON=cycle_start)
+    with app.app_context():
+        if not args.reuse:
+            from engage.auth.services import create_user
+            from engage.demo.seed import analyse, seed
+
+            db.drop_all()
+            db.create_all()
+            started = time.perf_counter()
+            counts = seed("large", now)
+            create_user(None, now, "bench-lead@example.org", "Bench Lead", "lead", PASSWORD)
+            db.session.commit()
+            analyse()
+            db.session.commit()
+            print(f"seeded in {time.perf_counter() - started:.1f} s: {counts}")
+        statements = []
+        event.listen(db.engine, "before_cursor_execute", lambda *a, **k: statements.append(1))
+        client = app.test_client()
+        response = client.post("/login", data={"email": "bench-lead@example.org", "password": PASSWORD})
+        assert response.status_code == 302, response.status_code
+
+        pages = {
+            "engagement log, first page": "/outcomes/",
+            "engagement log, theme + state filter": "/outcomes/?theme=HIV%2FAIDS&state=DE",
+            "engagement log, text search": "/outcomes/?q=stigma+funding",
+            "coverage matrix (states x themes)": "/reports/coverage",
+            "coverage, one theme by recommendation": "/reports/coverage?theme=HIV%2FAIDS&by=recommendation",
+            "dashboard": "/reports/",
+        }
+        print(f"\n{db.engine.dialect.name}, {args.runs} runs each after 2 warm-ups (server time, in-process)")
+        print(f"{'page':44} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'SQL/req':>8} {'KB':>6}")
+        for name, url in pages.items():
+            for _ in range(2):
+                assert client.get(url).status_code == 200, url
+            times, counts = [], []
+            size = 0
+            for _ in range(args.runs):
+                statements.clear()
+                started = time.perf_counter()
+                response = client.get(url)
+                body = response.get_data()
+                times.append((time.perf_counter() - started) * 1000)
+                counts.append(len(statements))
+                size = len(body)
+                assert response.status_code == 200
+            print(f"{name:44} {statistics.median(times):8.1f} {percentile(times, 95):8.1f} {max(times):8.1f} "
+                  f"{max(counts):8d} {size // 1024:6d}")
+
+        print("\nexports of the whole log (streamed; memory = growth of the process's peak RSS):")
+        for url in ("/reports/log.csv", "/reports/log.xlsx"):
+            before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+            started = time.perf_counter()
+            response = client.get(url)
+            total = 0
+            for chunk in response.response:
+                total += len(chunk)
+            elapsed = time.perf_counter() - started
+            grown = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
+            print(f"  {url:20} {total / 1e6:7.1f} MB in {elapsed:5.1f} s, peak RSS grew by {grown / 1024:6.1f} MB")
+    return 0
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("ENGAGE_RUN_SCHEDULER", "0")
+    sys.exit(main())
