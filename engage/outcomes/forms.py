@@ -110,12 +110,15 @@ def _fields(container) -> dict:
 
 def has_errors(form) -> bool:
     """True when any field, nested rows included, carries an error (from validation or a service)."""
+    if getattr(form, "service_refused", False):
+        return True
     return any(getattr(f, "errors", None) and f.type != "FormField" for f in _fields(form).values())
 
 
 def place_errors(form, exc: ServiceError, renames: dict[str, str] | None = None) -> None:
     """Put a service's field errors beside the fields they name (nested rows included);
     anything that names no field becomes a flash message."""
+    form.service_refused = True
     fields = _fields(form)
     aliases = {"owner": "owner_id"}
     unplaced = []

@@ -227,7 +227,8 @@ def log(meeting_id):
     extra = [e.form.recommendation_id.data for e in form.items if e.form.recommendation_id.data not in recs]
     if extra:
         recs.update({str(r.id): r for r in db.session.scalars(
-            select(Recommendation).where(Recommendation.id.in_([int(x) for x in extra if str(x).isdigit()])))})
+            select(Recommendation).where(Recommendation.id.in_(
+                [int(x) for x in extra if str(x).isdigit() and int(x) <= services.MAX_ID])))})
     failed = has_errors(form)
     return render_template("outcomes/log.html", form=form, meeting=meeting, recs=recs, form_has_errors=failed,
                            can_log=services.can_log(current_user, meeting)), 422 if failed else 200

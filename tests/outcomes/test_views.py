@@ -221,3 +221,13 @@ def test_the_log_page_issues_as_many_statements_for_5_outcomes_as_for_50(world, 
     many = _statements_for(staff_client, url)
     assert "<strong>50</strong> outcomes" in staff_client.get(url).get_data(as_text=True)
     assert few == many
+
+
+@pytest.mark.parametrize("value", ["abc", "99999999999", "-1", "0"])
+def test_a_tampered_recommendation_id_is_a_4xx(world, staff_client, frozen, value):
+    meeting = make_meeting(world.staff, [world.contacts["se"]], datetime(2026, 11, 27, 8, 0, tzinfo=UTC))
+    data = _form(meeting, [world.recs["se_health"]], **{"items-0-recommendation_id": value})
+    response = staff_client.post(f"/outcomes/meetings/{meeting.id}/log", data=data)
+    assert response.status_code in (302, 422)   # "0" is a blank row: logged without it
+    if response.status_code == 422:
+        assert "recommendation" in response.get_data(as_text=True)
