@@ -5,7 +5,6 @@ import os
 from datetime import UTC, datetime
 
 import pytest
-from flask import g
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -60,12 +59,6 @@ def app(backend, tmp_path, request):
     global _pg_schema_ready
     url = _database_url(backend, tmp_path, request)
     app = create_app("testing", SQLALCHEMY_DATABASE_URI=url, ENGAGE_INSTANCE_DIR=str(tmp_path))
-
-    @app.before_request
-    def _forget_the_previous_requests_user():
-        # Requests reuse the app context pushed below, so `g` outlives each one; without this a
-        # second signed-in client in the same test would be served as the first one's user.
-        g.pop("_login_user", None)
 
     with app.app_context():
         if backend == "sqlite":
