@@ -59,7 +59,6 @@ def app(backend, tmp_path, request):
     global _pg_schema_ready
     url = _database_url(backend, tmp_path, request)
     app = create_app("testing", SQLALCHEMY_DATABASE_URI=url, ENGAGE_INSTANCE_DIR=str(tmp_path))
-
     with app.app_context():
         if backend == "sqlite":
             db.create_all()
