@@ -557,3 +557,18 @@ def position_at_meeting(meeting_id: int, organisation_id: int | None = None) -> 
     if not counts:
         return None
     return ", ".join(f"{label} ({counts[key]})" for key, label in POSITIONS.items() if key in counts)
+
+
+def meetings_awaiting_outcome(now: datetime, staff_id: int | None = None, days: int = 60,
+                              limit: int = 10) -> list[Meeting]:
+    """Meetings that started in the last `days` days (not cancelled) with no outcome logged yet, newest
+    first; with `staff_id`, only those that person organised or attended."""
+    from datetime import timedelta
+    query = (select(Meeting).where(Meeting.starts_at <= now, Meeting.starts_at >= now - timedelta(days=days),
+                                   Meeting.status != "cancelled",
+                                   ~exists().where(Outcome.meeting_id == Meeting.id))
+             .order_by(Meeting.starts_at.desc(), Meeting.id.desc()).limit(limit))
+    if staff_id is not None:
+        query = query.where(or_(Meeting.organiser_id == staff_id, Meeting.id.in_(
+            select(Attendee.meeting_id).where(Attendee.user_id == staff_id))))
+    return list(db.session.scalars(query))

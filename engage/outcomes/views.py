@@ -144,8 +144,10 @@ def index():
     page_number = int(page_number) if page_number.isdigit() and 0 < int(page_number) < 10**6 else 1
     page = queries.engagement_log_page(f, page_number, current_app.config.get("PER_PAGE", 50)) if not errors \
         else queries.Page([], 1, 50, 0)
+    awaiting = services.meetings_awaiting_outcome(
+        now_utc(), staff_id=None if current_user.has_role("lead") else current_user.id, limit=5)
     return render_template("outcomes/index.html", page=page, filters=f, errors=errors, chips=_chips(f),
-                           today=_today(), **log_filter_choices()), 400 if errors else 200
+                           today=_today(), awaiting=awaiting, **log_filter_choices()), 400 if errors else 200
 
 
 @bp.route("/<int:outcome_id>")

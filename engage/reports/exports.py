@@ -121,6 +121,7 @@ def log_xlsx(f: LogFilters) -> Iterator[bytes]:
 
 
 def coverage_header(cov: Coverage) -> list[str]:
+    """The matrix's column names: a state's, then four per theme (or one row per recommendation)."""
     if cov.by == "recommendation":
         return ["recommending_state", "state_name", "recommendation", "status", "outcomes_discussed",
                 "commitments", "state_met_this_cycle"]
@@ -132,6 +133,7 @@ def coverage_header(cov: Coverage) -> list[str]:
 
 
 def coverage_rows(cov: Coverage) -> Iterator[list]:
+    """The matrix's rows, in the order of coverage_header()."""
     for row in cov.rows:
         if cov.by == "recommendation":
             cell = row.cells["all"]

@@ -231,3 +231,15 @@ def test_a_tampered_recommendation_id_is_a_4xx(world, staff_client, frozen, valu
     assert response.status_code in (302, 422)   # "0" is a blank row: logged without it
     if response.status_code == 422:
         assert "recommendation" in response.get_data(as_text=True)
+
+
+def test_the_log_lists_the_meetings_still_awaiting_their_outcome(world, staff_client, frozen):
+    waiting = make_meeting(world.staff, [world.contacts["se"]], datetime(2026, 11, 27, 8, 0, tzinfo=UTC),
+                           title="Sweden, no outcome yet")
+    make_meeting(world.staff, [world.contacts["se"]], datetime(2026, 11, 26, 8, 0, tzinfo=UTC), status="cancelled",
+                 title="Cancelled one")
+    make_meeting(world.lead, [world.contacts["se"]], datetime(2026, 11, 26, 9, 0, tzinfo=UTC), title="Not mine")
+    html = staff_client.get("/outcomes/").get_data(as_text=True)
+    section = html[html.index("Meetings awaiting their outcome"):html.index("</section>")]
+    assert "Sweden, no outcome yet" in section and f"/outcomes/meetings/{waiting.id}/log" in section
+    assert "Cancelled one" not in section and "Not mine" not in section and "Germany on HIV" not in section
