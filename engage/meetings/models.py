@@ -117,6 +117,8 @@ class Attendee(db.Model):
     role: Mapped[str] = mapped_column(String(20), default="required")
     response: Mapped[str] = mapped_column(String(20), default="needs_action")
     responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The SEQUENCE of the last REQUEST sent to this attendee: a reply older than that is stale.
+    sent_sequence: Mapped[int | None]
     added_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     meeting = relationship("Meeting", back_populates="attendees")
