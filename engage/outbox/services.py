@@ -12,10 +12,11 @@ import random
 import socket
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, bindparam, func, or_, select, text, update
 from sqlalchemy.orm import undefer
 
 from engage.errors import ConflictError, ValidationError
@@ -90,36 +91,44 @@ def _due(now: datetime):
     )
 
 
-def claim_due_messages(now: datetime, worker_id: str, limit: int,
-                       lease_seconds: int = DEFAULT_LEASE_SECONDS) -> list[OutboxMessage]:
-    """Atomically mark up to `limit` due rows as sending for `worker_id`; the caller commits."""
-    candidates = (select(OutboxMessage.id).where(_due(now))
-                  .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id).limit(limit))
-    if db.session.get_bind().dialect.name == "postgresql":
+def _claim(now: datetime, worker_id: str, limit: int, lease_seconds: int, columns) -> list:
+    """Mark up to `limit` due rows as sending for `worker_id` and return `columns` of those it won."""
+    table = OutboxMessage.__table__
+    candidates = (select(table.c.id).where(_due(now))
+                  .order_by(table.c.next_attempt_at, table.c.id).limit(limit))
+    dialect = db.session.get_bind().dialect
+    if dialect.name == "postgresql":
         candidates = candidates.with_for_update(skip_locked=True)
     ids = list(db.session.scalars(candidates))
     if not ids:
         return []
     lease_until = now + timedelta(seconds=lease_seconds)
     # The WHERE repeats the due test: a row another dispatcher took in the meantime is left alone.
-    result = db.session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id.in_(ids), _due(now))
-        .values(status="sending", claimed_by=worker_id, lease_until=lease_until)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != len(ids):
-        ids = list(db.session.scalars(select(OutboxMessage.id).where(
-            OutboxMessage.id.in_(ids), OutboxMessage.status == "sending",
-            OutboxMessage.claimed_by == worker_id, OutboxMessage.lease_until == lease_until)))
+    claim = (update(table).where(table.c.id.in_(ids), _due(now))
+             .values(status="sending", claimed_by=worker_id, lease_until=lease_until))
+    if dialect.update_returning:
+        rows = db.session.execute(claim.returning(table.c.id, *columns)).all()
+    else:
+        won = table.c.id.in_(ids)
+        if db.session.execute(claim).rowcount != len(ids):
+            won = and_(won, table.c.status == "sending", table.c.claimed_by == worker_id,
+                       table.c.lease_until == lease_until)
+        rows = db.session.execute(select(table.c.id, *columns).where(won)).all()
+    order = {message_id: index for index, message_id in enumerate(ids)}
+    return [tuple(row)[1:] for row in sorted(rows, key=lambda row: order[row[0]])]
+
+
+def claim_due_messages(now: datetime, worker_id: str, limit: int,
+                       lease_seconds: int = DEFAULT_LEASE_SECONDS) -> list[OutboxMessage]:
+    """Atomically mark up to `limit` due rows as sending for `worker_id`; the caller commits."""
+    ids = [row[0] for row in _claim(now, worker_id, limit, lease_seconds, (OutboxMessage.__table__.c.id,))]
     if not ids:
         return []
-    return list(db.session.scalars(
-        select(OutboxMessage).where(OutboxMessage.id.in_(ids))
-        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
-        .options(undefer(OutboxMessage.raw))
-        .execution_options(populate_existing=True)
-    ))
+    loaded = db.session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(ids))
+                                .options(undefer(OutboxMessage.raw))
+                                .execution_options(populate_existing=True))
+    by_id = {message.id: message for message in loaded}
+    return [by_id[message_id] for message_id in ids]
 
 
 def backoff_delay(attempts: int, base: float = BACKOFF_BASE_SECONDS, cap: float = BACKOFF_CAP_SECONDS,
@@ -225,20 +234,107 @@ class _Claimed:
     recipient: str
     raw: bytes
     attempts: int
+    next_attempt_at: datetime | None
 
 
-def _ours(message_id: int, worker_id: str):
-    return and_(OutboxMessage.id == message_id, OutboxMessage.status == "sending",
-                OutboxMessage.claimed_by == worker_id)
+_table = OutboxMessage.__table__
+_CLAIMED_COLUMNS = (_table.c.id, _table.c.recipient, _table.c.raw, _table.c.attempts, _table.c.next_attempt_at)
+# One statement shape for every outcome, compiled once. Conditional: if our lease ran out and
+# another dispatcher took the row, its word stands.
+_SET_OUTCOME = (
+    update(_table)
+    .where(_table.c.id == bindparam("b_id"), _table.c.status == "sending",
+           _table.c.claimed_by == bindparam("b_worker"))
+    .values(status=bindparam("b_status"), attempts=bindparam("b_attempts"), sent_at=bindparam("b_sent_at"),
+            next_attempt_at=bindparam("b_next_attempt_at"), last_error=bindparam("b_last_error"),
+            lease_until=None)
+)
 
 
-def _set_status(message_id: int, worker_id: str, **values) -> None:
-    # Conditional: if our lease ran out and another dispatcher took the row, its word stands.
-    result = db.session.execute(update(OutboxMessage).where(_ours(message_id, worker_id)).values(**values)
-                                .execution_options(synchronize_session=False))
-    db.session.commit()
-    if result.rowcount != 1:
-        log.warning("outbox message %s was taken over by another dispatcher", message_id)
+class _OutcomeWriter:
+    """Records each message's outcome on its own connection, each committed at once.
+
+    The writes run one at a time on a helper thread, so the next message's MAIL FROM and RCPT TO
+    overlap the previous commit; the caller waits for that commit before DATA, so at most one
+    message is ever delivered but not yet recorded.
+    """
+
+    def __init__(self, engine, worker_id: str):
+        self.engine = engine
+        self.worker_id = worker_id
+        self.connection = None
+        self.is_postgresql = engine.dialect.name == "postgresql"
+        # An in-memory SQLite database exists once per thread: write from this one.
+        in_memory = engine.dialect.name == "sqlite" and engine.url.database in (None, "", ":memory:")
+        self.executor = None if in_memory else ThreadPoolExecutor(1, thread_name_prefix="outbox-writer")
+        self.pending: Future | None = None
+        self._run(self._open)
+
+    def _run(self, function, *args) -> None:
+        self.wait()
+        if self.executor is None:
+            function(*args)
+        else:
+            self.pending = self.executor.submit(function, *args)
+
+    def wait(self) -> None:
+        """Return once the last outcome is committed (raising what went wrong, if anything did)."""
+        pending, self.pending = self.pending, None
+        if pending is not None:
+            pending.result()
+
+    def _open(self) -> None:
+        # Autocommit: each single-row UPDATE is its own transaction, one round trip per message.
+        self.connection = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        if self.is_postgresql:
+            # A "sent" mark is visible at once and survives this process dying; only a crash of
+            # the database server itself could take back the last few, and then those messages go
+            # again with the same Message-ID. Waiting for a WAL flush per message would cost
+            # more than the SMTP exchange.
+            self.connection.execute(text("SET synchronous_commit TO OFF"))
+
+    def record(self, message: _Claimed, status: str, attempts: int, sent_at=None, next_attempt_at=None,
+               last_error=None) -> None:
+        """Queue the commit of one outcome (after the previous one)."""
+        self._run(self._write, {
+            "b_id": message.id, "b_worker": self.worker_id, "b_status": status, "b_attempts": attempts,
+            "b_sent_at": sent_at, "b_next_attempt_at": next_attempt_at or message.next_attempt_at,
+            "b_last_error": last_error})
+
+    def _write(self, values: dict) -> None:
+        if self.connection.execute(_SET_OUTCOME, values).rowcount != 1:
+            log.warning("outbox message %s was taken over by another dispatcher", values["b_id"])
+
+    def hand_back(self, messages: list[_Claimed]) -> int:
+        """Release claimed rows we will not try now, without counting an attempt."""
+        counted = []
+
+        def release():
+            for message in messages:
+                counted.append(self.connection.execute(
+                    update(_table).where(_table.c.id == message.id, _table.c.status == "sending",
+                                         _table.c.claimed_by == self.worker_id)
+                    .values(status="pending", lease_until=None)).rowcount)
+
+        self._run(release)
+        self.wait()
+        return sum(counted)
+
+    def close(self) -> None:
+        """Finish the last write, then give the connection back."""
+        def close_connection():
+            if self.connection is None:
+                return
+            if self.is_postgresql:
+                self.connection.execute(text("RESET synchronous_commit"))
+            self.connection.close()
+
+        try:
+            self._run(close_connection)
+            self.wait()
+        finally:
+            if self.executor is not None:
+                self.executor.shutdown(wait=True)
 
 
 def dispatch_outbox(now: datetime, config, worker_id: str, batch_size: int = DEFAULT_BATCH_SIZE, *,
@@ -254,57 +350,49 @@ def dispatch_outbox(now: datetime, config, worker_id: str, batch_size: int = DEF
     max_attempts = int(config.get("ENGAGE_OUTBOX_MAX_ATTEMPTS") or DEFAULT_MAX_ATTEMPTS)
     base = float(config.get("ENGAGE_OUTBOX_BACKOFF_BASE") or BACKOFF_BASE_SECONDS)
     cap = float(config.get("ENGAGE_OUTBOX_BACKOFF_CAP") or BACKOFF_CAP_SECONDS)
-    claimed = [_Claimed(m.id, m.recipient, m.raw, m.attempts)
-               for m in claim_due_messages(now, worker_id, batch_size, lease_seconds)]
+    claimed = [_Claimed(*row) for row in _claim(now, worker_id, batch_size, lease_seconds, _CLAIMED_COLUMNS)]
     db.session.commit()
     result.claimed = len(claimed)
     if not claimed:
         return result
 
-    session = SmtpSession(config)
+    smtp = SmtpSession(config)
+    writer = _OutcomeWriter(db.engine, worker_id)
+    default_sender = envelope_sender(config, b"")
     # Elapsed time, not the time of day: stop well before the lease ends so no one else takes
     # a row we are still about to send.
     started = time.monotonic()
     try:
         for index, message in enumerate(claimed):
             if (stop is not None and stop()) or time.monotonic() - started > lease_seconds / 2:
-                result.returned = _hand_back(claimed[index:], worker_id)
+                result.returned = writer.hand_back(claimed[index:])
                 break
-            outcome = session.send(envelope_sender(config, message.raw), message.recipient, message.raw)
+            mail_from = default_sender or envelope_sender(config, message.raw)
+            outcome = smtp.begin(mail_from, message.recipient, len(message.raw))
+            writer.wait()  # the previous message is recorded before this one can be delivered
+            outcome = outcome or smtp.finish(message.raw)
             attempts = message.attempts + 1
             if outcome.result == SENT:
-                _set_status(message.id, worker_id, status="sent", sent_at=now, attempts=attempts,
-                            lease_until=None, last_error=None)
+                writer.record(message, "sent", attempts, sent_at=now)
                 result.sent += 1
             elif outcome.result == PERMANENT:
-                _set_status(message.id, worker_id, status="failed", attempts=attempts, lease_until=None,
-                            last_error=f"refused: {outcome.error}")
+                writer.record(message, "failed", attempts, last_error=f"refused: {outcome.error}")
                 result.failed += 1
             elif attempts >= max_attempts:
-                _set_status(message.id, worker_id, status="failed", attempts=attempts, lease_until=None,
-                            last_error=f"gave up after {attempts} attempts: {outcome.error}")
+                writer.record(message, "failed", attempts,
+                              last_error=f"gave up after {attempts} attempts: {outcome.error}")
                 result.failed += 1
             else:
-                _set_status(message.id, worker_id, status="pending", attempts=attempts, lease_until=None,
-                            next_attempt_at=now + backoff_delay(attempts, base, cap, rng),
-                            last_error=outcome.error)
+                writer.record(message, "pending", attempts, last_error=outcome.error,
+                              next_attempt_at=now + backoff_delay(attempts, base, cap, rng))
                 result.retrying += 1
     finally:
-        session.close()
+        try:
+            writer.close()
+        finally:
+            smtp.close()
     log.info("outbox dispatch by %s: %s", worker_id, result)
     return result
-
-
-def _hand_back(messages: list[_Claimed], worker_id: str) -> int:
-    """Release claimed rows we will not try now, without counting an attempt."""
-    count = 0
-    for message in messages:
-        result = db.session.execute(update(OutboxMessage).where(_ours(message.id, worker_id))
-                                    .values(status="pending", lease_until=None)
-                                    .execution_options(synchronize_session=False))
-        count += result.rowcount
-    db.session.commit()
-    return count
 
 
 def drain_outbox(now: datetime, config, worker_id: str, batch_size: int = DEFAULT_BATCH_SIZE, *,

@@ -60,7 +60,8 @@ class SmtpSession:
         use_ssl = bool(config.get("MAIL_USE_SSL"))
         port = int(config.get("MAIL_PORT") or (465 if use_ssl else 25))
         timeout = float(config.get("MAIL_TIMEOUT") or 30)
-        context = ssl.create_default_context()
+        # Built only when needed: loading the CA store costs tens of milliseconds per batch.
+        context = ssl.create_default_context() if use_ssl or config.get("MAIL_USE_TLS") else None
         if use_ssl:
             smtp = smtplib.SMTP_SSL(host, port, timeout=timeout, context=context)
         else:
@@ -101,28 +102,56 @@ class SmtpSession:
         else:
             self.connect_error = self.connect_error or "the connection dropped again"
 
-    def send(self, mail_from: str, recipient: str, raw: bytes) -> Outcome:
-        """Send `raw` unchanged to one recipient; never raises for SMTP or network trouble."""
+    def begin(self, mail_from: str, recipient: str, size: int) -> Outcome | None:
+        """MAIL FROM and RCPT TO for one message: None when the server will take it, else the outcome.
+
+        Nothing is delivered yet, so the caller may still be recording the previous message.
+        """
         if not self._connect():
             return Outcome(TEMPORARY, self.connect_error)
+        smtp = self.smtp
         try:
-            refused = self.smtp.sendmail(mail_from, [recipient], raw)
-        except smtplib.SMTPRecipientsRefused as exc:
-            code, text = next(iter(exc.recipients.values()), (None, "recipient refused"))
-            return _classify(code, text)
-        except smtplib.SMTPResponseException as exc:
-            if exc.smtp_code == 421:  # the server is closing this connection
-                self._drop()
-            return _classify(exc.smtp_code, exc.smtp_error)
+            smtp.ehlo_or_helo_if_needed()
+            options = [f"size={size}"] if smtp.does_esmtp and smtp.has_extn("size") else []
+            code, text = smtp.mail(mail_from, options)
+            if code != 250:
+                return self._refused(code, text)
+            code, text = smtp.rcpt(recipient)
+            if code not in (250, 251):
+                return self._refused(code, text)
+        except (smtplib.SMTPException, OSError) as exc:
+            self._drop()
+            return Outcome(TEMPORARY, _describe(exc))
+        return None
+
+    def finish(self, raw: bytes) -> Outcome:
+        """DATA: hand over `raw` unchanged; the server's answer says whether it took the message."""
+        try:
+            code, text = self.smtp.data(raw)
+        except smtplib.SMTPResponseException as exc:  # refused DATA itself
+            return self._refused(exc.smtp_code, exc.smtp_error)
         except (smtplib.SMTPException, OSError) as exc:
             # Disconnects and timeouts: the message may or may not have arrived; retrying is safe
             # because the bytes, and so the Message-ID, are the same.
             self._drop()
             return Outcome(TEMPORARY, _describe(exc))
-        if refused:
-            code, text = refused.get(recipient) or next(iter(refused.values()))
-            return _classify(code, text)
+        if code != 250:
+            return self._refused(code, text)
         return Outcome(SENT)
+
+    def send(self, mail_from: str, recipient: str, raw: bytes) -> Outcome:
+        """Send `raw` unchanged to one recipient; never raises for SMTP or network trouble."""
+        return self.begin(mail_from, recipient, len(raw)) or self.finish(raw)
+
+    def _refused(self, code: int, text) -> Outcome:
+        if code == 421:  # the server is closing this connection
+            self._drop()
+        else:
+            try:
+                self.smtp.rset()
+            except (smtplib.SMTPException, OSError):
+                self._drop()
+        return _classify(code, text)
 
     def close(self) -> None:
         """Say QUIT politely; a server that does not answer is simply dropped."""

@@ -170,3 +170,36 @@ def test_a_stop_request_hands_unsent_claims_back_without_counting_an_attempt(app
     rows = _rows()
     assert Counter((r.status, r.attempts) for r in rows) == {("sent", 1): 2, ("pending", 0): 3}
     assert all(r.lease_until is None for r in rows if r.status == "pending")
+
+
+def test_when_recording_an_outcome_fails_no_further_message_is_delivered(app, now, smtp_server, monkeypatch):
+    from engage.outbox.services import _OutcomeWriter
+
+    queue_many(5)
+    real_write, calls = _OutcomeWriter._write, []
+
+    def failing_write(self, values):
+        calls.append(values["b_id"])
+        if len(calls) == 2:
+            raise RuntimeError("database went away")
+        real_write(self, values)
+
+    monkeypatch.setattr(_OutcomeWriter, "_write", failing_write)
+    with pytest.raises(RuntimeError, match="database went away"):
+        services.dispatch_outbox(now, smtp_server.config(), "w", 10)
+    # Message 2 was delivered but not recorded: it is the one in flight. Message 3 never got DATA.
+    assert smtp_server.count() == 2
+    assert Counter(r.status for r in _rows()) == {"sent": 1, "sending": 4}
+    monkeypatch.undo()
+    result = services.drain_outbox(now + timedelta(minutes=11), smtp_server.config(), "w", 10)
+    assert result.sent == 4 and Counter(smtp_server.recipients())["attendee0001@example.org"] == 2
+    assert _statuses() == {"sent": 5}
+
+
+def test_lines_starting_with_a_dot_arrive_unchanged(app, now, smtp_server):
+    raw = (b"From: organiser@engage.test\r\nTo: ana@example.org\r\nSubject: Dots\r\n"
+           b"Message-ID: <dots@engage.test>\r\n\r\n.\r\n..two\r\n. one\r\nend\r\n")
+    services.queue_message(now, "digest", "ana@example.org", "Dots", raw, "dots", "<dots@engage.test>")
+    db.session.commit()
+    services.dispatch_outbox(now, smtp_server.config(), "w", 10)
+    assert [m.raw for m in smtp_server.messages] == [raw]
