@@ -144,6 +144,8 @@ def meeting_json(meeting: Meeting) -> dict:
 
 def _users_by_email(emails: list[str], field: str) -> list[int]:
     lowered = [e.strip().lower() for e in emails]
+    if any("\x00" in e or len(e) > 254 for e in lowered):
+        raise ValidationError.for_fields({field: "Not an email address."})
     found = {u.email.lower(): u for u in db.session.scalars(select(User).where(func.lower(User.email).in_(lowered)))}
     missing = [e for e in lowered if e not in found or found[e].is_disabled]
     if missing:
@@ -174,6 +176,12 @@ def _service_data(body: BaseModel, fields: set[str]) -> dict:
 
 def _meeting(meeting_id: int) -> Meeting:
     return services.get_meeting(meeting_id)
+
+
+def _text_arg(name: str) -> str | None:
+    """A text filter; a NUL character (which PostgreSQL refuses) matches nothing, so it is dropped."""
+    raw = request.args.get(name)
+    return raw.replace("\x00", "").strip()[:200] or None if raw else None
 
 
 def _instant_arg(name: str) -> datetime | None:
@@ -212,18 +220,17 @@ LIST_PARAMS = (
 @api_route("/meetings", "GET", "List meetings (soonest first)", response=MeetingOut, is_list=True, params=LIST_PARAMS)
 def list_meetings():
     page, per_page = page_args()
-    status = request.args.get("status") or None
+    status = _text_arg("status")
     if status is not None and status not in MEETING_STATUSES:
         raise ApiError(422, "validation_error", "Unknown status.", {"status": [f"One of {', '.join(MEETING_STATUSES)}."]})
     staff_id = None
-    if request.args.get("staff"):
-        user = db.session.scalars(select(User).where(func.lower(User.email) == request.args["staff"].strip().lower())
-                                  ).first()
+    if _text_arg("staff"):
+        user = db.session.scalars(select(User).where(func.lower(User.email) == _text_arg("staff").lower())).first()
         staff_id = user.id if user is not None else -1
     query = services.meeting_query(
         now=now_utc(), when="all", staff_id=staff_id, organisation_id=int_arg("organisation_id"),
         contact_id=int_arg("contact_id"), recommendation_id=int_arg("recommendation_id"),
-        city=request.args.get("city"), status=status, tag=request.args.get("tag"), q=request.args.get("q"),
+        city=_text_arg("city"), status=status, tag=_text_arg("tag"), q=_text_arg("q"),
         starts_from=_instant_arg("from"), starts_before=_instant_arg("to"))
     return paginated(query, meeting_json, page, per_page)
 

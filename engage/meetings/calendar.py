@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import calendar as pycalendar
+import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -20,6 +21,7 @@ from engage.invitations.ical import EventData, build_calendar
 
 from .models import FEED_SCOPES, Attendee, CalendarFeed, Meeting
 
+SECRET_RE = re.compile(r"^[A-Za-z0-9_-]+$")  # what token_urlsafe makes; anything else is not a feed
 FEED_PAST_DAYS = 180  # a feed carries recent history too, so a calendar does not lose last month
 
 
@@ -119,7 +121,7 @@ def revoke_feed(actor, now: datetime, feed: CalendarFeed) -> None:
 
 def feed_by_secret(secret: str) -> CalendarFeed | None:
     """The live feed with that secret, if its owner may still read it."""
-    if not secret or len(secret) > 64:
+    if not secret or len(secret) > 64 or not SECRET_RE.match(secret):
         return None
     feed = db.session.scalars(select(CalendarFeed).where(CalendarFeed.secret == secret)).first()
     if feed is None or feed.revoked_at is not None or feed.user is None or feed.user.is_disabled:

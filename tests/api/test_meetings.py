@@ -245,3 +245,20 @@ def _rec_id():
     from tests.meetings.test_services import _recommendation
 
     return _recommendation().id
+
+
+def test_nul_characters_in_filters_are_harmless(staff_api, world, frozen):
+    staff_api.post("/api/v1/meetings", json=meeting_body(world))
+    for name in ("q", "tag", "city", "staff", "status"):
+        response = staff_api.get("/api/v1/meetings", query_string={name: "a\x00b"})
+        assert response.status_code in (200, 422), (name, response.status_code)
+    assert staff_api.get("/api/v1/meetings", query_string={"q": "Pre-session\x00"}).get_json()["total"] == 1
+
+
+@pytest.mark.parametrize("changes, field", [
+    ({"staff": ["a\x00b@example.org"]}, "staff"), ({"organiser": "a\x00b@example.org"}, "organiser"),
+    ({"title": "Pre\x00session"}, "title"), ({"tags": ["a\x00"]}, "tags"), ({"timezone": "Europe/\x00"}, "timezone"),
+])
+def test_nul_characters_in_the_body_are_422(staff_api, world, frozen, changes, field):
+    response = staff_api.post("/api/v1/meetings", json=meeting_body(world, **changes))
+    assert response.status_code == 422 and field in response.get_json()["error"]["fields"]

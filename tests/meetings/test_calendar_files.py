@@ -170,3 +170,9 @@ def test_feeds_page_offers_the_address_and_a_webcal_link(app, staff_client, staf
 def test_leads_see_the_team_feed_option(lead_client, frozen):
     assert "All meetings (team)" in lead_client.get("/meetings/feeds").get_data(as_text=True)
     assert lead_client.post("/meetings/feeds/team").status_code == 302
+
+
+def test_odd_feed_addresses_are_plain_404s(app):
+    for secret in ("a%00b", "..%2F..", "x" * 65, "%F0%9F%98%80"):
+        response = app.test_client().get(f"/calendar/{secret}.ics")
+        assert response.status_code == 404, secret
