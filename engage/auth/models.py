@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, ForeignKey, String
+from sqlalchemy import Boolean, ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -28,6 +28,9 @@ class User(UserMixin, db.Model):
     role: Mapped[str] = mapped_column(String(20), default="staff")
     timezone: Mapped[str] = mapped_column(String(64), default="Africa/Nairobi")
     is_disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The data-protection officer: sees restricted records, answers access and erasure requests.
+    # A flag beside the role, so a lead or an admin can hold the office without a new rank.
+    is_dpo: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

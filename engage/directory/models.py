@@ -78,6 +78,7 @@ class Contact(db.Model):
     timezone: Mapped[str | None] = mapped_column(String(64))  # None: the organisation's
     notes: Mapped[str | None] = mapped_column(Text)
     source: Mapped[str | None] = mapped_column(String(200))  # where the details came from
+    sensitivity: Mapped[str] = mapped_column(String(20), default="internal", server_default="internal")
     is_archived: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

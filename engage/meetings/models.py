@@ -38,6 +38,9 @@ class Meeting(db.Model):
     uid: Mapped[str] = mapped_column(String(255), unique=True, default=new_uid)
     sequence: Mapped[int] = mapped_column(default=0)
     title: Mapped[str] = mapped_column(String(200))
+    # What invitations and reminders call the meeting; None: "Meeting with <organisation>".
+    invitation_title: Mapped[str | None] = mapped_column(String(200))
+    sensitivity: Mapped[str] = mapped_column(String(20), default="internal", server_default="internal")
     description: Mapped[str | None] = mapped_column(Text)
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

@@ -49,6 +49,7 @@ class Outcome(db.Model):
     summary: Mapped[str] = mapped_column(Text)
     commitment: Mapped[str | None] = mapped_column(Text)  # None when nothing was promised
     notes: Mapped[str | None] = mapped_column(Text)
+    sensitivity: Mapped[str] = mapped_column(String(20), default="internal", server_default="internal")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
