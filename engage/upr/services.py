@@ -462,13 +462,17 @@ def meetings_touching(organisation_ids: Iterable[int] = (), recommendation_id: i
     return [(meetings[m], org_id) for m, org_id in pairs]
 
 
-# ---- outcomes (the Outcomes issue fills these in) ----
+# ---- outcomes ----
 
 def last_outcome_position(meeting, organisation) -> str | None:
-    """The position recorded at `meeting` for `organisation`; None until outcomes exist."""
-    return None
+    """The positions recorded at `meeting` for `organisation` in words; None when nothing was logged."""
+    from engage.outcomes.services import position_at_meeting
+
+    return position_at_meeting(meeting.id, getattr(organisation, "id", None))
 
 
 def outcomes_for(recommendation) -> list:
-    """Outcomes logged against `recommendation`; empty until outcomes exist."""
-    return []
+    """Outcomes logged against `recommendation`, oldest first (its timeline of positions)."""
+    from engage.outcomes.services import position_timeline
+
+    return position_timeline(recommendation.id)

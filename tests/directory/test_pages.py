@@ -175,7 +175,7 @@ def test_organisation_page_shows_fields_people_history_and_placeholders(staff_cl
     assert "People <small class=\"text-body-secondary\">(1)</small>" in page
     assert "Anna Schmidt" in page and "Archived people" in page and "Gone Person" in page
     assert "Meetings" in page and "No meetings with this organisation are recorded yet." in page
-    assert "Outcomes" in page and "No outcomes are recorded yet." in page
+    assert "Outcomes" in page and "No outcomes logged yet." in page
     assert "Sat 28 Nov 2026, 12:00 Nairobi (EAT)" in page and "created" in page
 
 
@@ -196,7 +196,7 @@ def test_contact_page_shows_effective_zone_organisation_and_vcard(staff_client, 
     assert f'href="/directory/organisations/{world["ohchr"].id}">OHCHR</a>' in page
     assert f'href="/directory/contacts/{bea.id}.vcf"' in page
     assert "No meetings with Beatrice Moreau are recorded yet." in page
-    assert "No outcomes are recorded yet." in page
+    assert "No outcomes logged yet." in page
 
 
 def test_missing_records_are_404(staff_client):
@@ -211,3 +211,20 @@ def test_start_page_counts_and_links(staff_client, world):
     assert 'href="/directory/organisations">3</a>' in page  # the archived one is not counted
     assert 'href="/directory/contacts">3</a>' in page
     assert 'href="/directory/import?kind=contacts"' in page
+
+
+def test_contact_and_organisation_pages_list_their_meetings_and_outcomes(staff_client, staff_user, world):
+    from datetime import timedelta
+
+    from engage.outcomes import services as outcome_services
+
+    bea = world["bea"]
+    meeting = factories.make_meeting(organiser=staff_user, contacts=[bea], title="Health rights briefing")
+    outcome_services.create_outcome(staff_user, meeting.starts_at + timedelta(hours=2), meeting,
+                                    {"summary": "OHCHR will brief the troika on key populations"})
+    db.session.commit()
+    for url in (f"/directory/contacts/{bea.id}", f"/directory/organisations/{world['ohchr'].id}"):
+        page = text(staff_client.get(url))
+        assert f'href="/meetings/{meeting.id}"' in page and "Health rights briefing" in page
+        assert "OHCHR will brief the troika on key populations" in page
+        assert "No outcomes logged yet." not in page

@@ -164,7 +164,7 @@ def test_the_detail_page_shows_the_state_its_missions_and_the_meetings(app, staf
     assert "New York" not in page
     assert "ARVs with Germany" in page and "Tue 10 Mar 2026, 10:00 Nairobi (EAT)" in page
     assert "Engaged this cycle" in page
-    assert "No outcome is logged against this recommendation yet" in page
+    assert "No positions recorded yet" in page
     france = staff_client.get(f"/recommendations/{world.recs['fr1'].id}").get_data(as_text=True)
     assert "Called off" in france and "Cancelled" in france and "Not yet engaged" in france
 
