@@ -25,6 +25,7 @@ def create_app(config: str | type | None = None, **overrides) -> Flask:
     from engage.auth.views import admin_bp, bp as auth_bp
     from engage.directory.views import bp as directory_bp
     from engage.invitations.views import bp as rsvp_bp
+    from engage.invitations.views import replies_bp
     from engage.meetings.views import bp as meetings_bp, feeds_bp as calendar_bp
     from engage.outbox.views import bp as outbox_bp
     from engage.outcomes.views import bp as outcomes_bp
@@ -49,6 +50,7 @@ def create_app(config: str | type | None = None, **overrides) -> Flask:
     app.register_blueprint(meetings_bp)
     app.register_blueprint(calendar_bp)
     app.register_blueprint(rsvp_bp)
+    app.register_blueprint(replies_bp)
     app.register_blueprint(scheduler_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(outbox_bp)

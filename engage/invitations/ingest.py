@@ -106,3 +106,32 @@ def ingest_replies(source: str, now: datetime, timeout: float = 30) -> IngestRep
         process_message(raw, kind, now, report)
     db.session.flush()
     return report
+
+
+MAX_FORWARDED_BYTES = 1024 * 1024
+
+
+def apply_forwarded_reply(meeting, raw: bytes, now: datetime) -> list:
+    """Apply the REPLY in a forwarded .ics or .eml to `meeting`, all or nothing.
+
+    Returns the applied results; raises ValidationError naming the file when it is not a reply,
+    is for another meeting, or any answer in it is refused (stale, unknown address…).
+    """
+    from engage.errors import ValidationError
+
+    if not raw.strip():
+        raise ValidationError.for_fields({"file": "The file is empty."})
+    if len(raw) > MAX_FORWARDED_BYTES:
+        raise ValidationError.for_fields({"file": "The file is larger than 1 MiB; a reply is a few kilobytes."})
+    try:
+        replies = parse_itip_reply(raw)
+    except ReplyParseError as exc:
+        raise ValidationError.for_fields({"file": str(exc)}) from None
+    other = [r for r in replies if r.uid != meeting.uid]
+    if other:
+        raise ValidationError.for_fields({"file": "This reply is for another meeting (its UID is not this meeting's)."})
+    results = [apply_reply(r, now) for r in replies]
+    refused = [f"{r.attendee_email}: {r.reason}" for r in results if not r.accepted]
+    if refused:
+        raise ValidationError.for_fields({"file": "; ".join(refused)})
+    return results

@@ -1,17 +1,23 @@
-"""The RSVP landing page: an attendee answers from a signed link, with no login."""
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+"""The RSVP landing page (an attendee answers from a signed link, with no login), and staff uploading
+a reply that a calendar client sent to someone's own mailbox and they forwarded."""
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import HiddenField
 
+from engage.auth.permissions import require_role_for_blueprint
 from engage.clock import now_utc
 from engage.errors import ServiceError
 from engage.extensions import db
-from engage.meetings.models import RESPONSES, Attendee
+from engage.meetings.models import RESPONSES, Attendee, Meeting
 
 from . import services  # noqa: F401  (registers the meeting-change listener)
+from .ingest import MAX_FORWARDED_BYTES, apply_forwarded_reply
 from .rsvp import RsvpTokenError, read_rsvp_token
 
 bp = Blueprint("rsvp", __name__, url_prefix="/rsvp")
+replies_bp = Blueprint("replies", __name__, url_prefix="/meetings")
+require_role_for_blueprint(replies_bp, "staff")
 ANSWERS = {"accepted": "Accept", "tentative": "Maybe", "declined": "Decline"}
 
 
@@ -50,3 +56,30 @@ def answer(token):
     return render_template("invitations/rsvp.html", attendee=attendee, meeting=attendee.meeting,
                            proposed=proposed if proposed in ANSWERS else None, answers=ANSWERS,
                            responses=RESPONSES, form=form)
+
+
+class ReplyUploadForm(FlaskForm):
+    file = FileField("Forwarded reply (.ics or .eml)", validators=[FileRequired("Choose the .ics or .eml file.")])
+
+
+@replies_bp.route("/<int:meeting_id>/replies", methods=["POST"])
+def upload_reply(meeting_id):
+    meeting = db.session.get(Meeting, meeting_id)
+    if meeting is None:
+        abort(404)
+    form = ReplyUploadForm()
+    if not form.validate_on_submit():
+        problem = next(iter(form.errors.values()))[0]
+        return render_template("invitations/reply_refused.html", meeting=meeting, problem=problem), 400
+    try:
+        # One byte past the limit, so an oversized file is refused rather than cut short.
+        raw = form.file.data.read(MAX_FORWARDED_BYTES + 1)
+        results = apply_forwarded_reply(meeting, raw, now_utc())
+    except ServiceError as exc:
+        db.session.rollback()
+        problem = "; ".join(msg for msgs in (exc.fields or {}).values() for msg in msgs) or exc.message
+        return render_template("invitations/reply_refused.html", meeting=meeting, problem=problem), 422
+    db.session.commit()
+    for r in results:
+        flash(f"{r.attendee_email}: {RESPONSES[r.response]} recorded from the forwarded reply.", "success")
+    return redirect(url_for("meetings.show", meeting_id=meeting.id) + "#people", 303)
