@@ -54,6 +54,8 @@ class Config:
     ENGAGE_DISPATCH_INTERVAL = _int("ENGAGE_DISPATCH_INTERVAL", 5)   # seconds between outbox passes
     ENGAGE_OUTBOX_BATCH_SIZE = _int("ENGAGE_OUTBOX_BATCH_SIZE", 100)  # messages per SMTP connection
     ENGAGE_OUTBOX_MAX_ATTEMPTS = _int("ENGAGE_OUTBOX_MAX_ATTEMPTS", 8)
+    ENGAGE_OUTBOX_BACKOFF_BASE = _int("ENGAGE_OUTBOX_BACKOFF_BASE", 30)  # seconds before the first retry
+    ENGAGE_OUTBOX_BACKOFF_CAP = _int("ENGAGE_OUTBOX_BACKOFF_CAP", 3600)
     # A claimed message or reminder that is not finished within its lease (a crashed process) is
     # taken over by another scheduler after this many seconds.
     ENGAGE_OUTBOX_LEASE_SECONDS = _int("ENGAGE_OUTBOX_LEASE_SECONDS", 600)
