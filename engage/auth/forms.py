@@ -42,3 +42,8 @@ class ConfirmForm(FlaskForm):
     """A bare form: a button and its CSRF token."""
 
     submit = SubmitField("Confirm")
+
+
+class ConfirmPasswordForm(FlaskForm):
+    password = PasswordField("Your password", validators=[DataRequired(), Length(max=1024)])
+    submit = SubmitField("Confirm")

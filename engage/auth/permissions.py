@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import abort
+from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 
 from engage.extensions import login_manager
@@ -35,3 +35,49 @@ def require_role_for_blueprint(bp, minimum: str) -> None:
     @bp.before_request
     def _guard():
         return _check(minimum)
+
+
+def _return_to() -> str:
+    # A GET comes back to itself; a POST cannot be replayed, so it returns to the page it came from.
+    if request.method == "GET":
+        return request.full_path.rstrip("?")
+    return local_referrer() or url_for("main.home")
+
+
+def local_referrer() -> str | None:
+    """The page this request came from, as a local path, when it is on this site; else None."""
+    from urllib.parse import urlsplit
+
+    from engage.urls import is_safe_redirect
+
+    parts = urlsplit(request.referrer or "")
+    if parts.netloc and parts.netloc != request.host:
+        return None
+    path = parts.path + (f"?{parts.query}" if parts.query else "")
+    return path if is_safe_redirect(path) else None
+
+
+def password_confirmed_within(minutes: int = 5):
+    """Decorate a view so it runs only when the user typed their password in the last `minutes`.
+
+    Otherwise the user is sent to "Confirm your password" and then back: to the same URL for a GET
+    (an export downloads straight away), to the page the form was on for a POST (the user repeats
+    the action, which then goes through). Signing in counts as typing the password. API calls are
+    not asked again: a bearer token is its own credential, so do not put this on API views.
+    Use it under the role check: `@role_required("admin")` then `@password_confirmed_within()`.
+    """
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            from engage.auth import sessions
+            from engage.clock import now_utc
+
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if not sessions.password_recent(now_utc(), minutes):
+                if request.method != "GET":
+                    flash("Confirm your password, then do that again.", "info")
+                return redirect(url_for("auth.confirm_password", next=_return_to()))
+            return view(*args, **kwargs)
+        return wrapped
+    return decorator

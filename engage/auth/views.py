@@ -9,8 +9,8 @@ from engage.extensions import db, limiter
 from engage.forms import apply_errors
 from engage.urls import is_safe_redirect
 
-from . import services
-from .forms import ChangePasswordForm, ConfirmForm, LoginForm, NewTokenForm, NewUserForm, RoleForm
+from . import services, sessions
+from .forms import ChangePasswordForm, ConfirmForm, ConfirmPasswordForm, LoginForm, NewTokenForm, NewUserForm, RoleForm
 from .models import ApiToken, User
 from .permissions import require_role_for_blueprint
 
@@ -30,12 +30,14 @@ def login():
         return redirect(url_for("main.home"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = services.authenticate(form.email.data, form.password.data, now_utc())
+        now = now_utc()
+        user = services.authenticate(form.email.data, form.password.data, now)
         if user is None:
             flash("That email and password do not match an active account.", "danger")
         else:
             db.session.commit()
             login_user(user, remember=form.remember.data)
+            sessions.start(now)
             target = request.args.get("next")
             return redirect(target if is_safe_redirect(target) else url_for("main.home"))
     return render_template("auth/login.html", form=form)
@@ -44,8 +46,24 @@ def login():
 @bp.route("/logout", methods=["POST"])
 def logout():
     logout_user()
+    sessions.clear()
     flash("You are signed out.", "info")
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/confirm-password", methods=["GET", "POST"])
+@login_required
+@limiter.limit(_login_limit, methods=["POST"])
+def confirm_password():
+    form = ConfirmPasswordForm()
+    target = request.args.get("next")
+    if form.validate_on_submit():
+        if current_user.check_password(form.password.data):
+            sessions.confirm_password(now_utc())
+            return redirect(target if is_safe_redirect(target) else url_for("main.home"))
+        form.password.errors.append("That is not your password.")
+        return render_template("auth/confirm_password.html", form=form), 422
+    return render_template("auth/confirm_password.html", form=form)
 
 
 @bp.route("/account", methods=["GET", "POST"])

@@ -1,0 +1,90 @@
+"""What a signed-in browser session remembers about itself: when it began, when it was last used,
+when the password was last typed, and a sign-in waiting for its second factor.
+
+Times are kept in the (signed) session cookie as whole seconds since the epoch, read from the
+injected clock, so tests move them with time-machine like everything else.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import session
+
+AUTH_AT = "auth_at"          # when the password (and second factor) were accepted
+SEEN_AT = "seen_at"          # the last request of this session
+PASSWORD_AT = "password_at"  # the last time the password was typed (sign-in or confirmation)
+PENDING = "pending_2fa"      # {"user_id", "at"}: password accepted, code not yet
+
+
+def _stamp(now: datetime) -> int:
+    return int(now.timestamp())
+
+
+def start(now: datetime) -> None:
+    """Note a fresh sign-in: the password was just typed."""
+    session.pop(PENDING, None)
+    session[AUTH_AT] = session[SEEN_AT] = session[PASSWORD_AT] = _stamp(now)
+
+
+def touch(now: datetime) -> None:
+    """Note this request as the session's latest use."""
+    session[SEEN_AT] = _stamp(now)
+
+
+def expiry_reason(now: datetime, idle_minutes: int | None, max_hours: int | None) -> str | None:
+    """'idle' or 'absolute' when the session has run out, else None.
+
+    A session without times (signed in before this check existed) counts as expired. A clock that
+    went backwards (a test pinning an earlier instant) counts as no time passed.
+    """
+    if not idle_minutes and not max_hours:
+        return None
+    if AUTH_AT not in session:
+        return "absolute"
+    stamp = _stamp(now)
+    if max_hours and stamp - int(session[AUTH_AT]) > max_hours * 3600:
+        return "absolute"
+    if idle_minutes and stamp - int(session.get(SEEN_AT, session[AUTH_AT])) > idle_minutes * 60:
+        return "idle"
+    return None
+
+
+def confirm_password(now: datetime) -> None:
+    """Note that the password was just typed again."""
+    session[PASSWORD_AT] = _stamp(now)
+
+
+def password_recent(now: datetime, minutes: int) -> bool:
+    """True when the password was typed within the last `minutes`."""
+    at = session.get(PASSWORD_AT)
+    return at is not None and _stamp(now) - int(at) <= minutes * 60
+
+
+def set_pending(user_id: int, now: datetime) -> None:
+    """Remember a user whose password was right and who still owes the second factor."""
+    session[PENDING] = {"user_id": user_id, "at": _stamp(now)}
+
+
+def pending_user_id(now: datetime, within_minutes: int = 5) -> int | None:
+    """The user waiting for the second step, if they entered their password recently enough."""
+    pending = session.get(PENDING)
+    if not isinstance(pending, dict):
+        return None
+    try:
+        user_id, at = int(pending["user_id"]), int(pending["at"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    if _stamp(now) - at > within_minutes * 60:
+        return None
+    return user_id
+
+
+def clear_pending() -> None:
+    """Forget a half-finished sign-in."""
+    session.pop(PENDING, None)
+
+
+def clear() -> None:
+    """Forget every time this module keeps (on sign-out)."""
+    for key in (AUTH_AT, SEEN_AT, PASSWORD_AT, PENDING):
+        session.pop(key, None)
