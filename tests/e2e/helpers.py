@@ -1,0 +1,136 @@
+"""What every page a person uses must do, and small readers for what the SMTP server received."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "e2e"
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 375, "height": 812}
+PASSWORD = "correct horse battery staple"
+# A form shown again with its problems answers 400, 409 (a clash) or 422; Chromium logs that as an error.
+FORM_ANSWER = re.compile(r"^Failed to load resource: the server responded with a status of (400|409|422) ")
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60]
+
+
+class PageChecks:
+    """Watches one page's console and checks each page a person lands on (see `check`)."""
+
+    def __init__(self, page, journey: str):
+        self.page = page
+        self.journey = journey
+        self.errors: list[str] = []
+        page.on("console", self._console)
+        page.on("pageerror", lambda exc: self.errors.append(f"page error: {exc}"))
+
+    def _console(self, msg) -> None:
+        """Keep console errors, except Chromium's note that a re-shown form came back as 400/409/422 (by design)."""
+        if msg.type != "error":
+            return
+        url = msg.location.get("url") or ""
+        if url == self.page.url and FORM_ANSWER.match(msg.text):
+            return
+        self.errors.append(f"console: {msg.text} ({url})")
+
+    def check(self, name: str, phone: bool = True) -> None:
+        """No console error, a title, one h1, a label on every field; screenshots; no sideways scroll at 375 px."""
+        page = self.page
+        page.wait_for_load_state("load")
+        assert not self.errors, f"{name} ({page.url}): {self.errors}"
+        title = page.title().strip()
+        assert title and title != "engage", f"{name} ({page.url}) has no title of its own: {title!r}"
+        assert page.locator("h1").count() >= 1, f"{name} ({page.url}) has no heading"
+        assert page.locator("h1").first.inner_text().strip(), f"{name} ({page.url}) has an empty heading"
+        assert_fields_labelled(page, name)
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        stem = f"{self.journey}-{slug(name)}"
+        page.screenshot(path=str(ARTIFACTS / f"{stem}-desktop.png"), full_page=True)
+        if phone:
+            page.set_viewport_size(PHONE)
+            try:
+                width = page.evaluate("document.documentElement.scrollWidth")
+                assert width <= PHONE["width"] + 2, (
+                    f"{name} ({page.url}) scrolls sideways at {PHONE['width']} px: {width} px wide; "
+                    f"widest: {widest_elements(page)}")
+                page.screenshot(path=str(ARTIFACTS / f"{stem}-phone.png"), full_page=True)
+            finally:
+                page.set_viewport_size(DESKTOP)
+        assert not self.errors, f"{name} ({page.url}): {self.errors}"
+
+
+UNLABELLED_FIELDS_JS = """
+() => {
+  const shown = el => !!(el.offsetWidth || el.offsetHeight || el.getClientRects().length)
+                      && getComputedStyle(el).visibility !== "hidden";
+  const skip = new Set(["hidden", "submit", "button", "reset", "image"]);
+  const out = [];
+  for (const el of document.querySelectorAll("input, select, textarea")) {
+    if (el.tagName === "INPUT" && skip.has((el.type || "").toLowerCase())) continue;
+    if (!shown(el)) continue;
+    const byFor = el.id && [...document.querySelectorAll("label[for]")].some(
+      l => l.htmlFor === el.id && l.textContent.trim());
+    const wrapped = el.closest("label") && el.closest("label").textContent.trim();
+    const aria = (el.getAttribute("aria-label") || "").trim();
+    const byIds = (el.getAttribute("aria-labelledby") || "").split(/\\s+/).filter(Boolean)
+      .some(id => document.getElementById(id) && document.getElementById(id).textContent.trim());
+    if (!(byFor || wrapped || aria || byIds)) out.push(el.outerHTML.slice(0, 160));
+  }
+  return out;
+}
+"""
+
+
+def assert_fields_labelled(page, name: str = "page") -> None:
+    """Every visible input, select and textarea has a label (for=, wrapping, aria-label or aria-labelledby)."""
+    missing = page.evaluate(UNLABELLED_FIELDS_JS)
+    assert not missing, f"{name} ({page.url}) has fields without a label: {missing}"
+
+
+def widest_elements(page) -> list[str]:
+    """The elements that stick out past the viewport, to say what makes a page scroll sideways."""
+    return page.evaluate("""() => {
+      const w = document.documentElement.clientWidth, out = [];
+      for (const el of document.querySelectorAll("body *")) {
+        const r = el.getBoundingClientRect();
+        if (r.right > w + 1) out.push(`${el.tagName.toLowerCase()}${el.id ? "#" + el.id : ""}.${[...el.classList].join(".")} right=${Math.round(r.right)}`);
+      }
+      return out.slice(0, 8);
+    }""")
+
+
+def sign_in_by_keyboard(page, live, role: str) -> None:
+    """Sign in as `role` with the keyboard only: Tab to the email field, type, Tab, type, Enter."""
+    email, _ = live.users[role]
+    page.goto(f"{live.url}/login")
+    for _ in range(10):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement && document.activeElement.name") == "email":
+            break
+    else:
+        raise AssertionError("the email field cannot be reached with the Tab key")
+    page.keyboard.type(email)
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.name") == "password", "Tab from email does not reach the password"
+    page.keyboard.type(PASSWORD)
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert "/login" not in page.url, f"signing in as {role} failed: {page.locator('main').inner_text()[:300]}"
+
+
+def ics_of(message):
+    """The text/calendar part of a received message, parsed with icalendar, and its METHOD."""
+    from icalendar import Calendar
+
+    for part in message.walk():
+        if part.get_content_type() == "text/calendar":
+            return Calendar.from_ical(part.get_payload(decode=True)), part.get_param("method")
+    raise AssertionError(f"no text/calendar part in {message['Subject']!r}")
+
+
+def text_of(message) -> str:
+    """The plain-text body of a received message."""
+    body = message.get_body(preferencelist=("plain",))
+    return body.get_content() if body is not None else ""
