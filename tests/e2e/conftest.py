@@ -1,6 +1,6 @@
 """Browser fixtures: the real app on a loopback port, a real SMTP server beside it, Debian's Chromium.
 
-Each journey gets its own app, SQLite file and SMTP server; one Chromium serves the whole session.
+Each journey gets its own app, SQLite file and SMTP server; one Chromium serves a test module.
 Without a Chromium the journeys are skipped (never failed) and the run's summary says so loudly.
 """
 from __future__ import annotations
@@ -39,7 +39,7 @@ def pytest_terminal_summary(terminalreporter):
 
 # ---- the browser ----
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
     """Debian's Chromium, headless, driven by Playwright; skips the journeys when it is missing."""
     if not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):

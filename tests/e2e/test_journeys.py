@@ -32,6 +32,16 @@ def _org(name):
     return db.session.scalars(select(Organisation).where(Organisation.name == name)).one()
 
 
+def _nz_recommendations(now) -> list:
+    """Two health recommendations by New Zealand (invented for the tests), for the planning view and agendas."""
+    from engage.upr.services import create_recommendation
+    return [create_recommendation(None, now, {"cycle": 1, "reference": reference, "recommending_state": "NZ",
+                                              "response": "supported", "text": f"{text} (test data).",
+                                              "themes": ["Right to health"]})
+            for reference, text in (("101.150", "Ensure access to HIV prevention and treatment for key populations"),
+                                    ("101.151", "Remove user fees for maternal health services"))]
+
+
 def _user(live, role):
     from engage.auth.models import User
     return db.session.get(User, live.users[role][1])
@@ -45,18 +55,13 @@ def geneva_mission(live):
     meeting already in the staff member's diary at the time they will pick (so the booking clashes)."""
     from engage.directory.services import create_contact
     from engage.meetings.services import schedule_meeting
-    from engage.upr.services import create_recommendation
 
     def work():
         now = now_utc()
         mission = _org("Permanent Mission of New Zealand, Geneva")
         create_contact(None, now, {"full_name": "Hannah Reid", "email": "hannah.reid@example.org",
                                    "organisation_id": mission.id, "position": "First Secretary, Global Health"})
-        for reference, text in (("101.150", "Ensure access to HIV prevention and treatment for key populations"),
-                                ("101.151", "Remove user fees for maternal health services")):
-            create_recommendation(None, now, {"cycle": 1, "reference": reference, "recommending_state": "NZ",
-                                              "response": "supported", "text": f"{text} (test data).",
-                                              "themes": ["Right to health"]})
+        _nz_recommendations(now)
         staff = _user(live, "staff")
         busy = datetime.combine(summer_day(), datetime.min.time(), tzinfo=UTC) + timedelta(hours=8, minutes=30)
         schedule_meeting(staff, now, {"title": "Coalition strategy call", "starts_at": busy,
@@ -138,3 +143,209 @@ def test_staff_books_a_meeting(live, open_page, geneva_mission):
         assert event.decoded("DTSTART") == datetime.combine(day, datetime.min.time(), tzinfo=UTC) + timedelta(hours=8)
         uids.add(str(event["UID"]))
     assert len(uids) == 1
+
+
+# ---- Journey 2 ----
+
+@pytest.fixture
+def invited_meeting(live):
+    """A meeting at 10:00 Geneva on a summer day with two mission contacts; its invitations already received."""
+    from sqlalchemy import select
+
+    from engage.directory.models import Contact
+    from engage.meetings.services import schedule_meeting
+
+    day = summer_day() + timedelta(days=1)
+    starts_at = datetime.combine(day, datetime.min.time(), tzinfo=UTC) + timedelta(hours=8)
+
+    def work():
+        staff = _user(live, "staff")
+        people = list(db.session.scalars(select(Contact).where(Contact.full_name.in_(
+            ["Aroha Ngata", "Jean-Paul Habimana"])).order_by(Contact.full_name)))
+        change = schedule_meeting(staff, now_utc(), {
+            "title": "Pre-session meeting: health recommendations", "starts_at": starts_at,
+            "ends_at": starts_at + timedelta(hours=1), "timezone": GENEVA, "location": "Palais des Nations, Geneva",
+            "organiser_id": staff.id, "staff_ids": [staff.id],
+            "attendees": [{"contact_id": c.id, "role": "required"} for c in people]})
+        return {"id": change.meeting.id, "title": change.meeting.title, "day": day,
+                "people": {c.full_name: c.email for c in people}}
+
+    meeting = live.run(work)
+    meeting["invitations"] = {m["To"].addresses[0].addr_spec: m for m in live.mail.deliver()}
+    assert set(meeting["people"].values()) <= set(meeting["invitations"])
+    return meeting
+
+
+def test_recipient_answers_and_staff_reschedule(live, open_page, invited_meeting):
+    # Aroha opens the Accept link from her email, in a browser that has never signed in.
+    email = invited_meeting["people"]["Aroha Ngata"]
+    invitation = invited_meeting["invitations"][email]
+    first_ics, _ = ics_of(invitation)
+    first = first_ics.walk("VEVENT")[0]
+    links = dict(re.findall(r"^\s*(Accept|Maybe|Decline):\s+(\S+)\s*$", text_of(invitation), re.M))
+    assert links["Accept"].startswith(f"{live.url}/rsvp/"), links
+    page, checks = open_page()
+    page.goto(links["Accept"])
+    checks.check("rsvp")
+    expect(page.locator("h1")).to_have_text(invited_meeting["title"])
+    expect(page.locator("main")).to_contain_text("10:00 Geneva (CEST) · 11:00 Nairobi (EAT)")
+    expect(page.locator("#current-answer")).to_have_text("No answer yet")
+
+    # She confirms with the keyboard alone.
+    confirm = page.get_by_role("button", name="Confirm: Accept")
+    for _ in range(30):
+        page.keyboard.press("Tab")
+        if confirm.evaluate("el => el === document.activeElement"):
+            break
+    else:
+        raise AssertionError("the Confirm button cannot be reached with the Tab key")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    expect(page.get_by_role("alert")).to_contain_text("your answer is recorded: Accepted")
+    expect(page.locator("#current-answer")).to_have_text("Accepted")
+    checks.check("rsvp-accepted")
+
+    # Then she changes her mind.
+    page.get_by_role("button", name="Decline", exact=True).click()
+    expect(page.get_by_role("alert")).to_contain_text("your answer is recorded: Declined")
+    expect(page.locator("#current-answer")).to_have_text("Declined")
+
+    # The staff member sees her answer on the meeting page.
+    staff_page, staff_checks = open_page()
+    sign_in_by_keyboard(staff_page, live, "staff")
+    staff_page.get_by_role("link", name="Meetings").first.click()
+    staff_checks.check("meetings")
+    staff_page.get_by_role("link", name=invited_meeting["title"]).first.click()
+    staff_checks.check("meeting")
+    aroha = staff_page.locator("#people tr").filter(has_text="Aroha Ngata")
+    expect(aroha).to_contain_text("Declined")
+    expect(staff_page.locator("#people tr").filter(has_text="Jean-Paul Habimana")).to_contain_text("No answer yet")
+
+    # Reschedule to 14:00 Geneva: the form says 15:00 Nairobi, the page the new time.
+    staff_page.get_by_role("link", name="Edit or reschedule").click()
+    staff_checks.check("edit-meeting")
+    expect(staff_page.locator("#start_time")).to_have_value("10:00")
+    staff_page.locator("#start_time").fill("14:00")
+    staff_page.locator("#end_time").fill("15:00")
+    expect(staff_page.locator("#time-preview")).to_contain_text("14:00–15:00 Geneva (CEST)")
+    expect(staff_page.locator("#time-preview")).to_contain_text("15:00–16:00 Nairobi (EAT)")
+    staff_page.get_by_role("button", name="Save changes").click()
+    staff_page.wait_for_url(re.compile(r"/meetings/\d+$"))
+    expect(staff_page.locator("#times")).to_contain_text("14:00–15:00 Geneva (CEST)")
+    expect(staff_page.locator("#times")).to_contain_text("15:00–16:00 Nairobi (EAT)")
+    expect(staff_page.locator("#people tr").filter(has_text="Aroha Ngata")).to_contain_text("No answer yet")
+    staff_checks.check("meeting-rescheduled")
+
+    # Aroha receives the update: the same UID, a higher SEQUENCE, the new time, asked to answer again.
+    updates = {m["To"].addresses[0].addr_spec: m for m in live.mail.deliver()}
+    assert set(invited_meeting["people"].values()) <= set(updates)
+    update_ics, method = ics_of(updates[email])
+    event = update_ics.walk("VEVENT")[0]
+    assert method == "REQUEST"
+    assert str(event["UID"]) == str(first["UID"])
+    assert int(event["SEQUENCE"]) > int(first["SEQUENCE"])
+    day = invited_meeting["day"]
+    assert event.decoded("DTSTART") == datetime.combine(day, datetime.min.time(), tzinfo=UTC) + timedelta(hours=12)
+    listed = event.get("ATTENDEE")
+    attendee = [a for a in (listed if isinstance(listed, list) else [listed]) if str(a).lower() == f"mailto:{email}"]
+    assert attendee and attendee[0].params["PARTSTAT"] == "NEEDS-ACTION"
+
+
+# ---- Journey 3 ----
+
+@pytest.fixture
+def held_meeting(live):
+    """A meeting with New Zealand's Geneva mission a week ago (booked two weeks before), its outcome not yet logged."""
+    from engage.meetings.services import schedule_meeting
+
+    def work():
+        now = now_utc()
+        staff = _user(live, "staff")
+        mission = _org("Permanent Mission of New Zealand, Geneva")
+        recs = _nz_recommendations(now)
+        starts_at = (now - timedelta(days=7)).replace(hour=8, minute=0, second=0, microsecond=0)
+        change = schedule_meeting(staff, starts_at - timedelta(days=14), {
+            "title": "Pre-session meeting: New Zealand", "starts_at": starts_at,
+            "ends_at": starts_at + timedelta(hours=1), "timezone": GENEVA, "location": "Mission of New Zealand",
+            "organiser_id": staff.id, "staff_ids": [staff.id], "notify": False,
+            "attendees": [{"contact_id": c.id, "role": "required"} for c in mission.contacts],
+            "recommendation_ids": [r.id for r in recs]})
+        return {"id": change.meeting.id, "title": change.meeting.title}
+
+    meeting = live.run(work)
+    assert live.mail.deliver() == []
+    return meeting
+
+
+def test_lead_reviews_the_engagement(live, open_page, held_meeting, tmp_path):
+    from openpyxl import load_workbook
+
+    from engage.outcomes.services import today
+
+    # Staff log what the meeting achieved, with a follow-up that is already three days late.
+    page, checks = open_page()
+    sign_in_by_keyboard(page, live, "staff")
+    page.get_by_role("link", name="Outcomes").first.click()
+    checks.check("engagement-log-staff")
+    page.get_by_role("link", name=f"Log outcome: {held_meeting['title']}").click()
+    checks.check("log-outcome")
+    page.get_by_label("Overall summary").fill("The mission agreed to raise HIV key populations in the review.")
+    hiv = page.locator("fieldset").filter(has=page.locator("legend", has_text="101.150"))
+    hiv.get_by_label("Their position").select_option(label="Will raise it in the review")
+    hiv.get_by_label("What they committed to").fill("Will make a recommendation on HIV key populations")
+    late = today(now_utc()) - timedelta(days=3)
+    action = page.locator("fieldset").filter(has=page.get_by_text("Follow-up action 1", exact=True))
+    action.get_by_label("Action").fill("Send the mission our shadow report")
+    action.get_by_label("Due on").fill(late.isoformat())
+    page.get_by_role("button", name="Save the outcome").click()
+    expect(page.get_by_role("alert").first).to_contain_text("Outcome logged")
+    checks.check("meeting-outcomes")
+
+    # The lead filters the engagement log by theme and state.
+    lead, lead_checks = open_page()
+    sign_in_by_keyboard(lead, live, "lead")
+    lead.get_by_role("link", name="Outcomes").first.click()
+    lead_checks.check("engagement-log")
+    lead.get_by_label("Theme").select_option("Right to health")
+    lead.get_by_label("Recommending state").select_option(label="New Zealand")
+    lead.get_by_role("button", name="Filter").click()
+    lead.wait_for_url(re.compile(r"theme=Right\+to\+health.*state=NZ|state=NZ.*theme=Right\+to\+health"))
+    lead_checks.check("engagement-log-filtered")
+    expect(lead.locator("#log-count")).to_contain_text("2 outcomes")
+    rows = lead.locator("table tbody tr")
+    expect(rows.filter(has_text="101.150")).to_contain_text("Will make a recommendation on HIV key populations")
+    expect(rows.filter(has_text="101.150")).to_contain_text("Will raise it in the review")
+    expect(rows.filter(has_text="101.151")).to_contain_text("Not discussed")
+
+    # Coverage: New Zealand has a commitment secured on the right to health; the XLSX says the same.
+    lead.get_by_role("link", name="Coverage").first.click()
+    lead_checks.check("coverage")
+    lead.get_by_label("Themes").select_option(["Right to health"])
+    lead.get_by_role("button", name="Show").click()
+    lead.wait_for_url(re.compile(r"/reports/coverage\?.*theme=Right\+to\+health"))
+    lead_checks.check("coverage-right-to-health")
+    nz = lead.locator("table tbody tr").filter(has=lead.locator("th", has_text="New Zealand"))
+    expect(nz).to_contain_text("Commitment secured")
+    expect(nz).to_contain_text("2 · 1 · 1")
+    with lead.expect_download() as download:
+        lead.get_by_role("link", name="Download XLSX").click()
+    assert download.value.suggested_filename.endswith(".xlsx")
+    path = tmp_path / download.value.suggested_filename
+    download.value.save_as(path)
+    sheet = load_workbook(path, read_only=True)["Coverage"]
+    table = [list(r) for r in sheet.iter_rows(values_only=True)]
+    header, nz_row = table[0], next(r for r in table if r[0] == "NZ")
+    column = header.index("Right to health: status")
+    assert nz_row[1] == "New Zealand"
+    assert "commitment" in str(nz_row[column]).lower()
+    assert nz_row[header.index("Right to health: commitments")] == 1
+
+    # The dashboard shows the overdue follow-up.
+    lead.get_by_role("link", name="Dashboard").first.click()
+    lead_checks.check("dashboard")
+    expect(lead.locator("#figure-overdue")).to_have_text("1")
+    overdue = lead.locator("section[aria-labelledby='overdue-heading'] tbody tr")
+    expect(overdue).to_have_count(1)
+    expect(overdue).to_contain_text("Send the mission our shadow report")
+    expect(overdue).to_contain_text(f"{late.day} {late:%b %Y}")
+    expect(overdue).to_contain_text("Wanjiru Njeri")
