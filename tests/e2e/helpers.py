@@ -101,10 +101,12 @@ def widest_elements(page) -> list[str]:
     }""")
 
 
-def sign_in_by_keyboard(page, live, role: str) -> None:
+def sign_in_by_keyboard(page, live, role: str, checks=None) -> None:
     """Sign in as `role` with the keyboard only: Tab to the email field, type, Tab, type, Enter."""
     email, _ = live.users[role]
     page.goto(f"{live.url}/login")
+    if checks is not None:
+        checks.check("sign-in")
     for _ in range(10):
         page.keyboard.press("Tab")
         if page.evaluate("document.activeElement && document.activeElement.name") == "email":

@@ -79,13 +79,13 @@ def geneva_mission(live):
 
 def test_staff_books_a_meeting(live, open_page, geneva_mission):
     page, checks = open_page()
-    sign_in_by_keyboard(page, live, "staff")
+    sign_in_by_keyboard(page, live, "staff", checks)
     checks.check("home")
 
     # The planning view, health themes, and New Zealand's row: not engaged yet.
     page.get_by_role("link", name="Recommendations").first.click()
     checks.check("recommendations")
-    page.goto(f"{live.url}/recommendations/plan")
+    page.get_by_role("link", name="Plan which missions to meet").click()
     checks.check("plan")
     page.get_by_role("link", name="health-related themes").first.click()
     checks.check("plan-health-themes")
