@@ -67,6 +67,15 @@ class Config:
     ENGAGE_WORKDAY = (os.environ.get("ENGAGE_WORKDAY_START", "09:00"),
                       os.environ.get("ENGAGE_WORKDAY_END", "17:00"))
 
+    # Data protection (engage/dataprotection; README "Data protection").
+    ENGAGE_ORGANISATION_NAME = os.environ.get("ENGAGE_ORGANISATION_NAME", "The organisation")
+    ENGAGE_DPO_EMAIL = os.environ.get("ENGAGE_DPO_EMAIL") or None
+    ENGAGE_RETENTION_MESSAGE_DAYS = _int("ENGAGE_RETENTION_MESSAGE_DAYS", 90)  # stored message bodies kept
+    ENGAGE_RETENTION_REVIEW_MONTHS = _int("ENGAGE_RETENTION_REVIEW_MONTHS", 24)  # inactive contacts reviewed
+    ENGAGE_ERASURE_NOTES = os.environ.get("ENGAGE_ERASURE_NOTES", "deattribute")  # or "delete"
+    ENGAGE_SERVER_LOCATION = os.environ.get("ENGAGE_SERVER_LOCATION", "Kenya")
+    ENGAGE_MAIL_RELAY_LOCATION = os.environ.get("ENGAGE_MAIL_RELAY_LOCATION") or None
+
     WTF_CSRF_ENABLED = True
     WTF_CSRF_TIME_LIMIT = None  # tokens live as long as the session
     SESSION_COOKIE_HTTPONLY = True

@@ -23,6 +23,7 @@ def create_app(config: str | type | None = None, **overrides) -> Flask:
     from engage import extensions, models, web  # noqa: F401  (models: the whole schema for Alembic)
     from engage.api.views import bp as api_bp
     from engage.auth.views import admin_bp, bp as auth_bp
+    from engage.dataprotection.views import bp as dataprotection_bp
     from engage.directory.views import bp as directory_bp
     from engage.invitations.views import bp as rsvp_bp
     from engage.invitations.views import replies_bp
@@ -56,6 +57,7 @@ def create_app(config: str | type | None = None, **overrides) -> Flask:
     app.register_blueprint(outbox_bp)
     app.register_blueprint(outcomes_bp)
     app.register_blueprint(reports_bp)
+    app.register_blueprint(dataprotection_bp)
     extensions.csrf.exempt(api_bp)  # token-authenticated; no cookies, so no CSRF
 
     from engage.cli import register_cli

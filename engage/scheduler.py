@@ -66,6 +66,17 @@ def morning_job() -> None:
     _run("morning", lambda: queue_morning_messages(now_utc(), _app.config))
 
 
+def retention_job() -> None:
+    """Remove old message bodies and count contacts due for review (logs counts only)."""
+    from engage.dataprotection.services import retention_pass
+    from engage.extensions import db
+
+    def work():
+        retention_pass(now_utc())
+        db.session.commit()
+    _run("retention", work)
+
+
 def build_scheduler(app, blocking: bool):
     """A scheduler with engage's interval jobs, not yet started."""
     global _app
@@ -78,6 +89,7 @@ def build_scheduler(app, blocking: bool):
     scheduler.add_job(queue_reminders_job, "interval", seconds=int(config.get("ENGAGE_REMINDER_INTERVAL", 15)),
                       id="queue_reminders", next_run_time=now_utc())
     scheduler.add_job(morning_job, "interval", minutes=5, id="morning", next_run_time=now_utc())
+    scheduler.add_job(retention_job, "interval", hours=24, id="retention", next_run_time=now_utc())
     return scheduler
 
 

@@ -20,6 +20,7 @@ NAV = [
     ("Admin", "admin.users", "admin"),
     ("Outbox", "outbox.index", "admin"),
     ("Scheduler", "scheduler.index", "admin"),
+    ("Data protection", "dataprotection.index", "dpo"),  # "dpo": the flag, not a rank
 ]
 
 
@@ -116,7 +117,8 @@ def init_app(app) -> None:
         # Templates also render outside requests (dispatcher, CLI), where there is no user.
         if has_request_context() and current_user.is_authenticated:
             nav = [(label, endpoint) for label, endpoint, role in NAV
-                   if current_user.has_role(role) and endpoint in app.view_functions]
+                   if (current_user.is_dpo if role == "dpo" else current_user.has_role(role))
+                   and endpoint in app.view_functions]
         return {"nav_items": nav, "clock": clock}
 
     app.add_template_global(url_with)

@@ -11,7 +11,10 @@ from engage.directory import services
 from engage.directory.models import ORGANISATION_KINDS, Contact, Organisation
 from engage.extensions import db
 
+from engage.errors import ServiceError
+
 from .common import bool_arg, int_arg, json_body, page_args, paginated, parse
+from .dataprotection import api_field_names, protection_from_api, protection_json
 from .views import api_route
 
 Kind = Literal[tuple(ORGANISATION_KINDS)]  # type: ignore[valid-type]
@@ -75,6 +78,13 @@ class ContactIn(BaseModel):
     language: StrictStr | None = None
     timezone: StrictStr | None = None
     notes: StrictStr | None = None
+    source: StrictStr | None = None
+    lawful_basis: Literal["legitimate_interest", "consent"] | None = None
+    consent_text: StrictStr | None = None
+    consent_at: StrictStr | None = None
+    privacy_notice_sent_on: StrictStr | None = None
+    do_not_contact: StrictBool | None = None
+    do_not_contact_reason: StrictStr | None = None
 
 
 class ContactPatch(BaseModel):
@@ -87,6 +97,13 @@ class ContactPatch(BaseModel):
     language: StrictStr | None = None
     timezone: StrictStr | None = None
     notes: StrictStr | None = None
+    source: StrictStr | None = None
+    lawful_basis: Literal["legitimate_interest", "consent"] | None = None
+    consent_text: StrictStr | None = None
+    consent_at: StrictStr | None = None
+    privacy_notice_sent_on: StrictStr | None = None
+    do_not_contact: StrictBool | None = None
+    do_not_contact_reason: StrictStr | None = None
     archived: StrictBool | None = None
 
 
@@ -102,6 +119,15 @@ class ContactOut(BaseModel):
     timezone: str
     notes: str | None
     archived: bool
+    lawful_basis: str = "legitimate_interest"
+    consent_text: str | None = None
+    consent_at: str | None = None
+    source: str | None = None
+    privacy_notice_sent_on: str | None = None
+    do_not_contact: bool = False
+    do_not_contact_reason: str | None = None
+    do_not_contact_since: str | None = None
+    erased: bool = False
 
 
 def organisation_json(org: Organisation) -> dict:
@@ -116,7 +142,7 @@ def contact_json(contact: Contact) -> dict:
     return ContactOut(id=contact.id, full_name=contact.full_name, email=contact.email,
                       organisation_id=contact.organisation_id, position=contact.position, phone=contact.phone,
                       language=contact.language, timezone=contact.effective_timezone, notes=contact.notes,
-                      archived=contact.is_archived).model_dump()
+                      archived=contact.is_archived, **protection_json(contact)).model_dump()
 
 
 def _patch(model, data):
@@ -185,7 +211,10 @@ def list_contacts():
            errors=(400, 401, 403, 409, 422))
 def create_contact():
     body = parse(ContactIn, json_body())
-    contact = services.create_contact(g.api_user, now_utc(), body.model_dump())
+    try:
+        contact = services.create_contact(g.api_user, now_utc(), protection_from_api(body.model_dump()))
+    except ServiceError as exc:
+        raise api_field_names(exc) from None
     db.session.commit()
     return jsonify(contact_json(contact)), 201
 
@@ -201,7 +230,10 @@ def update_contact(contact_id):
     contact = services.get_contact(contact_id)
     archived, values = _patch(ContactPatch, json_body())
     now = now_utc()
-    services.update_contact(g.api_user, now, contact, values)
+    try:
+        services.update_contact(g.api_user, now, contact, protection_from_api(values))
+    except ServiceError as exc:
+        raise api_field_names(exc) from None
     if archived is not None:
         services.set_contact_archived(g.api_user, now, contact, archived)
     db.session.commit()

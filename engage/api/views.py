@@ -47,4 +47,4 @@ def openapi():
 
 
 # Resource modules register their routes on `bp` when imported.
-from engage.api import directory, meetings, outbox, outcomes, recommendations, replies  # noqa: E402,F401
+from engage.api import dataprotection, directory, meetings, outbox, outcomes, recommendations, replies  # noqa: E402,F401

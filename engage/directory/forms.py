@@ -2,14 +2,17 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from zoneinfo import ZoneInfo
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import EmailField, RadioField, SelectField, StringField, SubmitField, TelField, TextAreaField
-from wtforms.validators import DataRequired, Length
+from wtforms import BooleanField, EmailField, RadioField, SelectField, StringField, SubmitField, TelField, TextAreaField
+from wtforms.fields import DateField
+from wtforms.validators import DataRequired, Length, Optional
 
 from engage.clock import GENEVA, NAIROBI, all_timezones, timezone_for_city
 from engage.countries import country_choices
+from engage.dataprotection.fields import LAWFUL_BASES
 
 from .models import ORGANISATION_KINDS, Organisation
 from .services import live_organisations
@@ -85,6 +88,16 @@ class ContactForm(FlaskForm):
     timezone = SelectField("Time zone", description="Leave it to use the organisation's time zone.")
     notes = TextAreaField("Notes", render_kw={"rows": 4})
     source = StringField("Where the details came from", validators=[Length(max=200)])
+    lawful_basis = SelectField("Lawful basis", choices=list(LAWFUL_BASES.items()), default="legitimate_interest",
+                               description="Legitimate interest for officials acting in their role; consent "
+                                           "otherwise, with the wording they agreed to and when.")
+    consent_wording = TextAreaField("Consent: the wording they agreed to", render_kw={"rows": 2})
+    consent_given_at = DateField("Consent given on", validators=[Optional()])
+    privacy_notice_sent_at = DateField("Privacy notice sent on", validators=[Optional()])
+    do_not_contact = BooleanField("Do not contact (they objected, or withdrew consent)",
+                                  description="engage then sends them no invitation, update or reminder.")
+    do_not_contact_reason = StringField("Why not contact them", validators=[Length(max=200)],
+                                        description="An objection, or consent withdrawn; no other details.")
     submit = SubmitField("Save")
 
     def __init__(self, *args, contact=None, **kwargs):
@@ -104,6 +117,12 @@ class ContactForm(FlaskForm):
                                                    "notes", "source")}
         data["organisation_id"] = self.organisation_id.data
         data["timezone"] = _blank_to_none(self.timezone.data)
+        data.update({name: self[name].data for name in ("lawful_basis", "consent_wording", "do_not_contact",
+                                                        "do_not_contact_reason")})
+        for name in ("consent_given_at", "privacy_notice_sent_at"):
+            stored = getattr(self.contact, name, None)
+            if stored is None or self[name].data != stored.astimezone(ZoneInfo(NAIROBI)).date():
+                data[name] = self[name].data  # a date: the service reads it as that day in Nairobi
         if self.contact is not None and data["organisation_id"] == self.contact.organisation_id:
             del data["organisation_id"]  # unchanged (perhaps archived since): nothing to check
         return data

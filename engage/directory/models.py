@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, String, Text
+from sqlalchemy import Boolean, ForeignKey, Index, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engage.clock import NAIROBI, timezone_for_city
@@ -79,6 +79,16 @@ class Contact(db.Model):
     notes: Mapped[str | None] = mapped_column(Text)
     source: Mapped[str | None] = mapped_column(String(200))  # where the details came from
     sensitivity: Mapped[str] = mapped_column(String(20), default="internal", server_default="internal")
+    # Data protection (engage/dataprotection): why engage may hold the details, and objections.
+    lawful_basis: Mapped[str] = mapped_column(String(30), default="legitimate_interest",
+                                              server_default="legitimate_interest")
+    consent_wording: Mapped[str | None] = mapped_column(Text)  # the words the person agreed to
+    consent_given_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    privacy_notice_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    do_not_contact: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    do_not_contact_reason: Mapped[str | None] = mapped_column(String(200))
+    do_not_contact_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # personal data removed on request
     is_archived: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

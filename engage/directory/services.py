@@ -12,6 +12,7 @@ from engage.clock import is_valid_timezone, timezone_for_city
 from engage.countries import country_code
 from engage.errors import ConflictError, NotFoundError, ValidationError
 from engage.extensions import db
+from engage.dataprotection.fields import clean_protection, settle_protection
 from engage.history import diff_fields, record_change
 
 from .models import ORGANISATION_KINDS, Contact, Organisation
@@ -175,9 +176,18 @@ def clean_contact(data: dict[str, Any], partial: bool = False) -> dict[str, Any]
         out["language"] = lang
     if present("timezone"):
         out["timezone"] = clean_timezone(data.get("timezone"), "timezone", errors)
+    out.update(clean_protection(data, errors))  # only the ones given: an import never resets an objection
     if errors:
         raise ValidationError.for_fields(errors)
     return out
+
+
+def _settle_protection(now, contact: Contact | None, values: dict[str, Any]) -> None:
+    if contact is not None and contact.erased_at is not None:
+        raise ConflictError("This contact's details were erased on request; it cannot be edited.")
+    errors = settle_protection(now, contact, values)
+    if errors:
+        raise ValidationError.for_fields(errors)
 
 
 # ---- organisations ----
@@ -299,6 +309,7 @@ def find_live_contact_by_email(email: str, exclude_id: int | None = None) -> Con
 def create_contact(actor, now, data: dict[str, Any]) -> Contact:
     """Add a contact; refuses an email already used by a live contact."""
     values = clean_contact(data)
+    _settle_protection(now, None, values)
     if find_live_contact_by_email(values["email"]):
         raise ConflictError(f"A contact with the email {values['email']} already exists.",
                             {"email": ["Already used by another contact."]})
@@ -312,6 +323,7 @@ def create_contact(actor, now, data: dict[str, Any]) -> Contact:
 def update_contact(actor, now, contact: Contact, data: dict[str, Any]) -> dict:
     """Change some fields of a contact; returns what changed."""
     values = clean_contact(data, partial=True)
+    _settle_protection(now, contact, values)
     if "email" in values and not contact.is_archived and find_live_contact_by_email(values["email"], contact.id):
         raise ConflictError(f"A contact with the email {values['email']} already exists.",
                             {"email": ["Already used by another contact."]})
@@ -319,6 +331,9 @@ def update_contact(actor, now, contact: Contact, data: dict[str, Any]) -> dict:
     if changed:
         contact.updated_at = now
         record_change(actor, now, contact, "updated", changed)
+    if "do_not_contact" in changed and contact.do_not_contact:
+        from engage.dataprotection.services import withhold_unsent_messages
+        withhold_unsent_messages(actor, now, contact)  # queued before the objection: they stay unsent
     return changed
 
 

@@ -102,7 +102,14 @@ def _content(meeting: Meeting, kind: str, recipient: AttendeeSnapshot, changes=(
 def queue_meeting_message(meeting: Meeting, recipient: AttendeeSnapshot, kind: str, now: datetime,
                           changes=(), removed: bool = False, dedupe_key: str | None = None,
                           partstat: str = "NEEDS-ACTION", note: str = ""):
-    """Render one recipient's invitation, update, cancellation or reminder and put it in the outbox."""
+    """Render one recipient's invitation, update, cancellation or reminder and put it in the outbox.
+
+    Returns None, queueing nothing, when the recipient is a contact marked "do not contact" (the
+    refusal is recorded and shown on the meeting page).
+    """
+    from engage.dataprotection.services import refuse_if_do_not_contact
+    if refuse_if_do_not_contact(meeting, recipient, kind, now):
+        return None
     method = "CANCEL" if kind == "cancellation" else "REQUEST"
     status = "CANCELLED" if method == "CANCEL" else "CONFIRMED"
     event = _event_for(meeting, recipient, status, partstat)

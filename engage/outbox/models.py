@@ -25,6 +25,8 @@ OUTBOX_STATUSES = {
     "failed": ("Failed", "danger"),
     "not_sent": ("Not sent (no mail server)", "warning"),
     "superseded": ("Replaced by a newer message", "light"),
+    # Never sent: its recipient objected to contact or had their details erased (engage/dataprotection).
+    "withheld": ("Withheld (data protection)", "warning"),
 }
 
 # Statuses of a message that has not gone out and may still be replaced by a newer revision.

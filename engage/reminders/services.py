@@ -156,6 +156,10 @@ def queue_reminder(reminder: Reminder, now: datetime) -> None:
     row = queue_meeting_message(meeting, snapshot, "reminder", now, dedupe_key=key,
                                 partstat=PARTSTAT.get(attendee.response, "NEEDS-ACTION"),
                                 note=_when_phrase(meeting.starts_at - now))
+    if row is None:  # a "do not contact" person: refused and recorded, nothing queued
+        reminder.status, reminder.cancelled_at, reminder.note = "cancelled", now, "refused: do not contact"
+        reminder.lease_until = None
+        return
     reminder.status, reminder.sent_at, reminder.outbox_message_id = "sent", now, row.id
     reminder.lease_until = None
 

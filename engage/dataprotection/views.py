@@ -1,0 +1,190 @@
+"""Data-protection pages for the DPO: requests, export and erasure of a contact, review list, register."""
+from __future__ import annotations
+
+import json
+from datetime import time
+from functools import wraps
+
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from engage.auth.permissions import password_confirmed_within
+from engage.clock import NAIROBI, localise, now_utc
+from engage.directory.services import get_contact
+from engage.errors import NotFoundError, ServiceError
+from engage.extensions import db
+from engage.forms import apply_errors
+
+from . import erasure, register, services
+from .fields import LAWFUL_BASES
+from .forms import CloseRequestForm, EraseForm, ExportForm, RequestForm
+from .models import REQUEST_KINDS, DataRequest
+
+bp = Blueprint("dataprotection", __name__, url_prefix="/data-protection")
+
+
+@bp.before_request
+@login_required
+def _signed_in():
+    """Every page here needs a signed-in user; each view then checks for the DPO (or an admin)."""
+
+
+def dpo_required(view=None, *, admin_reads: bool = False):
+    """Only the data-protection officer (and, with admin_reads, admins) may use the view."""
+    def decorator(fn):
+        @wraps(fn)
+        def wrapped(*args, **kwargs):
+            if not (current_user.is_dpo or (admin_reads and current_user.has_role("admin"))):
+                abort(403)
+            return fn(*args, **kwargs)
+        return wrapped
+    return decorator(view) if view is not None else decorator
+
+
+@bp.app_template_global()
+def send_refusals_for(meeting):
+    """Refused sends for a meeting, for the meeting page."""
+    return services.send_refusals_for(meeting)
+
+
+def _contact_or_404(contact_id: int):
+    try:
+        return get_contact(contact_id)
+    except NotFoundError:
+        abort(404)
+
+
+@bp.route("/")
+@dpo_required
+def index():
+    form = RequestForm()
+    state = request.args.get("state") if request.args.get("state") in ("open", "closed") else None
+    kind = request.args.get("kind") if request.args.get("kind") in REQUEST_KINDS else None
+    page = db.paginate(services.data_requests(kind, state), page=request.args.get("page", 1, type=int) or 1,
+                       per_page=current_app.config["PER_PAGE"], error_out=False)
+    return render_template("dataprotection/index.html", page=page, form=form, state=state, kind=kind,
+                           kinds=REQUEST_KINDS, close_form=CloseRequestForm(),
+                           due=len(services.contacts_due_for_review(now_utc())))
+
+
+@bp.route("/requests", methods=["POST"])
+@dpo_required
+def log_request():
+    form = RequestForm()
+    if form.validate_on_submit():
+        try:
+            contact = get_contact(form.contact_id.data)
+            opened = localise(form.received_on.data, time(9), NAIROBI) if form.received_on.data else None
+            req = services.open_request(current_user, now_utc(), form.kind.data, contact, opened, form.notes.data)
+        except ServiceError as exc:
+            db.session.rollback()
+            if isinstance(exc, NotFoundError):
+                form.contact_id.errors = [exc.message]
+            else:
+                apply_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(f"{req.reference} is logged; it closes when you export or erase the contact.", "success")
+            return redirect(url_for(".index"))
+    page = db.paginate(services.data_requests(), page=1, per_page=current_app.config["PER_PAGE"], error_out=False)
+    return render_template("dataprotection/index.html", page=page, form=form, state=None, kind=None,
+                           kinds=REQUEST_KINDS, close_form=CloseRequestForm(),
+                           due=len(services.contacts_due_for_review(now_utc()))), 422
+
+
+@bp.route("/requests/<int:request_id>/close", methods=["POST"])
+@dpo_required
+def close_request(request_id):
+    req = db.get_or_404(DataRequest, request_id)
+    if CloseRequestForm().validate_on_submit():
+        try:
+            services.close_without_action(current_user, now_utc(), req)
+        except ServiceError as exc:
+            db.session.rollback()
+            flash(exc.message, "danger")
+        else:
+            db.session.commit()
+            flash(f"{req.reference} is closed.", "success")
+    return redirect(url_for(".index"))
+
+
+@bp.route("/contacts/<int:contact_id>/export", methods=["POST"])
+@dpo_required
+@password_confirmed_within()
+def export(contact_id):
+    contact = _contact_or_404(contact_id)
+    form = ExportForm()
+    if not form.validate_on_submit():
+        flash("The form expired. Reload the page and try again.", "danger")
+        return redirect(url_for("directory.contact", contact_id=contact.id))
+    try:
+        data = services.export_contact(current_user, now_utc(), contact)
+    except ServiceError as exc:
+        db.session.rollback()
+        flash(exc.message, "danger")
+        return redirect(url_for("directory.contact", contact_id=contact.id))
+    db.session.commit()
+    return _download(data, contact.id, "csv" if form.format.data == "csv" else "json")
+
+
+def _download(data: dict, contact_id: int, fmt: str) -> Response:
+    stamp = now_utc().strftime("%Y%m%d")
+    if fmt == "csv":
+        body, mimetype = services.export_csv(data), "text/csv"
+    else:
+        body, mimetype = json.dumps(data, ensure_ascii=False, indent=2), "application/json"
+    return Response(body, mimetype=mimetype, headers={
+        "Content-Disposition": f'attachment; filename="contact-{contact_id}-export-{stamp}.{fmt}"',
+        "Cache-Control": "no-store"})
+
+
+@bp.route("/contacts/<int:contact_id>/erase", methods=["GET", "POST"])
+@dpo_required
+@password_confirmed_within()
+def erase(contact_id):
+    contact = _contact_or_404(contact_id)
+    if contact.erased_at is not None:
+        flash("This contact was already erased.", "info")
+        return redirect(url_for("directory.contact", contact_id=contact.id))
+    form = EraseForm()
+    if form.validate_on_submit():
+        typed = (form.confirm.data or "").strip()
+        if typed != "ERASE" and typed.lower() != contact.email.lower():
+            form.confirm.errors = ["That is neither the contact's email address nor ERASE; nothing was erased."]
+        else:
+            try:
+                summary = erasure.erase_contact(current_user, now_utc(), contact)
+            except ServiceError as exc:
+                db.session.rollback()
+                apply_errors(form, exc)
+            else:
+                db.session.commit()
+                erasure.compact_storage(summary["tables"])
+                flash(f"Contact #{contact_id} is erased ({summary['request']}): "
+                      f"{summary['messages_to_them']} messages emptied, {summary['meetings_kept']} meetings keep an "
+                      "anonymised participant.", "success")
+                return redirect(url_for("directory.contact", contact_id=contact_id))
+    status = 422 if form.errors else 200
+    return render_template("dataprotection/erase.html", contact=contact, form=form,
+                           notes_mode=erasure.erasure_notes_mode()), status
+
+
+@bp.route("/review")
+@dpo_required
+def review():
+    now = now_utc()
+    rows = services.contacts_due_for_review(now)
+    return render_template("dataprotection/review.html", rows=rows, now=now,
+                           months=current_app.config.get("ENGAGE_RETENTION_REVIEW_MONTHS") or 24)
+
+
+@bp.route("/register")
+@dpo_required(admin_reads=True)
+def register_page():
+    return render_template("dataprotection/register.html",
+                           reg=register.build_register(now_utc(), current_app.config))
+
+
+
+
+bp.add_app_template_global(LAWFUL_BASES, "lawful_bases")
