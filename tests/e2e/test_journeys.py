@@ -25,6 +25,11 @@ def summer_day() -> date:
     return day + timedelta(days=(1 - day.weekday()) % 7)
 
 
+def _utc(day: date, hour: int) -> datetime:
+    """`hour`:00 UTC on `day`."""
+    return datetime.combine(day, datetime.min.time(), tzinfo=UTC) + timedelta(hours=hour)
+
+
 def _org(name):
     from sqlalchemy import select
 
@@ -63,7 +68,7 @@ def geneva_mission(live):
                                    "organisation_id": mission.id, "position": "First Secretary, Global Health"})
         _nz_recommendations(now)
         staff = _user(live, "staff")
-        busy = datetime.combine(summer_day(), datetime.min.time(), tzinfo=UTC) + timedelta(hours=8, minutes=30)
+        busy = _utc(summer_day(), 8) + timedelta(minutes=30)
         schedule_meeting(staff, now, {"title": "Coalition strategy call", "starts_at": busy,
                                       "ends_at": busy + timedelta(hours=1), "timezone": NAIROBI,
                                       "location": "Online", "online_url": "https://meet.example.org/coalition",
@@ -140,7 +145,7 @@ def test_staff_books_a_meeting(live, open_page, geneva_mission):
         calendar, method = ics_of(message)
         assert method == "REQUEST" and str(calendar["METHOD"]) == "REQUEST"
         event = calendar.walk("VEVENT")[0]
-        assert event.decoded("DTSTART") == datetime.combine(day, datetime.min.time(), tzinfo=UTC) + timedelta(hours=8)
+        assert event.decoded("DTSTART") == _utc(day, 8), "10:00 Geneva (CEST) is 08:00 UTC"
         uids.add(str(event["UID"]))
     assert len(uids) == 1
 
@@ -156,7 +161,7 @@ def invited_meeting(live):
     from engage.meetings.services import schedule_meeting
 
     day = summer_day() + timedelta(days=1)
-    starts_at = datetime.combine(day, datetime.min.time(), tzinfo=UTC) + timedelta(hours=8)
+    starts_at = _utc(day, 8)
 
     def work():
         staff = _user(live, "staff")
@@ -189,10 +194,12 @@ def test_recipient_answers_and_staff_reschedule(live, open_page, invited_meeting
     checks.check("rsvp")
     expect(page.locator("h1")).to_have_text(invited_meeting["title"])
     expect(page.locator("main")).to_contain_text("10:00 Geneva (CEST) · 11:00 Nairobi (EAT)")
+    expect(page.locator("main")).to_contain_text("Invitation for Aroha Ngata.")
     expect(page.locator("#current-answer")).to_have_text("No answer yet")
 
     # She confirms with the keyboard alone.
     confirm = page.get_by_role("button", name="Confirm: Accept")
+    expect(confirm).to_be_visible()
     for _ in range(30):
         page.keyboard.press("Tab")
         if confirm.evaluate("el => el === document.activeElement"):
@@ -245,7 +252,7 @@ def test_recipient_answers_and_staff_reschedule(live, open_page, invited_meeting
     assert str(event["UID"]) == str(first["UID"])
     assert int(event["SEQUENCE"]) > int(first["SEQUENCE"])
     day = invited_meeting["day"]
-    assert event.decoded("DTSTART") == datetime.combine(day, datetime.min.time(), tzinfo=UTC) + timedelta(hours=12)
+    assert event.decoded("DTSTART") == _utc(day, 12), "14:00 Geneva (CEST) is 12:00 UTC"
     listed = event.get("ATTENDEE")
     attendee = [a for a in (listed if isinstance(listed, list) else [listed]) if str(a).lower() == f"mailto:{email}"]
     assert attendee and attendee[0].params["PARTSTAT"] == "NEEDS-ACTION"
