@@ -83,6 +83,13 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
 
+    # Accounts: two-factor sign-in is required for admins and the DPO; this makes it required for all.
+    ENGAGE_REQUIRE_2FA = _bool("ENGAGE_REQUIRE_2FA")
+    ENGAGE_2FA_RATE_LIMIT = os.environ.get("ENGAGE_2FA_RATE_LIMIT", "5 per minute")
+    # A session ends after this long without a request, and this long after signing in, whatever.
+    ENGAGE_SESSION_IDLE_MINUTES = _int("ENGAGE_SESSION_IDLE_MINUTES", 30)
+    ENGAGE_SESSION_MAX_HOURS = _int("ENGAGE_SESSION_MAX_HOURS", 12)
+
     RATELIMIT_ENABLED = True
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     ENGAGE_LOGIN_RATE_LIMIT = os.environ.get("ENGAGE_LOGIN_RATE_LIMIT", "10 per minute")
@@ -103,6 +110,10 @@ class TestingConfig(Config):
     SQLALCHEMY_DATABASE_URI = "sqlite://"
     WTF_CSRF_ENABLED = False
     RATELIMIT_ENABLED = False
+    # Page tests move the clock by months with a signed-in client; tests/auth/test_sessions.py
+    # turns the limits on with an injected clock.
+    ENGAGE_SESSION_IDLE_MINUTES = None
+    ENGAGE_SESSION_MAX_HOURS = None
     MAIL_SERVER = None
     SERVER_NAME = None
 

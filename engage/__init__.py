@@ -22,6 +22,7 @@ def create_app(config: str | type | None = None, **overrides) -> Flask:
 
     from engage import extensions, models, web  # noqa: F401  (models: the whole schema for Alembic)
     from engage.api.views import bp as api_bp
+    from engage.audit.views import bp as audit_bp
     from engage.auth.views import admin_bp, bp as auth_bp
     from engage.dataprotection.views import bp as dataprotection_bp
     from engage.directory.views import bp as directory_bp
@@ -46,6 +47,7 @@ def create_app(config: str | type | None = None, **overrides) -> Flask:
     app.register_blueprint(web.bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(audit_bp)
     app.register_blueprint(directory_bp)
     app.register_blueprint(upr_bp)
     app.register_blueprint(meetings_bp)

@@ -1,5 +1,5 @@
 """Every model, imported so that metadata (create_all, Alembic) sees the whole schema."""
-from engage.auth.models import ApiToken, User  # noqa: F401
+from engage.auth.models import ApiToken, RecoveryCode, User  # noqa: F401
 from engage.directory.models import Contact, Organisation  # noqa: F401
 from engage.history import ChangeRecord  # noqa: F401
 from engage.upr.models import Recommendation, Theme  # noqa: F401

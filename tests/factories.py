@@ -22,6 +22,31 @@ def make_user(role="staff", email=None, full_name=None, password=PASSWORD) -> Us
     return user
 
 
+def enrol_2fa(user, secret=None) -> str:
+    """Turn on two-step sign-in for `user` with a known TOTP secret (returned)."""
+    import pyotp
+
+    user.totp_secret = secret or pyotp.random_base32()
+    user.totp_enabled_at = WHEN
+    user.totp_last_step = None
+    db.session.commit()
+    return user.totp_secret
+
+
+def totp_code(user, at=None) -> str:
+    """The code `user`'s authenticator shows at `at` (default: the injected clock's now).
+
+    Forgets the last step used, so a test may sign the same user in twice within 30 seconds.
+    """
+    import pyotp
+
+    from engage.clock import now_utc
+
+    user.totp_last_step = None
+    db.session.commit()
+    return pyotp.TOTP(user.totp_secret).at(at or now_utc())
+
+
 def make_token(user) -> str:
     _, secret = auth_services.create_api_token(user, WHEN, "test")
     db.session.commit()

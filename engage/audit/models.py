@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import DDL, Index, String, event
 from sqlalchemy.orm import Mapped, mapped_column
 
 from engage.dbtypes import UTCDateTime
@@ -19,6 +19,9 @@ AUDIT_ACTIONS = {
     "2fa_disabled": "Two-factor removed",
     "role_changed": "Role changed",
     "grant_changed": "Access grant changed",
+    "user_created": "User added",
+    "account_disabled": "Account disabled",
+    "account_enabled": "Account enabled",
     "restricted_viewed": "Restricted record viewed",
     "restricted_exported": "Restricted record exported",
     "data_exported": "Data exported",
@@ -51,3 +54,72 @@ class AuditEvent(db.Model):
     @property
     def action_label(self) -> str:
         return AUDIT_ACTIONS.get(self.action, self.action)
+
+
+# ---- append-only at the database level ----
+#
+# The app never updates or deletes audit rows; these triggers make the database refuse it too,
+# whoever asks (a console, a script, a bug). Both raise an integrity error (SQLite RAISE(ABORT),
+# PostgreSQL SQLSTATE 23001), so a stray attempt from a request is answered 409, never a 500.
+#
+# Tests get them from create_all (the after_create listener below). The Alembic migration that
+# creates audit_event must install them too, after op.create_table("audit_event", ...):
+#
+#     from engage.audit.models import install_append_only
+#     install_append_only(op)          # in upgrade()
+#     ...
+#     from engage.audit.models import remove_append_only
+#     remove_append_only(op)           # in downgrade(), before op.drop_table("audit_event")
+#
+# or, to keep the migration free of app imports, copy the statements of APPEND_ONLY_DDL[dialect]
+# and run each with op.execute(...). A later SQLite "batch" migration that rebuilds audit_event
+# (copy, drop, rename) loses its triggers: run install_append_only(op) again after it.
+# TRUNCATE is not refused on PostgreSQL (row triggers do not see it; the test suite empties tables
+# with it); in production, grant the app's database role only INSERT and SELECT on audit_event.
+
+APPEND_ONLY_MESSAGE = "audit_event is append-only: rows cannot be changed or deleted"
+
+APPEND_ONLY_DDL = {
+    "sqlite": [
+        "CREATE TRIGGER IF NOT EXISTS audit_event_no_update BEFORE UPDATE ON audit_event "
+        f"BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY_MESSAGE}'); END",
+        "CREATE TRIGGER IF NOT EXISTS audit_event_no_delete BEFORE DELETE ON audit_event "
+        f"BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY_MESSAGE}'); END",
+    ],
+    "postgresql": [
+        "CREATE OR REPLACE FUNCTION audit_event_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ "
+        f"BEGIN RAISE EXCEPTION USING MESSAGE = '{APPEND_ONLY_MESSAGE}: ' || TG_OP, ERRCODE = '23001'; "
+        "END $$",
+        "DROP TRIGGER IF EXISTS audit_event_append_only ON audit_event",
+        "CREATE TRIGGER audit_event_append_only BEFORE UPDATE OR DELETE ON audit_event "
+        "FOR EACH ROW EXECUTE FUNCTION audit_event_append_only()",
+    ],
+}
+
+APPEND_ONLY_DROP_DDL = {
+    "sqlite": [
+        "DROP TRIGGER IF EXISTS audit_event_no_update",
+        "DROP TRIGGER IF EXISTS audit_event_no_delete",
+    ],
+    "postgresql": [
+        "DROP TRIGGER IF EXISTS audit_event_append_only ON audit_event",
+        "DROP FUNCTION IF EXISTS audit_event_append_only()",
+    ],
+}
+
+
+def install_append_only(op) -> None:
+    """Create the append-only triggers on audit_event (call from an Alembic migration with `op`)."""
+    for statement in APPEND_ONLY_DDL.get(op.get_bind().dialect.name, []):
+        op.execute(statement)
+
+
+def remove_append_only(op) -> None:
+    """Drop the append-only triggers (an Alembic downgrade, before dropping the table)."""
+    for statement in APPEND_ONLY_DROP_DDL.get(op.get_bind().dialect.name, []):
+        op.execute(statement)
+
+
+for _dialect, _statements in APPEND_ONLY_DDL.items():
+    for _statement in _statements:
+        event.listen(AuditEvent.__table__, "after_create", DDL(_statement).execute_if(dialect=_dialect))

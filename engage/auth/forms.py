@@ -1,7 +1,7 @@
 """Forms for signing in, passwords and user administration."""
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, SubmitField
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField, SubmitField
+from wtforms.validators import AnyOf, DataRequired, EqualTo, Length
 
 from .models import ROLE_LABELS
 
@@ -9,7 +9,6 @@ from .models import ROLE_LABELS
 class LoginForm(FlaskForm):
     email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
     password = PasswordField("Password", validators=[DataRequired(), Length(max=1024)])
-    remember = BooleanField("Keep me signed in on this device")
     submit = SubmitField("Sign in")
 
 
@@ -33,6 +32,10 @@ class RoleForm(FlaskForm):
     submit = SubmitField("Change role")
 
 
+class DpoForm(FlaskForm):
+    is_dpo = HiddenField("Data-protection officer", validators=[AnyOf(["0", "1"], "Send 1 or 0.")])
+
+
 class NewTokenForm(FlaskForm):
     name = StringField("What the token is for", validators=[Length(max=100)])
     submit = SubmitField("Create token")
@@ -47,3 +50,16 @@ class ConfirmForm(FlaskForm):
 class ConfirmPasswordForm(FlaskForm):
     password = PasswordField("Your password", validators=[DataRequired(), Length(max=1024)])
     submit = SubmitField("Confirm")
+
+
+class CodeForm(FlaskForm):
+    code = StringField("Code from your authenticator app, or a recovery code",
+                       validators=[DataRequired(), Length(max=40)],
+                       render_kw={"autocomplete": "one-time-code", "autofocus": True, "inputmode": "text"})
+    submit = SubmitField("Continue")
+
+
+class EnrolForm(FlaskForm):
+    code = StringField("The 6-digit code your app shows now", validators=[DataRequired(), Length(max=20)],
+                       render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"})
+    submit = SubmitField("Turn on two-step sign-in")

@@ -7,6 +7,7 @@ import secrets
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select
 
+from engage.audit.services import record_event
 from engage.errors import ConflictError, PermissionDenied, ValidationError
 from engage.extensions import db
 from engage.history import record_change
@@ -61,15 +62,41 @@ def create_user(actor, now, email: str, full_name: str, role: str, password: str
     db.session.add(user)
     db.session.flush()
     record_change(actor, now, user, "created", {"role": role})
+    record_event(actor, now, "user_created", user, detail=f"role {role}")
     return user
 
 
-def authenticate(email: str, password: str, now) -> User | None:
-    """The active user with these credentials, with the login time noted; otherwise None."""
-    user = find_user_by_email(email or "")
+def check_credentials(email: str, password: str, now) -> User | None:
+    """The active user with these credentials, or None with the failed attempt audited.
+
+    The audit row keeps the address that was tried (never the password), and the account's id
+    when the address is a user's.
+    """
+    user = find_user_by_email(email or "") if isinstance(email, str) else None
     if user is None or user.is_disabled or not user.check_password(password or ""):
+        reason = "unknown address" if user is None else "disabled account" if user.is_disabled else "wrong password"
+        record_event(user, now, "login_failed", user, actor_email=(email or "").strip()[:254] or None,
+                     detail=reason)
         return None
+    return user
+
+
+def record_login(user: User, now, how: str | None = None) -> None:
+    """Note a completed sign-in: the time on the account and a row in the audit log."""
     user.last_login_at = now
+    record_event(user, now, "login", user, detail=how)
+
+
+def record_logout(user: User, now) -> None:
+    """Note a sign-out (or a session that ran out) in the audit log."""
+    record_event(user, now, "logout", user)
+
+
+def authenticate(email: str, password: str, now) -> User | None:
+    """The active user with these credentials, with the sign-in noted; otherwise None."""
+    user = check_credentials(email, password, now)
+    if user is not None:
+        record_login(user, now)
     return user
 
 
@@ -102,7 +129,18 @@ def set_role(actor, now, user: User, role: str) -> None:
         raise PermissionDenied("engage needs at least one active admin.")
     if user.role != role:
         record_change(actor, now, user, "role_changed", {"role": [user.role, role]})
+        record_event(actor, now, "role_changed", user, detail=f"role {user.role} -> {role}")
         user.role = role
+
+
+def set_dpo(actor, now, user: User, is_dpo: bool) -> None:
+    """Make a user the data-protection officer, or no longer; disabled accounts cannot hold the office."""
+    if is_dpo and user.is_disabled:
+        raise PermissionDenied("A disabled account cannot be the data-protection officer.")
+    if bool(user.is_dpo) != is_dpo:
+        record_change(actor, now, user, "dpo_changed", {"is_dpo": [bool(user.is_dpo), is_dpo]})
+        record_event(actor, now, "role_changed", user, detail="DPO flag set" if is_dpo else "DPO flag removed")
+        user.is_dpo = is_dpo
 
 
 def set_disabled(actor, now, user: User, disabled: bool) -> None:
@@ -114,6 +152,7 @@ def set_disabled(actor, now, user: User, disabled: bool) -> None:
     if user.is_disabled != disabled:
         user.is_disabled = disabled
         record_change(actor, now, user, "disabled" if disabled else "enabled")
+        record_event(actor, now, "account_disabled" if disabled else "account_enabled", user)
 
 
 def _hash_token(token: str) -> str:

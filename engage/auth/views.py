@@ -1,4 +1,5 @@
 """Sign-in, account and user administration pages."""
+from markupsafe import Markup
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
@@ -9,10 +10,10 @@ from engage.extensions import db, limiter
 from engage.forms import apply_errors
 from engage.urls import is_safe_redirect
 
-from . import services, sessions
-from .forms import ChangePasswordForm, ConfirmForm, ConfirmPasswordForm, LoginForm, NewTokenForm, NewUserForm, RoleForm
+from . import services, sessions, twofactor
+from .forms import ChangePasswordForm, CodeForm, ConfirmForm, ConfirmPasswordForm, EnrolForm, LoginForm, NewTokenForm, DpoForm, NewUserForm, RoleForm
 from .models import ApiToken, User
-from .permissions import require_role_for_blueprint
+from .permissions import password_confirmed_within, require_role_for_blueprint
 
 bp = Blueprint("auth", __name__)
 admin_bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -23,32 +24,116 @@ def _login_limit():
     return current_app.config["ENGAGE_LOGIN_RATE_LIMIT"]
 
 
+def _code_limit():
+    return current_app.config["ENGAGE_2FA_RATE_LIMIT"]
+
+
+def _requires_2fa(user) -> bool:
+    return twofactor.required_for(user, current_app.config.get("ENGAGE_REQUIRE_2FA", False))
+
+
+def _safe_next(target):
+    return target if is_safe_redirect(target) else url_for("main.home")
+
+
+def _finish_login(user, now, target, how=None):
+    services.record_login(user, now, how)
+    db.session.commit()
+    login_user(user, remember=False)  # no remember-me cookie: sessions have idle and absolute limits
+    sessions.start(now)
+    if user.has_2fa or not _requires_2fa(user):
+        return redirect(_safe_next(target))
+    flash("Your role needs two-step sign-in. Set it up now to continue.", "info")
+    return redirect(url_for("auth.two_factor", next=target if is_safe_redirect(target) else None))
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(_login_limit, methods=["POST"])
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
     form = LoginForm()
+    target = request.args.get("next")
     if form.validate_on_submit():
         now = now_utc()
-        user = services.authenticate(form.email.data, form.password.data, now)
+        user = services.check_credentials(form.email.data, form.password.data, now)
         if user is None:
+            db.session.commit()  # keep the audit row of the failed attempt
             flash("That email and password do not match an active account.", "danger")
+        elif user.has_2fa:
+            sessions.set_pending(user.id, now)
+            return redirect(url_for("auth.login_code", next=target if is_safe_redirect(target) else None))
         else:
-            db.session.commit()
-            login_user(user, remember=form.remember.data)
-            sessions.start(now)
-            target = request.args.get("next")
-            return redirect(target if is_safe_redirect(target) else url_for("main.home"))
+            return _finish_login(user, now, target)
     return render_template("auth/login.html", form=form)
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+@limiter.limit(_code_limit, methods=["POST"])
+def login_code():
+    now = now_utc()
+    user_id = sessions.pending_user_id(now)
+    user = db.session.get(User, user_id) if user_id is not None else None
+    if user is None or not user.is_active or not user.has_2fa:
+        sessions.clear_pending()
+        flash("Sign in again: the step for the code lasts five minutes.", "info")
+        return redirect(url_for("auth.login"))
+    form = CodeForm()
+    if form.validate_on_submit():
+        how = twofactor.verify(user, form.code.data, now)
+        if how is not None:
+            if how == "recovery":
+                flash(f"You used a recovery code; {twofactor.recovery_codes_left(user)} left. "
+                      "Make new ones on your account page if you are running short.", "warning")
+            return _finish_login(user, now, request.args.get("next"), how)
+        db.session.commit()  # keep the audit row of the refused code
+        form.code.errors.append("That code is not right, or was already used. Type the code your app shows now.")
+        return render_template("auth/login_code.html", form=form), 422
+    return render_template("auth/login_code.html", form=form)
 
 
 @bp.route("/logout", methods=["POST"])
 def logout():
+    if current_user.is_authenticated:
+        services.record_logout(current_user, now_utc())
+        db.session.commit()
     logout_user()
     sessions.clear()
     flash("You are signed out.", "info")
     return redirect(url_for("auth.login"))
+
+
+# Endpoints a signed-in user who still has to set up two-step sign-in may reach.
+_ENROLMENT_ENDPOINTS = {"auth.two_factor", "auth.logout", "auth.login", "auth.login_code"}
+
+
+@bp.before_app_request
+def _session_rules():
+    """End sessions that ran out; keep users who must set up two-step sign-in on that page."""
+    if request.endpoint is None or request.endpoint.endswith("static") or request.blueprint == "api":
+        return None
+    if not current_user.is_authenticated:
+        return None
+    now, config = now_utc(), current_app.config
+    reason = sessions.expiry_reason(now, config.get("ENGAGE_SESSION_IDLE_MINUTES"),
+                                    config.get("ENGAGE_SESSION_MAX_HOURS"))
+    if reason is not None:
+        services.record_logout(current_user, now, f"session ended ({reason})")
+        db.session.commit()
+        logout_user()
+        sessions.clear()
+        if reason == "idle":
+            flash(f"You were signed out after {config['ENGAGE_SESSION_IDLE_MINUTES']} minutes without "
+                  "activity. Sign in again to continue.", "info")
+        else:
+            flash(f"You were signed out: a session lasts at most {config['ENGAGE_SESSION_MAX_HOURS']} hours. "
+                  "Sign in again to continue.", "info")
+        target = request.full_path.rstrip("?") if request.method == "GET" else None
+        return redirect(url_for("auth.login", next=target))
+    sessions.touch(now)
+    if request.endpoint not in _ENROLMENT_ENDPOINTS and not current_user.has_2fa and _requires_2fa(current_user):
+        return redirect(url_for("auth.two_factor"))
+    return None
 
 
 @bp.route("/confirm-password", methods=["GET", "POST"])
@@ -85,6 +170,43 @@ def account():
                                 .order_by(ApiToken.created_at.desc())).all()
     return render_template("auth/account.html", form=form, token_form=token_form, tokens=tokens,
                            revoke_form=ConfirmForm())
+
+
+@bp.route("/account/two-step", methods=["GET", "POST"])
+@login_required
+@limiter.limit(_code_limit, methods=["POST"])
+def two_factor():
+    form = EnrolForm()
+    required = _requires_2fa(current_user)
+    if current_user.has_2fa:
+        return render_template("auth/two_factor.html", form=None, required=required,
+                               codes_left=twofactor.recovery_codes_left(current_user), confirm_form=ConfirmForm())
+    secret = twofactor.start_enrolment(current_user)
+    db.session.commit()
+    if form.validate_on_submit():
+        try:
+            codes = twofactor.enrol(current_user, secret, form.code.data, now_utc())
+        except ServiceError as exc:
+            db.session.commit()  # keep the audit row of the refused code
+            apply_errors(form, exc)
+        else:
+            db.session.commit()
+            return render_template("auth/recovery_codes.html", codes=codes,
+                                   next_url=_safe_next(request.args.get("next")))
+    uri = twofactor.provisioning_uri(current_user, secret)
+    return render_template("auth/two_factor.html", form=form, required=required, secret=secret,
+                           qr=Markup(twofactor.qr_svg(uri))), 422 if form.errors else 200
+
+
+@bp.route("/account/two-step/recovery-codes", methods=["POST"])
+@login_required
+@password_confirmed_within(5)
+def new_recovery_codes():
+    if not current_user.has_2fa or not ConfirmForm().validate_on_submit():
+        return redirect(url_for("auth.two_factor"))
+    codes = twofactor.regenerate_recovery_codes(current_user, now_utc())
+    db.session.commit()
+    return render_template("auth/recovery_codes.html", codes=codes, next_url=url_for("auth.account"))
 
 
 @bp.route("/account/tokens", methods=["POST"])
@@ -135,12 +257,25 @@ def users():
 
 
 @admin_bp.route("/users/<int:user_id>/role", methods=["POST"])
+@password_confirmed_within(5)
 def change_role(user_id):
     user = db.get_or_404(User, user_id)
     form = RoleForm()
     if form.validate_on_submit():
         _apply(lambda: services.set_role(current_user, now_utc(), user, form.role.data),
                f"{user.email} is now {form.role.data}.")
+    return redirect(url_for("admin.users"))
+
+
+@admin_bp.route("/users/<int:user_id>/dpo", methods=["POST"])
+@password_confirmed_within(5)
+def change_dpo(user_id):
+    user = db.get_or_404(User, user_id)
+    form = DpoForm()
+    if form.validate_on_submit():
+        value = form.is_dpo.data == "1"
+        _apply(lambda: services.set_dpo(current_user, now_utc(), user, value),
+               f"{user.email} is {'now' if value else 'no longer'} the data-protection officer.")
     return redirect(url_for("admin.users"))
 
 
