@@ -68,6 +68,22 @@ def reset_password_command(email, password_stdin):
     click.echo(f"Password changed for {user.email}.")
 
 
+@engage_cli.command("reset-2fa")
+@click.argument("email")
+def reset_2fa_command(email):
+    """Remove a user's two-step sign-in (a lost phone); they set it up again at their next sign-in."""
+    from engage.auth.services import find_user_by_email
+    from engage.auth.twofactor import reset
+
+    user = find_user_by_email(email)
+    if user is None:
+        _fail(f"No user with the email {email}.")
+    reset(None, user, now_utc(), detail="reset from the command line")
+    db.session.commit()
+    click.echo(f"Two-step sign-in removed for {user.email}; they are asked to set it up at their next "
+               "sign-in if their role needs it.")
+
+
 @engage_cli.command("create-token")
 @click.argument("email")
 @click.option("--name", default="", help="What the token is for.")

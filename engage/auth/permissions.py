@@ -81,3 +81,29 @@ def password_confirmed_within(minutes: int = 5):
             return view(*args, **kwargs)
         return wrapped
     return decorator
+
+
+def export_confirmed(kind: str, fmt: str = "csv", minutes: int = 5):
+    """Decorate a web export view: the password is asked again (see password_confirmed_within),
+    and a download that goes ahead leaves a "data exported" row in the audit log naming `kind`.
+
+    The row is committed before the (possibly streamed) body is sent; filters are not kept.
+    """
+    def decorator(view):
+        @password_confirmed_within(minutes)
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            from engage.audit.services import record_export
+            from engage.clock import now_utc
+            from engage.extensions import db
+
+            response = view(*args, **kwargs)
+            status = getattr(response, "status_code", None)
+            if status is None and isinstance(response, tuple) and len(response) > 1:
+                status = response[1]
+            if status in (None, 200):
+                record_export(current_user, now_utc(), kind, fmt, object_id=kwargs.get("contact_id"))
+                db.session.commit()
+            return response
+        return wrapped
+    return decorator

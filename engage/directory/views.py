@@ -8,7 +8,7 @@ from flask import (Blueprint, Response, abort, current_app, flash, redirect, ren
 from flask_login import current_user
 from sqlalchemy.orm import contains_eager
 
-from engage.auth.permissions import require_role_for_blueprint
+from engage.auth.permissions import export_confirmed, require_role_for_blueprint
 from engage.clock import now_utc, timezone_for_city
 from engage.countries import country_name
 from engage.errors import NotFoundError, ServiceError
@@ -113,6 +113,7 @@ def organisations():
 
 
 @bp.route("/organisations/export.csv")
+@export_confirmed("organisations")
 def export_organisations():
     query = services.organisation_query(**_organisation_filters())
     return _csv_download(exports.organisations_csv(query), "organisations")
@@ -197,6 +198,7 @@ def contacts():
 
 
 @bp.route("/contacts/export.csv")
+@export_confirmed("contacts")
 def export_contacts():
     query = services.contact_query(**_contact_filters())
     return _csv_download(exports.contacts_csv(query), "contacts")
@@ -237,6 +239,7 @@ def _meetings_with(limit: int = 50, **filters) -> list:
 
 
 @bp.route("/contacts/<int:contact_id>.vcf")
+@export_confirmed("contact", "vcard")
 def contact_vcard(contact_id):
     person = _contact_or_404(contact_id)
     data = exports.contact_vcard(person).encode("utf-8")

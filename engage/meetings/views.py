@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from engage import clock
 from engage.auth.models import User
-from engage.auth.permissions import require_role_for_blueprint
+from engage.auth.permissions import export_confirmed, require_role_for_blueprint
 from engage.directory.models import Organisation
 from engage.errors import ConflictError, NotFoundError, ServiceError
 from engage.extensions import db
@@ -122,6 +122,7 @@ def _filter_choices() -> dict:
 
 
 @bp.route("/export.csv")
+@export_confirmed("meetings")
 def export():
     filters = _filters()
     query = services.meeting_query(now=clock.now_utc(), **{k: (v or None) for k, v in filters.items()

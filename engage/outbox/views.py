@@ -8,7 +8,7 @@ from flask import Blueprint, Response, current_app, flash, redirect, render_temp
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
-from engage.auth.permissions import require_role_for_blueprint
+from engage.auth.permissions import export_confirmed, require_role_for_blueprint
 from engage.clock import now_utc
 from engage.errors import ServiceError
 from engage.extensions import db
@@ -47,6 +47,7 @@ def index():
 
 
 @bp.route("/export.csv")
+@export_confirmed("outbox")
 def export():
     _, query = _filtered_query()
     out = io.StringIO()

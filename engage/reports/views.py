@@ -6,7 +6,7 @@ from datetime import date
 from flask import Blueprint, Response, abort, render_template, request, stream_with_context, url_for
 from sqlalchemy import func, select
 
-from engage.auth.permissions import require_role_for_blueprint
+from engage.auth.permissions import export_confirmed, require_role_for_blueprint
 from engage.clock import now_utc
 from engage.countries import country_code, country_name
 from engage.errors import ValidationError
@@ -125,6 +125,7 @@ def _log_link():
 
 
 @bp.route("/coverage.csv")
+@export_confirmed("coverage")
 def coverage_csv():
     try:
         cov = _coverage()
@@ -135,6 +136,7 @@ def coverage_csv():
 
 
 @bp.route("/coverage.xlsx")
+@export_confirmed("coverage", "xlsx")
 def coverage_xlsx():
     try:
         cov = _coverage()
@@ -154,12 +156,14 @@ def _log_filters() -> queries.LogFilters:
 
 
 @bp.route("/log.csv")
+@export_confirmed("engagement_log")
 def log_csv():
     return _stream(exports.log_csv(_log_filters()), "text/csv; charset=utf-8",
                    exports.export_filename("engagement-log", now_utc(), "csv"))
 
 
 @bp.route("/log.xlsx")
+@export_confirmed("engagement_log", "xlsx")
 def log_xlsx():
     return _stream(exports.log_xlsx(_log_filters()), exports.XLSX_MIMETYPE,
                    exports.export_filename("engagement-log", now_utc(), "xlsx"))

@@ -7,7 +7,7 @@ from flask import Blueprint, Response, current_app, flash, redirect, render_temp
 from flask_login import current_user
 from werkzeug.routing import BuildError
 
-from engage.auth.permissions import require_role_for_blueprint, role_required
+from engage.auth.permissions import export_confirmed, require_role_for_blueprint, role_required
 from engage.clock import now_utc
 from engage.errors import ServiceError
 from engage.extensions import db
@@ -75,6 +75,7 @@ def index():
 
 
 @bp.route("/export.csv")
+@export_confirmed("recommendations")
 def export():
     return _csv_response(exports.recommendations_csv(_query(_filter_form())), "recommendations.csv")
 
@@ -165,6 +166,7 @@ def plan():
 
 
 @bp.route("/plan.csv")
+@export_confirmed("target_plan")
 def plan_export():
     return _csv_response(exports.plan_csv(_plan(_plan_form())), "target-plan.csv")
 

@@ -41,7 +41,8 @@ class PageChecks:
         page.wait_for_load_state("load")
         assert not self.errors, f"{name} ({page.url}): {self.errors}"
         title = page.title().strip()
-        assert title and title != "engage", f"{name} ({page.url}) has no title of its own: {title!r}"
+        own = title.rsplit(" · engage", 1)[0].strip()
+        assert own and own != "engage", f"{name} ({page.url}) has no title of its own: {title!r}"
         assert page.locator("h1").count() >= 1, f"{name} ({page.url}) has no heading"
         assert page.locator("h1").first.inner_text().strip(), f"{name} ({page.url}) has an empty heading"
         assert_fields_labelled(page, name)

@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 
 from engage.clock import GENEVA, NAIROBI, now_utc
 from engage.extensions import db
-from tests.e2e.helpers import ics_of, sign_in_by_keyboard, text_of
+from tests.e2e.helpers import DESKTOP, PHONE, ics_of, sign_in_by_keyboard, text_of
 
 pytestmark = pytest.mark.e2e
 
@@ -87,9 +87,17 @@ def test_staff_books_a_meeting(live, open_page, geneva_mission):
     sign_in_by_keyboard(page, live, "staff", checks)
     checks.check("home")
 
-    # The planning view, health themes, and New Zealand's row: not engaged yet.
-    page.get_by_role("link", name="Recommendations").first.click()
+    # At a phone's width the menu folds away behind a button that opens it.
+    page.set_viewport_size(PHONE)
+    recommendations = page.locator("#topnav").get_by_role("link", name="Recommendations")
+    expect(recommendations).to_be_hidden()
+    page.get_by_role("button", name="Show navigation").click()
+    recommendations.click()
+    page.wait_for_url(re.compile(r"/recommendations/$"))
+    page.set_viewport_size(DESKTOP)
     checks.check("recommendations")
+
+    # The planning view, health themes, and New Zealand's row: not engaged yet.
     page.get_by_role("link", name="Plan which missions to meet").click()
     checks.check("plan")
     page.get_by_role("link", name="health-related themes").first.click()
