@@ -73,3 +73,13 @@ def test_the_daily_job_logs_counts_only(app, amina, caplog, monkeypatch):
     line = next(r.getMessage() for r in caplog.records if r.getMessage().startswith("retention:"))
     assert line == "retention: 1 message bodies removed, 1 contacts due for review"
     assert EMAIL not in caplog.text and "Amina" not in caplog.text
+
+
+def test_the_outbox_page_says_the_body_was_removed(app, admin_client, amina):
+    [message] = _messages([amina])
+    message.status, message.sent_at = "sent", NOW - timedelta(days=100)
+    db.session.commit()
+    services.purge_sent_message_bodies(NOW)
+    db.session.commit()
+    page = admin_client.get(f"/admin/outbox/{message.id}")
+    assert page.status_code == 200 and "The stored message was removed" in page.get_data(as_text=True)
