@@ -111,17 +111,18 @@ def test_staff_books_a_meeting(live, open_page, geneva_mission):
     # The booking form: Geneva's zone, New Zealand's people and recommendations on offer.
     page.wait_for_url(re.compile(r"/meetings/new\?"))
     checks.check("book-a-meeting")
-    expect(page.locator("#timezone")).to_have_value(GENEVA)
+    expect(page.get_by_label("Time zone of these times")).to_have_value(GENEVA)
     names = [c[0] for c in geneva_mission["contacts"]]
     contact_labels = [f"{n} — Permanent Mission of New Zealand, Geneva" for n in names]
-    page.locator("#required_contact_ids").select_option(label=contact_labels)
+    page.get_by_label("Attendees (required)").select_option(label=contact_labels)
     rec_options = page.locator("#recommendation_ids option").filter(has_text=re.compile(r"^101\.15[01] \(New Zealand"))
     expect(rec_options).to_have_count(2)
-    page.locator("#recommendation_ids").select_option(value=[o.get_attribute("value") for o in rec_options.all()])
+    page.get_by_label("Agenda: UPR recommendations").select_option(
+        value=[o.get_attribute("value") for o in rec_options.all()])
     day = summer_day()
-    page.locator("#date").fill(day.isoformat())
-    page.locator("#start_time").fill("10:00")
-    page.locator("#end_time").fill("11:00")
+    page.get_by_label("Date", exact=True).fill(day.isoformat())
+    page.get_by_label("Starts at", exact=True).fill("10:00")
+    page.get_by_label("Ends at", exact=True).fill("11:00")
     preview = page.locator("#time-preview")
     expect(preview).to_contain_text("10:00–11:00 Geneva (CEST)")
     expect(preview).to_contain_text("11:00–12:00 Nairobi (EAT)")
@@ -239,9 +240,9 @@ def test_recipient_answers_and_staff_reschedule(live, open_page, invited_meeting
     # Reschedule to 14:00 Geneva: the form says 15:00 Nairobi, the page the new time.
     staff_page.get_by_role("link", name="Edit or reschedule").click()
     staff_checks.check("edit-meeting")
-    expect(staff_page.locator("#start_time")).to_have_value("10:00")
-    staff_page.locator("#start_time").fill("14:00")
-    staff_page.locator("#end_time").fill("15:00")
+    expect(staff_page.get_by_label("Starts at", exact=True)).to_have_value("10:00")
+    staff_page.get_by_label("Starts at", exact=True).fill("14:00")
+    staff_page.get_by_label("Ends at", exact=True).fill("15:00")
     expect(staff_page.locator("#time-preview")).to_contain_text("14:00–15:00 Geneva (CEST)")
     expect(staff_page.locator("#time-preview")).to_contain_text("15:00–16:00 Nairobi (EAT)")
     staff_page.get_by_role("button", name="Save changes").click()
@@ -321,6 +322,7 @@ def test_lead_reviews_the_engagement(live, open_page, held_meeting, tmp_path):
     sign_in_by_keyboard(lead, live, "lead")
     lead.get_by_role("link", name="Outcomes").first.click()
     lead_checks.check("engagement-log")
+    expect(lead.locator("#log-count")).to_contain_text("3 outcomes")  # the overall summary and one per agenda item
     lead.get_by_label("Theme").select_option("Right to health")
     lead.get_by_label("Recommending state").select_option(label="New Zealand")
     lead.get_by_role("button", name="Filter").click()
