@@ -21,6 +21,7 @@ def create_app(config: str | type | None = None, **overrides) -> Flask:
         app.config["SECRET_KEY"] = instance_secret_key()
 
     from engage import extensions, models, web  # noqa: F401  (models: the whole schema for Alembic)
+    from engage.access.views import bp as access_bp
     from engage.api.views import bp as api_bp
     from engage.audit.views import bp as audit_bp
     from engage.auth.views import admin_bp, bp as auth_bp
@@ -59,6 +60,9 @@ def create_app(config: str | type | None = None, **overrides) -> Flask:
     app.register_blueprint(outbox_bp)
     app.register_blueprint(outcomes_bp)
     app.register_blueprint(reports_bp)
+    app.register_blueprint(access_bp)
+    from engage.access import guard
+    guard.init_app(app)  # restricted records: filtered from every query, views audited
     app.register_blueprint(dataprotection_bp)
     extensions.csrf.exempt(api_bp)  # token-authenticated; no cookies, so no CSRF
 

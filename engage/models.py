@@ -9,4 +9,5 @@ from engage.outcomes.models import FollowUp, Outcome  # noqa: F401
 from engage.invitations.models import ProcessedReply  # noqa: F401
 from engage.reminders.models import FollowUpNotice, Reminder, SchedulerHeartbeat  # noqa: F401
 from engage.audit.models import AuditEvent  # noqa: F401
+from engage.access.models import AccessGrant, AccessGroup  # noqa: F401
 from engage.dataprotection.models import DataRequest, SendRefusal  # noqa: F401

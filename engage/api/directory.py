@@ -18,6 +18,7 @@ from .dataprotection import api_field_names, protection_from_api, protection_jso
 from .views import api_route
 
 Kind = Literal[tuple(ORGANISATION_KINDS)]  # type: ignore[valid-type]
+Sensitivity = Literal["internal", "restricted"]
 PAGE_PARAMS = (
     {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
     {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 200}},
@@ -85,6 +86,7 @@ class ContactIn(BaseModel):
     privacy_notice_sent_on: StrictStr | None = None
     do_not_contact: StrictBool | None = None
     do_not_contact_reason: StrictStr | None = None
+    sensitivity: Sensitivity | None = None
 
 
 class ContactPatch(BaseModel):
@@ -105,6 +107,7 @@ class ContactPatch(BaseModel):
     do_not_contact: StrictBool | None = None
     do_not_contact_reason: StrictStr | None = None
     archived: StrictBool | None = None
+    sensitivity: Sensitivity | None = None
 
 
 class ContactOut(BaseModel):
@@ -128,6 +131,7 @@ class ContactOut(BaseModel):
     do_not_contact_reason: str | None = None
     do_not_contact_since: str | None = None
     erased: bool = False
+    sensitivity: Sensitivity = "internal"
 
 
 def organisation_json(org: Organisation) -> dict:
@@ -142,7 +146,8 @@ def contact_json(contact: Contact) -> dict:
     return ContactOut(id=contact.id, full_name=contact.full_name, email=contact.email,
                       organisation_id=contact.organisation_id, position=contact.position, phone=contact.phone,
                       language=contact.language, timezone=contact.effective_timezone, notes=contact.notes,
-                      archived=contact.is_archived, **protection_json(contact)).model_dump()
+                      archived=contact.is_archived, sensitivity=contact.sensitivity or "internal",
+                      **protection_json(contact)).model_dump()
 
 
 def _patch(model, data):

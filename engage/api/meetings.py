@@ -8,6 +8,8 @@ from flask import Response, g, jsonify, request, url_for
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 from sqlalchemy import func, select
 
+from engage.access.guard import current_actor
+from engage.access.services import can_see
 from engage.auth.models import User
 from engage.clock import UTC, is_valid_timezone, now_utc
 from engage.errors import ValidationError
@@ -50,6 +52,7 @@ class MeetingIn(BaseModel):
     reminders: list[Minutes] | None = Field(default=None, max_length=services.MAX_REMINDERS,
                                             description="Minutes before the start; default [1440, 60]")
     tags: list[StrictStr] = Field(default_factory=list, max_length=services.MAX_TAGS)
+    sensitivity: Literal["internal", "restricted"] | None = None
     notify: StrictBool = True
     allow_conflicts: StrictBool = False
 
@@ -71,6 +74,7 @@ class MeetingPatch(BaseModel):
     recommendation_ids: list[Id] | None = Field(default=None, max_length=1000)
     reminders: list[Minutes] | None = Field(default=None, max_length=services.MAX_REMINDERS)
     tags: list[StrictStr] | None = Field(default=None, max_length=services.MAX_TAGS)
+    sensitivity: Literal["internal", "restricted"] | None = None
     notify: StrictBool = True
     allow_conflicts: StrictBool = False
 
@@ -112,6 +116,7 @@ class MeetingOut(BaseModel):
     recommendation_ids: list[int]
     reminders: list[int]
     tags: list[str]
+    sensitivity: Literal["internal", "restricted"] = "internal"
     cancellation_reason: str | None
     created_at: str
     updated_at: str
@@ -133,9 +138,11 @@ def meeting_json(meeting: Meeting) -> dict:
         staff=[a.email for a in meeting.staff_attendees],
         attendees=[AttendeeOut(contact_id=a.contact_id, full_name=a.name, email=a.email,
                                organisation_id=a.contact.organisation_id, role=a.role, response=a.response,
-                               responded_at=_z(a.responded_at)) for a in meeting.contact_attendees],
+                               responded_at=_z(a.responded_at)) for a in meeting.contact_attendees
+                   if can_see(current_actor(), a.contact)],  # a restricted contact the caller may not see: absent
         recommendation_ids=[r.id for r in meeting.recommendations], reminders=list(meeting.reminder_offsets or []),
-        tags=list(meeting.tags or []), cancellation_reason=meeting.cancellation_reason,
+        tags=list(meeting.tags or []), sensitivity=meeting.sensitivity or "internal",
+        cancellation_reason=meeting.cancellation_reason,
         created_at=_z(meeting.created_at), updated_at=_z(meeting.updated_at),
         url=url_for("meetings.show", meeting_id=meeting.id, _external=True),
         ics_url=url_for("api.meetings_meeting_ics", meeting_id=meeting.id, _external=True),

@@ -10,6 +10,7 @@ from wtforms import BooleanField, EmailField, RadioField, SelectField, StringFie
 from wtforms.fields import DateField
 from wtforms.validators import DataRequired, Length, Optional
 
+from engage.access.models import SENSITIVITIES
 from engage.clock import GENEVA, NAIROBI, all_timezones, timezone_for_city
 from engage.countries import country_choices
 from engage.dataprotection.fields import LAWFUL_BASES
@@ -98,6 +99,9 @@ class ContactForm(FlaskForm):
                                   description="engage then sends them no invitation, update or reminder.")
     do_not_contact_reason = StringField("Why not contact them", validators=[Length(max=200)],
                                         description="An objection, or consent withdrawn; no other details.")
+    sensitivity = SelectField("Sensitivity", choices=list(SENSITIVITIES.items()), default="internal",
+                              description="Restricted: only people granted it, and the data-protection officer, "
+                                          "can find this contact.")
     submit = SubmitField("Save")
 
     def __init__(self, *args, contact=None, **kwargs):
@@ -114,7 +118,7 @@ class ContactForm(FlaskForm):
     def service_data(self) -> dict:
         """The values to hand to create_contact/update_contact."""
         data = {name: self[name].data for name in ("full_name", "email", "position", "phone", "language",
-                                                   "notes", "source")}
+                                                   "notes", "source", "sensitivity")}
         data["organisation_id"] = self.organisation_id.data
         data["timezone"] = _blank_to_none(self.timezone.data)
         data.update({name: self[name].data for name in ("lawful_basis", "consent_wording", "do_not_contact",

@@ -107,7 +107,9 @@ def import_contacts(text: str, actor, now, progress: Progress = None, *,
     if first is not None and "full_name" not in first and "name" not in first:
         raise ValidationError.for_fields({"file": "Line 1: missing column: full_name."})
     report = ImportReport(total=len(rows))
-    live = {c.email: c for c in db.session.scalars(select(Contact).where(Contact.is_archived.is_(False)))}
+    # Restricted contacts included: an address stays unique whoever can see its owner.
+    live = {c.email: c for c in db.session.scalars(select(Contact).where(Contact.is_archived.is_(False))
+                                                   .execution_options(all_sensitivities=True))}
     orgs_by_name: dict[str, list[Organisation]] = {}
     for org in db.session.scalars(select(Organisation).where(Organisation.is_archived.is_(False))):
         orgs_by_name.setdefault(org.name.strip().lower(), []).append(org)

@@ -13,6 +13,7 @@ from engage.countries import country_code
 from engage.errors import ConflictError, NotFoundError, ValidationError
 from engage.extensions import db
 from engage.dataprotection.fields import clean_protection, settle_protection
+from engage.access.services import apply_initial_sensitivity, check_may_set, clean_sensitivity, set_sensitivity
 from engage.history import diff_fields, record_change
 
 from .models import ORGANISATION_KINDS, Contact, Organisation
@@ -300,7 +301,9 @@ def organisation_cities() -> list[str]:
 
 def find_live_contact_by_email(email: str, exclude_id: int | None = None) -> Contact | None:
     """The live contact with that email address, if any."""
-    query = select(Contact).where(Contact.email == email.lower(), Contact.is_archived.is_(False))
+    # Restricted contacts included: an address stays unique whoever can see its owner.
+    query = (select(Contact).where(Contact.email == email.lower(), Contact.is_archived.is_(False))
+             .execution_options(all_sensitivities=True))
     if exclude_id:
         query = query.where(Contact.id != exclude_id)
     return db.session.scalars(query).first()
@@ -308,6 +311,7 @@ def find_live_contact_by_email(email: str, exclude_id: int | None = None) -> Con
 
 def create_contact(actor, now, data: dict[str, Any]) -> Contact:
     """Add a contact; refuses an email already used by a live contact."""
+    sensitivity = clean_sensitivity(data["sensitivity"]) if data.get("sensitivity") not in (None, "") else None
     values = clean_contact(data)
     _settle_protection(now, None, values)
     if find_live_contact_by_email(values["email"]):
@@ -317,11 +321,15 @@ def create_contact(actor, now, data: dict[str, Any]) -> Contact:
     db.session.add(contact)
     db.session.flush()
     record_change(actor, now, contact, "created")
+    if sensitivity:
+        apply_initial_sensitivity(actor, now, contact, sensitivity)
     return contact
 
 
 def update_contact(actor, now, contact: Contact, data: dict[str, Any]) -> dict:
     """Change some fields of a contact; returns what changed."""
+    if data.get("sensitivity") not in (None, ""):
+        check_may_set(actor, contact, data["sensitivity"])  # before anything changes
     values = clean_contact(data, partial=True)
     _settle_protection(now, contact, values)
     if "email" in values and not contact.is_archived and find_live_contact_by_email(values["email"], contact.id):
@@ -331,6 +339,9 @@ def update_contact(actor, now, contact: Contact, data: dict[str, Any]) -> dict:
     if changed:
         contact.updated_at = now
         record_change(actor, now, contact, "updated", changed)
+    old_sensitivity = contact.sensitivity
+    if data.get("sensitivity") not in (None, "") and set_sensitivity(actor, now, contact, data["sensitivity"]):
+        changed["sensitivity"] = [old_sensitivity, contact.sensitivity]
     if "do_not_contact" in changed and contact.do_not_contact:
         from engage.dataprotection.services import withhold_unsent_messages
         withhold_unsent_messages(actor, now, contact)  # queued before the objection: they stay unsent
@@ -350,7 +361,8 @@ def set_contact_archived(actor, now, contact: Contact, archived: bool) -> None:
 
 def get_contact(contact_id: int) -> Contact:
     """The contact with that id, or NotFoundError."""
-    contact = db.session.get(Contact, contact_id) if 0 < contact_id < 2**31 else None
+    # A select, not session.get: in a request the access guard hides restricted contacts from it.
+    contact = db.session.scalar(select(Contact).where(Contact.id == contact_id)) if 0 < contact_id < 2**31 else None
     if contact is None:
         raise NotFoundError(f"No contact with id {contact_id}.")
     return contact

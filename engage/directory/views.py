@@ -8,6 +8,7 @@ from flask import (Blueprint, Response, abort, current_app, flash, redirect, ren
 from flask_login import current_user
 from sqlalchemy.orm import contains_eager
 
+from engage.access.guard import audit_export
 from engage.auth.permissions import export_confirmed, require_role_for_blueprint
 from engage.clock import now_utc, timezone_for_city
 from engage.countries import country_name
@@ -201,6 +202,7 @@ def contacts():
 @export_confirmed("contacts")
 def export_contacts():
     query = services.contact_query(**_contact_filters())
+    audit_export(Contact, query)
     return _csv_download(exports.contacts_csv(query), "contacts")
 
 

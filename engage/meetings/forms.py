@@ -12,6 +12,7 @@ from wtforms import (BooleanField, DateField, IntegerField, RadioField, SelectFi
 from wtforms.validators import InputRequired, NumberRange, Optional
 
 from engage import clock
+from engage.access.models import SENSITIVITIES
 from engage.auth.models import User
 from engage.directory.models import Contact, Organisation
 from engage.errors import ServiceError, ValidationError
@@ -84,6 +85,9 @@ class MeetingForm(FlaskForm):
     notify = BooleanField("Send invitations to the attendees", default=True)
     already_held = BooleanField("It already took place: record it as held (no invitations)")
     allow_conflicts = BooleanField("Book it anyway, despite the clashes listed above")
+    sensitivity = SelectField("Sensitivity", choices=list(SENSITIVITIES.items()), default="internal",
+                              description="Restricted: only people granted it, and the data-protection officer, "
+                                          "can find this meeting and its outcomes.")
 
     fold_needed = False
 
@@ -184,6 +188,7 @@ class MeetingForm(FlaskForm):
         self.recommendation_ids.data = [r.id for r in meeting.recommendations]
         self.tags.data = ", ".join(meeting.tags or [])
         self.reminders.data = format_offsets(meeting.reminder_offsets)
+        self.sensitivity.data = meeting.sensitivity or "internal"
 
     # ---- reading the form ----
 
@@ -240,6 +245,7 @@ class MeetingForm(FlaskForm):
             "tags": [t for t in (self.tags.data or "").split(",")],
             "reminder_offsets": reminders,
             "notify": bool(self.notify.data), "allow_conflicts": bool(self.allow_conflicts.data),
+            "sensitivity": self.sensitivity.data,
             **({"status": "held"} if self.already_held.data else {}),
         }
 

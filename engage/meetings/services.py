@@ -16,6 +16,7 @@ from typing import Any, Callable
 from flask import current_app, has_app_context
 from sqlalchemy import String, cast, func, or_, select
 
+from engage.access.services import apply_initial_sensitivity, check_may_set, clean_sensitivity, set_sensitivity
 from engage.auth.models import User
 from engage.clock import UTC, format_in_zone, format_multi_zone, format_multi_zone_range, is_valid_timezone
 from engage.directory.models import Contact, Organisation
@@ -399,10 +400,16 @@ class Conflict:
 
     meeting: Meeting
     people: list[dict]
+    hidden: bool = False  # a restricted meeting the person booking may not see: no title, no link
+
+    @property
+    def title(self) -> str:
+        return "another meeting" if self.hidden else self.meeting.title
 
     def as_dict(self) -> dict:
         m = self.meeting
-        return {"meeting_id": m.id, "uid": m.uid, "title": m.title, "status": m.status,
+        return {"meeting_id": None if self.hidden else m.id, "uid": None if self.hidden else m.uid,
+                "title": self.title, "status": m.status,
                 "starts_at": _z(m.starts_at), "ends_at": _z(m.ends_at), "timezone": m.timezone,
                 "when": format_multi_zone_range(m.starts_at, m.ends_at, m.timezone), "people": self.people}
 
@@ -412,11 +419,14 @@ def _z(value: datetime) -> str:
 
 
 def find_conflicts(starts_at: datetime, ends_at: datetime, user_ids=(), contact_ids=(),
-                   exclude_meeting_id: int | None = None) -> list[Conflict]:
+                   exclude_meeting_id: int | None = None, viewer=None) -> list[Conflict]:
     """Meetings not cancelled that overlap [starts_at, ends_at) for any of these staff or contacts.
 
-    Back-to-back meetings (one ends when the other starts) do not clash.
+    Back-to-back meetings (one ends when the other starts) do not clash. A clash with a restricted
+    meeting the `viewer` may not see is still reported, as "another meeting" with no link.
     """
+    from engage.access.services import can_see
+
     user_ids, contact_ids = list(user_ids), list(contact_ids)
     if not user_ids and not contact_ids:
         return []
@@ -428,12 +438,16 @@ def find_conflicts(starts_at: datetime, ends_at: datetime, user_ids=(), contact_
     query = (select(Attendee).join(Meeting, Attendee.meeting_id == Meeting.id)
              .where(Meeting.status != "cancelled", Meeting.starts_at < ends_at, Meeting.ends_at > starts_at,
                     or_(*who))
-             .order_by(Meeting.starts_at, Meeting.id, Attendee.id))
+             .order_by(Meeting.starts_at, Meeting.id, Attendee.id)
+             .execution_options(all_sensitivities=True))  # a clash is a clash, seen or not
     if exclude_meeting_id is not None:
         query = query.where(Meeting.id != exclude_meeting_id)
     found: dict[int, Conflict] = {}
     for attendee in db.session.scalars(query):
-        conflict = found.setdefault(attendee.meeting_id, Conflict(attendee.meeting, []))
+        if attendee.meeting_id not in found:
+            hidden = viewer is not None and not can_see(viewer, attendee.meeting)
+            found[attendee.meeting_id] = Conflict(attendee.meeting, [], hidden)
+        conflict = found[attendee.meeting_id]
         conflict.people.append({"type": "staff" if attendee.is_staff else "contact",
                                 "id": attendee.user_id if attendee.is_staff else attendee.contact_id,
                                 "name": attendee.name, "email": attendee.email})
@@ -446,7 +460,7 @@ def _refuse_conflicts(conflicts: list[Conflict]) -> None:
     parts = []
     for c in conflicts[:5]:
         names = ", ".join(p["name"] for p in c.people)
-        parts.append(f"“{c.meeting.title}” ({format_in_zone(c.meeting.starts_at, c.meeting.timezone)}) with {names}")
+        parts.append(f"“{c.title}” ({format_in_zone(c.meeting.starts_at, c.meeting.timezone)}) with {names}")
     more = f" and {len(conflicts) - 5} more" if len(conflicts) > 5 else ""
     noun = "meeting" if len(conflicts) == 1 else "meetings"
     raise ConflictError(f"This clashes with {len(conflicts)} {noun}: " + "; ".join(parts) + more + ".",
@@ -487,8 +501,9 @@ def _history_changes(meeting: Meeting, changed: dict, added, removed) -> dict:
 
 def get_meeting(meeting_id) -> Meeting:
     """The meeting with that id, or NotFoundError."""
-    meeting = db.session.get(Meeting, meeting_id) if isinstance(meeting_id, int) and 1 <= meeting_id <= MAX_ID \
-        else None
+    # A select, not session.get: in a request the access guard hides restricted meetings from it.
+    meeting = db.session.scalar(select(Meeting).where(Meeting.id == meeting_id)) \
+        if isinstance(meeting_id, int) and 1 <= meeting_id <= MAX_ID else None
     if meeting is None:
         raise NotFoundError(f"No meeting with id {meeting_id}.")
     return meeting
@@ -501,6 +516,7 @@ def _set_recommendations(meeting: Meeting, ids: list[int]) -> None:
 
 def schedule_meeting(actor, now: datetime, data: dict[str, Any]) -> MeetingChange:
     """Book a meeting (or record one already held, with status "held"); refuses clashes unless allowed."""
+    sensitivity = clean_sensitivity(data["sensitivity"]) if data.get("sensitivity") not in (None, "") else None
     status = data.get("status") or "scheduled"
     if status not in ("scheduled", "held"):
         raise ValidationError.for_fields({"status": "A new meeting is scheduled, or held when recording one."})
@@ -514,7 +530,7 @@ def schedule_meeting(actor, now: datetime, data: dict[str, Any]) -> MeetingChang
     staff_ids, attendees = values.get("staff_ids") or [], values.get("attendees") or []
     if not data.get("allow_conflicts"):
         _refuse_conflicts(find_conflicts(values["starts_at"], values["ends_at"], staff_ids,
-                                         [a["contact_id"] for a in attendees]))
+                                         [a["contact_id"] for a in attendees], viewer=actor))
     meeting = Meeting(
         title=values["title"], description=values.get("description"), starts_at=values["starts_at"],
         ends_at=values["ends_at"], timezone=values["timezone"], location_kind=values["location_kind"],
@@ -535,6 +551,8 @@ def schedule_meeting(actor, now: datetime, data: dict[str, Any]) -> MeetingChang
     for user_id in staff_ids:
         meeting.attendees.append(Attendee(user_id=user_id, role="required", added_at=now))
     db.session.flush()
+    if sensitivity:
+        apply_initial_sensitivity(actor, now, meeting, sensitivity)  # before invitations are written
     notify = bool(data.get("notify", True)) and status == "scheduled"
     record_change(actor, now, meeting, "created" if status == "scheduled" else "recorded as held",
                   {"when": format_multi_zone(meeting.starts_at, meeting.timezone),
@@ -550,6 +568,8 @@ def update_meeting(actor, now: datetime, meeting: Meeting, data: dict[str, Any])
     _check_can_change(actor, meeting)
     if meeting.status == "cancelled":
         raise ConflictError("This meeting was cancelled; it can no longer be changed.")
+    if data.get("sensitivity") not in (None, ""):
+        check_may_set(actor, meeting, data["sensitivity"])  # before anything changes
     values = clean_meeting(data, partial=True)
     merged = {f: values.get(f, getattr(meeting, f)) for f in
               ("starts_at", "ends_at", "location", "online_url", "location_kind")}
@@ -582,8 +602,10 @@ def update_meeting(actor, now: datetime, meeting: Meeting, data: dict[str, Any])
         else:
             users, contacts = new_staff, [a["contact_id"] for a in new_contacts]
         _refuse_conflicts(find_conflicts(merged["starts_at"], merged["ends_at"], users, contacts,
-                                         exclude_meeting_id=meeting.id))
+                                         exclude_meeting_id=meeting.id, viewer=actor))
 
+    if data.get("sensitivity") not in (None, ""):
+        set_sensitivity(actor, now, meeting, data["sensitivity"])  # before any update is written
     previous_sequence = meeting.sequence
     changed: dict[str, tuple] = {}
     scalar = {f: values[f] for f in ("title", "description", "timezone", "organiser_id", "reminder_offsets", "tags")

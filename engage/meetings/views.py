@@ -11,6 +11,8 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from engage import clock
+from engage.access.guard import act_as
+from engage.access.services import can_see
 from engage.auth.models import User
 from engage.auth.permissions import export_confirmed, require_role_for_blueprint
 from engage.directory.models import Organisation
@@ -133,6 +135,9 @@ def export():
                      "Nairobi", "Geneva", "location", "online_url", "organiser", "staff", "attendees",
                      "organisations", "recommendations", "tags", "uid", "sequence"])
     for m in db.session.scalars(query):
+        people = [a for a in m.contact_attendees if can_see(current_user, a.contact)]  # restricted contacts: absent
+        organisations = {a.contact.organisation.id: a.contact.organisation.name for a in people
+                         if a.contact.organisation is not None}
         writer.writerow([
             m.id, m.title, m.status, m.starts_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
             m.ends_at.strftime("%Y-%m-%dT%H:%M:%SZ"), m.timezone,
@@ -141,8 +146,8 @@ def export():
             clock.format_range_in_zone(m.starts_at, m.ends_at, clock.GENEVA),
             m.location or "", m.online_url or "", m.organiser.email,
             "; ".join(a.email for a in m.staff_attendees),
-            "; ".join(f"{a.name} <{a.email}> ({a.role}, {a.response_label})" for a in m.contact_attendees),
-            "; ".join(o.name for o in m.organisations),
+            "; ".join(f"{a.name} <{a.email}> ({a.role}, {a.response_label})" for a in people),
+            "; ".join(organisations.values()),
             "; ".join(r.label for r in m.recommendations), "; ".join(m.tags or []), m.uid, m.sequence,
         ])
     return Response(out.getvalue(), mimetype="text/csv",
@@ -416,6 +421,7 @@ def feed(secret):
     found = calendar.feed_by_secret(secret)
     if found is None:
         return Response("No such calendar feed (it may have been turned off).\n", status=404, mimetype="text/plain")
+    act_as(found.user)  # the feed shows, and audits, what its owner may see
     now = clock.now_utc()
     body = calendar.feed_ics(found, now, calendar.organiser_mailbox(), _page_url)
     found.last_fetched_at = now

@@ -344,8 +344,9 @@ def update_outcome(actor, now: datetime, outcome: Outcome, data: dict[str, Any])
 
 def get_outcome(outcome_id) -> Outcome:
     """The outcome with that id, or NotFoundError."""
-    outcome = db.session.get(Outcome, outcome_id) if isinstance(outcome_id, int) and 1 <= outcome_id <= MAX_ID \
-        else None
+    # A select, not session.get: in a request the access guard hides restricted outcomes from it.
+    outcome = db.session.scalar(select(Outcome).where(Outcome.id == outcome_id)) \
+        if isinstance(outcome_id, int) and 1 <= outcome_id <= MAX_ID else None
     if outcome is None:
         raise NotFoundError(f"No outcome with id {outcome_id}.")
     return outcome
@@ -399,7 +400,8 @@ def set_follow_up_status(actor, now: datetime, follow_up: FollowUp, status: str)
 
 def get_follow_up(follow_up_id) -> FollowUp:
     """The follow-up with that id, or NotFoundError."""
-    row = db.session.get(FollowUp, follow_up_id) \
+    # Joined to its outcome so that the access guard hides actions of restricted outcomes.
+    row = db.session.scalar(select(FollowUp).join(FollowUp.outcome).where(FollowUp.id == follow_up_id)) \
         if isinstance(follow_up_id, int) and 1 <= follow_up_id <= MAX_ID else None
     if row is None:
         raise NotFoundError(f"No follow-up action with id {follow_up_id}.")

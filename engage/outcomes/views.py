@@ -15,6 +15,7 @@ from engage.errors import NotFoundError, ServiceError, ValidationError
 from engage.extensions import db
 from engage.history import history_for
 from engage.meetings.models import Meeting
+from engage.meetings.services import get_meeting
 from engage.reports import queries
 from engage.upr.models import Recommendation
 
@@ -89,10 +90,10 @@ def _organisation_choices(meeting: Meeting, current_id: int | None = None) -> li
 
 
 def _meeting(meeting_id: int) -> Meeting:
-    meeting = db.session.get(Meeting, meeting_id)
-    if meeting is None:
+    try:
+        return get_meeting(meeting_id)  # hides restricted meetings the user may not see
+    except NotFoundError:
         abort(404)
-    return meeting
 
 
 def _outcome(outcome_id: int):

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from sqlalchemy import select
 
+from engage.access.services import visible
 from engage.auth.models import User
 from engage.clock import NAIROBI, format_date, format_in_zone
 from engage.extensions import db
@@ -51,7 +52,7 @@ def digest_for(user: User, day: date, zone: ZoneInfo, now: datetime) -> dict:
     mine = select(Attendee.meeting_id).where(Attendee.user_id == user.id)
     meetings = db.session.scalars(
         select(Meeting).where(Meeting.status == "scheduled", Meeting.starts_at >= start, Meeting.starts_at < end,
-                              (Meeting.organiser_id == user.id) | Meeting.id.in_(mine))
+                              (Meeting.organiser_id == user.id) | Meeting.id.in_(mine), visible(user, Meeting))
         .order_by(Meeting.starts_at)).all()
     waiting = [(m, [a for a in m.attendees if a.response == "needs_action" and a.contact_id is not None])
                for m in meetings if m.organiser_id == user.id]

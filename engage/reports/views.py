@@ -6,13 +6,14 @@ from datetime import date
 from flask import Blueprint, Response, abort, render_template, request, stream_with_context, url_for
 from sqlalchemy import func, select
 
+from engage.access.guard import audit_export
 from engage.auth.permissions import export_confirmed, require_role_for_blueprint
 from engage.clock import now_utc
 from engage.countries import country_code, country_name
 from engage.errors import ValidationError
 from engage.extensions import db
 from engage.outcomes import services as outcome_services
-from engage.outcomes.models import POSITION_FILLS, POSITIONS
+from engage.outcomes.models import POSITION_FILLS, POSITIONS, Outcome
 from engage.upr.models import Theme
 
 from . import charts, exports, queries
@@ -158,6 +159,7 @@ def _log_filters() -> queries.LogFilters:
 @bp.route("/log.csv")
 @export_confirmed("engagement_log")
 def log_csv():
+    audit_export(Outcome, queries.engagement_log_query(_log_filters()))
     return _stream(exports.log_csv(_log_filters()), "text/csv; charset=utf-8",
                    exports.export_filename("engagement-log", now_utc(), "csv"))
 
@@ -165,6 +167,7 @@ def log_csv():
 @bp.route("/log.xlsx")
 @export_confirmed("engagement_log", "xlsx")
 def log_xlsx():
+    audit_export(Outcome, queries.engagement_log_query(_log_filters()))
     return _stream(exports.log_xlsx(_log_filters()), exports.XLSX_MIMETYPE,
                    exports.export_filename("engagement-log", now_utc(), "xlsx"))
 

@@ -1,0 +1,1 @@
+"""Sensitivity of records: who may see restricted contacts, meetings and outcomes."""

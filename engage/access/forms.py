@@ -1,0 +1,64 @@
+"""Forms for sensitivity, grants, groups and members."""
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from engage.auth.models import User
+from engage.extensions import db
+
+from .models import SENSITIVITIES
+from .services import all_groups
+
+
+def _optional_int(value):
+    try:
+        return int(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+
+
+def user_choices(blank: str) -> list[tuple]:
+    """Active users for pickers, by name."""
+    users = db.session.scalars(select(User).where(User.is_disabled.is_(False)).order_by(User.full_name))
+    return [("", blank)] + [(u.id, f"{u.display_name} ({u.email})") for u in users]
+
+
+class SensitivityForm(FlaskForm):
+    sensitivity = SelectField("Sensitivity", choices=list(SENSITIVITIES.items()))
+    submit = SubmitField("Save")
+
+
+class GrantForm(FlaskForm):
+    user_id = SelectField("A person", coerce=_optional_int, validators=[Optional()])
+    group_id = SelectField("or a group", coerce=_optional_int, validators=[Optional()])
+    submit = SubmitField("Grant")
+
+    def setup(self) -> "GrantForm":
+        self.user_id.choices = user_choices("— nobody —")
+        self.group_id.choices = [("", "— no group —")] + [(g.id, g.name) for g in all_groups()]
+        return self
+
+
+class GroupForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired("Give the group a name."), Length(max=100)])
+    description = TextAreaField("What it is for", validators=[Optional(), Length(max=2000)], render_kw={"rows": 3})
+    submit = SubmitField("Save")
+
+
+class MemberForm(FlaskForm):
+    user_id = SelectField("Add a person", coerce=_optional_int,
+                          validators=[DataRequired("Choose a person to add.")])
+    submit = SubmitField("Add")
+
+    def setup(self) -> "MemberForm":
+        self.user_id.choices = user_choices("— choose —")
+        return self
+
+
+class ConfirmForm(FlaskForm):
+    """A button that only carries the CSRF token (revoke, remove, delete)."""
+
+    submit = SubmitField("Confirm")

@@ -1,0 +1,388 @@
+"""Who may see restricted records, grants and groups, and the audit of restricted views.
+
+The rules:
+- a contact, meeting or outcome is `internal` (everyone signed in sees it) or `restricted`;
+- a restricted record is seen by the data-protection officer, and by users granted it directly
+  or through a group they belong to; for everyone else it does not exist;
+- an outcome is seen only when its meeting is seen too, so a restricted meeting's outcomes are
+  restricted with it (a grant on the meeting opens its internal outcomes; a restricted outcome
+  needs its own grant as well);
+- sensitivity is set, and grants given, by the DPO, by a lead or admin who can see the record, or
+  by the organiser of the meeting (for the meeting and its outcomes). Whoever restricts a record
+  and is not the DPO is granted it at once, so nobody locks themselves out.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import and_, false, func, or_, select, true
+
+from engage.audit.services import record_event
+from engage.errors import ConflictError, NotFoundError, PermissionDenied, ValidationError
+from engage.extensions import db
+from engage.history import record_change
+
+from .models import RECORD_TYPES, SENSITIVITIES, AccessGrant, AccessGroup, access_group_member
+
+
+# ---- who sees what ----
+
+def record_type_of(record) -> str:
+    """"contact", "meeting" or "outcome" for a record of those models."""
+    name = record.__tablename__
+    if name not in RECORD_TYPES:
+        raise ValueError(f"{name} records have no sensitivity")
+    return name
+
+
+def is_dpo(actor) -> bool:
+    """True for a signed-in data-protection officer."""
+    return bool(actor is not None and getattr(actor, "is_authenticated", True) and getattr(actor, "is_dpo", False))
+
+
+def _actor_id(actor) -> int:
+    # Anonymous visitors have no id: -1 matches no grant.
+    if actor is None or not getattr(actor, "is_authenticated", True):
+        return -1
+    return getattr(actor, "id", None) or -1
+
+
+def granted_ids(actor, record_type: str):
+    """A select() of the ids of records of that type granted to the actor or to one of their groups."""
+    uid = _actor_id(actor)
+    groups = select(access_group_member.c.group_id).where(access_group_member.c.user_id == uid)
+    return select(AccessGrant.record_id).where(
+        AccessGrant.record_type == record_type,
+        or_(AccessGrant.user_id == uid, AccessGrant.group_id.in_(groups)))
+
+
+def _own_condition(actor, model, record_type: str):
+    return or_(model.sensitivity != "restricted", model.id.in_(granted_ids(actor, record_type)))
+
+
+def visible(actor, model):
+    """A SQL condition for a select() of Contact, Meeting or Outcome: only records the actor may see."""
+    from engage.directory.models import Contact
+    from engage.meetings.models import Meeting
+    from engage.outcomes.models import Outcome
+
+    if is_dpo(actor):
+        return true()
+    if model is Contact or getattr(model, "__tablename__", None) == "contact":
+        return _own_condition(actor, model, "contact")
+    if model is Meeting or getattr(model, "__tablename__", None) == "meeting":
+        return _own_condition(actor, model, "meeting")
+    if model is Outcome or getattr(model, "__tablename__", None) == "outcome":
+        # The meeting table, not the mapped class: the request guard's criterion for meetings
+        # must not be applied inside this subquery (it would empty it).
+        table = Meeting.__table__
+        meetings = select(table.c.id).where(table.c.sensitivity == "restricted",
+                                            table.c.id.not_in(granted_ids(actor, "meeting")))
+        return and_(_own_condition(actor, model, "outcome"), model.meeting_id.not_in(meetings))
+    raise ValueError(f"{model} has no sensitivity")
+
+
+def _granted(actor, record_type: str, record_id: int) -> bool:
+    return db.session.scalar(select(func.count()).select_from(
+        granted_ids(actor, record_type).where(AccessGrant.record_id == record_id).subquery())) > 0
+
+
+def is_restricted(record) -> bool:
+    """True for a restricted record, and for an outcome of a restricted meeting."""
+    if record is None:
+        return False
+    if record.sensitivity == "restricted":
+        return True
+    return record_type_of(record) == "outcome" and record.meeting is not None \
+        and record.meeting.sensitivity == "restricted"
+
+
+def can_see(actor, record) -> bool:
+    """True when the actor may see this contact, meeting or outcome."""
+    if record is None:
+        return False
+    if is_dpo(actor):
+        return True
+    kind = record_type_of(record)
+    if kind == "outcome" and record.meeting is not None and not can_see(actor, record.meeting):
+        return False
+    if record.sensitivity != "restricted":
+        return True
+    if _actor_id(actor) == -1:
+        return False
+    return _granted(actor, kind, record.id)
+
+
+def require_visible(actor, record):
+    """The record itself, or NotFoundError when it does not exist for this actor."""
+    if record is None or not can_see(actor, record):
+        raise NotFoundError("No such record.")
+    return record
+
+
+def _meeting_of(record):
+    kind = record_type_of(record)
+    if kind == "meeting":
+        return record
+    if kind == "outcome":
+        return record.meeting
+    return None
+
+
+def can_manage(actor, record) -> bool:
+    """True when the actor may change the record's sensitivity and grants."""
+    if actor is None or not getattr(actor, "is_authenticated", True) or getattr(actor, "is_disabled", False):
+        return False
+    if is_dpo(actor):
+        return True
+    if not can_see(actor, record):
+        return False
+    if actor.has_role("lead"):
+        return True
+    meeting = _meeting_of(record)
+    return meeting is not None and meeting.organiser_id == actor.id
+
+
+def _require_manage(actor, record) -> None:
+    if not can_see(actor, record):
+        raise NotFoundError("No such record.")
+    if not can_manage(actor, record):
+        raise PermissionDenied("Only the data-protection officer, a lead or admin who can see this record, "
+                               "or the meeting's organiser may change who sees it.")
+
+
+def clean_sensitivity(value, field: str = "sensitivity") -> str:
+    """"internal" or "restricted", or a ValidationError naming the field."""
+    if isinstance(value, str) and value.strip().lower() in SENSITIVITIES:
+        return value.strip().lower()
+    raise ValidationError.for_fields({field: "Choose internal or restricted."})
+
+
+def set_sensitivity(actor, now: datetime, record, value) -> bool:
+    """Mark a record internal or restricted; returns whether it changed. Audited and kept in its history."""
+    value = clean_sensitivity(value)
+    old = record.sensitivity or "internal"
+    if old == value:
+        return False
+    _require_manage(actor, record)
+    record.sensitivity = value
+    if value == "restricted" and not is_dpo(actor):
+        _ensure_user_grant(actor, now, record, actor)
+    if hasattr(record, "updated_at"):
+        record.updated_at = now
+    record_change(actor, now, record, "updated", {"sensitivity": [old, value]})
+    record_event(actor, now, "sensitivity_changed", record, detail=f"{old} to {value}")
+    db.session.flush()
+    return True
+
+
+def apply_initial_sensitivity(actor, now: datetime, record, value) -> None:
+    """Sensitivity of a record just created by `actor` (who can see it): restricting grants it to them."""
+    value = clean_sensitivity(value)
+    record.sensitivity = value
+    if value == "restricted":
+        if not is_dpo(actor) and _actor_id(actor) != -1:
+            _ensure_user_grant(actor, now, record, actor)
+        record_event(actor, now, "sensitivity_changed", record, detail="created restricted")
+
+
+def check_may_set(actor, record, value) -> None:
+    """Refuse (PermissionDenied) a change of sensitivity the actor may not make; nothing is changed."""
+    value = clean_sensitivity(value)
+    if (record.sensitivity or "internal") != value:
+        _require_manage(actor, record)
+
+
+# ---- grants ----
+
+def grants_for(record) -> list[AccessGrant]:
+    """Who was granted this record: users first, then groups."""
+    return list(db.session.scalars(
+        select(AccessGrant).where(AccessGrant.record_type == record_type_of(record),
+                                  AccessGrant.record_id == record.id)
+        .order_by(AccessGrant.group_id.is_not(None), AccessGrant.id)))
+
+
+def _ensure_user_grant(actor, now, record, user) -> AccessGrant:
+    kind = record_type_of(record)
+    found = db.session.scalar(select(AccessGrant).where(
+        AccessGrant.record_type == kind, AccessGrant.record_id == record.id, AccessGrant.user_id == user.id))
+    if found is not None:
+        return found
+    row = AccessGrant(record_type=kind, record_id=record.id, user_id=user.id,
+                      granted_by_id=getattr(actor, "id", None), granted_at=now)
+    db.session.add(row)
+    record_event(actor, now, "grant_changed", record, detail=f"granted to user {user.id}")
+    return row
+
+
+def grant(actor, now: datetime, record, *, user=None, group=None) -> AccessGrant:
+    """Let one user or one group see a record; audited. Granting twice is refused (409)."""
+    _require_manage(actor, record)
+    if (user is None) == (group is None):
+        raise ValidationError.for_fields({"grantee": "Choose a user or a group."})
+    kind = record_type_of(record)
+    column, target = (AccessGrant.user_id, user) if user is not None else (AccessGrant.group_id, group)
+    if db.session.scalar(select(AccessGrant.id).where(AccessGrant.record_type == kind,
+                                                      AccessGrant.record_id == record.id, column == target.id)):
+        raise ConflictError("Already granted.", {"grantee": ["Already granted."]})
+    row = AccessGrant(record_type=kind, record_id=record.id, user_id=getattr(user, "id", None),
+                      group_id=getattr(group, "id", None), granted_by_id=getattr(actor, "id", None), granted_at=now)
+    db.session.add(row)
+    db.session.flush()
+    who = f"user {user.id}" if user is not None else f"group {group.id}"
+    record_event(actor, now, "grant_changed", record, detail=f"granted to {who}")
+    return row
+
+
+def revoke(actor, now: datetime, record, access_grant: AccessGrant) -> None:
+    """Take one grant away; audited."""
+    _require_manage(actor, record)
+    if access_grant.record_type != record_type_of(record) or access_grant.record_id != record.id:
+        raise NotFoundError("No such grant on this record.")
+    who = f"user {access_grant.user_id}" if access_grant.user_id else f"group {access_grant.group_id}"
+    db.session.delete(access_grant)
+    db.session.flush()
+    record_event(actor, now, "grant_changed", record, detail=f"revoked from {who}")
+
+
+def delete_grants_of(record_type: str, record_id: int) -> None:
+    """Remove the grants of a record that is being deleted (grants have no foreign key to it)."""
+    db.session.execute(AccessGrant.__table__.delete().where(AccessGrant.record_type == record_type,
+                                                            AccessGrant.record_id == record_id))
+
+
+# ---- groups ----
+
+def can_manage_groups(actor) -> bool:
+    """The DPO and admins keep the groups."""
+    return bool(actor is not None and getattr(actor, "is_authenticated", True)
+                and (is_dpo(actor) or actor.has_role("admin")))
+
+
+def _require_groups(actor) -> None:
+    if not can_manage_groups(actor):
+        raise PermissionDenied("Only the data-protection officer and admins keep access groups.")
+
+
+def all_groups() -> list[AccessGroup]:
+    """Every access group, by name."""
+    return list(db.session.scalars(select(AccessGroup).order_by(func.lower(AccessGroup.name))))
+
+
+def groups_of(user) -> list[AccessGroup]:
+    """The groups a user belongs to, by name."""
+    return list(db.session.scalars(select(AccessGroup).join(access_group_member)
+                                   .where(access_group_member.c.user_id == user.id)
+                                   .order_by(func.lower(AccessGroup.name))))
+
+
+def get_group(group_id) -> AccessGroup:
+    """The group with that id, or NotFoundError."""
+    group = db.session.get(AccessGroup, group_id) if isinstance(group_id, int) and 0 < group_id < 2**31 else None
+    if group is None:
+        raise NotFoundError(f"No access group with id {group_id}.")
+    return group
+
+
+def _clean_group(data: dict, group: AccessGroup | None = None) -> dict:
+    name = data.get("name")
+    name = " ".join(name.replace("\x00", "").split()) if isinstance(name, str) else ""
+    if not name:
+        raise ValidationError.for_fields({"name": "Give the group a name."})
+    if len(name) > 100:
+        raise ValidationError.for_fields({"name": "Use at most 100 characters."})
+    clash = db.session.scalar(select(AccessGroup.id).where(func.lower(AccessGroup.name) == name.lower()))
+    if clash is not None and (group is None or clash != group.id):
+        raise ConflictError(f"There is already a group called {name}.", {"name": ["Already in use."]})
+    description = data.get("description")
+    description = description.replace("\x00", "").strip()[:2000] if isinstance(description, str) else ""
+    return {"name": name, "description": description or None}
+
+
+def create_group(actor, now: datetime, data: dict) -> AccessGroup:
+    """Add a named access group (DPO or admin)."""
+    _require_groups(actor)
+    group = AccessGroup(**_clean_group(data), created_at=now)
+    db.session.add(group)
+    db.session.flush()
+    record_event(actor, now, "grant_changed", group, detail="group created")
+    return group
+
+
+def update_group(actor, now: datetime, group: AccessGroup, data: dict) -> None:
+    """Rename or re-describe a group (DPO or admin)."""
+    _require_groups(actor)
+    values = _clean_group(data, group)
+    group.name, group.description = values["name"], values["description"]
+    db.session.flush()
+
+
+def delete_group(actor, now: datetime, group: AccessGroup) -> None:
+    """Delete a group and its grants: its members lose what they saw through it (DPO or admin)."""
+    _require_groups(actor)
+    record_event(actor, now, "grant_changed", group, detail="group deleted")
+    db.session.execute(AccessGrant.__table__.delete().where(AccessGrant.group_id == group.id))
+    db.session.delete(group)
+    db.session.flush()
+
+
+def add_member(actor, now: datetime, group: AccessGroup, user) -> bool:
+    """Put a user in a group; returns False when already there (DPO or admin)."""
+    _require_groups(actor)
+    if user is None:
+        raise ValidationError.for_fields({"user_id": "Choose a user."})
+    if user in group.members:
+        return False
+    group.members.append(user)
+    db.session.flush()
+    record_event(actor, now, "grant_changed", group, detail=f"member added: user {user.id}")
+    return True
+
+
+def remove_member(actor, now: datetime, group: AccessGroup, user) -> bool:
+    """Take a user out of a group; returns False when they were not in it (DPO or admin)."""
+    _require_groups(actor)
+    if user is None or user not in group.members:
+        return False
+    group.members.remove(user)
+    db.session.flush()
+    record_event(actor, now, "grant_changed", group, detail=f"member removed: user {user.id}")
+    return True
+
+
+# ---- audit of restricted records seen ----
+
+def audit_restricted(actor, now: datetime, records, action: str = "restricted_viewed") -> int:
+    """Write one audit row per restricted record among `records` (each once); returns how many."""
+    seen = set()
+    for record in records:
+        if record is None or not is_restricted(record):
+            continue
+        key = (record.__tablename__, record.id)
+        if key in seen:
+            continue
+        seen.add(key)
+        record_event(actor, now, action, object_type=key[0], object_id=key[1])
+    return len(seen)
+
+
+def audit_restricted_ids(actor, now: datetime, model, query, action: str = "restricted_exported") -> int:
+    """Audit the restricted rows of `model` that a select() would return (for streamed exports)."""
+    from engage.meetings.models import Meeting
+
+    restricted = model.sensitivity == "restricted"
+    if model.__tablename__ == "outcome":
+        restricted = or_(restricted, model.meeting_id.in_(select(Meeting.id).where(Meeting.sensitivity == "restricted")))
+    found = query.order_by(None).subquery()
+    ids = select(model.id).where(model.id.in_(select(found.c.id)), restricted).order_by(model.id)
+    count = 0
+    for record_id in db.session.scalars(ids):
+        record_event(actor, now, action, object_type=model.__tablename__, object_id=record_id)
+        count += 1
+    return count
+
+
+def no_restricted() -> object:
+    """A condition that is always false; for callers with nobody to see on behalf of."""
+    return false()

@@ -1,0 +1,246 @@
+"""Access pages: named groups, and the sensitivity and grants of one contact, meeting or outcome."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+from markupsafe import Markup
+
+from engage.auth.models import User
+from engage.auth.permissions import require_role_for_blueprint
+from engage.clock import now_utc
+from engage.errors import NotFoundError, ServiceError
+from engage.extensions import db
+from engage.forms import apply_errors
+
+from . import services
+from .forms import ConfirmForm, GrantForm, GroupForm, MemberForm, SensitivityForm
+from .models import SENSITIVITIES, AccessGrant
+
+bp = Blueprint("access", __name__, url_prefix="/access")
+require_role_for_blueprint(bp, "staff")
+
+RECORD_PAGES = {"contact": ("directory.contact", "contact_id"), "meeting": ("meetings.show", "meeting_id"),
+                "outcome": ("outcomes.view", "outcome_id")}
+
+
+def _record(record_type: str, record_id: int):
+    """The record, or 404 when it does not exist for the signed-in user."""
+    from engage.directory.services import get_contact
+    from engage.meetings.services import get_meeting
+    from engage.outcomes.services import get_outcome
+
+    getters = {"contact": get_contact, "meeting": get_meeting, "outcome": get_outcome}
+    if record_type not in getters:
+        abort(404)
+    try:
+        return services.require_visible(current_user, getters[record_type](record_id))
+    except NotFoundError:
+        abort(404)
+
+
+def record_page(record) -> str:
+    """The URL of a record's own page."""
+    endpoint, arg = RECORD_PAGES[services.record_type_of(record)]
+    return url_for(endpoint, **{arg: record.id})
+
+
+def _back(record):
+    return redirect(record_page(record) + "#access")
+
+
+def _refuse(exc: ServiceError):
+    db.session.rollback()
+    if exc.status == 404:
+        abort(404)
+    if exc.status == 403:
+        abort(403)
+    flash(exc.message, "danger")
+
+
+# ---- one record ----
+
+@bp.post("/<record_type>/<int:record_id>/sensitivity")
+def set_sensitivity(record_type, record_id):
+    record = _record(record_type, record_id)
+    form = SensitivityForm()
+    if not form.validate_on_submit():
+        flash("Sensitivity: choose internal or restricted.", "danger")
+        return _back(record)
+    try:
+        changed = services.set_sensitivity(current_user, now_utc(), record, form.sensitivity.data)
+        db.session.commit()
+    except ServiceError as exc:
+        _refuse(exc)
+    else:
+        flash(f"Now {SENSITIVITIES[form.sensitivity.data].lower()}." if changed else "Nothing was changed.",
+              "success" if changed else "info")
+    return _back(record)
+
+
+@bp.post("/<record_type>/<int:record_id>/grants")
+def add_grant(record_type, record_id):
+    record = _record(record_type, record_id)
+    form = GrantForm().setup()
+    if not form.validate_on_submit() or (form.user_id.data is None) == (form.group_id.data is None):
+        flash("Grant: choose one person or one group.", "danger")
+        return _back(record)
+    user = db.session.get(User, form.user_id.data) if form.user_id.data else None
+    group = _group_or_404(form.group_id.data) if form.group_id.data else None
+    try:
+        services.grant(current_user, now_utc(), record, user=user, group=group)
+        db.session.commit()
+    except ServiceError as exc:
+        _refuse(exc)
+    else:
+        flash(f"Granted to {user.display_name if user else group.name}.", "success")
+    return _back(record)
+
+
+@bp.post("/<record_type>/<int:record_id>/grants/<int:grant_id>/revoke")
+def revoke_grant(record_type, record_id, grant_id):
+    record = _record(record_type, record_id)
+    found = db.session.get(AccessGrant, grant_id)
+    if found is None or not ConfirmForm().validate_on_submit():
+        abort(404 if found is None else 400)
+    label = found.grantee_label
+    try:
+        services.revoke(current_user, now_utc(), record, found)
+        db.session.commit()
+    except ServiceError as exc:
+        _refuse(exc)
+    else:
+        flash(f"{label} no longer has access.", "success")
+    if not services.can_see(current_user, record):
+        return redirect(url_for("main.home"))  # they revoked their own access
+    return _back(record)
+
+
+def access_panel(record) -> Markup:
+    """The "Sensitivity and access" panel for a record's page; empty for those who may not manage it."""
+    if record is None or not current_user.is_authenticated or not services.can_manage(current_user, record):
+        return Markup("")
+    return Markup(render_template(
+        "access/_panel.html", record=record, record_type=services.record_type_of(record),
+        grants=services.grants_for(record), sensitivity_form=SensitivityForm(sensitivity=record.sensitivity),
+        grant_form=GrantForm().setup(), confirm_form=ConfirmForm(), restricted=services.is_restricted(record)))
+
+
+def restricted_badge(record) -> Markup:
+    """A "Restricted" badge (words, not colour alone) for restricted records; empty otherwise."""
+    if record is None or not services.is_restricted(record):
+        return Markup("")
+    return Markup('<span class="badge text-bg-danger" title="Only people granted it, and the data-protection '
+                  'officer, can see this">Restricted</span>')
+
+
+def can_see_record(record) -> bool:
+    """For templates: may the person this request serves see this record?"""
+    from .guard import current_actor
+    return services.can_see(current_actor(), record)
+
+
+@bp.app_template_filter("visible_records")
+def visible_records(records):
+    """For templates: only the records the person this request serves may see (for relationship lists)."""
+    from .guard import current_actor
+    actor = current_actor()
+    return [r for r in records if services.can_see(actor, r)]
+
+
+@bp.app_context_processor
+def access_helpers():
+    return {"access_panel": access_panel, "restricted_badge": restricted_badge, "can_see_record": can_see_record}
+
+
+# ---- groups ----
+
+def _groups_or_403() -> None:
+    if not services.can_manage_groups(current_user):
+        abort(403)
+
+
+def _group_or_404(group_id: int):
+    try:
+        return services.get_group(group_id)
+    except NotFoundError:
+        abort(404)
+
+
+@bp.route("/groups", methods=["GET", "POST"])
+def groups():
+    _groups_or_403()
+    form = GroupForm()
+    if form.validate_on_submit():
+        try:
+            group = services.create_group(current_user, now_utc(), {"name": form.name.data,
+                                                                     "description": form.description.data})
+            db.session.commit()
+            flash(f"Group {group.name} created. Add its members next.", "success")
+            return redirect(url_for(".group", group_id=group.id))
+        except ServiceError as exc:
+            db.session.rollback()
+            apply_errors(form, exc)
+    status = 422 if form.is_submitted() else 200
+    return render_template("access/groups.html", groups=services.all_groups(), form=form), status
+
+
+@bp.route("/groups/<int:group_id>", methods=["GET", "POST"])
+def group(group_id):
+    _groups_or_403()
+    found = _group_or_404(group_id)
+    form = GroupForm(obj=found)
+    if form.validate_on_submit():
+        try:
+            services.update_group(current_user, now_utc(), found, {"name": form.name.data,
+                                                                   "description": form.description.data})
+            db.session.commit()
+            flash("Saved.", "success")
+            return redirect(url_for(".group", group_id=found.id))
+        except ServiceError as exc:
+            db.session.rollback()
+            apply_errors(form, exc)
+    status = 422 if form.is_submitted() else 200
+    return render_template("access/group.html", group=found, form=form, member_form=MemberForm().setup(),
+                           confirm_form=ConfirmForm()), status
+
+
+@bp.post("/groups/<int:group_id>/delete")
+def delete_group(group_id):
+    _groups_or_403()
+    found = _group_or_404(group_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    name = found.name
+    services.delete_group(current_user, now_utc(), found)
+    db.session.commit()
+    flash(f"Group {name} deleted; its members keep only what was granted to them by name.", "success")
+    return redirect(url_for(".groups"))
+
+
+@bp.post("/groups/<int:group_id>/members")
+def add_member(group_id):
+    _groups_or_403()
+    found = _group_or_404(group_id)
+    form = MemberForm().setup()
+    user = db.session.get(User, form.user_id.data) if form.validate_on_submit() and form.user_id.data else None
+    if user is None:
+        flash("Choose a person to add.", "danger")
+    elif services.add_member(current_user, now_utc(), found, user):
+        db.session.commit()
+        flash(f"{user.display_name} added.", "success")
+    else:
+        flash(f"{user.display_name} is already a member.", "info")
+    return redirect(url_for(".group", group_id=found.id))
+
+
+@bp.post("/groups/<int:group_id>/members/<int:user_id>/remove")
+def remove_member(group_id, user_id):
+    _groups_or_403()
+    found = _group_or_404(group_id)
+    user = db.session.get(User, user_id)
+    if user is None or not ConfirmForm().validate_on_submit():
+        abort(404 if user is None else 400)
+    if services.remove_member(current_user, now_utc(), found, user):
+        db.session.commit()
+        flash(f"{user.display_name} removed.", "success")
+    return redirect(url_for(".group", group_id=found.id))
