@@ -60,10 +60,10 @@ def create_app(config: str | type | None = None, **overrides) -> Flask:
     app.register_blueprint(outbox_bp)
     app.register_blueprint(outcomes_bp)
     app.register_blueprint(reports_bp)
+    app.register_blueprint(dataprotection_bp)
     app.register_blueprint(access_bp)
     from engage.access import guard
     guard.init_app(app)  # restricted records: filtered from every query, views audited
-    app.register_blueprint(dataprotection_bp)
     extensions.csrf.exempt(api_bp)  # token-authenticated; no cookies, so no CSRF
 
     from engage.cli import register_cli
