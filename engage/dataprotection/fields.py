@@ -63,8 +63,9 @@ def clean_instant(value, field: str, errors: dict) -> datetime | None:
 def clean_protection(data: dict[str, Any], errors: dict) -> dict[str, Any]:
     """Checked values of the data-protection fields present in `data` (absent ones are left alone)."""
     out: dict[str, Any] = {}
-    if "lawful_basis" in data:
-        basis = data.get("lawful_basis") or "legitimate_interest"
+    # A null basis or flag means "leave it": a stray null must never lift an objection.
+    if data.get("lawful_basis") not in (None, ""):
+        basis = data["lawful_basis"]
         if basis not in LAWFUL_BASES:
             errors["lawful_basis"] = [f"Choose one of: {', '.join(LAWFUL_BASES)}."]
         out["lawful_basis"] = basis
@@ -74,10 +75,8 @@ def clean_protection(data: dict[str, Any], errors: dict) -> dict[str, Any]:
     for field in ("consent_given_at", "privacy_notice_sent_at"):
         if field in data:
             out[field] = clean_instant(data.get(field), field, errors)
-    if "do_not_contact" in data:
-        value = data.get("do_not_contact")
-        if value is None:
-            value = False
+    if data.get("do_not_contact") is not None:
+        value = data["do_not_contact"]
         if not isinstance(value, bool):
             errors["do_not_contact"] = ["Must be true or false."]
         out["do_not_contact"] = value

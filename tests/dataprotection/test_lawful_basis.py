@@ -123,3 +123,13 @@ def test_the_api_uses_the_contract_names(app, staff_api):
     response = staff_api.patch(f"/api/v1/contacts/{body['id']}",
                                json={"do_not_contact": True, "do_not_contact_reason": "Consent withdrawn"})
     assert response.status_code == 200 and response.get_json()["do_not_contact"] is True
+
+
+def test_a_null_never_lifts_an_objection(app, staff_api):
+    contact = factories.make_contact(full_name="Jane Doe", email="jane@example.org")
+    directory.update_contact(None, NOW, contact, {"do_not_contact": True, "do_not_contact_reason": "Objection"})
+    db.session.commit()
+    response = staff_api.patch(f"/api/v1/contacts/{contact.id}", json={"do_not_contact": None, "lawful_basis": None,
+                                                                       "position": "Counsellor"})
+    assert response.status_code == 200
+    assert response.get_json()["do_not_contact"] is True and response.get_json()["lawful_basis"] == "legitimate_interest"
