@@ -87,9 +87,9 @@ def record_login(user: User, now, how: str | None = None) -> None:
     record_event(user, now, "login", user, detail=how)
 
 
-def record_logout(user: User, now) -> None:
-    """Note a sign-out (or a session that ran out) in the audit log."""
-    record_event(user, now, "logout", user)
+def record_logout(user: User, now, why: str | None = None) -> None:
+    """Note a sign-out (or a session that ran out, saying why) in the audit log."""
+    record_event(user, now, "logout", user, detail=why)
 
 
 def authenticate(email: str, password: str, now) -> User | None:
