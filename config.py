@@ -73,7 +73,7 @@ class Config:
     ENGAGE_RETENTION_MESSAGE_DAYS = _int("ENGAGE_RETENTION_MESSAGE_DAYS", 90)  # stored message bodies kept
     ENGAGE_RETENTION_REVIEW_MONTHS = _int("ENGAGE_RETENTION_REVIEW_MONTHS", 24)  # inactive contacts reviewed
     ENGAGE_ERASURE_NOTES = os.environ.get("ENGAGE_ERASURE_NOTES", "deattribute")  # or "delete"
-    ENGAGE_SERVER_LOCATION = os.environ.get("ENGAGE_SERVER_LOCATION", "Kenya")
+    ENGAGE_SERVER_LOCATION = os.environ.get("ENGAGE_SERVER_LOCATION") or None  # e.g. "Kenya (Nairobi data centre)"
     ENGAGE_MAIL_RELAY_LOCATION = os.environ.get("ENGAGE_MAIL_RELAY_LOCATION") or None
 
     WTF_CSRF_ENABLED = True

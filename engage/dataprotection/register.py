@@ -98,7 +98,8 @@ def build_register(now: datetime, config) -> dict:
         if domain in PROVIDERS:
             providers[PROVIDERS[domain]] += n
     recipients = [
-        {"name": "Mail relay", "detail": f"{mail_server or 'none configured'} — located: {relay}"},
+        {"name": "Mail relay", "detail": f"{mail_server} — located: {relay}" if mail_server
+         else "none configured: messages wait in the outbox"},
         {"name": "Invitees' mail and calendar providers",
          "detail": "Each invitation goes to the invitee's own mailbox and calendar client"
                    + (": " + ", ".join(f"{p} ({n})" for p, n in providers.most_common()) if providers else "")},
