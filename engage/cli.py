@@ -32,9 +32,10 @@ def _fail(message: str) -> None:
 @click.option("--role", type=click.Choice(["staff", "lead", "admin"]), default="staff", show_default=True)
 @click.option("--name", "full_name", default="", help="Full name (default: from the email).")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
-def create_user_command(email, role, full_name, password_stdin):
+@click.option("--dpo", is_flag=True, help="Make them the data-protection officer (sees restricted records).")
+def create_user_command(email, role, full_name, password_stdin, dpo):
     """Create a user; the password is prompted for, or read from stdin."""
-    from engage.auth.services import create_user
+    from engage.auth.services import create_user, set_dpo
 
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
@@ -42,10 +43,12 @@ def create_user_command(email, role, full_name, password_stdin):
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
         user = create_user(None, now_utc(), email, full_name, role, password)
+        if dpo:
+            set_dpo(None, now_utc(), user, True)
     except ServiceError as exc:
         _fail(exc.message)
     db.session.commit()
-    click.echo(f"Created {user.role} {user.email}.")
+    click.echo(f"Created {user.role} {user.email}{' (data-protection officer)' if dpo else ''}.")
 
 
 @engage_cli.command("reset-password")

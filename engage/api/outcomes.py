@@ -7,6 +7,7 @@ from typing import Literal
 from flask import g, jsonify, request
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
+from engage.access.services import is_restricted
 from engage.clock import now_utc
 from engage.errors import ValidationError
 from engage.extensions import db
@@ -103,6 +104,8 @@ class OutcomeOut(BaseModel):
     created_by: str | None
     created_at: str = Field(description="UTC, ISO 8601 with Z")
     updated_at: str = Field(description="UTC, ISO 8601 with Z")
+    sensitivity: Literal["internal", "restricted"] = Field(
+        "internal", description="restricted also when its meeting is restricted")
 
 
 def _z(value: datetime) -> str:
@@ -118,7 +121,8 @@ def outcome_json(outcome: Outcome) -> dict:
         follow_ups=[FollowUpOut(id=f.id, description=f.description, owner=f.owner.email, due_on=f.due_on,
                                 done=f.done, status=f.status) for f in outcome.follow_ups],
         created_by=outcome.created_by.email if outcome.created_by else None,
-        created_at=_z(outcome.created_at), updated_at=_z(outcome.updated_at)).model_dump(mode="json")
+        created_at=_z(outcome.created_at), updated_at=_z(outcome.updated_at),
+        sensitivity="restricted" if is_restricted(outcome) else "internal").model_dump(mode="json")
 
 
 def _outcome(outcome_id: int) -> Outcome:

@@ -121,9 +121,20 @@ def load_demo_data(now, echo=print) -> bool:
     db.session.flush()
     for org in orgs.values():
         record_change(None, now, org, "imported")
+    _demo_access_group(now)
     echo(f"Loaded demo data: {len(orgs)} organisations (missions in Nairobi and Geneva, Kenyan and UN bodies) "
          f"and {len(DEMO_CONTACTS)} invented contacts.")
     return True
+
+
+def _demo_access_group(now) -> None:
+    # A named group that restricted records can be granted to; the DPO adds its members.
+    from engage.access.models import AccessGroup
+
+    if not db.session.scalar(select(AccessGroup.id).where(AccessGroup.name == "SOGI working group")):
+        db.session.add(AccessGroup(name="SOGI working group", created_at=now,
+                                   description="Staff working on sexual orientation and gender identity: "
+                                               "restricted meetings and contacts on key populations."))
 
 
 def load_demo_recommendations(now, echo=print) -> bool:

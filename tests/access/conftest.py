@@ -56,14 +56,18 @@ def sign_in(app, user):
     return login(client, user)
 
 
+@pytest.fixture(autouse=True)
+def _serve_each_client_as_itself(app):
+    """Several signed-in clients per test: the app fixture's context outlives requests, and with it
+    Flask-Login's cached user, so forget it at the start of each request."""
+    @app.before_request
+    def _forget_the_previous_user():
+        g.pop("_login_user", None)
+
+
 @pytest.fixture
 def restricted(app, staff_user, lead_user, admin_user):
     """The outcomes world, with the France meeting, one German outcome and the German diplomat restricted."""
-    @app.before_request
-    def _serve_each_client_as_itself():
-        # The app fixture's context outlives requests, and with it Flask-Login's cached user.
-        g.pop("_login_user", None)
-
     world = make_world(staff_user, lead_user)
     dpo = factories.make_user(role="staff", email="dpo@example.org", full_name="Data Officer")
     dpo.is_dpo = True
