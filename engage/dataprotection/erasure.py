@@ -251,7 +251,8 @@ def compact_storage(tables) -> str:
 
     SQLite: VACUUM rebuilds the file, and a TRUNCATE checkpoint empties the write-ahead log.
     PostgreSQL: VACUUM FULL rewrites each touched table and its indexes (brief exclusive lock, given
-    up after a few seconds rather than waiting on a busy table). Old row versions may live on in
+    up after a few seconds rather than waiting on a busy table), and ANALYZE replaces the sample
+    values kept in its statistics. Old row versions may live on in
     PostgreSQL's WAL segments and in backups until those are recycled: that is for the DBA's policy.
     """
     db.session.commit()  # nothing of ours may hold a transaction (and its locks) open meanwhile
@@ -271,13 +272,14 @@ def compact_storage(tables) -> str:
                 if name not in known:
                     continue
                 try:
-                    conn.exec_driver_sql(f'VACUUM FULL "{name}"')
+                    # ANALYZE too: the planner's statistics keep sample values of columns.
+                    conn.exec_driver_sql(f'VACUUM (FULL, ANALYZE) "{name}"')
                     done.append(name)
                 except Exception as exc:  # noqa: BLE001 — a busy table is reported, the erasure stands
                     log.warning("VACUUM FULL %s skipped: %s", name, exc.__class__.__name__)
                     skipped.append(name)
             conn.exec_driver_sql("RESET lock_timeout")
-        result = f"postgresql: VACUUM FULL on {', '.join(done) or 'nothing'}"
+        result = f"postgresql: VACUUM FULL and ANALYZE on {', '.join(done) or 'nothing'}"
         return result + (f"; busy, not vacuumed: {', '.join(skipped)}" if skipped else "")
     return f"{engine.dialect.name}: no compaction step known"
 

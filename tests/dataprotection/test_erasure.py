@@ -139,3 +139,21 @@ def test_nothing_is_sent_to_an_erased_contact_later(app, dpo_user, amina, story)
     db.session.commit()
     after = db.session.scalars(select(OutboxMessage).where(OutboxMessage.id > before)).all()
     assert all(not m.recipient.startswith("erased-") for m in after)
+
+
+def test_postgresql_statistics_forget_the_old_values(app, backend, dpo_user, amina, story):
+    if backend != "postgresql":
+        pytest.skip("planner statistics are PostgreSQL's")
+    db.session.commit()
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.exec_driver_sql("ANALYZE contact")  # as autovacuum would have done at some point
+
+    def sampled():
+        return (db.session.scalar(text(
+            "SELECT string_agg(coalesce(most_common_vals::text, '') || coalesce(histogram_bounds::text, ''), ' ') "
+            "FROM pg_stats WHERE schemaname = 'public'")) or "").lower()
+
+    assert EMAIL in sampled()  # the statistics did hold it
+    db.session.commit()
+    _erase(dpo_user, amina)
+    assert EMAIL not in sampled() and "amina" not in sampled()
