@@ -5,6 +5,8 @@ import os
 from datetime import UTC, datetime
 
 import pytest
+from flask.sessions import SecureCookieSessionInterface
+from itsdangerous import BadSignature
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -47,6 +49,22 @@ def _database_url(backend, tmp_path, request):
     return request.getfixturevalue("pg_database_url")
 
 
+class _SessionsAcrossClockJumps(SecureCookieSessionInterface):
+    """Clients sign in at the real time, then pages run on a pinned clock, often earlier (itsdangerous
+    drops a cookie signed "in the future") or months later (past its 31 days): keep the cookie either
+    way. engage's own session limits (engage/auth/sessions.py) are tested on the injected clock."""
+
+    def open_session(self, app, request):
+        serializer = self.get_signing_serializer(app)
+        value = request.cookies.get(self.get_cookie_name(app))
+        if serializer is None or not value:
+            return None if serializer is None else self.session_class()
+        try:
+            return self.session_class(serializer.loads(value))
+        except BadSignature:
+            return self.session_class()
+
+
 def _truncate_all():
     names = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
     with db.engine.begin() as conn:
@@ -59,6 +77,7 @@ def app(backend, tmp_path, request):
     global _pg_schema_ready
     url = _database_url(backend, tmp_path, request)
     app = create_app("testing", SQLALCHEMY_DATABASE_URI=url, ENGAGE_INSTANCE_DIR=str(tmp_path))
+    app.session_interface = _SessionsAcrossClockJumps()
     with app.app_context():
         if backend == "sqlite":
             db.create_all()

@@ -261,7 +261,11 @@ def compact_storage(tables) -> str:
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
             conn.exec_driver_sql("VACUUM")
-            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            busy = conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").first()
+        if busy and busy[0]:
+            # Another process was reading: the old pages stay in the log until its next checkpoint.
+            log.warning("erasure: the SQLite write-ahead log was busy and could not be emptied yet")
+            return "sqlite: VACUUM; the write-ahead log was busy, it empties at the next checkpoint"
         return "sqlite: VACUUM, WAL checkpointed and truncated"
     if engine.dialect.name == "postgresql":
         done, skipped = [], []
