@@ -386,3 +386,21 @@ def audit_restricted_ids(actor, now: datetime, model, query, action: str = "rest
 def no_restricted() -> object:
     """A condition that is always false; for callers with nobody to see on behalf of."""
     return false()
+
+
+def hidden_ids(actor, model):
+    """A select() of the ids of `model` records the actor may not see (Core tables, so the request
+    guard does not filter the subquery itself); for tables that point at records by id or address."""
+    if is_dpo(actor):
+        return select(model.__table__.c.id).where(false())
+    table = model.__table__
+    return select(table.c.id).where(table.c.sensitivity == "restricted",
+                                    table.c.id.not_in(granted_ids(actor, model.__tablename__)))
+
+
+def hidden_contact_emails(actor):
+    """A select() of the email addresses of restricted contacts the actor may not see."""
+    from engage.directory.models import Contact
+
+    table = Contact.__table__
+    return select(table.c.email).where(table.c.id.in_(hidden_ids(actor, Contact)))

@@ -16,7 +16,8 @@ from typing import Any, Callable
 from flask import current_app, has_app_context
 from sqlalchemy import String, cast, func, or_, select
 
-from engage.access.services import apply_initial_sensitivity, check_may_set, clean_sensitivity, set_sensitivity
+from engage.access.services import (apply_initial_sensitivity, can_see, check_may_set, clean_sensitivity,
+                                    set_sensitivity)
 from engage.auth.models import User
 from engage.clock import UTC, format_in_zone, format_multi_zone, format_multi_zone_range, is_valid_timezone
 from engage.directory.models import Contact, Organisation
@@ -425,8 +426,6 @@ def find_conflicts(starts_at: datetime, ends_at: datetime, user_ids=(), contact_
     Back-to-back meetings (one ends when the other starts) do not clash. A clash with a restricted
     meeting the `viewer` may not see is still reported, as "another meeting" with no link.
     """
-    from engage.access.services import can_see
-
     user_ids, contact_ids = list(user_ids), list(contact_ids)
     if not user_ids and not contact_ids:
         return []
@@ -585,7 +584,9 @@ def update_meeting(actor, now: datetime, meeting: Meeting, data: dict[str, Any])
     wanted_staff = values["staff_ids"] if "staff_ids" in values else None
     removed_rows = []
     if wanted_contacts is not None:
-        removed_rows += [a for cid, a in current_contacts.items() if cid not in wanted_contacts]
+        # Restricted contacts the actor may not see are not in the list they sent: they stay.
+        removed_rows += [a for cid, a in current_contacts.items() if cid not in wanted_contacts
+                         and (actor is None or can_see(actor, a.contact))]
     if wanted_staff is not None:
         removed_rows += [a for uid, a in current_staff.items() if uid not in wanted_staff]
     new_contacts = [a for cid, a in (wanted_contacts or {}).items() if cid not in current_contacts]

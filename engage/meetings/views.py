@@ -316,7 +316,8 @@ def remove_attendee(meeting_id, attendee_id):
     meeting = _meeting_or_404(meeting_id)
     _changeable_or_403(meeting)
     attendee = db.session.get(Attendee, attendee_id)
-    if attendee is None or attendee.meeting_id != meeting.id:
+    if attendee is None or attendee.meeting_id != meeting.id or \
+            (attendee.contact is not None and not can_see(current_user, attendee.contact)):
         abort(404)
     try:
         name = attendee.name

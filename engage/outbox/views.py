@@ -4,14 +4,17 @@ from __future__ import annotations
 import csv
 import io
 
-from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import selectinload
 
+from engage.access.services import hidden_contact_emails, hidden_ids
 from engage.auth.permissions import export_confirmed, require_role_for_blueprint
 from engage.clock import now_utc
 from engage.errors import ServiceError
 from engage.extensions import db
+from engage.meetings.models import Meeting
 
 from . import services
 from .forms import OutboxFilterForm, ResendForm
@@ -32,7 +35,21 @@ def _filtered_query():
     value = lambda f: None if f.errors else (f.data or None)  # noqa: E731
     query = services.outbox_query(status=value(form.status), kind=value(form.kind),
                                   meeting_id=value(form.meeting), recipient=value(form.recipient))
-    return form, query
+    return form, query.where(_visible_message())
+
+
+def _visible_message():
+    """Messages about restricted meetings, or to restricted contacts, the admin may not see: absent."""
+    return and_(or_(OutboxMessage.meeting_id.is_(None),
+                    OutboxMessage.meeting_id.not_in(hidden_ids(current_user, Meeting))),
+                OutboxMessage.recipient.not_in(hidden_contact_emails(current_user)))
+
+
+def _message_or_404(message_id: int) -> OutboxMessage:
+    message = db.session.scalar(select(OutboxMessage).where(OutboxMessage.id == message_id, _visible_message()))
+    if message is None:
+        abort(404)
+    return message
 
 
 @bp.route("/")
@@ -66,21 +83,21 @@ def _iso(value):
 
 @bp.route("/<int:message_id>")
 def view(message_id):
-    message = db.get_or_404(OutboxMessage, message_id)
+    message = _message_or_404(message_id)
     return render_template("outbox/view.html", message=message, preview=preview_message(message.raw),
                            resend_form=ResendForm())
 
 
 @bp.route("/<int:message_id>.eml")
 def download(message_id):
-    message = db.get_or_404(OutboxMessage, message_id)
+    message = _message_or_404(message_id)
     return Response(message.raw, mimetype="message/rfc822",
                     headers={"Content-Disposition": f'attachment; filename="outbox-{message.id}.eml"'})
 
 
 @bp.route("/<int:message_id>/resend", methods=["POST"])
 def resend(message_id):
-    message = db.get_or_404(OutboxMessage, message_id)
+    message = _message_or_404(message_id)
     if not ResendForm().validate_on_submit():
         flash("The form expired. Reload the page and try again.", "danger")
         return redirect(url_for("outbox.view", message_id=message.id))

@@ -144,3 +144,24 @@ def test_create_user_can_make_a_dpo(app, runner):
     assert "data-protection officer" in result.output
     user = db.session.scalar(select(factories.User).where(factories.User.email == "dpo@example.org"))
     assert user.is_dpo
+
+
+def test_the_outbox_leaves_out_messages_about_what_an_admin_may_not_see(app, admin_user, staff_user):
+    org = factories.make_organisation()
+    quiet = factories.make_contact(org, full_name="Quiet Diplomat", email="quiet@example.org")
+    loud = factories.make_contact(org, full_name="Loud Diplomat", email="loud@example.org")
+    meeting = factories.make_meeting(organiser=staff_user, contacts=[quiet])
+    factories.make_meeting(organiser=staff_user, contacts=[loud])
+    dpo = _dpo()
+    access.set_sensitivity(dpo, factories.WHEN, meeting, "restricted")
+    db.session.commit()
+    from engage.outbox.models import OutboxMessage
+    hidden = db.session.scalar(select(OutboxMessage.id).where(OutboxMessage.recipient == "quiet@example.org"))
+    client = sign_in(app, admin_user)
+    page = text(client.get("/admin/outbox/"))
+    assert "loud@example.org" in page and "quiet@example.org" not in page
+    assert client.get(f"/admin/outbox/{hidden}").status_code == 404
+    assert client.get(f"/admin/outbox/{hidden}.eml").status_code == 404
+    access.grant(dpo, factories.WHEN, meeting, user=admin_user)
+    db.session.commit()
+    assert "quiet@example.org" in text(client.get("/admin/outbox/"))

@@ -216,3 +216,17 @@ def test_the_digest_leaves_out_meetings_its_reader_may_not_see(world, staff_user
     db.session.commit()
     shown = [m.title for m, _ in digest_for(staff_user, day, ZoneInfo("Africa/Nairobi"), WHEN)["meetings"]]
     assert "France in Geneva" not in shown
+
+
+def test_saving_a_meeting_keeps_the_attendees_its_editor_may_not_see(app, staff_user, dpo):
+    from engage.meetings import services as meetings
+
+    org = factories.make_organisation()
+    hidden, shown = factories.make_contact(org, full_name="Hidden One"), factories.make_contact(org)
+    meeting = factories.make_meeting(organiser=staff_user, contacts=[hidden, shown])
+    access.set_sensitivity(dpo, WHEN, hidden, "restricted")
+    db.session.commit()
+    # The organiser's form only knows the contact they can see.
+    meetings.update_meeting(staff_user, WHEN, meeting, {"attendees": [{"contact_id": shown.id, "role": "optional"}]})
+    db.session.commit()
+    assert {a.contact_id for a in meeting.contact_attendees} == {hidden.id, shown.id}
