@@ -43,7 +43,6 @@ def _finish_login(user, now, target, how=None):
     sessions.start(now)
     if user.has_2fa or not _requires_2fa(user):
         return redirect(_safe_next(target))
-    flash("Your role needs two-step sign-in. Set it up now to continue.", "info")
     return redirect(url_for("auth.two_factor", next=target if is_safe_redirect(target) else None))
 
 
