@@ -4,7 +4,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pyotp
 import segno
@@ -19,6 +19,8 @@ from .models import RecoveryCode, User
 ISSUER = "engage"
 STEP_SECONDS = 30
 RECOVERY_CODE_COUNT = 10
+MAX_FAILURES = 10            # refused codes per account…
+LOCKOUT = timedelta(minutes=15)  # …within this long before the code step is closed for a while
 _RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i to misread
 
 
@@ -100,6 +102,21 @@ def enrol(user: User, secret: str, code: str, now: datetime) -> list[str]:
     codes = _new_recovery_codes(user, now)
     record_event(user, now, "2fa_enrolled", user)
     return codes
+
+
+def too_many_failures(user: User, now: datetime) -> bool:
+    """True when the user's codes were refused MAX_FAILURES times in the last LOCKOUT (any address).
+
+    The per-address rate limit slows one guesser; this stops many addresses sharing the work.
+    """
+    from sqlalchemy import func
+
+    from engage.audit.models import AuditEvent
+
+    failures = db.session.scalar(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.action == "2fa_failed", AuditEvent.object_type == "user", AuditEvent.object_id == user.id,
+        AuditEvent.at > now - LOCKOUT))
+    return failures >= MAX_FAILURES
 
 
 def verify(user: User, code: str, now: datetime) -> str | None:

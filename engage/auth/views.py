@@ -79,6 +79,9 @@ def login_code():
         return redirect(url_for("auth.login"))
     form = CodeForm()
     if form.validate_on_submit():
+        if twofactor.too_many_failures(user, now):
+            form.code.errors.append("Too many wrong codes for this account. Wait 15 minutes and try again.")
+            return render_template("auth/login_code.html", form=form), 429
         how = twofactor.verify(user, form.code.data, now)
         if how is not None:
             if how == "recovery":

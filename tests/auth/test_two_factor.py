@@ -181,3 +181,20 @@ def test_reset_2fa_from_the_command_line_is_audited(app, runner, staff_user):
     event = _events("2fa_disabled")[-1]
     assert event.object_id == staff_user.id and event.actor_id is None
     assert runner.invoke(args=["engage", "reset-2fa", "nobody@example.org"]).exit_code == 1
+
+
+def test_ten_wrong_codes_close_the_code_step_for_fifteen_minutes(app, frozen, staff_user):
+    secret = factories.enrol_2fa(staff_user)
+    client = app.test_client()
+    _password(client, staff_user)
+    for _ in range(10):
+        assert client.post("/login/code", data={"code": "0000000000000"}).status_code == 422
+    locked = client.post("/login/code", data={"code": pyotp.TOTP(secret).at(NOW)})
+    assert locked.status_code == 429 and "Wait 15 minutes" in locked.get_data(as_text=True)
+    later = NOW + timedelta(minutes=4)
+    with time_machine.travel(later, tick=False):
+        assert client.post("/login/code", data={"code": pyotp.TOTP(secret).at(later)}).status_code == 429
+    later = NOW + timedelta(minutes=16)
+    with time_machine.travel(later, tick=False):
+        _password(client, staff_user)
+        assert client.post("/login/code", data={"code": pyotp.TOTP(secret).at(later)}).status_code == 302
