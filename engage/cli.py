@@ -310,6 +310,18 @@ def serve_command(host, port, no_scheduler):
             scheduler.shutdown(wait=False)
 
 
+@engage_cli.command("retention")
+@click.option("--now", "now_text", hidden=True, help="Pretend it is this instant (tests).")
+def retention_command(now_text):
+    """Run the retention pass now: remove old message bodies, count contacts due for review."""
+    from engage.dataprotection.services import retention_pass
+
+    result = retention_pass(_parse_now(now_text) or now_utc())
+    db.session.commit()
+    click.echo(f"{result['bodies_purged']} message bodies removed; "
+               f"{result['contacts_due_for_review']} contacts due for review (Data protection → Review).")
+
+
 @engage_cli.group("reminders")
 def reminders_cli():
     """Look at reminders."""

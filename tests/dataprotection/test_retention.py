@@ -83,3 +83,14 @@ def test_the_outbox_page_says_the_body_was_removed(app, admin_client, amina):
     db.session.commit()
     page = admin_client.get(f"/admin/outbox/{message.id}")
     assert page.status_code == 200 and "The stored message was removed" in page.get_data(as_text=True)
+
+
+def test_the_command_runs_the_pass(app, runner, amina):
+    [message] = _messages([amina])
+    message.status, message.sent_at = "sent", NOW - timedelta(days=100)
+    db.session.commit()
+    result = runner.invoke(args=["engage", "retention", "--now", NOW.isoformat()])
+    assert result.exit_code == 0, result.output
+    assert "1 message bodies removed; 0 contacts due for review" in result.output
+    db.session.expire_all()
+    assert db.session.get(OutboxMessage, message.id).raw == b""
