@@ -1,7 +1,7 @@
 """Sign-in, account and user administration pages."""
-from markupsafe import Markup
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
+from markupsafe import Markup
 from sqlalchemy import select
 
 from engage.clock import now_utc
@@ -11,7 +11,8 @@ from engage.forms import apply_errors
 from engage.urls import is_safe_redirect
 
 from . import services, sessions, twofactor
-from .forms import ChangePasswordForm, CodeForm, ConfirmForm, ConfirmPasswordForm, EnrolForm, LoginForm, NewTokenForm, DpoForm, NewUserForm, RoleForm
+from .forms import (ChangePasswordForm, CodeForm, ConfirmForm, ConfirmPasswordForm, DpoForm, EnrolForm, LoginForm,
+                    NewTokenForm, NewUserForm, RoleForm)
 from .models import ApiToken, User
 from .permissions import password_confirmed_within, require_role_for_blueprint
 
