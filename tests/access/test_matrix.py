@@ -159,6 +159,9 @@ def test_the_restricted_badge_and_panel(restricted, clients):
     assert "Restricted</span>" in page and "Sensitivity and access" in page
     page = text(clients["dpo"].get(f"/outcomes/{restricted.meeting_outcome.id}"))
     assert "Restricted</span>" in page and "meeting is restricted" in page
+    for url in ("/meetings/?when=all", "/directory/contacts", "/outcomes/"):
+        assert "Restricted</span>" in text(clients["dpo"].get(url)), url
+        assert "Restricted</span>" not in text(clients["staff"].get(url)), url
 
 
 def test_views_and_exports_of_restricted_records_are_audited(restricted, clients, apis):

@@ -230,3 +230,21 @@ def test_saving_a_meeting_keeps_the_attendees_its_editor_may_not_see(app, staff_
     meetings.update_meeting(staff_user, WHEN, meeting, {"attendees": [{"contact_id": shown.id, "role": "optional"}]})
     db.session.commit()
     assert {a.contact_id for a in meeting.contact_attendees} == {hidden.id, shown.id}
+
+
+def test_engagement_with_a_restricted_meeting_counts_only_for_those_who_may_see_it(app, world, lead_user, dpo):
+    """A choice: a restricted meeting is not engagement for people who may not see it (not a hidden +1)."""
+    from datetime import date
+
+    from flask_login import login_user
+
+    from engage.reports.queries import met_states
+    from engage.upr.services import engaged_states
+
+    access.set_sensitivity(dpo, WHEN, world.meetings["fr"], "restricted")
+    db.session.commit()
+    for user, expected in ((lead_user, False), (dpo, True)):
+        with app.test_request_context("/"):
+            login_user(user)
+            assert ("FR" in met_states(date(2025, 1, 1), WHEN)) is expected
+            assert ("FR" in engaged_states(date(2025, 1, 1))) is expected
