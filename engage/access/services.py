@@ -158,8 +158,12 @@ def clean_sensitivity(value, field: str = "sensitivity") -> str:
     raise ValidationError.for_fields({field: "Choose internal or restricted."})
 
 
-def set_sensitivity(actor, now: datetime, record, value) -> bool:
-    """Mark a record internal or restricted; returns whether it changed. Audited and kept in its history."""
+def set_sensitivity(actor, now: datetime, record, value, announce: bool = True) -> bool:
+    """Mark a record internal or restricted; returns whether it changed. Audited and kept in its history.
+
+    A meeting still to come that becomes restricted is sent again to its attendees (an update,
+    SEQUENCE raised, unless `announce` is False), so their calendars drop the title first sent.
+    """
     value = clean_sensitivity(value)
     old = record.sensitivity or "internal"
     if old == value:
@@ -173,6 +177,9 @@ def set_sensitivity(actor, now: datetime, record, value) -> bool:
     record_change(actor, now, record, "updated", {"sensitivity": [old, value]})
     record_event(actor, now, "sensitivity_changed", record, detail=f"{old} to {value}")
     db.session.flush()
+    if announce and value == "restricted" and record_type_of(record) == "meeting":
+        from engage.meetings.services import resend_current
+        resend_current(actor, now, record)
     return True
 
 

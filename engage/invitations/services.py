@@ -156,7 +156,7 @@ def on_change(change: MeetingChange, actor, now: datetime) -> None:
     for person in change.added:
         queue_meeting_message(meeting, person, "invitation", now)
     changes = _describe_changes(change)
-    if change.sequence_raised and (change.time_changed or change.place_changed or changes):
+    if change.sequence_raised and (change.time_changed or change.place_changed or changes or change.resend):
         for person in change.kept:
             queue_meeting_message(meeting, person, "update", now, changes=changes)
 

@@ -92,6 +92,9 @@ class MeetingChange:
     changed_fields: dict[str, tuple[Any, Any]] = field(default_factory=dict)
     responses: dict[int, tuple[str, str]] = field(default_factory=dict)
     notify: bool = True
+    # The meeting became restricted: everyone kept gets it as it is now (neutral), so their
+    # calendars replace the title they were first sent.
+    resend: bool = False
 
     @property
     def sequence(self) -> int:
@@ -605,8 +608,8 @@ def update_meeting(actor, now: datetime, meeting: Meeting, data: dict[str, Any])
         _refuse_conflicts(find_conflicts(merged["starts_at"], merged["ends_at"], users, contacts,
                                          exclude_meeting_id=meeting.id, viewer=actor))
 
-    if data.get("sensitivity") not in (None, ""):
-        set_sensitivity(actor, now, meeting, data["sensitivity"])  # before any update is written
+    newly_restricted = data.get("sensitivity") not in (None, "") and meeting.sensitivity != "restricted" \
+        and set_sensitivity(actor, now, meeting, data["sensitivity"], announce=False)  # before any update is written
     previous_sequence = meeting.sequence
     changed: dict[str, tuple] = {}
     scalar = {f: values[f] for f in ("title", "description", "timezone", "organiser_id", "reminder_offsets", "tags")
@@ -653,7 +656,7 @@ def update_meeting(actor, now: datetime, meeting: Meeting, data: dict[str, Any])
     for uid in new_staff:
         added_rows.append(Attendee(user_id=uid, role="required", added_at=now))
     meeting.attendees.extend(added_rows)
-    if time_changed or place_changed or added_rows or removed_rows:
+    if time_changed or place_changed or added_rows or removed_rows or newly_restricted:
         meeting.sequence = previous_sequence + 1
     touched = bool(changed or added_rows or removed_rows or responses or role_changes)
     if touched:
@@ -665,7 +668,7 @@ def update_meeting(actor, now: datetime, meeting: Meeting, data: dict[str, Any])
         place_changed=place_changed, added=[AttendeeSnapshot.of(a) for a in added_rows],
         kept=[AttendeeSnapshot.of(a) for a in meeting.attendees if a.id not in added_ids],
         removed=removed, changed_fields=changed, responses=responses,
-        notify=bool(data.get("notify", True)) and meeting.status == "scheduled",
+        notify=bool(data.get("notify", True)) and meeting.status == "scheduled", resend=bool(newly_restricted),
     )
     if touched:
         history = _history_changes(meeting, changed, change.added, removed)
@@ -678,6 +681,17 @@ def update_meeting(actor, now: datetime, meeting: Meeting, data: dict[str, Any])
             history["responses"] = "asked again after the change"
         action = "rescheduled" if time_changed else "updated"
         record_change(actor, now, meeting, action, history)
+    return _announce(change, actor, now)
+
+
+def resend_current(actor, now: datetime, meeting: Meeting) -> MeetingChange | None:
+    """Send every attendee of a meeting still to come the meeting as it is now, SEQUENCE raised."""
+    if meeting.status != "scheduled" or meeting.ends_at <= now:
+        return None
+    previous = meeting.sequence
+    meeting.sequence = previous + 1
+    change = MeetingChange(meeting=meeting, kind="updated", previous_sequence=previous,
+                           kept=[AttendeeSnapshot.of(a) for a in meeting.attendees], resend=True)
     return _announce(change, actor, now)
 
 

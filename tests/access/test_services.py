@@ -248,3 +248,37 @@ def test_engagement_with_a_restricted_meeting_counts_only_for_those_who_may_see_
             login_user(user)
             assert ("FR" in met_states(date(2025, 1, 1), WHEN)) is expected
             assert ("FR" in engaged_states(date(2025, 1, 1))) is expected
+
+
+def test_restricting_a_meeting_to_come_sends_it_again_to_its_attendees(app, staff_user, dpo):
+    """So their calendars replace the title they were first sent (invitations of restricted
+    meetings carry only the neutral title)."""
+    from engage.outbox.models import OutboxMessage
+
+    org = factories.make_organisation()
+    guest = factories.make_contact(org, email="guest@example.org")
+    meeting = factories.make_meeting(organiser=staff_user, contacts=[guest], title="HIV key populations strategy")
+    sequence = meeting.sequence
+    assert access.set_sensitivity(dpo, WHEN, meeting, "restricted")
+    db.session.commit()
+    assert meeting.sequence == sequence + 1
+    kinds = db.session.scalars(select(OutboxMessage.kind).where(OutboxMessage.recipient == "guest@example.org")
+                               .order_by(OutboxMessage.id)).all()
+    assert kinds == ["invitation", "update"]
+    # Back to internal: nothing more is sent.
+    access.set_sensitivity(dpo, WHEN, meeting, "internal")
+    db.session.commit()
+    assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == 2
+
+
+def test_the_edit_form_path_restricts_and_resends_once(app, staff_user):
+    from engage.meetings import services as meetings
+    from engage.outbox.models import OutboxMessage
+
+    guest = factories.make_contact(factories.make_organisation(), email="guest@example.org")
+    meeting = factories.make_meeting(organiser=staff_user, contacts=[guest])
+    meetings.update_meeting(staff_user, WHEN, meeting, {"sensitivity": "restricted"})
+    db.session.commit()
+    assert meeting.sensitivity == "restricted" and access.can_see(staff_user, meeting)
+    kinds = db.session.scalars(select(OutboxMessage.kind).order_by(OutboxMessage.id)).all()
+    assert kinds == ["invitation", "update"]
