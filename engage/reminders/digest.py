@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from sqlalchemy import select
 
-from engage.access.services import visible
+from engage.access.services import can_see, visible
 from engage.auth.models import User
 from engage.clock import NAIROBI, format_date, format_in_zone
 from engage.extensions import db
@@ -54,14 +54,16 @@ def digest_for(user: User, day: date, zone: ZoneInfo, now: datetime) -> dict:
         select(Meeting).where(Meeting.status == "scheduled", Meeting.starts_at >= start, Meeting.starts_at < end,
                               (Meeting.organiser_id == user.id) | Meeting.id.in_(mine), visible(user, Meeting))
         .order_by(Meeting.starts_at)).all()
-    waiting = [(m, [a for a in m.attendees if a.response == "needs_action" and a.contact_id is not None])
+    waiting = [(m, [a for a in m.attendees if a.response == "needs_action" and a.contact_id is not None
+                    and can_see(user, a.contact)])
                for m in meetings if m.organiser_id == user.id]
     return {
         "user": user, "day": format_date(day),
         "meetings": [(m, format_in_zone(m.starts_at, m.timezone)) for m in meetings],
         "waiting": [(m, people) for m, people in waiting if people],
-        "due": follow_ups_due_on(day, owner_id=user.id),
-        "overdue": overdue_follow_ups(day, owner_id=user.id),
+        # Actions on outcomes the reader may no longer see (restricted since) are left out.
+        "due": [f for f in follow_ups_due_on(day, owner_id=user.id) if can_see(user, f.outcome)],
+        "overdue": [f for f in overdue_follow_ups(day, owner_id=user.id) if can_see(user, f.outcome)],
         "base_url": current_app.config.get("ENGAGE_BASE_URL", "").rstrip("/"),
     }
 

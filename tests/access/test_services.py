@@ -282,3 +282,16 @@ def test_the_edit_form_path_restricts_and_resends_once(app, staff_user):
     assert meeting.sensitivity == "restricted" and access.can_see(staff_user, meeting)
     kinds = db.session.scalars(select(OutboxMessage.kind).order_by(OutboxMessage.id)).all()
     assert kinds == ["invitation", "update"]
+
+
+def test_the_digest_leaves_out_actions_on_outcomes_its_reader_may_not_see(world, dpo):
+    from datetime import date
+    from zoneinfo import ZoneInfo
+
+    from engage.reminders.digest import digest_for
+
+    other, day, zone = world.other_staff, date(2026, 11, 28), ZoneInfo("Africa/Nairobi")
+    assert [f.description for f in digest_for(other, day, zone, WHEN)["overdue"]] == ["Send France the shadow report"]
+    access.set_sensitivity(dpo, WHEN, world.meetings["fr"], "restricted")
+    db.session.commit()
+    assert digest_for(other, day, zone, WHEN)["overdue"] == []
