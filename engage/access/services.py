@@ -411,3 +411,34 @@ def hidden_contact_emails(actor):
 
     table = Contact.__table__
     return select(table.c.email).where(table.c.id.in_(hidden_ids(actor, Contact)))
+
+
+HIDDEN_CONTACT = "a restricted contact"
+
+
+def redact_history(actor, rows) -> list:
+    """Copies of history rows with the names and addresses of contacts the actor may not see
+    replaced by "a restricted contact" (a meeting's history names the people added or removed)."""
+    from types import SimpleNamespace
+
+    from engage.directory.models import Contact
+
+    table = Contact.__table__
+    hidden = db.session.execute(select(table.c.full_name, table.c.email)
+                                .where(table.c.id.in_(hidden_ids(actor, Contact)))).all()
+    words = sorted({w for row in hidden for w in row if w}, key=len, reverse=True)
+
+    def clean(value):
+        if isinstance(value, str):
+            for word in words:
+                value = value.replace(word, HIDDEN_CONTACT)
+            return value
+        if isinstance(value, (list, tuple)):
+            return [clean(v) for v in value]
+        return value
+
+    if not words:
+        return list(rows)
+    return [SimpleNamespace(at=r.at, actor=r.actor, action=r.action, entity_type=r.entity_type,
+                            entity_id=r.entity_id, changes={k: clean(v) for k, v in (r.changes or {}).items()})
+            for r in rows]

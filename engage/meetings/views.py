@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from engage import clock
 from engage.access.guard import act_as
-from engage.access.services import can_see
+from engage.access.services import can_see, redact_history
 from engage.auth.models import User
 from engage.auth.permissions import export_confirmed, require_role_for_blueprint
 from engage.directory.models import Organisation
@@ -256,7 +256,8 @@ def edit(meeting_id):
 def show(meeting_id):
     meeting = _meeting_or_404(meeting_id)
     add_form = AddAttendeeForm().setup(meeting)
-    return render_template("meetings/show.html", meeting=meeting, history=history_for(meeting),
+    history = redact_history(current_user, history_for(meeting))  # no restricted contact's name in it
+    return render_template("meetings/show.html", meeting=meeting, history=history,
                            add_form=add_form, now=clock.now_utc())
 
 

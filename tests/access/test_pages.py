@@ -165,3 +165,18 @@ def test_the_outbox_leaves_out_messages_about_what_an_admin_may_not_see(app, adm
     access.grant(dpo, factories.WHEN, meeting, user=admin_user)
     db.session.commit()
     assert "quiet@example.org" in text(client.get("/admin/outbox/"))
+
+
+def test_a_meeting_history_does_not_name_contacts_the_reader_may_not_see(app, staff_user, lead_user):
+    from engage.meetings import services as meetings
+
+    org = factories.make_organisation()
+    quiet = factories.make_contact(org, full_name="Quiet Diplomat", email="quiet@example.org")
+    meeting = factories.make_meeting(organiser=lead_user)
+    meetings.add_attendee(lead_user, factories.WHEN, meeting, contact_id=quiet.id)
+    access.set_sensitivity(_dpo(), factories.WHEN, quiet, "restricted")
+    db.session.commit()
+    page = text(sign_in(app, staff_user).get(f"/meetings/{meeting.id}"))
+    assert "Quiet Diplomat" not in page and "quiet@example.org" not in page and "a restricted contact" in page
+    dpo = db.session.scalar(select(factories.User).where(factories.User.email == "dpo@example.org"))
+    assert "quiet@example.org" in text(sign_in(app, dpo).get(f"/meetings/{meeting.id}"))
