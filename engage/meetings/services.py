@@ -608,8 +608,11 @@ def update_meeting(actor, now: datetime, meeting: Meeting, data: dict[str, Any])
         _refuse_conflicts(find_conflicts(merged["starts_at"], merged["ends_at"], users, contacts,
                                          exclude_meeting_id=meeting.id, viewer=actor))
 
-    newly_restricted = data.get("sensitivity") not in (None, "") and meeting.sensitivity != "restricted" \
-        and set_sensitivity(actor, now, meeting, data["sensitivity"], announce=False)  # before any update is written
+    newly_restricted = False
+    if data.get("sensitivity") not in (None, ""):
+        was = meeting.sensitivity
+        set_sensitivity(actor, now, meeting, data["sensitivity"], announce=False)  # before any update is written
+        newly_restricted = was != "restricted" and meeting.sensitivity == "restricted"
     previous_sequence = meeting.sequence
     changed: dict[str, tuple] = {}
     scalar = {f: values[f] for f in ("title", "description", "timezone", "organiser_id", "reminder_offsets", "tags")
