@@ -18,6 +18,14 @@ def _client_address() -> str | None:
     return (request.remote_addr or "")[:45] or None
 
 
+def _printable(value: str | None, limit: int) -> str | None:
+    # An address typed at sign-in may hold anything; PostgreSQL refuses NUL in text.
+    if not value:
+        return None
+    cleaned = "".join(ch for ch in str(value) if ch.isprintable())[:limit]
+    return cleaned or None
+
+
 def record_event(actor, now: datetime, action: str, obj=None, *, object_type: str | None = None,
                  object_id: int | None = None, detail: str | None = None,
                  actor_email: str | None = None) -> AuditEvent:
@@ -31,9 +39,9 @@ def record_event(actor, now: datetime, action: str, obj=None, *, object_type: st
         object_id = object_id if object_id is not None else obj.id
     event = AuditEvent(
         at=now, actor_id=getattr(actor, "id", None),
-        actor_email=actor_email or getattr(actor, "email", None),
+        actor_email=_printable(actor_email or getattr(actor, "email", None), 254),
         action=action, object_type=object_type, object_id=object_id,
-        ip_address=_client_address(), detail=(detail or None) and detail[:200],
+        ip_address=_client_address(), detail=_printable(detail, 200),
     )
     db.session.add(event)
     return event

@@ -72,7 +72,9 @@ def check_credentials(email: str, password: str, now) -> User | None:
     The audit row keeps the address that was tried (never the password), and the account's id
     when the address is a user's.
     """
-    user = find_user_by_email(email or "") if isinstance(email, str) else None
+    # An address with control characters (NUL, which PostgreSQL refuses) is no user's: do not ask.
+    usable = isinstance(email, str) and email.isprintable()
+    user = find_user_by_email(email) if usable and email.strip() else None
     if user is None or user.is_disabled or not user.check_password(password or ""):
         reason = "unknown address" if user is None else "disabled account" if user.is_disabled else "wrong password"
         record_event(user, now, "login_failed", user, actor_email=(email or "").strip()[:254] or None,

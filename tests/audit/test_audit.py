@@ -244,3 +244,10 @@ def test_the_csv_export_asks_for_the_password_again(app, admin_user):
         response = client.get("/audit/export.csv")
     assert response.status_code == 302 and "/confirm-password" in response.headers["Location"]
     assert not _events("data_exported")
+
+
+def test_an_odd_address_tried_at_sign_in_is_kept_printable(client):
+    response = client.post("/login", data={"email": "a\x00b\x07@example.org", "password": "0"})
+    assert response.status_code == 200
+    event = _events("login_failed")[0]
+    assert event.actor_email == "ab@example.org" and event.actor_id is None
