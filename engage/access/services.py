@@ -253,12 +253,6 @@ def revoke(actor, now: datetime, record, access_grant: AccessGrant) -> None:
     record_event(actor, now, "grant_changed", record, detail=f"revoked from {who}")
 
 
-def delete_grants_of(record_type: str, record_id: int) -> None:
-    """Remove the grants of a record that is being deleted (grants have no foreign key to it)."""
-    db.session.execute(AccessGrant.__table__.delete().where(AccessGrant.record_type == record_type,
-                                                            AccessGrant.record_id == record_id))
-
-
 # ---- groups ----
 
 def can_manage_groups(actor) -> bool:
@@ -388,11 +382,6 @@ def audit_restricted_ids(actor, now: datetime, model, query, action: str = "rest
         record_event(actor, now, action, object_type=model.__tablename__, object_id=record_id)
         count += 1
     return count
-
-
-def no_restricted() -> object:
-    """A condition that is always false; for callers with nobody to see on behalf of."""
-    return false()
 
 
 def hidden_ids(actor, model):
