@@ -37,6 +37,8 @@ class AttendeeIn(BaseModel):
 class MeetingIn(BaseModel):
     model_config = ConfigDict(title="MeetingCreate")
     title: StrictStr
+    invitation_title: StrictStr | None = Field(default=None, description="What invitations call it; "
+                                               "default 'Meeting with <organisation>'")
     description: StrictStr | None = None
     starts_at: AwareDatetime
     ends_at: AwareDatetime
@@ -60,6 +62,7 @@ class MeetingIn(BaseModel):
 class MeetingPatch(BaseModel):
     model_config = ConfigDict(title="MeetingUpdate")
     title: StrictStr | None = None
+    invitation_title: StrictStr | None = None
     description: StrictStr | None = None
     starts_at: AwareDatetime | None = None
     ends_at: AwareDatetime | None = None
@@ -102,6 +105,8 @@ class MeetingOut(BaseModel):
     uid: str
     sequence: int
     title: str
+    invitation_title: str | None = None
+    title_for_invitations: str = Field(default="", description="What invitations and reminders say")
     description: str | None
     starts_at: str = Field(description="UTC, ISO 8601 with Z")
     ends_at: str = Field(description="UTC, ISO 8601 with Z")
@@ -132,6 +137,7 @@ def meeting_json(meeting: Meeting) -> dict:
     """A meeting as the contract shows it (times in UTC with Z)."""
     return MeetingOut(
         id=meeting.id, uid=meeting.uid, sequence=meeting.sequence, title=meeting.title,
+        invitation_title=meeting.invitation_title, title_for_invitations=meeting.title_for_invitations,
         description=meeting.description, starts_at=_z(meeting.starts_at), ends_at=_z(meeting.ends_at),
         timezone=meeting.timezone, location_kind=meeting.location_kind, location=meeting.location,
         online_url=meeting.online_url, status=meeting.status, organiser=meeting.organiser.email,

@@ -14,7 +14,7 @@ from flask import current_app
 from engage import clock
 from engage.errors import NotFoundError, ValidationError
 from engage.extensions import db
-from engage.meetings.calendar import meeting_description, meeting_location, organiser_mailbox
+from engage.meetings.calendar import meeting_description, meeting_location, neutral_description, organiser_mailbox
 from engage.meetings.models import Attendee, Meeting
 from engage.meetings.services import AttendeeSnapshot, MeetingChange, on_meeting_change, record_response
 from engage.outbox.services import queue_message
@@ -30,8 +30,10 @@ PARTSTAT = {"needs_action": "NEEDS-ACTION", "accepted": "ACCEPTED", "tentative":
 RESPONSE_BY_PARTSTAT = {"ACCEPTED": "accepted", "TENTATIVE": "tentative", "DECLINED": "declined",
                         "NEEDS-ACTION": "needs_action"}
 ROLE = {"required": "required", "optional": "optional"}
-FIELD_LABELS = {"title": "Title", "location": "Place", "online_url": "Online link", "location_kind": "Format",
-                "description": "Purpose"}
+FIELD_LABELS = {"invitation_title": "Title", "location": "Place", "online_url": "Online link",
+                "location_kind": "Format", "description": "Purpose"}
+# What a restricted meeting's messages may say changed: never its purpose.
+NEUTRAL_FIELDS = ("invitation_title", "location", "online_url", "location_kind")
 
 
 def base_url() -> str:
@@ -60,13 +62,18 @@ def _event_for(meeting: Meeting, recipient: AttendeeSnapshot | None, status: str
     if recipient is not None:
         attendees = (AttendeeData(email=recipient.email, name=recipient.name, role=ROLE.get(recipient.role, "required"),
                                   partstat=partstat, rsvp=True),)
+    # Externals never need the internal title; a restricted meeting also keeps its purpose, agenda
+    # and the other people invited out of what is sent (DESIGN: neutral invitations).
+    restricted = meeting.is_restricted
     return EventData(
-        uid=meeting.uid, sequence=meeting.sequence, summary=meeting.title,
+        uid=meeting.uid, sequence=meeting.sequence, summary=meeting.title_for_invitations,
         starts_at=meeting.starts_at, ends_at=meeting.ends_at,
         organiser_email=organiser_mailbox(), organiser_name=meeting.organiser.display_name,
-        description=meeting_description(meeting, ""), location=meeting_location(meeting),
+        description=(neutral_description if restricted else meeting_description)(meeting, ""),
+        location=meeting_location(meeting),
         url=meeting.online_url or "", status=status, attendees=attendees,
         created=meeting.created_at, last_modified=meeting.updated_at,
+        classification="PRIVATE" if restricted else "PUBLIC",
     )
 
 
@@ -77,6 +84,8 @@ def _describe_changes(change: MeetingChange) -> tuple[str, ...]:
         old = clock.format_multi_zone(change.previous_starts_at, meeting.timezone)
         lines.append(f"Time: was {old}, now {clock.format_multi_zone(meeting.starts_at, meeting.timezone)}")
     for name, label in FIELD_LABELS.items():
+        if meeting.is_restricted and name not in NEUTRAL_FIELDS:
+            continue
         if name in change.changed_fields:
             old, new = change.changed_fields[name]
             lines.append(f"{label}: was {old or '—'}, now {new or '—'}")
@@ -87,15 +96,17 @@ def _content(meeting: Meeting, kind: str, recipient: AttendeeSnapshot, changes=(
              links: dict | None = None, note: str = "") -> InvitationContent:
     when, for_recipient, duration = describe_when(meeting.starts_at, meeting.ends_at, meeting.timezone,
                                                   recipient.timezone)
+    restricted = meeting.is_restricted
+    if kind == "cancellation":
+        note = "" if restricted else (meeting.cancellation_reason or "")  # a reason can name the topic
     return InvitationContent(
-        kind=kind, title=meeting.title, recipient_name=recipient.name, when=when,
+        kind=kind, title=meeting.title_for_invitations, recipient_name=recipient.name, when=when,
         when_for_recipient=for_recipient, duration=duration, location=meeting.location or "",
         online_url=meeting.online_url or "", organiser_name=meeting.organiser.display_name,
-        organiser_email=organiser_mailbox(), agenda=meeting.description or "",
-        recommendations=tuple(f"{r.reference} ({r.state_name}): {r.text}" for r in meeting.recommendations),
-        changes=tuple(changes),
-        note=(getattr(meeting, "cancellation_reason", None) or "") if kind == "cancellation" else note,
-        attendee_removed=removed, **(links or {}),
+        organiser_email=organiser_mailbox(), agenda="" if restricted else (meeting.description or ""),
+        recommendations=() if restricted else tuple(f"{r.reference} ({r.state_name}): {r.text}"
+                                                    for r in meeting.recommendations),
+        changes=tuple(changes), note=note, attendee_removed=removed, **(links or {}),
     )
 
 
@@ -118,7 +129,7 @@ def queue_meeting_message(meeting: Meeting, recipient: AttendeeSnapshot, kind: s
     content = _content(meeting, kind, recipient, changes, removed, links, note)
     text, html = render_bodies(content)
     when_short = clock.format_in_zone(meeting.starts_at, meeting.timezone)
-    subject = invitation_subject(kind, meeting.title, when_short)
+    subject = invitation_subject(kind, meeting.title_for_invitations, when_short)
     dedupe_key = dedupe_key or f"meeting:{meeting.id}:seq:{meeting.sequence}:{recipient.email.lower()}:{method}"
     message_id = make_message_id(dedupe_key, _message_domain())
     message = build_invitation_message(

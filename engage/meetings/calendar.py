@@ -60,6 +60,21 @@ def meeting_description(meeting: Meeting, page_url: str = "") -> str:
     return "\n".join(lines)
 
 
+def neutral_description(meeting: Meeting, page_url: str = "") -> str:
+    """A restricted meeting's calendar text: time, place or link and organiser only — no topic, agenda or people."""
+    lines = [f"When: {format_multi_zone_range(meeting.starts_at, meeting.ends_at, meeting.timezone)}"]
+    if meeting.online_url:
+        lines.append(f"Join online: {meeting.online_url}")
+    if meeting.location:
+        lines.append(f"Where: {meeting.location}")
+    lines.append(f"Organiser: {meeting.organiser.display_name}")
+    if meeting.status == "cancelled":
+        lines.insert(0, "CANCELLED")
+    if page_url:
+        lines += ["", f"In engage: {page_url}"]
+    return "\n".join(lines)
+
+
 def meeting_location(meeting: Meeting) -> str:
     """What the LOCATION line says: the address, the link, or both."""
     parts = [p for p in (meeting.location, meeting.online_url) if p]
@@ -68,20 +83,26 @@ def meeting_location(meeting: Meeting) -> str:
 
 def meeting_event(meeting: Meeting, organiser_email: str, page_url: str = "", attendees=()) -> EventData:
     """The meeting as plain iCalendar data (times stay instants; the builder writes them in UTC)."""
+    # A restricted meeting sits in calendars (and free/busy views) under its neutral title only.
+    restricted = meeting.is_restricted
     return EventData(
-        uid=meeting.uid, sequence=meeting.sequence, summary=meeting.title,
+        uid=meeting.uid, sequence=meeting.sequence,
+        summary=meeting.title_for_invitations if restricted else meeting.title,
         starts_at=meeting.starts_at, ends_at=meeting.ends_at,
         organiser_email=organiser_email, organiser_name=meeting.organiser.display_name,
-        description=meeting_description(meeting, page_url), location=meeting_location(meeting),
+        description=(neutral_description if restricted else meeting_description)(meeting, page_url),
+        location=meeting_location(meeting),
         url=meeting.online_url or page_url or "",
         status="CANCELLED" if meeting.status == "cancelled" else "CONFIRMED",
         attendees=tuple(attendees), created=meeting.created_at, last_modified=meeting.updated_at,
+        classification="PRIVATE" if restricted else "PUBLIC",
     )
 
 
 def meeting_ics(meeting: Meeting, now: datetime, organiser_email: str, page_url: str = "") -> bytes:
     """One meeting as a METHOD:PUBLISH calendar file."""
-    return build_calendar([meeting_event(meeting, organiser_email, page_url)], "PUBLISH", now, name=meeting.title)
+    name = meeting.title_for_invitations if meeting.is_restricted else meeting.title
+    return build_calendar([meeting_event(meeting, organiser_email, page_url)], "PUBLISH", now, name=name)
 
 
 # ---- private feeds ----

@@ -61,8 +61,11 @@ def _int_list(values) -> list[int]:
 class MeetingForm(FlaskForm):
     """Booking and editing: the time is typed as a local time in the meeting's zone."""
 
-    title = StringField("Title", validators=[InputRequired()], description="What recipients see, e.g. "
+    title = StringField("Title", validators=[InputRequired()], description="For staff, e.g. "
                         "“Pre-session meeting: Mission of Germany”.")
+    invitation_title = StringField("Title for invitations", validators=[Optional()],
+                                   description="What invitations and reminders say; leave empty for "
+                                   "“Meeting with <organisation>”. Restricted meetings never show more.")
     description = TextAreaField("Purpose", validators=[Optional()], render_kw={"rows": 3})
     date = DateField("Date", validators=[InputRequired(message="Choose the date.")])
     start_time = TimeField("Starts at", validators=[InputRequired(message="Give the start time (24-hour).")])
@@ -176,6 +179,7 @@ class MeetingForm(FlaskForm):
         """The meeting's values, times as local times in its own zone."""
         start, end = (v.astimezone(ZoneInfo(meeting.timezone)) for v in (meeting.starts_at, meeting.ends_at))
         self.title.data, self.description.data = meeting.title, meeting.description
+        self.invitation_title.data = meeting.invitation_title
         self.date.data, self.start_time.data, self.end_time.data = start.date(), start.time(), end.time()
         self.timezone.data = meeting.timezone
         self.fold.data = str(start.fold or end.fold)
@@ -235,7 +239,7 @@ class MeetingForm(FlaskForm):
         optional = [i for i in dict.fromkeys(self.optional_contact_ids.data or []) if i not in required]
         return {
             "title": self.title.data, "description": self.description.data,
-            "starts_at": starts_at, "ends_at": ends_at, "timezone": self.timezone.data,
+            "invitation_title": self.invitation_title.data, "starts_at": starts_at, "ends_at": ends_at, "timezone": self.timezone.data,
             "location_kind": self.location_kind.data, "location": self.location.data,
             "online_url": self.online_url.data, "organiser_id": self.organiser_id.data,
             "staff_ids": list(dict.fromkeys(self.staff_ids.data or [])),

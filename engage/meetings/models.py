@@ -92,6 +92,20 @@ class Meeting(db.Model):
         return list(seen.values())
 
     @property
+    def is_restricted(self) -> bool:
+        return self.sensitivity == "restricted"
+
+    @property
+    def title_for_invitations(self) -> str:
+        """What invitations and reminders call it: the invitation title, or "Meeting with <organisations>"."""
+        from flask import current_app, has_app_context
+
+        from engage.invitations.bodies import default_invitation_title
+
+        ours = current_app.config.get("ENGAGE_ORGANISATION_NAME") if has_app_context() else ""
+        return self.invitation_title or default_invitation_title([o.name for o in self.organisations], ours or "")
+
+    @property
     def contact_attendees(self):
         return [a for a in self.attendees if a.contact_id is not None]
 

@@ -40,7 +40,8 @@ MAX_ID = 2**31 - 1
 PLACE_FIELDS = ("location_kind", "location", "online_url")
 TIME_FIELDS = ("starts_at", "ends_at")
 URL_RE = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.I)
-LENGTHS = {"title": 200, "description": 20000, "location": 500, "online_url": 1000, "cancellation_reason": 2000}
+LENGTHS = {"title": 200, "invitation_title": 200, "description": 20000, "location": 500, "online_url": 1000,
+           "cancellation_reason": 2000}
 
 
 # ---- what a change tells the listeners ----
@@ -296,7 +297,7 @@ def clean_meeting(data: dict[str, Any], partial: bool = False) -> dict[str, Any]
     present = (lambda f: f in data) if partial else (lambda f: True)
     if present("title"):
         out["title"] = _text(data.get("title"), "title", errors, required=True)
-    for name in ("description", "location"):
+    for name in ("invitation_title", "description", "location"):
         if present(name):
             out[name] = _text(data.get(name), name, errors)
     if present("online_url"):
@@ -534,7 +535,10 @@ def schedule_meeting(actor, now: datetime, data: dict[str, Any]) -> MeetingChang
         _refuse_conflicts(find_conflicts(values["starts_at"], values["ends_at"], staff_ids,
                                          [a["contact_id"] for a in attendees], viewer=actor))
     meeting = Meeting(
-        title=values["title"], description=values.get("description"), starts_at=values["starts_at"],
+        title=values["title"], invitation_title=values.get("invitation_title"),
+        # Restricted from the first INSERT, so its texts are sealed before they ever reach the disk.
+        sensitivity=sensitivity or "internal",
+        description=values.get("description"), starts_at=values["starts_at"],
         ends_at=values["ends_at"], timezone=values["timezone"], location_kind=values["location_kind"],
         location=values.get("location"), online_url=values.get("online_url"), status=status,
         organiser_id=organiser_id, sequence=0,
@@ -615,8 +619,8 @@ def update_meeting(actor, now: datetime, meeting: Meeting, data: dict[str, Any])
         newly_restricted = was != "restricted" and meeting.sensitivity == "restricted"
     previous_sequence = meeting.sequence
     changed: dict[str, tuple] = {}
-    scalar = {f: values[f] for f in ("title", "description", "timezone", "organiser_id", "reminder_offsets", "tags")
-              if f in values}
+    scalar = {f: values[f] for f in ("title", "invitation_title", "description", "timezone", "organiser_id",
+                                     "reminder_offsets", "tags") if f in values}
     scalar.update({f: merged[f] for f in TIME_FIELDS + PLACE_FIELDS})
     for name, new in scalar.items():
         old = getattr(meeting, name)
@@ -659,7 +663,9 @@ def update_meeting(actor, now: datetime, meeting: Meeting, data: dict[str, Any])
     for uid in new_staff:
         added_rows.append(Attendee(user_id=uid, role="required", added_at=now))
     meeting.attendees.extend(added_rows)
-    if time_changed or place_changed or added_rows or removed_rows or newly_restricted:
+    # The invitation title is the SUMMARY attendees hold: a new one is a new revision for them.
+    if time_changed or place_changed or added_rows or removed_rows or newly_restricted \
+            or "invitation_title" in changed:
         meeting.sequence = previous_sequence + 1
     touched = bool(changed or added_rows or removed_rows or responses or role_changes)
     if touched:

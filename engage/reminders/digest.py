@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from sqlalchemy import select
 
-from engage.access.services import can_see, visible
+from engage.access.services import can_see, is_restricted, visible
 from engage.auth.models import User
 from engage.clock import NAIROBI, format_date, format_in_zone
 from engage.extensions import db
@@ -68,6 +68,11 @@ def digest_for(user: User, day: date, zone: ZoneInfo, now: datetime) -> dict:
     }
 
 
+def _restricted_follow_ups(follow_ups) -> set[int]:
+    # Mail leaves the building: actions on restricted outcomes are named only inside engage.
+    return {f.id for f in follow_ups if is_restricted(f.outcome)}
+
+
 def queue_morning_messages(now: datetime, config) -> dict[str, int]:
     """After the morning hour (default 07:00 Nairobi): each person's digest and follow-up notices, once a day."""
     zone, at = _morning(config)
@@ -79,6 +84,7 @@ def queue_morning_messages(now: datetime, config) -> dict[str, int]:
     users = db.session.scalars(select(User).where(User.is_disabled.is_(False))).all()
     for user in users:
         content = digest_for(user, day, zone, now)
+        content["restricted_ids"] = _restricted_follow_ups(content["due"] + content["overdue"])
         if content["meetings"] or content["due"] or content["overdue"]:
             if _queue_plain(now, "digest", user, f"engage: your day, {format_date(day)}", "digest", content,
                             f"digest:{user.id}:{day.isoformat()}"):
@@ -96,10 +102,12 @@ def _notice(now: datetime, day: date, user: User, follow_up, kind: str) -> int:
     if db.session.scalar(select(FollowUpNotice.id).where(FollowUpNotice.follow_up_id == follow_up.id,
                                                          FollowUpNotice.kind == kind)):
         return 0
-    subject = (f"Follow-up due today: {follow_up.description[:80]}" if kind == "due"
-               else f"Follow-up overdue since {format_date(follow_up.due_on)}: {follow_up.description[:80]}")
+    restricted = is_restricted(follow_up.outcome)
+    what = "an action on a restricted outcome" if restricted else follow_up.description[:80]
+    subject = (f"Follow-up due today: {what}" if kind == "due"
+               else f"Follow-up overdue since {format_date(follow_up.due_on)}: {what}")
     context = {"user": user, "follow_up": follow_up, "kind": kind, "due": format_date(follow_up.due_on),
-               "base_url": current_app.config.get("ENGAGE_BASE_URL", "").rstrip("/")}
+               "restricted": restricted, "base_url": current_app.config.get("ENGAGE_BASE_URL", "").rstrip("/")}
     _queue_plain(now, "reminder", user, subject, "follow_up", context, f"follow-up:{follow_up.id}:{kind}")
     db.session.add(FollowUpNotice(follow_up_id=follow_up.id, kind=kind, sent_on=day, created_at=now))
     db.session.flush()

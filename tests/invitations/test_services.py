@@ -54,7 +54,8 @@ def people(app):
 def test_each_attendee_gets_one_real_meeting_request_at_the_right_time(app, smtp_server, people, starts_at, zone):
     meeting = factories.make_meeting(organiser=people["organiser"], contacts=[people["diplomat"], people["official"]],
                                      staff=[people["colleague"]], starts_at=starts_at, timezone=zone,
-                                     title="Mkutano wa Haki za Afya — Genève", now=NOW)
+                                     title="Internal: Sweden on 142.15",
+                                     invitation_title="Mkutano wa Haki za Afya — Genève", now=NOW)
     _send_all(app, smtp_server)
     received = _by_recipient(smtp_server)
     assert set(received) == {"zoe@example.org", "wanjiru@example.org", "colleague@example.org"}
@@ -71,6 +72,7 @@ def test_each_attendee_gets_one_real_meeting_request_at_the_right_time(app, smtp
         ics = part.get_payload(decode=True)
         assert b"METHOD:REQUEST" in ics
         assert "Mkutano wa Haki za Afya — Genève" in message["Subject"]
+        assert "Internal" not in message["Subject"]  # externals see the title for invitations
         attendees = [line for line in ics.decode().replace("\r\n ", "").splitlines() if line.startswith("ATTENDEE")]
         assert len(attendees) == 1 and email in attendees[0].lower()
         assert "PARTSTAT=NEEDS-ACTION" in attendees[0] and "RSVP=TRUE" in attendees[0]
