@@ -29,8 +29,22 @@ def instance_secret_key():
     return path.read_text().strip()
 
 
+def instance_data_key():
+    """A Fernet key kept in instance/ for development (ENGAGE_DATA_KEY unset); never committed."""
+    from cryptography.fernet import Fernet
+
+    INSTANCE_DIR.mkdir(exist_ok=True)
+    path = INSTANCE_DIR / "data_key"
+    if not path.exists():
+        path.write_text(Fernet.generate_key().decode())
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
 class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY")
+    # Seals restricted notes and outcome texts (engage/sealed.py): Fernet keys, comma-separated, first seals.
+    ENGAGE_DATA_KEY = os.environ.get("ENGAGE_DATA_KEY") or None
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'engage.sqlite'}"
     )
@@ -107,6 +121,7 @@ class DevelopmentConfig(Config):
 class TestingConfig(Config):
     TESTING = True
     SECRET_KEY = "testing-only-not-secret"
+    ENGAGE_DATA_KEY = "dGVzdGluZy1vbmx5LWRhdGEta2V5LW5vdC1zZWNyZXQ="  # testing only, not secret
     SQLALCHEMY_DATABASE_URI = "sqlite://"
     WTF_CSRF_ENABLED = False
     RATELIMIT_ENABLED = False

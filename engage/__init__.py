@@ -5,7 +5,7 @@ import os
 
 from flask import Flask
 
-from config import CONFIGS, instance_secret_key
+from config import CONFIGS, instance_data_key, instance_secret_key
 
 
 def create_app(config: str | type | None = None, **overrides) -> Flask:
@@ -19,6 +19,13 @@ def create_app(config: str | type | None = None, **overrides) -> Flask:
         if app.config.get("ENV_NAME") == "production" or config is CONFIGS["production"]:
             raise RuntimeError("SECRET_KEY must be set in production.")
         app.config["SECRET_KEY"] = instance_secret_key()
+    if not app.config.get("ENGAGE_DATA_KEY"):
+        if config is CONFIGS["production"]:
+            raise RuntimeError("ENGAGE_DATA_KEY must be set in production: it seals restricted notes and "
+                               "outcome texts (README, 'Encryption at rest').")
+        app.config["ENGAGE_DATA_KEY"] = instance_data_key()
+    from engage import sealed
+    sealed.init_app(app)  # refuses a malformed key now rather than at the first restricted save
 
     from engage import extensions, models, web  # noqa: F401  (models: the whole schema for Alembic)
     from engage.access.views import bp as access_bp

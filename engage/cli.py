@@ -310,6 +310,18 @@ def serve_command(host, port, no_scheduler):
             scheduler.shutdown(wait=False)
 
 
+@engage_cli.command("rotate-data-key")
+def rotate_data_key_command():
+    """Re-seal every restricted text with the first key of ENGAGE_DATA_KEY (then the old key can go)."""
+    from engage.sealed import rotate_all
+
+    counts = rotate_all()
+    db.session.commit()
+    click.echo(f"{sum(counts.values())} sealed values re-sealed with the first key of ENGAGE_DATA_KEY "
+               f"({', '.join(f'{k}: {v}' for k, v in counts.items() if v) or 'none found'}). "
+               "The old key can now be removed.")
+
+
 @engage_cli.command("retention")
 @click.option("--now", "now_text", hidden=True, help="Pretend it is this instant (tests).")
 def retention_command(now_text):

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, select
+from sqlalchemy import ForeignKey, Index, String, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engage.dbtypes import UTCDateTime
+from engage.sealed import SealedJSON
 from engage.extensions import db
 
 
@@ -20,7 +21,7 @@ class ChangeRecord(db.Model):
     entity_type: Mapped[str] = mapped_column(String(40))
     entity_id: Mapped[int]
     action: Mapped[str] = mapped_column(String(40))
-    changes: Mapped[dict] = mapped_column(JSON, default=dict)
+    changes: Mapped[dict] = mapped_column(SealedJSON, default=dict)  # sealed for restricted records
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     at: Mapped[datetime] = mapped_column(UTCDateTime)
 

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engage.clock import NAIROBI, timezone_for_city
 from engage.dbtypes import UTCDateTime
+from engage.sealed import SealedText
 from engage.extensions import db
 
 ORGANISATION_KINDS = {
@@ -76,7 +77,7 @@ class Contact(db.Model):
     phone: Mapped[str | None] = mapped_column(String(32))  # E.164
     language: Mapped[str] = mapped_column(String(35), default="en")  # BCP 47
     timezone: Mapped[str | None] = mapped_column(String(64))  # None: the organisation's
-    notes: Mapped[str | None] = mapped_column(Text)
+    notes: Mapped[str | None] = mapped_column(SealedText)  # sealed when restricted
     source: Mapped[str | None] = mapped_column(String(200))  # where the details came from
     sensitivity: Mapped[str] = mapped_column(String(20), default="internal", server_default="internal")
     # Data protection (engage/dataprotection): why engage may hold the details, and objections.

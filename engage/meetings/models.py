@@ -4,10 +4,11 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, Column, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Column, ForeignKey, Index, Integer, String, Table, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engage.dbtypes import UTCDateTime
+from engage.sealed import SealedText
 from engage.extensions import db
 
 MEETING_STATUSES = {"scheduled": "Scheduled", "cancelled": "Cancelled", "held": "Held"}
@@ -41,7 +42,7 @@ class Meeting(db.Model):
     # What invitations and reminders call the meeting; None: "Meeting with <organisation>".
     invitation_title: Mapped[str | None] = mapped_column(String(200))
     sensitivity: Mapped[str] = mapped_column(String(20), default="internal", server_default="internal")
-    description: Mapped[str | None] = mapped_column(Text)
+    description: Mapped[str | None] = mapped_column(SealedText)  # sealed when restricted (engage/sealed.py)
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     timezone: Mapped[str] = mapped_column(String(64))
@@ -57,7 +58,7 @@ class Meeting(db.Model):
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    cancellation_reason: Mapped[str | None] = mapped_column(Text)
+    cancellation_reason: Mapped[str | None] = mapped_column(SealedText)
     held_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # when it was marked held
 
     organiser = relationship("User", foreign_keys=[organiser_id])

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, String, Text, text
+from sqlalchemy import Date, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engage.dbtypes import UTCDateTime
+from engage.sealed import SealedText
 from engage.extensions import db
 
 POSITIONS = {
@@ -46,9 +47,10 @@ class Outcome(db.Model):
     recommendation_id: Mapped[int | None] = mapped_column(ForeignKey("recommendation.id"))
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), index=True)
     position: Mapped[str | None] = mapped_column(String(20))  # None on the overall summary
-    summary: Mapped[str] = mapped_column(Text)
-    commitment: Mapped[str | None] = mapped_column(Text)  # None when nothing was promised
-    notes: Mapped[str | None] = mapped_column(Text)
+    # Sealed when the outcome or its meeting is restricted (engage/sealed.py).
+    summary: Mapped[str] = mapped_column(SealedText)
+    commitment: Mapped[str | None] = mapped_column(SealedText)  # None when nothing was promised
+    notes: Mapped[str | None] = mapped_column(SealedText)
     sensitivity: Mapped[str] = mapped_column(String(20), default="internal", server_default="internal")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
@@ -91,7 +93,7 @@ class FollowUp(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     outcome_id: Mapped[int] = mapped_column(ForeignKey("outcome.id", ondelete="CASCADE"), index=True)
-    description: Mapped[str] = mapped_column(Text)
+    description: Mapped[str] = mapped_column(SealedText)
     owner_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
     due_on: Mapped[date] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(20), default="open")

@@ -82,7 +82,8 @@ def test_there_is_no_remember_me_cookie(client, staff_user):
 
 
 def test_production_cookies_are_secure_httponly_and_lax(tmp_path):
-    app = create_app("production", SECRET_KEY="x" * 40, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'p.sqlite'}")
+    app = create_app("production", SECRET_KEY="x" * 40, ENGAGE_DATA_KEY="dGVzdGluZy1vbmx5LWRhdGEta2V5LW5vdC1zZWNyZXQ=",
+                     SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'p.sqlite'}")
     for prefix in ("SESSION", "REMEMBER"):
         assert app.config[f"{prefix}_COOKIE_SECURE"] is True
         assert app.config[f"{prefix}_COOKIE_HTTPONLY"] is True
