@@ -217,3 +217,22 @@ def test_a_too_long_title_for_invitations_is_refused_by_name(app, world):
 ])
 def test_default_title_for_invitations(names, ours, expected):
     assert default_invitation_title(names, ours) == expected
+
+
+def test_when_the_dpo_restricts_a_meeting_its_attendees_get_it_again_with_no_topic(app, world):
+    from engage.access import services as access
+
+    dpo = factories.make_user(email="dpo@example.org")
+    dpo.is_dpo = True
+    meeting = factories.make_meeting(organiser=world["organiser"], contacts=[world["diplomat"]],
+                                     title=INTERNAL_TITLE, description=PURPOSE, now=NOW)
+    access.set_sensitivity(dpo, NOW, meeting, "restricted")
+    db.session.commit()
+    update = db.session.scalars(select(OutboxMessage).where(OutboxMessage.meeting_id == meeting.id,
+                                                            OutboxMessage.kind == "update")).one()
+    message = message_from_bytes(update.raw, policy=policy.default)
+    subject = " ".join(str(message["Subject"]).split())
+    assert subject.startswith("Updated invitation: Meeting with the Permanent Mission of Germany — ")
+    _assert_neutral(_everything_said(update.raw), "the update after restricting")
+    for ics in _calendars(message):
+        _check_calendar(ics, "anna@example.org", "the update after restricting")
