@@ -247,7 +247,8 @@ def _seal_before_flush(session, flush_context, instances) -> None:
                             _apply(record, _restricted(record))
                 else:
                     _apply(obj, _restricted(obj))
-            elif table == "change_record" and obj in session.new:
+            elif table == "change_record":
+                # New rows, and rows rewritten in place (erasure scrubs history this way).
                 entity = _entity(session, obj.entity_type, obj.entity_id)
                 if entity is not None and _restricted(entity):
                     _apply_history(obj, True)
