@@ -11,11 +11,7 @@ dispatcher runs in this process (as the scheduler's job would, without its few-s
 from __future__ import annotations
 
 import argparse
-import asyncio
-import multiprocessing
 import os
-import platform
-import re
 import smtplib
 import statistics
 import sys
@@ -26,18 +22,16 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from sqlalchemy import create_engine, delete, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
+from _common import SinkProcess, ensure_database, machine, write_section  # noqa: E402
+from sqlalchemy import delete  # noqa: E402
 
 from engage import create_app  # noqa: E402
 from engage.clock import now_utc  # noqa: E402
 from engage.extensions import db  # noqa: E402
 from engage.outbox.models import OutboxMessage  # noqa: E402
 from engage.outbox.services import drain_outbox, queue_message  # noqa: E402
-from tests.smtp import free_port  # noqa: E402
 
 SECTION = "## Outbox fan-out"
 
@@ -67,82 +61,6 @@ def invitation_like(n: int, now) -> tuple[str, bytes, str]:
     return recipient, msg.as_bytes(), message_id
 
 
-class _CountingHandler:
-    def __init__(self, count, last_at, delay):
-        self.count, self.last_at, self.delay = count, last_at, delay
-
-    async def handle_MAIL(self, server, session, envelope, address, mail_options):
-        if self.delay:
-            await asyncio.sleep(self.delay)
-        envelope.mail_from = address
-        return "250 OK"
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if self.delay:
-            await asyncio.sleep(self.delay)
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):
-        if self.delay:
-            await asyncio.sleep(self.delay)
-        with self.count.get_lock():
-            self.count.value += 1
-        self.last_at.value = time.monotonic()
-        return "250 2.0.0 Message accepted for delivery"
-
-
-def _sink_main(port, count, last_at, ready, stop, delay) -> None:
-    from aiosmtpd.controller import Controller
-
-    controller = Controller(_CountingHandler(count, last_at, delay), hostname="127.0.0.1", port=port)
-    controller.start()
-    ready.set()
-    stop.wait()
-    controller.stop()
-
-
-class SinkProcess:
-    """aiosmtpd in its own process, like a real mail server: it does not share the sender's GIL.
-
-    `delay` seconds before each answer to MAIL, RCPT and DATA stand in for a server across a network.
-    """
-
-    def __init__(self, delay: float = 0.0):
-        context = multiprocessing.get_context("spawn")
-        self.port = free_port()
-        self.count = context.Value("i", 0)
-        self.last_at = context.Value("d", 0.0)  # time.monotonic() is system-wide on Linux
-        self.ready, self.stop_event = context.Event(), context.Event()
-        self.process = context.Process(target=_sink_main, daemon=True,
-                                       args=(self.port, self.count, self.last_at, self.ready, self.stop_event,
-                                             delay))
-        self.process.start()
-        if not self.ready.wait(60):
-            raise SystemExit("the SMTP sink did not start")
-
-    def reset(self) -> None:
-        with self.count.get_lock():
-            self.count.value = 0
-
-    def wait_for(self, count: int, timeout: float = 300) -> float:
-        """The monotonic time the sink received its last expected message."""
-        deadline = time.monotonic() + timeout
-        while self.count.value < count:
-            if time.monotonic() > deadline:
-                raise SystemExit(f"the sink got {self.count.value} of {count} messages")
-            time.sleep(0.005)
-        return self.last_at.value
-
-    def config(self) -> dict:
-        return {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": self.port, "MAIL_USE_TLS": False, "MAIL_USE_SSL": False,
-                "MAIL_USERNAME": None, "MAIL_PASSWORD": None, "MAIL_TIMEOUT": 30}
-
-    def stop(self) -> None:
-        self.stop_event.set()
-        self.process.join(timeout=10)
-
-
 def run_outbox(app, sink: SinkProcess, messages, batch_size: int) -> float:
     """Seconds from the commit of N queued rows to the last one received."""
     now = now_utc()
@@ -169,18 +87,6 @@ def run_bare(sink: SinkProcess, messages) -> float:
         smtp.sendmail("organiser@engage.bench", [recipient], raw)
     smtp.quit()
     return sink.wait_for(len(messages)) - started
-
-
-def ensure_database(url: str) -> None:
-    """Create the PostgreSQL database named in `url` when it does not exist yet."""
-    target = make_url(url)
-    if not target.drivername.startswith("postgresql"):
-        return
-    admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        if not conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": target.database}):
-            conn.execute(text(f'CREATE DATABASE "{target.database}"'))
-    admin.dispose()
 
 
 def measure(database_url: str | None, count: int, repeat: int, batch_size: int, delay_ms: float = 0) -> dict:
@@ -215,8 +121,7 @@ def measure(database_url: str | None, count: int, repeat: int, batch_size: int, 
 
 def report(results: list[dict]) -> str:
     lines = [SECTION, "",
-             f"Measured {now_utc():%d %b %Y} with `bench/fanout.py` on {os.cpu_count()} CPU(s), "
-             f"Python {platform.python_version()}, {platform.system()}; a local aiosmtpd sink on 127.0.0.1 in its own "
+             f"Measured {now_utc():%d %b %Y} with `bench/fanout.py` on {machine()}; a local aiosmtpd sink on 127.0.0.1 in its own "
              "process (a mail server never shares the sender's interpreter). "
              f"{results[0]['count']} invitation-shaped messages of {results[0]['size']:,} bytes, one SMTP connection per "
              f"batch of {results[0]['batch']}, a commit after every message's status change; median of "
@@ -242,17 +147,6 @@ def report(results: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def write_results(section: str) -> None:
-    path = ROOT / "bench" / "RESULTS.md"
-    text = path.read_text() if path.exists() else "# Benchmark results\n\n"
-    pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.S | re.M)
-    if pattern.search(text):
-        text = pattern.sub(lambda _: section + "\n", text)
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    path.write_text(text)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--messages", type=int, default=500)
@@ -271,7 +165,7 @@ def main() -> None:
     section = report(results)
     print(section)
     if args.write:
-        write_results(section)
+        write_section(SECTION, section)
 
 
 if __name__ == "__main__":
