@@ -20,8 +20,8 @@ NAV = [
     ("Admin", "admin.users", "admin"),
     ("Outbox", "outbox.index", "admin"),
     ("Scheduler", "scheduler.index", "admin"),
-    ("Access groups", "access.groups", "admin"),
     ("Audit log", "audit.index", "admin"),  # the DPO reaches it from their account page
+    ("Access groups", "access.groups", "admin"),
     ("Data protection", "dataprotection.index", "dpo"),  # "dpo": the flag, not a rank
 ]
 
