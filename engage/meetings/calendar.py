@@ -30,8 +30,14 @@ FEED_PAST_DAYS = 180  # a feed carries recent history too, so a calendar does no
 
 def organiser_mailbox() -> str:
     """The mailbox that organises every meeting in iCalendar terms (it receives the replies)."""
+    from email.utils import parseaddr
+
     config = current_app.config
-    return config.get("ENGAGE_ORGANISER_EMAIL") or config.get("MAIL_DEFAULT_SENDER") or "engage@localhost"
+    configured = config.get("ENGAGE_ORGANISER_EMAIL") or config.get("MAIL_DEFAULT_SENDER") or ""
+    if isinstance(configured, (tuple, list)):  # Flask-Mail also accepts ("Name", "address")
+        configured = configured[-1]
+    # "UPR team <upr@org>" is a fine From; ORGANIZER wants the bare address.
+    return parseaddr(configured)[1] or "engage@localhost"
 
 
 def meeting_description(meeting: Meeting, page_url: str = "") -> str:

@@ -176,3 +176,12 @@ def test_odd_feed_addresses_are_plain_404s(app):
     for secret in ("a%00b", "..%2F..", "x" * 65, "%F0%9F%98%80"):
         response = app.test_client().get(f"/calendar/{secret}.ics")
         assert response.status_code == 404, secret
+
+
+@pytest.mark.parametrize("configured", ["UPR team <upr@example.org>", ("UPR team", "upr@example.org"),
+                                        "upr@example.org"])
+def test_the_organiser_is_the_bare_address_even_when_the_sender_has_a_name(app, configured):
+    from engage.meetings.calendar import organiser_mailbox
+
+    app.config.update(ENGAGE_ORGANISER_EMAIL=None, MAIL_DEFAULT_SENDER=configured)
+    assert organiser_mailbox() == "upr@example.org"
