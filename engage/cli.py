@@ -303,8 +303,11 @@ def serve_command(host, port, no_scheduler):
     app = current_app._get_current_object()
     scheduler = None if no_scheduler else start_background(app)
     try:
-        # No reloader: it would import the app twice and start a second scheduler.
-        app.run(host=host, port=port, use_reloader=False, threaded=True)
+        # werkzeug directly: Flask ignores app.run() inside a `flask` command. No reloader: it would
+        # import the app twice and start a second scheduler.
+        from werkzeug.serving import run_simple
+
+        run_simple(host, port, app, use_reloader=False, threaded=True)
     finally:
         if scheduler is not None:
             scheduler.shutdown(wait=False)

@@ -31,3 +31,15 @@ def test_home_redirects_anonymous_users_to_login(client):
 def test_schema_is_complete(app):
     names = set(db.metadata.tables)
     assert {"user", "api_token", "organisation", "contact", "change_record", "recommendation", "theme"} <= names
+
+
+def test_serve_really_starts_a_server_without_the_reloader(app, monkeypatch):
+    """`make run` calls `engage serve`: it must serve (Flask ignores app.run() inside a flask command)."""
+    import werkzeug.serving
+
+    calls = []
+    monkeypatch.setattr(werkzeug.serving, "run_simple", lambda *a, **kw: calls.append((a, kw)))
+    result = app.test_cli_runner().invoke(args=["engage", "serve", "--no-scheduler", "--port", "5999"])
+    assert result.exit_code == 0, result.output
+    (args, kwargs), = calls
+    assert args[:2] == ("127.0.0.1", 5999) and kwargs["use_reloader"] is False

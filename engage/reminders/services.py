@@ -227,15 +227,25 @@ def describe(reminder: Reminder) -> str:
 
 def beat(worker_id: str, now: datetime, job: str, error: str | None = None) -> None:
     """Record that this scheduler process just ran `job` (and how it ended); commits."""
+    from sqlalchemy.exc import IntegrityError
+
     from .models import SchedulerHeartbeat
 
-    row = db.session.scalar(select(SchedulerHeartbeat).where(SchedulerHeartbeat.worker_id == worker_id))
-    if row is None:
-        row = SchedulerHeartbeat(worker_id=worker_id, started_at=now, last_beat_at=now)
-        db.session.add(row)
-    row.last_beat_at, row.last_job, row.stopped_at = now, job, None
-    row.last_error = error[:2000] if error else None
-    db.session.commit()
+    # The jobs start together, so two may both find no row and both insert: the loser updates.
+    for attempt in (1, 2):
+        row = db.session.scalar(select(SchedulerHeartbeat).where(SchedulerHeartbeat.worker_id == worker_id))
+        if row is None:
+            row = SchedulerHeartbeat(worker_id=worker_id, started_at=now, last_beat_at=now)
+            db.session.add(row)
+        row.last_beat_at, row.last_job, row.stopped_at = now, job, None
+        row.last_error = error[:2000] if error else None
+        try:
+            db.session.commit()
+            return
+        except IntegrityError:
+            db.session.rollback()
+            if attempt == 2:
+                raise
 
 
 def stop_beating(worker_id: str, now: datetime) -> None:
