@@ -10,6 +10,7 @@ import logging
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.orm import selectinload
 
 from engage.clock import format_in_zone
 from engage.extensions import db
@@ -165,8 +166,10 @@ def queue_reminder(reminder: Reminder, now: datetime) -> None:
 
 
 def queue_due_reminders(now: datetime, worker_id: str, limit: int = 500,
-                        lease_seconds: int = DEFAULT_LEASE_SECONDS, chunk: int = 50) -> dict[str, int]:
+                        lease_seconds: int = DEFAULT_LEASE_SECONDS, chunk: int = 10) -> dict[str, int]:
     """Mark missed ones, claim due ones and queue their messages; commits as it goes (a scheduler job)."""
+    # Small chunks: on SQLite a chunk's transaction holds the one write lock while it renders, and the
+    # dispatcher's per-message commits must not wait out the busy timeout (see bench/RESULTS.md).
     missed = mark_missed(now)
     claimed = claim_due_reminders(now, worker_id, limit, lease_seconds)
     db.session.commit()
@@ -174,7 +177,9 @@ def queue_due_reminders(now: datetime, worker_id: str, limit: int = 500,
     for start in range(0, len(claimed), chunk):
         rows = db.session.scalars(select(Reminder).where(
             Reminder.id.in_(claimed[start:start + chunk]), Reminder.status == "claimed",
-            Reminder.claimed_by == worker_id).order_by(Reminder.offset_minutes)).all()
+            Reminder.claimed_by == worker_id).order_by(Reminder.offset_minutes)
+            .options(selectinload(Reminder.meeting),
+                     selectinload(Reminder.attendee).selectinload(Attendee.contact))).all()
         seen = set()
         for reminder in rows:
             if reminder.meeting.status != "scheduled" or reminder.meeting.starts_at <= now:
