@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from engage.access.services import can_see, is_restricted, visible
 from engage.auth.models import User
@@ -43,27 +44,34 @@ def _queue_plain(now: datetime, kind: str, user: User, subject: str, template: s
     return True
 
 
-def digest_for(user: User, day: date, zone: ZoneInfo, now: datetime) -> dict:
-    """What one person's digest says for `day`: today's and tomorrow's meetings, missing answers, follow-ups."""
+def follow_ups_for(user: User, day: date) -> tuple[list, list]:
+    """The follow-ups `user` owns that are due on `day`, and those overdue, that they may still see."""
     from engage.outcomes.services import follow_ups_due_on, overdue_follow_ups
 
+    # Actions on outcomes the reader may no longer see (restricted since) are left out.
+    return ([f for f in follow_ups_due_on(day, owner_id=user.id) if can_see(user, f.outcome)],
+            [f for f in overdue_follow_ups(day, owner_id=user.id) if can_see(user, f.outcome)])
+
+
+def digest_for(user: User, day: date, zone: ZoneInfo, now: datetime) -> dict:
+    """What one person's digest says for `day`: today's and tomorrow's meetings, missing answers, follow-ups."""
     start = datetime.combine(day, time(0), tzinfo=zone)
     end = start + timedelta(days=2)
     mine = select(Attendee.meeting_id).where(Attendee.user_id == user.id)
     meetings = db.session.scalars(
         select(Meeting).where(Meeting.status == "scheduled", Meeting.starts_at >= start, Meeting.starts_at < end,
                               (Meeting.organiser_id == user.id) | Meeting.id.in_(mine), visible(user, Meeting))
+        .options(selectinload(Meeting.attendees).selectinload(Attendee.contact))
         .order_by(Meeting.starts_at)).all()
     waiting = [(m, [a for a in m.attendees if a.response == "needs_action" and a.contact_id is not None
                     and can_see(user, a.contact)])
                for m in meetings if m.organiser_id == user.id]
+    due, overdue = follow_ups_for(user, day)
     return {
         "user": user, "day": format_date(day),
         "meetings": [(m, format_in_zone(m.starts_at, m.timezone)) for m in meetings],
         "waiting": [(m, people) for m, people in waiting if people],
-        # Actions on outcomes the reader may no longer see (restricted since) are left out.
-        "due": [f for f in follow_ups_due_on(day, owner_id=user.id) if can_see(user, f.outcome)],
-        "overdue": [f for f in overdue_follow_ups(day, owner_id=user.id) if can_see(user, f.outcome)],
+        "due": due, "overdue": overdue,
         "base_url": current_app.config.get("ENGAGE_BASE_URL", "").rstrip("/"),
     }
 
@@ -71,6 +79,10 @@ def digest_for(user: User, day: date, zone: ZoneInfo, now: datetime) -> dict:
 def _restricted_follow_ups(follow_ups) -> set[int]:
     # Mail leaves the building: actions on restricted outcomes are named only inside engage.
     return {f.id for f in follow_ups if is_restricted(f.outcome)}
+
+
+def _digest_key(user: User, day: date) -> str:
+    return f"digest:{user.id}:{day.isoformat()}"
 
 
 def queue_morning_messages(now: datetime, config) -> dict[str, int]:
@@ -82,16 +94,23 @@ def queue_morning_messages(now: datetime, config) -> dict[str, int]:
     day = local.date()
     digests = notices = 0
     users = db.session.scalars(select(User).where(User.is_disabled.is_(False))).all()
+    # The job runs every few minutes all day: build a digest only for those not yet sent theirs.
+    sent = set(db.session.scalars(select(OutboxMessage.dedupe_key).where(
+        OutboxMessage.dedupe_key.in_([_digest_key(u, day) for u in users]))))
     for user in users:
-        content = digest_for(user, day, zone, now)
-        content["restricted_ids"] = _restricted_follow_ups(content["due"] + content["overdue"])
-        if content["meetings"] or content["due"] or content["overdue"]:
-            if _queue_plain(now, "digest", user, f"engage: your day, {format_date(day)}", "digest", content,
-                            f"digest:{user.id}:{day.isoformat()}"):
-                digests += 1
-        for follow_up in content["due"]:
+        if _digest_key(user, day) in sent:
+            due, overdue = follow_ups_for(user, day)
+        else:
+            content = digest_for(user, day, zone, now)
+            due, overdue = content["due"], content["overdue"]
+            content["restricted_ids"] = _restricted_follow_ups(due + overdue)
+            if content["meetings"] or due or overdue:
+                if _queue_plain(now, "digest", user, f"engage: your day, {format_date(day)}", "digest", content,
+                                _digest_key(user, day)):
+                    digests += 1
+        for follow_up in due:
             notices += _notice(now, day, user, follow_up, "due")
-        for follow_up in content["overdue"]:
+        for follow_up in overdue:
             notices += _notice(now, day, user, follow_up, "overdue")
     db.session.commit()
     return {"digests": digests, "notices": notices}

@@ -62,6 +62,18 @@ def test_digest_lists_the_day_and_goes_once(app, world):
     assert again["digests"] == 0 and len(_mail("digest")) == 1
 
 
+def test_later_passes_the_same_day_do_not_build_a_sent_digest_again(app, world, monkeypatch):
+    from engage.reminders import digest
+
+    queue_morning_messages(MORNING, app.config)
+    sent = {m.recipient for m in _mail("digest")}
+    built = []
+    real = digest.digest_for
+    monkeypatch.setattr(digest, "digest_for", lambda user, *a: built.append(user.email) or real(user, *a))
+    queue_morning_messages(MORNING + timedelta(minutes=5), app.config)
+    assert sent and not sent & set(built)
+
+
 def test_follow_up_notices_due_today_and_overdue_once(app, world):
     queue_morning_messages(MORNING, app.config)
     subjects = sorted(m.subject for m in _mail("reminder"))
