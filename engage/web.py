@@ -7,6 +7,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError, IntegrityError
 
 from engage import clock
+from engage.errors import NotFoundError
 from engage.extensions import db, login_manager
 
 bp = Blueprint("main", __name__)
@@ -85,6 +86,7 @@ def init_app(app) -> None:
     def forbidden(exc):
         return _error(403, "forbidden", "Your role does not allow this.")
 
+    @app.errorhandler(NotFoundError)  # a service's "no such record" (or not visible to you) on any page
     @app.errorhandler(404)
     def not_found(exc):
         return _error(404, "not_found", "There is nothing here.")

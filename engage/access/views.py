@@ -85,7 +85,7 @@ def add_grant(record_type, record_id):
         flash("Grant: choose one person or one group.", "danger")
         return _back(record)
     user = db.session.get(User, form.user_id.data) if form.user_id.data else None
-    group = _group_or_404(form.group_id.data) if form.group_id.data else None
+    group = services.get_group(form.group_id.data) if form.group_id.data else None
     try:
         services.grant(current_user, now_utc(), record, user=user, group=group)
         db.session.commit()
@@ -159,13 +159,6 @@ def _groups_or_403() -> None:
         abort(403)
 
 
-def _group_or_404(group_id: int):
-    try:
-        return services.get_group(group_id)
-    except NotFoundError:
-        abort(404)
-
-
 @bp.route("/groups", methods=["GET", "POST"])
 def groups():
     _groups_or_403()
@@ -187,7 +180,7 @@ def groups():
 @bp.route("/groups/<int:group_id>", methods=["GET", "POST"])
 def group(group_id):
     _groups_or_403()
-    found = _group_or_404(group_id)
+    found = services.get_group(group_id)
     form = GroupForm(obj=found)
     if form.validate_on_submit():
         try:
@@ -207,7 +200,7 @@ def group(group_id):
 @bp.post("/groups/<int:group_id>/delete")
 def delete_group(group_id):
     _groups_or_403()
-    found = _group_or_404(group_id)
+    found = services.get_group(group_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     name = found.name
@@ -220,7 +213,7 @@ def delete_group(group_id):
 @bp.post("/groups/<int:group_id>/members")
 def add_member(group_id):
     _groups_or_403()
-    found = _group_or_404(group_id)
+    found = services.get_group(group_id)
     form = MemberForm().setup()
     user = db.session.get(User, form.user_id.data) if form.validate_on_submit() and form.user_id.data else None
     if user is None:
@@ -236,7 +229,7 @@ def add_member(group_id):
 @bp.post("/groups/<int:group_id>/members/<int:user_id>/remove")
 def remove_member(group_id, user_id):
     _groups_or_403()
-    found = _group_or_404(group_id)
+    found = services.get_group(group_id)
     user = db.session.get(User, user_id)
     if user is None or not ConfirmForm().validate_on_submit():
         abort(404 if user is None else 400)

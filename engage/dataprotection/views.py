@@ -47,13 +47,6 @@ def send_refusals_for(meeting):
     return services.send_refusals_for(meeting)
 
 
-def _contact_or_404(contact_id: int):
-    try:
-        return get_contact(contact_id)
-    except NotFoundError:
-        abort(404)
-
-
 @bp.route("/")
 @dpo_required
 def index():
@@ -112,7 +105,7 @@ def close_request(request_id):
 @dpo_required
 @password_confirmed_within()
 def export(contact_id):
-    contact = _contact_or_404(contact_id)
+    contact = get_contact(contact_id)
     form = ExportForm()
     if not form.validate_on_submit():
         flash("The form expired. Reload the page and try again.", "danger")
@@ -142,7 +135,7 @@ def _download(data: dict, contact_id: int, fmt: str) -> Response:
 @dpo_required
 @password_confirmed_within()
 def erase(contact_id):
-    contact = _contact_or_404(contact_id)
+    contact = get_contact(contact_id)
     if contact.erased_at is not None:
         flash("This contact was already erased.", "info")
         return redirect(url_for("directory.contact", contact_id=contact.id))
@@ -183,8 +176,6 @@ def review():
 def register_page():
     return render_template("dataprotection/register.html",
                            reg=register.build_register(now_utc(), current_app.config))
-
-
 
 
 bp.add_app_template_global(LAWFUL_BASES, "lawful_bases")

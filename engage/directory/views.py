@@ -12,7 +12,7 @@ from engage.access.guard import audit_export
 from engage.auth.permissions import export_confirmed, require_role_for_blueprint
 from engage.clock import now_utc, timezone_for_city
 from engage.countries import country_name
-from engage.errors import NotFoundError, ServiceError
+from engage.errors import ServiceError
 from engage.extensions import db
 from engage.forms import apply_errors
 from engage.history import history_for
@@ -74,20 +74,6 @@ def _paginate(query):
                        error_out=False)
 
 
-def _organisation_or_404(org_id: int):
-    try:
-        return services.get_organisation(org_id)
-    except NotFoundError:
-        abort(404)
-
-
-def _contact_or_404(contact_id: int):
-    try:
-        return services.get_contact(contact_id)
-    except NotFoundError:
-        abort(404)
-
-
 def _csv_download(chunks, kind: str) -> Response:
     filename = exports.export_filename(kind, now_utc())
     return Response(stream_with_context(chunks), mimetype="text/csv",
@@ -138,14 +124,14 @@ def new_organisation():
 
 @bp.route("/organisations/<int:org_id>")
 def organisation(org_id):
-    org = _organisation_or_404(org_id)
+    org = services.get_organisation(org_id)
     return render_template("directory/organisation.html", org=org, history=history_for(org), now=now_utc(),
                            meetings=_meetings_with(organisation_id=org.id))
 
 
 @bp.route("/organisations/<int:org_id>/edit", methods=["GET", "POST"])
 def edit_organisation(org_id):
-    org = _organisation_or_404(org_id)
+    org = services.get_organisation(org_id)
     form = OrganisationForm(organisation=org)
     if form.validate_on_submit():
         try:
@@ -162,7 +148,7 @@ def edit_organisation(org_id):
 
 @bp.route("/organisations/<int:org_id>/archive", methods=["POST"])
 def archive_organisation(org_id):
-    org = _organisation_or_404(org_id)
+    org = services.get_organisation(org_id)
     _set_archived(services.set_organisation_archived, org, True,
                   f"{org.name} is archived: it stays in history but leaves lists and pickers.")
     return redirect(url_for(".organisation", org_id=org.id))
@@ -170,7 +156,7 @@ def archive_organisation(org_id):
 
 @bp.route("/organisations/<int:org_id>/restore", methods=["POST"])
 def restore_organisation(org_id):
-    org = _organisation_or_404(org_id)
+    org = services.get_organisation(org_id)
     _set_archived(services.set_organisation_archived, org, False, f"{org.name} is restored.")
     return redirect(url_for(".organisation", org_id=org.id))
 
@@ -226,7 +212,7 @@ def new_contact():
 
 @bp.route("/contacts/<int:contact_id>")
 def contact(contact_id):
-    person = _contact_or_404(contact_id)
+    person = services.get_contact(contact_id)
     return render_template("directory/contact.html", contact=person, history=history_for(person), now=now_utc(),
                            meetings=_meetings_with(contact_id=person.id))
 
@@ -243,7 +229,7 @@ def _meetings_with(limit: int = 50, **filters) -> list:
 @bp.route("/contacts/<int:contact_id>.vcf")
 @export_confirmed("contact", "vcard")
 def contact_vcard(contact_id):
-    person = _contact_or_404(contact_id)
+    person = services.get_contact(contact_id)
     data = exports.contact_vcard(person).encode("utf-8")
     return send_file(io.BytesIO(data), mimetype="text/vcard", as_attachment=True,
                      download_name=exports.vcard_filename(person))
@@ -251,7 +237,7 @@ def contact_vcard(contact_id):
 
 @bp.route("/contacts/<int:contact_id>/edit", methods=["GET", "POST"])
 def edit_contact(contact_id):
-    person = _contact_or_404(contact_id)
+    person = services.get_contact(contact_id)
     form = ContactForm(contact=person)
     if form.validate_on_submit():
         try:
@@ -269,7 +255,7 @@ def edit_contact(contact_id):
 
 @bp.route("/contacts/<int:contact_id>/archive", methods=["POST"])
 def archive_contact(contact_id):
-    person = _contact_or_404(contact_id)
+    person = services.get_contact(contact_id)
     _set_archived(services.set_contact_archived, person, True,
                   f"{person.full_name} is archived: kept in history, gone from lists and pickers.")
     return redirect(url_for(".contact", contact_id=person.id))
@@ -277,7 +263,7 @@ def archive_contact(contact_id):
 
 @bp.route("/contacts/<int:contact_id>/restore", methods=["POST"])
 def restore_contact(contact_id):
-    person = _contact_or_404(contact_id)
+    person = services.get_contact(contact_id)
     _set_archived(services.set_contact_archived, person, False, f"{person.full_name} is restored.")
     return redirect(url_for(".contact", contact_id=person.id))
 

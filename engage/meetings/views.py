@@ -16,7 +16,7 @@ from engage.access.services import can_see, redact_history
 from engage.auth.models import User
 from engage.auth.permissions import export_confirmed, require_role_for_blueprint
 from engage.directory.models import Organisation
-from engage.errors import ConflictError, NotFoundError, ServiceError
+from engage.errors import ConflictError, ServiceError
 from engage.extensions import db
 from engage.forms import apply_errors
 from engage.history import history_for
@@ -69,13 +69,6 @@ def _view_zone() -> str:
     if clock.is_valid_timezone(zone):
         return zone
     return current_user.timezone if clock.is_valid_timezone(current_user.timezone) else clock.NAIROBI
-
-
-def _meeting_or_404(meeting_id: int) -> Meeting:
-    try:
-        return services.get_meeting(meeting_id)
-    except NotFoundError:
-        abort(404)
 
 
 def _changeable_or_403(meeting: Meeting) -> None:
@@ -221,7 +214,7 @@ def new():
 
 @bp.route("/<int:meeting_id>/edit", methods=["GET", "POST"])
 def edit(meeting_id):
-    meeting = _meeting_or_404(meeting_id)
+    meeting = services.get_meeting(meeting_id)
     _changeable_or_403(meeting)
     if meeting.status == "cancelled":
         flash("This meeting was cancelled; it can no longer be changed.", "warning")
@@ -254,7 +247,7 @@ def edit(meeting_id):
 
 @bp.route("/<int:meeting_id>")
 def show(meeting_id):
-    meeting = _meeting_or_404(meeting_id)
+    meeting = services.get_meeting(meeting_id)
     add_form = AddAttendeeForm().setup(meeting)
     history = redact_history(current_user, history_for(meeting))  # no restricted contact's name in it
     return render_template("meetings/show.html", meeting=meeting, history=history,
@@ -263,7 +256,7 @@ def show(meeting_id):
 
 @bp.route("/<int:meeting_id>/cancel", methods=["GET", "POST"])
 def cancel(meeting_id):
-    meeting = _meeting_or_404(meeting_id)
+    meeting = services.get_meeting(meeting_id)
     _changeable_or_403(meeting)
     form = CancelForm()
     if form.validate_on_submit():
@@ -281,7 +274,7 @@ def cancel(meeting_id):
 
 @bp.post("/<int:meeting_id>/held")
 def held(meeting_id):
-    meeting = _meeting_or_404(meeting_id)
+    meeting = services.get_meeting(meeting_id)
     _changeable_or_403(meeting)
     try:
         services.mark_held(current_user, clock.now_utc(), meeting)
@@ -295,7 +288,7 @@ def held(meeting_id):
 
 @bp.post("/<int:meeting_id>/attendees")
 def add_attendee(meeting_id):
-    meeting = _meeting_or_404(meeting_id)
+    meeting = services.get_meeting(meeting_id)
     _changeable_or_403(meeting)
     form = AddAttendeeForm().setup(meeting)
     if not form.validate_on_submit() or not form.contact_id.data:
@@ -314,7 +307,7 @@ def add_attendee(meeting_id):
 
 @bp.post("/<int:meeting_id>/attendees/<int:attendee_id>/remove")
 def remove_attendee(meeting_id, attendee_id):
-    meeting = _meeting_or_404(meeting_id)
+    meeting = services.get_meeting(meeting_id)
     _changeable_or_403(meeting)
     attendee = db.session.get(Attendee, attendee_id)
     if attendee is None or attendee.meeting_id != meeting.id or \
@@ -333,7 +326,7 @@ def remove_attendee(meeting_id, attendee_id):
 
 @bp.route("/<int:meeting_id>.ics")
 def ics(meeting_id):
-    meeting = _meeting_or_404(meeting_id)
+    meeting = services.get_meeting(meeting_id)
     body = calendar.meeting_ics(meeting, clock.now_utc(), calendar.organiser_mailbox(), _page_url(meeting))
     return Response(body, mimetype="text/calendar",
                     headers={"Content-Disposition": f"attachment; filename=meeting-{meeting.id}.ics",

@@ -11,7 +11,7 @@ from engage.auth.permissions import require_role_for_blueprint
 from engage.clock import now_utc
 from engage.countries import country_name
 from engage.directory.models import Contact, Organisation
-from engage.errors import NotFoundError, ServiceError, ValidationError
+from engage.errors import ServiceError, ValidationError
 from engage.extensions import db
 from engage.history import history_for
 from engage.meetings.models import Meeting
@@ -89,27 +89,6 @@ def _organisation_choices(meeting: Meeting, current_id: int | None = None) -> li
     return [("", "— none —")] + [(str(o.id), o.name) for o in orgs.values()]
 
 
-def _meeting(meeting_id: int) -> Meeting:
-    try:
-        return get_meeting(meeting_id)  # hides restricted meetings the user may not see
-    except NotFoundError:
-        abort(404)
-
-
-def _outcome(outcome_id: int):
-    try:
-        return services.get_outcome(outcome_id)
-    except NotFoundError:
-        abort(404)
-
-
-def _follow_up(follow_up_id: int):
-    try:
-        return services.get_follow_up(follow_up_id)
-    except NotFoundError:
-        abort(404)
-
-
 # ---- the engagement log ----
 
 def log_filter_choices() -> dict:
@@ -153,7 +132,7 @@ def index():
 
 @bp.route("/<int:outcome_id>")
 def view(outcome_id):
-    outcome = _outcome(outcome_id)
+    outcome = services.get_outcome(outcome_id)
     return render_template("outcomes/view.html", outcome=outcome, history=history_for(outcome),
                            follow_up_history={f.id: history_for(f) for f in outcome.follow_ups},
                            can_edit=services.can_edit(current_user, outcome), today=_today(),
@@ -162,7 +141,7 @@ def view(outcome_id):
 
 @bp.route("/<int:outcome_id>/edit", methods=["GET", "POST"])
 def edit(outcome_id):
-    outcome = _outcome(outcome_id)
+    outcome = services.get_outcome(outcome_id)
     form = OutcomeForm(obj=None if request.method == "POST" else outcome)
     form.recommendation_id.choices = _recommendation_choices("— none (overall summary) —")
     form.organisation_id.choices = _organisation_choices(outcome.meeting, outcome.organisation_id)
@@ -186,7 +165,7 @@ def edit(outcome_id):
 
 @bp.route("/meetings/<int:meeting_id>")
 def meeting(meeting_id):
-    meeting = _meeting(meeting_id)
+    meeting = get_meeting(meeting_id)
     return render_template("outcomes/meeting.html", meeting=meeting,
                            outcomes=services.outcomes_for_meeting(meeting.id), today=_today(),
                            can_log=services.can_log(current_user, meeting))
@@ -211,7 +190,7 @@ def _log_form(meeting: Meeting) -> LogOutcomeForm:
 
 @bp.route("/meetings/<int:meeting_id>/log", methods=["GET", "POST"])
 def log(meeting_id):
-    meeting = _meeting(meeting_id)
+    meeting = get_meeting(meeting_id)
     form = _log_form(meeting)
     if form.validate_on_submit():
         try:
@@ -239,7 +218,7 @@ def log(meeting_id):
 
 @bp.route("/meetings/<int:meeting_id>/add", methods=["GET", "POST"])
 def add(meeting_id):
-    meeting = _meeting(meeting_id)
+    meeting = get_meeting(meeting_id)
     form = OutcomeForm()
     form.recommendation_id.choices = _recommendation_choices("— none (overall summary) —")
     form.organisation_id.choices = _organisation_choices(meeting)
@@ -283,7 +262,7 @@ def _follow_up_form(follow_up=None, default_owner=None) -> FollowUpForm:
 
 @bp.route("/<int:outcome_id>/follow-ups", methods=["POST"])
 def add_follow_up(outcome_id):
-    outcome = _outcome(outcome_id)
+    outcome = services.get_outcome(outcome_id)
     form = _follow_up_form()
     if form.validate_on_submit():
         try:
@@ -318,7 +297,7 @@ def follow_ups():
 
 @bp.route("/follow-ups/<int:follow_up_id>/status", methods=["POST"])
 def follow_up_status(follow_up_id):
-    follow_up = _follow_up(follow_up_id)
+    follow_up = services.get_follow_up(follow_up_id)
     status = request.form.get("status", "")
     try:
         changed = services.set_follow_up_status(current_user, now_utc(), follow_up, status)
@@ -337,7 +316,7 @@ def follow_up_status(follow_up_id):
 
 @bp.route("/follow-ups/<int:follow_up_id>/edit", methods=["GET", "POST"])
 def edit_follow_up(follow_up_id):
-    follow_up = _follow_up(follow_up_id)
+    follow_up = services.get_follow_up(follow_up_id)
     form = _follow_up_form(follow_up)
     if form.validate_on_submit():
         try:
