@@ -6,13 +6,13 @@ from pydantic import BaseModel, ConfigDict
 
 from engage.clock import now_utc
 from engage.extensions import db
+from engage.invitations.ingest import MAX_REPLY_BYTES
 from engage.invitations.replies import ReplyParseError, parse_itip_reply
-from engage.invitations.services import apply_reply
+from engage.invitations.services import apply_replies
 
 from .common import ApiError
 from .views import api_route
 
-MAX_REPLY_BYTES = 1024 * 1024
 
 
 class ReplyApplied(BaseModel):
@@ -40,7 +40,7 @@ def post_reply():
     except ReplyParseError as exc:
         raise ApiError(422, "validation_error", str(exc), {"body": [str(exc)]}) from None
     now = now_utc()
-    results = [apply_reply(r, now) for r in replies]
+    results = apply_replies(replies, now)
     refused = [r for r in results if not r.accepted]
     if refused:
         db.session.rollback()  # all or nothing

@@ -17,7 +17,7 @@ from engage.extensions import db
 
 from .models import ProcessedReply
 from .replies import ReplyParseError, parse_itip_reply
-from .services import apply_reply
+from .services import apply_replies
 
 
 @dataclass
@@ -56,7 +56,7 @@ def process_message(raw: bytes, source: str, now: datetime, report: IngestReport
         db.session.add(ProcessedReply(message_key=key, source=source, result="not_a_reply", detail=str(exc)[:500],
                                       processed_at=now))
         return
-    results = [apply_reply(r, now) for r in replies]
+    results = apply_replies(replies, now)
     refused = [f"{r.attendee_email}: {r.reason}" for r in results if not r.accepted]
     report.applied += sum(1 for r in results if r.accepted)
     report.rejected += refused
@@ -108,7 +108,7 @@ def ingest_replies(source: str, now: datetime, timeout: float = 30) -> IngestRep
     return report
 
 
-MAX_FORWARDED_BYTES = 1024 * 1024
+MAX_REPLY_BYTES = 1024 * 1024  # a reply is a few kilobytes; the API and the upload share the limit
 
 
 def apply_forwarded_reply(meeting, raw: bytes, now: datetime) -> list:
@@ -121,7 +121,7 @@ def apply_forwarded_reply(meeting, raw: bytes, now: datetime) -> list:
 
     if not raw.strip():
         raise ValidationError.for_fields({"file": "The file is empty."})
-    if len(raw) > MAX_FORWARDED_BYTES:
+    if len(raw) > MAX_REPLY_BYTES:
         raise ValidationError.for_fields({"file": "The file is larger than 1 MiB; a reply is a few kilobytes."})
     try:
         replies = parse_itip_reply(raw)
@@ -130,7 +130,7 @@ def apply_forwarded_reply(meeting, raw: bytes, now: datetime) -> list:
     other = [r for r in replies if r.uid != meeting.uid]
     if other:
         raise ValidationError.for_fields({"file": "This reply is for another meeting (its UID is not this meeting's)."})
-    results = [apply_reply(r, now) for r in replies]
+    results = apply_replies(replies, now)
     refused = [f"{r.attendee_email}: {r.reason}" for r in results if not r.accepted]
     if refused:
         raise ValidationError.for_fields({"file": "; ".join(refused)})

@@ -12,7 +12,7 @@ from engage.extensions import db
 from engage.meetings.models import RESPONSES, Attendee, Meeting
 
 from . import services  # noqa: F401  (registers the meeting-change listener)
-from .ingest import MAX_FORWARDED_BYTES, apply_forwarded_reply
+from .ingest import MAX_REPLY_BYTES, apply_forwarded_reply
 from .rsvp import RsvpTokenError, read_rsvp_token
 
 bp = Blueprint("rsvp", __name__, url_prefix="/rsvp")
@@ -73,7 +73,7 @@ def upload_reply(meeting_id):
         return render_template("invitations/reply_refused.html", meeting=meeting, problem=problem), 400
     try:
         # One byte past the limit, so an oversized file is refused rather than cut short.
-        raw = form.file.data.read(MAX_FORWARDED_BYTES + 1)
+        raw = form.file.data.read(MAX_REPLY_BYTES + 1)
         results = apply_forwarded_reply(meeting, raw, now_utc())
     except ServiceError as exc:
         db.session.rollback()
