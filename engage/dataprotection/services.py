@@ -48,8 +48,8 @@ def refuse_if_do_not_contact(meeting: Meeting, recipient, kind: str, now: dateti
     if contact_id is None:
         return False
     # Whoever is acting, even one who may not see a restricted contact, must not reach them.
-    contact = db.session.scalar(select(Contact).where(Contact.id == contact_id)
-                                .execution_options(all_sensitivities=True))
+    # get(): a contact already loaded (a reminder pass loads them all up front) costs no query.
+    contact = db.session.get(Contact, contact_id, execution_options={"all_sensitivities": True})
     if contact is None or not (contact.do_not_contact or contact.erased_at is not None):
         return False
     db.session.add(SendRefusal(meeting_id=meeting.id, contact_id=contact.id, kind=kind,

@@ -56,7 +56,8 @@ def clean_email(value, field: str, errors: dict, required: bool) -> str | None:
     if value is None:
         return None
     try:
-        return validate_email(value, check_deliverability=False).normalized.lower()
+        # allow_smtputf8=False: engage sends 7-bit mail, so a mailbox name with accents could never be reached.
+        return validate_email(value, check_deliverability=False, allow_smtputf8=False).normalized.lower()
     except EmailNotValidError as exc:
         errors[field] = [f"Not a valid email address ({exc})."]
         return None

@@ -110,13 +110,29 @@ def _content(meeting: Meeting, kind: str, recipient: AttendeeSnapshot, changes=(
     )
 
 
-def queue_meeting_message(meeting: Meeting, recipient: AttendeeSnapshot, kind: str, now: datetime,
-                          changes=(), removed: bool = False, dedupe_key: str | None = None,
-                          partstat: str = "NEEDS-ACTION", note: str = ""):
-    """Render one recipient's invitation, update, cancellation or reminder and put it in the outbox.
+@dataclass(frozen=True)
+class RenderedMessage:
+    """One recipient's message, rendered and not yet in the outbox (see queue_rendered)."""
 
-    Returns None, queueing nothing, when the recipient is a contact marked "do not contact" (the
-    refusal is recorded and shown on the meeting page).
+    kind: str
+    recipient: str
+    subject: str
+    raw: bytes
+    dedupe_key: str
+    message_id: str
+    meeting_id: int
+    supersede_key: str | None
+    attendee_id: int | None  # a REQUEST records the SEQUENCE this attendee now holds
+    sequence: int | None
+
+
+def render_meeting_message(meeting: Meeting, recipient: AttendeeSnapshot, kind: str, now: datetime,
+                           changes=(), removed: bool = False, dedupe_key: str | None = None,
+                           partstat: str = "NEEDS-ACTION", note: str = "") -> RenderedMessage | None:
+    """Render one recipient's invitation, update, cancellation or reminder, writing nothing but a refusal.
+
+    Returns None when the recipient is a contact marked "do not contact" (the refusal is added to
+    the session, to be shown on the meeting page).
     """
     from engage.dataprotection.services import refuse_if_do_not_contact
     if refuse_if_do_not_contact(meeting, recipient, kind, now):
@@ -136,15 +152,30 @@ def queue_meeting_message(meeting: Meeting, recipient: AttendeeSnapshot, kind: s
         calendar=calendar, to_email=recipient.email, to_name=recipient.name,
         organiser_email=organiser_mailbox(), organiser_name=meeting.organiser.display_name,
         subject=subject, text_body=text, html_body=html, message_id=message_id, sent_at=now)
-    # Reminders never replace an unsent invitation; revisions of the meeting do.
-    supersede_key = None if kind == "reminder" else f"meeting:{meeting.id}:{recipient.email.lower()}"
-    row = queue_message(now, kind, recipient.email, subject, message_bytes(message), dedupe_key, message_id,
-                        meeting_id=meeting.id, supersede_key=supersede_key)
-    if method == "REQUEST":
-        attendee = db.session.get(Attendee, recipient.attendee_id)
+    return RenderedMessage(
+        kind=kind, recipient=recipient.email, subject=subject, raw=message_bytes(message), dedupe_key=dedupe_key,
+        message_id=message_id, meeting_id=meeting.id,
+        # Reminders never replace an unsent invitation; revisions of the meeting do.
+        supersede_key=None if kind == "reminder" else f"meeting:{meeting.id}:{recipient.email.lower()}",
+        attendee_id=recipient.attendee_id if method == "REQUEST" else None,
+        sequence=meeting.sequence if method == "REQUEST" else None)
+
+
+def queue_rendered(rendered: RenderedMessage, now: datetime):
+    """Put a rendered message in the outbox (in the caller's transaction); returns its row."""
+    row = queue_message(now, rendered.kind, rendered.recipient, rendered.subject, rendered.raw, rendered.dedupe_key,
+                        rendered.message_id, meeting_id=rendered.meeting_id, supersede_key=rendered.supersede_key)
+    if rendered.attendee_id is not None:
+        attendee = db.session.get(Attendee, rendered.attendee_id)
         if attendee is not None:
-            attendee.sent_sequence = meeting.sequence
+            attendee.sent_sequence = rendered.sequence
     return row
+
+
+def queue_meeting_message(meeting: Meeting, recipient: AttendeeSnapshot, kind: str, now: datetime, **options):
+    """Render one recipient's message and put it in the outbox; None when they must not be contacted."""
+    rendered = render_meeting_message(meeting, recipient, kind, now, **options)
+    return None if rendered is None else queue_rendered(rendered, now)
 
 
 def on_change(change: MeetingChange, actor, now: datetime) -> None:

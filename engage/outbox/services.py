@@ -59,7 +59,10 @@ def queue_message(now: datetime, kind: str, recipient: str, subject: str, raw_by
     if problems:
         raise ValidationError.for_fields(problems)
 
-    existing = db.session.scalar(select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key))
+    # Every row this function adds is flushed at once, so the lookup need not flush the caller's
+    # other pending changes first (a reminder pass would otherwise flush once per message).
+    with db.session.no_autoflush:
+        existing = db.session.scalar(select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key))
     if existing is not None:
         return existing
     row = OutboxMessage(kind=kind, recipient=recipient, subject=(subject or "")[:998], raw=bytes(raw_bytes),

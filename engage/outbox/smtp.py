@@ -31,6 +31,17 @@ def envelope_sender(config, raw: bytes) -> str:
     return found[0][1] if found else ""
 
 
+def envelope_address(address: str) -> str:
+    """The address as SMTP commands carry it: an internationalised domain in its ASCII (IDNA) form."""
+    local, _, domain = address.strip().rpartition("@")
+    if not local.isascii():
+        raise ValueError(f"{address} has accented letters before the @, which needs SMTPUTF8")
+    try:
+        return f"{local}@{domain.encode('idna').decode('ascii')}"
+    except UnicodeError:
+        raise ValueError(f"{address} has a domain that cannot be written in ASCII") from None
+
+
 def _reason(code: int | None, text) -> str:
     if isinstance(text, bytes):
         text = text.decode("utf-8", "replace")
@@ -107,6 +118,10 @@ class SmtpSession:
 
         Nothing is delivered yet, so the caller may still be recording the previous message.
         """
+        try:
+            recipient = envelope_address(recipient)
+        except ValueError as exc:  # no server could take it: fail it now, without a connection
+            return Outcome(PERMANENT, str(exc))
         if not self._connect():
             return Outcome(TEMPORARY, self.connect_error)
         smtp = self.smtp

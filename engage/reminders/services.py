@@ -13,6 +13,7 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from engage.clock import format_in_zone
+from engage.directory.models import Contact
 from engage.extensions import db
 from engage.meetings.models import Attendee, Meeting
 from engage.meetings.services import AttendeeSnapshot, MeetingChange, on_meeting_change
@@ -147,29 +148,43 @@ def _offset_phrase(offset_minutes: int) -> str:
     return f"{offset_minutes} minutes"
 
 
-def queue_reminder(reminder: Reminder, now: datetime) -> None:
-    """Render one reminder (with the current .ics) into the outbox and mark it sent."""
-    from engage.invitations.services import PARTSTAT, queue_meeting_message
+def render_reminder(reminder: Reminder, now: datetime):
+    """One reminder's message (with the current .ics), rendered but not queued; None for "do not contact"."""
+    from engage.invitations.services import PARTSTAT, render_meeting_message
 
     attendee, meeting = reminder.attendee, reminder.meeting
-    snapshot = AttendeeSnapshot.of(attendee)
     key = f"reminder:{reminder.id}:{reminder.due_at:%Y%m%dT%H%M%SZ}:{attendee.email.lower()}"
-    row = queue_meeting_message(meeting, snapshot, "reminder", now, dedupe_key=key,
-                                partstat=PARTSTAT.get(attendee.response, "NEEDS-ACTION"),
-                                note=_when_phrase(meeting.starts_at - now))
-    if row is None:  # a "do not contact" person: refused and recorded, nothing queued
-        reminder.status, reminder.cancelled_at, reminder.note = "cancelled", now, "refused: do not contact"
-        reminder.lease_until = None
-        return
-    reminder.status, reminder.sent_at, reminder.outbox_message_id = "sent", now, row.id
+    return render_meeting_message(meeting, AttendeeSnapshot.of(attendee), "reminder", now, dedupe_key=key,
+                                  partstat=PARTSTAT.get(attendee.response, "NEEDS-ACTION"),
+                                  note=_when_phrase(meeting.starts_at - now))
+
+
+def queue_rendered_reminder(reminder: Reminder, rendered, now: datetime) -> None:
+    """Put a rendered reminder in the outbox and mark it sent (or refused, when rendered is None)."""
+    from engage.invitations.services import queue_rendered
+
     reminder.lease_until = None
+    if rendered is None:  # a "do not contact" person: refused and recorded, nothing queued
+        reminder.status, reminder.cancelled_at, reminder.note = "cancelled", now, "refused: do not contact"
+        return
+    row = queue_rendered(rendered, now)
+    reminder.status, reminder.sent_at, reminder.outbox_message_id = "sent", now, row.id
+
+
+# Everything a reminder message reads, in one query per relationship for the whole chunk: each
+# chunk's commit expires what the last one loaded, and lazy loads cost a query per meeting.
+_WHAT_A_MESSAGE_READS = (
+    selectinload(Reminder.attendee).options(selectinload(Attendee.contact), selectinload(Attendee.user)),
+    selectinload(Reminder.meeting).options(
+        selectinload(Meeting.organiser), selectinload(Meeting.recommendations),
+        selectinload(Meeting.attendees).options(
+            selectinload(Attendee.contact).selectinload(Contact.organisation), selectinload(Attendee.user))),
+)
 
 
 def queue_due_reminders(now: datetime, worker_id: str, limit: int = 500,
-                        lease_seconds: int = DEFAULT_LEASE_SECONDS, chunk: int = 10) -> dict[str, int]:
+                        lease_seconds: int = DEFAULT_LEASE_SECONDS, chunk: int = 50) -> dict[str, int]:
     """Mark missed ones, claim due ones and queue their messages; commits as it goes (a scheduler job)."""
-    # Small chunks: on SQLite a chunk's transaction holds the one write lock while it renders, and the
-    # dispatcher's per-message commits must not wait out the busy timeout (see bench/RESULTS.md).
     missed = mark_missed(now)
     claimed = claim_due_reminders(now, worker_id, limit, lease_seconds)
     db.session.commit()
@@ -178,21 +193,26 @@ def queue_due_reminders(now: datetime, worker_id: str, limit: int = 500,
         rows = db.session.scalars(select(Reminder).where(
             Reminder.id.in_(claimed[start:start + chunk]), Reminder.status == "claimed",
             Reminder.claimed_by == worker_id).order_by(Reminder.offset_minutes)
-            .options(selectinload(Reminder.meeting),
-                     selectinload(Reminder.attendee).selectinload(Attendee.contact))).all()
-        seen = set()
-        for reminder in rows:
-            if reminder.meeting.status != "scheduled" or reminder.meeting.starts_at <= now:
-                reminder.status, reminder.note, reminder.lease_until = "missed", "meeting started or changed", None
-                continue
-            # After downtime several may be due at once: the nearest one is enough.
-            if reminder.attendee_id in seen or _has_later_sibling(reminder, now):
-                reminder.status, reminder.lease_until = "superseded", None
-                reminder.note = "a nearer reminder was due at the same time"
-                superseded += 1
-                continue
-            seen.add(reminder.attendee_id)
-            queue_reminder(reminder, now)
+            .options(*_WHAT_A_MESSAGE_READS)).all()
+        seen, has_nearer, rendered = set(), _with_nearer_reminder_due(rows, now), []
+        # Render the whole chunk before writing any of it: on SQLite the first write takes the one
+        # write lock until the commit, and the dispatcher's per-message commits must not wait for
+        # fifty renderings (bench/reminders.py).
+        with db.session.no_autoflush:
+            for reminder in rows:
+                if reminder.meeting.status != "scheduled" or reminder.meeting.starts_at <= now:
+                    reminder.status, reminder.note, reminder.lease_until = "missed", "meeting started or changed", None
+                    continue
+                # After downtime several may be due at once: the nearest one is enough.
+                if reminder.attendee_id in seen or reminder.id in has_nearer:
+                    reminder.status, reminder.lease_until = "superseded", None
+                    reminder.note = "a nearer reminder was due at the same time"
+                    superseded += 1
+                    continue
+                seen.add(reminder.attendee_id)
+                rendered.append((reminder, render_reminder(reminder, now)))
+        for reminder, message in rendered:
+            queue_rendered_reminder(reminder, message, now)
             queued += 1
         db.session.commit()
     if missed or queued or superseded:
@@ -200,11 +220,16 @@ def queue_due_reminders(now: datetime, worker_id: str, limit: int = 500,
     return {"missed": missed, "claimed": len(claimed), "queued": queued, "superseded": superseded}
 
 
-def _has_later_sibling(reminder: Reminder, now: datetime) -> bool:
-    """True when a nearer reminder for the same attendee is also due now (or already went out for this time)."""
-    return db.session.scalar(select(func.count()).select_from(Reminder).where(
-        Reminder.attendee_id == reminder.attendee_id, Reminder.offset_minutes < reminder.offset_minutes,
-        Reminder.due_at <= now, Reminder.status.in_(("pending", "claimed", "sent")))) > 0
+def _with_nearer_reminder_due(reminders: list[Reminder], now: datetime) -> set[int]:
+    """Ids of those reminders whose attendee has a nearer one also due now (or already sent for this time)."""
+    if not reminders:
+        return set()
+    nearest = dict(db.session.execute(
+        select(Reminder.attendee_id, func.min(Reminder.offset_minutes))
+        .where(Reminder.attendee_id.in_({r.attendee_id for r in reminders}), Reminder.due_at <= now,
+               Reminder.status.in_(("pending", "claimed", "sent")))
+        .group_by(Reminder.attendee_id)).all())
+    return {r.id for r in reminders if nearest.get(r.attendee_id, r.offset_minutes) < r.offset_minutes}
 
 
 def due_reminders(now: datetime, within: timedelta = timedelta(hours=24)) -> list[Reminder]:

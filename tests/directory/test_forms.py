@@ -108,6 +108,17 @@ def test_add_a_contact_at_an_organisation(staff_client):
     assert contact.effective_timezone == "Africa/Nairobi"
 
 
+def test_an_accented_mailbox_name_is_refused_and_an_accented_domain_kept(staff_client):
+    response = staff_client.post("/directory/contacts/new", data={**CONTACT_FORM, "email": "zoë@mission.example"})
+    assert response.status_code == 200
+    assert "before the @-sign are not supported" in field_errors(response, "email")[0]
+    assert _count(Contact) == 0
+    response = staff_client.post("/directory/contacts/new",
+                                 data={**CONTACT_FORM, "email": "zoe@mission-genève.example"})
+    assert response.status_code == 302
+    assert db.session.scalars(select(Contact)).one().email == "zoe@mission-genève.example"
+
+
 def test_a_duplicate_email_is_shown_beside_the_email_field_and_nothing_is_saved(staff_client):
     factories.make_contact(full_name="Ingrid Hansen", email="ingrid@mfa.no")
     response = staff_client.post("/directory/contacts/new", data={

@@ -169,6 +169,28 @@ def test_a_request_to_someone_not_on_it_is_refused():
                                  text_body="t", html_body="h", message_id="<a@b.example>", sent_at=NOW)
 
 
+
+def test_a_long_attendee_line_folded_across_lines_is_still_recognised():
+    long_name = AttendeeData(email="counsellor.health.and.human.rights@permanent-mission.example",
+                             name="Counsellor for Health, Human Rights and Humanitarian Affairs")
+    ics = build_calendar([event(long_name)], "REQUEST", NOW)
+    assert b"\r\n " in ics  # the ATTENDEE line is folded
+    raw = sent(long_name)
+    assert calendar_part(received(raw)).get_payload(decode=True) == ics
+
+
+@pytest.mark.parametrize("calendar, message", [
+    (b"", "calendar is not valid iCalendar"),
+    (b"\xff\xfe not text", "calendar is not valid iCalendar"),
+    (b"BEGIN:VEVENT\r\nEND:VEVENT\r\n", "calendar is not valid iCalendar"),
+    (b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nEND:VCALENDAR\r\n", "calendar has no METHOD"),
+])
+def test_a_calendar_that_is_not_one_or_has_no_method_is_refused(calendar, message):
+    with pytest.raises(ValueError, match=message):
+        build_invitation_message(calendar=calendar, to_email=ZOE.email, to_name=ZOE.name,
+                                 organiser_email=ORGANISER[0], organiser_name=ORGANISER[1], subject="s",
+                                 text_body="t", html_body="h", message_id="<a@b.example>", sent_at=NOW)
+
 @pytest.mark.parametrize("change, message", [
     (dict(message_id="no-brackets@x"), "message_id must look like <id@host>"),
     (dict(sent_at=datetime(2026, 11, 28, 9, 0)), "sent_at must be a datetime with a zone"),

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from engage.extensions import db
 from engage.outbox import services
 from engage.outbox.models import OutboxMessage
-from tests.outbox.mail import queue_many, queue_simple
+from tests.outbox.mail import queue_many, queue_simple, simple_message
 
 
 def _rows():
@@ -83,6 +83,18 @@ def test_one_refused_recipient_fails_with_the_reason_and_the_rest_are_sent(app, 
     assert "550" in refused.last_error and "User unknown" in refused.last_error
     assert sorted(smtp_server.recipients()) == sorted(set(recipients) - {recipients[3]})
     assert all(r.status == "sent" for k, r in by_recipient.items() if k != recipients[3])
+
+
+def test_an_internationalised_domain_goes_out_in_ascii_and_an_accented_mailbox_fails_alone(app, now, smtp_server):
+    for n, recipient in enumerate(("delegue@mission-genève.example", "zoë@mission.example", "plain@mission.example")):
+        raw, message_id = simple_message(f"someone{n}@example.org", n)
+        services.queue_message(now, "invitation", recipient, "Meeting", raw, f"test:{n}", message_id)
+    db.session.commit()
+    result = services.dispatch_outbox(now, smtp_server.config(), "w", 10)
+    assert (result.sent, result.failed) == (2, 1)
+    assert sorted(smtp_server.recipients()) == ["delegue@xn--mission-genve-6gb.example", "plain@mission.example"]
+    refused = {r.recipient: r for r in _rows()}["zoë@mission.example"]
+    assert refused.status == "failed" and "SMTPUTF8" in refused.last_error
 
 
 def test_a_temporary_refusal_is_retried_later_with_growing_backoff_then_fails(app, now, smtp_server):
