@@ -17,7 +17,7 @@ from engage.extensions import db
 from engage.meetings.calendar import meeting_description, meeting_location, neutral_description, organiser_mailbox
 from engage.meetings.models import Attendee, Meeting
 from engage.meetings.services import AttendeeSnapshot, MeetingChange, on_meeting_change, record_response
-from engage.outbox.services import queue_message
+from engage.outbox.services import NewMessage, queue_messages
 
 from .bodies import InvitationContent, describe_when, invitation_subject, render_bodies
 from .ical import AttendeeData, EventData, build_calendar
@@ -114,14 +114,7 @@ def _content(meeting: Meeting, kind: str, recipient: AttendeeSnapshot, changes=(
 class RenderedMessage:
     """One recipient's message, rendered and not yet in the outbox (see queue_rendered)."""
 
-    kind: str
-    recipient: str
-    subject: str
-    raw: bytes
-    dedupe_key: str
-    message_id: str
-    meeting_id: int
-    supersede_key: str | None
+    outbox: NewMessage
     attendee_id: int | None  # a REQUEST records the SEQUENCE this attendee now holds
     sequence: int | None
 
@@ -152,30 +145,31 @@ def render_meeting_message(meeting: Meeting, recipient: AttendeeSnapshot, kind: 
         calendar=calendar, to_email=recipient.email, to_name=recipient.name,
         organiser_email=organiser_mailbox(), organiser_name=meeting.organiser.display_name,
         subject=subject, text_body=text, html_body=html, message_id=message_id, sent_at=now)
-    return RenderedMessage(
+    outbox = NewMessage(
         kind=kind, recipient=recipient.email, subject=subject, raw=message_bytes(message), dedupe_key=dedupe_key,
         message_id=message_id, meeting_id=meeting.id,
         # Reminders never replace an unsent invitation; revisions of the meeting do.
-        supersede_key=None if kind == "reminder" else f"meeting:{meeting.id}:{recipient.email.lower()}",
-        attendee_id=recipient.attendee_id if method == "REQUEST" else None,
-        sequence=meeting.sequence if method == "REQUEST" else None)
+        supersede_key=None if kind == "reminder" else f"meeting:{meeting.id}:{recipient.email.lower()}")
+    if method == "REQUEST":
+        return RenderedMessage(outbox, recipient.attendee_id, meeting.sequence)
+    return RenderedMessage(outbox, None, None)
 
 
-def queue_rendered(rendered: RenderedMessage, now: datetime):
-    """Put a rendered message in the outbox (in the caller's transaction); returns its row."""
-    row = queue_message(now, rendered.kind, rendered.recipient, rendered.subject, rendered.raw, rendered.dedupe_key,
-                        rendered.message_id, meeting_id=rendered.meeting_id, supersede_key=rendered.supersede_key)
-    if rendered.attendee_id is not None:
-        attendee = db.session.get(Attendee, rendered.attendee_id)
-        if attendee is not None:
-            attendee.sent_sequence = rendered.sequence
-    return row
+def queue_rendered(rendered: list[RenderedMessage], now: datetime) -> list:
+    """Put rendered messages in the outbox (in the caller's transaction); returns their rows, in order."""
+    rows = queue_messages(now, [r.outbox for r in rendered])
+    for message in rendered:
+        if message.attendee_id is not None:
+            attendee = db.session.get(Attendee, message.attendee_id)
+            if attendee is not None:
+                attendee.sent_sequence = message.sequence
+    return rows
 
 
 def queue_meeting_message(meeting: Meeting, recipient: AttendeeSnapshot, kind: str, now: datetime, **options):
     """Render one recipient's message and put it in the outbox; None when they must not be contacted."""
     rendered = render_meeting_message(meeting, recipient, kind, now, **options)
-    return None if rendered is None else queue_rendered(rendered, now)
+    return None if rendered is None else queue_rendered([rendered], now)[0]
 
 
 def on_change(change: MeetingChange, actor, now: datetime) -> None:

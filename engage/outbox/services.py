@@ -41,49 +41,86 @@ def default_worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"[:100]
 
 
+@dataclass(frozen=True)
+class NewMessage:
+    """A rendered message on its way into the outbox."""
+
+    kind: str
+    recipient: str
+    subject: str
+    raw: bytes
+    dedupe_key: str
+    message_id: str
+    meeting_id: int | None = None
+    supersede_key: str | None = None  # a newer message with this key replaces an unsent older one
+
+
 def queue_message(now: datetime, kind: str, recipient: str, subject: str, raw_bytes: bytes, dedupe_key: str,
                   message_id: str, meeting_id: int | None = None,
                   supersede_key: str | None = None) -> OutboxMessage:
     """Add one rendered message to the outbox in the caller's transaction (a known dedupe_key returns its row)."""
-    problems = {}
-    if kind not in OUTBOX_KINDS:
-        problems["kind"] = f"Must be one of {', '.join(OUTBOX_KINDS)}."
-    if not recipient or "@" not in recipient:
-        problems["recipient"] = "Needs an email address."
-    if not isinstance(raw_bytes, (bytes, bytearray)) or not raw_bytes:
-        problems["raw_bytes"] = "Needs the rendered message as bytes."
-    if not dedupe_key:
-        problems["dedupe_key"] = "Needs a dedupe key."
-    if not message_id:
-        problems["message_id"] = "Needs the Message-ID."
-    if problems:
-        raise ValidationError.for_fields(problems)
+    return queue_messages(now, [NewMessage(kind, recipient, subject, raw_bytes, dedupe_key, message_id, meeting_id,
+                                           supersede_key)])[0]
 
-    # Every row this function adds is flushed at once, so the lookup need not flush the caller's
-    # other pending changes first (a reminder pass would otherwise flush once per message).
+
+def _problems(message: NewMessage) -> dict[str, str]:
+    problems = {}
+    if message.kind not in OUTBOX_KINDS:
+        problems["kind"] = f"Must be one of {', '.join(OUTBOX_KINDS)}."
+    if not message.recipient or "@" not in message.recipient:
+        problems["recipient"] = "Needs an email address."
+    if not isinstance(message.raw, (bytes, bytearray)) or not message.raw:
+        problems["raw_bytes"] = "Needs the rendered message as bytes."
+    if not message.dedupe_key:
+        problems["dedupe_key"] = "Needs a dedupe key."
+    if not message.message_id:
+        problems["message_id"] = "Needs the Message-ID."
+    return problems
+
+
+def queue_messages(now: datetime, messages: list[NewMessage]) -> list[OutboxMessage]:
+    """Add rendered messages to the outbox in the caller's transaction, with one lookup and one flush.
+
+    Returns a row per message, in order; a message whose dedupe_key is already queued returns that row.
+    """
+    for message in messages:
+        if problems := _problems(message):
+            raise ValidationError.for_fields(problems)
+    keys = {message.dedupe_key for message in messages}
+    # Every row this function adds is flushed before it returns, so the lookup need not flush the
+    # caller's other pending changes first (a reminder pass would otherwise flush once per chunk).
     with db.session.no_autoflush:
-        existing = db.session.scalar(select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key))
-    if existing is not None:
-        return existing
-    row = OutboxMessage(kind=kind, recipient=recipient, subject=(subject or "")[:998], raw=bytes(raw_bytes),
-                        dedupe_key=dedupe_key, supersede_key=supersede_key, message_id=message_id,
-                        meeting_id=meeting_id, status="pending", attempts=0, next_attempt_at=now,
-                        created_at=now)
-    db.session.add(row)
-    db.session.flush()
-    if supersede_key:
-        # Conditional, so a row a dispatcher has already claimed ("sending") goes out as it is,
-        # before this newer one.
-        db.session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.supersede_key == supersede_key,
-                   func.lower(OutboxMessage.recipient) == recipient.lower(),
-                   OutboxMessage.id < row.id,
-                   OutboxMessage.status.in_(UNSENT_STATUSES))
-            .values(status="superseded", superseded_by_id=row.id, lease_until=None)
-            .execution_options(synchronize_session="fetch")
-        )
-    return row
+        known = {row.dedupe_key: row for row in db.session.scalars(
+            select(OutboxMessage).where(OutboxMessage.dedupe_key.in_(keys)))} if keys else {}
+    rows, added = [], []
+    for message in messages:
+        row = known.get(message.dedupe_key)
+        if row is None:
+            row = OutboxMessage(kind=message.kind, recipient=message.recipient, subject=(message.subject or "")[:998],
+                                raw=bytes(message.raw), dedupe_key=message.dedupe_key,
+                                supersede_key=message.supersede_key, message_id=message.message_id,
+                                meeting_id=message.meeting_id, status="pending", attempts=0, next_attempt_at=now,
+                                created_at=now)
+            db.session.add(row)
+            known[message.dedupe_key] = row
+            added.append(row)
+        rows.append(row)
+    if added:
+        db.session.flush()
+    for row in added:
+        if row.supersede_key:
+            # Conditional, so a row a dispatcher has already claimed ("sending") goes out as it is,
+            # before this newer one.
+            db.session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.supersede_key == row.supersede_key,
+                       func.lower(OutboxMessage.recipient) == row.recipient.lower(),
+                       OutboxMessage.id < row.id,
+                       OutboxMessage.status.in_(UNSENT_STATUSES))
+                .values(status="superseded", superseded_by_id=row.id, lease_until=None)
+                .execution_options(synchronize_session="fetch")
+            )
+    return rows
 
 
 def _due(now: datetime):

@@ -108,22 +108,25 @@ def claim_due_reminders(now: datetime, worker_id: str, limit: int,
     """Claim up to `limit` due reminders for this worker; returns the ids it won (committed by the caller)."""
     candidates = select(Reminder.id).where(Reminder.due_at <= now, _claimable(now)) \
         .order_by(Reminder.due_at, Reminder.id).limit(limit)
-    if db.engine.dialect.name == "postgresql":
+    dialect = db.session.get_bind().dialect
+    if dialect.name == "postgresql":
         candidates = candidates.with_for_update(skip_locked=True)
     ids = list(db.session.scalars(candidates))
     if not ids:
         return []
     lease = now + timedelta(seconds=lease_seconds)
-    won = []
-    for reminder_id in ids:
-        # The row is ours only if it was still claimable at the moment of the UPDATE.
-        result = db.session.execute(
-            update(Reminder).where(Reminder.id == reminder_id, _claimable(now))
-            .values(status="claimed", claimed_by=worker_id, lease_until=lease)
-            .execution_options(synchronize_session=False))
-        if result.rowcount == 1:
-            won.append(reminder_id)
-    return won
+    # One statement for the lot; a row is ours only if it was still claimable when it was updated.
+    claim = update(Reminder).where(Reminder.id.in_(ids), _claimable(now)) \
+        .values(status="claimed", claimed_by=worker_id, lease_until=lease) \
+        .execution_options(synchronize_session=False)
+    if dialect.update_returning:
+        won = set(db.session.scalars(claim.returning(Reminder.id)))
+    else:
+        db.session.execute(claim)
+        won = set(db.session.scalars(select(Reminder.id).where(
+            Reminder.id.in_(ids), Reminder.status == "claimed", Reminder.claimed_by == worker_id,
+            Reminder.lease_until == lease)))
+    return [reminder_id for reminder_id in ids if reminder_id in won]
 
 
 def _when_phrase(until: timedelta) -> str:
@@ -159,16 +162,17 @@ def render_reminder(reminder: Reminder, now: datetime):
                                   note=_when_phrase(meeting.starts_at - now))
 
 
-def queue_rendered_reminder(reminder: Reminder, rendered, now: datetime) -> None:
-    """Put a rendered reminder in the outbox and mark it sent (or refused, when rendered is None)."""
+def queue_rendered_reminders(rendered: list, now: datetime) -> None:
+    """Put (reminder, rendered message) pairs in the outbox and mark each sent, or refused when it has no message."""
     from engage.invitations.services import queue_rendered
 
-    reminder.lease_until = None
-    if rendered is None:  # a "do not contact" person: refused and recorded, nothing queued
-        reminder.status, reminder.cancelled_at, reminder.note = "cancelled", now, "refused: do not contact"
-        return
-    row = queue_rendered(rendered, now)
-    reminder.status, reminder.sent_at, reminder.outbox_message_id = "sent", now, row.id
+    rows = iter(queue_rendered([message for _, message in rendered if message is not None], now))
+    for reminder, message in rendered:
+        reminder.lease_until = None
+        if message is None:  # a "do not contact" person: refused and recorded, nothing queued
+            reminder.status, reminder.cancelled_at, reminder.note = "cancelled", now, "refused: do not contact"
+        else:
+            reminder.status, reminder.sent_at, reminder.outbox_message_id = "sent", now, next(rows).id
 
 
 # Everything a reminder message reads, in one query per relationship for the whole chunk: each
@@ -211,9 +215,8 @@ def queue_due_reminders(now: datetime, worker_id: str, limit: int = 500,
                     continue
                 seen.add(reminder.attendee_id)
                 rendered.append((reminder, render_reminder(reminder, now)))
-        for reminder, message in rendered:
-            queue_rendered_reminder(reminder, message, now)
-            queued += 1
+        queue_rendered_reminders(rendered, now)
+        queued += len(rendered)
         db.session.commit()
     if missed or queued or superseded:
         log.info("reminders: %s queued, %s missed, %s superseded (worker %s)", queued, missed, superseded, worker_id)
