@@ -45,6 +45,33 @@ def test_the_same_dedupe_key_twice_queues_one_message(app, now):
     assert len(rows) == 1 and rows[0].subject == "Meeting 1"
 
 
+def _new(recipient, n, **fields):
+    raw, message_id = simple_message(recipient, n)
+    return services.NewMessage(**{"kind": "reminder", "recipient": recipient, "subject": f"Reminder {n}", "raw": raw,
+                                  "dedupe_key": f"k:{n}", "message_id": message_id, **fields})
+
+
+def test_a_batch_returns_a_row_per_message_in_order_with_known_and_repeated_keys_queued_once(app, now):
+    known = services.queue_messages(now, [_new("ana@example.org", 1)])[0]
+    db.session.commit()
+    batch = [_new("ben@example.org", 2), _new("ana@example.org", 1), _new("cleo@example.org", 3),
+             _new("ben@example.org", 2, subject="rendered again")]
+    rows = services.queue_messages(now, batch)
+    db.session.commit()
+    assert [r.recipient for r in rows] == ["ben@example.org", "ana@example.org", "cleo@example.org", "ben@example.org"]
+    assert rows[1].id == known.id and rows[3].id == rows[0].id
+    assert [(r.recipient, r.subject) for r in _rows()] == [
+        ("ana@example.org", "Reminder 1"), ("ben@example.org", "Reminder 2"), ("cleo@example.org", "Reminder 3")]
+
+
+def test_a_batch_with_one_bad_message_adds_none_of_them(app, now):
+    with pytest.raises(ValidationError) as refused:
+        services.queue_messages(now, [_new("ana@example.org", 1), _new("not an address", 2)])
+    assert "recipient" in refused.value.fields
+    db.session.commit()
+    assert _rows() == []
+
+
 def test_a_newer_revision_supersedes_an_unsent_older_one_for_the_same_recipient_only(app, now):
     key = "meeting:7:ana@example.org"
     old = queue_simple("ana@example.org", 1, supersede_key=key)
