@@ -5,7 +5,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from engage.access.services import can_see, is_restricted, visible
@@ -17,6 +17,8 @@ from engage.outbox.models import OutboxMessage
 from engage.outbox.services import queue_message
 
 from .models import FollowUpNotice
+
+DIGEST_MEETINGS = 25  # meetings listed in one digest; "and N more" links to the rest
 
 
 def _morning(config) -> tuple[ZoneInfo, time]:
@@ -58,18 +60,22 @@ def digest_for(user: User, day: date, zone: ZoneInfo, now: datetime) -> dict:
     start = datetime.combine(day, time(0), tzinfo=zone)
     end = start + timedelta(days=2)
     mine = select(Attendee.meeting_id).where(Attendee.user_id == user.id)
+    theirs = (Meeting.status == "scheduled", Meeting.starts_at >= start, Meeting.starts_at < end,
+              (Meeting.organiser_id == user.id) | Meeting.id.in_(mine), visible(user, Meeting))
+    # A mail lists the first few; the rest are a link away (and memory stays flat however busy the day).
     meetings = db.session.scalars(
-        select(Meeting).where(Meeting.status == "scheduled", Meeting.starts_at >= start, Meeting.starts_at < end,
-                              (Meeting.organiser_id == user.id) | Meeting.id.in_(mine), visible(user, Meeting))
-        .options(selectinload(Meeting.attendees).selectinload(Attendee.contact))
-        .order_by(Meeting.starts_at)).all()
+        select(Meeting).where(*theirs).options(selectinload(Meeting.attendees).selectinload(Attendee.contact))
+        .order_by(Meeting.starts_at, Meeting.id).limit(DIGEST_MEETINGS)).all()
+    more = 0
+    if len(meetings) == DIGEST_MEETINGS:
+        more = db.session.scalar(select(func.count()).select_from(Meeting).where(*theirs)) - DIGEST_MEETINGS
     waiting = [(m, [a for a in m.attendees if a.response == "needs_action" and a.contact_id is not None
                     and can_see(user, a.contact)])
                for m in meetings if m.organiser_id == user.id]
     due, overdue = follow_ups_for(user, day)
     return {
         "user": user, "day": format_date(day),
-        "meetings": [(m, format_in_zone(m.starts_at, m.timezone)) for m in meetings],
+        "meetings": [(m, format_in_zone(m.starts_at, m.timezone)) for m in meetings], "more_meetings": more,
         "waiting": [(m, people) for m, people in waiting if people],
         "due": due, "overdue": overdue,
         "base_url": current_app.config.get("ENGAGE_BASE_URL", "").rstrip("/"),

@@ -93,3 +93,22 @@ def test_done_follow_ups_are_not_chased(app, world):
     db.session.commit()
     queue_morning_messages(MORNING, app.config)
     assert _mail("reminder") == []
+
+
+def test_a_crowded_day_lists_the_first_meetings_and_links_to_the_rest(app, world, monkeypatch):
+    from email import message_from_bytes, policy
+
+    from engage.reminders import digest
+
+    monkeypatch.setattr(digest, "DIGEST_MEETINGS", 3)
+    for hour in (11, 12, 13, 14):
+        factories.make_meeting(organiser=world["staff"], title=f"Briefing at {hour}:00 UTC",
+                               starts_at=datetime(2027, 3, 10, hour, 0, tzinfo=UTC), now=BOOKED, notify=False)
+    db.session.commit()
+    queue_morning_messages(MORNING, app.config)
+    message = message_from_bytes(_mail("digest")[0].raw, policy=policy.default)
+    text = message.get_body(("plain",)).get_content()
+    assert "Today with Ghana" in text and "Briefing at 11:00 UTC" in text and "Briefing at 12:00 UTC" in text
+    assert "Briefing at 13:00 UTC" not in text
+    assert [line for line in text.splitlines() if "more" in line] == ["- and 2 more: http://127.0.0.1:5000/meetings"]
+    assert "and 2 more</a>" in message.get_body(("html",)).get_content()
