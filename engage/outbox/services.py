@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, bindparam, func, or_, select, text, update
 from sqlalchemy.orm import undefer
 
+from engage.claims import claim_due_rows
 from engage.errors import ConflictError, ValidationError
 from engage.extensions import db
 from engage.history import record_change
@@ -134,28 +135,8 @@ def _due(now: datetime):
 def _claim(now: datetime, worker_id: str, limit: int, lease_seconds: int, columns) -> list:
     """Mark up to `limit` due rows as sending for `worker_id` and return `columns` of those it won."""
     table = OutboxMessage.__table__
-    candidates = (select(table.c.id).where(_due(now))
-                  .order_by(table.c.next_attempt_at, table.c.id).limit(limit))
-    dialect = db.session.get_bind().dialect
-    if dialect.name == "postgresql":
-        candidates = candidates.with_for_update(skip_locked=True)
-    ids = list(db.session.scalars(candidates))
-    if not ids:
-        return []
-    lease_until = now + timedelta(seconds=lease_seconds)
-    # The WHERE repeats the due test: a row another dispatcher took in the meantime is left alone.
-    claim = (update(table).where(table.c.id.in_(ids), _due(now))
-             .values(status="sending", claimed_by=worker_id, lease_until=lease_until))
-    if dialect.update_returning:
-        rows = db.session.execute(claim.returning(table.c.id, *columns)).all()
-    else:
-        won = table.c.id.in_(ids)
-        if db.session.execute(claim).rowcount != len(ids):
-            won = and_(won, table.c.status == "sending", table.c.claimed_by == worker_id,
-                       table.c.lease_until == lease_until)
-        rows = db.session.execute(select(table.c.id, *columns).where(won)).all()
-    order = {message_id: index for index, message_id in enumerate(ids)}
-    return [tuple(row)[1:] for row in sorted(rows, key=lambda row: order[row[0]])]
+    return claim_due_rows(table, _due(now), (table.c.next_attempt_at, table.c.id), limit, "sending", worker_id,
+                          now + timedelta(seconds=lease_seconds), columns)
 
 
 def claim_due_messages(now: datetime, worker_id: str, limit: int,

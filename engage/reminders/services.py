@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import selectinload
 
+from engage.claims import claim_due_rows
 from engage.clock import format_in_zone
 from engage.directory.models import Contact
 from engage.extensions import db
@@ -106,27 +107,10 @@ def _claimable(now: datetime):
 def claim_due_reminders(now: datetime, worker_id: str, limit: int,
                         lease_seconds: int = DEFAULT_LEASE_SECONDS) -> list[int]:
     """Claim up to `limit` due reminders for this worker; returns the ids it won (committed by the caller)."""
-    candidates = select(Reminder.id).where(Reminder.due_at <= now, _claimable(now)) \
-        .order_by(Reminder.due_at, Reminder.id).limit(limit)
-    dialect = db.session.get_bind().dialect
-    if dialect.name == "postgresql":
-        candidates = candidates.with_for_update(skip_locked=True)
-    ids = list(db.session.scalars(candidates))
-    if not ids:
-        return []
-    lease = now + timedelta(seconds=lease_seconds)
-    # One statement for the lot; a row is ours only if it was still claimable when it was updated.
-    claim = update(Reminder).where(Reminder.id.in_(ids), _claimable(now)) \
-        .values(status="claimed", claimed_by=worker_id, lease_until=lease) \
-        .execution_options(synchronize_session=False)
-    if dialect.update_returning:
-        won = set(db.session.scalars(claim.returning(Reminder.id)))
-    else:
-        db.session.execute(claim)
-        won = set(db.session.scalars(select(Reminder.id).where(
-            Reminder.id.in_(ids), Reminder.status == "claimed", Reminder.claimed_by == worker_id,
-            Reminder.lease_until == lease)))
-    return [reminder_id for reminder_id in ids if reminder_id in won]
+    table = Reminder.__table__
+    won = claim_due_rows(table, and_(Reminder.due_at <= now, _claimable(now)), (table.c.due_at, table.c.id), limit,
+                         "claimed", worker_id, now + timedelta(seconds=lease_seconds), (table.c.id,))
+    return [row[0] for row in won]
 
 
 def _when_phrase(until: timedelta) -> str:
