@@ -22,6 +22,7 @@ def normalise_email(value: str, field: str = "email") -> str:
     if not isinstance(value, str) or not value.strip():
         raise ValidationError.for_fields({field: "An email address is required."})
     try:
+        # allow_smtputf8=False: engage sends 7-bit mail, so a mailbox name with accents could never be reached.
         result = validate_email(value.strip(), check_deliverability=False, allow_smtputf8=False)
     except EmailNotValidError as exc:
         raise ValidationError.for_fields({field: f"Not a valid email address: {exc}"}) from None

@@ -5,9 +5,9 @@ import re
 from typing import Any
 
 import phonenumbers
-from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, or_, select
 
+from engage.auth.services import normalise_email
 from engage.clock import is_valid_timezone, timezone_for_city
 from engage.countries import country_code
 from engage.errors import ConflictError, NotFoundError, ValidationError
@@ -56,10 +56,9 @@ def clean_email(value, field: str, errors: dict, required: bool) -> str | None:
     if value is None:
         return None
     try:
-        # allow_smtputf8=False: engage sends 7-bit mail, so a mailbox name with accents could never be reached.
-        return validate_email(value, check_deliverability=False, allow_smtputf8=False).normalized.lower()
-    except EmailNotValidError as exc:
-        errors[field] = [f"Not a valid email address ({exc})."]
+        return normalise_email(value, field)
+    except ValidationError as exc:
+        errors[field] = exc.fields[field]
         return None
 
 

@@ -182,19 +182,29 @@ def _settle(message: Message) -> Message:
     return message
 
 
+def ascii_mailbox(address: str) -> str:
+    """The address as 7-bit mail carries it: an internationalised domain in its ASCII (IDNA) form.
+
+    ValueError when it cannot be: accents before the @ need SMTPUTF8, which engage does not use.
+    """
+    local, _, domain = address.strip().rpartition("@")
+    if not local.isascii():
+        raise ValueError(f"{address!r} has accented letters before the @, which needs SMTPUTF8")
+    try:
+        return f"{local}@{domain.encode('idna').decode('ascii')}"
+    except UnicodeError:
+        raise ValueError(f"{address!r} has a domain that cannot be written in ASCII") from None
+
+
 def _address(email: str, name: str, what: str) -> tuple[str, str]:
     """(header value, bare address): the display name encoded when not ASCII, the domain in IDNA form."""
     email = (email or "").strip()
     if not _EMAIL.match(email):
         raise ValueError(f"{what} is not an email address: {email!r}")
-    local, domain = email.rsplit("@", 1)
-    if not local.isascii():
-        raise ValueError(f"{what} {email!r} has accented letters before the @, which needs SMTPUTF8")
     try:
-        domain = domain.encode("idna").decode("ascii")
-    except UnicodeError:
-        raise ValueError(f"{what} {email!r} has a domain that cannot be written in ASCII") from None
-    address = f"{local}@{domain}"
+        address = ascii_mailbox(email)
+    except ValueError as exc:
+        raise ValueError(f"{what} {exc}") from None
     display = _CONTROL.sub(" ", name or "").strip()
     return formataddr((display, address), charset="utf-8"), address
 

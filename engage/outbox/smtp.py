@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from email.parser import BytesHeaderParser
 from email.utils import getaddresses, parseaddr
 
+from engage.invitations.mime import ascii_mailbox
+
 SENT, TEMPORARY, PERMANENT = "sent", "temporary", "permanent"
 
 
@@ -29,17 +31,6 @@ def envelope_sender(config, raw: bytes) -> str:
     headers = BytesHeaderParser().parsebytes(raw)
     found = getaddresses(headers.get_all("From", []))
     return found[0][1] if found else ""
-
-
-def envelope_address(address: str) -> str:
-    """The address as SMTP commands carry it: an internationalised domain in its ASCII (IDNA) form."""
-    local, _, domain = address.strip().rpartition("@")
-    if not local.isascii():
-        raise ValueError(f"{address} has accented letters before the @, which needs SMTPUTF8")
-    try:
-        return f"{local}@{domain.encode('idna').decode('ascii')}"
-    except UnicodeError:
-        raise ValueError(f"{address} has a domain that cannot be written in ASCII") from None
 
 
 def _reason(code: int | None, text) -> str:
@@ -119,7 +110,7 @@ class SmtpSession:
         Nothing is delivered yet, so the caller may still be recording the previous message.
         """
         try:
-            recipient = envelope_address(recipient)
+            recipient = ascii_mailbox(recipient)
         except ValueError as exc:  # no server could take it: fail it now, without a connection
             return Outcome(PERMANENT, str(exc))
         if not self._connect():

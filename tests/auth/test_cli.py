@@ -28,6 +28,14 @@ def test_create_user_refuses_a_weak_password_and_saves_nothing(runner, app):
     assert db.session.scalar(select(User).where(User.email == "weak@example.org")) is None
 
 
+def test_create_user_refuses_a_mailbox_with_accents_that_mail_could_never_reach(runner, app):
+    result = runner.invoke(args=["engage", "create-user", "zoë@example.org", "--password-stdin"],
+                           input="a long enough secret\n")
+    assert result.exit_code == 1
+    assert "before the @-sign are not supported" in result.output
+    assert db.session.scalar(select(User)) is None
+
+
 def test_create_token_prints_it_once_and_it_can_be_revoked(runner, app, staff_user):
     result = runner.invoke(args=["engage", "create-token", staff_user.email, "--name", "partner"])
     assert result.exit_code == 0, result.output
