@@ -13,7 +13,8 @@ from engage.countries import country_code
 from engage.errors import ConflictError, NotFoundError, ValidationError
 from engage.extensions import db
 from engage.dataprotection.fields import clean_protection, settle_protection
-from engage.access.services import apply_initial_sensitivity, check_may_set, clean_sensitivity, set_sensitivity
+from engage.access.services import (apply_initial_sensitivity, can_see, check_may_set, clean_sensitivity,
+                                    set_sensitivity)
 from engage.history import diff_fields, record_change
 
 from .models import ORGANISATION_KINDS, Contact, Organisation
@@ -309,14 +310,30 @@ def find_live_contact_by_email(email: str, exclude_id: int | None = None) -> Con
     return db.session.scalars(query).first()
 
 
+UNUSABLE_EMAIL = "This email address cannot be used here."
+
+
+def _refuse_email_clash(actor, email: str, exclude_id: int | None = None) -> None:
+    """ConflictError (409, the email field named) when a live contact other than `exclude_id` has `email`.
+
+    A clash with a contact the actor may see names it; with one they may not see, the message says
+    only that the address cannot be used here (not whose it is, nor that it is restricted).
+    """
+    clash = find_live_contact_by_email(email, exclude_id)
+    if clash is None:
+        return
+    if can_see(actor, clash):
+        raise ConflictError(f"{clash.full_name} already uses the email {email}.",
+                            {"email": ["Already used by another contact."]})
+    raise ConflictError(UNUSABLE_EMAIL, {"email": [UNUSABLE_EMAIL]})
+
+
 def create_contact(actor, now, data: dict[str, Any]) -> Contact:
     """Add a contact; refuses an email already used by a live contact."""
     sensitivity = clean_sensitivity(data["sensitivity"]) if data.get("sensitivity") not in (None, "") else None
     values = clean_contact(data)
     _settle_protection(now, None, values)
-    if find_live_contact_by_email(values["email"]):
-        raise ConflictError(f"A contact with the email {values['email']} already exists.",
-                            {"email": ["Already used by another contact."]})
+    _refuse_email_clash(actor, values["email"])
     contact = Contact(**values, is_archived=False, created_at=now, updated_at=now)
     db.session.add(contact)
     db.session.flush()
@@ -332,9 +349,8 @@ def update_contact(actor, now, contact: Contact, data: dict[str, Any]) -> dict:
         check_may_set(actor, contact, data["sensitivity"])  # before anything changes
     values = clean_contact(data, partial=True)
     _settle_protection(now, contact, values)
-    if "email" in values and not contact.is_archived and find_live_contact_by_email(values["email"], contact.id):
-        raise ConflictError(f"A contact with the email {values['email']} already exists.",
-                            {"email": ["Already used by another contact."]})
+    if "email" in values and not contact.is_archived:
+        _refuse_email_clash(actor, values["email"], contact.id)
     changed = diff_fields(contact, values)
     if changed:
         contact.updated_at = now
@@ -352,8 +368,10 @@ def set_contact_archived(actor, now, contact: Contact, archived: bool) -> None:
     """Archive or restore a contact (restoring needs its email to be free again)."""
     if contact.is_archived == archived:
         return
-    if not archived and find_live_contact_by_email(contact.email, contact.id):
-        raise ConflictError(f"Another live contact uses {contact.email}; cannot restore this one.")
+    clash = find_live_contact_by_email(contact.email, contact.id) if not archived else None
+    if clash is not None:
+        raise ConflictError(f"Another live contact uses {contact.email}; cannot restore this one."
+                            if can_see(actor, clash) else f"Cannot restore this contact: {UNUSABLE_EMAIL}")
     contact.is_archived = archived
     contact.updated_at = now
     record_change(actor, now, contact, "archived" if archived else "restored")
