@@ -51,6 +51,27 @@ def create_user_command(email, role, full_name, password_stdin, dpo):
     click.echo(f"Created {user.role} {user.email}{' (data-protection officer)' if dpo else ''}.")
 
 
+@engage_cli.command("set-dpo")
+@click.argument("email")
+@click.option("--remove", is_flag=True, help="Take the flag away instead.")
+def set_dpo_command(email, remove):
+    """Make an existing user the data-protection officer (or, with --remove, no longer); audited.
+
+    On the web only a DPO names another: this is how the first one is named.
+    """
+    from engage.auth.services import find_user_by_email, set_dpo
+
+    user = find_user_by_email(email)
+    if user is None:
+        _fail(f"No user with the email {email}.")
+    try:
+        set_dpo(None, now_utc(), user, not remove)
+    except ServiceError as exc:
+        _fail(exc.message)
+    db.session.commit()
+    click.echo(f"{user.email} is {'no longer' if remove else 'now'} the data-protection officer.")
+
+
 @engage_cli.command("reset-password")
 @click.argument("email")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import SelectField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms import HiddenField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import AnyOf, DataRequired, Length, NumberRange, Optional
 
 from engage.auth.models import User
 from engage.extensions import db
@@ -62,3 +62,11 @@ class ConfirmForm(FlaskForm):
     """A button that only carries the CSRF token (revoke, remove, delete)."""
 
     submit = SubmitField("Confirm")
+
+
+class OfficerForm(FlaskForm):
+    """Name a data-protection officer (is_dpo 1) or remove one (0): the DPO's page."""
+
+    user_id = IntegerField("Person", validators=[DataRequired("Choose a person."), NumberRange(1, 2**31 - 1)])
+    is_dpo = HiddenField(validators=[AnyOf(["0", "1"], "Send 1 or 0.")])
+    submit = SubmitField("Save")

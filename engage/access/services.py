@@ -9,7 +9,9 @@ The rules:
   needs its own grant as well);
 - sensitivity is set, and grants given, by the DPO, by a lead or admin who can see the record, or
   by the organiser of the meeting (for the meeting and its outcomes). Whoever restricts a record
-  and is not the DPO is granted it at once, so nobody locks themselves out.
+  and is not the DPO is granted it at once, so nobody locks themselves out;
+- whatever opens records wholesale is the DPO's alone: naming or removing a DPO (the first is named
+  from the command line), granting a record to a group, and changing a group that holds grants.
 """
 from __future__ import annotations
 
@@ -224,10 +226,14 @@ def _ensure_user_grant(actor, now, record, user) -> AccessGrant:
 
 
 def grant(actor, now: datetime, record, *, user=None, group=None) -> AccessGrant:
-    """Let one user or one group see a record; audited. Granting twice is refused (409)."""
+    """Let one user or one group see a record (a group: the DPO only); audited. Granting twice is refused (409)."""
     _require_manage(actor, record)
     if (user is None) == (group is None):
         raise ValidationError.for_fields({"grantee": "Choose a user or a group."})
+    if group is not None and not is_dpo(actor):
+        # Admins keep groups that hold nothing, so whoever grants to a group must be the one who
+        # vouches for its members: the DPO.
+        raise PermissionDenied(GROUPS_ARE_THE_DPOS)
     kind = record_type_of(record)
     column, target = (AccessGrant.user_id, user) if user is not None else (AccessGrant.group_id, group)
     if db.session.scalar(select(AccessGrant.id).where(AccessGrant.record_type == kind,
@@ -254,16 +260,37 @@ def revoke(actor, now: datetime, record, access_grant: AccessGrant) -> None:
 
 
 # ---- groups ----
+#
+# A group gives its members whatever was granted to it, so once it holds a grant only the DPO
+# changes it (members, name, deletion), and only the DPO grants anything to a group. Admins may
+# still create groups and keep those that hold no grant: such a group opens nothing.
+
+GROUPS_ARE_THE_DPOS = ("Only the data-protection officer grants records to a group, and changes a group "
+                       "that holds grants.")
+
 
 def can_manage_groups(actor) -> bool:
-    """The DPO and admins keep the groups."""
+    """The DPO and admins keep the groups (admins only those that hold no grant)."""
     return bool(actor is not None and getattr(actor, "is_authenticated", True)
                 and (is_dpo(actor) or actor.has_role("admin")))
 
 
-def _require_groups(actor) -> None:
+def holds_grants(group: AccessGroup) -> bool:
+    """True when some record is granted to this group."""
+    return group.id is not None and db.session.scalar(
+        select(AccessGrant.id).where(AccessGrant.group_id == group.id).limit(1)) is not None
+
+
+def can_change_group(actor, group: AccessGroup) -> bool:
+    """True when the actor may change this group's members, name or existence."""
+    return can_manage_groups(actor) and (is_dpo(actor) or not holds_grants(group))
+
+
+def _require_groups(actor, group: AccessGroup | None = None) -> None:
     if not can_manage_groups(actor):
         raise PermissionDenied("Only the data-protection officer and admins keep access groups.")
+    if group is not None and not can_change_group(actor, group):
+        raise PermissionDenied(GROUPS_ARE_THE_DPOS)
 
 
 def all_groups() -> list[AccessGroup]:
@@ -312,16 +339,20 @@ def create_group(actor, now: datetime, data: dict) -> AccessGroup:
 
 
 def update_group(actor, now: datetime, group: AccessGroup, data: dict) -> None:
-    """Rename or re-describe a group (DPO or admin)."""
-    _require_groups(actor)
+    """Rename or re-describe a group (the DPO; an admin while it holds no grant); a new name is audited."""
+    _require_groups(actor, group)
     values = _clean_group(data, group)
+    renamed = values["name"] != group.name
     group.name, group.description = values["name"], values["description"]
     db.session.flush()
+    if renamed:
+        record_event(actor, now, "grant_changed", group, detail="group renamed")
 
 
 def delete_group(actor, now: datetime, group: AccessGroup) -> None:
-    """Delete a group and its grants: its members lose what they saw through it (DPO or admin)."""
-    _require_groups(actor)
+    """Delete a group and its grants: its members lose what they saw through it (the DPO; an admin
+    while it holds no grant)."""
+    _require_groups(actor, group)
     record_event(actor, now, "grant_changed", group, detail="group deleted")
     db.session.execute(AccessGrant.__table__.delete().where(AccessGrant.group_id == group.id))
     db.session.delete(group)
@@ -329,8 +360,8 @@ def delete_group(actor, now: datetime, group: AccessGroup) -> None:
 
 
 def add_member(actor, now: datetime, group: AccessGroup, user) -> bool:
-    """Put a user in a group; returns False when already there (DPO or admin)."""
-    _require_groups(actor)
+    """Put a user in a group; returns False when already there (the DPO; an admin while it holds no grant)."""
+    _require_groups(actor, group)
     if user is None:
         raise ValidationError.for_fields({"user_id": "Choose a user."})
     if user in group.members:
@@ -342,8 +373,9 @@ def add_member(actor, now: datetime, group: AccessGroup, user) -> bool:
 
 
 def remove_member(actor, now: datetime, group: AccessGroup, user) -> bool:
-    """Take a user out of a group; returns False when they were not in it (DPO or admin)."""
-    _require_groups(actor)
+    """Take a user out of a group; returns False when they were not in it (the DPO; an admin while it
+    holds no grant)."""
+    _require_groups(actor, group)
     if user is None or user not in group.members:
         return False
     group.members.remove(user)

@@ -1,19 +1,21 @@
 """Access pages: named groups, and the sensitivity and grants of one contact, meeting or outcome."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from markupsafe import Markup
+from sqlalchemy import select
 
 from engage.auth.models import User
-from engage.auth.permissions import require_role_for_blueprint
+from engage.auth.services import set_dpo
+from engage.auth.permissions import password_confirmed_within, require_role_for_blueprint
 from engage.clock import now_utc
 from engage.errors import NotFoundError, ServiceError
 from engage.extensions import db
 from engage.forms import apply_errors
 
 from . import services
-from .forms import ConfirmForm, GrantForm, GroupForm, MemberForm, SensitivityForm
+from .forms import ConfirmForm, GrantForm, GroupForm, MemberForm, OfficerForm, SensitivityForm
 from .models import SENSITIVITIES, AccessGrant
 
 bp = Blueprint("access", __name__, url_prefix="/access")
@@ -177,10 +179,18 @@ def groups():
     return render_template("access/groups.html", groups=services.all_groups(), form=form), status
 
 
+def _changeable_or_403(group) -> None:
+    # An admin keeps only groups that hold no grant; the DPO keeps them all.
+    if not services.can_change_group(current_user, group):
+        abort(403)
+
+
 @bp.route("/groups/<int:group_id>", methods=["GET", "POST"])
 def group(group_id):
     _groups_or_403()
     found = services.get_group(group_id)
+    if request.method == "POST":
+        _changeable_or_403(found)
     form = GroupForm(obj=found)
     if form.validate_on_submit():
         try:
@@ -194,13 +204,15 @@ def group(group_id):
             apply_errors(form, exc)
     status = 422 if form.is_submitted() else 200
     return render_template("access/group.html", group=found, form=form, member_form=MemberForm().setup(),
-                           confirm_form=ConfirmForm()), status
+                           confirm_form=ConfirmForm(), can_change=services.can_change_group(current_user, found),
+                           holds_grants=services.holds_grants(found)), status
 
 
 @bp.post("/groups/<int:group_id>/delete")
 def delete_group(group_id):
     _groups_or_403()
     found = services.get_group(group_id)
+    _changeable_or_403(found)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     name = found.name
@@ -214,6 +226,7 @@ def delete_group(group_id):
 def add_member(group_id):
     _groups_or_403()
     found = services.get_group(group_id)
+    _changeable_or_403(found)
     form = MemberForm().setup()
     user = db.session.get(User, form.user_id.data) if form.validate_on_submit() and form.user_id.data else None
     if user is None:
@@ -230,6 +243,7 @@ def add_member(group_id):
 def remove_member(group_id, user_id):
     _groups_or_403()
     found = services.get_group(group_id)
+    _changeable_or_403(found)
     user = db.session.get(User, user_id)
     if user is None or not ConfirmForm().validate_on_submit():
         abort(404 if user is None else 400)
@@ -237,3 +251,40 @@ def remove_member(group_id, user_id):
         db.session.commit()
         flash(f"{user.display_name} removed.", "success")
     return redirect(url_for(".group", group_id=found.id))
+
+
+# ---- data-protection officers ----
+
+def _dpo_or_403() -> None:
+    if not services.is_dpo(current_user):
+        abort(403)
+
+
+@bp.get("/officers")
+def officers():
+    """The data-protection officers, and the DPO's form to name another or remove one."""
+    _dpo_or_403()
+    users = db.session.scalars(select(User).where(User.is_disabled.is_(False)).order_by(User.full_name)).all()
+    return render_template("access/officers.html", officers=[u for u in users if u.is_dpo],
+                           others=[u for u in users if not u.is_dpo], form=OfficerForm())
+
+
+@bp.post("/officers")
+@password_confirmed_within(5)
+def set_officer():
+    _dpo_or_403()
+    form = OfficerForm()
+    if not form.validate_on_submit():
+        abort(400)
+    user = db.session.get(User, form.user_id.data)
+    if user is None:
+        abort(404)
+    value = form.is_dpo.data == "1"
+    try:
+        set_dpo(current_user, now_utc(), user, value)
+        db.session.commit()
+    except ServiceError as exc:
+        _refuse(exc)
+    else:
+        flash(f"{user.display_name} is {'now' if value else 'no longer'} a data-protection officer.", "success")
+    return redirect(url_for(".officers"))

@@ -136,8 +136,22 @@ def set_role(actor, now, user: User, role: str) -> None:
         user.role = role
 
 
+ONLY_THE_DPO = "Only the data-protection officer names or removes a data-protection officer."
+
+
+def _require_dpo_or_command_line(actor, message: str = ONLY_THE_DPO) -> None:
+    # The DPO flag opens every restricted record, so only a DPO hands it on; `actor` None is the
+    # command line (the server's operator), which names the first one. An admin is not enough:
+    # otherwise any admin could give themselves restricted access.
+    if actor is None:
+        return
+    if not (getattr(actor, "is_dpo", False) and not getattr(actor, "is_disabled", False)):
+        raise PermissionDenied(message)
+
+
 def set_dpo(actor, now, user: User, is_dpo: bool) -> None:
-    """Make a user the data-protection officer, or no longer; disabled accounts cannot hold the office."""
+    """Make a user the data-protection officer, or no longer (the DPO or the command line only; audited)."""
+    _require_dpo_or_command_line(actor)
     if is_dpo and user.is_disabled:
         raise PermissionDenied("A disabled account cannot be the data-protection officer.")
     if bool(user.is_dpo) != is_dpo:
@@ -147,11 +161,15 @@ def set_dpo(actor, now, user: User, is_dpo: bool) -> None:
 
 
 def set_disabled(actor, now, user: User, disabled: bool) -> None:
-    """Disable or re-enable a user; nobody disables themselves or the last admin."""
+    """Disable or re-enable a user; nobody disables themselves or the last admin, and only a DPO a DPO."""
     if disabled and actor is not None and actor.id == user.id:
         raise PermissionDenied("You cannot disable your own account.")
     if disabled and user.role == "admin" and not user.is_disabled and _active_admin_count() <= 1:
         raise PermissionDenied("engage needs at least one active admin.")
+    if user.is_dpo and user.is_disabled != disabled:
+        # Disabling the DPO removes them as surely as taking the flag away.
+        _require_dpo_or_command_line(actor, "Only the data-protection officer disables or enables the account "
+                                            "of a data-protection officer.")
     if user.is_disabled != disabled:
         user.is_disabled = disabled
         record_change(actor, now, user, "disabled" if disabled else "enabled")

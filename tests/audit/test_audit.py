@@ -45,6 +45,8 @@ def test_sign_in_failures_and_sign_out_are_audited(app, staff_user):
 
 
 def test_role_dpo_and_account_changes_are_audited(admin_client, admin_user):
+    admin_user.is_dpo = True  # only a DPO names or removes one
+    db.session.commit()
     other = factories.make_user(role="staff", email="other@example.org")
     admin_client.post(f"/admin/users/{other.id}/role", data={"role": "lead"})
     admin_client.post(f"/admin/users/{other.id}/dpo", data={"is_dpo": "1"})
