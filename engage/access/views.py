@@ -7,8 +7,8 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from engage.auth.models import User
-from engage.auth.services import set_dpo
 from engage.auth.permissions import password_confirmed_within, require_role_for_blueprint
+from engage.auth.services import set_dpo
 from engage.clock import now_utc
 from engage.errors import NotFoundError, ServiceError
 from engage.extensions import db

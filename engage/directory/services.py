@@ -13,8 +13,8 @@ from engage.countries import country_code
 from engage.errors import ConflictError, NotFoundError, ValidationError
 from engage.extensions import db
 from engage.dataprotection.fields import clean_protection, settle_protection
-from engage.access.services import (apply_initial_sensitivity, can_see, check_may_set, clean_sensitivity,
-                                    set_sensitivity)
+from engage.access.services import (apply_initial_sensitivity, check_may_set, clean_sensitivity, set_sensitivity,
+                                    visible)
 from engage.history import diff_fields, record_change
 
 from .models import ORGANISATION_KINDS, Contact, Organisation
@@ -319,13 +319,27 @@ def _refuse_email_clash(actor, email: str, exclude_id: int | None = None) -> Non
     A clash with a contact the actor may see names it; with one they may not see, the message says
     only that the address cannot be used here (not whose it is, nor that it is restricted).
     """
-    clash = find_live_contact_by_email(email, exclude_id)
+    clash = _visible_clash(actor, email, exclude_id)
     if clash is None:
         return
-    if can_see(actor, clash):
+    if clash is not False:
         raise ConflictError(f"{clash.full_name} already uses the email {email}.",
                             {"email": ["Already used by another contact."]})
     raise ConflictError(UNUSABLE_EMAIL, {"email": [UNUSABLE_EMAIL]})
+
+
+def _visible_clash(actor, email: str, exclude_id: int | None = None):
+    """The live contact other than `exclude_id` using `email` when the actor may see it; False when
+    one the actor may not see uses it (only its id is read); None when the address is free."""
+    query = select(Contact.id).where(Contact.email == email.lower(), Contact.is_archived.is_(False))
+    if exclude_id:
+        query = query.where(Contact.id != exclude_id)
+    # Restricted contacts included: an address stays unique whoever can see its owner.
+    clash_id = db.session.scalar(query.limit(1).execution_options(all_sensitivities=True))
+    if clash_id is None:
+        return None
+    seen = db.session.scalar(select(Contact).where(Contact.id == clash_id, visible(actor, Contact)))
+    return seen if seen is not None else False
 
 
 def create_contact(actor, now, data: dict[str, Any]) -> Contact:
@@ -368,10 +382,10 @@ def set_contact_archived(actor, now, contact: Contact, archived: bool) -> None:
     """Archive or restore a contact (restoring needs its email to be free again)."""
     if contact.is_archived == archived:
         return
-    clash = find_live_contact_by_email(contact.email, contact.id) if not archived else None
+    clash = _visible_clash(actor, contact.email, contact.id) if not archived else None
     if clash is not None:
         raise ConflictError(f"Another live contact uses {contact.email}; cannot restore this one."
-                            if can_see(actor, clash) else f"Cannot restore this contact: {UNUSABLE_EMAIL}")
+                            if clash is not False else f"Cannot restore this contact: {UNUSABLE_EMAIL}")
     contact.is_archived = archived
     contact.updated_at = now
     record_change(actor, now, contact, "archived" if archived else "restored")
