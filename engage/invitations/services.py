@@ -69,6 +69,7 @@ def _event_for(meeting: Meeting, recipient: AttendeeSnapshot | None, status: str
         uid=meeting.uid, sequence=meeting.sequence, summary=meeting.title_for_invitations,
         starts_at=meeting.starts_at, ends_at=meeting.ends_at,
         organiser_email=organiser_mailbox(), organiser_name=meeting.organiser.display_name,
+        # meeting_description without a reader: as a recipient sees it, no restricted contact named.
         description=(neutral_description if restricted else meeting_description)(meeting, ""),
         location=meeting_location(meeting),
         url=meeting.online_url or "", status=status, attendees=attendees,
@@ -227,8 +228,9 @@ def apply_reply(reply: ReplyData, now: datetime) -> ReplyResult:
         return ReplyResult(reply.uid, reply.attendee_email, None, False, "unknown meeting UID")
     attendee = find_attendee_by_email(meeting, reply.attendee_email)
     if attendee is None:
+        # Read by whoever runs ingest-replies and stored with the reply: never the staff title.
         return ReplyResult(reply.uid, reply.attendee_email, None, False,
-                           f"{reply.attendee_email} is not on the meeting '{meeting.title}'")
+                           f"{reply.attendee_email} is not on the meeting #{meeting.id} ('{meeting.title_for_invitations}')")
     current = attendee.sent_sequence if attendee.sent_sequence is not None else meeting.sequence
     if reply.sequence < current:
         return ReplyResult(reply.uid, reply.attendee_email, None, False,
