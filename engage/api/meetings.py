@@ -9,15 +9,15 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, St
 from sqlalchemy import func, select
 
 from engage.access.guard import current_actor
-from engage.access.services import can_see
 from engage.auth.models import User
 from engage.clock import UTC, is_valid_timezone, now_utc
 from engage.errors import ValidationError
 from engage.extensions import db
 from engage.meetings import calendar, services
 from engage.meetings.models import ATTENDEE_ROLES, LOCATION_KINDS, MEETING_STATUSES, RESPONSES, Meeting
+from engage.meetings.people import People, people_for, people_of_meetings
 
-from .common import ApiError, int_arg, json_body, page_args, paginated, parse
+from .common import ApiError, int_arg, json_body, page_args, parse
 from .views import api_route
 
 Id = Annotated[StrictInt, Field(ge=1, le=2**31 - 1)]
@@ -118,6 +118,8 @@ class MeetingOut(BaseModel):
     organiser: str
     staff: list[str]
     attendees: list[AttendeeOut]
+    hidden_attendees: int = Field(default=0, description="Attendees left out of `attendees` because the caller "
+                                  "may not see them (restricted contacts); they are still invited")
     recommendation_ids: list[int]
     reminders: list[int]
     tags: list[str]
@@ -133,19 +135,21 @@ def _z(value: datetime | None) -> str | None:
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if value is not None else None
 
 
-def meeting_json(meeting: Meeting) -> dict:
-    """A meeting as the contract shows it (times in UTC with Z)."""
+def meeting_json(meeting: Meeting, people: People | None = None) -> dict:
+    """A meeting as the contract shows it (times in UTC with Z), with the attendees its caller may see."""
+    if people is None:
+        people = people_for(current_actor(), meeting)
     return MeetingOut(
         id=meeting.id, uid=meeting.uid, sequence=meeting.sequence, title=meeting.title,
         invitation_title=meeting.invitation_title, title_for_invitations=meeting.title_for_invitations,
         description=meeting.description, starts_at=_z(meeting.starts_at), ends_at=_z(meeting.ends_at),
         timezone=meeting.timezone, location_kind=meeting.location_kind, location=meeting.location,
         online_url=meeting.online_url, status=meeting.status, organiser=meeting.organiser.email,
-        staff=[a.email for a in meeting.staff_attendees],
+        staff=[a.email for a in people.staff],
         attendees=[AttendeeOut(contact_id=a.contact_id, full_name=a.name, email=a.email,
                                organisation_id=a.contact.organisation_id, role=a.role, response=a.response,
-                               responded_at=_z(a.responded_at)) for a in meeting.contact_attendees
-                   if can_see(current_actor(), a.contact)],  # a restricted contact the caller may not see: absent
+                               responded_at=_z(a.responded_at)) for a in people.contacts],
+        hidden_attendees=people.hidden,  # restricted contacts the caller may not see: only counted
         recommendation_ids=[r.id for r in meeting.recommendations], reminders=list(meeting.reminder_offsets or []),
         tags=list(meeting.tags or []), sensitivity=meeting.sensitivity or "internal",
         cancellation_reason=meeting.cancellation_reason,
@@ -245,7 +249,10 @@ def list_meetings():
         contact_id=int_arg("contact_id"), recommendation_id=int_arg("recommendation_id"),
         city=_text_arg("city"), status=status, tag=_text_arg("tag"), q=_text_arg("q"),
         starts_from=_instant_arg("from"), starts_before=_instant_arg("to"))
-    return paginated(query, meeting_json, page, per_page)
+    result = db.paginate(query, page=page, per_page=per_page, error_out=False, count=True)
+    people = people_of_meetings(current_actor(), result.items)  # who the caller may see, asked once per page
+    return jsonify({"items": [meeting_json(m, people[m.id]) for m in result.items], "total": result.total,
+                    "page": page, "per_page": per_page})
 
 
 @api_route("/meetings", "POST", "Create a meeting (409 with the clashes unless allow_conflicts)", body=MeetingIn,
@@ -310,6 +317,7 @@ def cancel_meeting(meeting_id):
 def meeting_ics(meeting_id):
     meeting = _meeting(meeting_id)
     body = calendar.meeting_ics(meeting, now_utc(), calendar.organiser_mailbox(),
-                                url_for("meetings.show", meeting_id=meeting.id, _external=True))
+                                url_for("meetings.show", meeting_id=meeting.id, _external=True),
+                                reader=current_actor())
     return Response(body, headers={"Content-Type": "text/calendar; charset=utf-8; method=PUBLISH",
                                    "Content-Disposition": f"attachment; filename=meeting-{meeting.id}.ics"})

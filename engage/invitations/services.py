@@ -16,6 +16,7 @@ from engage.errors import NotFoundError, ValidationError
 from engage.extensions import db
 from engage.meetings.calendar import meeting_description, meeting_location, neutral_description, organiser_mailbox
 from engage.meetings.models import Attendee, Meeting
+from engage.meetings.people import people_for
 from engage.meetings.services import AttendeeSnapshot, MeetingChange, on_meeting_change, record_response
 from engage.outbox.services import NewMessage, queue_messages
 
@@ -69,8 +70,9 @@ def _event_for(meeting: Meeting, recipient: AttendeeSnapshot | None, status: str
         uid=meeting.uid, sequence=meeting.sequence, summary=meeting.title_for_invitations,
         starts_at=meeting.starts_at, ends_at=meeting.ends_at,
         organiser_email=organiser_mailbox(), organiser_name=meeting.organiser.display_name,
-        # meeting_description without a reader: as a recipient sees it, no restricted contact named.
-        description=(neutral_description if restricted else meeting_description)(meeting, ""),
+        # Read outside engage: no restricted contact is named to the others (only counted); each sees themselves.
+        description=neutral_description(meeting, "") if restricted else meeting_description(
+            meeting, "", people_for(None, meeting, getattr(recipient, "attendee_id", None))),
         location=meeting_location(meeting),
         url=meeting.online_url or "", status=status, attendees=attendees,
         created=meeting.created_at, last_modified=meeting.updated_at,
@@ -230,7 +232,8 @@ def apply_reply(reply: ReplyData, now: datetime) -> ReplyResult:
     if attendee is None:
         # Read by whoever runs ingest-replies and stored with the reply: never the staff title.
         return ReplyResult(reply.uid, reply.attendee_email, None, False,
-                           f"{reply.attendee_email} is not on the meeting #{meeting.id} ('{meeting.title_for_invitations}')")
+                           f"{reply.attendee_email} is not on the meeting #{meeting.id} "
+                           f"('{meeting.title_for_invitations}')")
     current = attendee.sent_sequence if attendee.sent_sequence is not None else meeting.sequence
     if reply.sequence < current:
         return ReplyResult(reply.uid, reply.attendee_email, None, False,

@@ -1,6 +1,6 @@
 """The RSVP landing page (an attendee answers from a signed link, with no login), and staff uploading
 a reply that a calendar client sent to someone's own mailbox and they forwarded."""
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import HiddenField
@@ -9,7 +9,8 @@ from engage.auth.permissions import require_role_for_blueprint
 from engage.clock import now_utc
 from engage.errors import ServiceError
 from engage.extensions import db
-from engage.meetings.models import RESPONSES, Attendee, Meeting
+from engage.meetings.models import RESPONSES, Attendee
+from engage.meetings.services import get_meeting
 
 from . import services  # noqa: F401  (registers the meeting-change listener)
 from .ingest import MAX_REPLY_BYTES, apply_forwarded_reply
@@ -64,9 +65,7 @@ class ReplyUploadForm(FlaskForm):
 
 @replies_bp.route("/<int:meeting_id>/replies", methods=["POST"])
 def upload_reply(meeting_id):
-    meeting = db.session.get(Meeting, meeting_id)
-    if meeting is None:
-        abort(404)
+    meeting = get_meeting(meeting_id)  # a meeting the uploader may not see: 404
     form = ReplyUploadForm()
     if not form.validate_on_submit():
         problem = next(iter(form.errors.values()))[0]

@@ -21,6 +21,7 @@ from engage.history import record_change
 from engage.invitations.ical import EventData, build_calendar
 
 from .models import FEED_SCOPES, Attendee, CalendarFeed, Meeting
+from .people import People, people_for, people_of_meetings
 
 SECRET_RE = re.compile(r"^[A-Za-z0-9_-]+$")  # what token_urlsafe makes; anything else is not a feed
 FEED_PAST_DAYS = 180  # a feed carries recent history too, so a calendar does not lose last month
@@ -40,8 +41,14 @@ def organiser_mailbox() -> str:
     return parseaddr(configured)[1] or "engage@localhost"
 
 
-def meeting_description(meeting: Meeting, page_url: str = "") -> str:
-    """The plain-text body of a calendar entry: purpose, agenda recommendations, place, people."""
+def meeting_description(meeting: Meeting, page_url: str = "", people: People | None = None) -> str:
+    """The plain-text body of a calendar entry: purpose, agenda recommendations, place, people.
+
+    `people`: the attendees its reader may see (default: as a recipient outside engage sees them,
+    with no restricted contact named); the others are only counted.
+    """
+    if people is None:
+        people = people_for(None, meeting)
     lines = []
     if meeting.description:
         lines += [meeting.description, ""]
@@ -53,11 +60,13 @@ def meeting_description(meeting: Meeting, page_url: str = "") -> str:
     if meeting.recommendations:
         lines += ["", "Agenda (UPR recommendations):"]
         lines += [f"- {r.reference} ({r.state_name}): {r.text[:300]}" for r in meeting.recommendations]
-    if meeting.attendees:
+    if people.shown or people.hidden:
         lines += ["", "With:"]
-        for a in meeting.attendees:
+        for a in people.shown:
             org = a.contact.organisation.name if a.contact is not None and a.contact.organisation else "engage staff"
             lines.append(f"- {a.name} ({org})")
+        if people.hidden:
+            lines.append(f"- and {people.hidden_phrase}")
     lines.append(f"Organiser: {meeting.organiser.display_name}")
     if meeting.status == "cancelled":
         lines.insert(0, "CANCELLED" + (f": {meeting.cancellation_reason}" if meeting.cancellation_reason else ""))
@@ -87,8 +96,12 @@ def meeting_location(meeting: Meeting) -> str:
     return " / ".join(parts)
 
 
-def meeting_event(meeting: Meeting, organiser_email: str, page_url: str = "", attendees=()) -> EventData:
-    """The meeting as plain iCalendar data (times stay instants; the builder writes them in UTC)."""
+def meeting_event(meeting: Meeting, organiser_email: str, page_url: str = "", attendees=(),
+                  people: People | None = None) -> EventData:
+    """The meeting as plain iCalendar data (times stay instants; the builder writes them in UTC).
+
+    `people`: the attendees the file's reader may see (default: none of the restricted contacts).
+    """
     # A restricted meeting sits in calendars (and free/busy views) under its neutral title only.
     restricted = meeting.is_restricted
     return EventData(
@@ -96,7 +109,8 @@ def meeting_event(meeting: Meeting, organiser_email: str, page_url: str = "", at
         summary=meeting.title_for_invitations if restricted else meeting.title,
         starts_at=meeting.starts_at, ends_at=meeting.ends_at,
         organiser_email=organiser_email, organiser_name=meeting.organiser.display_name,
-        description=(neutral_description if restricted else meeting_description)(meeting, page_url),
+        description=neutral_description(meeting, page_url) if restricted
+        else meeting_description(meeting, page_url, people),
         location=meeting_location(meeting),
         url=meeting.online_url or page_url or "",
         status="CANCELLED" if meeting.status == "cancelled" else "CONFIRMED",
@@ -105,10 +119,11 @@ def meeting_event(meeting: Meeting, organiser_email: str, page_url: str = "", at
     )
 
 
-def meeting_ics(meeting: Meeting, now: datetime, organiser_email: str, page_url: str = "") -> bytes:
-    """One meeting as a METHOD:PUBLISH calendar file."""
+def meeting_ics(meeting: Meeting, now: datetime, organiser_email: str, page_url: str = "", reader=None) -> bytes:
+    """One meeting as a METHOD:PUBLISH calendar file, naming the attendees `reader` may see."""
     name = meeting.title_for_invitations if meeting.is_restricted else meeting.title
-    return build_calendar([meeting_event(meeting, organiser_email, page_url)], "PUBLISH", now, name=name)
+    event = meeting_event(meeting, organiser_email, page_url, people=people_for(reader, meeting))
+    return build_calendar([event], "PUBLISH", now, name=name)
 
 
 # ---- private feeds ----
@@ -179,7 +194,9 @@ def feed_ics(feed: CalendarFeed, now: datetime, organiser_email: str,
              page_url: Callable[[Meeting], str] = lambda m: "") -> bytes:
     """The feed as a METHOD:PUBLISH calendar, one VEVENT per meeting, times in UTC."""
     name = "engage: all meetings" if feed.scope == "team" else f"engage: {feed.user.display_name}"
-    events = [meeting_event(m, organiser_email, page_url(m)) for m in feed_meetings(feed, now)]
+    meetings = feed_meetings(feed, now)
+    people = people_of_meetings(feed.user, meetings)  # what its owner may see, asked once for the feed
+    events = [meeting_event(m, organiser_email, page_url(m), people=people[m.id]) for m in meetings]
     return build_calendar(events, "PUBLISH", now, name=name)
 
 

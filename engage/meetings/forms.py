@@ -175,7 +175,7 @@ class MeetingForm(FlaskForm):
             pass  # a mangled link just leaves those fields empty
         return organisation
 
-    def fill_from_meeting(self, meeting: Meeting) -> None:
+    def fill_from_meeting(self, meeting: Meeting, people=None) -> None:
         """The meeting's values, times as local times in its own zone."""
         start, end = (v.astimezone(ZoneInfo(meeting.timezone)) for v in (meeting.starts_at, meeting.ends_at))
         self.title.data, self.description.data = meeting.title, meeting.description
@@ -187,8 +187,11 @@ class MeetingForm(FlaskForm):
         self.online_url.data = meeting.online_url
         self.organiser_id.data = meeting.organiser_id
         self.staff_ids.data = [a.user_id for a in meeting.staff_attendees]
-        self.required_contact_ids.data = [a.contact_id for a in meeting.contact_attendees if a.role == "required"]
-        self.optional_contact_ids.data = [a.contact_id for a in meeting.contact_attendees if a.role == "optional"]
+        # Only the contacts this reader may see: the others stay on the meeting (the service keeps
+        # what the form never showed).
+        contacts = people.contacts if people is not None else meeting.contact_attendees
+        self.required_contact_ids.data = [a.contact_id for a in contacts if a.role == "required"]
+        self.optional_contact_ids.data = [a.contact_id for a in contacts if a.role == "optional"]
         self.recommendation_ids.data = [r.id for r in meeting.recommendations]
         self.tags.data = ", ".join(meeting.tags or [])
         self.reminders.data = format_offsets(meeting.reminder_offsets)

@@ -85,10 +85,18 @@ class Meeting(db.Model):
 
     @property
     def organisations(self):
-        """The organisations of the external attendees, each once, in attendee order."""
+        """The organisations of the external attendees who are not restricted, each once, in attendee order.
+
+        It names the meeting in invitations ("Meeting with …"), which every attendee reads, and on pages
+        for everyone: a restricted contact's organisation is never named there (pages that may show it
+        ask meetings.people.people_for).
+        """
+        from .people import load_contacts
+
+        load_contacts([self])
         seen = {}
         for a in self.contact_attendees:
-            if a.contact.organisation is not None:
+            if a.contact.organisation is not None and a.contact.sensitivity != "restricted":
                 seen.setdefault(a.contact.organisation.id, a.contact.organisation)
         return list(seen.values())
 
@@ -144,16 +152,28 @@ class Attendee(db.Model):
     user = relationship("User")
 
     @property
+    def person(self):
+        """The contact or the staff user. A contact the request's access filter hid is loaded anyway:
+        whoever changes a meeting still owes every attendee their messages (pages ask meetings.people)."""
+        if self.contact_id is None:
+            return self.user
+        if self.contact is None:
+            from .people import load_attendee_contacts
+
+            load_attendee_contacts([self])
+        return self.contact
+
+    @property
     def email(self) -> str:
-        return self.contact.email if self.contact is not None else self.user.email
+        return self.person.email
 
     @property
     def name(self) -> str:
-        return self.contact.full_name if self.contact is not None else self.user.display_name
+        return self.person.full_name if self.contact_id is not None else self.user.display_name
 
     @property
     def timezone(self) -> str:
-        return self.contact.effective_timezone if self.contact is not None else self.user.timezone
+        return self.person.effective_timezone if self.contact_id is not None else self.user.timezone
 
     @property
     def is_staff(self) -> bool:

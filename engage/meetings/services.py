@@ -27,6 +27,7 @@ from engage.history import record_change
 from engage.upr.models import Recommendation
 
 from .models import ATTENDEE_ROLES, LOCATION_KINDS, RESPONSES, Attendee, Meeting
+from .people import load_contacts
 
 DEFAULT_REMINDERS = [1440, 60]
 MIN_DURATION = timedelta(minutes=5)
@@ -584,7 +585,8 @@ def update_meeting(actor, now: datetime, meeting: Meeting, data: dict[str, Any])
     time_changed = any(merged[f] != getattr(meeting, f) for f in TIME_FIELDS)
     _check_whole(merged, now, meeting.status, check_past=time_changed)
 
-    # Who is on the meeting after the change.
+    # Who is on the meeting after the change (every contact loaded, those the actor may not see too).
+    load_contacts([meeting])
     current_contacts = {a.contact_id: a for a in meeting.contact_attendees}
     current_staff = {a.user_id: a for a in meeting.staff_attendees}
     wanted_contacts = {a["contact_id"]: a for a in values["attendees"]} if "attendees" in values else None
@@ -763,6 +765,7 @@ def cancel_meeting(actor, now: datetime, meeting: Meeting, reason: str | None = 
     reason = _text(reason, "cancellation_reason", errors)
     if errors:
         raise ValidationError.for_fields(errors)
+    load_contacts([meeting])  # everyone hears of it, including those the actor may not see
     previous = meeting.sequence
     meeting.status, meeting.cancelled_at, meeting.cancellation_reason = "cancelled", now, reason
     meeting.sequence = previous + 1

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from engage import clock
 from engage.access.guard import act_as
-from engage.access.services import can_see, redact_history
+from engage.access.services import redact_history
 from engage.auth.models import User
 from engage.auth.permissions import export_confirmed, require_role_for_blueprint
 from engage.directory.models import Organisation
@@ -25,6 +25,7 @@ from engage.upr.models import IMPLEMENTATION_STATUSES, RESPONSES as REC_RESPONSE
 from . import calendar, services, slots
 from .forms import AddAttendeeForm, CancelForm, MeetingForm, SlotForm, format_offsets
 from .models import FEED_SCOPES, MEETING_STATUSES, Attendee, CalendarFeed, Meeting, meeting_recommendation
+from .people import people_for, people_of_meetings
 
 bp = Blueprint("meetings", __name__, url_prefix="/meetings")
 require_role_for_blueprint(bp, "staff")
@@ -98,7 +99,7 @@ def index():
                                                            if k != "when"}, when=filters["when"])
     page = db.paginate(query, page=_int_arg("page") or 1, per_page=current_app.config["PER_PAGE"], error_out=False)
     return render_template("meetings/index.html", page=page, filters=filters, when_choices=WHEN_CHOICES,
-                           **_filter_choices())
+                           people=people_of_meetings(current_user, page.items), **_filter_choices())
 
 
 def _filter_choices() -> dict:
@@ -127,8 +128,10 @@ def export():
     writer.writerow(["id", "title", "status", "starts_at_utc", "ends_at_utc", "timezone", "local time",
                      "Nairobi", "Geneva", "location", "online_url", "organiser", "staff", "attendees",
                      "organisations", "recommendations", "tags", "uid", "sequence"])
-    for m in db.session.scalars(query):
-        people = [a for a in m.contact_attendees if can_see(current_user, a.contact)]  # restricted contacts: absent
+    meetings = list(db.session.scalars(query))
+    seen = people_of_meetings(current_user, meetings)  # restricted contacts the reader may not see: absent
+    for m in meetings:
+        people = seen[m.id].contacts
         organisations = {a.contact.organisation.id: a.contact.organisation.name for a in people
                          if a.contact.organisation is not None}
         writer.writerow([
@@ -221,7 +224,7 @@ def edit(meeting_id):
         return redirect(url_for("meetings.show", meeting_id=meeting.id))
     form = MeetingForm()
     if request.method == "GET":
-        form.fill_from_meeting(meeting)
+        form.fill_from_meeting(meeting, people_for(current_user, meeting))
     form.setup()
     conflicts = None
     if request.method == "POST" and form.validate_on_submit() and "preview" not in request.form:
@@ -239,7 +242,8 @@ def edit(meeting_id):
             db.session.rollback()
             if not form.place_errors(exc):
                 flash(exc.message, "danger")
-    return _render_form(form, {"meeting": meeting, "organisation": None}, conflicts,
+    people = people_for(current_user, meeting)  # the form lists these; the others are kept, and counted
+    return _render_form(form, {"meeting": meeting, "organisation": None, "people": people}, conflicts,
                         422 if request.method == "POST" and "preview" not in request.form else 200)
 
 
@@ -251,7 +255,7 @@ def show(meeting_id):
     add_form = AddAttendeeForm().setup(meeting)
     history = redact_history(current_user, history_for(meeting))  # no restricted contact's name in it
     return render_template("meetings/show.html", meeting=meeting, history=history,
-                           add_form=add_form, now=clock.now_utc())
+                           people=people_for(current_user, meeting), add_form=add_form, now=clock.now_utc())
 
 
 @bp.route("/<int:meeting_id>/cancel", methods=["GET", "POST"])
@@ -269,7 +273,8 @@ def cancel(meeting_id):
         except ServiceError as exc:
             db.session.rollback()
             apply_errors(form, exc)
-    return render_template("meetings/cancel.html", meeting=meeting, form=form)
+    return render_template("meetings/cancel.html", meeting=meeting, form=form,
+                           people=people_for(current_user, meeting))
 
 
 @bp.post("/<int:meeting_id>/held")
@@ -311,7 +316,7 @@ def remove_attendee(meeting_id, attendee_id):
     _changeable_or_403(meeting)
     attendee = db.session.get(Attendee, attendee_id)
     if attendee is None or attendee.meeting_id != meeting.id or \
-            (attendee.contact is not None and not can_see(current_user, attendee.contact)):
+            attendee not in people_for(current_user, meeting).shown:
         abort(404)
     try:
         name = attendee.name
@@ -327,7 +332,8 @@ def remove_attendee(meeting_id, attendee_id):
 @bp.route("/<int:meeting_id>.ics")
 def ics(meeting_id):
     meeting = services.get_meeting(meeting_id)
-    body = calendar.meeting_ics(meeting, clock.now_utc(), calendar.organiser_mailbox(), _page_url(meeting))
+    body = calendar.meeting_ics(meeting, clock.now_utc(), calendar.organiser_mailbox(), _page_url(meeting),
+                                reader=current_user)
     return Response(body, mimetype="text/calendar",
                     headers={"Content-Disposition": f"attachment; filename=meeting-{meeting.id}.ics",
                              "Content-Type": "text/calendar; charset=utf-8; method=PUBLISH"})

@@ -262,3 +262,85 @@ def test_nul_characters_in_filters_are_harmless(staff_api, world, frozen):
 def test_nul_characters_in_the_body_are_422(staff_api, world, frozen, changes, field):
     response = staff_api.post("/api/v1/meetings", json=meeting_body(world, **changes))
     assert response.status_code == 422 and field in response.get_json()["error"]["fields"]
+
+
+# ---- an internal meeting with a restricted attendee, read by a caller without a grant ----
+
+@pytest.fixture
+def hidden(app, staff_user):
+    from tests.meetings.test_people import make_hidden, serve_each_request_on_a_fresh_session
+
+    dpo = factories.make_user(role="staff", email="dpo@example.org", full_name="Data Officer")
+    dpo.is_dpo = True
+    db.session.commit()
+    made = make_hidden(staff_user, dpo)
+    serve_each_request_on_a_fresh_session(app)
+    return made
+
+
+def _left_out(body: str) -> None:
+    from tests.meetings.test_people import HIDDEN_EMAIL, HIDDEN_NAME, HIDDEN_ORG
+
+    assert HIDDEN_NAME not in body and HIDDEN_EMAIL not in body and HIDDEN_ORG not in body
+
+
+def test_the_list_shows_it_with_the_restricted_attendee_counted(staff_api, hidden):
+    response = staff_api.get("/api/v1/meetings")
+    assert response.status_code == 200
+    [item] = response.get_json()["items"]
+    assert [a["email"] for a in item["attendees"]] == ["shown@mission.example"]
+    assert item["hidden_attendees"] == 1 and item["staff"] == ["staff@example.org"]
+    _left_out(response.get_data(as_text=True))
+
+
+def test_the_meeting_and_its_ics_show_it_with_the_restricted_attendee_counted(staff_api, hidden):
+    response = staff_api.get(f"/api/v1/meetings/{hidden.meeting_id}")
+    assert response.status_code == 200
+    body = response.get_json()
+    assert [a["email"] for a in body["attendees"]] == ["shown@mission.example"] and body["hidden_attendees"] == 1
+    _left_out(response.get_data(as_text=True))
+    response = staff_api.get(f"/api/v1/meetings/{hidden.meeting_id}/ics")
+    assert response.status_code == 200
+    ics = response.get_data(as_text=True).replace("\r\n ", "")
+    assert "Shown Diplomat" in ics and "and 1 other attendee" in ics
+    _left_out(ics)
+
+
+def test_a_patch_without_them_keeps_them(staff_api, hidden, frozen):
+    response = staff_api.patch(f"/api/v1/meetings/{hidden.meeting_id}",
+                               json={"attendees": [{"contact_id": hidden.shown_id, "role": "optional"}]})
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["hidden_attendees"] == 1
+    db.session.expunge_all()
+    meeting = db.session.get(Meeting, hidden.meeting_id)
+    assert {a.contact_id: a.role for a in meeting.contact_attendees} == {hidden.shown_id: "optional",
+                                                                        hidden.hidden_id: "required"}
+    # Their id is not one the caller may use: refused, naming the field, nothing changed.
+    response = staff_api.patch(f"/api/v1/meetings/{hidden.meeting_id}",
+                               json={"attendees": [{"contact_id": hidden.hidden_id}]})
+    assert response.status_code == 422 and "attendees" in response.get_json()["error"]["fields"]
+
+
+def test_cancelling_through_the_api_still_tells_them(staff_api, hidden):
+    from engage.outbox.models import OutboxMessage
+
+    response = staff_api.post(f"/api/v1/meetings/{hidden.meeting_id}/cancel", json={})
+    assert response.status_code == 200
+    assert response.get_json()["status"] == "cancelled" and response.get_json()["hidden_attendees"] == 1
+    told = set(db.session.scalars(db.select(OutboxMessage.recipient).where(OutboxMessage.kind == "cancellation")))
+    assert {"shown@mission.example", "hidden@embassy.example"} <= told
+
+
+def test_a_reply_through_the_api_is_applied(staff_api, hidden):
+    from tests.invitations.test_ingest import reply_ics
+
+    body = reply_ics(hidden.uid, "shown@mission.example", "TENTATIVE")
+    response = staff_api.client.post("/api/v1/replies", data=body,
+                                     headers={**staff_api._headers(), "Content-Type": "text/calendar"})
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["replies"][0]["response"] == "tentative"
+
+
+def test_the_openapi_document_describes_hidden_attendees(client):
+    schema = client.get("/api/v1/openapi.json").get_json()["components"]["schemas"]["Meeting"]
+    assert schema["properties"]["hidden_attendees"]["type"] == "integer"

@@ -69,3 +69,38 @@ def test_ingest_replies_output_and_the_stored_reason_name_only_the_number_and_in
     assert "SOGI" not in result.output
     stored = db.session.scalars(select(ProcessedReply)).one()
     assert stored.result == "rejected" and stored.detail == expected
+
+
+def _calendar_text(recipient: str, kind: str = "invitation") -> str:
+    row = db.session.scalars(select(OutboxMessage).where(OutboxMessage.recipient == recipient,
+                                                         OutboxMessage.kind == kind)).one()
+    message = message_from_bytes(row.raw, policy=policy.default)
+    part = next(p for p in message.walk() if p.get_content_type() == "text/calendar")
+    return part.get_content().replace("\r\n ", "").replace("\\n", "\n").replace("\\,", ",")
+
+
+def test_an_internal_meetings_invitations_name_no_restricted_contact_to_the_others(app, staff_user):
+    """A choice: the others read "and 1 other attendee"; the restricted contact still sees themselves."""
+    from engage.access import services as access
+    from engage.meetings import services as meetings
+
+    dpo = factories.make_user(role="staff", email="dpo@example.org")
+    dpo.is_dpo = True
+    ghana = factories.make_organisation(name="Embassy of Ghana", country="GH", kind="embassy")
+    secret = factories.make_organisation(name="Embassy of Secretland", country="GH", kind="embassy")
+    kofi = factories.make_contact(ghana, email="kofi@example.org", full_name="Kofi Mensah")
+    hidden = factories.make_contact(secret, email="hidden@example.org", full_name="Hidden Diplomat")
+    access.set_sensitivity(dpo, NOW, hidden, "restricted")
+    meeting = factories.make_meeting(organiser=staff_user, contacts=[kofi, hidden], now=NOW, title="Staff plan")
+    kofis = _calendar_text("kofi@example.org")
+    assert "Kofi Mensah (Embassy of Ghana)" in kofis and "and 1 other attendee" in kofis
+    assert "Hidden Diplomat" not in kofis and "hidden@example.org" not in kofis and "Secretland" not in kofis
+    # The title for invitations is named after the organisations of the contacts everyone may know of.
+    assert meeting.title_for_invitations == "Meeting with the Embassy of Ghana"
+    theirs = _calendar_text("hidden@example.org")
+    assert "Hidden Diplomat (Embassy of Secretland)" in theirs and "Kofi Mensah" in theirs
+    # Cancelling tells everyone, and names them to nobody else.
+    meetings.cancel_meeting(staff_user, NOW, meeting)
+    db.session.commit()
+    assert "Hidden Diplomat" not in _calendar_text("kofi@example.org", "cancellation")
+    _calendar_text("hidden@example.org", "cancellation")

@@ -1,0 +1,122 @@
+"""Who is on a meeting, as one reader may see it: the one place pages, the API, .ics files, feeds and
+invitations ask "which attendees may this person see, and how many others are there".
+
+Two rules meet here:
+- services that send, keep or count attendees (cancellations, updates, replies, reminders) need every
+  attendee with its contact, whoever asked; inside a request the access guard can hide a restricted
+  contact even behind `attendee.contact`, so `load_contacts` loads them all explicitly;
+- what is shown is decided per reader by `people_for`: a restricted contact the reader may not see is
+  left out and only counted ("1 other attendee"). The reader None is a recipient outside engage (an
+  invitation, a calendar entry sent out): every restricted contact is left out for them.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import inspect, select
+from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import NO_VALUE, set_committed_value
+
+from engage.access.services import hidden_ids, is_dpo
+from engage.directory.models import Contact
+from engage.extensions import db
+
+
+def _needs_contact(attendee) -> bool:
+    if attendee.contact_id is None:
+        return False
+    loaded = inspect(attendee).attrs.contact.loaded_value
+    # NO_VALUE: not loaded yet; None with a contact_id: the access guard hid it from this request.
+    return loaded is NO_VALUE or loaded is None
+
+
+def load_attendee_contacts(attendees) -> None:
+    """Give each contact attendee its contact, restricted or not, in one query for all of them."""
+    missing = [a for a in attendees if _needs_contact(a)]
+    if not missing:
+        return
+    ids = {a.contact_id for a in missing}
+    # Everything, on purpose: sending a cancellation to someone the actor may not see is still owed.
+    query = (select(Contact).where(Contact.id.in_(ids)).options(selectinload(Contact.organisation))
+             .execution_options(all_sensitivities=True))
+    found = {c.id: c for c in db.session.scalars(query)}
+    for attendee in missing:
+        if attendee.contact_id in found:
+            set_committed_value(attendee, "contact", found[attendee.contact_id])
+
+
+def load_contacts(meetings) -> None:
+    """Load the contact of every contact attendee of these meetings (one query), seen by the reader or not."""
+    load_attendee_contacts([a for m in meetings for a in m.attendees])
+
+
+@dataclass(frozen=True)
+class People:
+    """The attendees of one meeting a reader may see, in attendee order, and how many are left out."""
+
+    shown: list = field(default_factory=list)
+    hidden: int = 0
+
+    @property
+    def contacts(self) -> list:
+        return [a for a in self.shown if a.contact_id is not None]
+
+    @property
+    def staff(self) -> list:
+        return [a for a in self.shown if a.user_id is not None]
+
+    @property
+    def organisations(self) -> list:
+        """The organisations of the contacts shown, each once, in attendee order."""
+        seen = {}
+        for a in self.contacts:
+            if a.contact.organisation is not None:
+                seen.setdefault(a.contact.organisation.id, a.contact.organisation)
+        return list(seen.values())
+
+    @property
+    def hidden_phrase(self) -> str:
+        """"1 other attendee", "2 other attendees", or "" when nobody is left out."""
+        if not self.hidden:
+            return ""
+        return f"{self.hidden} other attendee{'s' if self.hidden != 1 else ''}"
+
+
+def _hidden_contact_ids(reader, contact_ids: set[int]) -> set[int]:
+    if not contact_ids or is_dpo(reader):
+        return set()
+    table = Contact.__table__
+    return set(db.session.scalars(select(table.c.id).where(table.c.id.in_(contact_ids),
+                                                           table.c.id.in_(hidden_ids(reader, Contact)))))
+
+
+def people_of_meetings(reader, meetings) -> dict[int, People]:
+    """{meeting id: People} for these meetings as `reader` may see them (None: a recipient outside engage).
+
+    One query loads the contacts; one more asks the grants, only when a restricted contact is on one of them.
+    """
+    meetings = list(meetings)
+    load_contacts(meetings)
+    restricted = {a.contact_id for m in meetings for a in m.attendees
+                  if a.contact is not None and a.contact.sensitivity == "restricted"}
+    if reader is None:
+        hidden = restricted  # a recipient outside engage holds no grant
+    else:
+        hidden = _hidden_contact_ids(reader, restricted)
+    out = {}
+    for m in meetings:
+        shown = [a for a in m.attendees if a.contact_id is None or a.contact_id not in hidden]
+        out[m.id] = People(shown=shown, hidden=len(m.attendees) - len(shown))
+    return out
+
+
+def people_for(reader, meeting, recipient_attendee_id: int | None = None) -> People:
+    """The attendees of `meeting` that `reader` may see, and how many others there are.
+
+    `recipient_attendee_id`: the attendee an invitation is written for, who always sees themselves.
+    """
+    people = people_of_meetings(reader, [meeting])[meeting.id]
+    if recipient_attendee_id is None or any(a.id == recipient_attendee_id for a in people.shown):
+        return people
+    shown = [a for a in meeting.attendees if a in people.shown or a.id == recipient_attendee_id]
+    return People(shown=shown, hidden=len(meeting.attendees) - len(shown))
