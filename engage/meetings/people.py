@@ -21,6 +21,8 @@ from engage.access.services import hidden_ids, is_dpo
 from engage.directory.models import Contact
 from engage.extensions import db
 
+from .models import Attendee
+
 
 def _needs_contact(attendee) -> bool:
     if attendee.contact_id is None:
@@ -45,8 +47,23 @@ def load_attendee_contacts(attendees) -> None:
             set_committed_value(attendee, "contact", found[attendee.contact_id])
 
 
+def _load_attendees(meetings) -> None:
+    # A list of meetings asks for its attendees once, not once per meeting.
+    missing = [m for m in meetings if inspect(m).attrs.attendees.loaded_value is NO_VALUE and m.id is not None]
+    if len(missing) < 2:
+        return
+    rows: dict[int, list] = {m.id: [] for m in missing}
+    for attendee in db.session.scalars(select(Attendee).where(Attendee.meeting_id.in_(rows))
+                                       .order_by(Attendee.meeting_id, Attendee.id)):
+        rows[attendee.meeting_id].append(attendee)
+    for meeting in missing:
+        set_committed_value(meeting, "attendees", rows[meeting.id])
+
+
 def load_contacts(meetings) -> None:
     """Load the contact of every contact attendee of these meetings (one query), seen by the reader or not."""
+    meetings = list(meetings)
+    _load_attendees(meetings)
     load_attendee_contacts([a for m in meetings for a in m.attendees])
 
 
