@@ -125,6 +125,8 @@ class TestingConfig(Config):
     SQLALCHEMY_DATABASE_URI = "sqlite://"
     WTF_CSRF_ENABLED = False
     RATELIMIT_ENABLED = False
+    # scrypt costs ~0.25 s a hash here, and the suite creates and signs in users by the thousand.
+    ENGAGE_PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
     # Page tests move the clock by months with a signed-in client; tests/auth/test_sessions.py
     # turns the limits on with an injected clock.
     ENGAGE_SESSION_IDLE_MINUTES = None

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask import current_app, has_app_context
 from flask_login import UserMixin
 from sqlalchemy import BigInteger, Boolean, ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -44,7 +45,10 @@ class User(UserMixin, db.Model):
     recovery_codes = relationship("RecoveryCode", back_populates="user", cascade="all, delete-orphan")
 
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password)
+        # The method is a setting so the test suite can use a cheap hash; production keeps
+        # werkzeug's default (scrypt). check_password reads whichever method a hash names.
+        method = current_app.config.get("ENGAGE_PASSWORD_HASH_METHOD") if has_app_context() else None
+        self.password_hash = generate_password_hash(password, method=method or "scrypt")
 
     def check_password(self, password: str) -> bool:
         return bool(self.password_hash) and check_password_hash(self.password_hash, password)
