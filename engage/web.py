@@ -69,7 +69,9 @@ def init_app(app) -> None:
     @login_manager.user_loader
     def load_user(user_id):
         try:
-            user = db.session.get(User, int(user_id))
+            # Users are never restricted: telling the access hook so spares it from asking who is
+            # signed in while that is being worked out (which loaded the user a second time).
+            user = db.session.get(User, int(user_id), execution_options={"all_sensitivities": True})
         except (TypeError, ValueError):
             return None
         return user if user is not None and not user.is_disabled else None

@@ -45,7 +45,8 @@ def token_required(minimum: str = "staff"):
                 raise ApiError(401, "unauthorized", "That token is unknown, revoked, or its user is disabled.")
             if not user.has_role(minimum):
                 raise ApiError(403, "forbidden", f"This needs the {minimum} role or higher.")
-            db.session.commit()  # keep last_used_at
+            if db.session.dirty:
+                db.session.commit()  # keep last_used_at (a commit also expires what was loaded: only when needed)
             g.api_user = user
             return view(*args, **kwargs)
         return wrapped

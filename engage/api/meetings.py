@@ -249,7 +249,8 @@ def list_meetings():
         contact_id=int_arg("contact_id"), recommendation_id=int_arg("recommendation_id"),
         city=_text_arg("city"), status=status, tag=_text_arg("tag"), q=_text_arg("q"),
         starts_from=_instant_arg("from"), starts_before=_instant_arg("to"))
-    result = db.paginate(query, page=page, per_page=per_page, error_out=False, count=True)
+    result = db.paginate(services.with_rows_loaded(query), page=page, per_page=per_page, error_out=False,
+                         count=True)
     people = people_of_meetings(current_actor(), result.items)  # who the caller may see, asked once per page
     return jsonify({"items": [meeting_json(m, people[m.id]) for m in result.items], "total": result.total,
                     "page": page, "per_page": per_page})

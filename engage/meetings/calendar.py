@@ -22,6 +22,7 @@ from engage.invitations.ical import EventData, build_calendar
 
 from .models import FEED_SCOPES, Attendee, CalendarFeed, Meeting
 from .people import People, people_for, people_of_meetings
+from .services import with_rows_loaded
 
 SECRET_RE = re.compile(r"^[A-Za-z0-9_-]+$")  # what token_urlsafe makes; anything else is not a feed
 FEED_PAST_DAYS = 180  # a feed carries recent history too, so a calendar does not lose last month
@@ -187,7 +188,7 @@ def feed_meetings(feed: CalendarFeed, now: datetime) -> list[Meeting]:
         query = query.where(or_(Meeting.organiser_id == feed.user_id, Meeting.id.in_(
             select(Attendee.meeting_id).where(Attendee.user_id == feed.user_id))))
     query = query.where(visible(feed.user, Meeting))  # restricted meetings only for those who may see them
-    return list(db.session.scalars(query.order_by(Meeting.starts_at, Meeting.id)))
+    return list(db.session.scalars(with_rows_loaded(query.order_by(Meeting.starts_at, Meeting.id))))
 
 
 def feed_ics(feed: CalendarFeed, now: datetime, organiser_email: str,

@@ -15,6 +15,7 @@ from typing import Any, Callable
 
 from flask import current_app, has_app_context
 from sqlalchemy import String, cast, func, or_, select
+from sqlalchemy.orm import joinedload, selectinload
 
 from engage.access.services import (apply_initial_sensitivity, can_see, check_may_set, clean_sensitivity,
                                     set_sensitivity)
@@ -865,6 +866,22 @@ def meeting_query(*, now: datetime, when: str = "upcoming", staff_id: int | None
     return query
 
 
+def with_rows_loaded(query, agenda: bool = True):
+    """`query` (of meetings) loading what a list row shows with it: organiser, attendees with their
+    contact, organisation or user, and (with `agenda`) the recommendations: a fixed few statements
+    however many rows.
+
+    Contacts load by their own statement (a single related record per attendee), which the access
+    hook leaves unfiltered, as a lazy load would: `people.people_of_meetings` decides whom a reader sees."""
+    options = [joinedload(Meeting.organiser),
+               selectinload(Meeting.attendees).options(
+                   joinedload(Attendee.user), selectinload(Attendee.contact).joinedload(Contact.organisation))]
+    if agenda:
+        # A meeting's agenda shows references and text, never the recommendations' themes.
+        options.append(selectinload(Meeting.recommendations).lazyload(Recommendation.themes))
+    return query.options(*options)
+
+
 def meetings_between(start: datetime, end: datetime, staff_id: int | None = None,
                      include_cancelled: bool = True) -> list[Meeting]:
     """Meetings overlapping [start, end), soonest first (for week and month views)."""
@@ -880,6 +897,8 @@ def meetings_between(start: datetime, end: datetime, staff_id: int | None = None
 def tags_in_use() -> list[str]:
     """Every tag on any meeting, sorted, for the filter."""
     tags: set[str] = set()
-    for row in db.session.scalars(select(Meeting.tags)):
-        tags.update(row or [])
+    # Each distinct list once (most meetings share a few): the filter is on every meetings page.
+    # (As text: PostgreSQL's json type has no equality, so no DISTINCT.)
+    for row in db.session.scalars(select(cast(Meeting.tags, String)).distinct()):
+        tags.update(json.loads(row) if row else [])
     return sorted(tags, key=str.lower)

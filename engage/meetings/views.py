@@ -15,6 +15,7 @@ from engage.access.guard import act_as
 from engage.access.services import redact_history
 from engage.auth.models import User
 from engage.auth.permissions import export_confirmed, require_role_for_blueprint
+from engage.countries import country_name
 from engage.directory.models import Organisation
 from engage.errors import ConflictError, ServiceError
 from engage.extensions import db
@@ -97,22 +98,28 @@ def index():
     filters = _filters()
     query = services.meeting_query(now=clock.now_utc(), **{k: (v or None) for k, v in filters.items()
                                                            if k != "when"}, when=filters["when"])
-    page = db.paginate(query, page=_int_arg("page") or 1, per_page=current_app.config["PER_PAGE"], error_out=False)
+    page = db.paginate(services.with_rows_loaded(query, agenda=False), page=_int_arg("page") or 1,
+                       per_page=current_app.config["PER_PAGE"], error_out=False)
     return render_template("meetings/index.html", page=page, filters=filters, when_choices=WHEN_CHOICES,
                            people=people_of_meetings(current_user, page.items), **_filter_choices())
 
 
 def _filter_choices() -> dict:
+    # Plain columns, not records: the lists of every user, organisation and agenda item are long,
+    # and only a name and an id of each is shown.
+    organisations = db.session.execute(
+        select(Organisation.id, Organisation.name, Organisation.city, Organisation.is_archived)
+        .order_by(Organisation.name)).all()
     return {
-        "staff_choices": [(u.id, u.display_name) for u in db.session.scalars(
-            select(User).order_by(User.full_name))],
-        "organisation_choices": [(o.id, o.name) for o in db.session.scalars(
-            select(Organisation).where(Organisation.is_archived.is_(False)).order_by(Organisation.name))],
-        "cities": [c for c in db.session.scalars(select(Organisation.city).where(
-            Organisation.city.is_not(None)).distinct().order_by(Organisation.city))],
+        "staff_choices": [(uid, name or email) for uid, name, email in db.session.execute(
+            select(User.id, User.full_name, User.email).order_by(User.full_name))],
+        "organisation_choices": [(o.id, o.name) for o in organisations if not o.is_archived],
+        "cities": sorted({o.city for o in organisations if o.city is not None}),
         "tags": services.tags_in_use(),
-        "recommendation_choices": [(r.id, r.label) for r in db.session.scalars(
-            select(Recommendation).where(Recommendation.id.in_(select(meeting_recommendation.c.recommendation_id)))
+        "recommendation_choices": [(rid, f"{reference} ({country_name(state)})") for rid, reference, state in
+                                   db.session.execute(
+            select(Recommendation.id, Recommendation.reference, Recommendation.recommending_state)
+            .where(Recommendation.id.in_(select(meeting_recommendation.c.recommendation_id)))
             .order_by(Recommendation.reference))],
     }
 

@@ -1,0 +1,226 @@
+"""Every list costs the same few SQL statements whether it shows 5 rows or 50.
+
+Each test builds a world of 5 of everything (meetings with three contacts from three organisations,
+a staff attendee, a recommendation, outcomes with follow-ups, the invitations in the outbox), counts
+the statements one request runs end to end (session or token user, access checks, page, audit), then
+grows the world to 50 and counts again. The two counts must be equal and small.
+"""
+from __future__ import annotations
+
+import re
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+import time_machine
+from sqlalchemy import event
+
+from engage.audit.services import record_event
+from engage.extensions import db
+from engage.meetings import calendar
+from engage.outcomes.models import FollowUp, Outcome
+from tests import factories
+from tests.conftest import NOW, _api_for, login
+from tests.outcomes.helpers import make_meeting as make_past_meeting
+
+MAX_STATEMENTS = 12
+WEEK_OF = date(2026, 12, 7)  # the Monday the upcoming meetings fall in
+
+
+@contextmanager
+def counted():
+    """Count the statements the engine runs inside the block: yields a list that fills up."""
+    statements: list[str] = []
+
+    def note(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        yield statements
+    finally:
+        event.remove(db.engine, "before_cursor_execute", note)
+
+
+class World:
+    """Rows of every listed kind, grown on demand; what exists is what every list shows."""
+
+    def __init__(self, app):
+        self.app = app
+        self.lead = factories.make_user(role="lead", email="lead@example.org", full_name="Lea Lead")
+        self.admin = factories.make_user(role="admin", email="admin@example.org", full_name="Ada Admin")
+        factories.enrol_2fa(self.admin)
+        self.staff = [factories.make_user(role="staff", email=f"staff{i}@example.org", full_name=f"Staff {i}")
+                      for i in range(3)]
+        self.size = 0
+        self.contacts: list = []
+
+    def grow(self, size: int) -> None:
+        for i in range(self.size, size):
+            org = factories.make_organisation(name=f"Embassy {i}", country=["DE", "FR", "SE", "BR"][i % 4],
+                                              city=["Nairobi", "Geneva"][i % 2])
+            self.contacts.append(factories.make_contact(org, full_name=f"Diplomat {i}",
+                                                        email=f"diplomat{i}@example.org",
+                                                        timezone=["Africa/Nairobi", "Europe/Zurich"][i % 2]))
+            factories.make_recommendation(themes=(f"Theme {i % 7}", "Right to health"), reference=f"142.{i + 1}")
+        for i in range(self.size, size):
+            organiser = self.staff[i % 3]
+            contacts = [self.contacts[(i + k) % len(self.contacts)] for k in range(3)]
+            starts_at = datetime.combine(WEEK_OF + timedelta(days=i % 5), datetime.min.time(), UTC) + \
+                timedelta(hours=6 + i % 8, minutes=i)
+            factories.make_meeting(organiser=organiser, contacts=contacts, staff=[self.staff[(i + 1) % 3]],
+                                   starts_at=starts_at, timezone=["Africa/Nairobi", "Europe/Zurich"][i % 2],
+                                   tags=[f"tag{i % 4}"], recommendation_ids=[i + 1], now=NOW)
+            past = make_past_meeting(organiser, contacts=contacts, staff=[self.staff[(i + 2) % 3]],
+                                     starts_at=datetime(2026, 11, 2, 7, 0, tzinfo=UTC) + timedelta(hours=i))
+            outcome = Outcome(meeting_id=past.id, recommendation_id=i + 1, organisation_id=contacts[0].organisation_id,
+                              position="supportive", summary=f"Summary {i}", commitment=f"Commitment {i}",
+                              created_by_id=organiser.id, created_at=NOW, updated_by_id=organiser.id, updated_at=NOW)
+            outcome.follow_ups = [FollowUp(description=f"Follow up {i}", owner_id=self.staff[(i + 1) % 3].id,
+                                           due_on=date(2026, 12, 1) + timedelta(days=i % 9), status="open",
+                                           created_by_id=organiser.id, created_at=NOW, updated_at=NOW)]
+            db.session.add(outcome)
+            record_event(organiser, NOW - timedelta(minutes=i), "login")
+        db.session.commit()
+        self.size = size
+
+
+@pytest.fixture(autouse=True)
+def _at_now():
+    """Everything (sign-in included) at the suite's NOW, so sessions and upcoming meetings agree."""
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+@pytest.fixture
+def world(app):
+    return World(app)
+
+
+def rows(response) -> int:
+    """How many rows a list response shows: API items, calendar events, table rows or meeting links."""
+    if response.is_json:
+        return len(response.get_json()["items"])
+    body = response.get_data(as_text=True)
+    if response.mimetype == "text/calendar":
+        return body.count("BEGIN:VEVENT")
+    return max(body.count("<tr") - 1, len(re.findall(r'href="/meetings/\d+"', body)))
+
+
+def fresh(app, request_once):
+    """Run the request twice, each in an app context of its own (a fresh database session, as
+    when served); the first warms what a first request does once (templates, mappers).
+    The second's statements are counted: returns its response with `.statements` set."""
+    with app.app_context():
+        request_once()
+    with app.app_context(), counted() as statements:
+        response = request_once()
+        response.get_data()  # a streamed body runs its statements now
+    response.statements = statements
+    return response
+
+
+def _same_for_5_and_50(world, request_once):
+    """Count one request with 5 rows of everything, then with 50; both counts, checked."""
+    counts = []
+    for size in (5, 50):
+        world.grow(size)
+        response = fresh(world.app, request_once)
+        assert response.status_code == 200, response.get_data(as_text=True)[:500]
+        assert rows(response) >= size, f"{rows(response)} rows shown of {size}"
+        counts.append(len(response.statements))
+    assert counts[0] == counts[1], f"5 rows: {counts[0]} statements, 50 rows: {counts[1]}"
+    assert counts[1] <= MAX_STATEMENTS, f"{counts[1]} statements"
+    return counts
+
+
+def _api(app, world, url, user="lead"):
+    api = _api_for(app, getattr(world, user))
+    return lambda: api.get(url)
+
+
+def signed_in(app, user):
+    """A client signed in as `user`, through a request context of its own (as a browser would be)."""
+    with app.app_context():
+        return login(app.test_client(), db.session.get(type(user), user.id))
+
+
+def _page(app, world, url, user="lead"):
+    client = signed_in(app, getattr(world, user))
+    return lambda: client.get(url)
+
+
+class TestMeetings:
+    def test_api_list(self, app, world):
+        _same_for_5_and_50(world, _api(app, world, "/api/v1/meetings?per_page=50"))
+
+    def test_page(self, app, world):
+        _same_for_5_and_50(world, _page(app, world, "/meetings/"))
+
+    def test_week(self, app, world):
+        _same_for_5_and_50(world, _page(app, world, f"/meetings/week?start={WEEK_OF.isoformat()}"))
+
+    def test_month(self, app, world):
+        _same_for_5_and_50(world, _page(app, world, "/meetings/month?month=2026-12"))
+
+    def test_team_feed(self, app, world):
+        feed = calendar.create_feed(None, NOW, world.lead, "team")
+        db.session.commit()
+        client = app.test_client()
+        _same_for_5_and_50(world, lambda: client.get(f"/calendar/{feed.secret}.ics"))
+
+
+class TestDirectory:
+    def test_contacts_api(self, app, world):
+        _same_for_5_and_50(world, _api(app, world, "/api/v1/contacts?per_page=50"))
+
+    def test_contacts_page(self, app, world):
+        _same_for_5_and_50(world, _page(app, world, "/directory/contacts"))
+
+    def test_organisations_api(self, app, world):
+        _same_for_5_and_50(world, _api(app, world, "/api/v1/organisations?per_page=50"))
+
+    def test_organisations_page(self, app, world):
+        _same_for_5_and_50(world, _page(app, world, "/directory/organisations"))
+
+
+class TestRecommendations:
+    def test_api(self, app, world):
+        _same_for_5_and_50(world, _api(app, world, "/api/v1/recommendations?per_page=50"))
+
+    def test_page(self, app, world):
+        _same_for_5_and_50(world, _page(app, world, "/recommendations/"))
+
+
+class TestOutcomes:
+    def test_api(self, app, world):
+        _same_for_5_and_50(world, _api(app, world, "/api/v1/outcomes?per_page=50"))
+
+    def test_engagement_log(self, app, world):
+        _same_for_5_and_50(world, _page(app, world, "/outcomes/"))
+
+    def test_follow_ups(self, app, world):
+        _same_for_5_and_50(world, _page(app, world, "/outcomes/follow-ups"))
+
+
+class TestOutbox:
+    def test_api(self, app, world):
+        _same_for_5_and_50(world, _api(app, world, "/api/v1/outbox?per_page=50", user="admin"))
+
+    def test_page(self, app, world):
+        _same_for_5_and_50(world, _page(app, world, "/admin/outbox/", user="admin"))
+
+
+class TestAudit:
+    def test_page(self, app, world):
+        # Every row made writes audit rows, so the log is past a page at 5; its page size is what varies.
+        client = signed_in(app, world.admin)
+        world.grow(50)
+        counts = []
+        for per_page in (5, 50):
+            app.config["PER_PAGE"] = per_page
+            response = fresh(app, lambda: client.get("/audit/"))
+            assert response.status_code == 200
+            assert rows(response) == per_page
+            counts.append(len(response.statements))
+        assert counts[0] == counts[1] <= MAX_STATEMENTS, counts
