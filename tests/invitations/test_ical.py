@@ -193,8 +193,22 @@ def test_bad_method_naive_now_and_two_meetings_in_one_request_are_refused():
         build_calendar([], "CANCEL", NOW)
 
 
-class TestFolding:
-    """Calendars are folded by engage (faster, for feeds of a thousand meetings) exactly as icalendar folds."""
+def icalendar_built(monkeypatch, build):
+    """What `build()` returns when icalendar writes and folds every line itself (engage's reference)."""
+    from icalendar.parser.string import _foldline
+
+    from engage.invitations import ical
+
+    with monkeypatch.context() as patch:
+        patch.setattr(ical, "_fold", lambda line: _foldline(line).encode("utf-8"))
+        patch.setattr(ical, "_published_vevent_lines", lambda data, stamp, organisers: [
+            line for line in ical._vevent(data, "PUBLISH", stamp).content_lines() if line])
+        return build()
+
+
+class TestSameBytesAsIcalendar:
+    """engage writes feeds and downloads faster than icalendar's object model (a team feed holds a
+    thousand meetings) and folds lines faster than icalendar does: the bytes are the same."""
 
     @pytest.mark.parametrize("description", [
         "x" * 72 + "\\" + "y" * 300,                      # an escape right at a fold
@@ -203,15 +217,41 @@ class TestFolding:
         "Zoë Müller-Ndirangu — Genève, 日本語 " * 20,      # multi-byte characters
         "🙂" * 100,
         "é" * 36 + ",x" * 60, "é" + ",x" * 60, "日" * 24 + "\\" + "é" * 80,
-        "short",
+        "short", "Two\nlines\r\nand a lone\rreturn",
         "y" * 74, "y" * 75, "y" * 148, "y" * 149,
     ])
-    def test_same_bytes_as_icalendar(self, description, monkeypatch):
-        from engage.invitations import ical
-
+    def test_folding_an_invitation(self, description, monkeypatch):
         long_name = AttendeeData(email="a@mission.example", name="Ambassador " + "Wanjiru-" * 12)
         event = meeting(description=description, location=description[:200], attendees=(ZOE, long_name))
-        ours = build_calendar([event], "REQUEST", NOW, name=description[:120])
-        monkeypatch.setattr(ical, "_to_ical", lambda calendar: calendar.to_ical())
-        assert ours == build_calendar([event], "REQUEST", NOW, name=description[:120])
-        assert all(len(line.encode()) <= 75 for line in ours.decode().split("\r\n"))
+        build = lambda: build_calendar([event], "REQUEST", NOW, name=description[:120])  # noqa: E731
+        assert build() == icalendar_built(monkeypatch, build)
+        assert all(len(line.encode()) <= 75 for line in build().decode().split("\r\n"))
+
+    def test_a_feed(self, monkeypatch):
+        texts = ["Mkutano wa Haki za Afya — Genève", "Commas, semicolons; backslashes\\ carets^ colons:",
+                 "x" * 200, "", "Line one\nLine two\r\nthree", "🙂 Zoë"]
+        names = ["Haki Afya Coalition", 'Org, "quoted"; name: x', "Zoë Müller-Ndirangu", "", "Caret^name",
+                 "Long " * 30]
+        events = [meeting(uid=f"meeting-{i}@engage.example", sequence=i % 3, summary=texts[i % 6],
+                          description=texts[(i + 1) % 6], location=texts[(i + 2) % 6],
+                          url=["", "https://meet.example/j/1?pwd=a,b;c", "https://engage.example/meetings/7"][i % 3],
+                          organiser_email=f"organiser{i % 2}@haki.example", organiser_name=names[i % 6],
+                          status=["CONFIRMED", "CANCELLED"][i % 2], classification=["PUBLIC", "PRIVATE"][i % 2],
+                          created=[None, NOW - timedelta(days=3)][i % 2],
+                          last_modified=[NOW - timedelta(hours=1), None][i % 2],
+                          starts_at=datetime(2027, 7, 6, 10, 0, 30, 250, tzinfo=GENEVA) + timedelta(days=i),
+                          ends_at=datetime(2027, 7, 6, 13, 0, tzinfo=NAIROBI) + timedelta(days=i), attendees=())
+                  for i in range(24)]
+        for name in ("engage: all meetings", "Zoë's; calendar, " * 8, None):
+            build = lambda: build_calendar(events, "PUBLISH", NOW, name=name)  # noqa: E731
+            assert build() == icalendar_built(monkeypatch, build)
+
+    def test_a_download_listing_attendees(self, monkeypatch):
+        build = lambda: build_calendar([meeting(attendees=(ZOE, AMINA))], "PUBLISH", NOW)  # noqa: E731
+        assert build() == icalendar_built(monkeypatch, build)
+
+    def test_bad_events_are_still_refused(self):
+        with pytest.raises(ValueError, match="ends_at"):
+            build_calendar([meeting(attendees=(), ends_at=datetime(2027, 7, 6, 9, 0, tzinfo=GENEVA))], "PUBLISH", NOW)
+        with pytest.raises(ValueError, match="organiser_email"):
+            build_calendar([meeting(attendees=(), organiser_email="not an address")], "PUBLISH", NOW)
