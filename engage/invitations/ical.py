@@ -235,7 +235,7 @@ def _published_vevent_lines(data: EventData, stamp: datetime, organisers: dict) 
     return lines
 
 
-# ---- serialising: icalendar's own, with a faster line folding ----
+# ---- folding ----
 
 FOLD_LIMIT = 75
 
@@ -259,5 +259,3 @@ def _fold(line: str) -> bytes:
         start = end
     pieces.append(data[start:])
     return b"\r\n ".join(pieces)
-
-
