@@ -166,3 +166,21 @@ def test_token_created_on_the_account_page_is_shown_once_and_works(staff_client,
     api = app.test_client()
     assert api.get("/api/v1/organisations", headers={"Authorization": f"Bearer {secret}"}).status_code == 200
     assert secret not in staff_client.get("/account").get_data(as_text=True)
+
+
+def test_a_token_notes_its_last_use_to_the_minute_without_a_write_per_call(app, staff_user, now):
+    from datetime import timedelta
+
+    import time_machine
+
+    from engage.auth.models import ApiToken
+
+    secret = factories.make_token(staff_user)
+    api = app.test_client()
+    headers = {"Authorization": f"Bearer {secret}"}
+    last_used = lambda: db.session.scalar(select(ApiToken.last_used_at))  # noqa: E731
+    for seconds, noted in ((0, 0), (50, 0), (61, 61)):  # a call 50 s later is not written; 61 s later it is
+        with time_machine.travel(now + timedelta(seconds=seconds), tick=False):
+            assert api.get("/api/v1/organisations", headers=headers).status_code == 200
+        db.session.expire_all()
+        assert last_used() == now + timedelta(seconds=noted)
