@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from icalendar import Calendar, Event, vCalAddress
-from icalendar.parser.string import _escape_char as _escape_text  # icalendar's TEXT escaping, exactly
+from icalendar.prop import vText
 
 PRODID = "-//engage//UPR engagement//EN"
 
@@ -193,6 +193,12 @@ def _utc(value: datetime, what: str) -> datetime:
 
 
 # ---- a published event written directly ----
+
+def _escape_text(value: str) -> str:
+    # icalendar's own TEXT escaping through its public property type, so a new icalendar release
+    # changes both paths alike (tests/invitations/test_ical.py compares the bytes).
+    return vText(value).to_ical().decode("utf-8")
+
 #
 # A team feed holds a thousand events; building each through icalendar's object model took most of
 # the feed's time. An event without attendees (downloads and feeds) is written here line by line,
