@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from flask import request
+from flask import g, request
 from pydantic import BaseModel, ConfigDict
 
 from engage.errors import ValidationError
@@ -53,7 +53,7 @@ def outbox_json(message: OutboxMessage) -> dict:
 def list_outbox():
     page, per_page = page_args()
     try:
-        query = services.outbox_query(status=request.args.get("status") or None,
+        query = services.outbox_query(g.api_user, status=request.args.get("status") or None,
                                       kind=request.args.get("kind") or None,
                                       meeting_id=int_arg("meeting_id"), recipient=request.args.get("to"))
     except ValidationError as exc:

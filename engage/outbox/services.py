@@ -20,7 +20,7 @@ from sqlalchemy import and_, bindparam, func, or_, select, text, update
 from sqlalchemy.orm import undefer
 
 from engage.claims import claim_due_rows
-from engage.errors import ConflictError, ValidationError
+from engage.errors import ConflictError, NotFoundError, ValidationError
 from engage.extensions import db
 from engage.history import record_change
 
@@ -197,9 +197,36 @@ def resend_message(actor, now: datetime, message: OutboxMessage) -> OutboxMessag
     return message
 
 
-def outbox_query(status: str | None = None, kind: str | None = None, meeting_id: int | None = None,
+def visible_messages(actor):
+    """A SQL condition on OutboxMessage: only messages the actor may see.
+
+    A message about a restricted meeting, or to a restricted contact, the actor may not see does
+    not exist for them: not in a list, not counted, not viewable (the one rule for the outbox).
+    """
+    from engage.access.services import hidden_contact_emails, hidden_ids
+    from engage.meetings.models import Meeting
+
+    hidden_emails = hidden_contact_emails(actor).subquery()
+    return and_(
+        or_(OutboxMessage.meeting_id.is_(None), OutboxMessage.meeting_id.not_in(hidden_ids(actor, Meeting))),
+        # Case-insensitive: an address typed "Ana@X" and stored "ana@x" is the same person.
+        func.lower(OutboxMessage.recipient).not_in(select(func.lower(hidden_emails.c.email))))
+
+
+def get_message(actor, message_id) -> OutboxMessage:
+    """The outbox row with that id if the actor may see it, or NotFoundError."""
+    message = db.session.scalar(select(OutboxMessage).where(OutboxMessage.id == message_id,
+                                                            visible_messages(actor))) \
+        if isinstance(message_id, int) and 1 <= message_id < 2**31 else None
+    if message is None:
+        raise NotFoundError(f"No outbox message with id {message_id}.")
+    return message
+
+
+def outbox_query(actor, status: str | None = None, kind: str | None = None, meeting_id: int | None = None,
                  recipient: str | None = None):
-    """A select() of outbox rows, newest first, filtered; unknown status or kind is a ValidationError."""
+    """A select() of the outbox rows the actor may see, newest first, filtered; unknown status or kind
+    is a ValidationError."""
     problems = {}
     if status and status not in OUTBOX_STATUSES:
         problems["status"] = f"Must be one of {', '.join(OUTBOX_STATUSES)}."
@@ -211,7 +238,7 @@ def outbox_query(status: str | None = None, kind: str | None = None, meeting_id:
         problems["recipient"] = "Not a usable part of an email address."
     if problems:
         raise ValidationError.for_fields(problems)
-    query = select(OutboxMessage)
+    query = select(OutboxMessage).where(visible_messages(actor))
     if status:
         query = query.where(OutboxMessage.status == status)
     if kind:
@@ -224,10 +251,11 @@ def outbox_query(status: str | None = None, kind: str | None = None, meeting_id:
     return query.order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
 
 
-def outbox_counts() -> dict[str, int]:
-    """How many rows are in each status (every status present, zero included)."""
+def outbox_counts(actor) -> dict[str, int]:
+    """How many rows the actor may see are in each status (every status present, zero included)."""
     counts = dict.fromkeys(OUTBOX_STATUSES, 0)
-    for status, n in db.session.execute(select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)):
+    for status, n in db.session.execute(select(OutboxMessage.status, func.count())
+                                        .where(visible_messages(actor)).group_by(OutboxMessage.status)):
         counts[status] = n
     return counts
 

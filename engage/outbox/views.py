@@ -6,15 +6,12 @@ import io
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import selectinload
 
-from engage.access.services import hidden_contact_emails, hidden_ids
 from engage.auth.permissions import export_confirmed, require_role_for_blueprint
 from engage.clock import now_utc
-from engage.errors import ServiceError
+from engage.errors import NotFoundError, ServiceError
 from engage.extensions import db
-from engage.meetings.models import Meeting
 
 from . import services
 from .forms import OutboxFilterForm, ResendForm
@@ -33,23 +30,16 @@ def _filtered_query():
     form = OutboxFilterForm(request.args)
     form.validate()
     value = lambda f: None if f.errors else (f.data or None)  # noqa: E731
-    query = services.outbox_query(status=value(form.status), kind=value(form.kind),
+    query = services.outbox_query(current_user, status=value(form.status), kind=value(form.kind),
                                   meeting_id=value(form.meeting), recipient=value(form.recipient))
-    return form, query.where(_visible_message())
-
-
-def _visible_message():
-    """Messages about restricted meetings, or to restricted contacts, the admin may not see: absent."""
-    return and_(or_(OutboxMessage.meeting_id.is_(None),
-                    OutboxMessage.meeting_id.not_in(hidden_ids(current_user, Meeting))),
-                OutboxMessage.recipient.not_in(hidden_contact_emails(current_user)))
+    return form, query
 
 
 def _message_or_404(message_id: int) -> OutboxMessage:
-    message = db.session.scalar(select(OutboxMessage).where(OutboxMessage.id == message_id, _visible_message()))
-    if message is None:
+    try:
+        return services.get_message(current_user, message_id)
+    except NotFoundError:
         abort(404)
-    return message
 
 
 @bp.route("/")
@@ -59,7 +49,7 @@ def index():
     pagination = db.paginate(query.options(selectinload(OutboxMessage.meeting)), page=max(page, 1),
                              per_page=current_app.config["PER_PAGE"], error_out=False)
     return render_template("outbox/index.html", form=form, pagination=pagination,
-                           counts=services.outbox_counts(), statuses=OUTBOX_STATUSES, mail_server=current_app.config.get("MAIL_SERVER"),
+                           counts=services.outbox_counts(current_user), statuses=OUTBOX_STATUSES, mail_server=current_app.config.get("MAIL_SERVER"),
                            filtered=any(request.args.get(k) for k in ("status", "kind", "meeting", "recipient")))
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, func, or_, select, true, update
 from sqlalchemy.orm import selectinload
 
 from engage.claims import claim_due_rows
@@ -219,17 +219,32 @@ def _with_nearer_reminder_due(reminders: list[Reminder], now: datetime) -> set[i
     return {r.id for r in reminders if nearest.get(r.attendee_id, r.offset_minutes) < r.offset_minutes}
 
 
-def due_reminders(now: datetime, within: timedelta = timedelta(hours=24)) -> list[Reminder]:
-    """Pending reminders due before now + within, soonest first (for the admin page and CLI)."""
+EVERYONE = object()  # the command line's view: every reminder, whoever it concerns
+
+
+def _visible_reminders(actor):
+    """Reminders of restricted meetings, or to restricted contacts, the actor may not see: absent."""
+    from engage.access.services import hidden_ids
+
+    if actor is EVERYONE:
+        return true()
+    hidden_attendees = select(Attendee.__table__.c.id).where(
+        Attendee.__table__.c.contact_id.in_(hidden_ids(actor, Contact)))
+    return and_(Reminder.meeting_id.not_in(hidden_ids(actor, Meeting)), Reminder.attendee_id.not_in(hidden_attendees))
+
+
+def due_reminders(now: datetime, within: timedelta = timedelta(hours=24), actor=EVERYONE) -> list[Reminder]:
+    """Pending reminders due before now + within that the actor may see, soonest first (admin page, CLI)."""
     return list(db.session.scalars(
-        select(Reminder).where(Reminder.status.in_(ACTIVE), Reminder.due_at <= now + within)
+        select(Reminder).where(Reminder.status.in_(ACTIVE), Reminder.due_at <= now + within,
+                               _visible_reminders(actor))
         .order_by(Reminder.due_at, Reminder.id)))
 
 
-def reminder_lag(now: datetime) -> timedelta | None:
-    """How late the oldest due, unsent reminder is (None when nothing is waiting)."""
+def reminder_lag(now: datetime, actor=EVERYONE) -> timedelta | None:
+    """How late the oldest due, unsent reminder the actor may see is (None when nothing is waiting)."""
     oldest = db.session.scalar(select(func.min(Reminder.due_at)).where(
-        Reminder.status.in_(ACTIVE), Reminder.due_at <= now))
+        Reminder.status.in_(ACTIVE), Reminder.due_at <= now, _visible_reminders(actor)))
     return (now - oldest) if oldest else None
 
 

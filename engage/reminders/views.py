@@ -2,12 +2,12 @@
 from datetime import timedelta
 
 from flask import Blueprint, render_template
-from sqlalchemy import func, select
+from flask_login import current_user
 
 from engage.auth.permissions import require_role_for_blueprint
 from engage.clock import now_utc
 from engage.extensions import db
-from engage.outbox.models import OutboxMessage
+from engage.outbox.services import outbox_counts, outbox_query
 
 from . import services  # registers the meeting-change listener
 
@@ -18,9 +18,10 @@ require_role_for_blueprint(bp, "admin")
 @bp.route("/")
 def index():
     now = now_utc()
-    queue = dict(db.session.execute(select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)).all())
-    failures = db.session.scalars(select(OutboxMessage).where(OutboxMessage.status == "failed")
-                                  .order_by(OutboxMessage.created_at.desc()).limit(20)).all()
+    # The outbox's own rule: messages the admin may not see are neither counted nor listed.
+    queue = {status: n for status, n in outbox_counts(current_user).items() if n}
+    failures = db.session.scalars(outbox_query(current_user, status="failed").limit(20)).all()
     return render_template("reminders/scheduler.html", now=now, processes=services.scheduler_processes(now),
-                           lag=services.reminder_lag(now), due=services.due_reminders(now, timedelta(hours=24)),
+                           lag=services.reminder_lag(now, current_user),
+                           due=services.due_reminders(now, timedelta(hours=24), current_user),
                            queue=queue, failures=failures, describe=services.describe)
