@@ -69,9 +69,7 @@ def digest_for(user: User, day: date, zone: ZoneInfo, now: datetime) -> dict:
     more = 0
     if len(meetings) == DIGEST_MEETINGS:
         more = db.session.scalar(select(func.count()).select_from(Meeting).where(*theirs)) - DIGEST_MEETINGS
-    waiting = [(m, [a for a in m.attendees if a.response == "needs_action" and a.contact_id is not None
-                    and can_see(user, a.contact)])
-               for m in meetings if m.organiser_id == user.id]
+    waiting = [(m, _waiting_for(user, m)) for m in meetings if m.organiser_id == user.id]
     due, overdue = follow_ups_for(user, day)
     return {
         "user": user, "day": format_date(day),
@@ -80,6 +78,17 @@ def digest_for(user: User, day: date, zone: ZoneInfo, now: datetime) -> dict:
         "due": due, "overdue": overdue,
         "base_url": current_app.config.get("ENGAGE_BASE_URL", "").rstrip("/"),
     }
+
+
+def _waiting_for(user: User, meeting: Meeting) -> list[str]:
+    """Who has not answered yet, as the digest names them: restricted contacts only counted (mail leaves
+    engage, and an admin reading the outbox may not see them)."""
+    pending = [a for a in meeting.attendees if a.response == "needs_action" and a.contact_id is not None
+               and can_see(user, a.contact)]
+    names = [a.name for a in pending if not is_restricted(a.contact)]
+    if hidden := len(pending) - len(names):
+        names.append(f"{hidden} restricted contact{'' if hidden == 1 else 's'}")
+    return names
 
 
 def _restricted_follow_ups(follow_ups) -> set[int]:

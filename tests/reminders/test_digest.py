@@ -112,3 +112,22 @@ def test_a_crowded_day_lists_the_first_meetings_and_links_to_the_rest(app, world
     assert "Briefing at 13:00 UTC" not in text
     assert [line for line in text.splitlines() if "more" in line] == ["- and 2 more: http://127.0.0.1:5000/meetings"]
     assert "and 2 more</a>" in message.get_body(("html",)).get_content()
+
+
+def test_a_digest_never_names_a_restricted_contact_even_to_someone_granted(app, world):
+    from engage.access import services as access
+
+    staff, meeting = world["staff"], world["today"]
+    kofi = meeting.contact_attendees[0].contact
+    dpo = factories.make_user(email="dpo@example.org")
+    dpo.is_dpo = True
+    access.set_sensitivity(dpo, BOOKED, kofi, "restricted")
+    access.grant(dpo, BOOKED, kofi, user=staff)  # the organiser may see Kofi; an admin reading the outbox may not
+    db.session.commit()
+    queue_morning_messages(MORNING, app.config)
+    from email import message_from_bytes, policy
+    digest = message_from_bytes(_mail("digest")[0].raw, policy=policy.default)
+    for part in ("plain", "html"):
+        text = digest.get_body((part,)).get_content()
+        assert "Kofi Mensah" not in text and "kofi@example.org" not in text, part
+        assert "Today with Ghana" in text and "1 restricted contact" in text, part
