@@ -15,6 +15,7 @@ The rules:
 """
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from sqlalchemy import and_, false, func, or_, select, true
@@ -435,31 +436,84 @@ def hidden_contact_emails(actor):
 
 
 HIDDEN_CONTACT = "a restricted contact"
+# History keys whose values name people (attendees), in rows written before people were mentions.
+PEOPLE_KEYS = ("attendees added", "attendees removed", "attendee roles", "responses")
+_LEGACY_ATTENDEE = re.compile(r"\s*(?P<name>[^<>]*?)\s*<(?P<email>[^<>\s]+)>\s*(?:,|$)")
+
+
+def mention(contact_id: int | None, text: str) -> dict:
+    """How a history row names a person: the words to show and the contact they are (None for staff)."""
+    return {"contact_id": contact_id, "text": text}
+
+
+def _is_mention(value) -> bool:
+    return isinstance(value, dict) and set(value) == {"contact_id", "text"}
 
 
 def redact_history(actor, rows) -> list:
-    """Copies of history rows with the names and addresses of contacts the actor may not see
-    replaced by "a restricted contact" (a meeting's history names the people added or removed)."""
+    """Copies of history rows ready to show, each person the actor may not see as "a restricted contact".
+
+    Only values that name a person are touched, and a person is recognised by contact id (or, in
+    rows older than mentions, by the attendee's address): titles, descriptions, reasons and other
+    free text are shown as written, so nothing a reader types can probe for a hidden name.
+    """
     from types import SimpleNamespace
 
     from engage.directory.models import Contact
 
     table = Contact.__table__
-    hidden = db.session.execute(select(table.c.full_name, table.c.email)
-                                .where(table.c.id.in_(hidden_ids(actor, Contact)))).all()
-    words = sorted({w for row in hidden for w in row if w}, key=len, reverse=True)
+    hidden = {row.id: row for row in db.session.execute(
+        select(table.c.id, table.c.full_name, table.c.email).where(table.c.id.in_(hidden_ids(actor, Contact))))}
+    hidden_emails = {row.email.lower() for row in hidden.values() if row.email}
 
-    def clean(value):
-        if isinstance(value, str):
-            for word in words:
-                value = value.replace(word, HIDDEN_CONTACT)
-            return value
-        if isinstance(value, (list, tuple)):
-            return [clean(v) for v in value]
+    def person(item) -> str:
+        return HIDDEN_CONTACT if item["contact_id"] in hidden else str(item["text"])
+
+    def legacy_attendees(value: str) -> str:
+        # "Name <email>, Name <email>": an attendee is hidden by their address, never by words.
+        items = list(_LEGACY_ATTENDEE.finditer(value))
+        if not items or "".join(m.group(0) for m in items).strip() != value.strip():
+            return value if not any(e in value.lower() for e in hidden_emails) else HIDDEN_CONTACT
+        return ", ".join(HIDDEN_CONTACT if m["email"].lower() in hidden_emails else f"{m['name']} <{m['email']}>"
+                         for m in items)
+
+    attending: dict[int, set[str]] = {}
+
+    def names_here(row) -> set[str]:
+        # Rows older than mentions name people in words: only the names of hidden contacts on this
+        # very meeting are taken for people (a namesake elsewhere in the directory changes nothing).
+        if row.entity_type != "meeting" or not hidden:
+            return set()
+        if row.entity_id not in attending:
+            from engage.meetings.models import Attendee
+
+            table = Attendee.__table__
+            ids = set(db.session.scalars(select(table.c.contact_id).where(
+                table.c.meeting_id == row.entity_id, table.c.contact_id.in_(list(hidden)))))
+            attending[row.entity_id] = {hidden[i].full_name for i in ids}
+        return attending[row.entity_id]
+
+    def legacy_people(row, value: str) -> str:
+        # "Name: optional; Name: Accepted"
+        names = names_here(row)
+        return "; ".join(HIDDEN_CONTACT if part.split(": ", 1)[0] in names else part for part in value.split("; "))
+
+    def shown(row, key, value):
+        if isinstance(value, list) and value and all(_is_mention(v) for v in value):
+            return "; ".join(person(v) for v in value)
+        if key in ("attendees added", "attendees removed") and isinstance(value, str):
+            return legacy_attendees(value)
+        if key in PEOPLE_KEYS and isinstance(value, str):
+            return legacy_people(row, value)
         return value
 
-    if not words:
-        return list(rows)
-    return [SimpleNamespace(at=r.at, actor=r.actor, action=r.action, entity_type=r.entity_type,
-                            entity_id=r.entity_id, changes={k: clean(v) for k, v in (r.changes or {}).items()})
-            for r in rows]
+    out = []
+    for r in rows:
+        changes = {k: shown(r, k, v) for k, v in (r.changes or {}).items()}
+        if r.action == "answer" and "answer" not in changes:
+            # An answer written before mentions was {attendee name: [old, new]}: its key is the person.
+            names = names_here(r)
+            changes = {(HIDDEN_CONTACT if k in names else k): v for k, v in changes.items()}
+        out.append(SimpleNamespace(at=r.at, actor=r.actor, action=r.action, entity_type=r.entity_type,
+                                   entity_id=r.entity_id, changes=changes))
+    return out

@@ -248,7 +248,7 @@ def list_meetings():
         now=now_utc(), when="all", staff_id=staff_id, organisation_id=int_arg("organisation_id"),
         contact_id=int_arg("contact_id"), recommendation_id=int_arg("recommendation_id"),
         city=_text_arg("city"), status=status, tag=_text_arg("tag"), q=_text_arg("q"),
-        starts_from=_instant_arg("from"), starts_before=_instant_arg("to"))
+        starts_from=_instant_arg("from"), starts_before=_instant_arg("to"), actor=g.api_user)
     result = db.paginate(services.with_rows_loaded(query), page=page, per_page=per_page, error_out=False,
                          count=True)
     people = people_of_meetings(current_actor(), result.items)  # who the caller may see, asked once per page

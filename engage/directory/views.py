@@ -222,7 +222,7 @@ def _meetings_with(limit: int = 50, **filters) -> list:
     from engage.meetings.models import Meeting
     from engage.meetings.services import meeting_query
 
-    query = meeting_query(now=now_utc(), when="all", **filters).order_by(None)
+    query = meeting_query(now=now_utc(), when="all", actor=current_user, **filters).order_by(None)
     return list(db.session.scalars(query.order_by(Meeting.starts_at.desc()).limit(limit)))
 
 

@@ -18,7 +18,7 @@ from sqlalchemy import String, cast, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from engage.access.services import (apply_initial_sensitivity, can_see, check_may_set, clean_sensitivity,
-                                    set_sensitivity)
+                                    hidden_ids, mention, set_sensitivity)
 from engage.auth.models import User
 from engage.clock import UTC, format_in_zone, format_multi_zone, format_multi_zone_range, is_valid_timezone
 from engage.directory.models import Contact, Organisation
@@ -495,10 +495,12 @@ def _history_changes(meeting: Meeting, changed: dict, added, removed) -> dict:
             out["organiser"] = [_user_name(old), _user_name(new)]
         else:
             out[name.replace("_", " ")] = [_show(meeting.timezone, old), _show(meeting.timezone, new)]
+    # People are named as mentions (who, by id): the page shows a restricted contact's name only to
+    # those who may see them, recognising them by id, never by words (see access.redact_history).
     if added:
-        out["attendees added"] = ", ".join(f"{a.name} <{a.email}>" for a in added)
+        out["attendees added"] = [mention(a.contact_id, f"{a.name} <{a.email}>") for a in added]
     if removed:
-        out["attendees removed"] = ", ".join(f"{a.name} <{a.email}>" for a in removed)
+        out["attendees removed"] = [mention(a.contact_id, f"{a.name} <{a.email}>") for a in removed]
     return out
 
 
@@ -641,7 +643,7 @@ def update_meeting(actor, now: datetime, meeting: Meeting, data: dict[str, Any])
     for row in removed_rows:
         meeting.attendees.remove(row)
     responses: dict[int, tuple[str, str]] = {}
-    role_changes: list[str] = []
+    role_changes: list[dict] = []
     if time_changed or place_changed:
         # A moved meeting asks everyone again (iTIP: PARTSTAT reset with the new SEQUENCE).
         for a in meeting.attendees:
@@ -653,7 +655,7 @@ def update_meeting(actor, now: datetime, meeting: Meeting, data: dict[str, Any])
         if row is None or row in removed_rows:
             continue
         if wanted["role"] != row.role:
-            role_changes.append(f"{row.name}: {ATTENDEE_ROLES[wanted['role']].lower()}")
+            role_changes.append(mention(row.contact_id, f"{row.name}: {ATTENDEE_ROLES[wanted['role']].lower()}"))
             row.role = wanted["role"]
         if wanted.get("response") and wanted["response"] != row.response:
             responses[row.id] = (responses.get(row.id, (row.response,))[0], wanted["response"])
@@ -685,10 +687,10 @@ def update_meeting(actor, now: datetime, meeting: Meeting, data: dict[str, Any])
     if touched:
         history = _history_changes(meeting, changed, change.added, removed)
         if role_changes:
-            history["attendee roles"] = "; ".join(role_changes)
+            history["attendee roles"] = role_changes
         if responses and not (time_changed or place_changed):
-            history["responses"] = "; ".join(f"{_attendee_name(meeting, aid)}: {RESPONSES[new]}"
-                                             for aid, (_, new) in responses.items())
+            history["responses"] = [_attendee_mention(meeting, aid, f": {RESPONSES[new]}")
+                                    for aid, (_, new) in responses.items()]
         elif responses:
             history["responses"] = "asked again after the change"
         action = "rescheduled" if time_changed else "updated"
@@ -707,8 +709,11 @@ def resend_current(actor, now: datetime, meeting: Meeting) -> MeetingChange | No
     return _announce(change, actor, now)
 
 
-def _attendee_name(meeting: Meeting, attendee_id: int) -> str:
-    return next((a.name for a in meeting.attendees if a.id == attendee_id), str(attendee_id))
+def _attendee_mention(meeting: Meeting, attendee_id: int, suffix: str) -> dict:
+    attendee = next((a for a in meeting.attendees if a.id == attendee_id), None)
+    if attendee is None:
+        return mention(None, f"{attendee_id}{suffix}")
+    return mention(attendee.contact_id, f"{attendee.name}{suffix}")
 
 
 def reschedule_meeting(actor, now: datetime, meeting: Meeting, starts_at: datetime, ends_at: datetime,
@@ -806,7 +811,8 @@ def record_response(actor, now: datetime, attendee: Attendee, response: str) -> 
     db.session.flush()
     responses = {attendee.id: (old, response)} if old != response else {}
     if responses:
-        record_change(actor, now, meeting, "answer", {attendee.name: [RESPONSES[old], RESPONSES[response]]})
+        record_change(actor, now, meeting, "answer", {"answer": [mention(
+            attendee.contact_id, f"{attendee.name}: {RESPONSES[old]} → {RESPONSES[response]}")]})
     change = MeetingChange(meeting=meeting, kind="responded", previous_sequence=meeting.sequence,
                            kept=[AttendeeSnapshot.of(a) for a in meeting.attendees], responses=responses,
                            notify=False)
@@ -823,9 +829,17 @@ def _tag_pattern(tag: str) -> str:
 def meeting_query(*, now: datetime, when: str = "upcoming", staff_id: int | None = None,
                   organisation_id: int | None = None, contact_id: int | None = None, city: str | None = None,
                   status: str | None = None, tag: str | None = None, recommendation_id: int | None = None,
-                  q: str | None = None, starts_from: datetime | None = None, starts_before: datetime | None = None):
-    """A select() of meetings matching the filters: upcoming soonest first, past latest first."""
+                  q: str | None = None, starts_from: datetime | None = None, starts_before: datetime | None = None,
+                  actor=None):
+    """A select() of meetings matching the filters: upcoming soonest first, past latest first.
+
+    The attendee filters (contact, organisation, city) look only at contacts `actor` may see.
+    """
     from .models import meeting_recommendation
+
+    # A restricted contact the actor may not see attends nothing: its id, its organisation or its
+    # city must find exactly what a contact that does not exist finds (no total to count).
+    seen = Attendee.contact_id.not_in(hidden_ids(actor, Contact))
 
     query = select(Meeting)
     if when == "upcoming":
@@ -838,15 +852,16 @@ def meeting_query(*, now: datetime, when: str = "upcoming", staff_id: int | None
         query = query.where(or_(Meeting.organiser_id == staff_id, Meeting.id.in_(
             select(Attendee.meeting_id).where(Attendee.user_id == staff_id))))
     if contact_id is not None:
-        query = query.where(Meeting.id.in_(select(Attendee.meeting_id).where(Attendee.contact_id == contact_id)))
+        query = query.where(Meeting.id.in_(select(Attendee.meeting_id).where(Attendee.contact_id == contact_id,
+                                                                             seen)))
     if organisation_id is not None:
         query = query.where(Meeting.id.in_(select(Attendee.meeting_id).join(Contact, Attendee.contact_id == Contact.id)
-                                           .where(Contact.organisation_id == organisation_id)))
+                                           .where(Contact.organisation_id == organisation_id, seen)))
     if city:
         query = query.where(Meeting.id.in_(
             select(Attendee.meeting_id).join(Contact, Attendee.contact_id == Contact.id)
             .join(Organisation, Contact.organisation_id == Organisation.id)
-            .where(func.lower(Organisation.city) == city.strip().lower())))
+            .where(func.lower(Organisation.city) == city.strip().lower(), seen)))
     if status:
         query = query.where(Meeting.status == status)
     if tag:

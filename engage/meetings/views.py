@@ -97,7 +97,7 @@ def _flash_change(change: services.MeetingChange, verb: str) -> None:
 def index():
     filters = _filters()
     query = services.meeting_query(now=clock.now_utc(), **{k: (v or None) for k, v in filters.items()
-                                                           if k != "when"}, when=filters["when"])
+                                                           if k != "when"}, when=filters["when"], actor=current_user)
     page = db.paginate(services.with_rows_loaded(query, agenda=False), page=_int_arg("page") or 1,
                        per_page=current_app.config["PER_PAGE"], error_out=False)
     return render_template("meetings/index.html", page=page, filters=filters, when_choices=WHEN_CHOICES,
@@ -129,7 +129,7 @@ def _filter_choices() -> dict:
 def export():
     filters = _filters()
     query = services.meeting_query(now=clock.now_utc(), **{k: (v or None) for k, v in filters.items()
-                                                           if k != "when"}, when=filters["when"])
+                                                           if k != "when"}, when=filters["when"], actor=current_user)
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["id", "title", "status", "starts_at_utc", "ends_at_utc", "timezone", "local time",
