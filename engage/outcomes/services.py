@@ -10,9 +10,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Iterable
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, exists, func, or_, select, true
 from sqlalchemy.orm import joinedload, selectinload
 
+from engage.access.services import visible
 from engage.auth.models import User
 from engage.clock import NAIROBI
 from engage.directory.models import Contact, Organisation
@@ -408,10 +409,21 @@ def get_follow_up(follow_up_id) -> FollowUp:
     return row
 
 
-def follow_up_query(today: date, owner_id: int | None = None, state: str | None = "open"):
-    """A select() of follow-ups: `state` open (overdue first, then by due date), overdue, done,
-    cancelled, or None for all; each with its outcome, meeting and owner loaded."""
-    query = (select(FollowUp).join(FollowUp.outcome).join(Outcome.meeting)
+EVERYONE = object()  # the scheduler's view: every follow-up, whoever may read it
+
+
+def visible_follow_ups(actor):
+    """A SQL condition on FollowUp: actions on outcomes the actor may see (so never one of a restricted
+    outcome, or of an outcome of a restricted meeting, they may not see)."""
+    if actor is EVERYONE:
+        return true()
+    return FollowUp.outcome_id.in_(select(Outcome.id).where(visible(actor, Outcome)))
+
+
+def follow_up_query(today: date, owner_id: int | None = None, state: str | None = "open", actor=EVERYONE):
+    """A select() of the follow-ups `actor` may see: `state` open (overdue first, then by due date),
+    overdue, done, cancelled, or None for all; each with its outcome, meeting and owner loaded."""
+    query = (select(FollowUp).join(FollowUp.outcome).join(Outcome.meeting).where(visible_follow_ups(actor))
              .options(joinedload(FollowUp.owner), joinedload(FollowUp.outcome).joinedload(Outcome.meeting),
                       joinedload(FollowUp.outcome).joinedload(Outcome.organisation),
                       joinedload(FollowUp.outcome).joinedload(Outcome.recommendation)))
@@ -441,13 +453,13 @@ def overdue_follow_ups(today: date, owner_id: int | None = None) -> list[FollowU
     return list(db.session.scalars(follow_up_query(today, owner_id, "overdue")))
 
 
-def follow_up_counts(today: date) -> dict[str, int]:
-    """How many follow-ups are open, overdue and due today."""
+def follow_up_counts(actor, today: date) -> dict[str, int]:
+    """How many follow-ups the actor may see are open, overdue and due today."""
     row = db.session.execute(select(
         func.count().filter(FollowUp.status == "open"),
         func.count().filter(and_(FollowUp.status == "open", FollowUp.due_on < today)),
         func.count().filter(and_(FollowUp.status == "open", FollowUp.due_on == today)),
-    ).select_from(FollowUp)).one()
+    ).select_from(FollowUp).where(visible_follow_ups(actor))).one()
     return {"open": row[0], "overdue": row[1], "due_today": row[2]}
 
 

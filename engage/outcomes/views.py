@@ -288,10 +288,10 @@ def follow_ups():
     owner = request.args.get("owner", "")
     owner_id = current_user.id if owner == "me" else (int(owner) if owner.isdigit() and int(owner) < 2**31 else None)
     today = _today()
-    query = services.follow_up_query(today, owner_id, None if state == "all" else state)
+    query = services.follow_up_query(today, owner_id, None if state == "all" else state, actor=current_user)
     page = db.paginate(query, per_page=current_app.config.get("PER_PAGE", 50), error_out=False)
     return render_template("outcomes/follow_ups.html", page=page, state=state, owner=owner, today=today,
-                           staff=_staff_choices(), counts=services.follow_up_counts(today),
+                           staff=_staff_choices(), counts=services.follow_up_counts(current_user, today),
                            statuses=FOLLOW_UP_STATUSES)
 
 

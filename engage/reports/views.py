@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Blueprint, Response, abort, render_template, request, stream_with_context, url_for
+from flask_login import current_user
 from sqlalchemy import func, select
 
 from engage.access.guard import audit_export
@@ -37,18 +38,18 @@ def _stream(chunks, mimetype: str, filename: str) -> Response:
 @bp.route("/")
 def index():
     now = now_utc()
-    data = dashboard_data(now)
+    data = dashboard_data(now, current_user)
     return render_template("reports/index.html", **data)
 
 
-def dashboard_data(now) -> dict:
-    """Every figure on the dashboard, with its chart."""
+def dashboard_data(now, actor) -> dict:
+    """Every figure on the dashboard that `actor` may see, with its chart."""
     since = queries.cycle_starts_on()
     today = outcome_services.today(now)
     weeks = queries.meetings_per_week(now)
     themes = queries.positions_by_theme(since)[:12]
     engaged, not_engaged = queries.states_engaged(now, since)
-    overdue_query = outcome_services.follow_up_query(today, state="overdue")
+    overdue_query = outcome_services.follow_up_query(today, state="overdue", actor=actor)
     overdue = list(db.session.scalars(overdue_query.limit(10)))
     overdue_total = db.session.scalar(select(func.count()).select_from(overdue_query.order_by(None).subquery()))
     segments = [(k, label, POSITION_FILLS[k]) for k, label in POSITIONS.items()]

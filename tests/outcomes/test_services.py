@@ -104,7 +104,7 @@ def test_follow_up_states_open_overdue_done_reopened_cancelled(world, now):
     assert follow_up.state(today) == "overdue"
     assert services.overdue_follow_ups(today) == [follow_up]
     assert services.follow_ups_due_on(date(2026, 11, 25)) == [follow_up]
-    assert services.follow_up_counts(today) == {"open": 1, "overdue": 1, "due_today": 0}
+    assert services.follow_up_counts(world.lead, today) == {"open": 1, "overdue": 1, "due_today": 0}
 
     assert services.set_follow_up_status(world.other_staff, now, follow_up, "done")
     assert (follow_up.status, follow_up.done_at, follow_up.done_by_id) == ("done", now, world.other_staff.id)
@@ -115,7 +115,7 @@ def test_follow_up_states_open_overdue_done_reopened_cancelled(world, now):
     services.set_follow_up_status(world.lead, now, follow_up, "open")
     assert (follow_up.status, follow_up.done_at) == ("open", None)
     services.set_follow_up_status(world.lead, now, follow_up, "cancelled")
-    assert services.follow_up_counts(today)["open"] == 0
+    assert services.follow_up_counts(world.lead, today)["open"] == 0
     assert [r.changes["status"] for r in history_for(follow_up) if r.action == "updated"] == [
         ["open", "cancelled"], ["done", "open"], ["open", "done"]]
 
