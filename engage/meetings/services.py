@@ -18,7 +18,7 @@ from sqlalchemy import String, cast, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from engage.access.services import (apply_initial_sensitivity, can_see, check_may_set, clean_sensitivity,
-                                    hidden_ids, mention, set_sensitivity)
+                                    HIDDEN_CONTACT, hidden_ids, mention, set_sensitivity)
 from engage.auth.models import User
 from engage.clock import UTC, format_in_zone, format_multi_zone, format_multi_zone_range, is_valid_timezone
 from engage.directory.models import Contact, Organisation
@@ -415,8 +415,11 @@ class Conflict:
 
     def as_dict(self) -> dict:
         m = self.meeting
-        return {"meeting_id": None if self.hidden else m.id, "uid": None if self.hidden else m.uid,
-                "title": self.title, "status": m.status,
+        if self.hidden:
+            # That a clash exists, and whom of the booker's own people it concerns: nothing of the meeting.
+            return {"meeting_id": None, "uid": None, "title": self.title, "status": None, "starts_at": None,
+                    "ends_at": None, "timezone": None, "when": None, "people": self.people}
+        return {"meeting_id": m.id, "uid": m.uid, "title": self.title, "status": m.status,
                 "starts_at": _z(m.starts_at), "ends_at": _z(m.ends_at), "timezone": m.timezone,
                 "when": format_multi_zone_range(m.starts_at, m.ends_at, m.timezone), "people": self.people}
 
@@ -453,6 +456,10 @@ def find_conflicts(starts_at: datetime, ends_at: datetime, user_ids=(), contact_
             hidden = viewer is not None and not can_see(viewer, attendee.meeting)
             found[attendee.meeting_id] = Conflict(attendee.meeting, [], hidden)
         conflict = found[attendee.meeting_id]
+        if viewer is not None and attendee.contact is not None and not can_see(viewer, attendee.contact):
+            # Moving a meeting checks everyone on it, restricted contacts the booker may not see too.
+            conflict.people.append({"type": "contact", "id": None, "name": HIDDEN_CONTACT, "email": None})
+            continue
         conflict.people.append({"type": "staff" if attendee.is_staff else "contact",
                                 "id": attendee.user_id if attendee.is_staff else attendee.contact_id,
                                 "name": attendee.name, "email": attendee.email})
@@ -465,7 +472,8 @@ def _refuse_conflicts(conflicts: list[Conflict]) -> None:
     parts = []
     for c in conflicts[:5]:
         names = ", ".join(p["name"] for p in c.people)
-        parts.append(f"“{c.title}” ({format_in_zone(c.meeting.starts_at, c.meeting.timezone)}) with {names}")
+        when = "" if c.hidden else f" ({format_in_zone(c.meeting.starts_at, c.meeting.timezone)})"
+        parts.append(f"“{c.title}”{when} with {names}")
     more = f" and {len(conflicts) - 5} more" if len(conflicts) > 5 else ""
     noun = "meeting" if len(conflicts) == 1 else "meetings"
     raise ConflictError(f"This clashes with {len(conflicts)} {noun}: " + "; ".join(parts) + more + ".",
