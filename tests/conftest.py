@@ -13,6 +13,7 @@ from sqlalchemy.engine import make_url
 from engage import create_app
 from engage.extensions import db
 from tests import factories
+from tests.live import live_server  # noqa: F401  (the app on a real server, for downloads and streams)
 
 PG_URL = os.environ.get("ENGAGE_TEST_DATABASE_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])

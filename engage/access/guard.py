@@ -20,7 +20,7 @@ pass `visible(actor, Model)` themselves where a person is being served.
 from __future__ import annotations
 
 from flask import g, has_request_context, request
-from sqlalchemy import event, select
+from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session, with_loader_criteria
 
 from engage import clock
@@ -39,20 +39,35 @@ def act_as(user) -> None:
 
 
 def current_actor():
-    """Whom this request is served for: an explicit actor, the API token's user, the signed-in user, or None."""
-    if "access_actor" in g:
-        return g.access_actor
+    """Whom this request is served for: an explicit actor, the API token's user, the signed-in user, or None.
+
+    The signed-in user is the one Flask-Login loaded once for this request. Asked after the
+    request's session was removed (a body sent after its view returned), the user is loaded again
+    by id in the session open then, never read detached (its attributes expired at the last commit).
+    """
     if g.get("_access_resolving"):
         return _RESOLVING
     g._access_resolving = True
     try:
-        from flask_login import current_user
-
+        if "access_actor" in g:
+            actor = g.access_actor = _in_open_session(g.access_actor)
+            return actor
         if request.blueprint == "api":
             return g.get("api_user")  # None until the token is checked: nothing restricted shows
-        return current_user._get_current_object() if current_user.is_authenticated else None
+        from flask_login import current_user
+
+        user = _in_open_session(current_user._get_current_object())
+        return user if user is not None and user.is_authenticated else None
     finally:
         g._access_resolving = False
+
+
+def _in_open_session(user):
+    # Reading the detached user's `id` would raise too: its identity key holds the id without a load.
+    state = inspect(user, raiseerr=False)
+    if state is None or not state.detached:
+        return user
+    return db.session.get(type(user), state.identity[0])
 
 
 def _loads_a_collection(state) -> bool:
@@ -115,14 +130,13 @@ def _download(response) -> bool:
 
 
 def audit_export(model, query) -> None:
-    """For a streamed download of `query`'s rows: audit its restricted records now and commit.
+    """For an export of `query`'s rows, made in full: audit its restricted records (not committed).
 
-    The rows of a streamed response load after `after_request` has run, so they are counted
-    here, before streaming starts.
+    Exports read their rows as plain columns, which leave no note for `_audit_after`, so they are
+    counted here, after the file was made; export_confirmed commits them with its "Data exported"
+    row, so a failed export leaves neither.
     """
-    actor = current_actor()
-    if services.audit_restricted_ids(actor, clock.now_utc(), model, query, "restricted_exported"):
-        db.session.commit()
+    services.audit_restricted_ids(current_actor(), clock.now_utc(), model, query, "restricted_exported")
     g.restricted_audited = True
 
 

@@ -64,13 +64,15 @@ def export_contact(contact_id):
     if fmt not in ("json", "csv"):
         raise ApiError(422, "validation_error", "format: use json or csv.", {"format": ["Use json or csv."]})
     data = services.export_contact(g.api_user, now_utc(), contact)
-    db.session.commit()
     if fmt == "csv":
-        return Response(services.export_csv(data), mimetype="text/csv", headers={
+        response = Response(services.export_csv(data), mimetype="text/csv", headers={
             "Content-Disposition": f'attachment; filename="contact-{contact_id}-export.csv"',
             "Cache-Control": "no-store"})
-    return Response(json.dumps(data, ensure_ascii=False), mimetype="application/json",
-                    headers={"Cache-Control": "no-store"})
+    else:
+        response = Response(json.dumps(data, ensure_ascii=False), mimetype="application/json",
+                            headers={"Cache-Control": "no-store"})
+    db.session.commit()  # the export's audit row, once its file is made
+    return response
 
 
 @api_route("/contacts/<int:contact_id>/erase", "POST",

@@ -116,8 +116,9 @@ def export(contact_id):
         db.session.rollback()
         flash(exc.message, "danger")
         return redirect(url_for("directory.contact", contact_id=contact.id))
-    db.session.commit()
-    return _download(data, contact.id, "csv" if form.format.data == "csv" else "json")
+    response = _download(data, contact.id, "csv" if form.format.data == "csv" else "json")
+    db.session.commit()  # the export's audit row, once its file is made
+    return response
 
 
 def _download(data: dict, contact_id: int, fmt: str) -> Response:

@@ -4,10 +4,11 @@ from __future__ import annotations
 import io
 
 from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template, request, send_file,
-                   session, stream_with_context, url_for)
+                   session, url_for)
 from flask_login import current_user
 from sqlalchemy.orm import contains_eager
 
+from engage import downloads
 from engage.access.guard import audit_export
 from engage.auth.permissions import export_confirmed, require_role_for_blueprint
 from engage.clock import now_utc, timezone_for_city
@@ -74,10 +75,8 @@ def _paginate(query):
                        error_out=False)
 
 
-def _csv_download(chunks, kind: str) -> Response:
-    filename = exports.export_filename(kind, now_utc())
-    return Response(stream_with_context(chunks), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+def _csv_download(produced, kind: str) -> Response:
+    return downloads.send(produced, "text/csv", exports.export_filename(kind, now_utc()))
 
 
 def _filter_choices() -> dict:
@@ -103,7 +102,7 @@ def organisations():
 @export_confirmed("organisations")
 def export_organisations():
     query = services.organisation_query(**_organisation_filters())
-    return _csv_download(exports.organisations_csv(query), "organisations")
+    return _csv_download(downloads.produce(exports.organisations_csv(query)), "organisations")
 
 
 @bp.route("/organisations/new", methods=["GET", "POST"])
@@ -188,8 +187,9 @@ def contacts():
 @export_confirmed("contacts")
 def export_contacts():
     query = services.contact_query(**_contact_filters())
-    audit_export(Contact, query)
-    return _csv_download(exports.contacts_csv(query), "contacts")
+    produced = downloads.produce(exports.contacts_csv(query))
+    audit_export(Contact, query)  # only once the file exists
+    return _csv_download(produced, "contacts")
 
 
 @bp.route("/contacts/new", methods=["GET", "POST"])

@@ -1,8 +1,9 @@
-"""Exports: the filtered engagement log and the coverage matrix as CSV and XLSX, streamed.
+"""Exports: the filtered engagement log and the coverage matrix as CSV and XLSX, in chunks.
 
 CSV is written row by row into chunks. XLSX goes through openpyxl's write-only workbook, which
 keeps written rows in a temporary file rather than in memory; the finished file is then read
-back in chunks and deleted. Neither path holds the whole log in memory.
+back in chunks and deleted. Neither path holds the whole log in memory. Views make the whole file
+with engage.downloads before sending it (and before auditing it).
 """
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import os
 import re
 import tempfile
 from collections.abc import Iterable, Iterator
+from contextlib import suppress
 from datetime import date, datetime
 
 from openpyxl import Workbook
@@ -85,17 +87,21 @@ def xlsx_chunks(sheets: Iterable[tuple[str, Iterable[str], Iterable[Iterable]]])
     """
     workbook = Workbook(write_only=True)
     bold = Font(bold=True)
-    for title, header, rows in sheets:
-        sheet = workbook.create_sheet(title=title[:31])
-        cells = []
-        for name in header:
-            cell = WriteOnlyCell(sheet, value=name)
-            cell.font = bold
-            cells.append(cell)
-        sheet.append(cells)
-        sheet.freeze_panes = "A2"
-        for row in rows:
-            sheet.append([_xlsx_value(v) for v in row])
+    try:
+        for title, header, rows in sheets:
+            sheet = workbook.create_sheet(title=title[:31])
+            cells = []
+            for name in header:
+                cell = WriteOnlyCell(sheet, value=name)
+                cell.font = bold
+                cells.append(cell)
+            sheet.append(cells)
+            sheet.freeze_panes = "A2"
+            for row in rows:
+                sheet.append([_xlsx_value(v) for v in row])
+    except BaseException:
+        _discard(workbook)
+        raise
     handle, path = tempfile.mkstemp(prefix="engage-export-", suffix=".xlsx")
     os.close(handle)
     try:
@@ -105,6 +111,19 @@ def xlsx_chunks(sheets: Iterable[tuple[str, Iterable[str], Iterable[Iterable]]])
                 yield chunk
     finally:
         os.unlink(path)
+
+
+def _discard(workbook) -> None:
+    # A workbook whose rows failed half-way: close openpyxl's row writers and remove their temporary
+    # files now (openpyxl itself removes them only when the process exits).
+    for sheet in workbook.worksheets:
+        rows, writer = getattr(sheet, "_rows", None), getattr(sheet, "_writer", None)
+        if rows is not None:
+            rows.close()
+        if writer is not None:
+            writer.close()
+            with suppress(OSError, ValueError):
+                writer.cleanup()
 
 
 # ---- what is exported ----

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, Response, abort, render_template, request, stream_with_context, url_for
+from flask import Blueprint, Response, abort, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 
+from engage import downloads
 from engage.access.guard import audit_export
 from engage.auth.permissions import export_confirmed, require_role_for_blueprint
 from engage.clock import now_utc
@@ -27,10 +28,13 @@ def _bad(errors: dict, template: str, **context):
     return render_template(template, errors=errors, **context), 400
 
 
-def _stream(chunks, mimetype: str, filename: str) -> Response:
-    return Response(stream_with_context(chunks), mimetype=mimetype,
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"',
-                             "X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"})
+def _download(chunks, mimetype: str, filename: str, audited=None) -> Response:
+    """The export made in full (engage.downloads), then `audited` (the restricted rows it holds), then sent."""
+    produced = downloads.produce(chunks)
+    if audited is not None:
+        audit_export(*audited)
+    return downloads.send(produced, mimetype, filename, {"X-Content-Type-Options": "nosniff",
+                                                         "Cache-Control": "no-store"})
 
 
 # ---- the dashboard ----
@@ -133,8 +137,8 @@ def coverage_csv():
         cov = _coverage()
     except ValidationError as exc:
         abort(400, exc.message)
-    return _stream(exports.coverage_csv(cov), "text/csv; charset=utf-8",
-                   exports.export_filename("coverage", now_utc(), "csv"))
+    return _download(exports.coverage_csv(cov), "text/csv; charset=utf-8",
+                     exports.export_filename("coverage", now_utc(), "csv"))
 
 
 @bp.route("/coverage.xlsx")
@@ -144,8 +148,8 @@ def coverage_xlsx():
         cov = _coverage()
     except ValidationError as exc:
         abort(400, exc.message)
-    return _stream(exports.coverage_xlsx(cov), exports.XLSX_MIMETYPE,
-                   exports.export_filename("coverage", now_utc(), "xlsx"))
+    return _download(exports.coverage_xlsx(cov), exports.XLSX_MIMETYPE,
+                     exports.export_filename("coverage", now_utc(), "xlsx"))
 
 
 # ---- the engagement log, exported ----
@@ -160,17 +164,19 @@ def _log_filters() -> queries.LogFilters:
 @bp.route("/log.csv")
 @export_confirmed("engagement_log")
 def log_csv():
-    audit_export(Outcome, queries.engagement_log_query(_log_filters()))
-    return _stream(exports.log_csv(_log_filters()), "text/csv; charset=utf-8",
-                   exports.export_filename("engagement-log", now_utc(), "csv"))
+    filters = _log_filters()
+    return _download(exports.log_csv(filters), "text/csv; charset=utf-8",
+                     exports.export_filename("engagement-log", now_utc(), "csv"),
+                     audited=(Outcome, queries.engagement_log_query(filters)))
 
 
 @bp.route("/log.xlsx")
 @export_confirmed("engagement_log", "xlsx")
 def log_xlsx():
-    audit_export(Outcome, queries.engagement_log_query(_log_filters()))
-    return _stream(exports.log_xlsx(_log_filters()), exports.XLSX_MIMETYPE,
-                   exports.export_filename("engagement-log", now_utc(), "xlsx"))
+    filters = _log_filters()
+    return _download(exports.log_xlsx(filters), exports.XLSX_MIMETYPE,
+                     exports.export_filename("engagement-log", now_utc(), "xlsx"),
+                     audited=(Outcome, queries.engagement_log_query(filters)))
 
 
 # ---- printable summaries ----
