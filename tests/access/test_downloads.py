@@ -110,6 +110,9 @@ def test_meeting_calendar_files_download(live_server, restricted):
     brazil = restricted.world.meetings["br"]
     assert ics_uids(staff.get(f"/meetings/{brazil.id}.ics")) == {brazil.uid}
     assert staff.get(f"/meetings/{restricted.meeting.id}.ics").status == 404
+    token = {"Authorization": f"Bearer {factories.make_token(restricted.users['staff'])}"}
+    assert ics_uids(staff.get(f"/api/v1/meetings/{brazil.id}/ics", headers=token)) == {brazil.uid}
+    assert staff.get(f"/api/v1/meetings/{restricted.meeting.id}/ics", headers=token).status == 404
 
 
 @pytest.mark.parametrize("granted", [False, True])
@@ -168,9 +171,18 @@ def test_the_printable_summary_downloads_as_pdf(live_server, restricted):
 
 # ---- admin: outbox and audit ----
 
-def test_the_outbox_and_audit_csvs_download(live_server, restricted):
+def test_the_outbox_and_audit_csvs_and_a_message_download(live_server, restricted):
+    from engage.outbox.services import queue_message
+
+    germany = restricted.world.meetings["de"]
+    raw = b"Subject: Meeting with the Embassy of Germany\r\nTo: diplomat-fr@example.org\r\n\r\nSee you.\r\n"
+    message = queue_message(WHEN, "invitation", "diplomat-fr@example.org", "Meeting with the Embassy of Germany",
+                            raw, "test-1", "<test-1@engage>", meeting_id=germany.id)
+    db.session.commit()
     admin = live_server.sign_in(restricted.users["admin"])
-    assert csv_rows(admin.get("/admin/outbox/export.csv")) == []
+    assert [r["to"] for r in csv_rows(admin.get("/admin/outbox/export.csv"))] == ["diplomat-fr@example.org"]
+    eml = admin.get(f"/admin/outbox/{message.id}.eml")
+    assert eml.status == 200 and eml.mimetype == "message/rfc822" and eml.body == raw
     rows = csv_rows(admin.get("/audit/export.csv"))
     assert ("login", "admin@example.org") in {(r["action"], r["actor_email"]) for r in rows}
 
