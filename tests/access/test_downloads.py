@@ -105,10 +105,11 @@ def ics_uids(reply) -> set[str]:
 
 
 def test_meeting_calendar_files_download(live_server, restricted):
-    # Brazil: no restricted attendee (Germany's, with the hidden diplomat, is issue 13's finding 2).
     staff = live_server.sign_in(restricted.users["staff"])
-    brazil = restricted.world.meetings["br"]
+    brazil, germany = restricted.world.meetings["br"], restricted.world.meetings["de"]
     assert ics_uids(staff.get(f"/meetings/{brazil.id}.ics")) == {brazil.uid}
+    reply = staff.get(f"/meetings/{germany.id}.ics")  # the hidden diplomat attends: left out
+    assert ics_uids(reply) == {germany.uid} and CONTACT_EMAIL.encode() not in reply.body.lower()
     assert staff.get(f"/meetings/{restricted.meeting.id}.ics").status == 404
     token = {"Authorization": f"Bearer {factories.make_token(restricted.users['staff'])}"}
     assert ics_uids(staff.get(f"/api/v1/meetings/{brazil.id}/ics", headers=token)) == {brazil.uid}
@@ -124,6 +125,15 @@ def test_a_personal_calendar_feed_downloads_without_hidden_meetings(live_server,
     db.session.commit()
     uids = ics_uids(live_server.browser().get(f"/calendar/{feed.secret}.ics"))
     assert uids == ({restricted.meeting.uid} if granted else set())
+
+
+@pytest.mark.parametrize("who,sees", [("lead", False), ("granted_lead", True)])
+def test_the_team_calendar_feed_downloads_without_hidden_meetings(live_server, restricted, granted_lead, who, sees):
+    user = granted_lead if who == "granted_lead" else restricted.users["lead"]
+    feed = calendar.create_feed(user, WHEN, user, "team")
+    db.session.commit()
+    uids = ics_uids(live_server.browser().get(f"/calendar/{feed.secret}.ics"))
+    assert restricted.world.meetings["de"].uid in uids and (restricted.meeting.uid in uids) is sees
 
 
 # ---- recommendations ----
