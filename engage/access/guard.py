@@ -67,7 +67,7 @@ def _in_open_session(user):
     state = inspect(user, raiseerr=False)
     if state is None or not state.detached:
         return user
-    return db.session.get(type(user), state.identity[0])
+    return db.session.get(type(user), state.identity[0], execution_options={"all_sensitivities": True})
 
 
 def _loads_a_collection(state) -> bool:
