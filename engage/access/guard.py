@@ -2,13 +2,15 @@
 
 Two SQLAlchemy hooks, active only while a request is being served:
 
-- every ORM SELECT gets `with_loader_criteria(visible(...))` for Contact, Meeting and Outcome,
-  so lists, searches, counts, reports, exports and the API never return a restricted record the
-  signed-in user (or API token's user, or the owner of a calendar feed) may not see — without
-  each query remembering to ask. Collections loaded through relationships (an organisation's
-  contacts) are filtered too; single related records are not (code that holds an attendee must
-  find its contact), and pages mask those with `can_see_record`. A query that must
-  see everything (a uniqueness or clash check) says `execution_options(all_sensitivities=True)`.
+- a safety net for visibility. Services filter their own queries with `services.visible()` and mark
+  them (`services.only_visible`, `select_visible`, or `execution_options(visibility_applied=True)`);
+  marked statements pass untouched. Collections of contacts, meetings or outcomes loaded through
+  relationships (an organisation's contacts) are filtered here; single related records are not
+  (code that holds an attendee must find its contact), and pages mask those with `can_see`. Any
+  other SELECT of a contact, meeting or outcome is filtered here as well, so nothing leaks, and a
+  WARNING names the endpoint and the model: its service forgot. The criteria come from the actor's
+  `services.visibility()`, loaded once per request. A query that must see everything (a uniqueness
+  or clash check) says `execution_options(all_sensitivities=True)`.
 - every restricted record loaded while serving a request is noted; after a successful response,
   one audit row per record the user may see is written: "restricted_exported" for downloads,
   "restricted_viewed" otherwise. Streamed downloads audit before streaming (see
@@ -19,15 +21,18 @@ pass `visible(actor, Model)` themselves where a person is being served.
 """
 from __future__ import annotations
 
+import logging
+
 from flask import g, has_request_context, request
 from sqlalchemy import event, inspect, select
-from sqlalchemy.orm import Session, with_loader_criteria
+from sqlalchemy.orm import Session
 
 from engage import clock
 from engage.extensions import db
 
 from . import services
 
+log = logging.getLogger("engage.access")
 _RESOLVING = object()
 # Blueprints whose callers are identified by a signed link rather than a login: the link is the key.
 UNFILTERED_BLUEPRINTS = {"rsvp"}
@@ -75,31 +80,93 @@ def _loads_a_collection(state) -> bool:
     return bool(getattr(prop, "uselist", False))
 
 
-def _filtering_applies(state) -> bool:
+def _applies(state) -> bool:
     if not state.is_select or state.is_column_load:
-        return False
-    # Collections (an organisation's contacts) are lists like any other: filtered. A single related
-    # record (an attendee's contact, an outcome's meeting) is not: code that holds the row needs it.
-    if state.is_relationship_load and not _loads_a_collection(state):
         return False
     if state.execution_options.get("all_sensitivities") or not has_request_context():
         return False
     return request.blueprint not in UNFILTERED_BLUEPRINTS
 
 
+def _unfiltered_models(statement) -> set:
+    """The restricted-record models (by table name) a statement reads outside any part marked as
+    filtered by its service: a marked subquery (a paginated count, say) counts as filtered."""
+    found = set()
+    stack = [statement]
+    while stack:
+        element = stack.pop()
+        options = getattr(element, "_execution_options", None)
+        if options and options.get("visibility_applied"):
+            continue
+        annotations = getattr(element, "_annotations", None)
+        if annotations:
+            mapper = annotations.get("parentmapper")
+            if mapper is not None and mapper.local_table.name in _MODELS:
+                found.add(mapper.local_table.name)
+        stack.extend(element.get_children())
+    return found
+
+
 def _add_criteria(state) -> None:
-    if not _filtering_applies(state):
+    """The safety net. Services filter their own statements with `services.visible()` and mark them
+    (`services.only_visible`, `select_visible`): those pass untouched. A collection loaded through a
+    relationship (an organisation's contacts) is filtered here, as a matter of course. Any other SELECT
+    of contacts, meetings or outcomes in a request is filtered here too, and logged as a warning: its
+    service forgot."""
+    if not _applies(state):
+        return
+    if state.is_relationship_load:
+        # A single related record (an attendee's contact, an outcome's meeting) is not filtered: code
+        # that holds the row needs it, and pages mask it with `can_see`.
+        if not _loads_a_collection(state):
+            return
+        models = {mapper.local_table.name for mapper in state.all_mappers} & _MODELS.keys()
+        forgotten = False
+    else:
+        if state.execution_options.get("visibility_applied"):
+            return
+        models = _unfiltered_models(state.statement)
+        forgotten = True
+    if not models:
         return
     actor = current_actor()
-    if actor is _RESOLVING or services.is_dpo(actor):
+    if actor is _RESOLVING:
         return
-    from engage.directory.models import Contact
-    from engage.meetings.models import Meeting
-    from engage.outcomes.models import Outcome
+    if forgotten:
+        _warn(models)
+    if services.is_dpo(actor):
+        return
+    vis = services.visibility(actor)
+    state.statement = state.statement.options(*(vis.loader_criteria(_MODELS[name]()) for name in sorted(models)))
 
-    state.statement = state.statement.options(*(
-        with_loader_criteria(model, services.visible(actor, model), include_aliases=True)
-        for model in (Contact, Meeting, Outcome)))
+
+def _warn(models) -> None:
+    endpoint = request.endpoint or request.path
+    warned = g.setdefault("_access_warned", set())
+    for name in sorted(models):
+        if (endpoint, name) not in warned:
+            warned.add((endpoint, name))
+            log.warning("a query of %s in %s was not filtered by its service (the access guard filtered it)",
+                        _LABELS[name], endpoint)
+
+
+def _contact():
+    from engage.directory.models import Contact
+    return Contact
+
+
+def _meeting():
+    from engage.meetings.models import Meeting
+    return Meeting
+
+
+def _outcome():
+    from engage.outcomes.models import Outcome
+    return Outcome
+
+
+_MODELS = {"contact": _contact, "meeting": _meeting, "outcome": _outcome}
+_LABELS = {"contact": "Contact", "meeting": "Meeting", "outcome": "Outcome"}
 
 
 def _note(target) -> None:
@@ -190,5 +257,6 @@ def init_app(app) -> None:
 
 def _fresh_request():
     # `g` normally dies with its request; where an app context outlives requests (tests), start clean.
-    for key in ("access_actor", "restricted_loaded", "restricted_audited", "_access_resolving"):
+    for key in ("access_actor", "restricted_loaded", "restricted_audited", "_access_resolving", "_access_warned",
+                services.VISIBILITY_CACHE):
         g.pop(key, None)

@@ -16,8 +16,10 @@ The rules:
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from datetime import datetime
 
+from flask import g, has_app_context, has_request_context
 from sqlalchemy import and_, false, func, or_, select, true
 
 from engage.audit.services import record_event
@@ -59,35 +61,157 @@ def granted_ids(actor, record_type: str):
         or_(AccessGrant.user_id == uid, AccessGrant.group_id.in_(groups)))
 
 
-def _own_condition(actor, model, record_type: str):
-    return or_(model.sensitivity != "restricted", model.id.in_(granted_ids(actor, record_type)))
+# What a service adds to a statement it has filtered with `visible()` itself: the request guard then
+# leaves it alone (and does not warn). See docs/architecture.md, "Access to restricted records".
+VISIBILITY_APPLIED = {"visibility_applied": True}
+VISIBILITY_CACHE = "_access_visibility"
+
+
+@dataclass(frozen=True, eq=False)
+class Visibility:
+    """What one actor may see: whether they are the DPO, and the ids granted to them per record type
+    (their own grants and their groups'). Loaded in one query; `criterion()` builds no subquery of grants."""
+
+    actor_id: int
+    is_dpo: bool
+    granted: dict = field(default_factory=dict)  # record type -> frozenset of ids
+    _criteria: dict = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def load(cls, actor) -> "Visibility":
+        """Read the actor's grants now: one query (none for the DPO or an anonymous visitor)."""
+        uid = _actor_id(actor)
+        if is_dpo(actor):
+            return cls(uid, True)
+        ids = {kind: set() for kind in RECORD_TYPES}
+        if uid != -1:
+            grants = AccessGrant.__table__
+            members = access_group_member
+            rows = db.session.execute(select(grants.c.record_type, grants.c.record_id).where(or_(
+                grants.c.user_id == uid,
+                grants.c.group_id.in_(select(members.c.group_id).where(members.c.user_id == uid)))))
+            for kind, record_id in rows:
+                ids.setdefault(kind, set()).add(record_id)
+        return cls(uid, False, {kind: frozenset(v) for kind, v in ids.items()})
+
+    def ids(self, record_type: str) -> frozenset:
+        """The ids of records of that type granted to the actor."""
+        return self.granted.get(record_type, frozenset())
+
+    def sees(self, record) -> bool:
+        """True when the actor may see this contact, meeting or outcome (no query; an outcome's meeting
+        may be loaded)."""
+        if record is None:
+            return False
+        if self.is_dpo:
+            return True
+        kind = record_type_of(record)
+        if kind == "outcome" and record.meeting is not None and not self.sees(record.meeting):
+            return False
+        return record.sensitivity != "restricted" or record.id in self.ids(kind)
+
+    def criterion(self, model):
+        """A SQL condition on `model` (Contact, Meeting, Outcome or an alias of one): only what the actor may
+        see. Built once per model; the granted ids are an expanding IN, so the statement cache still works."""
+        kind = _kind_of(model)
+        key = (kind, model)
+        found = self._criteria.get(key)
+        if found is None:
+            found = self._criteria[key] = self._build(kind, model)
+        return found
+
+    def loader_criteria(self, model):
+        """`with_loader_criteria` for `model` with this criterion, built once (the request guard's option)."""
+        key = ("loader", model)
+        found = self._criteria.get(key)
+        if found is None:
+            from sqlalchemy.orm import with_loader_criteria
+
+            found = self._criteria[key] = with_loader_criteria(model, self.criterion(model), include_aliases=True)
+        return found
+
+    def _build(self, kind, model):
+        from engage.meetings.models import Meeting
+
+        if self.is_dpo:
+            return true()
+        own = or_(model.sensitivity != "restricted", model.id.in_(sorted(self.ids(kind))))
+        if kind != "outcome":
+            return own
+        # The meeting table, not the mapped class: the request guard's criterion for meetings must not
+        # be applied inside this subquery.
+        table = Meeting.__table__
+        hidden = select(table.c.id).where(table.c.sensitivity == "restricted",
+                                          table.c.id.not_in(sorted(self.ids("meeting"))))
+        return and_(own, model.meeting_id.not_in(hidden))
+
+
+def _kind_of(model) -> str:
+    name = getattr(model, "__tablename__", None)
+    if name is None:  # an aliased class
+        from sqlalchemy import inspect
+
+        name = inspect(model).mapper.class_.__tablename__
+    if name not in RECORD_TYPES:
+        raise ValueError(f"{model} has no sensitivity")
+    return name
+
+
+def _cache_key(actor) -> tuple:
+    return (_actor_id(actor), is_dpo(actor))
+
+
+def visibility(actor) -> Visibility:
+    """The actor's Visibility: loaded once per request (kept in `g`, per actor), or on demand outside
+    a request (scheduler, CLI), where nothing is kept."""
+    if not has_request_context():
+        return Visibility.load(actor)
+    cache = g.get(VISIBILITY_CACHE)
+    if cache is None:
+        cache = {}
+        setattr(g, VISIBILITY_CACHE, cache)
+    key = _cache_key(actor)
+    found = cache.get(key)
+    if found is None:
+        found = cache[key] = Visibility.load(actor)
+    return found
+
+
+def forget_visibility() -> None:
+    """Drop every Visibility kept for this request: grants or group members just changed, and must show
+    in what this same request lists next."""
+    if has_app_context():
+        g.pop(VISIBILITY_CACHE, None)
 
 
 def visible(actor, model):
-    """A SQL condition for a select() of Contact, Meeting or Outcome: only records the actor may see."""
-    from engage.directory.models import Contact
-    from engage.meetings.models import Meeting
-    from engage.outcomes.models import Outcome
+    """A SQL condition for a select() of Contact, Meeting or Outcome: only records the actor may see.
 
-    if is_dpo(actor):
-        return true()
-    if model is Contact or getattr(model, "__tablename__", None) == "contact":
-        return _own_condition(actor, model, "contact")
-    if model is Meeting or getattr(model, "__tablename__", None) == "meeting":
-        return _own_condition(actor, model, "meeting")
-    if model is Outcome or getattr(model, "__tablename__", None) == "outcome":
-        # The meeting table, not the mapped class: the request guard's criterion for meetings
-        # must not be applied inside this subquery (it would empty it).
-        table = Meeting.__table__
-        meetings = select(table.c.id).where(table.c.sensitivity == "restricted",
-                                            table.c.id.not_in(granted_ids(actor, "meeting")))
-        return and_(_own_condition(actor, model, "outcome"), model.meeting_id.not_in(meetings))
-    raise ValueError(f"{model} has no sensitivity")
+    An outcome is seen only with its meeting. The condition holds the actor's granted ids (loaded once
+    per request), not a subquery of grants.
+    """
+    return visibility(actor).criterion(model)
 
 
-def _granted(actor, record_type: str, record_id: int) -> bool:
-    return db.session.scalar(select(func.count()).select_from(
-        granted_ids(actor, record_type).where(AccessGrant.record_id == record_id).subquery())) > 0
+def only_visible(actor, query, *models):
+    """`query` narrowed to what the actor may see of each of `models` (default: its first entity), and
+    marked as filtered so that the request guard neither filters it again nor warns."""
+    if not models:
+        models = (query.column_descriptions[0]["entity"],)
+    vis = visibility(actor)
+    return query.where(*(vis.criterion(model) for model in models)).execution_options(**VISIBILITY_APPLIED)
+
+
+def select_visible(actor, model, *more):
+    """`select(model, *more)` of only the `model` records the actor may see, marked as filtered."""
+    return only_visible(actor, select(model, *more), model)
+
+
+def get_visible(actor, model, record_id):
+    """The `model` record with that id if the actor may see it, else None (the identity map first: no
+    query for a record already loaded)."""
+    record = db.session.get(model, record_id, execution_options=VISIBILITY_APPLIED)
+    return record if record is not None and visibility(actor).sees(record) else None
 
 
 def is_restricted(record) -> bool:
@@ -101,19 +225,13 @@ def is_restricted(record) -> bool:
 
 
 def can_see(actor, record) -> bool:
-    """True when the actor may see this contact, meeting or outcome."""
+    """True when the actor may see this contact, meeting or outcome (no query once the actor's
+    visibility is loaded for the request)."""
     if record is None:
         return False
     if is_dpo(actor):
         return True
-    kind = record_type_of(record)
-    if kind == "outcome" and record.meeting is not None and not can_see(actor, record.meeting):
-        return False
-    if record.sensitivity != "restricted":
-        return True
-    if _actor_id(actor) == -1:
-        return False
-    return _granted(actor, kind, record.id)
+    return visibility(actor).sees(record)
 
 
 def require_visible(actor, record):
@@ -180,6 +298,7 @@ def set_sensitivity(actor, now: datetime, record, value, announce: bool = True) 
     record_change(actor, now, record, "updated", {"sensitivity": [old, value]})
     record_event(actor, now, "sensitivity_changed", record, detail=f"{old} to {value}")
     db.session.flush()
+    forget_visibility()
     if announce and value == "restricted" and record_type_of(record) == "meeting":
         from engage.meetings.services import resend_current
         resend_current(actor, now, record)
@@ -222,6 +341,7 @@ def _ensure_user_grant(actor, now, record, user) -> AccessGrant:
     row = AccessGrant(record_type=kind, record_id=record.id, user_id=user.id,
                       granted_by_id=getattr(actor, "id", None), granted_at=now)
     db.session.add(row)
+    forget_visibility()
     record_event(actor, now, "grant_changed", record, detail=f"granted to user {user.id}")
     return row
 
@@ -244,6 +364,7 @@ def grant(actor, now: datetime, record, *, user=None, group=None) -> AccessGrant
                       group_id=getattr(group, "id", None), granted_by_id=getattr(actor, "id", None), granted_at=now)
     db.session.add(row)
     db.session.flush()
+    forget_visibility()
     who = f"user {user.id}" if user is not None else f"group {group.id}"
     record_event(actor, now, "grant_changed", record, detail=f"granted to {who}")
     return row
@@ -257,6 +378,7 @@ def revoke(actor, now: datetime, record, access_grant: AccessGrant) -> None:
     who = f"user {access_grant.user_id}" if access_grant.user_id else f"group {access_grant.group_id}"
     db.session.delete(access_grant)
     db.session.flush()
+    forget_visibility()
     record_event(actor, now, "grant_changed", record, detail=f"revoked from {who}")
 
 
@@ -358,6 +480,7 @@ def delete_group(actor, now: datetime, group: AccessGroup) -> None:
     db.session.execute(AccessGrant.__table__.delete().where(AccessGrant.group_id == group.id))
     db.session.delete(group)
     db.session.flush()
+    forget_visibility()
 
 
 def add_member(actor, now: datetime, group: AccessGroup, user) -> bool:
@@ -369,6 +492,7 @@ def add_member(actor, now: datetime, group: AccessGroup, user) -> bool:
         return False
     group.members.append(user)
     db.session.flush()
+    forget_visibility()
     record_event(actor, now, "grant_changed", group, detail=f"member added: user {user.id}")
     return True
 
@@ -381,6 +505,7 @@ def remove_member(actor, now: datetime, group: AccessGroup, user) -> bool:
         return False
     group.members.remove(user)
     db.session.flush()
+    forget_visibility()
     record_event(actor, now, "grant_changed", group, detail=f"member removed: user {user.id}")
     return True
 
