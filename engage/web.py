@@ -31,7 +31,7 @@ NAV = [
 @login_required
 def home():
     from engage.directory.services import directory_counts
-    return render_template("home.html", counts=directory_counts())
+    return render_template("home.html", counts=directory_counts(current_user))
 
 
 def _wants_json() -> bool:

@@ -202,9 +202,10 @@ def only_visible(actor, query, *models):
     return query.where(*(vis.criterion(model) for model in models)).execution_options(**VISIBILITY_APPLIED)
 
 
-def select_visible(actor, model, *more):
-    """`select(model, *more)` of only the `model` records the actor may see, marked as filtered."""
-    return only_visible(actor, select(model, *more), model)
+def select_visible(actor, *entities):
+    """`select(*entities)` of only the records the actor may see (of the first entity's model: Contact,
+    Meeting or Outcome, or a column of one), marked as filtered."""
+    return only_visible(actor, select(*entities))
 
 
 def get_visible(actor, model, record_id):

@@ -208,7 +208,8 @@ def list_contacts():
     query = services.contact_query(q=request.args.get("q"), organisation_id=int_arg("organisation_id"),
                                    kind=request.args.get("kind"), city=request.args.get("city"),
                                    country=request.args.get("country"),
-                                   archived=bool_arg("archived") if "archived" in request.args else False)
+                                   archived=bool_arg("archived") if "archived" in request.args else False,
+                                   actor=g.api_user)
     return paginated(query, contact_json, page, per_page)
 
 
@@ -226,13 +227,13 @@ def create_contact():
 
 @api_route("/contacts/<int:contact_id>", "GET", "Get a contact", response=ContactOut)
 def get_contact(contact_id):
-    return jsonify(contact_json(services.get_contact(contact_id)))
+    return jsonify(contact_json(services.get_contact(contact_id, g.api_user)))
 
 
 @api_route("/contacts/<int:contact_id>", "PATCH", "Update a contact", body=ContactPatch, response=ContactOut,
            errors=(400, 401, 403, 404, 409, 422))
 def update_contact(contact_id):
-    contact = services.get_contact(contact_id)
+    contact = services.get_contact(contact_id, g.api_user)
     archived, values = _patch(ContactPatch, json_body())
     now = now_utc()
     try:

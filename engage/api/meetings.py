@@ -192,7 +192,7 @@ def _service_data(body: BaseModel, fields: set[str]) -> dict:
 
 
 def _meeting(meeting_id: int) -> Meeting:
-    return services.get_meeting(meeting_id)
+    return services.get_meeting(meeting_id, g.api_user)
 
 
 def _text_arg(name: str) -> str | None:

@@ -126,11 +126,11 @@ def outcome_json(outcome: Outcome) -> dict:
 
 
 def _outcome(outcome_id: int) -> Outcome:
-    return services.get_outcome(outcome_id)
+    return services.get_outcome(outcome_id, g.api_user)
 
 
 def _create(meeting_id: int, body: OutcomeIn):
-    meeting = get_meeting(meeting_id)
+    meeting = get_meeting(meeting_id, g.api_user)
     data = body.model_dump(exclude={"follow_ups", "meeting_id"})
     follow_ups = [f.model_dump() for f in body.follow_ups]
     outcome = services.create_outcome(g.api_user, now_utc(), meeting, data, follow_ups)
@@ -143,7 +143,7 @@ def _create(meeting_id: int, body: OutcomeIn):
 def list_outcomes():
     page, per_page = page_args()
     filters = queries.parse_log_filters(request.args)
-    return paginated(queries.engagement_log_query(filters), outcome_json, page, per_page)
+    return paginated(queries.engagement_log_query(filters, g.api_user), outcome_json, page, per_page)
 
 
 @api_route("/outcomes", "POST", "Log an outcome of a meeting (which becomes held)", body=OutcomeIn,
@@ -191,10 +191,10 @@ def update_outcome(outcome_id):
 @api_route("/meetings/<int:meeting_id>/outcomes", "GET", "List a meeting's outcomes", response=OutcomeOut,
            is_list=True, params=LIST_PARAMS[:2])
 def list_meeting_outcomes(meeting_id):
-    get_meeting(meeting_id)
+    get_meeting(meeting_id, g.api_user)
     page, per_page = page_args()
     filters = queries.LogFilters(meeting_id=meeting_id, sort="date")
-    return paginated(queries.engagement_log_query(filters), outcome_json, page, per_page)
+    return paginated(queries.engagement_log_query(filters, g.api_user), outcome_json, page, per_page)
 
 
 @api_route("/meetings/<int:meeting_id>/outcomes", "POST", "Log an outcome of this meeting (which becomes held)",

@@ -13,8 +13,8 @@ from engage.countries import country_code
 from engage.errors import ConflictError, NotFoundError, ValidationError
 from engage.extensions import db
 from engage.dataprotection.fields import clean_protection, settle_protection
-from engage.access.services import (apply_initial_sensitivity, check_may_set, clean_sensitivity, set_sensitivity,
-                                    visible)
+from engage.access.services import (apply_initial_sensitivity, check_may_set, clean_sensitivity, get_visible,
+                                    only_visible, select_visible, set_sensitivity)
 from engage.history import diff_fields, record_change
 
 from .models import ORGANISATION_KINDS, Contact, Organisation
@@ -338,7 +338,7 @@ def _visible_clash(actor, email: str, exclude_id: int | None = None):
     clash_id = db.session.scalar(query.limit(1).execution_options(all_sensitivities=True))
     if clash_id is None:
         return None
-    seen = db.session.scalar(select(Contact).where(Contact.id == clash_id, visible(actor, Contact)))
+    seen = db.session.scalar(select_visible(actor, Contact).where(Contact.id == clash_id))
     return seen if seen is not None else False
 
 
@@ -391,10 +391,14 @@ def set_contact_archived(actor, now, contact: Contact, archived: bool) -> None:
     record_change(actor, now, contact, "archived" if archived else "restored")
 
 
-def get_contact(contact_id: int) -> Contact:
-    """The contact with that id, or NotFoundError."""
-    # A select, not session.get: in a request the access guard hides restricted contacts from it.
-    contact = db.session.scalar(select(Contact).where(Contact.id == contact_id)) if 0 < contact_id < 2**31 else None
+def get_contact(contact_id: int, actor=None) -> Contact:
+    """The contact with that id if `actor` may see it, or NotFoundError (without an actor: unchecked here)."""
+    valid = 0 < contact_id < 2**31
+    if actor is not None:
+        contact = get_visible(actor, Contact, contact_id) if valid else None
+    else:
+        # A select, not session.get: in a request the access guard hides restricted contacts from it.
+        contact = db.session.scalar(select(Contact).where(Contact.id == contact_id)) if valid else None
     if contact is None:
         raise NotFoundError(f"No contact with id {contact_id}.")
     return contact
@@ -402,9 +406,12 @@ def get_contact(contact_id: int) -> Contact:
 
 def contact_query(q: str | None = None, organisation_id: int | None = None, kind: str | None = None,
                   city: str | None = None, country: str | None = None, archived: bool | None = False,
-                  sort: str = "name"):
-    """A select() of contacts matching the filters (search covers name, email, position, organisation, country)."""
+                  sort: str = "name", actor=None):
+    """A select() of contacts matching the filters (search covers name, email, position, organisation, country);
+    with `actor`, only those they may see."""
     query = select(Contact).outerjoin(Contact.organisation)
+    if actor is not None:
+        query = only_visible(actor, query, Contact)
     if archived is not None:
         query = query.where(Contact.is_archived.is_(archived))
     if q:
@@ -440,10 +447,17 @@ def live_organisations() -> list[Organisation]:
                                    .order_by(Organisation.name)))
 
 
-def directory_counts() -> dict[str, int]:
-    """How many live organisations and contacts there are, for the start page."""
+def live_contacts(actor) -> list[Contact]:
+    """Live contacts that `actor` may see, by name, for pickers."""
+    return list(db.session.scalars(select_visible(actor, Contact).where(Contact.is_archived.is_(False))
+                                   .order_by(Contact.full_name)))
+
+
+def directory_counts(actor=None) -> dict[str, int]:
+    """How many live organisations and contacts (that `actor` may see) there are, for the start page."""
     orgs = db.session.scalar(select(func.count()).select_from(Organisation).where(Organisation.is_archived.is_(False)))
-    contacts = db.session.scalar(select(func.count()).select_from(Contact).where(Contact.is_archived.is_(False)))
+    query = select(func.count()).select_from(Contact).where(Contact.is_archived.is_(False))
+    contacts = db.session.scalar(only_visible(actor, query, Contact) if actor is not None else query)
     return {"organisations": orgs, "contacts": contacts}
 
 

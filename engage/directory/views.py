@@ -176,7 +176,8 @@ def _set_archived(action, record, archived: bool, message: str) -> None:
 @bp.route("/contacts")
 def contacts():
     filters = _contact_filters()
-    page = _paginate(services.contact_query(**filters).options(contains_eager(Contact.organisation)))
+    query = services.contact_query(**filters, actor=current_user)
+    page = _paginate(query.options(contains_eager(Contact.organisation)))
     organisation = db.session.get(Organisation, filters["organisation_id"]) \
         if filters["organisation_id"] else None
     return render_template("directory/contacts.html", page=page, filters=filters, organisation=organisation,
@@ -212,7 +213,7 @@ def new_contact():
 
 @bp.route("/contacts/<int:contact_id>")
 def contact(contact_id):
-    person = services.get_contact(contact_id)
+    person = services.get_contact(contact_id, current_user)
     return render_template("directory/contact.html", contact=person, history=history_for(person), now=now_utc(),
                            meetings=_meetings_with(contact_id=person.id))
 
@@ -229,7 +230,7 @@ def _meetings_with(limit: int = 50, **filters) -> list:
 @bp.route("/contacts/<int:contact_id>.vcf")
 @export_confirmed("contact", "vcard")
 def contact_vcard(contact_id):
-    person = services.get_contact(contact_id)
+    person = services.get_contact(contact_id, current_user)
     data = exports.contact_vcard(person).encode("utf-8")
     return send_file(io.BytesIO(data), mimetype="text/vcard", as_attachment=True,
                      download_name=exports.vcard_filename(person))
@@ -237,7 +238,7 @@ def contact_vcard(contact_id):
 
 @bp.route("/contacts/<int:contact_id>/edit", methods=["GET", "POST"])
 def edit_contact(contact_id):
-    person = services.get_contact(contact_id)
+    person = services.get_contact(contact_id, current_user)
     form = ContactForm(contact=person)
     if form.validate_on_submit():
         try:
@@ -255,7 +256,7 @@ def edit_contact(contact_id):
 
 @bp.route("/contacts/<int:contact_id>/archive", methods=["POST"])
 def archive_contact(contact_id):
-    person = services.get_contact(contact_id)
+    person = services.get_contact(contact_id, current_user)
     _set_archived(services.set_contact_archived, person, True,
                   f"{person.full_name} is archived: kept in history, gone from lists and pickers.")
     return redirect(url_for(".contact", contact_id=person.id))
@@ -263,7 +264,7 @@ def archive_contact(contact_id):
 
 @bp.route("/contacts/<int:contact_id>/restore", methods=["POST"])
 def restore_contact(contact_id):
-    person = services.get_contact(contact_id)
+    person = services.get_contact(contact_id, current_user)
     _set_archived(services.set_contact_archived, person, False, f"{person.full_name} is restored.")
     return redirect(url_for(".contact", contact_id=person.id))
 

@@ -5,6 +5,7 @@ import re
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import (BooleanField, DateField, IntegerField, RadioField, SelectField, SelectMultipleField,
@@ -13,8 +14,10 @@ from wtforms.validators import InputRequired, NumberRange, Optional
 
 from engage import clock
 from engage.access.models import SENSITIVITIES
+from engage.access.services import select_visible
 from engage.auth.models import User
 from engage.directory.models import Contact, Organisation
+from engage.directory.services import live_contacts
 from engage.errors import ServiceError, ValidationError
 from engage.extensions import db
 from engage.upr.models import Recommendation
@@ -100,15 +103,15 @@ class MeetingForm(FlaskForm):
         users = list(db.session.scalars(select(User).where(User.is_disabled.is_(False)).order_by(User.full_name)))
         self.organiser_id.choices = [(u.id, u.display_name) for u in users]
         self.staff_ids.choices = [(u.id, f"{u.display_name} <{u.email}>") for u in users]
-        contacts = list(db.session.scalars(select(Contact).where(Contact.is_archived.is_(False))
-                                           .order_by(Contact.full_name)))
+        contacts = live_contacts(current_user)
         keep = set(self.required_contact_ids.data or []) | set(self.optional_contact_ids.data or [])
         if organisation is not None:
             contacts.sort(key=lambda c: (c.organisation_id != organisation.id, c.full_name.lower()))
         choices = [(c.id, f"{c.full_name} — {c.organisation.name if c.organisation else 'no organisation'}")
                    for c in contacts]
         # Archived contacts still on a meeting stay listed so that editing does not drop them.
-        for c in db.session.scalars(select(Contact).where(Contact.id.in_(keep), Contact.is_archived.is_(True))):
+        for c in db.session.scalars(select_visible(current_user, Contact).where(Contact.id.in_(keep),
+                                                                                Contact.is_archived.is_(True))):
             choices.append((c.id, f"{c.full_name} (archived)"))
         self.required_contact_ids.choices = choices
         self.optional_contact_ids.choices = choices
@@ -284,8 +287,7 @@ class AddAttendeeForm(FlaskForm):
         on = {a.contact_id for a in meeting.contact_attendees}
         self.contact_id.choices = [(0, "— choose —")] + [
             (c.id, f"{c.full_name} — {c.organisation.name if c.organisation else 'no organisation'}")
-            for c in db.session.scalars(select(Contact).where(Contact.is_archived.is_(False))
-                                        .order_by(Contact.full_name)) if c.id not in on]
+            for c in live_contacts(current_user) if c.id not in on]
         return self
 
 

@@ -14,11 +14,12 @@ from datetime import datetime, timedelta
 from typing import Any, Callable
 
 from flask import current_app, has_app_context
-from sqlalchemy import String, cast, func, or_, select
+from sqlalchemy import String, cast, func, or_, select, true
 from sqlalchemy.orm import joinedload, selectinload
 
 from engage.access.services import (apply_initial_sensitivity, can_see, check_may_set, clean_sensitivity,
-                                    HIDDEN_CONTACT, hidden_ids, mention, set_sensitivity)
+                                    HIDDEN_CONTACT, get_visible, hidden_ids, mention, only_visible,
+                                    set_sensitivity, visible)
 from engage.auth.models import User
 from engage.clock import UTC, format_in_zone, format_multi_zone, format_multi_zone_range, is_valid_timezone
 from engage.directory.models import Contact, Organisation
@@ -514,11 +515,14 @@ def _history_changes(meeting: Meeting, changed: dict, added, removed) -> dict:
 
 # ---- the services ----
 
-def get_meeting(meeting_id) -> Meeting:
-    """The meeting with that id, or NotFoundError."""
-    # A select, not session.get: in a request the access guard hides restricted meetings from it.
-    meeting = db.session.scalar(select(Meeting).where(Meeting.id == meeting_id)) \
-        if isinstance(meeting_id, int) and 1 <= meeting_id <= MAX_ID else None
+def get_meeting(meeting_id, actor=None) -> Meeting:
+    """The meeting with that id if `actor` may see it, or NotFoundError (without an actor: unchecked here)."""
+    valid = isinstance(meeting_id, int) and 1 <= meeting_id <= MAX_ID
+    if actor is not None:
+        meeting = get_visible(actor, Meeting, meeting_id) if valid else None
+    else:
+        # A select, not session.get: in a request the access guard hides restricted meetings from it.
+        meeting = db.session.scalar(select(Meeting).where(Meeting.id == meeting_id)) if valid else None
     if meeting is None:
         raise NotFoundError(f"No meeting with id {meeting_id}.")
     return meeting
@@ -886,7 +890,7 @@ def meeting_query(*, now: datetime, when: str = "upcoming", staff_id: int | None
         query = query.where(Meeting.starts_at >= starts_from)
     if starts_before is not None:
         query = query.where(Meeting.starts_at < starts_before)
-    return query
+    return only_visible(actor, query, Meeting) if actor is not None else query
 
 
 def with_rows_loaded(query, agenda: bool = True):
@@ -906,9 +910,12 @@ def with_rows_loaded(query, agenda: bool = True):
 
 
 def meetings_between(start: datetime, end: datetime, staff_id: int | None = None,
-                     include_cancelled: bool = True) -> list[Meeting]:
-    """Meetings overlapping [start, end), soonest first (for week and month views)."""
+                     include_cancelled: bool = True, actor=None) -> list[Meeting]:
+    """Meetings overlapping [start, end), soonest first (for week and month views); with `actor`, only
+    those they may see."""
     query = select(Meeting).where(Meeting.starts_at < end, Meeting.ends_at > start)
+    if actor is not None:
+        query = only_visible(actor, query, Meeting)
     if not include_cancelled:
         query = query.where(Meeting.status != "cancelled")
     if staff_id is not None:
@@ -917,11 +924,12 @@ def meetings_between(start: datetime, end: datetime, staff_id: int | None = None
     return list(db.session.scalars(query.order_by(Meeting.starts_at, Meeting.id)))
 
 
-def tags_in_use() -> list[str]:
-    """Every tag on any meeting, sorted, for the filter."""
+def tags_in_use(actor=None) -> list[str]:
+    """Every tag on any meeting (that `actor` may see), sorted, for the filter."""
     tags: set[str] = set()
     # Each distinct list once (most meetings share a few): the filter is on every meetings page.
     # (As text: PostgreSQL's json type has no equality, so no DISTINCT.)
-    for row in db.session.scalars(select(cast(Meeting.tags, String)).distinct()):
+    query = select(cast(Meeting.tags, String)).distinct()
+    for row in db.session.scalars(only_visible(actor, query, Meeting) if actor is not None else query):
         tags.update(json.loads(row) if row else [])
     return sorted(tags, key=str.lower)

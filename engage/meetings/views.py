@@ -115,7 +115,7 @@ def _filter_choices() -> dict:
             select(User.id, User.full_name, User.email).order_by(User.full_name))],
         "organisation_choices": [(o.id, o.name) for o in organisations if not o.is_archived],
         "cities": sorted({o.city for o in organisations if o.city is not None}),
-        "tags": services.tags_in_use(),
+        "tags": services.tags_in_use(current_user),
         "recommendation_choices": [(rid, f"{reference} ({country_name(state)})") for rid, reference, state in
                                    db.session.execute(
             select(Recommendation.id, Recommendation.reference, Recommendation.recommending_state)
@@ -163,7 +163,7 @@ def week():
     today = clock.now_utc().astimezone(ZoneInfo(zone)).date()
     monday = calendar.week_start(_date_arg("start") or today)
     start, end = calendar.period_bounds(monday, monday + timedelta(days=6), zone)
-    meetings = services.meetings_between(start, end, staff_id=_int_arg("staff"))
+    meetings = services.meetings_between(start, end, staff_id=_int_arg("staff"), actor=current_user)
     return render_template("meetings/week.html", days=calendar.week_days(monday, zone, meetings, today),
                            monday=monday, zone=zone, prev=monday - timedelta(days=7), next=monday + timedelta(days=7),
                            today=today, staff_id=_int_arg("staff"), **_filter_choices())
@@ -180,7 +180,7 @@ def month():
         first = today.replace(day=1)
     shown_first, shown_last = calendar.month_bounds(first.year, first.month)
     start, end = calendar.period_bounds(shown_first, shown_last, zone)
-    meetings = services.meetings_between(start, end, staff_id=_int_arg("staff"))
+    meetings = services.meetings_between(start, end, staff_id=_int_arg("staff"), actor=current_user)
     prev = (first - timedelta(days=1)).replace(day=1)
     nxt = (first + timedelta(days=32)).replace(day=1)
     return render_template("meetings/month.html", weeks=calendar.month_weeks(first.year, first.month, zone,
@@ -224,7 +224,7 @@ def new():
 
 @bp.route("/<int:meeting_id>/edit", methods=["GET", "POST"])
 def edit(meeting_id):
-    meeting = services.get_meeting(meeting_id)
+    meeting = services.get_meeting(meeting_id, current_user)
     _changeable_or_403(meeting)
     if meeting.status == "cancelled":
         flash("This meeting was cancelled; it can no longer be changed.", "warning")
@@ -258,7 +258,7 @@ def edit(meeting_id):
 
 @bp.route("/<int:meeting_id>")
 def show(meeting_id):
-    meeting = services.get_meeting(meeting_id)
+    meeting = services.get_meeting(meeting_id, current_user)
     add_form = AddAttendeeForm().setup(meeting)
     history = redact_history(current_user, history_for(meeting))  # no restricted contact's name in it
     return render_template("meetings/show.html", meeting=meeting, history=history,
@@ -267,7 +267,7 @@ def show(meeting_id):
 
 @bp.route("/<int:meeting_id>/cancel", methods=["GET", "POST"])
 def cancel(meeting_id):
-    meeting = services.get_meeting(meeting_id)
+    meeting = services.get_meeting(meeting_id, current_user)
     _changeable_or_403(meeting)
     form = CancelForm()
     if form.validate_on_submit():
@@ -286,7 +286,7 @@ def cancel(meeting_id):
 
 @bp.post("/<int:meeting_id>/held")
 def held(meeting_id):
-    meeting = services.get_meeting(meeting_id)
+    meeting = services.get_meeting(meeting_id, current_user)
     _changeable_or_403(meeting)
     try:
         services.mark_held(current_user, clock.now_utc(), meeting)
@@ -300,7 +300,7 @@ def held(meeting_id):
 
 @bp.post("/<int:meeting_id>/attendees")
 def add_attendee(meeting_id):
-    meeting = services.get_meeting(meeting_id)
+    meeting = services.get_meeting(meeting_id, current_user)
     _changeable_or_403(meeting)
     form = AddAttendeeForm().setup(meeting)
     if not form.validate_on_submit() or not form.contact_id.data:
@@ -319,7 +319,7 @@ def add_attendee(meeting_id):
 
 @bp.post("/<int:meeting_id>/attendees/<int:attendee_id>/remove")
 def remove_attendee(meeting_id, attendee_id):
-    meeting = services.get_meeting(meeting_id)
+    meeting = services.get_meeting(meeting_id, current_user)
     _changeable_or_403(meeting)
     attendee = db.session.get(Attendee, attendee_id)
     if attendee is None or attendee.meeting_id != meeting.id or \
@@ -338,7 +338,7 @@ def remove_attendee(meeting_id, attendee_id):
 
 @bp.route("/<int:meeting_id>.ics")
 def ics(meeting_id):
-    meeting = services.get_meeting(meeting_id)
+    meeting = services.get_meeting(meeting_id, current_user)
     body = calendar.meeting_ics(meeting, clock.now_utc(), calendar.organiser_mailbox(), _page_url(meeting),
                                 reader=current_user)
     return Response(body, mimetype="text/calendar",

@@ -13,7 +13,7 @@ from typing import Any, Iterable
 from sqlalchemy import and_, exists, func, or_, select, true
 from sqlalchemy.orm import joinedload, selectinload
 
-from engage.access.services import visible
+from engage.access.services import VISIBILITY_APPLIED, get_visible, only_visible, select_visible, visible
 from engage.auth.models import User
 from engage.clock import NAIROBI
 from engage.directory.models import Contact, Organisation
@@ -343,11 +343,15 @@ def update_outcome(actor, now: datetime, outcome: Outcome, data: dict[str, Any])
     return changed
 
 
-def get_outcome(outcome_id) -> Outcome:
-    """The outcome with that id, or NotFoundError."""
-    # A select, not session.get: in a request the access guard hides restricted outcomes from it.
-    outcome = db.session.scalar(select(Outcome).where(Outcome.id == outcome_id)) \
-        if isinstance(outcome_id, int) and 1 <= outcome_id <= MAX_ID else None
+def get_outcome(outcome_id, actor=None) -> Outcome:
+    """The outcome with that id if `actor` may see it (and its meeting), or NotFoundError (without an
+    actor: unchecked here)."""
+    valid = isinstance(outcome_id, int) and 1 <= outcome_id <= MAX_ID
+    if actor is not None:
+        outcome = get_visible(actor, Outcome, outcome_id) if valid else None
+    else:
+        # A select, not session.get: in a request the access guard hides restricted outcomes from it.
+        outcome = db.session.scalar(select(Outcome).where(Outcome.id == outcome_id)) if valid else None
     if outcome is None:
         raise NotFoundError(f"No outcome with id {outcome_id}.")
     return outcome
@@ -399,11 +403,14 @@ def set_follow_up_status(actor, now: datetime, follow_up: FollowUp, status: str)
     return bool(update_follow_up(actor, now, follow_up, {"status": status}))
 
 
-def get_follow_up(follow_up_id) -> FollowUp:
-    """The follow-up with that id, or NotFoundError."""
-    # Joined to its outcome so that the access guard hides actions of restricted outcomes.
-    row = db.session.scalar(select(FollowUp).join(FollowUp.outcome).where(FollowUp.id == follow_up_id)) \
-        if isinstance(follow_up_id, int) and 1 <= follow_up_id <= MAX_ID else None
+def get_follow_up(follow_up_id, actor=None) -> FollowUp:
+    """The follow-up with that id if `actor` may see its outcome, or NotFoundError (without an actor:
+    unchecked here)."""
+    # Joined to its outcome: a follow-up is seen with its outcome (and the access guard, without an actor).
+    query = select(FollowUp).join(FollowUp.outcome).where(FollowUp.id == follow_up_id)
+    if actor is not None:
+        query = only_visible(actor, query, Outcome)
+    row = db.session.scalar(query) if isinstance(follow_up_id, int) and 1 <= follow_up_id <= MAX_ID else None
     if row is None:
         raise NotFoundError(f"No follow-up action with id {follow_up_id}.")
     return row
@@ -417,7 +424,12 @@ def visible_follow_ups(actor):
     outcome, or of an outcome of a restricted meeting, they may not see)."""
     if actor is EVERYONE:
         return true()
-    return FollowUp.outcome_id.in_(select(Outcome.id).where(visible(actor, Outcome)))
+    return FollowUp.outcome_id.in_(select_visible(actor, Outcome.id))
+
+
+def _marked(actor, query):
+    # Filtered here through `visible_follow_ups`: the request guard need not look again.
+    return query if actor is EVERYONE else query.execution_options(**VISIBILITY_APPLIED)
 
 
 def follow_up_query(today: date, owner_id: int | None = None, state: str | None = "open", actor=EVERYONE):
@@ -427,6 +439,7 @@ def follow_up_query(today: date, owner_id: int | None = None, state: str | None 
              .options(joinedload(FollowUp.owner), joinedload(FollowUp.outcome).joinedload(Outcome.meeting),
                       joinedload(FollowUp.outcome).joinedload(Outcome.organisation),
                       joinedload(FollowUp.outcome).joinedload(Outcome.recommendation)))
+    query = _marked(actor, query)
     if owner_id is not None:
         query = query.where(FollowUp.owner_id == owner_id)
     if state == "overdue":
@@ -455,11 +468,11 @@ def overdue_follow_ups(today: date, owner_id: int | None = None) -> list[FollowU
 
 def follow_up_counts(actor, today: date) -> dict[str, int]:
     """How many follow-ups the actor may see are open, overdue and due today."""
-    row = db.session.execute(select(
+    row = db.session.execute(_marked(actor, select(
         func.count().filter(FollowUp.status == "open"),
         func.count().filter(and_(FollowUp.status == "open", FollowUp.due_on < today)),
         func.count().filter(and_(FollowUp.status == "open", FollowUp.due_on == today)),
-    ).select_from(FollowUp).where(visible_follow_ups(actor))).one()
+    ).select_from(FollowUp).where(visible_follow_ups(actor)))).one()
     return {"open": row[0], "overdue": row[1], "due_today": row[2]}
 
 
@@ -471,37 +484,44 @@ def _loaded(query):
                          selectinload(Outcome.follow_ups).joinedload(FollowUp.owner))
 
 
-def outcomes_for_meeting(meeting_id: int) -> list[Outcome]:
-    """A meeting's outcomes: the overall summary first, then by recommendation reference."""
-    return list(db.session.scalars(_loaded(
+def _for(actor, query):
+    # With an actor: only the outcomes (and so meetings) they may see, marked as filtered here.
+    return only_visible(actor, query, Outcome) if actor is not None else query
+
+
+def outcomes_for_meeting(meeting_id: int, actor=None) -> list[Outcome]:
+    """A meeting's outcomes (that `actor` may see): the overall summary first, then by recommendation reference."""
+    return list(db.session.scalars(_loaded(_for(actor,
         select(Outcome).outerjoin(Outcome.recommendation).where(Outcome.meeting_id == meeting_id)
-        .order_by(Outcome.recommendation_id.is_not(None), Recommendation.reference_sort, Outcome.id))).unique())
+        .order_by(Outcome.recommendation_id.is_not(None), Recommendation.reference_sort, Outcome.id)))).unique())
 
 
-def outcomes_for_organisation(organisation_id: int, limit: int | None = 100) -> list[Outcome]:
+def outcomes_for_organisation(organisation_id: int, limit: int | None = 100, actor=None) -> list[Outcome]:
     """Outcomes recorded for an organisation, or of meetings its people attended when no organisation
-    was recorded; newest meeting first."""
+    was recorded; newest meeting first; with `actor`, only what they may see (contacts included)."""
     met = exists().where(Attendee.meeting_id == Outcome.meeting_id, Attendee.contact_id == Contact.id,
                          Contact.organisation_id == organisation_id)
+    if actor is not None:
+        met = met.where(visible(actor, Contact))
     query = (select(Outcome).join(Outcome.meeting)
              .where(or_(Outcome.organisation_id == organisation_id, and_(Outcome.organisation_id.is_(None), met)))
              .order_by(Meeting.starts_at.desc(), Outcome.id))
-    return list(db.session.scalars(_loaded(query.limit(limit) if limit else query)).unique())
+    return list(db.session.scalars(_loaded(_for(actor, query.limit(limit) if limit else query))).unique())
 
 
-def outcomes_for_contact(contact_id: int, limit: int | None = 100) -> list[Outcome]:
-    """Outcomes of the meetings a contact attended, newest meeting first."""
+def outcomes_for_contact(contact_id: int, limit: int | None = 100, actor=None) -> list[Outcome]:
+    """Outcomes of the meetings a contact attended, newest meeting first (that `actor` may see)."""
     query = (select(Outcome).join(Outcome.meeting)
              .where(Outcome.meeting_id.in_(select(Attendee.meeting_id).where(Attendee.contact_id == contact_id)))
              .order_by(Meeting.starts_at.desc(), Outcome.id))
-    return list(db.session.scalars(_loaded(query.limit(limit) if limit else query)).unique())
+    return list(db.session.scalars(_loaded(_for(actor, query.limit(limit) if limit else query))).unique())
 
 
-def position_timeline(recommendation_id: int) -> list[Outcome]:
-    """A recommendation's positions over time: its outcomes, oldest meeting first."""
-    return list(db.session.scalars(_loaded(
+def position_timeline(recommendation_id: int, actor=None) -> list[Outcome]:
+    """A recommendation's positions over time (that `actor` may see): its outcomes, oldest meeting first."""
+    return list(db.session.scalars(_loaded(_for(actor,
         select(Outcome).join(Outcome.meeting).where(Outcome.recommendation_id == recommendation_id)
-        .order_by(Meeting.starts_at, Outcome.id))).unique())
+        .order_by(Meeting.starts_at, Outcome.id)))).unique())
 
 
 @dataclass(frozen=True)
@@ -574,14 +594,19 @@ def position_at_meeting(meeting_id: int, organisation_id: int | None = None) -> 
 
 
 def meetings_awaiting_outcome(now: datetime, staff_id: int | None = None, days: int = 60,
-                              limit: int = 10) -> list[Meeting]:
+                              limit: int = 10, actor=None) -> list[Meeting]:
     """Meetings that started in the last `days` days (not cancelled) with no outcome logged yet, newest
-    first; with `staff_id`, only those that person organised or attended."""
+    first; with `staff_id`, only those that person organised or attended; with `actor`, only meetings
+    they may see, and only the outcomes they may see count as logged."""
     from datetime import timedelta
+    logged = exists().where(Outcome.meeting_id == Meeting.id)
+    if actor is not None:
+        logged = logged.where(visible(actor, Outcome))
     query = (select(Meeting).where(Meeting.starts_at <= now, Meeting.starts_at >= now - timedelta(days=days),
-                                   Meeting.status != "cancelled",
-                                   ~exists().where(Outcome.meeting_id == Meeting.id))
+                                   Meeting.status != "cancelled", ~logged)
              .order_by(Meeting.starts_at.desc(), Meeting.id.desc()).limit(limit))
+    if actor is not None:
+        query = only_visible(actor, query, Meeting)
     if staff_id is not None:
         query = query.where(or_(Meeting.organiser_id == staff_id, Meeting.id.in_(
             select(Attendee.meeting_id).where(Attendee.user_id == staff_id))))

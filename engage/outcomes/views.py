@@ -58,10 +58,15 @@ for _name, _value in {"outcome_page_url": page_url, "POSITIONS": POSITIONS, "POS
 
 # For other packages' pages: {% include "outcomes/_meeting_outcomes.html" %} and
 # "outcomes/_outcome_list.html" call these, so the including views need no change.
-bp.add_app_template_global(services.outcomes_for_meeting, "meeting_outcomes_for")
-bp.add_app_template_global(services.outcomes_for_organisation, "organisation_outcomes_for")
-bp.add_app_template_global(services.outcomes_for_contact, "contact_outcomes_for")
-bp.add_app_template_global(services.position_timeline, "recommendation_timeline_for")
+# Pages list the outcomes the signed-in user may see.
+bp.add_app_template_global(lambda meeting_id: services.outcomes_for_meeting(meeting_id, actor=current_user),
+                           "meeting_outcomes_for")
+bp.add_app_template_global(lambda org_id: services.outcomes_for_organisation(org_id, actor=current_user),
+                           "organisation_outcomes_for")
+bp.add_app_template_global(lambda contact_id: services.outcomes_for_contact(contact_id, actor=current_user),
+                           "contact_outcomes_for")
+bp.add_app_template_global(lambda rec_id: services.position_timeline(rec_id, actor=current_user),
+                           "recommendation_timeline_for")
 bp.add_app_template_global(_today, "outcome_today")
 
 
@@ -122,17 +127,18 @@ def index():
         f, errors = queries.LogFilters(), exc.fields
     page_number = request.args.get("page", "1")
     page_number = int(page_number) if page_number.isdigit() and 0 < int(page_number) < 10**6 else 1
-    page = queries.engagement_log_page(f, page_number, current_app.config.get("PER_PAGE", 50)) if not errors \
+    page = queries.engagement_log_page(f, page_number, current_app.config.get("PER_PAGE", 50),
+                                       actor=current_user) if not errors \
         else queries.Page([], 1, 50, 0)
     awaiting = services.meetings_awaiting_outcome(
-        now_utc(), staff_id=None if current_user.has_role("lead") else current_user.id, limit=5)
+        now_utc(), staff_id=None if current_user.has_role("lead") else current_user.id, limit=5, actor=current_user)
     return render_template("outcomes/index.html", page=page, filters=f, errors=errors, chips=_chips(f),
                            today=_today(), awaiting=awaiting, **log_filter_choices()), 400 if errors else 200
 
 
 @bp.route("/<int:outcome_id>")
 def view(outcome_id):
-    outcome = services.get_outcome(outcome_id)
+    outcome = services.get_outcome(outcome_id, current_user)
     return render_template("outcomes/view.html", outcome=outcome, history=history_for(outcome),
                            follow_up_history={f.id: history_for(f) for f in outcome.follow_ups},
                            can_edit=services.can_edit(current_user, outcome), today=_today(),
@@ -141,7 +147,7 @@ def view(outcome_id):
 
 @bp.route("/<int:outcome_id>/edit", methods=["GET", "POST"])
 def edit(outcome_id):
-    outcome = services.get_outcome(outcome_id)
+    outcome = services.get_outcome(outcome_id, current_user)
     form = OutcomeForm(obj=None if request.method == "POST" else outcome)
     form.recommendation_id.choices = _recommendation_choices("— none (overall summary) —")
     form.organisation_id.choices = _organisation_choices(outcome.meeting, outcome.organisation_id)
@@ -165,7 +171,7 @@ def edit(outcome_id):
 
 @bp.route("/meetings/<int:meeting_id>")
 def meeting(meeting_id):
-    meeting = get_meeting(meeting_id)
+    meeting = get_meeting(meeting_id, current_user)
     return render_template("outcomes/meeting.html", meeting=meeting,
                            outcomes=services.outcomes_for_meeting(meeting.id), today=_today(),
                            can_log=services.can_log(current_user, meeting))
@@ -190,7 +196,7 @@ def _log_form(meeting: Meeting) -> LogOutcomeForm:
 
 @bp.route("/meetings/<int:meeting_id>/log", methods=["GET", "POST"])
 def log(meeting_id):
-    meeting = get_meeting(meeting_id)
+    meeting = get_meeting(meeting_id, current_user)
     form = _log_form(meeting)
     if form.validate_on_submit():
         try:
@@ -218,7 +224,7 @@ def log(meeting_id):
 
 @bp.route("/meetings/<int:meeting_id>/add", methods=["GET", "POST"])
 def add(meeting_id):
-    meeting = get_meeting(meeting_id)
+    meeting = get_meeting(meeting_id, current_user)
     form = OutcomeForm()
     form.recommendation_id.choices = _recommendation_choices("— none (overall summary) —")
     form.organisation_id.choices = _organisation_choices(meeting)
@@ -262,7 +268,7 @@ def _follow_up_form(follow_up=None, default_owner=None) -> FollowUpForm:
 
 @bp.route("/<int:outcome_id>/follow-ups", methods=["POST"])
 def add_follow_up(outcome_id):
-    outcome = services.get_outcome(outcome_id)
+    outcome = services.get_outcome(outcome_id, current_user)
     form = _follow_up_form()
     if form.validate_on_submit():
         try:
@@ -297,7 +303,7 @@ def follow_ups():
 
 @bp.route("/follow-ups/<int:follow_up_id>/status", methods=["POST"])
 def follow_up_status(follow_up_id):
-    follow_up = services.get_follow_up(follow_up_id)
+    follow_up = services.get_follow_up(follow_up_id, current_user)
     status = request.form.get("status", "")
     try:
         changed = services.set_follow_up_status(current_user, now_utc(), follow_up, status)
@@ -316,7 +322,7 @@ def follow_up_status(follow_up_id):
 
 @bp.route("/follow-ups/<int:follow_up_id>/edit", methods=["GET", "POST"])
 def edit_follow_up(follow_up_id):
-    follow_up = services.get_follow_up(follow_up_id)
+    follow_up = services.get_follow_up(follow_up_id, current_user)
     form = _follow_up_form(follow_up)
     if form.validate_on_submit():
         try:

@@ -12,9 +12,10 @@ from typing import Any, Iterator, Mapping
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, exists, func, or_, select, true
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
+from engage.access.services import only_visible, visible
 from engage.auth.models import User
 from engage.clock import NAIROBI, start_of_day, timezone_for_city
 from engage.countries import country_code, country_name
@@ -200,8 +201,13 @@ def parse_log_filters(args: Mapping) -> LogFilters:
     return f
 
 
-def _filtered(query, f: LogFilters):
-    """`query` (over Outcome joined to Meeting, Recommendation and Organisation) narrowed by `f`."""
+def _filtered(query, f: LogFilters, actor=None):
+    """`query` (over Outcome joined to Meeting, Recommendation and Organisation) narrowed by `f`; with
+    `actor`, to the outcomes they may see, matched only through contacts they may see."""
+    seen_contact = true()
+    if actor is not None:
+        query = only_visible(actor, query, Outcome)
+        seen_contact = visible(actor, Contact)
     if f.date_from:
         query = query.where(Meeting.starts_at >= day_start(f.date_from))
     if f.date_to:
@@ -219,7 +225,7 @@ def _filtered(query, f: LogFilters):
         query = query.where(Outcome.meeting_id == f.meeting_id)
     if f.organisation_id:
         met = exists().where(Attendee.meeting_id == Outcome.meeting_id, Attendee.contact_id == Contact.id,
-                             Contact.organisation_id == f.organisation_id)
+                             Contact.organisation_id == f.organisation_id, seen_contact)
         query = query.where(or_(Outcome.organisation_id == f.organisation_id,
                                 and_(Outcome.organisation_id.is_(None), met)))
     if f.organisation:
@@ -228,7 +234,8 @@ def _filtered(query, f: LogFilters):
         query = query.where(func.lower(Recommendation.reference).startswith(f.reference.lower(), autoescape=True))
     if f.contact_id:
         query = query.where(Outcome.meeting_id.in_(
-            select(Attendee.meeting_id).where(Attendee.contact_id == f.contact_id)))
+            select(Attendee.meeting_id).join(Contact, Attendee.contact_id == Contact.id)
+            .where(Attendee.contact_id == f.contact_id, seen_contact)))
     if f.city:
         zone = timezone_for_city(f.city)
         by_org = func.lower(Organisation.city) == f.city.lower()
@@ -272,18 +279,20 @@ def _base():
             .outerjoin(Outcome.organisation))
 
 
-def engagement_log_query(f: LogFilters):
+def engagement_log_query(f: LogFilters, actor=None):
     """A select() of outcomes for the log: filtered, sorted, with meeting, recommendation (and its
-    themes), organisation, author and follow-ups loaded without a query per row."""
+    themes), organisation, author and follow-ups loaded without a query per row; with `actor`, only
+    the outcomes they may see."""
     query = _base().options(
         contains_eager(Outcome.meeting), contains_eager(Outcome.recommendation),
         contains_eager(Outcome.organisation), joinedload(Outcome.created_by),
         selectinload(Outcome.follow_ups))
-    return _ordered(_filtered(query, f), f.sort)
+    return _ordered(_filtered(query, f, actor), f.sort)
 
 
-def count_outcomes(f: LogFilters) -> int:
-    """How many outcomes match the filters (joining only the tables the filters look at)."""
+def count_outcomes(f: LogFilters, actor=None) -> int:
+    """How many outcomes (that `actor` may see) match the filters (joining only the tables the filters
+    look at)."""
     query = select(func.count(Outcome.id)).select_from(Outcome)
     if f.date_from or f.date_to or f.city or f.staff_id:
         query = query.join(Outcome.meeting)
@@ -291,7 +300,7 @@ def count_outcomes(f: LogFilters) -> int:
         query = query.join(Outcome.recommendation)
     if f.organisation or f.city:
         query = query.outerjoin(Outcome.organisation)
-    return db.session.scalar(_filtered(query, f))
+    return db.session.scalar(_filtered(query, f, actor))
 
 
 @dataclass
@@ -342,12 +351,13 @@ class Page:
                 last = num
 
 
-def engagement_log_page(f: LogFilters, page: int = 1, per_page: int = 50) -> Page:
+def engagement_log_page(f: LogFilters, page: int = 1, per_page: int = 50, actor=None) -> Page:
     """One page of the engagement log and the total: three statements however many rows
-    (the count, the page with its joins, the follow-ups) plus one for the recommendations' themes."""
-    total = count_outcomes(f)
+    (the count, the page with its joins, the follow-ups) plus one for the recommendations' themes;
+    with `actor`, only the outcomes they may see."""
+    total = count_outcomes(f, actor)
     items = list(db.session.scalars(
-        engagement_log_query(f).limit(per_page).offset((page - 1) * per_page)).unique())
+        engagement_log_query(f, actor).limit(per_page).offset((page - 1) * per_page)).unique())
     return Page(items=items, page=page, per_page=per_page, total=total)
 
 

@@ -1,0 +1,140 @@
+"""Visibility computed once per request, services that filter their own queries, and the guard as a
+safety net that says so when it had to filter something a service forgot."""
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+import pytest
+import time_machine
+from sqlalchemy import event, select
+
+from engage.access import guard, services as access
+from engage.extensions import db
+from engage.meetings.models import Meeting
+from tests.access.conftest import MEETING_TITLE, text
+from tests.outcomes.helpers import WHEN
+
+# While the France follow-up (due 25 Nov, on the restricted meeting) is overdue.
+TODAY = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
+
+
+def _safety_net_warnings(caplog) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.name == "engage.access" and r.levelno >= logging.WARNING]
+
+
+def _lists(r):
+    w = r.world
+    pages = ["/", "/meetings/?when=all", "/meetings/?when=all&q=France", "/meetings/?when=past",
+             f"/meetings/?when=all&organisation_id={w.orgs['de'].id}", "/meetings/week?start=2026-11-16",
+             "/meetings/month?month=2026-11", "/directory/contacts", "/directory/contacts?q=diplomat",
+             "/outcomes/", "/outcomes/?q=France", "/outcomes/follow-ups", "/outcomes/follow-ups?state=all",
+             f"/meetings/{w.meetings['de'].id}", f"/directory/contacts/{w.contacts['fr'].id}",
+             f"/outcomes/{w.outcomes['de_edu'].id}"]
+    api = ["/api/v1/meetings?when=all", f"/api/v1/meetings?contact_id={w.contacts['fr'].id}",
+           "/api/v1/contacts", "/api/v1/contacts?q=diplomat", "/api/v1/outcomes", "/api/v1/outcomes?position=undecided",
+           f"/api/v1/meetings/{w.meetings['de'].id}", f"/api/v1/contacts/{w.contacts['fr'].id}",
+           f"/api/v1/outcomes/{w.outcomes['de_edu'].id}", f"/api/v1/meetings/{w.meetings['de'].id}/outcomes"]
+    return pages, api
+
+
+@pytest.mark.parametrize("role", ["staff", "granted"])
+def test_main_lists_and_records_are_filtered_by_their_services(role, restricted, clients, apis, caplog):
+    caplog.set_level(logging.WARNING, logger="engage.access")
+    pages, api = _lists(restricted)
+    for url in pages:
+        assert clients[role].get(url).status_code == 200, url
+    for url in api:
+        assert apis[role].get(url).status_code == 200, url
+    assert _safety_net_warnings(caplog) == []
+
+
+def test_a_query_its_service_forgot_is_still_filtered_and_named_in_a_warning(app, restricted, caplog):
+    caplog.set_level(logging.WARNING, logger="engage.access")
+    staff = restricted.users["staff"]
+    with app.test_request_context("/meetings/"):
+        guard.act_as(staff)
+        titles = set(db.session.scalars(select(Meeting.title)))
+    assert MEETING_TITLE not in titles and "Germany on HIV" in titles
+    assert _safety_net_warnings(caplog) == [
+        "a query of Meeting in meetings.index was not filtered by its service (the access guard filtered it)"]
+
+
+def test_an_actors_grants_are_read_once_per_request(app, restricted):
+    granted = restricted.users["granted"]
+    statements = []
+
+    def count(conn, cursor, statement, *args):
+        if "access_grant" in statement:
+            statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        with app.test_request_context("/meetings/"):
+            guard.act_as(granted)
+            for _ in range(3):
+                shown = set(db.session.scalars(access.select_visible(granted, Meeting.title)))
+                assert MEETING_TITLE in shown
+            assert access.can_see(granted, restricted.meeting) and access.can_see(granted, restricted.outcome)
+            assert access.can_see(granted, restricted.contact)
+            access.require_visible(granted, restricted.meeting_outcome)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert len(statements) == 1, statements
+
+
+@pytest.mark.parametrize("change", ["grant", "group"])
+def test_a_grant_shows_in_the_same_request(change, app, restricted):
+    staff, dpo = restricted.users["staff"], restricted.users["dpo"]
+    with app.test_request_context("/meetings/"):
+        guard.act_as(staff)
+
+        def titles():
+            return set(db.session.scalars(access.select_visible(staff, Meeting.title)))
+
+        assert MEETING_TITLE not in titles() and not access.can_see(staff, restricted.meeting)
+        if change == "grant":
+            row = access.grant(dpo, WHEN, restricted.meeting, user=staff)
+        else:
+            access.add_member(dpo, WHEN, restricted.group, staff)
+        assert MEETING_TITLE in titles() and access.can_see(staff, restricted.meeting)
+        if change == "grant":
+            access.revoke(dpo, WHEN, restricted.meeting, row)
+        else:
+            access.remove_member(dpo, WHEN, restricted.group, staff)
+        assert MEETING_TITLE not in titles() and not access.can_see(staff, restricted.meeting)
+
+
+def test_restricting_a_record_hides_it_in_the_same_request(app, restricted):
+    staff, lead = restricted.users["staff"], restricted.users["lead"]
+    germany = restricted.world.meetings["de"]
+    with app.test_request_context("/meetings/"):
+        guard.act_as(staff)
+        assert access.can_see(staff, germany)
+        access.set_sensitivity(lead, WHEN, germany, "restricted", announce=False)
+        assert not access.can_see(staff, germany) and access.can_see(lead, germany)  # the lead keeps it
+        assert "Germany on HIV" not in set(db.session.scalars(access.select_visible(staff, Meeting.title)))
+
+
+def test_outside_a_request_visibility_is_read_when_asked(app, restricted):
+    staff, dpo = restricted.users["staff"], restricted.users["dpo"]
+    query = access.select_visible(staff, Meeting.title)
+    assert MEETING_TITLE not in set(db.session.scalars(query))
+    access.grant(dpo, WHEN, restricted.meeting, user=staff)
+    assert MEETING_TITLE in set(db.session.scalars(access.select_visible(staff, Meeting.title)))
+    assert access.can_see(staff, restricted.meeting)
+
+
+def test_the_meetings_contact_filter_reveals_nothing_of_a_hidden_contact(restricted, apis):
+    hidden = restricted.contact  # the restricted German diplomat attends the internal Germany meeting
+    url = f"/api/v1/meetings?contact_id={hidden.id}"
+    assert apis["staff"].get(url).get_json()["total"] == 0
+    assert [m["title"] for m in apis["granted"].get(url).get_json()["items"]] == ["Germany on HIV"]
+
+
+def test_follow_up_counts_leave_out_those_of_hidden_outcomes(restricted, clients):
+    with time_machine.travel(TODAY, tick=False):
+        staff = text(clients["staff"].get("/outcomes/follow-ups"))
+        dpo = text(clients["dpo"].get("/outcomes/follow-ups"))
+    assert "1 open" in dpo and "1 overdue" in dpo
+    assert "0 open" in staff and "0 overdue" in staff
