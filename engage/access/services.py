@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from flask import g, has_app_context, has_request_context
+from flask import g, has_app_context, has_request_context, request
 from sqlalchemy import and_, false, func, or_, select, true
 
 from engage.audit.services import record_event
@@ -166,10 +166,14 @@ def visibility(actor) -> Visibility:
     a request (scheduler, CLI), where nothing is kept."""
     if not has_request_context():
         return Visibility.load(actor)
-    cache = g.get(VISIBILITY_CACHE)
-    if cache is None:
-        cache = {}
-        setattr(g, VISIBILITY_CACHE, cache)
+    # Kept with the request it was read for: where an app context outlives requests (tests, a CLI
+    # command serving several), the next request reads the grants afresh.
+    current = request._get_current_object()
+    held = g.get(VISIBILITY_CACHE)
+    if held is None or held[0] is not current:
+        held = (current, {})
+        setattr(g, VISIBILITY_CACHE, held)
+    cache = held[1]
     key = _cache_key(actor)
     found = cache.get(key)
     if found is None:
@@ -212,7 +216,7 @@ def get_visible(actor, model, record_id):
     """The `model` record with that id if the actor may see it, else None (the identity map first: no
     query for a record already loaded)."""
     record = db.session.get(model, record_id, execution_options=VISIBILITY_APPLIED)
-    return record if record is not None and visibility(actor).sees(record) else None
+    return record if can_see(actor, record) else None
 
 
 def is_restricted(record) -> bool:
@@ -230,8 +234,8 @@ def can_see(actor, record) -> bool:
     visibility is loaded for the request)."""
     if record is None:
         return False
-    if is_dpo(actor):
-        return True
+    if is_dpo(actor) or not is_restricted(record):
+        return True  # no grants to read (outside a request, reading them is a query)
     return visibility(actor).sees(record)
 
 
