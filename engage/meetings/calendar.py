@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from sqlalchemy import or_, select
 
-from engage.access.services import visible
+from engage.access.services import only_visible
 from engage.auth.models import User
 from engage.clock import format_multi_zone_range, start_of_day
 from engage.errors import PermissionDenied, ValidationError
@@ -187,7 +187,7 @@ def feed_meetings(feed: CalendarFeed, now: datetime) -> list[Meeting]:
     if feed.scope != "team":
         query = query.where(or_(Meeting.organiser_id == feed.user_id, Meeting.id.in_(
             select(Attendee.meeting_id).where(Attendee.user_id == feed.user_id))))
-    query = query.where(visible(feed.user, Meeting))  # restricted meetings only for those who may see them
+    query = only_visible(feed.user, query, Meeting)  # restricted meetings only for those who may see them
     return list(db.session.scalars(with_rows_loaded(query.order_by(Meeting.starts_at, Meeting.id))))
 
 
