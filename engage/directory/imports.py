@@ -6,7 +6,7 @@ from typing import Callable
 
 from sqlalchemy import func, select
 
-from engage.access.services import hidden_contact_emails, visible
+from engage.access.services import hidden_contact_emails, select_visible
 from engage.clock import timezone_for_city
 from engage.csvfiles import ImportReport, decode_csv_lines, read_rows
 from engage.errors import ValidationError
@@ -200,7 +200,7 @@ def _live_contacts_by_email(actor, emails: list[str]) -> tuple[dict[str, Contact
         if actor is None:
             query = select(Contact).execution_options(all_sensitivities=True)
         else:
-            query = select(Contact).where(visible(actor, Contact))
+            query = select_visible(actor, Contact)
             # An address stays unique whoever can see its owner: a hidden holder blocks the line.
             unusable.update(db.session.scalars(hidden_contact_emails(actor).where(
                 table.c.is_archived.is_(False), table.c.email.in_(chunk))))
