@@ -170,10 +170,11 @@ _LABELS = {"contact": "Contact", "meeting": "Meeting", "outcome": "Outcome"}
 
 
 def _note(target) -> None:
-    if not has_request_context():
-        return
     # Outcomes are noted whatever their own sensitivity: their meeting may make them restricted.
+    # (The cheap attribute test first: this runs for every contact, meeting and outcome loaded.)
     if target.__tablename__ != "outcome" and target.__dict__.get("sensitivity") != "restricted":
+        return
+    if not has_request_context():
         return
     try:
         g.setdefault("restricted_loaded", set()).add((target.__tablename__, target.id))

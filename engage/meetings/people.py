@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import inspect, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import NO_VALUE, set_committed_value
 
@@ -27,7 +27,7 @@ from .models import Attendee
 def _needs_contact(attendee) -> bool:
     if attendee.contact_id is None:
         return False
-    loaded = inspect(attendee).attrs.contact.loaded_value
+    loaded = attendee.__dict__.get("contact", NO_VALUE)  # what the session holds, without loading it
     # NO_VALUE: not loaded yet; None with a contact_id: the access guard hid it from this request.
     return loaded is NO_VALUE or loaded is None
 
@@ -49,7 +49,7 @@ def load_attendee_contacts(attendees) -> None:
 
 def _load_attendees(meetings) -> None:
     # A list of meetings asks for its attendees once, not once per meeting.
-    missing = [m for m in meetings if inspect(m).attrs.attendees.loaded_value is NO_VALUE and m.id is not None]
+    missing = [m for m in meetings if "attendees" not in m.__dict__ and m.id is not None]
     if len(missing) < 2:
         return
     rows: dict[int, list] = {m.id: [] for m in missing}
