@@ -1,4 +1,4 @@
-"""Atomic claims of due rows (DESIGN.md rule 5), shared by the outbox dispatcher and the reminder pass.
+"""Atomic claims of due rows (docs/architecture.md), shared by the outbox dispatcher and the reminder pass.
 
 A row belongs to a worker only if a conditional UPDATE, whose WHERE repeats the "due" test, changed
 it: two processes never both win the same row, on SQLite or PostgreSQL.

@@ -1,4 +1,4 @@
-"""APScheduler wiring: a thin driver whose jobs push an app context and call services (DESIGN.md rule 5).
+"""APScheduler wiring: a thin driver whose jobs push an app context and call services (docs/architecture.md).
 
 Production runs `flask --app wsgi engage scheduler` (a BlockingScheduler) as its own process; `make
 run` runs one BackgroundScheduler inside the development server (`engage serve`). Any number of

@@ -1,1 +1,1 @@
-"""The JSON API, version 1 (contract: shared/API.md)."""
+"""The JSON API, version 1 (its OpenAPI document is the contract)."""

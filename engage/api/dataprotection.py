@@ -16,7 +16,7 @@ from engage.extensions import db
 from .common import ApiError
 from .views import api_route
 
-# The contract (shared/API.md) names some fields differently from the columns.
+# The API contract names some fields differently from the columns.
 API_NAMES = {"consent_wording": "consent_text", "consent_given_at": "consent_at",
              "privacy_notice_sent_at": "privacy_notice_sent_on"}
 FROM_API = {v: k for k, v in API_NAMES.items()}

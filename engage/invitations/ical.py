@@ -4,7 +4,7 @@ Interface (implemented by the invitations work; meetings use it for .ics downloa
 
     build_calendar(events: list[EventData], method: str, now: datetime, name: str | None = None) -> bytes
 
-One-off meetings carry their times in UTC ("...Z") and no VTIMEZONE (see DESIGN.md rule 6).
+One-off meetings carry their times in UTC ("...Z") and no VTIMEZONE (see docs/architecture.md, Invitations).
 """
 from __future__ import annotations
 
@@ -121,7 +121,7 @@ def _vevent(data: EventData, method: str, stamp: datetime) -> Event:
     event.add("uid", uid)
     event.add("sequence", data.sequence)
     event.add("dtstamp", stamp)
-    # Times always in UTC with Z and never a VTIMEZONE: see DESIGN.md rule 6.
+    # Times always in UTC with Z and never a VTIMEZONE: see docs/architecture.md, Invitations.
     event.add("dtstart", starts_at)
     event.add("dtend", ends_at)
     event.add("summary", data.summary or "")

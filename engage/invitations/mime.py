@@ -1,6 +1,6 @@
 """Pure MIME building for invitations (RFC 6047): one message per recipient, no sending.
 
-Shape (DESIGN.md rule 6), the one Gmail, Outlook, Apple Mail and Thunderbird all show as a
+Shape (docs/architecture.md, Invitations), the one Gmail, Outlook, Apple Mail and Thunderbird all show as a
 meeting request:
 
     multipart/mixed

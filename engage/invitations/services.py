@@ -1,7 +1,7 @@
 """Turn meeting changes into outbox messages (invitations, updates, cancellations) and apply answers.
 
 Registered as a meetings change listener: it runs inside the same transaction as the change, so
-the outbox rows commit with it or not at all (DESIGN.md rule 4). Nothing here sends mail.
+the outbox rows commit with it or not at all (docs/architecture.md). Nothing here sends mail.
 """
 from __future__ import annotations
 
@@ -64,7 +64,7 @@ def _event_for(meeting: Meeting, recipient: AttendeeSnapshot | None, status: str
         attendees = (AttendeeData(email=recipient.email, name=recipient.name, role=ROLE.get(recipient.role, "required"),
                                   partstat=partstat, rsvp=True),)
     # Externals never need the internal title; a restricted meeting also keeps its purpose, agenda
-    # and the other people invited out of what is sent (DESIGN: neutral invitations).
+    # and the other people invited out of what is sent (neutral invitations).
     restricted = meeting.is_restricted
     return EventData(
         uid=meeting.uid, sequence=meeting.sequence, summary=meeting.title_for_invitations,

@@ -1,4 +1,4 @@
-"""The outbox: one row per outgoing email, holding the exact bytes to send (DESIGN.md rule 4)."""
+"""The outbox: one row per outgoing email, holding the exact bytes to send (docs/architecture.md)."""
 from __future__ import annotations
 
 from datetime import datetime

@@ -1,4 +1,4 @@
-"""Queue messages in the caller's transaction; claim, send and retry them later (DESIGN.md rules 4 and 5).
+"""Queue messages in the caller's transaction; claim, send and retry them later (docs/architecture.md).
 
 Everything here only adds and flushes, except `dispatch_outbox`, the sender itself: it runs from the
 scheduler or `flask engage dispatch`, never from a request, and commits after every status change

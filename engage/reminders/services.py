@@ -1,6 +1,6 @@
 """Reminders: plan them from meetings, move and cancel them with the meeting, and turn due ones into mail.
 
-Rows are the truth (DESIGN.md rule 5); the scheduler only calls queue_due_reminders() and the
+Rows are the truth (docs/architecture.md, the outbox and the scheduler); the scheduler only calls queue_due_reminders() and the
 digest. A row is claimed with a conditional UPDATE whose rowcount says who won, so two scheduler
 processes never queue the same reminder twice, on SQLite or PostgreSQL.
 """

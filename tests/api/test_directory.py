@@ -1,4 +1,4 @@
-"""/api/v1/organisations and /api/v1/contacts, exactly as shared/API.md says."""
+"""/api/v1/organisations and /api/v1/contacts, as the API contract says."""
 import pytest
 
 from engage.directory.models import Contact

@@ -1,4 +1,4 @@
-"""/api/v1/meetings exactly as shared/API.md says: create, list, get, PATCH, cancel, 409 clashes, 422, /ics."""
+"""/api/v1/meetings as the API contract says: create, list, get, PATCH, cancel, 409 clashes, 422, /ics."""
 from datetime import UTC, datetime, timedelta
 
 import pytest

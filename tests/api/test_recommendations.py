@@ -1,4 +1,4 @@
-"""/api/v1/recommendations, exactly as shared/API.md says, plus the CSV import endpoint."""
+"""/api/v1/recommendations, as the API contract says, plus the CSV import endpoint."""
 from sqlalchemy import func, select
 
 from engage.demo import UPR_CYCLE1_CSV

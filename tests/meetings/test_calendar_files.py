@@ -55,7 +55,7 @@ def test_downloaded_ics_opens_at_the_true_instant(staff_client, staff_user, froz
     assert event["start_utc"] == truth and event["end_utc"] == truth + timedelta(hours=1)
     assert event["uid"] == meeting.uid and event["sequence"] == 0
     assert event["status"] == "CONFIRMED" and event["method"] == "PUBLISH"
-    assert b"VTIMEZONE" not in response.data  # one-off meetings travel in UTC (DESIGN.md rule 6)
+    assert b"VTIMEZONE" not in response.data  # one-off meetings travel in UTC (docs/architecture.md, Invitations)
 
 
 @pytest.mark.parametrize("reader", sorted(READERS))
