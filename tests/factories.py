@@ -22,6 +22,14 @@ def make_user(role="staff", email=None, full_name=None, password=PASSWORD) -> Us
     return user
 
 
+def make_dpo(role="staff", email="dpo@example.org", full_name="Data Officer") -> User:
+    """The data-protection officer (committed): sees every restricted record."""
+    user = make_user(role=role, email=email, full_name=full_name)
+    user.is_dpo = True
+    db.session.commit()
+    return user
+
+
 def enrol_2fa(user, secret=None) -> str:
     """Turn on two-step sign-in for `user` with a known TOTP secret (returned)."""
     import pyotp

@@ -17,10 +17,7 @@ from tests.directory.test_forms import CONTACT_FORM
 
 
 def _dpo():
-    user = factories.make_user(role="staff", email="dpo@example.org", full_name="Data Officer")
-    user.is_dpo = True
-    db.session.commit()
-    return user
+    return factories.make_dpo()
 
 
 def test_groups_pages_are_for_the_dpo_and_admins(app, staff_client, lead_client, admin_user):

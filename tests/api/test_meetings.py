@@ -270,9 +270,7 @@ def test_nul_characters_in_the_body_are_422(staff_api, world, frozen, changes, f
 def hidden(app, staff_user):
     from tests.meetings.test_people import make_hidden, serve_each_request_on_a_fresh_session
 
-    dpo = factories.make_user(role="staff", email="dpo@example.org", full_name="Data Officer")
-    dpo.is_dpo = True
-    db.session.commit()
+    dpo = factories.make_dpo()
     made = make_hidden(staff_user, dpo)
     serve_each_request_on_a_fresh_session(app)
     return made

@@ -21,10 +21,7 @@ def frozen():
 
 @pytest.fixture
 def dpo_user(app):
-    user = factories.make_user(role="staff", email="dpo@example.org", full_name="Data Officer")
-    user.is_dpo = True
-    db.session.commit()
-    return user
+    return factories.make_dpo()
 
 
 @pytest.fixture

@@ -21,10 +21,7 @@ UNUSABLE = "This email address cannot be used here."
 
 @pytest.fixture
 def dpo(app):
-    user = factories.make_user(role="staff", email="dpo@example.org", full_name="Data Officer")
-    user.is_dpo = True
-    db.session.commit()
-    return user
+    return factories.make_dpo()
 
 
 @pytest.fixture

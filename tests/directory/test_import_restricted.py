@@ -29,10 +29,7 @@ FILE = (
 
 @pytest.fixture
 def dpo(app):
-    user = factories.make_user(role="staff", email="dpo@example.org", full_name="Data Officer")
-    user.is_dpo = True
-    db.session.commit()
-    return user
+    return factories.make_dpo()
 
 
 @pytest.fixture

@@ -65,10 +65,7 @@ def make_hidden(organiser, dpo, **meeting_values) -> Hidden:
 
 @pytest.fixture
 def dpo(app):
-    user = factories.make_user(role="staff", email="dpo@example.org", full_name="Data Officer")
-    user.is_dpo = True
-    db.session.commit()
-    return user
+    return factories.make_dpo()
 
 
 @pytest.fixture

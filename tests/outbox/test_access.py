@@ -21,9 +21,7 @@ SECRET_EMAIL = "secret-guest@example.org"                         # visible cont
 
 @pytest.fixture
 def world(app, admin_user, lead_user, staff_user):
-    dpo = factories.make_user(role="admin", email="dpo@example.org", full_name="Data Officer")
-    dpo.is_dpo = True
-    db.session.commit()
+    dpo = factories.make_dpo(role="admin")
     org = factories.make_organisation(name="Embassy of Norway, Nairobi")
     quiet = factories.make_contact(org, full_name=QUIET, email=QUIET_EMAIL)
     loud = factories.make_contact(org, full_name="Loud Diplomat", email="loud@example.org")
