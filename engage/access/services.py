@@ -537,9 +537,13 @@ def audit_restricted_ids(actor, now: datetime, model, query, action: str = "rest
 
     restricted = model.sensitivity == "restricted"
     if model.__tablename__ == "outcome":
-        restricted = or_(restricted, model.meeting_id.in_(select(Meeting.id).where(Meeting.sensitivity == "restricted")))
+        meetings = Meeting.__table__
+        restricted = or_(restricted, model.meeting_id.in_(
+            select(meetings.c.id).where(meetings.c.sensitivity == "restricted")))
     found = query.order_by(None).subquery()
-    ids = select(model.id).where(model.id.in_(select(found.c.id)), restricted).order_by(model.id)
+    # Only what the actor may see is audited as shown to them, whether or not `query` was filtered.
+    ids = only_visible(actor, select(model.id).where(model.id.in_(select(found.c.id)), restricted), model) \
+        .order_by(model.id)
     count = 0
     for record_id in db.session.scalars(ids):
         record_event(actor, now, action, object_type=model.__tablename__, object_id=record_id)

@@ -128,15 +128,15 @@ def _discard(workbook) -> None:
 
 # ---- what is exported ----
 
-def log_csv(f: LogFilters) -> Iterator[str]:
+def log_csv(f: LogFilters, actor=None) -> Iterator[str]:
     """The filtered engagement log as CSV chunks."""
-    return csv_chunks(LOG_EXPORT_COLUMNS, log_export_rows(f))
+    return csv_chunks(LOG_EXPORT_COLUMNS, log_export_rows(f, actor))
 
 
-def log_xlsx(f: LogFilters) -> Iterator[bytes]:
+def log_xlsx(f: LogFilters, actor=None) -> Iterator[bytes]:
     """The filtered engagement log as an .xlsx in chunks (one sheet, "Engagement log")."""
     header = [c if c != "logged_at" else "logged_at (UTC)" for c in LOG_EXPORT_COLUMNS]
-    return xlsx_chunks([("Engagement log", header, log_export_rows(f))])
+    return xlsx_chunks([("Engagement log", header, log_export_rows(f, actor))])
 
 
 def coverage_header(cov: Coverage) -> list[str]:

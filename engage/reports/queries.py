@@ -15,7 +15,7 @@ from flask import current_app
 from sqlalchemy import and_, exists, func, or_, select, true
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
-from engage.access.services import only_visible, visible
+from engage.access.services import VISIBILITY_APPLIED, only_visible, visible
 from engage.auth.models import User
 from engage.clock import NAIROBI, start_of_day, timezone_for_city
 from engage.countries import country_code, country_name
@@ -380,9 +380,10 @@ def theme_names_by_recommendation() -> dict[int, str]:
     return {k: "; ".join(v) for k, v in names.items()}
 
 
-def log_export_rows(f: LogFilters) -> Iterator[tuple]:
+def log_export_rows(f: LogFilters, actor=None) -> Iterator[tuple]:
     """Every outcome the filters select as a tuple of LOG_EXPORT_COLUMNS, fetched in batches
-    (a server-side cursor on PostgreSQL), so the whole log is never in memory at once."""
+    (a server-side cursor on PostgreSQL), so the whole log is never in memory at once; with `actor`, only
+    the outcomes they may see."""
     themes = theme_names_by_recommendation()
     open_follow_ups = (select(func.count(FollowUp.id)).where(FollowUp.outcome_id == Outcome.id,
                                                             FollowUp.status == "open")
@@ -394,7 +395,13 @@ def log_export_rows(f: LogFilters) -> Iterator[tuple]:
                     User.email, Outcome.created_at)
              .select_from(Outcome).join(Outcome.meeting).outerjoin(Outcome.recommendation)
              .outerjoin(Outcome.organisation).outerjoin(User, User.id == Outcome.created_by_id))
-    query = _ordered(_filtered(query, f), f.sort).execution_options(yield_per=EXPORT_BATCH)
+    # Built now, in the view, not when the file streams: the actor's visibility is read while their
+    # request still has its session.
+    query = _ordered(_filtered(query, f, actor), f.sort).execution_options(yield_per=EXPORT_BATCH)
+    return _log_rows(query, themes)
+
+
+def _log_rows(query, themes: dict) -> Iterator[tuple]:
     for row in db.session.execute(query):
         (oid, starts_at, zone, meeting_id, title, org, city, country, cycle, reference, state, rec_id,
          position, summary, commitment, notes, open_count, author, created_at) = row
@@ -488,21 +495,27 @@ class Coverage:
         return {row.state for row in self.rows}
 
 
-def _in_period(query, since: date, until: date | None):
+def _seen(query, actor, *models):
+    # Without an actor (the CLI, tests of the figures themselves) everything counts.
+    return only_visible(actor, query, *models) if actor is not None else query
+
+
+def _in_period(query, since: date, until: date | None, actor=None):
     query = query.join(Meeting, Meeting.id == Outcome.meeting_id).where(
         Meeting.starts_at >= day_start(since), Meeting.status != "cancelled")
     if until:
         query = query.where(Meeting.starts_at < day_start(until + timedelta(days=1)))
-    return query
+    # An outcome is visible only with its meeting, so filtering outcomes filters the joined meeting too.
+    return _seen(query, actor, Outcome)
 
 
-def positions_by_recommendation(since: date, until: date | None = None) -> dict[int | None, dict[str, int]]:
+def positions_by_recommendation(since: date, until: date | None = None, actor=None) -> dict[int | None, dict[str, int]]:
     """{recommendation id (None: overall summaries): {position: outcomes}} for meetings, not cancelled,
     from `since`."""
     # "+ 0" keeps the planner from walking the recommendation index in GROUP BY order; going
     # through the meetings in the period and the covering index is many times faster.
     key = (Outcome.recommendation_id + 0).label("rec")
-    query = _in_period(select(key, Outcome.position, func.count()).select_from(Outcome), since, until) \
+    query = _in_period(select(key, Outcome.position, func.count()).select_from(Outcome), since, until, actor) \
         .group_by(key, Outcome.position)
     out: dict[int | None, dict[str, int]] = defaultdict(dict)
     for rec_id, position, n in db.session.execute(query):
@@ -510,28 +523,28 @@ def positions_by_recommendation(since: date, until: date | None = None) -> dict[
     return out
 
 
-def commitments_by_recommendation(since: date, until: date | None = None) -> dict[int | None, int]:
+def commitments_by_recommendation(since: date, until: date | None = None, actor=None) -> dict[int | None, int]:
     """{recommendation id (None: overall summaries): outcomes that recorded a commitment}."""
     key = (Outcome.recommendation_id + 0).label("rec")
     query = _in_period(select(key, func.count()).select_from(Outcome).where(Outcome.commitment.is_not(None)),
-                       since, until).group_by(key)
+                       since, until, actor).group_by(key)
     return dict(db.session.execute(query).all())
 
 
-def engagement_by_recommendation(since: date, until: date | None = None) -> dict[int, CoverageCell]:
+def engagement_by_recommendation(since: date, until: date | None = None, actor=None) -> dict[int, CoverageCell]:
     """{recommendation id: outcomes discussed and commitments} for meetings (not cancelled) from `since`."""
     cells: dict[int, CoverageCell] = {}
-    for rec_id, positions in positions_by_recommendation(since, until).items():
+    for rec_id, positions in positions_by_recommendation(since, until, actor).items():
         if rec_id is not None:
             cells[rec_id] = CoverageCell(discussed=sum(n for p, n in positions.items()
                                                        if p is not None and p != "not_discussed"))
-    for rec_id, n in commitments_by_recommendation(since, until).items():
+    for rec_id, n in commitments_by_recommendation(since, until, actor).items():
         if rec_id is not None:
             cells.setdefault(rec_id, CoverageCell()).commitments = n
     return cells
 
 
-def met_states(since: date, now: datetime, until: date | None = None) -> set[str]:
+def met_states(since: date, now: datetime, until: date | None = None, actor=None) -> set[str]:
     """States whose people (any of their organisations) were at a meeting, not cancelled, that started
     between `since` and now — or that have an outcome recorded against one of their organisations."""
     end = min(now, day_start(until + timedelta(days=1))) if until else now
@@ -541,11 +554,13 @@ def met_states(since: date, now: datetime, until: date | None = None) -> set[str
                      .join(Meeting, Meeting.id == Attendee.meeting_id)
                      .where(Meeting.status != "cancelled", Meeting.starts_at >= day_start(since),
                             Meeting.starts_at <= end, Organisation.country.is_not(None)))
+    by_attendance = _seen(by_attendance, actor, Contact, Meeting)
     by_outcome = (select(Organisation.country)
                   .join(Outcome, Outcome.organisation_id == Organisation.id)
                   .join(Meeting, Meeting.id == Outcome.meeting_id)
                   .where(Meeting.status != "cancelled", Meeting.starts_at >= day_start(since),
                          Meeting.starts_at <= end, Organisation.country.is_not(None)))
+    by_outcome = _seen(by_outcome, actor, Outcome)
     return set(db.session.scalars(by_attendance.union(by_outcome)))
 
 
@@ -569,7 +584,7 @@ def _recommendations_with_themes(cycle: int | None, theme_ids: list[int]) -> tup
 
 
 def coverage(now: datetime, since: date | None = None, until: date | None = None, cycle: int | None = None,
-             theme_ids: list[int] | None = None, by: str = "theme") -> Coverage:
+             theme_ids: list[int] | None = None, by: str = "theme", actor=None) -> Coverage:
     """The coverage matrix for meetings from `since` (default: the start of this cycle).
 
     by="theme": one row per recommending state with recommendations on the chosen themes (all
@@ -582,8 +597,8 @@ def coverage(now: datetime, since: date | None = None, until: date | None = None
     chosen = list(db.session.scalars(select(Theme).where(Theme.id.in_(theme_ids)).order_by(Theme.name))) \
         if theme_ids else []
     recs, themes_of = _recommendations_with_themes(cycle, theme_ids)
-    engagement = engagement_by_recommendation(since, until)
-    met = met_states(since, now, until)
+    engagement = engagement_by_recommendation(since, until, actor)
+    met = met_states(since, now, until, actor)
     if by == "recommendation":
         rows = []
         objects = {r.id: r for r in db.session.scalars(
@@ -630,7 +645,7 @@ class WeekCount:
         return f"{self.starts_on.day} {self.starts_on:%b}"
 
 
-def meetings_per_week(now: datetime, weeks_back: int = 12, weeks_ahead: int = 6) -> list[WeekCount]:
+def meetings_per_week(now: datetime, weeks_back: int = 12, weeks_ahead: int = 6, actor=None) -> list[WeekCount]:
     """Meetings (not cancelled) per Nairobi week, Monday first: `weeks_back` weeks up to this one
     and `weeks_ahead` after it, split into those already started and those still ahead."""
     zone = ZoneInfo(NAIROBI)
@@ -639,8 +654,9 @@ def meetings_per_week(now: datetime, weeks_back: int = 12, weeks_ahead: int = 6)
     first = monday - timedelta(weeks=weeks_back - 1)
     end = monday + timedelta(weeks=weeks_ahead + 1)
     weeks = [WeekCount(first + timedelta(weeks=i)) for i in range(weeks_back + weeks_ahead)]
-    rows = db.session.execute(select(Meeting.starts_at).where(
-        Meeting.status != "cancelled", Meeting.starts_at >= day_start(first), Meeting.starts_at < day_start(end)))
+    rows = db.session.execute(_seen(select(Meeting.starts_at).where(
+        Meeting.status != "cancelled", Meeting.starts_at >= day_start(first), Meeting.starts_at < day_start(end)),
+        actor, Meeting))
     for (starts_at,) in rows:
         index = (starts_at.astimezone(zone).date() - first).days // 7
         if 0 <= index < len(weeks):
@@ -663,11 +679,11 @@ class ThemePositions:
         return sum(self.positions.values())
 
 
-def positions_by_theme(since: date, until: date | None = None) -> list[ThemePositions]:
+def positions_by_theme(since: date, until: date | None = None, actor=None) -> list[ThemePositions]:
     """Per theme, how many outcomes (meetings not cancelled, from `since`) recorded each position,
     and how many secured a commitment; themes with most outcomes first."""
-    per_rec = positions_by_recommendation(since, until)
-    commitments = commitments_by_recommendation(since, until)
+    per_rec = positions_by_recommendation(since, until, actor)
+    commitments = commitments_by_recommendation(since, until, actor)
     names = dict(db.session.execute(select(Theme.id, Theme.name)).all())
     result: dict[int, ThemePositions] = {}
     for rec_id, theme_id in db.session.execute(select(recommendation_theme.c.recommendation_id,
@@ -683,15 +699,15 @@ def positions_by_theme(since: date, until: date | None = None) -> list[ThemePosi
     return sorted(result.values(), key=lambda r: (-r.total, r.name))
 
 
-def commitments_secured(since: date, until: date | None = None) -> int:
+def commitments_secured(since: date, until: date | None = None, actor=None) -> int:
     """How many outcomes (meetings not cancelled, from `since`) recorded a commitment."""
-    return sum(commitments_by_recommendation(since, until).values())
+    return sum(commitments_by_recommendation(since, until, actor).values())
 
 
-def states_engaged(now: datetime, since: date) -> tuple[int, int]:
+def states_engaged(now: datetime, since: date, actor=None) -> tuple[int, int]:
     """(states with recommendations that somebody met since `since`, those nobody met)."""
     states = set(db.session.scalars(select(Recommendation.recommending_state).distinct()))
-    met = met_states(since, now) & states
+    met = met_states(since, now, actor=actor) & states
     return len(met), len(states - met)
 
 
@@ -742,34 +758,38 @@ class Summary:
 COMMITMENTS_SHOWN = 300
 
 
-def _summary_outcomes(where: list, since: date):
+def _summary_outcomes(where: list, since: date, actor=None):
     """(per (key, position): count and commitments) and the newest commitments for a summary."""
     base = [Outcome.recommendation_id.is_not(None), Meeting.starts_at >= day_start(since),
             Meeting.status != "cancelled", *where]
-    commitments = list(db.session.scalars(
+    commitments = list(db.session.scalars(_seen(
         select(Outcome).join(Outcome.meeting).join(Outcome.recommendation).outerjoin(Outcome.organisation)
         .options(contains_eager(Outcome.meeting), contains_eager(Outcome.recommendation),
                  contains_eager(Outcome.organisation))
         .where(Outcome.commitment.is_not(None), *base)
-        .order_by(Meeting.starts_at.desc(), Outcome.id.desc()).limit(COMMITMENTS_SHOWN)))
-    total = db.session.scalar(select(func.count(Outcome.id)).join(Outcome.meeting).join(Outcome.recommendation)
-                              .where(Outcome.commitment.is_not(None), *base))
+        .order_by(Meeting.starts_at.desc(), Outcome.id.desc()).limit(COMMITMENTS_SHOWN), actor, Outcome)))
+    total = db.session.scalar(_seen(select(func.count(Outcome.id)).join(Outcome.meeting).join(Outcome.recommendation)
+                                    .where(Outcome.commitment.is_not(None), *base), actor, Outcome))
     return base, commitments, total
 
 
-def _latest(rows: dict, key_column, base: list) -> None:
+def _latest(rows: dict, key_column, base: list, actor=None) -> None:
     """Fill each row's last position (newest meeting first) in one statement."""
     ranked = (select(key_column.label("key"), Outcome.position, Meeting.starts_at,
                      func.row_number().over(partition_by=key_column,
                                             order_by=(Meeting.starts_at.desc(), Outcome.id.desc())).label("rank"))
               .select_from(Outcome).join(Outcome.meeting).join(Outcome.recommendation)
-              .where(Outcome.position.is_not(None), Outcome.position != "not_discussed", *base).subquery())
-    for key, position, starts_at, _rank in db.session.execute(select(ranked).where(ranked.c.rank == 1)):
+              .where(Outcome.position.is_not(None), Outcome.position != "not_discussed", *base))
+    ranked = _seen(ranked, actor, Outcome).subquery()
+    latest = select(ranked).where(ranked.c.rank == 1)
+    if actor is not None:
+        latest = latest.execution_options(**VISIBILITY_APPLIED)  # the ranked outcomes were filtered
+    for key, position, starts_at, _rank in db.session.execute(latest):
         if key in rows:
             rows[key].last_position, rows[key].last_on = position, starts_at
 
 
-def theme_summary(theme: Theme, now: datetime, since: date | None = None) -> Summary:
+def theme_summary(theme: Theme, now: datetime, since: date | None = None, actor=None) -> Summary:
     """Per recommending state on `theme`: recommendations, positions, commitments, last position;
     the newest commitments; and the states nobody has met."""
     since = since or cycle_starts_on()
@@ -779,42 +799,42 @@ def theme_summary(theme: Theme, now: datetime, since: date | None = None) -> Sum
                                        .where(Recommendation.id.in_(on_theme))
                                        .group_by(Recommendation.recommending_state)):
         rows[state] = SummaryRow(key=state, label=country_name(state), recommendations=n)
-    base, commitments, total = _summary_outcomes([Outcome.recommendation_id.in_(on_theme)], since)
-    for state, position, n, c in db.session.execute(
+    base, commitments, total = _summary_outcomes([Outcome.recommendation_id.in_(on_theme)], since, actor)
+    for state, position, n, c in db.session.execute(_seen(
             select(Recommendation.recommending_state, Outcome.position, func.count(),
                    func.count().filter(Outcome.commitment.is_not(None)))
             .select_from(Outcome).join(Outcome.meeting).join(Outcome.recommendation)
             .where(Outcome.position.is_not(None), *base)
-            .group_by(Recommendation.recommending_state, Outcome.position)):
+            .group_by(Recommendation.recommending_state, Outcome.position), actor, Outcome)):
         if state in rows:
             rows[state].positions[position] += n
             rows[state].commitments += c
-    _latest(rows, Recommendation.recommending_state, base)
-    met = met_states(since, now) & set(rows)
+    _latest(rows, Recommendation.recommending_state, base, actor)
+    met = met_states(since, now, actor=actor) & set(rows)
     ordered = sorted(rows.values(), key=lambda r: (-r.recommendations, r.label))
     return Summary(kind="theme", title=theme.name, since=since, now=now, rows=ordered, commitments=commitments,
                    commitments_total=total, states_with_recommendations=len(rows), states_met=len(met),
                    unmet_states=sorted((country_name(s) for s in set(rows) - met)))
 
 
-def state_summary(state: str, now: datetime, since: date | None = None) -> Summary:
+def state_summary(state: str, now: datetime, since: date | None = None, actor=None) -> Summary:
     """Per recommendation made by `state`: positions, commitments, last position; the newest commitments."""
     since = since or cycle_starts_on()
     recs = list(db.session.scalars(select(Recommendation).where(Recommendation.recommending_state == state)
                                    .order_by(Recommendation.cycle.desc(), Recommendation.reference_sort)))
     rows = {r.id: SummaryRow(key=r.id, label=r.reference, recommendations=1, recommendation=r) for r in recs}
-    base, commitments, total = _summary_outcomes([Recommendation.recommending_state == state], since)
-    for rec_id, position, n, c in db.session.execute(
+    base, commitments, total = _summary_outcomes([Recommendation.recommending_state == state], since, actor)
+    for rec_id, position, n, c in db.session.execute(_seen(
             select(Outcome.recommendation_id, Outcome.position, func.count(),
                    func.count().filter(Outcome.commitment.is_not(None)))
             .select_from(Outcome).join(Outcome.meeting).join(Outcome.recommendation)
             .where(Outcome.position.is_not(None), *base)
-            .group_by(Outcome.recommendation_id, Outcome.position)):
+            .group_by(Outcome.recommendation_id, Outcome.position), actor, Outcome)):
         if rec_id in rows:
             rows[rec_id].positions[position] += n
             rows[rec_id].commitments += c
-    _latest(rows, Outcome.recommendation_id, base)
-    met = state in met_states(since, now)
+    _latest(rows, Outcome.recommendation_id, base, actor)
+    met = state in met_states(since, now, actor=actor)
     return Summary(kind="state", title=country_name(state), since=since, now=now, rows=list(rows.values()),
                    commitments=commitments, commitments_total=total, states_with_recommendations=1 if recs else 0,
                    states_met=1 if met else 0, unmet_states=[] if met or not recs else [country_name(state)])

@@ -50,16 +50,16 @@ def dashboard_data(now, actor) -> dict:
     """Every figure on the dashboard that `actor` may see, with its chart."""
     since = queries.cycle_starts_on()
     today = outcome_services.today(now)
-    weeks = queries.meetings_per_week(now)
-    themes = queries.positions_by_theme(since)[:12]
-    engaged, not_engaged = queries.states_engaged(now, since)
+    weeks = queries.meetings_per_week(now, actor=actor)
+    themes = queries.positions_by_theme(since, actor=actor)[:12]
+    engaged, not_engaged = queries.states_engaged(now, since, actor)
     overdue_query = outcome_services.follow_up_query(today, state="overdue", actor=actor)
     overdue = list(db.session.scalars(overdue_query.limit(10)))
     overdue_total = db.session.scalar(select(func.count()).select_from(overdue_query.order_by(None).subquery()))
     segments = [(k, label, POSITION_FILLS[k]) for k, label in POSITIONS.items()]
     return {
         "since": since, "today": today, "weeks": weeks, "themes": themes, "positions": POSITIONS,
-        "engaged": engaged, "not_engaged": not_engaged, "commitments": queries.commitments_secured(since),
+        "engaged": engaged, "not_engaged": not_engaged, "commitments": queries.commitments_secured(since, actor=actor),
         "overdue": overdue, "overdue_total": overdue_total,
         "week_chart": charts.week_columns(weeks, "Meetings per week (Nairobi weeks, Monday first)"),
         "theme_chart": charts.stacked_bars([(t.name, t.positions) for t in themes], segments,
@@ -108,7 +108,7 @@ def coverage_args(args) -> dict:
 
 
 def _coverage():
-    return queries.coverage(now_utc(), **coverage_args(request.args))
+    return queries.coverage(now_utc(), **coverage_args(request.args), actor=current_user)
 
 
 @bp.route("/coverage")
@@ -165,18 +165,18 @@ def _log_filters() -> queries.LogFilters:
 @export_confirmed("engagement_log")
 def log_csv():
     filters = _log_filters()
-    return _download(exports.log_csv(filters), "text/csv; charset=utf-8",
+    return _download(exports.log_csv(filters, current_user), "text/csv; charset=utf-8",
                      exports.export_filename("engagement-log", now_utc(), "csv"),
-                     audited=(Outcome, queries.engagement_log_query(filters)))
+                     audited=(Outcome, queries.engagement_log_query(filters, current_user)))
 
 
 @bp.route("/log.xlsx")
 @export_confirmed("engagement_log", "xlsx")
 def log_xlsx():
     filters = _log_filters()
-    return _download(exports.log_xlsx(filters), exports.XLSX_MIMETYPE,
+    return _download(exports.log_xlsx(filters, current_user), exports.XLSX_MIMETYPE,
                      exports.export_filename("engagement-log", now_utc(), "xlsx"),
-                     audited=(Outcome, queries.engagement_log_query(filters)))
+                     audited=(Outcome, queries.engagement_log_query(filters, current_user)))
 
 
 # ---- printable summaries ----
@@ -194,12 +194,12 @@ def _summary():
         theme = db.session.scalars(select(Theme).where(func.lower(Theme.name) == theme_name.lower()[:200])).first()
         if theme is None:
             abort(404, f"No theme called {theme_name[:60]!r}.")
-        return queries.theme_summary(theme, now_utc(), since)
+        return queries.theme_summary(theme, now_utc(), since, actor=current_user)
     if state:
         code = country_code(state)
         if code is None:
             abort(404, f"Unknown state {state[:60]!r}.")
-        return queries.state_summary(code, now_utc(), since)
+        return queries.state_summary(code, now_utc(), since, actor=current_user)
     return None
 
 
