@@ -580,14 +580,14 @@ def last_positions_by_organisation(organisation_ids: Iterable[int]) -> dict[int,
     return _last_positions([Outcome.organisation_id.in_(ids)], Outcome.organisation_id)
 
 
-def position_at_meeting(meeting_id: int, organisation_id: int | None = None) -> str | None:
+def position_at_meeting(meeting_id: int, organisation_id: int | None = None, actor=None) -> str | None:
     """The positions recorded at a meeting (for one organisation when given) in words, e.g.
-    "Supportive (2), Undecided (1)"; None when nothing was logged."""
+    "Supportive (2), Undecided (1)"; None when nothing was logged (that `actor` may see)."""
     query = select(Outcome.position, func.count()).where(Outcome.meeting_id == meeting_id,
                                                          Outcome.position.is_not(None))
     if organisation_id is not None:
         query = query.where(Outcome.organisation_id == organisation_id)
-    counts = dict(db.session.execute(query.group_by(Outcome.position)).all())
+    counts = dict(db.session.execute(_for(actor, query.group_by(Outcome.position))).all())
     if not counts:
         return None
     return ", ".join(f"{label} ({counts[key]})" for key, label in POSITIONS.items() if key in counts)

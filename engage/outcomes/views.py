@@ -173,7 +173,7 @@ def edit(outcome_id):
 def meeting(meeting_id):
     meeting = get_meeting(meeting_id, current_user)
     return render_template("outcomes/meeting.html", meeting=meeting,
-                           outcomes=services.outcomes_for_meeting(meeting.id), today=_today(),
+                           outcomes=services.outcomes_for_meeting(meeting.id, actor=current_user), today=_today(),
                            can_log=services.can_log(current_user, meeting))
 
 
@@ -252,7 +252,7 @@ def timeline(rec_id):
     rec = db.session.get(Recommendation, rec_id)
     if rec is None:
         abort(404)
-    return render_template("outcomes/timeline.html", rec=rec, outcomes=services.position_timeline(rec.id))
+    return render_template("outcomes/timeline.html", rec=rec, outcomes=services.position_timeline(rec.id, actor=current_user))
 
 
 # ---- follow-ups ----

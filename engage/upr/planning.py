@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from engage.access.services import only_visible
 from engage.countries import country_name
 from engage.extensions import db
 
@@ -50,22 +51,23 @@ class StatePlan:
 
 
 def target_plan(theme_names: list[str], cycle: int | None, engaged_since: date, now,
-                response: str | None = None) -> list[StatePlan]:
+                response: str | None = None, actor=None) -> list[StatePlan]:
     """The states that made recommendations on any of `theme_names`, most recommendations first,
     each with its Nairobi and Geneva missions, their live contacts, the last and next meeting with
-    each mission, and whether anyone from that state was met since `engaged_since`."""
+    each mission, and whether anyone from that state was met since `engaged_since`; with `actor`, only
+    the contacts, meetings and outcomes they may see."""
     if not theme_names:
         return []
     recs = db.session.scalars(recommendation_query(cycle=cycle, theme=theme_names, response=response))
     by_state: dict[str, list] = {}
     for rec in recs:
         by_state.setdefault(rec.recommending_state, []).append(rec)
-    engaged = engaged_states(engaged_since)
+    engaged = engaged_states(engaged_since, actor)
     missions = missions_by_state(by_state)
     org_ids = [o.id for orgs in missions.values() for o in orgs]
     last: dict[int, Any] = {}
     upcoming: dict[int, Any] = {}
-    for meeting, org_id in meetings_touching(organisation_ids=org_ids):
+    for meeting, org_id in meetings_touching(organisation_ids=org_ids, actor=actor):
         if meeting.starts_at <= now:
             last.setdefault(org_id, meeting)
         else:
@@ -82,7 +84,7 @@ def target_plan(theme_names: list[str], cycle: int | None, engaged_since: date, 
                 organisation=org, place=mission_place(org),
                 contacts=[c for c in org.contacts if not c.is_archived],
                 last_meeting=meeting, next_meeting=upcoming.get(org.id),
-                last_outcome_position=last_outcome_position(meeting, org) if meeting else None))
+                last_outcome_position=last_outcome_position(meeting, org, actor) if meeting else None))
         plan.append(StatePlan(rank=rank, state=state, recommendations=state_recs, missions=rows,
                               engaged=state in engaged))
     return plan
@@ -102,15 +104,19 @@ class MeetingDraft:
         return f"UPR pre-session meeting with {self.organisation.name}" if self.organisation else "UPR pre-session meeting"
 
 
-def meeting_draft(organisation_id: int | None, contact_ids: list[int], recommendation_ids: list[int]) -> MeetingDraft:
-    """The organisation, live contacts and recommendations named by id (unknown ids are left out)."""
+def meeting_draft(organisation_id: int | None, contact_ids: list[int], recommendation_ids: list[int],
+                  actor=None) -> MeetingDraft:
+    """The organisation, live contacts and recommendations named by id (unknown ids, and contacts `actor`
+    may not see, are left out)."""
     from engage.directory.models import Contact, Organisation
 
     org = db.session.get(Organisation, organisation_id) if organisation_id and 0 < organisation_id < 2**31 else None
     contact_ids = [i for i in contact_ids if 0 < i < 2**31][:200]
     rec_ids = [i for i in recommendation_ids if 0 < i < 2**31][:500]
-    contacts = db.session.scalars(select(Contact).where(Contact.id.in_(contact_ids), Contact.is_archived.is_(False))
-                                  .order_by(Contact.full_name)).all() if contact_ids else []
+    query = select(Contact).where(Contact.id.in_(contact_ids), Contact.is_archived.is_(False)).order_by(Contact.full_name)
+    if actor is not None:
+        query = only_visible(actor, query, Contact)
+    contacts = db.session.scalars(query).all() if contact_ids else []
     recs = db.session.scalars(select(Recommendation).where(Recommendation.id.in_(rec_ids))
                               .order_by(Recommendation.cycle.desc(), Recommendation.reference_sort)).all() \
         if rec_ids else []

@@ -9,6 +9,7 @@ from typing import Any, Iterable
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
+from engage.access.services import only_visible
 from engage.clock import NAIROBI, start_of_day
 from engage.countries import country_code, country_name
 from engage.errors import ConflictError, NotFoundError, ValidationError
@@ -300,10 +301,11 @@ def get_recommendation(rec_id: int) -> Recommendation:
 def recommendation_query(q: str | None = None, cycle: int | None = None, state: str | None = None,
                          theme: str | list[str] | None = None, response: str | None = None,
                          implementation_status: str | None = None, engaged: bool | None = None,
-                         engaged_since: date | None = None, sort: str = "reference"):
+                         engaged_since: date | None = None, sort: str = "reference", actor=None):
     """A select() of recommendations matching the filters; `theme` may be a list (any of them).
 
-    `q` matches every word in the text, reference or notes; `engaged` needs `engaged_since`.
+    `q` matches every word in the text, reference or notes; `engaged` needs `engaged_since` (and counts,
+    with `actor`, only the meetings and contacts they may see).
     """
     query = select(Recommendation)
     if q:
@@ -326,7 +328,7 @@ def recommendation_query(q: str | None = None, cycle: int | None = None, state: 
     if implementation_status:
         query = query.where(Recommendation.implementation_status == implementation_status)
     if engaged is not None:
-        states = engaged_states_query(engaged_since or date(1970, 1, 1))
+        states = engaged_states_query(engaged_since or date(1970, 1, 1), actor)
         column = Recommendation.recommending_state
         query = query.where(column.in_(states) if engaged else column.not_in(states))
     order = {
@@ -365,9 +367,10 @@ def responsible_organisation_choices(rec: Recommendation | None = None) -> list:
     return list(db.session.scalars(query.order_by(Organisation.name)))
 
 
-def recommendation_overview(rec: Recommendation, engaged_since: date) -> dict:
+def recommendation_overview(rec: Recommendation, engaged_since: date, actor=None) -> dict:
     """What the detail page shows around a recommendation: its state's missions, meetings, outcomes,
-    whether that state was engaged this cycle, its other recommendations, and the change history."""
+    whether that state was engaged this cycle, its other recommendations, and the change history;
+    with `actor`, only the meetings, outcomes and contacts they may see."""
     from engage.history import history_for
 
     others = db.session.scalars(
@@ -376,9 +379,9 @@ def recommendation_overview(rec: Recommendation, engaged_since: date) -> dict:
                                      Recommendation.id != rec.id)
         .order_by(Recommendation.reference_sort)).all()
     return {"missions": missions_by_state([rec.recommending_state])[rec.recommending_state],
-            "meetings": meetings_touching(recommendation_id=rec.id),
-            "outcomes": outcomes_for(rec),
-            "engaged": rec.recommending_state in engaged_states(engaged_since),
+            "meetings": meetings_touching(recommendation_id=rec.id, actor=actor),
+            "outcomes": outcomes_for(rec, actor),
+            "engaged": rec.recommending_state in engaged_states(engaged_since, actor),
             "related": others,
             "history": history_for(rec)}
 
@@ -417,62 +420,73 @@ def missions_by_state(codes: Iterable[str]) -> dict[str, list]:
 
 # ---- the only queries that read meetings (the Meetings issue owns those tables) ----
 
-def engaged_states_query(since: date):
+def _seen(actor, query, *models):
+    # Without an actor (the CLI, tests of these queries) every record counts.
+    return only_visible(actor, query, *models) if actor is not None else query
+
+
+def engaged_states_query(since: date, actor=None):
     """A select() of the states (ISO codes) whose organisations — any kind — had someone at a
-    non-cancelled meeting starting on or after `since` (midnight Nairobi time)."""
+    non-cancelled meeting starting on or after `since` (midnight Nairobi time); with `actor`, only
+    through meetings and contacts they may see."""
     from engage.directory.models import Contact, Organisation
     from engage.meetings.models import Attendee, Meeting
 
-    return (select(Organisation.country)
-            .join(Contact, Contact.organisation_id == Organisation.id)
-            .join(Attendee, Attendee.contact_id == Contact.id)
-            .join(Meeting, Meeting.id == Attendee.meeting_id)
-            .where(Meeting.status != "cancelled", Meeting.starts_at >= start_of_day(since, NAIROBI),
-                   Organisation.country.is_not(None))
-            .distinct())
+    query = (select(Organisation.country)
+             .join(Contact, Contact.organisation_id == Organisation.id)
+             .join(Attendee, Attendee.contact_id == Contact.id)
+             .join(Meeting, Meeting.id == Attendee.meeting_id)
+             .where(Meeting.status != "cancelled", Meeting.starts_at >= start_of_day(since, NAIROBI),
+                    Organisation.country.is_not(None))
+             .distinct())
+    return only_visible(actor, query, Contact, Meeting) if actor is not None else query
 
 
-def engaged_states(since: date) -> set[str]:
+def engaged_states(since: date, actor=None) -> set[str]:
     """The states engaged since `since` (see engaged_states_query)."""
-    return set(db.session.scalars(engaged_states_query(since)))
+    return set(db.session.scalars(engaged_states_query(since, actor)))
 
 
-def meetings_touching(organisation_ids: Iterable[int] = (), recommendation_id: int | None = None) -> list:
+def meetings_touching(organisation_ids: Iterable[int] = (), recommendation_id: int | None = None,
+                      actor=None) -> list:
     """Meetings, newest first: with `recommendation_id`, those that have it on their agenda (any status);
     otherwise (meeting, organisation_id) pairs for non-cancelled meetings attended by someone from
-    one of `organisation_ids`."""
+    one of `organisation_ids`. With `actor`, only meetings they may see, matched through contacts they
+    may see."""
     from engage.directory.models import Contact
     from engage.meetings.models import Attendee, Meeting, meeting_recommendation
 
     if recommendation_id is not None:
-        return list(db.session.scalars(
+        return list(db.session.scalars(_seen(actor,
             select(Meeting).join(meeting_recommendation, meeting_recommendation.c.meeting_id == Meeting.id)
             .where(meeting_recommendation.c.recommendation_id == recommendation_id)
-            .order_by(Meeting.starts_at.desc(), Meeting.id.desc())))
+            .order_by(Meeting.starts_at.desc(), Meeting.id.desc()))))
     ids = sorted(set(organisation_ids))
     if not ids:
         return []
-    rows = db.session.execute(
+    rows = db.session.execute(_seen(actor,
         select(Meeting.id, Contact.organisation_id)
         .join(Attendee, Attendee.meeting_id == Meeting.id).join(Contact, Contact.id == Attendee.contact_id)
         .where(Contact.organisation_id.in_(ids), Meeting.status != "cancelled")
-        .order_by(Meeting.starts_at.desc(), Meeting.id.desc())).all()
+        .order_by(Meeting.starts_at.desc(), Meeting.id.desc()), Meeting, Contact)).all()
     pairs = list(dict.fromkeys((meeting_id, org_id) for meeting_id, org_id in rows))
-    meetings = {m.id: m for m in db.session.scalars(select(Meeting).where(Meeting.id.in_({m for m, _ in pairs})))}
+    meetings = {m.id: m for m in db.session.scalars(
+        _seen(actor, select(Meeting).where(Meeting.id.in_({m for m, _ in pairs}))))}
     return [(meetings[m], org_id) for m, org_id in pairs]
 
 
 # ---- outcomes ----
 
-def last_outcome_position(meeting, organisation) -> str | None:
-    """The positions recorded at `meeting` for `organisation` in words; None when nothing was logged."""
+def last_outcome_position(meeting, organisation, actor=None) -> str | None:
+    """The positions recorded at `meeting` for `organisation` in words; None when nothing was logged
+    (that `actor` may see)."""
     from engage.outcomes.services import position_at_meeting
 
-    return position_at_meeting(meeting.id, getattr(organisation, "id", None))
+    return position_at_meeting(meeting.id, getattr(organisation, "id", None), actor=actor)
 
 
-def outcomes_for(recommendation) -> list:
-    """Outcomes logged against `recommendation`, oldest first (its timeline of positions)."""
+def outcomes_for(recommendation, actor=None) -> list:
+    """Outcomes logged against `recommendation` (that `actor` may see), oldest first (its timeline of positions)."""
     from engage.outcomes.services import position_timeline
 
-    return position_timeline(recommendation.id)
+    return position_timeline(recommendation.id, actor=actor)

@@ -57,7 +57,7 @@ def _filter_form() -> FilterForm:
 
 
 def _query(form: FilterForm):
-    return services.recommendation_query(**form.filters(), engaged_since=cycle_starts_on())
+    return services.recommendation_query(**form.filters(), engaged_since=cycle_starts_on(), actor=current_user)
 
 
 def _csv_response(text: str, filename: str) -> Response:
@@ -69,7 +69,7 @@ def _csv_response(text: str, filename: str) -> Response:
 def index():
     form = _filter_form()
     pagination = db.paginate(_query(form), per_page=current_app.config["PER_PAGE"], error_out=False)
-    engaged = services.engaged_states(cycle_starts_on())
+    engaged = services.engaged_states(cycle_starts_on(), current_user)
     return render_template("upr/index.html", form=form, pagination=pagination, engaged=engaged,
                            filtered=any(v for k, v in request.args.items() if k != "page"))
 
@@ -93,7 +93,7 @@ def _edit_form(rec: Recommendation, formdata=None) -> EditForm:
 
 def _detail(rec: Recommendation, form: EditForm, status: int = 200):
     return render_template("upr/detail.html", rec=rec, form=form,
-                           **services.recommendation_overview(rec, cycle_starts_on())), status
+                           **services.recommendation_overview(rec, cycle_starts_on(), current_user)), status
 
 
 @bp.route("/<int:rec_id>")
@@ -153,7 +153,7 @@ def _plan(form: PlanForm):
     themes = [] if form.theme.errors else form.theme.data or []
     cycle = None if form.cycle.errors or form.cycle.data in (None, "", "all") else int(form.cycle.data)
     response = None if form.response.errors else form.response.data or None
-    return planning.target_plan(themes, cycle, cycle_starts_on(), now_utc(), response)
+    return planning.target_plan(themes, cycle, cycle_starts_on(), now_utc(), response, actor=current_user)
 
 
 @bp.route("/plan")
@@ -176,5 +176,5 @@ def draft_meeting():
     """Until the Meetings issue brings the booking form: the meeting a planning row would book."""
     draft = planning.meeting_draft(request.args.get("organisation_id", type=int),
                                    request.args.getlist("contact_id", type=int),
-                                   request.args.getlist("recommendation_id", type=int))
+                                   request.args.getlist("recommendation_id", type=int), actor=current_user)
     return render_template("upr/draft.html", draft=draft)
