@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, select
 
+from engage.access.services import only_visible
 from engage.auth.models import ApiToken, User
 from engage.countries import country_name
 from engage.directory.models import Contact, Organisation
@@ -43,6 +44,11 @@ def _count(query) -> int:
     return db.session.scalar(query.execution_options(all_sensitivities=True)) or 0
 
 
+def _seen(actor, query):
+    # A list that names where contacts are: only those the reader may see (every contact without an actor).
+    return only_visible(actor, query, Contact) if actor is not None else query
+
+
 def sensitive_meeting_count() -> int:
     """Meetings whose title, purpose or agenda is about health, HIV/TB key populations, SOGI or SRHR."""
     from engage.upr.models import Recommendation
@@ -56,8 +62,9 @@ def sensitive_meeting_count() -> int:
         Meeting.sensitivity == "restricted", Meeting.id.in_(on_agenda))))
 
 
-def build_register(now: datetime, config) -> dict:
-    """Everything the register page shows: purposes, categories, recipients, retention, transfers."""
+def build_register(now: datetime, config, actor=None) -> dict:
+    """Everything the register page shows: purposes, categories, recipients, retention, transfers. Totals count
+    every record; what names places or providers counts only the contacts `actor` may see."""
     from engage.outcomes.models import Outcome
 
     live_contacts = select(func.count()).select_from(Contact).where(Contact.erased_at.is_(None))
@@ -91,7 +98,7 @@ def build_register(now: datetime, config) -> dict:
     relay = config.get("ENGAGE_MAIL_RELAY_LOCATION") or ("Not stated: set ENGAGE_MAIL_RELAY_LOCATION"
                                                          if mail_server else "No mail relay configured")
     domains = Counter()
-    for (email,) in db.session.execute(select(Contact.email).where(Contact.erased_at.is_(None))):
+    for (email,) in db.session.execute(_seen(actor, select(Contact.email).where(Contact.erased_at.is_(None)))):
         domains[email.rsplit("@", 1)[-1].lower()] += 1
     providers = Counter()
     for domain, n in domains.items():
@@ -108,10 +115,10 @@ def build_register(now: datetime, config) -> dict:
                    "active API tokens"},
     ]
     year_ago = now - timedelta(days=365)
-    abroad = db.session.execute(
+    abroad = db.session.execute(_seen(actor,
         select(Organisation.country, func.count(Contact.id)).join(Contact, Contact.organisation_id == Organisation.id)
         .where(Contact.erased_at.is_(None), Organisation.country.is_not(None), Organisation.country != "KE")
-        .group_by(Organisation.country).order_by(func.count(Contact.id).desc(), Organisation.country)).all()
+        .group_by(Organisation.country).order_by(func.count(Contact.id).desc(), Organisation.country))).all()
     geneva = _count(select(func.count()).select_from(Contact).join(Organisation)
                     .where(Contact.erased_at.is_(None), func.lower(Organisation.city) == "geneva"))
     abroad_emails = select(func.lower(Contact.email)).join(Organisation).where(

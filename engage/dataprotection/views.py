@@ -176,7 +176,7 @@ def review():
 @dpo_required(admin_reads=True)
 def register_page():
     return render_template("dataprotection/register.html",
-                           reg=register.build_register(now_utc(), current_app.config))
+                           reg=register.build_register(now_utc(), current_app.config, current_user))
 
 
 bp.add_app_template_global(LAWFUL_BASES, "lawful_bases")

@@ -187,7 +187,7 @@ def contacts():
 @bp.route("/contacts/export.csv")
 @export_confirmed("contacts")
 def export_contacts():
-    query = services.contact_query(**_contact_filters())
+    query = services.contact_query(**_contact_filters(), actor=current_user)
     produced = downloads.produce(exports.contacts_csv(query))
     audit_export(Contact, query)  # only once the file exists
     return _csv_download(produced, "contacts")

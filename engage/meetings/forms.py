@@ -14,7 +14,7 @@ from wtforms.validators import InputRequired, NumberRange, Optional
 
 from engage import clock
 from engage.access.models import SENSITIVITIES
-from engage.access.services import select_visible
+from engage.access.services import only_visible, select_visible
 from engage.auth.models import User
 from engage.directory.models import Contact, Organisation
 from engage.directory.services import live_contacts
@@ -308,12 +308,15 @@ class SlotForm(FlaskForm):
     zones = SelectMultipleField("Working hours in", default=[clock.NAIROBI, clock.GENEVA],
                                 description="Slots fall inside working hours in every zone chosen.")
 
-    def setup(self) -> "SlotForm":
+    def setup(self, actor=None) -> "SlotForm":
+        """Fill the choices: live staff, and the live contacts `actor` may see (so no other can be asked for)."""
+        contacts = select(Contact).where(Contact.is_archived.is_(False)).order_by(Contact.full_name)
+        if actor is not None:
+            contacts = only_visible(actor, contacts, Contact)
         users = list(db.session.scalars(select(User).where(User.is_disabled.is_(False)).order_by(User.full_name)))
         self.staff_ids.choices = [(u.id, u.display_name) for u in users]
         self.contact_ids.choices = [
             (c.id, f"{c.full_name} — {c.organisation.name if c.organisation else 'no organisation'}")
-            for c in db.session.scalars(select(Contact).where(Contact.is_archived.is_(False))
-                                        .order_by(Contact.full_name))]
+            for c in db.session.scalars(contacts)]
         self.zones.choices = zone_choices()
         return self

@@ -355,7 +355,7 @@ def _page_url(meeting: Meeting) -> str:
 
 @bp.route("/slots")
 def find_slots():
-    form = SlotForm(request.args).setup()
+    form = SlotForm(request.args).setup(current_user)
     found = None
     if request.args and form.validate():
         try:
