@@ -3,6 +3,7 @@ safety net that says so when it had to filter something a service forgot."""
 from __future__ import annotations
 
 import logging
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -138,3 +139,77 @@ def test_follow_up_counts_leave_out_those_of_hidden_outcomes(restricted, clients
         dpo = text(clients["dpo"].get("/outcomes/follow-ups"))
     assert "1 open" in dpo and "1 overdue" in dpo
     assert "0 open" in staff and "0 overdue" in staff
+
+
+# ---- every page and API list a user reaches ----
+
+# Not pages of records: static files, the sign-in steps, and the RSVP link (signed, no login).
+NOT_WALKED = {"static", "bootstrap.static", "rsvp.answer", "auth.login", "auth.login_code", "auth.confirm_password"}
+
+
+def _every_get_url(app, restricted) -> list[str]:
+    """Every GET route, each record route once per record of the world (hidden ones included), plus the
+    pages whose filters read other tables (summaries, plans, engaged states, the slot finder's contacts)."""
+    from engage.meetings import calendar
+    from engage.outbox.models import OutboxMessage
+    from engage.outcomes.models import FollowUp
+    from tests import factories
+
+    w = restricted.world
+    # Invitations in the outbox: one to the restricted contact on an internal meeting, one on the restricted meeting.
+    factories.make_meeting(organiser=w.staff, contacts=[restricted.contact, w.contacts["se"]], title="Sweden and Germany")
+    feeds = [calendar.create_feed(None, WHEN, restricted.users[role], scope)
+             for role, scope in (("staff", "personal"), ("granted", "personal"), ("lead", "team"))]
+    db.session.commit()
+    values = {"meeting_id": sorted(m.id for m in db.session.scalars(select(Meeting))),
+              "contact_id": [c.id for c in w.contacts.values()], "outcome_id": [o.id for o in w.outcomes.values()],
+              "org_id": [o.id for o in w.orgs.values()], "rec_id": [r.id for r in w.recs.values()],
+              "group_id": [restricted.group.id], "message_id": list(db.session.scalars(select(OutboxMessage.id))),
+              "follow_up_id": list(db.session.scalars(select(FollowUp.id))), "kind": ["contacts", "organisations"],
+              "secret": [f.secret for f in feeds]}
+    assert values["message_id"] and values["follow_up_id"]
+    urls = []
+    for rule in app.url_map.iter_rules():
+        if "GET" not in rule.methods or rule.endpoint in NOT_WALKED:
+            continue
+        found = [rule.rule]
+        for converter, arg in re.findall(r"<(?:(\w+):)?(\w+)>", rule.rule):
+            placeholder = f"<{converter}:{arg}>" if converter else f"<{arg}>"
+            found = [u.replace(placeholder, str(v)) for u in found for v in values[arg]]
+        urls += found
+    contacts = "&".join(f"contact_id={i}" for i in values["contact_id"])
+    urls += ["/reports/summary?theme=HIV/AIDS", "/reports/summary?state=France", "/reports/summary?state=Germany",
+             "/reports/coverage?by=recommendation", "/reports/log.csv?q=France", "/recommendations/?engaged=yes",
+             "/recommendations/?engaged=no", "/recommendations/plan?cycle=all&theme=HIV/AIDS",
+             "/recommendations/plan.csv?cycle=all&theme=HIV/AIDS", f"/recommendations/plan/draft?{contacts}",
+             f"/meetings/slots?first_day=2026-12-07&last_day=2026-12-11&minutes=60&{contacts}",
+             "/api/v1/outbox?status=all", f"/api/v1/meetings?organisation_id={w.orgs['de'].id}"]
+    return sorted(urls)
+
+
+@pytest.mark.parametrize("role", ["staff", "granted", "lead", "admin"])
+def test_no_page_or_api_list_a_user_reaches_leaves_its_filtering_to_the_safety_net(role, app, restricted, clients,
+                                                                                   apis, caplog):
+    caplog.set_level(logging.WARNING, logger="engage.access")
+    urls = _every_get_url(app, restricted)
+    reached, warned = [], {}
+    for url in urls:
+        caplog.clear()
+        response = (apis[role] if url.startswith("/api/") else clients[role]).get(url)
+        response.get_data()  # a streamed body reads its rows now
+        assert response.status_code < 500, (url, response.status_code)
+        if response.status_code == 200:
+            reached.append(url)
+        if _safety_net_warnings(caplog):
+            warned[url] = _safety_net_warnings(caplog)
+    assert warned == {}
+    # The walk reached what this role may open: reports, coverage, the dashboard, recommendations, exports, history.
+    must = ["/", "/recommendations/", "/recommendations/plan?cycle=all&theme=HIV/AIDS", "/directory/contacts/export.csv",
+            "/meetings/export.csv", f"/outcomes/recommendations/{restricted.world.recs['de_hiv'].id}",
+            "/api/v1/meetings", "/api/v1/contacts", "/api/v1/outcomes", "/api/v1/recommendations"]
+    if role in ("lead", "admin"):
+        must += ["/reports/", "/reports/coverage", "/reports/coverage.csv", "/reports/coverage.xlsx", "/reports/log.csv",
+                 "/reports/log.xlsx", "/reports/summary?theme=HIV/AIDS"]
+    if role == "admin":
+        must += ["/admin/outbox/", "/admin/outbox/export.csv", "/api/v1/outbox", "/audit/", "/data-protection/register"]
+    assert [url for url in must if url not in reached] == []
