@@ -413,6 +413,12 @@ def main() -> int:
     return 0
 
 
+def _load_words(load: float) -> str:
+    if load < 1.5:
+        return "a quiet machine"
+    return "the machine was shared with other work, so absolute figures are low and noisy"
+
+
 def write_results(args, seeded, bare, bare_after, loaded, measured, feeds, labels, load_before, load_after,
                   outcomes_output) -> None:
     lines = ["## Lists (bench/lists.py)", "",
@@ -420,9 +426,8 @@ def write_results(args, seeded, bare, bare_after, loaded, measured, feeds, label
              f"-d{args.duration}s on 127.0.0.1; seed: {seeded['counts']['meetings']} meetings with three external "
              f"attendees each ({seeded['counts']['contact attendees']} in all), "
              f"{seeded['counts']['outcomes']} outcomes. Load average {load_before[0]:.1f} before, "
-             f"{load_after[0]:.1f} after: the machine was shared with other test runs at the time, so "
-             "absolute figures are low and noisy; the ratios are taken in the same run. In-process CPU ms "
-             "(process time per request, averaged over 30) depends least on the load.", "",
+             f"{load_after[0]:.1f} after ({_load_words(load_before[0])}); the ratios are taken in the same "
+             "run. In-process CPU ms (process time per request, averaged over 30) depends least on the load.", "",
              "| request | req/s | p99 ms | ratio to bare Flask | goal | SQL statements | in-process CPU ms | "
              "access hook share |",
              "|---|---:|---:|---:|---:|---:|---:|---:|",
