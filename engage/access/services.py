@@ -52,15 +52,6 @@ def _actor_id(actor) -> int:
     return getattr(actor, "id", None) or -1
 
 
-def granted_ids(actor, record_type: str):
-    """A select() of the ids of records of that type granted to the actor or to one of their groups."""
-    uid = _actor_id(actor)
-    groups = select(access_group_member.c.group_id).where(access_group_member.c.user_id == uid)
-    return select(AccessGrant.record_id).where(
-        AccessGrant.record_type == record_type,
-        or_(AccessGrant.user_id == uid, AccessGrant.group_id.in_(groups)))
-
-
 # What a service adds to a statement it has filtered with `visible()` itself: the request guard then
 # leaves it alone (and does not warn). See docs/architecture.md, "Access to restricted records".
 VISIBILITY_APPLIED = {"visibility_applied": True}
@@ -138,12 +129,16 @@ class Visibility:
         own = or_(model.sensitivity != "restricted", model.id.in_(sorted(self.ids(kind))))
         if kind != "outcome":
             return own
-        # The meeting table, not the mapped class: the request guard's criterion for meetings must not
-        # be applied inside this subquery.
-        table = Meeting.__table__
-        hidden = select(table.c.id).where(table.c.sensitivity == "restricted",
-                                          table.c.id.not_in(sorted(self.ids("meeting"))))
-        return and_(own, model.meeting_id.not_in(hidden))
+        return and_(own, model.meeting_id.not_in(self.hidden_ids(Meeting)))
+
+    def hidden_ids(self, model):
+        """A select() of the ids of `model` records the actor may not see, on the Core table (so the
+        request guard's criterion is not applied inside it), from the granted ids already loaded."""
+        table = model.__table__
+        if self.is_dpo:
+            return select(table.c.id).where(false())
+        return select(table.c.id).where(table.c.sensitivity == "restricted",
+                                        table.c.id.not_in(sorted(self.ids(_kind_of(model)))))
 
 
 def _kind_of(model) -> str:
@@ -554,11 +549,7 @@ def audit_restricted_ids(actor, now: datetime, model, query, action: str = "rest
 def hidden_ids(actor, model):
     """A select() of the ids of `model` records the actor may not see (Core tables, so the request
     guard does not filter the subquery itself); for tables that point at records by id or address."""
-    if is_dpo(actor):
-        return select(model.__table__.c.id).where(false())
-    table = model.__table__
-    return select(table.c.id).where(table.c.sensitivity == "restricted",
-                                    table.c.id.not_in(granted_ids(actor, model.__tablename__)))
+    return visibility(actor).hidden_ids(model)
 
 
 def hidden_contact_emails(actor):

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import NO_VALUE, set_committed_value
 
-from engage.access.services import hidden_ids, is_dpo
+from engage.access.services import is_dpo, visibility
 from engage.directory.models import Contact
 from engage.extensions import db
 
@@ -99,18 +99,10 @@ class People:
         return f"{self.hidden} other attendee{'s' if self.hidden != 1 else ''}"
 
 
-def _hidden_contact_ids(reader, contact_ids: set[int]) -> set[int]:
-    if not contact_ids or is_dpo(reader):
-        return set()
-    table = Contact.__table__
-    return set(db.session.scalars(select(table.c.id).where(table.c.id.in_(contact_ids),
-                                                           table.c.id.in_(hidden_ids(reader, Contact)))))
-
-
 def people_of_meetings(reader, meetings) -> dict[int, People]:
     """{meeting id: People} for these meetings as `reader` may see them (None: a recipient outside engage).
 
-    One query loads the contacts; one more asks the grants, only when a restricted contact is on one of them.
+    One query loads the contacts; the reader's grants are the request's, loaded once.
     """
     meetings = list(meetings)
     load_contacts(meetings)
@@ -119,7 +111,7 @@ def people_of_meetings(reader, meetings) -> dict[int, People]:
     if reader is None:
         hidden = restricted  # a recipient outside engage holds no grant
     else:
-        hidden = _hidden_contact_ids(reader, restricted)
+        hidden = restricted - visibility(reader).ids("contact") if not is_dpo(reader) else set()
     out = {}
     for m in meetings:
         shown = [a for a in m.attendees if a.contact_id is None or a.contact_id not in hidden]
