@@ -10,7 +10,7 @@ from config import CONFIGS, instance_data_key, instance_secret_key
 
 def create_app(config: str | type | None = None, **overrides) -> Flask:
     """Build the app: configuration, extensions, blueprints and CLI — nothing else."""
-    app = Flask(__name__, template_folder="../templates", instance_relative_config=False)
+    app = Flask(__name__, instance_relative_config=False)  # templates/ and static/ ship inside the package
     if config is None or isinstance(config, str):
         config = CONFIGS[config or os.environ.get("ENGAGE_ENV", "development")]
     app.config.from_object(config)
@@ -44,7 +44,8 @@ def create_app(config: str | type | None = None, **overrides) -> Flask:
     from engage.upr.views import bp as upr_bp
 
     extensions.db.init_app(app)
-    extensions.migrate.init_app(app, extensions.db, directory=os.path.join(app.root_path, "..", "migrations"),
+    # Inside the package, so an installed engage (no checkout) can still `engage setup`.
+    extensions.migrate.init_app(app, extensions.db, directory=os.path.join(app.root_path, "migrations"),
                                 render_as_batch=True)
     extensions.mail.init_app(app)
     extensions.csrf.init_app(app)

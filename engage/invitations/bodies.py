@@ -1,7 +1,7 @@
 """The words of invitation emails: subject lines, 'when' strings, and the text/HTML bodies.
 
 Everything here takes already-known values (the caller formats nothing twice); only
-render_bodies needs an app context, for the Jinja templates in templates/email/.
+render_bodies needs an app context, for the Jinja templates in engage/templates/email/.
 """
 from __future__ import annotations
 
@@ -75,7 +75,7 @@ def invitation_subject(kind: str, title: str, when_short: str) -> str:
 
 
 def render_bodies(content: InvitationContent) -> tuple[str, str]:
-    """(plain text, HTML) for the email, from templates/email/<kind>.txt and .html."""
+    """(plain text, HTML) for the email, from engage/templates/email/<kind>.txt and .html."""
     if content.kind not in KINDS:
         raise ValueError(f"kind must be one of {', '.join(KINDS)}, not {content.kind!r}")
     # Straight from the Jinja environment: emails are rendered by the dispatcher and the CLI,
