@@ -43,7 +43,7 @@ def create_app(config: str | type | None = None, **overrides) -> Flask:
     from engage.reports.views import bp as reports_bp
     from engage.upr.views import bp as upr_bp
 
-    extensions.db.init_app(app)
+    extensions.init_db(app)  # db, plus SQLite's pragmas (foreign keys on) on every connection
     # Inside the package, so an installed engage (no checkout) can still `engage setup`.
     extensions.migrate.init_app(app, extensions.db, directory=os.path.join(app.root_path, "migrations"),
                                 render_as_batch=True)

@@ -21,12 +21,10 @@ Writes that bypass the ORM (Core UPDATE statements) store what they are given.
 from __future__ import annotations
 
 import json
-import sqlite3
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from flask import current_app
 from sqlalchemy import JSON, Text, event, literal, select, type_coerce, update
-from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 from sqlalchemy.types import TypeDecorator
 
@@ -233,7 +231,7 @@ def _sensitivity_changed(obj) -> bool:
 
 
 @event.listens_for(Session, "before_flush")
-def _seal_before_flush(session, flush_context, instances) -> None:
+def _seal_before_flush(session, _flush_context, _instances) -> None:
     """Restricted records' texts sealed, internal ones' plain, whatever changed them."""
     with session.no_autoflush:
         for obj in list(session.new) + list(session.dirty):
@@ -254,14 +252,7 @@ def _seal_before_flush(session, flush_context, instances) -> None:
                     _apply_history(obj, True)
 
 
-@event.listens_for(Engine, "connect")
-def _sqlite_secure_delete(dbapi_connection, connection_record) -> None:
-    """SQLite: overwritten and deleted cells are zeroed where that costs no extra I/O, so a text that
-    was plain before its record was restricted does not linger in the page's free space."""
-    if isinstance(dbapi_connection, sqlite3.Connection):
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA secure_delete = FAST")
-        cursor.close()
+# SQLite's secure_delete (deleted cells zeroed) is set per connection in engage/extensions.py.
 
 
 # ---- rotation ----
