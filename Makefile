@@ -9,11 +9,12 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 PYTEST_ARGS ?=
 
-.PHONY: run test setup scheduler clean-db help
+.PHONY: run test lint setup scheduler clean-db help
 
 help:
 	@echo "make run    - set up and serve engage on http://$(HOST):$(PORT) (SQLite in instance/)"
 	@echo "make test   - set up and run the whole test suite"
+	@echo "make lint   - unused code and imports (ruff, vulture; settings in pyproject.toml)"
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "engage needs Python 3.11 or newer (python3.11+ on PATH)"; exit 1; }
@@ -33,6 +34,12 @@ test: $(STAMP)
 	@if command -v node >/dev/null 2>&1 && [ ! -d tests/js/node_modules ]; then \
 	  npm install --prefix tests/js --no-audit --no-fund; fi
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Unused imports, variables and arguments (ruff), then unused functions, properties and attributes
+# (vulture, with vulture_whitelist.py for names only templates, libraries or tests use).
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/vulture
 
 clean-db:
 	rm -f instance/engage.sqlite

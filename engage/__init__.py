@@ -16,7 +16,7 @@ def create_app(config: str | type | None = None, **overrides) -> Flask:
     app.config.from_object(config)
     app.config.update(overrides)
     if not app.config.get("SECRET_KEY"):
-        if app.config.get("ENV_NAME") == "production" or config is CONFIGS["production"]:
+        if config is CONFIGS["production"]:
             raise RuntimeError("SECRET_KEY must be set in production.")
         app.config["SECRET_KEY"] = instance_secret_key()
     if not app.config.get("ENGAGE_DATA_KEY"):
@@ -47,7 +47,6 @@ def create_app(config: str | type | None = None, **overrides) -> Flask:
     # Inside the package, so an installed engage (no checkout) can still `engage setup`.
     extensions.migrate.init_app(app, extensions.db, directory=os.path.join(app.root_path, "migrations"),
                                 render_as_batch=True)
-    extensions.mail.init_app(app)
     extensions.csrf.init_app(app)
     extensions.bootstrap.init_app(app)
     extensions.limiter.init_app(app)
@@ -76,7 +75,4 @@ def create_app(config: str | type | None = None, **overrides) -> Flask:
 
     from engage.cli import register_cli
     register_cli(app)
-
-    from engage import scheduler
-    scheduler.init_app(app)
     return app

@@ -260,7 +260,7 @@ def dispatch_command(once, batch_size, interval, now_text):
     worker_id = default_worker_id()
     stopping = threading.Event()
 
-    def request_stop(signum, frame):
+    def request_stop(_signum, _frame):
         stopping.set()
 
     signal.signal(signal.SIGTERM, request_stop)

@@ -38,19 +38,6 @@ class ImportReport:
                 f"{self.unchanged} unchanged")
 
 
-def decode_csv(raw: bytes) -> str:
-    """The file's text as UTF-8 (a BOM is fine); otherwise a ValidationError naming the first bad line."""
-    if not raw or not raw.strip():
-        raise ValidationError.for_fields({"file": "The file is empty."})
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[:exc.start].count(b"\n") + 1
-        raise ValidationError.for_fields({"file": (
-            f"Line {line}: the file is not UTF-8 text (byte 0x{raw[exc.start]:02x}). "
-            "Save it as 'CSV UTF-8' and try again.")}) from None
-
-
 def decode_csv_lines(raw: bytes) -> tuple[str, dict[int, str]]:
     """The file's text plus {line number: problem} for lines that are not UTF-8, so every bad line is reported.
 

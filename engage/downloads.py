@@ -61,9 +61,3 @@ def send(produced: BinaryIO, mimetype: str, filename: str, headers: dict | None 
                                          **(headers or {})})
     response.content_length = size
     return response
-
-
-def download(chunks: Iterable[str | bytes], mimetype: str, filename: str,
-             headers: dict | None = None) -> ProducedDownload:
-    """produce() then send(): the usual export response."""
-    return send(produce(chunks), mimetype, filename, headers)

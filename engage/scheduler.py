@@ -26,10 +26,6 @@ WORKER_ID = f"scheduler:{socket.gethostname()}:{os.getpid()}"
 JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": None}
 
 
-def init_app(app) -> None:
-    """Nothing starts here: the web process never runs a scheduler by itself (see `engage serve`)."""
-
-
 def _run(job_name: str, work) -> None:
     """Run one job inside an app context, record the heartbeat, and never let an error kill the scheduler."""
     from engage.extensions import db
@@ -118,7 +114,7 @@ def run_blocking(app) -> None:
 
     scheduler = build_scheduler(app, blocking=True)
 
-    def _stop(signum, frame):
+    def _stop(signum, _frame):
         log.info("scheduler %s stopping (signal %s)", WORKER_ID, signum)
         _stopping.set()
         scheduler.shutdown(wait=True)  # jobs run in worker threads; let the current ones finish

@@ -38,7 +38,7 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
-def _error(status: int, code: str, message: str, template: str | None = None):
+def _error(status: int, code: str, message: str):
     if _wants_json():
         return jsonify({"error": {"code": code, "message": message, "fields": {}}}), status
     return render_template("errors/error.html", status=status, message=message), status
@@ -81,39 +81,39 @@ def init_app(app) -> None:
         return _error(400, "bad_request", getattr(exc, "description", None) or "The request was malformed.")
 
     @app.errorhandler(CSRFError)
-    def csrf_error(exc):
+    def csrf_error(_exc):
         return _error(400, "csrf", "The form expired or came from elsewhere. Reload the page and try again.")
 
     @app.errorhandler(403)
-    def forbidden(exc):
+    def forbidden(_exc):
         return _error(403, "forbidden", "Your role does not allow this.")
 
     @app.errorhandler(NotFoundError)  # a service's "no such record" (or not visible to you) on any page
     @app.errorhandler(404)
-    def not_found(exc):
+    def not_found(_exc):
         return _error(404, "not_found", "There is nothing here.")
 
     @app.errorhandler(405)
-    def not_allowed(exc):
+    def not_allowed(_exc):
         return _error(405, "method_not_allowed", "That method is not allowed here.")
 
     @app.errorhandler(413)
-    def too_large(exc):
+    def too_large(_exc):
         return _error(413, "too_large", "The upload is too large.")
 
     @app.errorhandler(429)
-    def too_many(exc):
+    def too_many(_exc):
         return _error(429, "rate_limited", "Too many attempts. Wait a minute and try again.")
 
     @app.errorhandler(IntegrityError)
     @app.errorhandler(DataError)
-    def db_refused(exc):
+    def db_refused(_exc):
         # A race or a value the database refused: roll back and say so, never a 500.
         db.session.rollback()
         return _error(409, "conflict", "The change clashed with existing data; nothing was saved.")
 
     @app.errorhandler(500)
-    def server_error(exc):
+    def server_error(_exc):
         db.session.rollback()
         return _error(500, "server_error", "Something went wrong on our side; nothing was saved.")
 

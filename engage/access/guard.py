@@ -182,11 +182,11 @@ def _note(target) -> None:
         pass
 
 
-def _on_load(target, context):
+def _on_load(target, _context):
     _note(target)
 
 
-def _on_refresh(target, context, attrs):
+def _on_refresh(target, _context, _attrs):
     _note(target)
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from engage.access.guard import current_actor
 from engage.auth.models import User
-from engage.clock import UTC, is_valid_timezone, now_utc
+from engage.clock import UTC, now_utc
 from engage.errors import ValidationError
 from engage.extensions import db
 from engage.meetings import calendar, services

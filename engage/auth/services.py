@@ -96,14 +96,6 @@ def record_logout(user: User, now, why: str | None = None) -> None:
     record_event(user, now, "logout", user, detail=why)
 
 
-def authenticate(email: str, password: str, now) -> User | None:
-    """The active user with these credentials, with the sign-in noted; otherwise None."""
-    user = check_credentials(email, password, now)
-    if user is not None:
-        record_login(user, now)
-    return user
-
-
 def change_password(user: User, current: str, new: str, now) -> None:
     """Set a new password after checking the current one."""
     if not user.check_password(current or ""):

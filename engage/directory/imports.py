@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from engage.access.services import hidden_contact_emails, select_visible
 from engage.clock import timezone_for_city

@@ -307,6 +307,6 @@ def import_template(kind):
 
 
 @bp.errorhandler(413)
-def upload_too_large(exc):
+def upload_too_large(_exc):
     return render_template("directory/upload_too_large.html", size=request.content_length,
                            limit=current_app.config.get("MAX_CONTENT_LENGTH")), 413

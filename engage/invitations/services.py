@@ -175,7 +175,7 @@ def queue_meeting_message(meeting: Meeting, recipient: AttendeeSnapshot, kind: s
     return None if rendered is None else queue_rendered([rendered], now)[0]
 
 
-def on_change(change: MeetingChange, actor, now: datetime) -> None:
+def on_change(change: MeetingChange, _actor, now: datetime) -> None:
     """Decide who hears about a meeting change, and queue their messages."""
     meeting = change.meeting
     if not change.notify or change.kind in ("held", "responded"):

@@ -36,7 +36,7 @@ def organiser_mailbox() -> str:
 
     config = current_app.config
     configured = config.get("ENGAGE_ORGANISER_EMAIL") or config.get("MAIL_DEFAULT_SENDER") or ""
-    if isinstance(configured, (tuple, list)):  # Flask-Mail also accepts ("Name", "address")
+    if isinstance(configured, (tuple, list)):  # ("Name", "address"), as Flask-Mail allowed
         configured = configured[-1]
     # "UPR team <upr@org>" is a fine From; ORGANIZER wants the bare address.
     return parseaddr(configured)[1] or "engage@localhost"

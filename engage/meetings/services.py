@@ -14,12 +14,12 @@ from datetime import datetime, timedelta
 from typing import Any, Callable
 
 from flask import current_app, has_app_context
-from sqlalchemy import String, cast, func, or_, select, true
+from sqlalchemy import String, cast, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from engage.access.services import (apply_initial_sensitivity, can_see, check_may_set, clean_sensitivity,
                                     HIDDEN_CONTACT, get_visible, hidden_ids, mention, only_visible,
-                                    set_sensitivity, visible)
+                                    set_sensitivity)
 from engage.auth.models import User
 from engage.clock import UTC, format_in_zone, format_multi_zone, format_multi_zone_range, is_valid_timezone
 from engage.directory.models import Contact, Organisation
@@ -109,20 +109,8 @@ class MeetingChange:
         return self.previous_sequence is not None and self.meeting.sequence > self.previous_sequence
 
     @property
-    def attendees_changed(self) -> bool:
-        return bool(self.added or self.removed)
-
-    @property
-    def reminders_changed(self) -> bool:
-        return "reminder_offsets" in self.changed_fields
-
-    @property
     def previous_starts_at(self) -> datetime:
         return self.changed_fields.get("starts_at", (self.meeting.starts_at,))[0]
-
-    @property
-    def previous_ends_at(self) -> datetime:
-        return self.changed_fields.get("ends_at", (self.meeting.ends_at,))[0]
 
     @property
     def current(self) -> list[AttendeeSnapshot]:

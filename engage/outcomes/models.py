@@ -69,18 +69,6 @@ class Outcome(db.Model):
     def position_label(self) -> str:
         return POSITIONS.get(self.position, "—") if self.position else "—"
 
-    @property
-    def position_colour(self) -> str:
-        return POSITION_COLOURS.get(self.position, "light")
-
-    @property
-    def is_overall(self) -> bool:
-        return self.recommendation_id is None
-
-    @property
-    def has_commitment(self) -> bool:
-        return bool(self.commitment)
-
     def __repr__(self):
         return f"<Outcome {self.id} meeting={self.meeting_id} rec={self.recommendation_id} {self.position}>"
 

@@ -572,14 +572,6 @@ def last_position_for_state(state_code: str, cycle: int | None = None) -> LastPo
     return last_positions_by_state([state_code.upper()], cycle).get(state_code.upper())
 
 
-def last_positions_by_organisation(organisation_ids: Iterable[int]) -> dict[int, LastPosition]:
-    """{organisation id: its latest position discussed on any recommendation}, in one query."""
-    ids = list(organisation_ids)
-    if not ids:
-        return {}
-    return _last_positions([Outcome.organisation_id.in_(ids)], Outcome.organisation_id)
-
-
 def position_at_meeting(meeting_id: int, organisation_id: int | None = None, actor=None) -> str | None:
     """The positions recorded at a meeting (for one organisation when given) in words, e.g.
     "Supportive (2), Undecided (1)"; None when nothing was logged (that `actor` may see)."""

@@ -55,7 +55,7 @@ def follow_ups_for(user: User, day: date) -> tuple[list, list]:
             [f for f in overdue_follow_ups(day, owner_id=user.id) if can_see(user, f.outcome)])
 
 
-def digest_for(user: User, day: date, zone: ZoneInfo, now: datetime) -> dict:
+def digest_for(user: User, day: date, zone: ZoneInfo) -> dict:
     """What one person's digest says for `day`: today's and tomorrow's meetings, missing answers, follow-ups."""
     start = datetime.combine(day, time(0), tzinfo=zone)
     end = start + timedelta(days=2)
@@ -116,7 +116,7 @@ def queue_morning_messages(now: datetime, config) -> dict[str, int]:
         if _digest_key(user, day) in sent:
             due, overdue = follow_ups_for(user, day)
         else:
-            content = digest_for(user, day, zone, now)
+            content = digest_for(user, day, zone)
             due, overdue = content["due"], content["overdue"]
             content["restricted_ids"] = _restricted_follow_ups(due + overdue)
             if content["meetings"] or due or overdue:

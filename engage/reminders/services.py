@@ -80,7 +80,7 @@ def _cancel(row: Reminder, now: datetime, why: str) -> None:
         row.lease_until = row.claimed_by = None
 
 
-def on_change(change: MeetingChange, actor, now: datetime) -> None:
+def on_change(change: MeetingChange, _actor, now: datetime) -> None:
     """Every meeting change re-plans its reminders (idempotent)."""
     plan_reminders(change.meeting, now)
 

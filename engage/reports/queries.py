@@ -603,7 +603,7 @@ def coverage(now: datetime, since: date | None = None, until: date | None = None
         rows = []
         objects = {r.id: r for r in db.session.scalars(
             select(Recommendation).where(Recommendation.id.in_(list(recs))))} if recs else {}
-        for rec_id, (state, reference, reference_sort, rec_cycle) in sorted(
+        for rec_id, (state, reference, _reference_sort, _cycle) in sorted(
                 recs.items(), key=lambda kv: (country_name(kv[1][0]), -kv[1][3], kv[1][2])):
             cell = CoverageCell(recommendations=1)
             cell.add(engagement.get(rec_id, CoverageCell()))

@@ -350,13 +350,6 @@ def states_in_use() -> list[tuple[str, str]]:
     return sorted(((c, country_name(c)) for c in codes), key=lambda p: p[1])
 
 
-def recommendation_counts() -> dict[str, int]:
-    """How many recommendations there are, and how many states made them, for the start page."""
-    total = db.session.scalar(select(func.count()).select_from(Recommendation))
-    states = db.session.scalar(select(func.count(Recommendation.recommending_state.distinct())))
-    return {"recommendations": total, "states": states}
-
-
 def responsible_organisation_choices(rec: Recommendation | None = None) -> list:
     """Ministries and other public bodies that can be responsible for implementing a recommendation."""
     from engage.directory.models import Organisation

@@ -10,13 +10,12 @@ and reads the same figures: they must be the same numbers and the same rows.
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
 import time_machine
 from sqlalchemy import delete, func, or_, select
 
-from engage.access import services as access
 from engage.directory.models import Contact
 from engage.extensions import db
 from engage.meetings.models import Attendee, Meeting, meeting_recommendation
@@ -24,7 +23,7 @@ from engage.outbox.models import OutboxMessage
 from engage.outcomes import services as outcomes
 from engage.outcomes.models import FollowUp, Outcome
 from engage.reminders.models import FollowUpNotice, Reminder
-from tests.access.conftest import sign_in, text
+from tests.access.conftest import text
 from tests.conftest import ApiClient
 from tests.outbox.mail import queue_simple
 from tests import factories

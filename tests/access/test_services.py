@@ -210,11 +210,11 @@ def test_the_digest_leaves_out_meetings_its_reader_may_not_see(world, staff_user
     meeting.status = "scheduled"
     db.session.commit()
     day = date(2026, 11, 20)
-    shown = [m.title for m, _ in digest_for(staff_user, day, ZoneInfo("Africa/Nairobi"), WHEN)["meetings"]]
+    shown = [m.title for m, _ in digest_for(staff_user, day, ZoneInfo("Africa/Nairobi"))["meetings"]]
     assert "France in Geneva" in shown
     access.set_sensitivity(dpo, WHEN, meeting, "restricted")
     db.session.commit()
-    shown = [m.title for m, _ in digest_for(staff_user, day, ZoneInfo("Africa/Nairobi"), WHEN)["meetings"]]
+    shown = [m.title for m, _ in digest_for(staff_user, day, ZoneInfo("Africa/Nairobi"))["meetings"]]
     assert "France in Geneva" not in shown
 
 
@@ -291,7 +291,7 @@ def test_the_digest_leaves_out_actions_on_outcomes_its_reader_may_not_see(world,
     from engage.reminders.digest import digest_for
 
     other, day, zone = world.other_staff, date(2026, 11, 28), ZoneInfo("Africa/Nairobi")
-    assert [f.description for f in digest_for(other, day, zone, WHEN)["overdue"]] == ["Send France the shadow report"]
+    assert [f.description for f in digest_for(other, day, zone)["overdue"]] == ["Send France the shadow report"]
     access.set_sensitivity(dpo, WHEN, world.meetings["fr"], "restricted")
     db.session.commit()
-    assert digest_for(other, day, zone, WHEN)["overdue"] == []
+    assert digest_for(other, day, zone)["overdue"] == []

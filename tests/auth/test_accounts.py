@@ -7,7 +7,6 @@ from engage.auth.models import User
 from engage.errors import ConflictError, PermissionDenied, ValidationError
 from engage.extensions import db
 from tests import factories
-from tests.conftest import login
 
 
 def test_password_is_stored_hashed(app):

@@ -160,7 +160,7 @@ def test_feeds_page_offers_the_address_and_a_webcal_link(app, staff_client, staf
     response = staff_client.post("/meetings/feeds/personal", follow_redirects=True)
     page = response.get_data(as_text=True)
     feed = db.session.query(CalendarFeed).one()
-    assert f"/calendar/{feed.secret}.ics" in page and f"webcal://" in page
+    assert f"/calendar/{feed.secret}.ics" in page and "webcal://" in page
     assert staff_client.post("/meetings/feeds/team").status_code == 403
     staff_client.post("/meetings/feeds/personal/revoke")
     db.session.refresh(feed)
