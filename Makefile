@@ -36,7 +36,8 @@ test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Unused imports, variables and arguments (ruff), then unused functions, properties and attributes
-# (vulture, with vulture_whitelist.py for names only templates, libraries or tests use).
+# (vulture, with vulture_whitelist.py for names only templates, libraries or tests use). Further
+# checks (import layering) add their line here.
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/vulture
