@@ -6,7 +6,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import create_engine, inspect, select, text
 from sqlalchemy.engine import make_url
 
 from engage import create_app
@@ -49,4 +49,27 @@ def test_upgrade_matches_the_models_and_downgrade_removes_everything(empty_datab
         assert remaining == set()
         upgrade()  # and back up again
         assert "meeting" in inspect(db.engine).get_table_names() or "organisation" in inspect(db.engine).get_table_names()
+        db.engine.dispose()
+
+
+def test_a_sqlite_table_rebuild_keeps_the_rows_that_reference_it(tmp_path):
+    """Batch mode rebuilds a table to drop a column; with foreign keys enforced, dropping the old
+    `user` table would cascade to every API token. Migrations run with the keys off, then check them."""
+    from engage.auth.models import ApiToken
+    from engage.auth.services import create_api_token
+    from tests import factories
+
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'rebuild.sqlite'}")
+    with app.app_context():
+        upgrade()
+        user = factories.make_user(role="staff")
+        create_api_token(user, factories.WHEN, "kept")
+        db.session.commit()
+        db.session.remove()
+        downgrade(revision="5b1c0e7a9d21")  # drops user.totp_*: the user table is rebuilt
+        with db.engine.connect() as conn:
+            assert conn.exec_driver_sql("SELECT name FROM api_token").scalars().all() == ["kept"]
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1  # back on for the app
+        upgrade()
+        assert db.session.scalars(select(ApiToken.name)).all() == ["kept"]
         db.engine.dispose()
