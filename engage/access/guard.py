@@ -182,6 +182,15 @@ def _note(target) -> None:
         pass
 
 
+def note_loaded(kind: str, ids) -> None:
+    """Note restricted records a service read as plain columns (`kind`: "contact", "meeting" or "outcome"),
+    as loading them as records would have: the audit after the response covers them too."""
+    ids = list(ids)
+    if not ids or not has_request_context():
+        return
+    g.setdefault("restricted_loaded", set()).update((kind, i) for i in ids)
+
+
 def _on_load(target, _context):
     _note(target)
 

@@ -80,7 +80,8 @@ class Visibility:
             members = access_group_member
             rows = db.session.execute(select(grants.c.record_type, grants.c.record_id).where(or_(
                 grants.c.user_id == uid,
-                grants.c.group_id.in_(select(members.c.group_id).where(members.c.user_id == uid)))))
+                grants.c.group_id.in_(select(members.c.group_id).where(members.c.user_id == uid))))
+                .execution_options(all_sensitivities=True))  # grants only: nothing for the request guard to filter
             for kind, record_id in rows:
                 ids.setdefault(kind, set()).add(record_id)
         return cls(uid, False, {kind: frozenset(v) for kind, v in ids.items()})

@@ -13,9 +13,9 @@ from engage.auth.models import User
 from engage.clock import UTC, now_utc
 from engage.errors import ValidationError
 from engage.extensions import db
-from engage.meetings import calendar, services
+from engage.meetings import calendar, listing, services
 from engage.meetings.models import ATTENDEE_ROLES, LOCATION_KINDS, MEETING_STATUSES, RESPONSES, Meeting
-from engage.meetings.people import People, people_for, people_of_meetings
+from engage.meetings.people import People, people_for
 
 from .common import ApiError, int_arg, json_body, page_args, parse
 from .views import api_route
@@ -132,7 +132,8 @@ class MeetingOut(BaseModel):
 
 
 def _z(value: datetime | None) -> str | None:
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if value is not None else None
+    # isoformat, not strftime: the same text, a third of the time (a page of meetings holds hundreds).
+    return value.astimezone(UTC).isoformat(timespec="seconds")[:19] + "Z" if value is not None else None
 
 
 def meeting_json(meeting: Meeting, people: People | None = None) -> dict:
@@ -249,11 +250,40 @@ def list_meetings():
         contact_id=int_arg("contact_id"), recommendation_id=int_arg("recommendation_id"),
         city=_text_arg("city"), status=status, tag=_text_arg("tag"), q=_text_arg("q"),
         starts_from=_instant_arg("from"), starts_before=_instant_arg("to"), actor=g.api_user)
-    result = db.paginate(services.with_rows_loaded(query), page=page, per_page=per_page, error_out=False,
-                         count=True)
-    people = people_of_meetings(current_actor(), result.items)  # who the caller may see, asked once per page
-    return jsonify({"items": [meeting_json(m, people[m.id]) for m in result.items], "total": result.total,
-                    "page": page, "per_page": per_page})
+    # Read as rows, not records (engage/meetings/listing.py): the same fields as meeting_json, a fixed
+    # four statements, and whom the caller may see decided once per page.
+    rows, total = listing.meeting_page(current_actor(), query, page, per_page)
+    return jsonify({"items": _rows_json(rows), "total": total, "page": page, "per_page": per_page})
+
+
+def _rows_json(rows) -> list[dict]:
+    """What meeting_json gives for each meeting, built from list rows (no validation: every value is a column)."""
+    if not rows:
+        return []
+    # One url_for each, then the id put in: url_for for every row costs more than the rest of the row.
+    marker = 987654321
+    show = url_for("meetings.show", meeting_id=marker, _external=True).split(str(marker))
+    ics = url_for("api.meetings_meeting_ics", meeting_id=marker, _external=True).split(str(marker))
+    items = []
+    for m in rows:
+        mid = str(m.id)
+        items.append({
+            "id": m.id, "uid": m.uid, "sequence": m.sequence, "title": m.title,
+            "invitation_title": m.invitation_title, "title_for_invitations": m.title_for_invitations,
+            "description": m.description, "starts_at": _z(m.starts_at), "ends_at": _z(m.ends_at),
+            "timezone": m.timezone, "location_kind": m.location_kind, "location": m.location,
+            "online_url": m.online_url, "status": m.status, "organiser": m.organiser_email,
+            "staff": [a.email for a in m.shown if a.user_id is not None],
+            "attendees": [{"contact_id": a.contact_id, "full_name": a.name, "email": a.email,
+                           "organisation_id": a.organisation_id, "role": a.role, "response": a.response,
+                           "responded_at": _z(a.responded_at)} for a in m.shown if a.contact_id is not None],
+            "hidden_attendees": m.hidden, "recommendation_ids": m.recommendation_ids,
+            "reminders": list(m.reminder_offsets or []), "tags": list(m.tags or []),
+            "sensitivity": m.sensitivity or "internal", "cancellation_reason": m.cancellation_reason,
+            "created_at": _z(m.created_at), "updated_at": _z(m.updated_at),
+            "url": mid.join(show), "ics_url": mid.join(ics),
+        })
+    return items
 
 
 @api_route("/meetings", "POST", "Create a meeting (409 with the clashes unless allow_conflicts)", body=MeetingIn,

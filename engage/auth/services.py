@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from engage.audit.services import record_event
 from engage.errors import ConflictError, PermissionDenied, ValidationError
@@ -198,7 +199,10 @@ def user_for_token(secret: str, now) -> User | None:
     """The active user a live token belongs to, noting its use; otherwise None."""
     if not secret or len(secret) > 200:
         return None
-    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _hash_token(secret)))
+    # One statement for the token and its user; neither is ever restricted, so the access hook is told
+    # (it would otherwise walk the statement on every API call).
+    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _hash_token(secret))
+                              .options(joinedload(ApiToken.user)).execution_options(all_sensitivities=True))
     if token is None or token.revoked_at is not None or token.user.is_disabled:
         return None
     # Noted to the minute: a write (and on SQLite a database-wide lock) on every API call is not worth it.

@@ -837,9 +837,11 @@ def meeting_query(*, now: datetime, when: str = "upcoming", staff_id: int | None
     """
     from .models import meeting_recommendation
 
-    # A restricted contact the actor may not see attends nothing: its id, its organisation or its
-    # city must find exactly what a contact that does not exist finds (no total to count).
-    seen = Attendee.contact_id.not_in(hidden_ids(actor, Contact))
+    def seen():
+        # A restricted contact the actor may not see attends nothing: its id, its organisation or its
+        # city must find exactly what a contact that does not exist finds (no total to count).
+        # (Built only for those filters: most lists have none, and building it is not free.)
+        return Attendee.contact_id.not_in(hidden_ids(actor, Contact))
 
     query = select(Meeting)
     if when == "upcoming":
@@ -853,15 +855,15 @@ def meeting_query(*, now: datetime, when: str = "upcoming", staff_id: int | None
             select(Attendee.meeting_id).where(Attendee.user_id == staff_id))))
     if contact_id is not None:
         query = query.where(Meeting.id.in_(select(Attendee.meeting_id).where(Attendee.contact_id == contact_id,
-                                                                             seen)))
+                                                                             seen())))
     if organisation_id is not None:
         query = query.where(Meeting.id.in_(select(Attendee.meeting_id).join(Contact, Attendee.contact_id == Contact.id)
-                                           .where(Contact.organisation_id == organisation_id, seen)))
+                                           .where(Contact.organisation_id == organisation_id, seen())))
     if city:
         query = query.where(Meeting.id.in_(
             select(Attendee.meeting_id).join(Contact, Attendee.contact_id == Contact.id)
             .join(Organisation, Contact.organisation_id == Organisation.id)
-            .where(func.lower(Organisation.city) == city.strip().lower(), seen)))
+            .where(func.lower(Organisation.city) == city.strip().lower(), seen())))
     if status:
         query = query.where(Meeting.status == status)
     if tag:

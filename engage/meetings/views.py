@@ -23,7 +23,7 @@ from engage.forms import apply_errors
 from engage.history import history_for
 from engage.upr.models import IMPLEMENTATION_STATUSES, RESPONSES as REC_RESPONSES, Recommendation
 
-from . import calendar, services, slots
+from . import calendar, listing, services, slots
 from .forms import AddAttendeeForm, CancelForm, MeetingForm, SlotForm, format_offsets
 from .models import FEED_SCOPES, MEETING_STATUSES, Attendee, CalendarFeed, Meeting, meeting_recommendation
 from .people import people_for, people_of_meetings
@@ -98,10 +98,12 @@ def index():
     filters = _filters()
     query = services.meeting_query(now=clock.now_utc(), **{k: (v or None) for k, v in filters.items()
                                                            if k != "when"}, when=filters["when"], actor=current_user)
-    page = db.paginate(services.with_rows_loaded(query, agenda=False), page=_int_arg("page") or 1,
-                       per_page=current_app.config["PER_PAGE"], error_out=False)
+    # Read as rows, not records (engage/meetings/listing.py): the page shows a few columns of each.
+    number, per_page = max(_int_arg("page") or 1, 1), current_app.config["PER_PAGE"]
+    rows, total = listing.meeting_page(current_user, query, number, per_page, agenda=False)
+    page = listing.RowsPagination(rows, total, number, per_page)
     return render_template("meetings/index.html", page=page, filters=filters, when_choices=WHEN_CHOICES,
-                           people=people_of_meetings(current_user, page.items), **_filter_choices())
+                           people={r.id: r.people for r in rows}, **_filter_choices())
 
 
 def _filter_choices() -> dict:
