@@ -88,6 +88,7 @@ def country_code(name_or_code: str | None) -> str | None:
     return None
 
 
+@lru_cache(maxsize=512)  # pycountry's lookup is slow, and lists and feeds name the same states over and over
 def country_name(code: str | None) -> str:
     """The short English name for an alpha-2 code ('' for None)."""
     if not code:

@@ -21,8 +21,8 @@ from engage.history import record_change
 from engage.invitations.ical import EventData, build_calendar
 
 from .models import FEED_SCOPES, Attendee, CalendarFeed, Meeting
-from .people import People, people_for, people_of_meetings
-from .services import with_rows_loaded
+from . import listing
+from .people import People, people_for
 
 SECRET_RE = re.compile(r"^[A-Za-z0-9_-]+$")  # what token_urlsafe makes; anything else is not a feed
 FEED_PAST_DAYS = 180  # a feed carries recent history too, so a calendar does not lose last month
@@ -177,8 +177,10 @@ def feed_by_secret(secret: str) -> CalendarFeed | None:
     return feed
 
 
-def feed_meetings(feed: CalendarFeed, now: datetime) -> list[Meeting]:
-    """What a feed carries: the owner's meetings (or all, for a team feed), not cancelled, recent and ahead.
+def feed_meetings(feed: CalendarFeed, now: datetime) -> list[listing.MeetingRow]:
+    """What a feed carries: the owner's meetings (or all, for a team feed), not cancelled, recent and ahead,
+    as list rows (a team feed holds hundreds: records cost more than writing the file) with the attendees
+    its owner may see.
 
     Cancelled meetings are left out: a subscribed calendar drops an event that leaves the feed.
     """
@@ -188,16 +190,15 @@ def feed_meetings(feed: CalendarFeed, now: datetime) -> list[Meeting]:
         query = query.where(or_(Meeting.organiser_id == feed.user_id, Meeting.id.in_(
             select(Attendee.meeting_id).where(Attendee.user_id == feed.user_id))))
     query = only_visible(feed.user, query, Meeting)  # restricted meetings only for those who may see them
-    return list(db.session.scalars(with_rows_loaded(query.order_by(Meeting.starts_at, Meeting.id))))
+    return listing.meeting_rows(feed.user, query.order_by(Meeting.starts_at, Meeting.id), agenda="full")
 
 
 def feed_ics(feed: CalendarFeed, now: datetime, organiser_email: str,
              page_url: Callable[[Meeting], str] = lambda m: "") -> bytes:
     """The feed as a METHOD:PUBLISH calendar, one VEVENT per meeting, times in UTC."""
     name = "engage: all meetings" if feed.scope == "team" else f"engage: {feed.user.display_name}"
-    meetings = feed_meetings(feed, now)
-    people = people_of_meetings(feed.user, meetings)  # what its owner may see, asked once for the feed
-    events = [meeting_event(m, organiser_email, page_url(m), people=people[m.id]) for m in meetings]
+    meetings = feed_meetings(feed, now)  # with what its owner may see of each
+    events = [meeting_event(m, organiser_email, page_url(m), people=m.people) for m in meetings]
     return build_calendar(events, "PUBLISH", now, name=name)
 
 

@@ -49,6 +49,47 @@ class AttendeeRow:
     organisation_name: str | None
     sensitivity: str | None  # the contact's; None for staff
 
+    @property
+    def contact(self) -> "ContactView | None":
+        """What calendar text reads of `attendee.contact`: its organisation's name (None for staff)."""
+        if self.contact_id is None:
+            return None
+        org = OrganisationName(self.organisation_id, self.organisation_name) if self.organisation_id else None
+        return ContactView(org)
+
+
+@dataclass(frozen=True, slots=True)
+class OrganisationName:
+    id: int
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class ContactView:
+    organisation: OrganisationName | None
+
+
+@dataclass(frozen=True, slots=True)
+class Organiser:
+    email: str
+    display_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class AgendaItem:
+    """A recommendation on a meeting's agenda, as calendar text shows it."""
+
+    id: int
+    reference: str
+    recommending_state: str
+    text: str
+
+    @property
+    def state_name(self) -> str:
+        from engage.countries import country_name
+
+        return country_name(self.recommending_state)
+
 
 @dataclass(slots=True)
 class MeetingRow:
@@ -79,8 +120,13 @@ class MeetingRow:
     shown: list = field(default_factory=list)  # those the reader may see
     hidden: int = 0
     recommendation_ids: list = field(default_factory=list)
+    recommendations: list = field(default_factory=list)  # AgendaItems, with agenda="full"
 
     __tablename__ = "meeting"  # what access helpers (restricted_badge, record_type_of) ask a record
+
+    @property
+    def organiser(self) -> Organiser:
+        return Organiser(self.organiser_email, self.organiser_name)
 
     @property
     def status_label(self) -> str:
@@ -124,12 +170,6 @@ class MeetingRow:
 
 
 @dataclass(frozen=True, slots=True)
-class OrganisationName:
-    id: int
-    name: str
-
-
-@dataclass(frozen=True, slots=True)
 class RowPeople:
     """`people.People` for a list row: the attendees shown, how many are left out, their organisations."""
 
@@ -167,13 +207,11 @@ class RowsPagination(Pagination):
         return self._query_args["total"]
 
 
-def meeting_page(actor, query, page: int, per_page: int, agenda: bool = True) -> tuple[list[MeetingRow], int]:
+def meeting_page(actor, query, page: int, per_page: int, agenda: str | None = "ids") -> tuple[list[MeetingRow], int]:
     """One page of `query` (a select() of Meeting built by `services.meeting_query`, filtered for
-    `actor`) as rows, and the total it counts; with `agenda`, the recommendation ids. Three statements
-    (two without the agenda) whatever the page size."""
-    columns = query.with_only_columns(*_MEETING_COLUMNS, User.email, User.full_name,
-                                      func.count().over().label("total"), maintain_column_froms=True)
-    columns = columns.join(User, Meeting.organiser_id == User.id)
+    `actor`) as rows, and the total it counts. Three statements (two without `agenda`) whatever the page
+    size. `agenda`: "ids" (recommendation_ids), "full" (recommendations as AgendaItems) or None."""
+    columns = _columns(query).add_columns(func.count().over().label("total"))
     found = db.session.execute(columns.limit(per_page).offset((page - 1) * per_page)
                                .execution_options(**VISIBILITY_APPLIED)).all()
     if found:
@@ -182,10 +220,32 @@ def meeting_page(actor, query, page: int, per_page: int, agenda: bool = True) ->
         total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())
                                   .execution_options(**VISIBILITY_APPLIED))
     rows = [MeetingRow(*r[:-3], organiser_email=r[-3], organiser_name=r[-2] or r[-3]) for r in found]
-    _add_people(actor, rows)
-    if agenda:
-        _add_agenda(rows)
+    _complete(actor, rows, agenda)
     return rows, total
+
+
+def meeting_rows(actor, query, agenda: str | None = "full") -> list[MeetingRow]:
+    """Every meeting of `query` (a select() of Meeting filtered for `actor`) as rows, in its order: three
+    statements (two without `agenda`) however many."""
+    found = db.session.execute(_columns(query).execution_options(**VISIBILITY_APPLIED))
+    rows = [MeetingRow(*r[:-2], organiser_email=r[-2], organiser_name=r[-1] or r[-2]) for r in found]
+    _complete(actor, rows, agenda)
+    return rows
+
+
+def _columns(query):
+    return (query.with_only_columns(*_MEETING_COLUMNS, User.email, User.full_name, maintain_column_froms=True)
+            .join(User, Meeting.organiser_id == User.id))
+
+
+def _complete(actor, rows, agenda) -> None:
+    # Large lists (a feed of a year of meetings) ask for attendees and agenda in chunks: a bound
+    # parameter per id, and SQLite allows some tens of thousands.
+    for i in range(0, len(rows), 1000):
+        chunk = rows[i:i + 1000]
+        _add_people(actor, chunk)
+        if agenda:
+            _add_agenda(chunk, full=agenda == "full")
 
 
 def _add_people(reader, rows: list[MeetingRow]) -> None:
@@ -227,14 +287,20 @@ def _add_people(reader, rows: list[MeetingRow]) -> None:
     guard.note_loaded("contact", restricted)
 
 
-def _add_agenda(rows: list[MeetingRow]) -> None:
+def _add_agenda(rows: list[MeetingRow], full: bool = False) -> None:
     by_id = {r.id: r for r in rows}
     if not by_id:
         return
     link = meeting_recommendation.c
     recommendation = Recommendation.__table__.c
-    query = (select(link.meeting_id, link.recommendation_id)
+    columns = [link.meeting_id, link.recommendation_id]
+    if full:
+        columns += [recommendation.reference, recommendation.recommending_state, recommendation.text]
+    query = (select(*columns)
              .join(Recommendation.__table__, recommendation.id == link.recommendation_id)
              .where(link.meeting_id.in_(list(by_id))).order_by(link.meeting_id, recommendation.reference))
-    for mid, rid in db.session.execute(query.execution_options(**VISIBILITY_APPLIED)):
-        by_id[mid].recommendation_ids.append(rid)
+    for mid, rid, *more in db.session.execute(query.execution_options(**VISIBILITY_APPLIED)):
+        row = by_id[mid]
+        row.recommendation_ids.append(rid)
+        if full:
+            row.recommendations.append(AgendaItem(rid, *more))

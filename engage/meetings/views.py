@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import date, time, timedelta
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for)
@@ -100,7 +101,7 @@ def index():
                                                            if k != "when"}, when=filters["when"], actor=current_user)
     # Read as rows, not records (engage/meetings/listing.py): the page shows a few columns of each.
     number, per_page = max(_int_arg("page") or 1, 1), current_app.config["PER_PAGE"]
-    rows, total = listing.meeting_page(current_user, query, number, per_page, agenda=False)
+    rows, total = listing.meeting_page(current_user, query, number, per_page, agenda=None)
     page = listing.RowsPagination(rows, total, number, per_page)
     return render_template("meetings/index.html", page=page, filters=filters, when_choices=WHEN_CHOICES,
                            people={r.id: r.people for r in rows}, **_filter_choices())
@@ -433,7 +434,10 @@ def feed(secret):
         return Response("No such calendar feed (it may have been turned off).\n", status=404, mimetype="text/plain")
     act_as(found.user)  # the feed shows, and audits, what its owner may see
     now = clock.now_utc()
-    body = calendar.feed_ics(found, now, calendar.organiser_mailbox(), _page_url)
+    # One url_for for the whole feed, the id put in per meeting: a team feed holds hundreds.
+    marker = 987654321
+    parts = _page_url(SimpleNamespace(id=marker)).split(str(marker))
+    body = calendar.feed_ics(found, now, calendar.organiser_mailbox(), lambda m: str(m.id).join(parts))
     found.last_fetched_at = now
     db.session.commit()
     return Response(body, headers={"Content-Type": "text/calendar; charset=utf-8",
