@@ -220,3 +220,26 @@ def test_calendar_feeds_carry_restricted_meetings_only_for_their_owners_who_may_
     assert restricted.meeting.uid not in lead_body and MEETING_TITLE not in lead_body
     assert restricted.world.meetings["de"].uid in lead_body
     assert restricted.meeting.uid in text(client.get(f"/calendar/{dpo_feed.secret}.ics"))
+
+
+def test_meeting_lists_read_as_rows_audit_what_they_show(restricted, clients, apis):
+    """The meetings page and API read plain columns, not records: they still audit each restricted
+    meeting and attendee shown, once, and nothing for a reader who may see neither."""
+    from sqlalchemy import func
+
+    from engage.meetings.models import Attendee
+    attends = db.session.scalars(select(Attendee.meeting_id).where(Attendee.contact_id == restricted.contact.id)).all()
+    assert attends, "the restricted contact attends a meeting"
+    before = db.session.scalar(select(func.coalesce(func.max(AuditEvent.id), 0)))
+    assert clients["granted"].get("/meetings/?when=all").status_code == 200
+    assert apis["group"].get("/api/v1/meetings?per_page=200").status_code == 200
+    assert clients["staff"].get("/meetings/?when=all").status_code == 200
+    assert apis["staff"].get("/api/v1/meetings?per_page=200").status_code == 200
+    rows = db.session.execute(select(AuditEvent.actor_email, AuditEvent.action, AuditEvent.object_type,
+                                     AuditEvent.object_id)
+                              .where(AuditEvent.action == "restricted_viewed", AuditEvent.id > before)).all()
+    assert rows.count(("granted@example.org", "restricted_viewed", "meeting", restricted.meeting.id)) == 1
+    assert rows.count(("granted@example.org", "restricted_viewed", "contact", restricted.contact.id)) == 1
+    assert rows.count(("member@example.org", "restricted_viewed", "meeting", restricted.meeting.id)) == 1
+    assert rows.count(("member@example.org", "restricted_viewed", "contact", restricted.contact.id)) == 1
+    assert not [r for r in rows if r.actor_email == "staff@example.org"]
