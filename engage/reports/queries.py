@@ -351,13 +351,104 @@ class Page:
                 last = num
 
 
+@dataclass(frozen=True, slots=True)
+class LogMeeting:
+    id: int
+    title: str
+    starts_at: datetime
+    timezone: str
+    sensitivity: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class LogOrganisation:
+    id: int
+    name: str
+    city: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class LogTheme:
+    name: str
+
+
+@dataclass(slots=True)
+class LogRecommendation:
+    id: int
+    reference: str
+    recommending_state: str
+    text: str
+    themes: list = field(default_factory=list)  # LogThemes, by name
+
+
+@dataclass(frozen=True, slots=True)
+class LogAuthor:
+    display_name: str
+
+
+@dataclass(slots=True)
+class LogRow:
+    """One outcome as the log page shows it: the columns it reads of the outcome and what it hangs on."""
+
+    id: int
+    position: str | None
+    summary: str
+    commitment: str | None
+    sensitivity: str | None
+    meeting: LogMeeting
+    organisation: LogOrganisation | None
+    recommendation: LogRecommendation | None
+    created_by: LogAuthor | None
+    follow_ups: list = field(default_factory=list)  # FollowUp records (few; their states are methods)
+
+    __tablename__ = "outcome"  # what access helpers (restricted_badge, record_type_of) ask a record
+
+
 def engagement_log_page(f: LogFilters, page: int = 1, per_page: int = 50, actor=None) -> Page:
-    """One page of the engagement log and the total: three statements however many rows
-    (the count, the page with its joins, the follow-ups) plus one for the recommendations' themes;
-    with `actor`, only the outcomes they may see."""
+    """One page of the engagement log (as LogRows) and the total: four statements however many rows
+    (the count, the page's columns with their joins, the follow-ups, the recommendations' themes);
+    with `actor`, only the outcomes they may see.
+
+    Plain columns, not records: building some 300 ORM objects for 50 rows was half the page's time."""
     total = count_outcomes(f, actor)
-    items = list(db.session.scalars(
-        engagement_log_query(f, actor).limit(per_page).offset((page - 1) * per_page)).unique())
+    query = (select(Outcome.id, Outcome.position, Outcome.summary, Outcome.commitment, Outcome.sensitivity,
+                    Meeting.id, Meeting.title, Meeting.starts_at, Meeting.timezone, Meeting.sensitivity,
+                    Organisation.id, Organisation.name, Organisation.city,
+                    Recommendation.id, Recommendation.reference, Recommendation.recommending_state,
+                    Recommendation.text, User.full_name, User.email)
+             .select_from(Outcome).join(Outcome.meeting).outerjoin(Outcome.recommendation)
+             .outerjoin(Outcome.organisation).outerjoin(User, User.id == Outcome.created_by_id))
+    query = _ordered(_filtered(query, f, actor), f.sort).limit(per_page).offset((page - 1) * per_page)
+    items, recommendations = [], defaultdict(list)
+    for (oid, position, summary, commitment, sensitivity, mid, title, starts_at, zone, m_sensitivity, org_id,
+         org_name, city, rec_id, reference, state, text, author_name, author_email) in db.session.execute(query):
+        rec = LogRecommendation(rec_id, reference, state, text) if rec_id is not None else None
+        if rec is not None:
+            recommendations[rec_id].append(rec)
+        items.append(LogRow(oid, position, summary, commitment, sensitivity,
+                            LogMeeting(mid, title, starts_at, zone, m_sensitivity),
+                            LogOrganisation(org_id, org_name, city) if org_id is not None else None, rec,
+                            LogAuthor(author_name or author_email) if author_email is not None else None))
+    if items:
+        by_id = {row.id: row for row in items}
+        for follow_up in db.session.scalars(select(FollowUp).where(FollowUp.outcome_id.in_(list(by_id)))
+                                            .order_by(FollowUp.due_on, FollowUp.id)
+                                            .execution_options(**VISIBILITY_APPLIED)):  # of outcomes seen
+            by_id[follow_up.outcome_id].follow_ups.append(follow_up)
+    if recommendations:
+        link = recommendation_theme.c
+        for rec_id, name in db.session.execute(select(link.recommendation_id, Theme.name)
+                                               .join(Theme, Theme.id == link.theme_id)
+                                               .where(link.recommendation_id.in_(list(recommendations)))
+                                               .order_by(Theme.name).execution_options(**VISIBILITY_APPLIED)):
+            for rec in recommendations[rec_id]:
+                rec.themes.append(LogTheme(name))
+    # What loading the records would have noted for the audit after the response: every outcome (its
+    # meeting may make it restricted; the audit checks) and each restricted meeting.
+    from engage.access import guard
+
+    guard.note_loaded("outcome", [row.id for row in items])
+    guard.note_loaded("meeting", {row.meeting.id for row in items if row.meeting.sensitivity == "restricted"})
     return Page(items=items, page=page, per_page=per_page, total=total)
 
 
