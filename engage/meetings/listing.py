@@ -212,13 +212,13 @@ def meeting_page(actor, query, page: int, per_page: int, agenda: str | None = "i
     `actor`) as rows, and the total it counts. Three statements (two without `agenda`) whatever the page
     size. `agenda`: "ids" (recommendation_ids), "full" (recommendations as AgendaItems) or None."""
     columns = _columns(query).add_columns(func.count().over().label("total"))
-    found = db.session.execute(columns.limit(per_page).offset((page - 1) * per_page)
-                               .execution_options(**VISIBILITY_APPLIED)).all()
+    # (The services' own mark, `only_visible`, carries over from `query`; none is added here, so the
+    # access guard still catches a caller that passes an unfiltered query.)
+    found = db.session.execute(columns.limit(per_page).offset((page - 1) * per_page)).all()
     if found:
         total = found[0][-1]
     else:  # past the last page: the window counts nothing, so ask
-        total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())
-                                  .execution_options(**VISIBILITY_APPLIED))
+        total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     rows = [MeetingRow(*r[:-3], organiser_email=r[-3], organiser_name=r[-2] or r[-3]) for r in found]
     _complete(actor, rows, agenda)
     return rows, total
@@ -227,7 +227,7 @@ def meeting_page(actor, query, page: int, per_page: int, agenda: str | None = "i
 def meeting_rows(actor, query, agenda: str | None = "full") -> list[MeetingRow]:
     """Every meeting of `query` (a select() of Meeting filtered for `actor`) as rows, in its order: three
     statements (two without `agenda`) however many."""
-    found = db.session.execute(_columns(query).execution_options(**VISIBILITY_APPLIED))
+    found = db.session.execute(_columns(query))
     rows = [MeetingRow(*r[:-2], organiser_email=r[-2], organiser_name=r[-1] or r[-2]) for r in found]
     _complete(actor, rows, agenda)
     return rows
