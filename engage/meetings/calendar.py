@@ -20,8 +20,8 @@ from engage.extensions import db
 from engage.history import record_change
 from engage.invitations.ical import EventData, build_calendar
 
-from .models import FEED_SCOPES, Attendee, CalendarFeed, Meeting
 from . import listing
+from .models import FEED_SCOPES, Attendee, CalendarFeed, Meeting
 from .people import People, people_for
 
 SECRET_RE = re.compile(r"^[A-Za-z0-9_-]+$")  # what token_urlsafe makes; anything else is not a feed

@@ -23,7 +23,13 @@ from engage.directory.models import Contact, Organisation
 from engage.extensions import db
 from engage.upr.models import Recommendation
 
-from .models import LOCATION_KINDS, MEETING_STATUSES, Attendee, Meeting, meeting_recommendation
+from .models import (
+    LOCATION_KINDS,
+    MEETING_STATUSES,
+    Attendee,
+    Meeting,
+    meeting_recommendation,
+)
 
 _MEETING_COLUMNS = (
     Meeting.id, Meeting.uid, Meeting.sequence, Meeting.title, Meeting.invitation_title, Meeting.description,
@@ -50,7 +56,7 @@ class AttendeeRow:
     sensitivity: str | None  # the contact's; None for staff
 
     @property
-    def contact(self) -> "ContactView | None":
+    def contact(self) -> ContactView | None:
         """What calendar text reads of `attendee.contact`: its organisation's name (None for staff)."""
         if self.contact_id is None:
             return None
@@ -141,7 +147,7 @@ class MeetingRow:
         return self.sensitivity == "restricted"
 
     @property
-    def people(self) -> "RowPeople":
+    def people(self) -> RowPeople:
         """What `people.People` says of a meeting, for templates written for it."""
         return RowPeople(self.shown, self.hidden)
 
