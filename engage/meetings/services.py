@@ -15,7 +15,6 @@ from typing import Any, Callable
 
 from flask import current_app, has_app_context
 from sqlalchemy import String, cast, func, or_, select
-from sqlalchemy.orm import joinedload, selectinload
 
 from engage.access.services import (apply_initial_sensitivity, can_see, check_may_set, clean_sensitivity,
                                     HIDDEN_CONTACT, get_visible, hidden_ids, mention, only_visible,
@@ -881,22 +880,6 @@ def meeting_query(*, now: datetime, when: str = "upcoming", staff_id: int | None
     if starts_before is not None:
         query = query.where(Meeting.starts_at < starts_before)
     return only_visible(actor, query, Meeting) if actor is not None else query
-
-
-def with_rows_loaded(query, agenda: bool = True):
-    """`query` (of meetings) loading what a list row shows with it: organiser, attendees with their
-    contact, organisation or user, and (with `agenda`) the recommendations: a fixed few statements
-    however many rows.
-
-    Contacts load by their own statement (a single related record per attendee), which the access
-    hook leaves unfiltered, as a lazy load would: `people.people_of_meetings` decides whom a reader sees."""
-    options = [joinedload(Meeting.organiser),
-               selectinload(Meeting.attendees).options(
-                   joinedload(Attendee.user), selectinload(Attendee.contact).joinedload(Contact.organisation))]
-    if agenda:
-        # A meeting's agenda shows references and text, never the recommendations' themes.
-        options.append(selectinload(Meeting.recommendations).lazyload(Recommendation.themes))
-    return query.options(*options)
 
 
 def meetings_between(start: datetime, end: datetime, staff_id: int | None = None,
