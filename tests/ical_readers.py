@@ -11,7 +11,9 @@ an aware truth), sequence an int or None, status and method upper-case strings o
 """
 from __future__ import annotations
 
+import fcntl
 import json
+import os
 import shutil
 import subprocess
 from datetime import UTC, datetime
@@ -36,8 +38,16 @@ def _ensure_icaljs() -> None:
     npm = shutil.which("npm")
     if npm is None:
         pytest.skip("npm is not installed: cannot install ical.js for the cross-check")
-    result = subprocess.run([npm, "install", "--prefix", str(JS_DIR), "--no-audit", "--no-fund"],
-                            capture_output=True, text=True, timeout=300)
+    # Under pytest-xdist two workers may get here at once: one installs, the other waits for it.
+    directory = os.open(JS_DIR, os.O_RDONLY)
+    try:
+        fcntl.flock(directory, fcntl.LOCK_EX)
+        if (JS_DIR / "node_modules" / "ical.js" / "package.json").exists():
+            return
+        result = subprocess.run([npm, "install", "--prefix", str(JS_DIR), "--no-audit", "--no-fund"],
+                                capture_output=True, text=True, timeout=300)
+    finally:
+        os.close(directory)  # and with it the lock
     if result.returncode != 0:
         raise RuntimeError(f"npm install of ical.js failed:\n{result.stderr[-2000:]}")
 

@@ -93,6 +93,7 @@ class SmtpServer:
     """
 
     def __init__(self, port: int | None = None):
+        self._chosen_port = port is None  # ours to change should another process take it first
         self.port = port or free_port()
         self.messages: list[Received] = []
         self.refused: dict[str, str] = {}
@@ -103,8 +104,20 @@ class SmtpServer:
         self.controller: Controller | None = None
 
     def start(self) -> "SmtpServer":
-        self.controller = Controller(_Handler(self), hostname="127.0.0.1", port=self.port, ready_timeout=10)
-        self.controller.start()
+        for attempt in range(5):
+            controller = Controller(_Handler(self), hostname="127.0.0.1", port=self.port, ready_timeout=10)
+            try:
+                controller.start()
+                break
+            except OSError:
+                # free_port() gives the port back before aiosmtpd binds it: a test in another
+                # process (pytest-xdist, other runs) may take it in between. Until the first start
+                # the port is only a choice, so choose again; after it, restarts keep their port.
+                if not self._chosen_port or attempt == 4:
+                    raise
+                self.port = free_port()
+        self._chosen_port = False
+        self.controller = controller
         return self
 
     def stop(self) -> None:

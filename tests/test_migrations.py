@@ -1,13 +1,11 @@
 """Migrations build the same schema as the models, and go up and down cleanly on SQLite and PostgreSQL."""
 import os
-import uuid
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import create_engine, inspect, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import inspect, select
 
 from engage import create_app
 from engage.extensions import db
@@ -20,15 +18,8 @@ def empty_database_url(request, tmp_path):
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'migrations.sqlite'}"
         return
-    base = make_url(PG_URL)
-    name = f"engage_migrations_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield base.set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    # This process's own database, emptied (creating and dropping one costs a forced checkpoint).
+    yield request.getfixturevalue("empty_pg_database_url")
 
 
 def _ignore_index_quirks(diff):

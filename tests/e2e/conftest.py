@@ -1,7 +1,8 @@
 """Browser fixtures: the real app on a loopback port, a real SMTP server beside it, Debian's Chromium.
 
 Each journey gets its own app, SQLite file and SMTP server; one Chromium serves a test module.
-Without a Chromium the journeys are skipped (never failed) and the run's summary says so loudly.
+Without a Chromium the journeys are skipped (never failed) and the run's summary says so loudly
+(tests/conftest.py, so that it works under pytest-xdist too).
 """
 from __future__ import annotations
 
@@ -22,19 +23,6 @@ from tests.smtp import SmtpServer
 CHROMIUM = os.environ.get("ENGAGE_CHROMIUM") or "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
-SKIPPED: list[str] = []  # why browser tests were skipped, for the summary banner
-
-
-def pytest_terminal_summary(terminalreporter):
-    """Say loudly when the browser journeys could not run."""
-    if not SKIPPED:
-        return
-    line = "!" * 78
-    terminalreporter.write_line(line, red=True, bold=True)
-    terminalreporter.write_line(f"E2E BROWSER TESTS SKIPPED: {SKIPPED[0]}", red=True, bold=True)
-    terminalreporter.write_line("The three browser journeys did NOT run. Install Chromium (apt-get install chromium) "
-                                "or set ENGAGE_CHROMIUM.", red=True, bold=True)
-    terminalreporter.write_line(line, red=True, bold=True)
 
 
 # ---- the browser ----
@@ -43,16 +31,11 @@ def pytest_terminal_summary(terminalreporter):
 def browser():
     """Debian's Chromium, headless, driven by Playwright; skips the journeys when it is missing."""
     if not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):
-        reason = f"no Chromium found at {CHROMIUM} (apt-get install chromium)"
-        if not SKIPPED:
-            SKIPPED.append(reason)
-        pytest.skip(reason)
+        pytest.skip(f"no Chromium found at {CHROMIUM} (apt-get install chromium)")
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:  # pragma: no cover - the test extra brings it
-        reason = "playwright is not installed (pip install -e '.[test]')"
-        SKIPPED.append(reason)
-        pytest.skip(reason)
+        pytest.skip("playwright is not installed (pip install -e '.[test]')")
     with sync_playwright() as pw:
         chromium = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         yield chromium
