@@ -8,13 +8,19 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 5000
 PYTEST_ARGS ?=
+# pytest-xdist: one worker per CPU ("logical"); each has its own SQLite files, PostgreSQL
+# database and loopback ports. worksteal: idle workers take tests from busy ones, so the
+# few long tests (real processes, browsers) do not leave one worker running alone at the end.
+PYTEST_WORKERS ?= logical
+PYTEST_PARALLEL := -n $(PYTEST_WORKERS) --dist worksteal
 
-.PHONY: run test lint setup scheduler clean-db help
+.PHONY: run test test-fast js-readers lint setup scheduler clean-db help
 
 help:
-	@echo "make run    - set up and serve engage on http://$(HOST):$(PORT) (SQLite in instance/)"
-	@echo "make test   - set up and run the whole test suite"
-	@echo "make lint   - unused code and imports (ruff, vulture; settings in pyproject.toml)"
+	@echo "make run       - set up and serve engage on http://$(HOST):$(PORT) (SQLite in instance/)"
+	@echo "make test      - set up and run the whole test suite in parallel (what CI runs)"
+	@echo "make test-fast - the same without the slow tests (real processes, large data) and the browser journeys"
+	@echo "make lint      - unused code and imports (ruff, vulture; settings in pyproject.toml)"
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "engage needs Python 3.11 or newer (python3.11+ on PATH)"; exit 1; }
@@ -30,10 +36,15 @@ run: setup
 	@echo "engage on http://$(HOST):$(PORT) — stop with Ctrl-C"
 	$(BIN)/flask --app wsgi engage serve --host $(HOST) --port $(PORT)
 
-test: $(STAMP)
+js-readers:
 	@if command -v node >/dev/null 2>&1 && [ ! -d tests/js/node_modules ]; then \
 	  npm install --prefix tests/js --no-audit --no-fund; fi
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test: $(STAMP) js-readers
+	$(BIN)/python -m pytest $(PYTEST_PARALLEL) $(PYTEST_ARGS)
+
+test-fast: $(STAMP) js-readers
+	$(BIN)/python -m pytest $(PYTEST_PARALLEL) -m "not slow and not e2e" $(PYTEST_ARGS)
 
 # Unused imports, variables and arguments (ruff), then unused functions, properties and attributes
 # (vulture, with vulture_whitelist.py for names only templates, libraries or tests use). Further
