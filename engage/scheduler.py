@@ -114,10 +114,20 @@ def run_blocking(app) -> None:
 
     scheduler = build_scheduler(app, blocking=True)
 
+    stoppers: list[threading.Thread] = []
+
     def _stop(signum, _frame):
         log.info("scheduler %s stopping (signal %s)", WORKER_ID, signum)
         _stopping.set()
-        scheduler.shutdown(wait=True)  # jobs run in worker threads; let the current ones finish
+        if stoppers:
+            return
+        # Shut down from another thread, never inside the handler: the signal can land while the main
+        # thread is in the scheduler's own job processing, and a shutdown there (re-entering its lock)
+        # makes it look jobs up in stores it has just closed (JobLookupError, exit code 1). From a
+        # thread, shutdown waits for that lock; the jobs running in worker threads finish first.
+        stopper = threading.Thread(target=scheduler.shutdown, kwargs={"wait": True}, name="scheduler-stop")
+        stoppers.append(stopper)
+        stopper.start()
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
@@ -125,6 +135,8 @@ def run_blocking(app) -> None:
     try:
         scheduler.start()
     finally:
+        for stopper in stoppers:
+            stopper.join()
         with app.app_context():
             stop_beating(WORKER_ID, now_utc())
         log.info("scheduler %s stopped", WORKER_ID)

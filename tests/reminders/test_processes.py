@@ -79,7 +79,7 @@ def _stop(process):
     if process.poll() is None:
         process.send_signal(signal.SIGTERM)
     try:
-        out, err = process.communicate(timeout=30)
+        out, err = process.communicate(timeout=120)  # a batch in hand finishes first; slow under load
     except subprocess.TimeoutExpired:
         process.kill()
         out, err = process.communicate()
