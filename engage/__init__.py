@@ -27,7 +27,7 @@ def create_app(config: str | type | None = None, **overrides) -> Flask:
     from engage import sealed
     sealed.init_app(app)  # refuses a malformed key now rather than at the first restricted save
 
-    from engage import extensions, models, web  # noqa: F401  (models: the whole schema for Alembic)
+    from engage import boundary, extensions, models, web  # noqa: F401  (models: the whole schema for Alembic)
     from engage.access.views import bp as access_bp
     from engage.api.views import bp as api_bp
     from engage.audit.views import bp as audit_bp
@@ -43,6 +43,7 @@ def create_app(config: str | type | None = None, **overrides) -> Flask:
     from engage.reports.views import bp as reports_bp
     from engage.upr.views import bp as upr_bp
 
+    boundary.init_app(app)  # first: its commit must run after every other after_request hook
     extensions.init_db(app)  # db, plus SQLite's pragmas (foreign keys on) on every connection
     # Inside the package, so an installed engage (no checkout) can still `engage setup`.
     extensions.migrate.init_app(app, extensions.db, directory=os.path.join(app.root_path, "migrations"),

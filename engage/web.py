@@ -4,10 +4,8 @@ from __future__ import annotations
 from flask import Blueprint, has_request_context, jsonify, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import DataError, IntegrityError
 
 from engage import clock
-from engage.errors import NotFoundError
 from engage.extensions import db, login_manager
 
 bp = Blueprint("main", __name__)
@@ -38,7 +36,8 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
-def _error(status: int, code: str, message: str):
+def error_page(status: int, code: str, message: str):
+    """An error answer: the API's JSON shape under /api/, else the error page."""
     if _wants_json():
         return jsonify({"error": {"code": code, "message": message, "fields": {}}}), status
     return render_template("errors/error.html", status=status, message=message), status
@@ -78,44 +77,33 @@ def init_app(app) -> None:
 
     @app.errorhandler(400)
     def bad_request(exc):
-        return _error(400, "bad_request", getattr(exc, "description", None) or "The request was malformed.")
+        return error_page(400, "bad_request", getattr(exc, "description", None) or "The request was malformed.")
 
     @app.errorhandler(CSRFError)
     def csrf_error(_exc):
-        return _error(400, "csrf", "The form expired or came from elsewhere. Reload the page and try again.")
+        return error_page(400, "csrf", "The form expired or came from elsewhere. Reload the page and try again.")
 
     @app.errorhandler(403)
     def forbidden(_exc):
-        return _error(403, "forbidden", "Your role does not allow this.")
+        return error_page(403, "forbidden", "Your role does not allow this.")
 
-    @app.errorhandler(NotFoundError)  # a service's "no such record" (or not visible to you) on any page
     @app.errorhandler(404)
     def not_found(_exc):
-        return _error(404, "not_found", "There is nothing here.")
+        return error_page(404, "not_found", "There is nothing here.")
 
     @app.errorhandler(405)
     def not_allowed(_exc):
-        return _error(405, "method_not_allowed", "That method is not allowed here.")
+        return error_page(405, "method_not_allowed", "That method is not allowed here.")
 
     @app.errorhandler(413)
     def too_large(_exc):
-        return _error(413, "too_large", "The upload is too large.")
+        return error_page(413, "too_large", "The upload is too large.")
 
     @app.errorhandler(429)
     def too_many(_exc):
-        return _error(429, "rate_limited", "Too many attempts. Wait a minute and try again.")
+        return error_page(429, "rate_limited", "Too many attempts. Wait a minute and try again.")
 
-    @app.errorhandler(IntegrityError)
-    @app.errorhandler(DataError)
-    def db_refused(_exc):
-        # A race or a value the database refused: roll back and say so, never a 500.
-        db.session.rollback()
-        return _error(409, "conflict", "The change clashed with existing data; nothing was saved.")
-
-    @app.errorhandler(500)
-    def server_error(_exc):
-        db.session.rollback()
-        return _error(500, "server_error", "Something went wrong on our side; nothing was saved.")
+    # ServiceError (NotFoundError included), IntegrityError, DataError and 500: engage.boundary.
 
     @app.context_processor
     def template_globals():

@@ -210,8 +210,8 @@ def audit_export(model, query) -> None:
     """For an export of `query`'s rows, made in full: audit its restricted records (not committed).
 
     Exports read their rows as plain columns, which leave no note for `_audit_after`, so they are
-    counted here, after the file was made; export_confirmed commits them with its "Data exported"
-    row, so a failed export leaves neither.
+    counted here, after the file was made; the request boundary commits them with export_confirmed's
+    "Data exported" row, so a failed export leaves neither.
     """
     services.audit_restricted_ids(current_actor(), clock.now_utc(), model, query, "restricted_exported")
     g.restricted_audited = True
@@ -231,7 +231,6 @@ def _audit_after(response):
 
     action = "restricted_exported" if _download(response) else "restricted_viewed"
     now = clock.now_utc()
-    written = 0
     for model in (Contact, Meeting, Outcome):
         ids = {record_id for kind, record_id in loaded if kind == model.__tablename__}
         if not ids:
@@ -244,10 +243,7 @@ def _audit_after(response):
                  .order_by(model.id).execution_options(all_sensitivities=True))
         for record_id in db.session.scalars(query):
             record_event(actor, now, action, object_type=model.__tablename__, object_id=record_id)
-            written += 1
-    if written:
-        db.session.commit()
-    return response
+    return response  # engage.boundary commits the rows with the request (its hook runs after this one)
 
 
 def init_app(app) -> None:

@@ -9,7 +9,6 @@ from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
 
 from engage.clock import now_utc
-from engage.errors import ServiceError
 from engage.extensions import db
 
 MAX_PER_PAGE = 200
@@ -45,8 +44,6 @@ def token_required(minimum: str = "staff"):
                 raise ApiError(401, "unauthorized", "That token is unknown, revoked, or its user is disabled.")
             if not user.has_role(minimum):
                 raise ApiError(403, "forbidden", f"This needs the {minimum} role or higher.")
-            if db.session.dirty:
-                db.session.commit()  # keep last_used_at (a commit also expires what was loaded: only when needed)
             g.api_user = user
             return view(*args, **kwargs)
         return wrapped
@@ -102,13 +99,6 @@ def paginated(query, serialise, page: int, per_page: int):
     result = db.paginate(query, page=page, per_page=per_page, error_out=False, count=True)
     return jsonify({"items": [serialise(x) for x in result.items], "total": result.total,
                     "page": page, "per_page": per_page})
-
-
-def handle_service_error(exc: ServiceError):
-    """A service's refusal in the contract's shape."""
-    db.session.rollback()
-    extra = {"details": exc.details} if exc.details is not None else {}
-    return error_response(exc.status, exc.code, exc.message, exc.fields, **extra)
 
 
 def int_arg(name: str) -> int | None:

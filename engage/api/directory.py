@@ -6,12 +6,10 @@ from typing import Literal
 from flask import g, jsonify, request
 from pydantic import BaseModel, ConfigDict, StrictBool, StrictInt, StrictStr
 
+from engage.boundary import refused_as
 from engage.clock import now_utc
 from engage.directory import services
 from engage.directory.models import ORGANISATION_KINDS, Contact, Organisation
-from engage.extensions import db
-
-from engage.errors import ServiceError
 
 from .common import bool_arg, int_arg, json_body, page_args, paginated, parse
 from .dataprotection import api_field_names, protection_from_api, protection_json
@@ -175,7 +173,6 @@ def list_organisations():
 def create_organisation():
     body = parse(OrganisationIn, json_body())
     org = services.create_organisation(g.api_user, now_utc(), body.model_dump())
-    db.session.commit()
     return jsonify(organisation_json(org)), 201
 
 
@@ -193,7 +190,6 @@ def update_organisation(org_id):
     services.update_organisation(g.api_user, now, org, values)
     if archived is not None:
         services.set_organisation_archived(g.api_user, now, org, archived)
-    db.session.commit()
     return jsonify(organisation_json(org))
 
 
@@ -217,11 +213,8 @@ def list_contacts():
            errors=(400, 401, 403, 409, 422))
 def create_contact():
     body = parse(ContactIn, json_body())
-    try:
-        contact = services.create_contact(g.api_user, now_utc(), protection_from_api(body.model_dump()))
-    except ServiceError as exc:
-        raise api_field_names(exc) from None
-    db.session.commit()
+    refused_as(api_field_names)
+    contact = services.create_contact(g.api_user, now_utc(), protection_from_api(body.model_dump()))
     return jsonify(contact_json(contact)), 201
 
 
@@ -236,11 +229,8 @@ def update_contact(contact_id):
     contact = services.get_contact(contact_id, g.api_user)
     archived, values = _patch(ContactPatch, json_body())
     now = now_utc()
-    try:
-        services.update_contact(g.api_user, now, contact, protection_from_api(values))
-    except ServiceError as exc:
-        raise api_field_names(exc) from None
+    refused_as(api_field_names)
+    services.update_contact(g.api_user, now, contact, protection_from_api(values))
     if archived is not None:
         services.set_contact_archived(g.api_user, now, contact, archived)
-    db.session.commit()
     return jsonify(contact_json(contact))

@@ -295,7 +295,6 @@ def create_meeting():
     if "organiser" not in body.model_fields_set or body.organiser is None:
         data["organiser_id"] = g.api_user.id
     change = services.schedule_meeting(g.api_user, now_utc(), data)
-    db.session.commit()
     return jsonify(meeting_json(change.meeting)), 201
 
 
@@ -329,7 +328,6 @@ def update_meeting(meeting_id):
         else:
             raise ApiError(422, "validation_error", "A cancelled or held meeting cannot be scheduled again.",
                            {"status": ["Book a new meeting instead."]})
-    db.session.commit()
     return jsonify(meeting_json(meeting))
 
 
@@ -339,7 +337,6 @@ def cancel_meeting(meeting_id):
     meeting = _meeting(meeting_id)
     body = parse(CancelIn, json_body()) if request.get_data() else CancelIn()
     services.cancel_meeting(g.api_user, now_utc(), meeting, reason=body.reason, notify=body.notify)
-    db.session.commit()
     return jsonify(meeting_json(meeting))
 
 

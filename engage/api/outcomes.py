@@ -10,7 +10,6 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, Strict
 from engage.access.services import is_restricted
 from engage.clock import now_utc
 from engage.errors import ValidationError
-from engage.extensions import db
 from engage.meetings.services import get_meeting
 from engage.outcomes import services
 from engage.outcomes.models import POSITIONS, Outcome
@@ -134,7 +133,6 @@ def _create(meeting_id: int, body: OutcomeIn):
     data = body.model_dump(exclude={"follow_ups", "meeting_id"})
     follow_ups = [f.model_dump() for f in body.follow_ups]
     outcome = services.create_outcome(g.api_user, now_utc(), meeting, data, follow_ups)
-    db.session.commit()
     return jsonify(outcome_json(outcome)), 201
 
 
@@ -184,7 +182,6 @@ def update_outcome(outcome_id):
             exc.fields = {f"follow_ups.{i}.{k}": v for k, v in exc.fields.items()}
             exc.message = f"follow_ups.{i}.{exc.message}"
             raise
-    db.session.commit()
     return jsonify(outcome_json(outcome))
 
 

@@ -170,7 +170,6 @@ def create_recommendation():
     body = parse(RecommendationIn, json_body())
     data = body.model_dump(exclude_none=True)
     rec = services.create_recommendation(g.api_user, now_utc(), data)
-    db.session.commit()
     return jsonify(recommendation_json(rec)), 201
 
 
@@ -188,7 +187,6 @@ def update_recommendation(rec_id):
     if values.get("themes", []) is None:
         values["themes"] = []
     services.update_recommendation(g.api_user, now_utc(), rec, values)
-    db.session.commit()
     return jsonify(recommendation_json(rec))
 
 
@@ -204,9 +202,7 @@ def import_recommendations():
         raise ApiError(422, "validation_error", f"Nothing imported: {len(problems)} problem(s).",
                        {"file": [f"Line {p['line']}: {p['message']}" for p in problems]}, details=problems)
     if dry_run:
-        db.session.rollback()
-    else:
-        db.session.commit()
+        db.session.rollback()  # a dry run keeps nothing; otherwise the boundary commits
     current_app.logger.info("API import of recommendations by %s: %s", g.api_user.email, report.summary())
     return jsonify(ImportResultOut(total=report.total, created=report.created, updated=report.updated,
                                    unchanged=report.unchanged, saved=not dry_run).model_dump())

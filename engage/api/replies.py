@@ -5,7 +5,6 @@ from flask import jsonify, request
 from pydantic import BaseModel, ConfigDict
 
 from engage.clock import now_utc
-from engage.extensions import db
 from engage.invitations.ingest import MAX_REPLY_BYTES
 from engage.invitations.replies import ReplyParseError, parse_itip_reply
 from engage.invitations.services import apply_replies
@@ -42,10 +41,8 @@ def post_reply():
     now = now_utc()
     results = apply_replies(replies, now)
     refused = [r for r in results if not r.accepted]
-    if refused:
-        db.session.rollback()  # all or nothing
+    if refused:  # all or nothing: the boundary rolls back every answer of 400 or more
         raise ApiError(422, "validation_error", refused[0].reason,
                        {"body": [f"{r.attendee_email}: {r.reason}" for r in refused]})
-    db.session.commit()
     return jsonify({"replies": [{"uid": r.uid, "attendee_email": r.attendee_email.lower(), "response": r.response}
                                 for r in results]})

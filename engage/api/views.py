@@ -4,10 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify
 from werkzeug.exceptions import HTTPException
 
-from engage.errors import ServiceError
-from engage.extensions import db
-
-from .common import ApiError, error_response, handle_service_error, token_required
+from .common import ApiError, error_response, token_required
 from .openapi import ROUTES, RouteDoc, build_document
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -26,13 +23,8 @@ def api_route(rule: str, method: str, summary: str, role: str = "staff", **doc):
 
 @bp.errorhandler(ApiError)
 def _api_error(exc: ApiError):
-    db.session.rollback()
+    # The boundary rolls back every answer of 400 or more; a ServiceError is answered there too.
     return error_response(exc.status, exc.code, exc.message, exc.fields, **exc.extra)
-
-
-@bp.errorhandler(ServiceError)
-def _service_error(exc: ServiceError):
-    return handle_service_error(exc)
 
 
 @bp.errorhandler(HTTPException)

@@ -87,9 +87,10 @@ def export_confirmed(kind: str, fmt: str = "csv", minutes: int = 5):
     """Decorate a web export view: the password is asked again (see password_confirmed_within),
     and a download that goes ahead leaves a "data exported" row in the audit log naming `kind`.
 
-    The row is written only for a 200 whose file the view has already made (engage.downloads),
-    and committed before its first byte is sent; filters are not kept. A body still to be
-    generated could fail (or never run) after the row claimed the data had left: refused.
+    The row is written only for a 200 whose file the view has already made (engage.downloads);
+    the request boundary commits it before the file's first byte is sent; filters are not kept.
+    A body still to be generated could fail (or never run) after the row claimed the data had
+    left: refused.
     """
     def decorator(view):
         @password_confirmed_within(minutes)
@@ -99,7 +100,6 @@ def export_confirmed(kind: str, fmt: str = "csv", minutes: int = 5):
 
             from engage.audit.services import record_export
             from engage.clock import now_utc
-            from engage.extensions import db
 
             response = view(*args, **kwargs)
             status = getattr(response, "status_code", None)
@@ -110,7 +110,6 @@ def export_confirmed(kind: str, fmt: str = "csv", minutes: int = 5):
                     raise RuntimeError(f"{view.__name__} returns an export still to be generated; "
                                        "make it first with engage.downloads")
                 record_export(current_user, now_utc(), kind, fmt, object_id=kwargs.get("contact_id"))
-                db.session.commit()
             return response
         return wrapped
     return decorator
