@@ -24,15 +24,20 @@ from engage.errors import NotFoundError, ServiceError
 from engage.extensions import db
 
 
-def form_page(form, template: str, **context) -> Callable:
+def form_page(form, template: str, invalid_status: int = 200, **context) -> Callable:
     """Declare that a refusal re-renders `template` with `form` and the service's field errors.
 
-    Returns the function that renders the page (422 when the form has errors, else 200), for the
-    view's own answer when the form did not validate.
+    Returns the function that renders the page (with `invalid_status` when the form has errors),
+    which is also the view's own answer to a GET or a form that did not validate.
     """
     def render():
-        return render_template(template, form=form, **context), 422 if form.errors else 200
+        return render_template(template, form=form, **context), invalid_status if form.errors else 200
     return refused_form(form, render)
+
+
+def on_refusal(answer: Callable[[ServiceError], object]) -> None:
+    """Declare how this view answers a refusal: `answer(exc)`, called after the rollback."""
+    g.refusal_answer = answer
 
 
 def refused_form(form, render: Callable) -> Callable:
@@ -42,16 +47,17 @@ def refused_form(form, render: Callable) -> Callable:
     def answer(exc: ServiceError):
         apply_errors(form, exc)
         return render()
-    g.refusal_answer = answer
+    on_refusal(answer)
     return render
 
 
-def refused_redirect(url: str) -> None:
-    """Declare that a refusal flashes the service's message and redirects to `url`."""
+def refused_redirect(url: str) -> str:
+    """Declare that a refusal flashes the service's message and redirects to `url`; returns `url`."""
     def answer(exc: ServiceError):
         flash(exc.message, "danger")
         return redirect(url)
-    g.refusal_answer = answer
+    on_refusal(answer)
+    return url
 
 
 def keep_refused() -> None:
@@ -69,7 +75,7 @@ def refused_as(transform: Callable[[ServiceError], ServiceError]) -> None:
 
 
 def _api() -> bool:
-    return has_request_context() and request.blueprint == "api"
+    return has_request_context() and request.path.startswith("/api/")  # as engage.web.error_page decides
 
 
 def _refused(exc: ServiceError):
@@ -87,9 +93,9 @@ def _refused(exc: ServiceError):
     answer = g.pop("refusal_answer", None)
     if answer is not None:
         return answer(exc)
-    from engage.web import error_page
+    from engage.web import error_page, status_page
     if isinstance(exc, NotFoundError):
-        return error_page(404, "not_found", "There is nothing here.")
+        return status_page(404)
     return error_page(exc.status, exc.code, exc.message)
 
 

@@ -43,6 +43,13 @@ def error_page(status: int, code: str, message: str):
     return render_template("errors/error.html", status=status, message=message), status
 
 
+def status_page(status: int):
+    """The usual answer for 403 or 404, as their handlers below give it."""
+    code, message = {403: ("forbidden", "Your role does not allow this."),
+                     404: ("not_found", "There is nothing here.")}[status]
+    return error_page(status, code, message)
+
+
 def url_with(**changes) -> str:
     """The current page's URL with some query parameters changed (None removes one); page resets to 1."""
     args = request.args.to_dict()
@@ -85,11 +92,11 @@ def init_app(app) -> None:
 
     @app.errorhandler(403)
     def forbidden(_exc):
-        return error_page(403, "forbidden", "Your role does not allow this.")
+        return status_page(403)
 
     @app.errorhandler(404)
     def not_found(_exc):
-        return error_page(404, "not_found", "There is nothing here.")
+        return status_page(404)
 
     @app.errorhandler(405)
     def not_allowed(_exc):
