@@ -11,11 +11,10 @@ from sqlalchemy.orm import contains_eager
 from engage import downloads
 from engage.access.guard import audit_export
 from engage.auth.permissions import export_confirmed, require_role_for_blueprint
+from engage.boundary import form_page, refused_redirect
 from engage.clock import now_utc, timezone_for_city
 from engage.countries import country_name
-from engage.errors import ServiceError
 from engage.extensions import db
-from engage.forms import apply_errors
 from engage.history import history_for
 
 from . import exports, imports, services
@@ -108,17 +107,12 @@ def export_organisations():
 @bp.route("/organisations/new", methods=["GET", "POST"])
 def new_organisation():
     form = OrganisationForm()
+    page = form_page(form, "directory/organisation_form.html", org=None)
     if form.validate_on_submit():
-        try:
-            org = services.create_organisation(current_user, now_utc(), form.service_data())
-        except ServiceError as exc:
-            db.session.rollback()
-            apply_errors(form, exc)
-        else:
-            db.session.commit()
-            flash(f"{org.name} is now in the directory.", "success")
-            return redirect(url_for(".organisation", org_id=org.id))
-    return render_template("directory/organisation_form.html", form=form, org=None)
+        org = services.create_organisation(current_user, now_utc(), form.service_data())
+        flash(f"{org.name} is now in the directory.", "success")
+        return redirect(url_for(".organisation", org_id=org.id))
+    return page()
 
 
 @bp.route("/organisations/<int:org_id>")
@@ -132,43 +126,34 @@ def organisation(org_id):
 def edit_organisation(org_id):
     org = services.get_organisation(org_id)
     form = OrganisationForm(organisation=org)
+    page = form_page(form, "directory/organisation_form.html", org=org)
     if form.validate_on_submit():
-        try:
-            changed = services.update_organisation(current_user, now_utc(), org, form.service_data())
-        except ServiceError as exc:
-            db.session.rollback()
-            apply_errors(form, exc)
-        else:
-            db.session.commit()
-            flash(f"{org.name} is saved." if changed else "Nothing was changed.", "success" if changed else "info")
-            return redirect(url_for(".organisation", org_id=org.id))
-    return render_template("directory/organisation_form.html", form=form, org=org)
+        changed = services.update_organisation(current_user, now_utc(), org, form.service_data())
+        flash(f"{org.name} is saved." if changed else "Nothing was changed.", "success" if changed else "info")
+        return redirect(url_for(".organisation", org_id=org.id))
+    return page()
 
 
 @bp.route("/organisations/<int:org_id>/archive", methods=["POST"])
 def archive_organisation(org_id):
     org = services.get_organisation(org_id)
-    _set_archived(services.set_organisation_archived, org, True,
-                  f"{org.name} is archived: it stays in history but leaves lists and pickers.")
-    return redirect(url_for(".organisation", org_id=org.id))
+    return _set_archived(services.set_organisation_archived, org, True,
+                         f"{org.name} is archived: it stays in history but leaves lists and pickers.",
+                         url_for(".organisation", org_id=org.id))
 
 
 @bp.route("/organisations/<int:org_id>/restore", methods=["POST"])
 def restore_organisation(org_id):
     org = services.get_organisation(org_id)
-    _set_archived(services.set_organisation_archived, org, False, f"{org.name} is restored.")
-    return redirect(url_for(".organisation", org_id=org.id))
+    return _set_archived(services.set_organisation_archived, org, False, f"{org.name} is restored.",
+                         url_for(".organisation", org_id=org.id))
 
 
-def _set_archived(action, record, archived: bool, message: str) -> None:
-    try:
-        action(current_user, now_utc(), record, archived)
-    except ServiceError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
-    else:
-        db.session.commit()
-        flash(message, "success")
+def _set_archived(action, record, archived: bool, message: str, back: str):
+    refused_redirect(back)
+    action(current_user, now_utc(), record, archived)
+    flash(message, "success")
+    return redirect(back)
 
 
 # ---- contacts ----
@@ -198,17 +183,12 @@ def new_contact():
     form = ContactForm()
     if not form.is_submitted() and _int_arg("organisation_id"):
         form.organisation_id.data = _int_arg("organisation_id")  # "Add a person" from an organisation's page
+    page = form_page(form, "directory/contact_form.html", contact=None)
     if form.validate_on_submit():
-        try:
-            contact = services.create_contact(current_user, now_utc(), form.service_data())
-        except ServiceError as exc:
-            db.session.rollback()
-            apply_errors(form, exc)
-        else:
-            db.session.commit()
-            flash(f"{contact.full_name} is now in the directory.", "success")
-            return redirect(url_for(".contact", contact_id=contact.id))
-    return render_template("directory/contact_form.html", form=form, contact=None)
+        contact = services.create_contact(current_user, now_utc(), form.service_data())
+        flash(f"{contact.full_name} is now in the directory.", "success")
+        return redirect(url_for(".contact", contact_id=contact.id))
+    return page()
 
 
 @bp.route("/contacts/<int:contact_id>")
@@ -240,33 +220,28 @@ def contact_vcard(contact_id):
 def edit_contact(contact_id):
     person = services.get_contact(contact_id, current_user)
     form = ContactForm(contact=person)
+    page = form_page(form, "directory/contact_form.html", contact=person)
     if form.validate_on_submit():
-        try:
-            changed = services.update_contact(current_user, now_utc(), person, form.service_data())
-        except ServiceError as exc:
-            db.session.rollback()
-            apply_errors(form, exc)
-        else:
-            db.session.commit()
-            flash(f"{person.full_name} is saved." if changed else "Nothing was changed.",
-                  "success" if changed else "info")
-            return redirect(url_for(".contact", contact_id=person.id))
-    return render_template("directory/contact_form.html", form=form, contact=person)
+        changed = services.update_contact(current_user, now_utc(), person, form.service_data())
+        flash(f"{person.full_name} is saved." if changed else "Nothing was changed.",
+              "success" if changed else "info")
+        return redirect(url_for(".contact", contact_id=person.id))
+    return page()
 
 
 @bp.route("/contacts/<int:contact_id>/archive", methods=["POST"])
 def archive_contact(contact_id):
     person = services.get_contact(contact_id, current_user)
-    _set_archived(services.set_contact_archived, person, True,
-                  f"{person.full_name} is archived: kept in history, gone from lists and pickers.")
-    return redirect(url_for(".contact", contact_id=person.id))
+    return _set_archived(services.set_contact_archived, person, True,
+                         f"{person.full_name} is archived: kept in history, gone from lists and pickers.",
+                         url_for(".contact", contact_id=person.id))
 
 
 @bp.route("/contacts/<int:contact_id>/restore", methods=["POST"])
 def restore_contact(contact_id):
     person = services.get_contact(contact_id, current_user)
-    _set_archived(services.set_contact_archived, person, False, f"{person.full_name} is restored.")
-    return redirect(url_for(".contact", contact_id=person.id))
+    return _set_archived(services.set_contact_archived, person, False, f"{person.full_name} is restored.",
+                         url_for(".contact", contact_id=person.id))
 
 
 # ---- CSV import ----
@@ -277,11 +252,9 @@ def import_csv():
     if form.validate_on_submit():
         upload = form.file.data
         report = imports.import_csv_bytes(form.kind.data, upload.read(), current_user, now_utc())
-        if not report.ok:
-            db.session.rollback()
+        if not report.ok:  # all or nothing: the boundary rolls back this 422
             return render_template("directory/import_failed.html", report=report, kind=form.kind.data,
                                    filename=upload.filename), 422
-        db.session.commit()
         session["directory_import"] = {"kind": form.kind.data, "filename": (upload.filename or "")[:200],
                                        "total": report.total, "created": report.created,
                                        "updated": report.updated, "unchanged": report.unchanged}
