@@ -230,7 +230,7 @@ class MeetingForm(FlaskForm):
             return None
         try:
             starts_at, ends_at = self.instants()
-        except ServiceError:
+        except ValidationError:
             return None
         return clock.format_multi_zone_range(starts_at, ends_at, self.timezone.data)
 

@@ -16,13 +16,14 @@ from engage.access.guard import act_as
 from engage.access.services import redact_history
 from engage.auth.models import User
 from engage.auth.permissions import export_confirmed, require_role_for_blueprint
+from engage.boundary import on_refusal, refused_form, refused_redirect
 from engage.countries import country_name
 from engage.directory.models import Organisation
-from engage.errors import ConflictError, ServiceError
+from engage.errors import ConflictError
 from engage.extensions import db
-from engage.forms import apply_errors
 from engage.history import history_for
 from engage.upr.models import IMPLEMENTATION_STATUSES, RESPONSES as REC_RESPONSES, Recommendation
+from engage.web import status_page
 
 from . import calendar, listing, services, slots
 from .forms import AddAttendeeForm, CancelForm, MeetingForm, SlotForm, format_offsets
@@ -202,6 +203,20 @@ def _render_form(form, template_vars, conflicts=None, status=200):
                            **template_vars), status
 
 
+def _refused_booking(form, template_vars, flash_bare_conflict: bool) -> None:
+    """A refused booking or edit shows the form again: with the clashes, or the service's errors placed."""
+    def answer(exc):
+        conflicts = None
+        if isinstance(exc, ConflictError):
+            conflicts = (exc.details or {}).get("conflicts")
+            if not conflicts and flash_bare_conflict:
+                flash(exc.message, "danger")
+        elif not form.place_errors(exc):
+            flash(exc.message, "danger")
+        return _render_form(form, template_vars(), conflicts, 422)
+    on_refusal(answer)
+
+
 @bp.route("/new", methods=["GET", "POST"])
 def new():
     form = MeetingForm()
@@ -209,18 +224,10 @@ def new():
     form.setup(organisation)
     conflicts = None
     if request.method == "POST" and form.validate_on_submit() and "preview" not in request.form:
-        try:
-            change = services.schedule_meeting(current_user, clock.now_utc(), form.service_data())
-            db.session.commit()
-            _flash_change(change, "Booked")
-            return redirect(url_for("meetings.show", meeting_id=change.meeting.id))
-        except ConflictError as exc:
-            db.session.rollback()
-            conflicts = (exc.details or {}).get("conflicts")
-        except ServiceError as exc:
-            db.session.rollback()
-            if not form.place_errors(exc):
-                flash(exc.message, "danger")
+        _refused_booking(form, lambda: {"meeting": None, "organisation": organisation}, flash_bare_conflict=False)
+        change = services.schedule_meeting(current_user, clock.now_utc(), form.service_data())
+        _flash_change(change, "Booked")
+        return redirect(url_for("meetings.show", meeting_id=change.meeting.id))
     return _render_form(form, {"meeting": None, "organisation": organisation}, conflicts,
                         422 if request.method == "POST" and "preview" not in request.form else 200)
 
@@ -238,20 +245,11 @@ def edit(meeting_id):
     form.setup()
     conflicts = None
     if request.method == "POST" and form.validate_on_submit() and "preview" not in request.form:
-        try:
-            change = services.update_meeting(current_user, clock.now_utc(), meeting, form.service_data())
-            db.session.commit()
-            _flash_change(change, "Saved")
-            return redirect(url_for("meetings.show", meeting_id=meeting.id))
-        except ConflictError as exc:
-            db.session.rollback()
-            conflicts = (exc.details or {}).get("conflicts")
-            if not conflicts:
-                flash(exc.message, "danger")
-        except ServiceError as exc:
-            db.session.rollback()
-            if not form.place_errors(exc):
-                flash(exc.message, "danger")
+        _refused_booking(form, lambda: {"meeting": meeting, "organisation": None,
+                                        "people": people_for(current_user, meeting)}, flash_bare_conflict=True)
+        change = services.update_meeting(current_user, clock.now_utc(), meeting, form.service_data())
+        _flash_change(change, "Saved")
+        return redirect(url_for("meetings.show", meeting_id=meeting.id))
     people = people_for(current_user, meeting)  # the form lists these; the others are kept, and counted
     return _render_form(form, {"meeting": meeting, "organisation": None, "people": people}, conflicts,
                         422 if request.method == "POST" and "preview" not in request.form else 200)
@@ -273,32 +271,24 @@ def cancel(meeting_id):
     meeting = services.get_meeting(meeting_id, current_user)
     _changeable_or_403(meeting)
     form = CancelForm()
+    page = refused_form(form, lambda: render_template("meetings/cancel.html", meeting=meeting, form=form,
+                                                      people=people_for(current_user, meeting)))
     if form.validate_on_submit():
-        try:
-            services.cancel_meeting(current_user, clock.now_utc(), meeting, reason=form.reason.data,
-                                    notify=bool(form.notify.data))
-            db.session.commit()
-            flash(f"Cancelled “{meeting.title}”.", "success")
-            return redirect(url_for("meetings.show", meeting_id=meeting.id))
-        except ServiceError as exc:
-            db.session.rollback()
-            apply_errors(form, exc)
-    return render_template("meetings/cancel.html", meeting=meeting, form=form,
-                           people=people_for(current_user, meeting))
+        services.cancel_meeting(current_user, clock.now_utc(), meeting, reason=form.reason.data,
+                                notify=bool(form.notify.data))
+        flash(f"Cancelled “{meeting.title}”.", "success")
+        return redirect(url_for("meetings.show", meeting_id=meeting.id))
+    return page()
 
 
 @bp.post("/<int:meeting_id>/held")
 def held(meeting_id):
     meeting = services.get_meeting(meeting_id, current_user)
     _changeable_or_403(meeting)
-    try:
-        services.mark_held(current_user, clock.now_utc(), meeting)
-        db.session.commit()
-        flash(f"Recorded “{meeting.title}” as held.", "success")
-    except ServiceError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
-    return redirect(url_for("meetings.show", meeting_id=meeting.id))
+    back = refused_redirect(url_for("meetings.show", meeting_id=meeting.id))
+    services.mark_held(current_user, clock.now_utc(), meeting)
+    flash(f"Recorded “{meeting.title}” as held.", "success")
+    return redirect(back)
 
 
 @bp.post("/<int:meeting_id>/attendees")
@@ -309,15 +299,11 @@ def add_attendee(meeting_id):
     if not form.validate_on_submit() or not form.contact_id.data:
         flash("Choose a contact to invite.", "danger")
         return redirect(url_for("meetings.show", meeting_id=meeting.id))
-    try:
-        services.add_attendee(current_user, clock.now_utc(), meeting, contact_id=form.contact_id.data,
-                              role=form.role.data, allow_conflicts=bool(form.allow_conflicts.data))
-        db.session.commit()
-        flash("Invited.", "success")
-    except ServiceError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
-    return redirect(url_for("meetings.show", meeting_id=meeting.id))
+    back = refused_redirect(url_for("meetings.show", meeting_id=meeting.id))
+    services.add_attendee(current_user, clock.now_utc(), meeting, contact_id=form.contact_id.data,
+                          role=form.role.data, allow_conflicts=bool(form.allow_conflicts.data))
+    flash("Invited.", "success")
+    return redirect(back)
 
 
 @bp.post("/<int:meeting_id>/attendees/<int:attendee_id>/remove")
@@ -328,15 +314,11 @@ def remove_attendee(meeting_id, attendee_id):
     if attendee is None or attendee.meeting_id != meeting.id or \
             attendee not in people_for(current_user, meeting).shown:
         abort(404)
-    try:
-        name = attendee.name
-        services.remove_attendee(current_user, clock.now_utc(), meeting, attendee)
-        db.session.commit()
-        flash(f"Removed {name} from the meeting.", "success")
-    except ServiceError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
-    return redirect(url_for("meetings.show", meeting_id=meeting.id))
+    back = refused_redirect(url_for("meetings.show", meeting_id=meeting.id))
+    name = attendee.name
+    services.remove_attendee(current_user, clock.now_utc(), meeting, attendee)
+    flash(f"Removed {name} from the meeting.", "success")
+    return redirect(back)
 
 
 @bp.route("/<int:meeting_id>.ics")
@@ -361,14 +343,13 @@ def find_slots():
     form = SlotForm(request.args).setup(current_user)
     found = None
     if request.args and form.validate():
-        try:
-            found = slots.find_slots(
-                clock.now_utc(), form.first_day.data, form.last_day.data, timedelta(minutes=form.minutes.data),
-                user_ids=form.staff_ids.data or [], contact_ids=form.contact_ids.data or [],
-                zones=tuple(form.zones.data or (clock.NAIROBI, clock.GENEVA)),
-                day_start=form.day_start.data or time(9), day_end=form.day_end.data or time(17))
-        except ServiceError as exc:
-            apply_errors(form, exc)
+        refused_form(form, lambda: render_template("meetings/slots.html", form=form, found=None,
+                                                   zones=form.zones.data or [clock.NAIROBI, clock.GENEVA]))
+        found = slots.find_slots(
+            clock.now_utc(), form.first_day.data, form.last_day.data, timedelta(minutes=form.minutes.data),
+            user_ids=form.staff_ids.data or [], contact_ids=form.contact_ids.data or [],
+            zones=tuple(form.zones.data or (clock.NAIROBI, clock.GENEVA)),
+            day_start=form.day_start.data or time(9), day_end=form.day_end.data or time(17))
     elif not request.args:
         today = clock.now_utc().date()
         form.first_day.data, form.last_day.data = today + timedelta(days=1), today + timedelta(days=14)
@@ -396,15 +377,15 @@ def feeds():
 def new_feed(scope):
     if scope not in FEED_SCOPES:
         abort(404)
-    try:
-        calendar.create_feed(current_user, clock.now_utc(), current_user, scope)
-        db.session.commit()
-        flash("New feed address made. Calendars subscribed to an older address for it stop updating.", "success")
-    except ServiceError as exc:
-        db.session.rollback()
+
+    def refused(exc):
         if exc.status == 403:
-            abort(403)
+            return status_page(403)
         flash(exc.message, "danger")
+        return redirect(url_for("meetings.feeds"))
+    on_refusal(refused)
+    calendar.create_feed(current_user, clock.now_utc(), current_user, scope)
+    flash("New feed address made. Calendars subscribed to an older address for it stop updating.", "success")
     return redirect(url_for("meetings.feeds"))
 
 
@@ -414,7 +395,6 @@ def revoke_feed(scope):
     if feed is None:
         abort(404)
     calendar.revoke_feed(current_user, clock.now_utc(), feed)
-    db.session.commit()
     flash("Feed turned off. Calendars subscribed to it stop updating.", "success")
     return redirect(url_for("meetings.feeds"))
 
@@ -439,7 +419,6 @@ def feed(secret):
     parts = _page_url(SimpleNamespace(id=marker)).split(str(marker))
     body = calendar.feed_ics(found, now, calendar.organiser_mailbox(), lambda m: str(m.id).join(parts))
     found.last_fetched_at = now
-    db.session.commit()
     return Response(body, headers={"Content-Type": "text/calendar; charset=utf-8",
                                    "Content-Disposition": "inline; filename=engage.ics",
                                    "Cache-Control": "private, max-age=300"})
