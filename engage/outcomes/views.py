@@ -8,16 +8,18 @@ from werkzeug.routing import BuildError
 
 from engage.auth.models import User
 from engage.auth.permissions import require_role_for_blueprint
+from engage.boundary import on_refusal
 from engage.clock import now_utc
 from engage.countries import country_name
 from engage.directory.models import Contact, Organisation
-from engage.errors import ServiceError, ValidationError
+from engage.errors import ValidationError
 from engage.extensions import db
 from engage.history import history_for
 from engage.meetings.models import Meeting
 from engage.meetings.services import get_meeting
 from engage.reports import queries
 from engage.upr.models import Recommendation
+from engage.web import status_page
 
 from . import services
 from .forms import FollowUpForm, LogOutcomeForm, OutcomeForm, has_errors, place_errors
@@ -145,6 +147,17 @@ def view(outcome_id):
                            form=_follow_up_form(default_owner=current_user.id))
 
 
+def _refused_form(form, render, renames=None, forbidden_page=True):
+    """A refused save shows the form again with the service's errors; a refusal of the role is a 403."""
+    def answer(exc):
+        if exc.status == 403 and forbidden_page:
+            return status_page(403)
+        place_errors(form, exc, **({"renames": renames} if renames else {}))
+        return render()
+    on_refusal(answer)
+    return render
+
+
 @bp.route("/<int:outcome_id>/edit", methods=["GET", "POST"])
 def edit(outcome_id):
     outcome = services.get_outcome(outcome_id, current_user)
@@ -155,16 +168,13 @@ def edit(outcome_id):
         form.recommendation_id.data = str(outcome.recommendation_id or "")
         form.organisation_id.data = str(outcome.organisation_id or "")
         form.position.data = outcome.position or ""
+    page = _refused_form(form, lambda: (render_template("outcomes/edit.html", form=form, outcome=outcome),
+                                        422 if has_errors(form) else 200), forbidden_page=False)
     if form.validate_on_submit():
-        try:
-            changed = services.update_outcome(current_user, now_utc(), outcome, form.values())
-            db.session.commit()
-            flash("Outcome saved." if changed else "Nothing had changed.", "success" if changed else "info")
-            return redirect(url_for(".view", outcome_id=outcome.id))
-        except ServiceError as exc:
-            db.session.rollback()
-            place_errors(form, exc)
-    return render_template("outcomes/edit.html", form=form, outcome=outcome), 422 if has_errors(form) else 200
+        changed = services.update_outcome(current_user, now_utc(), outcome, form.values())
+        flash("Outcome saved." if changed else "Nothing had changed.", "success" if changed else "info")
+        return redirect(url_for(".view", outcome_id=outcome.id))
+    return page()
 
 
 # ---- a meeting's outcomes ----
@@ -198,28 +208,25 @@ def _log_form(meeting: Meeting) -> LogOutcomeForm:
 def log(meeting_id):
     meeting = get_meeting(meeting_id, current_user)
     form = _log_form(meeting)
+
+    def page():
+        recs = {str(r.id): r for r in meeting.recommendations}
+        extra = [e.form.recommendation_id.data for e in form.items if e.form.recommendation_id.data not in recs]
+        if extra:
+            recs.update({str(r.id): r for r in db.session.scalars(
+                select(Recommendation).where(Recommendation.id.in_(
+                    [int(x) for x in extra if str(x).isdigit() and int(x) <= services.MAX_ID])))})
+        failed = has_errors(form)
+        return render_template("outcomes/log.html", form=form, meeting=meeting, recs=recs, form_has_errors=failed,
+                               can_log=services.can_log(current_user, meeting)), 422 if failed else 200
+    _refused_form(form, page, renames={f"items-{len(form.items)}-": "other_"})
     if form.validate_on_submit():
-        try:
-            services.log_meeting_outcomes(current_user, now_utc(), meeting, form.summary.data,
-                                          form.organisation_id.data or None, form.item_values(),
-                                          form.follow_up_values())
-            db.session.commit()
-            flash("Outcome logged; the meeting is marked held.", "success")
-            return redirect(url_for(".meeting", meeting_id=meeting.id))
-        except ServiceError as exc:
-            db.session.rollback()
-            place_errors(form, exc, renames={f"items-{len(form.items)}-": "other_"})
-            if exc.status == 403:
-                abort(403)
-    recs = {str(r.id): r for r in meeting.recommendations}
-    extra = [e.form.recommendation_id.data for e in form.items if e.form.recommendation_id.data not in recs]
-    if extra:
-        recs.update({str(r.id): r for r in db.session.scalars(
-            select(Recommendation).where(Recommendation.id.in_(
-                [int(x) for x in extra if str(x).isdigit() and int(x) <= services.MAX_ID])))})
-    failed = has_errors(form)
-    return render_template("outcomes/log.html", form=form, meeting=meeting, recs=recs, form_has_errors=failed,
-                           can_log=services.can_log(current_user, meeting)), 422 if failed else 200
+        services.log_meeting_outcomes(current_user, now_utc(), meeting, form.summary.data,
+                                      form.organisation_id.data or None, form.item_values(),
+                                      form.follow_up_values())
+        flash("Outcome logged; the meeting is marked held.", "success")
+        return redirect(url_for(".meeting", meeting_id=meeting.id))
+    return page()
 
 
 @bp.route("/meetings/<int:meeting_id>/add", methods=["GET", "POST"])
@@ -232,19 +239,13 @@ def add(meeting_id):
         orgs = meeting.organisations
         form.organisation_id.data = str(orgs[0].id) if orgs else ""
         form.position.data = "supportive"
+    page = _refused_form(form, lambda: (render_template("outcomes/edit.html", form=form, meeting=meeting,
+                                                       outcome=None), 422 if has_errors(form) else 200))
     if form.validate_on_submit():
-        try:
-            outcome = services.create_outcome(current_user, now_utc(), meeting, form.values())
-            db.session.commit()
-            flash("Outcome added.", "success")
-            return redirect(url_for(".view", outcome_id=outcome.id))
-        except ServiceError as exc:
-            db.session.rollback()
-            place_errors(form, exc)
-            if exc.status == 403:
-                abort(403)
-    return render_template("outcomes/edit.html", form=form, meeting=meeting, outcome=None), \
-        422 if has_errors(form) else 200
+        outcome = services.create_outcome(current_user, now_utc(), meeting, form.values())
+        flash("Outcome added.", "success")
+        return redirect(url_for(".view", outcome_id=outcome.id))
+    return page()
 
 
 @bp.route("/recommendations/<int:rec_id>")
@@ -270,20 +271,15 @@ def _follow_up_form(follow_up=None, default_owner=None) -> FollowUpForm:
 def add_follow_up(outcome_id):
     outcome = services.get_outcome(outcome_id, current_user)
     form = _follow_up_form()
+    page = _refused_form(form, lambda: (render_template(
+        "outcomes/view.html", outcome=outcome, history=history_for(outcome),
+        follow_up_history={f.id: history_for(f) for f in outcome.follow_ups},
+        can_edit=services.can_edit(current_user, outcome), today=_today(), form=form), 422))
     if form.validate_on_submit():
-        try:
-            services.add_follow_up(current_user, now_utc(), outcome, form.values(with_status=False))
-            db.session.commit()
-            flash("Follow-up action added.", "success")
-            return redirect(url_for(".view", outcome_id=outcome.id))
-        except ServiceError as exc:
-            db.session.rollback()
-            place_errors(form, exc)
-            if exc.status == 403:
-                abort(403)
-    return render_template("outcomes/view.html", outcome=outcome, history=history_for(outcome),
-                           follow_up_history={f.id: history_for(f) for f in outcome.follow_ups},
-                           can_edit=services.can_edit(current_user, outcome), today=_today(), form=form), 422
+        services.add_follow_up(current_user, now_utc(), outcome, form.values(with_status=False))
+        flash("Follow-up action added.", "success")
+        return redirect(url_for(".view", outcome_id=outcome.id))
+    return page()
 
 
 @bp.route("/follow-ups")
@@ -305,15 +301,14 @@ def follow_ups():
 def follow_up_status(follow_up_id):
     follow_up = services.get_follow_up(follow_up_id, current_user)
     status = request.form.get("status", "")
-    try:
-        changed = services.set_follow_up_status(current_user, now_utc(), follow_up, status)
-        db.session.commit()
-    except ServiceError as exc:
-        db.session.rollback()
+
+    def refused(exc):
         if exc.status == 403:
-            abort(403)
+            return status_page(403)
         flash(exc.message, "danger")
         return redirect(url_for(".follow_ups")), 303
+    on_refusal(refused)
+    changed = services.set_follow_up_status(current_user, now_utc(), follow_up, status)
     if changed:
         flash(f"“{follow_up.description}” is now {FOLLOW_UP_STATUSES[status].lower()}.", "success")
     target = request.form.get("next") or ""
@@ -324,16 +319,10 @@ def follow_up_status(follow_up_id):
 def edit_follow_up(follow_up_id):
     follow_up = services.get_follow_up(follow_up_id, current_user)
     form = _follow_up_form(follow_up)
+    page = _refused_form(form, lambda: (render_template("outcomes/follow_up_edit.html", form=form,
+                                                       follow_up=follow_up), 422 if has_errors(form) else 200))
     if form.validate_on_submit():
-        try:
-            services.update_follow_up(current_user, now_utc(), follow_up, form.values())
-            db.session.commit()
-            flash("Follow-up action saved.", "success")
-            return redirect(url_for(".view", outcome_id=follow_up.outcome_id))
-        except ServiceError as exc:
-            db.session.rollback()
-            place_errors(form, exc)
-            if exc.status == 403:
-                abort(403)
-    return render_template("outcomes/follow_up_edit.html", form=form, follow_up=follow_up), \
-        422 if has_errors(form) else 200
+        services.update_follow_up(current_user, now_utc(), follow_up, form.values())
+        flash("Follow-up action saved.", "success")
+        return redirect(url_for(".view", outcome_id=follow_up.outcome_id))
+    return page()
