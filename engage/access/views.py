@@ -9,10 +9,11 @@ from sqlalchemy import select
 from engage.auth.models import User
 from engage.auth.permissions import password_confirmed_within, require_role_for_blueprint
 from engage.auth.services import set_dpo
+from engage.boundary import on_refusal, refused_form
 from engage.clock import now_utc
-from engage.errors import NotFoundError, ServiceError
+from engage.errors import NotFoundError
 from engage.extensions import db
-from engage.forms import apply_errors
+from engage.web import status_page
 
 from . import services
 from .forms import ConfirmForm, GrantForm, GroupForm, MemberForm, OfficerForm, SensitivityForm
@@ -50,13 +51,14 @@ def _back(record):
     return redirect(record_page(record) + "#access")
 
 
-def _refuse(exc: ServiceError):
-    db.session.rollback()
-    if exc.status == 404:
-        abort(404)
-    if exc.status == 403:
-        abort(403)
-    flash(exc.message, "danger")
+def _refused_back_to(url: str) -> None:
+    """A refusal answers 404 or 403 as those pages do; any other is flashed on the way back to `url`."""
+    def answer(exc):
+        if exc.status in (403, 404):
+            return status_page(exc.status)
+        flash(exc.message, "danger")
+        return redirect(url)
+    on_refusal(answer)
 
 
 # ---- one record ----
@@ -68,14 +70,10 @@ def set_sensitivity(record_type, record_id):
     if not form.validate_on_submit():
         flash("Sensitivity: choose internal or restricted.", "danger")
         return _back(record)
-    try:
-        changed = services.set_sensitivity(current_user, now_utc(), record, form.sensitivity.data)
-        db.session.commit()
-    except ServiceError as exc:
-        _refuse(exc)
-    else:
-        flash(f"Now {SENSITIVITIES[form.sensitivity.data].lower()}." if changed else "Nothing was changed.",
-              "success" if changed else "info")
+    _refused_back_to(record_page(record) + "#access")
+    changed = services.set_sensitivity(current_user, now_utc(), record, form.sensitivity.data)
+    flash(f"Now {SENSITIVITIES[form.sensitivity.data].lower()}." if changed else "Nothing was changed.",
+          "success" if changed else "info")
     return _back(record)
 
 
@@ -88,13 +86,9 @@ def add_grant(record_type, record_id):
         return _back(record)
     user = db.session.get(User, form.user_id.data) if form.user_id.data else None
     group = services.get_group(form.group_id.data) if form.group_id.data else None
-    try:
-        services.grant(current_user, now_utc(), record, user=user, group=group)
-        db.session.commit()
-    except ServiceError as exc:
-        _refuse(exc)
-    else:
-        flash(f"Granted to {user.display_name if user else group.name}.", "success")
+    _refused_back_to(record_page(record) + "#access")
+    services.grant(current_user, now_utc(), record, user=user, group=group)
+    flash(f"Granted to {user.display_name if user else group.name}.", "success")
     return _back(record)
 
 
@@ -105,13 +99,9 @@ def revoke_grant(record_type, record_id, grant_id):
     if found is None or not ConfirmForm().validate_on_submit():
         abort(404 if found is None else 400)
     label = found.grantee_label
-    try:
-        services.revoke(current_user, now_utc(), record, found)
-        db.session.commit()
-    except ServiceError as exc:
-        _refuse(exc)
-    else:
-        flash(f"{label} no longer has access.", "success")
+    _refused_back_to(record_page(record) + "#access")
+    services.revoke(current_user, now_utc(), record, found)
+    flash(f"{label} no longer has access.", "success")
     if not services.can_see(current_user, record):
         return redirect(url_for("main.home"))  # they revoked their own access
     return _back(record)
@@ -165,18 +155,14 @@ def _groups_or_403() -> None:
 def groups():
     _groups_or_403()
     form = GroupForm()
+    page = refused_form(form, lambda: (render_template("access/groups.html", groups=services.all_groups(), form=form),
+                                       422 if form.is_submitted() else 200))
     if form.validate_on_submit():
-        try:
-            group = services.create_group(current_user, now_utc(), {"name": form.name.data,
-                                                                     "description": form.description.data})
-            db.session.commit()
-            flash(f"Group {group.name} created. Add its members next.", "success")
-            return redirect(url_for(".group", group_id=group.id))
-        except ServiceError as exc:
-            db.session.rollback()
-            apply_errors(form, exc)
-    status = 422 if form.is_submitted() else 200
-    return render_template("access/groups.html", groups=services.all_groups(), form=form), status
+        group = services.create_group(current_user, now_utc(), {"name": form.name.data,
+                                                                 "description": form.description.data})
+        flash(f"Group {group.name} created. Add its members next.", "success")
+        return redirect(url_for(".group", group_id=group.id))
+    return page()
 
 
 def _changeable_or_403(group) -> None:
@@ -192,20 +178,16 @@ def group(group_id):
     if request.method == "POST":
         _changeable_or_403(found)
     form = GroupForm(obj=found)
+    page = refused_form(form, lambda: (render_template(
+        "access/group.html", group=found, form=form, member_form=MemberForm().setup(), confirm_form=ConfirmForm(),
+        can_change=services.can_change_group(current_user, found), holds_grants=services.holds_grants(found)),
+        422 if form.is_submitted() else 200))
     if form.validate_on_submit():
-        try:
-            services.update_group(current_user, now_utc(), found, {"name": form.name.data,
-                                                                   "description": form.description.data})
-            db.session.commit()
-            flash("Saved.", "success")
-            return redirect(url_for(".group", group_id=found.id))
-        except ServiceError as exc:
-            db.session.rollback()
-            apply_errors(form, exc)
-    status = 422 if form.is_submitted() else 200
-    return render_template("access/group.html", group=found, form=form, member_form=MemberForm().setup(),
-                           confirm_form=ConfirmForm(), can_change=services.can_change_group(current_user, found),
-                           holds_grants=services.holds_grants(found)), status
+        services.update_group(current_user, now_utc(), found, {"name": form.name.data,
+                                                               "description": form.description.data})
+        flash("Saved.", "success")
+        return redirect(url_for(".group", group_id=found.id))
+    return page()
 
 
 @bp.post("/groups/<int:group_id>/delete")
@@ -217,7 +199,6 @@ def delete_group(group_id):
         abort(400)
     name = found.name
     services.delete_group(current_user, now_utc(), found)
-    db.session.commit()
     flash(f"Group {name} deleted; its members keep only what was granted to them by name.", "success")
     return redirect(url_for(".groups"))
 
@@ -232,7 +213,6 @@ def add_member(group_id):
     if user is None:
         flash("Choose a person to add.", "danger")
     elif services.add_member(current_user, now_utc(), found, user):
-        db.session.commit()
         flash(f"{user.display_name} added.", "success")
     else:
         flash(f"{user.display_name} is already a member.", "info")
@@ -248,7 +228,6 @@ def remove_member(group_id, user_id):
     if user is None or not ConfirmForm().validate_on_submit():
         abort(404 if user is None else 400)
     if services.remove_member(current_user, now_utc(), found, user):
-        db.session.commit()
         flash(f"{user.display_name} removed.", "success")
     return redirect(url_for(".group", group_id=found.id))
 
@@ -280,11 +259,8 @@ def set_officer():
     if user is None:
         abort(404)
     value = form.is_dpo.data == "1"
-    try:
-        set_dpo(current_user, now_utc(), user, value)
-        db.session.commit()
-    except ServiceError as exc:
-        _refuse(exc)
-    else:
-        flash(f"{user.display_name} is {'now' if value else 'no longer'} a data-protection officer.", "success")
-    return redirect(url_for(".officers"))
+    back = url_for(".officers")
+    _refused_back_to(back)
+    set_dpo(current_user, now_utc(), user, value)
+    flash(f"{user.display_name} is {'now' if value else 'no longer'} a data-protection officer.", "success")
+    return redirect(back)
