@@ -3,6 +3,7 @@ contract's names for a contact's data-protection fields."""
 from __future__ import annotations
 
 import json
+from datetime import UTC
 from typing import Any
 
 from flask import Response, g, jsonify, request
@@ -37,8 +38,8 @@ def api_field_names(exc: ServiceError) -> ServiceError:
 
 def protection_json(contact) -> dict:
     """The data-protection fields of a contact, as the contract shows them."""
-    def z(value):
-        return value.strftime("%Y-%m-%dT%H:%M:%SZ") if value else None
+    def z(value):  # in UTC also before a reload: the answer is made before the boundary commits
+        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if value else None
     sent = contact.privacy_notice_sent_at
     from zoneinfo import ZoneInfo
     return {"lawful_basis": contact.lawful_basis or "legitimate_interest", "consent_text": contact.consent_wording,

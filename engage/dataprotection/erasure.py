@@ -255,7 +255,9 @@ def compact_storage(tables) -> str:
     values kept in its statistics. Old row versions may live on in
     PostgreSQL's WAL segments and in backups until those are recycled: that is for the DBA's policy.
     """
-    db.session.commit()  # nothing of ours may hold a transaction (and its locks) open meanwhile
+    # Commits the erasure itself, ahead of the request boundary: VACUUM can only drop bytes that a
+    # committed change left behind, and nothing of ours may hold a transaction (and its locks) open meanwhile.
+    db.session.commit()
     engine = db.engine
     if engine.dialect.name == "sqlite":
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:

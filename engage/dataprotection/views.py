@@ -9,9 +9,10 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, rend
 from flask_login import current_user, login_required
 
 from engage.auth.permissions import password_confirmed_within
+from engage.boundary import on_refusal, refused_form, refused_redirect
 from engage.clock import NAIROBI, localise, now_utc
 from engage.directory.services import get_contact
-from engage.errors import NotFoundError, ServiceError
+from engage.errors import NotFoundError
 from engage.extensions import db
 from engage.forms import apply_errors
 
@@ -64,41 +65,39 @@ def index():
 @dpo_required
 def log_request():
     form = RequestForm()
-    if form.validate_on_submit():
-        try:
-            contact = get_contact(form.contact_id.data)
-            opened = localise(form.received_on.data, time(9), NAIROBI) if form.received_on.data else None
-            req = services.open_request(current_user, now_utc(), form.kind.data, contact, opened, form.notes.data)
-        except ServiceError as exc:
-            db.session.rollback()
-            if isinstance(exc, NotFoundError):
-                form.contact_id.errors = [exc.message]
-            else:
-                apply_errors(form, exc)
+
+    def page():
+        listed = db.paginate(services.data_requests(), page=1, per_page=current_app.config["PER_PAGE"],
+                             error_out=False)
+        return render_template("dataprotection/index.html", page=listed, form=form, state=None, kind=None,
+                               kinds=REQUEST_KINDS, close_form=CloseRequestForm(),
+                               due=len(services.contacts_due_for_review(now_utc()))), 422
+
+    def refused(exc):
+        if isinstance(exc, NotFoundError):
+            form.contact_id.errors = [exc.message]
         else:
-            db.session.commit()
-            flash(f"{req.reference} is logged; it closes when you export or erase the contact.", "success")
-            return redirect(url_for(".index"))
-    page = db.paginate(services.data_requests(), page=1, per_page=current_app.config["PER_PAGE"], error_out=False)
-    return render_template("dataprotection/index.html", page=page, form=form, state=None, kind=None,
-                           kinds=REQUEST_KINDS, close_form=CloseRequestForm(),
-                           due=len(services.contacts_due_for_review(now_utc()))), 422
+            apply_errors(form, exc)
+        return page()
+    if form.validate_on_submit():
+        on_refusal(refused)
+        contact = get_contact(form.contact_id.data)
+        opened = localise(form.received_on.data, time(9), NAIROBI) if form.received_on.data else None
+        req = services.open_request(current_user, now_utc(), form.kind.data, contact, opened, form.notes.data)
+        flash(f"{req.reference} is logged; it closes when you export or erase the contact.", "success")
+        return redirect(url_for(".index"))
+    return page()
 
 
 @bp.route("/requests/<int:request_id>/close", methods=["POST"])
 @dpo_required
 def close_request(request_id):
     req = db.get_or_404(DataRequest, request_id)
+    back = refused_redirect(url_for(".index"))
     if CloseRequestForm().validate_on_submit():
-        try:
-            services.close_without_action(current_user, now_utc(), req)
-        except ServiceError as exc:
-            db.session.rollback()
-            flash(exc.message, "danger")
-        else:
-            db.session.commit()
-            flash(f"{req.reference} is closed.", "success")
-    return redirect(url_for(".index"))
+        services.close_without_action(current_user, now_utc(), req)
+        flash(f"{req.reference} is closed.", "success")
+    return redirect(back)
 
 
 @bp.route("/contacts/<int:contact_id>/export", methods=["POST"])
@@ -110,15 +109,10 @@ def export(contact_id):
     if not form.validate_on_submit():
         flash("The form expired. Reload the page and try again.", "danger")
         return redirect(url_for("directory.contact", contact_id=contact.id))
-    try:
-        data = services.export_contact(current_user, now_utc(), contact)
-    except ServiceError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
-        return redirect(url_for("directory.contact", contact_id=contact.id))
-    response = _download(data, contact.id, "csv" if form.format.data == "csv" else "json")
-    db.session.commit()  # the export's audit row, once its file is made
-    return response
+    refused_redirect(url_for("directory.contact", contact_id=contact.id))
+    data = services.export_contact(current_user, now_utc(), contact)
+    # The file is made here; the boundary commits the export's audit row before it is sent.
+    return _download(data, contact.id, "csv" if form.format.data == "csv" else "json")
 
 
 def _download(data: dict, contact_id: int, fmt: str) -> Response:
@@ -141,26 +135,22 @@ def erase(contact_id):
         flash("This contact was already erased.", "info")
         return redirect(url_for("directory.contact", contact_id=contact.id))
     form = EraseForm()
+    page = refused_form(form, lambda: (render_template("dataprotection/erase.html", contact=contact, form=form,
+                                                       notes_mode=erasure.erasure_notes_mode()),
+                                       422 if form.errors else 200))
     if form.validate_on_submit():
         typed = (form.confirm.data or "").strip()
         if typed != "ERASE" and typed.lower() != contact.email.lower():
             form.confirm.errors = ["That is neither the contact's email address nor ERASE; nothing was erased."]
         else:
-            try:
-                summary = erasure.erase_contact(current_user, now_utc(), contact)
-            except ServiceError as exc:
-                db.session.rollback()
-                apply_errors(form, exc)
-            else:
-                db.session.commit()
-                erasure.compact_storage(summary["tables"])
-                flash(f"Contact #{contact_id} is erased ({summary['request']}): "
-                      f"{summary['messages_to_them']} messages emptied, {summary['meetings_kept']} meetings keep an "
-                      "anonymised participant.", "success")
-                return redirect(url_for("directory.contact", contact_id=contact_id))
-    status = 422 if form.errors else 200
-    return render_template("dataprotection/erase.html", contact=contact, form=form,
-                           notes_mode=erasure.erasure_notes_mode()), status
+            summary = erasure.erase_contact(current_user, now_utc(), contact)
+            # compact_storage commits the erasure first (the boundary's commit would come too late for it).
+            erasure.compact_storage(summary["tables"])
+            flash(f"Contact #{contact_id} is erased ({summary['request']}): "
+                  f"{summary['messages_to_them']} messages emptied, {summary['meetings_kept']} meetings keep an "
+                  "anonymised participant.", "success")
+            return redirect(url_for("directory.contact", contact_id=contact_id))
+    return page()
 
 
 @bp.route("/review")
