@@ -58,7 +58,6 @@ def index():
 def export():
     form, query = _filtered()
     produced = downloads.produce(services.events_csv(query))  # before its own row: the file does not hold it
-    services.record_export(current_user, now_utc(), "audit_event")
-    db.session.commit()
+    services.record_export(current_user, now_utc(), "audit_event")  # committed before the file is sent
     return downloads.send(produced, "text/csv; charset=utf-8", "audit-log.csv",
                           {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"})

@@ -6,8 +6,8 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import HiddenField
 
 from engage.auth.permissions import require_role_for_blueprint
+from engage.boundary import on_refusal, refused_redirect
 from engage.clock import now_utc
-from engage.errors import ServiceError
 from engage.extensions import db
 from engage.meetings.models import RESPONSES, Attendee
 from engage.meetings.services import get_meeting
@@ -44,15 +44,10 @@ def answer(token):
                                message="You are no longer on this meeting's list."), 404
     form = AnswerForm()
     if form.validate_on_submit():
-        try:
-            services.answer_by_link(scope, form.answer.data, now_utc())
-        except ServiceError as exc:
-            db.session.rollback()
-            flash(exc.message, "danger")
-        else:
-            db.session.commit()
-            flash(f"Thank you — your answer is recorded: {RESPONSES[attendee.response]}.", "success")
-        return redirect(url_for("rsvp.answer", token=token))
+        back = refused_redirect(url_for("rsvp.answer", token=token))
+        services.answer_by_link(scope, form.answer.data, now_utc())
+        flash(f"Thank you — your answer is recorded: {RESPONSES[attendee.response]}.", "success")
+        return redirect(back)
     proposed = request.args.get("answer")
     return render_template("invitations/rsvp.html", attendee=attendee, meeting=attendee.meeting,
                            proposed=proposed if proposed in ANSWERS else None, answers=ANSWERS,
@@ -70,15 +65,14 @@ def upload_reply(meeting_id):
     if not form.validate_on_submit():
         problem = next(iter(form.errors.values()))[0]
         return render_template("invitations/reply_refused.html", meeting=meeting, problem=problem), 400
-    try:
-        # One byte past the limit, so an oversized file is refused rather than cut short.
-        raw = form.file.data.read(MAX_REPLY_BYTES + 1)
-        results = apply_forwarded_reply(meeting, raw, now_utc())
-    except ServiceError as exc:
-        db.session.rollback()
+
+    def refused(exc):
         problem = "; ".join(msg for msgs in (exc.fields or {}).values() for msg in msgs) or exc.message
         return render_template("invitations/reply_refused.html", meeting=meeting, problem=problem), 422
-    db.session.commit()
+    on_refusal(refused)
+    # One byte past the limit, so an oversized file is refused rather than cut short.
+    raw = form.file.data.read(MAX_REPLY_BYTES + 1)
+    results = apply_forwarded_reply(meeting, raw, now_utc())
     for r in results:
         flash(f"{r.attendee_email}: {RESPONSES[r.response]} recorded from the forwarded reply.", "success")
     return redirect(url_for("meetings.show", meeting_id=meeting.id) + "#people", 303)

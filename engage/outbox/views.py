@@ -10,7 +10,8 @@ from sqlalchemy.orm import selectinload
 
 from engage.auth.permissions import export_confirmed, require_role_for_blueprint
 from engage.clock import now_utc
-from engage.errors import NotFoundError, ServiceError
+from engage.boundary import refused_redirect
+from engage.errors import NotFoundError
 from engage.extensions import db
 
 from . import services
@@ -91,14 +92,9 @@ def resend(message_id):
     if not ResendForm().validate_on_submit():
         flash("The form expired. Reload the page and try again.", "danger")
         return redirect(url_for("outbox.view", message_id=message.id))
-    try:
-        services.resend_message(current_user, now_utc(), message)
-    except ServiceError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
-    else:
-        db.session.commit()
-        when = ("the dispatcher sends it within seconds" if current_app.config.get("MAIL_SERVER")
-                else "it goes out once MAIL_SERVER is configured")
-        flash(f"The message to {message.recipient} is queued again; {when}.", "success")
-    return redirect(url_for("outbox.view", message_id=message.id))
+    back = refused_redirect(url_for("outbox.view", message_id=message.id))
+    services.resend_message(current_user, now_utc(), message)
+    when = ("the dispatcher sends it within seconds" if current_app.config.get("MAIL_SERVER")
+            else "it goes out once MAIL_SERVER is configured")
+    flash(f"The message to {message.recipient} is queued again; {when}.", "success")
+    return redirect(back)

@@ -8,10 +8,9 @@ from flask_login import current_user
 from werkzeug.routing import BuildError
 
 from engage.auth.permissions import export_confirmed, require_role_for_blueprint, role_required
+from engage.boundary import refused_form
 from engage.clock import now_utc
-from engage.errors import ServiceError
 from engage.extensions import db
-from engage.forms import apply_errors
 
 from . import exports, planning, services
 from .forms import EditForm, FilterForm, ImportForm, PlanForm
@@ -106,17 +105,12 @@ def detail(rec_id):
 def edit(rec_id):
     rec = db.get_or_404(Recommendation, rec_id)
     form = _edit_form(rec, request.form)
+    page = refused_form(form, lambda: _detail(rec, form, 422))
     if form.validate_on_submit():
-        try:
-            changed = services.update_recommendation(current_user, now_utc(), rec, form.values())
-        except ServiceError as exc:
-            db.session.rollback()
-            apply_errors(form, exc)
-        else:
-            db.session.commit()
-            flash(f"Saved {rec.label}." if changed else "Nothing changed.", "success" if changed else "info")
-            return redirect(url_for("upr.detail", rec_id=rec.id))
-    return _detail(rec, form, 422)
+        changed = services.update_recommendation(current_user, now_utc(), rec, form.values())
+        flash(f"Saved {rec.label}." if changed else "Nothing changed.", "success" if changed else "info")
+        return redirect(url_for("upr.detail", rec_id=rec.id))
+    return page()
 
 
 @bp.route("/import", methods=["GET", "POST"])
@@ -127,10 +121,9 @@ def import_csv():
     if form.validate_on_submit():
         report = import_recommendations_bytes(form.file.data.read(), current_user, now_utc())
         if report.ok and not form.dry_run.data:
-            db.session.commit()
             flash(f"Imported {form.file.data.filename}: {report.summary()}.", "success")
             return redirect(url_for("upr.index"))
-        db.session.rollback()
+        db.session.rollback()  # a dry run or a refused file keeps nothing, though a dry run answers 200
     status = 422 if (report and not report.ok) or form.errors else 200
     return render_template("upr/import.html", form=form, report=report,
                            max_bytes=current_app.config.get("MAX_CONTENT_LENGTH")), status
