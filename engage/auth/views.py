@@ -4,10 +4,9 @@ from flask_login import current_user, login_required, login_user, logout_user
 from markupsafe import Markup
 from sqlalchemy import select
 
+from engage.boundary import keep_refused, refused_form, refused_redirect
 from engage.clock import now_utc
-from engage.errors import ServiceError
 from engage.extensions import db, limiter
-from engage.forms import apply_errors
 from engage.urls import is_safe_redirect
 
 from . import services, sessions, twofactor
@@ -39,7 +38,6 @@ def _safe_next(target):
 
 def _finish_login(user, now, target, how=None):
     services.record_login(user, now, how)
-    db.session.commit()
     login_user(user, remember=False)  # no remember-me cookie: sessions have idle and absolute limits
     sessions.start(now)
     if user.has_2fa or not _requires_2fa(user):
@@ -57,8 +55,7 @@ def login():
     if form.validate_on_submit():
         now = now_utc()
         user = services.check_credentials(form.email.data, form.password.data, now)
-        if user is None:
-            db.session.commit()  # keep the audit row of the failed attempt
+        if user is None:  # the page is a 200, so the boundary keeps the audit row of the failed attempt
             flash("That email and password do not match an active account.", "danger")
         elif user.has_2fa:
             sessions.set_pending(user.id, now)
@@ -89,7 +86,7 @@ def login_code():
                 flash(f"You used a recovery code; {twofactor.recovery_codes_left(user)} left. "
                       "Make new ones on your account page if you are running short.", "warning")
             return _finish_login(user, now, request.args.get("next"), how)
-        db.session.commit()  # keep the audit row of the refused code
+        keep_refused()  # the audit row of the refused code counts towards the lockout
         form.code.errors.append("That code is not right, or was already used. Type the code your app shows now.")
         return render_template("auth/login_code.html", form=form), 422
     return render_template("auth/login_code.html", form=form)
@@ -99,7 +96,6 @@ def login_code():
 def logout():
     if current_user.is_authenticated:
         services.record_logout(current_user, now_utc())
-        db.session.commit()
     logout_user()
     sessions.clear()
     flash("You are signed out.", "info")
@@ -121,8 +117,7 @@ def _session_rules():
     reason = sessions.expiry_reason(now, config.get("ENGAGE_SESSION_IDLE_MINUTES"),
                                     config.get("ENGAGE_SESSION_MAX_HOURS"))
     if reason is not None:
-        services.record_logout(current_user, now, f"session ended ({reason})")
-        db.session.commit()
+        services.record_logout(current_user, now, f"session ended ({reason})")  # committed with the redirect
         logout_user()
         sessions.clear()
         if reason == "idle":
@@ -159,20 +154,18 @@ def confirm_password():
 def account():
     form = ChangePasswordForm(prefix="pw")
     token_form = NewTokenForm(prefix="tok")
+
+    def page():
+        tokens = db.session.scalars(select(ApiToken).where(ApiToken.user_id == current_user.id)
+                                    .order_by(ApiToken.created_at.desc())).all()
+        return render_template("auth/account.html", form=form, token_form=token_form, tokens=tokens,
+                               revoke_form=ConfirmForm())
+    refused_form(form, page)
     if form.submit.data and form.validate_on_submit():
-        try:
-            services.change_password(current_user, form.current_password.data,
-                                     form.new_password.data, now_utc())
-        except ServiceError as exc:
-            apply_errors(form, exc)
-        else:
-            db.session.commit()
-            flash("Your password is changed.", "success")
-            return redirect(url_for("auth.account"))
-    tokens = db.session.scalars(select(ApiToken).where(ApiToken.user_id == current_user.id)
-                                .order_by(ApiToken.created_at.desc())).all()
-    return render_template("auth/account.html", form=form, token_form=token_form, tokens=tokens,
-                           revoke_form=ConfirmForm())
+        services.change_password(current_user, form.current_password.data, form.new_password.data, now_utc())
+        flash("Your password is changed.", "success")
+        return redirect(url_for("auth.account"))
+    return page()
 
 
 @bp.route("/account/two-step", methods=["GET", "POST"])
@@ -185,20 +178,18 @@ def two_factor():
         return render_template("auth/two_factor.html", form=None, required=required,
                                codes_left=twofactor.recovery_codes_left(current_user), confirm_form=ConfirmForm())
     secret = twofactor.start_enrolment(current_user)
-    db.session.commit()
+    keep_refused()  # the secret stays (a reload shows the same QR), as does the audit row of a refused code
+
+    def page():
+        uri = twofactor.provisioning_uri(current_user, secret)
+        return render_template("auth/two_factor.html", form=form, required=required, secret=secret,
+                               qr=Markup(twofactor.qr_svg(uri))), 422 if form.errors else 200
     if form.validate_on_submit():
-        try:
-            codes = twofactor.enrol(current_user, secret, form.code.data, now_utc())
-        except ServiceError as exc:
-            db.session.commit()  # keep the audit row of the refused code
-            apply_errors(form, exc)
-        else:
-            db.session.commit()
-            return render_template("auth/recovery_codes.html", codes=codes,
-                                   next_url=_safe_next(request.args.get("next")))
-    uri = twofactor.provisioning_uri(current_user, secret)
-    return render_template("auth/two_factor.html", form=form, required=required, secret=secret,
-                           qr=Markup(twofactor.qr_svg(uri))), 422 if form.errors else 200
+        refused_form(form, page)
+        codes = twofactor.enrol(current_user, secret, form.code.data, now_utc())
+        return render_template("auth/recovery_codes.html", codes=codes,
+                               next_url=_safe_next(request.args.get("next")))
+    return page()
 
 
 @bp.route("/account/two-step/recovery-codes", methods=["POST"])
@@ -208,7 +199,6 @@ def new_recovery_codes():
     if not current_user.has_2fa or not ConfirmForm().validate_on_submit():
         return redirect(url_for("auth.two_factor"))
     codes = twofactor.regenerate_recovery_codes(current_user, now_utc())
-    db.session.commit()
     return render_template("auth/recovery_codes.html", codes=codes, next_url=url_for("auth.account"))
 
 
@@ -220,7 +210,6 @@ def create_token():
         flash("The token name is too long.", "danger")
         return redirect(url_for("auth.account"))
     _, secret = services.create_api_token(current_user, now_utc(), form.name.data)
-    db.session.commit()
     return render_template("auth/token_created.html", secret=secret)
 
 
@@ -228,35 +217,30 @@ def create_token():
 @login_required
 def revoke_token(token_id):
     token = db.get_or_404(ApiToken, token_id)
+    back = refused_redirect(request.referrer if is_safe_redirect(request.referrer) else url_for("auth.account"))
     if ConfirmForm().validate_on_submit():
-        try:
-            services.revoke_api_token(current_user, token, now_utc())
-        except ServiceError as exc:
-            flash(exc.message, "danger")
-        else:
-            db.session.commit()
-            flash(f"Token {token.prefix}… is revoked.", "success")
-    return redirect(request.referrer if is_safe_redirect(request.referrer) else url_for("auth.account"))
+        services.revoke_api_token(current_user, token, now_utc())
+        flash(f"Token {token.prefix}… is revoked.", "success")
+    return redirect(back)
 
 
 @admin_bp.route("/users", methods=["GET", "POST"])
 def users():
     form = NewUserForm()
+
+    def page():
+        rows = db.session.scalars(select(User).order_by(User.is_disabled, User.email)).all()
+        return render_template("admin/users.html", form=form, users=rows, role_form=RoleForm,
+                               confirm_form=ConfirmForm())
+    refused_form(form, page)
     if form.validate_on_submit():
         password = services.generate_password()
-        try:
-            user = services.create_user(current_user, now_utc(), form.email.data, form.full_name.data,
-                                        form.role.data, password)
-        except ServiceError as exc:
-            apply_errors(form, exc)
-        else:
-            db.session.commit()
-            flash(f"{user.email} can now sign in with the password {password} — "
-                  "pass it on safely; it is not shown again.", "success")
-            return redirect(url_for("admin.users"))
-    rows = db.session.scalars(select(User).order_by(User.is_disabled, User.email)).all()
-    return render_template("admin/users.html", form=form, users=rows, role_form=RoleForm,
-                           confirm_form=ConfirmForm())
+        user = services.create_user(current_user, now_utc(), form.email.data, form.full_name.data,
+                                    form.role.data, password)
+        flash(f"{user.email} can now sign in with the password {password} — "
+              "pass it on safely; it is not shown again.", "success")
+        return redirect(url_for("admin.users"))
+    return page()
 
 
 @admin_bp.route("/users/<int:user_id>/role", methods=["POST"])
@@ -301,11 +285,6 @@ def enable(user_id):
 
 
 def _apply(action, success_message):
-    try:
-        action()
-    except ServiceError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
-    else:
-        db.session.commit()
-        flash(success_message, "success")
+    refused_redirect(url_for("admin.users"))  # where every caller returns to
+    action()
+    flash(success_message, "success")
