@@ -113,8 +113,9 @@ def _server_error(_exc):
 
 
 def _finish(response):
-    """Commit a success (below 400), roll back anything else."""
-    if response.status_code >= 400 and not g.get("keep_refused"):
+    """Commit a success (below 400) or a kept refusal (below 500), roll back anything else."""
+    kept = g.get("keep_refused") and response.status_code < 500
+    if response.status_code >= 400 and not kept:
         db.session.rollback()
         return response
     try:
