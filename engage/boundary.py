@@ -83,14 +83,14 @@ def _refused(exc: ServiceError):
     keep = g.get("keep_refused")
     if not keep:
         db.session.rollback()  # before rendering: the page must show what is saved, not the refused change
-    transform = g.pop("refusal_transform", None)
+    transform = g.refusal_transform if "refusal_transform" in g else None
     if transform is not None:
         exc = transform(exc)
     if _api():
         from engage.api.common import error_response
         extra = {"details": exc.details} if exc.details is not None else {}
         return error_response(exc.status, exc.code, exc.message, exc.fields, **extra)
-    answer = g.pop("refusal_answer", None)
+    answer = g.refusal_answer if "refusal_answer" in g else None
     if answer is not None:
         return answer(exc)
     from engage.web import error_page, status_page
