@@ -6,7 +6,7 @@
     .venv/bin/python bench/reminders.py --write             # also update bench/RESULTS.md
 
 Per database, one scheduler process with the shipped settings (production config, intervals and batch
-sizes from config.py unless `--scheduler-env NAME=VALUE` says otherwise, which the report shows):
+sizes from engage/settings.py unless `--scheduler-env NAME=VALUE` says otherwise, which the report shows):
 
 1. burst: 10,000 reminders (2,500 meetings × 4 contacts, planned by `plan_reminders` like a booking
    would) all due at the same whole minute, a minute or so ahead; time from that minute until the sink

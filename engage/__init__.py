@@ -5,7 +5,7 @@ import os
 
 from flask import Flask
 
-from config import CONFIGS, instance_data_key, instance_secret_key
+from engage.settings import CONFIGS, instance_data_key, instance_secret_key
 
 
 def create_app(config: str | type | None = None, **overrides) -> Flask:

@@ -45,7 +45,7 @@ def _get(url: str) -> tuple[int, str, bytes]:
 def _source_copy(dest: Path) -> Path:
     """The files a source distribution would hold, so the build leaves the checkout untouched."""
     dest.mkdir()
-    for name in ("pyproject.toml", "README.md", "config.py"):
+    for name in ("pyproject.toml", "README.md"):
         if (ROOT / name).exists():
             shutil.copy2(ROOT / name, dest / name)
     shutil.copytree(ROOT / "engage", dest / "engage", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))

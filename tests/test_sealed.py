@@ -144,7 +144,7 @@ def test_a_plain_text_that_looks_sealed_is_kept_as_typed(app, world):
 
 
 def test_keys_are_checked_at_start(monkeypatch, tmp_path):
-    from config import ProductionConfig
+    from engage.settings import ProductionConfig
     from engage import create_app
 
     monkeypatch.setattr(ProductionConfig, "SECRET_KEY", "x" * 40)

@@ -28,7 +28,7 @@ def _signed_in(client):
 
 
 def test_the_defaults_are_30_minutes_idle_and_12_hours_in_all(app):
-    from config import Config
+    from engage.settings import Config
     assert Config.ENGAGE_SESSION_IDLE_MINUTES == 30 and Config.ENGAGE_SESSION_MAX_HOURS == 12
 
 

@@ -3,7 +3,7 @@ import os
 import secrets
 from pathlib import Path
 
-BASE_DIR = Path(__file__).resolve().parent
+BASE_DIR = Path(__file__).resolve().parent.parent  # the project: instance/ sits beside engage/
 INSTANCE_DIR = BASE_DIR / "instance"
 
 
