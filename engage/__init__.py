@@ -5,25 +5,17 @@ import os
 
 from flask import Flask
 
-from engage.settings import CONFIGS, instance_data_key, instance_secret_key
+from engage import settings
 
 
-def create_app(config: str | type | None = None, **overrides) -> Flask:
-    """Build the app: configuration, extensions, blueprints and CLI — nothing else."""
+def create_app(config: str | None = None, **overrides) -> Flask:
+    """Build the app: configuration, extensions, blueprints and CLI — nothing else.
+
+    `config` names the profile (development, testing, production; default ENGAGE_ENV); `overrides`
+    are app.config values that win over the environment and the profile, checked like them.
+    """
     app = Flask(__name__, instance_relative_config=False)  # templates/ and static/ ship inside the package
-    if config is None or isinstance(config, str):
-        config = CONFIGS[config or os.environ.get("ENGAGE_ENV", "development")]
-    app.config.from_object(config)
-    app.config.update(overrides)
-    if not app.config.get("SECRET_KEY"):
-        if config is CONFIGS["production"]:
-            raise RuntimeError("SECRET_KEY must be set in production.")
-        app.config["SECRET_KEY"] = instance_secret_key()
-    if not app.config.get("ENGAGE_DATA_KEY"):
-        if config is CONFIGS["production"]:
-            raise RuntimeError("ENGAGE_DATA_KEY must be set in production: it seals restricted notes and "
-                               "outcome texts (README, 'Encryption at rest').")
-        app.config["ENGAGE_DATA_KEY"] = instance_data_key()
+    app.config.update(settings.load(config, overrides))  # read and checked once; SettingsError names the bad variable
     from engage import sealed
     sealed.init_app(app)  # refuses a malformed key now rather than at the first restricted save
 

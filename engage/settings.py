@@ -1,148 +1,314 @@
-"""Configuration classes. Every setting comes from an environment variable (see README)."""
+"""Settings: every configurable value — its environment variable, type, default and check — in one place.
+
+create_app() calls load() once at start-up: the environment is read and checked (a missing or
+malformed value refuses to start, with a message naming the variable), the profile's fixed values
+and the caller's overrides are laid on top, and the typed values go into app.config, where the code
+reads them. Nothing else reads the environment for configuration.
+"""
+from __future__ import annotations
+
+import json
 import os
+import re
 import secrets
+from collections.abc import Mapping
+from datetime import date, time
 from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-BASE_DIR = Path(__file__).resolve().parent.parent  # the project: instance/ sits beside engage/
-INSTANCE_DIR = BASE_DIR / "instance"
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings import SettingsError as SourceError
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+# Reminders: the default for a meeting that does not say, and the limits every reminder list obeys
+# (a meeting's own and the configured default alike).
+DEFAULT_REMINDERS = (1440, 60)  # minutes before the start: 24 h and 1 h
+MAX_REMINDER_MINUTES = 28 * 24 * 60
+MAX_REMINDERS = 6
+
+Positive = Annotated[int, Field(gt=0)]
+
+# The settings whose app.config key is not the variable's name (Flask and its extensions fix those).
+FLASK_KEYS = {"DATABASE_URL": "SQLALCHEMY_DATABASE_URI", "ENGAGE_MAX_UPLOAD_BYTES": "MAX_CONTENT_LENGTH"}
+# Never echoed back in an error: they are, or may contain, passwords and keys.
+SECRET_NAMES = {"SECRET_KEY", "ENGAGE_DATA_KEY", "MAIL_PASSWORD", "DATABASE_URL", "ENGAGE_REPLIES_IMAP_URL"}
 
 
-def _bool(name, default=False):
-    value = os.environ.get(name)
-    if value is None:
-        return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+class SettingsError(RuntimeError):
+    """engage cannot start: a setting is missing or malformed (the message names the variable)."""
 
 
-def _int(name, default):
-    value = os.environ.get(name)
-    return int(value) if value not in (None, "") else default
+def _hh_mm(value: Any) -> str:
+    match = re.fullmatch(r"(\d{1,2}):(\d{2})", str(value).strip())
+    try:
+        return time(int(match.group(1)), int(match.group(2))).strftime("%H:%M")
+    except (AttributeError, ValueError):
+        raise ValueError("must be a time of day, HH:MM (e.g. 07:00)") from None
 
 
-def instance_secret_key():
-    """A random key kept in instance/ so development sessions survive restarts; never committed."""
-    INSTANCE_DIR.mkdir(exist_ok=True)
-    path = INSTANCE_DIR / "secret_key"
+class Settings(BaseSettings):
+    """The environment variables engage reads, typed and checked; see README, "Configuration"."""
+
+    model_config = SettingsConfigDict(case_sensitive=True, env_ignore_empty=True, extra="forbid")
+
+    ENGAGE_INSTANCE_DIR: Path = PROJECT_DIR / "instance"  # development keys and the default SQLite file
+    SECRET_KEY: str | None = None
+    # Seals restricted notes and outcome texts (engage/sealed.py): Fernet keys, comma-separated, first seals.
+    ENGAGE_DATA_KEY: str | None = None
+    DATABASE_URL: str | None = None  # unset: SQLite in the instance directory
+
+    MAIL_SERVER: str | None = None
+    MAIL_PORT: Positive = 25
+    MAIL_USE_TLS: bool = False
+    MAIL_USE_SSL: bool = False
+    MAIL_USERNAME: str | None = None
+    MAIL_PASSWORD: str | None = None
+    MAIL_DEFAULT_SENDER: str | None = "engage@example.org"
+    MAIL_TIMEOUT: Positive = 30
+    ENGAGE_ORGANISER_EMAIL: str | None = None
+    ENGAGE_REPLIES_IMAP_URL: str | None = None
+    ENGAGE_ADMIN_EMAIL: str = "admin@example.org"  # the first admin on a new database
+
+    ENGAGE_BASE_URL: str = "http://127.0.0.1:5000"
+    ENGAGE_DIGEST_AT: str = "07:00"  # local time of the morning digest
+    ENGAGE_DIGEST_TIMEZONE: str = "Africa/Nairobi"
+    ENGAGE_DISPATCH_INTERVAL: Positive = 5   # seconds between outbox passes
+    ENGAGE_OUTBOX_BATCH_SIZE: Positive = 100  # messages per SMTP connection
+    ENGAGE_OUTBOX_MAX_ATTEMPTS: Positive = 8
+    ENGAGE_OUTBOX_BACKOFF_BASE: Positive = 30  # seconds before the first retry
+    ENGAGE_OUTBOX_BACKOFF_CAP: Positive = 3600
+    # A claimed message or reminder that is not finished within its lease (a crashed process) is
+    # taken over by another scheduler after this many seconds.
+    ENGAGE_OUTBOX_LEASE_SECONDS: Positive = 600
+    ENGAGE_REMINDER_LEASE_SECONDS: Positive = 300
+    ENGAGE_REMINDER_INTERVAL: Positive = 15  # seconds between reminder passes
+    # Minutes before the start, for meetings that do not say; "1440,60" or "[1440, 60]".
+    ENGAGE_DEFAULT_REMINDERS: Annotated[list[int], NoDecode] = list(DEFAULT_REMINDERS)
+    # "Engaged this cycle" counts meetings from this Nairobi date (engage/upr/services.py, engaged_states).
+    ENGAGE_CYCLE_STARTS_ON: date = date(2025, 1, 1)
+    ENGAGE_WORKDAY_START: str = "09:00"  # the working day used to suggest free slots
+    ENGAGE_WORKDAY_END: str = "17:00"
+
+    # Data protection (engage/dataprotection; README "Data protection").
+    ENGAGE_ORGANISATION_NAME: str = "The organisation"
+    ENGAGE_DPO_EMAIL: str | None = None
+    ENGAGE_RETENTION_MESSAGE_DAYS: Positive = 90  # stored message bodies kept
+    ENGAGE_RETENTION_REVIEW_MONTHS: Positive = 24  # inactive contacts reviewed
+    ENGAGE_ERASURE_NOTES: Literal["deattribute", "delete"] = "deattribute"
+    ENGAGE_SERVER_LOCATION: str | None = None  # e.g. "Kenya (Nairobi data centre)"
+    ENGAGE_MAIL_RELAY_LOCATION: str | None = None
+
+    # Accounts: two-factor sign-in is required for admins and the DPO; this makes it required for all.
+    ENGAGE_REQUIRE_2FA: bool = False
+    ENGAGE_2FA_RATE_LIMIT: str = "5 per minute"
+    ENGAGE_LOGIN_RATE_LIMIT: str = "10 per minute"
+    RATELIMIT_STORAGE_URI: str = "memory://"
+    # A session ends after this long without a request, and this long after signing in, whatever;
+    # None (the testing profile) turns the limit off.
+    ENGAGE_SESSION_IDLE_MINUTES: Positive | None = 30
+    ENGAGE_SESSION_MAX_HOURS: Positive | None = 12
+    ENGAGE_MAX_UPLOAD_BYTES: Positive = 20 * 1024 * 1024
+
+    @field_validator("ENGAGE_DIGEST_AT", "ENGAGE_WORKDAY_START", "ENGAGE_WORKDAY_END", mode="before")
+    @classmethod
+    def validate_time_of_day(cls, value):
+        return _hh_mm(value)
+
+    @field_validator("ENGAGE_DIGEST_TIMEZONE")
+    @classmethod
+    def validate_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("must be an IANA time zone, e.g. Africa/Nairobi") from None
+        return value
+
+    @field_validator("ENGAGE_CYCLE_STARTS_ON", mode="before")
+    @classmethod
+    def validate_iso_date(cls, value):
+        if isinstance(value, date):
+            return value
+        try:
+            return date.fromisoformat(str(value).strip())
+        except ValueError:
+            raise ValueError("must be a date, YYYY-MM-DD (e.g. 2025-01-01)") from None
+
+    @field_validator("ENGAGE_DEFAULT_REMINDERS", mode="before")
+    @classmethod
+    def validate_minutes_list(cls, value):
+        if isinstance(value, str):
+            text = value.strip()
+            try:
+                value = json.loads(text) if text.startswith("[") else [int(p) for p in text.split(",") if p.strip()]
+            except ValueError:
+                raise ValueError("must be whole minutes before the start, comma-separated, e.g. 1440,60") from None
+        return value
+
+    @field_validator("ENGAGE_DEFAULT_REMINDERS")
+    @classmethod
+    def validate_reminder_limits(cls, value: list[int]) -> list[int]:
+        if not value:
+            raise ValueError("must name at least one reminder, e.g. 1440,60")
+        if any(not 1 <= v <= MAX_REMINDER_MINUTES for v in value):
+            raise ValueError(f"each reminder must be between 1 minute and {MAX_REMINDER_MINUTES // 1440} days before")
+        value = sorted(set(value), reverse=True)
+        if len(value) > MAX_REMINDERS:
+            raise ValueError(f"at most {MAX_REMINDERS} reminders")
+        return value
+
+    @field_validator("ENGAGE_ERASURE_NOTES", mode="before")
+    @classmethod
+    def validate_lowercase(cls, value):
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("ENGAGE_LOGIN_RATE_LIMIT", "ENGAGE_2FA_RATE_LIMIT")
+    @classmethod
+    def validate_rate_limit(cls, value: str) -> str:
+        from limits import parse  # Flask-Limiter's own parser: what it accepts later, checked now
+
+        try:
+            parse(value)
+        except ValueError:
+            raise ValueError("must be a rate limit such as '10 per minute'") from None
+        return value
+
+    @field_validator("ENGAGE_BASE_URL")
+    @classmethod
+    def validate_http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be the public address, starting http:// or https://")
+        return value
+
+    @model_validator(mode="after")
+    def validate_workday_order(self):
+        if self.ENGAGE_WORKDAY_START >= self.ENGAGE_WORKDAY_END:
+            raise ValueError("ENGAGE_WORKDAY_START must be before ENGAGE_WORKDAY_END")
+        return self
+
+    def flask_config(self) -> dict[str, Any]:
+        """The values under the keys app.config uses for them."""
+        out = {FLASK_KEYS.get(name, name): value for name, value in self.model_dump().items()
+               if name not in ("ENGAGE_WORKDAY_START", "ENGAGE_WORKDAY_END")}
+        out["SQLALCHEMY_DATABASE_URI"] = self.DATABASE_URL or f"sqlite:///{self.ENGAGE_INSTANCE_DIR / 'engage.sqlite'}"
+        out["ENGAGE_WORKDAY"] = (self.ENGAGE_WORKDAY_START, self.ENGAGE_WORKDAY_END)
+        return out
+
+
+# Fixed values that are not read from the environment: Flask's and its extensions' switches.
+FLASK_DEFAULTS: dict[str, Any] = {
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    "SQLALCHEMY_TRACK_MODIFICATIONS": False,
+    "WTF_CSRF_ENABLED": True,
+    "WTF_CSRF_TIME_LIMIT": None,  # tokens live as long as the session
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
+    "RATELIMIT_ENABLED": True,
+    "BOOTSTRAP_SERVE_LOCAL": True,  # assets from the installed package, never a CDN
+    "BOOTSTRAP_BOOTSWATCH_THEME": None,
+    "PER_PAGE": 50,
+}
+
+# Per profile (ENGAGE_ENV), values that win over the environment: Flask keys, or settings above.
+PROFILES: dict[str, dict[str, Any]] = {
+    "development": {
+        "DEBUG": False,  # `engage serve` runs without the reloader so the scheduler starts once
+    },
+    "testing": {
+        "TESTING": True,
+        "SECRET_KEY": "testing-only-not-secret",
+        "ENGAGE_DATA_KEY": "dGVzdGluZy1vbmx5LWRhdGEta2V5LW5vdC1zZWNyZXQ=",  # testing only, not secret
+        "SQLALCHEMY_DATABASE_URI": "sqlite://",
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": False,
+        # scrypt costs ~0.25 s a hash here, and the suite creates and signs in users by the thousand.
+        "ENGAGE_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+        # Page tests move the clock by months with a signed-in client; tests/auth/test_sessions.py
+        # turns the limits on with an injected clock.
+        "ENGAGE_SESSION_IDLE_MINUTES": None,
+        "ENGAGE_SESSION_MAX_HOURS": None,
+        "MAIL_SERVER": None,
+        "SERVER_NAME": None,
+    },
+    "production": {
+        "SESSION_COOKIE_SECURE": True,
+        "REMEMBER_COOKIE_SECURE": True,
+        "PREFERRED_URL_SCHEME": "https",
+    },
+}
+
+_SETTING_OF = {flask_key: name for name, flask_key in FLASK_KEYS.items()}
+
+
+def _describe(exc: ValidationError) -> str:
+    lines = []
+    for error in exc.errors():
+        name = str(error["loc"][0]) if error["loc"] else ""
+        shown = "" if not name or name in SECRET_NAMES else f"={error['input']!r}"
+        message = error["msg"].removeprefix("Value error, ")
+        lines.append(f"  {name}{shown}: {message}" if name else f"  {message}")
+    return "engage cannot start; fix these settings (environment variables, README 'Configuration'):\n" \
+        + "\n".join(lines)
+
+
+def load(profile: str | None = None, overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The app.config for `profile` (default: ENGAGE_ENV, else development): the environment read and
+    checked, the profile's values, then `overrides` (app.config keys); SettingsError names what is wrong."""
+    profile = profile or os.environ.get("ENGAGE_ENV") or "development"
+    if profile not in PROFILES:
+        raise SettingsError(f"engage cannot start: ENGAGE_ENV={profile!r} must be one of {', '.join(PROFILES)}")
+    given = {**PROFILES[profile], **(overrides or {})}
+    known = {_SETTING_OF.get(key, key): value for key, value in given.items()
+             if _SETTING_OF.get(key, key) in Settings.model_fields}
+    try:
+        settings = Settings(**known)
+    except ValidationError as exc:
+        raise SettingsError(_describe(exc)) from None
+    except SourceError as exc:
+        raise SettingsError(f"engage cannot start: {exc}") from None
+    config = {**FLASK_DEFAULTS, **settings.flask_config(),
+              **{key: value for key, value in given.items() if _SETTING_OF.get(key, key) not in Settings.model_fields}}
+    if not config["SECRET_KEY"]:
+        if profile == "production":
+            raise SettingsError("SECRET_KEY must be set in production.")
+        config["SECRET_KEY"] = instance_secret_key(settings.ENGAGE_INSTANCE_DIR)
+    if not config["ENGAGE_DATA_KEY"]:
+        if profile == "production":
+            raise SettingsError("ENGAGE_DATA_KEY must be set in production: it seals restricted notes and "
+                                "outcome texts (README, 'Encryption at rest').")
+        config["ENGAGE_DATA_KEY"] = instance_data_key(settings.ENGAGE_INSTANCE_DIR)
+    return config
+
+
+def instance_secret_key(instance_dir: Path) -> str:
+    """A random key kept in the instance directory so development sessions survive restarts; never committed."""
+    instance_dir.mkdir(parents=True, exist_ok=True)
+    path = instance_dir / "secret_key"
     if not path.exists():
         path.write_text(secrets.token_urlsafe(48))
         path.chmod(0o600)
     return path.read_text().strip()
 
 
-def instance_data_key():
-    """A Fernet key kept in instance/ for development (ENGAGE_DATA_KEY unset); never committed."""
+def instance_data_key(instance_dir: Path) -> str:
+    """A Fernet key kept in the instance directory for development (ENGAGE_DATA_KEY unset); never committed."""
     from cryptography.fernet import Fernet
 
-    INSTANCE_DIR.mkdir(exist_ok=True)
-    path = INSTANCE_DIR / "data_key"
+    instance_dir.mkdir(parents=True, exist_ok=True)
+    path = instance_dir / "data_key"
     if not path.exists():
         path.write_text(Fernet.generate_key().decode())
         path.chmod(0o600)
     return path.read_text().strip()
 
 
-class Config:
-    SECRET_KEY = os.environ.get("SECRET_KEY")
-    # Seals restricted notes and outcome texts (engage/sealed.py): Fernet keys, comma-separated, first seals.
-    ENGAGE_DATA_KEY = os.environ.get("ENGAGE_DATA_KEY") or None
-    SQLALCHEMY_DATABASE_URI = os.environ.get(
-        "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'engage.sqlite'}"
-    )
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
-    SQLALCHEMY_TRACK_MODIFICATIONS = False
-
-    MAIL_SERVER = os.environ.get("MAIL_SERVER") or None
-    MAIL_PORT = _int("MAIL_PORT", 25)
-    MAIL_USE_TLS = _bool("MAIL_USE_TLS")
-    MAIL_USE_SSL = _bool("MAIL_USE_SSL")
-    MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or None
-    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
-    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "engage@example.org")
-    MAIL_TIMEOUT = _int("MAIL_TIMEOUT", 30)
-    ENGAGE_ORGANISER_EMAIL = os.environ.get("ENGAGE_ORGANISER_EMAIL") or None
-    ENGAGE_REPLIES_IMAP_URL = os.environ.get("ENGAGE_REPLIES_IMAP_URL") or None
-
-    ENGAGE_BASE_URL = os.environ.get("ENGAGE_BASE_URL", "http://127.0.0.1:5000")
-    ENGAGE_DIGEST_AT = os.environ.get("ENGAGE_DIGEST_AT", "07:00")  # local time of the morning digest
-    ENGAGE_DIGEST_TIMEZONE = os.environ.get("ENGAGE_DIGEST_TIMEZONE", "Africa/Nairobi")
-    ENGAGE_DISPATCH_INTERVAL = _int("ENGAGE_DISPATCH_INTERVAL", 5)   # seconds between outbox passes
-    ENGAGE_OUTBOX_BATCH_SIZE = _int("ENGAGE_OUTBOX_BATCH_SIZE", 100)  # messages per SMTP connection
-    ENGAGE_OUTBOX_MAX_ATTEMPTS = _int("ENGAGE_OUTBOX_MAX_ATTEMPTS", 8)
-    ENGAGE_OUTBOX_BACKOFF_BASE = _int("ENGAGE_OUTBOX_BACKOFF_BASE", 30)  # seconds before the first retry
-    ENGAGE_OUTBOX_BACKOFF_CAP = _int("ENGAGE_OUTBOX_BACKOFF_CAP", 3600)
-    # A claimed message or reminder that is not finished within its lease (a crashed process) is
-    # taken over by another scheduler after this many seconds.
-    ENGAGE_OUTBOX_LEASE_SECONDS = _int("ENGAGE_OUTBOX_LEASE_SECONDS", 600)
-    ENGAGE_REMINDER_LEASE_SECONDS = _int("ENGAGE_REMINDER_LEASE_SECONDS", 300)
-    ENGAGE_REMINDER_INTERVAL = _int("ENGAGE_REMINDER_INTERVAL", 15)  # seconds between reminder passes
-    ENGAGE_DEFAULT_REMINDERS = [1440, 60]
-    # A mission counts as "engaged this cycle" after a meeting on or after this date (ISO, Nairobi time).
-    ENGAGE_CYCLE_STARTS_ON = os.environ.get("ENGAGE_CYCLE_STARTS_ON", "2025-01-01")
-    ENGAGE_WORKDAY = (os.environ.get("ENGAGE_WORKDAY_START", "09:00"),
-                      os.environ.get("ENGAGE_WORKDAY_END", "17:00"))
-
-    # Data protection (engage/dataprotection; README "Data protection").
-    ENGAGE_ORGANISATION_NAME = os.environ.get("ENGAGE_ORGANISATION_NAME", "The organisation")
-    ENGAGE_DPO_EMAIL = os.environ.get("ENGAGE_DPO_EMAIL") or None
-    ENGAGE_RETENTION_MESSAGE_DAYS = _int("ENGAGE_RETENTION_MESSAGE_DAYS", 90)  # stored message bodies kept
-    ENGAGE_RETENTION_REVIEW_MONTHS = _int("ENGAGE_RETENTION_REVIEW_MONTHS", 24)  # inactive contacts reviewed
-    ENGAGE_ERASURE_NOTES = os.environ.get("ENGAGE_ERASURE_NOTES", "deattribute")  # or "delete"
-    ENGAGE_SERVER_LOCATION = os.environ.get("ENGAGE_SERVER_LOCATION") or None  # e.g. "Kenya (Nairobi data centre)"
-    ENGAGE_MAIL_RELAY_LOCATION = os.environ.get("ENGAGE_MAIL_RELAY_LOCATION") or None
-
-    WTF_CSRF_ENABLED = True
-    WTF_CSRF_TIME_LIMIT = None  # tokens live as long as the session
-    SESSION_COOKIE_HTTPONLY = True
-    SESSION_COOKIE_SAMESITE = "Lax"
-    REMEMBER_COOKIE_HTTPONLY = True
-    REMEMBER_COOKIE_SAMESITE = "Lax"
-
-    # Accounts: two-factor sign-in is required for admins and the DPO; this makes it required for all.
-    ENGAGE_REQUIRE_2FA = _bool("ENGAGE_REQUIRE_2FA")
-    ENGAGE_2FA_RATE_LIMIT = os.environ.get("ENGAGE_2FA_RATE_LIMIT", "5 per minute")
-    # A session ends after this long without a request, and this long after signing in, whatever.
-    ENGAGE_SESSION_IDLE_MINUTES = _int("ENGAGE_SESSION_IDLE_MINUTES", 30)
-    ENGAGE_SESSION_MAX_HOURS = _int("ENGAGE_SESSION_MAX_HOURS", 12)
-
-    RATELIMIT_ENABLED = True
-    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
-    ENGAGE_LOGIN_RATE_LIMIT = os.environ.get("ENGAGE_LOGIN_RATE_LIMIT", "10 per minute")
-
-    BOOTSTRAP_SERVE_LOCAL = True  # assets from the installed package, never a CDN
-    BOOTSTRAP_BOOTSWATCH_THEME = None
-    MAX_CONTENT_LENGTH = _int("ENGAGE_MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
-    PER_PAGE = 50
-
-
-class DevelopmentConfig(Config):
-    DEBUG = False  # `engage serve` runs without the reloader so the scheduler starts once
-
-
-class TestingConfig(Config):
-    TESTING = True
-    SECRET_KEY = "testing-only-not-secret"
-    ENGAGE_DATA_KEY = "dGVzdGluZy1vbmx5LWRhdGEta2V5LW5vdC1zZWNyZXQ="  # testing only, not secret
-    SQLALCHEMY_DATABASE_URI = "sqlite://"
-    WTF_CSRF_ENABLED = False
-    RATELIMIT_ENABLED = False
-    # scrypt costs ~0.25 s a hash here, and the suite creates and signs in users by the thousand.
-    ENGAGE_PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
-    # Page tests move the clock by months with a signed-in client; tests/auth/test_sessions.py
-    # turns the limits on with an injected clock.
-    ENGAGE_SESSION_IDLE_MINUTES = None
-    ENGAGE_SESSION_MAX_HOURS = None
-    MAIL_SERVER = None
-    SERVER_NAME = None
-
-
-class ProductionConfig(Config):
-    SESSION_COOKIE_SECURE = True
-    REMEMBER_COOKIE_SECURE = True
-    PREFERRED_URL_SCHEME = "https"
-
-
-CONFIGS = {
-    "development": DevelopmentConfig,
-    "testing": TestingConfig,
-    "production": ProductionConfig,
-}
+def cycle_starts_on(config: Mapping[str, Any] | None = None) -> date:
+    """The first day of the current advocacy cycle (ENGAGE_CYCLE_STARTS_ON, a Nairobi date), as checked at start-up."""
+    if config is None:
+        from flask import current_app
+        config = current_app.config
+    return config["ENGAGE_CYCLE_STARTS_ON"]

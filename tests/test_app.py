@@ -16,8 +16,7 @@ def test_overrides_win_over_the_config_class(tmp_path):
 def test_production_refuses_to_start_without_a_secret_key(monkeypatch):
     import pytest
 
-    from engage.settings import ProductionConfig
-    monkeypatch.setattr(ProductionConfig, "SECRET_KEY", None)
+    monkeypatch.delenv("SECRET_KEY", raising=False)
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
         create_app("production")
 

@@ -144,11 +144,10 @@ def test_a_plain_text_that_looks_sealed_is_kept_as_typed(app, world):
 
 
 def test_keys_are_checked_at_start(monkeypatch, tmp_path):
-    from engage.settings import ProductionConfig
     from engage import create_app
 
-    monkeypatch.setattr(ProductionConfig, "SECRET_KEY", "x" * 40)
-    monkeypatch.setattr(ProductionConfig, "ENGAGE_DATA_KEY", None)
+    monkeypatch.setenv("SECRET_KEY", "x" * 40)
+    monkeypatch.delenv("ENGAGE_DATA_KEY", raising=False)
     with pytest.raises(RuntimeError, match="ENGAGE_DATA_KEY must be set in production"):
         create_app("production", SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'p.sqlite'}")
     with pytest.raises(RuntimeError, match="key 2 is not a Fernet key"):

@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import csv
-import os
 from pathlib import Path
 
+from flask import current_app
 from sqlalchemy import func, select
 
 from engage.clock import now_utc, timezone_for_city
@@ -163,7 +163,7 @@ def first_run(demo: bool = True, echo=print) -> None:
         echo("engage is set up; existing data kept.")
         return
     now = now_utc()
-    email = os.environ.get("ENGAGE_ADMIN_EMAIL", "admin@example.org")
+    email = current_app.config["ENGAGE_ADMIN_EMAIL"]
     password = generate_password()
     create_user(None, now, email, "Administrator", "admin", password)
     if demo:

@@ -355,11 +355,8 @@ def find_slots():
         form.first_day.data, form.last_day.data = today + timedelta(days=1), today + timedelta(days=14)
         form.zones.data = [clock.NAIROBI, clock.GENEVA]
         form.staff_ids.data = [current_user.id]
-        start, end = current_app.config.get("ENGAGE_WORKDAY", ("09:00", "17:00"))
-        try:
-            form.day_start.data, form.day_end.data = time.fromisoformat(start), time.fromisoformat(end)
-        except ValueError:
-            pass
+        start, end = current_app.config["ENGAGE_WORKDAY"]  # HH:MM, checked at start-up
+        form.day_start.data, form.day_end.data = time.fromisoformat(start), time.fromisoformat(end)
     return render_template("meetings/slots.html", form=form, found=found,
                            zones=form.zones.data or [clock.NAIROBI, clock.GENEVA])
 

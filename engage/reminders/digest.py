@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from engage.access.services import can_see, is_restricted, visible
 from engage.auth.models import User
-from engage.clock import NAIROBI, format_date, format_in_zone
+from engage.clock import format_date, format_in_zone
 from engage.extensions import db
 from engage.meetings.models import Attendee, Meeting
 from engage.outbox.models import OutboxMessage
@@ -22,9 +22,8 @@ DIGEST_MEETINGS = 25  # meetings listed in one digest; "and N more" links to the
 
 
 def _morning(config) -> tuple[ZoneInfo, time]:
-    zone = ZoneInfo(config.get("ENGAGE_DIGEST_TIMEZONE") or NAIROBI)
-    hour, minute = (int(x) for x in str(config.get("ENGAGE_DIGEST_AT") or "07:00").split(":"))
-    return zone, time(hour, minute)
+    # Both checked at start-up (engage/settings.py): a zone that exists, a time as HH:MM.
+    return ZoneInfo(config["ENGAGE_DIGEST_TIMEZONE"]), time.fromisoformat(config["ENGAGE_DIGEST_AT"])
 
 
 def _queue_plain(now: datetime, kind: str, user: User, subject: str, template: str, context: dict, key: str) -> bool:
