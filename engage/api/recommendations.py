@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, StrictInt, StrictStr
 from engage.clock import now_utc
 from engage.countries import country_code
 from engage.extensions import db
+from engage.settings import cycle_starts_on
 from engage.upr import services
 from engage.upr.imports import import_recommendations_bytes
 from engage.upr.models import CYCLES, IMPLEMENTATION_STATUSES, RESPONSES, Recommendation
@@ -135,10 +136,6 @@ def _cycle_arg() -> int | None:
     return cycle
 
 
-def _cycle_starts_on() -> date:
-    return services.cycle_starts_on(current_app.config)
-
-
 @api_route("/recommendations", "GET", "List recommendations", response=RecommendationOut, is_list=True,
            params=(
                {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
@@ -160,7 +157,7 @@ def list_recommendations():
         q=request.args.get("q"), cycle=_cycle_arg(), state=_state_arg(), theme=request.args.get("theme") or None,
         response=_choice_arg("response", RESPONSES),
         implementation_status=_choice_arg("implementation_status", IMPLEMENTATION_STATUSES),
-        engaged=bool_arg("engaged"), engaged_since=_cycle_starts_on())
+        engaged=bool_arg("engaged"), engaged_since=cycle_starts_on(), now=now_utc(), actor=g.api_user)
     return paginated(query, recommendation_json, page, per_page)
 
 

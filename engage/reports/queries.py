@@ -11,7 +11,6 @@ from datetime import date, datetime, timedelta
 from typing import Any, Iterator, Mapping
 from zoneinfo import ZoneInfo
 
-from flask import current_app
 from sqlalchemy import and_, exists, func, or_, select, true
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
@@ -24,7 +23,9 @@ from engage.errors import ValidationError
 from engage.extensions import db
 from engage.meetings.models import Attendee, Meeting
 from engage.outcomes.models import POSITIONS, FollowUp, Outcome
+from engage.settings import cycle_starts_on
 from engage.upr.models import Recommendation, Theme, recommendation_theme
+from engage.upr.services import engaged_states
 
 MAX_ID = 2**31 - 1
 SEARCH_TERMS_MAX = 8
@@ -39,17 +40,6 @@ LOG_SORTS = {
 
 
 # ---- "this cycle" ----
-
-def cycle_starts_on() -> date:
-    """The first day of the current advocacy cycle (ENGAGE_CYCLE_STARTS_ON, a Nairobi date)."""
-    raw = current_app.config.get("ENGAGE_CYCLE_STARTS_ON") or "2025-01-01"
-    if isinstance(raw, date):
-        return raw
-    try:
-        return date.fromisoformat(str(raw).strip())
-    except ValueError:
-        return date(2025, 1, 1)
-
 
 def day_start(day: date) -> datetime:
     """Midnight at the start of `day` in Nairobi, the organisation's home."""
@@ -636,23 +626,9 @@ def engagement_by_recommendation(since: date, until: date | None = None, actor=N
 
 
 def met_states(since: date, now: datetime, until: date | None = None, actor=None) -> set[str]:
-    """States whose people (any of their organisations) were at a meeting, not cancelled, that started
-    between `since` and now — or that have an outcome recorded against one of their organisations."""
-    end = min(now, day_start(until + timedelta(days=1))) if until else now
-    by_attendance = (select(Organisation.country)
-                     .join(Contact, Contact.organisation_id == Organisation.id)
-                     .join(Attendee, Attendee.contact_id == Contact.id)
-                     .join(Meeting, Meeting.id == Attendee.meeting_id)
-                     .where(Meeting.status != "cancelled", Meeting.starts_at >= day_start(since),
-                            Meeting.starts_at <= end, Organisation.country.is_not(None)))
-    by_attendance = _seen(by_attendance, actor, Contact, Meeting)
-    by_outcome = (select(Organisation.country)
-                  .join(Outcome, Outcome.organisation_id == Organisation.id)
-                  .join(Meeting, Meeting.id == Outcome.meeting_id)
-                  .where(Meeting.status != "cancelled", Meeting.starts_at >= day_start(since),
-                         Meeting.starts_at <= end, Organisation.country.is_not(None)))
-    by_outcome = _seen(by_outcome, actor, Outcome)
-    return set(db.session.scalars(by_attendance.union(by_outcome)))
+    """The states engaged from `since` to now (or the end of `until`): upr.services.engaged_states,
+    the one definition."""
+    return engaged_states(since, now, until, actor)
 
 
 def _recommendations_with_themes(cycle: int | None, theme_ids: list[int]) -> tuple[dict[int, tuple], dict[int, list[int]]]:

@@ -16,6 +16,7 @@ from engage.errors import ValidationError
 from engage.extensions import db
 from engage.outcomes import services as outcome_services
 from engage.outcomes.models import POSITION_FILLS, POSITIONS, Outcome
+from engage.settings import cycle_starts_on
 from engage.upr.models import Theme
 
 from . import charts, exports, queries
@@ -48,7 +49,7 @@ def index():
 
 def dashboard_data(now, actor) -> dict:
     """Every figure on the dashboard that `actor` may see, with its chart."""
-    since = queries.cycle_starts_on()
+    since = cycle_starts_on()
     today = outcome_services.today(now)
     weeks = queries.meetings_per_week(now, actor=actor)
     themes = queries.positions_by_theme(since, actor=actor)[:12]
@@ -115,7 +116,7 @@ def _coverage():
 def coverage():
     from engage.upr.services import all_themes, cycles_in_use
     choices = {"all_themes": all_themes(), "cycles": cycles_in_use(), "args": request.args,
-               "chosen": request.args.getlist("theme"), "default_since": queries.cycle_starts_on()}
+               "chosen": request.args.getlist("theme"), "default_since": cycle_starts_on()}
     try:
         cov = _coverage()
     except ValidationError as exc:

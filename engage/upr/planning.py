@@ -62,7 +62,7 @@ def target_plan(theme_names: list[str], cycle: int | None, engaged_since: date, 
     by_state: dict[str, list] = {}
     for rec in recs:
         by_state.setdefault(rec.recommending_state, []).append(rec)
-    engaged = engaged_states(engaged_since, actor)
+    engaged = engaged_states(engaged_since, now, actor=actor)
     missions = missions_by_state(by_state)
     org_ids = [o.id for orgs in missions.values() for o in orgs]
     last: dict[int, Any] = {}

@@ -1,16 +1,15 @@
 """UPR services: check, create, edit and find recommendations; themes; missions; the meeting queries."""
 from __future__ import annotations
 
-import logging
 import re
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any, Iterable
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from engage.access.services import only_visible
-from engage.clock import NAIROBI, start_of_day
+from engage.clock import NAIROBI, now_utc, start_of_day
 from engage.countries import country_code, country_name
 from engage.errors import ConflictError, NotFoundError, ValidationError
 from engage.extensions import db
@@ -31,20 +30,6 @@ HEALTH_THEME_RE = re.compile(
     r"\b(health|hiv|aids|srhr|sexual|reproductive|maternal|tuberculosis|malaria|medical|medicine)",
     re.IGNORECASE)
 SEARCH_TERMS_MAX = 12
-DEFAULT_CYCLE_START = date(2025, 1, 1)
-log = logging.getLogger(__name__)
-
-
-def cycle_starts_on(config) -> date:
-    """The ENGAGE_CYCLE_STARTS_ON setting as a date; a bad value falls back to the default, with a warning."""
-    raw = config.get("ENGAGE_CYCLE_STARTS_ON") or DEFAULT_CYCLE_START
-    if isinstance(raw, date):
-        return raw
-    try:
-        return date.fromisoformat(str(raw).strip())
-    except ValueError:
-        log.warning("ENGAGE_CYCLE_STARTS_ON=%r is not a YYYY-MM-DD date; using %s", raw, DEFAULT_CYCLE_START)
-        return DEFAULT_CYCLE_START
 
 
 # ---- field cleaning: one rule per field, shared by the pages, the API and imports ----
@@ -301,11 +286,12 @@ def get_recommendation(rec_id: int) -> Recommendation:
 def recommendation_query(q: str | None = None, cycle: int | None = None, state: str | None = None,
                          theme: str | list[str] | None = None, response: str | None = None,
                          implementation_status: str | None = None, engaged: bool | None = None,
-                         engaged_since: date | None = None, sort: str = "reference", actor=None):
+                         engaged_since: date | None = None, sort: str = "reference", actor=None,
+                         now: datetime | None = None):
     """A select() of recommendations matching the filters; `theme` may be a list (any of them).
 
-    `q` matches every word in the text, reference or notes; `engaged` needs `engaged_since` (and counts,
-    with `actor`, only the meetings and contacts they may see).
+    `q` matches every word in the text, reference or notes; `engaged` needs `engaged_since`, and
+    counts meetings up to `now` (default: the clock) — with `actor`, only those they may see.
     """
     query = select(Recommendation)
     if q:
@@ -328,7 +314,7 @@ def recommendation_query(q: str | None = None, cycle: int | None = None, state: 
     if implementation_status:
         query = query.where(Recommendation.implementation_status == implementation_status)
     if engaged is not None:
-        states = engaged_states_query(engaged_since or date(1970, 1, 1), actor)
+        states = engaged_states_query(engaged_since or date(1970, 1, 1), now or now_utc(), actor=actor)
         column = Recommendation.recommending_state
         query = query.where(column.in_(states) if engaged else column.not_in(states))
     order = {
@@ -360,7 +346,7 @@ def responsible_organisation_choices(rec: Recommendation | None = None) -> list:
     return list(db.session.scalars(query.order_by(Organisation.name)))
 
 
-def recommendation_overview(rec: Recommendation, engaged_since: date, actor=None) -> dict:
+def recommendation_overview(rec: Recommendation, engaged_since: date, now: datetime, actor=None) -> dict:
     """What the detail page shows around a recommendation: its state's missions, meetings, outcomes,
     whether that state was engaged this cycle, its other recommendations, and the change history;
     with `actor`, only the meetings, outcomes and contacts they may see."""
@@ -374,7 +360,7 @@ def recommendation_overview(rec: Recommendation, engaged_since: date, actor=None
     return {"missions": missions_by_state([rec.recommending_state])[rec.recommending_state],
             "meetings": meetings_touching(recommendation_id=rec.id, actor=actor),
             "outcomes": outcomes_for(rec, actor),
-            "engaged": rec.recommending_state in engaged_states(engaged_since, actor),
+            "engaged": rec.recommending_state in engaged_states(engaged_since, now, actor=actor),
             "related": others,
             "history": history_for(rec)}
 
@@ -418,26 +404,39 @@ def _seen(actor, query, *models):
     return only_visible(actor, query, *models) if actor is not None else query
 
 
-def engaged_states_query(since: date, actor=None):
-    """A select() of the states (ISO codes) whose organisations — any kind — had someone at a
-    non-cancelled meeting starting on or after `since` (midnight Nairobi time); with `actor`, only
-    through meetings and contacts they may see."""
+def engaged_states_query(since: date, now: datetime, until: date | None = None, actor=None):
+    """A select() of the states (ISO codes) engaged between `since` (midnight Nairobi time) and `now`
+    (and the end of `until`, if given): someone from one of their organisations — any kind — was at a
+    meeting, not cancelled, that has started by then, or an outcome was recorded against one of their
+    organisations at such a meeting. A meeting still ahead does not count: it may yet be cancelled
+    or missed. With `actor`, only through the meetings, contacts and outcomes they may see.
+
+    The one definition of "engaged this cycle": the recommendations pages and filters, the planning
+    view, coverage, the dashboard and the printable summaries all use it.
+    """
     from engage.directory.models import Contact, Organisation
     from engage.meetings.models import Attendee, Meeting
+    from engage.outcomes.models import Outcome
 
-    query = (select(Organisation.country)
-             .join(Contact, Contact.organisation_id == Organisation.id)
-             .join(Attendee, Attendee.contact_id == Contact.id)
-             .join(Meeting, Meeting.id == Attendee.meeting_id)
-             .where(Meeting.status != "cancelled", Meeting.starts_at >= start_of_day(since, NAIROBI),
-                    Organisation.country.is_not(None))
-             .distinct())
-    return only_visible(actor, query, Contact, Meeting) if actor is not None else query
+    end = min(now, start_of_day(until + timedelta(days=1), NAIROBI)) if until else now
+    held = (Meeting.status != "cancelled", Meeting.starts_at >= start_of_day(since, NAIROBI),
+            Meeting.starts_at <= end, Organisation.country.is_not(None))
+    by_attendance = (select(Organisation.country)
+                     .join(Contact, Contact.organisation_id == Organisation.id)
+                     .join(Attendee, Attendee.contact_id == Contact.id)
+                     .join(Meeting, Meeting.id == Attendee.meeting_id)
+                     .where(*held))
+    by_outcome = (select(Organisation.country)
+                  .join(Outcome, Outcome.organisation_id == Organisation.id)
+                  .join(Meeting, Meeting.id == Outcome.meeting_id)
+                  .where(*held))
+    # An outcome is visible only with its meeting, so filtering outcomes filters the joined meeting too.
+    return _seen(actor, by_attendance, Contact, Meeting).union(_seen(actor, by_outcome, Outcome))
 
 
-def engaged_states(since: date, actor=None) -> set[str]:
-    """The states engaged since `since` (see engaged_states_query)."""
-    return set(db.session.scalars(engaged_states_query(since, actor)))
+def engaged_states(since: date, now: datetime, until: date | None = None, actor=None) -> set[str]:
+    """The states engaged between `since` and `now` (see engaged_states_query)."""
+    return set(db.session.scalars(engaged_states_query(since, now, until, actor)))
 
 
 def meetings_touching(organisation_ids: Iterable[int] = (), recommendation_id: int | None = None,

@@ -1,8 +1,6 @@
 """Recommendation pages: list and search, detail with inline edit, import, target planning."""
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.routing import BuildError
@@ -11,6 +9,7 @@ from engage.auth.permissions import export_confirmed, require_role_for_blueprint
 from engage.boundary import refused_form
 from engage.clock import now_utc
 from engage.extensions import db
+from engage.settings import cycle_starts_on
 
 from . import exports, planning, services
 from .forms import EditForm, FilterForm, ImportForm, PlanForm
@@ -24,11 +23,6 @@ require_role_for_blueprint(bp, "staff")
 MEETING_PAGES = (("meetings.show", "meeting_id"), ("meetings.detail", "meeting_id"))
 ORGANISATION_PAGES = (("directory.organisation", "org_id"),)
 BOOKING_PAGE = "meetings.new"
-
-
-def cycle_starts_on() -> date:
-    """Meetings from this date on count as engagement in the current cycle."""
-    return services.cycle_starts_on(current_app.config)
 
 
 def _link(candidates, value) -> str | None:
@@ -56,7 +50,8 @@ def _filter_form() -> FilterForm:
 
 
 def _query(form: FilterForm):
-    return services.recommendation_query(**form.filters(), engaged_since=cycle_starts_on(), actor=current_user)
+    return services.recommendation_query(**form.filters(), engaged_since=cycle_starts_on(), actor=current_user,
+                                         now=now_utc())
 
 
 def _csv_response(text: str, filename: str) -> Response:
@@ -68,7 +63,7 @@ def _csv_response(text: str, filename: str) -> Response:
 def index():
     form = _filter_form()
     pagination = db.paginate(_query(form), per_page=current_app.config["PER_PAGE"], error_out=False)
-    engaged = services.engaged_states(cycle_starts_on(), current_user)
+    engaged = services.engaged_states(cycle_starts_on(), now_utc(), actor=current_user)
     return render_template("upr/index.html", form=form, pagination=pagination, engaged=engaged,
                            filtered=any(v for k, v in request.args.items() if k != "page"))
 
@@ -92,7 +87,7 @@ def _edit_form(rec: Recommendation, formdata=None) -> EditForm:
 
 def _detail(rec: Recommendation, form: EditForm, status: int = 200):
     return render_template("upr/detail.html", rec=rec, form=form,
-                           **services.recommendation_overview(rec, cycle_starts_on(), current_user)), status
+                           **services.recommendation_overview(rec, cycle_starts_on(), now_utc(), current_user)), status
 
 
 @bp.route("/<int:rec_id>")

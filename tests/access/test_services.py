@@ -247,7 +247,7 @@ def test_engagement_with_a_restricted_meeting_counts_only_for_those_who_may_see_
         with app.test_request_context("/"):
             login_user(user)
             assert ("FR" in met_states(date(2025, 1, 1), WHEN)) is expected
-            assert ("FR" in engaged_states(date(2025, 1, 1))) is expected
+            assert ("FR" in engaged_states(date(2025, 1, 1), WHEN)) is expected
 
 
 def test_restricting_a_meeting_to_come_sends_it_again_to_its_attendees(app, staff_user, dpo):

@@ -104,8 +104,10 @@ def test_search_matches_every_word_in_the_text_ignoring_case_and_wildcards(world
 
 def test_engaged_this_cycle_filter(world):
     q = services.recommendation_query
-    assert set(_refs(q(engaged=True, engaged_since=SINCE, cycle=3))) == {"142.1", "142.2", "142.3", "142.4", "142.5"}
-    assert set(_refs(q(engaged=False, engaged_since=SINCE, cycle=3))) == {"142.6", "142.7", "142.8", "142.9"}
+    now = factories.WHEN
+    assert set(_refs(q(engaged=True, engaged_since=SINCE, cycle=3, now=now))) == {"142.1", "142.2", "142.3", "142.4",
+                                                                                "142.5"}
+    assert set(_refs(q(engaged=False, engaged_since=SINCE, cycle=3, now=now))) == {"142.6", "142.7", "142.8", "142.9"}
 
 
 def test_meetings_touching_a_recommendation_include_cancelled_ones(world):
@@ -113,13 +115,6 @@ def test_meetings_touching_a_recommendation_include_cancelled_ones(world):
     assert [m.title for m in services.meetings_touching(recommendation_id=world.recs["de1"].id)] == [
         "ARVs with Germany"]
     assert services.meetings_touching(recommendation_id=world.recs["us1"].id) == []
-
-
-def test_cycle_start_setting_is_read_as_a_date_and_a_bad_one_falls_back(app):
-    assert services.cycle_starts_on({"ENGAGE_CYCLE_STARTS_ON": "2027-03-01"}) == date(2027, 3, 1)
-    assert services.cycle_starts_on({"ENGAGE_CYCLE_STARTS_ON": "March"}) == date(2025, 1, 1)
-    assert services.cycle_starts_on({}) == date(2025, 1, 1)
-    assert services.cycle_starts_on(app.config) == date(2025, 1, 1)
 
 
 def test_csv_cells_that_a_spreadsheet_would_run_are_defused(app, now):
