@@ -16,6 +16,7 @@ from engage.extensions import db
 from engage.meetings import calendar, listing, services
 from engage.meetings.models import ATTENDEE_ROLES, LOCATION_KINDS, MEETING_STATUSES, RESPONSES, Meeting
 from engage.meetings.people import People, people_for
+from engage.settings import DEFAULT_REMINDERS
 
 from .common import ApiError, int_arg, json_body, page_args, parse
 from .views import api_route
@@ -52,7 +53,8 @@ class MeetingIn(BaseModel):
     attendees: list[AttendeeIn] = Field(default_factory=list, max_length=services.MAX_ATTENDEES)
     recommendation_ids: list[Id] = Field(default_factory=list, max_length=1000)
     reminders: list[Minutes] | None = Field(default=None, max_length=services.MAX_REMINDERS,
-                                            description="Minutes before the start; default [1440, 60]")
+                                            description="Minutes before the start; default ENGAGE_DEFAULT_REMINDERS, "
+                                                        f"{list(DEFAULT_REMINDERS)} unless set")
     tags: list[StrictStr] = Field(default_factory=list, max_length=services.MAX_TAGS)
     sensitivity: Literal["internal", "restricted"] | None = None
     notify: StrictBool = True

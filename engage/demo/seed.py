@@ -21,6 +21,7 @@ from engage.directory.models import Contact, Organisation
 from engage.extensions import db
 from engage.meetings.models import Attendee, Meeting, meeting_recommendation
 from engage.outcomes.models import POSITIONS, FollowUp, Outcome
+from engage.settings import DEFAULT_REMINDERS
 from engage.upr.models import Recommendation, Theme, recommendation_theme, reference_sort_key
 
 SEED_SOURCE = "seed"
@@ -142,7 +143,7 @@ def seed(scale: str, now: datetime, echo: Callable[[str], None] = lambda s: None
                          "title": f"Meeting with {org['name']}", "starts_at": starts_at,
                          "ends_at": starts_at + timedelta(hours=1), "timezone": org["timezone"],
                          "location_kind": "in_person", "location": org["city"], "status": status,
-                         "organiser_id": organiser, "reminder_offsets": [1440, 60], "tags": [],
+                         "organiser_id": organiser, "reminder_offsets": list(DEFAULT_REMINDERS), "tags": [],
                          "created_by_id": organiser, "created_at": starts_at - timedelta(days=14),
                          "updated_at": starts_at - timedelta(days=14),
                          "cancelled_at": starts_at - timedelta(days=1) if status == "cancelled" else None,

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from engage.dbtypes import UTCDateTime
 from engage.sealed import SealedText
 from engage.extensions import db
+from engage.settings import DEFAULT_REMINDERS
 
 MEETING_STATUSES = {"scheduled": "Scheduled", "cancelled": "Cancelled", "held": "Held"}
 LOCATION_KINDS = {"in_person": "In person", "online": "Online", "hybrid": "Hybrid"}
@@ -51,7 +52,7 @@ class Meeting(db.Model):
     online_url: Mapped[str | None] = mapped_column(String(1000))
     status: Mapped[str] = mapped_column(String(20), default="scheduled", index=True)
     organiser_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
-    reminder_offsets: Mapped[list] = mapped_column(JSON, default=lambda: [1440, 60])  # minutes before start
+    reminder_offsets: Mapped[list] = mapped_column(JSON, default=lambda: list(DEFAULT_REMINDERS))  # minutes before start
     tags: Mapped[list] = mapped_column(JSON, default=list)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -25,16 +25,14 @@ from engage.directory.models import Contact, Organisation
 from engage.errors import ConflictError, NotFoundError, PermissionDenied, ValidationError
 from engage.extensions import db
 from engage.history import record_change
+from engage.settings import DEFAULT_REMINDERS, MAX_REMINDER_MINUTES, MAX_REMINDERS
 from engage.upr.models import Recommendation
 
 from .models import ATTENDEE_ROLES, LOCATION_KINDS, RESPONSES, Attendee, Meeting
 from .people import load_contacts
 
-DEFAULT_REMINDERS = [1440, 60]
 MIN_DURATION = timedelta(minutes=5)
 MAX_DURATION = timedelta(hours=12)
-MAX_REMINDER_MINUTES = 28 * 24 * 60
-MAX_REMINDERS = 6
 MAX_TAGS = 20
 MAX_TAG_LENGTH = 60
 MAX_ATTENDEES = 1000
@@ -200,7 +198,7 @@ def _id_list(value, name, errors) -> list[int] | None:
 
 
 def default_reminders() -> list[int]:
-    """Minutes before the start for a meeting that does not say: ENGAGE_DEFAULT_REMINDERS, else 24 h and 1 h."""
+    """Minutes before the start for a meeting that does not say: ENGAGE_DEFAULT_REMINDERS (24 h and 1 h unless set)."""
     configured = current_app.config.get("ENGAGE_DEFAULT_REMINDERS") if has_app_context() else None
     return sorted(set(configured), reverse=True) if configured else list(DEFAULT_REMINDERS)
 
