@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time
-from typing import Annotated, Literal
+from typing import Literal
 
 from flask import Response, g, jsonify, request, url_for
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
 
 from engage.access.guard import current_actor
@@ -16,78 +16,16 @@ from engage.extensions import db
 from engage.meetings import calendar, listing, services
 from engage.meetings.models import ATTENDEE_ROLES, LOCATION_KINDS, MEETING_STATUSES, RESPONSES, Meeting
 from engage.meetings.people import People, people_for
-from engage.settings import DEFAULT_REMINDERS
+from engage.meetings.schemas import MeetingCancel, MeetingCreate, MeetingUpdate
+from engage.schemas import check
 
-from .common import ApiError, int_arg, json_body, page_args, parse
+from .common import ApiError, int_arg, json_body, page_args
 from .views import api_route
 
-Id = Annotated[StrictInt, Field(ge=1, le=2**31 - 1)]
-Minutes = Annotated[StrictInt, Field(ge=1, le=services.MAX_REMINDER_MINUTES)]
 Role = Literal[tuple(ATTENDEE_ROLES)]  # type: ignore[valid-type]
 Response_ = Literal[tuple(RESPONSES)]  # type: ignore[valid-type]
 LocationKind = Literal[tuple(LOCATION_KINDS)]  # type: ignore[valid-type]
 
-
-class AttendeeIn(BaseModel):
-    model_config = ConfigDict(title="MeetingAttendeeInput", extra="forbid")
-    contact_id: Id
-    role: Role = "required"
-    response: Response_ | None = None
-
-
-class MeetingIn(BaseModel):
-    model_config = ConfigDict(title="MeetingCreate")
-    title: StrictStr
-    invitation_title: StrictStr | None = Field(default=None, description="What invitations call it; "
-                                               "default 'Meeting with <organisation>'")
-    description: StrictStr | None = None
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime
-    timezone: StrictStr
-    location_kind: LocationKind | None = None
-    location: StrictStr | None = None
-    online_url: StrictStr | None = None
-    status: Literal["scheduled", "held"] = "scheduled"
-    organiser: StrictStr | None = None
-    staff: list[StrictStr] = Field(default_factory=list, max_length=services.MAX_ATTENDEES)
-    attendees: list[AttendeeIn] = Field(default_factory=list, max_length=services.MAX_ATTENDEES)
-    recommendation_ids: list[Id] = Field(default_factory=list, max_length=1000)
-    reminders: list[Minutes] | None = Field(default=None, max_length=services.MAX_REMINDERS,
-                                            description="Minutes before the start; default ENGAGE_DEFAULT_REMINDERS, "
-                                                        f"{list(DEFAULT_REMINDERS)} unless set")
-    tags: list[StrictStr] = Field(default_factory=list, max_length=services.MAX_TAGS)
-    sensitivity: Literal["internal", "restricted"] | None = None
-    notify: StrictBool = True
-    allow_conflicts: StrictBool = False
-
-
-class MeetingPatch(BaseModel):
-    model_config = ConfigDict(title="MeetingUpdate")
-    title: StrictStr | None = None
-    invitation_title: StrictStr | None = None
-    description: StrictStr | None = None
-    starts_at: AwareDatetime | None = None
-    ends_at: AwareDatetime | None = None
-    timezone: StrictStr | None = None
-    location_kind: LocationKind | None = None
-    location: StrictStr | None = None
-    online_url: StrictStr | None = None
-    status: Literal["scheduled", "held", "cancelled"] | None = None
-    organiser: StrictStr | None = None
-    staff: list[StrictStr] | None = Field(default=None, max_length=services.MAX_ATTENDEES)
-    attendees: list[AttendeeIn] | None = Field(default=None, max_length=services.MAX_ATTENDEES)
-    recommendation_ids: list[Id] | None = Field(default=None, max_length=1000)
-    reminders: list[Minutes] | None = Field(default=None, max_length=services.MAX_REMINDERS)
-    tags: list[StrictStr] | None = Field(default=None, max_length=services.MAX_TAGS)
-    sensitivity: Literal["internal", "restricted"] | None = None
-    notify: StrictBool = True
-    allow_conflicts: StrictBool = False
-
-
-class CancelIn(BaseModel):
-    model_config = ConfigDict(title="MeetingCancel")
-    reason: StrictStr | None = None
-    notify: StrictBool = True
 
 
 class AttendeeOut(BaseModel):
@@ -160,38 +98,6 @@ def meeting_json(meeting: Meeting, people: People | None = None) -> dict:
         url=url_for("meetings.show", meeting_id=meeting.id, _external=True),
         ics_url=url_for("api.meetings_meeting_ics", meeting_id=meeting.id, _external=True),
     ).model_dump()
-
-
-def _users_by_email(emails: list[str], field: str) -> list[int]:
-    lowered = [e.strip().lower() for e in emails]
-    if any("\x00" in e or len(e) > 254 for e in lowered):
-        raise ValidationError.for_fields({field: "Not an email address."})
-    found = {u.email.lower(): u for u in db.session.scalars(select(User).where(func.lower(User.email).in_(lowered)))}
-    missing = [e for e in lowered if e not in found or found[e].is_disabled]
-    if missing:
-        raise ValidationError.for_fields({field: f"No active user with the email {', '.join(missing[:5])}."})
-    return list(dict.fromkeys(found[e].id for e in lowered))
-
-
-def _service_data(body: BaseModel, fields: set[str]) -> dict:
-    """The API's field names turned into what the meeting services take."""
-    data: dict = {}
-    for name in fields:
-        value = getattr(body, name)
-        if name == "organiser":
-            if value is not None:
-                data["organiser_id"] = _users_by_email([value], "organiser")[0]
-        elif name == "staff":
-            data["staff_ids"] = _users_by_email(value or [], "staff")
-        elif name == "attendees":
-            data["attendees"] = [a.model_dump() for a in value or []]
-        elif name == "reminders":
-            data["reminder_offsets"] = value
-        elif name in ("status",):
-            continue
-        else:
-            data[name] = value
-    return data
 
 
 def _meeting(meeting_id: int) -> Meeting:
@@ -288,15 +194,11 @@ def _rows_json(rows) -> list[dict]:
     return items
 
 
-@api_route("/meetings", "POST", "Create a meeting (409 with the clashes unless allow_conflicts)", body=MeetingIn,
+@api_route("/meetings", "POST", "Create a meeting (409 with the clashes unless allow_conflicts)", body=MeetingCreate,
            response=MeetingOut, status=201, errors=(400, 401, 403, 409, 422))
 def create_meeting():
-    body = parse(MeetingIn, json_body())
-    data = _service_data(body, set(MeetingIn.model_fields) - {"status"})
-    data["status"] = body.status
-    if "organiser" not in body.model_fields_set or body.organiser is None:
-        data["organiser_id"] = g.api_user.id
-    change = services.schedule_meeting(g.api_user, now_utc(), data)
+    body = check(MeetingCreate, json_body())
+    change = services.schedule_meeting(g.api_user, now_utc(), body)  # the organiser is the caller unless said
     return jsonify(meeting_json(change.meeting)), 201
 
 
@@ -306,38 +208,30 @@ def get_meeting(meeting_id):
 
 
 @api_route("/meetings/<int:meeting_id>", "PATCH", "Update a meeting; time, place or attendee changes raise sequence",
-           body=MeetingPatch, response=MeetingOut, errors=(400, 401, 403, 404, 409, 422))
+           body=MeetingUpdate, response=MeetingOut, errors=(400, 401, 403, 404, 409, 422))
 def update_meeting(meeting_id):
     meeting = _meeting(meeting_id)
-    body = parse(MeetingPatch, json_body())
+    body = check(MeetingUpdate, json_body())
     sent = set(body.model_fields_set)
-    for name in ("title", "starts_at", "ends_at", "timezone", "staff", "attendees", "recommendation_ids",
-                 "reminders", "tags"):
-        if name in sent and getattr(body, name) is None:
-            raise ApiError(422, "validation_error", f"{name}: cannot be null.", {name: ["Cannot be null."]})
     now = now_utc()
-    status = body.status if "status" in sent else None
-    fields = sent - {"status", "notify", "allow_conflicts"}
-    if fields:
-        data = _service_data(body, fields)
-        data["notify"], data["allow_conflicts"] = body.notify, body.allow_conflicts
-        services.update_meeting(g.api_user, now, meeting, data)
-    if status is not None and status != meeting.status:
-        if status == "cancelled":
+    if sent - set(services.HOW) or "sensitivity" in sent:
+        services.update_meeting(g.api_user, now, meeting, body)
+    if body.status is not None and body.status != meeting.status:
+        if body.status == "cancelled":
             services.cancel_meeting(g.api_user, now, meeting, notify=body.notify)
-        elif status == "held":
+        elif body.status == "held":
             services.mark_held(g.api_user, now, meeting)
         else:
-            raise ApiError(422, "validation_error", "A cancelled or held meeting cannot be scheduled again.",
-                           {"status": ["Book a new meeting instead."]})
+            raise ValidationError.for_fields({"status": "A cancelled or held meeting cannot be scheduled again; "
+                                                        "book a new meeting instead."})
     return jsonify(meeting_json(meeting))
 
 
 @api_route("/meetings/<int:meeting_id>/cancel", "POST", "Cancel a meeting (sequence raised, attendees told)",
-           body=CancelIn, response=MeetingOut, errors=(401, 403, 404, 409, 422))
+           body=MeetingCancel, response=MeetingOut, errors=(401, 403, 404, 409, 422))
 def cancel_meeting(meeting_id):
     meeting = _meeting(meeting_id)
-    body = parse(CancelIn, json_body()) if request.get_data() else CancelIn()
+    body = check(MeetingCancel, json_body()) if request.get_data() else MeetingCancel()
     services.cancel_meeting(g.api_user, now_utc(), meeting, reason=body.reason, notify=body.notify)
     return jsonify(meeting_json(meeting))
 

@@ -20,14 +20,12 @@ from engage.directory.models import Contact, Organisation
 from engage.directory.services import live_contacts
 from engage.errors import ServiceError, ValidationError
 from engage.extensions import db
+from engage.forms import apply_errors
 from engage.upr.models import Recommendation
 
 from .models import LOCATION_KINDS, Meeting
-from .services import default_reminders
+from .schemas import default_reminders
 
-# Service field names → the form fields that show their errors.
-ERROR_FIELDS = {"starts_at": "start_time", "ends_at": "end_time", "attendees": "required_contact_ids",
-                "organiser": "organiser_id", "staff": "staff_ids", "reminders": "reminders"}
 OFFSET_RE = re.compile(r"^(\d{1,5})\s*(m|min|mins|minutes?|h|hrs?|hours?|d|days?)?$", re.I)
 
 
@@ -62,7 +60,12 @@ def _int_list(values) -> list[int]:
 
 
 class MeetingForm(FlaskForm):
-    """Booking and editing: the time is typed as a local time in the meeting's zone."""
+    """Booking and editing: the time is typed as a local time in the meeting's zone.
+
+    It only shows the fields and carries the CSRF token: what is valid is MeetingCreate's to say
+    (meetings/schemas.py), and each field is named as that schema names it, so its errors land
+    beside it. A few inputs keep the names the page has always posted (name=...).
+    """
 
     title = StringField("Title", validators=[InputRequired()], description="For staff, e.g. "
                         "“Pre-session meeting: Mission of Germany”.")
@@ -71,16 +74,18 @@ class MeetingForm(FlaskForm):
                                    "“Meeting with <organisation>”. Restricted meetings never show more.")
     description = TextAreaField("Purpose", validators=[Optional()], render_kw={"rows": 3})
     date = DateField("Date", validators=[InputRequired(message="Choose the date.")])
-    start_time = TimeField("Starts at", validators=[InputRequired(message="Give the start time (24-hour).")])
-    end_time = TimeField("Ends at", validators=[InputRequired(message="Give the end time (24-hour).")])
+    starts_at = TimeField("Starts at", name="start_time",
+                          validators=[InputRequired(message="Give the start time (24-hour).")])
+    ends_at = TimeField("Ends at", name="end_time", validators=[InputRequired(message="Give the end time (24-hour).")])
     timezone = SelectField("Time zone of these times", default=clock.NAIROBI)
     fold = RadioField("Which one?", choices=[], validators=[Optional()])
     location_kind = RadioField("Where", choices=list(LOCATION_KINDS.items()), default="in_person")
     location = StringField("Address", validators=[Optional()])
     online_url = StringField("Link to join", validators=[Optional()], description="Needed for online and hybrid "
                              "meetings, e.g. https://…")
-    organiser_id = SelectField("Organiser", coerce=int)
-    staff_ids = SelectMultipleField("Staff taking part", coerce=int, validators=[Optional()], render_kw={"size": 6})
+    organiser = SelectField("Organiser", name="organiser_id", coerce=int)
+    staff = SelectMultipleField("Staff taking part", name="staff_ids", coerce=int, validators=[Optional()],
+                                render_kw={"size": 6})
     required_contact_ids = SelectMultipleField("Attendees (required)", coerce=int, validators=[Optional()], render_kw={"size": 6})
     optional_contact_ids = SelectMultipleField("Attendees (optional)", coerce=int, validators=[Optional()], render_kw={"size": 6})
     recommendation_ids = SelectMultipleField("Agenda: UPR recommendations", coerce=int, validators=[Optional()], render_kw={"size": 6})
@@ -96,13 +101,15 @@ class MeetingForm(FlaskForm):
                                           "can find this meeting and its outcomes.")
 
     fold_needed = False
+    # Errors for a schema field shown by more than one input (attendees: the two pickers).
+    other_errors: dict[str, list[str]] = {}
 
     def setup(self, organisation: Organisation | None = None) -> "MeetingForm":
         """Fill the pickers from the directory (an organisation's contacts listed first)."""
         self.timezone.choices = zone_choices()
         users = list(db.session.scalars(select(User).where(User.is_disabled.is_(False)).order_by(User.full_name)))
-        self.organiser_id.choices = [(u.id, u.display_name) for u in users]
-        self.staff_ids.choices = [(u.id, f"{u.display_name} <{u.email}>") for u in users]
+        self.organiser.choices = [(u.id, u.display_name) for u in users]
+        self.staff.choices = [(u.id, f"{u.display_name} <{u.email}>") for u in users]
         contacts = live_contacts(current_user)
         keep = set(self.required_contact_ids.data or []) | set(self.optional_contact_ids.data or [])
         if organisation is not None:
@@ -125,7 +132,7 @@ class MeetingForm(FlaskForm):
     def _set_fold_choices(self) -> None:
         problem = None
         if self.date.data and self.timezone.data and clock.is_valid_timezone(self.timezone.data):
-            for at in (self.start_time.data, self.end_time.data):
+            for at in (self.starts_at.data, self.ends_at.data):
                 if at and clock.local_time_problem(self.date.data, at, self.timezone.data) == "fold":
                     problem = at
                     break
@@ -144,8 +151,8 @@ class MeetingForm(FlaskForm):
         org_id = args.get("organisation_id", "")
         if org_id.isdigit():
             organisation = db.session.get(Organisation, int(org_id))
-        self.organiser_id.data = user.id
-        self.staff_ids.data = [user.id]
+        self.organiser.data = user.id
+        self.staff.data = [user.id]
         self.reminders.data = format_offsets(default_reminders())
         self.timezone.data = user.timezone if clock.is_valid_timezone(user.timezone) else clock.NAIROBI
         if organisation is not None:
@@ -169,11 +176,11 @@ class MeetingForm(FlaskForm):
             if args.get("date"):
                 self.date.data = date.fromisoformat(args["date"])
             if args.get("time"):
-                self.start_time.data = time.fromisoformat(args["time"])
+                self.starts_at.data = time.fromisoformat(args["time"])
                 minutes = int(args.get("minutes", "60"))
                 if self.date.data and 5 <= minutes <= 720:
-                    end = datetime.combine(self.date.data, self.start_time.data) + timedelta(minutes=minutes)
-                    self.end_time.data = end.time() if end.date() == self.date.data else None
+                    end = datetime.combine(self.date.data, self.starts_at.data) + timedelta(minutes=minutes)
+                    self.ends_at.data = end.time() if end.date() == self.date.data else None
         except ValueError:
             pass  # a mangled link just leaves those fields empty
         return organisation
@@ -183,13 +190,13 @@ class MeetingForm(FlaskForm):
         start, end = (v.astimezone(ZoneInfo(meeting.timezone)) for v in (meeting.starts_at, meeting.ends_at))
         self.title.data, self.description.data = meeting.title, meeting.description
         self.invitation_title.data = meeting.invitation_title
-        self.date.data, self.start_time.data, self.end_time.data = start.date(), start.time(), end.time()
+        self.date.data, self.starts_at.data, self.ends_at.data = start.date(), start.time(), end.time()
         self.timezone.data = meeting.timezone
         self.fold.data = str(start.fold or end.fold)
         self.location_kind.data, self.location.data = meeting.location_kind, meeting.location
         self.online_url.data = meeting.online_url
-        self.organiser_id.data = meeting.organiser_id
-        self.staff_ids.data = [a.user_id for a in meeting.staff_attendees]
+        self.organiser.data = meeting.organiser_id
+        self.staff.data = [a.user_id for a in meeting.staff_attendees]
         # Only the contacts this reader may see: the others stay on the meeting (the service keeps
         # what the form never showed).
         contacts = people.contacts if people is not None else meeting.contact_attendees
@@ -210,7 +217,7 @@ class MeetingForm(FlaskForm):
         fold = int(self.fold.data) if self.fold.data in ("0", "1") else None
         errors = {}
         values = {}
-        for name, at in (("start_time", self.start_time.data), ("end_time", self.end_time.data)):
+        for name, at in (("starts_at", self.starts_at.data), ("ends_at", self.ends_at.data)):
             try:
                 values[name] = clock.localise(day, at, zone, fold=fold)
             except clock.LocalTimeError as exc:
@@ -220,13 +227,13 @@ class MeetingForm(FlaskForm):
                     errors["fold"] = [f"{exc}."]
         if errors:
             raise ValidationError.for_fields(errors)
-        if values["end_time"] <= values["start_time"]:
-            raise ValidationError.for_fields({"end_time": "The end must be after the start (same day)."})
-        return values["start_time"], values["end_time"]
+        if values["ends_at"] <= values["starts_at"]:
+            raise ValidationError.for_fields({"ends_at": "The end must be after the start (same day)."})
+        return values["starts_at"], values["ends_at"]
 
     def preview(self) -> str | None:
         """The typed time in its zone, Nairobi and Geneva, when it makes sense; else None."""
-        if not (self.date.data and self.start_time.data and self.end_time.data):
+        if not (self.date.data and self.starts_at.data and self.ends_at.data):
             return None
         try:
             starts_at, ends_at = self.instants()
@@ -235,7 +242,7 @@ class MeetingForm(FlaskForm):
         return clock.format_multi_zone_range(starts_at, ends_at, self.timezone.data)
 
     def service_data(self) -> dict:
-        """What the meeting services take; ValidationError for times and reminders that cannot be read."""
+        """The fields by MeetingCreate's names; ValidationError for times and reminders that cannot be read."""
         starts_at, ends_at = self.instants()
         try:
             reminders = parse_offsets(self.reminders.data)
@@ -247,28 +254,28 @@ class MeetingForm(FlaskForm):
             "title": self.title.data, "description": self.description.data,
             "invitation_title": self.invitation_title.data, "starts_at": starts_at, "ends_at": ends_at, "timezone": self.timezone.data,
             "location_kind": self.location_kind.data, "location": self.location.data,
-            "online_url": self.online_url.data, "organiser_id": self.organiser_id.data,
-            "staff_ids": list(dict.fromkeys(self.staff_ids.data or [])),
+            "online_url": self.online_url.data, "organiser": self.organiser.data,
+            "staff": list(self.staff.data or []),
             "attendees": [{"contact_id": i, "role": "required"} for i in required]
             + [{"contact_id": i, "role": "optional"} for i in optional],
             "recommendation_ids": list(self.recommendation_ids.data or []),
             "tags": [t for t in (self.tags.data or "").split(",")],
-            "reminder_offsets": reminders,
+            "reminders": reminders,
             "notify": bool(self.notify.data), "allow_conflicts": bool(self.allow_conflicts.data),
             "sensitivity": self.sensitivity.data,
             **({"status": "held"} if self.already_held.data else {}),
         }
 
     def place_errors(self, exc: ServiceError) -> bool:
-        """Put a service's field errors beside the matching fields; False when none matched."""
-        placed = False
-        for name, messages in (exc.fields or {}).items():
-            field = getattr(self, ERROR_FIELDS.get(name, name), None)
-            if field is not None and hasattr(field, "errors"):
-                field.errors = list(field.errors or []) + list(messages)
+        """Put a service's field errors beside the fields of the same name; False when none was shown."""
+        self.other_errors = {}
+        placed = apply_errors(self, exc, flash_the_rest=False)
+        if self.fold.errors:
+            self.fold_needed = True
+        for name in ("attendees",):  # shown under the attendee pickers (see meetings/form.html)
+            if name in (exc.fields or {}):
+                self.other_errors[name] = list(exc.fields[name])
                 placed = True
-                if field is self.fold:
-                    self.fold_needed = True
         return placed
 
 

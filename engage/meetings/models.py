@@ -43,7 +43,8 @@ class Meeting(db.Model):
     # What invitations and reminders call the meeting; None: "Meeting with <organisation>".
     invitation_title: Mapped[str | None] = mapped_column(String(200))
     sensitivity: Mapped[str] = mapped_column(String(20), default="internal", server_default="internal")
-    description: Mapped[str | None] = mapped_column(SealedText)  # sealed when restricted (engage/sealed.py)
+    # sealed when restricted (engage/sealed.py); TEXT, so the schemas' limit is kept in `info`
+    description: Mapped[str | None] = mapped_column(SealedText, info={"max_length": 20000})
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     timezone: Mapped[str] = mapped_column(String(64))
@@ -59,7 +60,7 @@ class Meeting(db.Model):
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    cancellation_reason: Mapped[str | None] = mapped_column(SealedText)
+    cancellation_reason: Mapped[str | None] = mapped_column(SealedText, info={"max_length": 2000})
     held_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # when it was marked held
 
     organiser = relationship("User", foreign_keys=[organiser_id])

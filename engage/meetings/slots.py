@@ -13,7 +13,7 @@ from engage.errors import ValidationError
 from engage.extensions import db
 
 from .models import Attendee, Meeting
-from .services import MAX_DURATION, MIN_DURATION
+from .schemas import MAX_DURATION, MIN_DURATION
 
 WORKDAYS = (0, 1, 2, 3, 4)  # Monday to Friday
 MAX_RANGE_DAYS = 62

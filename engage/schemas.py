@@ -1,0 +1,167 @@
+"""What every write schema shares: one `clean_text`, lengths read from the columns, partial models
+for updates, and pydantic's errors turned into the one error the web and the API both show.
+
+A write operation has ONE pydantic model (e.g. meetings.schemas.MeetingCreate). The API validates
+its JSON body with it; the web form builds a dict with the same field names and validates it with the
+same model; the service takes the validated model. So a value is refused, with the same message
+under the same field name, whichever way it came in. See docs/architecture.md.
+"""
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, TypeVar
+
+from pydantic import AliasChoices, BaseModel, BeforeValidator, Field, create_model
+from pydantic import ValidationError as PydanticValidationError
+from pydantic_core import PydanticCustomError
+
+from engage.errors import ValidationError
+
+# C0 and C1 control characters and DEL. Tab and line breaks are allowed only in multi-line text.
+CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+LINE_BREAK_RE = re.compile(r"[\t\r\n\u2028\u2029]")
+
+
+class TextProblem(ValueError):
+    """A text value that cannot be accepted; its message is shown beside the field."""
+
+
+def clean_text(value: Any, *, max_length: int | None = None, required: bool = False,
+               multiline: bool = False) -> str | None:
+    """Trimmed text, None when empty; TextProblem when not text, with a control character, too long or missing."""
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise TextProblem("Must be text.")
+    value = value.strip()
+    control = CONTROL_RE.search(value)
+    if control:
+        # Named by its code point: a control character is invisible when a message quotes it.
+        raise TextProblem(f"Contains a control character (U+{ord(control.group()):04X}); remove it.")
+    if not multiline and LINE_BREAK_RE.search(value):
+        raise TextProblem("Must be on one line (no line breaks or tabs).")
+    if required and not value:
+        raise TextProblem("This is required.")
+    if max_length is not None and len(value) > max_length:
+        raise TextProblem(f"At most {max_length} characters.")
+    return value or None
+
+
+def max_length(attribute) -> int | None:
+    """The length a column holds: String(n), or info={"max_length": n} for a TEXT column with a limit."""
+    column = attribute.property.columns[0]
+    return column.info.get("max_length") or getattr(column.type, "length", None)
+
+
+def Text(attribute=None, *, required: bool = False, multiline: bool = False, length: int | None = None):
+    """A pydantic type for a text field: clean_text with the column's length (or `length`)."""
+    limit = length if length is not None else max_length(attribute) if attribute is not None else None
+
+    def check(value):
+        try:
+            return clean_text(value, max_length=limit, required=required, multiline=multiline)
+        except TextProblem as exc:
+            raise PydanticCustomError("text", str(exc)) from None
+
+    kind = str if required else str | None
+    return Annotated[kind, BeforeValidator(check), Field(json_schema_extra=_text_schema(limit, required))]
+
+
+def _text_schema(limit, required):
+    extra: dict = {}
+    if limit is not None:
+        extra["maxLength"] = limit
+    if required:
+        extra["minLength"] = 1
+    return extra or None
+
+
+Model = TypeVar("Model", bound=BaseModel)
+
+
+def partial(model: type[Model], name: str, **overrides) -> type[Model]:
+    """The same model with every field optional and unvalidated when absent: an update (PATCH).
+
+    The types, checks and messages stay the model's own; `model_fields_set` says what was sent. A
+    field required in `model` still refuses an explicit null (its type does not allow one).
+    """
+    fields: dict[str, Any] = {}
+    for field_name, info in model.model_fields.items():
+        if field_name in overrides:
+            continue
+        kind = Annotated[info.annotation, *info.metadata] if info.metadata else info.annotation
+        kwargs = {"description": info.description, "validation_alias": info.validation_alias,
+                  "json_schema_extra": info.json_schema_extra}
+        if info.is_required():
+            fields[field_name] = (kind, Field(None, **kwargs))
+        elif info.default_factory is not None:
+            fields[field_name] = (kind, Field(default_factory=info.default_factory, **kwargs))
+        else:
+            fields[field_name] = (kind, Field(info.default, **kwargs))
+    fields.update(overrides)
+    made = create_model(name, __base__=model, **fields)  # type: ignore[call-overload]
+    made.model_config["title"] = name  # its own name in the OpenAPI document
+    made.model_rebuild(force=True)
+    return made
+
+
+# pydantic's own wording for a few of its errors, in the project's voice; every other keeps its own.
+MESSAGES = {"missing": "This is required.", "string_type": "Must be text.", "bool_type": "Must be true or false.",
+            "int_type": "Must be a whole number.", "list_type": "Must be a list.",
+            "extra_forbidden": "Not a field of this form.",
+            "timezone_aware": "Give the time with its offset or timezone (e.g. 2027-07-06T10:00:00+02:00)."}
+
+
+def _spellings(model: type[BaseModel] | None) -> dict[str, str]:
+    """Each other spelling a model accepts for a field (its AliasChoices) → the field's own name."""
+    out: dict[str, str] = {}
+    for name, info in (model.model_fields if model is not None else {}).items():
+        alias = info.validation_alias
+        for choice in alias.choices if isinstance(alias, AliasChoices) else [alias] if isinstance(alias, str) else []:
+            if isinstance(choice, str):
+                out[choice] = name
+    return out
+
+
+def problems(exc: PydanticValidationError, model: type[BaseModel] | None = None) -> dict[str, list[str]]:
+    """{field: [messages]} from pydantic's errors, named as the schema names them ("attendees.0.role").
+
+    A problem inside a list or object is also listed under its top field ("attendees": "Item 1, role:
+    …"), so a form that shows the list as one field shows it there too.
+    """
+    fields: dict[str, list[str]] = {}
+    own = _spellings(model)
+    for err in exc.errors(include_url=False):
+        loc = [str(p) for p in err["loc"]]
+        if loc:
+            loc[0] = own.get(loc[0], loc[0])  # named as the schema names it, however it was sent
+        if err["type"] != "missing" and err.get("input", ...) is None:
+            message = "Cannot be null."
+        else:
+            message = MESSAGES.get(err["type"], err["msg"])
+        if err["type"] == "value_error" and message.startswith("Value error, "):
+            message = message[len("Value error, "):]
+        name = ".".join(loc) or "body"
+        fields.setdefault(name, []).append(message)
+        if len(loc) > 1:
+            where = ", ".join(f"Item {int(p) + 1}" if p.isdigit() else p for p in loc[1:])
+            fields.setdefault(loc[0], []).append(f"{where}: {message}")
+    return fields
+
+
+def check(model: type[Model], data: Any) -> Model:
+    """`data` validated by `model`, or the ValidationError (422) naming each field; a model passes as it is."""
+    if isinstance(data, model):
+        return data
+    if isinstance(data, BaseModel):
+        data = {name: getattr(data, name) for name in data.model_fields_set}
+    try:
+        return model.model_validate(data)
+    except PydanticValidationError as exc:
+        raise ValidationError.for_fields(problems(exc, model)) from None
+
+
+def refuse(errors: dict[str, list[str] | str]) -> None:
+    """Raise the ValidationError for `errors` when there are any."""
+    if errors:
+        raise ValidationError.for_fields(errors)
