@@ -1,40 +1,19 @@
-"""/contacts/{id}/export and /contacts/{id}/erase (the data-protection officer only), and the
-contract's names for a contact's data-protection fields."""
+"""/contacts/{id}/export and /contacts/{id}/erase (the data-protection officer only), and a contact's
+data-protection fields as the API shows them (named as dataprotection.fields.ProtectionFields names them)."""
 from __future__ import annotations
 
 import json
 from datetime import UTC
-from typing import Any
 
 from flask import Response, g, jsonify, request
 
 from engage.clock import NAIROBI, now_utc
 from engage.dataprotection import erasure, services
 from engage.directory.services import get_contact
-from engage.errors import ServiceError, ValidationError
+from engage.errors import ValidationError
 
 from .common import ApiError
 from .views import api_route
-
-# The API contract names some fields differently from the columns.
-API_NAMES = {"consent_wording": "consent_text", "consent_given_at": "consent_at",
-             "privacy_notice_sent_at": "privacy_notice_sent_on"}
-FROM_API = {v: k for k, v in API_NAMES.items()}
-
-
-def protection_from_api(values: dict[str, Any]) -> dict[str, Any]:
-    """A contact body with the contract's names turned into the service's."""
-    return {FROM_API.get(k, k): v for k, v in values.items()}
-
-
-def api_field_names(exc: ServiceError) -> ServiceError:
-    """The same error, its fields named as the contract names them."""
-    if exc.fields:
-        exc.fields = {API_NAMES.get(k, k): v for k, v in exc.fields.items()}
-        first = next(iter(exc.fields))
-        exc.message = f"{first}: {exc.fields[first][0]}"
-    return exc
-
 
 def protection_json(contact) -> dict:
     """The data-protection fields of a contact, as the contract shows them."""

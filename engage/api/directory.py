@@ -6,13 +6,12 @@ from typing import Literal
 from flask import g, jsonify, request
 from pydantic import BaseModel, ConfigDict, StrictBool, StrictInt, StrictStr
 
-from engage.boundary import refused_as
 from engage.clock import now_utc
 from engage.directory import services
 from engage.directory.models import ORGANISATION_KINDS, Contact, Organisation
 
 from .common import bool_arg, int_arg, json_body, page_args, paginated, parse
-from .dataprotection import api_field_names, protection_from_api, protection_json
+from .dataprotection import protection_json
 from .views import api_route
 
 Kind = Literal[tuple(ORGANISATION_KINDS)]  # type: ignore[valid-type]
@@ -213,8 +212,7 @@ def list_contacts():
            errors=(400, 401, 403, 409, 422))
 def create_contact():
     body = parse(ContactIn, json_body())
-    refused_as(api_field_names)
-    contact = services.create_contact(g.api_user, now_utc(), protection_from_api(body.model_dump()))
+    contact = services.create_contact(g.api_user, now_utc(), body.model_dump())
     return jsonify(contact_json(contact)), 201
 
 
@@ -229,8 +227,7 @@ def update_contact(contact_id):
     contact = services.get_contact(contact_id, g.api_user)
     archived, values = _patch(ContactPatch, json_body())
     now = now_utc()
-    refused_as(api_field_names)
-    services.update_contact(g.api_user, now, contact, protection_from_api(values))
+    services.update_contact(g.api_user, now, contact, values)
     if archived is not None:
         services.set_contact_archived(g.api_user, now, contact, archived)
     return jsonify(contact_json(contact))

@@ -6,33 +6,24 @@ can call it without an import cycle.
 from __future__ import annotations
 
 from datetime import date, datetime, time
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, PlainValidator, StrictBool, WithJsonSchema
+from pydantic import ValidationError as PydanticValidationError
+from pydantic_core import PydanticCustomError
 
 from engage.clock import NAIROBI, localise
+from engage.directory.models import Contact
+from engage.schemas import Text, problems
 
 LAWFUL_BASES = {
     "legitimate_interest": "Legitimate interest (an official acting in their role)",
     "consent": "Consent",
 }
-PROTECTION_FIELDS = ("lawful_basis", "consent_wording", "consent_given_at", "privacy_notice_sent_at",
+# The schema's names, which are the API's; the columns are consent_wording, consent_given_at and
+# privacy_notice_sent_at (Python callers and the contact form may use those spellings too).
+PROTECTION_FIELDS = ("lawful_basis", "consent_text", "consent_at", "privacy_notice_sent_on",
                      "do_not_contact", "do_not_contact_reason")
-LIMITS = {"consent_wording": 5000, "do_not_contact_reason": 200}
-
-
-def _text(value, field, errors):
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        errors[field] = ["Must be text."]
-        return None
-    value = value.strip()
-    if "\x00" in value:
-        errors[field] = ["Contains a NUL character."]
-        return None
-    if len(value) > LIMITS[field]:
-        errors[field] = [f"At most {LIMITS[field]} characters."]
-        return None
-    return value or None
 
 
 def clean_instant(value, field: str, errors: dict) -> datetime | None:
@@ -60,26 +51,64 @@ def clean_instant(value, field: str, errors: dict) -> datetime | None:
     return None
 
 
+def _instant(value: Any) -> datetime | None:
+    errors: dict = {}
+    out = clean_instant(value, "", errors)
+    if errors:
+        raise PydanticCustomError("instant", errors[""][0])
+    return out
+
+
+def _basis(value: Any) -> str | None:
+    if value in (None, ""):
+        return None
+    if value not in LAWFUL_BASES:
+        raise PydanticCustomError("lawful_basis", "Choose one of: {choices}.", {"choices": ", ".join(LAWFUL_BASES)})
+    return value
+
+
+Instant = Annotated[datetime | None, PlainValidator(_instant), WithJsonSchema(
+    {"anyOf": [{"type": "string", "format": "date"}, {"type": "string", "format": "date-time"}, {"type": "null"}]})]
+
+
+class ProtectionFields(BaseModel):
+    """A contact's data-protection fields, as the contact form and the API both send them."""
+
+    model_config = ConfigDict(title="ContactProtection")
+    lawful_basis: Annotated[str | None, PlainValidator(_basis), WithJsonSchema(
+        {"anyOf": [{"type": "string", "enum": list(LAWFUL_BASES)}, {"type": "null"}]})] = None
+    consent_text: Text(Contact.consent_wording, multiline=True) = Field(
+        None, validation_alias=AliasChoices("consent_text", "consent_wording"))
+    consent_at: Instant = Field(None, validation_alias=AliasChoices("consent_at", "consent_given_at"))
+    privacy_notice_sent_on: Instant = Field(
+        None, validation_alias=AliasChoices("privacy_notice_sent_on", "privacy_notice_sent_at"))
+    do_not_contact: StrictBool | None = None
+    do_not_contact_reason: Text(Contact.do_not_contact_reason) = None
+
+
 def clean_protection(data: dict[str, Any], errors: dict) -> dict[str, Any]:
-    """Checked values of the data-protection fields present in `data` (absent ones are left alone)."""
+    """Checked values of the data-protection fields present in `data` (absent ones are left alone),
+    keyed by their columns; problems go into `errors` under the schema's names."""
+    spellings = {choice for info in ProtectionFields.model_fields.values()
+                 for choice in (info.validation_alias.choices if info.validation_alias else [])}
+    given = {k: v for k, v in data.items() if k in spellings or k in ProtectionFields.model_fields}
+    try:
+        body = ProtectionFields.model_validate(given)
+    except PydanticValidationError as exc:
+        errors.update(problems(exc, ProtectionFields))
+        return {}
+    sent = body.model_fields_set
     out: dict[str, Any] = {}
     # A null basis or flag means "leave it": a stray null must never lift an objection.
-    if data.get("lawful_basis") not in (None, ""):
-        basis = data["lawful_basis"]
-        if basis not in LAWFUL_BASES:
-            errors["lawful_basis"] = [f"Choose one of: {', '.join(LAWFUL_BASES)}."]
-        out["lawful_basis"] = basis
-    for field in ("consent_wording", "do_not_contact_reason"):
-        if field in data:
-            out[field] = _text(data.get(field), field, errors)
-    for field in ("consent_given_at", "privacy_notice_sent_at"):
-        if field in data:
-            out[field] = clean_instant(data.get(field), field, errors)
-    if data.get("do_not_contact") is not None:
-        value = data["do_not_contact"]
-        if not isinstance(value, bool):
-            errors["do_not_contact"] = ["Must be true or false."]
-        out["do_not_contact"] = value
+    if body.lawful_basis is not None:
+        out["lawful_basis"] = body.lawful_basis
+    if body.do_not_contact is not None:
+        out["do_not_contact"] = body.do_not_contact
+    for name, column in (("consent_text", "consent_wording"), ("consent_at", "consent_given_at"),
+                         ("privacy_notice_sent_on", "privacy_notice_sent_at"),
+                         ("do_not_contact_reason", "do_not_contact_reason")):
+        if name in sent:
+            out[column] = getattr(body, name)
     return out
 
 
@@ -96,11 +125,11 @@ def settle_protection(now: datetime, contact, values: dict[str, Any]) -> dict[st
     errors: dict[str, list[str]] = {}
     if merged("lawful_basis", "legitimate_interest") == "consent":
         if not merged("consent_wording"):
-            errors["consent_wording"] = ["With consent as the lawful basis, record the wording the person agreed to."]
+            errors["consent_text"] = ["With consent as the lawful basis, record the wording the person agreed to."]
         if not merged("consent_given_at"):
-            errors["consent_given_at"] = ["With consent as the lawful basis, record when it was given."]
-    for field in ("consent_given_at", "privacy_notice_sent_at"):
-        value = values.get(field)
+            errors["consent_at"] = ["With consent as the lawful basis, record when it was given."]
+    for column, field in (("consent_given_at", "consent_at"), ("privacy_notice_sent_at", "privacy_notice_sent_on")):
+        value = values.get(column)
         if value is not None and value > now:
             errors[field] = ["Cannot be in the future."]
     was = bool(contact.do_not_contact) if contact is not None else False

@@ -92,9 +92,11 @@ class ContactForm(FlaskForm):
     lawful_basis = SelectField("Lawful basis", choices=list(LAWFUL_BASES.items()), default="legitimate_interest",
                                description="Legitimate interest for officials acting in their role; consent "
                                            "otherwise, with the wording they agreed to and when.")
-    consent_wording = TextAreaField("Consent: the wording they agreed to", render_kw={"rows": 2})
-    consent_given_at = DateField("Consent given on", validators=[Optional()])
-    privacy_notice_sent_at = DateField("Privacy notice sent on", validators=[Optional()])
+    # Named as the contact schema (and the API) name them; the inputs keep the names they always posted.
+    consent_text = TextAreaField("Consent: the wording they agreed to", name="consent_wording", render_kw={"rows": 2})
+    consent_at = DateField("Consent given on", name="consent_given_at", validators=[Optional()])
+    privacy_notice_sent_on = DateField("Privacy notice sent on", name="privacy_notice_sent_at",
+                                       validators=[Optional()])
     do_not_contact = BooleanField("Do not contact (they objected, or withdrew consent)",
                                   description="engage then sends them no invitation, update or reminder.")
     do_not_contact_reason = StringField("Why not contact them", validators=[Length(max=200)],
@@ -105,6 +107,9 @@ class ContactForm(FlaskForm):
     submit = SubmitField("Save")
 
     def __init__(self, *args, contact=None, **kwargs):
+        if contact is not None:  # the fields named unlike their columns
+            kwargs = {"consent_text": contact.consent_wording, "consent_at": contact.consent_given_at,
+                      "privacy_notice_sent_on": contact.privacy_notice_sent_at, **kwargs}
         super().__init__(*args, obj=contact, **kwargs)
         self.contact = contact
         choices = [("", "— none —")] + [(o.id, _org_label(o)) for o in live_organisations()]
@@ -121,10 +126,10 @@ class ContactForm(FlaskForm):
                                                    "notes", "source", "sensitivity")}
         data["organisation_id"] = self.organisation_id.data
         data["timezone"] = _blank_to_none(self.timezone.data)
-        data.update({name: self[name].data for name in ("lawful_basis", "consent_wording", "do_not_contact",
+        data.update({name: self[name].data for name in ("lawful_basis", "consent_text", "do_not_contact",
                                                         "do_not_contact_reason")})
-        for name in ("consent_given_at", "privacy_notice_sent_at"):
-            stored = getattr(self.contact, name, None)
+        for name, column in (("consent_at", "consent_given_at"), ("privacy_notice_sent_on", "privacy_notice_sent_at")):
+            stored = getattr(self.contact, column, None)
             if stored is None or self[name].data != stored.astimezone(ZoneInfo(NAIROBI)).date():
                 data[name] = self[name].data  # a date: the service reads it as that day in Nairobi
         if self.contact is not None and data["organisation_id"] == self.contact.organisation_id:

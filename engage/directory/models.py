@@ -83,7 +83,7 @@ class Contact(db.Model):
     # Data protection (engage/dataprotection): why engage may hold the details, and objections.
     lawful_basis: Mapped[str] = mapped_column(String(30), default="legitimate_interest",
                                               server_default="legitimate_interest")
-    consent_wording: Mapped[str | None] = mapped_column(Text)  # the words the person agreed to
+    consent_wording: Mapped[str | None] = mapped_column(Text, info={"max_length": 5000})  # the words agreed to
     consent_given_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     privacy_notice_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     do_not_contact: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())

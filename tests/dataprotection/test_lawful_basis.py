@@ -21,8 +21,8 @@ def test_consent_needs_the_wording_and_when(app):
     with pytest.raises(ValidationError) as caught:
         directory.create_contact(None, NOW, {"full_name": "Jane Doe", "email": "jane@example.org",
                                              "lawful_basis": "consent"})
-    assert set(caught.value.fields) == {"consent_wording", "consent_given_at"}
-    assert "wording" in caught.value.fields["consent_wording"][0]
+    assert set(caught.value.fields) == {"consent_text", "consent_at"}  # the API's names, everywhere
+    assert "wording" in caught.value.fields["consent_text"][0]
     db.session.rollback()
     assert db.session.scalar(select(Contact).where(Contact.email == "jane@example.org")) is None
 
@@ -40,9 +40,9 @@ def test_consent_with_wording_and_date_is_kept(app):
 
 @pytest.mark.parametrize("data, field, words", [
     ({"lawful_basis": "contract"}, "lawful_basis", "Choose one of"),
-    ({"consent_given_at": "yesterday"}, "consent_given_at", "Not a date"),
-    ({"privacy_notice_sent_at": "2026-11-21T10:00:00"}, "privacy_notice_sent_at", "offset"),
-    ({"privacy_notice_sent_at": "2027-01-01"}, "privacy_notice_sent_at", "future"),
+    ({"consent_given_at": "yesterday"}, "consent_at", "Not a date"),
+    ({"privacy_notice_sent_at": "2026-11-21T10:00:00"}, "privacy_notice_sent_on", "offset"),
+    ({"privacy_notice_sent_at": "2027-01-01"}, "privacy_notice_sent_on", "future"),
     ({"do_not_contact": True}, "do_not_contact_reason", "Say why"),
     ({"do_not_contact": "yes"}, "do_not_contact", "true or false"),
     ({"do_not_contact_reason": "x" * 201, "do_not_contact": True}, "do_not_contact_reason", "At most 200"),
