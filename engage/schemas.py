@@ -47,6 +47,16 @@ def clean_text(value: Any, *, max_length: int | None = None, required: bool = Fa
     return value or None
 
 
+def text_into(errors: dict, field: str, value: Any, *, max_length: int | None = None, required: bool = False,
+              multiline: bool = False) -> str | None:
+    """clean_text for a cleaner that gathers errors by hand: a problem goes into errors[field]."""
+    try:
+        return clean_text(value, max_length=max_length, required=required, multiline=multiline)
+    except TextProblem as exc:
+        errors[field] = [str(exc)]
+        return None
+
+
 def max_length(attribute) -> int | None:
     """The length a column holds: String(n), or info={"max_length": n} for a TEXT column with a limit."""
     column = attribute.property.columns[0]

@@ -39,7 +39,7 @@ class Organisation(db.Model):
     email: Mapped[str | None] = mapped_column(String(254))
     phone: Mapped[str | None] = mapped_column(String(32))
     website: Mapped[str | None] = mapped_column(String(500))
-    notes: Mapped[str | None] = mapped_column(Text)
+    notes: Mapped[str | None] = mapped_column(Text, info={"max_length": 20000})
     source: Mapped[str | None] = mapped_column(String(200))
     is_archived: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -77,7 +77,7 @@ class Contact(db.Model):
     phone: Mapped[str | None] = mapped_column(String(32))  # E.164
     language: Mapped[str] = mapped_column(String(35), default="en")  # BCP 47
     timezone: Mapped[str | None] = mapped_column(String(64))  # None: the organisation's
-    notes: Mapped[str | None] = mapped_column(SealedText)  # sealed when restricted
+    notes: Mapped[str | None] = mapped_column(SealedText, info={"max_length": 20000})  # sealed when restricted
     source: Mapped[str | None] = mapped_column(String(200))  # where the details came from
     sensitivity: Mapped[str] = mapped_column(String(20), default="internal", server_default="internal")
     # Data protection (engage/dataprotection): why engage may hold the details, and objections.

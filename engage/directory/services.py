@@ -16,6 +16,7 @@ from engage.dataprotection.fields import clean_protection, settle_protection
 from engage.access.services import (apply_initial_sensitivity, check_may_set, clean_sensitivity, get_visible,
                                     only_visible, select_visible, set_sensitivity)
 from engage.history import diff_fields, record_change
+from engage.schemas import max_length, text_into
 
 from .models import ORGANISATION_KINDS, Contact, Organisation
 
@@ -24,31 +25,20 @@ ORGANISATION_FIELDS = ("name", "kind", "country", "city", "timezone", "email", "
 CONTACT_FIELDS = ("full_name", "email", "organisation_id", "position", "phone", "language", "timezone",
                   "notes", "source")
 LANGUAGE_RE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
-MAX_LENGTHS = {"name": 200, "full_name": 200, "city": 100, "position": 200, "website": 500,
-               "notes": 20000, "source": 200, "email": 254}
+# Each field's length is its column's (contacts and organisations hold notes, source and email alike).
+MAX_LENGTHS = {field: max_length(column) for field, column in (
+    ("name", Organisation.name), ("full_name", Contact.full_name), ("city", Organisation.city),
+    ("position", Contact.position), ("website", Organisation.website), ("notes", Contact.notes),
+    ("source", Contact.source), ("email", Contact.email))}
+MULTILINE = ("notes",)
 DEFAULT_PHONE_REGION = "KE"
 
 
 # ---- field cleaning: one rule per field, shared by the web forms, the API and imports ----
 
 def _text(value, field, errors, required=False):
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        errors[field] = ["Must be text."]
-        return None
-    value = value.strip()
-    if "\x00" in value:
-        errors[field] = ["Contains a NUL character."]
-        return None
-    if required and not value:
-        errors[field] = ["This is required."]
-        return None
-    limit = MAX_LENGTHS.get(field)
-    if limit and len(value) > limit:
-        errors[field] = [f"At most {limit} characters."]
-        return None
-    return value or None
+    return text_into(errors, field, value, max_length=MAX_LENGTHS.get(field), required=required,
+                     multiline=field in MULTILINE)
 
 
 def clean_email(value, field: str, errors: dict, required: bool) -> str | None:

@@ -48,9 +48,9 @@ class Outcome(db.Model):
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), index=True)
     position: Mapped[str | None] = mapped_column(String(20))  # None on the overall summary
     # Sealed when the outcome or its meeting is restricted (engage/sealed.py).
-    summary: Mapped[str] = mapped_column(SealedText)
-    commitment: Mapped[str | None] = mapped_column(SealedText)  # None when nothing was promised
-    notes: Mapped[str | None] = mapped_column(SealedText)
+    summary: Mapped[str] = mapped_column(SealedText, info={"max_length": 20000})
+    commitment: Mapped[str | None] = mapped_column(SealedText, info={"max_length": 5000})  # None when nothing was promised
+    notes: Mapped[str | None] = mapped_column(SealedText, info={"max_length": 20000})
     sensitivity: Mapped[str] = mapped_column(String(20), default="internal", server_default="internal")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
@@ -81,7 +81,7 @@ class FollowUp(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     outcome_id: Mapped[int] = mapped_column(ForeignKey("outcome.id", ondelete="CASCADE"), index=True)
-    description: Mapped[str] = mapped_column(SealedText)
+    description: Mapped[str] = mapped_column(SealedText, info={"max_length": 2000})
     owner_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
     due_on: Mapped[date] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(20), default="open")

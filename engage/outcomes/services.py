@@ -20,13 +20,16 @@ from engage.directory.models import Contact, Organisation
 from engage.errors import NotFoundError, PermissionDenied, ValidationError
 from engage.extensions import db
 from engage.history import diff_fields, record_change
+from engage.schemas import max_length, text_into
 from engage.meetings.models import Attendee, Meeting
 from engage.upr.models import Recommendation
 
 from .models import FOLLOW_UP_STATUSES, POSITIONS, FollowUp, Outcome
 
 MAX_ID = 2**31 - 1
-LENGTHS = {"summary": 20000, "commitment": 5000, "notes": 20000, "description": 2000}
+# Each field's length is its column's.
+LENGTHS = {"summary": max_length(Outcome.summary), "commitment": max_length(Outcome.commitment),
+           "notes": max_length(Outcome.notes), "description": max_length(FollowUp.description)}
 MAX_ITEMS = 200
 MAX_FOLLOW_UPS = 50
 
@@ -40,23 +43,9 @@ def today(now: datetime, zone: str = NAIROBI) -> date:
 # ---- cleaning: one rule per field, shared by the forms and the API ----
 
 def _text(value, name, errors, required=False):
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        errors[name] = ["Must be text."]
-        return None
-    value = value.strip()
-    if "\x00" in value:
-        errors[name] = ["Contains a NUL character."]
-        return None
-    if required and not value:
-        errors[name] = ["This is required."]
-        return None
-    limit = LENGTHS.get(name.rsplit("-", 1)[-1].rsplit(".", 1)[-1])
-    if limit and len(value) > limit:
-        errors[name] = [f"At most {limit} characters."]
-        return None
-    return value or None
+    # Every outcome text may run over several lines; `name` may be "items.2.summary".
+    return text_into(errors, name, value, max_length=LENGTHS.get(name.rsplit("-", 1)[-1].rsplit(".", 1)[-1]),
+                     required=required, multiline=True)
 
 
 def _id(value, name, errors, model, label, required=False):

@@ -60,14 +60,14 @@ class Recommendation(db.Model):
     reference: Mapped[str] = mapped_column(String(40))  # the paragraph, e.g. "142.15" or "102.3 (1)"
     reference_sort: Mapped[str] = mapped_column(String(160), default="", index=True)  # set from reference
     recommending_state: Mapped[str] = mapped_column(String(2), index=True)  # ISO alpha-2
-    text: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text, info={"max_length": 20000})
     # The whole paragraph as printed in the report, when UPR Info split it into parts with their own texts.
-    paragraph_text: Mapped[str | None] = mapped_column(Text)
+    paragraph_text: Mapped[str | None] = mapped_column(Text, info={"max_length": 20000})
     response: Mapped[str] = mapped_column(String(20), default="pending", index=True)
     action_category: Mapped[int | None]  # UPR Info 1–5
     implementation_status: Mapped[str] = mapped_column(String(20), default="unknown")
     responsible_organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
-    notes: Mapped[str | None] = mapped_column(Text)
+    notes: Mapped[str | None] = mapped_column(Text, info={"max_length": 20000})
     source_ref: Mapped[str | None] = mapped_column(String(40))  # e.g. the source file's row id
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -14,11 +14,14 @@ from engage.countries import country_code, country_name
 from engage.errors import ConflictError, NotFoundError, ValidationError
 from engage.extensions import db
 from engage.history import diff_fields, record_change
+from engage.schemas import max_length, text_into
 
 from .models import CYCLES, IMPLEMENTATION_STATUSES, RESPONSES, Recommendation, Theme
 
-MAX_LENGTHS = {"reference": 40, "outcome_document": 40, "text": 20000, "paragraph_text": 20000,
-               "notes": 20000, "source_ref": 40}
+# Each field's length is its column's.
+MAX_LENGTHS = {field: max_length(getattr(Recommendation, field)) for field in (
+    "reference", "outcome_document", "text", "paragraph_text", "notes", "source_ref")}
+MULTILINE = ("text", "paragraph_text", "notes")
 THEME_MAX = 120
 MAX_THEMES = 50
 MISSION_KINDS = ("embassy", "high_commission", "permanent_mission")
@@ -40,18 +43,10 @@ def _text(value, field, errors, required=False):
     if not isinstance(value, str):
         errors[field] = ["Must be text."]
         return None
-    value = " ".join(value.split()) if field in ("reference", "outcome_document", "source_ref") else value.strip()
-    if "\x00" in value:
-        errors[field] = ["Contains a NUL character."]
-        return None
-    if required and not value:
-        errors[field] = ["This is required."]
-        return None
-    limit = MAX_LENGTHS.get(field)
-    if limit and len(value) > limit:
-        errors[field] = [f"At most {limit} characters."]
-        return None
-    return value or None
+    if field in ("reference", "outcome_document", "source_ref"):
+        value = re.sub(r"[ \t\r\n]+", " ", value)  # a reference typed across lines is one reference
+    return text_into(errors, field, value, max_length=MAX_LENGTHS.get(field), required=required,
+                     multiline=field in MULTILINE)
 
 
 def _whole_number(value, field, errors, low, high, required=False):
