@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, TypeVar
 
-from pydantic import AliasChoices, BaseModel, BeforeValidator, Field, create_model
+from pydantic import AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field, create_model
 from pydantic import ValidationError as PydanticValidationError
 from pydantic_core import PydanticCustomError
 
@@ -89,15 +89,17 @@ def _text_schema(limit, required):
 Model = TypeVar("Model", bound=BaseModel)
 
 
-def partial(model: type[Model], name: str, **overrides) -> type[Model]:
+def partial(model: type[Model], name: str, exclude: tuple[str, ...] = (), **overrides) -> type[Model]:
     """The same model with every field optional and unvalidated when absent: an update (PATCH).
 
-    The types, checks and messages stay the model's own; `model_fields_set` says what was sent. A
-    field required in `model` still refuses an explicit null (its type does not allow one).
+    The types, checks and messages stay the model's own (they live in the fields' annotations);
+    `model_fields_set` says what was sent. A field required in `model` still refuses an explicit
+    null (its type does not allow one). `exclude` leaves fields out; `overrides` adds or replaces
+    fields as create_model takes them.
     """
     fields: dict[str, Any] = {}
     for field_name, info in model.model_fields.items():
-        if field_name in overrides:
+        if field_name in overrides or field_name in exclude:
             continue
         kind = Annotated[info.annotation, *info.metadata] if info.metadata else info.annotation
         kwargs = {"description": info.description, "validation_alias": info.validation_alias,
@@ -109,10 +111,9 @@ def partial(model: type[Model], name: str, **overrides) -> type[Model]:
         else:
             fields[field_name] = (kind, Field(info.default, **kwargs))
     fields.update(overrides)
-    made = create_model(name, __base__=model, **fields)  # type: ignore[call-overload]
-    made.model_config["title"] = name  # its own name in the OpenAPI document
-    made.model_rebuild(force=True)
-    return made
+    config = ConfigDict(**{**model.model_config, "title": name})  # its own name in the OpenAPI document
+    return create_model(name, __config__=config, __doc__=f"{model.__name__}, each field optional.",
+                        **fields)  # type: ignore[call-overload]
 
 
 # pydantic's own wording for a few of its errors, in the project's voice; every other keeps its own.

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, StrictBool, StrictInt, StrictStr
 from engage.clock import now_utc
 from engage.directory import services
 from engage.directory.models import ORGANISATION_KINDS, Contact, Organisation
+from engage.schemas import partial
 
 from .common import bool_arg, int_arg, json_body, page_args, paginated, parse
 from .dataprotection import protection_json
@@ -37,18 +38,8 @@ class OrganisationIn(BaseModel):
     notes: StrictStr | None = None
 
 
-class OrganisationPatch(BaseModel):
-    model_config = ConfigDict(title="OrganisationUpdate")
-    name: StrictStr | None = None
-    kind: Kind | None = None
-    country: StrictStr | None = None
-    city: StrictStr | None = None
-    timezone: StrictStr | None = None
-    email: StrictStr | None = None
-    phone: StrictStr | None = None
-    website: StrictStr | None = None
-    notes: StrictStr | None = None
-    archived: StrictBool | None = None
+# An update is the create schema made partial, with archiving (its own action) beside it.
+OrganisationPatch = partial(OrganisationIn, "OrganisationUpdate", archived=(StrictBool | None, None))
 
 
 class OrganisationOut(BaseModel):
@@ -86,25 +77,7 @@ class ContactIn(BaseModel):
     sensitivity: Sensitivity | None = None
 
 
-class ContactPatch(BaseModel):
-    model_config = ConfigDict(title="ContactUpdate")
-    full_name: StrictStr | None = None
-    email: StrictStr | None = None
-    organisation_id: StrictInt | None = None
-    position: StrictStr | None = None
-    phone: StrictStr | None = None
-    language: StrictStr | None = None
-    timezone: StrictStr | None = None
-    notes: StrictStr | None = None
-    source: StrictStr | None = None
-    lawful_basis: Literal["legitimate_interest", "consent"] | None = None
-    consent_text: StrictStr | None = None
-    consent_at: StrictStr | None = None
-    privacy_notice_sent_on: StrictStr | None = None
-    do_not_contact: StrictBool | None = None
-    do_not_contact_reason: StrictStr | None = None
-    archived: StrictBool | None = None
-    sensitivity: Sensitivity | None = None
+ContactPatch = partial(ContactIn, "ContactUpdate", archived=(StrictBool | None, None))
 
 
 class ContactOut(BaseModel):

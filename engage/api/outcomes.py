@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, Strict
 from engage.access.services import is_restricted
 from engage.clock import now_utc
 from engage.errors import ValidationError
+from engage.schemas import partial
 from engage.meetings.services import get_meeting
 from engage.outcomes import services
 from engage.outcomes.models import POSITIONS, Outcome
@@ -46,13 +47,9 @@ class FollowUpIn(BaseModel):
     done: StrictBool | None = None
 
 
-class FollowUpPatch(BaseModel):
-    model_config = ConfigDict(title="FollowUpUpdate", extra="forbid")
-    id: StrictInt | None = Field(None, description="An existing action to change; without it, a new one")
-    description: StrictStr | None = None
-    owner: StrictStr | None = None
-    due_on: StrictStr | None = None
-    done: StrictBool | None = None
+# An update is the create schema made partial; an action may name the one it changes.
+FollowUpPatch = partial(FollowUpIn, "FollowUpUpdate", id=(StrictInt | None, Field(
+    None, description="An existing action to change; without it, a new one")))
 
 
 class FollowUpOut(BaseModel):
@@ -77,16 +74,9 @@ class OutcomeIn(BaseModel):
     follow_ups: list[FollowUpIn] = []
 
 
-class OutcomePatch(BaseModel):
-    model_config = ConfigDict(title="OutcomeUpdate", extra="forbid")
-    recommendation_id: StrictInt | None = None
-    organisation_id: StrictInt | None = None
-    position: Position | None = None
-    summary: StrictStr | None = None
-    commitment: StrictStr | None = None
-    notes: StrictStr | None = None
-    follow_ups: list[FollowUpPatch] | None = Field(
-        None, description="Actions with an id are changed, those without are added; others are kept")
+OutcomePatch = partial(OutcomeIn, "OutcomeUpdate", exclude=("meeting_id",), follow_ups=(
+    list[FollowUpPatch] | None,
+    Field(None, description="Actions with an id are changed, those without are added; others are kept")))
 
 
 class OutcomeOut(BaseModel):

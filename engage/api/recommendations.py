@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, StrictInt, StrictStr
 from engage.clock import now_utc
 from engage.countries import country_code
 from engage.extensions import db
+from engage.schemas import partial
 from engage.settings import cycle_starts_on
 from engage.upr import services
 from engage.upr.imports import import_recommendations_bytes
@@ -39,21 +40,7 @@ class RecommendationIn(BaseModel):
     responsible_organisation_id: StrictInt | None = None
 
 
-class RecommendationPatch(BaseModel):
-    model_config = ConfigDict(title="RecommendationUpdate")
-    cycle: StrictInt | None = None
-    reference: StrictStr | None = None
-    text: StrictStr | None = None
-    recommending_state: StrictStr | None = None
-    response: Response | None = None
-    themes: list[StrictStr] | None = None
-    implementation_status: Implementation | None = None
-    notes: StrictStr | None = None
-    action_category: StrictInt | None = None
-    wg_session: StrictInt | None = None
-    review_date: date | None = None
-    outcome_document: StrictStr | None = None
-    responsible_organisation_id: StrictInt | None = None
+RecommendationPatch = partial(RecommendationIn, "RecommendationUpdate")
 
 
 class RecommendationOut(BaseModel):
