@@ -10,6 +10,7 @@ from pydantic import ValidationError as PydanticValidationError
 
 from engage.clock import now_utc
 from engage.extensions import db
+from engage.schemas import problems
 
 MAX_PER_PAGE = 200
 
@@ -67,10 +68,7 @@ def parse(model: type[BaseModel], data: dict) -> BaseModel:
     try:
         return model.model_validate(data)
     except PydanticValidationError as exc:
-        fields: dict[str, list[str]] = {}
-        for err in exc.errors(include_url=False):
-            loc = ".".join(str(p) for p in err["loc"]) or "body"
-            fields.setdefault(loc, []).append(err["msg"])
+        fields = problems(exc, model)  # named and worded as engage.schemas.check does for every write
         first = next(iter(fields))
         raise ApiError(422, "validation_error", f"{first}: {fields[first][0]}", fields) from None
 
