@@ -69,11 +69,6 @@ def keep_refused() -> None:
     g.keep_refused = True
 
 
-def refused_as(transform: Callable[[ServiceError], ServiceError]) -> None:
-    """Pass a refusal through `transform` before answering it (its fields named as the API names them)."""
-    g.refusal_transform = transform
-
-
 def _api() -> bool:
     return has_request_context() and request.path.startswith("/api/")  # as engage.web.error_page decides
 
@@ -83,9 +78,6 @@ def _refused(exc: ServiceError):
     keep = g.get("keep_refused")
     if not keep:
         db.session.rollback()  # before rendering: the page must show what is saved, not the refused change
-    transform = g.refusal_transform if "refusal_transform" in g else None
-    if transform is not None:
-        exc = transform(exc)
     if _api():
         from engage.api.common import error_response
         extra = {"details": exc.details} if exc.details is not None else {}
@@ -139,7 +131,7 @@ def _teardown(exc):
     # outlive the request (an app context shared by several), so nothing of this request stays pending.
     if exc is not None:
         db.session.rollback()
-    for key in ("refusal_answer", "refusal_transform", "keep_refused"):
+    for key in ("refusal_answer", "keep_refused"):
         g.pop(key, None)  # `g` too may outlive the request
 
 
