@@ -14,13 +14,13 @@ PYTEST_ARGS ?=
 PYTEST_WORKERS ?= logical
 PYTEST_PARALLEL := -n $(PYTEST_WORKERS) --dist worksteal
 
-.PHONY: run test test-fast js-readers lint setup scheduler clean-db help
+.PHONY: run test test-fast js-readers lint lint-imports setup scheduler clean-db help
 
 help:
 	@echo "make run       - set up and serve engage on http://$(HOST):$(PORT) (SQLite in instance/)"
 	@echo "make test      - set up and run the whole test suite in parallel (what CI runs)"
 	@echo "make test-fast - the same without the slow tests (real processes, large data) and the browser journeys"
-	@echo "make lint      - unused code and imports (ruff, vulture; settings in pyproject.toml)"
+	@echo "make lint      - unused code and imports (ruff, vulture), the packages' layer order (lint-imports)"
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "engage needs Python 3.11 or newer (python3.11+ on PATH)"; exit 1; }
@@ -48,10 +48,15 @@ test-fast: $(STAMP) js-readers
 
 # Unused imports, variables and arguments (ruff), then unused functions, properties and attributes
 # (vulture, with vulture_whitelist.py for names only templates, libraries or tests use). Further
-# checks (import layering) add their line here.
+# checks add their line here.
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/vulture
+	$(BIN)/lint-imports --no-cache
+
+# The declared layer order of engage's packages ([tool.importlinter] in pyproject.toml, docs/architecture.md).
+lint-imports: $(STAMP)
+	$(BIN)/lint-imports --no-cache
 
 clean-db:
 	rm -f instance/engage.sqlite

@@ -123,7 +123,7 @@ def seed_feed_db(db_url: str, data_key: str, meetings: int) -> str:
     from engage.meetings import calendar
     from engage.meetings.models import Attendee, Meeting, meeting_recommendation
     from engage.outcomes.models import FollowUp, Outcome
-    from engage.upr.models import Recommendation
+    from engage.recommendations.models import Recommendation
 
     app = _app(db_url, data_key)
     with app.app_context():

@@ -346,7 +346,7 @@ What changed since, each measured with cProfile/pyinstrument on a pass of 500 an
   loaded in one query each (a commit expires them, and lazy loads cost a query per meeting).
 - **One claim statement**: `UPDATE … WHERE id IN (…) AND claimable RETURNING id` instead of 500
   single-row UPDATEs; still atomic per row, still `FOR UPDATE SKIP LOCKED` on PostgreSQL.
-- **Cheaper MIME** (`engage/invitations/mime.py`): built with the email package's compat32 classes
+- **Cheaper MIME** (`engage/mime.py`): built with the email package's compat32 classes
   and explicitly encoded headers (the modern `EmailMessage` parses and re-folds every header: about
   3 ms a message against 0.5 ms), and the calendar read once, for its METHOD and ATTENDEE lines only,
   instead of parsed back twice. The bytes keep the same shape; the MIME tests, vobject and ical.js

@@ -66,6 +66,44 @@ def create_app(config: str | None = None, **overrides) -> Flask:
     guard.init_app(app)  # restricted records: filtered from every query, views audited
     extensions.csrf.exempt(api_bp)  # token-authenticated; no cookies, so no CSRF
 
+    _connect_reactions()
+    _add_template_globals(app)
+
     from engage.cli import register_cli
     register_cli(app)
     return app
+
+
+def _connect_reactions() -> None:
+    """Wire each domain's reaction to changes in the domains below it — everything one change sets off.
+
+    Lower layers never import higher ones (docs/architecture.md, "Layers"); they announce, and the
+    receivers connected here act inside the same transaction. Connecting twice (several apps in one
+    process) keeps one connection each.
+    """
+    from engage import signals
+    from engage.dataprotection.services import refuse_if_do_not_contact, withhold_on_objection
+    from engage.invitations.services import on_change as send_invitations
+    from engage.meetings.receivers import resend_restricted
+    from engage.meetings.services import on_meeting_change
+    from engage.reminders.services import on_change as plan_reminders
+
+    # Every meeting change: invitations, updates and cancellations queued, then reminders re-planned.
+    on_meeting_change(send_invitations)
+    on_meeting_change(plan_reminders)
+    # A meeting restricted while still to come is sent again, so calendars drop its first title.
+    signals.sensitivity_changed.connect(resend_restricted)
+    # A contact who objects gets none of the mail still queued for them, nor any rendered later.
+    signals.contact_objected.connect(withhold_on_objection)
+    signals.message_to_recipient.connect(refuse_if_do_not_contact)
+
+
+def _add_template_globals(app: Flask) -> None:
+    """Template helpers that other packages' pages include (they run queries, so they are listed here)."""
+    from engage.dataprotection import views as dataprotection_views
+    from engage.meetings import views as meetings_views
+    from engage.outcomes import views as outcomes_views
+
+    meetings_views.init_app(app)
+    outcomes_views.init_app(app)
+    dataprotection_views.init_app(app)

@@ -1,4 +1,6 @@
 """Flask extensions, unbound: create_app() binds them to an app."""
+import functools
+
 from flask_bootstrap import Bootstrap5
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -51,3 +53,17 @@ def _sqlite_pragmas(dbapi_connection, _connection_record):
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA secure_delete=FAST")
     cursor.close()
+
+
+@functools.cache
+def model_for(table_name: str):
+    """The mapped class of the table `table_name`; LookupError when no imported model maps it.
+
+    Core modules (sealing, the access policy) work on contacts, meetings and outcomes but sit below
+    the domains that define them: they find the classes by table name here instead of importing
+    the domains, so the layers stay one-way (docs/architecture.md, "Layers").
+    """
+    for mapper in db.Model.registry.mappers:
+        if getattr(mapper.local_table, "name", None) == table_name:
+            return mapper.class_
+    raise LookupError(f"no model maps the table {table_name!r}")

@@ -28,6 +28,8 @@ from sqlalchemy import JSON, Text, event, literal, select, type_coerce, update
 from sqlalchemy.orm import Session
 from sqlalchemy.types import TypeDecorator
 
+from engage.extensions import db, model_for
+
 PREFIX = "enc:v1:"
 ESCAPE = "enc:p:"  # a plain text that starts with "enc:" is stored behind this marker
 EXTENSION = "engage.sealer"
@@ -76,6 +78,9 @@ def init_app(app) -> None:
         app.extensions[EXTENSION] = parse_keys(app.config.get("ENGAGE_DATA_KEY") or "")
     except ValueError as exc:
         raise RuntimeError(str(exc)) from None
+    # A listener on every Session, added by the factory rather than when this module is imported.
+    if not event.contains(Session, "before_flush", _seal_before_flush):
+        event.listen(Session, "before_flush", _seal_before_flush)
 
 
 def _sealer() -> MultiFernet:
@@ -180,13 +185,9 @@ def _apply(obj, sealed: bool) -> None:
 
 
 def _entity(session, entity_type: str, entity_id: int):
-    from engage.directory.models import Contact
-    from engage.meetings.models import Meeting
-    from engage.outcomes.models import FollowUp, Outcome
-
-    model = {"meeting": Meeting, "contact": Contact, "outcome": Outcome, "follow_up": FollowUp}.get(entity_type)
-    if model is None or entity_id is None:
+    if entity_type not in SEALED_FIELDS or entity_id is None:
         return None
+    model = model_for(entity_type)
     found = session.identity_map.get(session.identity_key(model, (entity_id,)))
     if found is not None:
         return found
@@ -203,9 +204,7 @@ def _apply_history(row, sealed: bool) -> None:
 
 def _dependents(session, obj):
     """Records whose sealing follows `obj`'s sensitivity: its outcomes, their follow-ups, and history rows."""
-    from engage.history import ChangeRecord
-    from engage.outcomes.models import FollowUp, Outcome
-
+    ChangeRecord, FollowUp, Outcome = model_for("change_record"), model_for("follow_up"), model_for("outcome")
     everything = {"all_sensitivities": True}
     records = [obj]
     if obj.__tablename__ == "meeting" and obj.id is not None:
@@ -230,7 +229,6 @@ def _sensitivity_changed(obj) -> bool:
     return inspect(obj).attrs.sensitivity.history.has_changes()
 
 
-@event.listens_for(Session, "before_flush")
 def _seal_before_flush(session, _flush_context, _instances) -> None:
     """Restricted records' texts sealed, internal ones' plain, whatever changed them."""
     with session.no_autoflush:
@@ -259,8 +257,6 @@ def _seal_before_flush(session, _flush_context, _instances) -> None:
 
 def sealed_columns():
     """(table, column) of every column that may hold sealed values."""
-    from engage.extensions import db
-
     for table in db.metadata.sorted_tables:
         for column in table.columns:
             if isinstance(column.type, (SealedText, SealedJSON)):
@@ -269,8 +265,6 @@ def sealed_columns():
 
 def rotate_all() -> dict[str, int]:
     """Re-seal every sealed value with the first key of ENGAGE_DATA_KEY; {"table.column": rows}."""
-    from engage.extensions import db
-
     sealer = _sealer()
     counts = {}
     for table, column in sealed_columns():

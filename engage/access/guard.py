@@ -21,14 +21,17 @@ pass `visible(actor, Model)` themselves where a person is being served.
 """
 from __future__ import annotations
 
+import functools
 import logging
 
 from flask import g, has_request_context, request
+from flask_login import current_user
 from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session
 
 from engage import clock
-from engage.extensions import db
+from engage.audit.services import record_event
+from engage.extensions import db, model_for
 
 from . import services
 
@@ -59,8 +62,6 @@ def current_actor():
             return actor
         if request.blueprint == "api":
             return g.get("api_user")  # None until the token is checked: nothing restricted shows
-        from flask_login import current_user
-
         user = _in_open_session(current_user._get_current_object())
         return user if user is not None and user.is_authenticated else None
     finally:
@@ -150,22 +151,8 @@ def _warn(models) -> None:
                         _LABELS[name], endpoint)
 
 
-def _contact():
-    from engage.directory.models import Contact
-    return Contact
-
-
-def _meeting():
-    from engage.meetings.models import Meeting
-    return Meeting
-
-
-def _outcome():
-    from engage.outcomes.models import Outcome
-    return Outcome
-
-
-_MODELS = {"contact": _contact, "meeting": _meeting, "outcome": _outcome}
+# The guarded tables, by name: the classes are defined by domains above access (model_for finds them).
+_MODELS = {name: functools.partial(model_for, name) for name in ("contact", "meeting", "outcome")}
 _LABELS = {"contact": "Contact", "meeting": "Meeting", "outcome": "Outcome"}
 
 
@@ -224,11 +211,7 @@ def _audit_after(response):
     actor = current_actor()
     if actor is _RESOLVING:
         return response
-    from engage.audit.services import record_event
-    from engage.directory.models import Contact
-    from engage.meetings.models import Meeting
-    from engage.outcomes.models import Outcome
-
+    Contact, Meeting, Outcome = (model_for(name) for name in ("contact", "meeting", "outcome"))
     action = "restricted_exported" if _download(response) else "restricted_viewed"
     now = clock.now_utc()
     for model in (Contact, Meeting, Outcome):
@@ -248,13 +231,9 @@ def _audit_after(response):
 
 def init_app(app) -> None:
     """Install the query filter, the load notes and the audit after each response."""
-    from engage.directory.models import Contact
-    from engage.meetings.models import Meeting
-    from engage.outcomes.models import Outcome
-
     if not event.contains(Session, "do_orm_execute", _add_criteria):
         event.listen(Session, "do_orm_execute", _add_criteria)
-        for model in (Contact, Meeting, Outcome):
+        for model in (model_for(name) for name in ("contact", "meeting", "outcome")):
             event.listen(model, "load", _on_load)
             event.listen(model, "refresh", _on_refresh)
     app.before_request(_fresh_request)

@@ -17,14 +17,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from datetime import datetime
 
 from flask import g, has_app_context, has_request_context, request
-from sqlalchemy import and_, false, func, or_, select, true
+from sqlalchemy import and_, false, func, inspect, or_, select, true
+from sqlalchemy.orm import with_loader_criteria
 
 from engage.audit.services import record_event
 from engage.errors import ConflictError, NotFoundError, PermissionDenied, ValidationError
-from engage.extensions import db
+from engage.extensions import db, model_for
+from engage import signals
 from engage.history import record_change
 
 from .models import RECORD_TYPES, SENSITIVITIES, AccessGrant, AccessGroup, access_group_member
@@ -117,20 +120,16 @@ class Visibility:
         key = ("loader", model)
         found = self._criteria.get(key)
         if found is None:
-            from sqlalchemy.orm import with_loader_criteria
-
             found = self._criteria[key] = with_loader_criteria(model, self.criterion(model), include_aliases=True)
         return found
 
     def _build(self, kind, model):
-        from engage.meetings.models import Meeting
-
         if self.is_dpo:
             return true()
         own = or_(model.sensitivity != "restricted", model.id.in_(sorted(self.ids(kind))))
         if kind != "outcome":
             return own
-        return and_(own, model.meeting_id.not_in(self.hidden_ids(Meeting)))
+        return and_(own, model.meeting_id.not_in(self.hidden_ids(model_for("meeting"))))
 
     def hidden_ids(self, model):
         """A select() of the ids of `model` records the actor may not see, on the Core table (so the
@@ -145,8 +144,6 @@ class Visibility:
 def _kind_of(model) -> str:
     name = getattr(model, "__tablename__", None)
     if name is None:  # an aliased class
-        from sqlalchemy import inspect
-
         name = inspect(model).mapper.class_.__tablename__
     if name not in RECORD_TYPES:
         raise ValueError(f"{model} has no sensitivity")
@@ -300,9 +297,8 @@ def set_sensitivity(actor, now: datetime, record, value, announce: bool = True) 
     record_event(actor, now, "sensitivity_changed", record, detail=f"{old} to {value}")
     db.session.flush()
     forget_visibility()
-    if announce and value == "restricted" and record_type_of(record) == "meeting":
-        from engage.meetings.services import resend_current
-        resend_current(actor, now, record)
+    # Meetings send a restricted meeting again (their receiver, connected in create_app).
+    signals.sensitivity_changed.send(record, actor=actor, now=now, old=old, new=value, announce=announce)
     return True
 
 
@@ -529,11 +525,9 @@ def audit_restricted(actor, now: datetime, records, action: str = "restricted_vi
 
 def audit_restricted_ids(actor, now: datetime, model, query, action: str = "restricted_exported") -> int:
     """Audit the restricted rows of `model` that a select() would return (for streamed exports)."""
-    from engage.meetings.models import Meeting
-
     restricted = model.sensitivity == "restricted"
     if model.__tablename__ == "outcome":
-        meetings = Meeting.__table__
+        meetings = model_for("meeting").__table__
         restricted = or_(restricted, model.meeting_id.in_(
             select(meetings.c.id).where(meetings.c.sensitivity == "restricted")))
     found = query.order_by(None).subquery()
@@ -555,8 +549,7 @@ def hidden_ids(actor, model):
 
 def hidden_contact_emails(actor):
     """A select() of the email addresses of restricted contacts the actor may not see."""
-    from engage.directory.models import Contact
-
+    Contact = model_for("contact")
     table = Contact.__table__
     return select(table.c.email).where(table.c.id.in_(hidden_ids(actor, Contact)))
 
@@ -583,10 +576,7 @@ def redact_history(actor, rows) -> list:
     rows older than mentions, by the attendee's address): titles, descriptions, reasons and other
     free text are shown as written, so nothing a reader types can probe for a hidden name.
     """
-    from types import SimpleNamespace
-
-    from engage.directory.models import Contact
-
+    Contact = model_for("contact")
     table = Contact.__table__
     hidden = {row.id: row for row in db.session.execute(
         select(table.c.id, table.c.full_name, table.c.email).where(table.c.id.in_(hidden_ids(actor, Contact))))}
@@ -611,9 +601,7 @@ def redact_history(actor, rows) -> list:
         if row.entity_type != "meeting" or not hidden:
             return set()
         if row.entity_id not in attending:
-            from engage.meetings.models import Attendee
-
-            table = Attendee.__table__
+            table = model_for("attendee").__table__
             ids = set(db.session.scalars(select(table.c.contact_id).where(
                 table.c.meeting_id == row.entity_id, table.c.contact_id.in_(list(hidden)))))
             attending[row.entity_id] = {hidden[i].full_name for i in ids}

@@ -1,5 +1,5 @@
 """/contacts/{id}/export and /contacts/{id}/erase (the data-protection officer only), and a contact's
-data-protection fields as the API shows them (named as dataprotection.fields.ProtectionFields names them)."""
+data-protection fields as the API shows them (named as directory.protection.ProtectionFields names them)."""
 from __future__ import annotations
 
 import json

@@ -12,9 +12,8 @@ from engage.clock import now_utc
 from engage.errors import ValidationError
 from engage.schemas import partial
 from engage.meetings.services import get_meeting
-from engage.outcomes import services
+from engage.outcomes import log, services
 from engage.outcomes.models import POSITIONS, Outcome
-from engage.reports import queries
 
 from .common import ApiError, json_body, page_args, paginated, parse
 from .views import api_route
@@ -35,7 +34,7 @@ LIST_PARAMS = (
      "description": "Meetings on or after this day (Nairobi), or an instant with its offset"},
     {"name": "to", "in": "query", "schema": {"type": "string", "format": "date"},
      "description": "Meetings on or before this day (Nairobi)"},
-    {"name": "sort", "in": "query", "schema": {"type": "string", "enum": list(queries.LOG_SORTS)}},
+    {"name": "sort", "in": "query", "schema": {"type": "string", "enum": list(log.LOG_SORTS)}},
 )
 
 
@@ -130,8 +129,8 @@ def _create(meeting_id: int, body: OutcomeIn):
            is_list=True, params=LIST_PARAMS)
 def list_outcomes():
     page, per_page = page_args()
-    filters = queries.parse_log_filters(request.args)
-    return paginated(queries.engagement_log_query(filters, g.api_user), outcome_json, page, per_page)
+    filters = log.parse_log_filters(request.args)
+    return paginated(log.engagement_log_query(filters, g.api_user), outcome_json, page, per_page)
 
 
 @api_route("/outcomes", "POST", "Log an outcome of a meeting (which becomes held)", body=OutcomeIn,
@@ -180,8 +179,8 @@ def update_outcome(outcome_id):
 def list_meeting_outcomes(meeting_id):
     get_meeting(meeting_id, g.api_user)
     page, per_page = page_args()
-    filters = queries.LogFilters(meeting_id=meeting_id, sort="date")
-    return paginated(queries.engagement_log_query(filters, g.api_user), outcome_json, page, per_page)
+    filters = log.LogFilters(meeting_id=meeting_id, sort="date")
+    return paginated(log.engagement_log_query(filters, g.api_user), outcome_json, page, per_page)
 
 
 @api_route("/meetings/<int:meeting_id>/outcomes", "POST", "Log an outcome of this meeting (which becomes held)",

@@ -14,7 +14,7 @@ from engage.schemas import partial
 from engage.settings import cycle_starts_on
 from engage.upr import services
 from engage.upr.imports import import_recommendations_bytes
-from engage.upr.models import CYCLES, IMPLEMENTATION_STATUSES, RESPONSES, Recommendation
+from engage.recommendations.models import CYCLES, IMPLEMENTATION_STATUSES, RESPONSES, Recommendation
 
 from .common import ApiError, bool_arg, int_arg, json_body, page_args, paginated, parse
 from .views import api_route

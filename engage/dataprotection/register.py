@@ -51,7 +51,7 @@ def _seen(actor, query):
 
 def sensitive_meeting_count() -> int:
     """Meetings whose title, purpose or agenda is about health, HIV/TB key populations, SOGI or SRHR."""
-    from engage.upr.models import Recommendation
+    from engage.recommendations.models import Recommendation
 
     terms = [t.strip() if t.strip() != "tb" else " tb " for t in SENSITIVE_TERMS]
     on_agenda = select(meeting_recommendation.c.meeting_id).join(

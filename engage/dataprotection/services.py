@@ -26,7 +26,7 @@ from engage.history import ChangeRecord, record_change
 from engage.meetings.models import Attendee, Meeting
 from engage.outbox.models import UNSENT_STATUSES, OutboxMessage
 
-from .fields import LAWFUL_BASES
+from engage.directory.protection import LAWFUL_BASES
 from .models import REQUEST_KINDS, DataRequest, SendRefusal
 
 log = logging.getLogger(__name__)
@@ -43,7 +43,9 @@ def _refusal_reason(contact: Contact) -> str:
 
 
 def refuse_if_do_not_contact(meeting: Meeting, recipient, kind: str, now: datetime) -> bool:
-    """True (and a SendRefusal recorded) when `recipient` is a contact who must not be contacted."""
+    """True (and a SendRefusal recorded) when `recipient` is a contact who must not be contacted.
+
+    The receiver of signals.message_to_recipient: invitations ask it before rendering each message."""
     contact_id = getattr(recipient, "contact_id", None)
     if contact_id is None:
         return False
@@ -70,6 +72,11 @@ def withhold_unsent_messages(actor, now: datetime, contact: Contact) -> int:
         record_change(actor, now, row, "withheld", {"status": ["pending", "withheld"]})
     db.session.flush()
     return len(rows)
+
+
+def withhold_on_objection(contact: Contact, *, actor, now: datetime) -> None:
+    """Receiver of signals.contact_objected: what was queued for the contact stays unsent."""
+    withhold_unsent_messages(actor, now, contact)
 
 
 def send_refusals_for(meeting: Meeting) -> list[SendRefusal]:
@@ -177,7 +184,7 @@ def text_sources():
     """(model, fields) of every free text where staff may have named a contact."""
     from engage.directory.models import Organisation
     from engage.outcomes.models import FollowUp, Outcome
-    from engage.upr.models import Recommendation
+    from engage.recommendations.models import Recommendation
 
     return [
         (Contact, ("notes",)),  # another contact's notes ("assistant to …")

@@ -17,7 +17,7 @@ from engage.extensions import db
 from engage.forms import apply_errors
 
 from . import erasure, register, services
-from .fields import LAWFUL_BASES
+from engage.directory.protection import LAWFUL_BASES
 from .forms import CloseRequestForm, EraseForm, ExportForm, RequestForm
 from .models import REQUEST_KINDS, DataRequest
 
@@ -42,7 +42,6 @@ def dpo_required(view=None, *, admin_reads: bool = False):
     return decorator(view) if view is not None else decorator
 
 
-@bp.app_template_global()
 def send_refusals_for(meeting):
     """Refused sends for a meeting, for the meeting page."""
     return services.send_refusals_for(meeting)
@@ -169,4 +168,7 @@ def register_page():
                            reg=register.build_register(now_utc(), current_app.config, current_user))
 
 
-bp.add_app_template_global(LAWFUL_BASES, "lawful_bases")
+def init_app(app) -> None:
+    """Give every template the lawful bases and the meeting page's refused sends (a query)."""
+    app.add_template_global(LAWFUL_BASES, "lawful_bases")
+    app.add_template_global(send_refusals_for)

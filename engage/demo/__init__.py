@@ -140,7 +140,7 @@ def _demo_access_group(now) -> None:
 def load_demo_recommendations(now, echo=print) -> bool:
     """Import the 166 real recommendations of Kenya's 1st UPR cycle, once; False if already there."""
     from engage.upr.imports import import_recommendations_file
-    from engage.upr.models import Recommendation
+    from engage.recommendations.models import Recommendation
 
     already = db.session.scalar(select(func.count()).select_from(Recommendation)
                                 .where(Recommendation.source_ref.like("KEN-C1-%")))

@@ -21,8 +21,8 @@ from engage.directory.models import Contact, Organisation
 from engage.extensions import db
 from engage.meetings.models import Attendee, Meeting, meeting_recommendation
 from engage.outcomes.models import POSITIONS, FollowUp, Outcome
+from engage.recommendations.models import Recommendation, Theme, recommendation_theme, reference_sort_key
 from engage.settings import DEFAULT_REMINDERS
-from engage.upr.models import Recommendation, Theme, recommendation_theme, reference_sort_key
 
 SEED_SOURCE = "seed"
 SCALES = {

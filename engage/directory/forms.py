@@ -13,9 +13,9 @@ from wtforms.validators import DataRequired, Length, Optional
 from engage.access.models import SENSITIVITIES
 from engage.clock import GENEVA, NAIROBI, all_timezones, timezone_for_city
 from engage.countries import country_choices
-from engage.dataprotection.fields import LAWFUL_BASES
 
 from .models import ORGANISATION_KINDS, Organisation
+from .protection import LAWFUL_BASES
 from .services import live_organisations
 
 

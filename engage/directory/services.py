@@ -12,13 +12,14 @@ from engage.clock import is_valid_timezone, timezone_for_city
 from engage.countries import country_code
 from engage.errors import ConflictError, NotFoundError, ValidationError
 from engage.extensions import db
-from engage.dataprotection.fields import clean_protection, settle_protection
 from engage.access.services import (apply_initial_sensitivity, check_may_set, clean_sensitivity, get_visible,
                                     only_visible, select_visible, set_sensitivity)
+from engage import signals
 from engage.history import diff_fields, record_change
 from engage.schemas import max_length, text_into
 
 from .models import ORGANISATION_KINDS, Contact, Organisation
+from .protection import clean_protection, settle_protection
 
 ORGANISATION_FIELDS = ("name", "kind", "country", "city", "timezone", "email", "phone", "website",
                        "notes", "source")
@@ -363,8 +364,8 @@ def update_contact(actor, now, contact: Contact, data: dict[str, Any]) -> dict:
     if data.get("sensitivity") not in (None, "") and set_sensitivity(actor, now, contact, data["sensitivity"]):
         changed["sensitivity"] = [old_sensitivity, contact.sensitivity]
     if "do_not_contact" in changed and contact.do_not_contact:
-        from engage.dataprotection.services import withhold_unsent_messages
-        withhold_unsent_messages(actor, now, contact)  # queued before the objection: they stay unsent
+        # Messages queued before the objection stay unsent (data protection's receiver).
+        signals.contact_objected.send(contact, actor=actor, now=now)
     return changed
 
 

@@ -118,8 +118,7 @@ def new_organisation():
 @bp.route("/organisations/<int:org_id>")
 def organisation(org_id):
     org = services.get_organisation(org_id)
-    return render_template("directory/organisation.html", org=org, history=history_for(org), now=now_utc(),
-                           meetings=_meetings_with(organisation_id=org.id))
+    return render_template("directory/organisation.html", org=org, history=history_for(org), now=now_utc())
 
 
 @bp.route("/organisations/<int:org_id>/edit", methods=["GET", "POST"])
@@ -194,17 +193,7 @@ def new_contact():
 @bp.route("/contacts/<int:contact_id>")
 def contact(contact_id):
     person = services.get_contact(contact_id, current_user)
-    return render_template("directory/contact.html", contact=person, history=history_for(person), now=now_utc(),
-                           meetings=_meetings_with(contact_id=person.id))
-
-
-def _meetings_with(limit: int = 50, **filters) -> list:
-    """The latest meetings with a contact or organisation, newest first, for its page."""
-    from engage.meetings.models import Meeting
-    from engage.meetings.services import meeting_query
-
-    query = meeting_query(now=now_utc(), when="all", actor=current_user, **filters).order_by(None)
-    return list(db.session.scalars(query.order_by(Meeting.starts_at.desc()).limit(limit)))
+    return render_template("directory/contact.html", contact=person, history=history_for(person), now=now_utc())
 
 
 @bp.route("/contacts/<int:contact_id>.vcf")

@@ -11,18 +11,18 @@ from urllib.parse import urlsplit
 
 from flask import current_app
 
-from engage import clock
+from engage import clock, signals
 from engage.errors import NotFoundError, ValidationError
 from engage.extensions import db
+from engage.ical import AttendeeData, EventData, build_calendar
 from engage.meetings.calendar import meeting_description, meeting_location, neutral_description, organiser_mailbox
 from engage.meetings.models import Attendee, Meeting
 from engage.meetings.people import people_for
-from engage.meetings.services import AttendeeSnapshot, MeetingChange, on_meeting_change, record_response
+from engage.meetings.services import AttendeeSnapshot, MeetingChange, record_response
+from engage.mime import build_invitation_message, make_message_id, message_bytes
 from engage.outbox.services import NewMessage, queue_messages
 
 from .bodies import InvitationContent, describe_when, invitation_subject, render_bodies
-from .ical import AttendeeData, EventData, build_calendar
-from .mime import build_invitation_message, make_message_id, message_bytes
 from .replies import ReplyData
 from .rsvp import make_rsvp_token
 
@@ -122,6 +122,15 @@ class RenderedMessage:
     sequence: int | None
 
 
+def refused(meeting: Meeting, recipient: AttendeeSnapshot, kind: str, now: datetime) -> bool:
+    """True when a receiver of signals.message_to_recipient refuses this message (data protection's: a
+    contact who must not be contacted); RuntimeError when none is connected, so nothing goes out unchecked."""
+    if not signals.message_to_recipient.receivers:
+        raise RuntimeError("no receiver checks recipients (create_app connects data protection's)")
+    answers = signals.message_to_recipient.send(meeting, recipient=recipient, kind=kind, now=now)
+    return any(refuse for _receiver, refuse in answers)
+
+
 def render_meeting_message(meeting: Meeting, recipient: AttendeeSnapshot, kind: str, now: datetime,
                            changes=(), removed: bool = False, dedupe_key: str | None = None,
                            partstat: str = "NEEDS-ACTION", note: str = "") -> RenderedMessage | None:
@@ -130,8 +139,7 @@ def render_meeting_message(meeting: Meeting, recipient: AttendeeSnapshot, kind: 
     Returns None when the recipient is a contact marked "do not contact" (the refusal is added to
     the session, to be shown on the meeting page).
     """
-    from engage.dataprotection.services import refuse_if_do_not_contact
-    if refuse_if_do_not_contact(meeting, recipient, kind, now):
+    if refused(meeting, recipient, kind, now):
         return None
     method = "CANCEL" if kind == "cancellation" else "REQUEST"
     status = "CANCELLED" if method == "CANCEL" else "CONFIRMED"
@@ -199,8 +207,6 @@ def on_change(change: MeetingChange, _actor, now: datetime) -> None:
         for person in change.kept:
             queue_meeting_message(meeting, person, "update", now, changes=changes)
 
-
-on_meeting_change(on_change)
 
 
 # ---- answers: RSVP links and iTIP replies ----

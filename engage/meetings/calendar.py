@@ -18,7 +18,7 @@ from engage.clock import format_multi_zone_range, start_of_day
 from engage.errors import PermissionDenied, ValidationError
 from engage.extensions import db
 from engage.history import record_change
-from engage.invitations.ical import EventData, build_calendar
+from engage.ical import EventData, build_calendar
 
 from . import listing
 from .models import FEED_SCOPES, Attendee, CalendarFeed, Meeting

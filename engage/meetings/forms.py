@@ -21,7 +21,7 @@ from engage.directory.services import live_contacts
 from engage.errors import ServiceError, ValidationError
 from engage.extensions import db
 from engage.forms import apply_errors
-from engage.upr.models import Recommendation
+from engage.recommendations.models import Recommendation
 
 from .models import LOCATION_KINDS, Meeting
 from .schemas import default_reminders

@@ -21,7 +21,7 @@ from engage.access.services import VISIBILITY_APPLIED, is_dpo, visibility
 from engage.auth.models import User
 from engage.directory.models import Contact, Organisation
 from engage.extensions import db
-from engage.upr.models import Recommendation
+from engage.recommendations.models import Recommendation
 
 from .models import (
     LOCATION_KINDS,

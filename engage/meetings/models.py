@@ -4,6 +4,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
+from flask import current_app, has_app_context
 from sqlalchemy import JSON, CheckConstraint, Column, ForeignKey, Index, Integer, String, Table, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -11,6 +12,8 @@ from engage.dbtypes import UTCDateTime
 from engage.sealed import SealedText
 from engage.extensions import db
 from engage.settings import DEFAULT_REMINDERS
+
+from .titles import default_invitation_title
 
 MEETING_STATUSES = {"scheduled": "Scheduled", "cancelled": "Cancelled", "held": "Held"}
 LOCATION_KINDS = {"in_person": "In person", "online": "Online", "hybrid": "Hybrid"}
@@ -93,6 +96,8 @@ class Meeting(db.Model):
         for everyone: a restricted contact's organisation is never named there (pages that may show it
         ask meetings.people.people_for).
         """
+        # Imported here: people builds on these models (it imports this module), and only this
+        # property needs it back; both live in meetings, so no other package is involved.
         from .people import load_contacts
 
         load_contacts([self])
@@ -109,10 +114,6 @@ class Meeting(db.Model):
     @property
     def title_for_invitations(self) -> str:
         """What invitations and reminders call it: the invitation title, or "Meeting with <organisations>"."""
-        from flask import current_app, has_app_context
-
-        from engage.invitations.bodies import default_invitation_title
-
         ours = current_app.config.get("ENGAGE_ORGANISATION_NAME") if has_app_context() else ""
         return self.invitation_title or default_invitation_title([o.name for o in self.organisations], ours or "")
 

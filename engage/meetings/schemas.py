@@ -24,8 +24,8 @@ from engage.clock import UTC, is_valid_timezone
 from engage.directory.models import Contact
 from engage.extensions import db
 from engage.schemas import Text, TextProblem, clean_text, partial
+from engage.recommendations.models import Recommendation
 from engage.settings import DEFAULT_REMINDERS, MAX_REMINDER_MINUTES, MAX_REMINDERS
-from engage.upr.models import Recommendation
 
 from .models import ATTENDEE_ROLES, LOCATION_KINDS, RESPONSES, Meeting
 

@@ -21,8 +21,8 @@ from engage.directory.models import Contact, Organisation
 from engage.errors import ConflictError, NotFoundError, PermissionDenied, ValidationError
 from engage.extensions import db
 from engage.history import record_change
+from engage.recommendations.models import Recommendation
 from engage.schemas import check, refuse
-from engage.upr.models import Recommendation
 
 from .changes import (CHANGE_LISTENERS, AttendeeSnapshot, ChangeListener, MeetingChange,  # noqa: F401 (importable here)
                       announce, attendee_mention, history_changes, on_meeting_change)

@@ -22,7 +22,7 @@ from engage.directory.models import Organisation
 from engage.errors import ConflictError
 from engage.extensions import db
 from engage.history import history_for
-from engage.upr.models import IMPLEMENTATION_STATUSES, RESPONSES as REC_RESPONSES, Recommendation
+from engage.recommendations.models import IMPLEMENTATION_STATUSES, RESPONSES as REC_RESPONSES, Recommendation
 from engage.web import status_page
 
 from . import calendar, listing, services, slots
@@ -39,6 +39,17 @@ feeds_bp = Blueprint("calendar", __name__)
 STATUS_COLOURS = {"scheduled": "primary", "cancelled": "secondary", "held": "success"}
 RESPONSE_COLOURS = {"needs_action": "warning", "accepted": "success", "tentative": "info", "declined": "danger"}
 WHEN_CHOICES = {"upcoming": "Upcoming", "past": "Past", "all": "All"}
+
+
+def meetings_with(limit: int = 50, **filters) -> list:
+    """The latest meetings with a contact or organisation that the signed-in user may see, newest first."""
+    query = services.meeting_query(now=clock.now_utc(), when="all", actor=current_user, **filters).order_by(None)
+    return list(db.session.scalars(query.order_by(Meeting.starts_at.desc()).limit(limit)))
+
+
+def init_app(app) -> None:
+    """Give the directory's contact and organisation pages their meetings: `meetings_with(contact_id=…)`."""
+    app.add_template_global(meetings_with)
 
 
 @bp.context_processor

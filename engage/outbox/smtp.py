@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from email.parser import BytesHeaderParser
 from email.utils import getaddresses, parseaddr
 
-from engage.invitations.mime import ascii_mailbox
+from engage.mime import ascii_mailbox
 
 SENT, TEMPORARY, PERMANENT = "sent", "temporary", "permanent"
 

@@ -22,7 +22,7 @@ from engage.extensions import db
 from engage.history import diff_fields, record_change
 from engage.schemas import max_length, text_into
 from engage.meetings.models import Attendee, Meeting
-from engage.upr.models import Recommendation
+from engage.recommendations.models import Recommendation
 
 from .models import FOLLOW_UP_STATUSES, POSITIONS, FollowUp, Outcome
 

@@ -17,11 +17,11 @@ from engage.extensions import db
 from engage.history import history_for
 from engage.meetings.models import Meeting
 from engage.meetings.services import get_meeting
-from engage.reports import queries
-from engage.upr.models import Recommendation
+from engage.recommendations.models import Recommendation
+from engage.recommendations.queries import all_themes, cycles_in_use, states_in_use
 from engage.web import status_page
 
-from . import services
+from . import log as engagement_log, services
 from .forms import FollowUpForm, LogOutcomeForm, OutcomeForm, has_errors, place_errors
 from .models import FOLLOW_UP_COLOURS, FOLLOW_UP_STATUSES, POSITION_COLOURS, POSITIONS
 
@@ -52,24 +52,24 @@ def _today():
     return services.today(now_utc())
 
 
-# Globals (not a context processor) so that imported macros see them too.
-for _name, _value in {"outcome_page_url": page_url, "POSITIONS": POSITIONS, "POSITION_COLOURS": POSITION_COLOURS,
-                      "FOLLOW_UP_COLOURS": FOLLOW_UP_COLOURS, "country_name": country_name}.items():
-    bp.add_app_template_global(_value, _name)
-
-
-# For other packages' pages: {% include "outcomes/_meeting_outcomes.html" %} and
-# "outcomes/_outcome_list.html" call these, so the including views need no change.
-# Pages list the outcomes the signed-in user may see.
-bp.add_app_template_global(lambda meeting_id: services.outcomes_for_meeting(meeting_id, actor=current_user),
-                           "meeting_outcomes_for")
-bp.add_app_template_global(lambda org_id: services.outcomes_for_organisation(org_id, actor=current_user),
-                           "organisation_outcomes_for")
-bp.add_app_template_global(lambda contact_id: services.outcomes_for_contact(contact_id, actor=current_user),
-                           "contact_outcomes_for")
-bp.add_app_template_global(lambda rec_id: services.position_timeline(rec_id, actor=current_user),
-                           "recommendation_timeline_for")
-bp.add_app_template_global(_today, "outcome_today")
+def init_app(app) -> None:
+    """Give every template the outcome helpers, including those other packages' pages include."""
+    # Globals (not a context processor) so that imported macros see them too.
+    for name, value in {"outcome_page_url": page_url, "POSITIONS": POSITIONS, "POSITION_COLOURS": POSITION_COLOURS,
+                        "FOLLOW_UP_COLOURS": FOLLOW_UP_COLOURS, "country_name": country_name}.items():
+        app.add_template_global(value, name)
+    # For other packages' pages: {% include "outcomes/_meeting_outcomes.html" %} and
+    # "outcomes/_outcome_list.html" call these, so the including views (lower layers) need not
+    # import outcomes. Pages list the outcomes the signed-in user may see.
+    app.add_template_global(lambda meeting_id: services.outcomes_for_meeting(meeting_id, actor=current_user),
+                            "meeting_outcomes_for")
+    app.add_template_global(lambda org_id: services.outcomes_for_organisation(org_id, actor=current_user),
+                            "organisation_outcomes_for")
+    app.add_template_global(lambda contact_id: services.outcomes_for_contact(contact_id, actor=current_user),
+                            "contact_outcomes_for")
+    app.add_template_global(lambda rec_id: services.position_timeline(rec_id, actor=current_user),
+                            "recommendation_timeline_for")
+    app.add_template_global(_today, "outcome_today")
 
 
 # ---- choices ----
@@ -100,13 +100,12 @@ def _organisation_choices(meeting: Meeting, current_id: int | None = None) -> li
 
 def log_filter_choices() -> dict:
     """What the log's filter selects offer (themes, states, cycles, staff, cities)."""
-    from engage.upr.services import all_themes, cycles_in_use, states_in_use
     return {"themes": all_themes(), "states": states_in_use(), "cycles": cycles_in_use(),
             "staff": _staff_choices(), "cities": ["Nairobi", "Geneva"], "positions": POSITIONS,
-            "sorts": queries.LOG_SORTS}
+            "sorts": engagement_log.LOG_SORTS}
 
 
-def _chips(f: queries.LogFilters) -> dict[str, str]:
+def _chips(f: engagement_log.LogFilters) -> dict[str, str]:
     """Names for the filters given by id (from links on other pages), to show what the log is narrowed to."""
     chips = {}
     for name, model, label in (("organisation_id", Organisation, lambda o: o.name),
@@ -123,15 +122,15 @@ def _chips(f: queries.LogFilters) -> dict[str, str]:
 @bp.route("/")
 def index():
     try:
-        f = queries.parse_log_filters(request.args)
+        f = engagement_log.parse_log_filters(request.args)
         errors = {}
     except ValidationError as exc:
-        f, errors = queries.LogFilters(), exc.fields
+        f, errors = engagement_log.LogFilters(), exc.fields
     page_number = request.args.get("page", "1")
     page_number = int(page_number) if page_number.isdigit() and 0 < int(page_number) < 10**6 else 1
-    page = queries.engagement_log_page(f, page_number, current_app.config.get("PER_PAGE", 50),
+    page = engagement_log.engagement_log_page(f, page_number, current_app.config.get("PER_PAGE", 50),
                                        actor=current_user) if not errors \
-        else queries.Page([], 1, 50, 0)
+        else engagement_log.Page([], 1, 50, 0)
     awaiting = services.meetings_awaiting_outcome(
         now_utc(), staff_id=None if current_user.has_role("lead") else current_user.id, limit=5, actor=current_user)
     return render_template("outcomes/index.html", page=page, filters=f, errors=errors, chips=_chips(f),

@@ -28,7 +28,7 @@ def _morning(config) -> tuple[ZoneInfo, time]:
 
 def _queue_plain(now: datetime, kind: str, user: User, subject: str, template: str, context: dict, key: str) -> bool:
     """Render a text+HTML email from engage/templates/email/<template> and queue it once (per key)."""
-    from engage.invitations.mime import build_plain_message, make_message_id, message_bytes
+    from engage.mime import build_plain_message, make_message_id, message_bytes
     from engage.meetings.calendar import organiser_mailbox
 
     if db.session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == key)):

@@ -17,7 +17,7 @@ from engage.clock import format_in_zone
 from engage.directory.models import Contact
 from engage.extensions import db
 from engage.meetings.models import Attendee, Meeting
-from engage.meetings.services import AttendeeSnapshot, MeetingChange, on_meeting_change
+from engage.meetings.services import AttendeeSnapshot, MeetingChange
 
 from .models import Reminder
 
@@ -84,8 +84,6 @@ def on_change(change: MeetingChange, _actor, now: datetime) -> None:
     """Every meeting change re-plans its reminders (idempotent)."""
     plan_reminders(change.meeting, now)
 
-
-on_meeting_change(on_change)
 
 
 def mark_missed(now: datetime) -> int:

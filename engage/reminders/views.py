@@ -9,7 +9,7 @@ from engage.clock import now_utc
 from engage.extensions import db
 from engage.outbox.services import outbox_counts, outbox_query
 
-from . import services  # registers the meeting-change listener
+from . import services
 
 bp = Blueprint("scheduler", __name__, url_prefix="/admin/scheduler")
 require_role_for_blueprint(bp, "admin")

@@ -21,8 +21,9 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from engage.countries import country_name
+from engage.outcomes.log import LOG_EXPORT_COLUMNS, LogFilters, log_export_rows
 
-from .queries import LOG_EXPORT_COLUMNS, Coverage, LogFilters, log_export_rows
+from .queries import Coverage
 
 ROWS_PER_CHUNK = 200
 FILE_CHUNK = 64 * 1024

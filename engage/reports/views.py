@@ -14,10 +14,11 @@ from engage.clock import now_utc
 from engage.countries import country_code, country_name
 from engage.errors import ValidationError
 from engage.extensions import db
-from engage.outcomes import services as outcome_services
+from engage.outcomes import log, services as outcome_services
 from engage.outcomes.models import POSITION_FILLS, POSITIONS, Outcome
+from engage.recommendations.models import Theme
+from engage.recommendations.queries import all_themes, cycles_in_use, states_in_use
 from engage.settings import cycle_starts_on
-from engage.upr.models import Theme
 
 from . import charts, exports, queries
 
@@ -114,7 +115,6 @@ def _coverage():
 
 @bp.route("/coverage")
 def coverage():
-    from engage.upr.services import all_themes, cycles_in_use
     choices = {"all_themes": all_themes(), "cycles": cycles_in_use(), "args": request.args,
                "chosen": request.args.getlist("theme"), "default_since": cycle_starts_on()}
     try:
@@ -155,9 +155,9 @@ def coverage_xlsx():
 
 # ---- the engagement log, exported ----
 
-def _log_filters() -> queries.LogFilters:
+def _log_filters() -> log.LogFilters:
     try:
-        return queries.parse_log_filters(request.args)
+        return log.parse_log_filters(request.args)
     except ValidationError as exc:
         abort(400, exc.message)
 
@@ -168,7 +168,7 @@ def log_csv():
     filters = _log_filters()
     return _download(exports.log_csv(filters, current_user), "text/csv; charset=utf-8",
                      exports.export_filename("engagement-log", now_utc(), "csv"),
-                     audited=(Outcome, queries.engagement_log_query(filters, current_user)))
+                     audited=(Outcome, log.engagement_log_query(filters, current_user)))
 
 
 @bp.route("/log.xlsx")
@@ -177,7 +177,7 @@ def log_xlsx():
     filters = _log_filters()
     return _download(exports.log_xlsx(filters, current_user), exports.XLSX_MIMETYPE,
                      exports.export_filename("engagement-log", now_utc(), "xlsx"),
-                     audited=(Outcome, queries.engagement_log_query(filters, current_user)))
+                     audited=(Outcome, log.engagement_log_query(filters, current_user)))
 
 
 # ---- printable summaries ----
@@ -206,7 +206,6 @@ def _summary():
 
 @bp.route("/summary")
 def summary():
-    from engage.upr.services import all_themes, states_in_use
     return render_template("reports/summary.html", summary=_summary(), themes=all_themes(),
                            states=states_in_use(), pdf_available=pdf_available(), positions=POSITIONS)
 

@@ -7,7 +7,7 @@ from wtforms import BooleanField, SearchField, SelectField, SelectMultipleField,
 from wtforms.validators import Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from .models import CYCLES, IMPLEMENTATION_STATUSES, RESPONSES
+from engage.recommendations.models import CYCLES, IMPLEMENTATION_STATUSES, RESPONSES
 
 ANY = [("", "Any")]
 

@@ -19,8 +19,8 @@ from engage.csvfiles import ImportReport, decode_csv_lines, read_rows
 from engage.errors import ValidationError
 from engage.extensions import db
 from engage.history import ChangeRecord, diff_fields, record_change
+from engage.recommendations.models import Recommendation, recommendation_theme, reference_sort_key
 
-from .models import Recommendation, recommendation_theme, reference_sort_key
 from .services import MAX_LENGTHS, clean_recommendation, resolve_themes, theme_index
 
 UPR_INFO_REQUIRED = {"cycle", "paragraph", "recommending_state", "recommendation_text", "response"}

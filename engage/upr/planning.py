@@ -10,8 +10,8 @@ from sqlalchemy import select
 from engage.access.services import only_visible
 from engage.countries import country_name
 from engage.extensions import db
+from engage.recommendations.models import Recommendation
 
-from .models import Recommendation
 from .services import (engaged_states, last_outcome_position, meetings_touching, mission_place, missions_by_state,
                        recommendation_query)
 

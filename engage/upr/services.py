@@ -16,7 +16,8 @@ from engage.extensions import db
 from engage.history import diff_fields, record_change
 from engage.schemas import max_length, text_into
 
-from .models import CYCLES, IMPLEMENTATION_STATUSES, RESPONSES, Recommendation, Theme
+from engage.recommendations.models import CYCLES, IMPLEMENTATION_STATUSES, RESPONSES, Recommendation, Theme
+from engage.recommendations.queries import all_themes
 
 # Each field's length is its column's.
 MAX_LENGTHS = {field: max_length(getattr(Recommendation, field)) for field in (
@@ -189,11 +190,6 @@ def clean_recommendation(data: dict[str, Any], partial: bool = False) -> dict[st
 
 # ---- themes ----
 
-def all_themes() -> list[Theme]:
-    """Every theme, by name."""
-    return list(db.session.scalars(select(Theme).order_by(Theme.name)))
-
-
 def theme_index() -> dict[str, Theme]:
     """Every theme keyed by its lower-case name, for resolving many names without a query each."""
     return {t.name.lower(): t for t in db.session.scalars(select(Theme))}
@@ -320,15 +316,6 @@ def recommendation_query(q: str | None = None, cycle: int | None = None, state: 
     return query.order_by(*order, Recommendation.id)
 
 
-def cycles_in_use() -> list[int]:
-    """The cycles that have recommendations, newest first."""
-    return list(db.session.scalars(select(Recommendation.cycle).distinct().order_by(Recommendation.cycle.desc())))
-
-
-def states_in_use() -> list[tuple[str, str]]:
-    """(code, name) of every recommending state, by name, for the filter."""
-    codes = db.session.scalars(select(Recommendation.recommending_state).distinct())
-    return sorted(((c, country_name(c)) for c in codes), key=lambda p: p[1])
 
 
 def responsible_organisation_choices(rec: Recommendation | None = None) -> list:

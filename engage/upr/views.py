@@ -9,12 +9,13 @@ from engage.auth.permissions import export_confirmed, require_role_for_blueprint
 from engage.boundary import refused_form
 from engage.clock import now_utc
 from engage.extensions import db
+from engage.recommendations import queries as catalogue
+from engage.recommendations.models import Recommendation
 from engage.settings import cycle_starts_on
 
 from . import exports, planning, services
 from .forms import EditForm, FilterForm, ImportForm, PlanForm
 from .imports import import_recommendations_bytes
-from .models import Recommendation
 
 bp = Blueprint("upr", __name__, url_prefix="/recommendations")
 require_role_for_blueprint(bp, "staff")
@@ -44,8 +45,8 @@ def _page_helpers():
 
 def _filter_form() -> FilterForm:
     form = FilterForm(formdata=request.args)
-    form.state.choices = [("", "All states")] + services.states_in_use()
-    form.theme.choices = [("", "All themes")] + [(t.name, t.name) for t in services.all_themes()]
+    form.state.choices = [("", "All states")] + catalogue.states_in_use()
+    form.theme.choices = [("", "All themes")] + [(t.name, t.name) for t in catalogue.all_themes()]
     return form
 
 
@@ -79,7 +80,7 @@ def _edit_form(rec: Recommendation, formdata=None) -> EditForm:
                     data=None if formdata else {"themes": rec.theme_names,
                                                 "responsible_organisation_id": str(rec.responsible_organisation_id or "")})
     current = set(rec.theme_names)
-    form.themes.choices = [(t.name, t.name) for t in sorted(services.all_themes(), key=lambda t: t.name not in current)]
+    form.themes.choices = [(t.name, t.name) for t in sorted(catalogue.all_themes(), key=lambda t: t.name not in current)]
     form.responsible_organisation_id.choices = [("", "— none —")] + [
         (str(o.id), o.name) for o in services.responsible_organisation_choices(rec)]
     return form
@@ -126,10 +127,10 @@ def import_csv():
 
 def _plan_form() -> PlanForm:
     form = PlanForm(formdata=request.args)
-    cycles = services.cycles_in_use()
+    cycles = catalogue.cycles_in_use()
     chosen = set(request.args.getlist("theme"))
     # The chosen themes first, so they show at the top of the scrolling list.
-    form.theme.choices = [(t.name, t.name) for t in sorted(services.all_themes(), key=lambda t: t.name not in chosen)]
+    form.theme.choices = [(t.name, t.name) for t in sorted(catalogue.all_themes(), key=lambda t: t.name not in chosen)]
     form.cycle.choices = [(str(c), f"Cycle {c}") for c in cycles] + [("all", "All cycles")]
     if "cycle" not in request.args:
         form.cycle.data = str(cycles[0]) if cycles else "all"

@@ -5,7 +5,7 @@ from engage.demo import UPR_CYCLE1_CSV
 from engage.extensions import db
 from engage.history import history_for
 from engage.upr.imports import import_recommendations_file
-from engage.upr.models import Recommendation
+from engage.recommendations.models import Recommendation
 from tests import factories
 from tests.upr.helpers import make_world
 

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from engage.access import services as access
 from engage.audit.models import AuditEvent
 from engage.extensions import db
-from engage.reports import queries
+from engage.outcomes import log
 from tests import factories
 from tests.outcomes.helpers import WHEN, make_world
 
@@ -78,12 +78,12 @@ def test_an_engagement_log_export_that_breaks_midway_leaves_no_audit_row(live_se
 
     from engage.reports import exports
 
-    monkeypatch.setattr(exports, "log_export_rows", _breaks_after(queries.log_export_rows, 3))
+    monkeypatch.setattr(exports, "log_export_rows", _breaks_after(log.log_export_rows, 3))
     _refused_whole(browser.get(f"/reports/log.{fmt}"))
     assert _events("data_exported") == []
     assert len(_events("restricted_exported")) == before  # nor "a restricted record was exported"
 
-    monkeypatch.setattr(exports, "log_export_rows", queries.log_export_rows)
+    monkeypatch.setattr(exports, "log_export_rows", log.log_export_rows)
     reply = browser.get(f"/reports/log.{fmt}")
     assert reply.status == 200 and reply.complete
     assert [(e.object_type, e.detail, e.actor_id) for e in _events("data_exported")] == [

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from icalendar import Calendar
 
-from engage.invitations.ical import AttendeeData, EventData, build_calendar
+from engage.ical import AttendeeData, EventData, build_calendar
 from tests.ical_readers import READERS
 
 NOW = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
@@ -197,7 +197,7 @@ def icalendar_built(monkeypatch, build):
     """What `build()` returns when icalendar writes and folds every line itself (engage's reference)."""
     from icalendar.parser.string import _foldline
 
-    from engage.invitations import ical
+    from engage import ical
 
     with monkeypatch.context() as patch:
         patch.setattr(ical, "_fold", lambda line: _foldline(line).encode("utf-8"))

@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from engage.invitations.ical import AttendeeData, EventData, build_calendar
-from engage.invitations.mime import build_invitation_message, calendar_method, make_message_id, message_bytes
+from engage.ical import AttendeeData, EventData, build_calendar
+from engage.mime import build_invitation_message, calendar_method, make_message_id, message_bytes
 from tests.ical_readers import READERS
 
 NOW = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)

@@ -14,7 +14,7 @@ from icalendar import Calendar
 from sqlalchemy import select
 
 from engage.extensions import db
-from engage.invitations.bodies import default_invitation_title
+from engage.meetings.titles import default_invitation_title
 from engage.meetings import services as meetings
 from engage.meetings.calendar import meeting_ics
 from engage.outbox.models import OutboxMessage

@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from engage.invitations.ical import AttendeeData, EventData, build_calendar
-from engage.invitations.mime import build_invitation_message, message_bytes
+from engage.ical import AttendeeData, EventData, build_calendar
+from engage.mime import build_invitation_message, message_bytes
 from engage.invitations.replies import ReplyData, ReplyParseError, parse_itip_reply
 
 # Shaped like Exchange/Outlook's REPLY: Windows zone names, upper-case MAILTO, a quoted CN with a

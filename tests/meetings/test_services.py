@@ -291,7 +291,7 @@ def test_agenda_filters(people, now):
 
 
 def _recommendation():
-    from engage.upr.models import Recommendation
+    from engage.recommendations.models import Recommendation
 
     rec = Recommendation(cycle=4, reference="142.15", recommending_state="DE", text="Protect key populations.",
                          response="supported", implementation_status="partial",

@@ -8,7 +8,7 @@ from engage.extensions import db
 from engage.meetings.models import Meeting
 from engage.outcomes import services
 from engage.outcomes.models import FollowUp, Outcome
-from engage.reports import queries
+from engage.outcomes import log
 from tests import factories
 from tests.outcomes.helpers import make_meeting
 
@@ -88,8 +88,8 @@ def test_edit_through_the_form_keeps_history(world, staff_client, frozen):
 
 
 def _ids(args):
-    f = queries.parse_log_filters(args)
-    return {o.id for o in db.session.scalars(queries.engagement_log_query(f))}
+    f = log.parse_log_filters(args)
+    return {o.id for o in db.session.scalars(log.engagement_log_query(f))}
 
 
 def test_every_filter_of_the_log(world, now):
@@ -121,8 +121,8 @@ def test_every_filter_of_the_log(world, now):
 @pytest.mark.parametrize("sort, first", [("-date", "fr"), ("date", "br"), ("organisation", "br"),
                                          ("-logged", None)])
 def test_the_log_sorts(world, sort, first):
-    f = queries.parse_log_filters({"sort": sort})
-    rows = list(db.session.scalars(queries.engagement_log_query(f)))
+    f = log.parse_log_filters({"sort": sort})
+    rows = list(db.session.scalars(log.engagement_log_query(f)))
     assert len(rows) == 7
     if first:
         assert rows[0].meeting_id == world.meetings[first].id

@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 from engage.extensions import db
 from engage.outcomes import services
 from engage.reports import queries
-from engage.upr.models import Theme
+from engage.recommendations.models import Theme
 from tests.outcomes.helpers import make_meeting
 
 

@@ -13,7 +13,7 @@ from engage.demo import UPR_CYCLE1_CSV, load_demo_recommendations
 from engage.extensions import db
 from engage.history import history_for
 from engage.upr.imports import import_recommendations_bytes, import_recommendations_file
-from engage.upr.models import Recommendation, Theme
+from engage.recommendations.models import Recommendation, Theme
 
 MINIMAL_HEADER = "cycle,reference,recommending_state,text,response,themes\n"
 

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from engage.demo import UPR_CYCLE1_CSV
 from engage.extensions import db
 from engage.upr.imports import import_recommendations_file
-from engage.upr.models import Recommendation
+from engage.recommendations.models import Recommendation
 from tests import factories
 from tests.upr.helpers import make_world
 

@@ -1,6 +1,6 @@
 """Pure iCalendar builders (RFC 5545/5546): plain data in, bytes out. No database, no clock.
 
-Interface (implemented by the invitations work; meetings use it for .ics downloads and feeds):
+A core helper (docs/architecture.md, "Layers"): invitations build messages with it, meetings .ics downloads and feeds.
 
     build_calendar(events: list[EventData], method: str, now: datetime, name: str | None = None) -> bytes
 

@@ -1,7 +1,7 @@
 """Checking a contact's data-protection fields (lawful basis, consent, privacy notice, do-not-contact).
 
-Kept apart from services.py, which imports half the app, so that the directory's own field cleaning
-can call it without an import cycle.
+They are columns of the contact, so the directory cleans them with the contact's other fields; data
+protection, a layer above (docs/architecture.md, "Layers"), reads the same definitions from here.
 """
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Pure MIME building for invitations (RFC 6047): one message per recipient, no sending.
+"""Pure MIME building (RFC 6047): one message per recipient, no sending; a core helper for invitations,
+reminder digests and the outbox.
 
 Shape (docs/architecture.md, Invitations), the one Gmail, Outlook, Apple Mail and Thunderbird all show as a
 meeting request:
