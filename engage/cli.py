@@ -1,15 +1,36 @@
 """`flask --app wsgi engage …` commands."""
 from __future__ import annotations
 
+import imaplib
+import logging
+import signal
 import sys
+import threading
+import time
+from datetime import datetime, timedelta
 
 import click
+import werkzeug.serving
 from flask import current_app
 from flask.cli import AppGroup
+from flask_migrate import upgrade
 
+from engage.auth.models import ApiToken
+from engage.auth.services import create_api_token, create_user, find_user_by_email, reset_password, set_dpo
+from engage.auth.twofactor import reset
 from engage.clock import now_utc
+from engage.dataprotection.services import retention_pass
+from engage.demo import first_run, load_demo_data
+from engage.demo.seed import analyse, seed
+from engage.directory.imports import import_csv_file
 from engage.errors import ServiceError
 from engage.extensions import db
+from engage.invitations.ingest import ingest_replies
+from engage.outbox.services import DEFAULT_BATCH_SIZE, default_worker_id, drain_outbox
+from engage.reminders.services import describe, due_reminders
+from engage.scheduler import run_blocking, start_background
+from engage.sealed import rotate_all
+from engage.upr.imports import import_recommendations_file
 
 engage_cli = AppGroup("engage", help="engage administration commands.")
 import_cli = AppGroup("import", help="Import CSV files (all-or-nothing).")
@@ -35,8 +56,6 @@ def _fail(message: str) -> None:
 @click.option("--dpo", is_flag=True, help="Make them the data-protection officer (sees restricted records).")
 def create_user_command(email, role, full_name, password_stdin, dpo):
     """Create a user; the password is prompted for, or read from stdin."""
-    from engage.auth.services import create_user, set_dpo
-
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
@@ -59,8 +78,6 @@ def set_dpo_command(email, remove):
 
     On the web only a DPO names another: this is how the first one is named.
     """
-    from engage.auth.services import find_user_by_email, set_dpo
-
     user = find_user_by_email(email)
     if user is None:
         _fail(f"No user with the email {email}.")
@@ -77,8 +94,6 @@ def set_dpo_command(email, remove):
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 def reset_password_command(email, password_stdin):
     """Set a new password for a user."""
-    from engage.auth.services import find_user_by_email, reset_password
-
     user = find_user_by_email(email)
     if user is None:
         _fail(f"No user with the email {email}.")
@@ -96,9 +111,6 @@ def reset_password_command(email, password_stdin):
 @click.argument("email")
 def reset_2fa_command(email):
     """Remove a user's two-step sign-in (a lost phone); they set it up again at their next sign-in."""
-    from engage.auth.services import find_user_by_email
-    from engage.auth.twofactor import reset
-
     user = find_user_by_email(email)
     if user is None:
         _fail(f"No user with the email {email}.")
@@ -113,8 +125,6 @@ def reset_2fa_command(email):
 @click.option("--name", default="", help="What the token is for.")
 def create_token_command(email, name):
     """Create an API token for a user and print it once."""
-    from engage.auth.services import create_api_token, find_user_by_email
-
     user = find_user_by_email(email)
     if user is None or user.is_disabled:
         _fail(f"No active user with the email {email}.")
@@ -128,8 +138,6 @@ def create_token_command(email, name):
 @click.argument("token_id", type=int)
 def revoke_token_command(token_id):
     """Revoke an API token by its id."""
-    from engage.auth.models import ApiToken
-
     token = db.session.get(ApiToken, token_id)
     if token is None:
         _fail(f"No token with id {token_id}.")
@@ -142,10 +150,6 @@ def revoke_token_command(token_id):
 @click.option("--demo/--no-demo", default=True, help="Load demo data on a new database.")
 def setup_command(demo):
     """Apply migrations; on a new database create the first admin (password printed once) and demo data."""
-    from flask_migrate import upgrade
-
-    from engage.demo import first_run
-
     upgrade()
     first_run(demo=demo, echo=click.echo)
 
@@ -153,15 +157,11 @@ def setup_command(demo):
 @engage_cli.command("seed-demo")
 def seed_demo_command():
     """Load the demo data (real missions, ministries, invented contacts) if not yet loaded."""
-    from engage.demo import load_demo_data
-
     load_demo_data(now_utc(), echo=click.echo)
     db.session.commit()
 
 
 def _import(kind: str, path: str, dry_run: bool) -> None:
-    from engage.directory.imports import import_csv_file
-
     def progress(done, total):
         if total and (done == total or done % 500 == 0):
             click.echo(f"  checked {done}/{total} rows", err=True)
@@ -205,8 +205,6 @@ def import_organisations_command(path, dry_run):
 @click.option("--dry-run", is_flag=True, help="Check the file without saving.")
 def import_recommendations_command(path, dry_run):
     """Import UPR recommendations from a CSV file (all-or-nothing; re-importing updates)."""
-    from engage.upr.imports import import_recommendations_file
-
     def progress(done, total, phase):
         click.echo(f"  {phase} {done}/{total} rows", err=True)
 
@@ -227,8 +225,6 @@ def import_recommendations_command(path, dry_run):
 
 def _parse_now(text: str | None):
     """The hidden --now option: an ISO time with an offset (tests move the clock with it)."""
-    from datetime import datetime
-
     if not text:
         return None
     try:
@@ -249,11 +245,6 @@ def _parse_now(text: str | None):
 @click.option("--now", "now_text", hidden=True, help="Pretend it is this instant (tests).")
 def dispatch_command(once, batch_size, interval, now_text):
     """Send due outbox messages over SMTP: once, or every few seconds until SIGTERM or Ctrl-C."""
-    import signal
-    import threading
-
-    from engage.outbox.services import DEFAULT_BATCH_SIZE, default_worker_id, drain_outbox
-
     fixed_now = _parse_now(now_text)
     config = current_app.config
     batch_size = batch_size or int(config.get("ENGAGE_OUTBOX_BATCH_SIZE") or DEFAULT_BATCH_SIZE)
@@ -281,10 +272,6 @@ def dispatch_command(once, batch_size, interval, now_text):
                    "(default: ENGAGE_REPLIES_IMAP_URL).")
 def ingest_replies_command(source):
     """Read the organiser mailbox and apply each calendar REPLY once; other mail is left alone."""
-    import imaplib
-
-    from engage.invitations.ingest import ingest_replies
-
     source = source or current_app.config.get("ENGAGE_REPLIES_IMAP_URL")
     if not source:
         _fail("Say where replies arrive: --source or ENGAGE_REPLIES_IMAP_URL.")
@@ -301,10 +288,6 @@ def ingest_replies_command(source):
 @engage_cli.command("scheduler")
 def scheduler_command():
     """Run the scheduler (outbox, reminders, digest) in this process until SIGTERM; one per site is enough."""
-    import logging
-
-    from engage.scheduler import run_blocking
-
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     run_blocking(current_app._get_current_object())
 
@@ -315,10 +298,6 @@ def scheduler_command():
 @click.option("--no-scheduler", is_flag=True, help="Serve pages only.")
 def serve_command(host, port, no_scheduler):
     """Serve engage for one machine (`make run`): the development server plus one in-process scheduler."""
-    import logging
-
-    from engage.scheduler import start_background
-
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("apscheduler").setLevel(logging.WARNING)  # one line per job run is noise
     app = current_app._get_current_object()
@@ -326,9 +305,7 @@ def serve_command(host, port, no_scheduler):
     try:
         # werkzeug directly: Flask ignores app.run() inside a `flask` command. No reloader: it would
         # import the app twice and start a second scheduler.
-        from werkzeug.serving import run_simple
-
-        run_simple(host, port, app, use_reloader=False, threaded=True)
+        werkzeug.serving.run_simple(host, port, app, use_reloader=False, threaded=True)
     finally:
         if scheduler is not None:
             scheduler.shutdown(wait=False)
@@ -337,8 +314,6 @@ def serve_command(host, port, no_scheduler):
 @engage_cli.command("rotate-data-key")
 def rotate_data_key_command():
     """Re-seal every restricted text with the first key of ENGAGE_DATA_KEY (then the old key can go)."""
-    from engage.sealed import rotate_all
-
     counts = rotate_all()
     db.session.commit()
     click.echo(f"{sum(counts.values())} sealed values re-sealed with the first key of ENGAGE_DATA_KEY "
@@ -350,8 +325,6 @@ def rotate_data_key_command():
 @click.option("--now", "now_text", hidden=True, help="Pretend it is this instant (tests).")
 def retention_command(now_text):
     """Run the retention pass now: remove old message bodies, count contacts due for review."""
-    from engage.dataprotection.services import retention_pass
-
     result = retention_pass(_parse_now(now_text) or now_utc())
     db.session.commit()
     click.echo(f"{result['bodies_purged']} message bodies removed; "
@@ -367,10 +340,6 @@ def reminders_cli():
 @click.option("--hours", default=24, show_default=True, type=click.IntRange(0, 24 * 60))
 def reminders_due_command(hours):
     """List reminders due now or within the next HOURS."""
-    from datetime import timedelta
-
-    from engage.reminders.services import describe, due_reminders
-
     now = now_utc()
     rows = due_reminders(now, timedelta(hours=hours))
     if not rows:
@@ -387,10 +356,6 @@ def reminders_due_command(hours):
                    "100,000 outcomes.")
 def seed_command(scale):
     """Fill an empty database with synthetic data at scale, for benchmarks and trying the reports."""
-    import time
-
-    from engage.demo.seed import analyse, seed
-
     started = time.perf_counter()
     try:
         counts = seed(scale, now_utc(), echo=click.echo)

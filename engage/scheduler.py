@@ -17,6 +17,11 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
 from engage.clock import now_utc
+from engage.dataprotection.services import retention_pass
+from engage.extensions import db
+from engage.outbox.services import drain_outbox
+from engage.reminders.digest import queue_morning_messages
+from engage.reminders import services as reminders
 
 log = logging.getLogger(__name__)
 _app = None
@@ -28,9 +33,6 @@ JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": None
 
 def _run(job_name: str, work) -> None:
     """Run one job inside an app context, record the heartbeat, and never let an error kill the scheduler."""
-    from engage.extensions import db
-    from engage.reminders.services import beat
-
     with _app.app_context():
         try:
             work()
@@ -38,29 +40,27 @@ def _run(job_name: str, work) -> None:
             db.session.rollback()
             error = traceback.format_exc(limit=5)
             log.exception("scheduler job %s failed", job_name)
-            beat(WORKER_ID, now_utc(), job_name, error)
+            reminders.beat(WORKER_ID, now_utc(), job_name, error)
         else:
-            beat(WORKER_ID, now_utc(), job_name)
+            reminders.beat(WORKER_ID, now_utc(), job_name)
         finally:
             db.session.remove()
 
 
 def dispatch_outbox_job() -> None:
     """Send what is due in the outbox."""
-    from engage.outbox.services import drain_outbox
     batch = int(_app.config.get("ENGAGE_OUTBOX_BATCH_SIZE") or 100)
     _run("dispatch_outbox", lambda: drain_outbox(now_utc(), _app.config, WORKER_ID, batch, stop=_stopping.is_set))
 
 
 def queue_reminders_job() -> None:
     """Turn due reminders into outbox messages (and mark the ones too late as missed), batch after batch."""
-    from engage.reminders.services import queue_due_reminders
     lease = int(_app.config.get("ENGAGE_REMINDER_LEASE_SECONDS") or 300)
 
     def drain():
         # 10,000 due in one minute must not wait for twenty ticks of one batch each (bench/reminders.py).
         while not _stopping.is_set():
-            done = queue_due_reminders(now_utc(), WORKER_ID, limit=REMINDER_BATCH, lease_seconds=lease)
+            done = reminders.queue_due_reminders(now_utc(), WORKER_ID, limit=REMINDER_BATCH, lease_seconds=lease)
             if done["claimed"] < REMINDER_BATCH:
                 break
 
@@ -69,15 +69,11 @@ def queue_reminders_job() -> None:
 
 def morning_job() -> None:
     """The daily digest and follow-up notices, once each per day after the configured hour."""
-    from engage.reminders.digest import queue_morning_messages
     _run("morning", lambda: queue_morning_messages(now_utc(), _app.config))
 
 
 def retention_job() -> None:
     """Remove old message bodies and count contacts due for review (logs counts only)."""
-    from engage.dataprotection.services import retention_pass
-    from engage.extensions import db
-
     def work():
         retention_pass(now_utc())
         db.session.commit()
@@ -110,8 +106,6 @@ def start_background(app):
 
 def run_blocking(app) -> None:
     """Run the scheduler in this process until SIGTERM or Ctrl-C, then stop cleanly."""
-    from engage.reminders.services import stop_beating
-
     scheduler = build_scheduler(app, blocking=True)
 
     stoppers: list[threading.Thread] = []
@@ -138,5 +132,5 @@ def run_blocking(app) -> None:
         for stopper in stoppers:
             stopper.join()
         with app.app_context():
-            stop_beating(WORKER_ID, now_utc())
+            reminders.stop_beating(WORKER_ID, now_utc())
         log.info("scheduler %s stopped", WORKER_ID)

@@ -24,7 +24,7 @@ import json
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from flask import current_app
-from sqlalchemy import JSON, Text, event, literal, select, type_coerce, update
+from sqlalchemy import JSON, Text, event, inspect, literal, select, type_coerce, update
 from sqlalchemy.orm import Session
 from sqlalchemy.types import TypeDecorator
 
@@ -222,8 +222,6 @@ def _dependents(session, obj):
 
 
 def _sensitivity_changed(obj) -> bool:
-    from sqlalchemy import inspect
-
     if obj.__tablename__ not in ("meeting", "contact", "outcome"):
         return False
     return inspect(obj).attrs.sensitivity.history.has_changes()

@@ -6,6 +6,8 @@ from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError
 
 from engage import clock
+from engage.auth.models import User
+from engage.directory.services import directory_counts
 from engage.extensions import db, login_manager
 
 bp = Blueprint("main", __name__)
@@ -28,7 +30,6 @@ NAV = [
 @bp.route("/")
 @login_required
 def home():
-    from engage.directory.services import directory_counts
     return render_template("home.html", counts=directory_counts(current_user))
 
 
@@ -65,8 +66,6 @@ def url_with(**changes) -> str:
 
 def init_app(app) -> None:
     """Login manager, error pages and template helpers."""
-    from engage.auth.models import User
-
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please sign in to see that page."

@@ -8,6 +8,7 @@ from flask import g, jsonify, request
 from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
 
+from engage.auth.services import user_for_token
 from engage.clock import now_utc
 from engage.extensions import db
 from engage.schemas import problems
@@ -34,8 +35,6 @@ def token_required(minimum: str = "staff"):
     def decorator(view):
         @wraps(view)
         def wrapped(*args, **kwargs):
-            from engage.auth.services import user_for_token
-
             header = request.headers.get("Authorization", "")
             scheme, _, secret = header.partition(" ")
             if scheme.lower() != "bearer" or not secret.strip():

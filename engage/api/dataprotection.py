@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC
+from zoneinfo import ZoneInfo
 
 from flask import Response, g, jsonify, request
 
@@ -20,7 +21,6 @@ def protection_json(contact) -> dict:
     def z(value):  # in UTC also before a reload: the answer is made before the boundary commits
         return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if value else None
     sent = contact.privacy_notice_sent_at
-    from zoneinfo import ZoneInfo
     return {"lawful_basis": contact.lawful_basis or "legitimate_interest", "consent_text": contact.consent_wording,
             "consent_at": z(contact.consent_given_at), "source": contact.source,
             "privacy_notice_sent_on": sent.astimezone(ZoneInfo(NAIROBI)).date().isoformat() if sent else None,

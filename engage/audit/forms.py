@@ -1,7 +1,7 @@
 """The audit log's filters (a GET form: no CSRF token)."""
 from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectField, StringField
-from wtforms.validators import Length, NumberRange, Optional
+from wtforms.validators import Length, NumberRange, Optional, ValidationError
 
 from .models import AUDIT_ACTIONS
 
@@ -20,5 +20,4 @@ class AuditFilterForm(FlaskForm):
 
     def validate_until(self, field):
         if field.data and self.since.data and field.data < self.since.data:
-            from wtforms.validators import ValidationError
             raise ValidationError("The end date is before the start date.")

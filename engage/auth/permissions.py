@@ -2,11 +2,17 @@
 from __future__ import annotations
 
 from functools import wraps
+from inspect import isgenerator
+from urllib.parse import urlsplit
 
 from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 
+from engage.audit.services import record_export
+from engage.auth import sessions
+from engage.clock import now_utc
 from engage.extensions import login_manager
+from engage.urls import is_safe_redirect
 
 
 def _check(minimum: str):
@@ -46,10 +52,6 @@ def _return_to() -> str:
 
 def local_referrer() -> str | None:
     """The page this request came from, as a local path, when it is on this site; else None."""
-    from urllib.parse import urlsplit
-
-    from engage.urls import is_safe_redirect
-
     parts = urlsplit(request.referrer or "")
     if parts.netloc and parts.netloc != request.host:
         return None
@@ -69,9 +71,6 @@ def password_confirmed_within(minutes: int = 5):
     def decorator(view):
         @wraps(view)
         def wrapped(*args, **kwargs):
-            from engage.auth import sessions
-            from engage.clock import now_utc
-
             if not current_user.is_authenticated:
                 return login_manager.unauthorized()
             if not sessions.password_recent(now_utc(), minutes):
@@ -96,11 +95,6 @@ def export_confirmed(kind: str, fmt: str = "csv", minutes: int = 5):
         @password_confirmed_within(minutes)
         @wraps(view)
         def wrapped(*args, **kwargs):
-            from inspect import isgenerator
-
-            from engage.audit.services import record_export
-            from engage.clock import now_utc
-
             response = view(*args, **kwargs)
             status = getattr(response, "status_code", None)
             if status is None and isinstance(response, tuple) and len(response) > 1:

@@ -8,8 +8,9 @@ from datetime import datetime, timedelta
 
 import pyotp
 import segno
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from engage.audit.models import AuditEvent
 from engage.audit.services import record_event
 from engage.errors import ValidationError
 from engage.extensions import db
@@ -109,10 +110,6 @@ def too_many_failures(user: User, now: datetime) -> bool:
 
     The per-address rate limit slows one guesser; this stops many addresses sharing the work.
     """
-    from sqlalchemy import func
-
-    from engage.audit.models import AuditEvent
-
     failures = db.session.scalar(select(func.count()).select_from(AuditEvent).where(
         AuditEvent.action == "2fa_failed", AuditEvent.object_type == "user", AuditEvent.object_id == user.id,
         AuditEvent.at > now - LOCKOUT))

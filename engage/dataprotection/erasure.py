@@ -21,6 +21,7 @@ from engage.extensions import db
 from engage.history import ChangeRecord, record_change
 from engage.meetings.models import Attendee
 from engage.outbox.models import UNSENT_STATUSES, OutboxMessage
+from engage.reminders.models import Reminder
 
 from .services import _like_any, close_request, find_mentions, identifiers, mention_pattern, needles
 
@@ -218,7 +219,6 @@ def erase_contact(actor, now: datetime, contact: Contact, notes_mode: str | None
     touched.add("change_record")
 
     # Reminders still waiting for them are dropped; their attendee rows stay, now anonymous.
-    from engage.reminders.models import Reminder
     attendee_ids = select(Attendee.id).where(Attendee.contact_id == contact.id).scalar_subquery()
     db.session.execute(update(Reminder).where(Reminder.attendee_id.in_(attendee_ids),
                                               Reminder.status.in_(("pending", "claimed")))

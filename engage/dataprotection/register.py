@@ -13,6 +13,8 @@ from engage.directory.models import Contact, Organisation
 from engage.extensions import db
 from engage.meetings.models import Attendee, Meeting, meeting_recommendation
 from engage.outbox.models import OutboxMessage
+from engage.outcomes.models import Outcome
+from engage.recommendations.models import Recommendation
 
 from .services import _like_any
 
@@ -51,8 +53,6 @@ def _seen(actor, query):
 
 def sensitive_meeting_count() -> int:
     """Meetings whose title, purpose or agenda is about health, HIV/TB key populations, SOGI or SRHR."""
-    from engage.recommendations.models import Recommendation
-
     terms = [t.strip() if t.strip() != "tb" else " tb " for t in SENSITIVE_TERMS]
     on_agenda = select(meeting_recommendation.c.meeting_id).join(
         Recommendation, Recommendation.id == meeting_recommendation.c.recommendation_id).where(
@@ -65,8 +65,6 @@ def sensitive_meeting_count() -> int:
 def build_register(now: datetime, config, actor=None) -> dict:
     """Everything the register page shows: purposes, categories, recipients, retention, transfers. Totals count
     every record; what names places or providers counts only the contacts `actor` may see."""
-    from engage.outcomes.models import Outcome
-
     live_contacts = select(func.count()).select_from(Contact).where(Contact.erased_at.is_(None))
     restricted = {name: _count(select(func.count()).select_from(model).where(model.sensitivity == "restricted"))
                   for name, model in (("contacts", Contact), ("meetings", Meeting), ("outcomes", Outcome))}

@@ -19,14 +19,16 @@ from sqlalchemy import Text, cast, func, or_, select, update
 
 from engage.audit.models import AuditEvent
 from engage.audit.services import record_event
-from engage.directory.models import Contact
+from engage.directory.models import Contact, Organisation
+from engage.directory.protection import LAWFUL_BASES
 from engage.errors import ConflictError, ValidationError
 from engage.extensions import db
 from engage.history import ChangeRecord, record_change
 from engage.meetings.models import Attendee, Meeting
 from engage.outbox.models import UNSENT_STATUSES, OutboxMessage
+from engage.outcomes.models import FollowUp, Outcome
+from engage.recommendations.models import Recommendation
 
-from engage.directory.protection import LAWFUL_BASES
 from .models import REQUEST_KINDS, DataRequest, SendRefusal
 
 log = logging.getLogger(__name__)
@@ -182,10 +184,6 @@ def mention_pattern(words: list[str]) -> re.Pattern | None:
 # Free texts that may name a person: (model, fields). Used by the export and the erasure.
 def text_sources():
     """(model, fields) of every free text where staff may have named a contact."""
-    from engage.directory.models import Organisation
-    from engage.outcomes.models import FollowUp, Outcome
-    from engage.recommendations.models import Recommendation
-
     return [
         (Contact, ("notes",)),  # another contact's notes ("assistant to …")
         (Meeting, ("title", "description", "cancellation_reason", "location")),
@@ -298,8 +296,6 @@ def _iso(value):
 
 def export_contact(actor, now: datetime, contact: Contact) -> dict:
     """Everything engage holds about `contact`, as a dict; logs the request and an audit row."""
-    from engage.outcomes.models import Outcome
-
     if contact.erased_at is not None:
         raise ConflictError("This contact was erased; nothing personal is left to export.")
     ids = identifiers(contact)

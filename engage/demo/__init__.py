@@ -7,10 +7,16 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import func, select
 
+from engage.access.models import AccessGroup
+from engage.auth.models import User
+from engage.auth.services import create_user, generate_password
 from engage.clock import now_utc, timezone_for_city
 from engage.countries import country_code, country_name
+from engage.directory.models import Contact, Organisation
 from engage.extensions import db
 from engage.history import record_change
+from engage.recommendations.models import Recommendation
+from engage.upr.imports import import_recommendations_file
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 MISSIONS_CSV = DATA_DIR / "diplomatic_missions_nairobi_geneva.csv"
@@ -81,8 +87,6 @@ def _mission_kind_and_name(row: dict) -> tuple[str, str, str]:
 
 def load_demo_data(now, echo=print) -> bool:
     """Load the missions, Kenyan and UN bodies and demo contacts, once; False if already loaded."""
-    from engage.directory.models import Contact, Organisation
-
     load_demo_recommendations(now, echo=echo)
     already = db.session.scalar(select(func.count()).select_from(Organisation)
                                 .where(Organisation.source == MISSIONS_SOURCE))
@@ -129,7 +133,6 @@ def load_demo_data(now, echo=print) -> bool:
 
 def _demo_access_group(now) -> None:
     # A named group that restricted records can be granted to; the DPO adds its members.
-    from engage.access.models import AccessGroup
 
     if not db.session.scalar(select(AccessGroup.id).where(AccessGroup.name == "SOGI working group")):
         db.session.add(AccessGroup(name="SOGI working group", created_at=now,
@@ -139,9 +142,6 @@ def _demo_access_group(now) -> None:
 
 def load_demo_recommendations(now, echo=print) -> bool:
     """Import the 166 real recommendations of Kenya's 1st UPR cycle, once; False if already there."""
-    from engage.upr.imports import import_recommendations_file
-    from engage.recommendations.models import Recommendation
-
     already = db.session.scalar(select(func.count()).select_from(Recommendation)
                                 .where(Recommendation.source_ref.like("KEN-C1-%")))
     if already:
@@ -156,9 +156,6 @@ def load_demo_recommendations(now, echo=print) -> bool:
 
 def first_run(demo: bool = True, echo=print) -> None:
     """On a database with no users: make the first admin (password printed once) and load demo data."""
-    from engage.auth.models import User
-    from engage.auth.services import create_user, generate_password
-
     if db.session.scalar(select(func.count()).select_from(User)):
         echo("engage is set up; existing data kept.")
         return

@@ -13,6 +13,7 @@ from urllib.parse import unquote, urlsplit
 
 from sqlalchemy import select
 
+from engage.errors import ValidationError
 from engage.extensions import db
 
 from .models import ProcessedReply
@@ -117,8 +118,6 @@ def apply_forwarded_reply(meeting, raw: bytes, now: datetime) -> list:
     Returns the applied results; raises ValidationError naming the file when it is not a reply,
     is for another meeting, or any answer in it is refused (stale, unknown address…).
     """
-    from engage.errors import ValidationError
-
     if not raw.strip():
         raise ValidationError.for_fields({"file": "The file is empty."})
     if len(raw) > MAX_REPLY_BYTES:

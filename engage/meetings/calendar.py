@@ -6,6 +6,7 @@ import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from email.utils import parseaddr
 from typing import Callable
 from zoneinfo import ZoneInfo
 
@@ -32,8 +33,6 @@ FEED_PAST_DAYS = 180  # a feed carries recent history too, so a calendar does no
 
 def organiser_mailbox() -> str:
     """The mailbox that organises every meeting in iCalendar terms (it receives the replies)."""
-    from email.utils import parseaddr
-
     config = current_app.config
     configured = config.get("ENGAGE_ORGANISER_EMAIL") or config.get("MAIL_DEFAULT_SENDER") or ""
     if isinstance(configured, (tuple, list)):  # ("Name", "address"), as Flask-Mail allowed

@@ -161,6 +161,7 @@ class Attendee(db.Model):
         if self.contact_id is None:
             return self.user
         if self.contact is None:
+            # Imported here: people builds on these models (it imports this module); both are meetings'.
             from .people import load_attendee_contacts
 
             load_attendee_contacts([self])

@@ -27,7 +27,7 @@ from engage.schemas import check, refuse
 from .changes import (CHANGE_LISTENERS, AttendeeSnapshot, ChangeListener, MeetingChange,  # noqa: F401 (importable here)
                       announce, attendee_mention, history_changes, on_meeting_change)
 from .conflicts import Conflict, find_conflicts, refuse_conflicts  # noqa: F401 (importable here)
-from .models import ATTENDEE_ROLES, RESPONSES, Attendee, Meeting
+from .models import ATTENDEE_ROLES, RESPONSES, Attendee, Meeting, meeting_recommendation
 from .people import load_contacts
 from .schemas import (MAX_ATTENDEES, MAX_DURATION, MAX_ID, MAX_REMINDER_MINUTES, MAX_REMINDERS,  # noqa: F401
                       MAX_TAGS, MIN_DURATION, AttendeeAdd, MeetingCancel, MeetingCreate, MeetingUpdate,
@@ -433,8 +433,6 @@ def meeting_query(*, now: datetime, when: str = "upcoming", staff_id: int | None
 
     The attendee filters (contact, organisation, city) look only at contacts `actor` may see.
     """
-    from .models import meeting_recommendation
-
     def seen():
         # A restricted contact the actor may not see attends nothing: its id, its organisation or its
         # city must find exactly what a contact that does not exist finds (no total to count).

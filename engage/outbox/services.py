@@ -19,10 +19,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, bindparam, func, or_, select, text, update
 from sqlalchemy.orm import undefer
 
+from engage.access.services import hidden_contact_emails, hidden_ids
 from engage.claims import claim_due_rows
 from engage.errors import ConflictError, NotFoundError, ValidationError
 from engage.extensions import db
 from engage.history import record_change
+from engage.meetings.models import Meeting
 
 from .models import OUTBOX_KINDS, OUTBOX_STATUSES, RESENDABLE_STATUSES, UNSENT_STATUSES, OutboxMessage
 from .smtp import PERMANENT, SENT, SmtpSession, envelope_sender
@@ -203,9 +205,6 @@ def visible_messages(actor):
     A message about a restricted meeting, or to a restricted contact, the actor may not see does
     not exist for them: not in a list, not counted, not viewable (the one rule for the outbox).
     """
-    from engage.access.services import hidden_contact_emails, hidden_ids
-    from engage.meetings.models import Meeting
-
     hidden_emails = hidden_contact_emails(actor).subquery()
     return and_(
         or_(OutboxMessage.meeting_id.is_(None), OutboxMessage.meeting_id.not_in(hidden_ids(actor, Meeting))),

@@ -7,8 +7,9 @@ follow-ups due on a day or overdue (for reminders).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, Iterable
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, exists, func, or_, select, true
 from sqlalchemy.orm import joinedload, selectinload
@@ -22,6 +23,7 @@ from engage.extensions import db
 from engage.history import diff_fields, record_change
 from engage.schemas import max_length, text_into
 from engage.meetings.models import Attendee, Meeting
+from engage.meetings.services import can_change, mark_held
 from engage.recommendations.models import Recommendation
 
 from .models import FOLLOW_UP_STATUSES, POSITIONS, FollowUp, Outcome
@@ -36,7 +38,6 @@ MAX_FOLLOW_UPS = 50
 
 def today(now: datetime, zone: str = NAIROBI) -> date:
     """The calendar day `now` falls on in `zone` (Nairobi by default): what 'due today' means."""
-    from zoneinfo import ZoneInfo
     return now.astimezone(ZoneInfo(zone)).date()
 
 
@@ -179,7 +180,6 @@ def clean_follow_up(data: dict[str, Any], partial: bool = False, prefix: str = "
 
 def can_log(actor, meeting: Meeting) -> bool:
     """Leads log outcomes of any meeting; staff of meetings they organise, created or take part in."""
-    from engage.meetings.services import can_change
     return can_change(actor, meeting)
 
 
@@ -202,7 +202,6 @@ def _check_loggable(actor, now: datetime, meeting: Meeting) -> None:
 
 def _mark_held(actor, now: datetime, meeting: Meeting) -> None:
     """Logging an outcome means the meeting took place."""
-    from engage.meetings.services import mark_held
     if meeting.status == "scheduled":
         mark_held(actor, now, meeting)
 
@@ -579,7 +578,6 @@ def meetings_awaiting_outcome(now: datetime, staff_id: int | None = None, days: 
     """Meetings that started in the last `days` days (not cancelled) with no outcome logged yet, newest
     first; with `staff_id`, only those that person organised or attended; with `actor`, only meetings
     they may see, and only the outcomes they may see count as logged."""
-    from datetime import timedelta
     logged = exists().where(Outcome.meeting_id == Meeting.id)
     if actor is not None:
         logged = logged.where(visible(actor, Outcome))

@@ -12,9 +12,12 @@ from engage.access.services import can_see, is_restricted, visible
 from engage.auth.models import User
 from engage.clock import format_date, format_in_zone
 from engage.extensions import db
+from engage.meetings.calendar import organiser_mailbox
 from engage.meetings.models import Attendee, Meeting
+from engage.mime import build_plain_message, make_message_id, message_bytes
 from engage.outbox.models import OutboxMessage
 from engage.outbox.services import queue_message
+from engage.outcomes.services import follow_ups_due_on, overdue_follow_ups
 
 from .models import FollowUpNotice
 
@@ -28,9 +31,6 @@ def _morning(config) -> tuple[ZoneInfo, time]:
 
 def _queue_plain(now: datetime, kind: str, user: User, subject: str, template: str, context: dict, key: str) -> bool:
     """Render a text+HTML email from engage/templates/email/<template> and queue it once (per key)."""
-    from engage.mime import build_plain_message, make_message_id, message_bytes
-    from engage.meetings.calendar import organiser_mailbox
-
     if db.session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == key)):
         return False
     env = current_app.jinja_env
@@ -47,8 +47,6 @@ def _queue_plain(now: datetime, kind: str, user: User, subject: str, template: s
 
 def follow_ups_for(user: User, day: date) -> tuple[list, list]:
     """The follow-ups `user` owns that are due on `day`, and those overdue, that they may still see."""
-    from engage.outcomes.services import follow_ups_due_on, overdue_follow_ups
-
     # Actions on outcomes the reader may no longer see (restricted since) are left out.
     return ([f for f in follow_ups_due_on(day, owner_id=user.id) if can_see(user, f.outcome)],
             [f for f in overdue_follow_ups(day, owner_id=user.id) if can_see(user, f.outcome)])

@@ -10,16 +10,19 @@ import logging
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, func, or_, select, true, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from engage.access.services import hidden_ids
 from engage.claims import claim_due_rows
 from engage.clock import format_in_zone
 from engage.directory.models import Contact
 from engage.extensions import db
+from engage.invitations.services import PARTSTAT, queue_rendered, render_meeting_message
 from engage.meetings.models import Attendee, Meeting
 from engage.meetings.services import AttendeeSnapshot, MeetingChange
 
-from .models import Reminder
+from .models import Reminder, SchedulerHeartbeat
 
 log = logging.getLogger(__name__)
 DEFAULT_LEASE_SECONDS = 300
@@ -135,8 +138,6 @@ def _offset_phrase(offset_minutes: int) -> str:
 
 def render_reminder(reminder: Reminder, now: datetime):
     """One reminder's message (with the current .ics), rendered but not queued; None for "do not contact"."""
-    from engage.invitations.services import PARTSTAT, render_meeting_message
-
     attendee, meeting = reminder.attendee, reminder.meeting
     key = f"reminder:{reminder.id}:{reminder.due_at:%Y%m%dT%H%M%SZ}:{attendee.email.lower()}"
     return render_meeting_message(meeting, AttendeeSnapshot.of(attendee), "reminder", now, dedupe_key=key,
@@ -146,8 +147,6 @@ def render_reminder(reminder: Reminder, now: datetime):
 
 def queue_rendered_reminders(rendered: list, now: datetime) -> None:
     """Put (reminder, rendered message) pairs in the outbox and mark each sent, or refused when it has no message."""
-    from engage.invitations.services import queue_rendered
-
     rows = iter(queue_rendered([message for _, message in rendered if message is not None], now))
     for reminder, message in rendered:
         reminder.lease_until = None
@@ -222,8 +221,6 @@ EVERYONE = object()  # the command line's view: every reminder, whoever it conce
 
 def _visible_reminders(actor):
     """Reminders of restricted meetings, or to restricted contacts, the actor may not see: absent."""
-    from engage.access.services import hidden_ids
-
     if actor is EVERYONE:
         return true()
     hidden_attendees = select(Attendee.__table__.c.id).where(
@@ -257,10 +254,6 @@ def describe(reminder: Reminder) -> str:
 
 def beat(worker_id: str, now: datetime, job: str, error: str | None = None) -> None:
     """Record that this scheduler process just ran `job` (and how it ended); commits."""
-    from sqlalchemy.exc import IntegrityError
-
-    from .models import SchedulerHeartbeat
-
     # The jobs start together, so two may both find no row and both insert: the loser updates.
     for attempt in (1, 2):
         row = db.session.scalar(select(SchedulerHeartbeat).where(SchedulerHeartbeat.worker_id == worker_id))
@@ -280,8 +273,6 @@ def beat(worker_id: str, now: datetime, job: str, error: str | None = None) -> N
 
 def stop_beating(worker_id: str, now: datetime) -> None:
     """Note that this scheduler process stopped cleanly."""
-    from .models import SchedulerHeartbeat
-
     db.session.execute(update(SchedulerHeartbeat).where(SchedulerHeartbeat.worker_id == worker_id)
                        .values(stopped_at=now))
     db.session.commit()
@@ -289,7 +280,5 @@ def stop_beating(worker_id: str, now: datetime) -> None:
 
 def scheduler_processes(now: datetime, alive_within: timedelta = timedelta(minutes=2)):
     """Every scheduler process seen, newest first, each with whether it looks alive."""
-    from .models import SchedulerHeartbeat
-
     rows = db.session.scalars(select(SchedulerHeartbeat).order_by(SchedulerHeartbeat.last_beat_at.desc())).all()
     return [(row, row.stopped_at is None and now - row.last_beat_at <= alive_within) for row in rows]

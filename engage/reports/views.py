@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import date
+from urllib.parse import urlencode
 
 from flask import Blueprint, Response, abort, render_template, request, url_for
 from flask_login import current_user
@@ -14,7 +15,8 @@ from engage.clock import now_utc
 from engage.countries import country_code, country_name
 from engage.errors import ValidationError
 from engage.extensions import db
-from engage.outcomes import log, services as outcome_services
+from engage.outcomes import log
+from engage.outcomes import services as outcome_services
 from engage.outcomes.models import POSITION_FILLS, POSITIONS, Outcome
 from engage.recommendations.models import Theme
 from engage.recommendations.queries import all_themes, cycles_in_use, states_in_use
@@ -126,7 +128,6 @@ def coverage():
 
 def _log_link():
     """A fast link builder for the matrix's thousands of cells: the log's URL with some filters."""
-    from urllib.parse import urlencode
     base = url_for("outcomes.index")
     return lambda **args: f"{base}?{urlencode({k: v for k, v in args.items() if v is not None})}"
 
@@ -213,6 +214,7 @@ def summary():
 def pdf_available() -> bool:
     """True when WeasyPrint and the system libraries it draws with are installed."""
     try:
+        # Imported when asked: WeasyPrint is optional (it needs Pango) and heavy to load.
         import weasyprint  # noqa: F401
     except (ImportError, OSError):
         return False
@@ -231,7 +233,8 @@ def summary_pdf():
         abort(400, "Choose a theme or a state for the summary.")
     if not pdf_available():
         abort(404, "PDF output needs WeasyPrint and Pango on the server; print the HTML page instead.")
-    from weasyprint import HTML
+    from weasyprint import HTML  # optional and heavy: loaded only for a PDF (pdf_available checked it)
+
     html = render_template("reports/summary_pdf.html", summary=report, positions=POSITIONS)
     pdf = HTML(string=html, url_fetcher=_no_fetch).write_pdf()
     name = f"engage-summary-{report.kind}-{report.title.lower().replace(' ', '-')[:40]}-{report.now:%Y%m%d}.pdf"

@@ -9,11 +9,18 @@ from sqlalchemy import select
 
 from engage.access.services import only_visible
 from engage.countries import country_name
+from engage.directory.models import Contact, Organisation
 from engage.extensions import db
 from engage.recommendations.models import Recommendation
 
-from .services import (engaged_states, last_outcome_position, meetings_touching, mission_place, missions_by_state,
-                       recommendation_query)
+from .services import (
+    engaged_states,
+    last_outcome_position,
+    meetings_touching,
+    mission_place,
+    missions_by_state,
+    recommendation_query,
+)
 
 
 @dataclass
@@ -108,8 +115,6 @@ def meeting_draft(organisation_id: int | None, contact_ids: list[int], recommend
                   actor=None) -> MeetingDraft:
     """The organisation, live contacts and recommendations named by id (unknown ids, and contacts `actor`
     may not see, are left out)."""
-    from engage.directory.models import Contact, Organisation
-
     org = db.session.get(Organisation, organisation_id) if organisation_id and 0 < organisation_id < 2**31 else None
     contact_ids = [i for i in contact_ids if 0 < i < 2**31][:200]
     rec_ids = [i for i in recommendation_ids if 0 < i < 2**31][:500]

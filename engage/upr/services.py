@@ -11,13 +11,16 @@ from sqlalchemy.orm import selectinload
 from engage.access.services import only_visible
 from engage.clock import NAIROBI, now_utc, start_of_day
 from engage.countries import country_code, country_name
+from engage.directory.models import Contact, Organisation
 from engage.errors import ConflictError, NotFoundError, ValidationError
 from engage.extensions import db
-from engage.history import diff_fields, record_change
-from engage.schemas import max_length, text_into
-
+from engage.history import diff_fields, history_for, record_change
+from engage.meetings.models import Attendee, Meeting, meeting_recommendation
+from engage.outcomes.models import Outcome
+from engage.outcomes.services import position_at_meeting, position_timeline
 from engage.recommendations.models import CYCLES, IMPLEMENTATION_STATUSES, RESPONSES, Recommendation, Theme
 from engage.recommendations.queries import all_themes
+from engage.schemas import max_length, text_into
 
 # Each field's length is its column's.
 MAX_LENGTHS = {field: max_length(getattr(Recommendation, field)) for field in (
@@ -132,8 +135,6 @@ def _clean_choice(value, field, errors, choices: dict, default: str | None):
 
 
 def _clean_organisation_id(value, errors):
-    from engage.directory.models import Organisation
-
     if value in (None, ""):
         return None
     if isinstance(value, str) and value.strip().isdigit():
@@ -316,12 +317,8 @@ def recommendation_query(q: str | None = None, cycle: int | None = None, state: 
     return query.order_by(*order, Recommendation.id)
 
 
-
-
 def responsible_organisation_choices(rec: Recommendation | None = None) -> list:
     """Ministries and other public bodies that can be responsible for implementing a recommendation."""
-    from engage.directory.models import Organisation
-
     query = select(Organisation).where(
         or_(Organisation.kind.in_(("ministry", "other")) & Organisation.is_archived.is_(False),
             Organisation.id == (rec.responsible_organisation_id if rec else None)))
@@ -332,8 +329,6 @@ def recommendation_overview(rec: Recommendation, engaged_since: date, now: datet
     """What the detail page shows around a recommendation: its state's missions, meetings, outcomes,
     whether that state was engaged this cycle, its other recommendations, and the change history;
     with `actor`, only the meetings, outcomes and contacts they may see."""
-    from engage.history import history_for
-
     others = db.session.scalars(
         select(Recommendation).where(Recommendation.cycle == rec.cycle,
                                      Recommendation.recommending_state == rec.recommending_state,
@@ -361,8 +356,6 @@ def mission_place(org) -> str | None:
 
 def missions_by_state(codes: Iterable[str]) -> dict[str, list]:
     """{state: [its live embassies, high commissions and permanent missions in Nairobi and Geneva]}."""
-    from engage.directory.models import Organisation
-
     codes = sorted(set(codes))
     found: dict[str, list] = {code: [] for code in codes}
     if not codes:
@@ -396,10 +389,6 @@ def engaged_states_query(since: date, now: datetime, until: date | None = None, 
     The one definition of "engaged this cycle": the recommendations pages and filters, the planning
     view, coverage, the dashboard and the printable summaries all use it.
     """
-    from engage.directory.models import Contact, Organisation
-    from engage.meetings.models import Attendee, Meeting
-    from engage.outcomes.models import Outcome
-
     end = min(now, start_of_day(until + timedelta(days=1), NAIROBI)) if until else now
     held = (Meeting.status != "cancelled", Meeting.starts_at >= start_of_day(since, NAIROBI),
             Meeting.starts_at <= end, Organisation.country.is_not(None))
@@ -427,9 +416,6 @@ def meetings_touching(organisation_ids: Iterable[int] = (), recommendation_id: i
     otherwise (meeting, organisation_id) pairs for non-cancelled meetings attended by someone from
     one of `organisation_ids`. With `actor`, only meetings they may see, matched through contacts they
     may see."""
-    from engage.directory.models import Contact
-    from engage.meetings.models import Attendee, Meeting, meeting_recommendation
-
     if recommendation_id is not None:
         return list(db.session.scalars(_seen(actor,
             select(Meeting).join(meeting_recommendation, meeting_recommendation.c.meeting_id == Meeting.id)
@@ -454,13 +440,9 @@ def meetings_touching(organisation_ids: Iterable[int] = (), recommendation_id: i
 def last_outcome_position(meeting, organisation, actor=None) -> str | None:
     """The positions recorded at `meeting` for `organisation` in words; None when nothing was logged
     (that `actor` may see)."""
-    from engage.outcomes.services import position_at_meeting
-
     return position_at_meeting(meeting.id, getattr(organisation, "id", None), actor=actor)
 
 
 def outcomes_for(recommendation, actor=None) -> list:
     """Outcomes logged against `recommendation` (that `actor` may see), oldest first (its timeline of positions)."""
-    from engage.outcomes.services import position_timeline
-
     return position_timeline(recommendation.id, actor=actor)
