@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from engage.access import guard
 from engage.access.services import VISIBILITY_APPLIED, is_dpo, visibility
 from engage.auth.models import User
+from engage.countries import country_name
 from engage.directory.models import Contact, Organisation
 from engage.extensions import db
 from engage.recommendations.models import Recommendation
@@ -30,6 +31,7 @@ from .models import (
     Meeting,
     meeting_recommendation,
 )
+from .titles import default_invitation_title
 
 _MEETING_COLUMNS = (
     Meeting.id, Meeting.uid, Meeting.sequence, Meeting.title, Meeting.invitation_title, Meeting.description,
@@ -92,8 +94,6 @@ class AgendaItem:
 
     @property
     def state_name(self) -> str:
-        from engage.countries import country_name
-
         return country_name(self.recommending_state)
 
 
@@ -165,8 +165,6 @@ class MeetingRow:
         naming only organisations of contacts who are not restricted (whoever reads it)."""
         if self.invitation_title:
             return self.invitation_title
-        from engage.invitations.bodies import default_invitation_title
-
         names: dict = {}
         for a in self.attendees:
             if a.organisation_id is not None and a.sensitivity != "restricted":

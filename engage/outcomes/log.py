@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, exists, func, or_, select, true
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
+from engage.access import guard
 from engage.access.services import VISIBILITY_APPLIED, only_visible, visible
 from engage.auth.models import User
 from engage.clock import NAIROBI, start_of_day, timezone_for_city
@@ -432,8 +433,6 @@ def engagement_log_page(f: LogFilters, page: int = 1, per_page: int = 50, actor=
                 rec.themes.append(LogTheme(name))
     # What loading the records would have noted for the audit after the response: every outcome (its
     # meeting may make it restricted; the audit checks) and each restricted meeting.
-    from engage.access import guard
-
     guard.note_loaded("outcome", [row.id for row in items])
     guard.note_loaded("meeting", {row.meeting.id for row in items if row.meeting.sensitivity == "restricted"})
     return Page(items=items, page=page, per_page=per_page, total=total)
