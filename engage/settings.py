@@ -87,7 +87,7 @@ class Settings(BaseSettings):
     ENGAGE_REMINDER_INTERVAL: Positive = 15  # seconds between reminder passes
     # Minutes before the start, for meetings that do not say; "1440,60" or "[1440, 60]".
     ENGAGE_DEFAULT_REMINDERS: Annotated[list[int], NoDecode] = list(DEFAULT_REMINDERS)
-    # "Engaged this cycle" counts meetings from this Nairobi date (engage/upr/services.py, engaged_states).
+    # "Engaged this cycle" counts meetings from this Nairobi date (engage/outcomes/engaged.py, engaged_states).
     ENGAGE_CYCLE_STARTS_ON: date = date(2025, 1, 1)
     ENGAGE_WORKDAY_START: str = "09:00"  # the working day used to suggest free slots
     ENGAGE_WORKDAY_END: str = "17:00"

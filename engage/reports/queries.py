@@ -20,11 +20,11 @@ from engage.clock import NAIROBI
 from engage.countries import country_name
 from engage.extensions import db
 from engage.meetings.models import Meeting
+from engage.outcomes.engaged import engaged_states
 from engage.outcomes.log import day_start
 from engage.outcomes.models import POSITIONS, Outcome
 from engage.recommendations.models import Recommendation, Theme, recommendation_theme
 from engage.settings import cycle_starts_on
-from engage.upr.services import engaged_states
 
 # ---- coverage ----
 
@@ -159,7 +159,7 @@ def engagement_by_recommendation(since: date, until: date | None = None, actor=N
 
 
 def met_states(since: date, now: datetime, until: date | None = None, actor=None) -> set[str]:
-    """The states engaged from `since` to now (or the end of `until`): upr.services.engaged_states,
+    """The states engaged from `since` to now (or the end of `until`): outcomes.engaged.engaged_states,
     the one definition."""
     return engaged_states(since, now, until, actor)
 
