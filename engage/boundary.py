@@ -17,11 +17,37 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import flash, g, has_request_context, redirect, render_template, request
+from flask import flash, g, has_request_context, jsonify, redirect, render_template, request
 from sqlalchemy.exc import DataError, IntegrityError
 
 from engage.errors import NotFoundError, ServiceError
 from engage.extensions import db
+from engage.forms import apply_errors
+
+
+# ---- the error answers (here, below every view that gives one; engage.web's handlers use them too) ----
+
+def error_response(status: int, code: str, message: str, fields: dict | None = None, **extra):
+    """The API's error: `{"error": {"code", "message", "fields"}}` with the status."""
+    body = {"error": {"code": code, "message": message, "fields": fields or {}, **extra}}
+    return jsonify(body), status
+
+
+def error_page(status: int, code: str, message: str):
+    """An error answer: the API's JSON shape under /api/, else the error page."""
+    if _api():
+        return error_response(status, code, message)
+    return render_template("errors/error.html", status=status, message=message), status
+
+
+def status_page(status: int):
+    """The usual answer for 403 or 404, as engage.web's handlers give it."""
+    code, message = {403: ("forbidden", "Your role does not allow this."),
+                     404: ("not_found", "There is nothing here.")}[status]
+    return error_page(status, code, message)
+
+
+# ---- what a view declares ----
 
 
 def form_page(form, template: str, invalid_status: int = 200, **context) -> Callable:
@@ -42,8 +68,6 @@ def on_refusal(answer: Callable[[ServiceError], object]) -> None:
 
 def refused_form(form, render: Callable) -> Callable:
     """Declare that a refusal puts the service's field errors on `form`, then answers `render()`."""
-    from engage.forms import apply_errors
-
     def answer(exc: ServiceError):
         apply_errors(form, exc)
         return render()
@@ -70,7 +94,7 @@ def keep_refused() -> None:
 
 
 def _api() -> bool:
-    return has_request_context() and request.path.startswith("/api/")  # as engage.web.error_page decides
+    return has_request_context() and request.path.startswith("/api/")
 
 
 def _refused(exc: ServiceError):
@@ -79,13 +103,11 @@ def _refused(exc: ServiceError):
     if not keep:
         db.session.rollback()  # before rendering: the page must show what is saved, not the refused change
     if _api():
-        from engage.api.common import error_response
         extra = {"details": exc.details} if exc.details is not None else {}
         return error_response(exc.status, exc.code, exc.message, exc.fields, **extra)
     answer = g.refusal_answer if "refusal_answer" in g else None
     if answer is not None:
         return answer(exc)
-    from engage.web import error_page, status_page
     if isinstance(exc, NotFoundError):
         return status_page(404)
     return error_page(exc.status, exc.code, exc.message)
@@ -94,13 +116,11 @@ def _refused(exc: ServiceError):
 def _db_refused(_exc):
     # A race or a value the database refused: roll back and say so, never a 500.
     db.session.rollback()
-    from engage.web import error_page
     return error_page(409, "conflict", "The change clashed with existing data; nothing was saved.")
 
 
 def _server_error(_exc):
     db.session.rollback()
-    from engage.web import error_page
     return error_page(500, "server_error", "Something went wrong on our side; nothing was saved.")
 
 

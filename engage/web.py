@@ -1,11 +1,12 @@
 """The home page, error pages, and what every template can use."""
 from __future__ import annotations
 
-from flask import Blueprint, has_request_context, jsonify, render_template, request, url_for
+from flask import Blueprint, has_request_context, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError
 
 from engage import clock
+from engage.boundary import error_page, status_page
 from engage.auth.models import User
 from engage.directory.services import directory_counts
 from engage.extensions import db, login_manager
@@ -31,24 +32,6 @@ NAV = [
 @login_required
 def home():
     return render_template("home.html", counts=directory_counts(current_user))
-
-
-def _wants_json() -> bool:
-    return request.path.startswith("/api/")
-
-
-def error_page(status: int, code: str, message: str):
-    """An error answer: the API's JSON shape under /api/, else the error page."""
-    if _wants_json():
-        return jsonify({"error": {"code": code, "message": message, "fields": {}}}), status
-    return render_template("errors/error.html", status=status, message=message), status
-
-
-def status_page(status: int):
-    """The usual answer for 403 or 404, as their handlers below give it."""
-    code, message = {403: ("forbidden", "Your role does not allow this."),
-                     404: ("not_found", "There is nothing here.")}[status]
-    return error_page(status, code, message)
 
 
 def url_with(**changes) -> str:

@@ -9,11 +9,10 @@ from sqlalchemy import select
 from engage.auth.models import User
 from engage.auth.permissions import password_confirmed_within, require_role_for_blueprint
 from engage.auth.services import set_dpo
-from engage.boundary import on_refusal, refused_form
+from engage.boundary import on_refusal, refused_form, status_page
 from engage.clock import now_utc
 from engage.errors import NotFoundError
 from engage.extensions import db, model_for
-from engage.web import status_page
 
 from . import services
 from .forms import ConfirmForm, GrantForm, GroupForm, MemberForm, OfficerForm, SensitivityForm

@@ -24,12 +24,6 @@ class ApiError(Exception):
         self.status, self.code, self.message, self.fields, self.extra = status, code, message, fields or {}, extra
 
 
-def error_response(status: int, code: str, message: str, fields: dict | None = None, **extra):
-    """`{"error": {"code", "message", "fields"}}` with the status."""
-    body = {"error": {"code": code, "message": message, "fields": fields or {}, **extra}}
-    return jsonify(body), status
-
-
 def token_required(minimum: str = "staff"):
     """Authenticate the bearer token (401) and check the role (403); the user lands in g.api_user."""
     def decorator(view):

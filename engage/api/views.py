@@ -4,7 +4,9 @@ from __future__ import annotations
 from flask import Blueprint, jsonify
 from werkzeug.exceptions import HTTPException
 
-from .common import ApiError, error_response, token_required
+from engage.boundary import error_response
+
+from .common import ApiError, token_required
 from .openapi import ROUTES, RouteDoc, build_document
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")

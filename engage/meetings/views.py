@@ -16,14 +16,13 @@ from engage.access.guard import act_as
 from engage.access.services import redact_history
 from engage.auth.models import User
 from engage.auth.permissions import export_confirmed, require_role_for_blueprint
-from engage.boundary import on_refusal, refused_form, refused_redirect
+from engage.boundary import on_refusal, refused_form, refused_redirect, status_page
 from engage.countries import country_name
 from engage.directory.models import Organisation
 from engage.errors import ConflictError
 from engage.extensions import db
 from engage.history import history_for
 from engage.recommendations.models import IMPLEMENTATION_STATUSES, RESPONSES as REC_RESPONSES, Recommendation
-from engage.web import status_page
 
 from . import calendar, listing, services, slots
 from .forms import AddAttendeeForm, CancelForm, MeetingForm, SlotForm, format_offsets

@@ -8,7 +8,7 @@ from werkzeug.routing import BuildError
 
 from engage.auth.models import User
 from engage.auth.permissions import require_role_for_blueprint
-from engage.boundary import on_refusal
+from engage.boundary import on_refusal, status_page
 from engage.clock import now_utc
 from engage.countries import country_name
 from engage.directory.models import Contact, Organisation
@@ -19,7 +19,6 @@ from engage.meetings.models import Meeting
 from engage.meetings.services import get_meeting
 from engage.recommendations.models import Recommendation
 from engage.recommendations.queries import all_themes, cycles_in_use, states_in_use
-from engage.web import status_page
 
 from . import log as engagement_log, services
 from .forms import FollowUpForm, LogOutcomeForm, OutcomeForm, has_errors, place_errors
