@@ -1,6 +1,7 @@
 """`flask --app wsgi engage …` commands."""
 from __future__ import annotations
 
+import functools
 import imaplib
 import logging
 import signal
@@ -32,8 +33,30 @@ from engage.scheduler import run_blocking, start_background
 from engage.sealed import rotate_all
 from engage.upr.imports import import_recommendations_file
 
-engage_cli = AppGroup("engage", help="engage administration commands.")
-import_cli = AppGroup("import", help="Import CSV files (all-or-nothing).")
+class CommandGroup(AppGroup):
+    """A command group whose commands refuse in one place: a ServiceError from any of them rolls back,
+    prints its message and exits 1 (the commands' counterpart of the request boundary)."""
+
+    def command(self, *args, **kwargs):
+        register = super().command(*args, **kwargs)
+
+        def decorator(callback):
+            @functools.wraps(callback)
+            def refusing(*call_args, **call_kwargs):
+                try:
+                    return callback(*call_args, **call_kwargs)
+                except ServiceError as exc:
+                    _fail(exc.message)
+            return register(refusing)
+        return decorator
+
+    def group(self, *args, **kwargs):
+        kwargs.setdefault("cls", CommandGroup)
+        return super().group(*args, **kwargs)
+
+
+engage_cli = CommandGroup("engage", help="engage administration commands.")
+import_cli = CommandGroup("import", help="Import CSV files (all-or-nothing).")
 engage_cli.add_command(import_cli)
 
 
@@ -60,12 +83,9 @@ def create_user_command(email, role, full_name, password_stdin, dpo):
         password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    try:
-        user = create_user(None, now_utc(), email, full_name, role, password)
-        if dpo:
-            set_dpo(None, now_utc(), user, True)
-    except ServiceError as exc:
-        _fail(exc.message)
+    user = create_user(None, now_utc(), email, full_name, role, password)
+    if dpo:
+        set_dpo(None, now_utc(), user, True)
     db.session.commit()
     click.echo(f"Created {user.role} {user.email}{' (data-protection officer)' if dpo else ''}.")
 
@@ -81,10 +101,7 @@ def set_dpo_command(email, remove):
     user = find_user_by_email(email)
     if user is None:
         _fail(f"No user with the email {email}.")
-    try:
-        set_dpo(None, now_utc(), user, not remove)
-    except ServiceError as exc:
-        _fail(exc.message)
+    set_dpo(None, now_utc(), user, not remove)
     db.session.commit()
     click.echo(f"{user.email} is {'no longer' if remove else 'now'} the data-protection officer.")
 
@@ -99,10 +116,7 @@ def reset_password_command(email, password_stdin):
         _fail(f"No user with the email {email}.")
     password = sys.stdin.readline().rstrip("\r\n") if password_stdin else \
         click.prompt("New password", hide_input=True, confirmation_prompt=True)
-    try:
-        reset_password(None, now_utc(), user, password)
-    except ServiceError as exc:
-        _fail(exc.message)
+    reset_password(None, now_utc(), user, password)
     db.session.commit()
     click.echo(f"Password changed for {user.email}.")
 
@@ -166,10 +180,7 @@ def _import(kind: str, path: str, dry_run: bool) -> None:
         if total and (done == total or done % 500 == 0):
             click.echo(f"  checked {done}/{total} rows", err=True)
 
-    try:
-        report = import_csv_file(kind, path, actor=None, now=now_utc(), progress=progress)
-    except ServiceError as exc:
-        _fail(exc.message)
+    report = import_csv_file(kind, path, actor=None, now=now_utc(), progress=progress)
     if not report.ok:
         db.session.rollback()
         click.echo(f"Nothing imported: {len(report.errors)} problem(s) in {path}:", err=True)
