@@ -24,13 +24,8 @@ from engage.directory.models import Contact, Organisation
 from engage.extensions import db
 from engage.recommendations.models import Recommendation
 
-from .models import (
-    LOCATION_KINDS,
-    MEETING_STATUSES,
-    Attendee,
-    Meeting,
-    meeting_recommendation,
-)
+from .models import Attendee, Meeting, MeetingLabels, meeting_recommendation
+from .people import ShownAttendees
 from .titles import default_invitation_title
 
 _MEETING_COLUMNS = (
@@ -98,7 +93,7 @@ class AgendaItem:
 
 
 @dataclass(slots=True)
-class MeetingRow:
+class MeetingRow(MeetingLabels):
     """One meeting as a list shows it, with the attendees its reader may see (`shown`) and how many not."""
 
     id: int
@@ -135,14 +130,6 @@ class MeetingRow:
         return Organiser(self.organiser_email, self.organiser_name)
 
     @property
-    def status_label(self) -> str:
-        return MEETING_STATUSES.get(self.status, self.status)
-
-    @property
-    def location_kind_label(self) -> str:
-        return LOCATION_KINDS.get(self.location_kind, self.location_kind)
-
-    @property
     def is_restricted(self) -> bool:
         return self.sensitivity == "restricted"
 
@@ -153,11 +140,11 @@ class MeetingRow:
 
     @property
     def contacts(self) -> list:
-        return [a for a in self.shown if a.contact_id is not None]
+        return self.people.contacts
 
     @property
     def staff(self) -> list:
-        return [a for a in self.shown if a.user_id is not None]
+        return self.people.staff
 
     @property
     def title_for_invitations(self) -> str:
@@ -174,7 +161,7 @@ class MeetingRow:
 
 
 @dataclass(frozen=True, slots=True)
-class RowPeople:
+class RowPeople(ShownAttendees):
     """`people.People` for a list row: the attendees shown, how many are left out, their organisations."""
 
     shown: list
@@ -188,13 +175,6 @@ class RowPeople:
             if a.organisation_id is not None:
                 seen.setdefault(a.organisation_id, OrganisationName(a.organisation_id, a.organisation_name))
         return list(seen.values())
-
-    @property
-    def hidden_phrase(self) -> str:
-        """"1 other attendee", "2 other attendees", or "" when nobody is left out."""
-        if not self.hidden:
-            return ""
-        return f"{self.hidden} other attendee{'s' if self.hidden != 1 else ''}"
 
 
 class RowsPagination(Pagination):

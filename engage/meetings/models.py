@@ -34,7 +34,22 @@ def new_uid() -> str:
     return f"{uuid.uuid4()}@engage"
 
 
-class Meeting(db.Model):
+class MeetingLabels:
+    """The words a page shows for a meeting's status and kind of place: one definition for the ORM
+    record and the list row (`listing.MeetingRow`)."""
+
+    __slots__ = ()
+
+    @property
+    def status_label(self) -> str:
+        return MEETING_STATUSES.get(self.status, self.status)
+
+    @property
+    def location_kind_label(self) -> str:
+        return LOCATION_KINDS.get(self.location_kind, self.location_kind)
+
+
+class Meeting(MeetingLabels, db.Model):
     """A pre-session meeting with ministries or missions."""
 
     __tablename__ = "meeting"
@@ -79,14 +94,6 @@ class Meeting(db.Model):
     @property
     def duration_minutes(self) -> int:
         return int((self.ends_at - self.starts_at).total_seconds() // 60)
-
-    @property
-    def status_label(self) -> str:
-        return MEETING_STATUSES.get(self.status, self.status)
-
-    @property
-    def location_kind_label(self) -> str:
-        return LOCATION_KINDS.get(self.location_kind, self.location_kind)
 
     @property
     def organisations(self):

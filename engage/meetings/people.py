@@ -67,12 +67,11 @@ def load_contacts(meetings) -> None:
     load_attendee_contacts([a for m in meetings for a in m.attendees])
 
 
-@dataclass(frozen=True)
-class People:
-    """The attendees of one meeting a reader may see, in attendee order, and how many are left out."""
+class ShownAttendees:
+    """What pages ask of the attendees a reader may see (`shown`) and of those left out (`hidden`):
+    one definition for `People` (records) and `listing.RowPeople` (list rows)."""
 
-    shown: list = field(default_factory=list)
-    hidden: int = 0
+    __slots__ = ()
 
     @property
     def contacts(self) -> list:
@@ -83,6 +82,21 @@ class People:
         return [a for a in self.shown if a.user_id is not None]
 
     @property
+    def hidden_phrase(self) -> str:
+        """"1 other attendee", "2 other attendees", or "" when nobody is left out."""
+        if not self.hidden:
+            return ""
+        return f"{self.hidden} other attendee{'s' if self.hidden != 1 else ''}"
+
+
+@dataclass(frozen=True)
+class People(ShownAttendees):
+    """The attendees of one meeting a reader may see, in attendee order, and how many are left out."""
+
+    shown: list = field(default_factory=list)
+    hidden: int = 0
+
+    @property
     def organisations(self) -> list:
         """The organisations of the contacts shown, each once, in attendee order."""
         seen = {}
@@ -90,14 +104,6 @@ class People:
             if a.contact.organisation is not None:
                 seen.setdefault(a.contact.organisation.id, a.contact.organisation)
         return list(seen.values())
-
-    @property
-    def hidden_phrase(self) -> str:
-        """"1 other attendee", "2 other attendees", or "" when nobody is left out."""
-        if not self.hidden:
-            return ""
-        return f"{self.hidden} other attendee{'s' if self.hidden != 1 else ''}"
-
 
 def people_of_meetings(reader, meetings) -> dict[int, People]:
     """{meeting id: People} for these meetings as `reader` may see them (None: a recipient outside engage).
