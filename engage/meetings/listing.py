@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from flask import current_app, has_app_context
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import func, select
 
@@ -26,7 +25,7 @@ from engage.recommendations.models import Recommendation
 
 from .models import Attendee, Meeting, MeetingLabels, meeting_recommendation
 from .people import ShownAttendees
-from .titles import default_invitation_title
+from .titles import meeting_with
 
 _MEETING_COLUMNS = (
     Meeting.id, Meeting.uid, Meeting.sequence, Meeting.title, Meeting.invitation_title, Meeting.description,
@@ -156,8 +155,7 @@ class MeetingRow(MeetingLabels):
         for a in self.attendees:
             if a.organisation_id is not None and a.sensitivity != "restricted":
                 names.setdefault(a.organisation_id, a.organisation_name)
-        ours = current_app.config.get("ENGAGE_ORGANISATION_NAME") if has_app_context() else ""
-        return default_invitation_title(list(names.values()), ours or "")
+        return meeting_with(list(names.values()))
 
 
 @dataclass(frozen=True, slots=True)

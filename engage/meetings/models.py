@@ -4,7 +4,6 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from flask import current_app, has_app_context
 from sqlalchemy import JSON, CheckConstraint, Column, ForeignKey, Index, Integer, String, Table, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -13,7 +12,7 @@ from engage.sealed import SealedText
 from engage.extensions import db
 from engage.settings import DEFAULT_REMINDERS
 
-from .titles import default_invitation_title
+from .titles import meeting_with
 
 MEETING_STATUSES = {"scheduled": "Scheduled", "cancelled": "Cancelled", "held": "Held"}
 LOCATION_KINDS = {"in_person": "In person", "online": "Online", "hybrid": "Hybrid"}
@@ -121,8 +120,9 @@ class Meeting(MeetingLabels, db.Model):
     @property
     def title_for_invitations(self) -> str:
         """What invitations and reminders call it: the invitation title, or "Meeting with <organisations>"."""
-        ours = current_app.config.get("ENGAGE_ORGANISATION_NAME") if has_app_context() else ""
-        return self.invitation_title or default_invitation_title([o.name for o in self.organisations], ours or "")
+        if self.invitation_title:
+            return self.invitation_title
+        return meeting_with([o.name for o in self.organisations])
 
     @property
     def contact_attendees(self):

@@ -1,8 +1,11 @@
 """What a meeting is called where it has no title of its own: "Meeting with the Permanent Mission of Germany".
 
-Pure words, no database: Meeting.title_for_invitations uses it, and invitations and reminders read that.
+Words, no database: the meeting record and the list row both name themselves through
+`meeting_with`, and invitations and reminders read that.
 """
 from __future__ import annotations
+
+from flask import current_app, has_app_context
 
 
 # Names read as "the Permanent Mission of Germany", "the Ministry of Health"; others ("UNAIDS") as they are.
@@ -34,3 +37,10 @@ def default_invitation_title(organisation_names, our_name: str = "") -> str:
     if len(names) == 3:
         return f"Meeting with {names[0]}, {names[1]} and {names[2]}"
     return f"Meeting with {names[0]}, {names[1]} and {len(names) - 2} others"
+
+
+def meeting_with(organisation_names) -> str:
+    """The title of a meeting without an invitation title of its own, this organisation's configured
+    name included (the caller passes only organisations every attendee may read)."""
+    ours = current_app.config.get("ENGAGE_ORGANISATION_NAME") if has_app_context() else ""
+    return default_invitation_title(organisation_names, ours or "")
