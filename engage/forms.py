@@ -1,7 +1,10 @@
 """Helpers shared by every domain's forms."""
 from __future__ import annotations
 
+from datetime import date
+
 from flask import flash
+from wtforms.fields import DateField
 
 from engage.errors import ServiceError
 
@@ -18,3 +21,27 @@ def apply_errors(form, exc: ServiceError, flash_the_rest: bool = True) -> bool:
     if not placed and flash_the_rest:
         flash(exc.message, "danger")
     return placed
+
+
+def mark_required(form, model) -> None:
+    """Flag the form's fields that `model` (the write schema) requires, so the page marks them with *;
+    a rendering hint only: the schema decides what is valid."""
+    for name, info in model.model_fields.items():
+        field = getattr(form, name, None)
+        if field is not None and hasattr(field, "flags"):
+            field.flags.required = info.is_required()
+
+
+class DateInput(DateField):
+    """A date input that only reads what was typed: blank is None, a date is a date, anything else
+    stays the text it was, for the write schema to refuse under the field's name."""
+
+    def process_formdata(self, valuelist):
+        raw = " ".join(valuelist or []).strip()
+        if not raw:
+            self.data = None
+            return
+        try:
+            self.data = date.fromisoformat(raw)
+        except ValueError:
+            self.data = raw

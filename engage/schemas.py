@@ -26,9 +26,12 @@ class TextProblem(ValueError):
     """A text value that cannot be accepted; its message is shown beside the field."""
 
 
-def clean_text(value: Any, *, max_length: int | None = None, required: bool = False,
+def clean_text(value: Any, *, max_length: int | None = None, required: bool | str = False,
                multiline: bool = False) -> str | None:
-    """Trimmed text, None when empty; TextProblem when not text, with a control character, too long or missing."""
+    """Trimmed text, None when empty; TextProblem when not text, with a control character, too long or missing.
+
+    `required` may be the message to show when it is missing (e.g. "Give the organisation's name.").
+    """
     if value is None:
         value = ""
     if not isinstance(value, str):
@@ -41,13 +44,13 @@ def clean_text(value: Any, *, max_length: int | None = None, required: bool = Fa
     if not multiline and LINE_BREAK_RE.search(value):
         raise TextProblem("Must be on one line (no line breaks or tabs).")
     if required and not value:
-        raise TextProblem("This is required.")
+        raise TextProblem(required if isinstance(required, str) else "This is required.")
     if max_length is not None and len(value) > max_length:
         raise TextProblem(f"At most {max_length} characters.")
     return value or None
 
 
-def text_into(errors: dict, field: str, value: Any, *, max_length: int | None = None, required: bool = False,
+def text_into(errors: dict, field: str, value: Any, *, max_length: int | None = None, required: bool | str = False,
               multiline: bool = False) -> str | None:
     """clean_text for a cleaner that gathers errors by hand: a problem goes into errors[field]."""
     try:
@@ -63,8 +66,9 @@ def max_length(attribute) -> int | None:
     return column.info.get("max_length") or getattr(column.type, "length", None)
 
 
-def Text(attribute=None, *, required: bool = False, multiline: bool = False, length: int | None = None):
-    """A pydantic type for a text field: clean_text with the column's length (or `length`)."""
+def Text(attribute=None, *, required: bool | str = False, multiline: bool = False, length: int | None = None):
+    """A pydantic type for a text field: clean_text with the column's length (or `length`); `required`
+    may be the message for a blank value."""
     limit = length if length is not None else max_length(attribute) if attribute is not None else None
 
     def check(value):
@@ -75,6 +79,11 @@ def Text(attribute=None, *, required: bool = False, multiline: bool = False, len
 
     kind = str if required else str | None
     return Annotated[kind, BeforeValidator(check), Field(json_schema_extra=_text_schema(limit, required))]
+
+
+def problem(message: str) -> PydanticCustomError:
+    """A pydantic error carrying `message` as it is (braces and all), for a schema's own checks."""
+    return PydanticCustomError("value", "{message}", {"message": message})
 
 
 def _text_schema(limit, required):

@@ -4,12 +4,12 @@ from __future__ import annotations
 from typing import Literal
 
 from flask import g, jsonify, request
-from pydantic import BaseModel, ConfigDict, StrictBool, StrictInt, StrictStr
+from pydantic import BaseModel, ConfigDict
 
 from engage.clock import now_utc
 from engage.directory import services
 from engage.directory.models import ORGANISATION_KINDS, Contact, Organisation
-from engage.schemas import partial
+from engage.directory.schemas import ContactCreate, ContactUpdate, OrganisationCreate, OrganisationUpdate
 
 from .common import bool_arg, int_arg, json_body, page_args, paginated, parse
 from .dataprotection import protection_json
@@ -25,23 +25,6 @@ PAGE_PARAMS = (
 )
 
 
-class OrganisationIn(BaseModel):
-    model_config = ConfigDict(title="OrganisationCreate")
-    name: StrictStr
-    kind: Kind
-    country: StrictStr | None = None
-    city: StrictStr | None = None
-    timezone: StrictStr | None = None
-    email: StrictStr | None = None
-    phone: StrictStr | None = None
-    website: StrictStr | None = None
-    notes: StrictStr | None = None
-
-
-# An update is the create schema made partial, with archiving (its own action) beside it.
-OrganisationPatch = partial(OrganisationIn, "OrganisationUpdate", archived=(StrictBool | None, None))
-
-
 class OrganisationOut(BaseModel):
     model_config = ConfigDict(title="Organisation")
     id: int
@@ -55,29 +38,6 @@ class OrganisationOut(BaseModel):
     website: str | None
     notes: str | None
     archived: bool
-
-
-class ContactIn(BaseModel):
-    model_config = ConfigDict(title="ContactCreate")
-    full_name: StrictStr
-    email: StrictStr
-    organisation_id: StrictInt | None = None
-    position: StrictStr | None = None
-    phone: StrictStr | None = None
-    language: StrictStr | None = None
-    timezone: StrictStr | None = None
-    notes: StrictStr | None = None
-    source: StrictStr | None = None
-    lawful_basis: Literal["legitimate_interest", "consent"] | None = None
-    consent_text: StrictStr | None = None
-    consent_at: StrictStr | None = None
-    privacy_notice_sent_on: StrictStr | None = None
-    do_not_contact: StrictBool | None = None
-    do_not_contact_reason: StrictStr | None = None
-    sensitivity: Sensitivity | None = None
-
-
-ContactPatch = partial(ContactIn, "ContactUpdate", archived=(StrictBool | None, None))
 
 
 class ContactOut(BaseModel):
@@ -121,10 +81,9 @@ def contact_json(contact: Contact) -> dict:
 
 
 def _patch(model, data):
-    """Fields the client sent (nulls included), without `archived`, which is its own action."""
-    parsed = parse(model, data)
-    sent = {k: getattr(parsed, k) for k in parsed.model_fields_set}
-    return sent.pop("archived", None), sent
+    """The body checked by the update schema, and `archived` (its own action) when sent."""
+    body = parse(model, data)
+    return body.archived, body
 
 
 @api_route("/organisations", "GET", "List organisations", response=OrganisationOut, is_list=True,
@@ -140,11 +99,11 @@ def list_organisations():
     return paginated(query, organisation_json, page, per_page)
 
 
-@api_route("/organisations", "POST", "Create an organisation", body=OrganisationIn, response=OrganisationOut,
+@api_route("/organisations", "POST", "Create an organisation", body=OrganisationCreate, response=OrganisationOut,
            status=201, errors=(400, 401, 403, 409, 422))
 def create_organisation():
-    body = parse(OrganisationIn, json_body())
-    org = services.create_organisation(g.api_user, now_utc(), body.model_dump())
+    body = parse(OrganisationCreate, json_body())
+    org = services.create_organisation(g.api_user, now_utc(), body)
     return jsonify(organisation_json(org)), 201
 
 
@@ -153,11 +112,11 @@ def get_organisation(org_id):
     return jsonify(organisation_json(services.get_organisation(org_id)))
 
 
-@api_route("/organisations/<int:org_id>", "PATCH", "Update an organisation", body=OrganisationPatch,
+@api_route("/organisations/<int:org_id>", "PATCH", "Update an organisation", body=OrganisationUpdate,
            response=OrganisationOut, errors=(400, 401, 403, 404, 409, 422))
 def update_organisation(org_id):
     org = services.get_organisation(org_id)
-    archived, values = _patch(OrganisationPatch, json_body())
+    archived, values = _patch(OrganisationUpdate, json_body())
     now = now_utc()
     services.update_organisation(g.api_user, now, org, values)
     if archived is not None:
@@ -181,11 +140,11 @@ def list_contacts():
     return paginated(query, contact_json, page, per_page)
 
 
-@api_route("/contacts", "POST", "Create a contact", body=ContactIn, response=ContactOut, status=201,
+@api_route("/contacts", "POST", "Create a contact", body=ContactCreate, response=ContactOut, status=201,
            errors=(400, 401, 403, 409, 422))
 def create_contact():
-    body = parse(ContactIn, json_body())
-    contact = services.create_contact(g.api_user, now_utc(), body.model_dump())
+    body = parse(ContactCreate, json_body())
+    contact = services.create_contact(g.api_user, now_utc(), body)
     return jsonify(contact_json(contact)), 201
 
 
@@ -194,11 +153,11 @@ def get_contact(contact_id):
     return jsonify(contact_json(services.get_contact(contact_id, g.api_user)))
 
 
-@api_route("/contacts/<int:contact_id>", "PATCH", "Update a contact", body=ContactPatch, response=ContactOut,
+@api_route("/contacts/<int:contact_id>", "PATCH", "Update a contact", body=ContactUpdate, response=ContactOut,
            errors=(400, 401, 403, 404, 409, 422))
 def update_contact(contact_id):
     contact = services.get_contact(contact_id, g.api_user)
-    archived, values = _patch(ContactPatch, json_body())
+    archived, values = _patch(ContactUpdate, json_body())
     now = now_utc()
     services.update_contact(g.api_user, now, contact, values)
     if archived is not None:

@@ -7,15 +7,16 @@ from zoneinfo import ZoneInfo
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, EmailField, RadioField, SelectField, StringField, SubmitField, TelField, TextAreaField
-from wtforms.fields import DateField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired
 
 from engage.access.models import SENSITIVITIES
 from engage.clock import GENEVA, NAIROBI, all_timezones, timezone_for_city
 from engage.countries import country_choices
+from engage.forms import DateInput, mark_required
 
 from .models import ORGANISATION_KINDS, Organisation
 from .protection import LAWFUL_BASES
+from .schemas import ContactCreate, OrganisationCreate
 from .services import live_organisations
 
 
@@ -33,9 +34,10 @@ def timezone_choices(blank_label: str) -> list[tuple[str, str]]:
 
 
 def _optional_id(value):
+    # Anything but a number is left as it came, for the schema to refuse by name.
     if value in (None, ""):
         return None
-    return int(value)
+    return int(value) if isinstance(value, int) or (isinstance(value, str) and value.isdigit()) else value
 
 
 def _blank_to_none(value):
@@ -43,22 +45,28 @@ def _blank_to_none(value):
 
 
 class OrganisationForm(FlaskForm):
-    name = StringField("Name", validators=[DataRequired("Give the organisation's name."), Length(max=200)])
-    kind = SelectField("Kind", choices=list(ORGANISATION_KINDS.items()))
-    country = SelectField("Country", description="For a mission or embassy: the state it represents.")
-    city = StringField("City", validators=[Length(max=100)])
+    """Adding and editing an organisation. It only shows the fields and carries the CSRF token: what is
+    valid is OrganisationCreate's to say (directory/schemas.py); its fields are named alike, so a
+    refusal lands beside its field. Choices are not checked here (validate_choice=False) for the same reason."""
+
+    name = StringField("Name")
+    kind = SelectField("Kind", choices=list(ORGANISATION_KINDS.items()), validate_choice=False)
+    country = SelectField("Country", description="For a mission or embassy: the state it represents.",
+                          validate_choice=False)
+    city = StringField("City")
     timezone = SelectField("Time zone", description="Leave it to follow the city: Nairobi → Africa/Nairobi, "
-                                                    "Geneva → Europe/Zurich.")
-    email = EmailField("Email", validators=[Length(max=254)])
+                                                    "Geneva → Europe/Zurich.", validate_choice=False)
+    email = EmailField("Email")
     phone = TelField("Phone", description="+CC… or a Kenyan number such as 020 271 7077.")
-    website = StringField("Website", validators=[Length(max=500)])
+    website = StringField("Website")
     notes = TextAreaField("Notes", render_kw={"rows": 4})
-    source = StringField("Where the details came from", validators=[Length(max=200)])
+    source = StringField("Where the details came from")
     submit = SubmitField("Save")
 
     def __init__(self, *args, organisation: Organisation | None = None, **kwargs):
         super().__init__(*args, obj=organisation, **kwargs)
         self.organisation = organisation
+        mark_required(self, OrganisationCreate)
         self.country.choices = [("", "— none —"), *country_choices()]
         self.timezone.choices = timezone_choices("Follow the city")
         if organisation is not None and not self.is_submitted() \
@@ -78,30 +86,33 @@ class OrganisationForm(FlaskForm):
 
 
 class ContactForm(FlaskForm):
-    full_name = StringField("Full name", validators=[DataRequired("Give the person's name."), Length(max=200)])
-    email = EmailField("Email", validators=[DataRequired("An email address is needed to invite them."),
-                                            Length(max=254)])
-    position = StringField("Position", validators=[Length(max=200)])
-    organisation_id = SelectField("Organisation", coerce=_optional_id)
+    """Adding and editing a contact: fields and CSRF only; ContactCreate (directory/schemas.py) says what
+    is valid, under the same field names."""
+
+    full_name = StringField("Full name")
+    email = EmailField("Email")
+    position = StringField("Position")
+    organisation_id = SelectField("Organisation", coerce=_optional_id, validate_choice=False)
     phone = TelField("Phone", description="+CC… or a Kenyan number such as 0722 000 000.")
-    language = StringField("Preferred language", default="en", validators=[Length(max=35)],
-                           description="A language tag: en, fr, sw…")
-    timezone = SelectField("Time zone", description="Leave it to use the organisation's time zone.")
+    language = StringField("Preferred language", default="en", description="A language tag: en, fr, sw…")
+    timezone = SelectField("Time zone", description="Leave it to use the organisation's time zone.",
+                           validate_choice=False)
     notes = TextAreaField("Notes", render_kw={"rows": 4})
-    source = StringField("Where the details came from", validators=[Length(max=200)])
+    source = StringField("Where the details came from")
     lawful_basis = SelectField("Lawful basis", choices=list(LAWFUL_BASES.items()), default="legitimate_interest",
+                               validate_choice=False,
                                description="Legitimate interest for officials acting in their role; consent "
                                            "otherwise, with the wording they agreed to and when.")
     # Named as the contact schema (and the API) name them; the inputs keep the names they always posted.
     consent_text = TextAreaField("Consent: the wording they agreed to", name="consent_wording", render_kw={"rows": 2})
-    consent_at = DateField("Consent given on", name="consent_given_at", validators=[Optional()])
-    privacy_notice_sent_on = DateField("Privacy notice sent on", name="privacy_notice_sent_at",
-                                       validators=[Optional()])
+    consent_at = DateInput("Consent given on", name="consent_given_at")
+    privacy_notice_sent_on = DateInput("Privacy notice sent on", name="privacy_notice_sent_at")
     do_not_contact = BooleanField("Do not contact (they objected, or withdrew consent)",
                                   description="engage then sends them no invitation, update or reminder.")
-    do_not_contact_reason = StringField("Why not contact them", validators=[Length(max=200)],
+    do_not_contact_reason = StringField("Why not contact them",
                                         description="An objection, or consent withdrawn; no other details.")
     sensitivity = SelectField("Sensitivity", choices=list(SENSITIVITIES.items()), default="internal",
+                              validate_choice=False,
                               description="Restricted: only people granted it, and the data-protection officer, "
                                           "can find this contact.")
     submit = SubmitField("Save")
@@ -112,6 +123,7 @@ class ContactForm(FlaskForm):
                       "privacy_notice_sent_on": contact.privacy_notice_sent_at, **kwargs}
         super().__init__(*args, obj=contact, **kwargs)
         self.contact = contact
+        mark_required(self, ContactCreate)
         choices = [("", "— none —")] + [(o.id, _org_label(o)) for o in live_organisations()]
         current = contact.organisation if contact is not None else None
         if current is not None and current.is_archived:

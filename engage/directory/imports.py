@@ -14,7 +14,7 @@ from engage.extensions import db
 from engage.history import diff_fields, record_change
 
 from .models import ORGANISATION_KINDS, Contact, Organisation
-from .services import clean_contact, clean_organisation
+from .schemas import contact_values, organisation_values
 
 ORGANISATION_COLUMNS = {"name", "kind", "country", "city", "timezone", "email", "phone", "website", "notes",
                         "source"}
@@ -67,7 +67,7 @@ def import_organisations(text: str, actor, now, progress: Progress = None, *,
         kind = (data.get("kind") or "").strip().lower()
         data["kind"] = KIND_BY_LABEL.get(kind, kind)
         try:
-            values = clean_organisation(data)
+            values = organisation_values(data)
         except ValidationError as exc:
             report.add_error(line, _describe(exc))
             continue
@@ -148,7 +148,7 @@ def import_contacts(text: str, actor, now, progress: Progress = None, *,
         if not data.get("language"):
             data.pop("language")
         try:
-            values = clean_contact(data)
+            values = contact_values(data)
         except ValidationError as exc:
             problems.insert(0, _describe(exc))
             values = None

@@ -1,6 +1,6 @@
 """Checking a contact's data-protection fields (lawful basis, consent, privacy notice, do-not-contact).
 
-They are columns of the contact, so the directory cleans them with the contact's other fields; data
+They are columns of the contact, so the contact's schema (directory/schemas.py) holds them with its other fields; data
 protection, a layer above (docs/architecture.md, "Layers"), reads the same definitions from here.
 """
 from __future__ import annotations
@@ -9,12 +9,11 @@ from datetime import date, datetime, time
 from typing import Annotated, Any
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, PlainValidator, StrictBool, WithJsonSchema
-from pydantic import ValidationError as PydanticValidationError
 from pydantic_core import PydanticCustomError
 
 from engage.clock import NAIROBI, localise
 from engage.directory.models import Contact
-from engage.schemas import Text, problems
+from engage.schemas import Text
 
 LAWFUL_BASES = {
     "legitimate_interest": "Legitimate interest (an official acting in their role)",
@@ -86,17 +85,9 @@ class ProtectionFields(BaseModel):
     do_not_contact_reason: Text(Contact.do_not_contact_reason) = None
 
 
-def clean_protection(data: dict[str, Any], errors: dict) -> dict[str, Any]:
-    """Checked values of the data-protection fields present in `data` (absent ones are left alone),
-    keyed by their columns; problems go into `errors` under the schema's names."""
-    spellings = {choice for info in ProtectionFields.model_fields.values()
-                 for choice in (info.validation_alias.choices if info.validation_alias else [])}
-    given = {k: v for k, v in data.items() if k in spellings or k in ProtectionFields.model_fields}
-    try:
-        body = ProtectionFields.model_validate(given)
-    except PydanticValidationError as exc:
-        errors.update(problems(exc, ProtectionFields))
-        return {}
+def protection_values(body: ProtectionFields) -> dict[str, Any]:
+    """The data-protection columns from a checked body: those sent (absent ones are left alone), keyed
+    by their columns."""
     sent = body.model_fields_set
     out: dict[str, Any] = {}
     # A null basis or flag means "leave it": a stray null must never lift an objection.

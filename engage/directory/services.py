@@ -1,178 +1,23 @@
 """Directory services: validate, create, edit, archive and find organisations and contacts."""
 from __future__ import annotations
 
-import re
 from typing import Any
 
-import phonenumbers
 from sqlalchemy import func, or_, select
 
-from engage.auth.services import normalise_email
-from engage.clock import is_valid_timezone, timezone_for_city
+from engage.clock import timezone_for_city
 from engage.countries import country_code
 from engage.errors import ConflictError, NotFoundError, ValidationError
 from engage.extensions import db
-from engage.access.services import (apply_initial_sensitivity, check_may_set, clean_sensitivity, get_visible,
+from engage.access.services import (apply_initial_sensitivity, check_may_set, get_visible,
                                     only_visible, select_visible, set_sensitivity)
 from engage import signals
 from engage.history import diff_fields, record_change
-from engage.schemas import max_length, text_into
+from engage.schemas import check
 
-from .models import ORGANISATION_KINDS, Contact, Organisation
-from .protection import clean_protection, settle_protection
-
-ORGANISATION_FIELDS = ("name", "kind", "country", "city", "timezone", "email", "phone", "website",
-                       "notes", "source")
-CONTACT_FIELDS = ("full_name", "email", "organisation_id", "position", "phone", "language", "timezone",
-                  "notes", "source")
-LANGUAGE_RE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
-# Each field's length is its column's (contacts and organisations hold notes, source and email alike).
-MAX_LENGTHS = {field: max_length(column) for field, column in (
-    ("name", Organisation.name), ("full_name", Contact.full_name), ("city", Organisation.city),
-    ("position", Contact.position), ("website", Organisation.website), ("notes", Contact.notes),
-    ("source", Contact.source), ("email", Contact.email))}
-MULTILINE = ("notes",)
-DEFAULT_PHONE_REGION = "KE"
-
-
-# ---- field cleaning: one rule per field, shared by the web forms, the API and imports ----
-
-def _text(value, field, errors, required=False):
-    return text_into(errors, field, value, max_length=MAX_LENGTHS.get(field), required=required,
-                     multiline=field in MULTILINE)
-
-
-def clean_email(value, field: str, errors: dict, required: bool) -> str | None:
-    """A normalised email address (lower-case), or an error noted against `field`."""
-    value = _text(value, field, errors, required)
-    if value is None:
-        return None
-    try:
-        return normalise_email(value, field)
-    except ValidationError as exc:
-        errors[field] = exc.fields[field]
-        return None
-
-
-def clean_phone(value, field: str, errors: dict) -> str | None:
-    """A phone number in E.164 (+254…); Kenyan numbers may be written locally (0722…)."""
-    value = _text(value, field, errors)
-    if value is None:
-        return None
-    try:
-        parsed = phonenumbers.parse(value, DEFAULT_PHONE_REGION)
-    except phonenumbers.NumberParseException:
-        errors[field] = ["Not a phone number; write it as +CC… or a Kenyan number."]
-        return None
-    if not phonenumbers.is_valid_number(parsed):
-        errors[field] = ["Not a valid phone number for its country."]
-        return None
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
-
-
-def clean_country(value, field: str, errors: dict) -> str | None:
-    """An ISO alpha-2 code from a code or an English country name."""
-    value = _text(value, field, errors)
-    if value is None:
-        return None
-    code = country_code(value)
-    if code is None:
-        errors[field] = [f"Unknown country {value[:60]!r}; use an ISO code such as KE or a country name."]
-    return code
-
-
-def clean_timezone(value, field: str, errors: dict) -> str | None:
-    value = _text(value, field, errors)
-    if value is None:
-        return None
-    if not is_valid_timezone(value):
-        errors[field] = [f"Unknown time zone {value[:60]!r}; use an IANA name such as Africa/Nairobi."]
-        return None
-    return value
-
-
-def clean_website(value, field: str, errors: dict) -> str | None:
-    value = _text(value, field, errors)
-    if value is None:
-        return None
-    if not re.match(r"^https?://", value, re.I):
-        value = "https://" + value
-    if not re.match(r"^https?://[^\s/$.?#][^\s]*\.[^\s]+$", value, re.I):
-        errors[field] = ["Not a web address."]
-        return None
-    return value
-
-
-def clean_organisation(data: dict[str, Any], partial: bool = False) -> dict[str, Any]:
-    """Checked values for an organisation; raises ValidationError naming every bad field."""
-    errors: dict[str, list[str]] = {}
-    out: dict[str, Any] = {}
-    present = (lambda f: f in data) if partial else (lambda f: True)
-    if present("name"):
-        out["name"] = _text(data.get("name"), "name", errors, required=True)
-    if present("kind"):
-        kind = data.get("kind")
-        if kind not in ORGANISATION_KINDS:
-            errors["kind"] = [f"Choose one of: {', '.join(ORGANISATION_KINDS)}."]
-        out["kind"] = kind
-    if present("country"):
-        out["country"] = clean_country(data.get("country"), "country", errors)
-    for field in ("city", "notes", "source"):
-        if present(field):
-            out[field] = _text(data.get(field), field, errors)
-    if present("timezone"):
-        out["timezone"] = clean_timezone(data.get("timezone"), "timezone", errors)
-    if present("email"):
-        out["email"] = clean_email(data.get("email"), "email", errors, required=False)
-    if present("phone"):
-        out["phone"] = clean_phone(data.get("phone"), "phone", errors)
-    if present("website"):
-        out["website"] = clean_website(data.get("website"), "website", errors)
-    if errors:
-        raise ValidationError.for_fields(errors)
-    return out
-
-
-def clean_contact(data: dict[str, Any], partial: bool = False) -> dict[str, Any]:
-    """Checked values for a contact; raises ValidationError naming every bad field."""
-    errors: dict[str, list[str]] = {}
-    out: dict[str, Any] = {}
-    present = (lambda f: f in data) if partial else (lambda f: True)
-    if present("full_name"):
-        out["full_name"] = _text(data.get("full_name"), "full_name", errors, required=True)
-    if present("email"):
-        out["email"] = clean_email(data.get("email"), "email", errors, required=True)
-    if present("organisation_id"):
-        org_id = data.get("organisation_id")
-        if org_id in (None, ""):
-            out["organisation_id"] = None
-        elif isinstance(org_id, bool) or not isinstance(org_id, int):
-            errors["organisation_id"] = ["Must be the id of an organisation."]
-        elif not 0 < org_id < 2**31:  # beyond the column's range PostgreSQL refuses the lookup itself
-            errors["organisation_id"] = [f"No organisation with id {org_id}."]
-        else:
-            org = db.session.get(Organisation, org_id)
-            if org is None:
-                errors["organisation_id"] = [f"No organisation with id {org_id}."]
-            elif org.is_archived:
-                errors["organisation_id"] = [f"{org.name} is archived; restore it first."]
-            out["organisation_id"] = org_id
-    for field in ("position", "notes", "source"):
-        if present(field):
-            out[field] = _text(data.get(field), field, errors)
-    if present("phone"):
-        out["phone"] = clean_phone(data.get("phone"), "phone", errors)
-    if present("language"):
-        lang = _text(data.get("language"), "language", errors) or "en"
-        if "language" not in errors and not LANGUAGE_RE.match(lang):
-            errors["language"] = ["Use a language tag such as en, fr or sw."]
-        out["language"] = lang
-    if present("timezone"):
-        out["timezone"] = clean_timezone(data.get("timezone"), "timezone", errors)
-    out.update(clean_protection(data, errors))  # only the ones given: an import never resets an objection
-    if errors:
-        raise ValidationError.for_fields(errors)
-    return out
+from .models import Contact, Organisation
+from .protection import settle_protection
+from .schemas import ContactCreate, ContactUpdate, contact_values, organisation_values
 
 
 def _settle_protection(now, contact: Contact | None, values: dict[str, Any]) -> None:
@@ -199,9 +44,9 @@ def find_organisation_match(name: str, country: str | None, city: str | None,
     return db.session.scalars(query).first()
 
 
-def create_organisation(actor, now, data: dict[str, Any]) -> Organisation:
-    """Add an organisation; its zone defaults from its city; refuses a duplicate of a live one."""
-    values = clean_organisation(data)
+def create_organisation(actor, now, data: Any) -> Organisation:
+    """Add an organisation (`data`: an OrganisationCreate or what it validates); its zone defaults from its city; refuses a duplicate of a live one."""
+    values = organisation_values(data)
     if values.get("timezone") is None:
         values["timezone"] = timezone_for_city(values.get("city"))
     if find_organisation_match(values["name"], values.get("country"), values.get("city")):
@@ -214,9 +59,9 @@ def create_organisation(actor, now, data: dict[str, Any]) -> Organisation:
     return org
 
 
-def update_organisation(actor, now, org: Organisation, data: dict[str, Any]) -> dict:
-    """Change some fields of an organisation; returns what changed."""
-    values = clean_organisation(data, partial=True)
+def update_organisation(actor, now, org: Organisation, data: Any) -> dict:
+    """Change the fields sent (`data`: an OrganisationUpdate or what it validates) of an organisation; returns what changed."""
+    values = organisation_values(data, partial=True)
     if "city" in values and "timezone" not in values and org.timezone == timezone_for_city(org.city):
         values["timezone"] = timezone_for_city(values["city"])  # follow the city unless set by hand
     name = values.get("name", org.name)
@@ -333,10 +178,11 @@ def _visible_clash(actor, email: str, exclude_id: int | None = None):
     return seen if seen is not None else False
 
 
-def create_contact(actor, now, data: dict[str, Any]) -> Contact:
-    """Add a contact; refuses an email already used by a live contact."""
-    sensitivity = clean_sensitivity(data["sensitivity"]) if data.get("sensitivity") not in (None, "") else None
-    values = clean_contact(data)
+def create_contact(actor, now, data: Any) -> Contact:
+    """Add a contact (`data`: a ContactCreate or what it validates); refuses an email already used by a live contact."""
+    body = check(ContactCreate, data)
+    sensitivity = body.sensitivity
+    values = contact_values(body)
     _settle_protection(now, None, values)
     _refuse_email_clash(actor, values["email"])
     contact = Contact(**values, is_archived=False, created_at=now, updated_at=now)
@@ -348,11 +194,13 @@ def create_contact(actor, now, data: dict[str, Any]) -> Contact:
     return contact
 
 
-def update_contact(actor, now, contact: Contact, data: dict[str, Any]) -> dict:
-    """Change some fields of a contact; returns what changed."""
-    if data.get("sensitivity") not in (None, ""):
-        check_may_set(actor, contact, data["sensitivity"])  # before anything changes
-    values = clean_contact(data, partial=True)
+def update_contact(actor, now, contact: Contact, data: Any) -> dict:
+    """Change the fields sent (`data`: a ContactUpdate or what it validates) of a contact; returns what changed."""
+    body = check(ContactUpdate, data)
+    sensitivity = body.sensitivity
+    if sensitivity is not None:
+        check_may_set(actor, contact, sensitivity)  # before anything changes
+    values = contact_values(body, partial=True)
     _settle_protection(now, contact, values)
     if "email" in values and not contact.is_archived:
         _refuse_email_clash(actor, values["email"], contact.id)
@@ -361,7 +209,7 @@ def update_contact(actor, now, contact: Contact, data: dict[str, Any]) -> dict:
         contact.updated_at = now
         record_change(actor, now, contact, "updated", changed)
     old_sensitivity = contact.sensitivity
-    if data.get("sensitivity") not in (None, "") and set_sensitivity(actor, now, contact, data["sensitivity"]):
+    if sensitivity is not None and set_sensitivity(actor, now, contact, sensitivity):
         changed["sensitivity"] = [old_sensitivity, contact.sensitivity]
     if "do_not_contact" in changed and contact.do_not_contact:
         # Messages queued before the objection stay unsent (data protection's receiver).

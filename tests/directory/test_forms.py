@@ -49,7 +49,7 @@ def test_a_missing_name_and_an_unknown_kind_are_refused(staff_client):
     response = staff_client.post("/directory/organisations/new", data={**ORG_FORM, "name": " ", "kind": "spaceship"})
     assert response.status_code == 200
     assert field_errors(response, "name") == ["Give the organisation's name."]
-    assert field_errors(response, "kind") == ["Not a valid choice."]
+    assert field_errors(response, "kind")[0].startswith("Choose one of: ministry, embassy")  # the schema's words
     assert _count(Organisation) == 0
 
 
@@ -151,7 +151,7 @@ def test_contact_picker_lists_only_live_organisations(staff_client):
     # Posting an archived organisation's id anyway is refused beside the picker.
     response = staff_client.post("/directory/contacts/new", data={**CONTACT_FORM, "organisation_id": str(gone.id)})
     assert response.status_code == 200
-    assert field_errors(response, "organisation_id") == ["Not a valid choice."]
+    assert field_errors(response, "organisation_id") == ["Gone Embassy is archived; restore it first."]
     assert live.id and _count(Contact) == 0
 
 

@@ -39,7 +39,7 @@ BAD_CONTACT_LINES = {
     3: "email: Not a valid email address",
     4: "organisation: unknown organisation 'Ministry of Magic'; add it to the directory first",
     5: "email: amina@example.org is already on line 2",
-    6: "full_name: This is required.",
+    6: "full_name: Give the person's name.",
     7: "not UTF-8 text (byte 0xeb",
 }
 
@@ -54,7 +54,7 @@ BAD_ORGANISATIONS = b"".join([
 ])
 BAD_ORGANISATION_LINES = {
     3: "country: Unknown country 'Atlantis'",
-    4: "name: This is required.",
+    4: "name: Give the organisation's name.",
     5: "name: the same organisation as line 2",
     6: "not UTF-8 text (byte 0xf4",
     7: "kind: Choose one of:",
