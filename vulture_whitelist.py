@@ -28,8 +28,9 @@ _.recommending_state_name, _.ics_url, _.position_label  # API and export fields,
 _.login_view, _.login_message, _.login_message_category, _.widget, _.option_widget
 _.body_encoding, _.font, _.freeze_panes, _.type_param
 
-# Overrides a library calls: flask_sqlalchemy's Pagination asks a subclass for its items and count.
-_._query_items, _._query_count
+# Overrides a library calls: flask_sqlalchemy's Pagination asks a subclass for its items and count;
+# WTForms asks a field to read what was posted.
+_._query_items, _._query_count, _.process_formdata
 
 # Flags on flask.g read back with g.get("…") (engage/access/guard.py).
 _._access_resolving, _.restricted_audited

@@ -5,15 +5,15 @@ from datetime import date, datetime
 from typing import Literal
 
 from flask import current_app, g, jsonify, request
-from pydantic import BaseModel, ConfigDict, StrictInt, StrictStr
+from pydantic import BaseModel, ConfigDict
 
 from engage.clock import now_utc
 from engage.countries import country_code
 from engage.extensions import db
-from engage.schemas import partial
 from engage.settings import cycle_starts_on
 from engage.upr import services
 from engage.upr.imports import import_recommendations_bytes
+from engage.upr.schemas import RecommendationCreate, RecommendationUpdate
 from engage.recommendations.models import CYCLES, IMPLEMENTATION_STATUSES, RESPONSES, Recommendation
 
 from .common import ApiError, bool_arg, int_arg, json_body, page_args, paginated, parse
@@ -21,26 +21,6 @@ from .views import api_route
 
 Response = Literal[tuple(RESPONSES)]  # type: ignore[valid-type]
 Implementation = Literal[tuple(IMPLEMENTATION_STATUSES)]  # type: ignore[valid-type]
-
-
-class RecommendationIn(BaseModel):
-    model_config = ConfigDict(title="RecommendationCreate")
-    cycle: StrictInt
-    reference: StrictStr
-    text: StrictStr
-    recommending_state: StrictStr
-    response: Response | None = None
-    themes: list[StrictStr] | None = None
-    implementation_status: Implementation | None = None
-    notes: StrictStr | None = None
-    action_category: StrictInt | None = None
-    wg_session: StrictInt | None = None
-    review_date: date | None = None
-    outcome_document: StrictStr | None = None
-    responsible_organisation_id: StrictInt | None = None
-
-
-RecommendationPatch = partial(RecommendationIn, "RecommendationUpdate")
 
 
 class RecommendationOut(BaseModel):
@@ -148,12 +128,11 @@ def list_recommendations():
     return paginated(query, recommendation_json, page, per_page)
 
 
-@api_route("/recommendations", "POST", "Create a recommendation", body=RecommendationIn,
+@api_route("/recommendations", "POST", "Create a recommendation", body=RecommendationCreate,
            response=RecommendationOut, status=201, errors=(400, 401, 403, 409, 422))
 def create_recommendation():
-    body = parse(RecommendationIn, json_body())
-    data = body.model_dump(exclude_none=True)
-    rec = services.create_recommendation(g.api_user, now_utc(), data)
+    body = parse(RecommendationCreate, json_body())
+    rec = services.create_recommendation(g.api_user, now_utc(), body)
     return jsonify(recommendation_json(rec)), 201
 
 
@@ -162,15 +141,12 @@ def get_recommendation(rec_id):
     return jsonify(recommendation_json(services.get_recommendation(rec_id)))
 
 
-@api_route("/recommendations/<int:rec_id>", "PATCH", "Update a recommendation", body=RecommendationPatch,
+@api_route("/recommendations/<int:rec_id>", "PATCH", "Update a recommendation", body=RecommendationUpdate,
            response=RecommendationOut, errors=(400, 401, 403, 404, 409, 422))
 def update_recommendation(rec_id):
     rec = services.get_recommendation(rec_id)
-    parsed = parse(RecommendationPatch, json_body())
-    values = {k: getattr(parsed, k) for k in parsed.model_fields_set}
-    if values.get("themes", []) is None:
-        values["themes"] = []
-    services.update_recommendation(g.api_user, now_utc(), rec, values)
+    body = parse(RecommendationUpdate, json_body())  # themes: null means none, as []
+    services.update_recommendation(g.api_user, now_utc(), rec, body)
     return jsonify(recommendation_json(rec))
 
 

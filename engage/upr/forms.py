@@ -57,22 +57,26 @@ class PlanForm(FlaskForm):
 
 
 class EditForm(FlaskForm):
-    """The inline edit on a recommendation's page."""
+    """The inline edit on a recommendation's page: fields and CSRF only; RecommendationUpdate
+    (upr/schemas.py) says what is valid, under the same field names (new themes are refused as `themes`)."""
 
-    themes = CheckboxListField("Themes")
-    new_themes = StringField("Add themes", validators=[Length(max=1000)],
-                             description="Names of themes not in the list, separated by ;")
-    implementation_status = SelectField("Implementation status", choices=list(IMPLEMENTATION_STATUSES.items()))
-    responsible_organisation_id = SelectField("Responsible ministry", choices=[("", "— none —")])
-    notes = TextAreaField("Notes", validators=[Length(max=20000)], render_kw={"rows": 4})
+    themes = CheckboxListField("Themes", validate_choice=False)
+    new_themes = StringField("Add themes", description="Names of themes not in the list, separated by ;")
+    implementation_status = SelectField("Implementation status", choices=list(IMPLEMENTATION_STATUSES.items()),
+                                        validate_choice=False)
+    responsible_organisation_id = SelectField("Responsible ministry", choices=[("", "— none —")],
+                                              validate_choice=False)
+    notes = TextAreaField("Notes", render_kw={"rows": 4})
     submit = SubmitField("Save changes")
 
     def values(self) -> dict:
         """What the service needs: chosen and new themes together."""
         names = list(self.themes.data or []) + (self.new_themes.data or "").split(";")
         org = self.responsible_organisation_id.data
+        if isinstance(org, str) and org.isascii() and org.isdigit():
+            org = int(org)  # anything else is left for the schema to refuse
         return {"themes": names, "implementation_status": self.implementation_status.data,
-                "responsible_organisation_id": int(org) if org else None, "notes": self.notes.data}
+                "responsible_organisation_id": org or None, "notes": self.notes.data}
 
 
 class ImportForm(FlaskForm):

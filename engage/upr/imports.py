@@ -20,8 +20,10 @@ from engage.errors import ValidationError
 from engage.extensions import db
 from engage.history import ChangeRecord, diff_fields, record_change
 from engage.recommendations.models import Recommendation, recommendation_theme, reference_sort_key
+from engage.schemas import max_length
 
-from .services import MAX_LENGTHS, clean_recommendation, resolve_themes, theme_index
+from .schemas import recommendation_values
+from .services import resolve_themes, theme_index
 
 UPR_INFO_REQUIRED = {"cycle", "paragraph", "recommending_state", "recommendation_text", "response"}
 UPR_INFO_COLUMNS = UPR_INFO_REQUIRED | {
@@ -87,6 +89,9 @@ def _row_data(row: dict, fmt: str) -> tuple[dict, str | None]:
             data[target] = row[column]
     if _cell(row, "response"):
         data["response"] = _cell(row, "response").lower()
+    for name in ("cycle", "wg_session", "action_category"):
+        if isinstance(data.get(name), str) and re.fullmatch(r"\d{1,6}", data[name].strip()):
+            data[name] = int(data[name])  # a cell is text; the schema takes whole numbers
     return data, (_cell(row, "upr_info_text") or None) if fmt == "upr_info" else None
 
 
@@ -120,7 +125,7 @@ def _number_split_parts(planned: list[_Planned], report: ImportReport) -> None:
                 continue
             seen[part.lower()] = item.line
             labelled = f"{reference} ({number})"
-            if len(labelled) > MAX_LENGTHS["reference"]:
+            if len(labelled) > max_length(Recommendation.reference):
                 report.add_error(item.line, f"paragraph: {reference!r} is too long to number its parts")
                 continue
             item.values["paragraph_text"] = item.values["text"]
@@ -161,7 +166,7 @@ def check_recommendations(text: str, bad_lines: dict[int, str] | None = None,
             continue
         data, part_text = _row_data(row, fmt)
         try:
-            values = clean_recommendation(data, partial=True)
+            values = recommendation_values(data, partial=True)
         except ValidationError as exc:
             report.add_error(line, _describe(exc, names))
             continue

@@ -12,22 +12,17 @@ from engage.access.services import only_visible
 from engage.clock import now_utc
 from engage.countries import country_code, country_name
 from engage.directory.models import Contact, Organisation
-from engage.errors import ConflictError, NotFoundError, ValidationError
+from engage.errors import ConflictError, NotFoundError
 from engage.extensions import db
 from engage.history import diff_fields, history_for, record_change
 from engage.meetings.models import Attendee, Meeting, meeting_recommendation
 from engage.outcomes.engaged import engaged_states, engaged_states_query  # the one definition, shared with reports
 from engage.outcomes.services import position_at_meeting, position_timeline
-from engage.recommendations.models import CYCLES, IMPLEMENTATION_STATUSES, RESPONSES, Recommendation, Theme
+from engage.recommendations.models import Recommendation, Theme
 from engage.recommendations.queries import all_themes
-from engage.schemas import max_length, text_into
 
-# Each field's length is its column's.
-MAX_LENGTHS = {field: max_length(getattr(Recommendation, field)) for field in (
-    "reference", "outcome_document", "text", "paragraph_text", "notes", "source_ref")}
-MULTILINE = ("text", "paragraph_text", "notes")
-THEME_MAX = 120
-MAX_THEMES = 50
+from .schemas import recommendation_values
+
 MISSION_KINDS = ("embassy", "high_commission", "permanent_mission")
 NAIROBI_PLACES = {"nairobi"}
 GENEVA_PLACES = {"geneva", "genève", "geneve", "le grand-saconnex", "grand-saconnex", "pregny-chambésy",
@@ -37,156 +32,6 @@ HEALTH_THEME_RE = re.compile(
     r"\b(health|hiv|aids|srhr|sexual|reproductive|maternal|tuberculosis|malaria|medical|medicine)",
     re.IGNORECASE)
 SEARCH_TERMS_MAX = 12
-
-
-# ---- field cleaning: one rule per field, shared by the pages, the API and imports ----
-
-def _text(value, field, errors, required=False):
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        errors[field] = ["Must be text."]
-        return None
-    if field in ("reference", "outcome_document", "source_ref"):
-        value = re.sub(r"[ \t\r\n]+", " ", value)  # a reference typed across lines is one reference
-    return text_into(errors, field, value, max_length=MAX_LENGTHS.get(field), required=required,
-                     multiline=field in MULTILINE)
-
-
-def _whole_number(value, field, errors, low, high, required=False):
-    if value is None or (isinstance(value, str) and not value.strip()):
-        if required:
-            errors[field] = ["This is required."]
-        return None
-    if isinstance(value, bool):
-        errors[field] = [f"Must be a whole number from {low} to {high}."]
-        return None
-    if isinstance(value, str):
-        text = value.strip()
-        if not re.fullmatch(r"\d{1,6}", text):
-            errors[field] = [f"Must be a whole number from {low} to {high}, got {text[:30]!r}."]
-            return None
-        value = int(text)
-    if not isinstance(value, int) or not low <= value <= high:
-        errors[field] = [f"Must be a whole number from {low} to {high}."]
-        return None
-    return value
-
-
-def clean_state(value, errors, field="recommending_state") -> str | None:
-    """An ISO alpha-2 code from a code or a state's name in any common English form."""
-    text = _text(value, field, errors, required=True)
-    if text is None:
-        return None
-    code = country_code(text)
-    if code is None:
-        errors[field] = [f"Unknown state {text[:60]!r}; use a country name or an ISO code such as DE."]
-    return code
-
-
-def clean_theme_names(value, errors, field="themes") -> list[str] | None:
-    """Theme names from a list or a ';'-separated string: trimmed, without repeats (ignoring case)."""
-    if value is None:
-        return []
-    if isinstance(value, str):
-        value = value.split(";")
-    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
-        errors[field] = ["Must be a list of theme names."]
-        return None
-    names, seen = [], set()
-    for raw in value:
-        name = " ".join(raw.split())
-        if not name:
-            continue
-        if len(name) > THEME_MAX or "\x00" in name:
-            errors[field] = [f"A theme name has at most {THEME_MAX} characters: {name[:40]!r}…"]
-            return None
-        if name.lower() not in seen:
-            seen.add(name.lower())
-            names.append(name)
-    if len(names) > MAX_THEMES:
-        errors[field] = [f"At most {MAX_THEMES} themes."]
-        return None
-    return names
-
-
-def _clean_date(value, field, errors):
-    if value is None or value == "":
-        return None
-    if isinstance(value, date):
-        return value
-    if isinstance(value, str):
-        try:
-            return date.fromisoformat(value.strip())
-        except ValueError:
-            pass
-    errors[field] = ["Must be a date written YYYY-MM-DD."]
-    return None
-
-
-def _clean_choice(value, field, errors, choices: dict, default: str | None):
-    if (value is None or value == "") and default is not None:
-        return default
-    if isinstance(value, str) and value.strip().lower() in choices:
-        return value.strip().lower()
-    shown = value[:40] if isinstance(value, str) else value
-    errors[field] = [f"{shown!r} is not allowed; choose one of: {', '.join(choices)}."]
-    return None
-
-
-def _clean_organisation_id(value, errors):
-    if value in (None, ""):
-        return None
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value.strip())
-    if isinstance(value, bool) or not isinstance(value, int):
-        errors["responsible_organisation_id"] = ["Must be the id of an organisation."]
-        return None
-    org = db.session.get(Organisation, value) if 0 < value < 2**31 else None
-    if org is None:
-        errors["responsible_organisation_id"] = [f"No organisation with id {value}."]
-        return None
-    return value
-
-
-def clean_recommendation(data: dict[str, Any], partial: bool = False) -> dict[str, Any]:
-    """Checked values for a recommendation; raises ValidationError naming every bad field.
-
-    With `partial`, only the fields present are checked (and those that are required must not be blank).
-    """
-    errors: dict[str, list[str]] = {}
-    out: dict[str, Any] = {}
-    present = (lambda f: f in data) if partial else (lambda f: True)
-    if present("cycle"):
-        out["cycle"] = _whole_number(data.get("cycle"), "cycle", errors, min(CYCLES), max(CYCLES), required=True)
-    if present("reference"):
-        out["reference"] = _text(data.get("reference"), "reference", errors, required=True)
-    if present("recommending_state"):
-        out["recommending_state"] = clean_state(data.get("recommending_state"), errors)
-    if present("text"):
-        out["text"] = _text(data.get("text"), "text", errors, required=True)
-    for name in ("paragraph_text", "notes", "outcome_document", "source_ref"):
-        if name in data:
-            out[name] = _text(data.get(name), name, errors)
-    if present("response"):
-        out["response"] = _clean_choice(data.get("response"), "response", errors, RESPONSES,
-                                        None if partial else "pending")
-    if present("implementation_status"):
-        out["implementation_status"] = _clean_choice(data.get("implementation_status"), "implementation_status",
-                                                     errors, IMPLEMENTATION_STATUSES, None if partial else "unknown")
-    if present("themes"):
-        out["themes"] = clean_theme_names(data.get("themes"), errors)
-    if "action_category" in data:
-        out["action_category"] = _whole_number(data.get("action_category"), "action_category", errors, 1, 5)
-    if "wg_session" in data:
-        out["wg_session"] = _whole_number(data.get("wg_session"), "wg_session", errors, 1, 999)
-    if "review_date" in data:
-        out["review_date"] = _clean_date(data.get("review_date"), "review_date", errors)
-    if "responsible_organisation_id" in data:
-        out["responsible_organisation_id"] = _clean_organisation_id(data.get("responsible_organisation_id"), errors)
-    if errors:
-        raise ValidationError.for_fields(errors)
-    return out
 
 
 # ---- themes ----
@@ -232,9 +77,9 @@ def _duplicate(cycle, reference, state) -> ConflictError:
         {"reference": ["A recommendation with this cycle, reference and recommending state exists."]})
 
 
-def create_recommendation(actor, now, data: dict[str, Any]) -> Recommendation:
-    """Add a recommendation; refuses a second one with the same cycle, reference and state."""
-    values = clean_recommendation(data)
+def create_recommendation(actor, now, data: Any) -> Recommendation:
+    """Add a recommendation (`data`: a RecommendationCreate or what it validates); refuses a second one with the same cycle, reference and state."""
+    values = recommendation_values(data)
     if find_recommendation(values["cycle"], values["reference"], values["recommending_state"]):
         raise _duplicate(values["cycle"], values["reference"], values["recommending_state"])
     names = values.pop("themes")
@@ -246,9 +91,10 @@ def create_recommendation(actor, now, data: dict[str, Any]) -> Recommendation:
     return rec
 
 
-def update_recommendation(actor, now, rec: Recommendation, data: dict[str, Any]) -> dict:
-    """Change some fields (themes included) of a recommendation; returns what changed, kept in history."""
-    values = clean_recommendation(data, partial=True)
+def update_recommendation(actor, now, rec: Recommendation, data: Any) -> dict:
+    """Change the fields sent (`data`: a RecommendationUpdate or what it validates; themes included) of a
+    recommendation; returns what changed, kept in history."""
+    values = recommendation_values(data, partial=True)
     identity = (values.get("cycle", rec.cycle), values.get("reference", rec.reference),
                 values.get("recommending_state", rec.recommending_state))
     if identity != (rec.cycle, rec.reference, rec.recommending_state) and find_recommendation(*identity, rec.id):
