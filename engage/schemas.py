@@ -50,16 +50,6 @@ def clean_text(value: Any, *, max_length: int | None = None, required: bool | st
     return value or None
 
 
-def text_into(errors: dict, field: str, value: Any, *, max_length: int | None = None, required: bool | str = False,
-              multiline: bool = False) -> str | None:
-    """clean_text for a cleaner that gathers errors by hand: a problem goes into errors[field]."""
-    try:
-        return clean_text(value, max_length=max_length, required=required, multiline=multiline)
-    except TextProblem as exc:
-        errors[field] = [str(exc)]
-        return None
-
-
 def max_length(attribute) -> int | None:
     """The length a column holds: String(n), or info={"max_length": n} for a TEXT column with a limit."""
     column = attribute.property.columns[0]
@@ -132,7 +122,7 @@ MESSAGES = {"missing": "This is required.", "string_type": "Must be text.", "boo
             "timezone_aware": "Give the time with its offset or timezone (e.g. 2027-07-06T10:00:00+02:00)."}
 
 
-def _spellings(model: type[BaseModel] | None) -> dict[str, str]:
+def spellings(model: type[BaseModel] | None) -> dict[str, str]:
     """Each other spelling a model accepts for a field (its AliasChoices) → the field's own name."""
     out: dict[str, str] = {}
     for name, info in (model.model_fields if model is not None else {}).items():
@@ -150,12 +140,13 @@ def problems(exc: PydanticValidationError, model: type[BaseModel] | None = None)
     …"), so a form that shows the list as one field shows it there too.
     """
     fields: dict[str, list[str]] = {}
-    own = _spellings(model)
+    own = spellings(model)
     for err in exc.errors(include_url=False):
         loc = [str(p) for p in err["loc"]]
         if loc:
             loc[0] = own.get(loc[0], loc[0])  # named as the schema names it, however it was sent
-        if err["type"] != "missing" and err.get("input", ...) is None:
+        if err["type"] not in ("missing", "text", "value") and err.get("input", ...) is None:
+            # pydantic's words for a null are about types; a check of our own ("text", "value") says better.
             message = "Cannot be null."
         else:
             message = MESSAGES.get(err["type"], err["msg"])

@@ -5,15 +5,15 @@ from datetime import UTC, date, datetime
 from typing import Literal
 
 from flask import g, jsonify, request
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
+from pydantic import BaseModel, ConfigDict, Field
 
 from engage.access.services import is_restricted
 from engage.clock import now_utc
 from engage.errors import ValidationError
-from engage.schemas import partial
 from engage.meetings.services import get_meeting
 from engage.outcomes import log, services
 from engage.outcomes.models import POSITIONS, Outcome
+from engage.outcomes.schemas import OutcomeCreate, OutcomeUpdate
 
 from .common import ApiError, json_body, page_args, paginated, parse
 from .views import api_route
@@ -38,19 +38,6 @@ LIST_PARAMS = (
 )
 
 
-class FollowUpIn(BaseModel):
-    model_config = ConfigDict(title="FollowUpCreate", extra="forbid")
-    description: StrictStr
-    owner: StrictStr = Field(description="A user's email")
-    due_on: StrictStr = Field(description="A date, YYYY-MM-DD")
-    done: StrictBool | None = None
-
-
-# An update is the create schema made partial; an action may name the one it changes.
-FollowUpPatch = partial(FollowUpIn, "FollowUpUpdate", id=(StrictInt | None, Field(
-    None, description="An existing action to change; without it, a new one")))
-
-
 class FollowUpOut(BaseModel):
     model_config = ConfigDict(title="FollowUp")
     id: int
@@ -59,23 +46,6 @@ class FollowUpOut(BaseModel):
     due_on: date
     done: bool
     status: Literal["open", "done", "cancelled"]
-
-
-class OutcomeIn(BaseModel):
-    model_config = ConfigDict(title="OutcomeCreate", extra="forbid")
-    meeting_id: StrictInt | None = Field(None, description="Required on POST /outcomes; taken from the path otherwise")
-    recommendation_id: StrictInt | None = None
-    organisation_id: StrictInt | None = None
-    position: Position | None = None
-    summary: StrictStr
-    commitment: StrictStr | None = None
-    notes: StrictStr | None = None
-    follow_ups: list[FollowUpIn] = []
-
-
-OutcomePatch = partial(OutcomeIn, "OutcomeUpdate", exclude=("meeting_id",), follow_ups=(
-    list[FollowUpPatch] | None,
-    Field(None, description="Actions with an id are changed, those without are added; others are kept")))
 
 
 class OutcomeOut(BaseModel):
@@ -117,11 +87,9 @@ def _outcome(outcome_id: int) -> Outcome:
     return services.get_outcome(outcome_id, g.api_user)
 
 
-def _create(meeting_id: int, body: OutcomeIn):
+def _create(meeting_id: int, body: OutcomeCreate):
     meeting = get_meeting(meeting_id, g.api_user)
-    data = body.model_dump(exclude={"follow_ups", "meeting_id"})
-    follow_ups = [f.model_dump() for f in body.follow_ups]
-    outcome = services.create_outcome(g.api_user, now_utc(), meeting, data, follow_ups)
+    outcome = services.create_outcome(g.api_user, now_utc(), meeting, body, body.follow_ups)
     return jsonify(outcome_json(outcome)), 201
 
 
@@ -133,10 +101,10 @@ def list_outcomes():
     return paginated(log.engagement_log_query(filters, g.api_user), outcome_json, page, per_page)
 
 
-@api_route("/outcomes", "POST", "Log an outcome of a meeting (which becomes held)", body=OutcomeIn,
+@api_route("/outcomes", "POST", "Log an outcome of a meeting (which becomes held)", body=OutcomeCreate,
            response=OutcomeOut, status=201, errors=(400, 401, 403, 404, 422))
 def create_outcome():
-    body = parse(OutcomeIn, json_body())
+    body = parse(OutcomeCreate, json_body())
     if body.meeting_id is None:
         raise ApiError(422, "validation_error", "meeting_id: This is required.", {"meeting_id": ["This is required."]})
     return _create(body.meeting_id, body)
@@ -148,16 +116,14 @@ def get_outcome(outcome_id):
 
 
 @api_route("/outcomes/<int:outcome_id>", "PATCH", "Update an outcome and its follow-up actions (history kept)",
-           body=OutcomePatch, response=OutcomeOut, errors=(400, 401, 403, 404, 422))
+           body=OutcomeUpdate, response=OutcomeOut, errors=(400, 401, 403, 404, 422))
 def update_outcome(outcome_id):
     outcome = _outcome(outcome_id)
-    body = parse(OutcomePatch, json_body())
-    sent = {k: getattr(body, k) for k in body.model_fields_set}
-    follow_ups = sent.pop("follow_ups", None) or []
+    body = parse(OutcomeUpdate, json_body())
     now = now_utc()
-    services.update_outcome(g.api_user, now, outcome, sent)
+    services.update_outcome(g.api_user, now, outcome, body)
     existing = {f.id: f for f in outcome.follow_ups}
-    for i, item in enumerate(follow_ups):
+    for i, item in enumerate(body.follow_ups or []):
         data = {k: getattr(item, k) for k in item.model_fields_set if k != "id"}
         try:
             if item.id is None:
@@ -184,9 +150,9 @@ def list_meeting_outcomes(meeting_id):
 
 
 @api_route("/meetings/<int:meeting_id>/outcomes", "POST", "Log an outcome of this meeting (which becomes held)",
-           body=OutcomeIn, response=OutcomeOut, status=201, errors=(400, 401, 403, 404, 422))
+           body=OutcomeCreate, response=OutcomeOut, status=201, errors=(400, 401, 403, 404, 422))
 def create_meeting_outcome(meeting_id):
-    body = parse(OutcomeIn, json_body())
+    body = parse(OutcomeCreate, json_body())
     if body.meeting_id is not None and body.meeting_id != meeting_id:
         raise ApiError(422, "validation_error", "meeting_id: does not match the meeting in the path.",
                        {"meeting_id": ["Does not match the meeting in the path."]})

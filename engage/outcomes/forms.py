@@ -4,12 +4,12 @@ from __future__ import annotations
 from flask import flash
 from flask_wtf import FlaskForm
 from wtforms import FieldList, Form, FormField, HiddenField, SelectField, StringField, SubmitField, TextAreaField
-from wtforms.fields import DateField
-from wtforms.validators import DataRequired, Length, Optional
 
 from engage.errors import ServiceError
+from engage.forms import DateInput, mark_required
 
 from .models import FOLLOW_UP_STATUSES, POSITIONS
+from .schemas import FollowUpCreate, OutcomeCreate, OutcomeLog
 
 POSITION_CHOICES = list(POSITIONS.items())
 
@@ -18,7 +18,7 @@ class AgendaItemForm(Form):
     """One agenda recommendation on the log form; its label comes from the recommendation."""
 
     recommendation_id = HiddenField()
-    position = SelectField("Their position", choices=POSITION_CHOICES, default="not_discussed")
+    position = SelectField("Their position", choices=POSITION_CHOICES, default="not_discussed", validate_choice=False)
     commitment = TextAreaField("What they committed to", render_kw={"rows": 2},
                                description='e.g. "will make a recommendation on HIV key populations"')
     summary = TextAreaField("What was said", render_kw={"rows": 2},
@@ -27,24 +27,32 @@ class AgendaItemForm(Form):
 
 
 class FollowUpRowForm(Form):
-    """A follow-up action row; a row left blank is ignored."""
+    """A follow-up action row; a row left blank is ignored. FollowUpCreate (outcomes/schemas.py) checks it."""
 
-    description = StringField("Action", validators=[Length(max=2000)])
-    owner_id = SelectField("Owner")
-    due_on = DateField("Due on", validators=[Optional()])
+    description = StringField("Action")
+    owner_id = SelectField("Owner", validate_choice=False)
+    due_on = DateInput("Due on")
 
 
 class LogOutcomeForm(FlaskForm):
-    summary = TextAreaField("Overall summary", validators=[DataRequired("Write what the meeting achieved.")],
-                            render_kw={"rows": 4})
-    organisation_id = SelectField("Organisation met", description="Whose positions these are.")
+    """Logging a whole meeting: fields and CSRF only; OutcomeLog, OutcomeCreate and FollowUpCreate
+    (outcomes/schemas.py) say what is valid, under the same field names."""
+
+    summary = TextAreaField("Overall summary", render_kw={"rows": 4})
+    organisation_id = SelectField("Organisation met", description="Whose positions these are.", validate_choice=False)
     items = FieldList(FormField(AgendaItemForm))
-    other_recommendation_id = SelectField("Another recommendation raised", description="Optional.")
-    other_position = SelectField("Their position on it", choices=POSITION_CHOICES, default="supportive")
+    other_recommendation_id = SelectField("Another recommendation raised", description="Optional.",
+                                          validate_choice=False)
+    other_position = SelectField("Their position on it", choices=POSITION_CHOICES, default="supportive",
+                                 validate_choice=False)
     other_commitment = TextAreaField("What they committed to on it", render_kw={"rows": 2})
     other_notes = TextAreaField("Notes on it", render_kw={"rows": 2})
     follow_ups = FieldList(FormField(FollowUpRowForm), min_entries=3, max_entries=20)
     submit = SubmitField("Save the outcome")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        mark_required(self, OutcomeLog)
 
     def item_values(self) -> list[dict]:
         """The recommendation rows as the service takes them (the "other" one last)."""
@@ -63,15 +71,22 @@ class LogOutcomeForm(FlaskForm):
 
 
 class OutcomeForm(FlaskForm):
-    """One outcome: add another to a meeting, or edit one."""
+    """One outcome: add another to a meeting, or edit one. Fields and CSRF only: OutcomeCreate
+    (outcomes/schemas.py) says what is valid, under the same field names."""
 
-    recommendation_id = SelectField("Recommendation", description="Leave blank for an overall summary.")
-    organisation_id = SelectField("Organisation")
-    position = SelectField("Their position", choices=[("", "— none (overall summary) —"), *POSITION_CHOICES])
-    summary = TextAreaField("Summary", validators=[DataRequired("Write a summary.")], render_kw={"rows": 4})
+    recommendation_id = SelectField("Recommendation", description="Leave blank for an overall summary.",
+                                    validate_choice=False)
+    organisation_id = SelectField("Organisation", validate_choice=False)
+    position = SelectField("Their position", choices=[("", "— none (overall summary) —"), *POSITION_CHOICES],
+                           validate_choice=False)
+    summary = TextAreaField("Summary", render_kw={"rows": 4})
     commitment = TextAreaField("What they committed to", render_kw={"rows": 2})
     notes = TextAreaField("Notes", render_kw={"rows": 3})
     submit = SubmitField("Save")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        mark_required(self, OutcomeCreate)
 
     def values(self) -> dict:
         return {"recommendation_id": self.recommendation_id.data or None,
@@ -81,11 +96,18 @@ class OutcomeForm(FlaskForm):
 
 
 class FollowUpForm(FlaskForm):
-    description = StringField("Action", validators=[DataRequired("Say what needs doing."), Length(max=2000)])
-    owner_id = SelectField("Owner")
-    due_on = DateField("Due on", validators=[DataRequired("Give a due date (YYYY-MM-DD).")])
-    status = SelectField("Status", choices=list(FOLLOW_UP_STATUSES.items()))
+    """Adding or changing a follow-up action: fields and CSRF only; FollowUpCreate (outcomes/schemas.py)
+    says what is valid. The owner is posted as owner_id, which the schema reads as `owner`."""
+
+    description = StringField("Action")
+    owner_id = SelectField("Owner", validate_choice=False)
+    due_on = DateInput("Due on")
+    status = SelectField("Status", choices=list(FOLLOW_UP_STATUSES.items()), validate_choice=False)
     submit = SubmitField("Save the action")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        mark_required(self, FollowUpCreate)
 
     def values(self, with_status: bool = True) -> dict:
         out = {"description": self.description.data, "owner_id": self.owner_id.data, "due_on": self.due_on.data}

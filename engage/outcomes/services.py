@@ -11,169 +11,31 @@ from datetime import date, datetime, timedelta
 from typing import Any, Iterable
 from zoneinfo import ZoneInfo
 
+from pydantic import BaseModel
 from sqlalchemy import and_, exists, func, or_, select, true
 from sqlalchemy.orm import joinedload, selectinload
 
 from engage.access.services import VISIBILITY_APPLIED, get_visible, only_visible, select_visible, visible
 from engage.auth.models import User
 from engage.clock import NAIROBI
-from engage.directory.models import Contact, Organisation
+from engage.directory.models import Contact
 from engage.errors import NotFoundError, PermissionDenied, ValidationError
 from engage.extensions import db
 from engage.history import diff_fields, record_change
-from engage.schemas import max_length, text_into
+from engage.schemas import refuse
 from engage.meetings.models import Attendee, Meeting
 from engage.meetings.services import can_change, mark_held
 from engage.recommendations.models import Recommendation
 
-from .models import FOLLOW_UP_STATUSES, POSITIONS, FollowUp, Outcome
+from .models import POSITIONS, FollowUp, Outcome
+from .schemas import MAX_FOLLOW_UPS, MAX_ID, OutcomeLog, follow_up_values, outcome_values
 
-MAX_ID = 2**31 - 1
-# Each field's length is its column's.
-LENGTHS = {"summary": max_length(Outcome.summary), "commitment": max_length(Outcome.commitment),
-           "notes": max_length(Outcome.notes), "description": max_length(FollowUp.description)}
 MAX_ITEMS = 200
-MAX_FOLLOW_UPS = 50
 
 
 def today(now: datetime, zone: str = NAIROBI) -> date:
     """The calendar day `now` falls on in `zone` (Nairobi by default): what 'due today' means."""
     return now.astimezone(ZoneInfo(zone)).date()
-
-
-# ---- cleaning: one rule per field, shared by the forms and the API ----
-
-def _text(value, name, errors, required=False):
-    # Every outcome text may run over several lines; `name` may be "items.2.summary".
-    return text_into(errors, name, value, max_length=LENGTHS.get(name.rsplit("-", 1)[-1].rsplit(".", 1)[-1]),
-                     required=required, multiline=True)
-
-
-def _id(value, name, errors, model, label, required=False):
-    if value in (None, ""):
-        if required:
-            errors[name] = ["This is required."]
-        return None
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value.strip())
-    if isinstance(value, bool) or not isinstance(value, int):
-        errors[name] = [f"Must be the id of a {label}."]
-        return None
-    row = db.session.get(model, value) if 1 <= value <= MAX_ID else None
-    if row is None:
-        errors[name] = [f"No {label} with id {value}."]
-        return None
-    return value
-
-
-def _position(value, name, errors):
-    if value in (None, ""):
-        return None
-    if value not in POSITIONS:
-        errors[name] = [f"Choose one of: {', '.join(POSITIONS)}."]
-        return None
-    return value
-
-
-def _date(value, name, errors, required=False):
-    if value in (None, ""):
-        if required:
-            errors[name] = ["This is required."]
-        return None
-    if isinstance(value, datetime):
-        errors[name] = ["Give a date (YYYY-MM-DD), not a time."]
-        return None
-    if isinstance(value, date):
-        return value
-    if isinstance(value, str):
-        try:
-            return date.fromisoformat(value.strip())
-        except ValueError:
-            pass
-    errors[name] = ["Not a date; write it as YYYY-MM-DD."]
-    return None
-
-
-def clean_outcome(data: dict[str, Any], partial: bool = False, prefix: str = "") -> dict[str, Any]:
-    """Checked values for an outcome; raises ValidationError naming every bad field."""
-    errors: dict[str, list[str]] = {}
-    out = _clean_outcome(data, errors, partial, prefix)
-    if errors:
-        raise ValidationError.for_fields(errors)
-    return out
-
-
-def _clean_outcome(data, errors, partial=False, prefix=""):
-    out: dict[str, Any] = {}
-    present = (lambda f: f in data) if partial else (lambda f: True)
-    if present("summary"):
-        out["summary"] = _text(data.get("summary"), prefix + "summary", errors, required=True)
-    for name in ("commitment", "notes"):
-        if present(name):
-            out[name] = _text(data.get(name), prefix + name, errors)
-    if present("position"):
-        out["position"] = _position(data.get("position"), prefix + "position", errors)
-    if present("recommendation_id"):
-        out["recommendation_id"] = _id(data.get("recommendation_id"), prefix + "recommendation_id", errors,
-                                       Recommendation, "recommendation")
-    if present("organisation_id"):
-        out["organisation_id"] = _id(data.get("organisation_id"), prefix + "organisation_id", errors,
-                                     Organisation, "organisation")
-    return out
-
-
-def _owner(data, name, errors):
-    """A live user from `owner_id` or `owner` (an email)."""
-    if data.get("owner_id") not in (None, ""):
-        owner_id = _id(data.get("owner_id"), name, errors, User, "user")
-        user = db.session.get(User, owner_id) if owner_id else None
-    elif data.get("owner") not in (None, ""):
-        email = data.get("owner")
-        user = None
-        if isinstance(email, str):
-            user = db.session.scalars(select(User).where(func.lower(User.email) == email.strip().lower())).first()
-        if user is None:
-            errors[name] = [f"No user with the email {str(email)[:80]!r}."]
-            return None
-    else:
-        errors[name] = ["Choose who owns this action."]
-        return None
-    if user is not None and user.is_disabled:
-        errors[name] = [f"{user.display_name} is disabled; choose someone else."]
-        return None
-    return user
-
-
-def _clean_follow_up(data, errors, partial=False, prefix=""):
-    out: dict[str, Any] = {}
-    present = (lambda f: f in data) if partial else (lambda f: True)
-    if present("description"):
-        out["description"] = _text(data.get("description"), prefix + "description", errors, required=True)
-    if not partial or "owner" in data or "owner_id" in data:
-        owner = _owner(data, prefix + "owner", errors)
-        out["owner_id"] = owner.id if owner is not None else None
-    if present("due_on"):
-        out["due_on"] = _date(data.get("due_on"), prefix + "due_on", errors, required=True)
-    if "done" in data and data["done"] is not None:
-        if not isinstance(data["done"], bool):
-            errors[prefix + "done"] = ["Must be true or false."]
-        else:
-            out["status"] = "done" if data["done"] else "open"
-    if "status" in data and data["status"] is not None:
-        if data["status"] not in FOLLOW_UP_STATUSES:
-            errors[prefix + "status"] = [f"Choose one of: {', '.join(FOLLOW_UP_STATUSES)}."]
-        else:
-            out["status"] = data["status"]
-    return out
-
-
-def clean_follow_up(data: dict[str, Any], partial: bool = False, prefix: str = "") -> dict[str, Any]:
-    """Checked values for a follow-up action; raises ValidationError naming every bad field."""
-    errors: dict[str, list[str]] = {}
-    out = _clean_follow_up(data, errors, partial, prefix)
-    if errors:
-        raise ValidationError.for_fields(errors)
-    return out
 
 
 # ---- permissions ----
@@ -243,22 +105,23 @@ def _new_follow_up(actor, now, outcome: Outcome, values: dict) -> FollowUp:
     return follow_up
 
 
-def _clean_follow_ups(follow_ups: Iterable[dict], errors: dict, prefix: str) -> list[dict]:
+def _clean_follow_ups(follow_ups: Iterable[Any], errors: dict, prefix: str) -> list[dict]:
     cleaned = []
     for i, data in enumerate(follow_ups):
-        if not isinstance(data, dict):
+        if not isinstance(data, (dict, BaseModel)):
             errors[f"{prefix}{i}"] = ["Must be an object."]
             continue
-        cleaned.append(_clean_follow_up(data, errors, prefix=f"{prefix}{i}."))
+        cleaned.append(follow_up_values(data, errors, prefix=f"{prefix}{i}."))
     return cleaned
 
 
-def create_outcome(actor, now: datetime, meeting: Meeting, data: dict[str, Any],
-                   follow_ups: Iterable[dict] = ()) -> Outcome:
-    """Log one outcome of `meeting` (with follow-ups); the meeting becomes held. All or nothing."""
+def create_outcome(actor, now: datetime, meeting: Meeting, data: Any,
+                   follow_ups: Iterable[Any] = ()) -> Outcome:
+    """Log one outcome of `meeting` (`data`: an OutcomeCreate or what it validates) with follow-ups
+    (FollowUpCreate each); the meeting becomes held. All or nothing."""
     _check_loggable(actor, now, meeting)
     errors: dict[str, list[str]] = {}
-    values = _clean_outcome(data, errors)
+    values = outcome_values(data, errors)
     follow_ups = list(follow_ups or [])
     if len(follow_ups) > MAX_FOLLOW_UPS:
         errors["follow_ups"] = [f"At most {MAX_FOLLOW_UPS} follow-up actions at once."]
@@ -281,7 +144,7 @@ def log_meeting_outcomes(actor, now: datetime, meeting: Meeting, summary: str | 
     are named `summary`, `items-<i>-<field>` and `follow_ups-<i>-<field>`."""
     _check_loggable(actor, now, meeting)
     errors: dict[str, list[str]] = {}
-    overall = _clean_outcome({"summary": summary, "organisation_id": organisation_id}, errors)
+    overall = outcome_values({"summary": summary, "organisation_id": organisation_id}, errors, model=OutcomeLog)
     items = list(items or [])[:MAX_ITEMS]
     rows = []
     seen: set[int] = set()
@@ -292,7 +155,7 @@ def log_meeting_outcomes(actor, now: datetime, meeting: Meeting, summary: str | 
         if not (data.get("summary") or "").strip():
             data["summary"] = summary
         data.setdefault("organisation_id", organisation_id)
-        values = _clean_outcome(data, errors, prefix=f"items-{i}-")
+        values = outcome_values(data, errors, prefix=f"items-{i}-")
         rec_id = values.get("recommendation_id")
         if rec_id in seen:
             errors[f"items-{i}-recommendation_id"] = ["This recommendation is already in the list."]
@@ -302,7 +165,7 @@ def log_meeting_outcomes(actor, now: datetime, meeting: Meeting, summary: str | 
     for i, data in enumerate(list(follow_ups or [])[:MAX_FOLLOW_UPS]):
         if not any((str(data.get(k) or "")).strip() for k in ("description", "due_on")):
             continue  # a blank row of the form
-        cleaned.append(_clean_follow_up(data, errors, prefix=f"follow_ups-{i}-"))
+        cleaned.append(follow_up_values(data, errors, prefix=f"follow_ups-{i}-"))
     if errors:
         raise ValidationError.for_fields(errors)
     created = [_new_outcome(actor, now, meeting, overall)]
@@ -313,13 +176,14 @@ def log_meeting_outcomes(actor, now: datetime, meeting: Meeting, summary: str | 
     return created
 
 
-def update_outcome(actor, now: datetime, outcome: Outcome, data: dict[str, Any]) -> dict:
-    """Change some fields of an outcome; every change is kept with who and when. Returns what changed."""
+def update_outcome(actor, now: datetime, outcome: Outcome, data: Any) -> dict:
+    """Change the fields sent (`data`: an OutcomeUpdate or what it validates; its follow_ups are left to
+    add_follow_up and update_follow_up) of an outcome; every change is kept with who and when. Returns what changed."""
     if not can_edit(actor, outcome):
         raise PermissionDenied("Only whoever logged this outcome, the meeting's staff or a lead can edit it.")
-    values = clean_outcome(data, partial=True)
-    if "summary" in values and values["summary"] is None:
-        raise ValidationError.for_fields({"summary": "This is required."})
+    errors: dict[str, list[str]] = {}
+    values = outcome_values(data, errors, partial=True)
+    refuse(errors)
     if outcome.recommendation_id is not None and values.get("recommendation_id", 0) is None:
         values.pop("recommendation_id")  # an outcome on a recommendation stays on one
     if values.get("recommendation_id") and "position" not in values and outcome.position is None:
@@ -347,22 +211,28 @@ def get_outcome(outcome_id, actor=None) -> Outcome:
 
 # ---- follow-ups ----
 
-def add_follow_up(actor, now: datetime, outcome: Outcome, data: dict[str, Any]) -> FollowUp:
-    """Add a follow-up action (description, owner, due date) to an outcome."""
+def add_follow_up(actor, now: datetime, outcome: Outcome, data: Any) -> FollowUp:
+    """Add a follow-up action (`data`: a FollowUpCreate or what it validates) to an outcome."""
     if not can_edit(actor, outcome):
         raise PermissionDenied("Only whoever logged this outcome, the meeting's staff or a lead can add actions to it.")
-    return _new_follow_up(actor, now, outcome, clean_follow_up(data))
+    errors: dict[str, list[str]] = {}
+    values = follow_up_values(data, errors)
+    refuse(errors)
+    return _new_follow_up(actor, now, outcome, values)
 
 
 def _can_change_follow_up(actor, follow_up: FollowUp) -> bool:
     return actor is None or follow_up.owner_id == actor.id or can_edit(actor, follow_up.outcome)
 
 
-def update_follow_up(actor, now: datetime, follow_up: FollowUp, data: dict[str, Any]) -> dict:
-    """Change a follow-up's description, owner, due date or status; returns what changed."""
+def update_follow_up(actor, now: datetime, follow_up: FollowUp, data: Any) -> dict:
+    """Change a follow-up's description, owner, due date or status (`data`: a FollowUpUpdate or what it
+    validates); returns what changed."""
     if not _can_change_follow_up(actor, follow_up):
         raise PermissionDenied("Only its owner, whoever logged the outcome, the meeting's staff or a lead can change this.")
-    values = clean_follow_up(data, partial=True)
+    errors: dict[str, list[str]] = {}
+    values = follow_up_values(data, errors, partial=True)
+    refuse(errors)
     status = values.pop("status", None)
     changed = diff_fields(follow_up, values)
     if "owner_id" in changed:
