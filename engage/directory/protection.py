@@ -61,7 +61,7 @@ def _instant(value: Any) -> datetime | None:
 def _basis(value: Any) -> str | None:
     if value in (None, ""):
         return None
-    if value not in LAWFUL_BASES:
+    if not isinstance(value, str) or value not in LAWFUL_BASES:
         raise PydanticCustomError("lawful_basis", "Choose one of: {choices}.", {"choices": ", ".join(LAWFUL_BASES)})
     return value
 

@@ -91,7 +91,7 @@ def _language(value: str | None) -> str:
 
 
 def _kind(value: Any) -> str:
-    if value not in ORGANISATION_KINDS:
+    if not isinstance(value, str) or value not in ORGANISATION_KINDS:
         raise problem(f"Choose one of: {', '.join(ORGANISATION_KINDS)}.")
     return value
 

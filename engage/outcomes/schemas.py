@@ -50,7 +50,7 @@ def _choice(choices: dict):
     def check_choice(value: Any) -> str | None:
         if value in (None, ""):
             return None
-        if value not in choices:
+        if not isinstance(value, str) or value not in choices:
             raise problem(f"Choose one of: {', '.join(choices)}.")
         return value
     return Annotated[str | None, PlainValidator(check_choice),
