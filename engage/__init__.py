@@ -87,7 +87,7 @@ def _connect_reactions() -> None:
     from engage.dataprotection.services import refuse_if_do_not_contact, withhold_on_objection
     from engage.invitations.services import on_change as send_invitations
     from engage.meetings.receivers import resend_restricted
-    from engage.meetings.services import on_meeting_change
+    from engage.meetings.changes import on_meeting_change
     from engage.reminders.services import on_change as plan_reminders
 
     # Every meeting change: invitations, updates and cancellations queued, then reminders re-planned.

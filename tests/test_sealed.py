@@ -9,6 +9,7 @@ from engage import sealed
 from engage.access import services as access
 from engage.extensions import db
 from engage.history import history_for
+from engage.meetings import queries as meeting_queries
 from engage.meetings import services as meetings
 from engage.meetings.models import Meeting
 from engage.outcomes import services as outcomes
@@ -81,7 +82,7 @@ def test_the_app_reads_restricted_texts_back(app, world):
     assert world["contact"].notes == SECRETS["contact"]
     assert history_for(outcome)[-1].changes["summary"] == SECRETS["summary"]
     # Internal texts are still found by search; sealed ones, by design, are not.
-    found = db.session.scalars(meetings.meeting_query(now=NOW, when="all", q="giraffe-piano")).all()
+    found = db.session.scalars(meeting_queries.meeting_query(now=NOW, when="all", q="giraffe-piano")).all()
     assert [m.id for m in found] == [world["internal"].id]
 
 

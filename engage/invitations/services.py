@@ -18,7 +18,8 @@ from engage.ical import AttendeeData, EventData, build_calendar
 from engage.meetings.calendar import meeting_description, meeting_location, neutral_description, organiser_mailbox
 from engage.meetings.models import Attendee, Meeting
 from engage.meetings.people import people_for
-from engage.meetings.services import AttendeeSnapshot, MeetingChange, record_response
+from engage.meetings.changes import AttendeeSnapshot, MeetingChange
+from engage.meetings.services import record_response
 from engage.mime import build_invitation_message, make_message_id, message_bytes
 from engage.outbox.services import NewMessage, queue_messages
 

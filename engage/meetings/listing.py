@@ -190,7 +190,7 @@ class RowsPagination(Pagination):
 
 
 def meeting_page(actor, query, page: int, per_page: int, agenda: str | None = "ids") -> tuple[list[MeetingRow], int]:
-    """One page of `query` (a select() of Meeting built by `services.meeting_query`, filtered for
+    """One page of `query` (a select() of Meeting built by `queries.meeting_query`, filtered for
     `actor`) as rows, and the total it counts. Three statements (two without `agenda`) whatever the page
     size. `agenda`: "ids" (recommendation_ids), "full" (recommendations as AgendaItems) or None."""
     columns = _columns(query).add_columns(func.count().over().label("total"))

@@ -3,36 +3,33 @@
 Every service takes `actor` and `now`, adds and flushes but never commits, and returns a
 MeetingChange (meetings/changes.py), announced to the change listeners inside the same transaction.
 What a service accepts is the operation's schema (meetings/schemas.py), or a dict with its field
-names; clashes are in meetings/conflicts.py, the lists and searches at the end of this module.
+names; clashes are in meetings/conflicts.py, the change events in meetings/changes.py, the lists and
+searches in meetings/queries.py.
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, cast, func, or_, select
+from sqlalchemy import select
 
-from engage.access.services import (apply_initial_sensitivity, can_see, check_may_set, get_visible, hidden_ids,
-                                    mention, only_visible, set_sensitivity)
+from engage.access.services import (apply_initial_sensitivity, can_see, check_may_set, get_visible, mention,
+                                    set_sensitivity)
 from engage.clock import format_multi_zone
-from engage.directory.models import Contact, Organisation
+from engage.directory.models import Contact
 from engage.errors import ConflictError, NotFoundError, PermissionDenied, ValidationError
 from engage.extensions import db
 from engage.history import record_change
 from engage.recommendations.models import Recommendation
 from engage.schemas import check, refuse
 
-from .changes import (CHANGE_LISTENERS, AttendeeSnapshot, ChangeListener, MeetingChange,  # noqa: F401 (importable here)
-                      announce, attendee_mention, history_changes, on_meeting_change)
-from .conflicts import Conflict, find_conflicts, refuse_conflicts  # noqa: F401 (importable here)
-from .models import ATTENDEE_ROLES, RESPONSES, Attendee, Meeting, meeting_recommendation
+from .changes import AttendeeSnapshot, MeetingChange, announce, attendee_mention, history_changes
+from .conflicts import find_conflicts, refuse_conflicts
+from .models import ATTENDEE_ROLES, RESPONSES, Attendee, Meeting
 from .people import load_contacts
-from .schemas import (MAX_ATTENDEES, MAX_DURATION, MAX_ID, MAX_REMINDER_MINUTES, MAX_REMINDERS,  # noqa: F401
-                      MAX_TAGS, MIN_DURATION, AttendeeAdd, MeetingCancel, MeetingCreate, MeetingUpdate,
-                      check_contacts, check_recommendations, check_whole, default_reminders, find_users,
-                      infer_location_kind)
+from .schemas import (MAX_ID, AttendeeAdd, MeetingCancel, MeetingCreate, MeetingUpdate, check_contacts,
+                      check_recommendations, check_whole, default_reminders, find_users, infer_location_kind)
 
 PLACE_FIELDS = ("location_kind", "location", "online_url")
 TIME_FIELDS = ("starts_at", "ends_at")
@@ -414,92 +411,3 @@ def record_response(actor, now: datetime, attendee: Attendee, response: str) -> 
                            kept=[AttendeeSnapshot.of(a) for a in meeting.attendees], responses=responses,
                            notify=False)
     return announce(change, actor, now)
-
-
-
-# ---- finding meetings ----
-
-def _tag_pattern(tag: str) -> str:
-    encoded = json.dumps(tag)  # as the JSON column stores it, quotes included
-    return "%" + encoded.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-
-
-def meeting_query(*, now: datetime, when: str = "upcoming", staff_id: int | None = None,
-                  organisation_id: int | None = None, contact_id: int | None = None, city: str | None = None,
-                  status: str | None = None, tag: str | None = None, recommendation_id: int | None = None,
-                  q: str | None = None, starts_from: datetime | None = None, starts_before: datetime | None = None,
-                  actor=None):
-    """A select() of meetings matching the filters: upcoming soonest first, past latest first.
-
-    The attendee filters (contact, organisation, city) look only at contacts `actor` may see.
-    """
-    def seen():
-        # A restricted contact the actor may not see attends nothing: its id, its organisation or its
-        # city must find exactly what a contact that does not exist finds (no total to count).
-        # (Built only for those filters: most lists have none, and building it is not free.)
-        return Attendee.contact_id.not_in(hidden_ids(actor, Contact))
-
-    query = select(Meeting)
-    if when == "upcoming":
-        query = query.where(Meeting.ends_at >= now).order_by(Meeting.starts_at, Meeting.id)
-    elif when == "past":
-        query = query.where(Meeting.ends_at < now).order_by(Meeting.starts_at.desc(), Meeting.id.desc())
-    else:
-        query = query.order_by(Meeting.starts_at, Meeting.id)
-    if staff_id is not None:
-        query = query.where(or_(Meeting.organiser_id == staff_id, Meeting.id.in_(
-            select(Attendee.meeting_id).where(Attendee.user_id == staff_id))))
-    if contact_id is not None:
-        query = query.where(Meeting.id.in_(select(Attendee.meeting_id).where(Attendee.contact_id == contact_id,
-                                                                             seen())))
-    if organisation_id is not None:
-        query = query.where(Meeting.id.in_(select(Attendee.meeting_id).join(Contact, Attendee.contact_id == Contact.id)
-                                           .where(Contact.organisation_id == organisation_id, seen())))
-    if city:
-        query = query.where(Meeting.id.in_(
-            select(Attendee.meeting_id).join(Contact, Attendee.contact_id == Contact.id)
-            .join(Organisation, Contact.organisation_id == Organisation.id)
-            .where(func.lower(Organisation.city) == city.strip().lower(), seen())))
-    if status:
-        query = query.where(Meeting.status == status)
-    if tag:
-        query = query.where(cast(Meeting.tags, String).like(_tag_pattern(tag.strip()), escape="\\"))
-    if recommendation_id is not None:
-        query = query.where(Meeting.id.in_(select(meeting_recommendation.c.meeting_id)
-                                           .where(meeting_recommendation.c.recommendation_id == recommendation_id)))
-    if q:
-        like = f"%{q.strip().lower()}%"
-        query = query.where(or_(func.lower(Meeting.title).like(like),
-                                func.lower(func.coalesce(Meeting.description, "")).like(like),
-                                func.lower(func.coalesce(Meeting.location, "")).like(like)))
-    if starts_from is not None:
-        query = query.where(Meeting.starts_at >= starts_from)
-    if starts_before is not None:
-        query = query.where(Meeting.starts_at < starts_before)
-    return only_visible(actor, query, Meeting) if actor is not None else query
-
-
-def meetings_between(start: datetime, end: datetime, staff_id: int | None = None,
-                     include_cancelled: bool = True, actor=None) -> list[Meeting]:
-    """Meetings overlapping [start, end), soonest first (for week and month views); with `actor`, only
-    those they may see."""
-    query = select(Meeting).where(Meeting.starts_at < end, Meeting.ends_at > start)
-    if actor is not None:
-        query = only_visible(actor, query, Meeting)
-    if not include_cancelled:
-        query = query.where(Meeting.status != "cancelled")
-    if staff_id is not None:
-        query = query.where(or_(Meeting.organiser_id == staff_id, Meeting.id.in_(
-            select(Attendee.meeting_id).where(Attendee.user_id == staff_id))))
-    return list(db.session.scalars(query.order_by(Meeting.starts_at, Meeting.id)))
-
-
-def tags_in_use(actor=None) -> list[str]:
-    """Every tag on any meeting (that `actor` may see), sorted, for the filter."""
-    tags: set[str] = set()
-    # Each distinct list once (most meetings share a few): the filter is on every meetings page.
-    # (As text: PostgreSQL's json type has no equality, so no DISTINCT.)
-    query = select(cast(Meeting.tags, String)).distinct()
-    for row in db.session.scalars(only_visible(actor, query, Meeting) if actor is not None else query):
-        tags.update(json.loads(row) if row else [])
-    return sorted(tags, key=str.lower)

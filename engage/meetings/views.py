@@ -24,7 +24,8 @@ from engage.extensions import db
 from engage.history import history_for
 from engage.recommendations.models import IMPLEMENTATION_STATUSES, RESPONSES as REC_RESPONSES, Recommendation
 
-from . import calendar, listing, services, slots
+from . import calendar, listing, queries, services, slots
+from .changes import MeetingChange
 from .forms import AddAttendeeForm, CancelForm, MeetingForm, SlotForm, format_offsets
 from .models import FEED_SCOPES, MEETING_STATUSES, Attendee, CalendarFeed, Meeting, meeting_recommendation
 from .people import people_for, people_of_meetings
@@ -42,7 +43,7 @@ WHEN_CHOICES = {"upcoming": "Upcoming", "past": "Past", "all": "All"}
 
 def meetings_with(limit: int = 50, **filters) -> list:
     """The latest meetings with a contact or organisation that the signed-in user may see, newest first."""
-    query = services.meeting_query(now=clock.now_utc(), when="all", actor=current_user, **filters).order_by(None)
+    query = queries.meeting_query(now=clock.now_utc(), when="all", actor=current_user, **filters).order_by(None)
     return list(db.session.scalars(query.order_by(Meeting.starts_at.desc()).limit(limit)))
 
 
@@ -98,7 +99,7 @@ def _filters() -> dict:
             "tag": _text_arg("tag"), "recommendation_id": _int_arg("recommendation_id"), "q": _text_arg("q")}
 
 
-def _flash_change(change: services.MeetingChange, verb: str) -> None:
+def _flash_change(change: MeetingChange, verb: str) -> None:
     meeting = change.meeting
     flash(f"{verb} “{meeting.title}”: {clock.format_multi_zone(meeting.starts_at, meeting.timezone)}.", "success")
 
@@ -108,7 +109,7 @@ def _flash_change(change: services.MeetingChange, verb: str) -> None:
 @bp.route("/")
 def index():
     filters = _filters()
-    query = services.meeting_query(now=clock.now_utc(), **{k: (v or None) for k, v in filters.items()
+    query = queries.meeting_query(now=clock.now_utc(), **{k: (v or None) for k, v in filters.items()
                                                            if k != "when"}, when=filters["when"], actor=current_user)
     # Read as rows, not records (engage/meetings/listing.py): the page shows a few columns of each.
     number, per_page = max(_int_arg("page") or 1, 1), current_app.config["PER_PAGE"]
@@ -129,7 +130,7 @@ def _filter_choices() -> dict:
             select(User.id, User.full_name, User.email).order_by(User.full_name))],
         "organisation_choices": [(o.id, o.name) for o in organisations if not o.is_archived],
         "cities": sorted({o.city for o in organisations if o.city is not None}),
-        "tags": services.tags_in_use(current_user),
+        "tags": queries.tags_in_use(current_user),
         "recommendation_choices": [(rid, f"{reference} ({country_name(state)})") for rid, reference, state in
                                    db.session.execute(
             select(Recommendation.id, Recommendation.reference, Recommendation.recommending_state)
@@ -142,7 +143,7 @@ def _filter_choices() -> dict:
 @export_confirmed("meetings")
 def export():
     filters = _filters()
-    query = services.meeting_query(now=clock.now_utc(), **{k: (v or None) for k, v in filters.items()
+    query = queries.meeting_query(now=clock.now_utc(), **{k: (v or None) for k, v in filters.items()
                                                            if k != "when"}, when=filters["when"], actor=current_user)
     out = io.StringIO()
     writer = csv.writer(out)
@@ -177,7 +178,7 @@ def week():
     today = clock.now_utc().astimezone(ZoneInfo(zone)).date()
     monday = calendar.week_start(_date_arg("start") or today)
     start, end = calendar.period_bounds(monday, monday + timedelta(days=6), zone)
-    meetings = services.meetings_between(start, end, staff_id=_int_arg("staff"), actor=current_user)
+    meetings = queries.meetings_between(start, end, staff_id=_int_arg("staff"), actor=current_user)
     return render_template("meetings/week.html", days=calendar.week_days(monday, zone, meetings, today),
                            monday=monday, zone=zone, prev=monday - timedelta(days=7), next=monday + timedelta(days=7),
                            today=today, staff_id=_int_arg("staff"), **_filter_choices())
@@ -194,7 +195,7 @@ def month():
         first = today.replace(day=1)
     shown_first, shown_last = calendar.month_bounds(first.year, first.month)
     start, end = calendar.period_bounds(shown_first, shown_last, zone)
-    meetings = services.meetings_between(start, end, staff_id=_int_arg("staff"), actor=current_user)
+    meetings = queries.meetings_between(start, end, staff_id=_int_arg("staff"), actor=current_user)
     prev = (first - timedelta(days=1)).replace(day=1)
     nxt = (first + timedelta(days=32)).replace(day=1)
     return render_template("meetings/month.html", weeks=calendar.month_weeks(first.year, first.month, zone,

@@ -20,7 +20,7 @@ from engage.directory.models import Contact
 from engage.extensions import db
 from engage.invitations.services import PARTSTAT, queue_rendered, render_meeting_message
 from engage.meetings.models import Attendee, Meeting
-from engage.meetings.services import AttendeeSnapshot, MeetingChange
+from engage.meetings.changes import AttendeeSnapshot, MeetingChange
 
 from .models import Reminder, SchedulerHeartbeat
 

@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from engage.extensions import db
-from engage.meetings import services
+from engage.meetings import changes
 from engage.meetings.models import Meeting
 from tests import factories
 from tests.ical_readers import READERS
@@ -37,9 +37,9 @@ def heard():
     def listener(change, actor, now):
         received.append(change)
 
-    services.on_meeting_change(listener)
+    changes.on_meeting_change(listener)
     yield received
-    services.CHANGE_LISTENERS.remove(listener)
+    changes.CHANGE_LISTENERS.remove(listener)
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import pytest
 from engage.errors import ConflictError, PermissionDenied, ValidationError
 from engage.extensions import db
 from engage.history import history_for
-from engage.meetings import services
+from engage.meetings import changes, queries, services
 from engage.meetings.models import Meeting
 from tests import factories
 
@@ -48,9 +48,9 @@ def heard():
     def listener(change, actor, now):
         received.append((change, actor, now))
 
-    services.on_meeting_change(listener)
+    changes.on_meeting_change(listener)
     yield received
-    services.CHANGE_LISTENERS.remove(listener)
+    changes.CHANGE_LISTENERS.remove(listener)
 
 
 def test_schedule_stores_instants_in_utc_with_a_permanent_uid_and_sequence_zero(people, now, heard):
@@ -274,7 +274,7 @@ def test_agenda_filters(people, now):
 
     def ids(**filters):
         filters.setdefault("now", now)
-        return [m.id for m in db.session.scalars(services.meeting_query(**filters))]
+        return [m.id for m in db.session.scalars(queries.meeting_query(**filters))]
 
     assert ids() == [tagged.id, other.id]
     assert ids(tag="4th cycle pre-session") == [tagged.id]
@@ -287,7 +287,7 @@ def test_agenda_filters(people, now):
     assert ids(staff_id=people["colleague"].id) == []
     assert ids(when="past") == []
     assert ids(when="past", now=SUMMER + timedelta(days=10)) == [other.id, tagged.id]
-    assert services.tags_in_use() == ["4th cycle pre-session", "health_rights"]
+    assert queries.tags_in_use() == ["4th cycle pre-session", "health_rights"]
 
 
 def _recommendation():
@@ -309,29 +309,29 @@ def test_listeners_run_inside_the_caller_s_transaction(people, now):
         db.session.add(ChangeRecord(entity_type="meeting", entity_id=change.meeting.id, action="listener saw it",
                                     changes={}, at=at))
 
-    services.on_meeting_change(listener)
-    services.on_meeting_change(listener)  # registering twice still calls it once
+    changes.on_meeting_change(listener)
+    changes.on_meeting_change(listener)  # registering twice still calls it once
     try:
-        assert services.CHANGE_LISTENERS.count(listener) == 1
+        assert changes.CHANGE_LISTENERS.count(listener) == 1
         services.schedule_meeting(people["organiser"], now, data(people))
         assert db.session.query(ChangeRecord).filter_by(action="listener saw it").count() == 1
         db.session.rollback()  # the service never commits: the caller's rollback undoes both
         assert db.session.query(Meeting).count() == 0
         assert db.session.query(ChangeRecord).filter_by(action="listener saw it").count() == 0
     finally:
-        services.CHANGE_LISTENERS.remove(listener)
+        changes.CHANGE_LISTENERS.remove(listener)
 
 
 def test_a_failing_listener_stops_the_change(people, now):
     def listener(change, actor, at):
         raise RuntimeError("outbox unavailable")
 
-    services.on_meeting_change(listener)
+    changes.on_meeting_change(listener)
     try:
         with pytest.raises(RuntimeError):
             services.schedule_meeting(people["organiser"], now, data(people))
     finally:
-        services.CHANGE_LISTENERS.remove(listener)
+        changes.CHANGE_LISTENERS.remove(listener)
     db.session.rollback()
     assert db.session.query(Meeting).count() == 0
 
