@@ -23,7 +23,7 @@ def create_app(config: str | None = None, **overrides) -> Flask:
 
     from engage import boundary, extensions, models, web  # noqa: F401  (models: the whole schema for Alembic)
     from engage.access.views import bp as access_bp
-    from engage.api.views import bp as api_bp
+    from engage.api.views import create_blueprint as api_blueprint
     from engage.audit.views import bp as audit_bp
     from engage.auth.views import admin_bp, bp as auth_bp
     from engage.dataprotection.views import bp as dataprotection_bp
@@ -58,6 +58,7 @@ def create_app(config: str | None = None, **overrides) -> Flask:
     app.register_blueprint(rsvp_bp)
     app.register_blueprint(replies_bp)
     app.register_blueprint(scheduler_bp)
+    api_bp = api_blueprint()  # every resource's routes, registered here rather than on import
     app.register_blueprint(api_bp)
     app.register_blueprint(outbox_bp)
     app.register_blueprint(outcomes_bp)

@@ -24,9 +24,6 @@ def test_importing_every_module_registers_nothing():
     """Listeners on every Session and Engine, and meeting-change listeners, come from create_app only."""
     script = """
 import pkgutil, importlib, engage
-# api's resource modules add their routes to its blueprint when engage.api.views imports them, so
-# they are imported through it (one of them first would meet the blueprint half made).
-importlib.import_module("engage.api.views")
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
@@ -34,11 +31,14 @@ for module in pkgutil.walk_packages(engage.__path__, "engage."):
     importlib.import_module(module.name)
 from engage import extensions, sealed, signals
 from engage.access import guard
-from engage.meetings import services
+from engage.meetings import changes
 assert not event.contains(Session, "before_flush", sealed._seal_before_flush)
 assert not event.contains(Session, "do_orm_execute", guard._add_criteria)
 assert not event.contains(Engine, "connect", extensions._sqlite_pragmas)
-assert services.CHANGE_LISTENERS == []
+assert changes.CHANGE_LISTENERS == []
+from flask import Blueprint
+from engage.api import views as api_views
+assert not any(isinstance(v, Blueprint) for v in vars(api_views).values())  # made by create_app, routes and all
 assert not signals.sensitivity_changed.receivers and not signals.message_to_recipient.receivers
 print("clean")
 """
@@ -55,7 +55,7 @@ def test_create_app_connects_every_reaction(app):
     from engage.dataprotection.services import refuse_if_do_not_contact, withhold_on_objection
     from engage.invitations.services import on_change as send_invitations
     from engage.meetings.receivers import resend_restricted
-    from engage.meetings.services import CHANGE_LISTENERS
+    from engage.meetings.changes import CHANGE_LISTENERS
     from engage.reminders.services import on_change as plan_reminders
     from sqlalchemy import event
     from sqlalchemy.engine import Engine

@@ -14,7 +14,7 @@ from engage.directory.services import get_contact
 from engage.errors import ValidationError
 
 from .common import ApiError
-from .views import api_route
+from .openapi import api_route
 
 def protection_json(contact) -> dict:
     """The data-protection fields of a contact, as the contract shows them."""

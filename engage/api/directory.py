@@ -13,7 +13,7 @@ from engage.directory.schemas import ContactCreate, ContactUpdate, OrganisationC
 
 from .common import bool_arg, int_arg, json_body, page_args, paginated, parse
 from .dataprotection import protection_json
-from .views import api_route
+from .openapi import api_route
 
 Kind = Literal[tuple(ORGANISATION_KINDS)]  # type: ignore[valid-type]
 Sensitivity = Literal["internal", "restricted"]

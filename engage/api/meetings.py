@@ -13,14 +13,14 @@ from engage.auth.models import User
 from engage.clock import UTC, now_utc
 from engage.errors import ValidationError
 from engage.extensions import db
-from engage.meetings import calendar, listing, services
+from engage.meetings import calendar, listing, queries, services
 from engage.meetings.models import ATTENDEE_ROLES, LOCATION_KINDS, MEETING_STATUSES, RESPONSES, Meeting
 from engage.meetings.people import People, people_for
 from engage.meetings.schemas import MeetingCancel, MeetingCreate, MeetingUpdate
 from engage.schemas import check
 
 from .common import ApiError, int_arg, json_body, page_args
-from .views import api_route
+from .openapi import api_route
 
 Role = Literal[tuple(ATTENDEE_ROLES)]  # type: ignore[valid-type]
 Response_ = Literal[tuple(RESPONSES)]  # type: ignore[valid-type]
@@ -153,7 +153,7 @@ def list_meetings():
     if _text_arg("staff"):
         user = db.session.scalars(select(User).where(func.lower(User.email) == _text_arg("staff").lower())).first()
         staff_id = user.id if user is not None else -1
-    query = services.meeting_query(
+    query = queries.meeting_query(
         now=now_utc(), when="all", staff_id=staff_id, organisation_id=int_arg("organisation_id"),
         contact_id=int_arg("contact_id"), recommendation_id=int_arg("recommendation_id"),
         city=_text_arg("city"), status=status, tag=_text_arg("tag"), q=_text_arg("q"),

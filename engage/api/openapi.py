@@ -1,12 +1,11 @@
-"""The OpenAPI 3.1 document, built from the routes as they are registered, so it cannot drift."""
+"""The OpenAPI 3.1 document, built from the routes as they are registered, so it cannot drift; and
+`api_route`, which marks a resource's view with what it answers and what the document says of it."""
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
 
 from pydantic import BaseModel
-
-ROUTES: list["RouteDoc"] = []
 
 ERROR_SCHEMA = {
     "type": "object",
@@ -47,8 +46,17 @@ def _path(rule: str) -> tuple[str, list[dict]]:
     return re.sub(r"<(?:(\w+):)?(\w+)>", repl, rule), params
 
 
-def build_document(base_path: str = "/api/v1") -> dict:
-    """The whole OpenAPI document for what is registered now."""
+def api_route(rule: str, method: str, summary: str, role: str = "staff", **doc):
+    """Mark an API view with its rule, method, role (token auth) and what the OpenAPI document says of
+    it; engage.api.views.create_blueprint registers it. Nothing happens on import."""
+    def decorator(view):
+        view.api_doc = RouteDoc(rule=rule, method=method, summary=summary, role=role, **doc)
+        return view
+    return decorator
+
+
+def build_document(routes: list[RouteDoc], base_path: str = "/api/v1") -> dict:
+    """The whole OpenAPI document for `routes` (those registered)."""
     components: dict[str, dict] = {"Error": ERROR_SCHEMA}
     paths: dict[str, dict] = {}
 
@@ -60,7 +68,7 @@ def build_document(base_path: str = "/api/v1") -> dict:
         components.setdefault(name, schema)
         return {"$ref": f"#/components/schemas/{name}"}
 
-    for doc in ROUTES:
+    for doc in routes:
         path, path_params = _path(doc.rule)
         op: dict = {"summary": doc.summary, "tags": [doc.tag],
                     "description": f"Needs the `{doc.role}` role or higher.",

@@ -12,7 +12,7 @@ from engage.outbox import services
 from engage.outbox.models import OUTBOX_KINDS, OUTBOX_STATUSES, OutboxMessage
 
 from .common import int_arg, page_args, paginated
-from .views import api_route
+from .openapi import api_route
 
 Kind = Literal[tuple(OUTBOX_KINDS)]  # type: ignore[valid-type]
 Status = Literal[tuple(OUTBOX_STATUSES)]  # type: ignore[valid-type]

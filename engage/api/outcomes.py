@@ -16,7 +16,7 @@ from engage.outcomes.models import POSITIONS, Outcome
 from engage.outcomes.schemas import OutcomeCreate, OutcomeUpdate
 
 from .common import ApiError, json_body, page_args, paginated, parse
-from .views import api_route
+from .openapi import api_route
 
 Position = Literal[tuple(POSITIONS)]  # type: ignore[valid-type]
 LIST_PARAMS = (

@@ -17,7 +17,7 @@ from engage.upr.schemas import RecommendationCreate, RecommendationUpdate
 from engage.recommendations.models import CYCLES, IMPLEMENTATION_STATUSES, RESPONSES, Recommendation
 
 from .common import ApiError, bool_arg, int_arg, json_body, page_args, paginated, parse
-from .views import api_route
+from .openapi import api_route
 
 Response = Literal[tuple(RESPONSES)]  # type: ignore[valid-type]
 Implementation = Literal[tuple(IMPLEMENTATION_STATUSES)]  # type: ignore[valid-type]

@@ -10,7 +10,7 @@ from engage.invitations.replies import ReplyParseError, parse_itip_reply
 from engage.invitations.services import apply_replies
 
 from .common import ApiError
-from .views import api_route
+from .openapi import api_route
 
 
 

@@ -1,44 +1,45 @@
-"""The API blueprint: error handling, the OpenAPI document, and the route decorator resources use."""
+"""The API blueprint: every resource's routes registered explicitly, error handling, the OpenAPI document."""
 from __future__ import annotations
+
+from inspect import isfunction
 
 from flask import Blueprint, jsonify
 from werkzeug.exceptions import HTTPException
 
 from engage.boundary import error_response
 
+from . import dataprotection, directory, meetings, outbox, outcomes, recommendations, replies
 from .common import ApiError, token_required
-from .openapi import ROUTES, RouteDoc, build_document
+from .openapi import build_document
 
-bp = Blueprint("api", __name__, url_prefix="/api/v1")
-
-
-def api_route(rule: str, method: str, summary: str, role: str = "staff", **doc):
-    """Register an API view with token auth for `role`, and describe it in the OpenAPI document."""
-    def decorator(view):
-        ROUTES.append(RouteDoc(rule=rule, method=method, summary=summary, role=role, **doc))
-        guarded = token_required(role)(view)
-        endpoint = f"{view.__module__.rsplit('.', 1)[-1]}_{view.__name__}"
-        bp.add_url_rule(rule, endpoint=endpoint, view_func=guarded, methods=[method])
-        return guarded
-    return decorator
+# The modules whose views (marked with @api_route) make up the API, in the document's order.
+RESOURCES = (dataprotection, directory, meetings, outbox, outcomes, recommendations, replies)
 
 
-@bp.errorhandler(ApiError)
+def create_blueprint() -> Blueprint:
+    """The API blueprint with every resource's views behind token auth, and its OpenAPI document (create_app)."""
+    bp = Blueprint("api", __name__, url_prefix="/api/v1")
+    routes = []
+    for module in RESOURCES:
+        for view in list(vars(module).values()):
+            # Functions only: a module also holds proxies (request, g) that cannot be asked outside a request.
+            if not isfunction(view) or view.__module__ != module.__name__ or not hasattr(view, "api_doc"):
+                continue  # not a view, or one imported from elsewhere
+            doc = view.api_doc
+            routes.append(doc)
+            endpoint = f"{module.__name__.rsplit('.', 1)[-1]}_{view.__name__}"
+            bp.add_url_rule(doc.rule, endpoint=endpoint, view_func=token_required(doc.role)(view), methods=[doc.method])
+    bp.register_error_handler(ApiError, _api_error)
+    bp.register_error_handler(HTTPException, _http_error)
+    bp.add_url_rule("/openapi.json", endpoint="openapi", view_func=lambda: jsonify(build_document(routes)))
+    return bp
+
+
 def _api_error(exc: ApiError):
     # The boundary rolls back every answer of 400 or more; a ServiceError is answered there too.
     return error_response(exc.status, exc.code, exc.message, exc.fields, **exc.extra)
 
 
-@bp.errorhandler(HTTPException)
 def _http_error(exc: HTTPException):
     return error_response(exc.code or 500, (exc.name or "error").lower().replace(" ", "_"),
                           exc.description or exc.name)
-
-
-@bp.route("/openapi.json")
-def openapi():
-    return jsonify(build_document())
-
-
-# Resource modules register their routes on `bp` when imported.
-from engage.api import dataprotection, directory, meetings, outbox, outcomes, recommendations, replies  # noqa: E402,F401
