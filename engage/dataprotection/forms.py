@@ -2,22 +2,34 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
-from wtforms.fields import DateField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms import HiddenField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired
+
+from engage.forms import DateInput, mark_required
 
 from .models import REQUEST_KINDS
+from .schemas import DataRequestCreate
 
 
 class RequestForm(FlaskForm):
-    kind = SelectField("Kind of request", choices=list(REQUEST_KINDS.items()))
-    contact_id = IntegerField("Contact number", validators=[DataRequired("Give the contact's number (from its page)."),
-                                                             NumberRange(min=1, max=2**31 - 1)],
-                              description="The number in the contact page's address, /directory/contacts/<number>.")
-    received_on = DateField("Received on", validators=[Optional()], description="Leave blank for today.")
-    notes = TextAreaField("Notes", validators=[Length(max=2000)], render_kw={"rows": 2},
+    """Logging a request: fields and CSRF only; DataRequestCreate (dataprotection/schemas.py) says what
+    is valid, under the same field names."""
+
+    kind = SelectField("Kind of request", choices=list(REQUEST_KINDS.items()), validate_choice=False)
+    contact_id = StringField("Contact number", render_kw={"inputmode": "numeric"},
+                             description="The number in the contact page's address, /directory/contacts/<number>.")
+    received_on = DateInput("Received on", description="Leave blank for today.")
+    notes = TextAreaField("Notes", render_kw={"rows": 2},
                           description="How it came in, a ticket number. No names or other personal details.")
     submit = SubmitField("Log the request")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        mark_required(self, DataRequestCreate)
+
+    def values(self) -> dict:
+        """What open_request takes."""
+        return {name: self[name].data for name in ("kind", "contact_id", "received_on", "notes")}
 
 
 class ExportForm(FlaskForm):

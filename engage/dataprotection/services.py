@@ -10,7 +10,7 @@ import io
 import json
 import logging
 import re
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
@@ -19,17 +19,21 @@ from sqlalchemy import Text, cast, func, or_, select, update
 
 from engage.audit.models import AuditEvent
 from engage.audit.services import record_event
+from engage.clock import NAIROBI, localise
 from engage.directory.models import Contact, Organisation
 from engage.directory.protection import LAWFUL_BASES
-from engage.errors import ConflictError, ValidationError
+from engage.directory.services import get_contact
+from engage.errors import ConflictError
 from engage.extensions import db
 from engage.history import ChangeRecord, record_change
 from engage.meetings.models import Attendee, Meeting
 from engage.outbox.models import UNSENT_STATUSES, OutboxMessage
 from engage.outcomes.models import FollowUp, Outcome
 from engage.recommendations.models import Recommendation
+from engage.schemas import check, refuse
 
 from .models import REQUEST_KINDS, DataRequest, SendRefusal
+from .schemas import DataRequestCreate
 
 log = logging.getLogger(__name__)
 
@@ -89,23 +93,20 @@ def send_refusals_for(meeting: Meeting) -> list[SendRefusal]:
 
 # ---- requests ----
 
-def open_request(actor, now: datetime, kind: str, contact: Contact, opened_at: datetime | None = None,
-                 notes: str | None = None) -> DataRequest:
-    """Log an access or erasure request as received (it stays open until it is answered)."""
+def open_request(actor, now: datetime, data: Any) -> DataRequest:
+    """Log an access or erasure request as received (`data`: a DataRequestCreate or what it validates;
+    received that day at 09:00 in Nairobi, default now); it stays open until it is answered."""
+    body = check(DataRequestCreate, data)
+    contact = get_contact(body.contact_id)  # NotFoundError naming the id
+    opened_at = localise(body.received_on, time(9), NAIROBI) if body.received_on else None
     errors = {}
-    if kind not in REQUEST_KINDS:
-        errors["kind"] = [f"Choose one of: {', '.join(REQUEST_KINDS)}."]
     if opened_at is not None and opened_at > now:
-        errors["opened_at"] = ["The date the request came in cannot be in the future."]
-    if notes is not None and (len(notes) > 2000 or "\x00" in notes):
-        errors["notes"] = ["At most 2000 characters of plain text."]
+        errors["received_on"] = ["The date the request came in cannot be in the future."]
     if contact.erased_at is not None:
         errors["contact_id"] = ["This contact has already been erased."]
-    if errors:
-        raise ValidationError.for_fields(errors)
-    request = DataRequest(kind=kind, contact_id=contact.id, subject_ref=f"contact #{contact.id}",
-                          opened_by_id=getattr(actor, "id", None), opened_at=opened_at or now,
-                          notes=(notes or "").strip() or None)
+    refuse(errors)
+    request = DataRequest(kind=body.kind, contact_id=contact.id, subject_ref=f"contact #{contact.id}",
+                          opened_by_id=getattr(actor, "id", None), opened_at=opened_at or now, notes=body.notes)
     db.session.add(request)
     db.session.flush()
     return request

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-from datetime import time
 from functools import wraps
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
@@ -10,7 +9,7 @@ from flask_login import current_user, login_required
 
 from engage.auth.permissions import password_confirmed_within
 from engage.boundary import on_refusal, refused_form, refused_redirect
-from engage.clock import NAIROBI, localise, now_utc
+from engage.clock import now_utc
 from engage.directory.services import get_contact
 from engage.errors import NotFoundError
 from engage.extensions import db
@@ -80,9 +79,7 @@ def log_request():
         return page()
     if form.validate_on_submit():
         on_refusal(refused)
-        contact = get_contact(form.contact_id.data)
-        opened = localise(form.received_on.data, time(9), NAIROBI) if form.received_on.data else None
-        req = services.open_request(current_user, now_utc(), form.kind.data, contact, opened, form.notes.data)
+        req = services.open_request(current_user, now_utc(), form.values())
         flash(f"{req.reference} is logged; it closes when you export or erase the contact.", "success")
         return redirect(url_for(".index"))
     return page()

@@ -58,12 +58,13 @@ def test_the_csv_has_one_row_per_item_with_its_section(app, dpo_user, amina, sto
 
 def test_an_open_request_is_closed_by_the_export(app, dpo_user, amina):
     opened = NOW.replace(day=20)
-    request = services.open_request(dpo_user, NOW, "access", amina, opened, "Letter of 20 Nov")
+    request = services.open_request(dpo_user, NOW, {"kind": "access", "contact_id": amina.id,
+                                                    "received_on": opened.date(), "notes": "Letter of 20 Nov"})
     db.session.commit()
     services.export_contact(dpo_user, NOW, amina)
     db.session.commit()
     db.session.refresh(request)
-    assert request.opened_at == opened and request.closed_at == NOW
+    assert request.opened_at == opened.replace(hour=6) and request.closed_at == NOW  # 09:00 in Nairobi
     assert db.session.scalar(select(db.func.count()).select_from(DataRequest)) == 1
 
 

@@ -9,6 +9,7 @@ from engage.dataprotection.models import DataRequest
 from engage.directory.models import Contact
 from engage.extensions import db
 from tests.dataprotection.conftest import EMAIL, NAME
+from tests.directory.pages import field_errors
 
 
 # One signed-in client per test: the app context (and its remembered user) is shared by the test.
@@ -92,10 +93,25 @@ def test_logging_a_request_for_an_unknown_contact_names_the_field(app, dpo_clien
     assert db.session.scalar(select(db.func.count()).select_from(DataRequest)) == 0
 
 
+@pytest.mark.parametrize("field, value, message", [
+    ("contact_id", "amina", "Give the contact's number (from its page)."),
+    ("received_on", "2027-01-01", "The date the request came in cannot be in the future."),
+    ("received_on", "last week", "Not a date; write it as YYYY-MM-DD."),
+    ("notes", "x" * 2001, "At most 2000 characters."),
+    ("kind", "deletion", "Choose one of: access, erasure."),
+])
+def test_a_bad_request_is_refused_beside_its_field(app, dpo_client, amina, frozen, field, value, message):
+    form = {"kind": "access", "contact_id": str(amina.id), "received_on": "", "notes": "", field: value}
+    response = dpo_client.post("/data-protection/requests", data=form)
+    assert response.status_code == 422
+    assert field_errors(response, field) == [message]  # DataRequestCreate's words, beside the field
+    assert db.session.scalar(select(db.func.count()).select_from(DataRequest)) == 0
+
+
 def test_a_request_can_be_closed_without_action(app, dpo_client, dpo_user, amina):
     from tests.conftest import NOW
 
-    request = services.open_request(dpo_user, NOW, "erasure", amina)
+    request = services.open_request(dpo_user, NOW, {"kind": "erasure", "contact_id": amina.id})
     db.session.commit()
     assert dpo_client.post(f"/data-protection/requests/{request.id}/close").status_code == 302
     db.session.refresh(request)
