@@ -7,6 +7,7 @@ from flask_wtf.csrf import CSRFError
 
 from engage import clock
 from engage.boundary import error_page, status_page
+from engage.auth import sessions
 from engage.auth.models import User
 from engage.directory.services import directory_counts
 from engage.extensions import db, login_manager
@@ -62,7 +63,9 @@ def init_app(app) -> None:
             user = db.session.get(User, int(user_id), execution_options={"all_sensitivities": True})
         except (TypeError, ValueError):
             return None
-        return user if user is not None and not user.is_disabled else None
+        if user is None or user.is_disabled or not sessions.is_current(user):
+            return None  # a session ended by sign-out, a password or role change: signed out here too
+        return user
 
     @app.errorhandler(400)
     def bad_request(exc):

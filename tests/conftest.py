@@ -8,6 +8,7 @@ import zlib
 from datetime import UTC, datetime
 
 import pytest
+from flask import g
 from flask.sessions import SecureCookieSessionInterface
 from itsdangerous import BadSignature
 from sqlalchemy import create_engine, text
@@ -171,6 +172,10 @@ class _SessionsAcrossClockJumps(SecureCookieSessionInterface):
             return self.session_class()
 
 
+def _forget_loaded_user():
+    g.pop("_login_user", None)
+
+
 def _empty_all_tables():
     """Empty every table and restart every sequence, as a fresh schema would be.
 
@@ -203,6 +208,10 @@ def app(backend, tmp_path, request):
     url = _database_url(backend, tmp_path, request)
     app = create_app("testing", SQLALCHEMY_DATABASE_URI=url, ENGAGE_INSTANCE_DIR=str(tmp_path))
     app.session_interface = _SessionsAcrossClockJumps()
+    # First of all: requests share this test's app context, hence `g`, where Flask-Login keeps the
+    # user it loaded; each request must load its own, as in production, or one client's sign-in
+    # would serve the next client (and a revoked session would outlive its revocation).
+    app.before_request_funcs.setdefault(None, []).insert(0, _forget_loaded_user)
     with app.app_context():
         if backend == "postgresql" and not _pg_schema_ready:
             _empty_database(url)  # whatever an earlier run or another version of the models left

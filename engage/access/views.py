@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from engage.auth.models import User
 from engage.auth.permissions import password_confirmed_within, require_role_for_blueprint
+from engage.auth import sessions
 from engage.auth.services import set_dpo
 from engage.boundary import on_refusal, refused_form, status_page
 from engage.clock import now_utc
@@ -259,5 +260,6 @@ def set_officer():
     back = url_for(".officers")
     _refused_back_to(back)
     set_dpo(current_user, now_utc(), user, value)
+    sessions.keep(current_user)  # a DPO stepping down ends their other sessions, not this one
     flash(f"{user.display_name} is {'now' if value else 'no longer'} a data-protection officer.", "success")
     return redirect(back)

@@ -5,7 +5,7 @@ from datetime import datetime
 
 from flask import current_app, has_app_context
 from flask_login import UserMixin
-from sqlalchemy import BigInteger, Boolean, ForeignKey, String, false
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -40,6 +40,9 @@ class User(UserMixin, db.Model):
     totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The 30-second time step of the last code accepted: a code is good once, never replayed.
     totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
+    # Every signed-in session carries the version it began under; raising it ends them all (sign-out,
+    # a password, role or DPO change, disabling, "sign out everywhere"): engage/auth/sessions.py.
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     tokens = relationship("ApiToken", back_populates="user", cascade="all, delete-orphan")
     recovery_codes = relationship("RecoveryCode", back_populates="user", cascade="all, delete-orphan")
@@ -52,6 +55,10 @@ class User(UserMixin, db.Model):
 
     def check_password(self, password: str) -> bool:
         return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+
+    def end_sessions(self) -> None:
+        """End every session signed in as this user, on every device, at the next request of each."""
+        self.session_version = (self.session_version or 0) + 1
 
     def has_role(self, minimum: str) -> bool:
         """True when this user's role ranks at least `minimum`."""

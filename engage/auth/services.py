@@ -97,12 +97,23 @@ def record_logout(user: User, now, why: str | None = None) -> None:
     record_event(user, now, "logout", user, detail=why)
 
 
+def sign_out(user: User, now, everywhere: bool = False) -> None:
+    """End every session of `user` (a copied cookie included) and note it in the audit log.
+
+    A session cookie is signed, not stored, so forgetting it in this browser would leave any copy
+    working; raising the account's session version ends them all, this one with them.
+    """
+    user.end_sessions()
+    record_logout(user, now, "signed out everywhere" if everywhere else None)
+
+
 def change_password(user: User, current: str, new: str, now) -> None:
     """Set a new password after checking the current one."""
     if not user.check_password(current or ""):
         raise ValidationError.for_fields({"current_password": "That is not your current password."})
     check_password_strength(new, "new_password")
     user.set_password(new)
+    user.end_sessions()  # every other session ends; the view keeps the one that typed the password
     record_change(user, now, user, "password_changed")
 
 
@@ -110,6 +121,7 @@ def reset_password(actor, now, user: User, new: str) -> None:
     """Set a user's password without the old one (admin or CLI)."""
     check_password_strength(new)
     user.set_password(new)
+    user.end_sessions()
     record_change(actor, now, user, "password_reset")
 
 
@@ -128,6 +140,7 @@ def set_role(actor, now, user: User, role: str) -> None:
         record_change(actor, now, user, "role_changed", {"role": [user.role, role]})
         record_event(actor, now, "role_changed", user, detail=f"role {user.role} -> {role}")
         user.role = role
+        user.end_sessions()  # pages and forms opened under the old role go with their sessions
 
 
 ONLY_THE_DPO = "Only the data-protection officer names or removes a data-protection officer."
@@ -152,6 +165,7 @@ def set_dpo(actor, now, user: User, is_dpo: bool) -> None:
         record_change(actor, now, user, "dpo_changed", {"is_dpo": [bool(user.is_dpo), is_dpo]})
         record_event(actor, now, "role_changed", user, detail="DPO flag set" if is_dpo else "DPO flag removed")
         user.is_dpo = is_dpo
+        user.end_sessions()
 
 
 def set_disabled(actor, now, user: User, disabled: bool) -> None:
@@ -166,6 +180,7 @@ def set_disabled(actor, now, user: User, disabled: bool) -> None:
                                             "of a data-protection officer.")
     if user.is_disabled != disabled:
         user.is_disabled = disabled
+        user.end_sessions()  # re-enabling must not bring back a session from before
         record_change(actor, now, user, "disabled" if disabled else "enabled")
         record_event(actor, now, "account_disabled" if disabled else "account_enabled", user)
 

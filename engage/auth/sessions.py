@@ -1,5 +1,11 @@
 """What a signed-in browser session remembers about itself: when it began, when it was last used,
-when the password was last typed, and a sign-in waiting for its second factor.
+when the password was last typed, the account's session version it began under, and a sign-in
+waiting for its second factor.
+
+The version makes sessions revocable without a session table: the user row holds a number, each
+session cookie the number it began under, and the user loader (engage/web.py) refuses a session
+whose number is not the row's. Raising the number (`User.end_sessions`) ends every session of
+the account, a copied cookie included, at no cost per request: the row is read anyway.
 
 Times are kept in the (signed) session cookie as whole seconds since the epoch, read from the
 injected clock, so tests move them with time-machine like everything else.
@@ -14,16 +20,31 @@ AUTH_AT = "auth_at"          # when the password (and second factor) were accept
 SEEN_AT = "seen_at"          # the last request of this session
 PASSWORD_AT = "password_at"  # the last time the password was typed (sign-in or confirmation)
 PENDING = "pending_2fa"      # {"user_id", "at"}: password accepted, code not yet
+VERSION = "session_version"  # the user's session_version when this session began
 
 
 def _stamp(now: datetime) -> int:
     return int(now.timestamp())
 
 
-def start(now: datetime) -> None:
-    """Note a fresh sign-in: the password was just typed."""
+def start(now: datetime, user) -> None:
+    """Note a fresh sign-in of `user`: the password was just typed."""
     session.pop(PENDING, None)
     session[AUTH_AT] = session[SEEN_AT] = session[PASSWORD_AT] = _stamp(now)
+    keep(user)
+
+
+def keep(user) -> None:
+    """Let this session live on under the user's current session version (after ending the others)."""
+    session[VERSION] = user.session_version or 0
+
+
+def is_current(user) -> bool:
+    """False when the account's sessions were ended since this one began (sign-out, password, role…).
+
+    A session from before versions existed counts as version 0, so deploying them signs nobody out.
+    """
+    return session.get(VERSION, 0) == (user.session_version or 0)
 
 
 def touch(now: datetime) -> None:
@@ -86,5 +107,5 @@ def clear_pending() -> None:
 
 def clear() -> None:
     """Forget every time this module keeps (on sign-out)."""
-    for key in (AUTH_AT, SEEN_AT, PASSWORD_AT, PENDING):
+    for key in (AUTH_AT, SEEN_AT, PASSWORD_AT, PENDING, VERSION):
         session.pop(key, None)

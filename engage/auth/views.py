@@ -39,7 +39,7 @@ def _safe_next(target):
 def _finish_login(user, now, target, how=None):
     services.record_login(user, now, how)
     login_user(user, remember=False)  # no remember-me cookie: sessions have idle and absolute limits
-    sessions.start(now)
+    sessions.start(now, user)
     if user.has_2fa or not _requires_2fa(user):
         return redirect(_safe_next(target))
     return redirect(url_for("auth.two_factor", next=target if is_safe_redirect(target) else None))
@@ -95,10 +95,22 @@ def login_code():
 @bp.route("/logout", methods=["POST"])
 def logout():
     if current_user.is_authenticated:
-        services.record_logout(current_user, now_utc())
+        services.sign_out(current_user, now_utc())
     logout_user()
     sessions.clear()
     flash("You are signed out.", "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/account/sign-out-everywhere", methods=["POST"])
+@login_required
+def sign_out_everywhere():
+    if not ConfirmForm().validate_on_submit():
+        return redirect(url_for("auth.account"))
+    services.sign_out(current_user, now_utc(), everywhere=True)
+    logout_user()
+    sessions.clear()
+    flash("You are signed out on every device and browser.", "info")
     return redirect(url_for("auth.login"))
 
 
@@ -163,7 +175,8 @@ def account():
     refused_form(form, page)
     if form.submit.data and form.validate_on_submit():
         services.change_password(current_user, form.current_password.data, form.new_password.data, now_utc())
-        flash("Your password is changed.", "success")
+        sessions.keep(current_user)  # the others ended with the old password; this one typed the new
+        flash("Your password is changed. You are signed out everywhere else.", "success")
         return redirect(url_for("auth.account"))
     return page()
 
@@ -287,4 +300,5 @@ def enable(user_id):
 def _apply(action, success_message):
     refused_redirect(url_for("admin.users"))  # where every caller returns to
     action()
+    sessions.keep(current_user)  # a change to one's own account ends one's other sessions, not this one
     flash(success_message, "success")
