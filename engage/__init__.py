@@ -21,7 +21,7 @@ def create_app(config: str | None = None, **overrides) -> Flask:
     from engage import sealed
     sealed.init_app(app)  # refuses a malformed key now rather than at the first restricted save
 
-    from engage import boundary, extensions, models, web  # noqa: F401  (models: the whole schema for Alembic)
+    from engage import boundary, extensions, headers, models, web  # noqa: F401  (models: the whole schema for Alembic)
     from engage.access.views import bp as access_bp
     from engage.api.views import create_blueprint as api_blueprint
     from engage.audit.views import bp as audit_bp
@@ -38,6 +38,7 @@ def create_app(config: str | None = None, **overrides) -> Flask:
     from engage.upr.views import bp as upr_bp
 
     boundary.init_app(app)  # first: its commit must run after every other after_request hook
+    headers.init_app(app)  # security headers on every answer; the trusted proxies' X-Forwarded-*
     extensions.init_db(app)  # db, plus SQLite's pragmas (foreign keys on) on every connection
     # Inside the package, so an installed engage (no checkout) can still `engage setup`.
     extensions.migrate.init_app(app, extensions.db, directory=os.path.join(app.root_path, "migrations"),

@@ -238,6 +238,8 @@ PROFILES: dict[str, dict[str, Any]] = {
         "SESSION_COOKIE_SECURE": True,
         "REMEMBER_COOKIE_SECURE": True,
         "PREFERRED_URL_SCHEME": "https",
+        # Strict-Transport-Security, sent when ENGAGE_BASE_URL is https (engage/headers.py): one year.
+        "ENGAGE_HSTS_SECONDS": 365 * 24 * 3600,
     },
 }
 
