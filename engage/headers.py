@@ -1,7 +1,10 @@
-"""What engage says in HTTP headers: the security headers on every answer."""
+"""What engage says in, and trusts of, HTTP headers: the security headers on every answer, and the
+`X-Forwarded-*` headers of the proxies in front of it (ENGAGE_TRUSTED_PROXIES hops, none by default).
+"""
 from __future__ import annotations
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 # No inline script anywhere: pages load theirs from engage/static (engage.js, meeting-form.js), so an
 # injected <script> or on*= handler does not run. Style attributes stay allowed (style-src-attr): the
@@ -30,7 +33,12 @@ HEADERS = {
 
 
 def init_app(app: Flask) -> None:
-    """Add the security headers to every answer."""
+    """Trust the configured number of proxies, and add the security headers to every answer."""
+    hops = app.config.get("ENGAGE_TRUSTED_PROXIES") or 0
+    if hops:
+        # The client's address (sign-in limits, the audit log) and scheme come from the last `hops`
+        # X-Forwarded-For/-Proto entries; links never follow the Host header (ENGAGE_BASE_URL does).
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0, x_port=0, x_prefix=0)
     headers = dict(HEADERS)
     hsts_seconds = app.config.get("ENGAGE_HSTS_SECONDS")
     if hsts_seconds and app.config["ENGAGE_BASE_URL"].startswith("https://"):

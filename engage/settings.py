@@ -104,13 +104,17 @@ class Settings(BaseSettings):
     # Accounts: two-factor sign-in is required for admins and the DPO; this makes it required for all.
     ENGAGE_REQUIRE_2FA: bool = False
     ENGAGE_2FA_RATE_LIMIT: str = "5 per minute"
-    ENGAGE_LOGIN_RATE_LIMIT: str = "10 per minute"
+    ENGAGE_LOGIN_RATE_LIMIT: str = "10 per minute"  # sign-in attempts per client address
+    ENGAGE_LOGIN_ACCOUNT_RATE_LIMIT: str = "20 per 15 minutes"  # per address tried, from anywhere
     RATELIMIT_STORAGE_URI: str = "memory://"
     # A session ends after this long without a request, and this long after signing in, whatever;
     # None (the testing profile) turns the limit off.
     ENGAGE_SESSION_IDLE_MINUTES: Positive | None = 30
     ENGAGE_SESSION_MAX_HOURS: Positive | None = 12
     ENGAGE_MAX_UPLOAD_BYTES: Positive = 20 * 1024 * 1024
+    # How many proxies in front of engage add X-Forwarded-For/-Proto (nginx alone: 1). With 0 the
+    # connecting address is the client's; behind a proxy that is the proxy's, shared by every user.
+    ENGAGE_TRUSTED_PROXIES: Annotated[int, Field(ge=0, le=10)] = 0
 
     @field_validator("ENGAGE_DIGEST_AT", "ENGAGE_WORKDAY_START", "ENGAGE_WORKDAY_END", mode="before")
     @classmethod
@@ -164,7 +168,7 @@ class Settings(BaseSettings):
     def validate_lowercase(cls, value):
         return value.strip().lower() if isinstance(value, str) else value
 
-    @field_validator("ENGAGE_LOGIN_RATE_LIMIT", "ENGAGE_2FA_RATE_LIMIT")
+    @field_validator("ENGAGE_LOGIN_RATE_LIMIT", "ENGAGE_LOGIN_ACCOUNT_RATE_LIMIT", "ENGAGE_2FA_RATE_LIMIT")
     @classmethod
     def validate_rate_limit(cls, value: str) -> str:
         from limits import parse  # Flask-Limiter's own parser: what it accepts later, checked now

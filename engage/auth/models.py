@@ -1,6 +1,8 @@
 """Users and their API tokens."""
 from __future__ import annotations
 
+import functools
+import secrets
 from datetime import datetime
 
 from flask import current_app, has_app_context
@@ -50,8 +52,7 @@ class User(UserMixin, db.Model):
     def set_password(self, password: str) -> None:
         # The method is a setting so the test suite can use a cheap hash; production keeps
         # werkzeug's default (scrypt). check_password reads whichever method a hash names.
-        method = current_app.config.get("ENGAGE_PASSWORD_HASH_METHOD") if has_app_context() else None
-        self.password_hash = generate_password_hash(password, method=method or "scrypt")
+        self.password_hash = generate_password_hash(password, method=_hash_method())
 
     def check_password(self, password: str) -> bool:
         return bool(self.password_hash) and check_password_hash(self.password_hash, password)
@@ -78,6 +79,26 @@ class User(UserMixin, db.Model):
 
     def __repr__(self):
         return f"<User {self.email} {self.role}>"
+
+
+def _hash_method() -> str:
+    return (current_app.config.get("ENGAGE_PASSWORD_HASH_METHOD") if has_app_context() else None) or "scrypt"
+
+
+@functools.cache
+def _dummy_hash(method: str) -> str:
+    # Made once per process and method: a hash of a random password nobody knows.
+    return generate_password_hash(secrets.token_urlsafe(24), method=method)
+
+
+def check_password_of_nobody(password: str) -> bool:
+    """Spend the work of checking a password, as for a user, when there is no user to check it for.
+
+    A sign-in for an unknown address would otherwise answer ~100 ms sooner than one with a wrong
+    password, telling whoever is trying which addresses have accounts. Always False.
+    """
+    check_password_hash(_dummy_hash(_hash_method()), password)
+    return False
 
 
 class ApiToken(db.Model):

@@ -14,7 +14,7 @@ from engage.errors import ConflictError, PermissionDenied, ValidationError
 from engage.extensions import db
 from engage.history import record_change
 
-from .models import ROLES, ApiToken, User
+from .models import ROLES, ApiToken, User, check_password_of_nobody
 
 MIN_PASSWORD_LENGTH = 10
 
@@ -78,7 +78,9 @@ def check_credentials(email: str, password: str, now) -> User | None:
     # An address with control characters (NUL, which PostgreSQL refuses) is no user's: do not ask.
     usable = isinstance(email, str) and email.isprintable()
     user = find_user_by_email(email) if usable and email.strip() else None
-    if user is None or user.is_disabled or not user.check_password(password or ""):
+    # The same hash work whatever the address: unknown, disabled or right, the answer takes as long.
+    matches = user.check_password(password or "") if user is not None else check_password_of_nobody(password or "")
+    if user is None or user.is_disabled or not matches:
         reason = "unknown address" if user is None else "disabled account" if user.is_disabled else "wrong password"
         record_event(user, now, "login_failed", user, actor_email=(email or "").strip()[:254] or None,
                      detail=reason)

@@ -28,6 +28,15 @@ def _code_limit():
     return current_app.config["ENGAGE_2FA_RATE_LIMIT"]
 
 
+def _account_limit():
+    return current_app.config["ENGAGE_LOGIN_ACCOUNT_RATE_LIMIT"]
+
+
+def _account_tried() -> str:
+    """The address a sign-in tries, as the key of its per-account limit (known or not: the same)."""
+    return "login-account:" + (request.form.get("email") or "").strip().lower()[:254]
+
+
 def _requires_2fa(user) -> bool:
     return twofactor.required_for(user, current_app.config.get("ENGAGE_REQUIRE_2FA", False))
 
@@ -46,7 +55,8 @@ def _finish_login(user, now, target, how=None):
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(_login_limit, methods=["POST"])  # per client address (behind a proxy: ENGAGE_TRUSTED_PROXIES)
+@limiter.limit(_account_limit, key_func=_account_tried, methods=["POST"])  # per account, from any number of addresses
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
