@@ -1,6 +1,15 @@
 """URL helpers."""
 from urllib.parse import urlsplit
 
+from flask import current_app, url_for
+
+
+def absolute_url(endpoint: str, **values) -> str:
+    """The address of `endpoint` under ENGAGE_BASE_URL, for links that leave the page: API answers,
+    calendars, mail. Never `url_for(_external=True)`, which takes the host from the request's Host
+    header, so anyone could make engage hand out links to their own site."""
+    return current_app.config["ENGAGE_BASE_URL"].rstrip("/") + url_for(endpoint, **values)
+
 
 def is_safe_redirect(target: str | None) -> bool:
     """True for a local path we may redirect to after login (no open redirects)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from typing import Literal
 
-from flask import Response, g, jsonify, request, url_for
+from flask import Response, g, jsonify, request
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
 
@@ -18,6 +18,7 @@ from engage.meetings.models import ATTENDEE_ROLES, LOCATION_KINDS, MEETING_STATU
 from engage.meetings.people import People, people_for
 from engage.meetings.schemas import MeetingCancel, MeetingCreate, MeetingUpdate
 from engage.schemas import check
+from engage.urls import absolute_url
 
 from .common import ApiError, int_arg, json_body, page_args
 from .openapi import api_route
@@ -95,8 +96,8 @@ def meeting_json(meeting: Meeting, people: People | None = None) -> dict:
         tags=list(meeting.tags or []), sensitivity=meeting.sensitivity or "internal",
         cancellation_reason=meeting.cancellation_reason,
         created_at=_z(meeting.created_at), updated_at=_z(meeting.updated_at),
-        url=url_for("meetings.show", meeting_id=meeting.id, _external=True),
-        ics_url=url_for("api.meetings_meeting_ics", meeting_id=meeting.id, _external=True),
+        url=absolute_url("meetings.show", meeting_id=meeting.id),
+        ics_url=absolute_url("api.meetings_meeting_ics", meeting_id=meeting.id),
     ).model_dump()
 
 
@@ -170,8 +171,8 @@ def _rows_json(rows) -> list[dict]:
         return []
     # One url_for each, then the id put in: url_for for every row costs more than the rest of the row.
     marker = 987654321
-    show = url_for("meetings.show", meeting_id=marker, _external=True).split(str(marker))
-    ics = url_for("api.meetings_meeting_ics", meeting_id=marker, _external=True).split(str(marker))
+    show = absolute_url("meetings.show", meeting_id=marker).split(str(marker))
+    ics = absolute_url("api.meetings_meeting_ics", meeting_id=marker).split(str(marker))
     items = []
     for m in rows:
         mid = str(m.id)
@@ -241,7 +242,7 @@ def cancel_meeting(meeting_id):
 def meeting_ics(meeting_id):
     meeting = _meeting(meeting_id)
     body = calendar.meeting_ics(meeting, now_utc(), calendar.organiser_mailbox(),
-                                url_for("meetings.show", meeting_id=meeting.id, _external=True),
+                                absolute_url("meetings.show", meeting_id=meeting.id),
                                 reader=current_actor())
     return Response(body, headers={"Content-Type": "text/calendar; charset=utf-8; method=PUBLISH",
                                    "Content-Disposition": f"attachment; filename=meeting-{meeting.id}.ics"})

@@ -23,6 +23,7 @@ from engage.errors import ConflictError
 from engage.extensions import db
 from engage.history import history_for
 from engage.recommendations.models import IMPLEMENTATION_STATUSES, RESPONSES as REC_RESPONSES, Recommendation
+from engage.urls import absolute_url
 
 from . import calendar, listing, queries, services, slots
 from .changes import MeetingChange
@@ -343,8 +344,7 @@ def ics(meeting_id):
 
 
 def _page_url(meeting: Meeting) -> str:
-    base = (current_app.config.get("ENGAGE_BASE_URL") or "").rstrip("/")
-    return base + url_for("meetings.show", meeting_id=meeting.id)
+    return absolute_url("meetings.show", meeting_id=meeting.id)
 
 
 # ---- finding a slot ----
@@ -408,8 +408,7 @@ def revoke_feed(scope):
 
 
 def _feed_url(feed: CalendarFeed, scheme: str = "https") -> str:
-    base = (current_app.config.get("ENGAGE_BASE_URL") or request.host_url).rstrip("/")
-    url = base + url_for("calendar.feed", secret=feed.secret)
+    url = absolute_url("calendar.feed", secret=feed.secret)
     if scheme == "webcal":
         return "webcal://" + url.split("://", 1)[-1]
     return url
