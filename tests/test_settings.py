@@ -96,3 +96,35 @@ def test_every_setting_is_documented_in_the_readme():
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
     missing = [name for name in Settings.model_fields if f"`{name}`" not in readme]
     assert missing == []
+
+
+def _env_example() -> dict[str, str]:
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "deploy" / "env.example"
+    lines = [line.strip() for line in path.read_text().splitlines()]
+    return dict(line.split("=", 1) for line in lines if line and not line.startswith("#"))
+
+
+def test_the_example_environment_names_every_setting_production_needs():
+    env = _env_example()
+    assert set(env) - {"ENGAGE_ENV"} <= set(Settings.model_fields), "unknown names in deploy/env.example"
+    for name in ("SECRET_KEY", "ENGAGE_DATA_KEY", "DATABASE_URL", "ENGAGE_BASE_URL", "ENGAGE_TRUSTED_PROXIES",
+                 "MAIL_SERVER", "MAIL_DEFAULT_SENDER", "ENGAGE_ORGANISER_EMAIL", "RATELIMIT_STORAGE_URI"):
+        assert name in env, name
+    assert env["ENGAGE_ENV"] == "production" and env["ENGAGE_BASE_URL"].startswith("https://")
+
+
+def test_production_starts_from_the_example_once_its_keys_are_filled_in(monkeypatch, tmp_path):
+    from cryptography.fernet import Fernet
+
+    env = _env_example()
+    env.update(SECRET_KEY="k" * 64, ENGAGE_DATA_KEY=Fernet.generate_key().decode(),
+               RATELIMIT_STORAGE_URI="memory://")  # no Redis here; the example's URI is only parsed
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    app = create_app(ENGAGE_INSTANCE_DIR=str(tmp_path))
+    assert app.config["ENGAGE_TRUSTED_PROXIES"] == 1 and app.config["SESSION_COOKIE_SECURE"] is True
+    monkeypatch.delenv("ENGAGE_DATA_KEY")
+    with pytest.raises(SettingsError, match="ENGAGE_DATA_KEY"):
+        create_app(ENGAGE_INSTANCE_DIR=str(tmp_path))
