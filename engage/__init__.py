@@ -1,6 +1,7 @@
 """engage: diplomatic engagement for UPR advocacy."""
 from __future__ import annotations
 
+import functools
 import os
 
 from flask import Flask
@@ -28,6 +29,7 @@ def create_app(config: str | None = None, **overrides) -> Flask:
     from engage.auth.views import admin_bp, bp as auth_bp
     from engage.dataprotection.views import bp as dataprotection_bp
     from engage.directory.views import bp as directory_bp
+    from engage.importjobs.views import bp as imports_bp
     from engage.invitations.views import bp as rsvp_bp
     from engage.invitations.views import replies_bp
     from engage.meetings.views import bp as meetings_bp, feeds_bp as calendar_bp
@@ -54,6 +56,7 @@ def create_app(config: str | None = None, **overrides) -> Flask:
     app.register_blueprint(audit_bp)
     app.register_blueprint(directory_bp)
     app.register_blueprint(upr_bp)
+    app.register_blueprint(imports_bp)
     app.register_blueprint(meetings_bp)
     app.register_blueprint(calendar_bp)
     app.register_blueprint(rsvp_bp)
@@ -71,6 +74,7 @@ def create_app(config: str | None = None, **overrides) -> Flask:
     extensions.csrf.exempt(api_bp)  # token-authenticated; no cookies, so no CSRF
 
     _connect_reactions()
+    _register_import_kinds()
     _add_template_globals(app)
 
     from engage.cli import register_cli
@@ -100,6 +104,21 @@ def _connect_reactions() -> None:
     # A contact who objects gets none of the mail still queued for them, nor any rendered later.
     signals.contact_objected.connect(withhold_on_objection)
     signals.message_to_recipient.connect(refuse_if_do_not_contact)
+
+
+def _register_import_kinds() -> None:
+    """The imports a big upload may run as a background job (engage/importjobs), each as its own page would."""
+    from engage.directory.imports import import_csv_bytes
+    from engage.importjobs.services import ImportKind, register_kind
+    from engage.upr.imports import import_recommendations_bytes
+
+    for kind in ("organisations", "contacts"):
+        register_kind(ImportKind(kind, functools.partial(import_csv_bytes, kind), role="staff",
+                                 page="directory.import_csv", records=f"directory.{kind}",
+                                 records_args={"sort": "-updated"}))
+    # The catalogue of recommendations is the leads' to keep: every lead sees every such import.
+    register_kind(ImportKind("recommendations", import_recommendations_bytes, role="lead", page="upr.import_csv",
+                             records="upr.index", shared_with="lead"))
 
 
 def _add_template_globals(app: Flask) -> None:

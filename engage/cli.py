@@ -176,9 +176,9 @@ def seed_demo_command():
 
 
 def _import(kind: str, path: str, dry_run: bool) -> None:
-    def progress(done, total):
+    def progress(done, total, phase):
         if total and (done == total or done % 500 == 0):
-            click.echo(f"  checked {done}/{total} rows", err=True)
+            click.echo(f"  {phase} {done}/{total} rows", err=True)
 
     report = import_csv_file(kind, path, actor=None, now=now_utc(), progress=progress)
     if not report.ok:

@@ -38,6 +38,15 @@ class ImportReport:
                 f"{self.unchanged} unchanged")
 
 
+def size_label(size: int) -> str:
+    """An upload's size as pages write it: "1.9 MB", "420 KB", "12 bytes"."""
+    if size >= 1024 * 1024:
+        return f"{size / (1024 * 1024):.1f}".removesuffix(".0") + " MB"
+    if size >= 1024:
+        return f"{size / 1024:.0f} KB"
+    return f"{size} bytes"
+
+
 def decode_csv_lines(raw: bytes) -> tuple[str, dict[int, str]]:
     """The file's text plus {line number: problem} for lines that are not UTF-8, so every bad line is reported.
 

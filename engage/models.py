@@ -11,3 +11,4 @@ from engage.reminders.models import FollowUpNotice, Reminder, SchedulerHeartbeat
 from engage.audit.models import AuditEvent  # noqa: F401
 from engage.access.models import AccessGrant, AccessGroup  # noqa: F401
 from engage.dataprotection.models import DataRequest, SendRefusal  # noqa: F401
+from engage.importjobs.models import ImportJob  # noqa: F401

@@ -19,6 +19,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from engage.clock import now_utc
 from engage.dataprotection.services import retention_pass
 from engage.extensions import db
+from engage.importjobs.services import run_next_import
 from engage.outbox.services import drain_outbox
 from engage.reminders.digest import queue_morning_messages
 from engage.reminders import services as reminders
@@ -67,6 +68,16 @@ def queue_reminders_job() -> None:
     _run("queue_reminders", drain)
 
 
+def import_jobs_job() -> None:
+    """Run queued CSV imports one after another, each as its uploader, all or nothing."""
+    def drain():
+        # A fresh `now` for each job: the one before may have taken minutes.
+        while not _stopping.is_set() and run_next_import(now_utc(), _app.config, WORKER_ID) is not None:
+            pass
+
+    _run("import_jobs", drain)
+
+
 def morning_job() -> None:
     """The daily digest and follow-up notices, once each per day after the configured hour."""
     _run("morning", lambda: queue_morning_messages(now_utc(), _app.config))
@@ -91,6 +102,8 @@ def build_scheduler(app, blocking: bool):
                       id="dispatch_outbox", next_run_time=now_utc())
     scheduler.add_job(queue_reminders_job, "interval", seconds=int(config.get("ENGAGE_REMINDER_INTERVAL", 15)),
                       id="queue_reminders", next_run_time=now_utc())
+    scheduler.add_job(import_jobs_job, "interval", seconds=int(config["ENGAGE_IMPORT_INTERVAL"]),
+                      id="import_jobs", next_run_time=now_utc())
     scheduler.add_job(morning_job, "interval", minutes=5, id="morning", next_run_time=now_utc())
     scheduler.add_job(retention_job, "interval", hours=24, id="retention", next_run_time=now_utc())
     return scheduler

@@ -85,6 +85,13 @@ class Settings(BaseSettings):
     ENGAGE_OUTBOX_LEASE_SECONDS: Positive = 600
     ENGAGE_REMINDER_LEASE_SECONDS: Positive = 300
     ENGAGE_REMINDER_INTERVAL: Positive = 15  # seconds between reminder passes
+    # An upload of more rows or bytes than this is imported by the scheduler as a background job
+    # (engage/importjobs) instead of inside the request, which a worker timeout would cut short.
+    ENGAGE_IMPORT_JOB_ROWS: Positive = 2000
+    ENGAGE_IMPORT_JOB_BYTES: Positive = 1024 * 1024
+    ENGAGE_IMPORT_INTERVAL: Positive = 5  # seconds between looks for queued imports
+    # A job whose scheduler died is taken over after this long without a progress report.
+    ENGAGE_IMPORT_LEASE_SECONDS: Positive = 600
     # Minutes before the start, for meetings that do not say; "1440,60" or "[1440, 60]".
     ENGAGE_DEFAULT_REMINDERS: Annotated[list[int], NoDecode] = list(DEFAULT_REMINDERS)
     # "Engaged this cycle" counts meetings from this Nairobi date (engage/outcomes/engaged.py, engaged_states).

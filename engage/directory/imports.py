@@ -23,7 +23,8 @@ CONTACT_COLUMNS = {"full_name", "name", "email", "organisation", "organisation_i
 KIND_BY_LABEL = {label.lower(): key for key, label in ORGANISATION_KINDS.items()} | {
     k.replace("_", " "): k for k in ORGANISATION_KINDS}
 
-Progress = Callable[[int, int], None] | None
+# (rows done, rows in the phase, phase): "checked" while reading the file, then "saved".
+Progress = Callable[[int, int, str], None] | None
 # The one reason given for an address held by a contact the importer may not see: it says nothing
 # about that contact (not its name, not that it is restricted, not even that it exists).
 UNUSABLE_EMAIL = "email: this email address cannot be used here"
@@ -80,11 +81,13 @@ def import_organisations(text: str, actor, now, progress: Progress = None, *,
         seen[key] = line
         planned.append((values, live.get(key)))
         if progress:
-            progress(done, len(rows))
+            progress(done, len(rows), "checked")
     _add_bad_lines(report, bad_lines)
     if report.errors:
         return report
-    for values, existing in planned:
+    for saved, (values, existing) in enumerate(planned, 1):
+        if progress:
+            progress(saved, len(planned), "saved")
         if existing is None:
             org = Organisation(**values, is_archived=False, created_at=now, updated_at=now)
             db.session.add(org)
@@ -119,7 +122,7 @@ def import_contacts(text: str, actor, now, progress: Progress = None, *,
     planned = []
     for done, (line, row) in enumerate(rows, 1):
         if progress:
-            progress(done, len(rows))
+            progress(done, len(rows), "checked")
         if "__error__" in row:
             report.add_error(line, row["__error__"])
             continue
@@ -166,7 +169,9 @@ def import_contacts(text: str, actor, now, progress: Progress = None, *,
     _add_bad_lines(report, bad_lines)
     if report.errors:
         return report
-    for _, values in planned:
+    for saved, (_, values) in enumerate(planned, 1):
+        if progress:
+            progress(saved, len(planned), "saved")
         existing = live.get(values["email"])
         if existing is None:
             contact = Contact(**values, is_archived=False, created_at=now, updated_at=now)

@@ -14,8 +14,10 @@ from engage.auth.permissions import export_confirmed, require_role_for_blueprint
 from engage.boundary import form_page, refused_redirect
 from engage.clock import now_utc, timezone_for_city
 from engage.countries import country_name
+from engage.csvfiles import size_label
 from engage.extensions import db
 from engage.history import history_for
+from engage.importjobs import services as import_jobs
 
 from . import exports, imports, services
 from .forms import ContactForm, ImportForm, OrganisationForm
@@ -27,15 +29,7 @@ require_role_for_blueprint(bp, "staff")
 
 @bp.context_processor
 def directory_helpers():
-    return {"country_name": country_name, "timezone_for_city": timezone_for_city, "size_label": _size_label}
-
-
-def _size_label(size: int) -> str:
-    if size >= 1024 * 1024:
-        return f"{size / (1024 * 1024):.1f}".removesuffix(".0") + " MB"
-    if size >= 1024:
-        return f"{size / 1024:.0f} KB"
-    return f"{size} bytes"
+    return {"country_name": country_name, "timezone_for_city": timezone_for_city, "size_label": size_label}
 
 
 ORGANISATION_SORTS = ("name", "kind", "city", "country", "updated")
@@ -240,7 +234,11 @@ def import_csv():
     form = ImportForm(data={"kind": request.args["kind"]} if request.args.get("kind") in imports.IMPORTERS else None)
     if form.validate_on_submit():
         upload = form.file.data
-        report = imports.import_csv_bytes(form.kind.data, upload.read(), current_user, now_utc())
+        raw = upload.read()
+        if import_jobs.runs_as_job(raw, current_app.config):  # too long for a request: the scheduler imports it
+            job = import_jobs.queue_import(current_user, now_utc(), form.kind.data, upload.filename, raw)
+            return redirect(url_for("imports.show", job_id=job.id))
+        report = imports.import_csv_bytes(form.kind.data, raw, current_user, now_utc())
         if not report.ok:  # all or nothing: the boundary rolls back this 422
             return render_template("directory/import_failed.html", report=report, kind=form.kind.data,
                                    filename=upload.filename), 422
@@ -249,7 +247,9 @@ def import_csv():
                                        "updated": report.updated, "unchanged": report.unchanged}
         return redirect(url_for(".import_done"))
     return render_template("directory/import.html", form=form, guide=imports.COLUMN_GUIDE,
-                           max_bytes=current_app.config.get("MAX_CONTENT_LENGTH"))
+                           max_bytes=current_app.config.get("MAX_CONTENT_LENGTH"),
+                           job_rows=current_app.config["ENGAGE_IMPORT_JOB_ROWS"],
+                           jobs=import_jobs.recent_jobs(current_user, tuple(imports.IMPORTERS)))
 
 
 @bp.route("/import/done")

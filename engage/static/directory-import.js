@@ -47,6 +47,11 @@
       fail("The server answered with something unexpected (" + xhr.status + "). Try again.");
       return;
     }
+    if (doc.querySelector("[data-import-job]") && xhr.responseURL) {
+      // A big file became a background job: load its page for real, so its progress poll runs.
+      window.location.assign(xhr.responseURL);
+      return;
+    }
     if (xhr.responseURL && xhr.responseURL !== window.location.href) {
       window.history.pushState(null, "", xhr.responseURL);
     }

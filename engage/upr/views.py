@@ -9,6 +9,7 @@ from engage.auth.permissions import export_confirmed, require_role_for_blueprint
 from engage.boundary import refused_form
 from engage.clock import now_utc
 from engage.extensions import db
+from engage.importjobs import services as import_jobs
 from engage.recommendations import queries as catalogue
 from engage.recommendations.models import Recommendation
 from engage.settings import cycle_starts_on
@@ -115,14 +116,21 @@ def import_csv():
     form = ImportForm()
     report = None
     if form.validate_on_submit():
-        report = import_recommendations_bytes(form.file.data.read(), current_user, now_utc())
+        raw = form.file.data.read()
+        # Too long for a request: the scheduler imports it. A dry run stays here (checking alone is quick).
+        if not form.dry_run.data and import_jobs.runs_as_job(raw, current_app.config):
+            job = import_jobs.queue_import(current_user, now_utc(), "recommendations", form.file.data.filename, raw)
+            return redirect(url_for("imports.show", job_id=job.id))
+        report = import_recommendations_bytes(raw, current_user, now_utc())
         if report.ok and not form.dry_run.data:
             flash(f"Imported {form.file.data.filename}: {report.summary()}.", "success")
             return redirect(url_for("upr.index"))
         db.session.rollback()  # a dry run or a refused file keeps nothing, though a dry run answers 200
     status = 422 if (report and not report.ok) or form.errors else 200
     return render_template("upr/import.html", form=form, report=report,
-                           max_bytes=current_app.config.get("MAX_CONTENT_LENGTH")), status
+                           max_bytes=current_app.config.get("MAX_CONTENT_LENGTH"),
+                           job_rows=current_app.config["ENGAGE_IMPORT_JOB_ROWS"],
+                           jobs=import_jobs.recent_jobs(current_user, ("recommendations",))), status
 
 
 def _plan_form() -> PlanForm:
