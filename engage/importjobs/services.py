@@ -163,6 +163,8 @@ def run_next_import(now: datetime, config, worker_id: str) -> int | None:
 def run_claimed_job(job_id: int, now: datetime, worker_id: str, lease_seconds: int) -> str:
     """Run a job this worker has claimed: all of it in one transaction, or nothing and its bad lines; the end status."""
     job = db.session.get(ImportJob, job_id)
+    if job is None:  # its uploader's account was deleted, and the job with it
+        return "gone"
     kind = kind_of(job)
     actor = job.actor
     if job.attempts > MAX_ATTEMPTS:
@@ -175,7 +177,7 @@ def run_claimed_job(job_id: int, now: datetime, worker_id: str, lease_seconds: i
         report = kind.run(raw, actor, now, progress)
     except Exception:  # a bug must not leave the job "running" until its lease ends, three times over
         db.session.rollback()
-        log.exception("import job %s (%s) failed", job_id, job.kind if job else "?")
+        log.exception("import job %s (%s) failed", job_id, job.kind)
         return _fail(job_id, worker_id, now, [[1, UNEXPECTED]])
     finally:
         progress.close()

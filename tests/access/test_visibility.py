@@ -150,6 +150,7 @@ NOT_WALKED = {"static", "bootstrap.static", "rsvp.answer", "auth.login", "auth.l
 def _every_get_url(app, restricted) -> list[str]:
     """Every GET route, each record route once per record of the world (hidden ones included), plus the
     pages whose filters read other tables (summaries, plans, engaged states, the slot finder's contacts)."""
+    from engage.importjobs import services as import_jobs
     from engage.meetings import calendar
     from engage.outbox.models import OutboxMessage
     from engage.outcomes.models import FollowUp
@@ -160,13 +161,14 @@ def _every_get_url(app, restricted) -> list[str]:
     factories.make_meeting(organiser=w.staff, contacts=[restricted.contact, w.contacts["se"]], title="Sweden and Germany")
     feeds = [calendar.create_feed(None, WHEN, restricted.users[role], scope)
              for role, scope in (("staff", "personal"), ("granted", "personal"), ("lead", "team"))]
+    job = import_jobs.queue_import(restricted.users["staff"], WHEN, "contacts", "big.csv", b"full_name,email\n")
     db.session.commit()
     values = {"meeting_id": sorted(m.id for m in db.session.scalars(select(Meeting))),
               "contact_id": [c.id for c in w.contacts.values()], "outcome_id": [o.id for o in w.outcomes.values()],
               "org_id": [o.id for o in w.orgs.values()], "rec_id": [r.id for r in w.recs.values()],
               "group_id": [restricted.group.id], "message_id": list(db.session.scalars(select(OutboxMessage.id))),
               "follow_up_id": list(db.session.scalars(select(FollowUp.id))), "kind": ["contacts", "organisations"],
-              "secret": [f.secret for f in feeds]}
+              "secret": [f.secret for f in feeds], "job_id": [job.id]}
     assert values["message_id"] and values["follow_up_id"]
     urls = []
     for rule in app.url_map.iter_rules():
