@@ -59,3 +59,21 @@ def test_a_stopping_scheduler_finishes_the_batch_in_hand_and_leaves_the_rest(job
         job()
     assert _reminder_messages() == 3
     assert _still_due(at) == 4  # still pending, for the next scheduler to send
+
+
+def test_one_run_of_the_import_job_imports_every_queued_file(app):
+    from engage.directory.models import Contact
+    from engage.importjobs import services as import_jobs
+    from engage.importjobs.models import ImportJob
+
+    importer = factories.make_user(role="staff", email="importer@example.org")
+    for n in range(2):
+        import_jobs.queue_import(importer, BOOKED, "contacts", f"{n}.csv",
+                                 f"full_name,email\nPerson {n},person{n}@example.org\n".encode())
+    db.session.commit()
+    built = scheduler.build_scheduler(app, blocking=False)  # binds the app; never started
+    assert "import_jobs" in {j.id for j in built.get_jobs()}
+    with time_machine.travel(BOOKED, tick=False):
+        scheduler.import_jobs_job()
+    assert sorted(db.session.scalars(select(ImportJob.status))) == ["done", "done"]
+    assert db.session.scalar(select(func.count()).select_from(Contact)) == 2

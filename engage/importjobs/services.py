@@ -178,18 +178,20 @@ def run_claimed_job(job_id: int, now: datetime, worker_id: str, lease_seconds: i
     except Exception:  # a bug must not leave the job "running" until its lease ends, three times over
         db.session.rollback()
         log.exception("import job %s (%s) failed", job_id, job.kind)
-        return _fail(job_id, worker_id, now, [[1, UNEXPECTED]])
+        return _fail(job_id, worker_id, progress.now_at_end(), [[1, UNEXPECTED]])
     finally:
         progress.close()
     if not report.ok:
         db.session.rollback()  # all or nothing: none of the rows, only the reasons
-        return _fail(job_id, worker_id, now, [[e.line, e.message] for e in report.errors], report.total)
+        return _fail(job_id, worker_id, progress.now_at_end(), [[e.line, e.message] for e in report.errors],
+                     report.total)
     # The records and the job's "done" commit together. The WHERE checks the claim is still ours: if
     # another scheduler took the job over, its run counts and this one is rolled back.
     table = ImportJob.__table__
     finished = db.session.execute(
         update(table).where(table.c.id == job_id, table.c.status == "running", table.c.claimed_by == worker_id)
-        .values(status="done", raw=None, claimed_by=None, lease_until=None, finished_at=now, phase="saved",
+        .values(status="done", raw=None, claimed_by=None, lease_until=None, finished_at=progress.now_at_end(),
+                phase="saved",
                 rows_done=report.total, rows_total=report.total,
                 summary={"total": report.total, "created": report.created, "updated": report.updated,
                          "unchanged": report.unchanged}))
@@ -248,6 +250,10 @@ class ProgressWriter:
             if self.engine.dialect.name != "sqlite":
                 raise
             # "database is locked": the import is writing; the count waits for the next write or the end.
+
+    def now_at_end(self) -> datetime:
+        """The injected `now` moved on by the time the import took: when the job ended."""
+        return self.now + timedelta(seconds=round(time.monotonic() - self.started))
 
     def _connection(self):
         if self.connection is None:
