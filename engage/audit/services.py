@@ -1,8 +1,6 @@
 """Writing audit events (reading and filtering them lives here too)."""
 from __future__ import annotations
 
-import csv
-import io
 from datetime import datetime
 
 from flask import has_request_context, request
@@ -10,6 +8,7 @@ from sqlalchemy import select
 
 from engage.audit.models import AuditEvent
 from engage.extensions import db
+from engage.spreadsheets import csv_chunks
 
 
 def _client_address() -> str | None:
@@ -89,23 +88,9 @@ CSV_COLUMNS = ["id", "at_utc", "actor_id", "actor_email", "action", "object_type
                "ip_address", "detail"]
 
 
-def _csv_cell(value) -> str:
-    text = "" if value is None else str(value)
-    # A cell starting with = + - @ is a formula in a spreadsheet: defuse it.
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def events_csv(query, batch: int = 1000):
     """The rows of `query` as CSV text, a chunk at a time."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(CSV_COLUMNS)
-    for event in db.session.scalars(query.execution_options(yield_per=batch)):
-        writer.writerow([_csv_cell(v) for v in (
-            event.id, event.at.isoformat() if event.at else "", event.actor_id, event.actor_email,
-            event.action, event.object_type, event.object_id, event.ip_address, event.detail)])
-        if buffer.tell() > 64 * 1024:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue()
+    rows = ((event.id, event.at.isoformat() if event.at else "", event.actor_id, event.actor_email,
+             event.action, event.object_type, event.object_id, event.ip_address, event.detail)
+            for event in db.session.scalars(query.execution_options(yield_per=batch)))
+    return csv_chunks(CSV_COLUMNS, rows)

@@ -5,8 +5,6 @@ flush; the caller commits.
 """
 from __future__ import annotations
 
-import csv
-import io
 import json
 import logging
 import re
@@ -31,6 +29,7 @@ from engage.outbox.models import UNSENT_STATUSES, OutboxMessage
 from engage.outcomes.models import FollowUp, Outcome
 from engage.recommendations.models import Recommendation
 from engage.schemas import check, refuse
+from engage.spreadsheets import csv_text
 
 from .models import REQUEST_KINDS, DataRequest, SendRefusal
 from .schemas import DataRequestCreate
@@ -403,22 +402,14 @@ def export_csv(data: dict) -> str:
     columns = ["section"]
     for row in rows:
         columns.extend(k for k in row if k not in columns)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(columns)
-    for row in rows:
-        writer.writerow([_cell(row.get(c)) for c in columns])
-    return out.getvalue()
+    return csv_text(columns, ([_cell(row.get(c)) for c in columns] for row in rows))
 
 
-def _cell(value) -> str:
-    if value is None:
-        return ""
+def _cell(value):
+    # Lists and dicts (an item's tags, a change's fields) as JSON; the rest as engage.spreadsheets writes it.
     if isinstance(value, (dict, list)):
         return json.dumps(value, ensure_ascii=False)
-    text = str(value)
-    # A cell starting with =, +, - or @ would run as a formula in a spreadsheet.
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+    return value
 
 
 def close_without_action(actor, now: datetime, request: DataRequest) -> DataRequest:

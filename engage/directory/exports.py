@@ -1,16 +1,15 @@
 """Directory exports: CSV of any filtered list (streamed, re-importable) and vCards of contacts."""
 from __future__ import annotations
 
-import csv
-import io
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 
 import vobject
 from sqlalchemy.orm import contains_eager
 
 from engage.countries import country_name
 from engage.extensions import db
+from engage.spreadsheets import ROWS_PER_CHUNK, csv_chunks
 
 from .models import Contact, Organisation
 
@@ -20,36 +19,6 @@ ORGANISATION_EXPORT_COLUMNS = ("id", "name", "kind", "country", "country_name", 
                                "phone", "website", "notes", "source", "archived")
 CONTACT_EXPORT_COLUMNS = ("id", "full_name", "email", "organisation", "organisation_city", "position", "phone",
                           "language", "timezone", "notes", "source", "archived")
-ROWS_PER_CHUNK = 200
-PLAIN_NUMBER = re.compile(r"^[+-]?[\d .()-]+$")
-
-
-def _safe_cell(value) -> str:
-    """A cell a spreadsheet will not run as a formula."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    text = str(value)
-    # Spreadsheets execute cells starting with = + - @ (CSV injection); a phone number such as
-    # +254722000000 is harmless and must survive a round trip through the importer unchanged.
-    if text[:1] in ("=", "@", "\t", "\r") or (text[:1] in ("+", "-") and not PLAIN_NUMBER.match(text)):
-        return "'" + text
-    return text
-
-
-def _csv_chunks(header: Iterable[str], rows: Iterable[Iterable]) -> Iterator[str]:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    buffer.write("\ufeff")  # a BOM, so Excel reads the file as UTF-8 (the importer accepts it too)
-    writer.writerow(header)
-    for count, row in enumerate(rows, 1):
-        writer.writerow([_safe_cell(v) for v in row])
-        if count % ROWS_PER_CHUNK == 0:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue()
 
 
 def organisations_csv(query) -> Iterator[str]:
@@ -58,7 +27,7 @@ def organisations_csv(query) -> Iterator[str]:
         for org in db.session.scalars(query.execution_options(yield_per=ROWS_PER_CHUNK)):
             yield (org.id, org.name, org.kind, org.country, country_name(org.country), org.city, org.timezone,
                    org.email, org.phone, org.website, org.notes, org.source, org.is_archived)
-    return _csv_chunks(ORGANISATION_EXPORT_COLUMNS, rows())
+    return csv_chunks(ORGANISATION_EXPORT_COLUMNS, rows(), bom=True)
 
 
 def contacts_csv(query) -> Iterator[str]:
@@ -72,7 +41,7 @@ def contacts_csv(query) -> Iterator[str]:
             yield (contact.id, contact.full_name, contact.email, org.name if org else None,
                    org.city if org else None, contact.position, contact.phone, contact.language,
                    contact.timezone, contact.notes, contact.source, contact.is_archived)
-    return _csv_chunks(CONTACT_EXPORT_COLUMNS, rows())
+    return csv_chunks(CONTACT_EXPORT_COLUMNS, rows(), bom=True)
 
 
 def export_filename(kind: str, now) -> str:

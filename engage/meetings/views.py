@@ -1,8 +1,6 @@
 """Meeting pages (agenda, week, month, booking, meeting page, slots, feeds) and the public feed URL."""
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date, time, timedelta
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
@@ -23,6 +21,7 @@ from engage.errors import ConflictError
 from engage.extensions import db
 from engage.history import history_for
 from engage.recommendations.models import IMPLEMENTATION_STATUSES, RESPONSES as REC_RESPONSES, Recommendation
+from engage.spreadsheets import csv_text
 from engage.urls import absolute_url
 
 from . import calendar, listing, queries, services, slots
@@ -146,30 +145,29 @@ def export():
     filters = _filters()
     query = queries.meeting_query(now=clock.now_utc(), **{k: (v or None) for k, v in filters.items()
                                                            if k != "when"}, when=filters["when"], actor=current_user)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["id", "title", "status", "starts_at_utc", "ends_at_utc", "timezone", "local time",
-                     "Nairobi", "Geneva", "location", "online_url", "organiser", "staff", "attendees",
-                     "organisations", "recommendations", "tags", "uid", "sequence"])
     meetings = list(db.session.scalars(query))
     seen = people_of_meetings(current_user, meetings)  # restricted contacts the reader may not see: absent
-    for m in meetings:
-        people = seen[m.id].contacts
-        organisations = {a.contact.organisation.id: a.contact.organisation.name for a in people
-                         if a.contact.organisation is not None}
-        writer.writerow([
-            m.id, m.title, m.status, m.starts_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
-            m.ends_at.strftime("%Y-%m-%dT%H:%M:%SZ"), m.timezone,
-            clock.format_range_in_zone(m.starts_at, m.ends_at, m.timezone),
-            clock.format_range_in_zone(m.starts_at, m.ends_at, clock.NAIROBI),
-            clock.format_range_in_zone(m.starts_at, m.ends_at, clock.GENEVA),
-            m.location or "", m.online_url or "", m.organiser.email,
-            "; ".join(a.email for a in m.staff_attendees),
-            "; ".join(f"{a.name} <{a.email}> ({a.role}, {a.response_label})" for a in people),
-            "; ".join(organisations.values()),
-            "; ".join(r.label for r in m.recommendations), "; ".join(m.tags or []), m.uid, m.sequence,
-        ])
-    return Response(out.getvalue(), mimetype="text/csv",
+
+    def rows():
+        for m in meetings:
+            people = seen[m.id].contacts
+            organisations = {a.contact.organisation.id: a.contact.organisation.name for a in people
+                             if a.contact.organisation is not None}
+            yield [
+                m.id, m.title, m.status, m.starts_at, m.ends_at, m.timezone,
+                clock.format_range_in_zone(m.starts_at, m.ends_at, m.timezone),
+                clock.format_range_in_zone(m.starts_at, m.ends_at, clock.NAIROBI),
+                clock.format_range_in_zone(m.starts_at, m.ends_at, clock.GENEVA),
+                m.location, m.online_url, m.organiser.email,
+                "; ".join(a.email for a in m.staff_attendees),
+                "; ".join(f"{a.name} <{a.email}> ({a.role}, {a.response_label})" for a in people),
+                "; ".join(organisations.values()),
+                "; ".join(r.label for r in m.recommendations), "; ".join(m.tags or []), m.uid, m.sequence,
+            ]
+    text = csv_text(["id", "title", "status", "starts_at_utc", "ends_at_utc", "timezone", "local time",
+                     "Nairobi", "Geneva", "location", "online_url", "organiser", "staff", "attendees",
+                     "organisations", "recommendations", "tags", "uid", "sequence"], rows())
+    return Response(text, mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=meetings.csv"})
 
 

@@ -1,9 +1,6 @@
 """The admins' Outbox: every message with its status, one message as its recipient sees it, resend."""
 from __future__ import annotations
 
-import csv
-import io
-
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
@@ -13,6 +10,7 @@ from engage.clock import now_utc
 from engage.boundary import refused_redirect
 from engage.errors import NotFoundError
 from engage.extensions import db
+from engage.spreadsheets import csv_text
 
 from . import services
 from .forms import OutboxFilterForm, ResendForm
@@ -58,18 +56,11 @@ def index():
 @export_confirmed("outbox")
 def export():
     _, query = _filtered_query()
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(EXPORT_COLUMNS)
-    for m in db.session.scalars(query):
-        writer.writerow([m.id, m.kind, m.meeting_id or "", m.recipient, m.subject, m.status, m.attempts,
-                         m.last_error or "", _iso(m.created_at), _iso(m.sent_at), m.message_id])
-    return Response(out.getvalue(), mimetype="text/csv",
+    text = csv_text(EXPORT_COLUMNS, ([m.id, m.kind, m.meeting_id, m.recipient, m.subject, m.status, m.attempts,
+                                      m.last_error, m.created_at, m.sent_at, m.message_id]
+                                     for m in db.session.scalars(query)))
+    return Response(text, mimetype="text/csv",
                     headers={"Content-Disposition": 'attachment; filename="outbox.csv"'})
-
-
-def _iso(value):
-    return value.strftime("%Y-%m-%dT%H:%M:%SZ") if value else ""
 
 
 @bp.route("/<int:message_id>")

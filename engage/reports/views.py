@@ -20,6 +20,7 @@ from engage.outcomes import services as outcome_services
 from engage.outcomes.models import POSITION_FILLS, POSITIONS, Outcome
 from engage.recommendations.models import Theme
 from engage.recommendations.queries import all_themes, cycles_in_use, states_in_use
+from engage.spreadsheets import XLSX_MIMETYPE
 from engage.settings import cycle_starts_on
 
 from . import charts, exports, queries
@@ -150,7 +151,7 @@ def coverage_xlsx():
         cov = _coverage()
     except ValidationError as exc:
         abort(400, exc.message)
-    return _download(exports.coverage_xlsx(cov), exports.XLSX_MIMETYPE,
+    return _download(exports.coverage_xlsx(cov), XLSX_MIMETYPE,
                      exports.export_filename("coverage", now_utc(), "xlsx"))
 
 
@@ -176,7 +177,7 @@ def log_csv():
 @export_confirmed("engagement_log", "xlsx")
 def log_xlsx():
     filters = _log_filters()
-    return _download(exports.log_xlsx(filters, current_user), exports.XLSX_MIMETYPE,
+    return _download(exports.log_xlsx(filters, current_user), XLSX_MIMETYPE,
                      exports.export_filename("engagement-log", now_utc(), "xlsx"),
                      audited=(Outcome, log.engagement_log_query(filters, current_user)))
 

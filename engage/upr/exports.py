@@ -1,30 +1,11 @@
 """CSV exports of the recommendation list and of the planning view."""
 from __future__ import annotations
 
-import csv
-import io
-from typing import Iterable
-
 from engage.clock import format_multi_zone
 from engage.extensions import db
+from engage.spreadsheets import csv_text
 
 from .planning import StatePlan
-
-
-def _cell(value) -> str:
-    """A CSV cell a spreadsheet will not run as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-def csv_text(header: list[str], rows: Iterable[list]) -> str:
-    """CSV text with a header row; cells a spreadsheet would run as formulas are defused."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow([_cell(v) for v in row])
-    return out.getvalue()
 
 
 RECOMMENDATION_CSV_COLUMNS = ["id", "cycle", "reference", "recommending_state", "recommending_state_name",

@@ -40,24 +40,24 @@ def _refused_whole(reply):
 
 
 def test_a_contacts_export_that_breaks_midway_is_not_audited(live_server, staff_user, monkeypatch):
-    from engage.directory import exports
-
     for n in range(6):
         factories.make_contact(full_name=f"Contact {n:02d}", email=f"c{n}@example.org")
+    from engage import spreadsheets
+
     browser = live_server.sign_in(staff_user)
-    real_cell = exports._safe_cell
+    real_cell = spreadsheets.csv_cell
 
     def cell(value):
         if value == "Contact 04":
             raise RuntimeError("the database went away")
         return real_cell(value)
 
-    monkeypatch.setattr(exports, "ROWS_PER_CHUNK", 2)  # two chunks are made before the break
-    monkeypatch.setattr(exports, "_safe_cell", cell)
+    monkeypatch.setattr(spreadsheets, "ROWS_PER_CHUNK", 2)  # two chunks are made before the break
+    monkeypatch.setattr(spreadsheets, "csv_cell", cell)
     _refused_whole(browser.get("/directory/contacts/export.csv"))
     assert _events("data_exported") == []
 
-    monkeypatch.setattr(exports, "_safe_cell", real_cell)
+    monkeypatch.setattr(spreadsheets, "csv_cell", real_cell)
     reply = browser.get("/directory/contacts/export.csv")
     assert reply.status == 200 and reply.complete
     assert int(reply.headers["Content-Length"]) == len(reply.body)
@@ -93,21 +93,21 @@ def test_an_engagement_log_export_that_breaks_midway_leaves_no_audit_row(live_se
 
 
 def test_an_audit_log_export_that_breaks_midway_is_not_audited(live_server, admin_user, monkeypatch):
-    from engage.audit import services
+    from engage import spreadsheets
 
     browser = live_server.sign_in(admin_user)
-    real_cell = services._csv_cell
+    real_cell = spreadsheets.csv_cell
 
     def cell(value):
         if value == "login":
             raise RuntimeError("the database went away")
         return real_cell(value)
 
-    monkeypatch.setattr(services, "_csv_cell", cell)
+    monkeypatch.setattr(spreadsheets, "csv_cell", cell)
     _refused_whole(browser.get("/audit/export.csv"))
     assert _events("data_exported") == []
 
-    monkeypatch.setattr(services, "_csv_cell", real_cell)
+    monkeypatch.setattr(spreadsheets, "csv_cell", real_cell)
     reply = browser.get("/audit/export.csv")
     assert reply.status == 200 and "login" in reply.text
     assert [(e.object_type, e.actor_id) for e in _events("data_exported")] == [("audit_event", admin_user.id)]
