@@ -77,9 +77,12 @@ def export():
 
 
 def _edit_form(rec: Recommendation, formdata=None) -> EditForm:
-    form = EditForm(formdata=formdata, obj=None if formdata else rec,
-                    data=None if formdata else {"themes": rec.theme_names,
-                                                "responsible_organisation_id": str(rec.responsible_organisation_id or "")})
+    # The saved values in the shape the fields hold them (theme names, the ministry's id as text), so
+    # every saved theme is ticked and the ministry selected: a save of the form as shown changes nothing.
+    # Not obj=rec: WTForms prefers an object's attribute to data=, and rec.themes are Theme rows.
+    form = EditForm(formdata=formdata, data=None if formdata else {
+        "themes": rec.theme_names, "implementation_status": rec.implementation_status,
+        "responsible_organisation_id": str(rec.responsible_organisation_id or ""), "notes": rec.notes})
     current = set(rec.theme_names)
     form.themes.choices = [(t.name, t.name) for t in sorted(catalogue.all_themes(), key=lambda t: t.name not in current)]
     form.responsible_organisation_id.choices = [("", "— none —")] + [

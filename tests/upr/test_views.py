@@ -7,12 +7,14 @@ import io
 import re
 
 from sqlalchemy import func, select
+from werkzeug.datastructures import MultiDict
 
 from engage.demo import UPR_CYCLE1_CSV
 from engage.extensions import db
 from engage.upr.imports import import_recommendations_file
 from engage.recommendations.models import Recommendation
 from tests import factories
+from tests.pageforms import submitted_values
 from tests.upr.helpers import make_world
 
 
@@ -186,6 +188,36 @@ def test_staff_edit_themes_and_status_inline_and_the_change_shows_in_the_history
     history = page.split("<h2 class=\"h5\">History</h2>")[1]
     assert staff_user.full_name in history and "updated" in history
     assert "implementation_status: unknown → partial" in history
+
+
+def test_saving_the_edit_form_as_shown_keeps_every_theme_ministry_and_note(app, staff_client, staff_user):
+    rec = factories.make_recommendation(themes=["Justice", "HIV/AIDS"], notes="Raised in Geneva")
+    factories.make_recommendation(themes=["Right to health"])
+    ministry = factories.make_organisation(name="Ministry of Justice", kind="ministry", country="KE")
+    rec.responsible_organisation_id = ministry.id
+    db.session.commit()
+    page = staff_client.get(f"/recommendations/{rec.id}").get_data(as_text=True)
+    values = submitted_values(page, f"/recommendations/{rec.id}/edit")
+    assert sorted(v for k, v in values if k == "themes") == ["HIV/AIDS", "Justice"]  # pre-ticked
+    response = staff_client.post(f"/recommendations/{rec.id}/edit", data=MultiDict(values))
+    assert response.status_code == 302
+    page = staff_client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Nothing changed." in page
+    db.session.refresh(rec)
+    assert rec.theme_names == ["HIV/AIDS", "Justice"]
+    assert (rec.responsible_organisation_id, rec.notes) == (ministry.id, "Raised in Geneva")
+    history = page.split("<h2 class=\"h5\">History</h2>")[1]
+    assert "themes:" not in history and "responsible_organisation" not in history
+
+
+def test_unticking_one_theme_on_the_page_removes_only_that_one(app, staff_client):
+    rec = factories.make_recommendation(themes=["Justice", "HIV/AIDS"])
+    page = staff_client.get(f"/recommendations/{rec.id}").get_data(as_text=True)
+    values = [(k, v) for k, v in submitted_values(page, f"/recommendations/{rec.id}/edit")
+              if (k, v) != ("themes", "HIV/AIDS")]
+    assert staff_client.post(f"/recommendations/{rec.id}/edit", data=MultiDict(values)).status_code == 302
+    db.session.refresh(rec)
+    assert rec.theme_names == ["Justice"]
 
 
 def test_a_bad_edit_is_refused_beside_the_field(staff_client):

@@ -1,0 +1,61 @@
+"""What a browser sends when a form on a page is submitted untouched: read from the page's HTML."""
+from __future__ import annotations
+
+from html.parser import HTMLParser
+
+
+class _FormReader(HTMLParser):
+    def __init__(self, action: str):
+        super().__init__(convert_charrefs=True)
+        self.action, self.inside, self.pairs = action, False, []
+        self._select = self._textarea = None
+        self._first_option = self._selected = None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "form":
+            self.inside = (a.get("action") or "") == self.action
+        if not self.inside:
+            return
+        if tag == "input" and a.get("name") and "disabled" not in a:
+            kind = (a.get("type") or "text").lower()
+            if kind in ("checkbox", "radio"):
+                if "checked" in a:
+                    self.pairs.append((a["name"], a.get("value", "on")))
+            elif kind not in ("submit", "button", "file", "image", "reset"):
+                self.pairs.append((a["name"], a.get("value", "")))
+        elif tag == "select" and a.get("name"):
+            self._select, self._first_option, self._selected = a["name"], None, None
+        elif tag == "option" and self._select is not None:
+            value = a.get("value", "")
+            if self._first_option is None:
+                self._first_option = value
+            if "selected" in a:
+                self._selected = value
+        elif tag == "textarea" and a.get("name"):
+            self._textarea = [a["name"], ""]
+
+    def handle_data(self, data):
+        if self._textarea is not None:
+            self._textarea[1] += data
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self.inside = False
+        elif tag == "select" and self._select is not None:
+            chosen = self._selected if self._selected is not None else self._first_option
+            if chosen is not None:
+                self.pairs.append((self._select, chosen))
+            self._select = None
+        elif tag == "textarea" and self._textarea is not None:
+            name, text = self._textarea
+            self.pairs.append((name, text[1:] if text.startswith("\n") else text))
+            self._textarea = None
+
+
+def submitted_values(html: str, action: str) -> list[tuple[str, str]]:
+    """The (name, value) pairs the form posting to `action` sends as the page shows it (ticked boxes,
+    selected options, typed text), in page order."""
+    reader = _FormReader(action)
+    reader.feed(html)
+    return reader.pairs
