@@ -19,7 +19,7 @@ from engage.countries import country_code
 from engage.directory.models import Organisation
 from engage.extensions import db
 from engage.recommendations.models import CYCLES, IMPLEMENTATION_STATUSES, RESPONSES, Recommendation, Theme
-from engage.schemas import Text, check, max_length, partial, problem, refuse
+from engage.schemas import CONTROL_RE, Text, check, max_length, partial, problem, refuse
 
 THEME_MAX = max_length(Theme.name)
 MAX_THEMES = 50
@@ -79,10 +79,14 @@ def _theme_names(value: Any) -> list[str]:
     names: list[str] = []
     seen: set[str] = set()
     for raw in value:
+        control = CONTROL_RE.search(raw)
+        if control:
+            # One control character in a theme name broke every workbook that listed the theme.
+            raise problem(f"Contains a control character (U+{ord(control.group()):04X}); remove it.")
         name = " ".join(raw.split())
         if not name:
             continue
-        if len(name) > THEME_MAX or "\x00" in name:
+        if len(name) > THEME_MAX:
             raise problem(f"A theme name has at most {THEME_MAX} characters: {name[:40]!r}…")
         if name.lower() not in seen:
             seen.add(name.lower())
