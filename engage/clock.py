@@ -30,6 +30,17 @@ CITY_TIMEZONES = {
 }
 
 ZONE_LABELS = {NAIROBI: "Nairobi", GENEVA: "Geneva"}
+# The days engage accepts in dates and filters: year 1 or 9999 overflowed as soon as a zone was applied.
+EARLIEST_DAY = date(1900, 1, 1)
+LATEST_DAY = date(2999, 12, 31)
+DAY_RANGE_PROBLEM = f"Must be between {EARLIEST_DAY.isoformat()} and {LATEST_DAY.isoformat()}."
+
+
+def day_in_range(day: date) -> bool:
+    """Whether a date (or a datetime's date) lies between EARLIEST_DAY and LATEST_DAY."""
+    if isinstance(day, datetime):
+        day = day.date()
+    return EARLIEST_DAY <= day <= LATEST_DAY
 
 
 def now_utc() -> datetime:

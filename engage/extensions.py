@@ -1,6 +1,7 @@
 """Flask extensions, unbound: create_app() binds them to an app."""
 import functools
 
+from flask import has_request_context, request
 from flask_bootstrap import Bootstrap5
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -10,6 +11,8 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData, event
 from sqlalchemy.orm import DeclarativeBase
+
+from engage.errors import ValidationError
 
 
 class Base(DeclarativeBase):
@@ -23,7 +26,26 @@ class Base(DeclarativeBase):
     })
 
 
-db = SQLAlchemy(model_class=Base)
+MAX_PAGE = 10**9
+
+
+class _SQLAlchemy(SQLAlchemy):
+    def paginate(self, select, *, page=None, per_page=None, max_per_page=None, error_out=True, count=True):
+        """Flask-SQLAlchemy's paginate, refusing a page number no list reaches (422 naming `page`).
+
+        A page number wider than 64 bits made an OFFSET the database cannot hold: a 500 before.
+        """
+        wanted = page
+        if wanted is None and has_request_context():
+            raw = request.args.get("page", "")
+            wanted = int(raw) if raw.strip().isdigit() else None
+        if wanted is not None and wanted > MAX_PAGE:
+            raise ValidationError.for_fields({"page": f"Must be between 1 and {MAX_PAGE}."})
+        return super().paginate(select, page=page, per_page=per_page, max_per_page=max_per_page,
+                                error_out=error_out, count=count)
+
+
+db = _SQLAlchemy(model_class=Base)
 migrate = Migrate()
 csrf = CSRFProtect()
 bootstrap = Bootstrap5()

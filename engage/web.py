@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, has_request_context, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import RequestURITooLarge
 
 from engage import clock
 from engage.boundary import error_page, status_page
@@ -48,9 +49,20 @@ def url_with(**changes) -> str:
     return url_for(request.endpoint, **(request.view_args or {}), **args)
 
 
+MAX_QUERY_STRING = 8192  # bytes: far beyond any filter engage offers, far below what a proxy cuts off
+
+
+def _refuse_long_query() -> None:
+    # Refused before any view reads it (or a database is asked with it): a 414, the API's in JSON.
+    if len(request.query_string) > MAX_QUERY_STRING:
+        raise RequestURITooLarge(f"The query string is too long ({len(request.query_string)} bytes; "
+                                 f"at most {MAX_QUERY_STRING}).")
+
+
 def init_app(app) -> None:
     """Login manager, error pages and template helpers."""
     login_manager.init_app(app)
+    app.before_request(_refuse_long_query)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please sign in to see that page."
     login_manager.login_message_category = "info"
@@ -90,6 +102,10 @@ def init_app(app) -> None:
     @app.errorhandler(413)
     def too_large(_exc):
         return error_page(413, "too_large", "The upload is too large.")
+
+    @app.errorhandler(414)
+    def query_too_long(exc):
+        return error_page(414, "uri_too_long", exc.description)
 
     @app.errorhandler(429)
     def too_many(_exc):

@@ -1,6 +1,7 @@
 """What every API endpoint shares: token auth, the error shape, JSON bodies, pagination."""
 from __future__ import annotations
 
+import re
 from functools import wraps
 from typing import Any
 
@@ -44,11 +45,55 @@ def token_required(minimum: str = "staff"):
     return decorator
 
 
+MAX_JSON_DEPTH = 20  # the deepest body the contract has is 3 levels (an outcome's follow-ups)
+# The widest whole number any column holds (BIGINT); SQLite refuses a wider one with an OverflowError.
+MAX_INTEGER = 2**63 - 1
+SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def read_json():
+    """The request's parsed JSON (None when it is not JSON), or a 400/422 naming what it cannot hold.
+
+    Refused: nesting deeper than MAX_JSON_DEPTH (the parser would run out of stack), strings with a
+    lone surrogate (\\ud800 escapes: no database can store them), whole numbers wider than 64 bits.
+    """
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:
+        raise ApiError(400, "bad_request", f"The body is nested more than {MAX_JSON_DEPTH} levels deep.") from None
+    problems_found: dict[str, list[str]] = {}
+    stack = [(data, "", 0)]
+    while stack:
+        value, path, depth = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            raise ApiError(400, "bad_request", f"The body is nested more than {MAX_JSON_DEPTH} levels deep.")
+        if isinstance(value, dict):
+            for key, item in value.items():
+                child = f"{path}.{key}" if path else str(key)
+                if _has_surrogate(key):
+                    problems_found[child.encode("utf-8", "replace").decode()] = ["A field name is not valid text."]
+                stack.append((item, child, depth + 1))
+        elif isinstance(value, list):
+            stack.extend((item, f"{path}.{n}" if path else str(n), depth + 1) for n, item in enumerate(value))
+        elif isinstance(value, str) and _has_surrogate(value):
+            problems_found[path or "body"] = ["Contains a lone surrogate (an invalid \\u escape); send valid text."]
+        elif isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_INTEGER:
+            problems_found[path or "body"] = [f"Must be between {-MAX_INTEGER} and {MAX_INTEGER}."]
+    if problems_found:
+        first = next(iter(problems_found))
+        raise ApiError(422, "validation_error", f"{first}: {problems_found[first][0]}", problems_found)
+    return data
+
+
+def _has_surrogate(text: str) -> bool:
+    return SURROGATE.search(text) is not None
+
+
 def json_body() -> dict[str, Any]:
     """The request's JSON object, or a 400 naming what is wrong."""
     if not request.is_json:
         raise ApiError(400, "bad_request", "Send a JSON body with 'Content-Type: application/json'.")
-    data = request.get_json(silent=True)
+    data = read_json()
     if data is None:
         raise ApiError(400, "bad_request", "The body is not valid JSON.")
     if not isinstance(data, dict):
@@ -98,10 +143,14 @@ def int_arg(name: str) -> int | None:
     if raw in (None, ""):
         return None
     try:
-        return int(raw)
+        value = int(raw)
     except ValueError:
         raise ApiError(422, "validation_error", f"{name} must be a whole number.",
                        {name: ["Must be a whole number."]}) from None
+    if abs(value) > MAX_INTEGER:  # no column holds it; SQLite would refuse it with an OverflowError
+        raise ApiError(422, "validation_error", f"{name} must be between {-MAX_INTEGER} and {MAX_INTEGER}.",
+                       {name: [f"Must be between {-MAX_INTEGER} and {MAX_INTEGER}."]})
+    return value
 
 
 def bool_arg(name: str) -> bool | None:

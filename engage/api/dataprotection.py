@@ -13,7 +13,7 @@ from engage.dataprotection import erasure, services
 from engage.directory.services import get_contact
 from engage.errors import ValidationError
 
-from .common import ApiError
+from .common import ApiError, read_json
 from .openapi import api_route
 
 def protection_json(contact) -> dict:
@@ -60,7 +60,7 @@ def erase_contact(contact_id):
     contact = _dpo_contact(contact_id)
     mode = None
     if request.get_data():
-        body = request.get_json(silent=True)
+        body = read_json()
         if not isinstance(body, dict):
             raise ApiError(400, "bad_request", "Send no body, or a JSON object such as {\"notes\": \"delete\"}.")
         mode = body.get("notes")

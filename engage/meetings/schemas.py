@@ -20,7 +20,7 @@ from sqlalchemy import func, or_, select
 
 from engage.access.models import SENSITIVITIES
 from engage.auth.models import User
-from engage.clock import UTC, is_valid_timezone
+from engage.clock import DAY_RANGE_PROBLEM, UTC, day_in_range, is_valid_timezone
 from engage.directory.models import Contact
 from engage.extensions import db
 from engage.schemas import Text, TextProblem, clean_text, partial
@@ -47,6 +47,8 @@ def default_reminders() -> list[int]:
 # ---- field types ----
 
 def _instant(value: datetime) -> datetime:
+    if value.tzinfo is not None and not day_in_range(value):
+        raise PydanticCustomError("date_range", DAY_RANGE_PROBLEM)
     return value.astimezone(UTC).replace(microsecond=0)
 
 

@@ -17,7 +17,7 @@ from engage.auth.permissions import export_confirmed, require_role_for_blueprint
 from engage.boundary import on_refusal, refused_form, refused_redirect, status_page
 from engage.countries import country_name
 from engage.directory.models import Organisation
-from engage.errors import ConflictError
+from engage.errors import ConflictError, ValidationError
 from engage.extensions import db
 from engage.history import history_for
 from engage.recommendations.models import IMPLEMENTATION_STATUSES, RESPONSES as REC_RESPONSES, Recommendation
@@ -74,9 +74,12 @@ def _int_arg(name: str) -> int | None:
 
 def _date_arg(name: str) -> date | None:
     try:
-        return date.fromisoformat(_text_arg(name))
+        day = date.fromisoformat(_text_arg(name))
     except ValueError:
         return None
+    if not clock.day_in_range(day):  # a week around year 1 or 9999 cannot be placed in a zone
+        raise ValidationError.for_fields({name: clock.DAY_RANGE_PROBLEM})
+    return day
 
 
 def _view_zone() -> str:
@@ -192,6 +195,8 @@ def month():
         first = date(year, month_number, 1)
     except ValueError:
         first = today.replace(day=1)
+    if not clock.day_in_range(first):
+        raise ValidationError.for_fields({"month": clock.DAY_RANGE_PROBLEM})
     shown_first, shown_last = calendar.month_bounds(first.year, first.month)
     start, end = calendar.period_bounds(shown_first, shown_last, zone)
     meetings = queries.meetings_between(start, end, staff_id=_int_arg("staff"), actor=current_user)

@@ -17,7 +17,7 @@ from sqlalchemy.orm import contains_eager, joinedload, selectinload
 from engage.access import guard
 from engage.access.services import VISIBILITY_APPLIED, only_visible, visible
 from engage.auth.models import User
-from engage.clock import NAIROBI, start_of_day, timezone_for_city
+from engage.clock import DAY_RANGE_PROBLEM, NAIROBI, day_in_range, start_of_day, timezone_for_city
 from engage.countries import country_code, country_name
 from engage.directory.models import Contact, Organisation
 from engage.errors import ValidationError
@@ -125,11 +125,15 @@ def parse_log_filters(args: Mapping) -> LogFilters:
                 if value.tzinfo is None:
                     errors[name] = ["A time needs its offset (e.g. +03:00); or give a date, YYYY-MM-DD."]
                     return None
-                return value.astimezone(ZoneInfo(NAIROBI)).date()
-            return date.fromisoformat(raw)
+            else:
+                value = date.fromisoformat(raw)
         except ValueError:
             errors[name] = [f"Not a date; write it as YYYY-MM-DD (got {raw[:40]!r})."]
             return None
+        if not day_in_range(value):
+            errors[name] = [DAY_RANGE_PROBLEM]
+            return None
+        return value.astimezone(ZoneInfo(NAIROBI)).date() if isinstance(value, datetime) else value
 
     f.date_from, f.date_to = day("from"), day("to")
     if f.date_from and f.date_to and f.date_to < f.date_from:

@@ -16,6 +16,7 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, Field, PlainValidator,
 from sqlalchemy import func, select
 
 from engage.auth.models import User
+from engage.clock import DAY_RANGE_PROBLEM, day_in_range
 from engage.directory.models import Organisation
 from engage.errors import ValidationError
 from engage.extensions import db
@@ -62,13 +63,15 @@ def _due_on(value: Any) -> date:
         raise problem("This is required.")
     if isinstance(value, datetime):
         raise problem("Give a date (YYYY-MM-DD), not a time.")
-    if isinstance(value, date):
-        return value
     if isinstance(value, str):
         try:
-            return date.fromisoformat(value.strip())
+            value = date.fromisoformat(value.strip())
         except ValueError:
             pass
+    if isinstance(value, date):
+        if not day_in_range(value):
+            raise problem(DAY_RANGE_PROBLEM)
+        return value
     raise problem("Not a date; write it as YYYY-MM-DD.")
 
 

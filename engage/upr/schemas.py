@@ -15,6 +15,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainValidator, WithJsonSchema
 
+from engage.clock import DAY_RANGE_PROBLEM, day_in_range
 from engage.countries import country_code
 from engage.directory.models import Organisation
 from engage.extensions import db
@@ -99,13 +100,15 @@ def _theme_names(value: Any) -> list[str]:
 def _date(value: Any) -> date | None:
     if value is None or value == "":
         return None
-    if isinstance(value, date) and not isinstance(value, datetime):
-        return value
     if isinstance(value, str):
         try:
-            return date.fromisoformat(value.strip())
+            value = date.fromisoformat(value.strip())
         except ValueError:
             pass
+    if isinstance(value, date) and not isinstance(value, datetime):
+        if not day_in_range(value):
+            raise problem(DAY_RANGE_PROBLEM)
+        return value
     raise problem("Must be a date written YYYY-MM-DD.")
 
 
