@@ -96,8 +96,10 @@ def init_app(app) -> None:
         return status_page(404)
 
     @app.errorhandler(405)
-    def not_allowed(_exc):
-        return error_page(405, "method_not_allowed", "That method is not allowed here.")
+    def not_allowed(exc):
+        body, status = error_page(405, "method_not_allowed", "That method is not allowed here.")
+        allowed = sorted(getattr(exc, "valid_methods", None) or [])
+        return body, status, ({"Allow": ", ".join(allowed)} if allowed else {})  # RFC 9110 §15.5.6
 
     @app.errorhandler(413)
     def too_large(_exc):

@@ -89,6 +89,44 @@ def _has_surrogate(text: str) -> bool:
     return SURROGATE.search(text) is not None
 
 
+def checked_query(params: list[dict]):
+    """Check the documented query parameters before the view reads them: each given once, of its type,
+    within its bounds or one of its values; a 422 names every one that is not. Others are ignored."""
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            fields = {}
+            for param in params:
+                values = request.args.getlist(param["name"])
+                if not values:
+                    continue
+                problem = "Give it once." if len(values) > 1 else _query_problem(values[0], param["schema"])
+                if problem:
+                    fields[param["name"]] = [problem]
+            if fields:
+                first = next(iter(fields))
+                raise ApiError(422, "validation_error", f"{first}: {fields[first][0]}", fields)
+            return view(*args, **kwargs)
+        return wrapped
+    return decorator
+
+
+def _query_problem(raw: str, schema: dict) -> str | None:
+    kind = schema.get("type")
+    if kind == "integer":
+        if not re.fullmatch(r"[+-]?\d{1,30}", raw.strip()):
+            return f"Must be a whole number, got {raw[:40]!r}."
+        low, high = schema.get("minimum"), schema.get("maximum")
+        if (low is not None and int(raw) < low) or (high is not None and int(raw) > high):
+            return f"Must be between {low} and {high}."
+    elif kind == "boolean":
+        if raw.lower() not in ("true", "false", "1", "0", "yes", "no"):
+            return "Must be true or false."
+    elif "enum" in schema and raw not in schema["enum"]:
+        return f"Choose one of: {', '.join(map(str, schema['enum']))}."
+    return None
+
+
 def json_body() -> dict[str, Any]:
     """The request's JSON object, or a 400 naming what is wrong."""
     if not request.is_json:

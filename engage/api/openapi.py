@@ -16,7 +16,20 @@ ERROR_SCHEMA = {
         "details": {}}}},
 }
 STATUS_TEXT = {400: "Malformed request", 401: "No or bad token", 403: "Role not allowed",
-               404: "Not found", 409: "Conflict", 422: "Invalid field values"}
+               404: "Not found", 409: "Conflict", 413: "Body too large", 414: "Query string too long",
+               422: "Invalid field values"}
+MAX_ID = 2**31 - 1  # ids are INTEGER columns
+MAX_PAGE = 10**9
+
+
+def query_parameter(param: dict) -> dict:
+    """A documented query parameter with the bounds the API enforces (engage.api.common.check_query)."""
+    param = {**param, "schema": dict(param["schema"])}
+    schema = param["schema"]
+    if schema.get("type") == "integer":
+        schema.setdefault("minimum", 1)
+        schema.setdefault("maximum", MAX_PAGE if param["name"] == "page" else MAX_ID)
+    return param
 
 
 @dataclass
@@ -72,7 +85,7 @@ def build_document(routes: list[RouteDoc], base_path: str = "/api/v1") -> dict:
         path, path_params = _path(doc.rule)
         op: dict = {"summary": doc.summary, "tags": [doc.tag],
                     "description": f"Needs the `{doc.role}` role or higher.",
-                    "parameters": path_params + [dict(p) for p in doc.params], "responses": {}}
+                    "parameters": path_params + [query_parameter(p) for p in doc.params], "responses": {}}
         if doc.body is not None:
             op["requestBody"] = {"required": True, "content": {doc.body_content_type: {"schema": ref(doc.body, "validation")}}}
         elif doc.body_content_type != "application/json":
@@ -89,7 +102,19 @@ def build_document(routes: list[RouteDoc], base_path: str = "/api/v1") -> dict:
                                                 "content": {doc.response_content_type: {"schema": {"type": "string"}}}}
         else:
             op["responses"][str(doc.status)] = {"description": "OK", "content": {"application/json": {"schema": {"type": "object"}}}}
-        for code in doc.errors:
+        # What any route may answer besides its own: a malformed or too deeply nested body or an
+        # unknown token (400, 401), a query string over the limit (414), a body over the upload
+        # limit (413), a path naming nothing (404), parameters or a body with bad values (422).
+        errors = set(doc.errors) | {400, 401, 414}
+        if doc.role != "staff":
+            errors.add(403)
+        if doc.body is not None or doc.body_content_type != "application/json" or doc.method in ("POST", "PATCH"):
+            errors |= {413, 422}
+        if path_params:
+            errors.add(404)
+        if doc.params:
+            errors.add(422)
+        for code in sorted(errors):
             op["responses"][str(code)] = {"description": STATUS_TEXT.get(code, "Error"),
                                           "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
         paths.setdefault(base_path + path, {})[doc.method.lower()] = op

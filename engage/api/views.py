@@ -9,8 +9,8 @@ from werkzeug.exceptions import HTTPException
 from engage.boundary import error_response
 
 from . import dataprotection, directory, meetings, outbox, outcomes, recommendations, replies
-from .common import ApiError, token_required
-from .openapi import build_document
+from .common import ApiError, checked_query, token_required
+from .openapi import build_document, query_parameter
 
 # The modules whose views (marked with @api_route) make up the API, in the document's order.
 RESOURCES = (dataprotection, directory, meetings, outbox, outcomes, recommendations, replies)
@@ -28,7 +28,10 @@ def create_blueprint() -> Blueprint:
             doc = view.api_doc
             routes.append(doc)
             endpoint = f"{module.__name__.rsplit('.', 1)[-1]}_{view.__name__}"
-            bp.add_url_rule(doc.rule, endpoint=endpoint, view_func=token_required(doc.role)(view), methods=[doc.method])
+            # Authenticated first, then the documented query parameters checked (422 naming a bad one).
+            checked = checked_query([query_parameter(p) for p in doc.params if p.get("in") == "query"])(view)
+            bp.add_url_rule(doc.rule, endpoint=endpoint, view_func=token_required(doc.role)(checked),
+                            methods=[doc.method])
     bp.register_error_handler(ApiError, _api_error)
     bp.register_error_handler(HTTPException, _http_error)
     bp.add_url_rule("/openapi.json", endpoint="openapi", view_func=lambda: jsonify(build_document(routes)))

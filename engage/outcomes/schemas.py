@@ -98,7 +98,8 @@ class FollowUpCreate(BaseModel):
 
     model_config = ConfigDict(title="FollowUpCreate", extra="forbid")
     description: Text(FollowUp.description, required=True, multiline=True)
-    owner: Owner = Field(validation_alias=AliasChoices("owner", "owner_id"))
+    owner: Owner | None = Field(None, validation_alias=AliasChoices("owner", "owner_id"),
+                                description="A user's email (or id); without it, whoever adds the action owns it")
     due_on: DueOn = Field(description="A date, YYYY-MM-DD")
     done: StrictBool | None = None
     status: _choice(FOLLOW_UP_STATUSES) = Field(None, description="open, done or cancelled; `done` says the same")
@@ -181,7 +182,7 @@ def follow_up_values(data: Any, errors: dict, partial: bool = False, prefix: str
         return {}
     sent = body.model_fields_set
     out: dict[str, Any] = {name: getattr(body, name) for name in ("description", "due_on") if name in sent}
-    if "owner" in sent:
+    if "owner" in sent and body.owner is not None:
         user = _user(body.owner, errors, prefix + "owner")
         out["owner_id"] = user.id if user is not None else None
     if body.done is not None:

@@ -93,6 +93,8 @@ def _new_outcome(actor, now, meeting: Meeting, values: dict) -> Outcome:
 
 def _new_follow_up(actor, now, outcome: Outcome, values: dict) -> FollowUp:
     status = values.pop("status", "open")
+    if values.get("owner_id") is None:  # an action sent without an owner is the caller's
+        values["owner_id"] = getattr(actor, "id", None)
     follow_up = FollowUp(outcome=outcome, **values, status=status, created_by_id=getattr(actor, "id", None),
                          created_at=now, updated_at=now,
                          done_at=now if status == "done" else None,

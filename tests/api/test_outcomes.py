@@ -139,3 +139,19 @@ def test_the_openapi_document_describes_the_outcome_routes(world, staff_api):
     assert set(paths["/api/v1/outcomes"]) == {"get", "post"}
     assert set(paths["/api/v1/outcomes/{outcome_id}"]) == {"get", "patch"}
     assert set(paths["/api/v1/meetings/{meeting_id}/outcomes"]) == {"get", "post"}
+
+
+def test_a_follow_up_without_an_owner_is_the_callers_on_create_and_on_update(staff_api, staff_user, lead_user):
+    world = make_world(staff_user, lead_user)
+    meeting = world.meetings["fr"]
+    response = staff_api.post(f"/api/v1/meetings/{meeting.id}/outcomes", json={
+        "summary": "Met the mission", "follow_ups": [{"description": "Send the brief", "due_on": "2026-12-10"}]})
+    assert response.status_code == 201, response.get_json()
+    body = response.get_json()
+    assert [f["owner"] for f in body["follow_ups"]] == [staff_user.email]
+    response = staff_api.patch(f"/api/v1/outcomes/{body['id']}", json={
+        "follow_ups": [{"description": "Call again", "due_on": "2026-12-12"}]})
+    assert response.status_code == 200, response.get_json()
+    assert [f["owner"] for f in response.get_json()["follow_ups"]] == [staff_user.email, staff_user.email]
+    schema = staff_api.get("/api/v1/openapi.json").get_json()["components"]["schemas"]["FollowUpCreate"]
+    assert "owner" not in schema.get("required", [])
