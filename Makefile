@@ -14,12 +14,13 @@ PYTEST_ARGS ?=
 PYTEST_WORKERS ?= logical
 PYTEST_PARALLEL := -n $(PYTEST_WORKERS) --dist worksteal
 
-.PHONY: run test test-fast js-readers lint lint-imports setup scheduler clean-db help
+.PHONY: run test test-fast test-api-contract js-readers lint lint-imports setup scheduler clean-db help
 
 help:
 	@echo "make run       - set up and serve engage on http://$(HOST):$(PORT) (SQLite in instance/)"
 	@echo "make test      - set up and run the whole test suite in parallel (what CI runs)"
 	@echo "make test-fast - the same without the slow tests (real processes, large data) and the browser journeys"
+	@echo "make test-api-contract - schemathesis against /api/v1/openapi.json on a real server (SQLite and PostgreSQL)"
 	@echo "make lint      - unused code and imports (ruff, vulture), the packages' layer order (lint-imports)"
 
 $(STAMP): pyproject.toml
@@ -45,6 +46,13 @@ test: $(STAMP) js-readers
 
 test-fast: $(STAMP) js-readers
 	$(BIN)/python -m pytest $(PYTEST_PARALLEL) -m "not slow and not e2e" $(PYTEST_ARGS)
+
+# The API against its OpenAPI document: schemathesis, as staff and as an admin, on a threaded werkzeug
+# server on loopback seeded with the demo data, on SQLite and on PostgreSQL (ENGAGE_CONTRACT_DATABASE_URL,
+# dropped and made afresh). Bounded: a few examples per operation, 45 s per run, four runs. Not in `make test`.
+CONTRACT_ARGS ?=
+test-api-contract: $(STAMP)
+	$(BIN)/python -m tests.api_contract $(CONTRACT_ARGS)
 
 # Unused imports, variables and arguments (ruff), then unused functions, properties and attributes
 # (vulture, with vulture_whitelist.py for names only templates, libraries or tests use). Further

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date, datetime
 from functools import wraps
 from typing import Any
 
@@ -10,7 +11,7 @@ from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
 
 from engage.auth.services import user_for_token
-from engage.clock import now_utc
+from engage.clock import DAY_RANGE_PROBLEM, day_in_range, now_utc
 from engage.extensions import db
 from engage.schemas import problems
 
@@ -95,10 +96,12 @@ def checked_query(params: list[dict]):
     def decorator(view):
         @wraps(view)
         def wrapped(*args, **kwargs):
-            fields = {}
+            # A NUL reaches no database as text (PostgreSQL refuses it): refused in any parameter.
+            fields = {name: ["Contains a NUL character (U+0000); remove it."]
+                      for name, value in request.args.items(multi=True) if "\x00" in value}
             for param in params:
                 values = request.args.getlist(param["name"])
-                if not values:
+                if not values or param["name"] in fields:
                     continue
                 problem = "Give it once." if len(values) > 1 else _query_problem(values[0], param["schema"])
                 if problem:
@@ -124,7 +127,20 @@ def _query_problem(raw: str, schema: dict) -> str | None:
             return "Must be true or false."
     elif "enum" in schema and raw not in schema["enum"]:
         return f"Choose one of: {', '.join(map(str, schema['enum']))}."
+    elif {"format": "date-time"} in schema.get("anyOf", ()):
+        return _day_or_instant_problem(raw.strip())
     return None
+
+
+def _day_or_instant_problem(raw: str) -> str | None:
+    problem = "Use a date such as 2027-07-06, or a time with an offset such as 2027-07-06T10:00:00+02:00."
+    try:
+        value = datetime.fromisoformat(raw.replace("Z", "+00:00")) if len(raw) > 10 else date.fromisoformat(raw)
+    except ValueError:
+        return problem
+    if isinstance(value, datetime) and value.tzinfo is None:
+        return problem
+    return None if day_in_range(value) else DAY_RANGE_PROBLEM
 
 
 def json_body() -> dict[str, Any]:

@@ -21,7 +21,7 @@ from engage.schemas import check
 from engage.urls import absolute_url
 
 from .common import ApiError, int_arg, json_body, page_args
-from .openapi import api_route
+from .openapi import DAY_OR_INSTANT, api_route
 
 Role = Literal[tuple(ATTENDEE_ROLES)]  # type: ignore[valid-type]
 Response_ = Literal[tuple(RESPONSES)]  # type: ignore[valid-type]
@@ -139,8 +139,8 @@ LIST_PARAMS = (
     {"name": "recommendation_id", "in": "query", "schema": {"type": "integer"}},
     {"name": "tag", "in": "query", "schema": {"type": "string"}},
     {"name": "city", "in": "query", "schema": {"type": "string"}},
-    {"name": "from", "in": "query", "schema": {"type": "string"}, "description": "Starting at or after"},
-    {"name": "to", "in": "query", "schema": {"type": "string"}, "description": "Starting before"},
+    {"name": "from", "in": "query", "schema": DAY_OR_INSTANT, "description": "Starting at or after"},
+    {"name": "to", "in": "query", "schema": DAY_OR_INSTANT, "description": "Starting before"},
 )
 
 

@@ -16,7 +16,7 @@ from engage.outcomes.models import POSITIONS, Outcome
 from engage.outcomes.schemas import OutcomeCreate, OutcomeUpdate
 
 from .common import ApiError, json_body, page_args, paginated, parse
-from .openapi import api_route
+from .openapi import DAY_OR_INSTANT, api_route
 
 Position = Literal[tuple(POSITIONS)]  # type: ignore[valid-type]
 LIST_PARAMS = (
@@ -30,9 +30,9 @@ LIST_PARAMS = (
     {"name": "state", "in": "query", "schema": {"type": "string"}, "description": "Recommending state (ISO alpha-2)"},
     {"name": "cycle", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 4}},
     {"name": "position", "in": "query", "schema": {"type": "string", "enum": list(POSITIONS)}},
-    {"name": "from", "in": "query", "schema": {"type": "string", "format": "date"},
+    {"name": "from", "in": "query", "schema": DAY_OR_INSTANT,
      "description": "Meetings on or after this day (Nairobi), or an instant with its offset"},
-    {"name": "to", "in": "query", "schema": {"type": "string", "format": "date"},
+    {"name": "to", "in": "query", "schema": DAY_OR_INSTANT,
      "description": "Meetings on or before this day (Nairobi)"},
     {"name": "sort", "in": "query", "schema": {"type": "string", "enum": list(log.LOG_SORTS)}},
 )

@@ -57,3 +57,17 @@ def test_the_documented_bounds_are_the_enforced_ones(staff_api):
                       for p in _document(staff_api)["paths"]["/api/v1/outcomes"]["get"]["parameters"]}
     assert outcome_params["meeting_id"]["minimum"] == 1
     assert staff_api.get("/api/v1/outcomes?meeting_id=0").status_code == 422
+
+
+@pytest.mark.parametrize("url", ["/api/v1/outcomes", "/api/v1/meetings"])
+def test_a_day_filter_takes_a_date_or_an_instant_and_refuses_anything_else(staff_api, url):
+    for good in ("2026-11-01", "2026-11-01T10:00:00+03:00", "2026-11-01T07:00:00Z"):
+        assert staff_api.get(url, query_string={"from": good}).status_code == 200, good
+    for bad in ("", "__main__", "2026-11-01T10:00:00", "0001-01-01"):
+        response = staff_api.get(url, query_string={"to": bad})
+        assert response.status_code == 422 and "to" in response.get_json()["error"]["fields"], bad
+
+
+def test_a_nul_in_a_query_parameter_is_a_422_naming_it_not_a_database_conflict(staff_api):
+    response = staff_api.get("/api/v1/contacts?page=1&country=%C3%8C%00%3A")
+    assert response.status_code == 422 and "country" in response.get_json()["error"]["fields"]
