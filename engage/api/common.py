@@ -9,6 +9,7 @@ from typing import Any
 from flask import g, jsonify, request
 from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
+from werkzeug.datastructures import ImmutableMultiDict
 
 from engage.auth.services import user_for_token
 from engage.clock import DAY_RANGE_PROBLEM, day_in_range, now_utc
@@ -96,12 +97,15 @@ def checked_query(params: list[dict]):
     def decorator(view):
         @wraps(view)
         def wrapped(*args, **kwargs):
-            # A NUL reaches no database as text (PostgreSQL refuses it): refused in any parameter.
-            fields = {name: ["Contains a NUL character (U+0000); remove it."]
-                      for name, value in request.args.items(multi=True) if "\x00" in value}
+            # A NUL reaches no database as text (PostgreSQL refused it: a 409): dropped from every
+            # parameter, as a search for "Pre-session\0" means "Pre-session".
+            if "%00" in request.query_string.decode("latin-1"):
+                request.args = ImmutableMultiDict([(k, v.replace("\x00", ""))
+                                                   for k, v in request.args.items(multi=True)])
+            fields = {}
             for param in params:
                 values = request.args.getlist(param["name"])
-                if not values or param["name"] in fields:
+                if not values:
                     continue
                 problem = "Give it once." if len(values) > 1 else _query_problem(values[0], param["schema"])
                 if problem:

@@ -68,6 +68,8 @@ def test_a_day_filter_takes_a_date_or_an_instant_and_refuses_anything_else(staff
         assert response.status_code == 422 and "to" in response.get_json()["error"]["fields"], bad
 
 
-def test_a_nul_in_a_query_parameter_is_a_422_naming_it_not_a_database_conflict(staff_api):
-    response = staff_api.get("/api/v1/contacts?page=1&country=%C3%8C%00%3A")
-    assert response.status_code == 422 and "country" in response.get_json()["error"]["fields"]
+def test_a_nul_in_a_query_parameter_is_dropped_not_a_database_conflict(staff_api):
+    org = factories.make_organisation(country="CH")
+    factories.make_contact(org)
+    response = staff_api.get("/api/v1/contacts", query_string={"page": "1", "country": "C\x00H"})
+    assert response.status_code == 200 and response.get_json()["total"] == 1, response.get_json()
