@@ -9,7 +9,6 @@ from typing import Any
 from flask import g, jsonify, request
 from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
-from werkzeug.datastructures import ImmutableMultiDict
 
 from engage.auth.services import user_for_token
 from engage.clock import DAY_RANGE_PROBLEM, day_in_range, now_utc
@@ -97,11 +96,6 @@ def checked_query(params: list[dict]):
     def decorator(view):
         @wraps(view)
         def wrapped(*args, **kwargs):
-            # A NUL reaches no database as text (PostgreSQL refused it: a 409): dropped from every
-            # parameter, as a search for "Pre-session\0" means "Pre-session".
-            if "%00" in request.query_string.decode("latin-1"):
-                request.args = ImmutableMultiDict([(k, v.replace("\x00", ""))
-                                                   for k, v in request.args.items(multi=True)])
             fields = {}
             for param in params:
                 values = request.args.getlist(param["name"])
@@ -209,6 +203,12 @@ def int_arg(name: str) -> int | None:
         raise ApiError(422, "validation_error", f"{name} must be between {-MAX_INTEGER} and {MAX_INTEGER}.",
                        {name: [f"Must be between {-MAX_INTEGER} and {MAX_INTEGER}."]})
     return value
+
+
+def text_arg(name: str) -> str | None:
+    """An optional text query parameter without NUL characters (PostgreSQL refuses them as text: a 409)."""
+    raw = request.args.get(name)
+    return None if raw is None else raw.replace("\x00", "")
 
 
 def bool_arg(name: str) -> bool | None:

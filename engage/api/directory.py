@@ -11,7 +11,7 @@ from engage.directory import services
 from engage.directory.models import ORGANISATION_KINDS, Contact, Organisation
 from engage.directory.schemas import ContactCreate, ContactUpdate, OrganisationCreate, OrganisationUpdate
 
-from .common import bool_arg, int_arg, json_body, page_args, paginated, parse
+from .common import bool_arg, int_arg, json_body, page_args, paginated, parse, text_arg
 from .dataprotection import protection_json
 from .openapi import api_route
 
@@ -93,8 +93,8 @@ def _patch(model, data):
                {"name": "country", "in": "query", "schema": {"type": "string"}}))
 def list_organisations():
     page, per_page = page_args()
-    query = services.organisation_query(q=request.args.get("q"), kind=request.args.get("kind"),
-                                        city=request.args.get("city"), country=request.args.get("country"),
+    query = services.organisation_query(q=text_arg("q"), kind=text_arg("kind"),
+                                        city=text_arg("city"), country=text_arg("country"),
                                         archived=bool_arg("archived") if "archived" in request.args else False)
     return paginated(query, organisation_json, page, per_page)
 
@@ -132,9 +132,9 @@ def update_organisation(org_id):
                {"name": "country", "in": "query", "schema": {"type": "string"}}))
 def list_contacts():
     page, per_page = page_args()
-    query = services.contact_query(q=request.args.get("q"), organisation_id=int_arg("organisation_id"),
-                                   kind=request.args.get("kind"), city=request.args.get("city"),
-                                   country=request.args.get("country"),
+    query = services.contact_query(q=text_arg("q"), organisation_id=int_arg("organisation_id"),
+                                   kind=text_arg("kind"), city=text_arg("city"),
+                                   country=text_arg("country"),
                                    archived=bool_arg("archived") if "archived" in request.args else False,
                                    actor=g.api_user)
     return paginated(query, contact_json, page, per_page)

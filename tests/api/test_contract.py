@@ -68,7 +68,7 @@ def test_a_day_filter_takes_a_date_or_an_instant_and_refuses_anything_else(staff
         assert response.status_code == 422 and "to" in response.get_json()["error"]["fields"], bad
 
 
-def test_a_nul_in_a_query_parameter_is_dropped_not_a_database_conflict(staff_api):
+def test_a_nul_in_a_directory_filter_is_dropped_not_a_database_conflict(staff_api):
     org = factories.make_organisation(country="CH")
     factories.make_contact(org)
     response = staff_api.get("/api/v1/contacts", query_string={"page": "1", "country": "C\x00H"})
