@@ -56,7 +56,7 @@ def _path(rule: str) -> tuple[str, list[dict]]:
     def repl(match):
         conv, name = match.group(1), match.group(2)
         params.append({"name": name, "in": "path", "required": True,
-                       "schema": {"type": "integer"} if conv == "int" else {"type": "string"}})
+                       "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID} if conv == "int" else {"type": "string"}})
         return "{" + name + "}"
     return re.sub(r"<(?:(\w+):)?(\w+)>", repl, rule), params
 

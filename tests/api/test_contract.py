@@ -73,3 +73,11 @@ def test_a_nul_in_a_directory_filter_is_dropped_not_a_database_conflict(staff_ap
     factories.make_contact(org)
     response = staff_api.get("/api/v1/contacts", query_string={"page": "1", "country": "C\x00H"})
     assert response.status_code == 200 and response.get_json()["total"] == 1, response.get_json()
+
+
+def test_an_id_beyond_32_bits_in_the_path_is_a_404_not_a_database_conflict(staff_api):
+    for url in ("/api/v1/recommendations/6283459528", "/api/v1/meetings/99999999999/outcomes"):
+        response = staff_api.get(url)
+        assert response.status_code == 404 and response.get_json()["error"]["code"] == "not_found", url
+    schema = _document(staff_api)["paths"]["/api/v1/recommendations/{rec_id}"]["get"]["parameters"][0]["schema"]
+    assert schema == {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}
