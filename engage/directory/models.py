@@ -67,6 +67,9 @@ class Contact(db.Model):
         # Unique among live contacts: an archived record may share its address with a new one.
         Index("uq_contact_live_email", "email", unique=True,
               sqlite_where=db.text("is_archived = 0"), postgresql_where=db.text("NOT is_archived")),
+        # "Engaged this cycle" goes from attendees to their contacts' organisations (and whether each
+        # contact may be seen) for every meeting in the cycle: this answers that without reading the rows.
+        Index("ix_contact_organisation_visibility", "id", "organisation_id", "sensitivity"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

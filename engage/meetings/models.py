@@ -62,7 +62,7 @@ class Meeting(MeetingLabels, db.Model):
     sensitivity: Mapped[str] = mapped_column(String(20), default="internal", server_default="internal")
     # sealed when restricted (engage/sealed.py); TEXT, so the schemas' limit is kept in `info`
     description: Mapped[str | None] = mapped_column(SealedText, info={"max_length": 20000})
-    starts_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)  # indexed by ix_meeting_period
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     timezone: Mapped[str] = mapped_column(String(64))
     location_kind: Mapped[str] = mapped_column(String(20), default="in_person")
@@ -88,7 +88,12 @@ class Meeting(MeetingLabels, db.Model):
     recommendations = relationship("Recommendation", secondary=meeting_recommendation,
                                    order_by="Recommendation.reference")
 
-    __table_args__ = (CheckConstraint("ends_at > starts_at", name="ends_after_start"),)
+    __table_args__ = (
+        CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+        # Meetings from a date (coverage, the dashboard, "engaged this cycle", the log by date): the
+        # status and sensitivity every such query asks are read from the index, not the rows.
+        Index("ix_meeting_period", "starts_at", "status", "sensitivity"),
+    )
 
     @property
     def duration_minutes(self) -> int:

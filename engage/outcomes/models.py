@@ -34,8 +34,10 @@ class Outcome(db.Model):
     __tablename__ = "outcome"
     __table_args__ = (
         # Covers the coverage and dashboard aggregates: meetings in a date range, then their
-        # outcomes' recommendation, position and organisation without reading the rows.
-        Index("ix_outcome_meeting_aggregate", "meeting_id", "recommendation_id", "position", "organisation_id"),
+        # outcomes' recommendation, position, organisation and sensitivity (every reader's query asks
+        # it) without reading the rows; and the log's unfiltered count.
+        Index("ix_outcome_meeting_aggregate", "meeting_id", "recommendation_id", "position", "organisation_id",
+              "sensitivity"),
         # The same for commitments: only outcomes that recorded one.
         Index("ix_outcome_meeting_commitment", "meeting_id", "recommendation_id",
               sqlite_where=text("commitment IS NOT NULL"), postgresql_where=text("commitment IS NOT NULL")),
