@@ -279,11 +279,14 @@ class ThemePositions:
         return sum(self.positions.values())
 
 
-def positions_by_theme(since: date, until: date | None = None, actor=None) -> list[ThemePositions]:
+def positions_by_theme(since: date, until: date | None = None, actor=None,
+                       commitments: dict[int | None, int] | None = None) -> list[ThemePositions]:
     """Per theme, how many outcomes (meetings not cancelled, from `since`) recorded each position,
-    and how many secured a commitment; themes with most outcomes first."""
+    and how many secured a commitment; themes with most outcomes first. `commitments`: the caller's
+    commitments_by_recommendation for the same period and actor, if it has it already."""
     per_rec = positions_by_recommendation(since, until, actor)
-    commitments = commitments_by_recommendation(since, until, actor)
+    if commitments is None:
+        commitments = commitments_by_recommendation(since, until, actor)
     names = dict(db.session.execute(select(Theme.id, Theme.name)).all())
     result: dict[int, ThemePositions] = {}
     for rec_id, theme_id in db.session.execute(select(recommendation_theme.c.recommendation_id,
@@ -299,9 +302,13 @@ def positions_by_theme(since: date, until: date | None = None, actor=None) -> li
     return sorted(result.values(), key=lambda r: (-r.total, r.name))
 
 
-def commitments_secured(since: date, until: date | None = None, actor=None) -> int:
-    """How many outcomes (meetings not cancelled, from `since`) recorded a commitment."""
-    return sum(commitments_by_recommendation(since, until, actor).values())
+def commitments_secured(since: date, until: date | None = None, actor=None,
+                        commitments: dict[int | None, int] | None = None) -> int:
+    """How many outcomes (meetings not cancelled, from `since`) recorded a commitment (from the
+    caller's commitments_by_recommendation, if given)."""
+    if commitments is None:
+        commitments = commitments_by_recommendation(since, until, actor)
+    return sum(commitments.values())
 
 
 def states_engaged(now: datetime, since: date, actor=None) -> tuple[int, int]:

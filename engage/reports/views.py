@@ -56,7 +56,9 @@ def dashboard_data(now, actor) -> dict:
     since = cycle_starts_on()
     today = outcome_services.today(now)
     weeks = queries.meetings_per_week(now, actor=actor)
-    themes = queries.positions_by_theme(since, actor=actor)[:12]
+    # One aggregate of commitments for both the themes and the total (each is a walk of the cycle's outcomes).
+    commitments = queries.commitments_by_recommendation(since, actor=actor)
+    themes = queries.positions_by_theme(since, actor=actor, commitments=commitments)[:12]
     engaged, not_engaged = queries.states_engaged(now, since, actor)
     overdue_query = outcome_services.follow_up_query(today, state="overdue", actor=actor)
     overdue = list(db.session.scalars(overdue_query.limit(10)))
@@ -64,7 +66,7 @@ def dashboard_data(now, actor) -> dict:
     segments = [(k, label, POSITION_FILLS[k]) for k, label in POSITIONS.items()]
     return {
         "since": since, "today": today, "weeks": weeks, "themes": themes, "positions": POSITIONS,
-        "engaged": engaged, "not_engaged": not_engaged, "commitments": queries.commitments_secured(since, actor=actor),
+        "engaged": engaged, "not_engaged": not_engaged, "commitments": queries.commitments_secured(since, commitments=commitments),
         "overdue": overdue, "overdue_total": overdue_total,
         "week_chart": charts.week_columns(weeks, "Meetings per week (Nairobi weeks, Monday first)"),
         "theme_chart": charts.stacked_bars([(t.name, t.positions) for t in themes], segments,
