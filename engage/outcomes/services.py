@@ -298,7 +298,10 @@ def _marked(actor, query):
 def follow_up_query(today: date, owner_id: int | None = None, state: str | None = "open", actor=EVERYONE):
     """A select() of the follow-ups `actor` may see: `state` open (overdue first, then by due date),
     overdue, done, cancelled, or None for all; each with its outcome, meeting and owner loaded."""
-    query = (select(FollowUp).join(FollowUp.outcome).join(Outcome.meeting).where(visible_follow_ups(actor))
+    # The outcome joined here is the one whose visibility decides (visible_follow_ups without a join):
+    # filtering the join lets both databases start from the follow-ups asked for.
+    seen = true() if actor is EVERYONE else visible(actor, Outcome)
+    query = (select(FollowUp).join(FollowUp.outcome).join(Outcome.meeting).where(seen)
              .options(joinedload(FollowUp.owner), joinedload(FollowUp.outcome).joinedload(Outcome.meeting),
                       joinedload(FollowUp.outcome).joinedload(Outcome.organisation),
                       joinedload(FollowUp.outcome).joinedload(Outcome.recommendation)))
