@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 NAIROBI = "Africa/Nairobi"
@@ -141,6 +142,9 @@ def display_zones(zone: str) -> list[str]:
     return zones
 
 
+# The two multi-zone formats are pure (the same instant and zone always read the same) and lists call
+# them for every row, several zones each: remembered, a page of meetings seen before costs nothing.
+@lru_cache(maxsize=4096)
 def format_multi_zone(value: datetime, zone: str) -> str:
     """'Tue 6 Jul 2027, 10:00 Geneva (CEST) · 11:00 Nairobi (EAT)': own zone with date, others time only.
 
@@ -197,6 +201,7 @@ def format_range_in_zone(starts_at: datetime, ends_at: datetime, zone: str, with
     return f"{prefix}{start:%H:%M}–{end:%H:%M} {label} ({start.tzname()})"
 
 
+@lru_cache(maxsize=4096)
 def format_multi_zone_range(starts_at: datetime, ends_at: datetime, zone: str) -> str:
     """'Tue 6 Jul 2027, 10:00–11:00 Geneva (CEST) · 11:00–12:00 Nairobi (EAT)'."""
     parts = [format_range_in_zone(starts_at, ends_at, zone)]

@@ -1,10 +1,13 @@
 """The home page, error pages, and what every template can use."""
 from __future__ import annotations
 
+from functools import lru_cache
+
 from flask import Blueprint, has_request_context, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import RequestURITooLarge
+from markupsafe import Markup, escape
 
 from engage import clock
 from engage.boundary import error_page, status_page
@@ -57,6 +60,33 @@ def _refuse_long_query() -> None:
     if len(request.query_string) > MAX_QUERY_STRING:
         raise RequestURITooLarge(f"The query string is too long ({len(request.query_string)} bytes; "
                                  f"at most {MAX_QUERY_STRING}).")
+
+
+def select_options(pairs, current, blank: str) -> Markup:
+    """A filter's <option>s: `blank` (value "") first, then each (value, label), the one whose value
+    reads as `current` selected. What the `options` macro wrote, made once per distinct list and
+    selection: the lists (every organisation, staff member, recommendation) are long and on every
+    list page, and escaping them item by item in a macro was a large share of those pages."""
+    return _options_html(tuple(pairs), str(current), blank)
+
+
+@lru_cache(maxsize=512)
+def _options_html(pairs: tuple, current: str, blank: str) -> Markup:
+    # Keyed by the whole list, so a changed name or a new organisation is a new entry, never stale.
+    parts = [f'\n  <option value="">{escape(blank)}</option>\n  ']
+    for value, label in pairs:
+        selected = " selected" if str(value) == current else ""
+        parts.append(f'<option value="{escape(value)}"{selected}>{escape(label)}</option>')
+    parts.append("\n")
+    return Markup("".join(parts))
+
+
+def id_url(endpoint: str, name: str) -> tuple[str, str]:
+    """The URL of `endpoint` for any `name` (an id) as the parts before and after the id: one url_for
+    for a whole list instead of one per row (each costs more than the rest of a row)."""
+    marker = 987654321
+    before, after = url_for(endpoint, **{name: marker}).split(str(marker))
+    return before, after
 
 
 def init_app(app) -> None:
@@ -126,6 +156,8 @@ def init_app(app) -> None:
         return {"nav_items": nav, "clock": clock}
 
     app.add_template_global(url_with)
+    app.add_template_global(select_options)
+    app.add_template_global(id_url)
     app.add_template_filter(clock.format_date, "date")
     app.add_template_filter(lambda v, z="Africa/Nairobi": clock.format_in_zone(v, z) if v else "", "in_zone")
     app.add_template_filter(lambda v, z: clock.format_multi_zone(v, z) if v else "", "multi_zone")

@@ -24,7 +24,7 @@ from engage.extensions import db
 from engage.recommendations.models import Recommendation
 
 from .models import Attendee, Meeting, MeetingLabels, meeting_recommendation
-from .people import ShownAttendees
+from .people import ShownAttendees, other_attendees
 from .titles import meeting_with
 
 _MEETING_COLUMNS = (
@@ -257,16 +257,21 @@ def _add_people(reader, rows: list[MeetingRow]) -> None:
             row = AttendeeRow(aid, None, uid, role, response, responded_at, u_name or u_email, u_email, None, None,
                               None)
         by_id[mid].attendees.append(row)
-    if reader is None:
-        hidden = restricted
-    else:
-        hidden = restricted - visibility(reader).ids("contact") if not is_dpo(reader) else set()
+    hidden = _hidden_of(reader, restricted)
     for r in rows:
         r.shown = [a for a in r.attendees if a.contact_id is None or a.contact_id not in hidden]
         r.hidden = len(r.attendees) - len(r.shown)
     # What the guard notes when it loads records, so the audit after the response is the same.
     guard.note_loaded("meeting", [r.id for r in rows if r.sensitivity == "restricted"])
     guard.note_loaded("contact", restricted)
+
+
+def _hidden_of(reader, restricted: set) -> set:
+    """Which of these restricted contacts `reader` may not see (None: a recipient outside engage, who
+    holds no grant): as `people.people_of_meetings` decides."""
+    if reader is None:
+        return restricted
+    return restricted - visibility(reader).ids("contact") if not is_dpo(reader) else set()
 
 
 def _add_agenda(rows: list[MeetingRow], full: bool = False) -> None:
@@ -286,3 +291,74 @@ def _add_agenda(rows: list[MeetingRow], full: bool = False) -> None:
         row.recommendation_ids.append(rid)
         if full:
             row.recommendations.append(AgendaItem(rid, *more))
+
+
+# ---- the agenda page (/meetings/) ----
+
+@dataclass(slots=True)
+class AgendaRow(MeetingLabels):
+    """One meeting as the agenda page shows it: when, title, tags, place, status, and the organisations
+    of the contacts its reader may see (with how many attendees are left out). Only those columns
+    are read: the page needs neither descriptions (sealed when restricted), nor the organiser, nor
+    the staff attendees."""
+
+    id: int
+    title: str
+    starts_at: datetime
+    ends_at: datetime
+    timezone: str
+    location_kind: str
+    location: str | None
+    status: str
+    tags: list | None
+    sensitivity: str | None
+    organisation_names: str = ""  # "A, B": each once, in attendee order; "" for none
+    hidden: int = 0
+
+    __tablename__ = "meeting"  # what access helpers (restricted_badge, record_type_of) ask a record
+
+    @property
+    def is_restricted(self) -> bool:
+        return self.sensitivity == "restricted"
+
+    @property
+    def hidden_phrase(self) -> str:
+        return other_attendees(self.hidden)
+
+
+def agenda_page(actor, query, page: int, per_page: int) -> tuple[list[AgendaRow], int]:
+    """One page of `query` (a select() of Meeting built by `services.meeting_query`, filtered for
+    `actor`) as the agenda page's rows, and the total: two statements whatever the page size."""
+    m = Meeting.__table__.c
+    columns = query.with_only_columns(m.id, m.title, m.starts_at, m.ends_at, m.timezone, m.location_kind,
+                                      m.location, m.status, m.tags, m.sensitivity,
+                                      func.count().over().label("total"), maintain_column_froms=True)
+    # (`only_visible`'s mark carries over from `query`, as in meeting_page.)
+    found = db.session.execute(columns.limit(per_page).offset((page - 1) * per_page)).all()
+    if not found:  # past the last page (or none): the window counts nothing, so ask
+        return [], db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    rows = [AgendaRow(*r[:-1]) for r in found]
+    by_id = {r.id: r for r in rows}
+    # The contact attendees only (staff are not shown), restricted ones included: who is left out is
+    # decided below, as people.people_of_meetings decides it.
+    a, c, o = Attendee.__table__.c, Contact.__table__.c, Organisation.__table__.c
+    attendees = db.session.execute(
+        select(a.meeting_id, a.contact_id, c.organisation_id, o.name, c.sensitivity)
+        .select_from(Attendee.__table__.join(Contact.__table__, a.contact_id == c.id)
+                     .outerjoin(Organisation.__table__, c.organisation_id == o.id))
+        .where(a.meeting_id.in_(list(by_id))).order_by(a.meeting_id, a.id)
+        .execution_options(all_sensitivities=True)).all()
+    restricted = {cid for _, cid, _, _, sensitivity in attendees if sensitivity == "restricted"}
+    hidden = _hidden_of(actor, restricted)
+    names: dict[int, dict] = {mid: {} for mid in by_id}
+    for mid, cid, org_id, org_name, _ in attendees:
+        if cid in hidden:
+            by_id[mid].hidden += 1
+        elif org_id is not None:
+            names[mid].setdefault(org_id, org_name)
+    for r in rows:
+        r.organisation_names = ", ".join(names[r.id].values())
+    # What the guard notes when it loads records, so the audit after the response is the same.
+    guard.note_loaded("meeting", [r.id for r in rows if r.sensitivity == "restricted"])
+    guard.note_loaded("contact", restricted)
+    return rows, found[0][-1]

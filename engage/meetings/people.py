@@ -67,6 +67,13 @@ def load_contacts(meetings) -> None:
     load_attendee_contacts([a for m in meetings for a in m.attendees])
 
 
+def other_attendees(hidden: int) -> str:
+    """"1 other attendee", "2 other attendees", or "" when nobody is left out."""
+    if not hidden:
+        return ""
+    return f"{hidden} other attendee{'s' if hidden != 1 else ''}"
+
+
 class ShownAttendees:
     """What pages ask of the attendees a reader may see (`shown`) and of those left out (`hidden`):
     one definition for `People` (records) and `listing.RowPeople` (list rows)."""
@@ -83,10 +90,7 @@ class ShownAttendees:
 
     @property
     def hidden_phrase(self) -> str:
-        """"1 other attendee", "2 other attendees", or "" when nobody is left out."""
-        if not self.hidden:
-            return ""
-        return f"{self.hidden} other attendee{'s' if self.hidden != 1 else ''}"
+        return other_attendees(self.hidden)
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from engage import clock
 from engage.access.guard import act_as
-from engage.access.services import redact_history
+from engage.access.services import VISIBILITY_APPLIED, redact_history
 from engage.auth.models import User
 from engage.auth.permissions import export_confirmed, require_role_for_blueprint
 from engage.boundary import on_refusal, refused_form, refused_redirect, status_page
@@ -116,29 +116,30 @@ def index():
                                                            if k != "when"}, when=filters["when"], actor=current_user)
     # Read as rows, not records (engage/meetings/listing.py): the page shows a few columns of each.
     number, per_page = max(_int_arg("page") or 1, 1), current_app.config["PER_PAGE"]
-    rows, total = listing.meeting_page(current_user, query, number, per_page, agenda=None)
+    rows, total = listing.agenda_page(current_user, query, number, per_page)
     page = listing.RowsPagination(rows, total, number, per_page)
     return render_template("meetings/index.html", page=page, filters=filters, when_choices=WHEN_CHOICES,
-                           people={r.id: r.people for r in rows}, **_filter_choices())
+                           **_filter_choices())
 
 
 def _filter_choices() -> dict:
-    # Plain columns, not records: the lists of every user, organisation and agenda item are long,
-    # and only a name and an id of each is shown.
-    organisations = db.session.execute(
-        select(Organisation.id, Organisation.name, Organisation.city, Organisation.is_archived)
-        .order_by(Organisation.name)).all()
+    # Plain columns of the tables, not records: the lists of every user, organisation and agenda item
+    # are long, and only a name and an id of each is shown. None of these tables holds restricted
+    # records, so the access guard is told there is nothing to filter (walking a statement costs).
+    o, u, r = Organisation.__table__.c, User.__table__.c, Recommendation.__table__.c
+    organisations = db.session.execute(select(o.id, o.name, o.city, o.is_archived).order_by(o.name)
+                                       .execution_options(**VISIBILITY_APPLIED)).all()
     return {
         "staff_choices": [(uid, name or email) for uid, name, email in db.session.execute(
-            select(User.id, User.full_name, User.email).order_by(User.full_name))],
-        "organisation_choices": [(o.id, o.name) for o in organisations if not o.is_archived],
-        "cities": sorted({o.city for o in organisations if o.city is not None}),
+            select(u.id, u.full_name, u.email).order_by(u.full_name).execution_options(**VISIBILITY_APPLIED))],
+        "organisation_choices": [(org.id, org.name) for org in organisations if not org.is_archived],
+        "cities": sorted({org.city for org in organisations if org.city is not None}),
         "tags": queries.tags_in_use(current_user),
         "recommendation_choices": [(rid, f"{reference} ({country_name(state)})") for rid, reference, state in
                                    db.session.execute(
-            select(Recommendation.id, Recommendation.reference, Recommendation.recommending_state)
-            .where(Recommendation.id.in_(select(meeting_recommendation.c.recommendation_id)))
-            .order_by(Recommendation.reference))],
+            select(r.id, r.reference, r.recommending_state)
+            .where(r.id.in_(select(meeting_recommendation.c.recommendation_id)))
+            .order_by(r.reference).execution_options(**VISIBILITY_APPLIED))],
     }
 
 
