@@ -12,6 +12,7 @@ from markupsafe import Markup, escape
 from engage import clock
 from engage.boundary import error_page, status_page
 from engage.auth import sessions
+from engage.urls import id_url
 from engage.auth.models import User
 from engage.directory.services import directory_counts
 from engage.extensions import db, login_manager
@@ -79,14 +80,6 @@ def _options_html(pairs: tuple, current: str, blank: str) -> Markup:
         parts.append(f'<option value="{escape(value)}"{selected}>{escape(label)}</option>')
     parts.append("\n")
     return Markup("".join(parts))
-
-
-def id_url(endpoint: str, name: str) -> tuple[str, str]:
-    """The URL of `endpoint` for any `name` (an id) as the parts before and after the id: one url_for
-    for a whole list instead of one per row (each costs more than the rest of a row)."""
-    marker = 987654321
-    before, after = url_for(endpoint, **{name: marker}).split(str(marker))
-    return before, after
 
 
 def init_app(app) -> None:

@@ -25,7 +25,7 @@ from engage.extensions import db
 from engage.meetings.models import Attendee, Meeting
 from engage.recommendations.models import Recommendation, Theme, recommendation_theme
 
-from .models import POSITIONS, FollowUp, Outcome
+from .models import POSITIONS, FollowUp, FollowUpState, Outcome
 
 MAX_ID = 2**31 - 1
 SEARCH_TERMS_MAX = 8
@@ -254,15 +254,22 @@ def _filtered(query, f: LogFilters, actor=None):
 
 
 def _ordered(query, sort: str):
-    order = {
-        "-date": (Meeting.starts_at.desc(), Outcome.id.desc()),
-        "date": (Meeting.starts_at, Outcome.id),
-        "organisation": (Organisation.name, Meeting.starts_at.desc(), Outcome.id.desc()),
-        "recommendation": (Recommendation.cycle.desc(), Recommendation.reference_sort,
-                           Recommendation.recommending_state, Meeting.starts_at.desc(), Outcome.id.desc()),
-        "position": (Outcome.position, Meeting.starts_at.desc(), Outcome.id.desc()),
-        "-logged": (Outcome.created_at.desc(), Outcome.id.desc()),
-    }[sort]
+    # Only the chosen order is built: building all six on every page cost as much as a statement.
+    if sort == "-date":
+        order = (Meeting.starts_at.desc(), Outcome.id.desc())
+    elif sort == "date":
+        order = (Meeting.starts_at, Outcome.id)
+    elif sort == "organisation":
+        order = (Organisation.name, Meeting.starts_at.desc(), Outcome.id.desc())
+    elif sort == "recommendation":
+        order = (Recommendation.cycle.desc(), Recommendation.reference_sort, Recommendation.recommending_state,
+                 Meeting.starts_at.desc(), Outcome.id.desc())
+    elif sort == "position":
+        order = (Outcome.position, Meeting.starts_at.desc(), Outcome.id.desc())
+    elif sort == "-logged":
+        order = (Outcome.created_at.desc(), Outcome.id.desc())
+    else:
+        raise KeyError(sort)
     return query.order_by(*order)
 
 
@@ -372,10 +379,27 @@ class LogRecommendation:
     text: str
     themes: list = field(default_factory=list)  # LogThemes, by name
 
+    @property
+    def state_name(self) -> str:
+        return country_name(self.recommending_state)
+
+    @property
+    def theme_names(self) -> str:
+        """"Theme A, Theme B" ("" for none)."""
+        return ", ".join(t.name for t in self.themes)
+
 
 @dataclass(frozen=True, slots=True)
 class LogAuthor:
     display_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class LogFollowUp(FollowUpState):
+    """A follow-up as the log shows it: its state and due date (not its description, sealed when restricted)."""
+
+    due_on: date
+    status: str
 
 
 @dataclass(slots=True)
@@ -391,9 +415,14 @@ class LogRow:
     organisation: LogOrganisation | None
     recommendation: LogRecommendation | None
     created_by: LogAuthor | None
-    follow_ups: list = field(default_factory=list)  # FollowUp records (few; their states are methods)
+    follow_ups: list = field(default_factory=list)  # LogFollowUps, by due date
 
     __tablename__ = "outcome"  # what access helpers (restricted_badge, record_type_of) ask a record
+
+    @property
+    def is_restricted(self) -> bool:
+        """As `access.services.is_restricted` decides for an outcome: restricted itself or by its meeting."""
+        return self.sensitivity == "restricted" or self.meeting.sensitivity == "restricted"
 
 
 def engagement_log_page(f: LogFilters, page: int = 1, per_page: int = 50, actor=None) -> Page:
@@ -421,23 +450,27 @@ def engagement_log_page(f: LogFilters, page: int = 1, per_page: int = 50, actor=
                             LogMeeting(mid, title, starts_at, zone, m_sensitivity),
                             LogOrganisation(org_id, org_name, city) if org_id is not None else None, rec,
                             LogAuthor(author_name or author_email) if author_email is not None else None))
+    # The follow-ups and themes: plain columns of tables without restricted records of their own (the
+    # follow-ups are of outcomes seen), so the access guard is told there is nothing to filter.
     if items:
         by_id = {row.id: row for row in items}
-        for follow_up in db.session.scalars(select(FollowUp).where(FollowUp.outcome_id.in_(list(by_id)))
-                                            .order_by(FollowUp.due_on, FollowUp.id)
-                                            .execution_options(**VISIBILITY_APPLIED)):  # of outcomes seen
-            by_id[follow_up.outcome_id].follow_ups.append(follow_up)
+        fu = FollowUp.__table__.c
+        for outcome_id, due_on, status in db.session.execute(
+                select(fu.outcome_id, fu.due_on, fu.status).where(fu.outcome_id.in_(list(by_id)))
+                .order_by(fu.due_on, fu.id).execution_options(**VISIBILITY_APPLIED)):
+            by_id[outcome_id].follow_ups.append(LogFollowUp(due_on, status))
     if recommendations:
-        link = recommendation_theme.c
-        for rec_id, name in db.session.execute(select(link.recommendation_id, Theme.name)
-                                               .join(Theme, Theme.id == link.theme_id)
+        link, theme = recommendation_theme.c, Theme.__table__.c
+        for rec_id, name in db.session.execute(select(link.recommendation_id, theme.name)
+                                               .join(Theme.__table__, theme.id == link.theme_id)
                                                .where(link.recommendation_id.in_(list(recommendations)))
-                                               .order_by(Theme.name).execution_options(**VISIBILITY_APPLIED)):
+                                               .order_by(theme.name).execution_options(**VISIBILITY_APPLIED)):
             for rec in recommendations[rec_id]:
                 rec.themes.append(LogTheme(name))
-    # What loading the records would have noted for the audit after the response: every outcome (its
-    # meeting may make it restricted; the audit checks) and each restricted meeting.
-    guard.note_loaded("outcome", [row.id for row in items])
+    # What loading the records would have noted for the audit after the response: the restricted
+    # outcomes (by their own mark or their meeting's) and each restricted meeting. (The audit records
+    # only restricted ones; noting the others cost it a statement on every page.)
+    guard.note_loaded("outcome", [row.id for row in items if row.is_restricted])
     guard.note_loaded("meeting", {row.meeting.id for row in items if row.meeting.sensitivity == "restricted"})
     return Page(items=items, page=page, per_page=per_page, total=total)
 

@@ -75,7 +75,33 @@ class Outcome(db.Model):
         return f"<Outcome {self.id} meeting={self.meeting_id} rec={self.recommendation_id} {self.position}>"
 
 
-class FollowUp(db.Model):
+class FollowUpState:
+    """What a page says of a follow-up's state from its status and due date: one definition for the
+    record (`FollowUp`) and the engagement log's rows (`log.LogFollowUp`)."""
+
+    __slots__ = ()
+
+    @property
+    def done(self) -> bool:
+        return self.status == "done"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == "open"
+
+    def is_overdue(self, today: date) -> bool:
+        """Open and due before `today`."""
+        return self.status == "open" and self.due_on < today
+
+    def state(self, today: date) -> str:
+        """open | overdue | done | cancelled — for display."""
+        return "overdue" if self.is_overdue(today) else self.status
+
+    def state_label(self, today: date) -> str:
+        return "Overdue" if self.is_overdue(today) else FOLLOW_UP_STATUSES.get(self.status, self.status)
+
+
+class FollowUp(FollowUpState, db.Model):
     """An action someone on staff owes after a meeting, by a date."""
 
     __tablename__ = "follow_up"
@@ -96,25 +122,6 @@ class FollowUp(db.Model):
     outcome = relationship("Outcome", back_populates="follow_ups")
     owner = relationship("User", foreign_keys=[owner_id])
     done_by = relationship("User", foreign_keys=[done_by_id])
-
-    @property
-    def done(self) -> bool:
-        return self.status == "done"
-
-    @property
-    def is_open(self) -> bool:
-        return self.status == "open"
-
-    def is_overdue(self, today: date) -> bool:
-        """Open and due before `today`."""
-        return self.status == "open" and self.due_on < today
-
-    def state(self, today: date) -> str:
-        """open | overdue | done | cancelled — for display."""
-        return "overdue" if self.is_overdue(today) else self.status
-
-    def state_label(self, today: date) -> str:
-        return "Overdue" if self.is_overdue(today) else FOLLOW_UP_STATUSES.get(self.status, self.status)
 
     def __repr__(self):
         return f"<FollowUp {self.id} {self.status} due {self.due_on}>"

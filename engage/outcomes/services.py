@@ -15,7 +15,8 @@ from pydantic import BaseModel
 from sqlalchemy import and_, exists, func, or_, select, true
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
-from engage.access.services import VISIBILITY_APPLIED, get_visible, only_visible, visible
+from engage.access import guard
+from engage.access.services import VISIBILITY_APPLIED, get_visible, only_visible, select_visible, visible
 from engage.auth.models import User
 from engage.clock import NAIROBI
 from engage.directory.models import Contact
@@ -451,20 +452,35 @@ def position_at_meeting(meeting_id: int, organisation_id: int | None = None, act
     return ", ".join(f"{label} ({counts[key]})" for key, label in POSITIONS.items() if key in counts)
 
 
+@dataclass(frozen=True, slots=True)
+class AwaitingMeeting:
+    """A meeting awaiting its outcome, as the engagement log names it."""
+
+    id: int
+    title: str
+    starts_at: datetime
+    timezone: str
+
+
 def meetings_awaiting_outcome(now: datetime, staff_id: int | None = None, days: int = 60,
-                              limit: int = 10, actor=None) -> list[Meeting]:
+                              limit: int = 10, actor=None) -> list[AwaitingMeeting]:
     """Meetings that started in the last `days` days (not cancelled) with no outcome logged yet, newest
     first; with `staff_id`, only those that person organised or attended; with `actor`, only meetings
-    they may see, and only the outcomes they may see count as logged."""
+    they may see, and only the outcomes they may see count as logged. Their title, time and zone only:
+    loading the records (descriptions sealed when restricted) cost more than the rest of the box."""
     logged = exists().where(Outcome.meeting_id == Meeting.id)
     if actor is not None:
         logged = logged.where(visible(actor, Outcome))
-    query = (select(Meeting).where(Meeting.starts_at <= now, Meeting.starts_at >= now - timedelta(days=days),
-                                   Meeting.status != "cancelled", ~logged)
+    query = (select(Meeting.id, Meeting.title, Meeting.starts_at, Meeting.timezone, Meeting.sensitivity)
+             .where(Meeting.starts_at <= now, Meeting.starts_at >= now - timedelta(days=days),
+                    Meeting.status != "cancelled", ~logged)
              .order_by(Meeting.starts_at.desc(), Meeting.id.desc()).limit(limit))
     if actor is not None:
         query = only_visible(actor, query, Meeting)
     if staff_id is not None:
         query = query.where(or_(Meeting.organiser_id == staff_id, Meeting.id.in_(
             select(Attendee.meeting_id).where(Attendee.user_id == staff_id))))
-    return list(db.session.scalars(query))
+    rows = db.session.execute(query).all()
+    # What loading the records would have noted for the restricted-view audit after the response.
+    guard.note_loaded("meeting", [row.id for row in rows if row.sensitivity == "restricted"])
+    return [AwaitingMeeting(mid, title, starts_at, zone) for mid, title, starts_at, zone, _ in rows]

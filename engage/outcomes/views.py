@@ -3,9 +3,11 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from markupsafe import Markup, escape
 from sqlalchemy import select
 from werkzeug.routing import BuildError
 
+from engage.access.services import VISIBILITY_APPLIED
 from engage.auth.models import User
 from engage.auth.permissions import require_role_for_blueprint
 from engage.boundary import on_refusal, status_page
@@ -18,9 +20,10 @@ from engage.history import history_for
 from engage.meetings.models import Meeting
 from engage.meetings.services import get_meeting
 from engage.recommendations.models import Recommendation
-from engage.recommendations.queries import all_themes, cycles_in_use, states_in_use
+from engage.recommendations.queries import cycles_and_states, theme_names
 
 from . import log as engagement_log, services
+from .log_html import log_rows_html
 from .forms import FollowUpForm, LogOutcomeForm, OutcomeForm, has_errors, place_errors
 from .models import FOLLOW_UP_COLOURS, FOLLOW_UP_STATUSES, POSITION_COLOURS, POSITIONS
 
@@ -74,8 +77,11 @@ def init_app(app) -> None:
 # ---- choices ----
 
 def _staff_choices(blank: str | None = None) -> list[tuple[str, str]]:
-    users = db.session.scalars(select(User).where(User.is_disabled.is_(False)).order_by(User.full_name, User.email))
-    return ([("", blank)] if blank else []) + [(str(u.id), u.display_name) for u in users]
+    # Columns, not records: only the id and the name (User.display_name: the full name, else the email).
+    u = User.__table__.c
+    users = db.session.execute(select(u.id, u.full_name, u.email).where(u.is_disabled.is_(False))
+                               .order_by(u.full_name, u.email).execution_options(**VISIBILITY_APPLIED))
+    return ([("", blank)] if blank else []) + [(str(uid), name or email) for uid, name, email in users]
 
 
 def _recommendation_choices(blank: str) -> list[tuple[str, str]]:
@@ -99,7 +105,8 @@ def _organisation_choices(meeting: Meeting, current_id: int | None = None) -> li
 
 def log_filter_choices() -> dict:
     """What the log's filter selects offer (themes, states, cycles, staff, cities)."""
-    return {"themes": all_themes(), "states": states_in_use(), "cycles": cycles_in_use(),
+    cycles, states = cycles_and_states()
+    return {"themes": theme_names(), "states": states, "cycles": cycles,
             "staff": _staff_choices(), "cities": ["Nairobi", "Geneva"], "positions": POSITIONS,
             "sorts": engagement_log.LOG_SORTS}
 
@@ -133,7 +140,21 @@ def index():
     awaiting = services.meetings_awaiting_outcome(
         now_utc(), staff_id=None if current_user.has_role("lead") else current_user.id, limit=5, actor=current_user)
     return render_template("outcomes/index.html", page=page, filters=f, errors=errors, chips=_chips(f),
-                           today=_today(), awaiting=awaiting, **log_filter_choices()), 400 if errors else 200
+                           today=_today(), awaiting=awaiting, log_rows_html=log_rows_html, **_field_marks(errors),
+                           **log_filter_choices()), 400 if errors else 200
+
+
+def _field_marks(errors: dict) -> dict:
+    """For the log's filter form: each field's class (" is-invalid" added when refused) and its error
+    lines. Functions, not template macros: a macro call costs more than the rest of a field."""
+    def field_class(name: str, base: str = "form-control") -> str:
+        return f"{base} is-invalid" if errors.get(name) else base
+
+    def field_errors(name: str) -> Markup:
+        return Markup("".join(f'<div class="invalid-feedback d-block">{escape(e)}</div>'
+                              for e in errors.get(name, [])))
+
+    return {"field_class": field_class, "field_errors": field_errors}
 
 
 @bp.route("/<int:outcome_id>")
