@@ -16,7 +16,7 @@ from sqlalchemy import and_, exists, func, or_, select, true
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from engage.access import guard
-from engage.access.services import VISIBILITY_APPLIED, get_visible, only_visible, select_visible, visible
+from engage.access.services import VISIBILITY_APPLIED, get_visible, only_visible, visible
 from engage.auth.models import User
 from engage.clock import NAIROBI
 from engage.directory.models import Contact
