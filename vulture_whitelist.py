@@ -21,6 +21,7 @@ _.last_fetched_at, _.last_job, _.last_login_at, _.subject_ref, _.superseded_by_i
 _.records_args, _.finished_at
 
 # Columns and relationships kept for the schema, the exports and SQLAlchemy's flush order.
+_.added_by_id  # reply_alias: which staff member trusted the address
 _.consent_at, _.consent_text, _.privacy_notice_sent_on, _.processed_at, _.sent_on, _.erased
 _.done_at, _.done_by, _.updated_by, _.superseded_by, _.outbox_message_id, _.attendee_name
 _.recommending_state_name, _.ics_url, _.position_label  # API and export fields, read by name

@@ -124,9 +124,11 @@ def _register_import_kinds() -> None:
 def _add_template_globals(app: Flask) -> None:
     """Template helpers that other packages' pages include (they run queries, so they are listed here)."""
     from engage.dataprotection import views as dataprotection_views
+    from engage.invitations import views as invitations_views
     from engage.meetings import views as meetings_views
     from engage.outcomes import views as outcomes_views
 
     meetings_views.init_app(app)
     outcomes_views.init_app(app)
     dataprotection_views.init_app(app)
+    invitations_views.init_app(app)

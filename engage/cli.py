@@ -294,6 +294,10 @@ def ingest_replies_command(source):
     click.echo(report.summary())
     for line in report.rejected:
         click.echo(f"  rejected: {line}", err=True)
+    for line in report.held:
+        click.echo(f"  held for staff: {line}", err=True)
+    for line in report.ignored:
+        click.echo(f"  ignored: {line}", err=True)
 
 
 @engage_cli.command("scheduler")

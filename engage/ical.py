@@ -17,7 +17,7 @@ from icalendar.prop import vText
 
 PRODID = "-//engage//UPR engagement//EN"
 
-METHODS = ("PUBLISH", "REQUEST", "CANCEL")
+METHODS = ("PUBLISH", "REQUEST", "CANCEL", "DECLINECOUNTER")
 ROLES = {"required": "REQ-PARTICIPANT", "optional": "OPT-PARTICIPANT"}
 PARTSTATS = ("NEEDS-ACTION", "ACCEPTED", "TENTATIVE", "DECLINED", "DELEGATED")
 STATUSES = ("CONFIRMED", "TENTATIVE", "CANCELLED")
@@ -64,6 +64,8 @@ def build_calendar(events, method: str, now: datetime, name: str | None = None) 
       (as given: NEEDS-ACTION by default, which a reschedule must keep) and RSVP=TRUE. The
       caller decides whom to list: one message per attendee lists just that attendee.
     - CANCEL: one meeting; STATUS:CANCELLED whatever `status` says.
+    - DECLINECOUNTER: one meeting as it stands, to the attendee whose proposed time is declined
+      (RFC 5546 §3.2.8); the attendee is listed without PARTSTAT or RSVP.
     Raises ValueError on data that would make a calendar clients misread.
     """
     method = (method or "").strip().upper()
@@ -153,7 +155,7 @@ def _attendee(data: AttendeeData, method: str) -> vCalAddress:
     address = _address(data.email, data.name, "attendee email")
     address.params["CUTYPE"] = "INDIVIDUAL"
     address.params["ROLE"] = role
-    if method == "CANCEL":
+    if method in ("CANCEL", "DECLINECOUNTER"):
         return address
     partstat = (data.partstat or "NEEDS-ACTION").upper()
     if partstat not in PARTSTATS:

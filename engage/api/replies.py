@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 from flask import jsonify, request
-from pydantic import BaseModel, ConfigDict
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
 
 from engage.clock import now_utc
 from engage.invitations.ingest import MAX_REPLY_BYTES
-from engage.invitations.replies import ReplyParseError, parse_itip_reply
+from engage.invitations.replies import ReplyParseError, ReplyTooComplex, parse_itip_reply
 from engage.invitations.services import apply_replies
 
 from .common import ApiError
@@ -18,7 +20,11 @@ class ReplyApplied(BaseModel):
     model_config = ConfigDict(title="ReplyApplied")
     uid: str
     attendee_email: str
-    response: str
+    response: str | None
+    outcome: Literal["applied", "ignored", "held"] = Field(
+        description="applied; ignored (no answer in it, or older than the one recorded); held (a proposed "
+                    "new time, or not sent from the attendee's address: waiting on the meeting page for staff)")
+    reason: str = ""
 
 
 class RepliesApplied(BaseModel):
@@ -36,13 +42,15 @@ def post_reply():
         raise ApiError(400, "bad_request", "Send the text/calendar REPLY as the request body.")
     try:
         replies = parse_itip_reply(raw)
+    except ReplyTooComplex as exc:
+        raise ApiError(413, "too_complex", str(exc), {"body": [str(exc)]}) from None
     except ReplyParseError as exc:
         raise ApiError(422, "validation_error", str(exc), {"body": [str(exc)]}) from None
     now = now_utc()
-    results = apply_replies(replies, now)
-    refused = [r for r in results if not r.accepted]
+    results = apply_replies(replies, now, "api")
+    refused = [r for r in results if r.refused]
     if refused:  # all or nothing: the boundary rolls back every answer of 400 or more
         raise ApiError(422, "validation_error", refused[0].reason,
                        {"body": [f"{r.attendee_email}: {r.reason}" for r in refused]})
-    return jsonify({"replies": [{"uid": r.uid, "attendee_email": r.attendee_email.lower(), "response": r.response}
-                                for r in results]})
+    return jsonify({"replies": [{"uid": r.uid, "attendee_email": r.attendee_email.lower(), "response": r.response,
+                                 "outcome": r.outcome, "reason": r.reason} for r in results]})

@@ -28,11 +28,14 @@ class IngestReport:
     read: int = 0
     applied: int = 0
     rejected: list[str] = field(default_factory=list)
+    held: list[str] = field(default_factory=list)     # waiting on the meeting page for staff
+    ignored: list[str] = field(default_factory=list)  # nothing to change (no answer, an older one)
     skipped: int = 0          # not replies: left alone
     already_seen: int = 0
 
     def summary(self) -> str:
-        return (f"{self.read} message(s) read: {self.applied} answer(s) applied, {len(self.rejected)} rejected, "
+        return (f"{self.read} message(s) read: {self.applied} answer(s) applied, {len(self.held)} held for staff, "
+                f"{len(self.ignored)} ignored, {len(self.rejected)} rejected, "
                 f"{self.skipped} not replies, {self.already_seen} already processed")
 
 
@@ -57,12 +60,16 @@ def process_message(raw: bytes, source: str, now: datetime, report: IngestReport
         db.session.add(ProcessedReply(message_key=key, source=source, result="not_a_reply", detail=str(exc)[:500],
                                       processed_at=now))
         return
-    results = apply_replies(replies, now)
-    refused = [f"{r.attendee_email}: {r.reason}" for r in results if not r.accepted]
-    report.applied += sum(1 for r in results if r.accepted)
+    results = apply_replies(replies, now, source)
+    refused = [f"{r.attendee_email}: {r.reason}" for r in results if r.refused]
+    report.applied += sum(1 for r in results if r.outcome == "applied")
     report.rejected += refused
+    report.held += [f"{r.attendee_email}: {r.reason}" for r in results if r.outcome == "held"]
+    report.ignored += [f"{r.attendee_email}: {r.reason}" for r in results if r.outcome == "ignored"]
+    noted = [f"{r.attendee_email}: {r.reason}" if r.refused else
+             f"{r.attendee_email}: {r.outcome}{': ' + r.reason if r.reason else ''}" for r in results]
     db.session.add(ProcessedReply(message_key=key, source=source, result="rejected" if refused else "applied",
-                                  detail="; ".join(refused)[:2000] or None, processed_at=now))
+                                  detail="; ".join(noted)[:2000] or None, processed_at=now))
 
 
 def _from_imap(url: str, timeout: float) -> Iterator[bytes]:
@@ -115,8 +122,9 @@ MAX_REPLY_BYTES = 1024 * 1024  # a reply is a few kilobytes; the API and the upl
 def apply_forwarded_reply(meeting, raw: bytes, now: datetime) -> list:
     """Apply the REPLY in a forwarded .ics or .eml to `meeting`, all or nothing.
 
-    Returns the applied results; raises ValidationError naming the file when it is not a reply,
-    is for another meeting, or any answer in it is refused (stale, unknown address…).
+    Returns every answer's result (applied, held for confirmation, ignored); raises ValidationError
+    naming the file when it is not a reply, is for another meeting, or any answer in it is refused
+    (stale, unknown address, failed DKIM/DMARC…).
     """
     if not raw.strip():
         raise ValidationError.for_fields({"file": "The file is empty."})
@@ -129,8 +137,8 @@ def apply_forwarded_reply(meeting, raw: bytes, now: datetime) -> list:
     other = [r for r in replies if r.uid != meeting.uid]
     if other:
         raise ValidationError.for_fields({"file": "This reply is for another meeting (its UID is not this meeting's)."})
-    results = apply_replies(replies, now)
-    refused = [f"{r.attendee_email}: {r.reason}" for r in results if not r.accepted]
+    results = apply_replies(replies, now, "upload")
+    refused = [f"{r.attendee_email}: {r.reason}" for r in results if r.refused]
     if refused:
         raise ValidationError.for_fields({"file": "; ".join(refused)})
     return results

@@ -10,8 +10,13 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 from flask import current_app
+from markupsafe import escape
+from sqlalchemy import func
 
 from engage import clock, signals
+from engage.auth.models import User
+from engage.directory.models import Contact
+from engage.directory.services import create_contact
 from engage.errors import NotFoundError, ValidationError
 from engage.extensions import db
 from engage.ical import AttendeeData, EventData, build_calendar
@@ -19,18 +24,18 @@ from engage.meetings.calendar import meeting_description, meeting_location, neut
 from engage.meetings.models import Attendee, Meeting
 from engage.meetings.people import people_for
 from engage.meetings.changes import AttendeeSnapshot, MeetingChange
-from engage.meetings.services import record_response
+from engage.meetings.services import add_attendee, record_response, reschedule_meeting
 from engage.mime import build_invitation_message, make_message_id, message_bytes
 from engage.outbox.services import NewMessage, queue_messages
 
 from .bodies import InvitationContent, describe_when, invitation_subject, render_bodies
+from .models import HeldReply, ReplyAlias
 from .replies import ReplyData
 from .rsvp import make_rsvp_token
 
 PARTSTAT = {"needs_action": "NEEDS-ACTION", "accepted": "ACCEPTED", "tentative": "TENTATIVE",
-            "declined": "DECLINED"}
-RESPONSE_BY_PARTSTAT = {"ACCEPTED": "accepted", "TENTATIVE": "tentative", "DECLINED": "declined",
-                        "NEEDS-ACTION": "needs_action"}
+            "declined": "DECLINED", "delegated": "DELEGATED"}
+RESPONSE_BY_PARTSTAT = {value: key for key, value in PARTSTAT.items()}
 ROLE = {"required": "required", "optional": "optional"}
 FIELD_LABELS = {"invitation_title": "Title", "location": "Place", "online_url": "Online link",
                 "location_kind": "Format", "description": "Purpose"}
@@ -214,11 +219,17 @@ def on_change(change: MeetingChange, _actor, now: datetime) -> None:
 
 @dataclass
 class ReplyResult:
+    """What became of one answer: applied, ignored (nothing to change), held for staff, or refused."""
+
     uid: str
     attendee_email: str
     response: str | None
-    accepted: bool
+    outcome: str  # applied | ignored | held | refused
     reason: str = ""
+
+    @property
+    def refused(self) -> bool:
+        return self.outcome == "refused"
 
 
 def find_attendee_by_email(meeting: Meeting, email: str) -> Attendee | None:
@@ -230,37 +241,129 @@ def find_attendee_by_email(meeting: Meeting, email: str) -> Attendee | None:
     return None
 
 
-def apply_reply(reply: ReplyData, now: datetime) -> ReplyResult:
-    """Apply one iTIP REPLY: known UID, attendee on the meeting, SEQUENCE not older than what they were sent."""
+def known_senders(attendee: Attendee) -> set[str]:
+    """The addresses a reply for `attendee` may come from: their own, their delegates' and their
+    delegator's (RFC 5546 §3.2.2.3), and those staff trusted for this contact."""
+    meeting = attendee.meeting
+    senders = {attendee.email.lower()}
+    for other in meeting.attendees:
+        if other.delegated_from_id == attendee.id or other.id == attendee.delegated_from_id:
+            senders.add(other.email.lower())
+    if attendee.contact_id is not None:
+        senders |= set(db.session.scalars(db.select(ReplyAlias.email).where(ReplyAlias.contact_id == attendee.contact_id)))
+    return senders
+
+
+def apply_reply(reply: ReplyData, now: datetime, source: str = "api", trusted: bool = False) -> ReplyResult:
+    """Apply one iTIP REPLY (or hold a COUNTER, or one not sent by the attendee, for staff).
+
+    Refused: unknown UID, an address not on the meeting, a DKIM/DMARC failure, a cancelled meeting, a
+    SEQUENCE older than the attendee holds. Ignored: no answer in it, or an answer stamped before the
+    one recorded. `trusted` when staff confirmed a held reply.
+    """
     meeting = db.session.scalar(db.select(Meeting).where(Meeting.uid == reply.uid))
+
+    def result(outcome, reason="", response=None):
+        return ReplyResult(reply.uid, reply.attendee_email, response, outcome, reason)
     if meeting is None:
-        return ReplyResult(reply.uid, reply.attendee_email, None, False, "unknown meeting UID")
+        return result("refused", "unknown meeting UID")
     attendee = find_attendee_by_email(meeting, reply.attendee_email)
     if attendee is None:
         # Read by whoever runs ingest-replies and stored with the reply: never the staff title.
-        return ReplyResult(reply.uid, reply.attendee_email, None, False,
-                           f"{reply.attendee_email} is not on the meeting #{meeting.id} "
-                           f"('{meeting.title_for_invitations}')")
+        return result("refused", f"{reply.attendee_email} is not on the meeting #{meeting.id} "
+                                 f"('{meeting.title_for_invitations}')")
+    if reply.auth_failure:
+        return result("refused", f"the mail failed the receiving server's check ({reply.auth_failure}): "
+                                 "it may be forged")
+    if meeting.status == "cancelled":
+        return result("refused", "the meeting is cancelled")
     current = attendee.sent_sequence if attendee.sent_sequence is not None else meeting.sequence
     if reply.sequence < current:
-        return ReplyResult(reply.uid, reply.attendee_email, None, False,
-                           f"stale answer: SEQUENCE {reply.sequence}, the invitation they hold is {current}")
-    if meeting.status == "cancelled":
-        return ReplyResult(reply.uid, reply.attendee_email, None, False, "the meeting is cancelled")
-    response = RESPONSE_BY_PARTSTAT.get((reply.partstat or "").upper())
-    if response is None:
-        return ReplyResult(reply.uid, reply.attendee_email, None, False, f"unknown PARTSTAT {reply.partstat!r}")
-    record_response(None, now, attendee, response)
-    return ReplyResult(reply.uid, reply.attendee_email, response, True)
+        return result("refused", f"stale answer: SEQUENCE {reply.sequence}, the invitation they hold is {current}")
+    if reply.method == "COUNTER":
+        return _hold(meeting, attendee, reply, "counter", now, source,
+                     f"{attendee.name} proposed a new time", result)
+    response = RESPONSE_BY_PARTSTAT.get(reply.partstat)
+    if response is None or response == "needs_action":
+        return result("ignored", f"no answer in it (PARTSTAT {reply.partstat or 'missing'}): "
+                                 f"the recorded answer ({attendee.response_label}) is kept")
+    stamp = reply.dtstamp or now
+    if _older_than_recorded(attendee, reply.sequence, stamp):
+        return result("ignored", f"an older answer (DTSTAMP {stamp:%Y-%m-%d %H:%M:%S} UTC) than the one recorded "
+                                 f"({attendee.answer_stamp:%Y-%m-%d %H:%M:%S} UTC)", response)
+    if not trusted and (reply.sender or "") not in known_senders(attendee):
+        why = (f"sent from {reply.sender}, not from {attendee.email}" if reply.sender
+               else "a calendar file with no sender to check")
+        return _hold(meeting, attendee, reply, "unconfirmed", now, source, why, result, response)
+    record_response(None, now, attendee, response, sequence=reply.sequence, stamp=stamp)
+    if response == "delegated":
+        for address in reply.delegated_to:
+            _add_delegate(meeting, attendee, address, now)
+    return result("applied", response=response)
 
 
-def apply_replies(replies: list[ReplyData], now: datetime) -> list[ReplyResult]:
+def _older_than_recorded(attendee: Attendee, sequence: int, stamp: datetime) -> bool:
+    """RFC 5546 §2.1.5: a lower SEQUENCE, or the same SEQUENCE with an earlier DTSTAMP, is older."""
+    if attendee.answer_sequence is None or attendee.answer_stamp is None or attendee.response == "needs_action":
+        return False
+    return (sequence, stamp) < (attendee.answer_sequence, attendee.answer_stamp)
+
+
+def _hold(meeting, attendee, reply: ReplyData, kind: str, now: datetime, source: str, why: str, result,
+          response: str | None = None) -> ReplyResult:
+    values = dict(meeting_id=meeting.id, attendee_id=attendee.id, kind=kind, sender=reply.sender or None,
+                  response=response, sequence=reply.sequence, dtstamp=reply.dtstamp,
+                  proposed_starts_at=reply.proposed_starts_at, proposed_ends_at=reply.proposed_ends_at)
+    same = db.session.scalar(db.select(HeldReply.id).filter_by(**values))  # the same file uploaded twice
+    if same is None:
+        db.session.add(HeldReply(**values, comment=reply.comment[:2000] or None, reason=why, source=source,
+                                 received_at=now))
+        db.session.flush()
+    what = "a proposed new time" if kind == "counter" else "needs confirmation"
+    return result("held", f"{what}: {why}; shown on the meeting page for staff", response)
+
+
+def _add_delegate(meeting: Meeting, delegator: Attendee, address: str, now: datetime) -> None:
+    """RFC 5546 §3.2.2.3: whoever an attendee delegated to becomes an attendee and is sent the invitation."""
+    if find_attendee_by_email(meeting, address) is None:
+        # An existing contact is matched by address whatever its sensitivity (a second contact with
+        # the same address is not allowed); a new one is as visible as the person who delegated.
+        user = db.session.scalar(db.select(User).where(func.lower(User.email) == address, User.is_disabled.is_(False)))
+        if user is not None:
+            add_attendee(None, now, meeting, user_id=user.id, role=delegator.role, allow_conflicts=True)
+        else:
+            contact = db.session.scalar(db.select(Contact).where(func.lower(Contact.email) == address,
+                                                                 Contact.is_archived.is_(False))
+                                        .execution_options(all_sensitivities=True))
+            if contact is None:
+                contact = _new_delegate_contact(delegator, address, now)
+            add_attendee(None, now, meeting, contact_id=contact.id, role=delegator.role, allow_conflicts=True)
+    delegate = find_attendee_by_email(meeting, address)
+    if delegate is not None and delegate.id != delegator.id:
+        delegate.delegated_from_id = delegator.id
+
+
+def _new_delegate_contact(delegator: Attendee, address: str, now: datetime) -> Contact:
+    person = delegator.person
+    data = {"full_name": address.split("@", 1)[0], "email": address,
+            "organisation_id": getattr(person, "organisation_id", None),
+            "notes": f"Added when {delegator.name} delegated a meeting invitation to this address."}
+    if delegator.contact_id is not None and person.sensitivity == "restricted":
+        data["sensitivity"] = "restricted"
+    return create_contact(None, now, data)
+
+
+def apply_replies(replies: list[ReplyData], now: datetime, source: str = "api") -> list[ReplyResult]:
     """Apply each reply; if any is refused, the caller decides whether to keep the others."""
-    return [apply_reply(r, now) for r in replies]
+    return [apply_reply(r, now, source) for r in replies]
 
 
 def answer_by_link(scope, response: str, now: datetime) -> Attendee:
-    """Record an answer from a signed RSVP link (its scope already checked); refuses cancelled meetings."""
+    """Record an answer from a signed RSVP link (its scope already checked); refuses cancelled meetings.
+
+    The link is the attendee's own, so it needs no confirmation; the click is stamped when made and
+    does not replace an answer stamped later (a calendar reply sent after it).
+    """
     if response not in ("accepted", "tentative", "declined"):
         raise ValidationError.for_fields({"answer": "Choose accept, maybe or decline."})
     attendee = db.session.get(Attendee, scope.attendee_id)
@@ -268,6 +371,95 @@ def answer_by_link(scope, response: str, now: datetime) -> Attendee:
         raise NotFoundError("You are no longer on this meeting's list.")
     if attendee.meeting.status == "cancelled":
         raise ValidationError.for_fields({"answer": "This meeting was cancelled."})
-    if attendee.response != response:
-        record_response(None, now, attendee, response)
+    sequence = attendee.sent_sequence if attendee.sent_sequence is not None else attendee.meeting.sequence
+    if attendee.response != response and not _older_than_recorded(attendee, sequence, now):
+        record_response(None, now, attendee, response, sequence=sequence, stamp=now)
     return attendee
+
+
+# ---- held replies: staff confirm or discard them, accept or decline a proposed time ----
+
+def held_replies(meeting: Meeting, shown_attendee_ids) -> list[HeldReply]:
+    """The replies held on `meeting` for attendees the reader may see, oldest first."""
+    ids = set(shown_attendee_ids)
+    rows = db.session.scalars(db.select(HeldReply).where(HeldReply.meeting_id == meeting.id)
+                              .order_by(HeldReply.received_at, HeldReply.id))
+    return [r for r in rows if r.attendee_id in ids]
+
+
+def get_held_reply(meeting: Meeting, held_id: int) -> HeldReply:
+    """A reply held on this meeting, or NotFoundError."""
+    row = db.session.get(HeldReply, held_id)
+    if row is None or row.meeting_id != meeting.id:
+        raise NotFoundError("That reply is no longer waiting: someone has dealt with it.")
+    return row
+
+
+def confirm_held_reply(actor, now: datetime, held: HeldReply, trust_sender: bool = False) -> ReplyResult:
+    """Apply a reply held for confirmation as if the attendee had sent it; optionally trust its sender."""
+    if held.kind != "unconfirmed":
+        raise ValidationError.for_fields({"reply": "A proposed new time is accepted or declined, not confirmed."})
+    attendee = held.attendee
+    reply = ReplyData(uid=attendee.meeting.uid, sequence=held.sequence, attendee_email=attendee.email.lower(),
+                      partstat=PARTSTAT.get(held.response or "", ""), dtstamp=held.dtstamp, sender=held.sender or "")
+    result = apply_reply(reply, now, held.source, trusted=True)
+    if result.refused:
+        raise ValidationError.for_fields({"reply": f"It cannot be applied any more: {result.reason}."})
+    if trust_sender and held.sender and attendee.contact_id is not None:
+        exists = db.session.scalar(db.select(ReplyAlias.id).filter_by(contact_id=attendee.contact_id,
+                                                                       email=held.sender))
+        if exists is None:
+            db.session.add(ReplyAlias(contact_id=attendee.contact_id, email=held.sender,
+                                      added_by_id=getattr(actor, "id", None), added_at=now))
+    db.session.delete(held)
+    db.session.flush()
+    return result
+
+
+def discard_held_reply(_actor, _now: datetime, held: HeldReply) -> None:
+    """Drop a held reply (or decline nothing: a proposed time is declined with decline_counter)."""
+    db.session.delete(held)
+    db.session.flush()
+
+
+def accept_counter(actor, now: datetime, held: HeldReply, allow_conflicts: bool = False):
+    """Move the meeting to the proposed time: a reschedule, so every attendee is sent the update."""
+    if held.kind != "counter":
+        raise ValidationError.for_fields({"reply": "Only a proposed new time can be accepted."})
+    meeting = held.attendee.meeting
+    change = reschedule_meeting(actor, now, meeting, held.proposed_starts_at, held.proposed_ends_at,
+                                allow_conflicts=allow_conflicts)
+    db.session.delete(held)
+    db.session.flush()
+    return change
+
+
+def decline_counter(_actor, now: datetime, held: HeldReply):
+    """Tell the attendee their proposed time is declined: a DECLINECOUNTER (RFC 5546 §3.2.8) through the outbox."""
+    if held.kind != "counter":
+        raise ValidationError.for_fields({"reply": "Only a proposed new time can be declined."})
+    attendee, meeting = held.attendee, held.attendee.meeting
+    recipient = AttendeeSnapshot.of(attendee)
+    row = None
+    if not refused(meeting, recipient, "counter_declined", now):
+        event = _event_for(meeting, recipient, "CONFIRMED", PARTSTAT.get(attendee.response, "NEEDS-ACTION"))
+        calendar = build_calendar([event], "DECLINECOUNTER", now)
+        when_short = clock.format_in_zone(meeting.starts_at, meeting.timezone)
+        subject = f"Proposed new time declined: {meeting.title_for_invitations} — {when_short}"
+        proposed = clock.format_multi_zone(held.proposed_starts_at, recipient.timezone)
+        text = (f"Dear {recipient.name},\n\nThank you for proposing {proposed}. The meeting stays as it is: "
+                f"{clock.format_multi_zone(meeting.starts_at, meeting.timezone)}.\n\n"
+                f"{meeting.organiser.display_name}\n")
+        html = "<p>" + "</p><p>".join(escape(p).replace("\n", "<br>") for p in text.strip().split("\n\n")) + "</p>"
+        dedupe_key = f"meeting:{meeting.id}:declinecounter:{held.id}:{recipient.email.lower()}"
+        message_id = make_message_id(dedupe_key, _message_domain())
+        message = build_invitation_message(
+            calendar=calendar, to_email=recipient.email, to_name=recipient.name,
+            organiser_email=organiser_mailbox(), organiser_name=meeting.organiser.display_name,
+            subject=subject, text_body=text, html_body=html, message_id=message_id, sent_at=now)
+        row = queue_messages(now, [NewMessage(kind="counter_declined", recipient=recipient.email, subject=subject,
+                                              raw=message_bytes(message), dedupe_key=dedupe_key,
+                                              message_id=message_id, meeting_id=meeting.id)])[0]
+    db.session.delete(held)
+    db.session.flush()
+    return row

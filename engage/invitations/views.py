@@ -1,16 +1,17 @@
 """The RSVP landing page (an attendee answers from a signed link, with no login), and staff uploading
 a reply that a calendar client sent to someone's own mailbox and they forwarded."""
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import HiddenField
+from wtforms import BooleanField, HiddenField
 
 from engage.auth.permissions import require_role_for_blueprint
 from engage.boundary import on_refusal, refused_redirect
 from engage.clock import now_utc
 from engage.extensions import db
 from engage.meetings.models import RESPONSES, Attendee
-from engage.meetings.services import get_meeting
+from engage.meetings.services import can_change, get_meeting
 
 from . import services  # noqa: F401  (registers the meeting-change listener)
 from .ingest import MAX_REPLY_BYTES, apply_forwarded_reply
@@ -74,5 +75,63 @@ def upload_reply(meeting_id):
     raw = form.file.data.read(MAX_REPLY_BYTES + 1)
     results = apply_forwarded_reply(meeting, raw, now_utc())
     for r in results:
-        flash(f"{r.attendee_email}: {RESPONSES[r.response]} recorded from the forwarded reply.", "success")
+        if r.outcome == "applied":
+            flash(f"{r.attendee_email}: {RESPONSES[r.response]} recorded from the forwarded reply.", "success")
+        elif r.outcome == "held":
+            flash(f"{r.attendee_email}: {r.reason}.", "warning")
+        else:
+            flash(f"{r.attendee_email}: nothing changed — {r.reason}.", "info")
     return redirect(url_for("meetings.show", meeting_id=meeting.id) + "#people", 303)
+
+
+class HeldReplyForm(FlaskForm):
+    trust = BooleanField("Trust this address for their future replies")
+
+
+def _held(meeting_id: int, held_id: int):
+    """The meeting (one the user may see and change) and the reply held on it."""
+    meeting = get_meeting(meeting_id, current_user)
+    if not can_change(current_user, meeting):
+        abort(403)
+    return meeting, services.get_held_reply(meeting, held_id)
+
+
+def _back(meeting) -> str:
+    return url_for("meetings.show", meeting_id=meeting.id) + "#held-replies"
+
+
+@replies_bp.post("/<int:meeting_id>/held-replies/<int:held_id>/<action>")
+def act_on_held_reply(meeting_id, held_id, action):
+    meeting, held = _held(meeting_id, held_id)
+    form = HeldReplyForm()
+    if not form.validate_on_submit():
+        abort(400)
+    back = refused_redirect(_back(meeting))
+    now, who = now_utc(), held.attendee.name
+    if action == "confirm":
+        result = services.confirm_held_reply(current_user, now, held, trust_sender=bool(form.trust.data))
+        flash(f"{who}: {RESPONSES[result.response]} recorded." if result.outcome == "applied"
+              else f"{who}: nothing changed — {result.reason}.", "success")
+    elif action == "discard":
+        services.discard_held_reply(current_user, now, held)
+        flash(f"The reply for {who} is discarded; their answer is unchanged.", "success")
+    elif action == "accept":
+        services.accept_counter(current_user, now, held)
+        flash(f"Moved to the time {who} proposed; everyone is sent the update.", "success")
+    elif action == "decline":
+        services.decline_counter(current_user, now, held)
+        flash(f"{who} is told the proposed time is declined; the meeting stays as it is.", "success")
+    else:
+        abort(404)
+    return redirect(back, 303)
+
+
+def held_replies_for(meeting, people):
+    """The replies held on a meeting for the attendees its page shows (a query; a template global)."""
+    return services.held_replies(meeting, [a.id for a in people.shown])
+
+
+def init_app(app) -> None:
+    """Give the meeting page its held replies and their form."""
+    app.add_template_global(held_replies_for)
+    app.add_template_global(HeldReplyForm, "HeldReplyForm")

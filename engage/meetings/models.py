@@ -18,7 +18,7 @@ MEETING_STATUSES = {"scheduled": "Scheduled", "cancelled": "Cancelled", "held": 
 LOCATION_KINDS = {"in_person": "In person", "online": "Online", "hybrid": "Hybrid"}
 ATTENDEE_ROLES = {"required": "Required", "optional": "Optional"}
 RESPONSES = {"needs_action": "No answer yet", "accepted": "Accepted", "tentative": "Maybe",
-             "declined": "Declined"}
+             "declined": "Declined", "delegated": "Delegated"}
 
 meeting_recommendation = Table(
     "meeting_recommendation",
@@ -160,6 +160,13 @@ class Attendee(db.Model):
     responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The SEQUENCE of the last REQUEST sent to this attendee: a reply older than that is stale.
     sent_sequence: Mapped[int | None]
+    # The SEQUENCE and DTSTAMP of the answer recorded (a click on an RSVP link is stamped when made):
+    # with equal SEQUENCE, an answer stamped earlier does not replace it (RFC 5546 §2.1.5).
+    answer_sequence: Mapped[int | None]
+    answer_stamp: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set on someone added because this attendee delegated to them (PARTSTAT=DELEGATED): their
+    # replies may come from either address.
+    delegated_from_id: Mapped[int | None] = mapped_column(ForeignKey("attendee.id", ondelete="SET NULL"))
     added_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     meeting = relationship("Meeting", back_populates="attendees")

@@ -174,8 +174,9 @@ def update_meeting(actor, now: datetime, meeting: Meeting, data: dict[str, Any] 
     previous_sequence = meeting.sequence
     changed = _apply_fields(meeting, values, merged)
     place_changed = any(f in changed for f in PLACE_FIELDS)
-    removed, added_rows, responses, role_changes = _apply_attendees(meeting, plan, now,
-                                                                    ask_again=time_changed or place_changed)
+    # Only a new date or time asks attendees to answer again (as Google and Outlook do): a new place,
+    # agenda or title is still sent as an update, and what they answered stands.
+    removed, added_rows, responses, role_changes = _apply_attendees(meeting, plan, now, ask_again=time_changed)
     # The invitation title is the SUMMARY attendees hold: a new one is a new revision for them.
     if time_changed or place_changed or added_rows or removed or newly_restricted or "invitation_title" in changed:
         meeting.sequence = previous_sequence + 1
@@ -272,6 +273,7 @@ def _apply_attendees(meeting: Meeting, plan: _AttendeePlan, now: datetime, ask_a
             if a.response != "needs_action":
                 responses[a.id] = (a.response, "needs_action")
                 a.response, a.responded_at = "needs_action", None
+            a.answer_sequence = a.answer_stamp = None
     for cid, wanted in (plan.wanted_contacts or {}).items():
         row = plan.current_contacts.get(cid)
         if row is None or row in plan.removed_rows:
@@ -282,6 +284,7 @@ def _apply_attendees(meeting: Meeting, plan: _AttendeePlan, now: datetime, ask_a
         if wanted.get("response") and wanted["response"] != row.response:
             responses[row.id] = (responses.get(row.id, (row.response,))[0], wanted["response"])
             row.response, row.responded_at = wanted["response"], now
+            row.answer_sequence, row.answer_stamp = meeting.sequence, now  # set by hand: stamped when made
     added_rows = _new_attendees(now, plan.new_contacts, plan.new_staff)
     meeting.attendees.extend(added_rows)
     return removed, added_rows, responses, role_changes
@@ -292,7 +295,7 @@ def _record_update(actor, now: datetime, change: MeetingChange, role_changes: li
     history = history_changes(meeting, change.changed_fields, change.added, change.removed)
     if role_changes:
         history["attendee roles"] = role_changes
-    if change.responses and not (change.time_changed or change.place_changed):
+    if change.responses and not change.time_changed:
         history["responses"] = [attendee_mention(meeting, aid, f": {RESPONSES[new]}")
                                 for aid, (_, new) in change.responses.items()]
     elif change.responses:
@@ -395,13 +398,21 @@ def mark_held(actor, now: datetime, meeting: Meeting) -> MeetingChange:
     return announce(change, actor, now)
 
 
-def record_response(actor, now: datetime, attendee: Attendee, response: str) -> MeetingChange:
-    """Store an attendee's answer (from an RSVP link, a calendar reply or by hand) with when it came."""
+def record_response(actor, now: datetime, attendee: Attendee, response: str, *, sequence: int | None = None,
+                    stamp: datetime | None = None) -> MeetingChange:
+    """Store an attendee's answer (from an RSVP link, a calendar reply or by hand) with when it came.
+
+    `sequence` and `stamp` are the SEQUENCE and DTSTAMP the answer carried; by default the revision the
+    attendee holds and `now` (a click or a change by hand is stamped when made).
+    """
     if response not in RESPONSES:
         raise ValidationError.for_fields({"response": f"Choose one of: {', '.join(RESPONSES)}."})
     meeting = attendee.meeting
     old = attendee.response
     attendee.response, attendee.responded_at = response, now
+    attendee.answer_sequence = sequence if sequence is not None else (
+        attendee.sent_sequence if attendee.sent_sequence is not None else meeting.sequence)
+    attendee.answer_stamp = stamp or now
     db.session.flush()
     responses = {attendee.id: (old, response)} if old != response else {}
     if responses:

@@ -15,6 +15,7 @@ OUTBOX_KINDS = {
     "cancellation": "Cancellation",
     "reminder": "Reminder",
     "digest": "Digest",
+    "counter_declined": "Proposed time declined",
 }
 
 # status: (words a person reads, Bootstrap colour)

@@ -107,13 +107,24 @@ def test_cli_ingest_replies(meeting, tmp_path, runner):
 
 
 def test_api_reply_updates_the_answer(meeting, staff_api):
+    response = staff_api.client.post("/api/v1/replies",
+                                     data=reply_email(meeting.uid, "kofi@example.org", "DECLINED").as_bytes(),
+                                     headers={"Authorization": f"Bearer {staff_api.token}",
+                                              "Content-Type": "message/rfc822"})
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["replies"] == [{"uid": meeting.uid, "attendee_email": "kofi@example.org",
+                                               "response": "declined", "outcome": "applied", "reason": ""}]
+    assert _responses(meeting)["kofi@example.org"] == "declined"
+
+
+def test_an_api_calendar_body_has_no_sender_so_it_waits_for_staff(meeting, staff_api):
     response = staff_api.client.post("/api/v1/replies", data=reply_ics(meeting.uid, "kofi@example.org", "DECLINED"),
                                      headers={"Authorization": f"Bearer {staff_api.token}",
                                               "Content-Type": "text/calendar"})
     assert response.status_code == 200, response.get_json()
-    assert response.get_json()["replies"] == [{"uid": meeting.uid, "attendee_email": "kofi@example.org",
-                                               "response": "declined"}]
-    assert _responses(meeting)["kofi@example.org"] == "declined"
+    [reply] = response.get_json()["replies"]
+    assert reply["outcome"] == "held" and "no sender to check" in reply["reason"]
+    assert _responses(meeting)["kofi@example.org"] == "needs_action"
 
 
 @pytest.mark.parametrize("body, reason", [

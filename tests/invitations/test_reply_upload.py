@@ -29,7 +29,8 @@ def test_the_meeting_page_offers_the_upload_and_a_forwarded_ics_records_the_answ
     page = staff_client.get(f"/meetings/{meeting.id}").get_data(as_text=True)
     assert f'action="/meetings/{meeting.id}/replies"' in page and 'for="reply-file"' in page
 
-    response = _upload(staff_client, meeting, reply_ics(meeting.uid, "kofi@example.org", "DECLINED"))
+    raw = reply_email(meeting.uid, "kofi@example.org", "DECLINED").as_bytes()
+    response = _upload(staff_client, meeting, raw, "reply.eml")
     assert response.status_code == 303 and response.headers["Location"].endswith(f"/meetings/{meeting.id}#people")
     assert _response(meeting, "kofi@example.org") == "declined"
     page = staff_client.get(f"/meetings/{meeting.id}").get_data(as_text=True)

@@ -156,9 +156,9 @@ def test_notify_false_queues_nothing(app, people):
 def test_itip_reply_updates_the_response_and_stale_ones_are_refused(app, people):
     meeting = factories.make_meeting(organiser=people["organiser"], contacts=[people["diplomat"]], now=NOW)
     reply = ReplyData(uid=meeting.uid, sequence=meeting.sequence, attendee_email="ZOE@example.org",
-                      partstat="ACCEPTED", dtstamp=NOW)
+                      partstat="ACCEPTED", dtstamp=NOW, sender="zoe@example.org")
     result = services.apply_reply(reply, NOW)
-    assert result.accepted and result.response == "accepted"
+    assert result.outcome == "applied" and result.response == "accepted"
     assert meeting.attendees[0].response == "accepted"
 
     meetings.update_meeting(people["organiser"], NOW, meeting, {
@@ -166,14 +166,14 @@ def test_itip_reply_updates_the_response_and_stale_ones_are_refused(app, people)
     assert meeting.attendees[0].response == "needs_action"  # a new time asks again
     stale = services.apply_reply(ReplyData(uid=meeting.uid, sequence=0, attendee_email="zoe@example.org",
                                            partstat="DECLINED", dtstamp=NOW), NOW)
-    assert not stale.accepted and "stale" in stale.reason
+    assert stale.refused and "stale" in stale.reason
     assert meeting.attendees[0].response == "needs_action"
     unknown = services.apply_reply(ReplyData(uid="nope@engage", sequence=5, attendee_email="zoe@example.org",
                                              partstat="ACCEPTED", dtstamp=NOW), NOW)
-    assert not unknown.accepted and "unknown" in unknown.reason
+    assert unknown.refused and "unknown" in unknown.reason
     stranger = services.apply_reply(ReplyData(uid=meeting.uid, sequence=9, attendee_email="who@example.org",
                                               partstat="ACCEPTED", dtstamp=NOW), NOW)
-    assert not stranger.accepted and "not on the meeting" in stranger.reason
+    assert stranger.refused and "not on the meeting" in stranger.reason
 
 
 def test_reply_after_an_attendee_only_change_is_not_stale_for_those_who_got_no_update(app, people):
@@ -182,5 +182,5 @@ def test_reply_after_an_attendee_only_change_is_not_stale_for_those_who_got_no_u
     meetings.add_attendee(people["organiser"], NOW, meeting, contact_id=people["official"].id)
     assert meeting.sequence > held_sequence
     result = services.apply_reply(ReplyData(uid=meeting.uid, sequence=held_sequence, attendee_email="zoe@example.org",
-                                            partstat="TENTATIVE", dtstamp=NOW), NOW)
-    assert result.accepted, result.reason
+                                            partstat="TENTATIVE", dtstamp=NOW, sender="zoe@example.org"), NOW)
+    assert result.outcome == "applied", result.reason

@@ -23,7 +23,7 @@ from engage.meetings.people import people_for
 from engage.outbox.models import OutboxMessage
 from tests import factories
 from tests.conftest import NOW, login
-from tests.invitations.test_ingest import reply_ics
+from tests.invitations.test_ingest import reply_email
 from tests.meetings.conftest import booking
 
 HIDDEN_NAME, HIDDEN_EMAIL = "Hidden Diplomat", "hidden@embassy.example"
@@ -168,7 +168,8 @@ def test_removing_an_attendee_they_cannot_see_is_a_404(world, organiser):
 
 def test_a_forwarded_reply_is_applied(world, organiser):
     response = organiser.post(f"/meetings/{world.meeting_id}/replies",
-                              data={"file": (io.BytesIO(reply_ics(world.uid, SHOWN_EMAIL, "DECLINED")), "reply.ics")},
+                              data={"file": (io.BytesIO(reply_email(world.uid, SHOWN_EMAIL, "DECLINED").as_bytes()),
+                                             "reply.eml")},
                               content_type="multipart/form-data")
     assert response.status_code == 303, _text(response)[:2000]
     db.session.expunge_all()
