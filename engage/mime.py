@@ -9,7 +9,7 @@ meeting request:
         text/plain
         text/html
         text/calendar; method=REQUEST; charset=UTF-8     <- last, inline, not an attachment
-      application/ics; name=invite.ics                   <- attachment, same bytes
+      application/ics; name=invite.ics; charset=utf-8    <- attachment, same bytes (cancel.ics for a CANCEL)
 """
 from __future__ import annotations
 
@@ -98,7 +98,7 @@ def build_invitation_message(
     html_body: str,
     message_id: str,
     sent_at: datetime,
-    attachment_name: str = "invite.ics",
+    attachment_name: str | None = None,
     extra_headers: Mapping[str, str] | None = None,
 ) -> Message:
     """The invitation/update/cancellation email for one recipient, its method read from `calendar`.
@@ -119,7 +119,9 @@ def build_invitation_message(
     subject = _CONTROL.sub(" ", subject or "").strip()
     if not subject:
         raise ValueError("subject is empty")
-    if not re.fullmatch(r"[\w.-]+\.ics", attachment_name or ""):
+    # Named after what it is: a cancellation attached as "invite.ics" reads as a new invitation.
+    attachment_name = attachment_name or ("cancel.ics" if method == "CANCEL" else "invite.ics")
+    if not re.fullmatch(r"[\w.-]+\.ics", attachment_name):
         raise ValueError(f"attachment_name must be a plain file name ending in .ics, not {attachment_name!r}")
 
     token = hashlib.sha256(message_id.encode("utf-8")).hexdigest()[:24]
@@ -132,7 +134,7 @@ def build_invitation_message(
     # base64 carries the CRLF line endings and folding of the calendar byte for byte.
     alternative.attach(_calendar_part(calendar, "text", "calendar", method=method, charset="UTF-8"))
     message.attach(alternative)
-    attachment = _calendar_part(calendar, "application", "ics", name=attachment_name)
+    attachment = _calendar_part(calendar, "application", "ics", name=attachment_name, charset="utf-8")
     attachment.add_header("Content-Disposition", "attachment", filename=attachment_name)
     message.attach(attachment)
     return _settle(message)

@@ -194,24 +194,30 @@ def on_change(change: MeetingChange, _actor, now: datetime) -> None:
     meeting = change.meeting
     if not change.notify or change.kind in ("held", "responded"):
         return
+
+    def others(people):
+        # The organiser has the meeting in engage already: no invitation to their own meeting.
+        return [p for p in people if p.user_id is None or p.user_id != meeting.organiser_id]
     if change.kind == "created":
-        for person in change.current:
+        for person in others(change.current):
             queue_meeting_message(meeting, person, "invitation", now)
         return
     if change.kind == "cancelled":
-        for person in change.kept:
+        for person in others(change.kept):
             queue_meeting_message(meeting, person, "cancellation", now)
         return
     # An update: removed people hear only that they are off it; added people get the meeting as
     # it is now; the others hear only when something that matters to them changed.
-    for person in change.removed:
+    for person in others(change.removed):
         queue_meeting_message(meeting, person, "cancellation", now, removed=True)
-    for person in change.added:
+    for person in others(change.added):
         queue_meeting_message(meeting, person, "invitation", now)
     changes = _describe_changes(change)
     if change.sequence_raised and (change.time_changed or change.place_changed or changes or change.resend):
-        for person in change.kept:
-            queue_meeting_message(meeting, person, "update", now, changes=changes)
+        for person in others(change.kept):
+            # A new time asks again (NEEDS-ACTION); otherwise their calendar keeps the answer they gave.
+            partstat = "NEEDS-ACTION" if change.time_changed else PARTSTAT.get(person.response, "NEEDS-ACTION")
+            queue_meeting_message(meeting, person, "update", now, changes=changes, partstat=partstat)
 
 
 
