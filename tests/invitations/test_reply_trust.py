@@ -83,11 +83,6 @@ def answers(meeting):
     return {a.email: a.response for a in meeting.attendees}
 
 
-@pytest.fixture
-def send(app, tmp_path, lead_api, lead_client):
-    return lambda path, raw: deliver(path, app, raw, tmp_path, lead_api, lead_client)
-
-
 @pytest.mark.parametrize("path", PATHS)
 def test_a_reply_from_one_attendee_naming_another_is_held_for_staff_not_applied(meeting, send, path, lead_client):
     status, said = send(path, reply_mail(meeting.uid, KOFI, "ACCEPTED", sender=AMA))
