@@ -287,8 +287,9 @@ def apply_reply(reply: ReplyData, now: datetime, source: str = "api", trusted: b
     if reply.sequence < current:
         return result("refused", f"stale answer: SEQUENCE {reply.sequence}, the invitation they hold is {current}")
     if reply.method == "COUNTER":
+        # Reasons name addresses, never a contact's name: ingest-replies prints them.
         return _hold(meeting, attendee, reply, "counter", now, source,
-                     f"{attendee.name} proposed a new time", result)
+                     f"{reply.proposed_starts_at:%Y-%m-%d %H:%M} UTC instead", result)
     response = RESPONSE_BY_PARTSTAT.get(reply.partstat)
     if response is None or response == "needs_action":
         return result("ignored", f"no answer in it (PARTSTAT {reply.partstat or 'missing'}): "
