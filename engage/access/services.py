@@ -89,6 +89,12 @@ class Visibility:
                 ids.setdefault(kind, set()).add(record_id)
         return cls(uid, False, {kind: frozenset(v) for kind, v in ids.items()})
 
+    @property
+    def key(self) -> tuple:
+        """What every criterion built from this Visibility depends on (not the actor as such): equal
+        keys, equal criteria. For statements built once and kept (`meetings.listing.prepared_page`)."""
+        return (self.is_dpo, frozenset((kind, ids) for kind, ids in self.granted.items() if ids))
+
     def ids(self, record_type: str) -> frozenset:
         """The ids of records of that type granted to the actor."""
         return self.granted.get(record_type, frozenset())
@@ -172,6 +178,12 @@ def visibility(actor) -> Visibility:
     if found is None:
         found = cache[key] = Visibility.load(actor)
     return found
+
+
+def visibility_key(actor) -> tuple:
+    """What `visible(actor, …)` criteria depend on for this actor (`Visibility.key`): statements built
+    for one actor may be kept and run again for any actor with the same key."""
+    return visibility(actor).key
 
 
 def forget_visibility() -> None:

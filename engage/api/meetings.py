@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
 
 from engage.access.guard import current_actor
+from engage.access.services import visibility_key
 from engage.auth.models import User
 from engage.clock import UTC, now_utc
 from engage.errors import ValidationError
@@ -154,19 +155,24 @@ def list_meetings():
     if _text_arg("staff"):
         user = db.session.scalars(select(User).where(func.lower(User.email) == _text_arg("staff").lower())).first()
         staff_id = user.id if user is not None else -1
-    query = queries.meeting_query(
-        now=now_utc(), when="all", staff_id=staff_id, organisation_id=int_arg("organisation_id"),
-        contact_id=int_arg("contact_id"), recommendation_id=int_arg("recommendation_id"),
-        city=_text_arg("city"), status=status, tag=_text_arg("tag"), q=_text_arg("q"),
-        starts_from=_instant_arg("from"), starts_before=_instant_arg("to"), actor=g.api_user)
-    # Read as rows, not records (engage/meetings/listing.py): the same fields as meeting_json, a fixed
-    # four statements, and whom the caller may see decided once per page.
-    rows, total = listing.meeting_page(current_actor(), query, page, per_page)
+    actor = g.api_user
+    filters = {"staff_id": staff_id, "organisation_id": int_arg("organisation_id"), "contact_id": int_arg("contact_id"),
+               "recommendation_id": int_arg("recommendation_id"), "city": _text_arg("city"), "status": status,
+               "tag": _text_arg("tag"), "q": _text_arg("q"), "starts_from": _instant_arg("from"),
+               "starts_before": _instant_arg("to")}
+    # Built once per filters and reader's grants, then run with this page's limit (listing.prepared_page);
+    # read as rows, not records (engage/meetings/listing.py): the same fields as meeting_json, a fixed
+    # four statements, and whom the caller may see decided once per page. ("all" takes no `now`.)
+    key = ("api", tuple(filters.items()), visibility_key(actor))
+    query = listing.prepared_page(key, lambda: queries.meeting_query(now=now_utc(), when="all", actor=actor,
+                                                                      **filters), as_text=True)
+    rows, total = listing.meeting_page(actor, query, page, per_page)
     return jsonify({"items": _rows_json(rows), "total": total, "page": page, "per_page": per_page})
 
 
 def _rows_json(rows) -> list[dict]:
-    """What meeting_json gives for each meeting, built from list rows (no validation: every value is a column)."""
+    """What meeting_json gives for each meeting, built from list rows read `as_text` (no validation: every
+    value is a column, the instants already ISO text with Z)."""
     if not rows:
         return []
     # One url_for each, then the id put in: url_for for every row costs more than the rest of the row.
@@ -179,7 +185,7 @@ def _rows_json(rows) -> list[dict]:
         items.append({
             "id": m.id, "uid": m.uid, "sequence": m.sequence, "title": m.title,
             "invitation_title": m.invitation_title, "title_for_invitations": m.title_for_invitations,
-            "description": m.description, "starts_at": _z(m.starts_at), "ends_at": _z(m.ends_at),
+            "description": m.description, "starts_at": m.starts_at, "ends_at": m.ends_at,
             "timezone": m.timezone, "location_kind": m.location_kind, "location": m.location,
             "online_url": m.online_url, "status": m.status, "organiser": m.organiser_email,
             "staff": [a.email for a in m.shown if a.user_id is not None],
@@ -189,7 +195,7 @@ def _rows_json(rows) -> list[dict]:
             "hidden_attendees": m.hidden, "recommendation_ids": m.recommendation_ids,
             "reminders": list(m.reminder_offsets or []), "tags": list(m.tags or []),
             "sensitivity": m.sensitivity or "internal", "cancellation_reason": m.cancellation_reason,
-            "created_at": _z(m.created_at), "updated_at": _z(m.updated_at),
+            "created_at": m.created_at, "updated_at": m.updated_at,
             "url": mid.join(show), "ics_url": mid.join(ics),
         })
     return items

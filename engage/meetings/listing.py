@@ -9,16 +9,20 @@ and what is read is noted for the access guard's audit, as loading the records w
 """
 from __future__ import annotations
 
+import functools
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import func, select
+from sqlalchemy import Integer, bindparam, func, select, type_coerce
 
 from engage.access import guard
 from engage.access.services import VISIBILITY_APPLIED, is_dpo, visibility
 from engage.auth.models import User
 from engage.countries import country_name
+from engage.dbtypes import JSONListText, UTCIsoText
 from engage.directory.models import Contact, Organisation
 from engage.extensions import db
 from engage.recommendations.models import Recommendation
@@ -33,6 +37,13 @@ _MEETING_COLUMNS = (
     Meeting.online_url, Meeting.status, Meeting.reminder_offsets, Meeting.tags, Meeting.sensitivity,
     Meeting.cancellation_reason, Meeting.created_at, Meeting.updated_at,
 )
+
+# The same, for lists that only print them (the API): instants as their ISO text in UTC with Z, JSON
+# lists as tuples (dbtypes.UTCIsoText, JSONListText), with no datetime or list built per row.
+_TEXT_COLUMNS = tuple(
+    type_coerce(c, UTCIsoText()).label(c.key) if c.key in ("starts_at", "ends_at", "created_at", "updated_at")
+    else type_coerce(c, JSONListText()).label(c.key) if c.key in ("reminder_offsets", "tags") else c
+    for c in _MEETING_COLUMNS)
 
 
 @dataclass(slots=True)
@@ -189,19 +200,72 @@ class RowsPagination(Pagination):
         return self._query_args["total"]
 
 
+@dataclass(frozen=True, slots=True)
+class PreparedPage:
+    """A list's statements built once (`prepared_page`): the page's columns with the limit and offset
+    left as parameters, and the count of every row the query finds."""
+
+    statement: object
+    count: object
+
+
+def _prepare(query, limit=None, offset=None, as_text: bool = False) -> PreparedPage:
+    # The total by its own statement, not a count(*) OVER () window on the page: the window makes the
+    # database sort every matching row with all its columns (descriptions and all) before the limit,
+    # about five times the cost of this page and a count of ids together.
+    ids = query.with_only_columns(Meeting.id, maintain_column_froms=True).order_by(None).subquery()
+    count = select(func.count()).select_from(ids)
+    return PreparedPage(_columns(query, as_text).limit(limit).offset(offset), count)
+
+
+_PREPARED: OrderedDict = OrderedDict()
+_PREPARED_MAX = 256
+
+
+def prepared_page(key: tuple, build: Callable, as_text: bool = False) -> PreparedPage:
+    """The page statements of `build()` (a select() of Meeting filtered for its reader, as
+    `queries.meeting_query` makes it), kept per process under `key`.
+
+    `key` must hold everything `build` depends on: the filters and the reader's
+    `access.services.visibility_key` (whose granted ids the criterion holds). A statement is a
+    value, not data: the same statement object runs again with the next limit and offset, so
+    SQLAlchemy neither rebuilds it nor walks it for its cache key (together, about as much work as
+    running it). The rows are read afresh every time. With `as_text`, the rows' instants are ISO
+    text in UTC ending in Z and their tags and reminders tuples: for lists that only print them.
+    """
+    key = (*key, as_text)
+    found = _PREPARED.get(key)
+    if found is not None:
+        _PREPARED.move_to_end(key)
+        return found
+    found = _PREPARED[key] = _prepare(build(), bindparam("page_limit", type_=Integer),
+                                      bindparam("page_offset", type_=Integer), as_text)
+    if len(_PREPARED) > _PREPARED_MAX:
+        _PREPARED.popitem(last=False)
+    return found
+
+
 def meeting_page(actor, query, page: int, per_page: int, agenda: str | None = "ids") -> tuple[list[MeetingRow], int]:
     """One page of `query` (a select() of Meeting built by `queries.meeting_query`, filtered for
-    `actor`) as rows, and the total it counts. Three statements (two without `agenda`) whatever the page
-    size. `agenda`: "ids" (recommendation_ids), "full" (recommendations as AgendaItems) or None."""
-    columns = _columns(query).add_columns(func.count().over().label("total"))
-    # (The services' own mark, `only_visible`, carries over from `query`; none is added here, so the
-    # access guard still catches a caller that passes an unfiltered query.)
-    found = db.session.execute(columns.limit(per_page).offset((page - 1) * per_page)).all()
-    if found:
-        total = found[0][-1]
-    else:  # past the last page: the window counts nothing, so ask
-        total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    rows = [MeetingRow(*r[:-3], organiser_email=r[-3], organiser_name=r[-2] or r[-3]) for r in found]
+    `actor`, or a `PreparedPage` of one) as rows, and the total it counts. Four statements (three
+    without `agenda`) whatever the page size. `agenda`: "ids" (recommendation_ids), "full"
+    (recommendations as AgendaItems) or None."""
+    params = {}
+    if isinstance(query, PreparedPage):
+        params = {"page_limit": per_page, "page_offset": (page - 1) * per_page}
+    else:
+        query = _prepare(query, per_page, (page - 1) * per_page)
+    # The services' own mark, `only_visible`, carries over from `query`; none is added here. A marked
+    # query runs on the session's connection: these are columns, not records, so the ORM's loading has
+    # nothing to do, and the access guard would pass it untouched. An unmarked one goes through the
+    # session, so the guard still catches a caller that passes an unfiltered query.
+    if query.statement.get_execution_options().get("visibility_applied"):
+        run = db.session.connection().execute
+    else:
+        run = db.session.execute
+    found = run(query.statement, params).all()
+    total = run(query.count).scalar()
+    rows = [MeetingRow(*r[:-2], organiser_email=r[-2], organiser_name=r[-1] or r[-2]) for r in found]
     _complete(actor, rows, agenda)
     return rows, total
 
@@ -215,8 +279,9 @@ def meeting_rows(actor, query, agenda: str | None = "full") -> list[MeetingRow]:
     return rows
 
 
-def _columns(query):
-    return (query.with_only_columns(*_MEETING_COLUMNS, User.email, User.full_name, maintain_column_froms=True)
+def _columns(query, as_text: bool = False):
+    columns = _TEXT_COLUMNS if as_text else _MEETING_COLUMNS
+    return (query.with_only_columns(*columns, User.email, User.full_name, maintain_column_froms=True)
             .join(User, Meeting.organiser_id == User.id))
 
 
@@ -234,20 +299,9 @@ def _add_people(reader, rows: list[MeetingRow]) -> None:
     by_id = {r.id: r for r in rows}
     if not by_id:
         return
-    # Every attendee, restricted contacts included: whom the reader sees is decided below, as
-    # people.people_of_meetings decides it (a hidden contact is counted, never named).
-    # (Core tables, not mapped classes: no ORM compilation or row loading for a few hundred rows.)
-    a, c, o, u = Attendee.__table__.c, Contact.__table__.c, Organisation.__table__.c, User.__table__.c
-    query = (select(a.id, a.meeting_id, a.contact_id, a.user_id, a.role, a.response, a.responded_at, c.full_name,
-                    c.email, c.organisation_id, o.name, c.sensitivity, u.full_name, u.email)
-             .select_from(Attendee.__table__.outerjoin(Contact.__table__, a.contact_id == c.id)
-                          .outerjoin(Organisation.__table__, c.organisation_id == o.id)
-                          .outerjoin(User.__table__, a.user_id == u.id))
-             .where(a.meeting_id.in_(list(by_id))).order_by(a.meeting_id, a.id)
-             .execution_options(all_sensitivities=True))
     restricted = set()
     for (aid, mid, cid, uid, role, response, responded_at, c_name, c_email, org_id, org_name, sensitivity,
-         u_name, u_email) in db.session.execute(query):
+         u_name, u_email) in db.session.execute(_attendees_query(), {"meeting_ids": list(by_id)}).all():
         if cid is not None:
             row = AttendeeRow(aid, cid, None, role, response, responded_at, c_name, c_email, org_id, org_name,
                               sensitivity)
@@ -278,19 +332,44 @@ def _add_agenda(rows: list[MeetingRow], full: bool = False) -> None:
     by_id = {r.id: r for r in rows}
     if not by_id:
         return
+    for mid, rid, *more in db.session.execute(_agenda_query(full), {"meeting_ids": list(by_id)}).all():
+        row = by_id[mid]
+        row.recommendation_ids.append(rid)
+        if full:
+            row.recommendations.append(AgendaItem(rid, *more))
+
+
+# The attendee and agenda statements are the same for every list: built once per process, with the
+# page's meeting ids as one expanding parameter. Building them anew (and coercing each id into a bound
+# parameter, then walking the statement for its cache key) cost as much as running them.
+
+@functools.cache
+def _attendees_query():
+    # Every attendee, restricted contacts included: whom the reader sees is decided in _add_people,
+    # as people.people_of_meetings decides it (a hidden contact is counted, never named).
+    # (Core tables, not mapped classes: no ORM compilation or row loading for a few hundred rows.)
+    a, c, o, u = Attendee.__table__.c, Contact.__table__.c, Organisation.__table__.c, User.__table__.c
+    return (select(a.id, a.meeting_id, a.contact_id, a.user_id, a.role, a.response, a.responded_at, c.full_name,
+                   c.email, c.organisation_id, o.name, c.sensitivity, u.full_name, u.email)
+            .select_from(Attendee.__table__.outerjoin(Contact.__table__, a.contact_id == c.id)
+                         .outerjoin(Organisation.__table__, c.organisation_id == o.id)
+                         .outerjoin(User.__table__, a.user_id == u.id))
+            .where(a.meeting_id.in_(bindparam("meeting_ids", expanding=True))).order_by(a.meeting_id, a.id)
+            .execution_options(all_sensitivities=True))
+
+
+@functools.cache
+def _agenda_query(full: bool):
     link = meeting_recommendation.c
     recommendation = Recommendation.__table__.c
     columns = [link.meeting_id, link.recommendation_id]
     if full:
         columns += [recommendation.reference, recommendation.recommending_state, recommendation.text]
-    query = (select(*columns)
-             .join(Recommendation.__table__, recommendation.id == link.recommendation_id)
-             .where(link.meeting_id.in_(list(by_id))).order_by(link.meeting_id, recommendation.reference))
-    for mid, rid, *more in db.session.execute(query.execution_options(**VISIBILITY_APPLIED)):
-        row = by_id[mid]
-        row.recommendation_ids.append(rid)
-        if full:
-            row.recommendations.append(AgendaItem(rid, *more))
+    return (select(*columns)
+            .join(Recommendation.__table__, recommendation.id == link.recommendation_id)
+            .where(link.meeting_id.in_(bindparam("meeting_ids", expanding=True)))
+            .order_by(link.meeting_id, recommendation.reference)
+            .execution_options(**VISIBILITY_APPLIED))
 
 
 # ---- the agenda page (/meetings/) ----
