@@ -15,13 +15,14 @@ The rules:
 """
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 from datetime import datetime
 
 from flask import g, has_app_context, has_request_context, request
-from sqlalchemy import and_, false, func, inspect, or_, select, true
+from sqlalchemy import and_, bindparam, false, func, inspect, or_, select, true
 from sqlalchemy.orm import with_loader_criteria
 
 from engage.audit.services import record_event
@@ -79,13 +80,8 @@ class Visibility:
             return cls(uid, True)
         ids = {kind: set() for kind in RECORD_TYPES}
         if uid != -1:
-            grants = AccessGrant.__table__
-            members = access_group_member
-            rows = db.session.execute(select(grants.c.record_type, grants.c.record_id).where(or_(
-                grants.c.user_id == uid,
-                grants.c.group_id.in_(select(members.c.group_id).where(members.c.user_id == uid))))
-                .execution_options(all_sensitivities=True))  # grants only: nothing for the request guard to filter
-            for kind, record_id in rows:
+            # Grants only, plain columns: nothing for the ORM or the request guard to do.
+            for kind, record_id in db.session.connection().execute(_grants_query(), {"user_id": uid}):
                 ids.setdefault(kind, set()).add(record_id)
         return cls(uid, False, {kind: frozenset(v) for kind, v in ids.items()})
 
@@ -145,6 +141,17 @@ class Visibility:
             return select(table.c.id).where(false())
         return select(table.c.id).where(table.c.sensitivity == "restricted",
                                         table.c.id.not_in(sorted(self.ids(_kind_of(model)))))
+
+
+@functools.cache
+def _grants_query():
+    # Built once per process: every request of a user without the DPO flag runs it.
+    grants, members = AccessGrant.__table__, access_group_member
+    uid = bindparam("user_id")
+    return (select(grants.c.record_type, grants.c.record_id)
+            .where(or_(grants.c.user_id == uid,
+                       grants.c.group_id.in_(select(members.c.group_id).where(members.c.user_id == uid))))
+            .execution_options(all_sensitivities=True))
 
 
 def _kind_of(model) -> str:

@@ -191,7 +191,7 @@ def _rows_json(rows) -> list[dict]:
             "staff": [a.email for a in m.shown if a.user_id is not None],
             "attendees": [{"contact_id": a.contact_id, "full_name": a.name, "email": a.email,
                            "organisation_id": a.organisation_id, "role": a.role, "response": a.response,
-                           "responded_at": _z(a.responded_at)} for a in m.shown if a.contact_id is not None],
+                           "responded_at": a.responded_at} for a in m.shown if a.contact_id is not None],
             "hidden_attendees": m.hidden, "recommendation_ids": m.recommendation_ids,
             "reminders": list(m.reminder_offsets or []), "tags": list(m.tags or []),
             "sensitivity": m.sensitivity or "internal", "cancellation_reason": m.cancellation_reason,

@@ -1,12 +1,13 @@
 """Account services: users, passwords, roles and API tokens."""
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 from datetime import timedelta
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import joinedload
 
 from engage.audit.services import record_event
@@ -212,14 +213,20 @@ def revoke_api_token(actor, token: ApiToken, now) -> None:
 TOKEN_USE_PRECISION = timedelta(minutes=1)
 
 
+@functools.cache
+def _token_query():
+    # One statement for the token and its user, built once per process (every API call runs it; building
+    # it anew cost as much as running it). Neither is ever restricted, so the access hook is told (it
+    # would otherwise walk the statement on every API call).
+    return (select(ApiToken).where(ApiToken.token_hash == bindparam("token_hash"))
+            .options(joinedload(ApiToken.user)).execution_options(all_sensitivities=True))
+
+
 def user_for_token(secret: str, now) -> User | None:
     """The active user a live token belongs to, noting its use; otherwise None."""
     if not secret or len(secret) > 200:
         return None
-    # One statement for the token and its user; neither is ever restricted, so the access hook is told
-    # (it would otherwise walk the statement on every API call).
-    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _hash_token(secret))
-                              .options(joinedload(ApiToken.user)).execution_options(all_sensitivities=True))
+    token = db.session.scalar(_token_query(), {"token_hash": _hash_token(secret)})
     if token is None or token.revoked_at is not None or token.user.is_disabled:
         return None
     # Noted to the minute: a write (and on SQLite a database-wide lock) on every API call is not worth it.

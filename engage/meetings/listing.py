@@ -207,6 +207,7 @@ class PreparedPage:
 
     statement: object
     count: object
+    as_text: bool = False
 
 
 def _prepare(query, limit=None, offset=None, as_text: bool = False) -> PreparedPage:
@@ -215,7 +216,7 @@ def _prepare(query, limit=None, offset=None, as_text: bool = False) -> PreparedP
     # about five times the cost of this page and a count of ids together.
     ids = query.with_only_columns(Meeting.id, maintain_column_froms=True).order_by(None).subquery()
     count = select(func.count()).select_from(ids)
-    return PreparedPage(_columns(query, as_text).limit(limit).offset(offset), count)
+    return PreparedPage(_columns(query, as_text).limit(limit).offset(offset), count, as_text)
 
 
 _PREPARED: OrderedDict = OrderedDict()
@@ -266,7 +267,7 @@ def meeting_page(actor, query, page: int, per_page: int, agenda: str | None = "i
     found = run(query.statement, params).all()
     total = run(query.count).scalar()
     rows = [MeetingRow(*r[:-2], organiser_email=r[-2], organiser_name=r[-1] or r[-2]) for r in found]
-    _complete(actor, rows, agenda)
+    _complete(actor, rows, agenda, query.as_text)
     return rows, total
 
 
@@ -285,23 +286,23 @@ def _columns(query, as_text: bool = False):
             .join(User, Meeting.organiser_id == User.id))
 
 
-def _complete(actor, rows, agenda) -> None:
+def _complete(actor, rows, agenda, as_text: bool = False) -> None:
     # Large lists (a feed of a year of meetings) ask for attendees and agenda in chunks: a bound
     # parameter per id, and SQLite allows some tens of thousands.
     for i in range(0, len(rows), 1000):
         chunk = rows[i:i + 1000]
-        _add_people(actor, chunk)
+        _add_people(actor, chunk, as_text)
         if agenda:
             _add_agenda(chunk, full=agenda == "full")
 
 
-def _add_people(reader, rows: list[MeetingRow]) -> None:
+def _add_people(reader, rows: list[MeetingRow], as_text: bool = False) -> None:
     by_id = {r.id: r for r in rows}
     if not by_id:
         return
     restricted = set()
     for (aid, mid, cid, uid, role, response, responded_at, c_name, c_email, org_id, org_name, sensitivity,
-         u_name, u_email) in db.session.execute(_attendees_query(), {"meeting_ids": list(by_id)}).all():
+         u_name, u_email) in db.session.execute(_attendees_query(as_text), {"meeting_ids": list(by_id)}).all():
         if cid is not None:
             row = AttendeeRow(aid, cid, None, role, response, responded_at, c_name, c_email, org_id, org_name,
                               sensitivity)
@@ -344,12 +345,13 @@ def _add_agenda(rows: list[MeetingRow], full: bool = False) -> None:
 # parameter, then walking the statement for its cache key) cost as much as running them.
 
 @functools.cache
-def _attendees_query():
+def _attendees_query(as_text: bool):
     # Every attendee, restricted contacts included: whom the reader sees is decided in _add_people,
     # as people.people_of_meetings decides it (a hidden contact is counted, never named).
     # (Core tables, not mapped classes: no ORM compilation or row loading for a few hundred rows.)
     a, c, o, u = Attendee.__table__.c, Contact.__table__.c, Organisation.__table__.c, User.__table__.c
-    return (select(a.id, a.meeting_id, a.contact_id, a.user_id, a.role, a.response, a.responded_at, c.full_name,
+    responded_at = type_coerce(a.responded_at, UTCIsoText()).label("responded_at") if as_text else a.responded_at
+    return (select(a.id, a.meeting_id, a.contact_id, a.user_id, a.role, a.response, responded_at, c.full_name,
                    c.email, c.organisation_id, o.name, c.sensitivity, u.full_name, u.email)
             .select_from(Attendee.__table__.outerjoin(Contact.__table__, a.contact_id == c.id)
                          .outerjoin(Organisation.__table__, c.organisation_id == o.id)

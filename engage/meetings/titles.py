@@ -5,6 +5,8 @@ Words, no database: the meeting record and the list row both name themselves thr
 """
 from __future__ import annotations
 
+import functools
+
 from flask import current_app, has_app_context
 
 
@@ -43,4 +45,10 @@ def meeting_with(organisation_names) -> str:
     """The title of a meeting without an invitation title of its own, this organisation's configured
     name included (the caller passes only organisations every attendee may read)."""
     ours = current_app.config.get("ENGAGE_ORGANISATION_NAME") if has_app_context() else ""
-    return default_invitation_title(organisation_names, ours or "")
+    return _titled(tuple(organisation_names), ours or "")
+
+
+@functools.lru_cache(maxsize=4096)
+def _titled(organisation_names: tuple, ours: str) -> str:
+    # Words only, so kept per process: a list of 50 meetings names the same few organisations.
+    return default_invitation_title(organisation_names, ours)
