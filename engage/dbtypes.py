@@ -4,6 +4,8 @@ import json
 from datetime import UTC, datetime
 
 from sqlalchemy import JSON, DateTime, String, Text
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator
 
 
@@ -36,33 +38,27 @@ class UTCDateTime(TypeDecorator):
         return value.astimezone(UTC)
 
 
-class UTCIsoText(TypeDecorator):
-    """A UTCDateTime column read as the API writes an instant, '2027-07-06T10:00:00Z', for lists that
-    only print it (`type_coerce(Meeting.starts_at, UTCIsoText())`); never for writing.
+class iso_utc(FunctionElement):  # noqa: N801 (an SQL function, named as one)
+    """An instant of a UTCDateTime column as the API writes it, '2027-07-06T10:00:00Z' (UTC, whole
+    seconds), formatted by the database: for lists that only print it, so no datetime is made per row."""
 
-    SQLite keeps UTCDateTime values as text in UTC ('2027-07-06 10:00:00.000000'), so the text is cut
-    and joined rather than parsed into a datetime, re-labelled, converted and formatted again.
-    """
+    type = String()
+    name = "iso_utc"
+    inherit_cache = True
 
-    impl = DateTime(timezone=True)
-    cache_ok = True
 
-    def load_dialect_impl(self, dialect):
-        return dialect.type_descriptor(String() if dialect.name == "sqlite" else DateTime(timezone=True))
+@compiles(iso_utc)
+def _iso_utc(element, compiler, **kw):
+    # PostgreSQL: timestamptz shifted to UTC whatever the session's time zone; seconds cut, not rounded,
+    # as datetime.isoformat(timespec="seconds") cuts them.
+    return "to_char((%s) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')" % compiler.process(
+        element.clauses, **kw)
 
-    def process_bind_param(self, value, dialect):
-        raise TypeError("UTCIsoText is for reading")
 
-    def process_result_value(self, value, dialect):
-        if value is None:
-            return None
-        if isinstance(value, str):
-            if len(value) >= 19 and value[10] in " T" and value[19:20] in ("", "."):
-                return f"{value[:10]}T{value[11:19]}Z"
-            value = datetime.fromisoformat(value)
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=UTC)
-        return value.astimezone(UTC).isoformat(timespec="seconds")[:19] + "Z"
+@compiles(iso_utc, "sqlite")
+def _iso_utc_sqlite(element, compiler, **kw):
+    # SQLite keeps UTCDateTime values as UTC text ('2027-07-06 10:00:00.000000').
+    return "strftime('%%Y-%%m-%%dT%%H:%%M:%%SZ', %s)" % compiler.process(element.clauses, **kw)
 
 
 class JSONListText(TypeDecorator):

@@ -22,7 +22,7 @@ from engage.access import guard
 from engage.access.services import VISIBILITY_APPLIED, is_dpo, visibility
 from engage.auth.models import User
 from engage.countries import country_name
-from engage.dbtypes import JSONListText, UTCIsoText
+from engage.dbtypes import JSONListText, iso_utc
 from engage.directory.models import Contact, Organisation
 from engage.extensions import db
 from engage.recommendations.models import Recommendation
@@ -39,9 +39,9 @@ _MEETING_COLUMNS = (
 )
 
 # The same, for lists that only print them (the API): instants as their ISO text in UTC with Z, JSON
-# lists as tuples (dbtypes.UTCIsoText, JSONListText), with no datetime or list built per row.
+# lists as tuples (dbtypes.iso_utc, JSONListText), with no datetime or list built per row.
 _TEXT_COLUMNS = tuple(
-    type_coerce(c, UTCIsoText()).label(c.key) if c.key in ("starts_at", "ends_at", "created_at", "updated_at")
+    iso_utc(c).label(c.key) if c.key in ("starts_at", "ends_at", "created_at", "updated_at")
     else type_coerce(c, JSONListText()).label(c.key) if c.key in ("reminder_offsets", "tags") else c
     for c in _MEETING_COLUMNS)
 
@@ -301,8 +301,11 @@ def _add_people(reader, rows: list[MeetingRow], as_text: bool = False) -> None:
     if not by_id:
         return
     restricted = set()
+    # Plain columns, marked as seeing every sensitivity (this and the agenda statement below): they run on
+    # the session's connection, with nothing for the ORM or the access guard to do.
+    connection = db.session.connection()
     for (aid, mid, cid, uid, role, response, responded_at, c_name, c_email, org_id, org_name, sensitivity,
-         u_name, u_email) in db.session.execute(_attendees_query(as_text), {"meeting_ids": list(by_id)}).all():
+         u_name, u_email) in connection.execute(_attendees_query(as_text), {"meeting_ids": list(by_id)}).all():
         if cid is not None:
             row = AttendeeRow(aid, cid, None, role, response, responded_at, c_name, c_email, org_id, org_name,
                               sensitivity)
@@ -333,7 +336,8 @@ def _add_agenda(rows: list[MeetingRow], full: bool = False) -> None:
     by_id = {r.id: r for r in rows}
     if not by_id:
         return
-    for mid, rid, *more in db.session.execute(_agenda_query(full), {"meeting_ids": list(by_id)}).all():
+    found = db.session.connection().execute(_agenda_query(full), {"meeting_ids": list(by_id)}).all()
+    for mid, rid, *more in found:
         row = by_id[mid]
         row.recommendation_ids.append(rid)
         if full:
@@ -350,7 +354,7 @@ def _attendees_query(as_text: bool):
     # as people.people_of_meetings decides it (a hidden contact is counted, never named).
     # (Core tables, not mapped classes: no ORM compilation or row loading for a few hundred rows.)
     a, c, o, u = Attendee.__table__.c, Contact.__table__.c, Organisation.__table__.c, User.__table__.c
-    responded_at = type_coerce(a.responded_at, UTCIsoText()).label("responded_at") if as_text else a.responded_at
+    responded_at = iso_utc(a.responded_at).label("responded_at") if as_text else a.responded_at
     return (select(a.id, a.meeting_id, a.contact_id, a.user_id, a.role, a.response, responded_at, c.full_name,
                    c.email, c.organisation_id, o.name, c.sensitivity, u.full_name, u.email)
             .select_from(Attendee.__table__.outerjoin(Contact.__table__, a.contact_id == c.id)
