@@ -40,3 +40,7 @@ _._access_resolving, _.restricted_audited
 # Services the tests (and an operator's flask shell) call directly.
 _.audit_restricted, _.claim_due_messages, _.find_live_contact_by_email, _.groups_of
 _.last_position_for_state, _.new_key, _.reschedule_meeting, _.storage_matches, _.calendar_method
+
+# Read by SQLAlchemy: an SQL function's cache flag and its renderers per dialect (@compiles), a column
+# type's implementation per dialect (engage/dbtypes.py).
+_.inherit_cache, _._iso_utc, _._iso_utc_sqlite, _.load_dialect_impl
