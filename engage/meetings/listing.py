@@ -237,12 +237,18 @@ def prepared_page(key: tuple, build: Callable, as_text: bool = False) -> Prepare
     key = (*key, as_text)
     found = _PREPARED.get(key)
     if found is not None:
-        _PREPARED.move_to_end(key)
+        try:
+            _PREPARED.move_to_end(key)
+        except KeyError:  # another thread let it go meanwhile: still a good statement
+            pass
         return found
     found = _PREPARED[key] = _prepare(build(), bindparam("page_limit", type_=Integer),
                                       bindparam("page_offset", type_=Integer), as_text)
-    if len(_PREPARED) > _PREPARED_MAX:
-        _PREPARED.popitem(last=False)
+    while len(_PREPARED) > _PREPARED_MAX:
+        try:
+            _PREPARED.popitem(last=False)
+        except KeyError:
+            break
     return found
 
 
