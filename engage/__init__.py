@@ -17,6 +17,8 @@ def create_app(config: str | None = None, **overrides) -> Flask:
     """
     app = Flask(__name__, instance_relative_config=False)  # templates/ and static/ ship inside the package
     app.config.update(settings.load(config, overrides))  # read and checked once; SettingsError names the bad variable
+    from engage.urls import RecordIdConverter
+    app.url_map.converters["int"] = RecordIdConverter  # every <int:…> in a route is a record id
     # The factory imports the packages it assembles here, not at the top of this module: every
     # `import engage.<anything>` runs this file first, and must not load the whole app with it.
     from engage import sealed

@@ -116,3 +116,15 @@ def test_a_calendar_week_out_of_range_is_refused_naming_the_field(staff_client, 
     assert response.status_code == 422 and field in response.get_data(as_text=True)
     response = staff_client.get("/meetings/month?month=9999-12")
     assert response.status_code == 422 and "month" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("path", ["/meetings/99999999999", "/directory/contacts/2147483648"])
+def test_an_id_beyond_what_a_record_can_have_is_not_found_on_a_page(staff_client, path):
+    # PostgreSQL refused to compare such a number with an INTEGER id, and pages answered 409.
+    assert staff_client.get(path).status_code == 404
+
+
+def test_an_id_beyond_what_a_record_can_have_is_not_found_in_the_api(staff_api):
+    answer = staff_api.client.get("/api/v1/meetings/99999999999",
+                                  headers={"Authorization": f"Bearer {staff_api.token}"})
+    assert answer.status_code == 404 and answer.get_json()["error"]["code"] == "not_found"

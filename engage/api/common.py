@@ -96,9 +96,6 @@ def checked_query(params: list[dict]):
     def decorator(view):
         @wraps(view)
         def wrapped(*args, **kwargs):
-            # An id no INTEGER column holds names nothing (PostgreSQL refused to compare it: a 409).
-            if any(isinstance(v, int) and not 1 <= v <= 2**31 - 1 for v in kwargs.values()):
-                raise ApiError(404, "not_found", "There is nothing here.")
             fields = {}
             for param in params:
                 values = request.args.getlist(param["name"])

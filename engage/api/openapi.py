@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 
 from pydantic import BaseModel
 
+from engage.urls import MAX_RECORD_ID
+
 ERROR_SCHEMA = {
     "type": "object",
     "required": ["error"],
@@ -18,7 +20,7 @@ ERROR_SCHEMA = {
 STATUS_TEXT = {400: "Malformed request", 401: "No or bad token", 403: "Role not allowed",
                404: "Not found", 409: "Conflict", 413: "Body too large", 414: "Query string too long",
                422: "Invalid field values"}
-MAX_ID = 2**31 - 1  # ids are INTEGER columns
+MAX_ID = MAX_RECORD_ID  # ids are INTEGER columns; larger ones match no route
 # A filter's day (YYYY-MM-DD) or an instant with its offset; engage.api.common.check_query checks it.
 DAY_OR_INSTANT = {"type": "string", "anyOf": [{"format": "date"}, {"format": "date-time"}]}
 MAX_PAGE = 10**9

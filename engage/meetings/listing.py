@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import Integer, bindparam, func, select, type_coerce
+from sqlalchemy import BigInteger, Integer, bindparam, func, select, type_coerce
 
 from engage.access import guard
 from engage.access.services import VISIBILITY_APPLIED, is_dpo, visibility
@@ -242,8 +242,9 @@ def prepared_page(key: tuple, build: Callable, as_text: bool = False) -> Prepare
         except KeyError:  # another thread let it go meanwhile: still a good statement
             pass
         return found
+    # The offset as a 64-bit value: page 10⁹ of 50 is past 32 bits, and PostgreSQL refused it (a 409).
     found = _PREPARED[key] = _prepare(build(), bindparam("page_limit", type_=Integer),
-                                      bindparam("page_offset", type_=Integer), as_text)
+                                      bindparam("page_offset", type_=BigInteger), as_text)
     while len(_PREPARED) > _PREPARED_MAX:
         try:
             _PREPARED.popitem(last=False)
