@@ -2,19 +2,23 @@
 from urllib.parse import urlsplit
 
 from flask import current_app, url_for
+from werkzeug.exceptions import NotFound
 from werkzeug.routing import IntegerConverter
 
 MAX_RECORD_ID = 2**31 - 1  # the largest value an INTEGER primary key holds on PostgreSQL
 
 
 class RecordIdConverter(IntegerConverter):
-    """`<int:…>` in every route: a record id, 1 to 2³¹−1. A larger number names nothing, so the route
-    does not match (a 404); before, PostgreSQL refused to compare it and pages answered 409."""
+    """`<int:…>` in every route: a record id. A number past 2³¹−1 names nothing, so it is a 404 for
+    every method (before, PostgreSQL refused to compare it and pages answered 409)."""
 
-    def __init__(self, map, *args, **kwargs):
-        kwargs.setdefault("min", 1)
-        kwargs.setdefault("max", MAX_RECORD_ID)
-        super().__init__(map, *args, **kwargs)
+    def to_python(self, value: str) -> int:
+        number = super().to_python(value)
+        if number > MAX_RECORD_ID:
+            # Not a ValidationError: werkzeug would then try the path's other rules and, finding one
+            # for another method, answer 405 instead of 404.
+            raise NotFound()
+        return number
 
 
 def absolute_url(endpoint: str, **values) -> str:

@@ -128,3 +128,10 @@ def test_an_id_beyond_what_a_record_can_have_is_not_found_in_the_api(staff_api):
     answer = staff_api.client.get("/api/v1/meetings/99999999999",
                                   headers={"Authorization": f"Bearer {staff_api.token}"})
     assert answer.status_code == 404 and answer.get_json()["error"]["code"] == "not_found"
+
+
+@pytest.mark.parametrize("path", ["/api/v1/meetings/0", "/api/v1/meetings/99999999999"])
+def test_a_write_to_an_id_that_names_nothing_is_not_found(staff_api, path):
+    # Not a 405: the method is right, the record is missing.
+    answer = staff_api.client.patch(path, json={"title": "x"}, headers={"Authorization": f"Bearer {staff_api.token}"})
+    assert answer.status_code == 404
