@@ -2,8 +2,7 @@
 
 The log shows 50 rows of seven cells; written by the template (macros, filters and a lookup per
 value) they were the largest part of the page's time. This writes exactly what
-templates/outcomes/index.html wrote for them — the same cells as `outcomes/_macros.html` gives other
-pages — escaping every value as the template's autoescape did.
+templates/outcomes/index.html wrote for them, escaping every value as the template's autoescape did.
 """
 from __future__ import annotations
 
@@ -19,6 +18,20 @@ from engage.urls import id_url
 
 from .log import LogRow
 from .models import FOLLOW_UP_COLOURS, POSITION_COLOURS, POSITIONS
+
+
+def position_badge(position: str | None) -> Markup:
+    """An outcome's position as its coloured badge, or a dash when none was recorded."""
+    if not position:
+        return Markup('<span class="text-body-secondary">—</span>')
+    return Markup(f'<span class="badge text-bg-{escape(POSITION_COLOURS.get(position, "light"))}">'
+                  f'{escape(POSITIONS.get(position, position))}</span>')
+
+
+def follow_up_badge(follow_up, today: date) -> Markup:
+    """A follow-up's state as of `today` as its coloured badge."""
+    return Markup(f'<span class="badge text-bg-{escape(FOLLOW_UP_COLOURS.get(follow_up.state(today), "secondary"))}">'
+                  f'{escape(follow_up.state_label(today))}</span>')
 
 
 def log_rows_html(rows: list[LogRow], today: date) -> Markup:
@@ -45,18 +58,12 @@ def log_rows_html(rows: list[LogRow], today: date) -> Markup:
                         f'    <span class="text-body-secondary">{escape(rec.state_name)}</span>')
             if rec.themes:
                 rec_cell += f'<br><span class="small text-body-secondary">{escape(rec.theme_names)}</span>'
-        if o.position:
-            position_cell = (f'<span class="badge text-bg-{escape(POSITION_COLOURS.get(o.position, "light"))}">'
-                             f'{escape(POSITIONS.get(o.position, o.position))}</span>')
-        else:
-            position_cell = '<span class="text-body-secondary">—</span>'
+        position_cell = position_badge(o.position)
         badge = restricted_badge(o) if o.is_restricted else ""
         commitment = (f'<br><span class="badge text-bg-success">Commitment</span> '
                       f'{escape(do_truncate(env, o.commitment, 140))}') if o.commitment else ""
-        follow_ups = "".join(
-            f'<span class="badge text-bg-{escape(FOLLOW_UP_COLOURS.get(fu.state(today), "secondary"))}">'
-            f'{escape(fu.state_label(today))}</span> {escape(format_date(fu.due_on))}<br>'
-            for fu in o.follow_ups) or "—"
+        follow_ups = "".join(f'{follow_up_badge(fu, today)} {escape(format_date(fu.due_on))}<br>'
+                             for fu in o.follow_ups) or "—"
         author = escape(o.created_by.display_name) if o.created_by else ""
         out.append(
             f'\n    <tr>\n'

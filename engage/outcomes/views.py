@@ -23,9 +23,9 @@ from engage.recommendations.models import Recommendation
 from engage.recommendations.queries import cycles_and_states, theme_names
 
 from . import log as engagement_log, services
-from .log_html import log_rows_html
+from .log_html import follow_up_badge, log_rows_html, position_badge
 from .forms import FollowUpForm, LogOutcomeForm, OutcomeForm, has_errors, place_errors
-from .models import FOLLOW_UP_COLOURS, FOLLOW_UP_STATUSES, POSITION_COLOURS, POSITIONS
+from .models import FOLLOW_UP_STATUSES, POSITIONS
 
 bp = Blueprint("outcomes", __name__, url_prefix="/outcomes")
 require_role_for_blueprint(bp, "staff")
@@ -57,8 +57,9 @@ def _today():
 def init_app(app) -> None:
     """Give every template the outcome helpers, including those other packages' pages include."""
     # Globals (not a context processor) so that imported macros see them too.
-    for name, value in {"outcome_page_url": page_url, "POSITIONS": POSITIONS, "POSITION_COLOURS": POSITION_COLOURS,
-                        "FOLLOW_UP_COLOURS": FOLLOW_UP_COLOURS, "country_name": country_name}.items():
+    for name, value in {"outcome_page_url": page_url,
+                        "country_name": country_name, "position_badge_html": position_badge,
+                        "follow_up_badge_html": follow_up_badge}.items():
         app.add_template_global(value, name)
     # For other packages' pages: {% include "outcomes/_meeting_outcomes.html" %} and
     # "outcomes/_outcome_list.html" call these, so the including views (lower layers) need not
