@@ -81,3 +81,10 @@ def test_an_id_beyond_32_bits_in_the_path_is_a_404_not_a_database_conflict(staff
         assert response.status_code == 404 and response.get_json()["error"]["code"] == "not_found", url
     schema = _document(staff_api)["paths"]["/api/v1/recommendations/{rec_id}"]["get"]["parameters"][0]["schema"]
     assert schema == {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}
+
+
+@pytest.mark.parametrize("name", ["theme", "city", "state", "q", "organisation"])
+def test_a_nul_in_any_engagement_log_filter_is_a_422_naming_it_not_a_database_conflict(staff_api, name):
+    # The theme filter passed it to PostgreSQL, which answered 409 (found by schemathesis).
+    response = staff_api.get("/api/v1/outcomes", query_string={name: "Gen\x00eva"})
+    assert response.status_code == 422 and name in response.get_json()["error"]["fields"]
