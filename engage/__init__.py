@@ -27,7 +27,7 @@ def create_app(config: str | None = None, **overrides) -> Flask:
     from engage import boundary, extensions, headers, models, web  # noqa: F401  (models: the whole schema for Alembic)
     from engage.access.views import bp as access_bp
     from engage.api.views import create_blueprint as api_blueprint
-    from engage.audit.views import bp as audit_bp
+    from engage.auth.audit_log import bp as audit_bp
     from engage.auth.views import admin_bp, bp as auth_bp
     from engage.dataprotection.views import bp as dataprotection_bp
     from engage.directory.views import bp as directory_bp

@@ -7,13 +7,13 @@ from flask import Blueprint, abort, current_app, render_template, request
 from flask_login import current_user
 
 from engage import downloads
-from engage.auth.permissions import password_confirmed_within
+from engage.audit import services
+from engage.audit.forms import AuditFilterForm
+from engage.audit.models import AUDIT_ACTIONS
 from engage.clock import NAIROBI, now_utc, start_of_day
 from engage.extensions import db, login_manager
 
-from . import services
-from .forms import AuditFilterForm
-from .models import AUDIT_ACTIONS
+from .permissions import password_confirmed_within
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 FILTERS = ("actor", "action", "object_type", "object_id", "since", "until")
