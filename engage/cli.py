@@ -187,6 +187,11 @@ def _import(kind: str, path: str, dry_run: bool) -> None:
         for err in report.errors:
             click.echo(f"  line {err.line}: {err.message}", err=True)
         sys.exit(1)
+    if report.layout:
+        encoding = f", in the {report.assumed_encoding} encoding" if report.assumed_encoding else ""
+        click.echo(f"Read as {report.layout}{encoding}.")
+    for conflict in report.conflicts:
+        click.echo(f"  line {conflict.line}: {conflict.message}")
     if dry_run:
         db.session.rollback()
         click.echo(f"Dry run: {report.summary()} (nothing saved)")
@@ -215,7 +220,7 @@ def import_organisations_command(path, dry_run):
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 @click.option("--dry-run", is_flag=True, help="Check the file without saving.")
 def import_recommendations_command(path, dry_run):
-    """Import UPR recommendations from a CSV file (all-or-nothing; re-importing updates)."""
+    """Import UPR recommendations from engage's CSV or a UPR Info export (all-or-nothing; re-importing updates)."""
     def progress(done, total, phase):
         click.echo(f"  {phase} {done}/{total} rows", err=True)
 
@@ -226,6 +231,11 @@ def import_recommendations_command(path, dry_run):
         for err in report.errors:
             click.echo(f"  line {err.line}: {err.message}", err=True)
         sys.exit(1)
+    if report.layout:
+        encoding = f", in the {report.assumed_encoding} encoding" if report.assumed_encoding else ""
+        click.echo(f"Read as {report.layout}{encoding}.")
+    for conflict in report.conflicts:
+        click.echo(f"  line {conflict.line}: {conflict.message}")
     if dry_run:
         db.session.rollback()
         click.echo(f"Dry run: {report.summary()} (nothing saved)")

@@ -48,6 +48,10 @@ ALIASES = {
     "taiwan": "TW", "republic of china": "TW",
     "people's republic of china": "CN", "china": "CN",
     "kosovo": "XK",
+    # UPR Info's own spellings, as its database exports write them.
+    "dpr korea": "KP", "democratic republic of congo": "CD", "republic of congo": "CG", "macedonia fyr": "MK",
+    "trinidad & tobago": "TT", "bosnia & herzegovina": "BA", "antigua & barbuda": "AG",
+    "saint kitts & nevis": "KN", "saint vincent & the grenadines": "VC", "sao tome & principe": "ST",
     "republic of ireland": "IE", "ireland": "IE",
 }
 

@@ -25,6 +25,14 @@ class ImportReport:
     updated: int = 0
     unchanged: int = 0
     errors: list[ImportProblem] = field(default_factory=list)
+    # Recommendation files from other sources (engage/upr/formats.py): rows matched to held records
+    # by their text, rows for other states under review, and where the sources disagree.
+    merged: int = 0
+    skipped: int = 0
+    unattributed: int = 0
+    conflicts: list[ImportProblem] = field(default_factory=list)
+    layout: str | None = None  # what the file was recognised as, for the preview
+    assumed_encoding: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -34,8 +42,16 @@ class ImportReport:
         self.errors.append(ImportProblem(line, message))
 
     def summary(self) -> str:
-        return (f"{self.total} rows: {self.created} created, {self.updated} updated, "
-                f"{self.unchanged} unchanged")
+        text = f"{self.total} rows: {self.created} created, {self.updated} updated, {self.unchanged} unchanged"
+        if self.merged:
+            text += f", {self.merged} matched by their text to recommendations already held"
+        if self.conflicts:
+            text += f", {len(self.conflicts)} disagreeing with what is held"
+        if self.skipped:
+            text += f"; {self.skipped} rows for other states under review skipped"
+        if self.unattributed:
+            text += f"; {self.unattributed} rows without a recommending state (\"(Unknown)\" in the source) skipped"
+        return text
 
 
 def size_label(size: int) -> str:

@@ -21,6 +21,8 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from pydantic_settings import SettingsError as SourceError
 
+from engage.countries import country_code
+
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
 # Reminders: the default for a meeting that does not say, and the limits every reminder list obeys
@@ -96,6 +98,9 @@ class Settings(BaseSettings):
     ENGAGE_DEFAULT_REMINDERS: Annotated[list[int], NoDecode] = list(DEFAULT_REMINDERS)
     # "Engaged this cycle" counts meetings from this Nairobi date (engage/outcomes/engaged.py, engaged_states).
     ENGAGE_CYCLE_STARTS_ON: date = date(2025, 1, 1)
+    # The state whose review engage follows: recommendation files naming other states under review
+    # (UPR Info's exports hold every state) import only this one's rows.
+    ENGAGE_STATE_UNDER_REVIEW: str = "KE"
     ENGAGE_WORKDAY_START: str = "09:00"  # the working day used to suggest free slots
     ENGAGE_WORKDAY_END: str = "17:00"
 
@@ -127,6 +132,14 @@ class Settings(BaseSettings):
     @classmethod
     def validate_time_of_day(cls, value):
         return _hh_mm(value)
+
+    @field_validator("ENGAGE_STATE_UNDER_REVIEW")
+    @classmethod
+    def validate_state_under_review(cls, value: str) -> str:
+        code = country_code(value)
+        if code is None:
+            raise ValueError("must be a state's ISO code or English name, e.g. KE or Kenya")
+        return code
 
     @field_validator("ENGAGE_DIGEST_TIMEZONE")
     @classmethod

@@ -14,6 +14,7 @@ from engage.meetings.services import get_meeting
 from engage.outcomes import log, services
 from engage.outcomes.models import POSITIONS, Outcome
 from engage.outcomes.schemas import OutcomeCreate, OutcomeUpdate
+from engage.recommendations.models import MAX_CYCLE
 
 from .common import ApiError, json_body, page_args, paginated, parse
 from .openapi import DAY_OR_INSTANT, api_route
@@ -28,7 +29,7 @@ LIST_PARAMS = (
     {"name": "meeting_id", "in": "query", "schema": {"type": "integer"}},
     {"name": "theme", "in": "query", "schema": {"type": "string"}, "description": "A theme's name"},
     {"name": "state", "in": "query", "schema": {"type": "string"}, "description": "Recommending state (ISO alpha-2)"},
-    {"name": "cycle", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 4}},
+    {"name": "cycle", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": MAX_CYCLE}},
     {"name": "position", "in": "query", "schema": {"type": "string", "enum": list(POSITIONS)}},
     {"name": "from", "in": "query", "schema": DAY_OR_INSTANT,
      "description": "Meetings on or after this day (Nairobi), or an instant with its offset"},

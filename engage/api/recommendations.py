@@ -14,7 +14,7 @@ from engage.settings import cycle_starts_on
 from engage.upr import services
 from engage.upr.imports import import_recommendations_bytes
 from engage.upr.schemas import RecommendationCreate, RecommendationUpdate
-from engage.recommendations.models import CYCLES, IMPLEMENTATION_STATUSES, RESPONSES, Recommendation
+from engage.recommendations.models import IMPLEMENTATION_STATUSES, MAX_CYCLE, RESPONSES, Recommendation
 
 from .common import ApiError, bool_arg, int_arg, json_body, page_args, paginated, parse
 from .openapi import api_route
@@ -98,8 +98,9 @@ def _state_arg() -> str | None:
 
 def _cycle_arg() -> int | None:
     cycle = int_arg("cycle")
-    if cycle is not None and cycle not in CYCLES:
-        raise ApiError(422, "validation_error", "cycle must be from 1 to 4.", {"cycle": ["Must be from 1 to 4."]})
+    if cycle is not None and not 1 <= cycle <= MAX_CYCLE:
+        raise ApiError(422, "validation_error", f"cycle must be from 1 to {MAX_CYCLE}.",
+                       {"cycle": [f"Must be from 1 to {MAX_CYCLE}."]})
     return cycle
 
 
@@ -109,7 +110,7 @@ def _cycle_arg() -> int | None:
                {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 200}},
                {"name": "q", "in": "query", "schema": {"type": "string"},
                 "description": "Every word must appear in the text, reference or notes"},
-               {"name": "cycle", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 4}},
+               {"name": "cycle", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": MAX_CYCLE}},
                {"name": "recommending_state", "in": "query", "schema": {"type": "string"},
                 "description": "ISO alpha-2 code or a state's English name"},
                {"name": "theme", "in": "query", "schema": {"type": "string"}, "description": "A theme name"},

@@ -23,7 +23,7 @@ from engage.directory.models import Contact, Organisation
 from engage.errors import ValidationError
 from engage.extensions import db
 from engage.meetings.models import Attendee, Meeting
-from engage.recommendations.models import Recommendation, Theme, recommendation_theme
+from engage.recommendations.models import MAX_CYCLE, Recommendation, Theme, recommendation_theme
 
 from .models import POSITIONS, FollowUp, FollowUpState, Outcome
 
@@ -142,7 +142,7 @@ def parse_log_filters(args: Mapping) -> LogFilters:
     f.date_from, f.date_to = day("from"), day("to")
     if f.date_from and f.date_to and f.date_to < f.date_from:
         errors["to"] = ["Must not be before the 'from' date."]
-    f.cycle = whole("cycle", 1, 4)
+    f.cycle = whole("cycle", 1, MAX_CYCLE)
     for name in ("recommendation_id", "organisation_id", "contact_id", "meeting_id", "staff_id"):
         setattr(f, name, whole(name))
     theme = _arg(args, errors, "theme")

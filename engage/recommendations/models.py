@@ -18,7 +18,8 @@ IMPLEMENTATION_STATUSES = {"not_started": "Not started", "partial": "Partially i
 RESPONSE_COLOURS = {"supported": "success", "noted": "warning", "pending": "secondary"}
 IMPLEMENTATION_COLOURS = {"not_started": "danger", "partial": "warning", "implemented": "success",
                           "unknown": "secondary"}
-CYCLES = (1, 2, 3, 4)
+# Cycles are open-ended (Kenya's next review is its 5th); the bound only keeps typing errors out.
+MAX_CYCLE = 99
 
 recommendation_theme = Table(
     "recommendation_theme",

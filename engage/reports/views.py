@@ -18,7 +18,7 @@ from engage.extensions import db
 from engage.outcomes import log
 from engage.outcomes import services as outcome_services
 from engage.outcomes.models import POSITION_FILLS, POSITIONS, Outcome
-from engage.recommendations.models import Theme
+from engage.recommendations.models import MAX_CYCLE, Theme
 from engage.recommendations.queries import all_themes, cycles_in_use, states_in_use
 from engage.spreadsheets import XLSX_MIMETYPE
 from engage.settings import cycle_starts_on
@@ -93,8 +93,8 @@ def coverage_args(args) -> dict:
             errors["theme"] = [f"No theme called {missing[0][:60]!r}."]
         themes = list({t.id: t for t in found.values()}.values())
     cycle = args.get("cycle", "").strip()
-    if cycle and cycle not in ("1", "2", "3", "4"):
-        errors["cycle"] = ["Choose a cycle from 1 to 4."]
+    if cycle and not (cycle.isascii() and cycle.isdigit() and 1 <= int(cycle) <= MAX_CYCLE):
+        errors["cycle"] = [f"Choose a cycle from 1 to {MAX_CYCLE}."]
     dates = {}
     for name in ("since", "until"):
         raw = args.get(name, "").strip()

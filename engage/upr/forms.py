@@ -7,7 +7,7 @@ from wtforms import BooleanField, SearchField, SelectField, SelectMultipleField,
 from wtforms.validators import Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from engage.recommendations.models import CYCLES, IMPLEMENTATION_STATUSES, RESPONSES
+from engage.recommendations.models import IMPLEMENTATION_STATUSES, RESPONSES
 
 ANY = [("", "Any")]
 
@@ -26,7 +26,7 @@ class FilterForm(FlaskForm):
         csrf = False
 
     q = SearchField("Search the text", validators=[Optional(), Length(max=200)])
-    cycle = SelectField("Cycle", choices=[("", "All cycles")] + [(str(c), f"Cycle {c}") for c in CYCLES], default="")
+    cycle = SelectField("Cycle", choices=[("", "All cycles")], default="")  # the cycles held, set by the view
     state = SelectField("Recommending state", choices=[("", "All states")], default="")
     theme = SelectField("Theme", choices=[("", "All themes")], default="")
     response = SelectField("Kenya's response", choices=ANY + list(RESPONSES.items()), default="")
@@ -80,11 +80,12 @@ class EditForm(FlaskForm):
 
 
 class ImportForm(FlaskForm):
-    """Upload a CSV of recommendations."""
+    """Upload a file of recommendations: engage's CSV or a UPR Info export."""
 
-    file = FileField("CSV file", validators=[FileRequired("Choose a CSV file to import.")],
-                     render_kw={"accept": ".csv,text/csv"},
-                     description="UTF-8 CSV, either with UPR Info's columns (as in the 1st-cycle file) or with "
+    file = FileField("File of recommendations", validators=[FileRequired("Choose a file to import.")],
+                     render_kw={"accept": ".csv,text/csv,.xls,.xlsx"},
+                     description="A UPR Info database export as downloaded (.xls, .xlsx, or re-saved as .csv), "
+                                 "or engage's CSV: UPR Info's columns (as in the 1st-cycle file) or "
                                  "cycle, reference, recommending_state, text, response and themes.")
     dry_run = BooleanField("Only check the file, save nothing")
     submit = SubmitField("Import")

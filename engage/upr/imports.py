@@ -12,16 +12,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+from flask import current_app, has_app_context
+from rapidfuzz import fuzz, process
 from sqlalchemy import insert, select
 
 from engage.countries import country_name
-from engage.csvfiles import ImportReport, decode_csv_lines, read_rows
+from engage.csvfiles import ImportProblem, ImportReport, decode_csv_lines, read_rows
 from engage.errors import ValidationError
 from engage.extensions import db
 from engage.history import ChangeRecord, diff_fields, record_change
-from engage.recommendations.models import Recommendation, recommendation_theme, reference_sort_key
+from engage.recommendations.models import RESPONSES, Recommendation, recommendation_theme, reference_sort_key
 from engage.schemas import max_length
 
+from . import formats
 from .schemas import recommendation_values
 from .services import resolve_themes, theme_index
 
@@ -37,6 +40,20 @@ UPR_INFO_NAMES = {"reference": "paragraph", "text": "recommendation_text", "them
                   "action_category": "upr_info_action_category", "source_ref": "row_id",
                   "notes": "kenya_comment_in_report"}
 KEY_FIELDS = ("cycle", "reference", "recommending_state")
+# The words files use for a state's response, in the languages of UN documents: UPR Info writes
+# "Accepted", OHCHR "Supported" (and "Rejected" in early reports, "noted" since), in French
+# "Acceptée"/"Notée", in Spanish "Apoyada"/"Anotada". A partly supported recommendation counts as supported.
+RESPONSE_WORDS = {
+    "supported": "supported", "accepted": "supported", "supported partially": "supported",
+    "partially supported": "supported", "supported-partially": "supported", "acceptée": "supported",
+    "acceptee": "supported", "appuyée": "supported", "soutenue": "supported", "apoyada": "supported",
+    "aceptada": "supported",
+    "noted": "noted", "rejected": "noted", "not accepted": "noted", "notée": "noted", "notee": "noted",
+    "prise en note": "noted", "anotada": "noted", "rechazada": "noted",
+    "pending": "pending", "en attente": "pending", "pendiente": "pending",
+}
+# How close a file's text must be to a held one (rapidfuzz's ratio, 0–100) to be the same recommendation.
+TEXT_MATCH_THRESHOLD = 90
 SAVE_BATCH = 500
 
 Progress = Callable[[int, int, str], None] | None
@@ -49,6 +66,7 @@ class _Planned:
     themes: list[str] = field(default_factory=list)
     notes: str | None = None
     part_text: str | None = None
+    matched: int | None = None  # how close the text was (0–100) when matched to a held recommendation by it
 
     @property
     def key(self):
@@ -60,6 +78,11 @@ def file_format(text: str) -> str:
     first = text.split("\n", 1)[0].lstrip("\ufeff")
     names = {re.sub(r"\s+", "_", c.strip().strip('"').strip().lower()) for c in re.split(r"[,;\t]", first)}
     return "upr_info" if "paragraph" in names else "minimal"
+
+
+def _header(text: str) -> set[str]:
+    first = text.split("\n", 1)[0].lstrip("\ufeff")
+    return {re.sub(r"\s+", "_", c.strip().strip('"').strip().lower()) for c in re.split(r"[,;\t]", first)} - {""}
 
 
 def _describe(exc: ValidationError, names: dict[str, str]) -> str:
@@ -81,14 +104,17 @@ def _row_data(row: dict, fmt: str) -> tuple[dict, str | None]:
                     "response": "response", "action_category": "upr_info_action_category", "themes": "issues",
                     "implementation_status": "implementation_status", "source_ref": "row_id"}
     else:
-        data = {f: row.get(f) for f in ("cycle", "reference", "recommending_state", "text")}
+        # A UPR Info export has no paragraph numbers: the reference comes from matching (_match_by_text).
+        keys = ("cycle", "recommending_state", "text") if fmt == "upr_info_export" else KEY_FIELDS + ("text",)
+        data = {f: row.get(f) for f in keys}
         optional = {f: f for f in ("wg_session", "review_date", "outcome_document", "response", "action_category",
                                    "themes", "implementation_status", "source_ref")}
     for target, column in optional.items():
         if _cell(row, column):
             data[target] = row[column]
     if _cell(row, "response"):
-        data["response"] = _cell(row, "response").lower()
+        word = " ".join(_cell(row, "response").lower().split())
+        data["response"] = RESPONSE_WORDS.get(word, word)
     for name in ("cycle", "wg_session", "action_category"):
         if isinstance(data.get(name), str) and re.fullmatch(r"\d{1,6}", data[name].strip()):
             data[name] = int(data[name])  # a cell is text; the schema takes whole numbers
@@ -145,15 +171,24 @@ def _refuse_repeats(planned: list[_Planned], report: ImportReport) -> None:
 
 
 def check_recommendations(text: str, bad_lines: dict[int, str] | None = None,
-                          progress: Progress = None) -> tuple[ImportReport, list[_Planned]]:
-    """Read and check every line; the report lists every problem, the plan is what would be saved."""
-    fmt = file_format(text)
-    if fmt == "upr_info":
-        rows = read_rows(text, UPR_INFO_REQUIRED, UPR_INFO_COLUMNS)
+                          progress: Progress = None, *,
+                          export: formats.ExportRows | None = None) -> tuple[ImportReport, list[_Planned]]:
+    """Read and check every line (of `text`, or of a UPR Info `export` already read); the report lists
+    every problem, the plan is what would be saved."""
+    if export is not None:
+        fmt, rows, names = "upr_info_export", export.rows, {"text": "Recommendation", "themes": "Issue"}
+        bad_lines = {**(bad_lines or {}), **export.problems}
     else:
-        rows = read_rows(text, MINIMAL_REQUIRED, MINIMAL_COLUMNS)
-    names = UPR_INFO_NAMES if fmt == "upr_info" else {}
-    report = ImportReport(total=len(rows))
+        fmt = file_format(text)
+        if fmt == "upr_info":
+            rows = read_rows(text, UPR_INFO_REQUIRED, UPR_INFO_COLUMNS)
+        else:
+            rows = read_rows(text, MINIMAL_REQUIRED, MINIMAL_COLUMNS)
+        names = UPR_INFO_NAMES if fmt == "upr_info" else {}
+    report = ImportReport(total=len(rows), layout=formats.LAYOUT_NAMES["engage_upr_info" if fmt == "upr_info" else
+                                                                  "engage" if fmt == "minimal" else fmt])
+    if export is not None:
+        report.skipped, report.unattributed, report.assumed_encoding = export.skipped, export.unattributed, export.encoding
     planned: list[_Planned] = []
     for done, (line, row) in enumerate(rows, 1):
         if progress and (done % 500 == 0 or done == len(rows)):
@@ -174,6 +209,8 @@ def check_recommendations(text: str, bad_lines: dict[int, str] | None = None,
                                 notes=_notes(row, fmt), part_text=part_text))
     if fmt == "upr_info":
         _number_split_parts(planned, report)
+    if fmt == "upr_info_export":
+        _match_by_text(planned)
     _refuse_repeats(planned, report)
     reported = {e.line for e in report.errors}
     for line, message in (bad_lines or {}).items():  # e.g. inside a quoted cell that spans lines
@@ -181,6 +218,63 @@ def check_recommendations(text: str, bad_lines: dict[int, str] | None = None,
             report.add_error(line, message)
     report.errors.sort(key=lambda e: e.line)
     return report, planned
+
+
+def normalised_text(text: str) -> str:
+    """A recommendation's text as compared across sources: case, punctuation and spacing ignored."""
+    return " ".join(re.sub(r"[^\w\s]", " ", text.casefold()).split())
+
+
+def _match_by_text(planned: list[_Planned]) -> None:
+    """Give each row without a paragraph number the reference of the held recommendation it repeats.
+
+    Same cycle and recommending state, and the same text once case, punctuation and spacing are
+    ignored; failing that, the closest text at TEXT_MATCH_THRESHOLD or above (two equally close: the
+    first in paragraph order). A held recommendation takes at most one row of the file. A row that
+    matches nothing is new, and is numbered after its Working Group session: "UPR Info 8-12".
+    """
+    groups: dict[tuple, list[_Planned]] = {}
+    for item in planned:
+        groups.setdefault((item.values["cycle"], item.values["recommending_state"]), []).append(item)
+    if not groups:
+        return
+    held: dict[tuple, dict[str, str]] = {}
+    statement = (select(Recommendation.cycle, Recommendation.recommending_state, Recommendation.reference,
+                        Recommendation.text)
+                 .where(Recommendation.cycle.in_({c for c, _ in groups}),
+                        Recommendation.recommending_state.in_({s for _, s in groups}))
+                 .order_by(Recommendation.reference_sort))
+    for cycle, state, reference, text in db.session.execute(statement):
+        held.setdefault((cycle, state), {})[reference] = normalised_text(text)
+    for key, items in groups.items():
+        candidates = held.get(key, {})
+        by_text = {}
+        for reference, text in candidates.items():
+            by_text.setdefault(text, reference)
+        taken: set[str] = set()
+        used = set(candidates)
+        for item in items:
+            text = normalised_text(item.values["text"])
+            reference, score = by_text.get(text), 100
+            if reference in taken:
+                reference = None
+            if reference is None:
+                free = {ref: t for ref, t in candidates.items() if ref not in taken}
+                best = process.extractOne(text, free, scorer=fuzz.ratio, score_cutoff=TEXT_MATCH_THRESHOLD)
+                if best is not None:
+                    score, reference = round(best[1]), best[2]
+            if reference is not None:
+                taken.add(reference)
+                item.values["reference"], item.matched = reference, score
+                continue
+            session = item.values.get("wg_session")
+            number = int(item.values.get("source_ref", "#0").rsplit("#", 1)[-1] or 0)
+            reference = f"UPR Info {session}-{number}"
+            while reference in used:
+                number += 1
+                reference = f"UPR Info {session}-{number}"
+            used.add(reference)
+            item.values["reference"] = reference
 
 
 def _existing(planned: list[_Planned]) -> dict[tuple, Recommendation]:
@@ -192,13 +286,16 @@ def _existing(planned: list[_Planned]) -> dict[tuple, Recommendation]:
 
 
 def import_recommendations(text: str, actor, now, progress: Progress = None, *,
-                           bad_lines: dict[int, str] | None = None) -> ImportReport:
+                           bad_lines: dict[int, str] | None = None,
+                           export: formats.ExportRows | None = None) -> ImportReport:
     """Import recommendations matched on (cycle, reference, state); nothing is saved if any line is bad.
 
     An update fills in what the file says and never blanks a field; themes from the file are
-    added to those a recommendation has; notes are only written where there are none yet.
+    added to those a recommendation has; notes are only written where there are none yet. A row
+    matched by its text (a UPR Info export) keeps the held text and response: where the file's
+    response differs, the report lists it as a disagreement.
     """
-    report, planned = check_recommendations(text, bad_lines, progress)
+    report, planned = check_recommendations(text, bad_lines, progress, export=export)
     if report.errors:
         return report
     existing = _existing(planned)
@@ -249,7 +346,21 @@ def _insert(batch: list[_Planned], actor, now, themes: dict) -> None:
 
 
 def _update(actor, now, rec: Recommendation, item: _Planned, themes: dict, report: ImportReport) -> None:
-    changed = diff_fields(rec, {k: v for k, v in item.values.items() if v is not None and k not in KEY_FIELDS})
+    values = {k: v for k, v in item.values.items() if v is not None and k not in KEY_FIELDS}
+    if item.matched is not None:
+        # Another source's copy of what is held: the held text (the UN document's, or the first
+        # source's) and a known response stay; a different response is shown for a person to decide.
+        report.merged += 1
+        values.pop("text", None)
+        if rec.source_ref:
+            values.pop("source_ref", None)
+        response = values.get("response")
+        if response and rec.response != "pending" and response != rec.response:
+            values.pop("response")
+            report.conflicts.append(ImportProblem(item.line, (
+                f"response: the file says {RESPONSES.get(response, response)}, engage holds "
+                f"{rec.response_label} for {rec.label} in cycle {rec.cycle} (kept)")))
+    changed = diff_fields(rec, values)
     have = {n.lower() for n in rec.theme_names}
     missing = [n for n in item.themes if n.lower() not in have]
     if missing:
@@ -267,10 +378,23 @@ def _update(actor, now, rec: Recommendation, item: _Planned, themes: dict, repor
         report.unchanged += 1
 
 
-def import_recommendations_bytes(raw: bytes, actor, now, progress: Progress = None) -> ImportReport:
-    """Decode and import an uploaded file; a problem with the whole file is reported as a line error too."""
+def import_recommendations_bytes(raw: bytes, actor, now, progress: Progress = None, *,
+                                 state_under_review: str | None = None) -> ImportReport:
+    """Recognise, decode and import an uploaded file (engage/upr/formats.py); a problem with the whole
+    file is reported as a line error too."""
+    if state_under_review is None:
+        state_under_review = current_app.config["ENGAGE_STATE_UNDER_REVIEW"] if has_app_context() else "KE"
     try:
+        if not raw or not raw.strip():
+            raise ValidationError.for_fields({"file": "The file is empty."})
+        export = formats.read_export(raw, state_under_review)
+        if export is not None:
+            return import_recommendations("", actor, now, progress, export=export)
         text, bad_lines = decode_csv_lines(raw)
+        header = _header(text)
+        missing = (UPR_INFO_REQUIRED if file_format(text) == "upr_info" else MINIMAL_REQUIRED) - header
+        if missing:
+            raise formats.unknown_layout(sorted(header), sorted(missing))
         return import_recommendations(text, actor, now, progress, bad_lines=bad_lines)
     except ValidationError as exc:
         report = ImportReport()

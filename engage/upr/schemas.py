@@ -19,7 +19,7 @@ from engage.clock import DAY_RANGE_PROBLEM, day_in_range
 from engage.countries import country_code
 from engage.directory.models import Organisation
 from engage.extensions import db
-from engage.recommendations.models import CYCLES, IMPLEMENTATION_STATUSES, RESPONSES, Recommendation, Theme
+from engage.recommendations.models import IMPLEMENTATION_STATUSES, MAX_CYCLE, RESPONSES, Recommendation, Theme
 from engage.schemas import CONTROL_RE, Text, check, max_length, partial, problem, refuse
 
 THEME_MAX = max_length(Theme.name)
@@ -129,7 +129,7 @@ class RecommendationCreate(BaseModel):
     """Add a recommendation (POST /recommendations, a CSV row)."""
 
     model_config = ConfigDict(title="RecommendationCreate")
-    cycle: _whole_number(min(CYCLES), max(CYCLES), required=True)
+    cycle: _whole_number(1, MAX_CYCLE, required=True)
     reference: Annotated[Text(Recommendation.reference, required=True), OneLine]
     text: Text(Recommendation.text, required=True, multiline=True)
     recommending_state: Annotated[Text(length=200, required=True), AfterValidator(_state), Field(

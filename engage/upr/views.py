@@ -8,6 +8,7 @@ from werkzeug.routing import BuildError
 from engage.auth.permissions import export_confirmed, require_role_for_blueprint, role_required
 from engage.boundary import refused_form
 from engage.clock import now_utc
+from engage.countries import country_name
 from engage.extensions import db
 from engage.importjobs import services as import_jobs
 from engage.recommendations import queries as catalogue
@@ -46,6 +47,7 @@ def _page_helpers():
 
 def _filter_form() -> FilterForm:
     form = FilterForm(formdata=request.args)
+    form.cycle.choices = [("", "All cycles")] + [(str(c), f"Cycle {c}") for c in catalogue.cycles_in_use()]
     form.state.choices = [("", "All states")] + catalogue.states_in_use()
     form.theme.choices = [("", "All themes")] + [(t.name, t.name) for t in catalogue.all_themes()]
     return form
@@ -133,6 +135,7 @@ def import_csv():
     return render_template("upr/import.html", form=form, report=report,
                            max_bytes=current_app.config.get("MAX_CONTENT_LENGTH"),
                            job_rows=current_app.config["ENGAGE_IMPORT_JOB_ROWS"],
+                           state_under_review=country_name(current_app.config["ENGAGE_STATE_UNDER_REVIEW"]),
                            jobs=import_jobs.recent_jobs(current_user, ("recommendations",))), status
 
 

@@ -1,9 +1,12 @@
 """A small hand-made world for the planning view: recommendations, missions, contacts and meetings."""
 from __future__ import annotations
 
+import csv
+import io
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from engage.demo import UPR_CYCLE1_CSV
 from engage.extensions import db
 from engage.meetings.models import Attendee, Meeting
 from tests import factories
@@ -96,3 +99,24 @@ def make_world(organiser) -> World:
                                   title="Brazil last year"),
     }
     return World(recs, orgs, contacts, meetings)
+
+
+def kenya_upr_info_export(flipped: int = 12) -> bytes:
+    """Kenya's 1st cycle as UPR Info's database exports it, built from the shipped file: no paragraph
+    numbers, UPR Info's words ("Accepted") and comma-separated issues, re-saved from a Mac spreadsheet
+    (Mac Roman, CR line endings); every 14th row's response flipped, `flipped` of them."""
+    rows = list(csv.DictReader(UPR_CYCLE1_CSV.open(encoding="utf-8")))
+    flip = {id(row) for row in rows[::14][:flipped]}
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r")
+    writer.writerow(["To", "To-Rgrp", "To-Org", "Text", "From", "From-Rgrp", "From-Org", "Response", "Action",
+                     "Issue", "Session"])
+    for row in rows:
+        response = {"supported": "Accepted", "noted": "Noted"}[row["response"]]
+        if id(row) in flip:
+            response = "Noted" if response == "Accepted" else "Accepted"
+        text = row["upr_info_text"] or row["recommendation_text"]
+        # UPR Info's copy differs in small ways: punctuation, a trailing full stop.
+        writer.writerow(["Kenya", "African Group", "AU", text.rstrip(".") + ".", row["recommending_state"], "", "",
+                         response, row["upr_info_action_category"], row["issues"].replace("; ", ","), "8"])
+    return out.getvalue().encode("mac_roman", errors="replace")

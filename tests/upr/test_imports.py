@@ -169,9 +169,9 @@ def test_a_bad_file_imports_nothing_and_lists_every_bad_line(app, now):
         "3,142.1,Germany,Fine,supported,Right to health",          # line 2: good
         "3,142.2,Narnia,Unknown state,supported,",                 # line 3
         "3,142.3,France,,supported,",                              # line 4: empty text
-        "3,142.4,Spain,Bad response,accepted,",                    # line 5
+        "3,142.4,Spain,Bad response,approved,",                    # line 5
         "3,142.1,Germany,Same reference again,noted,",             # line 6: duplicate of line 2
-        "7,142.6,Brazil,Cycle out of range,noted,",                # line 7
+        "0,142.6,Brazil,Cycle out of range,noted,",                # line 7
         "3,,Chile,No reference,noted,",                            # line 8
         "3,142.9,Sweden,Fine too,noted,",                          # line 9: good
     ]) + "\n"
@@ -191,8 +191,9 @@ def test_a_bad_file_imports_nothing_and_lists_every_bad_line(app, now):
 
 def test_a_file_with_missing_columns_is_refused_naming_them(app, now):
     report = _import("cycle,reference,text\n3,142.1,Something\n", now)
-    assert [(e.line, e.message) for e in report.errors] == [
-        (1, "missing column(s): recommending_state, response.")]
+    assert [e.line for e in report.errors] == [1]
+    assert report.errors[0].message.startswith("missing column(s): recommending_state, response. engage does not "
+                                               "recognise this file's columns (cycle, reference, text). It reads: ")
     assert _count() == 0
 
 

@@ -21,7 +21,7 @@ def _refs(query):
 
 def test_create_checks_every_field_and_names_the_bad_ones(app, now):
     with pytest.raises(ValidationError) as exc:
-        services.create_recommendation(None, now, {"cycle": 5, "reference": " ", "recommending_state": "Narnia",
+        services.create_recommendation(None, now, {"cycle": 100, "reference": " ", "recommending_state": "Narnia",
                                                    "text": "", "response": "accepted", "themes": "x" * 121})
     assert set(exc.value.fields) == {"cycle", "reference", "recommending_state", "text", "response", "themes"}
     assert "Narnia" in exc.value.fields["recommending_state"][0]

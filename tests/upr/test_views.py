@@ -5,6 +5,7 @@ import csv
 import html
 import io
 import re
+from pathlib import Path
 
 from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
@@ -15,7 +16,7 @@ from engage.upr.imports import import_recommendations_file
 from engage.recommendations.models import Recommendation
 from tests import factories
 from tests.pageforms import submitted_values
-from tests.upr.helpers import make_world
+from tests.upr.helpers import kenya_upr_info_export, make_world
 
 
 def _count():
@@ -90,14 +91,38 @@ def test_an_upload_in_the_wrong_encoding_is_explained(lead_client):
 def test_the_import_form_needs_a_file(lead_client):
     response = lead_client.post("/recommendations/import", data={}, content_type="multipart/form-data")
     assert response.status_code == 422
-    assert "Choose a CSV file to import." in response.get_data(as_text=True)
+    assert "Choose a file to import." in response.get_data(as_text=True)
 
 
 def test_the_import_page_shows_upload_progress_and_the_size_limit(lead_client):
     page = lead_client.get("/recommendations/import").get_data(as_text=True)
     assert "data-upload-progress" in page and "directory-import.js" in page
     assert 'data-max-bytes="20971520"' in page and "Up to 20 MB." in page
-    assert 'accept=".csv,text/csv"' in page
+    assert 'accept=".csv,text/csv,.xls,.xlsx"' in page
+
+
+def test_a_lead_checks_a_upr_info_export_and_sees_where_it_disagrees(lead_client, now):
+    _real(now)
+    response = _upload(lead_client, kenya_upr_info_export(flipped=3), name="kenya-upr-info.csv", dry_run="y")
+    page = html.unescape(response.get_data(as_text=True))
+    assert response.status_code == 200
+    assert ("The file is fine: 166 rows: 0 created, 0 updated, 166 unchanged, 166 matched by their text to "
+            "recommendations already held, 3 disagreeing with what is held. Nothing was saved (check only).") in \
+        " ".join(page.split())
+    assert "Read as a UPR Info database export." in " ".join(page.split())
+    assert "Where the file disagrees with what engage holds (3)" in page
+    assert "response: the file says Noted, engage holds Supported for 101.1 (Burkina Faso) in cycle 1 (kept)" in page
+    assert _count() == 166
+
+
+def test_an_export_of_other_states_reviews_is_read_and_skipped_by_the_page(lead_client):
+    raw = (Path(__file__).parent / "data" / "uprinfo_export_sessions_1-5_resaved.csv").read_bytes()
+    response = _upload(lead_client, raw, name="1-5.csv", dry_run="y")
+    page = " ".join(html.unescape(response.get_data(as_text=True)).split())
+    assert response.status_code == 200
+    assert "0 rows: 0 created, 0 updated, 0 unchanged; 6094 rows for other states under review skipped" in page
+    assert "Read as a UPR Info database export, in the Mac Roman encoding (it is not UTF-8)." in page
+    assert "only the rows for the state under review (Kenya) are read" in page
 
 
 def test_a_dry_run_checks_without_saving(lead_client):

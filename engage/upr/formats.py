@@ -1,0 +1,207 @@
+"""Recommendation files as they are published, recognised from their contents.
+
+engage reads its own CSV layouts (engage/upr/imports.py) and, through this module, UPR Info's
+database exports as users download them (.xls, .xlsx) or re-save them from a spreadsheet (.csv in
+whatever encoding and line endings the spreadsheet wrote). An export holds every state under
+review; only the rows of the one engage follows (ENGAGE_STATE_UNDER_REVIEW) are read, the others
+counted. The rows come out in the column names of engage's minimal layout, without a reference:
+UPR Info prints no paragraph numbers, so the import matches them to what is held by text.
+"""
+from __future__ import annotations
+
+import csv
+import html
+import io
+import re
+from dataclasses import dataclass, field
+
+from charset_normalizer import from_bytes
+from python_calamine import CalamineWorkbook
+
+from engage.countries import country_code
+from engage.errors import ValidationError
+
+# What the upload page and the "unknown layout" message name, in the order they are tried.
+LAYOUTS = {
+    "engage": "engage's CSV: cycle, reference, recommending_state, text, response (themes, notes, … optional)",
+    "engage_upr_info": "engage's CSV in UPR Info's column names: cycle, paragraph, recommending_state, "
+                       "recommendation_text, response",
+    "upr_info_export": "a UPR Info database export as downloaded (.xls or .xlsx) or re-saved as CSV: "
+                       "SuR (or To), Recommendation (or Text), RS (or From), Response, Action, Issue, Session",
+}
+
+# The same, as the preview names what a file was read as.
+LAYOUT_NAMES = {"engage": "engage's CSV", "engage_upr_info": "engage's CSV in UPR Info's column names",
+                "upr_info_export": "a UPR Info database export"}
+
+# A UPR Info export's columns, by either of the names its two versions use (header cells are
+# lower-cased). Rgrp and Org appear twice (state under review, then recommending state): they
+# are not read.
+EXPORT_COLUMNS = {"state_under_review": ("sur", "to"), "text": ("recommendation", "text"),
+                  "recommending_state": ("rs", "from"), "response": ("response",), "action": ("action",),
+                  "issues": ("issue", "issues"), "session": ("session",)}
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls
+ZIP_MAGIC = b"PK\x03\x04"  # .xlsx, .ods
+# Encodings a spreadsheet writes a "CSV" in when it is not UTF-8: Excel on Windows, and on the Mac
+# the classic "CSV (Macintosh)" (CR line endings). Guessing among only these two is reliable;
+# left to guess among all, charset-normalizer reads Mac Roman's é as Central European Ž.
+LEGACY_ENCODINGS = ["cp1252", "mac_roman"]
+
+
+@dataclass
+class ExportRows:
+    """The rows of a UPR Info export for the state under review, in engage's minimal column names."""
+
+    rows: list[tuple[int, dict[str, str]]]
+    skipped: int = 0  # rows for other states under review
+    unattributed: int = 0  # rows UPR Info could not attribute to a recommending state ("(Unknown)")
+    encoding: str | None = None  # what a CSV export was read as, when it was not UTF-8
+    problems: dict[int, str] = field(default_factory=dict)
+
+
+def cycle_of_session(session: int) -> int:
+    """The UPR cycle a Working Group session belongs to: sessions 1–12 were the first cycle, and
+    each later cycle has fourteen (13–26 the second, 27–40 the third, 41–54 the fourth, …)."""
+    return 1 if session <= 12 else 2 + (session - 13) // 14
+
+
+def _header_names(cells) -> list[str]:
+    return [re.sub(r"\s+", "_", str(c if c is not None else "").strip().lower()) for c in cells]
+
+
+def is_export_header(names: list[str]) -> bool:
+    """True when a header row is a UPR Info export's."""
+    return all(any(n in names for n in options) for key, options in EXPORT_COLUMNS.items() if key != "action")
+
+
+def unknown_layout(found: list[str], missing: list[str] | None = None) -> ValidationError:
+    """The refusal for a file engage cannot read, listing what it can (and, for a layout that is
+    nearly right, the columns it lacks)."""
+    shown = ", ".join(n for n in found if n)[:200] or "nothing"
+    layouts = "; ".join(LAYOUTS.values())
+    lacking = f"missing column(s): {', '.join(missing)}. " if missing else ""
+    return ValidationError.for_fields({"file": (
+        f"Line 1: {lacking}engage does not recognise this file's columns ({shown}). It reads: {layouts}.")})
+
+
+def is_spreadsheet(raw: bytes) -> bool:
+    """True for an Excel (.xls, .xlsx) or OpenDocument workbook, by its first bytes."""
+    return raw.startswith(OLE2_MAGIC) or raw.startswith(ZIP_MAGIC)
+
+
+def spreadsheet_rows(raw: bytes) -> list[list]:
+    """The first sheet's rows, as cell values; a ValidationError naming the file for anything unreadable."""
+    try:
+        book = CalamineWorkbook.from_filelike(io.BytesIO(raw))
+        return book.get_sheet_by_index(0).to_python(skip_empty_area=False)
+    except Exception as exc:  # noqa: BLE001  (calamine raises its own errors for every kind of damaged file)
+        raise ValidationError.for_fields({"file": f"Line 1: the workbook cannot be read ({str(exc)[:120]})."}) from None
+
+
+def first_line(raw: bytes) -> str:
+    """A CSV file's header line, whatever its line endings (headers are plain ASCII in every layout)."""
+    head = re.split(rb"\r\n|\r|\n", raw[:4096].lstrip(b"\xef\xbb\xbf"), maxsplit=1)[0]
+    return head.decode("latin-1")
+
+
+def decode_export(raw: bytes) -> tuple[str, str | None]:
+    """A re-saved export's text and the encoding assumed (None for UTF-8)."""
+    try:
+        return raw.decode("utf-8-sig"), None
+    except UnicodeDecodeError:
+        pass
+    best = from_bytes(raw, cp_isolation=LEGACY_ENCODINGS).best()
+    encoding = best.encoding if best is not None else "cp1252"
+    return raw.decode(encoding, errors="replace"), encoding
+
+
+def _number(value) -> int | None:
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    text = str(value or "").strip()
+    if re.fullmatch(r"\d{1,4}(\.0+)?", text):
+        return int(float(text))
+    return None
+
+
+def _text(value) -> str:
+    # UPR Info's exports escape brackets and ampersands as HTML ("&#40;Unknown&#41;").
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return html.unescape(str(value)).strip()
+
+
+def split_issues(value: str) -> list[str]:
+    """UPR Info's issues, comma-separated without a space ("Rights of the Child,Women's rights")."""
+    return [part.strip() for part in re.split(r",(?!\s)", value) if part.strip()]
+
+
+def export_rows(header: list[str], body, state_under_review: str) -> ExportRows:
+    """The export's rows for `state_under_review` from (line number, cells) pairs, in engage's minimal
+    column names."""
+    where = {key: next(header.index(n) for n in options if n in header)
+             for key, options in EXPORT_COLUMNS.items() if any(n in header for n in options)}
+    out = ExportRows(rows=[])
+    numbers: dict[int, int] = {}
+    for line, cells in body:
+        cells = list(cells)
+        if not any(_text(c) for c in cells):
+            continue
+        cell = lambda key: _text(cells[where[key]]) if key in where and where[key] < len(cells) else ""  # noqa: E731
+        state = cell("state_under_review")
+        if country_code(state) != state_under_review:
+            if not state:
+                out.problems[line] = "the state under review (SuR) is empty"
+            else:
+                out.skipped += 1
+            continue
+        if cell("recommending_state").lower() in ("(unknown)", "unknown"):
+            out.unattributed += 1
+            continue
+        session = _number(cells[where["session"]]) if where["session"] < len(cells) else None
+        row = {"recommending_state": cell("recommending_state"), "text": cell("text"), "response": cell("response"),
+               "themes": ";".join(split_issues(cell("issues")))}
+        if session is None:
+            out.problems[line] = f"session: {cell('session')[:20]!r} is not a Working Group session number"
+            continue
+        numbers[session] = numbers.get(session, 0) + 1
+        row.update(cycle=str(cycle_of_session(session)), wg_session=str(session),
+                   source_ref=f"UPR Info export, session {session} #{numbers[session]}")
+        action = _number(cells[where["action"]]) if "action" in where and where["action"] < len(cells) else None
+        if action is not None:
+            row["action_category"] = str(action)
+        out.rows.append((line, row))
+    return out
+
+
+def read_export(raw: bytes, state_under_review: str) -> ExportRows | None:
+    """A UPR Info export's rows, or None when the file is not one (then it is one of engage's CSV layouts,
+    or a workbook engage cannot read: that is refused here, naming the layouts engage reads)."""
+    if is_spreadsheet(raw):
+        rows = spreadsheet_rows(raw)
+        header = _header_names(rows[0]) if rows else []
+        if not is_export_header(header):
+            raise unknown_layout(header)
+        return export_rows(header, enumerate(rows[1:], 2), state_under_review)
+    header = _header_names(next(csv.reader([first_line(raw)]), []))
+    if not is_export_header(header):
+        return None
+    text, encoding = decode_export(raw)
+    csv.field_size_limit(100_000)
+    reader = csv.reader(io.StringIO(text, newline=""))
+    next(reader, None)
+    body = []
+    start = 2
+    try:
+        for cells in reader:
+            body.append((start, cells))  # the line a row starts on, quoted line breaks counted
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        raise ValidationError.for_fields({"file": f"Line {reader.line_num}: {exc}."}) from None
+    out = export_rows(header, body, state_under_review)
+    out.encoding = encoding
+    return out
