@@ -35,6 +35,7 @@ def create_app(config: str | None = None, **overrides) -> Flask:
     from engage.invitations.views import bp as rsvp_bp
     from engage.invitations.views import replies_bp
     from engage.meetings.views import bp as meetings_bp, feeds_bp as calendar_bp
+    from engage.organisation.views import bp as organisation_bp, logo_bp as organisation_logo_bp
     from engage.outbox.views import bp as outbox_bp
     from engage.outcomes.views import bp as outcomes_bp
     from engage.reminders.views import bp as scheduler_bp
@@ -55,6 +56,8 @@ def create_app(config: str | None = None, **overrides) -> Flask:
     app.register_blueprint(web.bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(organisation_bp)
+    app.register_blueprint(organisation_logo_bp)
     app.register_blueprint(audit_bp)
     app.register_blueprint(directory_bp)
     app.register_blueprint(upr_bp)
@@ -128,9 +131,11 @@ def _add_template_globals(app: Flask) -> None:
     from engage.dataprotection import views as dataprotection_views
     from engage.invitations import views as invitations_views
     from engage.meetings import views as meetings_views
+    from engage.organisation import views as organisation_views
     from engage.outcomes import views as outcomes_views
 
     meetings_views.init_app(app)
     outcomes_views.init_app(app)
     dataprotection_views.init_app(app)
     invitations_views.init_app(app)
+    organisation_views.init_app(app)

@@ -15,18 +15,21 @@ import werkzeug.serving
 from flask import current_app
 from flask.cli import AppGroup
 from flask_migrate import upgrade
+from sqlalchemy import func, select
 
-from engage.auth.models import ApiToken
+from engage.auth.models import ApiToken, User
 from engage.auth.services import create_api_token, create_user, find_user_by_email, reset_password, set_dpo
 from engage.auth.twofactor import reset
 from engage.clock import now_utc
 from engage.dataprotection.services import retention_pass
-from engage.demo import first_run, load_demo_data
+from engage.demo import DEMO_ORGANISATION, first_run, load_demo_data
 from engage.demo.seed import analyse, seed
 from engage.directory.imports import import_csv_file
 from engage.errors import ServiceError
 from engage.extensions import db
 from engage.invitations.ingest import ingest_replies
+from engage.organisation import services as organisation
+from engage.organisation.models import MAX_LOGO_BYTES
 from engage.outbox.services import DEFAULT_BATCH_SIZE, default_worker_id, drain_outbox
 from engage.reminders.services import describe, due_reminders
 from engage.scheduler import run_blocking, start_background
@@ -162,10 +165,56 @@ def revoke_token_command(token_id):
 
 @engage_cli.command("setup")
 @click.option("--demo/--no-demo", default=True, help="Load demo data on a new database.")
-def setup_command(demo):
-    """Apply migrations; on a new database create the first admin (password printed once) and demo data."""
+@click.option("--org-name", default=None, help="Your organisation's name: every invitation says who is asking "
+              f"(asked when a terminal is attached; the demo is '{DEMO_ORGANISATION}').")
+@click.option("--org-reply-to", default=None, help="Where people's replies to invitations go (optional).")
+@click.option("--org-logo", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="A PNG, JPEG or GIF logo shown on answer pages and in emails (optional).")
+def setup_command(demo, org_name, org_reply_to, org_logo):
+    """Apply migrations; on a new database create the first admin (password printed once) and demo data;
+    ask for the organisation's name, logo and reply address until it has one."""
     upgrade()
+    fresh = not db.session.scalar(select(func.count()).select_from(User))
     first_run(demo=demo, echo=click.echo)
+    _set_up_organisation(org_name, org_reply_to, org_logo, default=DEMO_ORGANISATION if fresh and demo else None)
+
+
+def _set_up_organisation(name, reply_to, logo_path, default) -> None:
+    """Save what the options say; ask for what is missing only when someone is at a terminal."""
+    named = organisation.is_named()
+    asking = sys.stdin.isatty() and not named and name is None
+    if asking:
+        name = click.prompt("Your organisation's name (every invitation says who is asking)", default=default)
+        reply_to = reply_to or click.prompt("Reply address for people's answers (blank: none)", default="",
+                                            show_default=False) or None
+        logo_path = logo_path or click.prompt("Logo file, PNG, JPEG or GIF (blank: none)", default="",
+                                              show_default=False) or None
+    elif name is None and not named:
+        name = default
+    if name is None and not named:
+        if reply_to or logo_path:
+            _fail("Give the organisation's name too: --org-name.")
+        click.echo("The organisation has no name yet: emails say only 'engage'. Give it with "
+                   "`engage setup --org-name NAME` or under Admin → Organisation.")
+        return
+    if name is None and reply_to is None and logo_path is None:
+        return
+    now_org = organisation.current()
+    logo_bytes = None
+    if logo_path:
+        try:
+            with open(logo_path, "rb") as fh:
+                logo_bytes = fh.read(MAX_LOGO_BYTES + 1)
+        except OSError as exc:
+            _fail(f"Could not read the logo {logo_path}: {exc.strerror}.")
+    try:
+        organisation.save_settings(None, now_utc(), {"name": name or now_org.name,
+                                                     "reply_to": reply_to or now_org.reply_to},
+                                   logo_bytes=logo_bytes)
+    except ServiceError as exc:
+        _fail("; ".join(f"{field}: {m}" for field, msgs in (exc.fields or {}).items() for m in msgs) or exc.message)
+    db.session.commit()
+    click.echo(f"Invitations are sent in the name of {name or now_org.name}.")
 
 
 @engage_cli.command("seed-demo")

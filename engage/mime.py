@@ -100,16 +100,19 @@ def build_invitation_message(
     sent_at: datetime,
     attachment_name: str | None = None,
     extra_headers: Mapping[str, str] | None = None,
+    reply_to: str | None = None,
 ) -> Message:
     """The invitation/update/cancellation email for one recipient, its method read from `calendar`.
 
     `calendar` is build_calendar's output; for a REQUEST the recipient must be one of its
     ATTENDEEs (Outlook will not let anyone else answer). `message_id` is the caller's stable id
-    (make_message_id) and `sent_at` the Date, so a retry produces identical bytes.
+    (make_message_id) and `sent_at` the Date, so a retry produces identical bytes. `reply_to`: where a
+    person's reply goes, under the organiser's name (default: the organiser address itself).
     """
     method, attendee_emails = _calendar_facts(calendar)
     to_address, to_bare = _address(to_email, to_name, "to_email")
     organiser, _ = _address(organiser_email, organiser_name, "organiser_email")
+    replies = _address(reply_to, organiser_name, "reply_to")[0] if reply_to else organiser
     if method == "REQUEST" and not {to_bare.lower(), to_email.strip().lower()} & attendee_emails:
         raise ValueError(f"to_email {to_email.strip()} is not an ATTENDEE of this REQUEST")
     if not _MESSAGE_ID.match(message_id or ""):
@@ -127,7 +130,7 @@ def build_invitation_message(
     token = hashlib.sha256(message_id.encode("utf-8")).hexdigest()[:24]
     message = MIMEMultipart("mixed", boundary=_boundary(0, token))
     _set_headers(message, subject=subject, sender=organiser, to=to_address, sent_at=sent_at,
-                 message_id=message_id, extra_headers=extra_headers, reply_to=organiser)
+                 message_id=message_id, extra_headers=extra_headers, reply_to=replies)
     alternative = MIMEMultipart("alternative", boundary=_boundary(1, token))
     alternative.attach(MIMEText(text_body, "plain", _UTF8_QP))
     alternative.attach(MIMEText(html_body, "html", _UTF8_QP))

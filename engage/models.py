@@ -12,3 +12,4 @@ from engage.audit.models import AuditEvent  # noqa: F401
 from engage.access.models import AccessGrant, AccessGroup  # noqa: F401
 from engage.dataprotection.models import DataRequest, SendRefusal  # noqa: F401
 from engage.importjobs.models import ImportJob  # noqa: F401
+from engage.organisation.models import OrganisationSettings  # noqa: F401

@@ -26,6 +26,7 @@ NAV = [
     ("Outcomes", "outcomes.index", "staff"),
     ("Reports", "reports.index", "lead"),
     ("Admin", "admin.users", "admin"),
+    ("Organisation", "organisation.edit", "admin"),
     ("Outbox", "outbox.index", "admin"),
     ("Scheduler", "scheduler.index", "admin"),
     ("Audit log", "audit.index", "admin"),  # the DPO reaches it from their account page

@@ -12,6 +12,7 @@ PUBLIC_ENDPOINTS = {
     "auth.login",                   # the way in
     "auth.logout",                  # harmless when signed out
     "api.openapi",                  # the API's public description
+    "organisation_logo.logo",       # the logo on RSVP pages and in emails, for recipients who never sign in
 }
 PUBLIC_PREFIXES = ("calendar.", "rsvp.")  # unguessable signed links, checked by their own tests
 

@@ -62,6 +62,9 @@ DEMO_CONTACTS = [
 ]
 
 
+# Who the demo invites in the name of: the coalition engage was made for.
+DEMO_ORGANISATION = "Kenya Health Rights Coalition"
+
 def _mission_kind_and_name(row: dict) -> tuple[str, str, str]:
     """(kind, display name, note) for a row of the missions file."""
     state = row["sending_state"]

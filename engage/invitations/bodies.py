@@ -28,7 +28,9 @@ class InvitationContent:
     location: str = ""
     online_url: str = ""
     organiser_name: str = ""
-    organiser_email: str = ""
+    organiser_email: str = ""                   # where a person's reply goes: the reply address, else the mailbox
+    organisation_name: str = ""                 # who is inviting (engage setup, Admin → Organisation)
+    logo_url: str = ""                          # the organisation's logo, served by engage
     agenda: str = ""
     recommendations: tuple[str, ...] = field(default_factory=tuple)  # "142.15 (Germany): …"
     changes: tuple[str, ...] = field(default_factory=tuple)          # update: "Time: was …, now …"

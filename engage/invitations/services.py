@@ -6,7 +6,7 @@ the outbox rows commit with it or not at all (docs/architecture.md). Nothing her
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from flask import current_app
@@ -26,12 +26,15 @@ from engage.meetings.people import people_for
 from engage.meetings.changes import AttendeeSnapshot, MeetingChange
 from engage.meetings.services import add_attendee, record_response, reschedule_meeting
 from engage.mime import build_invitation_message, make_message_id, message_bytes
+from engage.organisation.services import Organisation, current as current_organisation
 from engage.outbox.services import NewMessage, queue_messages
+from engage.schemas import check
 
 from .bodies import InvitationContent, describe_when, invitation_subject, render_bodies
 from .models import HeldReply, ReplyAlias
 from .replies import ReplyData
 from .rsvp import make_rsvp_token
+from .schemas import RsvpAnswer, TimeProposal
 
 PARTSTAT = {"needs_action": "NEEDS-ACTION", "accepted": "ACCEPTED", "tentative": "TENTATIVE",
             "declined": "DECLINED", "delegated": "DELEGATED"}
@@ -61,6 +64,24 @@ def rsvp_links(meeting: Meeting, attendee_id: int) -> dict[str, str]:
     page = f"{base_url()}/rsvp/{token}"
     return {"answer_page_url": page, "accept_url": f"{page}?answer=accepted",
             "maybe_url": f"{page}?answer=tentative", "decline_url": f"{page}?answer=declined"}
+
+
+def sender_headers(organisation: Organisation) -> dict:
+    """From and Reply-To for a recipient's message: the organisation's name on the configured sender address
+    (its domain is the one SPF and DMARC vouch for), and replies from people to the organisation's reply
+    address. Calendar answers still reach the organiser mailbox: clients send an iTIP REPLY to the
+    calendar's ORGANIZER, never to Reply-To (RFC 6047 §2.1)."""
+    return {"organiser_email": organiser_mailbox(), "organiser_name": organisation.name,
+            "reply_to": organisation.reply_to}
+
+
+def logo_url(organisation: Organisation) -> str:
+    """The logo's address under ENGAGE_BASE_URL (engage serves it: no mail client is sent elsewhere), or ''."""
+    name = organisation.logo_file
+    if not name:
+        return ""
+    # Built from the URL map, not url_for: mail is rendered by the scheduler and the CLI too, outside any request.
+    return base_url() + current_app.url_map.bind("engage").build("organisation_logo.logo", {"name": name})
 
 
 def _event_for(meeting: Meeting, recipient: AttendeeSnapshot | None, status: str,
@@ -106,13 +127,16 @@ def _content(meeting: Meeting, kind: str, recipient: AttendeeSnapshot, changes=(
     when, for_recipient, duration = describe_when(meeting.starts_at, meeting.ends_at, meeting.timezone,
                                                   recipient.timezone)
     restricted = meeting.is_restricted
+    organisation = current_organisation()
     if kind == "cancellation":
         note = "" if restricted else (meeting.cancellation_reason or "")  # a reason can name the topic
     return InvitationContent(
         kind=kind, title=meeting.title_for_invitations, recipient_name=recipient.name, when=when,
         when_for_recipient=for_recipient, duration=duration, location=meeting.location or "",
         online_url=meeting.online_url or "", organiser_name=meeting.organiser.display_name,
-        organiser_email=organiser_mailbox(), agenda="" if restricted else (meeting.description or ""),
+        organiser_email=organisation.reply_to or organiser_mailbox(),
+        organisation_name=organisation.name, logo_url=logo_url(organisation),
+        agenda="" if restricted else (meeting.description or ""),
         recommendations=() if restricted else tuple(f"{r.reference} ({r.state_name}): {r.text}"
                                                     for r in meeting.recommendations),
         changes=tuple(changes), note=note, attendee_removed=removed, **(links or {}),
@@ -160,7 +184,7 @@ def render_meeting_message(meeting: Meeting, recipient: AttendeeSnapshot, kind: 
     message_id = make_message_id(dedupe_key, _message_domain())
     message = build_invitation_message(
         calendar=calendar, to_email=recipient.email, to_name=recipient.name,
-        organiser_email=organiser_mailbox(), organiser_name=meeting.organiser.display_name,
+        **sender_headers(current_organisation()),
         subject=subject, text_body=text, html_body=html, message_id=message_id, sent_at=now)
     outbox = NewMessage(
         kind=kind, recipient=recipient.email, subject=subject, raw=message_bytes(message), dedupe_key=dedupe_key,
@@ -384,6 +408,54 @@ def answer_by_link(scope, response: str, now: datetime) -> Attendee:
     return attendee
 
 
+def answer_from_page(scope, data: dict, now: datetime) -> Attendee:
+    """Record an answer given on the RSVP page and, when the page sent one, the note to the organiser."""
+    values = check(RsvpAnswer, data)
+    attendee = answer_by_link(scope, values.answer, now)
+    if "note" in values.model_fields_set:
+        attendee.answer_note = values.note
+        db.session.flush()
+    return attendee
+
+
+def propose_time_by_link(scope, data: dict, now: datetime, zone: str) -> ReplyResult:
+    """Another time suggested on the RSVP page (date and time read in `zone`, the meeting's length kept):
+    held on the meeting page for staff to accept or decline, as a calendar's COUNTER is."""
+    values = check(TimeProposal, data)
+    attendee = db.session.get(Attendee, scope.attendee_id)
+    if attendee is None or attendee.meeting_id != scope.meeting_id or attendee.meeting.uid != scope.uid:
+        raise NotFoundError("You are no longer on this meeting's list.")
+    meeting = attendee.meeting
+    if meeting.status == "cancelled":
+        raise ValidationError.for_fields({"date": "This meeting was cancelled."})
+    try:
+        # A time the clocks skip is refused; one they pass twice is taken the first time (a suggestion).
+        starts_at = clock.localise(values.date, values.time, zone, fold=0).astimezone(UTC)
+    except clock.LocalTimeError as exc:
+        raise ValidationError.for_fields({"time": f"{exc}."}) from None
+    if starts_at <= now:
+        raise ValidationError.for_fields({"date": "Choose a time still to come."})
+    if starts_at == meeting.starts_at:
+        raise ValidationError.for_fields({"time": "That is the meeting's time already."})
+    sequence = attendee.sent_sequence if attendee.sent_sequence is not None else meeting.sequence
+    # Through the same path as a COUNTER from a calendar, so staff see it, accept or decline it alike.
+    reply = ReplyData(uid=meeting.uid, sequence=sequence, attendee_email=attendee.email.lower(), partstat="",
+                      dtstamp=now, comment=values.comment or "", method="COUNTER", sender=attendee.email.lower(),
+                      proposed_starts_at=starts_at, proposed_ends_at=starts_at + (meeting.ends_at - meeting.starts_at))
+    return apply_reply(reply, now, source="rsvp")
+
+
+def invitation_ics(scope, now: datetime) -> bytes:
+    """The meeting as the recipient's invitation shows it (its invitation title only), for "Add to calendar"."""
+    attendee = db.session.get(Attendee, scope.attendee_id)
+    if attendee is None or attendee.meeting_id != scope.meeting_id or attendee.meeting.uid != scope.uid:
+        raise NotFoundError("You are no longer on this meeting's list.")
+    meeting = attendee.meeting
+    # The same UID as the emailed invitation: a later update moves this entry rather than adding another.
+    event = _event_for(meeting, None, "CANCELLED" if meeting.status == "cancelled" else "CONFIRMED")
+    return build_calendar([event], "PUBLISH", now, name=meeting.title_for_invitations)
+
+
 # ---- held replies: staff confirm or discard them, accept or decline a proposed time ----
 
 def held_replies(meeting: Meeting, shown_attendee_ids) -> list[HeldReply]:
@@ -454,15 +526,15 @@ def decline_counter(_actor, now: datetime, held: HeldReply):
         when_short = clock.format_in_zone(meeting.starts_at, meeting.timezone)
         subject = f"Proposed new time declined: {meeting.title_for_invitations} — {when_short}"
         proposed = clock.format_multi_zone(held.proposed_starts_at, recipient.timezone)
+        organisation = current_organisation()
         text = (f"Dear {recipient.name},\n\nThank you for proposing {proposed}. The meeting stays as it is: "
                 f"{clock.format_multi_zone(meeting.starts_at, meeting.timezone)}.\n\n"
-                f"{meeting.organiser.display_name}\n")
+                f"{meeting.organiser.display_name}\n{organisation.name}\n")
         html = "<p>" + "</p><p>".join(escape(p).replace("\n", "<br>") for p in text.strip().split("\n\n")) + "</p>"
         dedupe_key = f"meeting:{meeting.id}:declinecounter:{held.id}:{recipient.email.lower()}"
         message_id = make_message_id(dedupe_key, _message_domain())
         message = build_invitation_message(
-            calendar=calendar, to_email=recipient.email, to_name=recipient.name,
-            organiser_email=organiser_mailbox(), organiser_name=meeting.organiser.display_name,
+            calendar=calendar, to_email=recipient.email, to_name=recipient.name, **sender_headers(organisation),
             subject=subject, text_body=text, html_body=html, message_id=message_id, sent_at=now)
         row = queue_messages(now, [NewMessage(kind="counter_declined", recipient=recipient.email, subject=subject,
                                               raw=message_bytes(message), dedupe_key=dedupe_key,

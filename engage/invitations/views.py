@@ -1,6 +1,6 @@
 """The RSVP landing page (an attendee answers from a signed link, with no login), and staff uploading
 a reply that a calendar client sent to someone's own mailbox and they forwarded."""
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -8,7 +8,7 @@ from wtforms import BooleanField, HiddenField
 
 from engage.auth.permissions import require_role_for_blueprint
 from engage.boundary import on_refusal, refused_redirect
-from engage.clock import now_utc
+from engage.clock import is_valid_timezone, now_utc, zone_label
 from engage.extensions import db
 from engage.meetings.models import RESPONSES, Attendee
 from engage.meetings.services import can_change, get_meeting
@@ -16,6 +16,7 @@ from engage.meetings.services import can_change, get_meeting
 from . import services  # noqa: F401  (registers the meeting-change listener)
 from .ingest import MAX_REPLY_BYTES, apply_forwarded_reply
 from .rsvp import RsvpTokenError, read_rsvp_token
+from .schemas import NOTE_LENGTH
 
 bp = Blueprint("rsvp", __name__, url_prefix="/rsvp")
 replies_bp = Blueprint("replies", __name__, url_prefix="/meetings")
@@ -27,6 +28,10 @@ class AnswerForm(FlaskForm):
     answer = HiddenField()
 
 
+class ProposalForm(FlaskForm):
+    """Only the CSRF token: the fields are read by the write schema (TimeProposal), which names a bad one."""
+
+
 def _scope(token):
     try:
         return read_rsvp_token(current_app.config["SECRET_KEY"], token, now_utc()), None
@@ -34,25 +39,79 @@ def _scope(token):
         return None, str(exc)
 
 
-@bp.route("/<token>", methods=["GET", "POST"])
-def answer(token):
+def _attendee(token):
+    """(scope, attendee, None) for a usable link, else (None, None, the page saying why)."""
     scope, problem = _scope(token)
     if scope is None:
-        return render_template("invitations/rsvp_invalid.html", message=problem), 400
+        return None, None, (render_template("invitations/rsvp_invalid.html", message=problem), 400)
     attendee = db.session.get(Attendee, scope.attendee_id)
     if attendee is None or attendee.meeting_id != scope.meeting_id:
-        return render_template("invitations/rsvp_invalid.html",
-                               message="You are no longer on this meeting's list."), 404
+        return None, None, (render_template("invitations/rsvp_invalid.html",
+                                            message="You are no longer on this meeting's list."), 404)
+    return scope, attendee, None
+
+
+def _proposal_zone(attendee) -> str:
+    """The zone a suggested time is typed in: the attendee's own, else the meeting's."""
+    zone = attendee.timezone
+    return zone if zone and is_valid_timezone(zone) else attendee.meeting.timezone
+
+
+def _page(token, attendee, form, status=200, errors=None, proposal=None):
+    proposed = request.args.get("answer")
+    return render_template("invitations/rsvp.html", attendee=attendee, meeting=attendee.meeting, token=token,
+                           proposed=proposed if proposed in ANSWERS else None, answers=ANSWERS,
+                           responses=RESPONSES, form=form, errors=errors or {}, proposal=proposal or {},
+                           note=request.form.get("note", attendee.answer_note or "") if errors else
+                           attendee.answer_note or "", proposal_zone=zone_label(_proposal_zone(attendee)),
+                           note_length=NOTE_LENGTH), status
+
+
+def _fields(*names) -> dict:
+    """The named form fields that were sent (a field left out is not the same as one sent blank)."""
+    return {name: request.form[name] for name in names if name in request.form}
+
+
+@bp.route("/<token>", methods=["GET", "POST"])
+def answer(token):
+    scope, attendee, refused = _attendee(token)
+    if refused:
+        return refused
     form = AnswerForm()
     if form.validate_on_submit():
-        back = refused_redirect(url_for("rsvp.answer", token=token))
-        services.answer_by_link(scope, form.answer.data, now_utc())
+        # A bad value (a note too long, a control character) is shown beside its field, with the status saying so.
+        on_refusal(lambda exc: _page(token, attendee, form, 422, exc.fields or {"answer": [exc.message]}))
+        services.answer_from_page(scope, _fields("answer", "note"), now_utc())
         flash(f"Thank you — your answer is recorded: {RESPONSES[attendee.response]}.", "success")
-        return redirect(back)
-    proposed = request.args.get("answer")
-    return render_template("invitations/rsvp.html", attendee=attendee, meeting=attendee.meeting,
-                           proposed=proposed if proposed in ANSWERS else None, answers=ANSWERS,
-                           responses=RESPONSES, form=form)
+        return redirect(url_for("rsvp.answer", token=token))
+    return _page(token, attendee, form, 400 if request.method == "POST" else 200,
+                 {"answer": ["The page had expired: send your answer again."]} if request.method == "POST" else None)
+
+
+@bp.post("/<token>/another-time")
+def propose(token):
+    scope, attendee, refused = _attendee(token)
+    if refused:
+        return refused
+    form = ProposalForm()
+    if not form.validate_on_submit():
+        return _page(token, attendee, AnswerForm(), 400, {"date": ["The page had expired: send it again."]})
+    sent = _fields("date", "time", "comment")
+    on_refusal(lambda exc: _page(token, attendee, AnswerForm(), 422, exc.fields or {"date": [exc.message]}, sent))
+    services.propose_time_by_link(scope, sent, now_utc(), _proposal_zone(attendee))
+    flash("Thank you — your suggested time is sent to the organiser, who will confirm or keep the meeting as it is.",
+          "success")
+    return redirect(url_for("rsvp.answer", token=token), 303)
+
+
+@bp.get("/<token>/invitation.ics")
+def add_to_calendar(token):
+    scope, _attendee_row, refused = _attendee(token)
+    if refused:
+        return refused
+    body = services.invitation_ics(scope, now_utc())
+    return Response(body, headers={"Content-Type": "text/calendar; charset=utf-8; method=PUBLISH",
+                                   "Content-Disposition": "attachment; filename=invitation.ics"})
 
 
 class ReplyUploadForm(FlaskForm):

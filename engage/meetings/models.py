@@ -4,7 +4,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, Column, ForeignKey, Index, Integer, String, Table, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Column, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engage.dbtypes import UTCDateTime
@@ -168,6 +168,8 @@ class Attendee(db.Model):
     # replies may come from either address.
     delegated_from_id: Mapped[int | None] = mapped_column(ForeignKey("attendee.id", ondelete="SET NULL"))
     added_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # A word to the organiser given with the answer on the RSVP page ("I will bring a colleague").
+    answer_note: Mapped[str | None] = mapped_column(Text, info={"max_length": 500})
 
     meeting = relationship("Meeting", back_populates="attendees")
     contact = relationship("Contact")

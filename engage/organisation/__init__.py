@@ -1,0 +1,1 @@
+"""Who is inviting: the organisation's name, logo and reply address, shown to every recipient."""
