@@ -28,6 +28,7 @@ AUDIT_ACTIONS = {
     "subject_exported": "Access request answered (export)",
     "subject_erased": "Contact erased",
     "sensitivity_changed": "Sensitivity changed",
+    "organisation_changed": "Organisation's name, logo or reply address changed",
 }
 
 

@@ -135,7 +135,8 @@ def _content(meeting: Meeting, kind: str, recipient: AttendeeSnapshot, changes=(
         when_for_recipient=for_recipient, duration=duration, location=meeting.location or "",
         online_url=meeting.online_url or "", organiser_name=meeting.organiser.display_name,
         organiser_email=organisation.reply_to or organiser_mailbox(),
-        organisation_name=organisation.name, logo_url=logo_url(organisation),
+        # Until it is named, a body says only who the organiser is (as it did before there was a name).
+        organisation_name=organisation.name if organisation.named else "", logo_url=logo_url(organisation),
         agenda="" if restricted else (meeting.description or ""),
         recommendations=() if restricted else tuple(f"{r.reference} ({r.state_name}): {r.text}"
                                                     for r in meeting.recommendations),

@@ -100,7 +100,7 @@ def save_settings(actor, now: datetime, data, logo_bytes: bytes | None = None,
         row.logo = row.logo_type = row.logo_digest = None
     row.updated_at, row.updated_by_id = now, getattr(actor, "id", None)
     db.session.flush()
-    record_event(actor, now, "organisation.updated", row)
+    record_event(actor, now, "organisation_changed", row)
     if has_app_context():
         g.pop(CACHE_KEY, None)
     return row
