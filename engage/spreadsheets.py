@@ -23,6 +23,7 @@ from datetime import date, datetime
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 
 ROWS_PER_CHUNK = 200
 FILE_CHUNK = 64 * 1024
@@ -91,26 +92,36 @@ def xlsx_value(value):
     return safe_text(value)
 
 
-def xlsx_chunks(sheets: Iterable[tuple[str, Iterable[str], Iterable[Iterable]]]) -> Iterator[bytes]:
-    """An .xlsx workbook with one sheet per (title, header, rows), as bytes in chunks.
+def xlsx_chunks(sheets: Iterable[tuple]) -> Iterator[bytes]:
+    """An .xlsx workbook with one sheet per (title, header, rows[, frozen columns]), as bytes in chunks.
 
-    Rows are consumed one at a time by the write-only workbook (kept on disk, not in memory);
-    the file is streamed after it is complete and removed at the end.
+    Every sheet keeps its header row in view and offers a filter on each column; the optional
+    fourth item keeps that many leading columns (a row's name) in view too. Rows are consumed one
+    at a time by the write-only workbook (kept on disk, not in memory); the file is streamed after
+    it is complete and removed at the end.
     """
     workbook = Workbook(write_only=True)
     bold = Font(bold=True)
     try:
-        for title, header, rows in sheets:
+        for title, header, rows, *frozen in sheets:
             sheet = workbook.create_sheet(title=title[:31])
+            # Before the first row: a write-only sheet writes its view (the panes) with that row, and
+            # a freeze set later is silently lost (it was, until exports were read back for it).
+            sheet.freeze_panes = f"{get_column_letter((frozen[0] if frozen else 0) + 1)}2"
             cells = []
             for name in header:
                 cell = WriteOnlyCell(sheet, value=safe_text(name))
                 cell.font = bold
                 cells.append(cell)
             sheet.append(cells)
-            sheet.freeze_panes = "A2"
+            count = 1
             for row in rows:
                 sheet.append([xlsx_value(v) for v in row])
+                count += 1
+            if cells:
+                # Written after the rows (the write-only sheet puts filters after its data): the range
+                # must cover every row for the filter to sort and hide them all.
+                sheet.auto_filter.ref = f"A1:{get_column_letter(len(cells))}{count}"
     except BaseException:
         _discard(workbook)
         raise

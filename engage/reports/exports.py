@@ -62,9 +62,11 @@ def coverage_csv(cov: Coverage) -> Iterator[str]:
 
 
 def coverage_xlsx(cov: Coverage) -> Iterator[bytes]:
-    """The coverage matrix as .xlsx chunks, with a second sheet of the states nobody has met."""
+    """The coverage matrix as .xlsx chunks (frozen header and state, filters), and a sheet of the states nobody has met."""
     unmet = ([r.state, country_name(r.state)] for r in cov.unmet_states)
-    return xlsx_chunks([("Coverage", coverage_header(cov), coverage_rows(cov)),
+    # The state code and name (and the recommendation, a row per recommendation) stay in view.
+    frozen = 3 if cov.by == "recommendation" else 2
+    return xlsx_chunks([("Coverage", coverage_header(cov), coverage_rows(cov), frozen),
                         ("Not met this cycle", ["recommending_state", "state_name"], unmet)])
 
 

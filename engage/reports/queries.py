@@ -30,6 +30,13 @@ from engage.settings import cycle_starts_on
 
 COVERAGE_STATES = {"commitment": "Commitment secured", "engaged": "Engaged", "not_engaged": "Not engaged"}
 COVERAGE_COLOURS = {"commitment": "success", "engaged": "info", "not_engaged": "light"}
+# The orders the matrix's rows can take: {key: (link text, how the page explains the order)}.
+COVERAGE_SORTS = {
+    "recommendations": ("Most recommendations", "states with the most recommendations on these themes first, then by name"),
+    "state": ("State name", "by recommending state, A to Z"),
+    "engaged": ("Most engaged", "most themes engaged (a commitment or a discussion) first, then most outcomes discussed"),
+    "commitments": ("Most commitments", "most commitments secured first, then most outcomes discussed"),
+}
 
 
 @dataclass
@@ -86,6 +93,19 @@ class Coverage:
     columns: list         # [(key, label)]
     rows: list[CoverageRow]
     by: str               # "theme" | "recommendation"
+    sort: str = "recommendations"   # a key of COVERAGE_SORTS
+
+    @property
+    def order(self) -> str:
+        """How the rows are ordered, in words for the page."""
+        if self.by == "recommendation" and self.sort in ("state", "recommendations"):
+            return "by recommending state, A to Z, then newest cycle and reference"
+        return COVERAGE_SORTS[self.sort][1]
+
+    def commitment_cells(self) -> list[tuple[CoverageRow, Any, str, CoverageCell]]:
+        """(row, column key, column label, cell) of every cell with a commitment secured, in row order."""
+        return [(row, key, label, row.cells[key]) for row in self.rows for key, label in self.columns
+                if key in row.cells and row.cells[key].commitments]
 
     @property
     def unmet_states(self) -> list[CoverageRow]:
@@ -183,8 +203,31 @@ def _recommendations_with_themes(cycle: int | None, theme_ids: list[int]) -> tup
     return recs, themes_of
 
 
+def sort_coverage_rows(rows: list[CoverageRow], sort: str, by: str = "theme") -> None:
+    """Put the matrix's rows in the order `sort` names (COVERAGE_SORTS), in place.
+
+    Ties keep the order they had: by state name for states, and by state, cycle and reference for
+    one theme's recommendations (the order they come in).
+    """
+    def engaged(row: CoverageRow) -> int:
+        return sum(1 for cell in row.cells.values() if cell.status != "not_engaged")
+
+    keys = {
+        "recommendations": lambda r: -r.total.recommendations,
+        "state": lambda r: country_name(r.state),
+        "engaged": lambda r: (-engaged(r), -r.total.discussed),
+        "commitments": lambda r: (-r.total.commitments, -r.total.discussed),
+    }
+    if by == "theme":
+        rows.sort(key=lambda r: r.label)
+    if by == "recommendation" and sort == "recommendations":
+        sort = "state"   # one recommendation a row: "most recommendations" says nothing
+    rows.sort(key=keys[sort])
+
+
 def coverage(now: datetime, since: date | None = None, until: date | None = None, cycle: int | None = None,
-             theme_ids: list[int] | None = None, by: str = "theme", actor=None) -> Coverage:
+             theme_ids: list[int] | None = None, by: str = "theme", actor=None,
+             sort: str = "recommendations") -> Coverage:
     """The coverage matrix for meetings from `since` (default: the start of this cycle).
 
     by="theme": one row per recommending state with recommendations on the chosen themes (all
@@ -209,8 +252,9 @@ def coverage(now: datetime, since: date | None = None, until: date | None = None
             cell.add(engagement.get(rec_id, CoverageCell()))
             rows.append(CoverageRow(key=rec_id, label=f"{reference} ({country_name(state)})", state=state,
                                     met=state in met, cells={"all": cell}, recommendation=objects.get(rec_id)))
+        sort_coverage_rows(rows, sort, by)
         return Coverage(since=since, until=until, cycle=cycle, themes=chosen, columns=[("all", "Status")],
-                        rows=rows, by=by)
+                        rows=rows, by=by, sort=sort)
     columns_used: set[int] = set()
     by_state: dict[str, dict[int, CoverageCell]] = defaultdict(dict)
     for rec_id, (state, *_rest) in recs.items():
@@ -227,9 +271,9 @@ def coverage(now: datetime, since: date | None = None, until: date | None = None
         theme_rows = list(db.session.scalars(select(Theme).where(Theme.id.in_(columns_used)).order_by(Theme.name)))
     rows = [CoverageRow(key=state, label=country_name(state), state=state, met=state in met, cells=cells)
             for state, cells in by_state.items()]
-    rows.sort(key=lambda r: (-sum(c.recommendations for c in r.cells.values()), r.label))
+    sort_coverage_rows(rows, sort, by)
     return Coverage(since=since, until=until, cycle=cycle, themes=chosen,
-                    columns=[(t.id, t.name) for t in theme_rows], rows=rows, by=by)
+                    columns=[(t.id, t.name) for t in theme_rows], rows=rows, by=by, sort=sort)
 
 
 # ---- the dashboard ----

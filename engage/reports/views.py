@@ -19,7 +19,7 @@ from engage.outcomes import log
 from engage.outcomes import services as outcome_services
 from engage.outcomes.models import POSITION_FILLS, POSITIONS, Outcome
 from engage.recommendations.models import MAX_CYCLE, Theme
-from engage.recommendations.queries import all_themes, cycles_in_use, states_in_use
+from engage.recommendations.queries import all_themes, cycles_in_use, health_theme_names, states_in_use
 from engage.spreadsheets import XLSX_MIMETYPE
 from engage.settings import cycle_starts_on
 
@@ -80,10 +80,22 @@ def dashboard_data(now, actor) -> dict:
 
 # ---- coverage ----
 
+# Presets for the matrix's theme filter: {key: (what the choice reads, the theme names it stands for)}.
+THEME_GROUPS = {"health": ("Health themes (right to health, HIV/AIDS, SRHR, mental health…)", health_theme_names)}
+
 def coverage_args(args) -> dict:
     """The coverage page's choices from the query string; a ValidationError names every bad one."""
     errors: dict[str, list[str]] = {}
     names = [n.strip() for n in args.getlist("theme") if n and n.strip()]
+    group = args.get("group", "").strip()
+    if group and group not in THEME_GROUPS:
+        errors["group"] = ["Choose a theme group from the list."]
+    elif group:
+        group_names = THEME_GROUPS[group][1]()
+        if not group_names:
+            errors["group"] = ["No theme looks health-related yet (right to health, HIV/AIDS, sexual and "
+                               "reproductive health…): choose themes instead."]
+        names += [n for n in group_names if n not in names]
     themes = []
     if names:
         found = {t.name.lower(): t for t in db.session.scalars(
@@ -108,10 +120,13 @@ def coverage_args(args) -> dict:
         errors["by"] = ["Choose theme or recommendation."]
     if by == "recommendation" and len(themes) != 1 and "theme" not in errors:
         errors["by"] = ["Choose exactly one theme to see its recommendations."]
+    sort = args.get("sort", "").strip() or "recommendations"
+    if sort not in queries.COVERAGE_SORTS:
+        errors["sort"] = [f"Sort by one of: {', '.join(queries.COVERAGE_SORTS)}."]
     if errors:
         raise ValidationError.for_fields(errors)
     return {"theme_ids": [t.id for t in themes], "cycle": int(cycle) if cycle else None,
-            "since": dates.get("since"), "until": dates.get("until"), "by": by}
+            "since": dates.get("since"), "until": dates.get("until"), "by": by, "sort": sort}
 
 
 def _coverage():
@@ -121,7 +136,8 @@ def _coverage():
 @bp.route("/coverage")
 def coverage():
     choices = {"all_themes": all_themes(), "cycles": cycles_in_use(), "args": request.args,
-               "chosen": request.args.getlist("theme"), "default_since": cycle_starts_on()}
+               "chosen": request.args.getlist("theme"), "default_since": cycle_starts_on(),
+               "theme_groups": THEME_GROUPS, "sorts": queries.COVERAGE_SORTS}
     try:
         cov = _coverage()
     except ValidationError as exc:

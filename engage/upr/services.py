@@ -1,7 +1,6 @@
 """UPR services: check, create, edit and find recommendations; themes; missions; the meeting queries."""
 from __future__ import annotations
 
-import re
 from datetime import date, datetime
 from typing import Any, Iterable
 
@@ -19,7 +18,6 @@ from engage.meetings.models import Attendee, Meeting, meeting_recommendation
 from engage.outcomes.engaged import engaged_states, engaged_states_query  # the one definition, shared with reports
 from engage.outcomes.services import position_at_meeting, position_timeline
 from engage.recommendations.models import Recommendation, Theme
-from engage.recommendations.queries import all_themes
 
 from .schemas import recommendation_values
 
@@ -27,10 +25,6 @@ MISSION_KINDS = ("embassy", "high_commission", "permanent_mission")
 NAIROBI_PLACES = {"nairobi"}
 GENEVA_PLACES = {"geneva", "genève", "geneve", "le grand-saconnex", "grand-saconnex", "pregny-chambésy",
                  "pregny-chambesy", "chambésy", "chambesy", "meyrin", "bellevue", "vernier", "lancy"}
-# Theme names that count as health-related for the planning view's quick pick.
-HEALTH_THEME_RE = re.compile(
-    r"\b(health|hiv|aids|srhr|sexual|reproductive|maternal|tuberculosis|malaria|medical|medicine)",
-    re.IGNORECASE)
 SEARCH_TERMS_MAX = 12
 
 
@@ -53,11 +47,6 @@ def resolve_themes(names: Iterable[str], index: dict[str, Theme] | None = None) 
             index[name.lower()] = theme
         themes.append(theme)
     return themes
-
-
-def health_theme_names() -> list[str]:
-    """Names of the themes that look health-related (health, HIV/AIDS, sexual and reproductive…)."""
-    return [t.name for t in all_themes() if HEALTH_THEME_RE.search(t.name)]
 
 
 # ---- recommendations ----

@@ -163,7 +163,7 @@ def _plan(form: PlanForm):
 def plan():
     form = _plan_form()
     booking = BOOKING_PAGE if BOOKING_PAGE in current_app.view_functions else "upr.draft_meeting"
-    health = services.health_theme_names()
+    health = catalogue.health_theme_names()
     return render_template("upr/plan.html", form=form, plan=_plan(form), booking=booking, health=health,
                            health_url=url_for("upr.plan", theme=health, cycle=form.cycle.data))
 

@@ -10,7 +10,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from engage.upr import planning, services, views
+from engage.recommendations import queries as catalogue
+from engage.upr import planning, views
 from tests.upr.helpers import make_meeting, make_world
 
 HEALTH = ["Right to health", "HIV/AIDS"]
@@ -104,7 +105,7 @@ def test_the_planning_page_shows_ranks_missions_and_not_yet_engaged_marks(world,
 
 
 def test_health_related_themes_are_offered_as_a_quick_pick(world, staff_client):
-    assert services.health_theme_names() == ["HIV/AIDS", "Right to health"]
+    assert catalogue.health_theme_names() == ["HIV/AIDS", "Right to health"]
     page = staff_client.get("/recommendations/plan").get_data(as_text=True)
     assert "Pick one or more themes" in page
     link = unescape(re.search(r'<a href="([^"]+)">health-related themes</a>', page).group(1))
