@@ -16,8 +16,11 @@ class RequestForm(FlaskForm):
     is valid, under the same field names."""
 
     kind = SelectField("Kind of request", choices=list(REQUEST_KINDS.items()), validate_choice=False)
-    contact_id = StringField("Contact number", render_kw={"inputmode": "numeric"},
-                             description="The number in the contact page's address, /directory/contacts/<number>.")
+    # Choices are the contacts the DPO may see, filled in by the view (contact_choices): restricted
+    # ones included, erased ones left out (there is nothing left to export or erase).
+    contact_id = SelectField("Contact", choices=[], validate_choice=False,
+                             description="The person the request is about: by name, then organisation. "
+                                         "Narrow the list with “Find a contact” if it is long.")
     received_on = DateInput("Received on", description="Leave blank for today.")
     notes = TextAreaField("Notes", render_kw={"rows": 2},
                           description="How it came in, a ticket number. No names or other personal details.")

@@ -26,11 +26,11 @@ def _kind(value: Any) -> str:
 
 def _contact_id(value: Any) -> int:
     if value in (None, ""):
-        raise problem("Give the contact's number (from its page).")
+        raise problem("Choose the contact the request is about.")
     if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
         value = int(value.strip())  # what the page's input posts
     if isinstance(value, bool) or not isinstance(value, int):
-        raise problem("Give the contact's number (from its page).")
+        raise problem("Choose the contact the request is about.")
     if not 1 <= value <= MAX_ID:
         raise problem(f"No contact with id {value}.")
     return value

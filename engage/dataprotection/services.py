@@ -14,13 +14,16 @@ from typing import Any
 from dateutil.relativedelta import relativedelta
 from flask import current_app
 from sqlalchemy import Text, cast, func, or_, select, update
+from sqlalchemy.orm import contains_eager
 
 from engage.audit.models import AuditEvent
 from engage.audit.services import record_event
 from engage.clock import NAIROBI, localise
 from engage.directory.models import Contact, Organisation
 from engage.directory.protection import LAWFUL_BASES
-from engage.directory.services import get_contact
+from engage.access.guard import note_loaded
+from engage.access.services import only_visible
+from engage.directory.services import contact_query, get_contact
 from engage.errors import ConflictError
 from engage.extensions import db
 from engage.history import ChangeRecord, record_change
@@ -123,6 +126,44 @@ def close_request(actor, now: datetime, kind: str, contact: Contact) -> DataRequ
     request.closed_at, request.closed_by_id = now, getattr(actor, "id", None)
     db.session.flush()
     return request
+
+
+def contact_choices(actor, who: str | None = None, chosen: int | None = None, limit: int = 2000) -> list[tuple[str, str]]:
+    """(id, "Name — organisation, city") of the contacts `actor` may see that a request can be about
+    (not erased; archived ones included: people leave their posts and still ask), by name; `who`
+    narrows them by name, email or organisation; `chosen` is kept in the list even when narrowed out."""
+    query = contact_query(q=who or None, archived=None, actor=actor).where(Contact.erased_at.is_(None)) \
+        .options(contains_eager(Contact.organisation))  # contact_query joins it already: one statement
+    contacts = list(db.session.scalars(query.limit(limit)))
+    if chosen and all(c.id != chosen for c in contacts):
+        extra = db.session.scalar(only_visible(actor, select(Contact).where(
+            Contact.id == chosen, Contact.erased_at.is_(None)), Contact))
+        contacts = ([extra] if extra is not None else []) + contacts
+    out = []
+    for c in contacts:
+        org = c.organisation
+        where = ", ".join(part for part in (org.name if org else "", org.city if org else "") if part)
+        out.append((str(c.id), f"{c.full_name} — {where}" if where else c.full_name))
+    return out
+
+
+def contact_names(actor, contact_ids) -> dict[int, str]:
+    """{contact id: name} of those contacts `actor` may see, in one statement (the requests list names them)."""
+    ids = sorted({i for i in contact_ids if i})
+    if not ids:
+        return {}
+    rows = db.session.execute(only_visible(actor, select(Contact.id, Contact.full_name, Contact.sensitivity)
+                                           .where(Contact.id.in_(ids)), Contact)).all()
+    # Read as columns, not records: note the restricted ones as loading them would (the view audit).
+    note_loaded("contact", [i for i, _name, sensitivity in rows if sensitivity == "restricted"])
+    return {i: name for i, name, _sensitivity in rows}
+
+
+def open_requests_for(contact_id: int) -> list[DataRequest]:
+    """The requests about that contact still waiting for an answer, oldest first (for its page)."""
+    return list(db.session.scalars(select(DataRequest).where(
+        DataRequest.contact_id == contact_id, DataRequest.closed_at.is_(None))
+        .order_by(DataRequest.opened_at, DataRequest.id)))
 
 
 def data_requests(kind: str | None = None, state: str | None = None):

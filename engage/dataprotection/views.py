@@ -46,17 +46,31 @@ def send_refusals_for(meeting):
     return services.send_refusals_for(meeting)
 
 
+def _requests_page(form: RequestForm, listed, state=None, kind=None, status: int = 200):
+    """The requests page: the list, and the form to log one with the contacts to choose from."""
+    who = request.args.get("who", "").strip()[:200]
+    chosen = form.contact_id.data
+    chosen_id = int(chosen) if isinstance(chosen, str) and chosen.isdigit() and len(chosen) < 10 else None
+    choices = services.contact_choices(current_user, who, chosen_id)
+    form.contact_id.choices = [("", "Choose a contact…")] + choices
+    if who and len(choices) == 1 and not chosen_id:
+        form.contact_id.data = choices[0][0]   # one match: chosen already
+    return render_template("dataprotection/index.html", page=listed, form=form, state=state, kind=kind,
+                           kinds=REQUEST_KINDS, close_form=CloseRequestForm(), who=who,
+                           names=services.contact_names(current_user, [r.contact_id for r in listed.items]),
+                           matches=len(choices), due=len(services.contacts_due_for_review(now_utc()))), status
+
+
 @bp.route("/")
 @dpo_required
 def index():
-    form = RequestForm()
+    # ?contact_id= comes from a contact's page ("Log a request"): that contact is chosen already.
+    form = RequestForm(contact_id=request.args.get("contact_id", ""))
     state = request.args.get("state") if request.args.get("state") in ("open", "closed") else None
     kind = request.args.get("kind") if request.args.get("kind") in REQUEST_KINDS else None
     page = db.paginate(services.data_requests(kind, state), page=request.args.get("page", 1, type=int) or 1,
                        per_page=current_app.config["PER_PAGE"], error_out=False)
-    return render_template("dataprotection/index.html", page=page, form=form, state=state, kind=kind,
-                           kinds=REQUEST_KINDS, close_form=CloseRequestForm(),
-                           due=len(services.contacts_due_for_review(now_utc())))
+    return _requests_page(form, page, state, kind)
 
 
 @bp.route("/requests", methods=["POST"])
@@ -67,9 +81,7 @@ def log_request():
     def page():
         listed = db.paginate(services.data_requests(), page=1, per_page=current_app.config["PER_PAGE"],
                              error_out=False)
-        return render_template("dataprotection/index.html", page=listed, form=form, state=None, kind=None,
-                               kinds=REQUEST_KINDS, close_form=CloseRequestForm(),
-                               due=len(services.contacts_due_for_review(now_utc()))), 422
+        return _requests_page(form, listed, status=422)
 
     def refused(exc):
         if isinstance(exc, NotFoundError):
@@ -165,7 +177,13 @@ def register_page():
                            reg=register.build_register(now_utc(), current_app.config, current_user))
 
 
+def open_requests_for(contact_id: int):
+    """A contact's requests still open, for the Data protection panel on its page (shown to the DPO)."""
+    return services.open_requests_for(contact_id)
+
+
 def init_app(app) -> None:
-    """Give every template the lawful bases and the meeting page's refused sends (a query)."""
+    """Give every template the lawful bases, the meeting page's refused sends and a contact's open requests (queries)."""
     app.add_template_global(LAWFUL_BASES, "lawful_bases")
     app.add_template_global(send_refusals_for)
+    app.add_template_global(open_requests_for)

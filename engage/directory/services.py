@@ -221,6 +221,8 @@ def set_contact_archived(actor, now, contact: Contact, archived: bool) -> None:
     """Archive or restore a contact (restoring needs its email to be free again)."""
     if contact.is_archived == archived:
         return
+    if contact.erased_at is not None:
+        raise ConflictError("This contact's details were erased on request; it cannot be restored.")
     clash = _visible_clash(actor, contact.email, contact.id) if not archived else None
     if clash is not None:
         raise ConflictError(f"Another live contact uses {contact.email}; cannot restore this one."

@@ -194,6 +194,8 @@ def contact(contact_id):
 @export_confirmed("contact", "vcard")
 def contact_vcard(contact_id):
     person = services.get_contact(contact_id, current_user)
+    if person.erased_at is not None:
+        abort(409, "This contact's details were erased on request; there is no vCard to download.")
     data = exports.contact_vcard(person).encode("utf-8")
     return send_file(io.BytesIO(data), mimetype="text/vcard", as_attachment=True,
                      download_name=exports.vcard_filename(person))

@@ -94,7 +94,7 @@ def test_logging_a_request_for_an_unknown_contact_names_the_field(app, dpo_clien
 
 
 @pytest.mark.parametrize("field, value, message", [
-    ("contact_id", "amina", "Give the contact's number (from its page)."),
+    ("contact_id", "amina", "Choose the contact the request is about."),
     ("received_on", "2027-01-01", "The date the request came in cannot be in the future."),
     ("received_on", "last week", "Not a date; write it as YYYY-MM-DD."),
     ("notes", "x" * 2001, "At most 2000 characters."),
