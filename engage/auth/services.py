@@ -70,6 +70,20 @@ def create_user(actor, now, email: str, full_name: str, role: str, password: str
     return user
 
 
+def user_list(q: str = "") -> list[User]:
+    """Users for the admin page, active first then by email; `q` keeps those whose name or email holds it."""
+    query = select(User).order_by(User.is_disabled, User.email)
+    if q:
+        like = "%" + q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = query.where(func.lower(User.full_name).like(like, escape="\\") | func.lower(User.email).like(like, escape="\\"))
+    return list(db.session.scalars(query))
+
+
+def user_count() -> int:
+    """How many accounts there are, disabled ones included."""
+    return db.session.scalar(select(func.count()).select_from(User))
+
+
 def check_credentials(email: str, password: str, now) -> User | None:
     """The active user with these credentials, or None with the failed attempt audited.
 

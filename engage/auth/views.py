@@ -12,7 +12,7 @@ from engage.urls import is_safe_redirect
 from . import services, sessions, twofactor
 from .forms import (ChangePasswordForm, CodeForm, ConfirmForm, ConfirmPasswordForm, DpoForm, EnrolForm, LoginForm,
                     NewTokenForm, NewUserForm, RoleForm)
-from .models import ApiToken, User
+from .models import ROLE_LABELS, ApiToken, User
 from .permissions import password_confirmed_within, require_role_for_blueprint
 
 bp = Blueprint("auth", __name__)
@@ -252,9 +252,10 @@ def users():
     form = NewUserForm()
 
     def page():
-        rows = db.session.scalars(select(User).order_by(User.is_disabled, User.email)).all()
-        return render_template("admin/users.html", form=form, users=rows, role_form=RoleForm,
-                               confirm_form=ConfirmForm())
+        q = request.args.get("q", "").strip()[:200]
+        return render_template("admin/users.html", form=form, users=services.user_list(q), role_form=RoleForm,
+                               confirm_form=ConfirmForm(), q=q, total=services.user_count(),
+                               role_labels=ROLE_LABELS)
     refused_form(form, page)
     if form.validate_on_submit():
         password = services.generate_password()
