@@ -21,8 +21,10 @@ from engage.upr.imports import import_recommendations_file
 DATA_DIR = Path(__file__).resolve().parent / "data"
 MISSIONS_CSV = DATA_DIR / "diplomatic_missions_nairobi_geneva.csv"
 UPR_CYCLE1_CSV = DATA_DIR / "kenya_upr_cycle1_2010_recommendations.csv"
+GENEVA_MISSIONS_CSV = DATA_DIR / "geneva_permanent_missions.csv"
 DEMO_SOURCE = "demo data (invented)"
 MISSIONS_SOURCE = "Wikidata via database-of-embassies (CC0), see engage/demo/data/SOURCES.md"
+GENEVA_SOURCE = "public sources named in engage/demo/data/SOURCES.md (Geneva permanent missions)"
 
 # Kenyan public bodies and UN bodies the coalition deals with (real names, no personal data).
 KENYAN_BODIES = [
@@ -110,6 +112,7 @@ def load_demo_data(now, echo=print) -> bool:
                                created_at=now, updated_at=now)
             db.session.add(org)
             orgs[(row["sending_state"], row["metro_area"])] = org
+    _add_geneva_missions(now, orgs)
     for name, kind, country, city, website in KENYAN_BODIES:
         org = Organisation(name=name, kind=kind, country=country, city=city, timezone=timezone_for_city(city),
                            website=website, source="engage demo set-up",
@@ -132,6 +135,29 @@ def load_demo_data(now, echo=print) -> bool:
     echo(f"Loaded demo data: {len(orgs)} organisations (missions in Nairobi and Geneva, Kenyan and UN bodies) "
          f"and {len(DEMO_CONTACTS)} invented contacts.")
     return True
+
+
+def _add_geneva_missions(now, orgs: dict) -> None:
+    """The Geneva missions of the States that recommend most on health, with the public phone numbers
+    and addresses the sources give; a row for a mission already loaded only adds what it lacks."""
+    with GENEVA_MISSIONS_CSV.open(encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            state, city = row["sending_state"], row["city"]
+            details = "; ".join(filter(None, [f"Address: {row['address']}" if row["address"] else "",
+                                              f"Source: {row['source']}" if row["source"] else ""]))
+            org = orgs.get((state, "Geneva"))
+            if org is None or org.kind != "permanent_mission":   # France's Geneva row is its consulate
+                code = country_code(state)
+                org = Organisation(name=f"Permanent Mission of {country_name(code) if code else state}, Geneva",
+                                   kind="permanent_mission", country=code, city=city,
+                                   timezone=timezone_for_city(city) or timezone_for_city("Geneva"),
+                                   source=GENEVA_SOURCE, is_archived=False, created_at=now, updated_at=now)
+                db.session.add(org)
+                orgs[(state, "Geneva", "permanent_mission")] = org
+            org.phone = org.phone or row["phone"] or None
+            org.website = org.website or row["website"] or None
+            if details:
+                org.notes = "; ".join(filter(None, [details, org.notes]))
 
 
 def _demo_access_group(now) -> None:

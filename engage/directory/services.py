@@ -104,11 +104,14 @@ def organisation_query(q: str | None = None, kind: str | None = None, city: str 
         like = f"%{q.strip().lower()}%"
         matches = [func.lower(Organisation.name).like(like),
                    func.lower(func.coalesce(Organisation.email, "")).like(like),
-                   func.lower(func.coalesce(Organisation.city, "")).like(like),
-                   func.lower(func.coalesce(Organisation.notes, "")).like(like)]
+                   func.lower(func.coalesce(Organisation.city, "")).like(like)]
         code = country_code(q)
         if code:  # "Germany" finds the German embassy even when its name is "Deutsche Botschaft"
             matches.append(Organisation.country == code)
+        else:
+            # A country's name is looked for in the country, never in the notes, which the list does
+            # not show: "Germany" would match every mission whose notes list it among those it covers.
+            matches.append(func.lower(func.coalesce(Organisation.notes, "")).like(like))
         query = query.where(or_(*matches))
     if kind:
         query = query.where(Organisation.kind == kind)
