@@ -1,5 +1,5 @@
 """Sign-in, account and user administration pages."""
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from markupsafe import Markup
 from sqlalchemy import select
@@ -253,6 +253,8 @@ def users():
 
     def page():
         q = request.args.get("q", "").strip()[:200]
+        if "\x00" in q:
+            abort(400, "q: a search cannot hold a NUL character.")
         return render_template("admin/users.html", form=form, users=services.user_list(q), role_form=RoleForm,
                                confirm_form=ConfirmForm(), q=q, total=services.user_count(),
                                role_labels=ROLE_LABELS)

@@ -49,6 +49,8 @@ def send_refusals_for(meeting):
 def _requests_page(form: RequestForm, listed, state=None, kind=None, status: int = 200):
     """The requests page: the list, and the form to log one with the contacts to choose from."""
     who = request.args.get("who", "").strip()[:200]
+    if "\x00" in who:
+        abort(400, "who: a search cannot hold a NUL character.")
     chosen = form.contact_id.data
     chosen_id = int(chosen) if isinstance(chosen, str) and chosen.isdigit() and len(chosen) < 10 else None
     choices = services.contact_choices(current_user, who, chosen_id)

@@ -167,10 +167,11 @@ def outbox_badges(client) -> dict:
 
 
 def _clean(page: str) -> str:
-    """A page's content (not its menu, which differs by role) without what differs from one request
-    to the next (form tokens, nonces)."""
+    """A page's content (not its menu or the dashboard's settings hint for admins, which differ by role)
+    without what differs from one request to the next (form tokens, nonces)."""
     if '<main id="main"' in page:
         page = page.split('<main id="main"', 1)[1].split("</main>", 1)[0]
+    page = re.sub(r'<span[^>]*id="cycle-setting-hint".*?</span>', "", page)   # shown to admins only
     page = re.sub(r'name="csrf_token"[^>]*value="[^"]*"|value="[^"]*"[^>]*name="csrf_token"', "csrf", page)
     page = re.sub(r'content="[^"]*" name="csrf-token"|name="csrf-token" content="[^"]*"', "csrf", page)
     return re.sub(r'nonce="[^"]*"', "", page)

@@ -32,6 +32,7 @@ def test_users_are_found_by_name_or_email(admin_client, admin_user, staff_user):
     assert "Achieng Odhiambo" in by_email[by_email.index("<tbody>"):]
     none = admin_client.get("/admin/users?q=100%25_").get_data(as_text=True)   # LIKE's wildcards are text here
     assert "No user matches “100%_”" in none
+    assert admin_client.get("/admin/users?q=a%00b").status_code == 400
 
 
 def test_a_200_character_name_wraps_instead_of_widening_the_page(admin_client, app):

@@ -45,6 +45,7 @@ def test_the_dpo_logs_a_request_by_choosing_the_contact_by_name(app, dpo_client,
     found = dpo_client.get("/data-protection/?who=rehema").get_data(as_text=True)
     assert list(_options(found)) == ["Choose a contact…", "Rehema Restricted — Ministry of Health, Nairobi"]
     assert _selected(found) == "Rehema Restricted — Ministry of Health, Nairobi" and "1 contact match" in found
+    assert dpo_client.get("/data-protection/?who=a%00b").status_code == 400
 
     response = dpo_client.post("/data-protection/requests", data={
         "kind": "erasure", "contact_id": str(hidden.id), "received_on": "", "notes": "Phoned in"})
