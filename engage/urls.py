@@ -1,7 +1,8 @@
 """URL helpers."""
+from typing import Callable
 from urllib.parse import urlsplit
 
-from flask import current_app, url_for
+from flask import current_app, request, url_for
 from werkzeug.exceptions import NotFound
 from werkzeug.routing import IntegerConverter
 
@@ -43,3 +44,15 @@ def id_url(endpoint: str, name: str) -> tuple[str, str]:
     marker = 987654321
     before, after = url_for(endpoint, **{name: marker}).split(str(marker))
     return before, after
+
+
+def page_urls() -> Callable[[int], str]:
+    """For a pager: the current page's URL, its other arguments kept, with `page` set to any number
+    (as `web.url_with(page=…)` writes it), from one url_for for all the pager's links."""
+    marker = "987654321"
+    args = {**request.args.to_dict(), "page": marker}
+    parts = url_for(request.endpoint, **(request.view_args or {}), **args).split(marker)
+    if len(parts) != 2:  # another argument holds the marker too: a url_for per link
+        return lambda page: url_for(request.endpoint, **(request.view_args or {}), **{**args, "page": page})
+    before, after = parts
+    return lambda page: f"{before}{page}{after}"

@@ -5,17 +5,19 @@ statements whatever the number of rows shown: related rows load in the same stat
 """
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Iterator, Mapping
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, exists, func, or_, select, true
+from sqlalchemy import (BigInteger, Integer, and_, bindparam, exists, func, literal_column, null, or_, select,
+                        true, union_all)
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from engage.access import guard
-from engage.access.services import VISIBILITY_APPLIED, only_visible, visible
+from engage.access.services import VISIBILITY_APPLIED, only_visible, visibility_key, visible
 from engage.auth.models import User
 from engage.clock import DAY_RANGE_PROBLEM, NAIROBI, day_in_range, start_of_day, timezone_for_city
 from engage.countries import country_code, country_name
@@ -26,6 +28,7 @@ from engage.meetings.models import Attendee, Meeting
 from engage.recommendations.models import MAX_CYCLE, Recommendation, Theme, recommendation_theme
 
 from .models import POSITIONS, FollowUp, FollowUpState, Outcome
+from .prepared import KeptStatements
 
 MAX_ID = 2**31 - 1
 SEARCH_TERMS_MAX = 8
@@ -73,7 +76,7 @@ class LogFilters:
         """The filters as query-string arguments (for links and exports), empty ones left out."""
         names = {"date_from": "from", "date_to": "to"}
         out = {}
-        for key, value in asdict(self).items():
+        for key, value in vars(self).items():  # its fields, all plain values
             if key == "theme_id" or value in (None, "") or (key == "sort" and value == "-date"):
                 continue
             if isinstance(value, bool):
@@ -85,7 +88,7 @@ class LogFilters:
 
     @property
     def active(self) -> bool:
-        return any(v not in (None, "") for k, v in asdict(self).items() if k not in ("sort", "theme_id"))
+        return any(v not in (None, "") for k, v in vars(self).items() if k not in ("sort", "theme_id"))
 
 
 def _arg(args: Mapping, errors: dict[str, list[str]], name: str) -> str | None:
@@ -288,9 +291,9 @@ def engagement_log_query(f: LogFilters, actor=None):
     return _ordered(_filtered(query, f, actor), f.sort)
 
 
-def count_outcomes(f: LogFilters, actor=None) -> int:
-    """How many outcomes (that `actor` may see) match the filters (joining only the tables the filters
-    look at)."""
+def _count_query(f: LogFilters, actor=None):
+    """A select() of how many outcomes (that `actor` may see) match the filters (joining only the tables
+    the filters look at)."""
     query = select(func.count(Outcome.id)).select_from(Outcome)
     if f.date_from or f.date_to or f.city or f.staff_id:
         query = query.join(Outcome.meeting)
@@ -298,7 +301,7 @@ def count_outcomes(f: LogFilters, actor=None) -> int:
         query = query.join(Outcome.recommendation)
     if f.organisation or f.city:
         query = query.outerjoin(Outcome.organisation)
-    return db.session.scalar(_filtered(query, f, actor))
+    return _filtered(query, f, actor)
 
 
 @dataclass
@@ -350,50 +353,6 @@ class Page:
 
 
 @dataclass(frozen=True, slots=True)
-class LogMeeting:
-    id: int
-    title: str
-    starts_at: datetime
-    timezone: str
-    sensitivity: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class LogOrganisation:
-    id: int
-    name: str
-    city: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class LogTheme:
-    name: str
-
-
-@dataclass(slots=True)
-class LogRecommendation:
-    id: int
-    reference: str
-    recommending_state: str
-    text: str
-    themes: list = field(default_factory=list)  # LogThemes, by name
-
-    @property
-    def state_name(self) -> str:
-        return country_name(self.recommending_state)
-
-    @property
-    def theme_names(self) -> str:
-        """"Theme A, Theme B" ("" for none)."""
-        return ", ".join(t.name for t in self.themes)
-
-
-@dataclass(frozen=True, slots=True)
-class LogAuthor:
-    display_name: str
-
-
-@dataclass(frozen=True, slots=True)
 class LogFollowUp(FollowUpState):
     """A follow-up as the log shows it: its state and due date (not its description, sealed when restricted)."""
 
@@ -403,25 +362,85 @@ class LogFollowUp(FollowUpState):
 
 @dataclass(slots=True)
 class LogRow:
-    """One outcome as the log page shows it: the columns it reads of the outcome and what it hangs on."""
+    """One outcome as the log page shows it: the columns it reads of the outcome and of what it hangs
+    on (its meeting, organisation, recommendation and author), in the order the page's statement
+    selects them."""
 
     id: int
     position: str | None
     summary: str
     commitment: str | None
     sensitivity: str | None
-    meeting: LogMeeting
-    organisation: LogOrganisation | None
-    recommendation: LogRecommendation | None
-    created_by: LogAuthor | None
+    meeting_id: int
+    meeting_title: str
+    starts_at: datetime
+    timezone: str
+    meeting_sensitivity: str | None
+    organisation_id: int | None
+    organisation_name: str | None
+    organisation_city: str | None
+    recommendation_id: int | None
+    reference: str | None
+    recommending_state: str | None
+    recommendation_text: str | None
+    author: str | None  # who logged it (User.display_name), if still known
     follow_ups: list = field(default_factory=list)  # LogFollowUps, by due date
+    themes: list = field(default_factory=list)  # the recommendation's theme names, by name
 
     __tablename__ = "outcome"  # what access helpers (restricted_badge, record_type_of) ask a record
 
     @property
     def is_restricted(self) -> bool:
         """As `access.services.is_restricted` decides for an outcome: restricted itself or by its meeting."""
-        return self.sensitivity == "restricted" or self.meeting.sensitivity == "restricted"
+        return self.sensitivity == "restricted" or self.meeting_sensitivity == "restricted"
+
+
+@dataclass(frozen=True, slots=True)
+class _PageStatements:
+    rows: Any   # the page's columns, its limit and offset left as parameters
+    count: Any
+
+
+_PAGE_STATEMENTS = KeptStatements()
+
+
+def _page_statements(f: LogFilters, actor) -> _PageStatements:
+    # Kept (prepared.KeptStatements) under every filter (the theme's id among them) and the reader's
+    # grants, the two statements that depend on them.
+    key = (tuple(vars(f).values()), visibility_key(actor) if actor is not None else None)
+    return _PAGE_STATEMENTS.get(key, lambda: _PageStatements(_rows_query(f, actor), _count_query(f, actor)))
+
+
+def _rows_query(f: LogFilters, actor):
+    author = func.coalesce(func.nullif(User.full_name, ""), User.email)  # User.display_name
+    query = (select(Outcome.id, Outcome.position, Outcome.summary, Outcome.commitment, Outcome.sensitivity,
+                    Meeting.id, Meeting.title, Meeting.starts_at, Meeting.timezone, Meeting.sensitivity,
+                    Organisation.id, Organisation.name, Organisation.city,
+                    Recommendation.id, Recommendation.reference, Recommendation.recommending_state,
+                    Recommendation.text, author)
+             .select_from(Outcome).join(Outcome.meeting).outerjoin(Outcome.recommendation)
+             .outerjoin(Outcome.organisation).outerjoin(User, User.id == Outcome.created_by_id))
+    # The offset as a 64-bit value: a page far past the end is past 32 bits.
+    return (_ordered(_filtered(query, f, actor), f.sort)
+            .limit(bindparam("page_limit", type_=Integer)).offset(bindparam("page_offset", type_=BigInteger)))
+
+
+@functools.cache
+def _follow_ups_query():
+    # Built once per process. Plain columns of a table without restricted records of its own (the
+    # follow-ups are of outcomes seen), so there is nothing for the access guard to filter.
+    fu = FollowUp.__table__.c
+    return (select(fu.outcome_id, fu.due_on, fu.status).where(fu.outcome_id.in_(bindparam("ids", expanding=True)))
+            .order_by(fu.due_on, fu.id).execution_options(**VISIBILITY_APPLIED))
+
+
+@functools.cache
+def _themes_query():
+    # As _follow_ups_query: recommendations and themes are never restricted.
+    link, theme = recommendation_theme.c, Theme.__table__.c
+    return (select(link.recommendation_id, theme.name).join(Theme.__table__, theme.id == link.theme_id)
+            .where(link.recommendation_id.in_(bindparam("ids", expanding=True)))
+            .order_by(theme.name).execution_options(**VISIBILITY_APPLIED))
 
 
 def engagement_log_page(f: LogFilters, page: int = 1, per_page: int = 50, actor=None) -> Page:
@@ -430,48 +449,69 @@ def engagement_log_page(f: LogFilters, page: int = 1, per_page: int = 50, actor=
     with `actor`, only the outcomes they may see.
 
     Plain columns, not records: building some 300 ORM objects for 50 rows was half the page's time."""
-    total = count_outcomes(f, actor)
-    query = (select(Outcome.id, Outcome.position, Outcome.summary, Outcome.commitment, Outcome.sensitivity,
-                    Meeting.id, Meeting.title, Meeting.starts_at, Meeting.timezone, Meeting.sensitivity,
-                    Organisation.id, Organisation.name, Organisation.city,
-                    Recommendation.id, Recommendation.reference, Recommendation.recommending_state,
-                    Recommendation.text, User.full_name, User.email)
-             .select_from(Outcome).join(Outcome.meeting).outerjoin(Outcome.recommendation)
-             .outerjoin(Outcome.organisation).outerjoin(User, User.id == Outcome.created_by_id))
-    query = _ordered(_filtered(query, f, actor), f.sort).limit(per_page).offset((page - 1) * per_page)
-    items, recommendations = [], defaultdict(list)
-    for (oid, position, summary, commitment, sensitivity, mid, title, starts_at, zone, m_sensitivity, org_id,
-         org_name, city, rec_id, reference, state, text, author_name, author_email) in db.session.execute(query):
-        rec = LogRecommendation(rec_id, reference, state, text) if rec_id is not None else None
-        if rec is not None:
-            recommendations[rec_id].append(rec)
-        items.append(LogRow(oid, position, summary, commitment, sensitivity,
-                            LogMeeting(mid, title, starts_at, zone, m_sensitivity),
-                            LogOrganisation(org_id, org_name, city) if org_id is not None else None, rec,
-                            LogAuthor(author_name or author_email) if author_email is not None else None))
-    # The follow-ups and themes: plain columns of tables without restricted records of their own (the
-    # follow-ups are of outcomes seen), so the access guard is told there is nothing to filter.
+    statements = _page_statements(f, actor)
+    # Filtered for `actor` already (only_visible marks them so): they run on the session's connection,
+    # where neither the ORM's loading nor the access guard has anything to do. Without an actor they
+    # go through the session, so the guard still filters them for whoever is signed in.
+    run = db.session.connection().execute if actor is not None else db.session.execute
+    total = run(statements.count).scalar()
+    items = [LogRow(*row) for row in run(statements.rows, {"page_limit": per_page,
+                                                            "page_offset": (page - 1) * per_page}).all()]
     if items:
         by_id = {row.id: row for row in items}
-        fu = FollowUp.__table__.c
-        for outcome_id, due_on, status in db.session.execute(
-                select(fu.outcome_id, fu.due_on, fu.status).where(fu.outcome_id.in_(list(by_id)))
-                .order_by(fu.due_on, fu.id).execution_options(**VISIBILITY_APPLIED)):
+        for outcome_id, due_on, status in run(_follow_ups_query(), {"ids": list(by_id)}).all():
             by_id[outcome_id].follow_ups.append(LogFollowUp(due_on, status))
-    if recommendations:
-        link, theme = recommendation_theme.c, Theme.__table__.c
-        for rec_id, name in db.session.execute(select(link.recommendation_id, theme.name)
-                                               .join(Theme.__table__, theme.id == link.theme_id)
-                                               .where(link.recommendation_id.in_(list(recommendations)))
-                                               .order_by(theme.name).execution_options(**VISIBILITY_APPLIED)):
-            for rec in recommendations[rec_id]:
-                rec.themes.append(LogTheme(name))
+        by_recommendation = defaultdict(list)
+        for row in items:
+            if row.recommendation_id is not None:
+                by_recommendation[row.recommendation_id].append(row)
+        if by_recommendation:
+            for rec_id, name in run(_themes_query(), {"ids": list(by_recommendation)}).all():
+                for row in by_recommendation[rec_id]:
+                    row.themes.append(name)
     # What loading the records would have noted for the audit after the response: the restricted
     # outcomes (by their own mark or their meeting's) and each restricted meeting. (The audit records
     # only restricted ones; noting the others cost it a statement on every page.)
     guard.note_loaded("outcome", [row.id for row in items if row.is_restricted])
-    guard.note_loaded("meeting", {row.meeting.id for row in items if row.meeting.sensitivity == "restricted"})
+    guard.note_loaded("meeting", {row.meeting_id for row in items if row.meeting_sensitivity == "restricted"})
     return Page(items=items, page=page, per_page=per_page, total=total)
+
+
+# ---- what the log's filters offer ----
+
+@dataclass(frozen=True, slots=True)
+class FilterLists:
+    """What the log's filter selects offer, read from the database."""
+
+    cycles: list  # cycles that have recommendations, newest first
+    states: list  # (code, name) of every recommending state, by name
+    themes: list  # theme names, by name
+    staff: list   # (id as text, display name) of every enabled user, by name
+
+
+@functools.cache
+def _filter_lists_query():
+    # Three lists in one statement (a statement cost more than reading any of them), built once per
+    # process. Recommendations, themes and users are never restricted: nothing for the access guard.
+    rec, theme, user = Recommendation.__table__.c, Theme.__table__.c, User.__table__.c
+    cycles_and_states = select(literal_column("1").label("list"), rec.cycle.label("number"),
+                               rec.recommending_state.label("name"), null().label("other")).distinct()
+    themes = select(literal_column("2"), null(), theme.name, null())
+    staff = select(literal_column("3"), user.id, user.full_name, user.email).where(user.is_disabled.is_(False))
+    return union_all(cycles_and_states, themes, staff).order_by("list", "name", "other")
+
+
+def filter_lists() -> FilterLists:
+    """The cycles, states, themes and staff the log's filters offer: one statement."""
+    lists: dict[int, list] = {1: [], 2: [], 3: []}
+    for kind, number, name, other in db.session.connection().execute(_filter_lists_query()).all():
+        lists[kind].append((number, name, other))
+    pairs = lists[1]
+    return FilterLists(
+        cycles=sorted({cycle for cycle, _, _ in pairs}, reverse=True),
+        states=sorted(((code, country_name(code)) for code in {state for _, state, _ in pairs}), key=lambda p: p[1]),
+        themes=[name for _, name, _ in lists[2]],
+        staff=[(str(uid), full_name or email) for uid, full_name, email in lists[3]])
 
 
 # ---- exports of the log: rows as plain tuples, streamed ----

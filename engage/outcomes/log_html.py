@@ -6,7 +6,9 @@ templates/outcomes/index.html wrote for them, escaping every value as the templa
 """
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
+from functools import lru_cache
+from types import SimpleNamespace
 
 from flask import current_app
 from jinja2.filters import do_truncate
@@ -14,12 +16,17 @@ from markupsafe import Markup, escape
 
 from engage.access.views import restricted_badge
 from engage.clock import format_date, format_multi_zone
+from engage.countries import country_name
 from engage.urls import id_url
 
 from .log import LogRow
 from .models import FOLLOW_UP_COLOURS, POSITION_COLOURS, POSITIONS
 
+# Any record restricted by its own mark: the access views' badge is the same for every restricted row.
+_RESTRICTED = SimpleNamespace(sensitivity="restricted")
 
+
+@lru_cache(maxsize=64)
 def position_badge(position: str | None) -> Markup:
     """An outcome's position as its coloured badge, or a dash when none was recorded."""
     if not position:
@@ -34,52 +41,82 @@ def follow_up_badge(follow_up, today: date) -> Markup:
                   f'{escape(follow_up.state_label(today))}</span>')
 
 
+def _text(value: str) -> str:
+    # What markupsafe.escape writes for a str (the template's autoescape), as a plain str so that
+    # adding HTML to it escapes nothing; most values have nothing to escape, and are returned as they are.
+    if "&" in value or "<" in value or ">" in value or '"' in value or "'" in value:
+        return (value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+                .replace('"', "&#34;").replace("'", "&#39;"))
+    return value
+
+
+@lru_cache(maxsize=4096)
+def _when(starts_at: datetime, zone: str) -> str:
+    # A meeting's time in its zone and the reference zones, escaped: pure, and the log shows each
+    # meeting's time on every row of its outcomes, page after page.
+    return _text(format_multi_zone(starts_at, zone))
+
+
 def log_rows_html(rows: list[LogRow], today: date) -> Markup:
     """The <tr>s of the engagement log table for these rows (follow-up states as of `today`)."""
     env = current_app.jinja_env
+    leeway = env.policies["truncate.leeway"]
     meeting_url, timeline_url, view_url = (_escaped(id_url("outcomes.meeting", "meeting_id")),
                                            _escaped(id_url("outcomes.timeline", "rec_id")),
                                            _escaped(id_url("outcomes.view", "outcome_id")))
+    recommendation_cells: dict[int, str] = {}  # a recommendation's cell, the same on each of its rows
+    restricted = ""
     out = []
     for o in rows:
-        m, org, rec = o.meeting, o.organisation, o.recommendation
-        when = format_multi_zone(m.starts_at, m.timezone) if m.starts_at else ""
-        if org is None:
+        when = _when(o.starts_at, o.timezone) if o.starts_at else ""
+        if o.organisation_id is None:
             org_cell = "—"
         else:
-            org_cell = str(escape(org.name))  # a str: adding to a Markup would escape the HTML added
-            if org.city:
-                org_cell += f'<br><span class="small text-body-secondary">{escape(org.city)}</span>'
-        if rec is None:
+            org_cell = _text(o.organisation_name)
+            if o.organisation_city:
+                org_cell += f'<br><span class="small text-body-secondary">{_text(o.organisation_city)}</span>'
+        if o.recommendation_id is None:
             rec_cell = '<span class="text-body-secondary">Overall</span>'
         else:
-            rec_cell = (f'<a href="{timeline_url[0]}{rec.id}{timeline_url[1]}" '
-                        f'title="{escape(do_truncate(env, rec.text, 200))}">{escape(rec.reference)}</a>\n'
-                        f'    <span class="text-body-secondary">{escape(rec.state_name)}</span>')
-            if rec.themes:
-                rec_cell += f'<br><span class="small text-body-secondary">{escape(rec.theme_names)}</span>'
-        position_cell = position_badge(o.position)
-        badge = restricted_badge(o) if o.is_restricted else ""
-        commitment = (f'<br><span class="badge text-bg-success">Commitment</span> '
-                      f'{escape(do_truncate(env, o.commitment, 140))}') if o.commitment else ""
-        follow_ups = "".join(f'{follow_up_badge(fu, today)} {escape(format_date(fu.due_on))}<br>'
+            rec_cell = recommendation_cells.get(o.recommendation_id)
+            if rec_cell is None:
+                text = o.recommendation_text
+                rec_cell = (f'<a href="{timeline_url[0]}{o.recommendation_id}{timeline_url[1]}" '
+                            f'title="{_text(text if len(text) <= 200 + leeway else do_truncate(env, text, 200))}">'
+                            f'{_text(o.reference)}</a>\n'
+                            f'    <span class="text-body-secondary">{_text(country_name(o.recommending_state))}</span>')
+                if o.themes:
+                    rec_cell += f'<br><span class="small text-body-secondary">{_text(", ".join(o.themes))}</span>'
+                recommendation_cells[o.recommendation_id] = rec_cell
+        if o.is_restricted:
+            badge = restricted or (restricted := str(restricted_badge(_RESTRICTED)))
+        else:
+            badge = ""
+        commitment = o.commitment
+        if commitment:
+            if len(commitment) > 140 + leeway:
+                commitment = do_truncate(env, commitment, 140)
+            commitment = f'<br><span class="badge text-bg-success">Commitment</span> {_text(commitment)}'
+        else:
+            commitment = ""
+        follow_ups = "".join(f'{follow_up_badge(fu, today)} {format_date(fu.due_on)}<br>'
                              for fu in o.follow_ups) or "—"
-        author = escape(o.created_by.display_name) if o.created_by else ""
+        summary = o.summary if len(o.summary) <= 140 + leeway else do_truncate(env, o.summary, 140)
         out.append(
             f'\n    <tr>\n'
-            f'      <td><a href="{meeting_url[0]}{m.id}{meeting_url[1]}">{escape(m.title)}</a><br>'
-            f'<span class="small">{escape(when)}</span></td>\n'
+            f'      <td><a href="{meeting_url[0]}{o.meeting_id}{meeting_url[1]}">{_text(o.meeting_title)}</a><br>'
+            f'<span class="small">{when}</span></td>\n'
             f'      <td>{org_cell}</td>\n'
             f'      <td>{rec_cell}</td>\n'
-            f'      <td>{position_cell}</td>\n'
-            f'      <td><a href="{view_url[0]}{o.id}{view_url[1]}">{escape(do_truncate(env, o.summary, 140))}</a> '
+            f'      <td>{position_badge(o.position)}</td>\n'
+            f'      <td><a href="{view_url[0]}{o.id}{view_url[1]}">{_text(summary)}</a> '
             f'{badge}\n'
             f'        {commitment}</td>\n'
             f'      <td class="small">{follow_ups}</td>\n'
-            f'      <td class="small">{author}</td>\n'
+            f'      <td class="small">{_text(o.author) if o.author else ""}</td>\n'
             f'    </tr>\n  ')
     return Markup("".join(out))
 
 
 def _escaped(parts: tuple[str, str]) -> tuple[str, str]:
-    return str(escape(parts[0])), str(escape(parts[1]))
+    return _text(parts[0]), _text(parts[1])

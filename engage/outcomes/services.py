@@ -12,11 +12,11 @@ from typing import Any, Iterable
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
-from sqlalchemy import and_, exists, func, or_, select, true
+from sqlalchemy import and_, bindparam, exists, func, or_, select, true
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from engage.access import guard
-from engage.access.services import VISIBILITY_APPLIED, get_visible, only_visible, visible
+from engage.access.services import VISIBILITY_APPLIED, get_visible, only_visible, visibility_key, visible
 from engage.auth.models import User
 from engage.clock import NAIROBI
 from engage.directory.models import Contact
@@ -29,6 +29,7 @@ from engage.meetings.services import can_change, mark_held
 from engage.recommendations.models import Recommendation
 
 from .models import POSITIONS, FollowUp, Outcome
+from .prepared import KeptStatements
 from .schemas import MAX_FOLLOW_UPS, MAX_ID, OutcomeLog, follow_up_values, outcome_values
 
 MAX_ITEMS = 200
@@ -468,11 +469,26 @@ def meetings_awaiting_outcome(now: datetime, staff_id: int | None = None, days: 
     first; with `staff_id`, only those that person organised or attended; with `actor`, only meetings
     they may see, and only the outcomes they may see count as logged. Their title, time and zone only:
     loading the records (descriptions sealed when restricted) cost more than the rest of the box."""
+    key = (staff_id, limit, visibility_key(actor) if actor is not None else None)
+    query = _AWAITING.get(key, lambda: _awaiting_query(staff_id, limit, actor))
+    # Filtered for `actor` already: run on the session's connection, as engagement_log_page does.
+    run = db.session.connection().execute if actor is not None else db.session.execute
+    rows = run(query, {"awaiting_since": now - timedelta(days=days), "awaiting_until": now}).all()
+    # What loading the records would have noted for the restricted-view audit after the response.
+    guard.note_loaded("meeting", [row.id for row in rows if row.sensitivity == "restricted"])
+    return [AwaitingMeeting(mid, title, starts_at, zone) for mid, title, starts_at, zone, _ in rows]
+
+
+_AWAITING = KeptStatements(64)
+
+
+def _awaiting_query(staff_id: int | None, limit: int, actor):
+    # The period as parameters, so that the statement is kept (prepared.KeptStatements) across requests.
     logged = exists().where(Outcome.meeting_id == Meeting.id)
     if actor is not None:
         logged = logged.where(visible(actor, Outcome))
     query = (select(Meeting.id, Meeting.title, Meeting.starts_at, Meeting.timezone, Meeting.sensitivity)
-             .where(Meeting.starts_at <= now, Meeting.starts_at >= now - timedelta(days=days),
+             .where(Meeting.starts_at <= bindparam("awaiting_until"), Meeting.starts_at >= bindparam("awaiting_since"),
                     Meeting.status != "cancelled", ~logged)
              .order_by(Meeting.starts_at.desc(), Meeting.id.desc()).limit(limit))
     if actor is not None:
@@ -480,7 +496,4 @@ def meetings_awaiting_outcome(now: datetime, staff_id: int | None = None, days: 
     if staff_id is not None:
         query = query.where(or_(Meeting.organiser_id == staff_id, Meeting.id.in_(
             select(Attendee.meeting_id).where(Attendee.user_id == staff_id))))
-    rows = db.session.execute(query).all()
-    # What loading the records would have noted for the restricted-view audit after the response.
-    guard.note_loaded("meeting", [row.id for row in rows if row.sensitivity == "restricted"])
-    return [AwaitingMeeting(mid, title, starts_at, zone) for mid, title, starts_at, zone, _ in rows]
+    return query

@@ -20,7 +20,7 @@ from engage.history import history_for
 from engage.meetings.models import Meeting
 from engage.meetings.services import get_meeting
 from engage.recommendations.models import Recommendation
-from engage.recommendations.queries import cycles_and_states, theme_names
+from engage.urls import page_urls
 
 from . import log as engagement_log, services
 from .log_html import follow_up_badge, log_rows_html, position_badge
@@ -104,12 +104,21 @@ def _organisation_choices(meeting: Meeting, current_id: int | None = None) -> li
 
 # ---- the engagement log ----
 
-def log_filter_choices() -> dict:
-    """What the log's filter selects offer (themes, states, cycles, staff, cities)."""
-    cycles, states = cycles_and_states()
-    return {"themes": theme_names(), "states": states, "cycles": cycles,
-            "staff": _staff_choices(), "cities": ["Nairobi", "Geneva"], "positions": POSITIONS,
-            "sorts": engagement_log.LOG_SORTS}
+CITIES = ("Nairobi", "Geneva")
+
+
+def _filter_choices(f: engagement_log.LogFilters) -> dict:
+    """For the log's filter selects (by field): what each offers, as (value, label)s, and the value chosen
+    ("" for none), read in one statement. The template writes them with `select_options`."""
+    lists = engagement_log.filter_lists()
+    choices = {"cycle": [(c, f"Cycle {c}") for c in lists.cycles], "theme": [(name, name) for name in lists.themes],
+               "state": lists.states, "city": [(c, c) for c in CITIES], "staff_id": lists.staff,
+               "position": list(POSITIONS.items())}
+    chosen = {name: "" if value is None else value
+              for name, value in (("cycle", f.cycle), ("theme", f.theme), ("state", f.state),
+                                  ("staff_id", f.staff_id), ("position", f.position))}
+    chosen["city"] = next((c for c in CITIES if c.lower() == (f.city or "").lower()), "")
+    return {"choices": choices, "chosen": chosen, "sorts": engagement_log.LOG_SORTS}
 
 
 def _chips(f: engagement_log.LogFilters) -> dict[str, str]:
@@ -141,8 +150,9 @@ def index():
     awaiting = services.meetings_awaiting_outcome(
         now_utc(), staff_id=None if current_user.has_role("lead") else current_user.id, limit=5, actor=current_user)
     return render_template("outcomes/index.html", page=page, filters=f, errors=errors, chips=_chips(f),
-                           today=_today(), awaiting=awaiting, log_rows_html=log_rows_html, **_field_marks(errors),
-                           **log_filter_choices()), 400 if errors else 200
+                           today=_today(), awaiting=awaiting, log_rows_html=log_rows_html, page_href=page_urls(),
+                           **_field_marks(errors),
+                           **_filter_choices(f)), 400 if errors else 200
 
 
 def _field_marks(errors: dict) -> dict:

@@ -5,7 +5,6 @@ import re
 
 from sqlalchemy import select
 
-from engage.access.services import VISIBILITY_APPLIED
 from engage.countries import country_name
 from engage.extensions import db
 
@@ -38,22 +37,3 @@ def states_in_use() -> list[tuple[str, str]]:
     """(code, name) of every recommending state, by name, for the filter."""
     codes = db.session.scalars(select(Recommendation.recommending_state).distinct())
     return sorted(((c, country_name(c)) for c in codes), key=lambda p: p[1])
-
-
-# (Recommendations and themes are never restricted: the marks below tell the access guard it need not
-# walk these statements.)
-
-def theme_names() -> list[str]:
-    """The name of every theme, by name (the filters need no more of them)."""
-    theme = Theme.__table__.c
-    return list(db.session.scalars(select(theme.name).order_by(theme.name).execution_options(**VISIBILITY_APPLIED)))
-
-
-def cycles_and_states() -> tuple[list[int], list[tuple[str, str]]]:
-    """`cycles_in_use()` and `states_in_use()` from one statement, for pages whose filters offer both."""
-    rec = Recommendation.__table__.c
-    pairs = db.session.execute(select(rec.cycle, rec.recommending_state).distinct()
-                               .execution_options(**VISIBILITY_APPLIED)).all()
-    cycles = sorted({cycle for cycle, _ in pairs}, reverse=True)
-    states = sorted(((c, country_name(c)) for c in {state for _, state in pairs}), key=lambda p: p[1])
-    return cycles, states
