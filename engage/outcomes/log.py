@@ -397,8 +397,8 @@ class LogRow:
 
 @dataclass(frozen=True, slots=True)
 class _PageStatements:
-    rows: Any   # the page's columns, its limit and offset left as parameters
-    count: Any
+    rows: Any   # the page's columns and the total, its limit and offset left as parameters
+    count: Any  # the total alone, for a page without rows
 
 
 _PAGE_STATEMENTS = KeptStatements()
@@ -412,12 +412,15 @@ def _page_statements(f: LogFilters, actor) -> _PageStatements:
 
 
 def _rows_query(f: LogFilters, actor):
+    # The LogRow columns, and last the total: the count as a subquery the database runs once (not
+    # correlated with the rows), so that a page with rows needs no statement of its own for it.
     author = func.coalesce(func.nullif(User.full_name, ""), User.email)  # User.display_name
+    total = _count_query(f, actor).correlate(None).scalar_subquery()
     query = (select(Outcome.id, Outcome.position, Outcome.summary, Outcome.commitment, Outcome.sensitivity,
                     Meeting.id, Meeting.title, Meeting.starts_at, Meeting.timezone, Meeting.sensitivity,
                     Organisation.id, Organisation.name, Organisation.city,
                     Recommendation.id, Recommendation.reference, Recommendation.recommending_state,
-                    Recommendation.text, author)
+                    Recommendation.text, author, total)
              .select_from(Outcome).join(Outcome.meeting).outerjoin(Outcome.recommendation)
              .outerjoin(Outcome.organisation).outerjoin(User, User.id == Outcome.created_by_id))
     # The offset as a 64-bit value: a page far past the end is past 32 bits.
@@ -425,28 +428,36 @@ def _rows_query(f: LogFilters, actor):
             .limit(bindparam("page_limit", type_=Integer)).offset(bindparam("page_offset", type_=BigInteger)))
 
 
-@functools.cache
-def _follow_ups_query():
-    # Built once per process. Plain columns of a table without restricted records of its own (the
-    # follow-ups are of outcomes seen), so there is nothing for the access guard to filter.
-    fu = FollowUp.__table__.c
-    return (select(fu.outcome_id, fu.due_on, fu.status).where(fu.outcome_id.in_(bindparam("ids", expanding=True)))
-            .order_by(fu.due_on, fu.id).execution_options(**VISIBILITY_APPLIED))
+@functools.lru_cache(maxsize=8)
+def _attached_query(slots: int):
+    """The follow-ups of up to `slots` outcomes (parameters outcome_0…) and the theme names of up to
+    `slots` recommendations (recommendation_0…), in one statement built once per page size: rows of
+    (outcome id, due date, status, None, None) by due date, then (None, None, None, recommendation
+    id, theme name) by name. Unused slots are given None, which matches nothing."""
+    # One statement, not two, and parameters in fixed slots, not an expanding IN: each statement, and
+    # rewriting its SQL for each list of ids, cost about as much as the database's work. Plain columns
+    # of tables without restricted records of their own (the follow-ups are of outcomes seen; themes
+    # and recommendations are never restricted): nothing for the access guard to filter.
+    fu, link, theme = FollowUp.__table__.c, recommendation_theme.c, Theme.__table__.c
+    follow_ups = (select(literal_column("1").label("part"), fu.outcome_id, fu.due_on, fu.status, fu.id.label("follow_up_id"),
+                         null().label("recommendation_id"), null().label("theme"))
+                  .where(fu.outcome_id.in_([bindparam(f"outcome_{i}", type_=Integer) for i in range(slots)])))
+    themes = (select(literal_column("2"), null(), null(), null(), null(), link.recommendation_id, theme.name)
+              .join_from(recommendation_theme, Theme.__table__, theme.id == link.theme_id)
+              .where(link.recommendation_id.in_([bindparam(f"recommendation_{i}", type_=Integer)
+                                                 for i in range(slots)])))
+    return (union_all(follow_ups, themes).order_by("part", "due_on", "follow_up_id", "theme")
+            .execution_options(**VISIBILITY_APPLIED))
 
 
-@functools.cache
-def _themes_query():
-    # As _follow_ups_query: recommendations and themes are never restricted.
-    link, theme = recommendation_theme.c, Theme.__table__.c
-    return (select(link.recommendation_id, theme.name).join(Theme.__table__, theme.id == link.theme_id)
-            .where(link.recommendation_id.in_(bindparam("ids", expanding=True)))
-            .order_by(theme.name).execution_options(**VISIBILITY_APPLIED))
+def _slots(prefix: str, ids: list, slots: int) -> dict:
+    return {f"{prefix}_{i}": ids[i] if i < len(ids) else None for i in range(slots)}
 
 
 def engagement_log_page(f: LogFilters, page: int = 1, per_page: int = 50, actor=None) -> Page:
-    """One page of the engagement log (as LogRows) and the total: four statements however many rows
-    (the count, the page's columns with their joins, the follow-ups, the recommendations' themes);
-    with `actor`, only the outcomes they may see.
+    """One page of the engagement log (as LogRows) and the total: two statements however many rows
+    (the page's columns with their joins and the total, then the follow-ups and the recommendations'
+    themes; a page without rows counts on its own); with `actor`, only the outcomes they may see.
 
     Plain columns, not records: building some 300 ORM objects for 50 rows was half the page's time."""
     statements = _page_statements(f, actor)
@@ -454,19 +465,23 @@ def engagement_log_page(f: LogFilters, page: int = 1, per_page: int = 50, actor=
     # where neither the ORM's loading nor the access guard has anything to do. Without an actor they
     # go through the session, so the guard still filters them for whoever is signed in.
     run = db.session.connection().execute if actor is not None else db.session.execute
-    total = run(statements.count).scalar()
-    items = [LogRow(*row) for row in run(statements.rows, {"page_limit": per_page,
-                                                            "page_offset": (page - 1) * per_page}).all()]
+    found = run(statements.rows, {"page_limit": per_page, "page_offset": (page - 1) * per_page}).all()
+    # The total comes with the rows; a page past the end (or an empty log) asks for it on its own.
+    total = found[0][-1] if found else run(statements.count).scalar()
+    items = [LogRow(*row[:-1]) for row in found]
     if items:
         by_id = {row.id: row for row in items}
-        for outcome_id, due_on, status in run(_follow_ups_query(), {"ids": list(by_id)}).all():
-            by_id[outcome_id].follow_ups.append(LogFollowUp(due_on, status))
         by_recommendation = defaultdict(list)
         for row in items:
             if row.recommendation_id is not None:
                 by_recommendation[row.recommendation_id].append(row)
-        if by_recommendation:
-            for rec_id, name in run(_themes_query(), {"ids": list(by_recommendation)}).all():
+        slots = max(per_page, len(items))
+        for _, outcome_id, due_on, status, _, rec_id, name in run(
+                _attached_query(slots), {**_slots("outcome", list(by_id), slots),
+                                         **_slots("recommendation", list(by_recommendation), slots)}).all():
+            if outcome_id is not None:
+                by_id[outcome_id].follow_ups.append(LogFollowUp(due_on, status))
+            else:
                 for row in by_recommendation[rec_id]:
                     row.themes.append(name)
     # What loading the records would have noted for the audit after the response: the restricted
