@@ -243,3 +243,16 @@ def test_the_log_lists_the_meetings_still_awaiting_their_outcome(world, staff_cl
     section = html[html.index("Meetings awaiting their outcome"):html.index("</section>")]
     assert "Sweden, no outcome yet" in section and f"/outcomes/meetings/{waiting.id}/log" in section
     assert "Cancelled one" not in section and "Not mine" not in section and "Germany on HIV" not in section
+
+
+def test_the_log_shows_typed_markup_as_text(world, staff_client, frozen, now):
+    # The log's rows are written in Python (log_html), escaped as the templates' autoescape would.
+    meeting = make_meeting(world.staff, [world.contacts["se"]], datetime(2026, 11, 27, 8, 0, tzinfo=UTC),
+                           [world.recs["se_health"]], title='Sweden <b>"bold"</b>')
+    services.create_outcome(world.staff, now, meeting, {
+        "summary": "<script>alert('x')</script> & more", "recommendation_id": world.recs["se_health"].id,
+        "position": "supportive", "commitment": "Fund <i>it</i>"}, [])
+    db.session.commit()
+    html = staff_client.get("/outcomes/").get_data(as_text=True)
+    assert "<script>alert" not in html and "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; more" in html
+    assert "Sweden &lt;b&gt;&#34;bold&#34;&lt;/b&gt;</a>" in html and "Fund &lt;i&gt;it&lt;/i&gt;" in html
