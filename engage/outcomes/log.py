@@ -499,7 +499,7 @@ class FilterLists:
     """What the log's filter selects offer, read from the database."""
 
     cycles: list  # cycles that have recommendations, newest first
-    states: list  # (code, name) of every recommending state, by name
+    states: tuple  # (code, name) of every recommending state, by name
     themes: list  # theme names, by name
     staff: list   # (id as text, display name) of every enabled user, by name
 
@@ -516,6 +516,12 @@ def _filter_lists_query():
     return union_all(cycles_and_states, themes, staff).order_by("list", "name", "other")
 
 
+@functools.lru_cache(maxsize=16)
+def _named_states(codes: frozenset) -> tuple:
+    # Names by code, sorted by name: the same few dozen codes on every page, and each name a lookup.
+    return tuple(sorted(((code, country_name(code)) for code in codes), key=lambda p: p[1]))
+
+
 def filter_lists() -> FilterLists:
     """The cycles, states, themes and staff the log's filters offer: one statement."""
     lists: dict[int, list] = {1: [], 2: [], 3: []}
@@ -524,7 +530,7 @@ def filter_lists() -> FilterLists:
     pairs = lists[1]
     return FilterLists(
         cycles=sorted({cycle for cycle, _, _ in pairs}, reverse=True),
-        states=sorted(((code, country_name(code)) for code in {state for _, state, _ in pairs}), key=lambda p: p[1]),
+        states=_named_states(frozenset(state for _, state, _ in pairs)),
         themes=[name for _, name, _ in lists[2]],
         staff=[(str(uid), full_name or email) for uid, full_name, email in lists[3]])
 
