@@ -143,8 +143,10 @@ def test_follow_up_counts_leave_out_those_of_hidden_outcomes(restricted, clients
 
 # ---- every page and API list a user reaches ----
 
-# Not pages of records: static files, the sign-in steps, and the RSVP link (signed, no login).
-NOT_WALKED = {"static", "bootstrap.static", "rsvp.answer", "auth.login", "auth.login_code", "auth.confirm_password"}
+# Not pages of records: static files (the organisation's logo among them), the sign-in steps, and the RSVP
+# link and its calendar file (signed, no login).
+NOT_WALKED = {"static", "bootstrap.static", "organisation_logo.logo", "rsvp.answer", "rsvp.add_to_calendar",
+              "auth.login", "auth.login_code", "auth.confirm_password"}
 
 
 def _every_get_url(app, restricted) -> list[str]:
