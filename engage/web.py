@@ -14,8 +14,13 @@ from engage.boundary import error_page, status_page
 from engage.auth import sessions
 from engage.urls import id_url
 from engage.auth.models import User
+from engage.countries import country_name
+from engage.directory.models import ORGANISATION_KINDS
 from engage.directory.services import directory_counts
 from engage.extensions import db, login_manager
+from engage.meetings.models import MEETING_STATUSES
+from engage.outcomes.services import today as today_in
+from engage.start import services as start
 
 bp = Blueprint("main", __name__)
 
@@ -38,7 +43,18 @@ NAV = [
 @bp.route("/")
 @login_required
 def home():
-    return render_template("home.html", counts=directory_counts(current_user))
+    now = clock.now_utc()
+    team = request.args.get("meetings") == "team"
+    return render_template("home.html", start=start.start_page(current_user, now, today_in(now), team=team),
+                           counts=directory_counts(current_user))
+
+
+@bp.route("/search")
+@login_required
+def search():
+    results = start.search(current_user, request.args.get("q"))
+    return render_template("search.html", results=results, country_name=country_name,
+                           kinds=ORGANISATION_KINDS, statuses=MEETING_STATUSES)
 
 
 def url_with(**changes) -> str:

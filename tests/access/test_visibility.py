@@ -26,7 +26,7 @@ def _safety_net_warnings(caplog) -> list[str]:
 
 def _lists(r):
     w = r.world
-    pages = ["/", "/meetings/?when=all", "/meetings/?when=all&q=France", "/meetings/?when=past",
+    pages = ["/", "/?meetings=team", "/search?q=diplomat", "/search?q=germany", "/meetings/?when=all", "/meetings/?when=all&q=France", "/meetings/?when=past",
              f"/meetings/?when=all&organisation_id={w.orgs['de'].id}", "/meetings/week?start=2026-11-16",
              "/meetings/month?month=2026-11", "/directory/contacts", "/directory/contacts?q=diplomat",
              "/outcomes/", "/outcomes/?q=France", "/outcomes/follow-ups", "/outcomes/follow-ups?state=all",

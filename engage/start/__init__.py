@@ -1,0 +1,1 @@
+"""The signed-in start page and the search across the directory, meetings and recommendations."""
