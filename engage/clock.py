@@ -124,13 +124,14 @@ def format_date(value: date) -> str:
     return f"{value.day} {value:%b %Y}"
 
 
-def format_in_zone(value: datetime, zone: str, with_date: bool = True) -> str:
-    """'Tue 6 Jul 2027, 10:00 Geneva (CEST)' for an instant shown in `zone`."""
+def format_in_zone(value: datetime, zone: str, with_date: bool = True, seconds: bool = False) -> str:
+    """'Tue 6 Jul 2027, 10:00 Geneva (CEST)' for an instant shown in `zone` ('10:00:07' with `seconds`)."""
     local = value.astimezone(ZoneInfo(zone))
     label = f"{zone_label(zone)} ({local.tzname()})"
+    clock_time = f"{local:%H:%M:%S}" if seconds else f"{local:%H:%M}"
     if with_date:
-        return f"{local:%a} {format_date(local.date())}, {local:%H:%M} {label}"
-    return f"{local:%H:%M} {label}"
+        return f"{local:%a} {format_date(local.date())}, {clock_time} {label}"
+    return f"{clock_time} {label}"
 
 
 def display_zones(zone: str) -> list[str]:

@@ -588,6 +588,18 @@ def _is_mention(value) -> bool:
     return isinstance(value, dict) and set(value) == {"contact_id", "text"}
 
 
+def _answered_by(row, person) -> str | None:
+    """Who gave an answer that no signed-in user recorded (an RSVP link, a calendar reply): the attendee,
+    named as the row names them ("<name>: <old> → <new>"), or "a restricted contact"."""
+    if row.actor_id is not None or row.action != "answer":
+        return None
+    answer = (row.changes or {}).get("answer")
+    if not (isinstance(answer, list) and len(answer) == 1 and _is_mention(answer[0])):
+        return None
+    shown = person(answer[0])
+    return shown if shown == HIDDEN_CONTACT else shown.rsplit(": ", 1)[0]
+
+
 def redact_history(actor, rows) -> list:
     """Copies of history rows ready to show, each person the actor may not see as "a restricted contact".
 
@@ -648,5 +660,5 @@ def redact_history(actor, rows) -> list:
             names = names_here(r)
             changes = {(HIDDEN_CONTACT if k in names else k): v for k, v in changes.items()}
         out.append(SimpleNamespace(at=r.at, actor=r.actor, action=r.action, entity_type=r.entity_type,
-                                   entity_id=r.entity_id, changes=changes))
+                                   entity_id=r.entity_id, changes=changes, by=_answered_by(r, person)))
     return out

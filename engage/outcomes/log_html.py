@@ -67,6 +67,7 @@ def log_rows_html(rows: list[LogRow], today: date) -> Markup:
     recommendation_cells: dict[int, str] = {}  # a recommendation's cell, the same on each of its rows
     restricted = ""
     out = []
+    shown: set = set()  # (meeting id, summary) already on this page
     for o in rows:
         when = _when(o.starts_at, o.timezone) if o.starts_at else ""
         if o.organisation_id is None:
@@ -101,7 +102,13 @@ def log_rows_html(rows: list[LogRow], today: date) -> Markup:
             commitment = ""
         follow_ups = "".join(f'{follow_up_badge(fu, today)} {format_date(fu.due_on)}<br>'
                              for fu in o.follow_ups) or "—"
-        summary = o.summary if len(o.summary) <= 140 + leeway else do_truncate(env, o.summary, 140)
+        # A recommendation logged without words of its own carries the meeting's overall summary: the
+        # page shows that text once per meeting, and the other rows say so instead of repeating it.
+        if (o.meeting_id, o.summary) in shown:
+            summary = '<span class="text-body-secondary fst-italic">Same summary as above</span>'
+        else:
+            shown.add((o.meeting_id, o.summary))
+            summary = _text(o.summary if len(o.summary) <= 140 + leeway else do_truncate(env, o.summary, 140))
         out.append(
             f'\n    <tr>\n'
             f'      <td><a href="{meeting_url[0]}{o.meeting_id}{meeting_url[1]}">{_text(o.meeting_title)}</a><br>'
@@ -109,7 +116,7 @@ def log_rows_html(rows: list[LogRow], today: date) -> Markup:
             f'      <td>{org_cell}</td>\n'
             f'      <td>{rec_cell}</td>\n'
             f'      <td>{position_badge(o.position)}</td>\n'
-            f'      <td><a href="{view_url[0]}{o.id}{view_url[1]}">{_text(summary)}</a> '
+            f'      <td><a href="{view_url[0]}{o.id}{view_url[1]}">{summary}</a> '
             f'{badge}\n'
             f'        {commitment}</td>\n'
             f'      <td class="small">{follow_ups}</td>\n'

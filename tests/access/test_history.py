@@ -55,13 +55,15 @@ def test_a_hidden_attendee_added_answering_and_removed_is_a_restricted_contact(a
     db.session.commit()
     history = _history(text(sign_in(app, staff_user).get(f"/meetings/{meeting.id}")))
     assert QUIET_EMAIL not in history
-    # Added, answered, made optional, removed: four mentions of the hidden one; the namesake by name.
-    assert history.count(access.HIDDEN_CONTACT) == 4, history
+    # Added, answered (credited to them, and what they answered), made optional, removed: five mentions
+    # of the hidden one; the namesake by name.
+    assert history.count(access.HIDDEN_CONTACT) == 5, history
+    assert f"{access.HIDDEN_CONTACT} answered" in history
     assert f"{QUIET} &lt;namesake@example.org&gt;" in history
     dpo_history = _history(text(sign_in(app, db.session.scalar(
         select(factories.User).where(factories.User.email == "dpo@example.org"))).get(f"/meetings/{meeting.id}")))
     assert access.HIDDEN_CONTACT not in dpo_history and QUIET_EMAIL in dpo_history
-    assert f"answer: {QUIET}: No answer yet → Accepted" in dpo_history
+    assert f"{QUIET} answered" in dpo_history and f"answer: {QUIET}: No answer yet → Accepted" in dpo_history
 
 
 def test_history_written_before_mentions_is_redacted_by_address_and_attendance(app, staff_user, lead_user):

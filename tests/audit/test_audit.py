@@ -208,6 +208,15 @@ def test_filters_narrow_the_log(admin_client):
     assert _rows(page) == 0 and "No event matches" in page
 
 
+def test_the_log_tells_events_apart_to_the_second(admin_client):
+    for second in (7, 42):
+        record_event(None, NOW.replace(second=second), "login_failed", detail=f"at {second}")
+    db.session.commit()
+    page = admin_client.get("/audit/?action=login_failed").get_data(as_text=True)
+    # 09:00 UTC is noon in Nairobi, where the admin's day is read.
+    assert "Sat 28 Nov 2026, 12:00:42 Nairobi (EAT)" in page and "12:00:07 Nairobi" in page
+
+
 def test_bad_filters_say_which_field(admin_client):
     response = admin_client.get("/audit/?since=not-a-date&object_id=abc")
     assert response.status_code == 400

@@ -99,3 +99,6 @@ def test_answer_shows_on_the_staff_meeting_page(meeting, staff_client):
     page = staff_client.get(f"/meetings/{meeting.id}").get_data(as_text=True)
     row = page[page.index("Kofi Mensah"):][:600]
     assert "Declined" in row
+    # The history credits the answer to whoever gave it, not to "system".
+    history = page[page.index('id="history"'):]
+    assert "— Kofi Mensah answered" in history and "system" not in history

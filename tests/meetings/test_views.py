@@ -7,6 +7,7 @@ import time_machine
 
 from engage.extensions import db
 from engage.history import history_for
+from engage.meetings import services as meeting_services
 from engage.meetings.models import Meeting
 from tests import factories
 from tests.meetings.conftest import booking
@@ -105,8 +106,27 @@ def test_meeting_page_shows_agenda_recommendations_attendees_and_history(staff_c
     page = staff_client.get(f"/meetings/{meeting.id}").get_data(as_text=True)
     assert "142.15" in page and "Germany" in page and "Supported" in page and "Partially implemented" in page
     assert "Raise HIV key populations" in page and "anna@diplo.de" in page
-    assert "created" in page and meeting.uid in page
+    assert 'id="created">Booked' in page
+    # The calendar UID and revision are for admins tracing a calendar problem, behind a disclosure.
+    assert meeting.uid not in page and "revision 0" not in page
     assert staff_client.get("/meetings/99999").status_code == 404
+
+
+def test_an_admin_finds_the_calendar_uid_and_revision_behind_a_disclosure(admin_client, staff_user, diplomat, frozen):
+    meeting = factories.make_meeting(organiser=staff_user, contacts=[diplomat], starts_at=SUMMER)
+    page = admin_client.get(f"/meetings/{meeting.id}").get_data(as_text=True)
+    details = page.split('<details class="small mb-3" id="calendar-details">', 1)[1].split("</details>", 1)[0]
+    assert "<summary>Calendar details</summary>" in details and meeting.uid in details and "revision 0" in details
+
+
+def test_a_cancelled_meeting_waits_for_no_answer(staff_client, staff_user, diplomat, frozen):
+    meeting = factories.make_meeting(organiser=staff_user, contacts=[diplomat], starts_at=SUMMER)
+    assert "No answer yet" in staff_client.get(f"/meetings/{meeting.id}").get_data(as_text=True)
+    meeting_services.cancel_meeting(staff_user, factories.WHEN, meeting)
+    db.session.commit()
+    people = staff_client.get(f"/meetings/{meeting.id}").get_data(as_text=True).split('id="people"', 1)[1]
+    people = people.split("</table>", 1)[0]
+    assert "Anna" in people and "No answer yet" not in people and "Cancelled" in people
 
 
 def test_cancel_asks_first_then_cancels(staff_client, staff_user, diplomat, frozen):

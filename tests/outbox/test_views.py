@@ -49,6 +49,13 @@ def test_the_outbox_lists_every_message_with_its_status_and_a_count(app, admin_c
     assert "ana@example.org" in page and "ben@example.org" in page
     assert "Waiting to send" in page and "Failed" in page and "550 5.1.1 User unknown" in page
     assert "No mail server is configured" in page  # the testing config has no MAIL_SERVER
+    # One line per message: its error, attempts and meeting open in place, with a link to the whole message.
+    rows = page.split("<tbody>", 1)[1].split("</tbody>", 1)[0].split("<tr>")[1:]
+    assert len(rows) == 2 and all(r.count("<details>") == 1 and "<summary" in r for r in rows)
+    ben = next(r for r in rows if "ben@example.org" in r)
+    details = ben.split("<details>", 1)[1]
+    assert "550 5.1.1 User unknown" in details and f'href="/admin/outbox/{failed.id}"' in details
+    assert "550 5.1.1" not in ben.split("<details>", 1)[0]
 
 
 def test_the_outbox_is_in_the_admin_navigation(app, admin_client):

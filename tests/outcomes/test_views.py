@@ -149,6 +149,18 @@ def test_the_log_page_filters_by_theme_and_state(world, staff_client, frozen):
     assert "No outcomes match" in empty
 
 
+def test_the_log_shows_a_meeting_s_overall_summary_once_not_on_every_row_without_words_of_its_own(
+        world, staff_client, frozen):
+    # Germany's two recommendations were logged without summaries of their own: they carry the overall one.
+    html = staff_client.get(f"/outcomes/?organisation_id={world.orgs['de'].id}").get_data(as_text=True)
+    assert "<strong>3</strong> outcomes" in html
+    assert html.count("Good meeting on key populations.") == 1
+    assert html.count("Same summary as above") == 2
+    # A row with words of its own keeps them (France's recommendation row is its own meeting's first).
+    html = staff_client.get("/outcomes/?state=FR").get_data(as_text=True)
+    assert "France is still consulting" in html and "Same summary as above" not in html
+
+
 def test_staff_see_the_log_without_export_links_leads_with(world, app, frozen):
     from tests.conftest import login
     staff_html = login(app.test_client(), world.staff).get("/outcomes/").get_data(as_text=True)
