@@ -44,3 +44,4 @@ _.last_position_for_state, _.new_key, _.reschedule_meeting, _.storage_matches, _
 # Read by SQLAlchemy: an SQL function's cache flag and its renderers per dialect (@compiles), a column
 # type's implementation per dialect (engage/dbtypes.py).
 _.inherit_cache, _._iso_utc, _._iso_utc_sqlite, _.load_dialect_impl
+_.session_interface  # Flask reads it: engage.auth.sessions.SessionInterface

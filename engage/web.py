@@ -1,15 +1,18 @@
 """The home page, error pages, and what every template can use."""
 from __future__ import annotations
 
+import functools
 from functools import lru_cache
 
-from flask import Blueprint, has_request_context, render_template, request, url_for
+from flask import Blueprint, g, has_request_context, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError
+from sqlalchemy import bindparam, select
 from werkzeug.exceptions import RequestURITooLarge
 from markupsafe import Markup, escape
 
 from engage import clock
+from engage.access.services import granted_text, keep_visibility
 from engage.boundary import error_page, status_page
 from engage.auth import sessions
 from engage.urls import id_url
@@ -99,9 +102,28 @@ def _options_html(pairs: tuple, current: str, blank: str) -> Markup:
     return Markup("".join(parts))
 
 
+@functools.cache
+def _user_query():
+    # The signed-in user and their grants in one statement, built once per process (building it anew,
+    # as Session.get does, cost as much as running it). Users are never restricted: telling the access
+    # hook so spares it from asking who is signed in while that is being worked out.
+    user_id = bindparam("user_id")
+    return (select(User, granted_text(user_id)).where(User.id == user_id)
+            .execution_options(all_sensitivities=True))
+
+
+def _forget_earlier_user() -> None:
+    # Flask-Login keeps the user it loaded in `g`. Where an app context outlives requests (tests, a
+    # command serving several), each request must still load its own, as a request in production does:
+    # the session version is checked against the row on every request.
+    g.pop("_login_user", None)
+
+
 def init_app(app) -> None:
-    """Login manager, error pages and template helpers."""
+    """Login manager, session cookies, error pages and template helpers."""
     login_manager.init_app(app)
+    app.session_interface = sessions.SessionInterface()
+    app.before_request(_forget_earlier_user)
     app.before_request(_refuse_long_query)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please sign in to see that page."
@@ -110,13 +132,19 @@ def init_app(app) -> None:
     @login_manager.user_loader
     def load_user(user_id):
         try:
-            # Users are never restricted: telling the access hook so spares it from asking who is
-            # signed in while that is being worked out (which loaded the user a second time).
-            user = db.session.get(User, int(user_id), execution_options={"all_sensitivities": True})
+            user_id = int(user_id)
         except (TypeError, ValueError):
             return None
-        if user is None or user.is_disabled or not sessions.is_current(user):
+        # Read on every signed-in request, so the session version is checked against the row each time.
+        # Nothing pending is flushed by it (a session kept across requests, in tests, may hold some).
+        with db.session.no_autoflush:
+            found = db.session.execute(_user_query(), {"user_id": user_id}).first()
+        if found is None:
+            return None
+        user, granted = found
+        if user.is_disabled or not sessions.is_current(user):
             return None  # a session ended by sign-out, a password or role change: signed out here too
+        keep_visibility(user, granted)
         return user
 
     @app.errorhandler(400)

@@ -242,6 +242,7 @@ def init_app(app) -> None:
 
 def _fresh_request():
     # `g` normally dies with its request; where an app context outlives requests (tests), start clean.
-    for key in ("access_actor", "restricted_loaded", "restricted_audited", "_access_resolving", "_access_warned",
-                services.VISIBILITY_CACHE):
+    # (The kept Visibility is not dropped here: it names the request it was read for, and the signed-in
+    # user's, read with the user before this hook runs, belongs to this one.)
+    for key in ("access_actor", "restricted_loaded", "restricted_audited", "_access_resolving", "_access_warned"):
         g.pop(key, None)

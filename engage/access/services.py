@@ -22,7 +22,7 @@ from types import SimpleNamespace
 from datetime import datetime
 
 from flask import g, has_app_context, has_request_context, request
-from sqlalchemy import and_, bindparam, false, func, inspect, or_, select, true
+from sqlalchemy import String, and_, bindparam, cast, false, func, inspect, or_, select, true
 from sqlalchemy.orm import with_loader_criteria
 
 from engage.audit.services import record_event
@@ -78,11 +78,17 @@ class Visibility:
         uid = _actor_id(actor)
         if is_dpo(actor):
             return cls(uid, True)
-        ids = {kind: set() for kind in RECORD_TYPES}
+        pairs = ()
         if uid != -1:
             # Grants only, plain columns: nothing for the ORM or the request guard to do.
-            for kind, record_id in db.session.connection().execute(_grants_query(), {"user_id": uid}):
-                ids.setdefault(kind, set()).add(record_id)
+            pairs = db.session.connection().execute(_grants_query(), {"user_id": uid})
+        return cls._of(uid, pairs)
+
+    @classmethod
+    def _of(cls, uid: int, pairs) -> "Visibility":
+        ids = {kind: set() for kind in RECORD_TYPES}
+        for kind, record_id in pairs:
+            ids.setdefault(kind, set()).add(record_id)
         return cls(uid, False, {kind: frozenset(v) for kind, v in ids.items()})
 
     @property
@@ -154,6 +160,35 @@ def _grants_query():
             .execution_options(all_sensitivities=True))
 
 
+def granted_text(user_id):
+    """A column for a statement that reads a user: their grants (their own and their groups'), as the
+    text `keep_visibility` takes. `user_id`: the user's id as a bind parameter of that statement.
+
+    Read with the user, the grants cost no statement of their own on a signed-in request."""
+    grants, members = AccessGrant.__table__, access_group_member
+    pair = grants.c.record_type + ":" + cast(grants.c.record_id, String)
+    return (select(func.aggregate_strings(pair, ","))
+            .where(or_(grants.c.user_id == user_id,
+                       grants.c.group_id.in_(select(members.c.group_id).where(members.c.user_id == user_id))))
+            .scalar_subquery().label("granted"))
+
+
+def keep_visibility(actor, granted: str | None) -> None:
+    """Keep, for this request, the Visibility of `actor` made from their grants read as `granted_text`
+    in the statement that loaded them: `visibility(actor)` then reads nothing."""
+    if not has_request_context() or actor is None:
+        return
+    uid = _actor_id(actor)
+    if uid == -1:
+        return
+    if is_dpo(actor):
+        found = Visibility(uid, True)
+    else:
+        pairs = (item.split(":") for item in granted.split(",")) if granted else ()
+        found = Visibility._of(uid, ((kind, int(record_id)) for kind, record_id in pairs))
+    _request_cache()[_cache_key(actor)] = found
+
+
 def _kind_of(model) -> str:
     name = getattr(model, "__tablename__", None)
     if name is None:  # an aliased class
@@ -172,6 +207,15 @@ def visibility(actor) -> Visibility:
     a request (scheduler, CLI), where nothing is kept."""
     if not has_request_context():
         return Visibility.load(actor)
+    cache = _request_cache()
+    key = _cache_key(actor)
+    found = cache.get(key)
+    if found is None:
+        found = cache[key] = Visibility.load(actor)
+    return found
+
+
+def _request_cache() -> dict:
     # Kept with the request it was read for: where an app context outlives requests (tests, a CLI
     # command serving several), the next request reads the grants afresh.
     current = request._get_current_object()
@@ -179,12 +223,7 @@ def visibility(actor) -> Visibility:
     if held is None or held[0] is not current:
         held = (current, {})
         setattr(g, VISIBILITY_CACHE, held)
-    cache = held[1]
-    key = _cache_key(actor)
-    found = cache.get(key)
-    if found is None:
-        found = cache[key] = Visibility.load(actor)
-    return found
+    return held[1]
 
 
 def visibility_key(actor) -> tuple:

@@ -8,19 +8,41 @@ whose number is not the row's. Raising the number (`User.end_sessions`) ends eve
 the account, a copied cookie included, at no cost per request: the row is read anyway.
 
 Times are kept in the (signed) session cookie as whole seconds since the epoch, read from the
-injected clock, so tests move them with time-machine like everything else.
+injected clock, so tests move them with time-machine like everything else. The last use is noted
+to the minute: a cookie signed and sent again on every request cost more than the rest of a small
+page's session handling together.
 """
 from __future__ import annotations
 
 from datetime import datetime
 
 from flask import session
+from flask.sessions import SecureCookieSessionInterface
 
 AUTH_AT = "auth_at"          # when the password (and second factor) were accepted
 SEEN_AT = "seen_at"          # the last request of this session
 PASSWORD_AT = "password_at"  # the last time the password was typed (sign-in or confirmation)
 PENDING = "pending_2fa"      # {"user_id", "at"}: password accepted, code not yet
 VERSION = "session_version"  # the user's session_version when this session began
+SEEN_PRECISION = 60  # seconds: the last use is noted again only once this much has passed
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, with the serializer made once per set of keys rather than for
+    every request (making it serialises a probe value, as much work as reading the cookie)."""
+
+    def __init__(self):
+        self._serializers: dict = {}
+
+    def get_signing_serializer(self, app):
+        keys = (app.secret_key, *(app.config["SECRET_KEY_FALLBACKS"] or ()))
+        found = self._serializers.get(keys)
+        if found is None:
+            found = super().get_signing_serializer(app)
+            if len(self._serializers) > 8:  # keys changed at run time (tests): keep few
+                self._serializers.clear()
+            self._serializers[keys] = found
+        return found
 
 
 def _stamp(now: datetime) -> int:
@@ -48,8 +70,13 @@ def is_current(user) -> bool:
 
 
 def touch(now: datetime) -> None:
-    """Note this request as the session's latest use."""
-    session[SEEN_AT] = _stamp(now)
+    """Note this request as the session's latest use, to the minute: within a minute of the last note
+    the cookie is left as it is (not signed and sent again). The idle limit then counts from up to a
+    minute before the last request, so a session never outlives it."""
+    stamp = _stamp(now)
+    seen = session.get(SEEN_AT)
+    if seen is None or not 0 <= stamp - int(seen) < SEEN_PRECISION:
+        session[SEEN_AT] = stamp
 
 
 def expiry_reason(now: datetime, idle_minutes: int | None, max_hours: int | None) -> str | None:
