@@ -162,15 +162,17 @@ def _grants_query():
 
 def granted_text(user_id):
     """A column for a statement that reads a user: their grants (their own and their groups'), as the
-    text `keep_visibility` takes. `user_id`: the user's id as a bind parameter of that statement.
+    text `keep_visibility` takes. `user_id`: the user's id in that statement, a bind parameter or the
+    user table's column (correlated, never a second FROM of users).
 
     Read with the user, the grants cost no statement of their own on a signed-in request."""
     grants, members = AccessGrant.__table__, access_group_member
     pair = grants.c.record_type + ":" + cast(grants.c.record_id, String)
     return (select(func.aggregate_strings(pair, ","))
             .where(or_(grants.c.user_id == user_id,
-                       grants.c.group_id.in_(select(members.c.group_id).where(members.c.user_id == user_id))))
-            .scalar_subquery().label("granted"))
+                       grants.c.group_id.in_(select(members.c.group_id).where(members.c.user_id == user_id)
+                                             .correlate_except(members))))
+            .correlate_except(grants).scalar_subquery().label("granted"))
 
 
 def keep_visibility(actor, granted: str | None) -> None:

@@ -1,6 +1,7 @@
 """What every API endpoint shares: token auth, the error shape, JSON bodies, pagination."""
 from __future__ import annotations
 
+import functools
 import re
 from datetime import date, datetime
 from functools import wraps
@@ -10,7 +11,9 @@ from flask import g, jsonify, request
 from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
 
-from engage.auth.services import user_for_token
+from engage.access.services import granted_text, keep_visibility
+from engage.auth.models import User
+from engage.auth.services import token_holder
 from engage.clock import DAY_RANGE_PROBLEM, day_in_range, now_utc
 from engage.extensions import db
 from engage.schemas import problems
@@ -35,15 +38,23 @@ def token_required(minimum: str = "staff"):
             scheme, _, secret = header.partition(" ")
             if scheme.lower() != "bearer" or not secret.strip():
                 raise ApiError(401, "unauthorized", "Send 'Authorization: Bearer <token>'.")
-            user = user_for_token(secret.strip(), now_utc())
-            if user is None:
+            found = token_holder(secret.strip(), now_utc(), _with_grants())
+            if found is None:
                 raise ApiError(401, "unauthorized", "That token is unknown, revoked, or its user is disabled.")
+            user, granted = found
+            keep_visibility(user, granted)  # read with the token: no statement of its own
             if not user.has_role(minimum):
                 raise ApiError(403, "forbidden", f"This needs the {minimum} role or higher.")
             g.api_user = user
             return view(*args, **kwargs)
         return wrapped
     return decorator
+
+
+@functools.cache
+def _with_grants() -> tuple:
+    # One column object for the process: the token statement is kept per its columns.
+    return (granted_text(User.id),)
 
 
 MAX_JSON_DEPTH = 20  # the deepest body the contract has is 3 levels (an outcome's follow-ups)

@@ -8,7 +8,6 @@ from datetime import timedelta
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import bindparam, func, select
-from sqlalchemy.orm import joinedload
 
 from engage.audit.services import record_event
 from engage.errors import ConflictError, PermissionDenied, ValidationError
@@ -228,22 +227,29 @@ TOKEN_USE_PRECISION = timedelta(minutes=1)
 
 
 @functools.cache
-def _token_query():
-    # One statement for the token and its user, built once per process (every API call runs it; building
-    # it anew cost as much as running it). Neither is ever restricted, so the access hook is told (it
-    # would otherwise walk the statement on every API call).
-    return (select(ApiToken).where(ApiToken.token_hash == bindparam("token_hash"))
-            .options(joinedload(ApiToken.user)).execution_options(all_sensitivities=True))
+def _token_query(also: tuple = ()):
+    # One statement for the token, its user and any `also` columns, built once per process (every API
+    # call runs it; building it anew cost as much as running it). Neither is ever restricted, so the
+    # access hook is told (it would otherwise walk the statement on every API call).
+    return (select(ApiToken, User, *also).join(User, ApiToken.user_id == User.id)
+            .where(ApiToken.token_hash == bindparam("token_hash")).execution_options(all_sensitivities=True))
 
 
-def user_for_token(secret: str, now) -> User | None:
-    """The active user a live token belongs to, noting its use; otherwise None."""
+def token_holder(secret: str, now, also: tuple = ()) -> tuple | None:
+    """(user, *values of `also`) for a live token of an active user, noting its use; otherwise None.
+
+    `also`: columns read in the same statement (each the same object on every call: the statement is
+    kept per process by them), correlated to the token's user."""
     if not secret or len(secret) > 200:
         return None
-    token = db.session.scalar(_token_query(), {"token_hash": _hash_token(secret)})
-    if token is None or token.revoked_at is not None or token.user.is_disabled:
+    found = db.session.execute(_token_query(also), {"token_hash": _hash_token(secret)}).first()
+    if found is None:
+        return None
+    token, user, *values = found
+    if token.revoked_at is not None or user.is_disabled:
         return None
     # Noted to the minute: a write (and on SQLite a database-wide lock) on every API call is not worth it.
     if token.last_used_at is None or now - token.last_used_at >= TOKEN_USE_PRECISION:
         token.last_used_at = now
-    return token.user
+    return (user, *values)
+

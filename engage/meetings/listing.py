@@ -418,28 +418,61 @@ class AgendaRow(MeetingLabels):
         return other_attendees(self.hidden)
 
 
-def agenda_page(actor, query, page: int, per_page: int) -> tuple[list[AgendaRow], int]:
-    """One page of `query` (a select() of Meeting built by `services.meeting_query`, filtered for
-    `actor`) as the agenda page's rows, and the total: two statements whatever the page size."""
+@dataclass(frozen=True, slots=True)
+class PreparedAgenda:
+    """The agenda page's statements built once (`prepared_agenda`): its rows with the total, and the
+    total alone (for a page past the last), with the time, the limit and the offset as parameters."""
+
+    statement: object
+    count: object
+
+
+def prepared_agenda(key: tuple, build: Callable) -> PreparedAgenda:
+    """The agenda page statements of `build(now)` (a select() of Meeting filtered for its reader, as
+    `queries.meeting_query` makes it, given the time as a bind parameter), kept per process under `key`,
+    which must hold everything `build` depends on but the time (as for `prepared_page`)."""
+    key = ("agenda", *key)
+    found = _PREPARED.get(key)
+    if found is not None:
+        try:
+            _PREPARED.move_to_end(key)
+        except KeyError:
+            pass
+        return found
+    query = build(bindparam("agenda_now"))
     m = Meeting.__table__.c
     columns = query.with_only_columns(m.id, m.title, m.starts_at, m.ends_at, m.timezone, m.location_kind,
                                       m.location, m.status, m.tags, m.sensitivity,
                                       func.count().over().label("total"), maintain_column_froms=True)
-    # (`only_visible`'s mark carries over from `query`, as in meeting_page.)
-    found = db.session.execute(columns.limit(per_page).offset((page - 1) * per_page)).all()
+    found = _PREPARED[key] = PreparedAgenda(
+        columns.limit(bindparam("page_limit", type_=Integer)).offset(bindparam("page_offset", type_=BigInteger)),
+        select(func.count()).select_from(query.order_by(None).subquery()))
+    while len(_PREPARED) > _PREPARED_MAX:
+        try:
+            _PREPARED.popitem(last=False)
+        except KeyError:
+            break
+    return found
+
+
+def agenda_page(actor, query: PreparedAgenda, page: int, per_page: int, now: datetime) -> tuple[list[AgendaRow], int]:
+    """One page of `query` (`prepared_agenda`'s statements, for `actor`) at the time `now` as the agenda
+    page's rows, and the total: two statements whatever the page size."""
+    # (`only_visible`'s mark carries over from the query, as in meeting_page: marked, it runs on the
+    # session's connection; unmarked, through the session, where the access guard catches it.)
+    if query.statement.get_execution_options().get("visibility_applied"):
+        run = db.session.connection().execute
+    else:
+        run = db.session.execute
+    found = run(query.statement, {"agenda_now": now, "page_limit": per_page,
+                                  "page_offset": (page - 1) * per_page}).all()
     if not found:  # past the last page (or none): the window counts nothing, so ask
-        return [], db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+        return [], run(query.count, {"agenda_now": now}).scalar()
     rows = [AgendaRow(*r[:-1]) for r in found]
     by_id = {r.id: r for r in rows}
     # The contact attendees only (staff are not shown), restricted ones included: who is left out is
     # decided below, as people.people_of_meetings decides it.
-    a, c, o = Attendee.__table__.c, Contact.__table__.c, Organisation.__table__.c
-    attendees = db.session.execute(
-        select(a.meeting_id, a.contact_id, c.organisation_id, o.name, c.sensitivity)
-        .select_from(Attendee.__table__.join(Contact.__table__, a.contact_id == c.id)
-                     .outerjoin(Organisation.__table__, c.organisation_id == o.id))
-        .where(a.meeting_id.in_(list(by_id))).order_by(a.meeting_id, a.id)
-        .execution_options(all_sensitivities=True)).all()
+    attendees = db.session.connection().execute(_agenda_attendees_query(), {"meeting_ids": list(by_id)}).all()
     restricted = {cid for _, cid, _, _, sensitivity in attendees if sensitivity == "restricted"}
     hidden = _hidden_of(actor, restricted)
     names: dict[int, dict] = {mid: {} for mid in by_id}
@@ -454,3 +487,15 @@ def agenda_page(actor, query, page: int, per_page: int) -> tuple[list[AgendaRow]
     guard.note_loaded("meeting", [r.id for r in rows if r.sensitivity == "restricted"])
     guard.note_loaded("contact", restricted)
     return rows, found[0][-1]
+
+
+@functools.cache
+def _agenda_attendees_query():
+    # Plain columns of every contact attendee (restricted ones included), marked as seeing every
+    # sensitivity: built once, run on the session's connection, as _attendees_query.
+    a, c, o = Attendee.__table__.c, Contact.__table__.c, Organisation.__table__.c
+    return (select(a.meeting_id, a.contact_id, c.organisation_id, o.name, c.sensitivity)
+            .select_from(Attendee.__table__.join(Contact.__table__, a.contact_id == c.id)
+                         .outerjoin(Organisation.__table__, c.organisation_id == o.id))
+            .where(a.meeting_id.in_(bindparam("meeting_ids", expanding=True))).order_by(a.meeting_id, a.id)
+            .execution_options(all_sensitivities=True))

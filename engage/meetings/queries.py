@@ -9,7 +9,7 @@ from datetime import datetime
 
 from sqlalchemy import String, cast, func, or_, select
 
-from engage.access.services import hidden_ids, only_visible
+from engage.access.services import hidden_ids, only_visible, visibility_key
 from engage.directory.models import Contact, Organisation
 from engage.extensions import db
 
@@ -91,12 +91,24 @@ def meetings_between(start: datetime, end: datetime, staff_id: int | None = None
     return list(db.session.scalars(query.order_by(Meeting.starts_at, Meeting.id)))
 
 
+_TAG_QUERIES: dict = {}
+
+
 def tags_in_use(actor=None) -> list[str]:
     """Every tag on any meeting (that `actor` may see), sorted, for the filter."""
     tags: set[str] = set()
     # Each distinct list once (most meetings share a few): the filter is on every meetings page.
-    # (As text: PostgreSQL's json type has no equality, so no DISTINCT.)
-    query = select(cast(Meeting.tags, String)).distinct()
-    for row in db.session.scalars(only_visible(actor, query, Meeting) if actor is not None else query):
+    # (As text: PostgreSQL's json type has no equality, so no DISTINCT.) The statement is built once per
+    # reader's grants (visibility_key) and runs on the session's connection: plain text, marked as filtered.
+    key = visibility_key(actor) if actor is not None else None
+    query = _TAG_QUERIES.get(key)
+    if query is None:
+        query = select(cast(Meeting.tags, String)).distinct()
+        query = only_visible(actor, query, Meeting) if actor is not None else query
+        if len(_TAG_QUERIES) > 256:  # many readers with different grants: start again
+            _TAG_QUERIES.clear()
+        _TAG_QUERIES[key] = query
+    run = db.session.connection().execute if actor is not None else db.session.execute
+    for (row,) in run(query):
         tags.update(json.loads(row) if row else [])
     return sorted(tags, key=str.lower)

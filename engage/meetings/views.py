@@ -1,6 +1,7 @@
 """Meeting pages (agenda, week, month, booking, meeting page, slots, feeds) and the public feed URL."""
 from __future__ import annotations
 
+import functools
 from datetime import date, time, timedelta
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
@@ -11,7 +12,7 @@ from sqlalchemy import select
 
 from engage import clock
 from engage.access.guard import act_as
-from engage.access.services import VISIBILITY_APPLIED, redact_history
+from engage.access.services import VISIBILITY_APPLIED, redact_history, visibility_key
 from engage.auth.models import User
 from engage.auth.permissions import export_confirmed, require_role_for_blueprint
 from engage.boundary import on_refusal, refused_form, refused_redirect, status_page
@@ -112,11 +113,14 @@ def _flash_change(change: MeetingChange, verb: str) -> None:
 @bp.route("/")
 def index():
     filters = _filters()
-    query = queries.meeting_query(now=clock.now_utc(), **{k: (v or None) for k, v in filters.items()
-                                                           if k != "when"}, when=filters["when"], actor=current_user)
-    # Read as rows, not records (engage/meetings/listing.py): the page shows a few columns of each.
+    chosen = {k: (v or None) for k, v in filters.items() if k != "when"}
+    # Read as rows, not records (engage/meetings/listing.py): the page shows a few columns of each. The
+    # statements are built once per filters and reader's grants, with the time as a parameter.
+    key = ("agenda", tuple(filters.items()), visibility_key(current_user))
+    query = listing.prepared_agenda(key, lambda now: queries.meeting_query(now=now, **chosen, when=filters["when"],
+                                                                           actor=current_user))
     number, per_page = max(_int_arg("page") or 1, 1), current_app.config["PER_PAGE"]
-    rows, total = listing.agenda_page(current_user, query, number, per_page)
+    rows, total = listing.agenda_page(current_user, query, number, per_page, now=clock.now_utc())
     page = listing.RowsPagination(rows, total, number, per_page)
     return render_template("meetings/index.html", page=page, filters=filters, when_choices=WHEN_CHOICES,
                            **_filter_choices())
@@ -125,22 +129,29 @@ def index():
 def _filter_choices() -> dict:
     # Plain columns of the tables, not records: the lists of every user, organisation and agenda item
     # are long, and only a name and an id of each is shown. None of these tables holds restricted
-    # records, so the access guard is told there is nothing to filter (walking a statement costs).
-    o, u, r = Organisation.__table__.c, User.__table__.c, Recommendation.__table__.c
-    organisations = db.session.execute(select(o.id, o.name, o.city, o.is_archived).order_by(o.name)
-                                       .execution_options(**VISIBILITY_APPLIED)).all()
+    # records, so they run on the session's connection, past the ORM and the access guard (which would
+    # have nothing to do), with statements built once (building them cost as much as running them).
+    run = db.session.connection().execute
+    organisations_q, staff_q, recommendations_q = _choice_queries()
+    organisations = run(organisations_q).all()
     return {
-        "staff_choices": [(uid, name or email) for uid, name, email in db.session.execute(
-            select(u.id, u.full_name, u.email).order_by(u.full_name).execution_options(**VISIBILITY_APPLIED))],
+        "staff_choices": [(uid, name or email) for uid, name, email in run(staff_q)],
         "organisation_choices": [(org.id, org.name) for org in organisations if not org.is_archived],
         "cities": sorted({org.city for org in organisations if org.city is not None}),
         "tags": queries.tags_in_use(current_user),
-        "recommendation_choices": [(rid, f"{reference} ({country_name(state)})") for rid, reference, state in
-                                   db.session.execute(
+        "recommendation_choices": [(rid, f"{reference} ({country_name(state)})")
+                                   for rid, reference, state in run(recommendations_q)],
+    }
+
+
+@functools.cache
+def _choice_queries() -> tuple:
+    o, u, r = Organisation.__table__.c, User.__table__.c, Recommendation.__table__.c
+    return (select(o.id, o.name, o.city, o.is_archived).order_by(o.name).execution_options(**VISIBILITY_APPLIED),
+            select(u.id, u.full_name, u.email).order_by(u.full_name).execution_options(**VISIBILITY_APPLIED),
             select(r.id, r.reference, r.recommending_state)
             .where(r.id.in_(select(meeting_recommendation.c.recommendation_id)))
-            .order_by(r.reference).execution_options(**VISIBILITY_APPLIED))],
-    }
+            .order_by(r.reference).execution_options(**VISIBILITY_APPLIED))
 
 
 @bp.route("/export.csv")
