@@ -44,8 +44,14 @@ def init_app(app: Flask) -> None:
     if hsts_seconds and app.config["ENGAGE_BASE_URL"].startswith("https://"):
         headers["Strict-Transport-Security"] = f"max-age={hsts_seconds}"
 
+    pairs = tuple((name, name.lower(), value) for name, value in headers.items())
+
     def add_security_headers(response):
-        for name, value in headers.items():
-            response.headers.setdefault(name, value)
+        # A header the view set itself stays. (One pass over the few headers present: asking the
+        # Headers for each name raised and caught a KeyError per name absent, on every answer.)
+        present = {name.lower() for name, _ in response.headers}
+        for name, lowered, value in pairs:
+            if lowered not in present:
+                response.headers.add(name, value)
         return response
     app.after_request(add_security_headers)

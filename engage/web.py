@@ -185,13 +185,17 @@ def init_app(app) -> None:
 
     @app.context_processor
     def template_globals():
-        nav = []
-        # Templates also render outside requests (dispatcher, CLI), where there is no user.
-        if has_request_context() and current_user.is_authenticated:
-            nav = [(label, endpoint) for label, endpoint, role in NAV
-                   if (current_user.is_dpo if role == "dpo" else current_user.has_role(role))
-                   and endpoint in app.view_functions]
-        return {"nav_items": nav, "clock": clock}
+        nav, section = [], None
+        # Templates also render outside requests (dispatcher, CLI), where there is no user. (The user
+        # and the endpoint are asked once: through their proxies, per item, they cost every page.)
+        if has_request_context():
+            user = current_user._get_current_object()
+            if user.is_authenticated:
+                nav = [(label, endpoint) for label, endpoint, role in NAV
+                       if (user.is_dpo if role == "dpo" else user.has_role(role)) and endpoint in app.view_functions]
+            endpoint = request.endpoint
+            section = endpoint.split(".")[0] if endpoint else None
+        return {"nav_items": nav, "nav_section": section, "clock": clock}
 
     app.add_template_global(url_with)
     app.add_template_global(select_options)

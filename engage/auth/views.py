@@ -131,15 +131,17 @@ _ENROLMENT_ENDPOINTS = {"auth.two_factor", "auth.logout", "auth.login", "auth.lo
 @bp.before_app_request
 def _session_rules():
     """End sessions that ran out; keep users who must set up two-step sign-in on that page."""
-    if request.endpoint is None or request.endpoint.endswith("static") or request.blueprint == "api":
+    endpoint = request.endpoint
+    if endpoint is None or endpoint.endswith("static") or request.blueprint == "api":
         return None
-    if not current_user.is_authenticated:
+    user = current_user._get_current_object()  # once: each use of the proxy is a lookup
+    if not user.is_authenticated:
         return None
     now, config = now_utc(), current_app.config
     reason = sessions.expiry_reason(now, config.get("ENGAGE_SESSION_IDLE_MINUTES"),
                                     config.get("ENGAGE_SESSION_MAX_HOURS"))
     if reason is not None:
-        services.record_logout(current_user, now, f"session ended ({reason})")  # committed with the redirect
+        services.record_logout(user, now, f"session ended ({reason})")  # committed with the redirect
         logout_user()
         sessions.clear()
         if reason == "idle":
@@ -151,7 +153,7 @@ def _session_rules():
         target = request.full_path.rstrip("?") if request.method == "GET" else None
         return redirect(url_for("auth.login", next=target))
     sessions.touch(now)
-    if request.endpoint not in _ENROLMENT_ENDPOINTS and not current_user.has_2fa and _requires_2fa(current_user):
+    if endpoint not in _ENROLMENT_ENDPOINTS and not user.has_2fa and _requires_2fa(user):
         return redirect(url_for("auth.two_factor"))
     return None
 

@@ -211,12 +211,15 @@ class PreparedPage:
 
 
 def _prepare(query, limit=None, offset=None, as_text: bool = False) -> PreparedPage:
-    # The total by its own statement, not a count(*) OVER () window on the page: the window makes the
+    # The total by a count of ids, not a count(*) OVER () window on the page: the window makes the
     # database sort every matching row with all its columns (descriptions and all) before the limit,
-    # about five times the cost of this page and a count of ids together.
+    # about five times the cost of this page and a count of ids together. The count is a column of the
+    # page's statement, an uncorrelated subquery that the database runs once (a statement of its own
+    # cost as much again in the app); alone, it answers for a page past the last.
     ids = query.with_only_columns(Meeting.id, maintain_column_froms=True).order_by(None).subquery()
     count = select(func.count()).select_from(ids)
-    return PreparedPage(_columns(query, as_text).limit(limit).offset(offset), count, as_text)
+    statement = _columns(query, as_text).add_columns(count.scalar_subquery().label("total"))
+    return PreparedPage(statement.limit(limit).offset(offset), count, as_text)
 
 
 _PREPARED: OrderedDict = OrderedDict()
@@ -255,8 +258,8 @@ def prepared_page(key: tuple, build: Callable, as_text: bool = False) -> Prepare
 
 def meeting_page(actor, query, page: int, per_page: int, agenda: str | None = "ids") -> tuple[list[MeetingRow], int]:
     """One page of `query` (a select() of Meeting built by `queries.meeting_query`, filtered for
-    `actor`, or a `PreparedPage` of one) as rows, and the total it counts. Four statements (three
-    without `agenda`) whatever the page size. `agenda`: "ids" (recommendation_ids), "full"
+    `actor`, or a `PreparedPage` of one) as rows, and the total it counts. Three statements (two
+    without `agenda`; one more for a page past the last) whatever the page size. `agenda`: "ids" (recommendation_ids), "full"
     (recommendations as AgendaItems) or None."""
     params = {}
     if isinstance(query, PreparedPage):
@@ -272,8 +275,8 @@ def meeting_page(actor, query, page: int, per_page: int, agenda: str | None = "i
     else:
         run = db.session.execute
     found = run(query.statement, params).all()
-    total = run(query.count).scalar()
-    rows = [MeetingRow(*r[:-2], organiser_email=r[-2], organiser_name=r[-1] or r[-2]) for r in found]
+    total = found[0][-1] if found else run(query.count).scalar()
+    rows = [MeetingRow(*r[:-3], organiser_email=r[-3], organiser_name=r[-2] or r[-3]) for r in found]
     _complete(actor, rows, agenda, query.as_text)
     return rows, total
 
