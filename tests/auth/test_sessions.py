@@ -52,6 +52,18 @@ def test_a_session_ends_after_30_idle_minutes(limits, staff_user):
     assert event.actor_id == staff_user.id and event.detail == "session ended (idle)"
 
 
+def test_the_session_cookie_is_sent_again_only_once_its_last_use_moved_by_a_minute(limits, staff_user):
+    with _at(0):
+        client = login(limits.test_client(), staff_user)
+        client.get("/account")  # the first page keeps its form token in the session
+    with _at(0.5):
+        response = client.get("/account")
+        assert response.status_code == 200 and "Set-Cookie" not in response.headers
+    with _at(2):
+        response = client.get("/account")
+        assert response.status_code == 200 and "session=" in response.headers["Set-Cookie"]
+
+
 def test_a_session_ends_12_hours_after_signing_in_however_busy(limits, staff_user):
     with _at(0):
         client = login(limits.test_client(), staff_user)
