@@ -24,12 +24,16 @@ def apply_errors(form, exc: ServiceError, flash_the_rest: bool = True) -> bool:
 
 
 def mark_required(form, model) -> None:
-    """Flag the form's fields that `model` (the write schema) requires, so the page marks them with *;
-    a rendering hint only: the schema decides what is valid."""
+    """Flag the form's fields that `model` (the write schema) requires, so the page marks them with *,
+    and give its text fields the schema's length as maxlength (engage.js counts the characters left);
+    rendering hints only: the schema decides what is valid."""
     for name, info in model.model_fields.items():
         field = getattr(form, name, None)
         if field is not None and hasattr(field, "flags"):
             field.flags.required = info.is_required()
+            limit = (info.json_schema_extra or {}).get("maxLength") if isinstance(info.json_schema_extra, dict) else None
+            if limit and field.type in ("StringField", "TextAreaField"):
+                field.render_kw = {**(field.render_kw or {}), "maxlength": limit}
 
 
 class DateInput(DateField):

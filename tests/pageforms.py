@@ -59,3 +59,34 @@ def submitted_values(html: str, action: str) -> list[tuple[str, str]]:
     reader = _FormReader(action)
     reader.feed(html)
     return reader.pairs
+
+
+class _ChosenReader(HTMLParser):
+    def __init__(self, name: str):
+        super().__init__(convert_charrefs=True)
+        self.name, self.inside, self.current, self.chosen = name, False, None, {}
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "select":
+            self.inside = a.get("name") == self.name
+        elif tag == "option" and self.inside and "selected" in a:
+            self.current = a.get("value", "")
+            self.chosen[self.current] = ""
+
+    def handle_data(self, data):
+        if self.current is not None:
+            self.chosen[self.current] += data
+
+    def handle_endtag(self, tag):
+        if tag == "option":
+            self.current = None
+        elif tag == "select":
+            self.inside = False
+
+
+def chosen_options(html: str, name: str) -> dict[str, str]:
+    """The selected options of the select named `name` on the page: {value: text}, in page order."""
+    reader = _ChosenReader(name)
+    reader.feed(html)
+    return reader.chosen

@@ -81,7 +81,8 @@ def test_the_installed_package_is_the_one_imported(installed, tmp_path):
                            capture_output=True, text=True, cwd=tmp_path, env=_env(tmp_path)).stdout.strip()
     assert Path(where).is_relative_to(installed.parent.parent), where
     package = Path(where).parent
-    for path in ("templates/auth/login.html", "static/engage.css", "demo/data/diplomatic_missions_nairobi_geneva.csv",
+    for path in ("templates/auth/login.html", "static/engage.css", "static/vendor/tom-select/tom-select.popular.min.js",
+                 "demo/data/diplomatic_missions_nairobi_geneva.csv",
                  "migrations/env.py", "migrations/alembic.ini"):
         assert (package / path).is_file(), path
     assert list((package / "migrations" / "versions").glob("*.py"))

@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy import select
+from sqlalchemy import func, select
 from wtforms import (BooleanField, DateField, IntegerField, RadioField, SelectField, SelectMultipleField,
                      StringField, TextAreaField, TimeField)
 from wtforms.validators import InputRequired, NumberRange, Optional
@@ -20,11 +21,11 @@ from engage.directory.models import Contact, Organisation
 from engage.directory.services import live_contacts
 from engage.errors import ServiceError, ValidationError
 from engage.extensions import db
-from engage.forms import apply_errors
+from engage.forms import apply_errors, mark_required
 from engage.recommendations.models import Recommendation
 
 from .models import LOCATION_KINDS, Meeting
-from .schemas import default_reminders
+from .schemas import MeetingCreate, default_reminders
 
 OFFSET_RE = re.compile(r"^(\d{1,5})\s*(m|min|mins|minutes?|h|hrs?|hours?|d|days?)?$", re.I)
 
@@ -59,6 +60,56 @@ def _int_list(values) -> list[int]:
     return [int(v) for v in values or [] if str(v).isdigit()]
 
 
+def zone_of(contacts) -> str | None:
+    """The time zone most of these contacts are in (their own, else their organisation's city), or None
+    when there are none or no zone has more of them than every other."""
+    counts = Counter(c.effective_timezone for c in contacts)
+    ranked = counts.most_common(2)
+    if not ranked or (len(ranked) == 2 and ranked[0][1] == ranked[1][1]):
+        return None
+    return ranked[0][0]
+
+
+def contact_choice(contact: Contact, label: str | None = None) -> tuple:
+    """A picker option: the name with the organisation and city to search by, the name alone for its chip,
+    and the zone the booking form moves to when the contact is chosen (meeting-form.js)."""
+    org = contact.organisation
+    where = org.name if org else "no organisation"
+    city = org.city if org else None
+    if city and city.lower() not in where.lower():
+        where = f"{where}, {city}"
+    return (contact.id, label or f"{contact.full_name} — {where}",
+            {"data-name": contact.full_name, "data-zone": contact.effective_timezone})
+
+
+def recommendation_choices() -> list[tuple]:
+    """Every recommendation as a picker option, newest cycle first and 101.2 before 101.10 (natural order);
+    the option's text carries the reference, the state and the words, which the picker searches."""
+    recs = db.session.scalars(select(Recommendation).order_by(Recommendation.cycle.desc(),
+                                                              Recommendation.reference_sort, Recommendation.id))
+    return [(r.id, f"{r.reference} ({r.state_name}, cycle {r.cycle}): {r.text[:90]}",
+             {"data-name": f"{r.reference} ({r.state_name})"}) for r in recs]
+
+
+def picker(help_text: str, placeholder: str) -> dict:
+    """render_kw of a multi-select that pickers.js turns into a searchable picker; without JavaScript it
+    stays the plain list (the page's own help text then says how to choose several)."""
+    return {"size": 6, "data-picker": "", "data-picker-help": help_text, "data-placeholder": placeholder}
+
+
+def latest_recommendations_of(state: str) -> list[int]:
+    """The ids of the recommendations `state` made in the latest cycle it made any, in natural order."""
+    cycle = db.session.scalar(select(func.max(Recommendation.cycle)).where(Recommendation.recommending_state == state))
+    if cycle is None:
+        return []
+    return list(db.session.scalars(select(Recommendation.id).where(
+        Recommendation.recommending_state == state, Recommendation.cycle == cycle)
+        .order_by(Recommendation.reference_sort, Recommendation.id)))
+
+
+PEOPLE_HELP = "Type part of a name, organisation or city, then Enter; Backspace removes the last one."
+
+
 class MeetingForm(FlaskForm):
     """Booking and editing: the time is typed as a local time in the meeting's zone.
 
@@ -67,16 +118,15 @@ class MeetingForm(FlaskForm):
     beside it. A few inputs keep the names the page has always posted (name=...).
     """
 
-    title = StringField("Title", validators=[InputRequired()], description="For staff, e.g. "
+    title = StringField("Title", validators=[Optional()], description="For staff, e.g. "
                         "“Pre-session meeting: Mission of Germany”.")
     invitation_title = StringField("Title for invitations", validators=[Optional()],
                                    description="What invitations and reminders say; leave empty for "
                                    "“Meeting with <organisation>”. Restricted meetings never show more.")
     description = TextAreaField("Purpose", validators=[Optional()], render_kw={"rows": 3})
-    date = DateField("Date", validators=[InputRequired(message="Choose the date.")])
-    starts_at = TimeField("Starts at", name="start_time",
-                          validators=[InputRequired(message="Give the start time (24-hour).")])
-    ends_at = TimeField("Ends at", name="end_time", validators=[InputRequired(message="Give the end time (24-hour).")])
+    date = DateField("Date", validators=[Optional()])
+    starts_at = TimeField("Starts at", name="start_time", validators=[Optional()])
+    ends_at = TimeField("Ends at", name="end_time", validators=[Optional()])
     timezone = SelectField("Time zone of these times", default=clock.NAIROBI)
     fold = RadioField("Which one?", choices=[], validators=[Optional()])
     location_kind = RadioField("Where", choices=list(LOCATION_KINDS.items()), default="in_person")
@@ -85,10 +135,14 @@ class MeetingForm(FlaskForm):
                              "meetings, e.g. https://…")
     organiser = SelectField("Organiser", name="organiser_id", coerce=int)
     staff = SelectMultipleField("Staff taking part", name="staff_ids", coerce=int, validators=[Optional()],
-                                render_kw={"size": 6})
-    required_contact_ids = SelectMultipleField("Attendees (required)", coerce=int, validators=[Optional()], render_kw={"size": 6})
-    optional_contact_ids = SelectMultipleField("Attendees (optional)", coerce=int, validators=[Optional()], render_kw={"size": 6})
-    recommendation_ids = SelectMultipleField("Agenda: UPR recommendations", coerce=int, validators=[Optional()], render_kw={"size": 6})
+                                render_kw=picker("Type part of a name or email, then Enter.", "Add staff…"))
+    required_contact_ids = SelectMultipleField("Attendees (required)", coerce=int, validators=[Optional()],
+                                               render_kw=picker(PEOPLE_HELP, "Add an attendee…"))
+    optional_contact_ids = SelectMultipleField("Attendees (optional)", coerce=int, validators=[Optional()],
+                                               render_kw=picker(PEOPLE_HELP, "Add an attendee…"))
+    recommendation_ids = SelectMultipleField(
+        "Agenda: UPR recommendations", coerce=int, validators=[Optional()],
+        render_kw=picker("Type a reference (101.2), a state or words of the text, then Enter.", "Add a recommendation…"))
     tags = StringField("Tags", validators=[Optional()], description="Separated by commas, e.g. "
                        "“4th cycle pre-session, health”.")
     reminders = StringField("Reminders before the start", default="24h, 1h",
@@ -96,36 +150,40 @@ class MeetingForm(FlaskForm):
     notify = BooleanField("Send invitations to the attendees", default=True)
     already_held = BooleanField("It already took place: record it as held (no invitations)")
     allow_conflicts = BooleanField("Book it anyway, despite the clashes listed above")
+    no_attendees_ok = BooleanField("Book it anyway, with no attendees")
     sensitivity = SelectField("Sensitivity", choices=list(SENSITIVITIES.items()), default="internal",
                               description="Restricted: only people granted it, and the data-protection officer, "
                                           "can find this meeting and its outcomes.")
 
     fold_needed = False
+    # Asked once a booking has no attendees (see meetings.views.new).
+    ask_no_attendees = False
     # Errors for a schema field shown by more than one input (attendees: the two pickers).
     other_errors: dict[str, list[str]] = {}
+    # Fields the schema names whose input could not be read here (a missing date, say): what the form
+    # says about them replaces the schema's "This is required." (see read).
+    _unread: set[str] = set()
 
     def setup(self, organisation: Organisation | None = None) -> "MeetingForm":
         """Fill the pickers from the directory (an organisation's contacts listed first)."""
         self.timezone.choices = zone_choices()
         users = list(db.session.scalars(select(User).where(User.is_disabled.is_(False)).order_by(User.full_name)))
         self.organiser.choices = [(u.id, u.display_name) for u in users]
-        self.staff.choices = [(u.id, f"{u.display_name} <{u.email}>") for u in users]
+        self.staff.choices = [(u.id, f"{u.display_name} <{u.email}>", {"data-name": u.display_name}) for u in users]
         contacts = live_contacts(current_user)
         keep = set(self.required_contact_ids.data or []) | set(self.optional_contact_ids.data or [])
         if organisation is not None:
             contacts.sort(key=lambda c: (c.organisation_id != organisation.id, c.full_name.lower()))
-        choices = [(c.id, f"{c.full_name} — {c.organisation.name if c.organisation else 'no organisation'}")
-                   for c in contacts]
+        choices = [contact_choice(c) for c in contacts]
         # Archived contacts still on a meeting stay listed so that editing does not drop them.
         for c in db.session.scalars(select_visible(current_user, Contact).where(Contact.id.in_(keep),
                                                                                 Contact.is_archived.is_(True))):
-            choices.append((c.id, f"{c.full_name} (archived)"))
+            choices.append(contact_choice(c, f"{c.full_name} (archived)"))
         self.required_contact_ids.choices = choices
         self.optional_contact_ids.choices = choices
-        self.recommendation_ids.choices = [
-            (r.id, f"{r.reference} ({r.state_name}, cycle {r.cycle}): {r.text[:90]}")
-            for r in db.session.scalars(select(Recommendation).order_by(Recommendation.cycle.desc(),
-                                                                        Recommendation.reference))]
+        self.recommendation_ids.choices = recommendation_choices()
+        mark_required(self, MeetingCreate)  # the stars, and maxlength from the schema's lengths
+        self.date.flags.required = True  # read with the times into starts_at and ends_at
         self._set_fold_choices()
         return self
 
@@ -146,32 +204,45 @@ class MeetingForm(FlaskForm):
     # ---- filling the form ----
 
     def prefill_from_link(self, args, user: User) -> Organisation | None:
-        """Fill from ?organisation_id=&contact_id=…&recommendation_id=…&date=&time=&zone=&minutes=."""
+        """Fill from ?organisation_id=&contact_id=…&recommendation_id=…&agenda=state&date=&time=&zone=&minutes=.
+
+        The zone is the one most of the attendees are in (Geneva people: Geneva time), else the
+        organisation's, else the user's own; `agenda=state` puts the organisation's state's latest
+        recommendations on the agenda.
+        """
         organisation = None
         org_id = args.get("organisation_id", "")
-        if org_id.isdigit():
+        if org_id.isdigit() and len(org_id) < 10:
             organisation = db.session.get(Organisation, int(org_id))
         self.organiser.data = user.id
         self.staff.data = [user.id]
         self.reminders.data = format_offsets(default_reminders())
         self.timezone.data = user.timezone if clock.is_valid_timezone(user.timezone) else clock.NAIROBI
+        zone_chosen = False
         if organisation is not None:
             self.title.data = f"Meeting with {organisation.name}"
-            self.timezone.data = organisation.effective_timezone
-        contact_ids = _int_list(args.getlist("contact_id"))
+            self.timezone.data, zone_chosen = organisation.effective_timezone, True
+        contact_ids = [i for i in _int_list(args.getlist("contact_id")) if i <= 2**31 - 1]
         if contact_ids:
-            live = set(db.session.scalars(select(Contact.id).where(Contact.id.in_(contact_ids),
-                                                                   Contact.is_archived.is_(False))))
-            self.required_contact_ids.data = [i for i in contact_ids if i in live]
-            if organisation is None and len(self.required_contact_ids.data) == 1:
-                contact = db.session.get(Contact, self.required_contact_ids.data[0])
-                if contact.organisation is not None:
-                    self.title.data = f"Meeting with {contact.organisation.name}"
-                self.timezone.data = contact.effective_timezone
-        self.recommendation_ids.data = _int_list(args.getlist("recommendation_id"))
+            live = {c.id: c for c in db.session.scalars(select_visible(user, Contact).where(
+                Contact.id.in_(contact_ids), Contact.is_archived.is_(False)))}
+            self.required_contact_ids.data = [i for i in dict.fromkeys(contact_ids) if i in live]
+            chosen = [live[i] for i in self.required_contact_ids.data]
+            if organisation is None and len(chosen) == 1 and chosen[0].organisation is not None:
+                self.title.data = f"Meeting with {chosen[0].organisation.name}"
+            zone = zone_of(chosen)
+            if zone:
+                self.timezone.data, zone_chosen = zone, True
+        self.recommendation_ids.data = [i for i in _int_list(args.getlist("recommendation_id")) if i <= 2**31 - 1]
+        if args.get("agenda") == "state" and organisation is not None and organisation.country \
+                and not self.recommendation_ids.data:
+            self.recommendation_ids.data = latest_recommendations_of(organisation.country)
         zone = args.get("zone")
         if zone and clock.is_valid_timezone(zone):
-            self.timezone.data = zone
+            self.timezone.data, zone_chosen = zone, True
+        if not zone_chosen:
+            # Nobody said where: the page moves the zone to the attendees' as they are picked.
+            self.timezone.render_kw = {**(self.timezone.render_kw or {}), "data-follow-attendees": ""}
         try:
             if args.get("date"):
                 self.date.data = date.fromisoformat(args["date"])
@@ -209,13 +280,25 @@ class MeetingForm(FlaskForm):
 
     # ---- reading the form ----
 
-    def instants(self) -> tuple[datetime, datetime]:
-        """The typed local date and times as instants; gap times refused, fold times need a choice."""
+    def _read_instants(self, errors: dict) -> dict:
+        """The typed local date and times as instants, by the schema's names; what cannot be read goes
+        into `errors` (a missing date, a time the clocks skip, a doubled time not yet chosen)."""
         day, zone = self.date.data, self.timezone.data
+        read_fine = True
+        if day is None:
+            if not self.date.errors:  # an unreadable date already says so
+                errors["date"] = ["Choose the date."]
+            read_fine = False
+        for name, field, what in (("starts_at", self.starts_at, "start"), ("ends_at", self.ends_at, "end")):
+            if field.data is None:
+                if not field.errors:
+                    errors[name] = [f"Give the {what} time (24-hour)."]
+                read_fine = False
         if not clock.is_valid_timezone(zone):
-            raise ValidationError.for_fields({"timezone": "Choose a time zone from the list."})
+            read_fine = False  # the schema names the zone
+        if not read_fine:
+            return {}
         fold = int(self.fold.data) if self.fold.data in ("0", "1") else None
-        errors = {}
         values = {}
         for name, at in (("starts_at", self.starts_at.data), ("ends_at", self.ends_at.data)):
             try:
@@ -225,10 +308,20 @@ class MeetingForm(FlaskForm):
                     errors[name] = [f"{exc}. Choose a time before or after the change."]
                 else:
                     errors["fold"] = [f"{exc}."]
+        if len(values) < 2:
+            return {}
+        if values["ends_at"] <= values["starts_at"]:
+            errors["ends_at"] = ["The end must be after the start (same day)."]
+        return values
+
+    def instants(self) -> tuple[datetime, datetime]:
+        """The typed local date and times as instants; ValidationError naming what cannot be read."""
+        errors: dict = {}
+        values = self._read_instants(errors)
+        if not clock.is_valid_timezone(self.timezone.data):
+            errors.setdefault("timezone", ["Choose a time zone from the list."])
         if errors:
             raise ValidationError.for_fields(errors)
-        if values["ends_at"] <= values["starts_at"]:
-            raise ValidationError.for_fields({"ends_at": "The end must be after the start (same day)."})
         return values["starts_at"], values["ends_at"]
 
     def preview(self) -> str | None:
@@ -241,18 +334,25 @@ class MeetingForm(FlaskForm):
             return None
         return clock.format_multi_zone_range(starts_at, ends_at, self.timezone.data)
 
-    def service_data(self) -> dict:
-        """The fields by MeetingCreate's names; ValidationError for times and reminders that cannot be read."""
-        starts_at, ends_at = self.instants()
+    def read(self) -> tuple[dict, dict[str, list[str]]]:
+        """The fields by MeetingCreate's names, and the problems of reading them (times, reminders, and
+        each input's own, such as a choice not on the list); the schema judges the rest."""
+        errors: dict[str, list[str]] = {}
+        data: dict = self._read_instants(errors)
+        self._unread = {"starts_at", "ends_at"} - set(data)
         try:
-            reminders = parse_offsets(self.reminders.data)
+            data["reminders"] = parse_offsets(self.reminders.data)
         except ValueError as exc:
-            raise ValidationError.for_fields({"reminders": str(exc)}) from None
+            errors["reminders"] = [str(exc)]
+            self._unread.add("reminders")
+        for name, field in self._fields.items():
+            if name != "csrf_token" and field.errors:
+                errors.setdefault(name, list(field.errors))
         required = list(dict.fromkeys(self.required_contact_ids.data or []))
         optional = [i for i in dict.fromkeys(self.optional_contact_ids.data or []) if i not in required]
-        return {
+        data.update({
             "title": self.title.data, "description": self.description.data,
-            "invitation_title": self.invitation_title.data, "starts_at": starts_at, "ends_at": ends_at, "timezone": self.timezone.data,
+            "invitation_title": self.invitation_title.data, "timezone": self.timezone.data,
             "location_kind": self.location_kind.data, "location": self.location.data,
             "online_url": self.online_url.data, "organiser": self.organiser.data,
             "staff": list(self.staff.data or []),
@@ -260,11 +360,33 @@ class MeetingForm(FlaskForm):
             + [{"contact_id": i, "role": "optional"} for i in optional],
             "recommendation_ids": list(self.recommendation_ids.data or []),
             "tags": [t for t in (self.tags.data or "").split(",")],
-            "reminders": reminders,
             "notify": bool(self.notify.data), "allow_conflicts": bool(self.allow_conflicts.data),
             "sensitivity": self.sensitivity.data,
             **({"status": "held"} if self.already_held.data else {}),
-        }
+        })
+        return data, errors
+
+    def service_data(self) -> dict:
+        """The fields by MeetingCreate's names; ValidationError for what cannot be read (times, reminders)."""
+        data, errors = self.read()
+        if errors:
+            raise ValidationError.for_fields(errors)
+        return data
+
+    def show_problems(self, reading: dict[str, list[str]], problems: dict[str, list[str]]) -> None:
+        """Every problem beside its field at once: the form's own about reading an input first, then the
+        schema's (less its "required" for an input that could not be read, which the form explained)."""
+        merged = {name: list(messages) for name, messages in reading.items()}
+        for name, messages in problems.items():
+            if name in self._unread or name in reading:
+                continue
+            merged[name] = list(messages)
+        for name in list(merged):
+            field = getattr(self, name, None)
+            if field is not None and hasattr(field, "errors"):
+                field.errors = []  # placed again below, once
+        if merged:
+            self.place_errors(ValidationError.for_fields(merged))
 
     def place_errors(self, exc: ServiceError) -> bool:
         """Put a service's field errors beside the fields of the same name; False when none was shown."""
@@ -304,8 +426,10 @@ class SlotForm(FlaskForm):
     class Meta:
         csrf = False
 
-    staff_ids = SelectMultipleField("Staff", coerce=int, validators=[Optional()])
-    contact_ids = SelectMultipleField("Attendees", coerce=int, validators=[Optional()])
+    staff_ids = SelectMultipleField("Staff", coerce=int, validators=[Optional()],
+                                    render_kw=picker("Type part of a name, then Enter.", "Add staff…"))
+    contact_ids = SelectMultipleField("Attendees", coerce=int, validators=[Optional()],
+                                      render_kw=picker(PEOPLE_HELP, "Add an attendee…"))
     first_day = DateField("From", validators=[InputRequired(message="Choose the first day.")])
     last_day = DateField("To", validators=[InputRequired(message="Choose the last day.")])
     minutes = IntegerField("Length (minutes)", default=60,
@@ -313,7 +437,9 @@ class SlotForm(FlaskForm):
     day_start = TimeField("Working day starts", default=time(9))
     day_end = TimeField("Working day ends", default=time(17))
     zones = SelectMultipleField("Working hours in", default=[clock.NAIROBI, clock.GENEVA],
-                                description="Slots fall inside working hours in every zone chosen.")
+                                description="Slots fall inside working hours in every zone chosen.",
+                                render_kw=picker("Slots fall inside working hours in every zone chosen. Type a "
+                                                 "city to add its zone.", "Add a time zone…"))
 
     def setup(self, actor=None) -> "SlotForm":
         """Fill the choices: live staff, and the live contacts `actor` may see (so no other can be asked for)."""
@@ -322,8 +448,6 @@ class SlotForm(FlaskForm):
             contacts = only_visible(actor, contacts, Contact)
         users = list(db.session.scalars(select(User).where(User.is_disabled.is_(False)).order_by(User.full_name)))
         self.staff_ids.choices = [(u.id, u.display_name) for u in users]
-        self.contact_ids.choices = [
-            (c.id, f"{c.full_name} — {c.organisation.name if c.organisation else 'no organisation'}")
-            for c in db.session.scalars(contacts)]
+        self.contact_ids.choices = [contact_choice(c) for c in db.session.scalars(contacts)]
         self.zones.choices = zone_choices()
         return self

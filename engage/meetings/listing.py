@@ -384,7 +384,7 @@ def _agenda_query(full: bool):
     return (select(*columns)
             .join(Recommendation.__table__, recommendation.id == link.recommendation_id)
             .where(link.meeting_id.in_(bindparam("meeting_ids", expanding=True)))
-            .order_by(link.meeting_id, recommendation.reference)
+            .order_by(link.meeting_id, recommendation.reference_sort)
             .execution_options(**VISIBILITY_APPLIED))
 
 

@@ -22,7 +22,7 @@ from engage.errors import ConflictError, NotFoundError, PermissionDenied, Valida
 from engage.extensions import db
 from engage.history import record_change
 from engage.recommendations.models import Recommendation
-from engage.schemas import check, refuse
+from engage.schemas import check, refuse, spellings
 
 from .changes import AttendeeSnapshot, MeetingChange, announce, attendee_mention, history_changes
 from .conflicts import find_conflicts, refuse_conflicts
@@ -60,10 +60,12 @@ def _check_can_change(actor, meeting: Meeting) -> None:
 
 # ---- from the schema to the columns ----
 
-def _values(body, names) -> dict[str, Any]:
+def _values(body, names, errors: dict[str, list[str]] | None = None) -> dict[str, Any]:
     """The fields `names` of a checked schema as the columns hold them, the people and agenda checked
-    against the directory (one ValidationError naming every field that fails)."""
-    errors: dict[str, list[str]] = {}
+    against the directory (one ValidationError naming every field that fails; added to `errors` instead
+    when given)."""
+    collect = errors is not None
+    errors = {} if errors is None else errors
     out = {name: getattr(body, name) for name in AS_THEY_ARE if name in names}
     if out.get("location_kind", "") is None:
         del out["location_kind"]  # not said: inferred from the address and the link
@@ -79,8 +81,46 @@ def _values(body, names) -> dict[str, Any]:
         out["recommendation_ids"] = body.recommendation_ids
     if "reminders" in names:
         out["reminder_offsets"] = body.reminders if body.reminders is not None else default_reminders()
-    refuse(errors)
+    if not collect:
+        refuse(errors)
     return out
+
+
+def _read_booking(data, now: datetime) -> tuple[MeetingCreate | None, dict[str, Any], dict[str, list[str]]]:
+    """A booking checked whole: the schema, then the directory and the rules linking fields for every
+    field the schema could read, so that one answer names every problem (the form shows them together)."""
+    errors: dict[str, list[str]] = {}
+    body = None
+    try:
+        body = check(MeetingCreate, data)
+        read = body
+        names = set(MeetingCreate.model_fields)
+    except ValidationError as exc:
+        errors.update(exc.fields or {})
+        if not isinstance(data, dict):
+            return None, {}, errors
+        # Read again what the schema did accept, as a change would be, to check it too.
+        failed = {name.split(".")[0] for name in errors}
+        other = spellings(MeetingCreate)
+        try:
+            read = check(MeetingUpdate, {k: v for k, v in data.items() if other.get(k, k) not in failed})
+        except ValidationError:
+            return None, {}, errors
+        names = read.model_fields_set
+    values = _values(read, names, errors)
+    if "starts_at" in values and "ends_at" in values:
+        whole = {"location_kind": None, "location": None, "online_url": None, **values}
+        if whole["location_kind"] is None:
+            whole["location_kind"] = infer_location_kind(whole["location"], whole["online_url"])
+        for name, messages in check_whole(whole, now, read.status or "scheduled", check_past=True).items():
+            errors.setdefault(name, messages)
+    return body, values, errors
+
+
+def booking_problems(now: datetime, data: dict[str, Any]) -> dict[str, list[str]]:
+    """Every problem of a booking by field, all at once (nothing is written); {} when it could be booked,
+    clashes aside."""
+    return _read_booking(data, now)[2]
 
 
 def get_meeting(meeting_id, actor=None) -> Meeting:
@@ -115,11 +155,10 @@ def _new_attendees(now: datetime, attendees: list[dict], staff_ids: list[int]) -
 
 def schedule_meeting(actor, now: datetime, data: dict[str, Any] | MeetingCreate) -> MeetingChange:
     """Book a meeting (or record one already held, with status "held"); refuses clashes unless allowed."""
-    body = check(MeetingCreate, data)
-    values = _values(body, set(MeetingCreate.model_fields))
+    body, values, errors = _read_booking(data, now)
+    refuse(errors)
     if values.get("location_kind") is None:
         values["location_kind"] = infer_location_kind(values.get("location"), values.get("online_url"))
-    refuse(check_whole(values, now, body.status, check_past=True))
     organiser_id = values.get("organiser_id") or getattr(actor, "id", None)
     if organiser_id is None:
         raise ValidationError.for_fields({"organiser": "Choose the organiser."})

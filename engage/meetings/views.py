@@ -48,9 +48,30 @@ def meetings_with(limit: int = 50, **filters) -> list:
     return list(db.session.scalars(query.order_by(Meeting.starts_at.desc()).limit(limit)))
 
 
+MISSION_KINDS = ("permanent_mission", "embassy", "high_commission")
+
+
+def booking_url(contact=None, organisation=None, contacts=()) -> str | None:
+    """The booking form pre-filled from where the user is (a contact, an organisation and some of its
+    people), with the state's latest recommendations on the agenda for a state's mission; None for a
+    user who cannot book."""
+    if not (current_user.is_authenticated and current_user.has_role("staff")):
+        return None
+    organisation = organisation or (contact.organisation if contact is not None else None)
+    ids = [contact.id] if contact is not None else [c.id for c in contacts]
+    args = {"contact_id": ids}
+    if organisation is not None:
+        args["organisation_id"] = organisation.id
+        if organisation.kind in MISSION_KINDS and organisation.country:
+            args["agenda"] = "state"
+    return url_for("meetings.new", **args)
+
+
 def init_app(app) -> None:
-    """Give the directory's contact and organisation pages their meetings: `meetings_with(contact_id=…)`."""
+    """Give the directory's contact and organisation pages their meetings (`meetings_with(contact_id=…)`)
+    and their "Book a meeting" link (`booking_url(contact=…)`)."""
     app.add_template_global(meetings_with)
+    app.add_template_global(booking_url)
 
 
 @bp.context_processor
@@ -151,7 +172,7 @@ def _choice_queries() -> tuple:
             select(u.id, u.full_name, u.email).order_by(u.full_name).execution_options(**VISIBILITY_APPLIED),
             select(r.id, r.reference, r.recommending_state)
             .where(r.id.in_(select(meeting_recommendation.c.recommendation_id)))
-            .order_by(r.reference).execution_options(**VISIBILITY_APPLIED))
+            .order_by(r.reference_sort, r.id).execution_options(**VISIBILITY_APPLIED))
 
 
 @bp.route("/export.csv")
@@ -249,14 +270,21 @@ def new():
     form = MeetingForm()
     organisation = form.prefill_from_link(request.args, current_user) if request.method == "GET" else None
     form.setup(organisation)
-    conflicts = None
-    if request.method == "POST" and form.validate_on_submit() and "preview" not in request.form:
-        _refused_booking(form, lambda: {"meeting": None, "organisation": organisation}, flash_bare_conflict=False)
-        change = services.schedule_meeting(current_user, clock.now_utc(), form.service_data())
+    template_vars = {"meeting": None, "organisation": organisation}
+    if request.method == "POST" and "preview" not in request.form:
+        form.validate()  # reads each input (CSRF is checked for every form before any view)
+        data, reading = form.read()
+        # No attendees is allowed (an internal meeting) but usually a slip: asked once, with the rest.
+        form.ask_no_attendees = not data["attendees"] and not form.no_attendees_ok.data
+        if reading or form.ask_no_attendees:
+            # Every problem in one answer: the form's own and the schema's, side by side.
+            form.show_problems(reading, services.booking_problems(clock.now_utc(), data))
+            return _render_form(form, template_vars, status=422)
+        _refused_booking(form, lambda: template_vars, flash_bare_conflict=False)
+        change = services.schedule_meeting(current_user, clock.now_utc(), data)
         _flash_change(change, "Booked")
         return redirect(url_for("meetings.show", meeting_id=change.meeting.id))
-    return _render_form(form, {"meeting": None, "organisation": organisation}, conflicts,
-                        422 if request.method == "POST" and "preview" not in request.form else 200)
+    return _render_form(form, template_vars)
 
 
 @bp.route("/<int:meeting_id>/edit", methods=["GET", "POST"])
@@ -271,7 +299,8 @@ def edit(meeting_id):
         form.fill_from_meeting(meeting, people_for(current_user, meeting))
     form.setup()
     conflicts = None
-    if request.method == "POST" and form.validate_on_submit() and "preview" not in request.form:
+    if request.method == "POST" and "preview" not in request.form:
+        form.validate()  # reads each input; read() below refuses what could not be read, all at once
         _refused_booking(form, lambda: {"meeting": meeting, "organisation": None,
                                         "people": people_for(current_user, meeting)}, flash_bare_conflict=True)
         change = services.update_meeting(current_user, clock.now_utc(), meeting, form.service_data())

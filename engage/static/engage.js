@@ -2,7 +2,9 @@
 // Content-Security-Policy refuses it, engage/headers.py), so the behaviours live here:
 //   <form data-confirm="Question?">  asks before submitting;
 //   <input data-select-on-focus>     selects its text when focused (addresses to copy);
-//   <button data-print>              prints the page.
+//   <button data-print>              prints the page;
+//   <textarea maxlength=N>           shows how many of its N characters are used (a text input
+//                                    shows it once it is 80% full).
 (function () {
   "use strict";
   document.addEventListener("submit", function (event) {
@@ -22,5 +24,23 @@
     if (button) {
       window.print();
     }
+  });
+  Array.prototype.forEach.call(document.querySelectorAll("textarea[maxlength], input[type=text][maxlength]"), function (field) {
+    var max = parseInt(field.getAttribute("maxlength"), 10);
+    if (!max || !field.id) return;
+    var counter = document.createElement("div");
+    counter.className = "form-text text-end";
+    counter.id = field.id + "-counter";
+    field.insertAdjacentElement("afterend", counter);
+    var described = field.getAttribute("aria-describedby");
+    field.setAttribute("aria-describedby", (described ? described + " " : "") + counter.id);
+    var show = function () {
+      var used = field.value.length;
+      counter.hidden = field.tagName !== "TEXTAREA" && used < max * 0.8;
+      counter.textContent = used + " of " + max + " characters";
+      counter.classList.toggle("text-danger", used >= max);
+    };
+    field.addEventListener("input", show);
+    show();
   });
 })();

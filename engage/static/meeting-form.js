@@ -76,6 +76,36 @@
       radio.addEventListener("change", update);
     });
   }
+  // A new booking whose zone nobody chose follows the attendees: the zone most of them are in
+  // (each option's data-zone), until the zone is changed by hand.
+  var zone = el("timezone");
+  if (zone && zone.hasAttribute && zone.hasAttribute("data-follow-attendees")) {
+    var following = true, moving = false;
+    zone.addEventListener("change", function () { if (!moving) following = false; });
+    var follow = function () {
+      if (!following) return;
+      var counts = {};
+      ["required_contact_ids", "optional_contact_ids"].forEach(function (id) {
+        var select = el(id);
+        if (!select) return;
+        Array.prototype.forEach.call(select.selectedOptions || [], function (option) {
+          var z = option.getAttribute("data-zone");
+          if (z) counts[z] = (counts[z] || 0) + 1;
+        });
+      });
+      var ranked = Object.keys(counts).sort(function (a, b) { return counts[b] - counts[a]; });
+      if (!ranked.length || (ranked.length > 1 && counts[ranked[0]] === counts[ranked[1]])) return;
+      if (zone.value === ranked[0] || !zone.querySelector('option[value="' + ranked[0] + '"]')) return;
+      moving = true;
+      zone.value = ranked[0];
+      zone.dispatchEvent(new Event("change"));
+      moving = false;
+    };
+    ["required_contact_ids", "optional_contact_ids"].forEach(function (id) {
+      var select = el(id);
+      if (select) select.addEventListener("change", follow);
+    });
+  }
   var btn = el("preview-button");
   if (btn) btn.hidden = true;
   update();
