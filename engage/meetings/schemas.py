@@ -261,6 +261,13 @@ def check_whole(values: dict, now: datetime, status: str, check_past: bool) -> d
     elif check_past and starts_at < now:
         errors["starts_at"] = ["That time has already passed; choose a time in the future "
                                "(or record the meeting as held)."]
+    errors.update(check_place(values))
+    return errors
+
+
+def check_place(values: dict) -> dict[str, list[str]]:
+    """What each kind of place needs (a link online, an address too when hybrid); the errors by field."""
+    errors: dict[str, list[str]] = {}
     kind = values["location_kind"]
     if kind in ("online", "hybrid") and not values.get("online_url"):
         errors["online_url"] = [f"{LOCATION_KINDS[kind]} meetings need the link to join."]

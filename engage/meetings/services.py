@@ -29,7 +29,7 @@ from .conflicts import find_conflicts, refuse_conflicts
 from .models import ATTENDEE_ROLES, RESPONSES, Attendee, Meeting
 from .people import load_contacts
 from .schemas import (MAX_ID, AttendeeAdd, MeetingCancel, MeetingCreate, MeetingUpdate, check_contacts,
-                      check_recommendations, check_whole, default_reminders, find_users, infer_location_kind)
+                      check_place, check_recommendations, check_whole, default_reminders, find_users, infer_location_kind)
 
 PLACE_FIELDS = ("location_kind", "location", "online_url")
 TIME_FIELDS = ("starts_at", "ends_at")
@@ -108,12 +108,15 @@ def _read_booking(data, now: datetime) -> tuple[MeetingCreate | None, dict[str, 
             return None, {}, errors
         names = read.model_fields_set
     values = _values(read, names, errors)
+    whole = {"location_kind": None, "location": None, "online_url": None, **values}
+    if whole["location_kind"] is None:
+        whole["location_kind"] = infer_location_kind(whole["location"], whole["online_url"])
     if "starts_at" in values and "ends_at" in values:
-        whole = {"location_kind": None, "location": None, "online_url": None, **values}
-        if whole["location_kind"] is None:
-            whole["location_kind"] = infer_location_kind(whole["location"], whole["online_url"])
-        for name, messages in check_whole(whole, now, read.status or "scheduled", check_past=True).items():
-            errors.setdefault(name, messages)
+        linked = check_whole(whole, now, read.status or "scheduled", check_past=True)
+    else:
+        linked = check_place(whole)  # the times could not be read: the place can still be checked
+    for name, messages in linked.items():
+        errors.setdefault(name, messages)
     return body, values, errors
 
 
