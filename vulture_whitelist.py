@@ -11,7 +11,7 @@ _.create_app
 
 # Read by the Jinja templates in engage/templates (properties, view-model fields, columns shown).
 _.accept_url, _.decline_url, _.maybe_url, _.answer_page_url, _.when_for_recipient, _.recipient_name
-_.attendee_removed, _.is_today, _.in_month, _.fold_needed, _.structure
+_.attendee_removed, _.is_today, _.in_month, _.fold_needed, _.structure, _.ask_past_due
 _.action_label, _.kind_label, _.location_kind_label, _.implementation_label, _.reason_label, _.state_label
 _.status_colour, _.can_resend, _.duration_minutes, _.is_open, _.is_revoked, _.active, _.as_args
 _.has_next, _.has_prev, _.next_num, _.prev_num, _.iter_pages, _.totals

@@ -1,12 +1,16 @@
 """Forms for logging and editing outcomes and follow-up actions."""
 from __future__ import annotations
 
+from datetime import date
+
 from flask import flash
 from flask_wtf import FlaskForm
-from wtforms import FieldList, Form, FormField, HiddenField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import (BooleanField, FieldList, Form, FormField, HiddenField, SelectField, StringField, SubmitField,
+                     TextAreaField)
 
-from engage.errors import ServiceError
+from engage.errors import ServiceError, ValidationError
 from engage.forms import DateInput, mark_required
+from engage.schemas import check
 
 from .models import FOLLOW_UP_STATUSES, POSITIONS
 from .schemas import FollowUpCreate, OutcomeCreate, OutcomeLog
@@ -103,11 +107,31 @@ class FollowUpForm(FlaskForm):
     owner_id = SelectField("Owner", validate_choice=False)
     due_on = DateInput("Due on")
     status = SelectField("Status", choices=list(FOLLOW_UP_STATUSES.items()), validate_choice=False)
+    past_due_ok = BooleanField("Keep this date, although it has passed")
     submit = SubmitField("Save the action")
+
+    # Shown (with past_due_ok) once a date in the past was given: see asks_about_past_due.
+    ask_past_due = False
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         mark_required(self, FollowUpCreate)
+
+    def asks_about_past_due(self, today, unchanged=None) -> bool:
+        """True, with the question beside the date, when the due date has passed (and is not the one
+        already saved, `unchanged`) and the user has not said to keep it; a past date is allowed, but
+        usually a slip. The schema's own problems are shown with it, so one more submit is enough."""
+        due = self.due_on.data
+        if not isinstance(due, date) or due >= today or due == unchanged or self.past_due_ok.data:
+            return False
+        self.ask_past_due = True
+        self.due_on.errors = list(self.due_on.errors or []) + [
+            "That date has passed: choose a later one, or tick “Keep this date” below."]
+        try:
+            check(FollowUpCreate, self.values(with_status=False))
+        except ValidationError as exc:
+            place_errors(self, exc)
+        return True
 
     def values(self, with_status: bool = True) -> dict:
         out = {"description": self.description.data, "owner_id": self.owner_id.data, "due_on": self.due_on.data}

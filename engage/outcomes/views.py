@@ -305,7 +305,7 @@ def add_follow_up(outcome_id):
         "outcomes/view.html", outcome=outcome, history=history_for(outcome),
         follow_up_history={f.id: history_for(f) for f in outcome.follow_ups},
         can_edit=services.can_edit(current_user, outcome), today=_today(), form=form), 422))
-    if form.validate_on_submit():
+    if form.validate_on_submit() and not form.asks_about_past_due(_today()):
         services.add_follow_up(current_user, now_utc(), outcome, form.values(with_status=False))
         flash("Follow-up action added.", "success")
         return redirect(url_for(".view", outcome_id=outcome.id))
@@ -351,7 +351,7 @@ def edit_follow_up(follow_up_id):
     form = _follow_up_form(follow_up)
     page = _refused_form(form, lambda: (render_template("outcomes/follow_up_edit.html", form=form,
                                                        follow_up=follow_up), 422 if has_errors(form) else 200))
-    if form.validate_on_submit():
+    if form.validate_on_submit() and not form.asks_about_past_due(_today(), unchanged=follow_up.due_on):
         services.update_follow_up(current_user, now_utc(), follow_up, form.values())
         flash("Follow-up action saved.", "success")
         return redirect(url_for(".view", outcome_id=follow_up.outcome_id))

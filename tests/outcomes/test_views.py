@@ -268,3 +268,28 @@ def test_the_log_shows_typed_markup_as_text(world, staff_client, frozen, now):
     html = staff_client.get("/outcomes/").get_data(as_text=True)
     assert "<script>alert" not in html and "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; more" in html
     assert "Sweden &lt;b&gt;&#34;bold&#34;&lt;/b&gt;</a>" in html and "Fund &lt;i&gt;it&lt;/i&gt;" in html
+
+
+# ---- a due date in the past is asked about, not silently saved ----
+
+def test_a_follow_up_due_in_the_past_is_asked_about_then_kept(world, lead_client, frozen):
+    outcome = world.outcomes["fr_overall"]
+    before = db.session.query(FollowUp).count()
+    row = {"description": "Send the briefing", "owner_id": str(world.staff.id), "due_on": "2026-11-01"}
+    asked = lead_client.post(f"/outcomes/{outcome.id}/follow-ups", data={**row, "description": ""})
+    page = asked.get_data(as_text=True)
+    assert asked.status_code == 422 and "That date has passed" in page and "Keep this date" in page
+    assert "This is required." in page  # the other problem, in the same answer
+    assert db.session.query(FollowUp).count() == before
+    kept = lead_client.post(f"/outcomes/{outcome.id}/follow-ups", data={**row, "past_due_ok": "y"})
+    assert kept.status_code == 302 and db.session.query(FollowUp).count() == before + 1
+
+
+def test_editing_a_follow_up_already_overdue_does_not_ask_again(world, lead_client, frozen):
+    follow_up = db.session.scalars(select(FollowUp).where(FollowUp.due_on < frozen.date())).first()
+    assert follow_up is not None
+    response = lead_client.post(f"/outcomes/follow-ups/{follow_up.id}/edit", data={
+        "description": "Changed words", "owner_id": str(follow_up.owner_id), "due_on": follow_up.due_on.isoformat(),
+        "status": follow_up.status})
+    assert response.status_code == 302
+    assert db.session.get(FollowUp, follow_up.id).description == "Changed words"
