@@ -407,16 +407,20 @@ class CancelForm(FlaskForm):
     notify = BooleanField("Tell the attendees", default=True)
 
 
+def _id_or_none(value) -> int | None:
+    return int(value) if str(value).isdigit() and len(str(value)) < 10 else None
+
+
 class AddAttendeeForm(FlaskForm):
-    contact_id = SelectField("Contact", coerce=int, validators=[Optional()])
+    contact_id = SelectField("Contact", coerce=_id_or_none, validators=[Optional()],
+                             render_kw={"data-picker": "", "data-placeholder": "Type a name, organisation or city…"})
     role = SelectField("Role", choices=[("required", "Required"), ("optional", "Optional")], default="required")
     allow_conflicts = BooleanField("Add even if they have a clashing meeting")
 
     def setup(self, meeting: Meeting) -> "AddAttendeeForm":
         on = {a.contact_id for a in meeting.contact_attendees}
-        self.contact_id.choices = [(0, "— choose —")] + [
-            (c.id, f"{c.full_name} — {c.organisation.name if c.organisation else 'no organisation'}")
-            for c in live_contacts(current_user) if c.id not in on]
+        self.contact_id.choices = [("", "— choose —")] + [contact_choice(c) for c in live_contacts(current_user)
+                                                           if c.id not in on]
         return self
 
 

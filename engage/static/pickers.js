@@ -1,4 +1,4 @@
-// Searchable pickers for long multi-selects: <select multiple data-picker> becomes a Tom Select
+// Searchable pickers for long selects: <select data-picker> (multiple or not) becomes a Tom Select
 // (vendor/tom-select, served from here) that searches the options' text (name, organisation and
 // city; reference, state and words) and shows each choice as a removable chip (data-name, else the
 // text). Without JavaScript the plain select stays, with its own help text; with it, the help
@@ -6,10 +6,11 @@
 (function () {
   "use strict";
   if (!window.TomSelect || !document.querySelectorAll) return;
-  Array.prototype.forEach.call(document.querySelectorAll("select[multiple][data-picker]"), function (select) {
+  Array.prototype.forEach.call(document.querySelectorAll("select[data-picker]"), function (select) {
     var help = document.getElementById(select.id + "-help");
     var picker = new window.TomSelect(select, {
-      plugins: {remove_button: {title: "Remove"}},
+      // One choice (a select without multiple) is shown as the chosen text; several as chips.
+      plugins: select.multiple ? {remove_button: {title: "Remove"}} : {},
       maxOptions: 200,
       hidePlaceholder: true,
       placeholder: select.getAttribute("data-placeholder") || "Type to search…",

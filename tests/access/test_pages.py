@@ -92,7 +92,8 @@ def test_the_booking_form_can_book_a_restricted_meeting(app, staff_user, lead_us
     response = client.post("/meetings/new", data={
         "title": "KP strategy", "date": "2026-12-14", "start_time": "10:00", "end_time": "11:00",
         "timezone": "Africa/Nairobi", "location_kind": "in_person", "location": "Nairobi",
-        "organiser_id": str(staff_user.id), "reminders": "24h", "sensitivity": "restricted"})
+        "organiser_id": str(staff_user.id), "reminders": "24h", "sensitivity": "restricted",
+        "no_attendees_ok": "y"})  # an internal meeting: nobody outside the team
     assert response.status_code == 302, text(response)[:2000]
     meeting = db.session.scalar(select(Meeting).where(Meeting.title == "KP strategy"))
     assert meeting.sensitivity == "restricted"

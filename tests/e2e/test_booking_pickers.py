@@ -108,6 +108,17 @@ def test_staff_book_with_the_pickers_by_keyboard_then_from_a_contacts_page(live,
     expect(page.locator("#times")).to_contain_text("10:00–11:00 Geneva (CEST)")
     expect(page.locator("#people")).to_contain_text("Aroha Ngata")
 
+    # One more person, from the meeting page's one-choice picker.
+    _tab_to(page, "#contact_id-ts-control")
+    page.keyboard.type("Zambia Thandiwe")
+    expect(page.locator("#contact_id-ts-dropdown .option").first).to_contain_text("Thandiwe Phiri")
+    page.keyboard.press("Enter")
+    _tab_to(page, "form[action$='/attendees'] button[type=submit]")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    expect(page.locator("#people")).to_contain_text("Thandiwe Phiri")
+    checks.check("meeting-with-one-more")
+
     # 2. From a contact's page.
     contact_id = live.run(lambda: db.session.scalar(
         select(Contact.id).where(Contact.full_name == "Jean-Paul Habimana")))
