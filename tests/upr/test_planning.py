@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from engage.recommendations import queries as catalogue
-from engage.upr import planning, services, views
+from engage.upr import planning, views
 from tests.pageforms import chosen_options
 from tests.upr.helpers import make_meeting, make_world
 
