@@ -37,8 +37,11 @@ run: setup
 	@echo "engage on http://$(HOST):$(PORT) — stop with Ctrl-C"
 	$(BIN)/flask --app wsgi engage serve --host $(HOST) --port $(PORT)
 
+# tests/js's npm packages: ical.js (reads .ics files back) and axe-core (the e2e accessibility check);
+# installed again when package.json is newer than the last install.
 js-readers:
-	@if command -v node >/dev/null 2>&1 && [ ! -d tests/js/node_modules ]; then \
+	@if command -v node >/dev/null 2>&1 && { [ ! -f tests/js/node_modules/.package-lock.json ] || \
+	    [ tests/js/package.json -nt tests/js/node_modules/.package-lock.json ]; }; then \
 	  npm install --prefix tests/js --no-audit --no-fund; fi
 
 test: $(STAMP) js-readers

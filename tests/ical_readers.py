@@ -6,7 +6,8 @@ with start_utc/end_utc as aware UTC datetimes (a floating time stays naive, so i
 an aware truth), sequence an int or None, status and method upper-case strings or None.
 
 - read_with_icaljs: ical.js (Thunderbird's parser) under node, via tests/js/read_events.mjs.
-  Installs tests/js/node_modules on first use; skips the test only when node is absent.
+  Installs tests/js/node_modules on first use (ensure_js_packages, which the e2e checks use for
+  axe-core too); skips the test only when node is absent.
 - read_with_vobject: vobject (dateutil time zones from the file's VTIMEZONE blocks).
 """
 from __future__ import annotations
@@ -32,24 +33,31 @@ def _node() -> str:
     return node
 
 
-def _ensure_icaljs() -> None:
-    if (JS_DIR / "node_modules" / "ical.js" / "package.json").exists():
+def _js_installed() -> bool:
+    """Whether every package tests/js/package.json names is in tests/js/node_modules."""
+    wanted = json.loads((JS_DIR / "package.json").read_text())["dependencies"]
+    return all((JS_DIR / "node_modules" / name / "package.json").exists() for name in wanted)
+
+
+def ensure_js_packages() -> None:
+    """Install tests/js's packages (ical.js, axe-core) with npm unless they are there; skip without npm."""
+    if _js_installed():
         return
     npm = shutil.which("npm")
     if npm is None:
-        pytest.skip("npm is not installed: cannot install ical.js for the cross-check")
+        pytest.skip("npm is not installed: cannot install tests/js's packages (ical.js, axe-core)")
     # Under pytest-xdist two workers may get here at once: one installs, the other waits for it.
     directory = os.open(JS_DIR, os.O_RDONLY)
     try:
         fcntl.flock(directory, fcntl.LOCK_EX)
-        if (JS_DIR / "node_modules" / "ical.js" / "package.json").exists():
+        if _js_installed():
             return
         result = subprocess.run([npm, "install", "--prefix", str(JS_DIR), "--no-audit", "--no-fund"],
                                 capture_output=True, text=True, timeout=300)
     finally:
         os.close(directory)  # and with it the lock
     if result.returncode != 0:
-        raise RuntimeError(f"npm install of ical.js failed:\n{result.stderr[-2000:]}")
+        raise RuntimeError(f"npm install in tests/js failed:\n{result.stderr[-2000:]}")
 
 
 def _as_utc(value: str | None) -> datetime | None:
@@ -61,7 +69,7 @@ def _as_utc(value: str | None) -> datetime | None:
 def read_with_icaljs(ics_bytes: bytes) -> list[dict]:
     """Each VEVENT as ical.js resolves it (UTC instants)."""
     node = _node()
-    _ensure_icaljs()
+    ensure_js_packages()
     result = subprocess.run([node, str(SCRIPT)], input=ics_bytes, capture_output=True, timeout=60,
                             cwd=str(JS_DIR))
     if result.returncode != 0:

@@ -2,11 +2,18 @@
 from __future__ import annotations
 
 import re
+from functools import cache
 from pathlib import Path
 
+from tests.ical_readers import JS_DIR, ensure_js_packages
+
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "e2e"
-DESKTOP = {"width": 1280, "height": 900}
-PHONE = {"width": 375, "height": 812}
+# The widths issue 16 walked engage at: a common laptop, and a current phone.
+DESKTOP = {"width": 1366, "height": 900}
+PHONE = {"width": 390, "height": 844}
+AXE = JS_DIR / "node_modules" / "axe-core" / "axe.min.js"
+# What axe-core reports that fails a page: the two worst of its four impacts.
+AXE_FAILS = ("serious", "critical")
 PASSWORD = "correct horse battery staple"
 # A form shown again with its problems answers 400, 409 (a clash) or 422; Chromium logs that as an error.
 FORM_ANSWER = re.compile(r"^Failed to load resource: the server responded with a status of (400|409|422) ")
@@ -36,7 +43,8 @@ class PageChecks:
         self.errors.append(f"console: {msg.text} ({url})")
 
     def check(self, name: str, phone: bool = True) -> None:
-        """No console error, a title, one h1, a label on every field; screenshots; no sideways scroll at 375 px."""
+        """No console error, a title, one h1, a label on every field, no serious or critical axe-core
+        violation (at both widths); screenshots; no sideways scroll at 390 px."""
         page = self.page
         page.wait_for_load_state("load")
         assert not self.errors, f"{name} ({page.url}): {self.errors}"
@@ -46,6 +54,7 @@ class PageChecks:
         assert page.locator("h1").count() >= 1, f"{name} ({page.url}) has no heading"
         assert page.locator("h1").first.inner_text().strip(), f"{name} ({page.url}) has an empty heading"
         assert_fields_labelled(page, name)
+        assert_accessible(page, name)
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         stem = f"{self.journey}-{slug(name)}"
         page.screenshot(path=str(ARTIFACTS / f"{stem}-desktop.png"), full_page=True)
@@ -56,6 +65,7 @@ class PageChecks:
                 assert width <= PHONE["width"] + 2, (
                     f"{name} ({page.url}) scrolls sideways at {PHONE['width']} px: {width} px wide; "
                     f"widest: {widest_elements(page)}")
+                assert_accessible(page, f"{name} at {PHONE['width']} px")
                 page.screenshot(path=str(ARTIFACTS / f"{stem}-phone.png"), full_page=True)
             finally:
                 page.set_viewport_size(DESKTOP)
@@ -90,13 +100,49 @@ def assert_fields_labelled(page, name: str = "page") -> None:
     assert not missing, f"{name} ({page.url}) has fields without a label: {missing}"
 
 
+@cache
+def axe_source() -> str:
+    """axe-core's browser build, from tests/js's npm packages (installed on first use)."""
+    ensure_js_packages()
+    return AXE.read_text(encoding="utf-8")
+
+
+AXE_RUN_JS = """
+async (fails) => {
+  const result = await axe.run(document, {resultTypes: ["violations"]});
+  return result.violations.filter(v => fails.includes(v.impact)).map(v => ({
+    rule: v.id, impact: v.impact, help: v.help,
+    nodes: v.nodes.slice(0, 5).map(n => ({target: n.target.join(" "), html: n.html.slice(0, 160),
+                                          why: (n.failureSummary || "").replace(/\\s+/g, " ").slice(0, 240)}))}));
+}
+"""
+
+
+def assert_accessible(page, name: str = "page") -> None:
+    """axe-core finds no serious or critical violation; the message names each rule, element and the page.
+
+    axe is evaluated through the DevTools protocol, which the page's Content-Security-Policy does not
+    govern, so the pages are checked under the very policy they are served with (no bypass_csp).
+    """
+    if not page.evaluate("typeof window.axe === 'object'"):
+        page.evaluate(axe_source())
+    violations = page.evaluate(AXE_RUN_JS, list(AXE_FAILS))
+    assert not violations, f"{name} ({page.url}) fails axe-core:\n" + "\n".join(
+        f"  {v['impact']} {v['rule']} ({v['help']}): " + "; ".join(
+            f"{n['target']} {n['html']!r} — {n['why']}" for n in v["nodes"]) for v in violations)
+
+
 def widest_elements(page) -> list[str]:
-    """The elements that stick out past the viewport, to say what makes a page scroll sideways."""
+    """The outermost elements that stick out past the viewport, to say what makes a page scroll sideways
+    (what sticks out inside a box that scrolls or clips sideways, such as .table-responsive, is left out)."""
     return page.evaluate("""() => {
       const w = document.documentElement.clientWidth, out = [];
+      const contained = el => { for (let p = el.parentElement; p && p !== document.body; p = p.parentElement) {
+        if (["auto", "scroll", "hidden", "clip"].includes(getComputedStyle(p).overflowX)) return true; } return false; };
       for (const el of document.querySelectorAll("body *")) {
         const r = el.getBoundingClientRect();
-        if (r.right > w + 1) out.push(`${el.tagName.toLowerCase()}${el.id ? "#" + el.id : ""}.${[...el.classList].join(".")} right=${Math.round(r.right)}`);
+        if (r.right > w + 1 && !contained(el) && !(el.parentElement && el.parentElement.getBoundingClientRect().right > w + 1))
+          out.push(`${el.tagName.toLowerCase()}${el.id ? "#" + el.id : ""}.${[...el.classList].join(".")} right=${Math.round(r.right)}`);
       }
       return out.slice(0, 8);
     }""")
