@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from engage.access.services import hidden_contact_emails, select_visible
 from engage.clock import timezone_for_city
-from engage.csvfiles import ImportReport, decode_csv_lines, read_rows
+from engage.csvfiles import ImportReport, decode_csv_lines, read_rows, template_text
 from engage.errors import ValidationError
 from engage.extensions import db
 from engage.history import diff_fields, record_change
@@ -51,7 +51,7 @@ def _add_bad_lines(report: ImportReport, bad_lines: dict[int, str] | None) -> No
 def import_organisations(text: str, actor, now, progress: Progress = None, *,
                          bad_lines: dict[int, str] | None = None) -> ImportReport:
     """Import organisations matched by name + country + city; nothing is saved if any row is bad."""
-    rows = read_rows(text, {"name", "kind"}, ORGANISATION_COLUMNS)
+    rows = read_rows(text, {"name", "kind"}, ORGANISATION_COLUMNS, "organisations")
     report = ImportReport(total=len(rows))
     live = {_org_key(o.name, o.country, o.city): o for o in db.session.scalars(
         select(Organisation).where(Organisation.is_archived.is_(False)))}
@@ -110,7 +110,7 @@ def import_organisations(text: str, actor, now, progress: Progress = None, *,
 def import_contacts(text: str, actor, now, progress: Progress = None, *,
                     bad_lines: dict[int, str] | None = None) -> ImportReport:
     """Import contacts matched by email; organisations named must exist; nothing saved if any row is bad."""
-    rows = read_rows(text, {"email"}, CONTACT_COLUMNS)
+    rows = read_rows(text, {"email"}, CONTACT_COLUMNS, "contacts")
     first = next((r for _, r in rows if "__error__" not in r), None)
     if first is not None and "full_name" not in first and "name" not in first:
         raise ValidationError.for_fields({"file": "Line 1: missing column: full_name."})
@@ -246,16 +246,31 @@ COLUMN_GUIDE = {
 }
 
 
+# The one example row of each downloadable template, named as an example so that importing a template
+# unchanged adds a row to delete rather than overwriting a real one.
+TEMPLATE_EXAMPLES = {
+    "organisations": {"name": "Ministry of Health (example row: replace it)", "kind": "ministry", "country": "KE", "city": "Nairobi",
+                      "email": "info@health.go.ke", "phone": "+254 20 2717077", "website": "https://www.health.go.ke",
+                      "source": "Ministry website"},
+    "contacts": {"full_name": "Amina Odhiambo", "email": "amina.odhiambo@example.org",
+                 "organisation": "Ministry of Health", "organisation_city": "Nairobi", "position": "Head of Legal",
+                 "phone": "0722 000 111", "language": "en", "notes": "Example row: replace it with your own",
+                 "source": "Met at the 2025 consultation"},
+}
+
+
 def template_csv(kind: str) -> str:
-    """The header row of an empty import file for `kind`."""
-    return ",".join(column for column, _, _ in COLUMN_GUIDE[kind]) + "\r\n"
+    """An import file for `kind`: the columns of COLUMN_GUIDE and one example row."""
+    return template_text([column for column, _, _ in COLUMN_GUIDE[kind]], TEMPLATE_EXAMPLES[kind])
 
 
 def import_csv_bytes(kind: str, raw: bytes, actor, now, progress: Progress = None) -> ImportReport:
     """Decode and import an uploaded file; a file-level problem is reported as line errors too."""
     try:
-        text, bad_lines = decode_csv_lines(raw)
-        return IMPORTERS[kind](text, actor, now, progress, bad_lines=bad_lines)
+        text, bad_lines, encoding = decode_csv_lines(raw)
+        report = IMPORTERS[kind](text, actor, now, progress, bad_lines=bad_lines)
+        report.assumed_encoding = encoding
+        return report
     except ValidationError as exc:
         report = ImportReport()
         message = exc.fields.get("file", [exc.message])[0]

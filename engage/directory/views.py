@@ -246,7 +246,8 @@ def import_csv():
                                    filename=upload.filename), 422
         session["directory_import"] = {"kind": form.kind.data, "filename": (upload.filename or "")[:200],
                                        "total": report.total, "created": report.created,
-                                       "updated": report.updated, "unchanged": report.unchanged}
+                                       "updated": report.updated, "unchanged": report.unchanged,
+                                       "encoding": report.encoding_label}
         return redirect(url_for(".import_done"))
     return render_template("directory/import.html", form=form, guide=imports.COLUMN_GUIDE,
                            max_bytes=current_app.config.get("MAX_CONTENT_LENGTH"),

@@ -17,7 +17,8 @@ from rapidfuzz import fuzz, process
 from sqlalchemy import insert, select
 
 from engage.countries import country_name
-from engage.csvfiles import ImportProblem, ImportReport, decode_csv_lines, read_rows
+from engage.csvfiles import (ImportProblem, ImportReport, decode_csv_lines, read_rows, refuse_other_kind,
+                             template_text)
 from engage.errors import ValidationError
 from engage.extensions import db
 from engage.history import ChangeRecord, diff_fields, record_change
@@ -54,6 +55,15 @@ RESPONSE_WORDS = {
 }
 # How close a file's text must be to a held one (rapidfuzz's ratio, 0–100) to be the same recommendation.
 TEXT_MATCH_THRESHOLD = 90
+# The downloadable template: the minimal format, with one example row. It is invented and marked as such,
+# and its paragraph number is one no report has, so importing the template unchanged overwrites nothing.
+TEMPLATE_COLUMNS = ["cycle", "reference", "recommending_state", "text", "response", "themes",
+                    "implementation_status", "action_category", "notes"]
+TEMPLATE_EXAMPLE = {"cycle": "4", "reference": "999.1", "recommending_state": "Germany",
+                    "text": "Example row, replace it: ensure access to HIV prevention and treatment for key populations",
+                    "response": "supported", "themes": "Right to health; HIV/AIDS",
+                    "implementation_status": "partial", "action_category": "5",
+                    "notes": "Raised with the mission in Geneva"}
 SAVE_BATCH = 500
 
 Progress = Callable[[int, int, str], None] | None
@@ -181,9 +191,9 @@ def check_recommendations(text: str, bad_lines: dict[int, str] | None = None,
     else:
         fmt = file_format(text)
         if fmt == "upr_info":
-            rows = read_rows(text, UPR_INFO_REQUIRED, UPR_INFO_COLUMNS)
+            rows = read_rows(text, UPR_INFO_REQUIRED, UPR_INFO_COLUMNS, "recommendations")
         else:
-            rows = read_rows(text, MINIMAL_REQUIRED, MINIMAL_COLUMNS)
+            rows = read_rows(text, MINIMAL_REQUIRED, MINIMAL_COLUMNS, "recommendations")
         names = UPR_INFO_NAMES if fmt == "upr_info" else {}
     report = ImportReport(total=len(rows), layout=formats.LAYOUT_NAMES["engage_upr_info" if fmt == "upr_info" else
                                                                   "engage" if fmt == "minimal" else fmt])
@@ -390,12 +400,15 @@ def import_recommendations_bytes(raw: bytes, actor, now, progress: Progress = No
         export = formats.read_export(raw, state_under_review)
         if export is not None:
             return import_recommendations("", actor, now, progress, export=export)
-        text, bad_lines = decode_csv_lines(raw)
+        text, bad_lines, encoding = decode_csv_lines(raw)
         header = _header(text)
+        refuse_other_kind(header, "recommendations")
         missing = (UPR_INFO_REQUIRED if file_format(text) == "upr_info" else MINIMAL_REQUIRED) - header
         if missing:
             raise formats.unknown_layout(sorted(header), sorted(missing))
-        return import_recommendations(text, actor, now, progress, bad_lines=bad_lines)
+        report = import_recommendations(text, actor, now, progress, bad_lines=bad_lines)
+        report.assumed_encoding = encoding
+        return report
     except ValidationError as exc:
         report = ImportReport()
         message = exc.fields.get("file", [exc.message])[0]
@@ -405,6 +418,11 @@ def import_recommendations_bytes(raw: bytes, actor, now, progress: Progress = No
             line, message = int(head[5:]), rest
         report.add_error(line, message)
         return report
+
+
+def template_csv() -> str:
+    """A recommendations file to fill in: the minimal format's columns and one example row."""
+    return template_text(TEMPLATE_COLUMNS, TEMPLATE_EXAMPLE)
 
 
 def import_recommendations_file(path: str | Path, actor, now, progress: Progress = None) -> ImportReport:

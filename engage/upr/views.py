@@ -17,7 +17,7 @@ from engage.settings import cycle_starts_on
 
 from . import exports, planning, services
 from .forms import EditForm, FilterForm, ImportForm, PlanForm
-from .imports import import_recommendations_bytes
+from .imports import import_recommendations_bytes, template_csv
 
 bp = Blueprint("upr", __name__, url_prefix="/recommendations")
 require_role_for_blueprint(bp, "staff")
@@ -128,7 +128,9 @@ def import_csv():
             return redirect(url_for("imports.show", job_id=job.id))
         report = import_recommendations_bytes(raw, current_user, now_utc())
         if report.ok and not form.dry_run.data:
-            flash(f"Imported {form.file.data.filename}: {report.summary()}.", "success")
+            flash(f"Imported {form.file.data.filename}: {report.summary()}."
+                  + (f" The file was not UTF-8; it was read as {report.encoding_label}." if report.assumed_encoding else ""),
+                  "success")
             return redirect(url_for("upr.index"))
         db.session.rollback()  # a dry run or a refused file keeps nothing, though a dry run answers 200
     status = 422 if (report and not report.ok) or form.errors else 200
@@ -137,6 +139,13 @@ def import_csv():
                            job_rows=current_app.config["ENGAGE_IMPORT_JOB_ROWS"],
                            state_under_review=country_name(current_app.config["ENGAGE_STATE_UNDER_REVIEW"]),
                            jobs=import_jobs.recent_jobs(current_user, ("recommendations",))), status
+
+
+@bp.route("/import/template.csv")
+@role_required("lead")
+def import_template():
+    return Response(template_csv(), mimetype="text/csv",
+                    headers={"Content-Disposition": 'attachment; filename="engage-recommendations-template.csv"'})
 
 
 def _plan_form() -> PlanForm:

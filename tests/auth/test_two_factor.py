@@ -53,6 +53,11 @@ def test_an_admin_must_enrol_before_anything_else_then_signs_in_with_a_code(app,
     assert admin.has_2fa and len(admin.recovery_codes) == 10
     shown = [line for line in text.split('id="recovery-codes">', 1)[1].split("</pre>", 1)[0].splitlines() if line]
     assert len(shown) == 10 and all(c.code_hash not in text for c in admin.recovery_codes)
+    # Copy, download (.txt) and print: shown by recovery-codes.js (tests/e2e/test_page_policy.py clicks them),
+    # hidden without it, so a browser without JavaScript offers no button that does nothing.
+    for button in ("Copy the codes", "Download as a text file (.txt)", "Print them"):
+        assert f">{button}</button>" in text
+    assert "data-recovery-actions hidden" in text and 'src="/static/recovery-codes.js"' in text
     assert client.get("/").status_code == 200
     assert [e.action for e in _events("2fa_enrolled")] == ["2fa_enrolled"]
     assert _events("2fa_failed")[0].actor_id == admin.id

@@ -24,7 +24,9 @@ CONTACTS = (
     "Ingrid Hansen,ingrid@mfa.no,Permanent Mission of Norway,Counsellor\n"
 ).encode()
 
-# Every kind of bad contact row, each on a known line; lines 2 and 8 are fine.
+# Every kind of bad contact row, each on a known line; lines 2 and 8 are fine. Line 8 is UTF-8 with an
+# accent, so the file is a UTF-8 file with one damaged line (a file with no UTF-8 at all is read as
+# Excel's Windows-1252 instead: see test_a_windows_1252_file_from_excel_is_read_and_says_so).
 BAD_CONTACTS = b"".join([
     b"full_name,email,organisation,position\n",
     b"Amina Odhiambo,amina@example.org,Ministry of Health,\n",
@@ -33,7 +35,7 @@ BAD_CONTACTS = b"".join([
     b"Amina Again,AMINA@example.org,,\n",
     b",noname@example.org,,\n",
     "Zoë Müller,zoe@example.org,,\n".encode("latin-1"),
-    b"Peter Otieno,peter@example.org,Ministry of Health,\n",
+    "Péter Otieno,peter@example.org,Ministry of Health,\n".encode(),
 ])
 BAD_CONTACT_LINES = {
     3: "email: Not a valid email address",
@@ -50,7 +52,7 @@ BAD_ORGANISATIONS = b"".join([
     b",ministry,KE,Nairobi\n",
     b"embassy of finland,Embassy,FI,nairobi\n",
     "Ambassade de Côte d'Ivoire,embassy,CI,Nairobi\n".encode("latin-1"),
-    b"Starship,spaceship,KE,Nairobi\n",
+    "Stárship,spaceship,KE,Nairobi\n".encode(),
 ])
 BAD_ORGANISATION_LINES = {
     3: "country: Unknown country 'Atlantis'",
@@ -100,8 +102,11 @@ def test_templates_download_with_the_documented_header(staff_client, kind):
     response = staff_client.get(f"/directory/import/template-{kind}.csv")
     assert response.status_code == 200 and response.mimetype == "text/csv"
     assert "attachment" in response.headers["Content-Disposition"]
-    header = next(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    header, example = csv.reader(io.StringIO(response.get_data(as_text=True)))
     assert header == [column for column, _, _ in COLUMN_GUIDE[kind]]
+    row = dict(zip(header, example))
+    assert all(row[column] for column, required, _ in COLUMN_GUIDE[kind] if required)
+    assert "example" in (row.get("name", "") + row.get("notes", "")).lower()
 
 
 def test_a_clean_file_imports_everything(staff_client, staff_user):
@@ -228,3 +233,46 @@ def test_cli_import_of_a_good_file_saves_it(runner, tmp_path):
     assert "2 created, 0 updated, 0 unchanged" in result.output
     db.session.expire_all()
     assert count(Contact) == 2
+
+
+def test_an_example_row_template_imports_as_it_is(staff_client):
+    """The organisations template, downloaded and uploaded unchanged, imports its one example row."""
+    raw = staff_client.get("/directory/import/template-organisations.csv").get_data()
+    response = upload(staff_client, "organisations", raw, follow_redirects=True)
+    assert "Imported 1: 1 created, 0 updated, 0 unchanged" in text(response)
+    assert db.session.scalars(select(Organisation)).one().name == "Ministry of Health (example row: replace it)"
+
+
+def test_a_windows_1252_file_from_excel_is_read_and_says_so(staff_client):
+    """Excel's plain "CSV" (Windows-1252) imports with its accents intact, and the result says how it was read."""
+    raw = ("name,kind,country,city\r\n"
+           "Ambassade de Côte d'Ivoire,embassy,CI,Nairobi\r\n"
+           "Mission permanente de la Suisse – Genève,permanent_mission,CH,Geneva\r\n").encode("cp1252")
+    response = upload(staff_client, "organisations", raw, filename="excel.csv", follow_redirects=True)
+    page = text(response)
+    assert "Imported 2: 2 created" in page
+    assert "it was read as <strong>Windows-1252 (Western European)</strong>" in page
+    names = set(db.session.scalars(select(Organisation.name)))
+    assert names == {"Ambassade de Côte d'Ivoire", "Mission permanente de la Suisse – Genève"}
+
+
+def test_a_refused_windows_1252_file_also_says_how_it_was_read(staff_client):
+    raw = "full_name,email\r\nZoë Müller,not-an-email\r\n".encode("cp1252")
+    page = text(upload(staff_client, "contacts", raw))
+    assert "Nothing was imported" in page and "email: Not a valid email address" in page
+    assert "Windows-1252 (Western European)" in page
+
+
+@pytest.mark.parametrize("kind, raw, says", [
+    ("organisations", CONTACTS, "this looks like a contacts file — import it under Contacts."),
+    ("contacts", b"name,kind,email\nEmbassy of Finland,embassy,sanomat.nai@formin.fi\n",
+     "this looks like an organisations file — import it under Organisations."),
+    ("contacts", b"cycle,reference,recommending_state,text,response\n1,101.1,Germany,Do it,noted\n",
+     "this looks like a recommendations file — import it under Recommendations → Import."),
+])
+def test_a_file_of_the_other_kind_is_named_rather_than_missing_columns(staff_client, kind, raw, says):
+    response = upload(staff_client, kind, raw)
+    assert response.status_code == 422
+    page = text(response)
+    assert says in page and "missing column" not in page
+    assert count(Contact) == 0 and count(Organisation) == 0

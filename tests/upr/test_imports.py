@@ -219,13 +219,22 @@ def test_a_upr_info_file_reports_problems_under_its_own_column_names(app, now):
     assert _count() == 0
 
 
-def test_a_file_in_the_wrong_encoding_is_refused_with_its_lines(app, now):
-    text = MINIMAL_HEADER + "3,142.1,Türkiye,Protect women's rights,supported,\n3,142.2,Germany,Fine,noted,\n" \
-        "3,142.3,Côte d'Ivoire,Another,noted,\n"
+def test_a_windows_1252_file_is_read_as_such(app, now):
+    text = MINIMAL_HEADER + "3,142.1,Türkiye,Protect women's rights – “all” of them,supported,\n" \
+        "3,142.2,Germany,Fine,noted,\n3,142.3,Côte d'Ivoire,Another,noted,\n"
     report = _import(text, now, encoding="cp1252")
-    assert not report.ok
-    assert [e.line for e in report.errors] == [2, 4]
+    assert report.ok and report.encoding_label == "Windows-1252 (Western European)"
+    assert _by("142.1", "TR", cycle=3).text == "Protect women's rights – “all” of them"
+
+
+def test_a_utf8_file_with_damaged_lines_is_refused_with_its_lines(app, now):
+    raw = (MINIMAL_HEADER + "3,142.1,Türkiye,Protect women's rights,supported,\n").encode() \
+        + "3,142.2,Germany,Fine,noted,\n3,142.3,Côte d'Ivoire,Another,noted,\n".encode("cp1252")
+    report = import_recommendations_bytes(raw, None, now)
+    assert not report.ok and report.assumed_encoding is None
+    assert [e.line for e in report.errors] == [4]
     assert all("not UTF-8" in e.message for e in report.errors)
+    db.session.rollback()
     assert _count() == 0
 
 

@@ -80,12 +80,33 @@ def test_a_bad_upload_lists_every_bad_line_and_saves_nothing(lead_client):
     assert _count() == 0
 
 
-def test_an_upload_in_the_wrong_encoding_is_explained(lead_client):
+def test_a_windows_1252_upload_is_checked_and_says_how_it_was_read(lead_client):
     response = _upload(lead_client, "cycle,reference,recommending_state,text,response\n3,1.1,Türkiye,x,noted\n"
-                       .encode("latin-1"))
-    assert response.status_code == 422
-    assert "not UTF-8" in response.get_data(as_text=True)
+                       .encode("cp1252"), dry_run="y")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "The file is fine: 1 rows" in page
+    assert "Windows-1252 (Western European) encoding" in page
     assert _count() == 0
+
+
+def test_a_contacts_file_on_the_recommendations_page_is_named(lead_client):
+    response = _upload(lead_client, b"full_name,email\nAmina Odhiambo,amina@example.org\n")
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "this looks like a contacts file — import it under Contacts, on the Directory&#39;s Import page." in page
+    assert _count() == 0
+
+
+def test_the_recommendations_template_checks_clean(lead_client):
+    page = lead_client.get("/recommendations/import").get_data(as_text=True)
+    assert 'href="/recommendations/import/template.csv"' in page
+    template = lead_client.get("/recommendations/import/template.csv")
+    assert template.mimetype == "text/csv" and "attachment" in template.headers["Content-Disposition"]
+    header, example = list(csv.reader(io.StringIO(template.get_data(as_text=True))))
+    assert header[:5] == ["cycle", "reference", "recommending_state", "text", "response"]
+    assert example[1] == "999.1" and "Example row" in example[3]
+    checked = _upload(lead_client, template.get_data(), dry_run="y")
+    assert checked.status_code == 200 and "The file is fine: 1 rows" in checked.get_data(as_text=True)
 
 
 def test_the_import_form_needs_a_file(lead_client):
