@@ -1,6 +1,8 @@
 """Browser fixtures: the real app on a loopback port, a real SMTP server beside it, Debian's Chromium.
 
-Each journey gets its own app, SQLite file and SMTP server; one Chromium serves a test module.
+Each journey gets its own app, SQLite file and SMTP server, and fresh browser contexts (no cookies or
+storage shared); one Chromium serves every journey of a test process, since starting one costs about
+a second of CPU and the journeys' modules are spread over the workers.
 Without a Chromium the journeys are skipped (never failed) and the run's summary says so loudly
 (tests/conftest.py, so that it works under pytest-xdist too).
 """
@@ -27,7 +29,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 
 # ---- the browser ----
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def browser():
     """Debian's Chromium, headless, driven by Playwright; skips the journeys when it is missing."""
     if not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):
