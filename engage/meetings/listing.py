@@ -10,7 +10,6 @@ and what is read is noted for the access guard's audit, as loading the records w
 from __future__ import annotations
 
 import functools
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -26,6 +25,7 @@ from engage.dbtypes import JSONListText, iso_utc
 from engage.directory.models import Contact, Organisation
 from engage.extensions import db
 from engage.recommendations.models import Recommendation
+from engage.statements import KeptStatements
 
 from .models import Attendee, Meeting, MeetingLabels, meeting_recommendation
 from .people import ShownAttendees, other_attendees
@@ -222,8 +222,7 @@ def _prepare(query, limit=None, offset=None, as_text: bool = False) -> PreparedP
     return PreparedPage(statement.limit(limit).offset(offset), count, as_text)
 
 
-_PREPARED: OrderedDict = OrderedDict()
-_PREPARED_MAX = 256
+_KEPT = KeptStatements(256)
 
 
 def prepared_page(key: tuple, build: Callable, as_text: bool = False) -> PreparedPage:
@@ -237,23 +236,11 @@ def prepared_page(key: tuple, build: Callable, as_text: bool = False) -> Prepare
     running it). The rows are read afresh every time. With `as_text`, the rows' instants are ISO
     text in UTC ending in Z and their tags and reminders tuples: for lists that only print them.
     """
-    key = (*key, as_text)
-    found = _PREPARED.get(key)
-    if found is not None:
-        try:
-            _PREPARED.move_to_end(key)
-        except KeyError:  # another thread let it go meanwhile: still a good statement
-            pass
-        return found
-    # The offset as a 64-bit value: page 10⁹ of 50 is past 32 bits, and PostgreSQL refused it (a 409).
-    found = _PREPARED[key] = _prepare(build(), bindparam("page_limit", type_=Integer),
-                                      bindparam("page_offset", type_=BigInteger), as_text)
-    while len(_PREPARED) > _PREPARED_MAX:
-        try:
-            _PREPARED.popitem(last=False)
-        except KeyError:
-            break
-    return found
+    def built() -> PreparedPage:
+        # The offset as a 64-bit value: page 10⁹ of 50 is past 32 bits, and PostgreSQL refused it (a 409).
+        return _prepare(build(), bindparam("page_limit", type_=Integer), bindparam("page_offset", type_=BigInteger),
+                        as_text)
+    return _KEPT.get((*key, as_text), built)
 
 
 def meeting_page(actor, query, page: int, per_page: int, agenda: str | None = "ids") -> tuple[list[MeetingRow], int]:
@@ -434,28 +421,16 @@ def prepared_agenda(key: tuple, build: Callable) -> PreparedAgenda:
     """The agenda page statements of `build(now)` (a select() of Meeting filtered for its reader, as
     `queries.meeting_query` makes it, given the time as a bind parameter), kept per process under `key`,
     which must hold everything `build` depends on but the time (as for `prepared_page`)."""
-    key = ("agenda", *key)
-    found = _PREPARED.get(key)
-    if found is not None:
-        try:
-            _PREPARED.move_to_end(key)
-        except KeyError:
-            pass
-        return found
-    query = build(bindparam("agenda_now"))
-    m = Meeting.__table__.c
-    columns = query.with_only_columns(m.id, m.title, m.starts_at, m.ends_at, m.timezone, m.location_kind,
-                                      m.location, m.status, m.tags, m.sensitivity,
-                                      func.count().over().label("total"), maintain_column_froms=True)
-    found = _PREPARED[key] = PreparedAgenda(
-        columns.limit(bindparam("page_limit", type_=Integer)).offset(bindparam("page_offset", type_=BigInteger)),
-        select(func.count()).select_from(query.order_by(None).subquery()))
-    while len(_PREPARED) > _PREPARED_MAX:
-        try:
-            _PREPARED.popitem(last=False)
-        except KeyError:
-            break
-    return found
+    def built() -> PreparedAgenda:
+        query = build(bindparam("agenda_now"))
+        m = Meeting.__table__.c
+        columns = query.with_only_columns(m.id, m.title, m.starts_at, m.ends_at, m.timezone, m.location_kind,
+                                          m.location, m.status, m.tags, m.sensitivity,
+                                          func.count().over().label("total"), maintain_column_froms=True)
+        return PreparedAgenda(
+            columns.limit(bindparam("page_limit", type_=Integer)).offset(bindparam("page_offset", type_=BigInteger)),
+            select(func.count()).select_from(query.order_by(None).subquery()))
+    return _KEPT.get(("agenda", *key), built)
 
 
 def agenda_page(actor, query: PreparedAgenda, page: int, per_page: int, now: datetime) -> tuple[list[AgendaRow], int]:

@@ -28,7 +28,7 @@ from engage.meetings.models import Attendee, Meeting
 from engage.recommendations.models import MAX_CYCLE, Recommendation, Theme, recommendation_theme
 
 from .models import POSITIONS, FollowUp, FollowUpState, Outcome
-from .prepared import KeptStatements
+from engage.statements import KeptStatements
 
 MAX_ID = 2**31 - 1
 SEARCH_TERMS_MAX = 8
@@ -405,7 +405,7 @@ _PAGE_STATEMENTS = KeptStatements()
 
 
 def _page_statements(f: LogFilters, actor) -> _PageStatements:
-    # Kept (prepared.KeptStatements) under every filter (the theme's id among them) and the reader's
+    # Kept (engage.statements.KeptStatements) under every filter (the theme's id among them) and the reader's
     # grants, the two statements that depend on them.
     key = (tuple(vars(f).values()), visibility_key(actor) if actor is not None else None)
     return _PAGE_STATEMENTS.get(key, lambda: _PageStatements(_rows_query(f, actor), _count_query(f, actor)))

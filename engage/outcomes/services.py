@@ -29,7 +29,7 @@ from engage.meetings.services import can_change, mark_held
 from engage.recommendations.models import Recommendation
 
 from .models import POSITIONS, FollowUp, Outcome
-from .prepared import KeptStatements
+from engage.statements import KeptStatements
 from .schemas import MAX_FOLLOW_UPS, MAX_ID, OutcomeLog, follow_up_values, outcome_values
 
 MAX_ITEMS = 200
@@ -483,7 +483,7 @@ _AWAITING = KeptStatements(64)
 
 
 def _awaiting_query(staff_id: int | None, limit: int, actor):
-    # The period as parameters, so that the statement is kept (prepared.KeptStatements) across requests.
+    # The period as parameters, so that the statement is kept (engage.statements.KeptStatements) across requests.
     logged = exists().where(Outcome.meeting_id == Meeting.id)
     if actor is not None:
         logged = logged.where(visible(actor, Outcome))

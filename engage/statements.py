@@ -1,4 +1,4 @@
-"""Statements built once and kept per process, for the pages that run the same ones request after request.
+"""Statements built once and kept per process, for the lists that run the same ones request after request.
 
 A statement is a value, not data: kept, the same one runs again with its parameters, and SQLAlchemy
 neither builds it nor walks it for its cache key again (on the engagement log, together about a
