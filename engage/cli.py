@@ -49,7 +49,9 @@ class CommandGroup(AppGroup):
                 try:
                     return callback(*call_args, **call_kwargs)
                 except ServiceError as exc:
-                    _fail(exc.message)
+                    # Name each refused field, as a form would show it beside the field.
+                    fields = "; ".join(f"{name}: {m}" for name, msgs in (exc.fields or {}).items() for m in msgs)
+                    _fail(fields or exc.message)
             return register(refusing)
         return decorator
 
@@ -207,12 +209,8 @@ def _set_up_organisation(name, reply_to, logo_path, default) -> None:
                 logo_bytes = fh.read(MAX_LOGO_BYTES + 1)
         except OSError as exc:
             _fail(f"Could not read the logo {logo_path}: {exc.strerror}.")
-    try:
-        organisation.save_settings(None, now_utc(), {"name": name or now_org.name,
-                                                     "reply_to": reply_to or now_org.reply_to},
-                                   logo_bytes=logo_bytes)
-    except ServiceError as exc:
-        _fail("; ".join(f"{field}: {m}" for field, msgs in (exc.fields or {}).items() for m in msgs) or exc.message)
+    organisation.save_settings(None, now_utc(), {"name": name or now_org.name, "reply_to": reply_to or now_org.reply_to},
+                               logo_bytes=logo_bytes)  # a refusal names its fields (CommandGroup)
     db.session.commit()
     click.echo(f"Invitations are sent in the name of {name or now_org.name}.")
 
