@@ -4,7 +4,8 @@
 //   <input data-select-on-focus>     selects its text when focused (addresses to copy);
 //   <button data-print>              prints the page;
 //   <textarea maxlength=N>           shows how many of its N characters are used (a text input
-//                                    shows it once it is 80% full).
+//                                    shows it once it is 80% full);
+//   <table class="coverage-table">   jumps to its cells land below its sticky header row.
 (function () {
   "use strict";
   document.addEventListener("submit", function (event) {
@@ -42,5 +43,14 @@
     };
     field.addEventListener("input", show);
     show();
+  });
+  // The coverage matrix: a jump to a cell lands below the sticky header row, whose height depends on
+  // how its theme names wrap, so the cells' scroll margin (engage.css) is told that height.
+  document.querySelectorAll(".coverage-table").forEach(function (table) {
+    var measure = function () {
+      table.style.setProperty("--coverage-head", table.tHead.offsetHeight + "px");
+    };
+    measure();
+    window.addEventListener("resize", measure);
   });
 })();

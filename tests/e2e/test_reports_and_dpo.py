@@ -11,7 +11,7 @@ from datetime import timedelta
 
 import pyotp
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeout, expect
 
 from engage.clock import now_utc
 from engage.extensions import db
@@ -75,8 +75,16 @@ def test_the_coverage_matrix_keeps_its_headers_in_view(live, open_page):
     jump.click()
     cell = page.locator(".coverage-table td:target")
     expect(cell).to_contain_text("Commitment secured")
-    cell_box, head_box = cell.evaluate(BOX_JS), header.evaluate(BOX_JS)
-    assert cell_box["top"] >= head_box["bottom"] - 2, "the jumped-to cell hides under the sticky header"
+    # Bootstrap scrolls smoothly to a jump: wait for the scroll to settle clear of the header, else fail.
+    settled = """() => { const cell = document.querySelector('.coverage-table td:target');
+                         const head = document.querySelectorAll('.coverage-table thead th')[3];
+                         return cell.getBoundingClientRect().top >= head.getBoundingClientRect().bottom - 2; }"""
+    try:
+        page.wait_for_function(settled, timeout=5000)
+    except PlaywrightTimeout:
+        cell_box, head_box = cell.evaluate(BOX_JS), header.evaluate(BOX_JS)
+        raise AssertionError(f"the jumped-to cell hides under the sticky header: its top {cell_box['top']}, "
+                             f"the header's bottom {head_box['bottom']}") from None
 
     page.locator("#group").select_option("health")
     with page.expect_navigation():
