@@ -222,21 +222,17 @@ def seed_demo_command():
     db.session.commit()
 
 
-def _import(kind: str, path: str, dry_run: bool) -> None:
-    def progress(done, total, phase):
-        if total and (done == total or done % 500 == 0):
-            click.echo(f"  {phase} {done}/{total} rows", err=True)
-
-    report = import_csv_file(kind, path, actor=None, now=now_utc(), progress=progress)
+def _finish_import(report, path: str, dry_run: bool) -> None:
+    """Print what an import found and keep it, or roll it back for a dry run or a refused file (exit 1)."""
     if not report.ok:
         db.session.rollback()
         click.echo(f"Nothing imported: {len(report.errors)} problem(s) in {path}:", err=True)
         for err in report.errors:
             click.echo(f"  line {err.line}: {err.message}", err=True)
         sys.exit(1)
-    if report.layout:
-        encoding = f", in the {report.assumed_encoding} encoding" if report.assumed_encoding else ""
-        click.echo(f"Read as {report.layout}{encoding}.")
+    if report.layout or report.assumed_encoding:
+        encoding = f" in the {report.encoding_label} encoding" if report.assumed_encoding else ""
+        click.echo(f"Read{' as ' + report.layout if report.layout else ''}{encoding}.")
     for conflict in report.conflicts:
         click.echo(f"  line {conflict.line}: {conflict.message}")
     if dry_run:
@@ -245,6 +241,15 @@ def _import(kind: str, path: str, dry_run: bool) -> None:
         return
     db.session.commit()
     click.echo(f"Imported {path}: {report.summary()}")
+
+
+def _import(kind: str, path: str, dry_run: bool) -> None:
+    def progress(done, total, phase):
+        if total and (done == total or done % 500 == 0):
+            click.echo(f"  {phase} {done}/{total} rows", err=True)
+
+    report = import_csv_file(kind, path, actor=None, now=now_utc(), progress=progress)
+    _finish_import(report, path, dry_run)
 
 
 @import_cli.command("contacts")
@@ -272,23 +277,7 @@ def import_recommendations_command(path, dry_run):
         click.echo(f"  {phase} {done}/{total} rows", err=True)
 
     report = import_recommendations_file(path, actor=None, now=now_utc(), progress=progress)
-    if not report.ok:
-        db.session.rollback()
-        click.echo(f"Nothing imported: {len(report.errors)} problem(s) in {path}:", err=True)
-        for err in report.errors:
-            click.echo(f"  line {err.line}: {err.message}", err=True)
-        sys.exit(1)
-    if report.layout:
-        encoding = f", in the {report.assumed_encoding} encoding" if report.assumed_encoding else ""
-        click.echo(f"Read as {report.layout}{encoding}.")
-    for conflict in report.conflicts:
-        click.echo(f"  line {conflict.line}: {conflict.message}")
-    if dry_run:
-        db.session.rollback()
-        click.echo(f"Dry run: {report.summary()} (nothing saved)")
-        return
-    db.session.commit()
-    click.echo(f"Imported {path}: {report.summary()}")
+    _finish_import(report, path, dry_run)
 
 
 def _parse_now(text: str | None):

@@ -100,11 +100,13 @@ def legacy_encoding(raw: bytes) -> str | None:
     is not such a file: it holds well-formed UTF-8 sequences (a UTF-8 file with damaged lines) or is binary.
 
     Each candidate reading is judged by the words it makes implausible, then by whether charset-normalizer
-    keeps it at all; among equally good readings Windows-1252 wins (what Excel saves in Western European
-    settings), then charset-normalizer's "chaos". charset-normalizer alone is unsure on a few short names.
+    keeps it at all; among equally good readings Mac Roman wins for a file whose lines end in CR alone,
+    else Windows-1252 (what Excel saves in Western European settings), then charset-normalizer's "chaos". charset-normalizer alone is unsure on a few short names.
     """
     if b"\x00" in raw or _UTF8_MULTIBYTE.search(raw):
         return None
+    # Lines ended by CR alone are the classic Mac "CSV (Macintosh)": Mac Roman, whatever else reads evenly.
+    from_a_mac = b"\r" in raw and b"\n" not in raw
     chaos = {encoding: match.chaos for match in from_bytes(raw, cp_isolation=list(ENCODING_LABELS))
              for encoding in match.could_be_from_charset}
     readings = []
@@ -116,7 +118,8 @@ def legacy_encoding(raw: bytes) -> str | None:
         if not _CONTROL.search(text):
             # charset-normalizer leaves out a reading it finds too chaotic (Cyrillic read as Windows-1252).
             rejected = encoding not in chaos
-            readings.append((_odd_words(text), rejected, encoding != "cp1252", chaos.get(encoding, 1.0), encoding))
+            readings.append((_odd_words(text), from_a_mac and encoding != "mac_roman", rejected, encoding != "cp1252",
+                             chaos.get(encoding, 1.0), encoding))
     return min(readings)[-1] if readings else None
 
 

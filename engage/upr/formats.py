@@ -15,10 +15,10 @@ import io
 import re
 from dataclasses import dataclass, field
 
-from charset_normalizer import from_bytes
 from python_calamine import CalamineWorkbook
 
 from engage.countries import country_code
+from engage.csvfiles import decode_csv_lines
 from engage.errors import ValidationError
 
 # What the upload page and the "unknown layout" message name, in the order they are tried.
@@ -42,10 +42,6 @@ EXPORT_COLUMNS = {"state_under_review": ("sur", "to"), "text": ("recommendation"
                   "issues": ("issue", "issues"), "session": ("session",)}
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls
 ZIP_MAGIC = b"PK\x03\x04"  # .xlsx, .ods
-# Encodings a spreadsheet writes a "CSV" in when it is not UTF-8: Excel on Windows, and on the Mac
-# the classic "CSV (Macintosh)" (CR line endings). Guessing among only these two is reliable;
-# left to guess among all, charset-normalizer reads Mac Roman's é as Central European Ž.
-LEGACY_ENCODINGS = ["cp1252", "mac_roman"]
 
 
 @dataclass
@@ -102,17 +98,6 @@ def first_line(raw: bytes) -> str:
     """A CSV file's header line, whatever its line endings (headers are plain ASCII in every layout)."""
     head = re.split(rb"\r\n|\r|\n", raw[:4096].lstrip(b"\xef\xbb\xbf"), maxsplit=1)[0]
     return head.decode("latin-1")
-
-
-def decode_export(raw: bytes) -> tuple[str, str | None]:
-    """A re-saved export's text and the encoding assumed (None for UTF-8)."""
-    try:
-        return raw.decode("utf-8-sig"), None
-    except UnicodeDecodeError:
-        pass
-    best = from_bytes(raw, cp_isolation=LEGACY_ENCODINGS).best()
-    encoding = best.encoding if best is not None else "cp1252"
-    return raw.decode(encoding, errors="replace"), encoding
 
 
 def _number(value) -> int | None:
@@ -190,7 +175,7 @@ def read_export(raw: bytes, state_under_review: str) -> ExportRows | None:
     header = _header_names(next(csv.reader([first_line(raw)]), []))
     if not is_export_header(header):
         return None
-    text, encoding = decode_export(raw)
+    text, bad_lines, encoding = decode_csv_lines(raw)  # the encoding guessed as for every import
     csv.field_size_limit(100_000)
     reader = csv.reader(io.StringIO(text, newline=""))
     next(reader, None)
@@ -204,4 +189,5 @@ def read_export(raw: bytes, state_under_review: str) -> ExportRows | None:
         raise ValidationError.for_fields({"file": f"Line {reader.line_num}: {exc}."}) from None
     out = export_rows(header, body, state_under_review)
     out.encoding = encoding
+    out.problems.update(bad_lines)
     return out
