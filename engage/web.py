@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import functools
-from functools import lru_cache
 
 from flask import Blueprint, g, has_request_context, render_template, request, url_for
 from flask_login import current_user, login_required
@@ -91,7 +90,7 @@ def select_options(pairs, current, blank: str) -> Markup:
     return _options_html(tuple(pairs), str(current), blank)
 
 
-@lru_cache(maxsize=512)
+@functools.lru_cache(maxsize=512)
 def _options_html(pairs: tuple, current: str, blank: str) -> Markup:
     # Keyed by the whole list, so a changed name or a new organisation is a new entry, never stale.
     parts = [f'\n  <option value="">{escape(blank)}</option>\n  ']
