@@ -61,3 +61,10 @@ def send(produced: BinaryIO, mimetype: str, filename: str, headers: dict | None 
                                          **(headers or {})})
     response.content_length = size
     return response
+
+
+def calendar_file(body: bytes, filename: str) -> Response:
+    """One meeting's .ics as a download. METHOD:PUBLISH in the type too: a calendar adds the event
+    rather than reading it as an invitation to answer."""
+    return Response(body, headers={"Content-Type": "text/calendar; charset=utf-8; method=PUBLISH",
+                                   "Content-Disposition": f"attachment; filename={filename}"})

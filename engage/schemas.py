@@ -36,6 +36,9 @@ def clean_text(value: Any, *, max_length: int | None = None, required: bool | st
         value = ""
     if not isinstance(value, str):
         raise TextProblem("Must be text.")
+    # The length as sent, before trimming: the API's documented maxLength is a limit on what is sent.
+    if max_length is not None and len(value) > max_length and len(value.strip()) <= max_length:
+        raise TextProblem(f"At most {max_length} characters, with the spaces around it.")
     value = value.strip()
     control = CONTROL_RE.search(value)
     if control:

@@ -4,10 +4,11 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from typing import Literal
 
-from flask import Response, g, jsonify, request
+from flask import g, jsonify, request
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
 
+from engage import downloads
 from engage.access.guard import current_actor
 from engage.access.services import visibility_key
 from engage.auth.models import User
@@ -250,5 +251,4 @@ def meeting_ics(meeting_id):
     body = calendar.meeting_ics(meeting, now_utc(), calendar.organiser_mailbox(),
                                 absolute_url("meetings.show", meeting_id=meeting.id),
                                 reader=current_actor())
-    return Response(body, headers={"Content-Type": "text/calendar; charset=utf-8; method=PUBLISH",
-                                   "Content-Disposition": f"attachment; filename=meeting-{meeting.id}.ics"})
+    return downloads.calendar_file(body, f"meeting-{meeting.id}.ics")

@@ -1,11 +1,12 @@
 """The RSVP landing page (an attendee answers from a signed link, with no login), and staff uploading
 a reply that a calendar client sent to someone's own mailbox and they forwarded."""
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, HiddenField
 
+from engage import downloads
 from engage.auth.permissions import require_role_for_blueprint
 from engage.boundary import on_refusal, refused_redirect
 from engage.clock import is_valid_timezone, now_utc, zone_label
@@ -110,8 +111,7 @@ def add_to_calendar(token):
     if refused:
         return refused
     body = services.invitation_ics(scope, now_utc())
-    return Response(body, headers={"Content-Type": "text/calendar; charset=utf-8; method=PUBLISH",
-                                   "Content-Disposition": "attachment; filename=invitation.ics"})
+    return downloads.calendar_file(body, "invitation.ics")
 
 
 class ReplyUploadForm(FlaskForm):

@@ -10,7 +10,7 @@ from flask import (Blueprint, Response, abort, current_app, flash, redirect, ren
 from flask_login import current_user
 from sqlalchemy import select
 
-from engage import clock
+from engage import clock, downloads
 from engage.access.guard import act_as
 from engage.access.services import VISIBILITY_APPLIED, redact_history, visibility_key
 from engage.auth.models import User
@@ -382,9 +382,7 @@ def ics(meeting_id):
     meeting = services.get_meeting(meeting_id, current_user)
     body = calendar.meeting_ics(meeting, clock.now_utc(), calendar.organiser_mailbox(), _page_url(meeting),
                                 reader=current_user)
-    return Response(body, mimetype="text/calendar",
-                    headers={"Content-Disposition": f"attachment; filename=meeting-{meeting.id}.ics",
-                             "Content-Type": "text/calendar; charset=utf-8; method=PUBLISH"})
+    return downloads.calendar_file(body, f"meeting-{meeting.id}.ics")
 
 
 def _page_url(meeting: Meeting) -> str:
