@@ -45,3 +45,7 @@ _.last_position_for_state, _.new_key, _.reschedule_meeting, _.storage_matches, _
 # type's implementation per dialect (engage/dbtypes.py).
 _.inherit_cache, _._iso_utc, _._iso_utc_sqlite, _.load_dialect_impl
 _.session_interface  # Flask reads it: engage.auth.sessions.SessionInterface
+
+# What a suggestion of engage/asks/matching.py is made of, for the pages that show it, and the loader
+# of a cycle's candidates; until those pages call them, the tests and bench/matching.py do.
+_.text_score, _.shared_themes, _.target_state, _.matched_terms, _.load_candidates
