@@ -240,6 +240,9 @@ without it shows how much the set leans on it. Themes are the UPR Info issue nam
 carry once imported, and the target states often include a state that made the recommendation;
 "text only" is the figure for asks tagged with neither. Cycle 1 has few health recommendations, so the
 health asks here are mostly the ones with no match; the 2nd and 3rd cycles are not in the repository.
+Being lexical, it is fooled where the ask's key word appears in no recommendation and its other words
+are generic: "Ratify the Maputo Protocol" suggests "Consider ratifying OP-CAT" (Denmark, 0.46), since
+"ratify" and "protocol" are all it can match; staff reject such a suggestion in one click.
 """
     print(section)
     if args.write:

@@ -4,12 +4,16 @@ suggestion, a lobbied state comes first among equals, and the labelled set meets
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
 from engage.asks import matching
 from engage.asks.matching import Ask, Candidate, Pool, load_candidates, rank, suggest, terms
+from engage.extensions import db
+from engage.recommendations.models import Recommendation
+from engage.upr.imports import import_recommendations_file
 from tests import factories
 from tests.asks.labelled import (
-    cycle1_candidates, figures, labelled_asks, paragraph_and_state, rankings)
+    RECOMMENDATIONS, cycle1_candidates, figures, labelled_asks, paragraph_and_state, rankings)
 
 
 @pytest.fixture(scope="module")
@@ -137,3 +141,14 @@ def test_a_cycle_s_recommendations_load_as_candidates(app):
     assert candidates[0].themes == ("HIV/AIDS",)
     [best] = rank(Ask("Antiretroviral treatment for everyone living with HIV", cycle=3), candidates)
     assert best.candidate.states == ("NO",) and best.candidate.id == candidates[0].id
+
+
+def test_the_labelled_set_is_measured_on_what_the_import_stores(app, now):
+    """The bench's candidates (read from the CSV) are the recommendations `load_candidates` gives once the
+    file is imported: same references, states, texts and themes, so the figures hold for the app."""
+    import_recommendations_file(RECOMMENDATIONS, None, now)
+    db.session.commit()
+    references = dict(db.session.execute(select(Recommendation.id, Recommendation.reference)).all())
+    loaded = {(references[c.id], c.states, c.text, tuple(sorted(c.themes))) for c in load_candidates(1)}
+    shipped = {(c.id[0], c.states, c.text, tuple(sorted(c.themes))) for c in cycle1_candidates()}
+    assert loaded == shipped and len(loaded) == 166
