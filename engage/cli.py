@@ -61,7 +61,7 @@ class CommandGroup(AppGroup):
 
 
 engage_cli = CommandGroup("engage", help="engage administration commands.")
-import_cli = CommandGroup("import", help="Import CSV files (all-or-nothing).")
+import_cli = CommandGroup("import", help="Import CSV files and published UPR files (all-or-nothing).")
 engage_cli.add_command(import_cli)
 
 
@@ -271,12 +271,15 @@ def import_organisations_command(path, dry_run):
 @import_cli.command("recommendations")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 @click.option("--dry-run", is_flag=True, help="Check the file without saving.")
-def import_recommendations_command(path, dry_run):
-    """Import UPR recommendations from engage's CSV or a UPR Info export (all-or-nothing; re-importing updates)."""
+@click.option("--cycle", type=int, default=None,
+              help="The UPR cycle of an OHCHR matrix that does not say it (other files give it on each row).")
+def import_recommendations_command(path, dry_run, cycle):
+    """Import UPR recommendations from engage's CSV, a UPR Info export or an OHCHR matrix (.docx)
+    (all-or-nothing; re-importing updates)."""
     def progress(done, total, phase):
         click.echo(f"  {phase} {done}/{total} rows", err=True)
 
-    report = import_recommendations_file(path, actor=None, now=now_utc(), progress=progress)
+    report = import_recommendations_file(path, actor=None, now=now_utc(), progress=progress, cycle=cycle)
     _finish_import(report, path, dry_run)
 
 

@@ -1,7 +1,7 @@
 """Recommendation files as they are published, recognised from their contents.
 
-engage reads its own CSV layouts (engage/upr/imports.py) and, through this module, UPR Info's
-database exports as users download them (.xls, .xlsx) or re-save them from a spreadsheet (.csv in
+engage reads its own CSV layouts (engage/upr/imports.py), OHCHR's Word matrices (engage/upr/ohchr.py)
+and, through this module, UPR Info's database exports as users download them (.xls, .xlsx) or re-save them from a spreadsheet (.csv in
 whatever encoding and line endings the spreadsheet wrote). An export holds every state under
 review; only the rows of the one engage follows (ENGAGE_STATE_UNDER_REVIEW) are read, the others
 counted. The rows come out in the column names of engage's minimal layout, without a reference:
@@ -28,11 +28,18 @@ LAYOUTS = {
                        "recommendation_text, response",
     "upr_info_export": "a UPR Info database export as downloaded (.xls or .xlsx) or re-saved as CSV: "
                        "SuR (or To), Recommendation (or Text), RS (or From), Response, Action, Issue, Session",
+    "ohchr_thematic_list": "OHCHR's thematic list of recommendations of the 2nd or 3rd cycle (.docx): Recommendation, "
+                           "Position, Full list of themes, Assessment/comments on level of implementation",
+    "ohchr_matrix": "OHCHR's matrix of recommendations of the 4th cycle (.docx): Recommendation and recommending "
+                    "State, Position of the State under review, Human rights themes and groups of persons, "
+                    "Relevant SDGs",
 }
 
 # The same, as the preview names what a file was read as.
 LAYOUT_NAMES = {"engage": "engage's CSV", "engage_upr_info": "engage's CSV in UPR Info's column names",
-                "upr_info_export": "a UPR Info database export"}
+                "upr_info_export": "a UPR Info database export",
+                "ohchr_thematic_list": "OHCHR's thematic list of recommendations (2nd/3rd-cycle matrix)",
+                "ohchr_matrix": "OHCHR's 4th-cycle matrix of recommendations"}
 
 # A UPR Info export's columns, by either of the names its two versions use (header cells are
 # lower-cased). Rgrp and Org appear twice (state under review, then recommending state): they
@@ -46,13 +53,15 @@ ZIP_MAGIC = b"PK\x03\x04"  # .xlsx, .ods
 
 @dataclass
 class ExportRows:
-    """The rows of a UPR Info export for the state under review, in engage's minimal column names."""
+    """The rows of a published file (a UPR Info export for the state under review, an OHCHR matrix), in the
+    column names of engage's CSV."""
 
     rows: list[tuple[int, dict[str, str]]]
     skipped: int = 0  # rows for other states under review
     unattributed: int = 0  # rows UPR Info could not attribute to a recommending state ("(Unknown)")
     encoding: str | None = None  # what a CSV export was read as, when it was not UTF-8
     problems: dict[int, str] = field(default_factory=dict)
+    layout: str = "upr_info_export"  # a LAYOUTS key: what the file was read as
 
 
 def cycle_of_session(session: int) -> int:

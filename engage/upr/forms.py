@@ -80,12 +80,16 @@ class EditForm(FlaskForm):
 
 
 class ImportForm(FlaskForm):
-    """Upload a file of recommendations: engage's CSV or a UPR Info export."""
+    """Upload a file of recommendations: engage's CSV, a UPR Info export or an OHCHR matrix."""
 
     file = FileField("File of recommendations", validators=[FileRequired("Choose a file to import.")],
-                     render_kw={"accept": ".csv,text/csv,.xls,.xlsx"},
-                     description="A UPR Info database export as downloaded (.xls, .xlsx, or re-saved as .csv), "
+                     render_kw={"accept": ".csv,text/csv,.xls,.xlsx,.docx"},
+                     description="OHCHR's matrix of recommendations (.docx, as downloaded), "
+                                 "a UPR Info database export as downloaded (.xls, .xlsx, or re-saved as .csv), "
                                  "or engage's CSV: UPR Info's columns (as in the 1st-cycle file) or "
                                  "cycle, reference, recommending_state, text, response and themes.")
+    # Read only for an OHCHR matrix, and only when the file does not say its cycle; the importer checks it.
+    cycle = StringField("Cycle", render_kw={"inputmode": "numeric", "size": 3},
+                        description="Only for an OHCHR matrix that does not say which UPR cycle it is (most do).")
     dry_run = BooleanField("Only check the file, save nothing")
     submit = SubmitField("Import")

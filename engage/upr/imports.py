@@ -25,7 +25,7 @@ from engage.history import ChangeRecord, diff_fields, record_change
 from engage.recommendations.models import RESPONSES, Recommendation, recommendation_theme, reference_sort_key
 from engage.schemas import max_length
 
-from . import formats
+from . import formats, ohchr
 from .schemas import recommendation_values
 from .services import resolve_themes, theme_index
 
@@ -117,6 +117,10 @@ def _row_data(row: dict, fmt: str) -> tuple[dict, str | None]:
         # A UPR Info export has no paragraph numbers: the reference comes from matching (_match_by_text).
         keys = ("cycle", "recommending_state", "text") if fmt == "upr_info_export" else KEY_FIELDS + ("text",)
         data = {f: row.get(f) for f in keys}
+        if not data.get("recommending_state") and _cell(row, "recommending_states"):
+            # An OHCHR matrix names every state of a joint recommendation; one state per
+            # recommendation is held, so it is held under the first.
+            data["recommending_state"] = _cell(row, "recommending_states").split(";")[0].strip()
         optional = {f: f for f in ("wg_session", "review_date", "outcome_document", "response", "action_category",
                                    "themes", "implementation_status", "source_ref")}
     for target, column in optional.items():
@@ -186,7 +190,8 @@ def check_recommendations(text: str, bad_lines: dict[int, str] | None = None,
     """Read and check every line (of `text`, or of a UPR Info `export` already read); the report lists
     every problem, the plan is what would be saved."""
     if export is not None:
-        fmt, rows, names = "upr_info_export", export.rows, {"text": "Recommendation", "themes": "Issue"}
+        fmt, rows = export.layout, export.rows
+        names = {"text": "Recommendation", "themes": "Issue"} if fmt == "upr_info_export" else {}
         bad_lines = {**(bad_lines or {}), **export.problems}
     else:
         fmt = file_format(text)
@@ -389,15 +394,17 @@ def _update(actor, now, rec: Recommendation, item: _Planned, themes: dict, repor
 
 
 def import_recommendations_bytes(raw: bytes, actor, now, progress: Progress = None, *,
-                                 state_under_review: str | None = None) -> ImportReport:
-    """Recognise, decode and import an uploaded file (engage/upr/formats.py); a problem with the whole
-    file is reported as a line error too."""
+                                 state_under_review: str | None = None, cycle: int | str | None = None) -> ImportReport:
+    """Recognise, decode and import an uploaded file (engage/upr/formats.py, engage/upr/ohchr.py); a problem
+    with the whole file is reported as a line error too. `cycle` is for an OHCHR matrix that does not say its own."""
     if state_under_review is None:
         state_under_review = current_app.config["ENGAGE_STATE_UNDER_REVIEW"] if has_app_context() else "KE"
     try:
         if not raw or not raw.strip():
             raise ValidationError.for_fields({"file": "The file is empty."})
-        export = formats.read_export(raw, state_under_review)
+        export = ohchr.read_matrix(raw, state_under_review, cycle)
+        if export is None:
+            export = formats.read_export(raw, state_under_review)
         if export is not None:
             return import_recommendations("", actor, now, progress, export=export)
         text, bad_lines, encoding = decode_csv_lines(raw)
@@ -425,6 +432,7 @@ def template_csv() -> str:
     return template_text(TEMPLATE_COLUMNS, TEMPLATE_EXAMPLE)
 
 
-def import_recommendations_file(path: str | Path, actor, now, progress: Progress = None) -> ImportReport:
-    """Import a CSV file from disk (the CLI and the demo data)."""
-    return import_recommendations_bytes(Path(path).read_bytes(), actor, now, progress)
+def import_recommendations_file(path: str | Path, actor, now, progress: Progress = None, *,
+                                cycle: int | None = None) -> ImportReport:
+    """Import a file from disk (the CLI and the demo data)."""
+    return import_recommendations_bytes(Path(path).read_bytes(), actor, now, progress, cycle=cycle)

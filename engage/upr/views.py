@@ -18,6 +18,7 @@ from engage.settings import cycle_starts_on
 from . import exports, planning, services
 from .forms import EditForm, FilterForm, ImportForm, PlanForm
 from .imports import import_recommendations_bytes, template_csv
+from .ohchr import looks_like_word
 
 bp = Blueprint("upr", __name__, url_prefix="/recommendations")
 require_role_for_blueprint(bp, "staff")
@@ -122,11 +123,12 @@ def import_csv():
     report = None
     if form.validate_on_submit():
         raw = form.file.data.read()
-        # Too long for a request: the scheduler imports it. A dry run stays here (checking alone is quick).
-        if not form.dry_run.data and import_jobs.runs_as_job(raw, current_app.config):
+        # Too long for a request: the scheduler imports it. A dry run stays here (checking alone is quick), and
+        # so does an OHCHR matrix (a few hundred rows at most, and it may need the cycle chosen here).
+        if not form.dry_run.data and not looks_like_word(raw) and import_jobs.runs_as_job(raw, current_app.config):
             job = import_jobs.queue_import(current_user, now_utc(), "recommendations", form.file.data.filename, raw)
             return redirect(url_for("imports.show", job_id=job.id))
-        report = import_recommendations_bytes(raw, current_user, now_utc())
+        report = import_recommendations_bytes(raw, current_user, now_utc(), cycle=form.cycle.data)
         if report.ok and not form.dry_run.data:
             flash(f"Imported {form.file.data.filename}: {report.summary()}."
                   + (f" The file was not UTF-8; it was read as {report.encoding_label}." if report.assumed_encoding else ""),

@@ -119,7 +119,7 @@ def test_the_import_page_shows_upload_progress_and_the_size_limit(lead_client):
     page = lead_client.get("/recommendations/import").get_data(as_text=True)
     assert "data-upload-progress" in page and "directory-import.js" in page
     assert 'data-max-bytes="20971520"' in page and "Up to 20 MB." in page
-    assert 'accept=".csv,text/csv,.xls,.xlsx"' in page
+    assert 'accept=".csv,text/csv,.xls,.xlsx,.docx"' in page
 
 
 def test_a_lead_checks_a_upr_info_export_and_sees_where_it_disagrees(lead_client, now):
