@@ -62,7 +62,7 @@ POSITIONS = {
 # adopted none; the next cycle's range is not known yet, so a later symbol says nothing.
 COUNCIL_SESSIONS = ((8, 19, 1), (21, 34, 2), (36, 49, 3), (52, 65, 4))
 
-_REVIEW = re.compile(r"UPR\s+of\s+(?P<state>[^()\n\t]+?)\s*\(\s*(?P<cycle>\d{1,2})\s*(?:st|nd|rd|th)?\s+cycle"
+_REVIEW = re.compile(r"UPR\s+of\s+(?P<state>[^()\n\t]+?(?:\s*\([^()\n\t]*\))?)\s*\(\s*(?P<cycle>\d{1,2})\s*(?:st|nd|rd|th)?\s+cycle"
                      r"\s*[-–—,]\s*(?P<session>\d{1,3})\s*(?:st|nd|rd|th)?\s+session\s*\)", re.IGNORECASE)
 _PARAGRAPH = re.compile(r"(?P<reference>\d{1,3}\.\d{1,3})(?:\s*\((?P<sub>[a-z]{1,4})\))?[\s.:]+(?P<text>.*)",
                         re.DOTALL)

@@ -11,6 +11,7 @@ from xml.etree import ElementTree
 import pytest
 from sqlalchemy import func, select
 
+from engage.countries import country_code
 from engage.extensions import db
 from engage.recommendations.models import Recommendation
 from engage.upr.imports import import_recommendations_bytes
@@ -126,6 +127,13 @@ def test_a_matrix_of_another_states_review_is_refused(app, now):
     assert report.errors[0].message == ("this matrix is of the review of Slovenia; engage follows Kenya "
                                         "(ENGAGE_STATE_UNDER_REVIEW), so nothing was read.")
     assert _count() == 0
+
+
+@pytest.mark.parametrize("state", ["Venezuela (Bolivarian Republic of)", "Iran (Islamic Republic of)", "Türkiye"])
+def test_the_state_under_review_is_read_from_the_page_header_in_the_uns_spelling(app, now, state):
+    report = _import(fourth_cycle_matrix(state=state), now)
+    assert report.errors[0].message.startswith(f"this matrix is of the review of {state}; engage follows Kenya")
+    assert _rows(fourth_cycle_matrix(state=state), country_code(state))["140.7"]["wg_session"] == "48"
 
 
 # ---- the 4th-cycle layout (a synthetic file, tests/upr/ohchr_matrix.py) ----
@@ -282,3 +290,6 @@ def test_the_page_previews_a_matrix_and_imports_it(lead_client):
     assert "Imported matrix.docx: 1 rows: 1 created" in lead_client.get(response.headers["Location"]).get_data(
         as_text=True)
     assert db.session.scalar(select(Recommendation.cycle)) == 4
+    damaged = upload(CYCLE3.read_bytes()[:20_000])
+    assert damaged.status_code == 422
+    assert "the Word file cannot be read: it is damaged or was not downloaded in full." in damaged.get_data(as_text=True)
