@@ -248,12 +248,13 @@ def read_matrix(raw: bytes, state_under_review: str, cycle=None) -> ExportRows |
         return None
     document = _open(raw, infos)
     chosen = _user_cycle(cycle)
-    table = next((t for t in document.tables if t.rows and _layout([_cell_text(c) for c in t.rows[0].cells])), None)
-    if table is None:
+    layouts = [(t, _layout([_cell_text(c) for c in t.rows[0].cells]) if t.rows else None) for t in document.tables]
+    tables = [(t, layout) for t, layout in layouts if layout]
+    if not tables:
         first = [_cell_text(c) for c in document.tables[0].rows[0].cells] if document.tables and \
             document.tables[0].rows else ["a Word file without a table"]
         raise unknown_layout([" ".join(c.split()) for c in dict.fromkeys(first)])
-    layout = _layout([_cell_text(c) for c in table.rows[0].cells])
+    layout = tables[0][1]
     review = _review(document)
     wg_session = None
     file_cycle = None
@@ -268,7 +269,10 @@ def read_matrix(raw: bytes, state_under_review: str, cycle=None) -> ExportRows |
         if cycle_of_session(wg_session) != file_cycle:
             file_cycle = cycle_of_session(wg_session)  # the session number is the more precise of the two
     out = ExportRows(rows=[], layout=layout)
-    for number, row in enumerate(table.rows[1:], 2):
+    # A matrix cut into several tables (one per theme, say) is read as one: its rows are numbered on
+    # from one table to the next, each table's header row counted.
+    rows = [row for table, its_layout in tables if its_layout == layout for row in table.rows]
+    for number, row in enumerate(rows, 1):
         cells = [_cell_text(c) for c in row.cells]
         read = _matrix_row(cells, layout, out, number)
         if read is not None:

@@ -61,9 +61,10 @@ ROWS: list[str | Rec] = [
 
 
 def fourth_cycle_matrix(rows: list[str | Rec] | None = None, state: str | None = "Kenya",
-                        session: int = 48) -> bytes:
+                        session: int = 48, split: bool = False) -> bytes:
     """The matrix as a .docx; `rows` are Rec rows and theme headings (str). `state=None` leaves the page
-    header out, so only the document symbols say the cycle."""
+    header out, so only the document symbols say the cycle; `split` starts a table, with its header
+    row, at each theme after the first."""
     document = Document()
     section = document.sections[0]
     section.orientation = WD_ORIENT.LANDSCAPE
@@ -71,11 +72,15 @@ def fourth_cycle_matrix(rows: list[str | Rec] | None = None, state: str | None =
     if state:
         section.header.paragraphs[0].text = (f"UPR of {state} (4th Cycle – {session}th session)\t\t\t"
                                              "Thematic list of recommendations")
-    table = document.add_table(rows=1, cols=4)
-    table.style = "Table Grid"
-    for cell, name in zip(table.rows[0].cells, HEADER):
-        cell.text = name
+    table = None
     for row in ROWS if rows is None else rows:
+        if table is None or (split and isinstance(row, str) and len(table.rows) > 1):
+            if table is not None:
+                document.add_paragraph()
+            table = document.add_table(rows=1, cols=4)
+            table.style = "Table Grid"
+            for cell, name in zip(table.rows[0].cells, HEADER):
+                cell.text = name
         cells = table.add_row().cells
         if isinstance(row, str):
             merged = cells[0].merge(cells[3])

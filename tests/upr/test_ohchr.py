@@ -160,6 +160,12 @@ def test_a_4th_cycle_matrix_is_read_with_its_sdgs_groups_and_partial_position():
     assert (rows["140.54"]["response"], rows["140.54"]["sdgs"]) == ("noted", "3; 10")
 
 
+def test_a_matrix_cut_into_a_table_per_theme_is_read_as_one():
+    whole, split = (read_matrix(fourth_cycle_matrix(split=split), "KE") for split in (False, True))
+    assert [row for _, row in split.rows] == [row for _, row in whole.rows]
+    assert [line for line, _ in split.rows] == [3, 6, 7, 8]  # numbered on, the second table's header counted
+
+
 def test_without_a_page_header_the_cycle_comes_from_the_document_symbol():
     rows = _rows(fourth_cycle_matrix(state=None), "KE")
     assert {row["cycle"] for row in rows.values()} == {"4"}
