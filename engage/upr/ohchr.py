@@ -33,6 +33,7 @@ from docx import Document
 
 from engage.countries import country_code, country_name
 from engage.errors import ValidationError
+from engage.recommendations.models import MAX_CYCLE
 
 from .formats import ZIP_MAGIC, ExportRows, cycle_of_session, unknown_layout
 
@@ -57,10 +58,11 @@ POSITIONS = {
     "acceptée": "supported", "acceptee": "supported", "notée": "noted", "notee": "noted",
     "acceptée/notée": "supported", "apoyada": "supported", "anotada": "noted", "apoyada/anotada": "supported",
 }
-# Council sessions that adopted each cycle's outcomes: Working Group sessions 1–12 were adopted at
-# sessions 8–19, 13–26 at 21–34, 27–40 at 36–49, 41–54 from the 52nd. Sessions 20, 35 and 50–51
-# adopted none; the next cycle's range is not known yet, so a later symbol says nothing.
-COUNCIL_SESSIONS = ((8, 19, 1), (21, 34, 2), (36, 49, 3), (52, 65, 4))
+# The Human Rights Council sessions that adopt each cycle's outcomes (a matrix's symbols, A/HRC/43/15,
+# name the session): Working Group sessions 1–12 were adopted at Council sessions 8–19, 13–26 at
+# 21–34, 27–40 at 36–50, and 41–54 at 52–65 (a November review at the next March session, January at
+# June, May at September). Sessions 20, 35 and 51 adopted none; beyond the 4th cycle nothing is assumed.
+COUNCIL_SESSIONS = ((8, 20, 1), (21, 35, 2), (36, 51, 3), (52, 65, 4))
 
 _REVIEW = re.compile(r"UPR\s+of\s+(?P<state>[^()\n\t]+?(?:\s*\([^()\n\t]*\))?)\s*\(\s*(?P<cycle>\d{1,2})\s*(?:st|nd|rd|th)?\s+cycle"
                      r"\s*[-–—,]\s*(?P<session>\d{1,3})\s*(?:st|nd|rd|th)?\s+session\s*\)", re.IGNORECASE)
@@ -199,9 +201,11 @@ def sdg_goals(text: str) -> list[str]:
     """The goal numbers of an SDGs list ("- 3 - GOOD HEALTH AND WELL-BEING" is "3")."""
     goals = []
     for line in _lines(text):
-        match = _GOAL.match(_item(line))
-        if match and 1 <= int(match["goal"]) <= 17:
-            goals.append(str(int(match["goal"])))
+        item = _item(line)
+        # "3, 5" on one line lists goals; "3 - GOOD HEALTH …" names one.
+        numbers = re.findall(r"\d+", item) if re.fullmatch(r"[\d\s,;]+", item) else \
+            [m["goal"] for m in [_GOAL.match(item)] if m]
+        goals += [str(int(n)) for n in numbers if 1 <= int(n) <= 17]
     return list(dict.fromkeys(goals))
 
 
@@ -229,11 +233,12 @@ def _open(raw: bytes, infos: list[zipfile.ZipInfo]):
 
 
 def _user_cycle(cycle) -> int | None:
-    if cycle in (None, ""):
+    text = "" if cycle is None else str(cycle).strip()
+    if not text:
         return None
-    text = str(cycle).strip()
-    if not re.fullmatch(r"\d{1,2}", text) or not 1 <= int(text) <= 99:
-        raise ValidationError.for_fields({"file": f"Line 1: cycle: {text[:20]!r} is not a UPR cycle (1 to 99)."})
+    if not re.fullmatch(r"\d{1,2}", text) or not 1 <= int(text) <= MAX_CYCLE:
+        raise ValidationError.for_fields({"file": (
+            f"Line 1: cycle: {text[:20]!r} is not a UPR cycle (1 to {MAX_CYCLE}).")})
     return int(text)
 
 

@@ -166,6 +166,20 @@ def test_a_matrix_cut_into_a_table_per_theme_is_read_as_one():
     assert [line for line, _ in split.rows] == [3, 6, 7, 8]  # numbered on, the second table's header counted
 
 
+@pytest.mark.parametrize(("symbol", "cycle"), [("A/HRC/15/8", "1"), ("A/HRC/20/1", "1"), ("A/HRC/29/10", "2"),
+                                                ("A/HRC/44/9", "3"), ("A/HRC/50/3", "3"), ("A/HRC/52/10", "4"),
+                                                ("A/HRC/65/2", "4")])
+def test_a_council_session_says_the_cycle_it_adopted(symbol, cycle):
+    rows = _rows(fourth_cycle_matrix([Rec("9.1", "Act (Chile);", source=f"{symbol}/Add.1 - Para.3")], state=None), "KE")
+    assert rows["9.1"]["cycle"] == cycle
+
+
+def test_sdgs_written_on_one_line_are_each_read():
+    rows = _rows(fourth_cycle_matrix([Rec("9.1", "Act (Chile);", sdgs=["3, 5", "16 - PEACE", "18 - NOT A GOAL"])]),
+                 "KE")
+    assert rows["9.1"]["sdgs"] == "3; 5; 16"
+
+
 def test_without_a_page_header_the_cycle_comes_from_the_document_symbol():
     rows = _rows(fourth_cycle_matrix(state=None), "KE")
     assert {row["cycle"] for row in rows.values()} == {"4"}
@@ -178,7 +192,7 @@ def test_a_matrix_that_does_not_say_its_cycle_takes_the_one_chosen(app, now):
     refused = _import(bare, now)
     assert not refused.ok and refused.errors[0].message.startswith(
         "cycle: this matrix does not say which UPR cycle it is; choose the cycle")
-    assert _import(bare, now, cycle=" ").errors  # a blank choice is no choice
+    assert _import(bare, now, cycle=" ").errors[0].message == refused.errors[0].message  # blank is no choice
     assert _import(bare, now, cycle="four").errors[0].message == "cycle: 'four' is not a UPR cycle (1 to 99)."
     report = _import(bare, now, cycle="4")
     assert report.ok, report.errors
