@@ -1,10 +1,10 @@
 """Recommendation files as they are published, recognised from their contents.
 
 engage reads its own CSV layouts (engage/upr/imports.py), OHCHR's Word matrices (engage/upr/ohchr.py)
-and, through this module, UPR Info's database exports as users download them (.xls, .xlsx) or re-save them from a spreadsheet (.csv in
-whatever encoding and line endings the spreadsheet wrote). An export holds every state under
-review; only the rows of the one engage follows (ENGAGE_STATE_UNDER_REVIEW) are read, the others
-counted. The rows come out in the column names of engage's minimal layout, without a reference:
+and, through this module, UPR Info's database exports as users download them (.xls, .xlsx) or
+re-save them from a spreadsheet (.csv in whatever encoding and line endings the spreadsheet wrote).
+An export holds every state under review; only the rows of the one engage follows
+(ENGAGE_STATE_UNDER_REVIEW) are read, the others counted. The rows come out in the column names of engage's minimal layout, without a reference:
 UPR Info prints no paragraph numbers, so the import matches them to what is held by text.
 """
 from __future__ import annotations
