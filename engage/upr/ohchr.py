@@ -50,6 +50,9 @@ HEADERS = {
 # the reader will unpack (a real matrix is under 2 MB unpacked, in about 25 parts).
 MAX_PARTS = 500
 MAX_UNPACKED_BYTES = 32 * 1024 * 1024
+# Rows read from the matrix's tables: the largest reviews have some 350 recommendations, and reading a
+# row takes a few milliseconds, so a forged table of many thousands would hold a request for minutes.
+MAX_ROWS = 2000
 # A state's position in OHCHR's words, in the UN languages its matrices use. A recommendation
 # supported in part ("Supported/Noted", its parts given beside it) counts as supported, as engage
 # counts UPR Info's "Supported partially"; the position as written is kept in the notes.
@@ -277,6 +280,10 @@ def read_matrix(raw: bytes, state_under_review: str, cycle=None) -> ExportRows |
     # A matrix cut into several tables (one per theme, say) is read as one: its rows are numbered on
     # from one table to the next, each table's header row counted.
     rows = [row for table, its_layout in tables if its_layout == layout for row in table.rows]
+    if len(rows) > MAX_ROWS:
+        raise ValidationError.for_fields({"file": (
+            f"Line {MAX_ROWS + 1}: the matrix has {len(rows)} rows; engage reads at most {MAX_ROWS}, "
+            "several times the largest review's.")})
     for number, row in enumerate(rows, 1):
         cells = [_cell_text(c) for c in row.cells]
         read = _matrix_row(cells, layout, out, number)

@@ -269,6 +269,13 @@ def test_a_damaged_forged_or_other_file_is_refused_with_a_message(app, now, make
     assert _count() == 0
 
 
+def test_a_matrix_of_thousands_of_rows_is_refused_before_it_is_read(app, now, monkeypatch):
+    monkeypatch.setattr("engage.upr.ohchr.MAX_ROWS", 3)  # the same check, without building a huge file
+    report = _import(fourth_cycle_matrix(), now)
+    assert [(e.line, e.message) for e in report.errors] == [
+        (4, "the matrix has 7 rows; engage reads at most 3, several times the largest review's.")]
+
+
 def _parts(raw: bytes) -> dict[str, bytes]:
     archive = zipfile.ZipFile(io.BytesIO(raw))
     return {name: archive.read(name) for name in archive.namelist()}
