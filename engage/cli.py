@@ -31,6 +31,8 @@ from engage.invitations.ingest import ingest_replies
 from engage.organisation import services as organisation
 from engage.organisation.models import MAX_LOGO_BYTES
 from engage.outbox.services import DEFAULT_BATCH_SIZE, default_worker_id, drain_outbox
+from engage.recommendations import vocabulary
+from engage.recommendations.schemas import KEEP
 from engage.reminders.services import describe, due_reminders
 from engage.scheduler import run_blocking, start_background
 from engage.sealed import rotate_all
@@ -173,9 +175,11 @@ def revoke_token_command(token_id):
 @click.option("--org-logo", type=click.Path(exists=True, dir_okay=False), default=None,
               help="A PNG, JPEG or GIF logo shown on answer pages and in emails (optional).")
 def setup_command(demo, org_name, org_reply_to, org_logo):
-    """Apply migrations; on a new database create the first admin (password printed once) and demo data;
+    """Apply migrations and load engage's theme vocabulary; on a new database create the first admin (password printed once) and demo data;
     ask for the organisation's name, logo and reply address until it has one."""
     upgrade()
+    vocabulary.load_vocabulary()  # a newer engage may ship more themes and mappings than the migration did
+    db.session.commit()
     fresh = not db.session.scalar(select(func.count()).select_from(User))
     first_run(demo=demo, echo=click.echo)
     _set_up_organisation(org_name, org_reply_to, org_logo, default=DEMO_ORGANISATION if fresh and demo else None)
@@ -235,12 +239,26 @@ def _finish_import(report, path: str, dry_run: bool) -> None:
         click.echo(f"Read{' as ' + report.layout if report.layout else ''}{encoding}.")
     for conflict in report.conflicts:
         click.echo(f"  line {conflict.line}: {conflict.message}")
+    _echo_unknown_themes(report, dry_run)
     if dry_run:
         db.session.rollback()
         click.echo(f"Dry run: {report.summary()} (nothing saved)")
         return
     db.session.commit()
     click.echo(f"Imported {path}: {report.summary()}")
+
+
+def _echo_unknown_themes(report, dry_run: bool) -> None:
+    """List the theme names of a recommendations file engage's vocabulary does not know, and how to map them."""
+    unknown = getattr(report, "unknown_themes", [])
+    if not unknown:
+        return
+    click.echo(f"Themes engage does not know ({len(unknown)}), "
+               f"{'to be added' if dry_run else 'added'} as new themes:")
+    for name in unknown:
+        click.echo(f"  {name}")
+    click.echo("Map one to an engage theme (applied from the next import): "
+               "flask --app wsgi engage themes map NAME THEME")
 
 
 def _import(kind: str, path: str, dry_run: bool) -> None:
@@ -393,6 +411,40 @@ def retention_command(now_text):
     db.session.commit()
     click.echo(f"{result['bodies_purged']} message bodies removed; "
                f"{result['contacts_due_for_review']} contacts due for review (Data protection → Review).")
+
+
+@engage_cli.group("themes")
+def themes_cli():
+    """engage's theme vocabulary and the mappings from other vocabularies."""
+
+
+@themes_cli.command("sync")
+def themes_sync_command():
+    """Load engage's own themes, groups and shipped mappings, folding held themes into them."""
+    counts = vocabulary.load_vocabulary()
+    db.session.commit()
+    click.echo(f"Themes: {counts['themes']} added, {counts['groups']} groups added, "
+               f"{counts['mappings']} mappings added, {counts['folded']} held themes folded into engage's.")
+
+
+@themes_cli.command("map")
+@click.argument("name")
+@click.argument("theme", required=False)
+@click.option("--keep", is_flag=True, help="Keep NAME as a new theme of its own instead.")
+def themes_map_command(name, theme, keep):
+    """Make NAME (as files write it) stand for the engage theme THEME from the next import on."""
+    if not keep and not theme:
+        _fail("Give the engage theme NAME stands for, or --keep to keep it as a new theme.")
+    target = vocabulary.save_theme_mapping(None, now_utc(), {"name": name, "theme": KEEP if keep else theme})
+    db.session.commit()
+    click.echo(f"{name} stands for {target.name}." if not keep else f"{target.name} is kept as a theme.")
+
+
+@themes_cli.command("list")
+def themes_list_command():
+    """Print every mapping: name, vocabulary, engage theme."""
+    for mapping in vocabulary.mappings():
+        click.echo(f"{mapping.name}\t{mapping.vocabulary}\t{mapping.theme.name}")
 
 
 @engage_cli.group("reminders")

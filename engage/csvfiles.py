@@ -45,6 +45,8 @@ class ImportReport:
     conflicts: list[ImportProblem] = field(default_factory=list)
     layout: str | None = None  # what the file was recognised as, for the preview
     assumed_encoding: str | None = None  # the codec a file that was not UTF-8 was read with (cp1252…)
+    # Recommendation files: theme names engage's vocabulary does not know (engage/recommendations/vocabulary.py).
+    unknown_themes: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:

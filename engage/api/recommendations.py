@@ -14,7 +14,8 @@ from engage.settings import cycle_starts_on
 from engage.upr import services
 from engage.upr.imports import import_recommendations_bytes
 from engage.upr.schemas import RecommendationCreate, RecommendationUpdate
-from engage.recommendations.models import IMPLEMENTATION_STATUSES, MAX_CYCLE, RESPONSES, Recommendation
+from engage.recommendations import queries as catalogue
+from engage.recommendations.models import IMPLEMENTATION_STATUSES, MAX_CYCLE, RESPONSES, Recommendation, Theme
 
 from .common import ApiError, bool_arg, int_arg, json_body, page_args, paginated, parse
 from .openapi import api_route
@@ -43,6 +44,20 @@ class RecommendationOut(BaseModel):
     paragraph_text: str | None
     created_at: str
     updated_at: str
+
+
+class ThemeGroupOut(BaseModel):
+    model_config = ConfigDict(title="ThemeGroup")
+    key: str
+    name: str
+
+
+class ThemeOut(BaseModel):
+    model_config = ConfigDict(title="Theme")
+    id: int
+    name: str
+    curated: bool
+    groups: list[ThemeGroupOut]
 
 
 class ImportProblemOut(BaseModel):
@@ -96,6 +111,17 @@ def _state_arg() -> str | None:
     return code
 
 
+def _group_arg() -> str | None:
+    raw = request.args.get("theme_group")
+    if raw in (None, ""):
+        return None
+    keys = [g.key for g in catalogue.theme_groups()]
+    if raw not in keys:
+        raise ApiError(422, "validation_error", f"theme_group must be one of: {', '.join(keys)}.",
+                       {"theme_group": [f"Choose one of: {', '.join(keys)}."]})
+    return raw
+
+
 def _cycle_arg() -> int | None:
     cycle = int_arg("cycle")
     if cycle is not None and not 1 <= cycle <= MAX_CYCLE:
@@ -114,6 +140,8 @@ def _cycle_arg() -> int | None:
                {"name": "recommending_state", "in": "query", "schema": {"type": "string"},
                 "description": "ISO alpha-2 code or a state's English name"},
                {"name": "theme", "in": "query", "schema": {"type": "string"}, "description": "A theme name"},
+               {"name": "theme_group", "in": "query", "schema": {"type": "string"},
+                "description": "A theme group's key (e.g. health): recommendations with any of its themes"},
                {"name": "response", "in": "query", "schema": {"type": "string", "enum": list(RESPONSES)}},
                {"name": "implementation_status", "in": "query",
                 "schema": {"type": "string", "enum": list(IMPLEMENTATION_STATUSES)}},
@@ -123,7 +151,7 @@ def list_recommendations():
     page, per_page = page_args()
     query = services.recommendation_query(
         q=request.args.get("q"), cycle=_cycle_arg(), state=_state_arg(), theme=request.args.get("theme") or None,
-        response=_choice_arg("response", RESPONSES),
+        group=_group_arg(), response=_choice_arg("response", RESPONSES),
         implementation_status=_choice_arg("implementation_status", IMPLEMENTATION_STATUSES),
         engaged=bool_arg("engaged"), engaged_since=cycle_starts_on(), now=now_utc(), actor=g.api_user)
     return paginated(query, recommendation_json, page, per_page)
@@ -167,3 +195,19 @@ def import_recommendations():
     current_app.logger.info("API import of recommendations by %s: %s", g.api_user.email, report.summary())
     return jsonify(ImportResultOut(total=report.total, created=report.created, updated=report.updated,
                                    unchanged=report.unchanged, saved=not dry_run).model_dump())
+
+
+def theme_json(theme: Theme) -> dict:
+    """A theme as the contract shows it, with its groups."""
+    return ThemeOut(id=theme.id, name=theme.name, curated=theme.curated,
+                    groups=[ThemeGroupOut(key=g.key, name=g.name) for g in theme.groups]).model_dump(mode="json")
+
+
+@api_route("/themes", "GET", "List themes, with their groups", response=ThemeOut, is_list=True,
+           params=({"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+                   {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 200}},
+                   {"name": "theme_group", "in": "query", "schema": {"type": "string"},
+                    "description": "Only the themes of this group (its key, e.g. health)"}))
+def list_themes():
+    page, per_page = page_args()
+    return paginated(catalogue.themes_query(group=_group_arg()), theme_json, page, per_page)

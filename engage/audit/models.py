@@ -29,6 +29,7 @@ AUDIT_ACTIONS = {
     "subject_erased": "Contact erased",
     "sensitivity_changed": "Sensitivity changed",
     "organisation_changed": "Organisation's name, logo or reply address changed",
+    "theme_mapping_changed": "Theme mapping added, changed or removed",
 }
 
 

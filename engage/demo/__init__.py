@@ -16,6 +16,7 @@ from engage.directory.models import Contact, Organisation
 from engage.extensions import db
 from engage.history import record_change
 from engage.recommendations.models import Recommendation
+from engage.recommendations.vocabulary import load_vocabulary
 from engage.upr.imports import import_recommendations_file
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -92,6 +93,7 @@ def _mission_kind_and_name(row: dict) -> tuple[str, str, str]:
 
 def load_demo_data(now, echo=print) -> bool:
     """Load the missions, Kenyan and UN bodies and demo contacts, once; False if already loaded."""
+    load_vocabulary()  # so the 1st-cycle file's UPR Info issues are read as engage's themes
     load_demo_recommendations(now, echo=echo)
     already = db.session.scalar(select(func.count()).select_from(Organisation)
                                 .where(Organisation.source == MISSIONS_SOURCE))

@@ -22,6 +22,7 @@ from engage.extensions import db
 from engage.meetings.models import Attendee, Meeting, meeting_recommendation
 from engage.outcomes.models import POSITIONS, FollowUp, Outcome
 from engage.recommendations.models import Recommendation, Theme, recommendation_theme, reference_sort_key
+from engage.recommendations.vocabulary import load_vocabulary
 from engage.settings import DEFAULT_REMINDERS
 
 SEED_SOURCE = "seed"
@@ -32,10 +33,12 @@ SCALES = {
               "outcomes": 1200, "staff": 4},
 }
 BATCH = 5000
-THEMES = ("Right to health", "HIV/AIDS", "Sexual and reproductive health", "Key populations", "Maternal health",
-          "Women's rights", "Children's rights", "Persons with disabilities", "Torture and ill-treatment",
-          "Freedom of expression", "LGBTI rights", "Gender-based violence", "Refugees and migrants",
-          "Education", "Water and sanitation")
+# engage's own themes (engage/recommendations/data/themes.csv), loaded first.
+THEMES = ("Right to health", "HIV/AIDS", "Sexual and reproductive health and rights", "Key populations",
+          "Maternal, newborn and child health", "Women's rights", "Rights of the child", "Persons with disabilities",
+          "Prohibition of torture and ill-treatment", "Freedom of opinion and expression",
+          "LGBTI persons (sexual orientation and gender identity)", "Gender-based violence",
+          "Refugees and asylum-seekers", "Right to education", "Right to water and sanitation")
 STATES = ("DE", "FR", "GB", "US", "SE", "NO", "DK", "FI", "NL", "BE", "CH", "AT", "IT", "ES", "PT", "IE", "CA",
           "AU", "NZ", "JP", "KR", "BR", "AR", "MX", "CL", "UY", "ZA", "NG", "GH", "RW", "UG", "TZ", "ET", "EG",
           "MA", "TN", "SN", "BW", "NA", "ZM", "MW", "MZ", "IN", "CN", "ID", "TH", "PH", "MY", "SG", "VN", "TR",
@@ -80,8 +83,7 @@ def seed(scale: str, now: datetime, echo: Callable[[str], None] = lambda s: None
     staff_ids = list(db.session.scalars(select(User.id).where(User.email.like("seed-%@example.org"))))
 
     # themes
-    known = {name.lower(): tid for tid, name in db.session.execute(select(Theme.id, Theme.name))}
-    _batched(Theme.__table__, [{"name": n} for n in THEMES if n.lower() not in known])
+    load_vocabulary()
     theme_ids = [tid for tid, name in db.session.execute(select(Theme.id, Theme.name)) if name in THEMES]
     echo(f"  {len(staff_ids)} staff, {len(theme_ids)} themes")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
-from sqlalchemy import Column, Date, ForeignKey, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy import Boolean, Column, Date, ForeignKey, Integer, String, Table, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from engage.countries import country_name
@@ -34,16 +34,64 @@ def reference_sort_key(reference: str | None) -> str:
     return re.sub(r"\d+", lambda m: m.group().zfill(6), reference or "")[:160]
 
 
+theme_group_member = Table(
+    "theme_group_member",
+    db.metadata,
+    Column("theme_group_id", Integer, ForeignKey("theme_group.id", ondelete="CASCADE"), primary_key=True),
+    Column("theme_id", Integer, ForeignKey("theme.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
 class Theme(db.Model):
-    """A tag such as "Right to health" or "HIV/AIDS"."""
+    """A tag such as "Right to health" or "HIV/AIDS": one of engage's own list (curated, shipped in
+    engage/recommendations/data/themes.csv) or one a user kept as a new theme."""
 
     __tablename__ = "theme"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120), unique=True)
+    curated: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+    groups = relationship("ThemeGroup", secondary=theme_group_member, order_by="ThemeGroup.name",
+                          back_populates="themes", lazy="selectin")
 
     def __repr__(self):
         return f"<Theme {self.name!r}>"
+
+
+class ThemeGroup(db.Model):
+    """A set of themes chosen together, e.g. "Health" (right to health, HIV/AIDS, SRHR, mental health…)."""
+
+    __tablename__ = "theme_group"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(40), unique=True)  # in addresses: ?group=health
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+
+    themes = relationship("Theme", secondary=theme_group_member, order_by="Theme.name", back_populates="groups")
+
+    def __repr__(self):
+        return f"<ThemeGroup {self.key!r}>"
+
+
+class ThemeMapping(db.Model):
+    """A theme name from another vocabulary (a UPR Info issue, an OHCHR code or theme name, a name a user
+    met in a file) and the engage theme it stands for; `key` is the name as compared (theme_key)."""
+
+    __tablename__ = "theme_mapping"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    name: Mapped[str] = mapped_column(String(200))  # as written in its vocabulary
+    vocabulary: Mapped[str] = mapped_column(String(20))  # upr_info, ohchr_code, ohchr, user
+    theme_id: Mapped[int] = mapped_column(ForeignKey("theme.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+
+    theme = relationship("Theme", lazy="joined")
+
+    def __repr__(self):
+        return f"<ThemeMapping {self.name!r}>"
 
 
 class Recommendation(db.Model):

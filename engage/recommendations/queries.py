@@ -1,14 +1,13 @@
 """Catalogue queries: the themes, cycles and states recommendations use, for filters on many pages."""
 from __future__ import annotations
 
-import re
-
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from engage.countries import country_name
 from engage.extensions import db
 
-from .models import Recommendation, Theme
+from .models import Recommendation, Theme, ThemeGroup
 
 
 def all_themes() -> list[Theme]:
@@ -16,16 +15,33 @@ def all_themes() -> list[Theme]:
     return list(db.session.scalars(select(Theme).order_by(Theme.name)))
 
 
-# Theme names that count as health-related: the planning view's quick pick and the coverage matrix's
-# "health themes" group (right to health, HIV/AIDS, sexual and reproductive health, mental health…).
-HEALTH_THEME_RE = re.compile(
-    r"\b(health|hiv|aids|srhr|sexual|reproductive|maternal|tuberculosis|malaria|medical|medicine)",
-    re.IGNORECASE)
+def themes_query(group: str | None = None):
+    """A select() of the themes by name (those of the group with key `group`, if given)."""
+    query = select(Theme).order_by(Theme.name, Theme.id)
+    if group:
+        query = query.where(Theme.groups.any(ThemeGroup.key == group))
+    return query
+
+
+# The group the planning view's quick pick and the coverage matrix's preset stand for (data/themes.csv).
+HEALTH_GROUP = "health"
+
+
+def theme_groups() -> list[ThemeGroup]:
+    """Every theme group, by name, with its themes (one query more)."""
+    return list(db.session.scalars(select(ThemeGroup).options(selectinload(ThemeGroup.themes))
+                                   .order_by(ThemeGroup.name)))
+
+
+def group_theme_names(key: str) -> list[str]:
+    """The names of the themes in the group with that key ("health"), by name; [] for no such group."""
+    return list(db.session.scalars(select(Theme.name).join(Theme.groups).where(ThemeGroup.key == key)
+                                   .order_by(Theme.name)))
 
 
 def health_theme_names() -> list[str]:
-    """Names of the themes that look health-related (health, HIV/AIDS, sexual and reproductive…)."""
-    return [t.name for t in all_themes() if HEALTH_THEME_RE.search(t.name)]
+    """The Health group's themes (right to health, HIV/AIDS, SRHR, mental health…)."""
+    return group_theme_names(HEALTH_GROUP)
 
 
 def cycles_in_use() -> list[int]:

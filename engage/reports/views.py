@@ -19,7 +19,7 @@ from engage.outcomes import log
 from engage.outcomes import services as outcome_services
 from engage.outcomes.models import POSITION_FILLS, POSITIONS, Outcome
 from engage.recommendations.models import MAX_CYCLE, Theme
-from engage.recommendations.queries import all_themes, cycles_in_use, health_theme_names, states_in_use
+from engage.recommendations.queries import all_themes, cycles_in_use, states_in_use, theme_groups
 from engage.spreadsheets import XLSX_MIMETYPE
 from engage.settings import cycle_starts_on
 
@@ -80,21 +80,23 @@ def dashboard_data(now, actor) -> dict:
 
 # ---- coverage ----
 
-# Presets for the matrix's theme filter: {key: (what the choice reads, the theme names it stands for)}.
-THEME_GROUPS = {"health": ("Health themes (right to health, HIV/AIDS, SRHR, mental health…)", health_theme_names)}
+def theme_group_choices() -> dict[str, tuple[str, list[str]]]:
+    """Presets for the matrix's theme filter, the theme groups: {key: (its name, its themes' names)}."""
+    return {g.key: (g.name, [t.name for t in g.themes]) for g in theme_groups()}
+
 
 def coverage_args(args) -> dict:
     """The coverage page's choices from the query string; a ValidationError names every bad one."""
     errors: dict[str, list[str]] = {}
     names = [n.strip() for n in args.getlist("theme") if n and n.strip()]
     group = args.get("group", "").strip()
-    if group and group not in THEME_GROUPS:
+    groups = theme_group_choices() if group else {}
+    if group and group not in groups:
         errors["group"] = ["Choose a theme group from the list."]
     elif group:
-        group_names = THEME_GROUPS[group][1]()
+        group_names = groups[group][1]
         if not group_names:
-            errors["group"] = ["No theme looks health-related yet (right to health, HIV/AIDS, sexual and "
-                               "reproductive health…): choose themes instead."]
+            errors["group"] = [f"The group {groups[group][0]} has no themes yet: choose themes instead."]
         names += [n for n in group_names if n not in names]
     themes = []
     if names:
@@ -137,7 +139,7 @@ def _coverage():
 def coverage():
     choices = {"all_themes": all_themes(), "cycles": cycles_in_use(), "args": request.args,
                "chosen": request.args.getlist("theme"), "default_since": cycle_starts_on(),
-               "theme_groups": THEME_GROUPS, "sorts": queries.COVERAGE_SORTS}
+               "theme_groups": theme_group_choices(), "sorts": queries.COVERAGE_SORTS}
     try:
         cov = _coverage()
     except ValidationError as exc:

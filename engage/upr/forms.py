@@ -29,6 +29,7 @@ class FilterForm(FlaskForm):
     cycle = SelectField("Cycle", choices=[("", "All cycles")], default="")  # the cycles held, set by the view
     state = SelectField("Recommending state", choices=[("", "All states")], default="")
     theme = SelectField("Theme", choices=[("", "All themes")], default="")
+    group = SelectField("Theme group", choices=[("", "Any group")], default="")  # the groups held, set by the view
     response = SelectField("Kenya's response", choices=ANY + list(RESPONSES.items()), default="")
     implementation_status = SelectField("Implementation", choices=ANY + list(IMPLEMENTATION_STATUSES.items()),
                                         default="")
@@ -39,7 +40,7 @@ class FilterForm(FlaskForm):
         """The valid filters as keyword arguments for the list query (an invalid one is left out)."""
         self.validate()
         value = {f.name: f.data for f in self if not f.errors and f.data not in (None, "")}
-        out = {k: value.get(k) for k in ("q", "state", "theme", "response", "implementation_status")}
+        out = {k: value.get(k) for k in ("q", "state", "theme", "group", "response", "implementation_status")}
         out["cycle"] = int(value["cycle"]) if "cycle" in value else None
         out["engaged"] = {"yes": True, "no": False}.get(value.get("engaged"))
         return out
@@ -52,6 +53,7 @@ class PlanForm(FlaskForm):
         csrf = False
 
     theme = CheckboxListField("Themes", default=[])
+    group = SelectField("Theme group", default="", description="Adds the group's themes to those ticked.")
     cycle = SelectField("Cycle", default="all")
     response = SelectField("Kenya's response", choices=ANY + list(RESPONSES.items()), default="")
 

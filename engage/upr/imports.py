@@ -23,6 +23,7 @@ from engage.errors import ValidationError
 from engage.extensions import db
 from engage.history import ChangeRecord, diff_fields, record_change
 from engage.recommendations.models import RESPONSES, Recommendation, recommendation_theme, reference_sort_key
+from engage.recommendations.vocabulary import map_names
 from engage.schemas import max_length
 
 from . import formats, ohchr
@@ -227,12 +228,22 @@ def check_recommendations(text: str, bad_lines: dict[int, str] | None = None,
     if fmt == "upr_info_export":
         _match_by_text(planned)
     _refuse_repeats(planned, report)
+    _map_themes(planned, report)
     reported = {e.line for e in report.errors}
     for line, message in (bad_lines or {}).items():  # e.g. inside a quoted cell that spans lines
         if line not in reported:
             report.add_error(line, message)
     report.errors.sort(key=lambda e: e.line)
     return report, planned
+
+
+def _map_themes(planned: list[_Planned], report: ImportReport) -> None:
+    """Each row's theme names in engage's vocabulary (UPR Info's "HIV - Aids" is HIV/AIDS, OHCHR's "E41 …"
+    Right to health, users' mappings applied); the names engage does not know go in the report, for the
+    preview to offer mapping them (imported, they become new themes)."""
+    resolved, report.unknown_themes = map_names(n for item in planned for n in item.themes)
+    for item in planned:
+        item.themes = list({resolved[n].lower(): resolved[n] for n in item.themes}.values())
 
 
 def normalised_text(text: str) -> str:

@@ -17,7 +17,8 @@ from engage.history import diff_fields, history_for, record_change
 from engage.meetings.models import Attendee, Meeting, meeting_recommendation
 from engage.outcomes.engaged import engaged_states, engaged_states_query  # the one definition, shared with reports
 from engage.outcomes.services import position_at_meeting, position_timeline
-from engage.recommendations.models import Recommendation, Theme
+from engage.recommendations.models import Recommendation, Theme, ThemeGroup
+from engage.recommendations.vocabulary import ThemeIndex
 
 from .schemas import recommendation_values
 
@@ -30,22 +31,24 @@ SEARCH_TERMS_MAX = 12
 
 # ---- themes ----
 
-def theme_index() -> dict[str, Theme]:
-    """Every theme keyed by its lower-case name, for resolving many names without a query each."""
-    return {t.name.lower(): t for t in db.session.scalars(select(Theme))}
+def theme_index() -> ThemeIndex:
+    """Every theme and mapping, for resolving many names without a query each."""
+    return ThemeIndex()
 
 
-def resolve_themes(names: Iterable[str], index: dict[str, Theme] | None = None) -> list[Theme]:
-    """The themes with those names (ignoring case), adding the ones that do not exist yet."""
+def resolve_themes(names: Iterable[str], index: ThemeIndex | None = None) -> list[Theme]:
+    """The themes those names stand for (engage's own, or through a mapping: "HIV - Aids" is HIV/AIDS),
+    adding the ones engage does not know as new themes."""
     index = theme_index() if index is None else index
     themes = []
     for name in names:
-        theme = index.get(name.lower())
+        theme = index.get(name)
         if theme is None:
             theme = Theme(name=name)
             db.session.add(theme)
-            index[name.lower()] = theme
-        themes.append(theme)
+            index.add(theme)
+        if theme not in themes:
+            themes.append(theme)
     return themes
 
 
@@ -92,8 +95,8 @@ def update_recommendation(actor, now, rec: Recommendation, data: Any) -> dict:
     changed = diff_fields(rec, values)
     if names is not None:
         old = rec.theme_names
-        if {n.lower() for n in names} != {n.lower() for n in old}:
-            themes = sorted(resolve_themes(names), key=lambda t: t.name.lower())
+        themes = sorted(resolve_themes(names), key=lambda t: t.name.lower())
+        if {t.name.lower() for t in themes} != {n.lower() for n in old}:
             rec.themes = themes
             changed["themes"] = ["; ".join(old), "; ".join(t.name for t in themes)]
     if changed:
@@ -112,10 +115,12 @@ def get_recommendation(rec_id: int) -> Recommendation:
 
 def recommendation_query(q: str | None = None, cycle: int | None = None, state: str | None = None,
                          theme: str | list[str] | None = None, response: str | None = None,
+                         group: str | None = None,
                          implementation_status: str | None = None, engaged: bool | None = None,
                          engaged_since: date | None = None, sort: str = "reference", actor=None,
                          now: datetime | None = None):
-    """A select() of recommendations matching the filters; `theme` may be a list (any of them).
+    """A select() of recommendations matching the filters; `theme` may be a list (any of them), `group`
+    a theme group's key ("health": any of its themes).
 
     `q` matches every word in the text, reference or notes; `engaged` needs `engaged_since`, and
     counts meetings up to `now` (default: the clock) — with `actor`, only those they may see.
@@ -136,6 +141,8 @@ def recommendation_query(q: str | None = None, cycle: int | None = None, state: 
         names = [theme] if isinstance(theme, str) else list(theme)
         names = [n.replace("\x00", "").lower() for n in names]
         query = query.where(Recommendation.themes.any(func.lower(Theme.name).in_(names)))
+    if group:
+        query = query.where(Recommendation.themes.any(Theme.groups.any(ThemeGroup.key == group)))
     if response:
         query = query.where(Recommendation.response == response)
     if implementation_status:

@@ -6,13 +6,15 @@ from flask_login import current_user
 from werkzeug.routing import BuildError
 
 from engage.auth.permissions import export_confirmed, require_role_for_blueprint, role_required
-from engage.boundary import refused_form
+from engage.boundary import refused_form, refused_redirect
 from engage.clock import now_utc
 from engage.countries import country_name
 from engage.extensions import db
 from engage.importjobs import services as import_jobs
 from engage.recommendations import queries as catalogue
+from engage.recommendations import vocabulary
 from engage.recommendations.models import Recommendation
+from engage.recommendations.schemas import KEEP
 from engage.settings import cycle_starts_on
 
 from . import exports, planning, services
@@ -51,6 +53,7 @@ def _filter_form() -> FilterForm:
     form.cycle.choices = [("", "All cycles")] + [(str(c), f"Cycle {c}") for c in catalogue.cycles_in_use()]
     form.state.choices = [("", "All states")] + catalogue.states_in_use()
     form.theme.choices = [("", "All themes")] + [(t.name, t.name) for t in catalogue.all_themes()]
+    form.group.choices = [("", "Any group")] + [(g.key, g.name) for g in catalogue.theme_groups()]
     return form
 
 
@@ -133,6 +136,10 @@ def import_csv():
             flash(f"Imported {form.file.data.filename}: {report.summary()}."
                   + (f" The file was not UTF-8; it was read as {report.encoding_label}." if report.assumed_encoding else ""),
                   "success")
+            if report.unknown_themes:
+                flash(f"{len(report.unknown_themes)} theme name(s) engage did not know were added as new themes "
+                      f"({', '.join(report.unknown_themes[:5])}{'…' if len(report.unknown_themes) > 5 else ''}): "
+                      "map them to engage's themes under Recommendations → Themes.", "info")
             return redirect(url_for("upr.index"))
         db.session.rollback()  # a dry run or a refused file keeps nothing, though a dry run answers 200
     status = 422 if (report and not report.ok) or form.errors else 200
@@ -140,7 +147,46 @@ def import_csv():
                            max_bytes=current_app.config.get("MAX_CONTENT_LENGTH"),
                            job_rows=current_app.config["ENGAGE_IMPORT_JOB_ROWS"],
                            state_under_review=country_name(current_app.config["ENGAGE_STATE_UNDER_REVIEW"]),
-                           jobs=import_jobs.recent_jobs(current_user, ("recommendations",))), status
+                           jobs=import_jobs.recent_jobs(current_user, ("recommendations",)),
+                           all_themes=_themes_for_choice() if report and report.unknown_themes else [],
+                           keep=KEEP), status
+
+
+def _themes_for_choice() -> list:
+    """The themes a name may be mapped to: engage's own first, then the others kept, each by name."""
+    return sorted(catalogue.all_themes(), key=lambda t: (not t.curated, t.name.lower()))
+
+
+@bp.route("/themes")
+@role_required("lead")
+def themes():
+    """engage's themes and groups, the other themes kept, and every mapping from other vocabularies."""
+    return render_template("upr/themes.html", themes=_themes_for_choice(), groups=catalogue.theme_groups(),
+                           mappings=vocabulary.mappings(), usage=vocabulary.theme_usage(), keep=KEEP,
+                           vocabularies=vocabulary.VOCABULARIES)
+
+
+@bp.route("/themes/mappings", methods=["POST"])
+@role_required("lead")
+def map_themes():
+    """Save the mappings chosen in an import's preview or on the themes page (rows left blank wait)."""
+    back = refused_redirect(url_for("upr.import_csv" if request.form.get("back") == "import" else "upr.themes"))
+    saved = [vocabulary.save_theme_mapping(current_user, now_utc(), {"name": name, "theme": theme})
+             for name, theme in zip(request.form.getlist("name"), request.form.getlist("theme")) if theme]
+    if saved:
+        flash(f"Saved {len(saved)} theme mapping(s); they apply from the next import.", "success")
+    else:
+        flash("Nothing chosen, nothing saved.", "info")
+    return redirect(back)
+
+
+@bp.route("/themes/mappings/<int:mapping_id>/delete", methods=["POST"])
+@role_required("lead")
+def delete_theme_mapping(mapping_id):
+    refused_redirect(url_for("upr.themes"))
+    vocabulary.delete_mapping(current_user, now_utc(), mapping_id)
+    flash("Mapping removed: that name is unknown again at the next import.", "success")
+    return redirect(url_for("upr.themes"))
 
 
 @bp.route("/import/template.csv")
@@ -153,13 +199,20 @@ def import_template():
 def _plan_form() -> PlanForm:
     form = PlanForm(formdata=request.args)
     cycles = catalogue.cycles_in_use()
+    groups = catalogue.theme_groups()
     chosen = set(request.args.getlist("theme"))
+    group = next((g for g in groups if g.key == request.args.get("group")), None)
+    if group is not None:  # a group ticks its themes, so the page shows what it stands for
+        chosen |= {t.name for t in group.themes}
     # The chosen themes first, so they show at the top of the scrolling list.
     form.theme.choices = [(t.name, t.name) for t in sorted(catalogue.all_themes(), key=lambda t: t.name not in chosen)]
+    form.group.choices = [("", "None")] + [(g.key, g.name) for g in groups]
     form.cycle.choices = [(str(c), f"Cycle {c}") for c in cycles] + [("all", "All cycles")]
     if "cycle" not in request.args:
         form.cycle.data = str(cycles[0]) if cycles else "all"
     form.validate()
+    if group is not None and not form.theme.errors:
+        form.theme.data = [name for name, _ in form.theme.choices if name in chosen]
     return form
 
 
@@ -176,7 +229,7 @@ def plan():
     booking = BOOKING_PAGE if BOOKING_PAGE in current_app.view_functions else "upr.draft_meeting"
     health = catalogue.health_theme_names()
     return render_template("upr/plan.html", form=form, plan=_plan(form), booking=booking, health=health,
-                           health_url=url_for("upr.plan", theme=health, cycle=form.cycle.data))
+                           health_url=url_for("upr.plan", group=catalogue.HEALTH_GROUP, cycle=form.cycle.data))
 
 
 @bp.route("/plan.csv")

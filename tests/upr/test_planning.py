@@ -10,7 +10,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from engage.extensions import db
 from engage.recommendations import queries as catalogue
+from engage.recommendations.vocabulary import load_vocabulary
 from engage.upr import planning, views
 from tests.pageforms import chosen_options
 from tests.upr.helpers import make_meeting, make_world
@@ -105,16 +107,27 @@ def test_the_planning_page_shows_ranks_missions_and_not_yet_engaged_marks(world,
     assert "2 not yet engaged" in page
 
 
-def test_health_related_themes_are_offered_as_a_quick_pick(world, staff_client):
-    assert catalogue.health_theme_names() == ["HIV/AIDS", "Right to health"]
+def test_the_health_group_is_the_quick_pick_and_ticks_its_themes(world, staff_client):
+    load_vocabulary()
+    db.session.commit()
+    health = catalogue.health_theme_names()
+    assert {"HIV/AIDS", "Right to health", "Sexual and reproductive health and rights", "Mental health"} <= set(health)
+    assert "Death penalty" not in health
     page = staff_client.get("/recommendations/plan").get_data(as_text=True)
     assert "Pick one or more themes" in page
-    link = unescape(re.search(r'<a href="([^"]+)">health-related themes</a>', page).group(1))
+    link = unescape(re.search(r'<a href="([^"]+)">the Health group</a>', page).group(1))
     query = parse_qs(urlsplit(link).query)
-    assert sorted(query["theme"]) == ["HIV/AIDS", "Right to health"]
+    assert query["group"] == ["health"]
     assert query["cycle"] == ["3"]  # the newest cycle by default
     followed = staff_client.get(link).get_data(as_text=True)
-    assert 'data-state="DE"' in followed
+    assert [state for state in re.findall(r'data-state="(\w\w)"', followed)] == ["DE", "FR", "SE", "BR"]
+    ticked = set(re.findall(r'<input checked[^>]*value="([^"]+)"', followed)) | \
+        set(re.findall(r'<input[^>]*value="([^"]+)"[^>]*checked', followed))
+    assert {"HIV/AIDS", "Right to health"} <= {unescape(v) for v in ticked}
+    assert "Death penalty" not in {unescape(v) for v in ticked}
+    # The list filters by the group too: the US's death-penalty recommendation is not in it.
+    listed = staff_client.get("/recommendations/", query_string={"group": "health"}).get_data(as_text=True)
+    assert "Ensure access to ARVs" in listed and "Abolish" not in listed
 
 
 def _booking_links(page):
