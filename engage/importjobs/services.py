@@ -194,7 +194,8 @@ def run_claimed_job(job_id: int, now: datetime, worker_id: str, lease_seconds: i
                 phase="saved",
                 rows_done=report.total, rows_total=report.total,
                 summary={"total": report.total, "created": report.created, "updated": report.updated,
-                         "unchanged": report.unchanged, "assumed_encoding": report.assumed_encoding}))
+                         "unchanged": report.unchanged, "assumed_encoding": report.assumed_encoding,
+                         "unknown_themes": report.unknown_themes}))
     if finished.rowcount != 1:
         db.session.rollback()
         log.warning("import job %s was taken over by another scheduler; this run is discarded", job_id)

@@ -6,6 +6,8 @@ from engage.extensions import db
 from engage.history import history_for
 from engage.upr.imports import import_recommendations_file
 from engage.recommendations.models import Recommendation
+from engage.recommendations.vocabulary import load_vocabulary
+from engage.upr import services
 from tests import factories
 from tests.upr.helpers import make_world
 
@@ -170,3 +172,23 @@ def test_the_openapi_document_describes_the_resource(client):
     assert {"get", "post"} <= set(paths["/api/v1/recommendations"])
     assert {"get", "patch"} <= set(paths["/api/v1/recommendations/{rec_id}"])
     assert "lead" in paths["/api/v1/recommendations/import"]["post"]["description"]
+
+
+def test_themes_with_their_groups_and_the_theme_group_filter(staff_api, now):
+    load_vocabulary()
+    services.create_recommendation(None, now, {"cycle": 3, "reference": "1.1", "recommending_state": "DE",
+                                               "text": "ARVs", "response": "supported", "themes": ["HIV - Aids"]})
+    services.create_recommendation(None, now, {"cycle": 3, "reference": "1.2", "recommending_state": "FR",
+                                               "text": "Abolish", "response": "noted", "themes": ["Death penalty"]})
+    db.session.commit()
+    health = staff_api.get("/api/v1/themes?theme_group=health&per_page=200").get_json()
+    hiv = next(t for t in health["items"] if t["name"] == "HIV/AIDS")
+    assert hiv["curated"] is True and {"key": "health", "name": "Health"} in hiv["groups"]
+    assert "Death penalty" not in {t["name"] for t in health["items"]}
+    listed = staff_api.get("/api/v1/recommendations?theme_group=health").get_json()
+    assert [(r["reference"], r["themes"]) for r in listed["items"]] == [("1.1", ["HIV/AIDS"])]
+    bad = _error(staff_api.get("/api/v1/recommendations?theme_group=astrology"), 422, "validation_error")
+    assert "health" in bad["fields"]["theme_group"][0]
+    paths = staff_api.get("/api/v1/openapi.json").get_json()["paths"]
+    assert "get" in paths["/api/v1/themes"]
+    assert "theme_group" in {p["name"] for p in paths["/api/v1/recommendations"]["get"]["parameters"]}

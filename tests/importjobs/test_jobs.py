@@ -117,6 +117,8 @@ def test_a_big_recommendations_file_becomes_a_job_and_a_dry_run_stays_immediate(
     assert count(Recommendation) == 250
     page = page_text(lead_client.get(f"/imports/{job_id}"))
     assert "Imported 250: 250 created" in page and 'href="/recommendations/"' in page
+    # "Health" is no theme of engage's vocabulary here: the job's page says so, as the immediate import does.
+    assert "Theme names engage did not know, added as new themes: Health." in page
 
 
 # ---- all or nothing, with the immediate import's messages ----
