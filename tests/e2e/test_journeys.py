@@ -97,10 +97,10 @@ def test_staff_books_a_meeting(live, open_page, geneva_mission):
     page.set_viewport_size(DESKTOP)
     checks.check("recommendations")
 
-    # The planning view, health themes, and New Zealand's row: not engaged yet.
+    # The planning view, the Health group, and New Zealand's row: not engaged yet.
     page.get_by_role("link", name="Plan which missions to meet").click()
     checks.check("plan")
-    page.get_by_role("link", name="health-related themes").first.click()
+    page.get_by_role("link", name="the Health group").first.click()
     checks.check("plan-health-themes")
     row = page.locator("li[data-state='NZ']")
     expect(row).to_contain_text("Not yet engaged")
