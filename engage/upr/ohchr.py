@@ -351,7 +351,9 @@ def _matrix_row(cells: list[str], layout: str, out: ExportRows, number: int) -> 
     elif len(cells) > 3 and cells[3]:
         notes.append(f"Assessment in the matrix: {cells[3]}")
     read = {"reference": reference, "text": text.strip(), "recommending_states": "; ".join(states),
-            "response": response, "themes": "; ".join(found["themes"]),
+            # engage's themes cell is ';'-separated: OHCHR's "Children: definition; general principles;
+            # protection" is one theme, so its own semicolons become commas.
+            "response": response, "themes": "; ".join(t.replace(";", ",") for t in found["themes"]),
             "groups_of_persons": "; ".join(found["groups_of_persons"]), "sdgs": "; ".join(found["sdgs"]),
             "source_of_position": "; ".join(sources)}
     if paragraph["sub"]:

@@ -109,3 +109,16 @@ def test_the_command_lists_unknown_themes_and_maps_them(vocabulary, runner, tmp_
     done = runner.invoke(args=["engage", "import", "recommendations", str(path)])
     assert done.exit_code == 0 and "does not know" not in done.output
     assert _themes_of("142.1") == ["HIV/AIDS", "Land rights", "Right to health"]
+
+
+@pytest.mark.parametrize(("cycle", "state_rows"), [("cycle2", 163), ("cycle3", 215)])
+def test_ohchrs_matrices_codes_and_theme_names_are_read_as_engages_themes(vocabulary, now, cycle, state_rows):
+    raw = (Path(__file__).parent / "data" / f"ohchr_thematic_list_slovenia_{cycle}.docx").read_bytes()
+    report = import_recommendations_bytes(raw, None, now, state_under_review="SI")
+    assert report.ok and report.total == state_rows
+    assert report.unknown_themes == []  # "Children: definition; general principles; protection" is one theme
+    db.session.commit()
+    used = set(db.session.scalars(select(Theme.name).join(recommendation_theme,
+                                                          recommendation_theme.c.theme_id == Theme.id)))
+    assert used <= {t.name for t in curated_themes()}
+    assert {"Acceptance of international norms", "Rights of the child"} <= used
