@@ -49,3 +49,7 @@ _.session_interface  # Flask reads it: engage.auth.sessions.SessionInterface
 # What a suggestion of engage/asks/matching.py is made of, for the pages that show it, and the loader
 # of a cycle's candidates; until those pages call them, the tests and bench/matching.py do.
 _.text_score, _.shared_themes, _.target_state, _.matched_terms, _.load_candidates
+
+# Recommendation sources (engage/upr/sources.py): columns written in bulk, labels and API fields read by name.
+_.imported_by_id, _.resolved_by_id, _.shown_kind_label, _.other_kind_label, _.recommendation_label
+_.disagreements, _.conflicting, _.review

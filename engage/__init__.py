@@ -123,7 +123,7 @@ def _register_import_kinds() -> None:
                                  records_args={"sort": "-updated"}))
     # The catalogue of recommendations is the leads' to keep: every lead sees every such import.
     register_kind(ImportKind("recommendations", import_recommendations_bytes, role="lead", page="upr.import_csv",
-                             records="upr.index", shared_with="lead"))
+                             records="upr.index", shared_with="lead", review="upr.review"))
 
 
 def _add_template_globals(app: Flask) -> None:

@@ -37,6 +37,7 @@ from engage.reminders.services import describe, due_reminders
 from engage.scheduler import run_blocking, start_background
 from engage.sealed import rotate_all
 from engage.upr.imports import import_recommendations_file
+from engage.upr.previews import counts_text, preview_counts
 
 class CommandGroup(AppGroup):
     """A command group whose commands refuse in one place: a ServiceError from any of them rolls back,
@@ -243,6 +244,8 @@ def _finish_import(report, path: str, dry_run: bool) -> None:
     if dry_run:
         db.session.rollback()
         click.echo(f"Dry run: {report.summary()} (nothing saved)")
+        if report.layout:  # a recommendations file: what importing it would do, as the import page counts it
+            click.echo(f"Preview: {counts_text(preview_counts(report))}.")
         return
     db.session.commit()
     click.echo(f"Imported {path}: {report.summary()}")

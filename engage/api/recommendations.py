@@ -13,6 +13,7 @@ from engage.extensions import db
 from engage.settings import cycle_starts_on
 from engage.upr import services
 from engage.upr.imports import import_recommendations_bytes
+from engage.upr.previews import preview_counts
 from engage.upr.schemas import RecommendationCreate, RecommendationUpdate
 from engage.recommendations import queries as catalogue
 from engage.recommendations.models import IMPLEMENTATION_STATUSES, MAX_CYCLE, RESPONSES, Recommendation, Theme
@@ -72,6 +73,13 @@ class ImportResultOut(BaseModel):
     updated: int
     unchanged: int
     saved: bool
+    # What a check (dry_run) counts before anything is written, as the import page shows it.
+    merged: int = 0
+    conflicting: int = 0
+    skipped: int = 0
+    unattributed: int = 0
+    layout: str | None = None
+    conflicts: list[ImportProblemOut] = []
 
 
 def _utc(value: datetime) -> str:
@@ -193,8 +201,12 @@ def import_recommendations():
     if dry_run:
         db.session.rollback()  # a dry run keeps nothing; otherwise the boundary commits
     current_app.logger.info("API import of recommendations by %s: %s", g.api_user.email, report.summary())
-    return jsonify(ImportResultOut(total=report.total, created=report.created, updated=report.updated,
-                                   unchanged=report.unchanged, saved=not dry_run).model_dump())
+    counts = preview_counts(report)
+    return jsonify(ImportResultOut(
+        total=report.total, created=report.created, updated=report.updated, unchanged=report.unchanged,
+        saved=not dry_run, merged=report.merged, conflicting=counts["conflicting"], skipped=report.skipped,
+        unattributed=report.unattributed, layout=report.layout,
+        conflicts=[ImportProblemOut(line=c.line, message=c.message) for c in report.conflicts]).model_dump())
 
 
 def theme_json(theme: Theme) -> dict:

@@ -15,6 +15,8 @@ JOB_STATUSES = {
     "running": ("Importing", "info"),
     "done": ("Imported", "success"),
     "failed": ("Nothing was imported", "danger"),
+    # A file checked on an import page, kept until its "Import" button is pressed (engage/upr/previews.py).
+    "preview": ("Checked, not imported yet", "secondary"),
 }
 FINISHED = ("done", "failed")
 # What the progress counts while the job runs (the importers report each phase from 0 to its total).
@@ -43,7 +45,8 @@ class ImportJob(db.Model):
     phase: Mapped[str | None] = mapped_column(String(20))
     rows_done: Mapped[int] = mapped_column(Integer, default=0)
     rows_total: Mapped[int] = mapped_column(Integer, default=0)
-    # done: {"total", "created", "updated", "unchanged"}; failed: [[line, message], ...], as the immediate import.
+    # done: {"total", "created", "updated", "unchanged", …} (services.summary_of); preview: what the
+    # check counted (the import must find the same); failed: [[line, message], ...], as the immediate import.
     summary: Mapped[dict | None] = mapped_column(JSON)
     errors: Mapped[list | None] = mapped_column(JSON)
     attempts: Mapped[int] = mapped_column(Integer, default=0)

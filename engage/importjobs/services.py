@@ -21,7 +21,7 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import OperationalError
 
 from engage.claims import claim_due_rows
-from engage.csvfiles import ImportReport
+from engage.csvfiles import ImportProblem, ImportReport
 from engage.errors import NotFoundError, PermissionDenied
 from engage.extensions import db
 
@@ -52,6 +52,8 @@ class ImportKind:
     records_args: dict = field(default_factory=dict)  # its query, e.g. latest changes first
     # Others' jobs of this kind are shown to users of this role (admins always see them); None: admins only.
     shared_with: str | None = None
+    # Where what the import found disagreeing with other sources is reviewed (the recommendations' "To review").
+    review: str | None = None
 
 
 _KINDS: dict[str, ImportKind] = {}
@@ -113,7 +115,8 @@ def get_job(actor, job_id: int) -> ImportJob:
 def recent_jobs(actor, kinds: tuple[str, ...], limit: int = 5) -> list[ImportJob]:
     """`actor`'s own latest jobs of these kinds, newest first (shown on the import pages)."""
     return list(db.session.scalars(
-        select(ImportJob).where(ImportJob.actor_id == actor.id, ImportJob.kind.in_(kinds))
+        select(ImportJob).where(ImportJob.actor_id == actor.id, ImportJob.kind.in_(kinds),
+                                ImportJob.status != "preview")
         .order_by(ImportJob.created_at.desc(), ImportJob.id.desc()).limit(limit)))
 
 
@@ -123,9 +126,20 @@ def job_state(job: ImportJob) -> dict:
             "phase": job.phase, "phase_label": job.phase_label, "done": job.rows_done, "total": job.rows_total}
 
 
+def summary_of(report: ImportReport) -> dict:
+    """What a finished job keeps of its report: the counts, the layout read, and where sources disagreed."""
+    return {"total": report.total, "created": report.created, "updated": report.updated,
+            "unchanged": report.unchanged, "assumed_encoding": report.assumed_encoding, "merged": report.merged,
+            "skipped": report.skipped, "unattributed": report.unattributed, "layout": report.layout,
+            "conflicts": [[c.line, c.message] for c in report.conflicts], "unknown_themes": report.unknown_themes}
+
+
 def report_of(job: ImportJob) -> ImportReport:
     """The finished job's result as the immediate import's report (the same counts, the same line errors)."""
-    report = ImportReport(**(job.summary or {}))
+    summary = dict(job.summary or {})
+    conflicts = summary.pop("conflicts", None) or []
+    report = ImportReport(**{k: v for k, v in summary.items() if k in ImportReport.__dataclass_fields__})
+    report.conflicts = [ImportProblem(line, message) for line, message in conflicts]
     for line, message in job.errors or []:
         report.add_error(line, message)
     return report
@@ -193,9 +207,7 @@ def run_claimed_job(job_id: int, now: datetime, worker_id: str, lease_seconds: i
         .values(status="done", raw=None, claimed_by=None, lease_until=None, finished_at=progress.now_at_end(),
                 phase="saved",
                 rows_done=report.total, rows_total=report.total,
-                summary={"total": report.total, "created": report.created, "updated": report.updated,
-                         "unchanged": report.unchanged, "assumed_encoding": report.assumed_encoding,
-                         "unknown_themes": report.unknown_themes}))
+                summary=summary_of(report)))
     if finished.rowcount != 1:
         db.session.rollback()
         log.warning("import job %s was taken over by another scheduler; this run is discarded", job_id)

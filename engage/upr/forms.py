@@ -93,5 +93,6 @@ class ImportForm(FlaskForm):
     # Read only for an OHCHR matrix, and only when the file does not say its cycle; the importer checks it.
     cycle = StringField("Cycle", render_kw={"inputmode": "numeric", "size": 3},
                         description="Only for an OHCHR matrix that does not say which UPR cycle it is (most do).")
-    dry_run = BooleanField("Only check the file, save nothing")
+    dry_run = BooleanField("Check the file first (nothing is saved until you press Import on the result)",
+                           default=True)
     submit = SubmitField("Import")

@@ -22,11 +22,11 @@ from engage.csvfiles import (ImportProblem, ImportReport, decode_csv_lines, read
 from engage.errors import ValidationError
 from engage.extensions import db
 from engage.history import ChangeRecord, diff_fields, record_change
-from engage.recommendations.models import RESPONSES, Recommendation, recommendation_theme, reference_sort_key
+from engage.recommendations.models import Recommendation, recommendation_theme, reference_sort_key
 from engage.recommendations.vocabulary import map_names
 from engage.schemas import max_length
 
-from . import formats, ohchr
+from . import formats, ohchr, sources
 from .schemas import recommendation_values
 from .services import resolve_themes, theme_index
 
@@ -313,19 +313,27 @@ def _existing(planned: list[_Planned]) -> dict[tuple, Recommendation]:
 
 def import_recommendations(text: str, actor, now, progress: Progress = None, *,
                            bad_lines: dict[int, str] | None = None,
-                           export: formats.ExportRows | None = None) -> ImportReport:
+                           export: formats.ExportRows | None = None,
+                           source_kind: str | None = None) -> ImportReport:
     """Import recommendations matched on (cycle, reference, state); nothing is saved if any line is bad.
 
     An update fills in what the file says and never blanks a field; themes from the file are
-    added to those a recommendation has; notes are only written where there are none yet. A row
-    matched by its text (a UPR Info export) keeps the held text and response: where the file's
-    response differs, the report lists it as a disagreement.
+    added to those a recommendation has; notes are only written where there are none yet. Each
+    row's copy is kept as one of the recommendation's sources; where this file's response or text
+    differs from another source's, the better source's value is shown and the disagreement stored
+    for review (engage/upr/sources.py).
     """
     report, planned = check_recommendations(text, bad_lines, progress, export=export)
     if report.errors:
         return report
+    # What kind of source the file is (SOURCE_KINDS): a reader of UN documents says so with `source_kind`.
+    kind = source_kind or sources.kind_of_layout(export.layout if export is not None else "engage")
     existing = _existing(planned)
     themes = theme_index()
+    touched = [existing[item.key] for item in planned if item.key in existing]
+    held = sources.held_sources(rec.id for rec in touched)
+    found: list[sources.Pending] = []
+    copies: list[tuple] = []
     new_items: list[_Planned] = []
     saved = 0
     for item in planned:
@@ -333,7 +341,11 @@ def import_recommendations(text: str, actor, now, progress: Progress = None, *,
         if rec is None:
             new_items.append(item)
             continue
-        _update(actor, now, rec, item, themes, report)
+        reference = sources.source_reference(kind, item.values)
+        copies.append((rec.id, reference, item.values.get("response"), item.values.get("text")))
+        _update(actor, now, rec, item, themes, report,
+                lambda rec, values: sources.arbitrate(rec, values, kind, reference,
+                                                      held.get(rec.id, sources.Held()), found))
         saved += 1
         if progress and saved % 500 == 0:
             progress(saved, len(planned), "saved")
@@ -343,17 +355,21 @@ def import_recommendations(text: str, actor, now, progress: Progress = None, *,
     db.session.flush()
     for start in range(0, len(new_items), SAVE_BATCH):
         batch = new_items[start:start + SAVE_BATCH]
-        _insert(batch, actor, now, themes)
+        ids = _insert(batch, actor, now, themes)
+        copies.extend((rec_id, sources.source_reference(kind, item.values), item.values.get("response"),
+                       item.values.get("text")) for rec_id, item in zip(ids, batch))
         report.created += len(batch)
         saved += len(batch)
         if progress:
             progress(saved, len(planned), "saved")
+    sources.save_sources(actor, now, kind, copies, found)
     db.session.flush()
     return report
 
 
-def _insert(batch: list[_Planned], actor, now, themes: dict) -> None:
-    """Add new recommendations, their themes and their history in a few statements (large files are common)."""
+def _insert(batch: list[_Planned], actor, now, themes: dict) -> list[int]:
+    """Add new recommendations, their themes and their history in a few statements (large files are common);
+    their ids, in the batch's order."""
     rows = [{"response": "pending", "implementation_status": "unknown", **item.values,
              "reference_sort": reference_sort_key(item.values["reference"]), "notes": item.notes,
              "created_at": now, "updated_at": now} for item in batch]
@@ -369,23 +385,19 @@ def _insert(batch: list[_Planned], actor, now, themes: dict) -> None:
     db.session.execute(insert(ChangeRecord), [
         {"entity_type": Recommendation.__tablename__, "entity_id": rec_id, "action": "imported", "changes": {},
          "actor_id": getattr(actor, "id", None), "at": now} for rec_id in ids])
+    return ids
 
 
-def _update(actor, now, rec: Recommendation, item: _Planned, themes: dict, report: ImportReport) -> None:
+def _update(actor, now, rec: Recommendation, item: _Planned, themes: dict, report: ImportReport,
+            arbitrate: Callable[[Recommendation, dict], list[str]]) -> None:
     values = {k: v for k, v in item.values.items() if v is not None and k not in KEY_FIELDS}
     if item.matched is not None:
-        # Another source's copy of what is held: the held text (the UN document's, or the first
-        # source's) and a known response stay; a different response is shown for a person to decide.
+        # Another source's copy of what is held, found by its text: counted as merged.
         report.merged += 1
-        values.pop("text", None)
         if rec.source_ref:
             values.pop("source_ref", None)
-        response = values.get("response")
-        if response and rec.response != "pending" and response != rec.response:
-            values.pop("response")
-            report.conflicts.append(ImportProblem(item.line, (
-                f"response: the file says {RESPONSES.get(response, response)}, engage holds "
-                f"{rec.response_label} for {rec.label} in cycle {rec.cycle} (kept)")))
+    for message in arbitrate(rec, values):
+        report.conflicts.append(ImportProblem(item.line, message))
     changed = diff_fields(rec, values)
     have = {n.lower() for n in rec.theme_names}
     missing = [n for n in item.themes if n.lower() not in have]

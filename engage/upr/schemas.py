@@ -174,3 +174,11 @@ def recommendation_values(data: Any, partial: bool = False) -> dict[str, Any]:
     if org_id is not None and db.session.get(Organisation, org_id) is None:
         refuse({"responsible_organisation_id": f"No organisation with id {org_id}."})
     return out
+
+
+class DisagreementReview(BaseModel):
+    """Settle a disagreement between sources (the "To review" page, POST /recommendations/disagreements/{id})."""
+
+    model_config = ConfigDict(title="DisagreementReview")
+    choice: _choice({"other": "take the other source's value", "reviewed": "keep the value shown"}, blank=False) = \
+        Field(description="other: show the other source's value; reviewed: keep the value shown")

@@ -17,7 +17,7 @@ from engage.recommendations.models import Recommendation
 from engage.recommendations.schemas import KEEP
 from engage.settings import cycle_starts_on
 
-from . import exports, planning, services
+from . import exports, planning, previews, services, sources
 from .forms import EditForm, FilterForm, ImportForm, PlanForm
 from .imports import import_recommendations_bytes, template_csv
 from .ohchr import looks_like_word
@@ -72,7 +72,8 @@ def index():
     form = _filter_form()
     pagination = db.paginate(_query(form), per_page=current_app.config["PER_PAGE"], error_out=False)
     engaged = services.engaged_states(cycle_starts_on(), now_utc(), actor=current_user)
-    return render_template("upr/index.html", form=form, pagination=pagination, engaged=engaged,
+    to_review = sources.open_disagreement_count() if current_user.has_role("lead") else None
+    return render_template("upr/index.html", form=form, pagination=pagination, engaged=engaged, to_review=to_review,
                            filtered=any(v for k, v in request.args.items() if k != "page"))
 
 
@@ -97,7 +98,8 @@ def _edit_form(rec: Recommendation, formdata=None) -> EditForm:
 
 
 def _detail(rec: Recommendation, form: EditForm, status: int = 200):
-    return render_template("upr/detail.html", rec=rec, form=form,
+    return render_template("upr/detail.html", rec=rec, form=form, sources=sources.sources_of(rec),
+                           disagreements=sources.disagreements_of(rec),
                            **services.recommendation_overview(rec, cycle_starts_on(), now_utc(), current_user)), status
 
 
@@ -123,7 +125,7 @@ def edit(rec_id):
 @role_required("lead")
 def import_csv():
     form = ImportForm()
-    report = None
+    report = preview = None
     if form.validate_on_submit():
         raw = form.file.data.read()
         # Too long for a request: the scheduler imports it. A dry run stays here (checking alone is quick), and
@@ -142,8 +144,11 @@ def import_csv():
                       "map them to engage's themes under Recommendations → Themes.", "info")
             return redirect(url_for("upr.index"))
         db.session.rollback()  # a dry run or a refused file keeps nothing, though a dry run answers 200
+        if report.ok:  # ... but the checked file, for its "Import" button
+            preview = previews.keep_preview(current_user, now_utc(), form.file.data.filename, raw, report)
     status = 422 if (report and not report.ok) or form.errors else 200
-    return render_template("upr/import.html", form=form, report=report,
+    return render_template("upr/import.html", form=form, report=report, preview=preview,
+                           count_names=previews.COUNT_NAMES,
                            max_bytes=current_app.config.get("MAX_CONTENT_LENGTH"),
                            job_rows=current_app.config["ENGAGE_IMPORT_JOB_ROWS"],
                            state_under_review=country_name(current_app.config["ENGAGE_STATE_UNDER_REVIEW"]),
@@ -187,6 +192,39 @@ def delete_theme_mapping(mapping_id):
     vocabulary.delete_mapping(current_user, now_utc(), mapping_id)
     flash("Mapping removed: that name is unknown again at the next import.", "success")
     return redirect(url_for("upr.themes"))
+
+
+@bp.route("/import/checked/<int:job_id>", methods=["POST"])
+@role_required("lead")
+def import_checked(job_id):
+    refused_redirect(url_for("upr.import_csv"))
+    job = previews.get_preview(current_user, job_id)
+    filename = job.filename or "the file"
+    report, queued = previews.apply_preview(current_user, now_utc(), job, current_app.config)
+    if queued is not None:
+        return redirect(url_for("imports.show", job_id=queued.id))
+    flash(f"Imported {filename}: {report.summary()}.", "success")
+    return redirect(url_for("upr.review") if report.conflicts else url_for("upr.index"))
+
+
+@bp.route("/review")
+@role_required("lead")
+def review():
+    pagination = db.paginate(sources.open_disagreements(), per_page=current_app.config["PER_PAGE"], error_out=False)
+    return render_template("upr/review.html", pagination=pagination)
+
+
+@bp.route("/disagreements/<int:disagreement_id>", methods=["POST"])
+@role_required("lead")
+def review_disagreement(disagreement_id):
+    found = sources.get_disagreement(disagreement_id)
+    back = url_for("upr.detail", rec_id=found.recommendation_id) if request.form.get("back") == "detail" \
+        else url_for("upr.review")
+    refused_redirect(back)
+    sources.resolve_disagreement(current_user, now_utc(), found, {"choice": request.form.get("choice")})
+    rec = found.recommendation
+    flash(f"{rec.label}: {found.field_label.lower()} {found.resolution_label}.", "success")
+    return redirect(back)
 
 
 @bp.route("/import/template.csv")

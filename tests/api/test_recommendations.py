@@ -151,10 +151,13 @@ def test_a_lead_imports_through_the_api(lead_api):
     response = lead_api.post("/api/v1/recommendations/import", data=UPR_CYCLE1_CSV.read_bytes(),
                              content_type="text/csv")
     assert response.status_code == 200
-    assert response.get_json() == {"total": 166, "created": 166, "updated": 0, "unchanged": 0, "saved": True}
+    counts = {"merged": 0, "conflicting": 0, "skipped": 0, "unattributed": 0, "conflicts": [],
+              "layout": "engage's CSV in UPR Info's column names"}
+    assert response.get_json() == {"total": 166, "created": 166, "updated": 0, "unchanged": 0, "saved": True,
+                                   **counts}
     again = lead_api.post("/api/v1/recommendations/import?dry_run=true", data=UPR_CYCLE1_CSV.read_bytes(),
                           content_type="text/csv").get_json()
-    assert again == {"total": 166, "created": 0, "updated": 0, "unchanged": 166, "saved": False}
+    assert again == {"total": 166, "created": 0, "updated": 0, "unchanged": 166, "saved": False, **counts}
     assert _count() == 166
 
 

@@ -15,11 +15,15 @@ from engage.directory.models import Contact
 from engage.extensions import db
 from engage.importjobs import services
 from engage.importjobs.models import ImportJob
+from engage.demo import UPR_CYCLE1_CSV
 from engage.recommendations.models import Recommendation
+from engage.recommendations.sources import SourceDisagreement
+from engage.upr.imports import import_recommendations_file
 from tests import factories
 from tests.conftest import login
 from tests.directory.pages import text as page_text
 from tests.directory.test_import import upload
+from tests.upr.helpers import kenya_upr_info_export
 
 ROWS = 100  # the tests' threshold: a file of more rows is a job
 LEASE = 600
@@ -108,7 +112,9 @@ def test_a_big_recommendations_file_becomes_a_job_and_a_dry_run_stays_immediate(
     raw = recommendations_file(250)
     dry = lead_client.post("/recommendations/import", data={"file": (io.BytesIO(raw), "upr.csv"), "dry_run": "y"},
                            content_type="multipart/form-data")
-    assert dry.status_code == 200 and "250 rows: 250 created" in page_text(dry) and count(ImportJob) == 0
+    # A check keeps the file for its "Import" button, and queues nothing.
+    assert dry.status_code == 200 and "250 rows: 250 created" in page_text(dry)
+    assert [job.status for job in db.session.scalars(select(ImportJob))] == ["preview"]
     response = lead_client.post("/recommendations/import", data={"file": (io.BytesIO(raw), "upr.csv")},
                                 content_type="multipart/form-data")
     job_id = job_id_of(response)
@@ -119,6 +125,24 @@ def test_a_big_recommendations_file_becomes_a_job_and_a_dry_run_stays_immediate(
     assert "Imported 250: 250 created" in page and 'href="/recommendations/"' in page
     # "Health" is no theme of engage's vocabulary here: the job's page says so, as the immediate import does.
     assert "Theme names engage did not know, added as new themes: Health." in page
+
+
+def test_a_checked_upr_info_export_imported_in_the_background_shows_where_sources_disagree(app, lead_client, now):
+    import_recommendations_file(UPR_CYCLE1_CSV, None, now)
+    db.session.commit()
+    app.config["ENGAGE_IMPORT_JOB_ROWS"] = 100  # the 166 rows go to the background
+    checked = lead_client.post("/recommendations/import", content_type="multipart/form-data",
+                               data={"file": (io.BytesIO(kenya_upr_info_export(flipped=12)), "kenya.csv"), "dry_run": "y"})
+    assert 'data-count="conflicting">16<' in page_text(checked)
+    preview_id = checked.get_data(as_text=True).split('action="/recommendations/import/checked/', 1)[1].split('"')[0]
+    queued = lead_client.post(f"/recommendations/import/checked/{preview_id}")
+    assert queued.headers["Location"].endswith(f"/imports/{preview_id}")
+    assert services.run_next_import(now, app.config, "worker-a") == int(preview_id)
+    page = page_text(lead_client.get(f"/imports/{preview_id}"))
+    assert "Read as a UPR Info database export: 166 rows: 0 created, 0 updated, 166 unchanged, 166 matched" in page
+    assert "Where the file disagrees with another source (16)" in page and 'href="/recommendations/review"' in page
+    assert "response: the file says Noted, engage holds Supported for 101.1 (Burkina Faso)" in page
+    assert count(SourceDisagreement) == 16 and count(Recommendation) == 166
 
 
 # ---- all or nothing, with the immediate import's messages ----

@@ -127,11 +127,12 @@ def test_a_lead_checks_a_upr_info_export_and_sees_where_it_disagrees(lead_client
     response = _upload(lead_client, kenya_upr_info_export(flipped=3), name="kenya-upr-info.csv", dry_run="y")
     page = html.unescape(response.get_data(as_text=True))
     assert response.status_code == 200
+    # The three flipped responses, and four paragraphs UPR Info words differently from the UN report.
     assert ("The file is fine: 166 rows: 0 created, 0 updated, 166 unchanged, 166 matched by their text to "
-            "recommendations already held, 3 disagreeing with what is held. Nothing was saved (check only).") in \
+            "recommendations already held, 7 disagreeing with what is held. Nothing was saved (check only).") in \
         " ".join(page.split())
     assert "Read as a UPR Info database export." in " ".join(page.split())
-    assert "Where the file disagrees with what engage holds (3)" in page
+    assert "Where the file disagrees with what engage holds (7)" in page
     assert "response: the file says Noted, engage holds Supported for 101.1 (Burkina Faso) in cycle 1 (kept)" in page
     assert _count() == 166
 

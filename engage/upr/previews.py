@@ -1,0 +1,82 @@
+"""Check a recommendations file first, then import exactly what the check counted.
+
+The check (a dry run) counts what the import would do — new, updated, merged, unchanged,
+conflicting, skipped and refused lines — and keeps the uploaded bytes with those counts as an
+`import_job` row of status `preview`, so the "Import" button needs no second upload. Importing runs
+the same import on the same bytes and refuses, keeping nothing, if it would now do anything else
+(someone imported or edited recommendations meanwhile): all of what was previewed, or nothing.
+"""
+from __future__ import annotations
+
+from sqlalchemy import delete, select
+
+from engage.csvfiles import ImportReport
+from engage.errors import ConflictError, NotFoundError, ValidationError
+from engage.extensions import db
+from engage.importjobs import services as import_jobs
+from engage.importjobs.models import ImportJob
+
+from .imports import import_recommendations_bytes
+
+# What the preview shows, in its order, with the words the page and the command use.
+COUNT_NAMES = {"created": "new", "updated": "updated", "merged": "merged with a recommendation already held",
+               "unchanged": "unchanged", "conflicting": "disagreeing with another source",
+               "skipped": "skipped (another state under review)",
+               "unattributed": "skipped (no recommending state)", "refused": "refused"}
+
+
+def preview_counts(report: ImportReport) -> dict:
+    """The counts a preview shows, the layout the file was read as among them."""
+    return {"layout": report.layout, "total": report.total, "created": report.created, "updated": report.updated,
+            "merged": report.merged, "unchanged": report.unchanged,
+            "conflicting": len({c.line for c in report.conflicts}), "skipped": report.skipped,
+            "unattributed": report.unattributed, "refused": len({e.line for e in report.errors})}
+
+
+def counts_text(counts: dict) -> str:
+    """The counts in one line, as the command prints them: "166 rows: 0 new, 12 updated, …"."""
+    parts = [f"{counts[name]} {words}" for name, words in COUNT_NAMES.items()
+             if counts.get(name) or name in ("created", "updated", "unchanged")]
+    return f"{counts['total']} rows: " + ", ".join(parts)
+
+
+def keep_preview(actor, now, filename: str, raw: bytes, report: ImportReport) -> ImportJob:
+    """Keep a checked file and its counts until its import (one per person: an older one is dropped)."""
+    db.session.execute(delete(ImportJob).where(ImportJob.actor_id == actor.id, ImportJob.status == "preview",
+                                               ImportJob.kind == "recommendations"))
+    job = import_jobs.queue_import(actor, now, "recommendations", filename, raw)
+    job.status, job.summary = "preview", preview_counts(report)
+    db.session.flush()
+    return job
+
+
+def get_preview(actor, job_id: int) -> ImportJob:
+    """`actor`'s checked file `job_id`, or NotFoundError (imported already, replaced, or not theirs)."""
+    job = db.session.scalar(select(ImportJob).where(ImportJob.id == job_id, ImportJob.actor_id == actor.id,
+                                                    ImportJob.status == "preview"))
+    if job is None:
+        raise NotFoundError("That checked file is gone: it was imported, or replaced by a newer check. "
+                            "Upload it again.")
+    return job
+
+
+def apply_preview(actor, now, job: ImportJob, config) -> tuple[ImportReport | None, ImportJob | None]:
+    """Import a checked file as its preview counted; the report, or the queued job for a file too big for a
+    request. A ConflictError, and nothing kept, when the import would now do something else."""
+    raw = job.raw or b""
+    if import_jobs.runs_as_job(raw, config):
+        job.status = "queued"
+        db.session.flush()
+        return None, job
+    expected = dict(job.summary or {})
+    report = import_recommendations_bytes(raw, actor, now)
+    if not report.ok:
+        raise ValidationError.for_fields({"file": f"Line {report.errors[0].line}: {report.errors[0].message}"})
+    found = preview_counts(report)
+    if found != expected:
+        raise ConflictError("The recommendations changed since this file was checked, so importing it now would "
+                            f"do something else ({counts_text(found)}; the check found {counts_text(expected)}). "
+                            "Nothing was imported: check the file again.")
+    db.session.delete(job)  # the bytes go with the preview
+    db.session.flush()
+    return report, None
