@@ -38,6 +38,12 @@ def record_change(actor, now, entity, action: str, changes: dict | None = None) 
     return row
 
 
+def change_values(actor, now, entity, action: str, changes: dict | None = None) -> dict:
+    """The columns of a history row for `entity`, for a caller inserting many at once (a big import)."""
+    return {"entity_type": entity.__tablename__, "entity_id": entity.id, "action": action,
+            "changes": _jsonable(changes or {}), "actor_id": getattr(actor, "id", None), "at": now}
+
+
 def diff_fields(obj, values: dict) -> dict:
     """Set each field on `obj`; return {field: [old, new]} for those that really changed."""
     changed = {}

@@ -14,14 +14,14 @@ from typing import Any, Callable
 
 from flask import current_app, has_app_context
 from rapidfuzz import fuzz, process
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, tuple_
 
 from engage.countries import country_name
 from engage.csvfiles import (ImportProblem, ImportReport, decode_csv_lines, read_rows, refuse_other_kind,
                              template_text)
 from engage.errors import ValidationError
 from engage.extensions import db
-from engage.history import ChangeRecord, diff_fields, record_change
+from engage.history import ChangeRecord, change_values, diff_fields
 from engage.recommendations.models import Recommendation, recommendation_theme, reference_sort_key
 from engage.recommendations.vocabulary import map_names
 from engage.schemas import max_length
@@ -334,6 +334,7 @@ def import_recommendations(text: str, actor, now, progress: Progress = None, *,
     held = sources.held_sources(rec.id for rec in touched)
     found: list[sources.Pending] = []
     copies: list[tuple] = []
+    history: list[dict] = []  # inserted together at the end: one INSERT per batch rather than per row
     new_items: list[_Planned] = []
     saved = 0
     for item in planned:
@@ -345,7 +346,7 @@ def import_recommendations(text: str, actor, now, progress: Progress = None, *,
         copies.append((rec.id, reference, item.values.get("response"), item.values.get("text")))
         _update(actor, now, rec, item, themes, report,
                 lambda rec, values: sources.arbitrate(rec, values, kind, reference,
-                                                      held.get(rec.id, sources.Held()), found))
+                                                      held.get(rec.id, sources.Held()), found), history)
         saved += 1
         if progress and saved % 500 == 0:
             progress(saved, len(planned), "saved")
@@ -362,6 +363,9 @@ def import_recommendations(text: str, actor, now, progress: Progress = None, *,
         saved += len(batch)
         if progress:
             progress(saved, len(planned), "saved")
+    db.session.flush()
+    for start in range(0, len(history), SAVE_BATCH):
+        db.session.execute(insert(ChangeRecord), history[start:start + SAVE_BATCH])
     sources.save_sources(actor, now, kind, copies, found)
     db.session.flush()
     return report
@@ -376,8 +380,14 @@ def _insert(batch: list[_Planned], actor, now, themes: dict) -> list[int]:
     # The same keys on every row, so the database driver can insert them as one batch.
     columns = set().union(*rows)
     rows = [{c: row.get(c) for c in columns} for row in rows]
-    ids = list(db.session.scalars(insert(Recommendation).returning(Recommendation.id, sort_by_parameter_order=True),
-                                  rows))
+    # No RETURNING: SQLite cannot return ids in the rows' order from one multi-row INSERT, so SQLAlchemy
+    # would send one INSERT per row. One INSERT for the batch, then one SELECT of the ids by their keys.
+    db.session.execute(insert(Recommendation), rows)
+    keys = [item.key for item in batch]
+    key_columns = (Recommendation.cycle, Recommendation.reference, Recommendation.recommending_state)
+    found = {(cycle, reference, state): rec_id for rec_id, cycle, reference, state in db.session.execute(
+        select(Recommendation.id, *key_columns).where(tuple_(*key_columns).in_(keys)))}
+    ids = [found[key] for key in keys]
     links = [{"recommendation_id": rec_id, "theme_id": themes[name.lower()].id}
              for rec_id, item in zip(ids, batch) for name in item.themes]
     if links:
@@ -389,7 +399,7 @@ def _insert(batch: list[_Planned], actor, now, themes: dict) -> list[int]:
 
 
 def _update(actor, now, rec: Recommendation, item: _Planned, themes: dict, report: ImportReport,
-            arbitrate: Callable[[Recommendation, dict], list[str]]) -> None:
+            arbitrate: Callable[[Recommendation, dict], list[str]], history: list[dict]) -> None:
     values = {k: v for k, v in item.values.items() if v is not None and k not in KEY_FIELDS}
     if item.matched is not None:
         # Another source's copy of what is held, found by its text: counted as merged.
@@ -410,7 +420,7 @@ def _update(actor, now, rec: Recommendation, item: _Planned, themes: dict, repor
         rec.notes = item.notes
     if changed:
         rec.updated_at = now
-        record_change(actor, now, rec, "updated_by_import", changed)
+        history.append(change_values(actor, now, rec, "updated_by_import", changed))
         report.updated += 1
     else:
         report.unchanged += 1
