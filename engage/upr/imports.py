@@ -413,8 +413,8 @@ def _update(actor, now, rec: Recommendation, item: _Planned, themes: dict, repor
     missing = [n for n in item.themes if n.lower() not in have]
     if missing:
         old = rec.theme_names
-        rec.themes = sorted(list(rec.themes) + resolve_themes(missing, themes), key=lambda t: t.name.lower())
-        changed["themes"] = ["; ".join(old), "; ".join(t.name for t in rec.themes)]
+        rec.themes.extend(resolve_themes(missing, themes))  # appended: a replaced collection is diffed row by row
+        changed["themes"] = ["; ".join(old), "; ".join(sorted((t.name for t in rec.themes), key=str.lower))]
     if item.notes and not rec.notes:
         changed["notes"] = [None, item.notes]
         rec.notes = item.notes
