@@ -17,6 +17,7 @@ from engage.importjobs import services as import_jobs
 from engage.importjobs.models import ImportJob
 
 from .imports import import_recommendations_bytes
+from .ohchr import looks_like_word
 
 # What the preview shows, in its order, with the words the page and the command use.
 COUNT_NAMES = {"created": "new", "updated": "updated", "merged": "merged with a recommendation already held",
@@ -40,12 +41,13 @@ def counts_text(counts: dict) -> str:
     return f"{counts['total']} rows: " + ", ".join(parts)
 
 
-def keep_preview(actor, now, filename: str, raw: bytes, report: ImportReport) -> ImportJob:
-    """Keep a checked file and its counts until its import (one per person: an older one is dropped)."""
+def keep_preview(actor, now, filename: str, raw: bytes, report: ImportReport, cycle: str | None = None) -> ImportJob:
+    """Keep a checked file and its counts until its import (one per person: an older one is dropped), with
+    the cycle chosen for an OHCHR matrix that does not say its own."""
     db.session.execute(delete(ImportJob).where(ImportJob.actor_id == actor.id, ImportJob.status == "preview",
                                                ImportJob.kind == "recommendations"))
     job = import_jobs.queue_import(actor, now, "recommendations", filename, raw)
-    job.status, job.summary = "preview", preview_counts(report)
+    job.status, job.summary = "preview", {**preview_counts(report), "cycle": cycle or None}
     db.session.flush()
     return job
 
@@ -64,12 +66,14 @@ def apply_preview(actor, now, job: ImportJob, config) -> tuple[ImportReport | No
     """Import a checked file as its preview counted; the report, or the queued job for a file too big for a
     request. A ConflictError, and nothing kept, when the import would now do something else."""
     raw = job.raw or b""
-    if import_jobs.runs_as_job(raw, config):
+    # As on the upload: a Word matrix (a few hundred rows, maybe a chosen cycle) is imported here.
+    if not looks_like_word(raw) and import_jobs.runs_as_job(raw, config):
         job.status = "queued"
         db.session.flush()
         return None, job
     expected = dict(job.summary or {})
-    report = import_recommendations_bytes(raw, actor, now)
+    cycle = expected.pop("cycle", None)
+    report = import_recommendations_bytes(raw, actor, now, cycle=cycle)
     if not report.ok:
         raise ValidationError.for_fields({"file": f"Line {report.errors[0].line}: {report.errors[0].message}"})
     found = preview_counts(report)

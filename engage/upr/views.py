@@ -145,7 +145,8 @@ def import_csv():
             return redirect(url_for("upr.index"))
         db.session.rollback()  # a dry run or a refused file keeps nothing, though a dry run answers 200
         if report.ok:  # ... but the checked file, for its "Import" button
-            preview = previews.keep_preview(current_user, now_utc(), form.file.data.filename, raw, report)
+            preview = previews.keep_preview(current_user, now_utc(), form.file.data.filename, raw, report,
+                                            form.cycle.data)
     status = 422 if (report and not report.ok) or form.errors else 200
     return render_template("upr/import.html", form=form, report=report, preview=preview,
                            count_names=previews.COUNT_NAMES,

@@ -18,6 +18,7 @@ from engage.recommendations.sources import RecommendationSource, SourceDisagreem
 from engage.upr import sources
 from engage.upr.imports import import_recommendations, import_recommendations_bytes, import_recommendations_file
 from tests.upr.helpers import kenya_upr_info_export
+from tests.upr.ohchr_matrix import Rec, fourth_cycle_matrix
 
 
 def _count(model=Recommendation) -> int:
@@ -235,3 +236,21 @@ def test_the_command_previews_the_counts(runner, app, now, tmp_path):
     assert ("Preview: 166 rows: 0 new, 0 updated, 166 merged with a recommendation already held, 166 unchanged, "
             "16 disagreeing with another source.") in result.output
     assert _count(RecommendationSource) == 166
+
+
+def test_an_ohchr_matrix_checked_with_its_cycle_is_imported_and_its_position_shown(lead_client, now):
+    # engage's file says noted; OHCHR's matrix, a UN source, says supported: the matrix's is shown.
+    held = "cycle,reference,recommending_state,text,response\n4,140.7,Portugal,Ratify it,noted\n"
+    assert import_recommendations_bytes(held.encode(), None, now).ok
+    db.session.commit()
+    bare = fourth_cycle_matrix([Rec("140.7", "Ratify it (Portugal);", source=None)], state=None)
+    checked = _upload(lead_client, bare, name="matrix.docx", dry_run="y", cycle="4")
+    assert checked.status_code == 200 and "Disagreeing with another source 1" in _text(checked)
+    job_id = checked.get_data(as_text=True).split('action="/recommendations/import/checked/', 1)[1].split('"')[0]
+    imported = lead_client.post(f"/recommendations/import/checked/{job_id}")  # the cycle chosen is kept with it
+    assert imported.status_code == 302 and imported.headers["Location"].endswith("/recommendations/review")
+    rec = _rec("140.7", "PT")
+    assert rec.response == "supported" and _count() == 1
+    assert [s.kind for s in sources.sources_of(rec)] == ["ohchr_matrix", "engage_csv"]
+    [found] = db.session.scalars(select(SourceDisagreement))
+    assert (found.shown_kind, found.other_kind, found.other_value) == ("ohchr_matrix", "engage_csv", "noted")
