@@ -115,6 +115,7 @@ def _register_import_kinds() -> None:
     """The imports a big upload may run as a background job (engage/importjobs), each as its own page would."""
     from engage.directory.imports import import_csv_bytes
     from engage.importjobs.services import ImportKind, register_kind
+    from engage.upr import previews
     from engage.upr.imports import import_recommendations_bytes
 
     for kind in ("organisations", "contacts"):
@@ -123,7 +124,8 @@ def _register_import_kinds() -> None:
                                  records_args={"sort": "-updated"}))
     # The catalogue of recommendations is the leads' to keep: every lead sees every such import.
     register_kind(ImportKind("recommendations", import_recommendations_bytes, role="lead", page="upr.import_csv",
-                             records="upr.index", shared_with="lead", review="upr.review"))
+                             records="upr.index", shared_with="lead", review="upr.review",
+                             counts=previews.preview_counts, counts_text=previews.counts_text))
 
 
 def _add_template_globals(app: Flask) -> None:

@@ -36,6 +36,8 @@ INTERRUPTED = ("the import was interrupted {attempts} times and has stopped; not
                "Upload the file again, or split it into smaller files")
 UNEXPECTED = "the import stopped on an unexpected error; nothing was imported. Upload the file again"
 NOT_ALLOWED = "the person who uploaded this file may no longer import it; nothing was imported"
+CHANGED = ("what engage holds changed since this file was checked, so importing it now would do something else "
+           "({found}; the check found {expected}); nothing was imported. Check the file again")
 # Progress is written about this many times per phase, however long the file.
 PROGRESS_WRITES = 100
 
@@ -54,6 +56,10 @@ class ImportKind:
     shared_with: str | None = None
     # Where what the import found disagreeing with other sources is reviewed (the recommendations' "To review").
     review: str | None = None
+    # What a check of the file counts (a job queued from a checked file must find the same, or import nothing),
+    # and those counts in words for the message.
+    counts: Callable[[ImportReport], dict] | None = None
+    counts_text: Callable[[dict], str] = str
 
 
 _KINDS: dict[str, ImportKind] = {}
@@ -186,6 +192,7 @@ def run_claimed_job(job_id: int, now: datetime, worker_id: str, lease_seconds: i
     if kind is None or actor is None or actor.is_disabled or not actor.has_role(kind.role):
         return _fail(job_id, worker_id, now, [[1, NOT_ALLOWED]])
     raw = job.raw or b""
+    expected = (job.summary or {}).get("expected")  # set when the job was queued from a checked file
     progress = ProgressWriter(job_id, worker_id, now, lease_seconds)
     try:
         report = kind.run(raw, actor, now, progress)
@@ -199,6 +206,11 @@ def run_claimed_job(job_id: int, now: datetime, worker_id: str, lease_seconds: i
         db.session.rollback()  # all or nothing: none of the rows, only the reasons
         return _fail(job_id, worker_id, progress.now_at_end(), [[e.line, e.message] for e in report.errors],
                      report.total)
+    if expected is not None and kind.counts is not None and kind.counts(report) != expected:
+        found = kind.counts(report)
+        db.session.rollback()  # exactly what was checked, or nothing
+        return _fail(job_id, worker_id, progress.now_at_end(), [[1, CHANGED.format(
+            found=kind.counts_text(found), expected=kind.counts_text(expected))]], report.total)
     # The records and the job's "done" commit together. The WHERE checks the claim is still ours: if
     # another scheduler took the job over, its run counts and this one is rolled back.
     table = ImportJob.__table__

@@ -67,12 +67,13 @@ def apply_preview(actor, now, job: ImportJob, config) -> tuple[ImportReport | No
     request. A ConflictError, and nothing kept, when the import would now do something else."""
     raw = job.raw or b""
     # As on the upload: a Word matrix (a few hundred rows, maybe a chosen cycle) is imported here.
-    if not looks_like_word(raw) and import_jobs.runs_as_job(raw, config):
-        job.status = "queued"
-        db.session.flush()
-        return None, job
     expected = dict(job.summary or {})
     cycle = expected.pop("cycle", None)
+    if not looks_like_word(raw) and import_jobs.runs_as_job(raw, config):
+        # The scheduler imports it, and fails it without keeping anything if it finds other counts.
+        job.status, job.summary = "queued", {"expected": expected}
+        db.session.flush()
+        return None, job
     report = import_recommendations_bytes(raw, actor, now, cycle=cycle)
     if not report.ok:
         raise ValidationError.for_fields({"file": f"Line {report.errors[0].line}: {report.errors[0].message}"})

@@ -18,7 +18,7 @@ from engage.importjobs.models import ImportJob
 from engage.demo import UPR_CYCLE1_CSV
 from engage.recommendations.models import Recommendation
 from engage.recommendations.sources import SourceDisagreement
-from engage.upr.imports import import_recommendations_file
+from engage.upr.imports import import_recommendations_bytes, import_recommendations_file
 from tests import factories
 from tests.conftest import login
 from tests.directory.pages import text as page_text
@@ -143,6 +143,26 @@ def test_a_checked_upr_info_export_imported_in_the_background_shows_where_source
     assert "Where the file disagrees with another source (16)" in page and 'href="/recommendations/review"' in page
     assert "response: the file says Noted, engage holds Supported for 101.1 (Burkina Faso)" in page
     assert count(SourceDisagreement) == 16 and count(Recommendation) == 166
+
+
+def test_a_checked_file_queued_imports_nothing_if_it_would_now_do_something_else(app, lead_client, now):
+    raw = recommendations_file(250)
+    checked = lead_client.post("/recommendations/import", content_type="multipart/form-data",
+                               data={"file": (io.BytesIO(raw), "upr.csv"), "dry_run": "y"})
+    assert 'data-count="created">250<' in page_text(checked)
+    preview_id = checked.get_data(as_text=True).split('action="/recommendations/import/checked/', 1)[1].split('"')[0]
+    job_id = job_id_of(lead_client.post(f"/recommendations/import/checked/{preview_id}"))
+    # Before the scheduler runs it, someone imports the first ten rows: "250 new" is no longer what it would do.
+    import_recommendations_bytes(b"\n".join(raw.split(b"\n")[:11]), None, now)
+    db.session.commit()
+    assert services.run_next_import(now, app.config, "worker-a") == job_id
+    assert count(Recommendation) == 10
+    job = the_job(job_id)
+    assert job.status == "failed" and job.raw is None
+    [(line, message)] = job.errors
+    assert line == 1 and message.startswith("what engage holds changed since this file was checked")
+    assert "250 rows: 240 new" in message and "the check found 250 rows: 250 new" in message
+    assert "Nothing was imported" in page_text(lead_client.get(f"/imports/{job_id}"))
 
 
 # ---- all or nothing, with the immediate import's messages ----
