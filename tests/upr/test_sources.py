@@ -254,3 +254,10 @@ def test_an_ohchr_matrix_checked_with_its_cycle_is_imported_and_its_position_sho
     assert [s.kind for s in sources.sources_of(rec)] == ["ohchr_matrix", "engage_csv"]
     [found] = db.session.scalars(select(SourceDisagreement))
     assert (found.shown_kind, found.other_kind, found.other_value) == ("ohchr_matrix", "engage_csv", "noted")
+
+
+def test_a_recommendation_typed_into_engage_has_no_source_and_nothing_to_review(staff_client):
+    from tests import factories
+    rec = factories.make_recommendation(reference="142.1", recommending_state="DE", text="Ensure access to ARVs")
+    page = _text(staff_client.get(f"/recommendations/{rec.id}"))
+    assert "No source recorded: it was typed into engage" in page and "Where its sources disagree" not in page
