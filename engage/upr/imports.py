@@ -246,11 +246,6 @@ def _map_themes(planned: list[_Planned], report: ImportReport) -> None:
         item.themes = list({resolved[n].lower(): resolved[n] for n in item.themes}.values())
 
 
-def normalised_text(text: str) -> str:
-    """A recommendation's text as compared across sources: case, punctuation and spacing ignored."""
-    return " ".join(re.sub(r"[^\w\s]", " ", text.casefold()).split())
-
-
 def _match_by_text(planned: list[_Planned]) -> None:
     """Give each row without a paragraph number the reference of the held recommendation it repeats.
 
@@ -271,7 +266,7 @@ def _match_by_text(planned: list[_Planned]) -> None:
                         Recommendation.recommending_state.in_({s for _, s in groups}))
                  .order_by(Recommendation.reference_sort))
     for cycle, state, reference, text in db.session.execute(statement):
-        held.setdefault((cycle, state), {})[reference] = normalised_text(text)
+        held.setdefault((cycle, state), {})[reference] = sources.normalised_text(text)
     for key, items in groups.items():
         candidates = held.get(key, {})
         by_text = {}
@@ -280,7 +275,7 @@ def _match_by_text(planned: list[_Planned]) -> None:
         taken: set[str] = set()
         used = set(candidates)
         for item in items:
-            text = normalised_text(item.values["text"])
+            text = sources.normalised_text(item.values["text"])
             reference, score = by_text.get(text), 100
             if reference in taken:
                 reference = None
