@@ -1,7 +1,7 @@
 """recommendation sources and their disagreements
 
 Revision ID: a5c8d2e4f6b1
-Revises: e3b7c2a91f40
+Revises: a7d4e2c9b1f3
 Create Date: 2026-12-06 00:30:00
 
 """
@@ -13,7 +13,7 @@ import engage.dbtypes
 
 # revision identifiers, used by Alembic.
 revision = 'a5c8d2e4f6b1'
-down_revision = 'e3b7c2a91f40'
+down_revision = 'a7d4e2c9b1f3'
 branch_labels = None
 depends_on = None
 
