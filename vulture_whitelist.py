@@ -18,13 +18,13 @@ _.has_next, _.has_prev, _.next_num, _.prev_num, _.iter_pages, _.totals
 _.commitments_total, _.states_met, _.states_with_recommendations, _.last_on, _.last_position
 _.granted_at, _.granted_by, _.opened_by, _.closed_by, _.held_at, _.cancelled_at, _.started_at
 _.last_fetched_at, _.last_job, _.last_login_at, _.subject_ref, _.superseded_by_id
-_.records_args, _.finished_at, _.commitment_cells
+_.records_args, _.finished_at, _.commitment_cells, _.priority_label
 
 # Columns and relationships kept for the schema, the exports and SQLAlchemy's flush order.
 _.added_by_id  # reply_alias: which staff member trusted the address
 _.consent_at, _.consent_text, _.privacy_notice_sent_on, _.processed_at, _.sent_on, _.erased
-_.done_at, _.done_by, _.updated_by, _.superseded_by, _.outbox_message_id, _.attendee_name
-_.recommending_state_name, _.ics_url, _.position_label  # API and export fields, read by name
+_.done_at, _.done_by, _.updated_by, _.superseded_by, _.outbox_message_id, _.attendee_name, _.proposed_wording
+_.recommending_state_name, _.ics_url, _.position_label, _.target_state_names  # API and export fields, read by name
 
 # Set for a library that reads them: Flask-Login, WTForms, email's charset, openpyxl, vobject.
 _.login_view, _.login_message, _.login_message_category, _.widget, _.option_widget

@@ -49,3 +49,9 @@ class DateInput(DateField):
             self.data = date.fromisoformat(raw)
         except ValueError:
             self.data = raw
+
+
+def picker(help_text: str, placeholder: str) -> dict:
+    """render_kw of a multi-select that pickers.js turns into a searchable picker; without JavaScript it
+    stays the plain list (the page's own help text then says how to choose several)."""
+    return {"size": 6, "data-picker": "", "data-picker-help": help_text, "data-placeholder": placeholder}

@@ -4,6 +4,7 @@ from engage.directory.models import Contact, Organisation  # noqa: F401
 from engage.history import ChangeRecord  # noqa: F401
 from engage.recommendations.models import Recommendation, Theme  # noqa: F401
 from engage.recommendations.sources import RecommendationSource, SourceDisagreement  # noqa: F401
+from engage.asks.models import Ask, AskTarget  # noqa: F401
 from engage.meetings.models import Attendee, CalendarFeed, Meeting  # noqa: F401
 from engage.outbox.models import OutboxMessage  # noqa: F401
 from engage.outcomes.models import FollowUp, Outcome  # noqa: F401

@@ -158,7 +158,7 @@ class SealedJSON(TypeDecorator):
 SEALED_FIELDS = {
     "meeting": ("description", "cancellation_reason"),
     "contact": ("notes",),
-    "outcome": ("summary", "commitment", "notes"),
+    "outcome": ("summary", "commitment", "notes", "proposed_wording"),
     "follow_up": ("description",),
 }
 

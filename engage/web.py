@@ -30,6 +30,7 @@ NAV = [
     ("Meetings", "meetings.index", "staff"),
     ("Directory", "directory.organisations", "staff"),
     ("Recommendations", "upr.index", "staff"),
+    ("Asks", "asks.index", "staff"),
     ("Outcomes", "outcomes.index", "staff"),
     ("Reports", "reports.index", "lead"),
     ("Admin", "admin.users", "admin"),

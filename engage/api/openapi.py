@@ -101,6 +101,8 @@ def build_document(routes: list[RouteDoc], base_path: str = "/api/v1") -> dict:
                     "items": {"type": "array", "items": schema}, "total": {"type": "integer"},
                     "page": {"type": "integer"}, "per_page": {"type": "integer"}}}
             op["responses"][str(doc.status)] = {"description": "OK", "content": {"application/json": {"schema": schema}}}
+        elif doc.status == 204:
+            op["responses"]["204"] = {"description": "Done; no content"}
         elif doc.response_content_type != "application/json":
             op["responses"][str(doc.status)] = {"description": "OK",
                                                 "content": {doc.response_content_type: {"schema": {"type": "string"}}}}

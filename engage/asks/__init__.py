@@ -1,1 +1,1 @@
-"""The coalition's asks: what it wants states to recommend to Kenya, and what the review made of them."""
+"""The coalition's asks: what it wants recommending states to recommend to Kenya in a UPR cycle, and what the review made of them."""

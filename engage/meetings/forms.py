@@ -21,8 +21,9 @@ from engage.directory.models import Contact, Organisation
 from engage.directory.services import live_contacts
 from engage.errors import ServiceError, ValidationError
 from engage.extensions import db
-from engage.forms import apply_errors, mark_required
+from engage.forms import apply_errors, mark_required, picker
 from engage.recommendations.models import Recommendation
+from engage.recommendations.queries import recommendation_choices
 
 from .models import LOCATION_KINDS, Meeting
 from .schemas import MeetingCreate, default_reminders
@@ -80,21 +81,6 @@ def contact_choice(contact: Contact, label: str | None = None) -> tuple:
         where = f"{where}, {city}"
     return (contact.id, label or f"{contact.full_name} — {where}",
             {"data-name": contact.full_name, "data-zone": contact.effective_timezone})
-
-
-def recommendation_choices() -> list[tuple]:
-    """Every recommendation as a picker option, newest cycle first and 101.2 before 101.10 (natural order);
-    the option's text carries the reference, the state and the words, which the picker searches."""
-    recs = db.session.scalars(select(Recommendation).order_by(Recommendation.cycle.desc(),
-                                                              Recommendation.reference_sort, Recommendation.id))
-    return [(r.id, f"{r.reference} ({r.state_name}, cycle {r.cycle}): {r.text[:90]}",
-             {"data-name": f"{r.reference} ({r.state_name})"}) for r in recs]
-
-
-def picker(help_text: str, placeholder: str) -> dict:
-    """render_kw of a multi-select that pickers.js turns into a searchable picker; without JavaScript it
-    stays the plain list (the page's own help text then says how to choose several)."""
-    return {"size": 6, "data-picker": "", "data-picker-help": help_text, "data-placeholder": placeholder}
 
 
 def latest_recommendations_of(state: str) -> list[int]:

@@ -26,6 +26,13 @@ meeting_recommendation = Table(
     Column("meeting_id", Integer, ForeignKey("meeting.id", ondelete="CASCADE"), primary_key=True),
     Column("recommendation_id", Integer, ForeignKey("recommendation.id", ondelete="CASCADE"), primary_key=True),
 )
+# The coalition's asks on a meeting's agenda, beside the past recommendations.
+meeting_ask = Table(
+    "meeting_ask",
+    db.metadata,
+    Column("meeting_id", Integer, ForeignKey("meeting.id", ondelete="CASCADE"), primary_key=True),
+    Column("ask_id", Integer, ForeignKey("ask.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
 
 
 def new_uid() -> str:
@@ -87,6 +94,7 @@ class Meeting(MeetingLabels, db.Model):
                              order_by="Attendee.id")
     recommendations = relationship("Recommendation", secondary=meeting_recommendation,
                                    order_by="Recommendation.reference")
+    asks = relationship("Ask", secondary=meeting_ask, order_by="Ask.id")
 
     __table_args__ = (
         CheckConstraint("ends_at > starts_at", name="ends_after_start"),

@@ -24,6 +24,17 @@ POSITION_COLOURS = {"supportive": "success", "will_raise": "primary", "undecided
 POSITION_FILLS = {"supportive": "#198754", "will_raise": "#0d6efd", "undecided": "#ffc107",
                   "opposed": "#dc3545", "not_discussed": "#adb5bd"}
 
+# What a state says of one of the coalition's asks (an outcome on an ask, not a recommendation).
+ASK_POSITIONS = {
+    "will_make": "Will make it",
+    "will_consider": "Will consider it",
+    "other_wording": "Prefers other wording",
+    "declined": "Declined",
+    "not_discussed": "Not discussed",
+}
+ASK_POSITION_COLOURS = {"will_make": "success", "will_consider": "primary", "other_wording": "warning",
+                        "declined": "danger", "not_discussed": "secondary"}
+
 FOLLOW_UP_STATUSES = {"open": "Open", "done": "Done", "cancelled": "Cancelled"}
 FOLLOW_UP_COLOURS = {"open": "primary", "done": "success", "cancelled": "secondary", "overdue": "danger"}
 
@@ -47,12 +58,16 @@ class Outcome(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id", ondelete="CASCADE"))
     recommendation_id: Mapped[int | None] = mapped_column(ForeignKey("recommendation.id"))
+    # Or on one of the coalition's asks (never both); its position is then one of ASK_POSITIONS.
+    ask_id: Mapped[int | None] = mapped_column(ForeignKey("ask.id"), index=True)
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), index=True)
     position: Mapped[str | None] = mapped_column(String(20))  # None on the overall summary
     # Sealed when the outcome or its meeting is restricted (engage/sealed.py).
     summary: Mapped[str] = mapped_column(SealedText, info={"max_length": 20000})
     commitment: Mapped[str | None] = mapped_column(SealedText, info={"max_length": 5000})  # None when nothing was promised
     notes: Mapped[str | None] = mapped_column(SealedText, info={"max_length": 20000})
+    # On an ask: the wording the state proposed instead (sealed like the summary).
+    proposed_wording: Mapped[str | None] = mapped_column(SealedText, info={"max_length": 5000})
     sensitivity: Mapped[str] = mapped_column(String(20), default="internal", server_default="internal")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
@@ -61,6 +76,7 @@ class Outcome(db.Model):
 
     meeting = relationship("Meeting")
     recommendation = relationship("Recommendation")
+    ask = relationship("Ask")
     organisation = relationship("Organisation")
     created_by = relationship("User", foreign_keys=[created_by_id])
     updated_by = relationship("User", foreign_keys=[updated_by_id])
@@ -69,7 +85,8 @@ class Outcome(db.Model):
 
     @property
     def position_label(self) -> str:
-        return POSITIONS.get(self.position, "—") if self.position else "—"
+        words = ASK_POSITIONS if self.ask_id is not None else POSITIONS
+        return words.get(self.position, "—") if self.position else "—"
 
     def __repr__(self):
         return f"<Outcome {self.id} meeting={self.meeting_id} rec={self.recommendation_id} {self.position}>"

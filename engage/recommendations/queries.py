@@ -53,3 +53,12 @@ def states_in_use() -> list[tuple[str, str]]:
     """(code, name) of every recommending state, by name, for the filter."""
     codes = db.session.scalars(select(Recommendation.recommending_state).distinct())
     return sorted(((c, country_name(c)) for c in codes), key=lambda p: p[1])
+
+
+def recommendation_choices() -> list[tuple]:
+    """Every recommendation as a picker option, newest cycle first and 101.2 before 101.10 (natural order);
+    the option's text carries the reference, the state and the words, which the picker searches."""
+    recs = db.session.scalars(select(Recommendation).order_by(Recommendation.cycle.desc(),
+                                                              Recommendation.reference_sort, Recommendation.id))
+    return [(r.id, f"{r.reference} ({r.state_name}, cycle {r.cycle}): {r.text[:90]}",
+             {"data-name": f"{r.reference} ({r.state_name})"}) for r in recs]

@@ -23,12 +23,13 @@ from engage.errors import ValidationError
 from engage.extensions import db
 from engage.history import ChangeRecord, change_values, diff_fields
 from engage.recommendations.models import Recommendation, recommendation_theme, reference_sort_key
+from engage.recommendations.themes import resolve_themes, theme_index
 from engage.recommendations.vocabulary import map_names
 from engage.schemas import max_length
 
 from . import formats, ohchr, sources
 from .schemas import recommendation_values
-from .services import resolve_themes, theme_index
+
 
 UPR_INFO_REQUIRED = {"cycle", "paragraph", "recommending_state", "recommendation_text", "response"}
 UPR_INFO_COLUMNS = UPR_INFO_REQUIRED | {

@@ -19,11 +19,10 @@ from engage.clock import DAY_RANGE_PROBLEM, day_in_range
 from engage.countries import country_code
 from engage.directory.models import Organisation
 from engage.extensions import db
-from engage.recommendations.models import IMPLEMENTATION_STATUSES, MAX_CYCLE, RESPONSES, Recommendation, Theme
-from engage.schemas import CONTROL_RE, Text, check, max_length, partial, problem, refuse
+from engage.recommendations.models import IMPLEMENTATION_STATUSES, MAX_CYCLE, RESPONSES, Recommendation
+from engage.recommendations.themes import THEME_MAX, theme_names
+from engage.schemas import Text, check, partial, problem, refuse
 
-THEME_MAX = max_length(Theme.name)
-MAX_THEMES = 50
 MAX_ID = 2**31 - 1
 # Those the create sets even when not sent (to their defaults); the others only when sent.
 ALWAYS = ("cycle", "reference", "recommending_state", "text", "response", "implementation_status", "themes")
@@ -69,34 +68,6 @@ def _choice(choices: dict, blank: bool = True):
                      WithJsonSchema({"anyOf": [{"type": "string", "enum": list(choices)}, {"type": "null"}]})]
 
 
-def _theme_names(value: Any) -> list[str]:
-    """Theme names from a list or a ';'-separated string: trimmed, without repeats (ignoring case)."""
-    if value is None:
-        return []
-    if isinstance(value, str):
-        value = value.split(";")
-    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
-        raise problem("Must be a list of theme names.")
-    names: list[str] = []
-    seen: set[str] = set()
-    for raw in value:
-        control = CONTROL_RE.search(raw)
-        if control:
-            # One control character in a theme name broke every workbook that listed the theme.
-            raise problem(f"Contains a control character (U+{ord(control.group()):04X}); remove it.")
-        name = " ".join(raw.split())
-        if not name:
-            continue
-        if len(name) > THEME_MAX:
-            raise problem(f"A theme name has at most {THEME_MAX} characters: {name[:40]!r}…")
-        if name.lower() not in seen:
-            seen.add(name.lower())
-            names.append(name)
-    if len(names) > MAX_THEMES:
-        raise problem(f"At most {MAX_THEMES} themes.")
-    return names
-
-
 def _date(value: Any) -> date | None:
     if value is None or value == "":
         return None
@@ -135,7 +106,7 @@ class RecommendationCreate(BaseModel):
     recommending_state: Annotated[Text(length=200, required=True), AfterValidator(_state), Field(
         description="An ISO alpha-2 code or a state's English name")]
     response: _choice(RESPONSES) = Field(None, description="Default: pending")
-    themes: Annotated[list[str], PlainValidator(_theme_names), WithJsonSchema(
+    themes: Annotated[list[str], PlainValidator(theme_names), WithJsonSchema(
         {"anyOf": [{"type": "array", "items": {"type": "string", "maxLength": THEME_MAX}}, {"type": "null"}]})] = \
         Field(default_factory=list, description="Theme names; those not yet known are added")
     implementation_status: _choice(IMPLEMENTATION_STATUSES) = Field(None, description="Default: unknown")

@@ -18,7 +18,7 @@ from engage.meetings.models import Attendee, Meeting, meeting_recommendation
 from engage.outcomes.engaged import engaged_states, engaged_states_query  # the one definition, shared with reports
 from engage.outcomes.services import position_at_meeting, position_timeline
 from engage.recommendations.models import Recommendation, Theme, ThemeGroup
-from engage.recommendations.vocabulary import ThemeIndex
+from engage.recommendations.themes import resolve_themes
 
 from .schemas import recommendation_values
 
@@ -27,29 +27,6 @@ NAIROBI_PLACES = {"nairobi"}
 GENEVA_PLACES = {"geneva", "genève", "geneve", "le grand-saconnex", "grand-saconnex", "pregny-chambésy",
                  "pregny-chambesy", "chambésy", "chambesy", "meyrin", "bellevue", "vernier", "lancy"}
 SEARCH_TERMS_MAX = 12
-
-
-# ---- themes ----
-
-def theme_index() -> ThemeIndex:
-    """Every theme and mapping, for resolving many names without a query each."""
-    return ThemeIndex()
-
-
-def resolve_themes(names: Iterable[str], index: ThemeIndex | None = None) -> list[Theme]:
-    """The themes those names stand for (engage's own, or through a mapping: "HIV - Aids" is HIV/AIDS),
-    adding the ones engage does not know as new themes."""
-    index = theme_index() if index is None else index
-    themes = []
-    for name in names:
-        theme = index.get(name)
-        if theme is None:
-            theme = Theme(name=name)
-            db.session.add(theme)
-            index.add(theme)
-        if theme not in themes:
-            themes.append(theme)
-    return themes
 
 
 # ---- recommendations ----

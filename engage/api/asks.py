@@ -1,0 +1,127 @@
+"""/asks: what the coalition wants recommending states to recommend."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from flask import g, jsonify, request
+from pydantic import BaseModel, ConfigDict
+
+from engage.asks import services
+from engage.asks.models import PRIORITIES, Ask
+from engage.asks.schemas import AskCreate, AskUpdate
+from engage.clock import now_utc
+from engage.countries import country_code
+from engage.recommendations.models import MAX_CYCLE
+
+from .common import ApiError, int_arg, json_body, page_args, paginated, parse, text_arg
+from .openapi import api_route
+
+Priority = Literal[tuple(PRIORITIES)]  # type: ignore[valid-type]
+
+
+class AskOut(BaseModel):
+    model_config = ConfigDict(title="Ask")
+    id: int
+    cycle: int
+    text: str
+    priority: Priority
+    source: str | None
+    themes: list[str]
+    recommendation_ids: list[int]
+    target_states: list[str]
+    target_state_names: list[str]
+    owner: str | None
+    owner_id: int | None
+    created_at: str
+    updated_at: str
+
+
+def _utc(value: datetime) -> str:
+    return value.isoformat().replace("+00:00", "Z")
+
+
+def ask_json(ask: Ask) -> dict:
+    """An ask as the contract shows it."""
+    return AskOut(
+        id=ask.id, cycle=ask.cycle, text=ask.text, priority=ask.priority, source=ask.source,
+        themes=ask.theme_names, recommendation_ids=sorted(r.id for r in ask.recommendations),
+        target_states=ask.target_states, target_state_names=ask.target_names,
+        owner=ask.owner.email if ask.owner else None, owner_id=ask.owner_id,
+        created_at=_utc(ask.created_at), updated_at=_utc(ask.updated_at)).model_dump(mode="json")
+
+
+def _cycle_arg() -> int | None:
+    cycle = int_arg("cycle")
+    if cycle is not None and not 1 <= cycle <= MAX_CYCLE:
+        raise ApiError(422, "validation_error", f"cycle must be from 1 to {MAX_CYCLE}.",
+                       {"cycle": [f"Must be from 1 to {MAX_CYCLE}."]})
+    return cycle
+
+
+def _priority_arg() -> str | None:
+    raw = request.args.get("priority")
+    if raw in (None, ""):
+        return None
+    if raw not in PRIORITIES:
+        raise ApiError(422, "validation_error", f"priority must be one of: {', '.join(PRIORITIES)}.",
+                       {"priority": [f"Choose one of: {', '.join(PRIORITIES)}."]})
+    return raw
+
+
+def _state_arg() -> str | None:
+    raw = request.args.get("target_state")
+    if raw in (None, ""):
+        return None
+    code = country_code(raw)
+    if code is None:
+        raise ApiError(422, "validation_error", f"target_state: unknown state {raw[:60]!r}.",
+                       {"target_state": ["Use an ISO code such as DE or a country name."]})
+    return code
+
+
+@api_route("/asks", "GET", "List the coalition's asks", response=AskOut, is_list=True, params=(
+    {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+    {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 200}},
+    {"name": "q", "in": "query", "schema": {"type": "string"},
+     "description": "Every word must appear in the text or the source"},
+    {"name": "cycle", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": MAX_CYCLE}},
+    {"name": "theme", "in": "query", "schema": {"type": "string"}, "description": "A theme name"},
+    {"name": "priority", "in": "query", "schema": {"type": "string", "enum": list(PRIORITIES)}},
+    {"name": "target_state", "in": "query", "schema": {"type": "string"},
+     "description": "A state the ask is pitched to: ISO alpha-2 code or English name"}))
+def list_asks():
+    page, per_page = page_args()
+    query = services.ask_query(q=text_arg("q"), cycle=_cycle_arg(), theme=text_arg("theme") or None,
+                               priority=_priority_arg(), state=_state_arg())
+    return paginated(query, ask_json, page, per_page)
+
+
+@api_route("/asks", "POST", "Add an ask", role="lead", body=AskCreate, response=AskOut, status=201,
+           errors=(400, 401, 403, 422))
+def create_ask():
+    body = parse(AskCreate, json_body())
+    ask = services.create_ask(g.api_user, now_utc(), body)
+    return jsonify(ask_json(ask)), 201
+
+
+@api_route("/asks/<int:ask_id>", "GET", "Get an ask", response=AskOut)
+def get_ask(ask_id):
+    return jsonify(ask_json(services.get_ask(ask_id)))
+
+
+@api_route("/asks/<int:ask_id>", "PATCH", "Change an ask", role="lead", body=AskUpdate, response=AskOut,
+           errors=(400, 401, 403, 404, 422))
+def update_ask(ask_id):
+    ask = services.get_ask(ask_id)
+    body = parse(AskUpdate, json_body())
+    services.update_ask(g.api_user, now_utc(), ask, body)
+    return jsonify(ask_json(ask))
+
+
+@api_route("/asks/<int:ask_id>", "DELETE", "Delete an ask (refused while outcomes are logged on it)",
+           role="lead", status=204, errors=(401, 403, 404, 409))
+def delete_ask(ask_id):
+    ask = services.get_ask(ask_id)
+    services.delete_ask(g.api_user, now_utc(), ask)
+    return "", 204

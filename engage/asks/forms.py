@@ -1,0 +1,111 @@
+"""Forms for the ask pages: filters, the add/edit form, delete, CSV import. Fields and CSRF only:
+AskCreate and AskUpdate (asks/schemas.py) say what is valid, under the same field names."""
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from sqlalchemy import select
+from wtforms import BooleanField, SearchField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
+from wtforms.validators import Length, Optional
+
+from engage.auth.models import User
+from engage.countries import country_choices, country_name
+from engage.extensions import db
+from engage.forms import mark_required, picker
+from engage.recommendations.queries import all_themes, recommendation_choices
+
+from .models import PRIORITIES, Ask
+from .schemas import AskCreate
+from .services import cycles_in_use, target_states_in_use
+
+
+class FilterForm(FlaskForm):
+    """The filters above the list; read from the query string."""
+
+    class Meta:
+        csrf = False
+
+    q = SearchField("Search the text", validators=[Optional(), Length(max=200)])
+    cycle = SelectField("Cycle", choices=[("", "All cycles")], default="")
+    theme = SelectField("Theme", choices=[("", "All themes")], default="")
+    priority = SelectField("Priority", choices=[("", "Any")] + list(PRIORITIES.items()), default="")
+    state = SelectField("Target state", choices=[("", "All states")], default="")
+
+    def fill_choices(self) -> None:
+        """The cycles, themes and states that asks use."""
+        self.cycle.choices = [("", "All cycles")] + [(str(c), f"Cycle {c}") for c in cycles_in_use()]
+        self.theme.choices = [("", "All themes")] + [(t.name, t.name) for t in all_themes()]
+        self.state.choices = [("", "All states")] + sorted(
+            ((c, country_name(c)) for c in target_states_in_use()), key=lambda p: p[1])
+
+    def filters(self) -> dict:
+        """The valid filters as keyword arguments for asks.services.ask_query (an invalid one is left out)."""
+        self.validate()
+        value = {f.name: f.data for f in self if not f.errors and f.data not in (None, "")}
+        out = {k: value.get(k) for k in ("q", "theme", "priority", "state")}
+        out["cycle"] = int(value["cycle"]) if "cycle" in value else None
+        return out
+
+
+class AskForm(FlaskForm):
+    """Add or change an ask."""
+
+    cycle = StringField("UPR cycle", description="The review it is for, e.g. 4 for Kenya's 4th review")
+    text = TextAreaField("What we ask states to recommend", render_kw={"rows": 5})
+    priority = SelectField("Priority", choices=list(PRIORITIES.items()), default="medium", validate_choice=False)
+    source = StringField("Source", description="The joint stakeholder report and its paragraph, e.g. JSR 2025 §14")
+    themes = SelectMultipleField("Themes", validate_choice=False,
+                                 render_kw=picker("Type a theme, then Enter.", "Add a theme…"))
+    new_themes = StringField("Add themes", description="Names of themes not in the list, separated by ;")
+    recommendation_ids = SelectMultipleField(
+        "Builds on these past recommendations", coerce=int, validate_choice=False,
+        render_kw=picker("Type a reference (101.2), a state or words of the text, then Enter.",
+                         "Add a recommendation…"))
+    target_states = SelectMultipleField("States to pitch it to", validate_choice=False,
+                                        render_kw=picker("Type a state's name, then Enter.", "Add a state…"))
+    owner = SelectField("Owner", validate_choice=False, description="Who on staff carries it")
+    submit = SubmitField("Save the ask")
+
+    def __init__(self, *args, ask: Ask | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        mark_required(self, AskCreate)
+        self.themes.choices = [(t.name, t.name) for t in all_themes()]
+        self.recommendation_ids.choices = recommendation_choices()
+        self.target_states.choices = [(code, name) for code, name in country_choices() if code]
+        users = db.session.scalars(select(User).where(User.is_disabled.is_(False)).order_by(User.full_name))
+        self.owner.choices = [("", "— nobody yet —")] + [(str(u.id), u.display_name) for u in users]
+        if ask is not None and not self.is_submitted():
+            self.cycle.data = str(ask.cycle)
+            self.text.data = ask.text
+            self.priority.data = ask.priority
+            self.source.data = ask.source
+            self.themes.data = ask.theme_names
+            self.recommendation_ids.data = [r.id for r in ask.recommendations]
+            self.target_states.data = ask.target_states
+            self.owner.data = str(ask.owner_id or "")
+
+    def service_data(self) -> dict:
+        """The fields under the schema's names: chosen and new themes together, the owner's id."""
+        owner = self.owner.data
+        if isinstance(owner, str) and owner.isascii() and owner.isdigit():
+            owner = int(owner)  # anything else is left for the schema to refuse
+        return {"cycle": self.cycle.data, "text": self.text.data, "priority": self.priority.data,
+                "source": self.source.data,
+                "themes": list(self.themes.data or []) + (self.new_themes.data or "").split(";"),
+                "recommendation_ids": list(self.recommendation_ids.data or []),
+                "target_states": list(self.target_states.data or []), "owner": owner or None}
+
+
+class DeleteForm(FlaskForm):
+    """Delete an ask: CSRF only."""
+
+
+class ImportForm(FlaskForm):
+    """Upload a CSV file of asks."""
+
+    file = FileField("CSV file of asks", validators=[FileRequired("Choose a file to import.")],
+                     render_kw={"accept": ".csv,text/csv"},
+                     description="Columns: cycle, text, priority, source, themes, target_states, "
+                                 "recommendation_ids, owner_email (themes, states and ids separated by ;).")
+    dry_run = BooleanField("Only check the file, save nothing", default=True)
+    submit = SubmitField("Import")

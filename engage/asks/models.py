@@ -1,0 +1,93 @@
+"""Asks: the text the coalition wants a state to recommend, its themes, the past recommendations it
+builds on and the states it is pitched to."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Column, ForeignKey, Integer, String, Table, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from engage.countries import country_name
+from engage.dbtypes import UTCDateTime
+from engage.extensions import db
+
+PRIORITIES = {"high": "High", "medium": "Medium", "low": "Low"}
+# Bootstrap colours that go with the words (never colour alone).
+PRIORITY_COLOURS = {"high": "danger", "medium": "warning", "low": "secondary"}
+PRIORITY_ORDER = {"high": 0, "medium": 1, "low": 2}
+
+ask_theme = Table(
+    "ask_theme",
+    db.metadata,
+    Column("ask_id", Integer, ForeignKey("ask.id", ondelete="CASCADE"), primary_key=True),
+    Column("theme_id", Integer, ForeignKey("theme.id", ondelete="CASCADE"), primary_key=True),
+)
+# The past recommendations an ask builds on (an earlier cycle's wording it asks to be made again or
+# made stronger).
+ask_recommendation = Table(
+    "ask_recommendation",
+    db.metadata,
+    Column("ask_id", Integer, ForeignKey("ask.id", ondelete="CASCADE"), primary_key=True),
+    Column("recommendation_id", Integer, ForeignKey("recommendation.id", ondelete="CASCADE"), primary_key=True,
+           index=True),
+)
+
+
+class AskTarget(db.Model):
+    """One state an ask is pitched to. A row per state rather than a JSON list: the list and the
+    planning view filter by state with a plain EXISTS on SQLite and PostgreSQL alike."""
+
+    __tablename__ = "ask_target"
+
+    ask_id: Mapped[int] = mapped_column(ForeignKey("ask.id", ondelete="CASCADE"), primary_key=True)
+    state: Mapped[str] = mapped_column(String(2), primary_key=True, index=True)  # ISO alpha-2
+
+
+class Ask(db.Model):
+    """What the coalition wants recommending states to recommend to Kenya in one UPR cycle."""
+
+    __tablename__ = "ask"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The cycle number, as Recommendation.cycle (no foreign key: cycles are numbers here).
+    cycle: Mapped[int] = mapped_column(index=True)
+    text: Mapped[str] = mapped_column(Text, info={"max_length": 5000})
+    priority: Mapped[str] = mapped_column(String(10), default="medium", index=True)
+    # Where it comes from: the joint stakeholder report and its paragraph.
+    source: Mapped[str | None] = mapped_column(String(300))
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"), index=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    themes = relationship("Theme", secondary=ask_theme, order_by="Theme.name", lazy="selectin")
+    recommendations = relationship("Recommendation", secondary=ask_recommendation, lazy="selectin",
+                                   order_by="(Recommendation.cycle, Recommendation.reference_sort)")
+    targets = relationship("AskTarget", cascade="all, delete-orphan", lazy="selectin", order_by="AskTarget.state")
+    owner = relationship("User", foreign_keys=[owner_id], lazy="selectin")
+    created_by = relationship("User", foreign_keys=[created_by_id])
+
+    @property
+    def target_states(self) -> list[str]:
+        return [t.state for t in self.targets]
+
+    @property
+    def target_names(self) -> list[str]:
+        return [country_name(s) for s in self.target_states]
+
+    @property
+    def theme_names(self) -> list[str]:
+        return [t.name for t in self.themes]
+
+    @property
+    def priority_label(self) -> str:
+        return PRIORITIES.get(self.priority, self.priority)
+
+    @property
+    def label(self) -> str:
+        """A short name for lists and pickers: the cycle and the text's start."""
+        words = " ".join(self.text.split())
+        return f"Ask {self.id} (cycle {self.cycle}): {words[:80]}{'…' if len(words) > 80 else ''}"
+
+    def __repr__(self):
+        return f"<Ask {self.id} cycle={self.cycle} {self.priority}>"

@@ -1,0 +1,172 @@
+"""The ask write schemas: one model per operation, shared by the ask form, the API and the CSV import.
+
+The field names are the API's: `cycle`, `text`, `priority`, `source`, `themes` (names; new ones are
+added, as with recommendations), `recommendation_ids` (the past recommendations it builds on),
+`target_states` (ISO codes or states' names, a list or a ';'-separated text) and `owner` (a staff
+member's email or user id; `owner_id` also). The checks that need the database (do those
+recommendations exist, is that user active?) follow the models and name the same fields.
+"""
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, PlainValidator, WithJsonSchema
+from sqlalchemy import func, select
+
+from engage.auth.models import User
+from engage.countries import country_code
+from engage.extensions import db
+from engage.recommendations.models import MAX_CYCLE, Recommendation
+from engage.recommendations.themes import THEME_MAX, theme_names
+from engage.schemas import Text, TextProblem, check, clean_text, partial, problem, refuse
+
+from .models import PRIORITIES, Ask
+
+MAX_ID = 2**31 - 1
+MAX_TARGETS = 200
+MAX_LINKS = 200
+# Those the create sets even when not sent (to their defaults); the others only when sent.
+ALWAYS = ("cycle", "text", "priority", "source", "themes", "recommendation_ids", "target_states", "owner")
+
+
+def _cycle(value: Any) -> int:
+    if value is None or value == "":
+        raise problem("This is required.")
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+        value = int(value.strip())  # a form's or a CSV file's text
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_CYCLE:
+        raise problem(f"Must be a whole number from 1 to {MAX_CYCLE}.")
+    return value
+
+
+def _priority(value: Any) -> str | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, str) and value.strip().lower() in PRIORITIES:
+        return value.strip().lower()
+    shown = value[:40] if isinstance(value, str) else value
+    raise problem(f"{shown!r} is not allowed; choose one of: {', '.join(PRIORITIES)}.")
+
+
+def _states(value: Any) -> list[str]:
+    """ISO alpha-2 codes, in order, each once, from a list or a ';'-separated text of codes or names."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        value = value.split(";")
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+        raise problem("Must be a list of states (ISO codes such as DE, or names).")
+    codes: list[str] = []
+    for raw in value:
+        try:
+            name = clean_text(raw, max_length=200)
+        except TextProblem as exc:
+            raise problem(str(exc)) from None
+        if not name:
+            continue
+        code = country_code(name)
+        if code is None:
+            raise problem(f"Unknown state {name[:60]!r}; use a country name or an ISO code such as DE.")
+        if code not in codes:
+            codes.append(code)
+    if len(codes) > MAX_TARGETS:
+        raise problem(f"At most {MAX_TARGETS} states.")
+    return codes
+
+
+def _ids(value: Any) -> list[int]:
+    if value is None:
+        return []
+    if isinstance(value, str):  # a CSV cell: "12; 15"
+        parts = [p.strip() for p in value.replace(",", ";").split(";") if p.strip()]
+        if not all(p.isascii() and p.isdigit() for p in parts):
+            raise problem("Must be recommendation ids separated by ;.")
+        value = [int(p) for p in parts]
+    if not isinstance(value, (list, tuple)) or any(isinstance(v, bool) or not isinstance(v, int) for v in value):
+        raise problem("Must be a list of recommendation ids.")
+    if any(not 1 <= v <= MAX_ID for v in value):
+        raise problem("Not a recommendation id.")
+    out = list(dict.fromkeys(value))
+    if len(out) > MAX_LINKS:
+        raise problem(f"At most {MAX_LINKS} recommendations.")
+    return out
+
+
+def _user(value: Any) -> int | str | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, int) and not isinstance(value, bool):
+        if 1 <= value <= MAX_ID:
+            return value
+        raise problem("Not a user id.")
+    try:
+        email = clean_text(value, max_length=254)
+    except TextProblem as exc:
+        raise problem(str(exc)) from None
+    return email.lower() if email else None
+
+
+class AskCreate(BaseModel):
+    """Add an ask (POST /asks, the ask form, a CSV row)."""
+
+    model_config = ConfigDict(title="AskCreate")
+    cycle: Annotated[int, PlainValidator(_cycle), WithJsonSchema(
+        {"type": "integer", "minimum": 1, "maximum": MAX_CYCLE})]
+    text: Text(Ask.text, required="Give the text the coalition wants recommended.", multiline=True)
+    priority: Annotated[str | None, PlainValidator(_priority), WithJsonSchema(
+        {"anyOf": [{"type": "string", "enum": list(PRIORITIES)}, {"type": "null"}]})] = \
+        Field(None, description="Default: medium")
+    source: Text(Ask.source) = Field(None, description="The joint stakeholder report and its paragraph")
+    themes: Annotated[list[str], PlainValidator(theme_names), WithJsonSchema(
+        {"anyOf": [{"type": "array", "items": {"type": "string", "maxLength": THEME_MAX}}, {"type": "null"}]})] = \
+        Field(default_factory=list, description="Theme names; those not yet known are added")
+    recommendation_ids: Annotated[list[int], PlainValidator(_ids), WithJsonSchema(
+        {"type": "array", "items": {"type": "integer", "minimum": 1}})] = \
+        Field(default_factory=list, description="The past recommendations it builds on")
+    target_states: Annotated[list[str], PlainValidator(_states), WithJsonSchema(
+        {"type": "array", "items": {"type": "string"}})] = \
+        Field(default_factory=list, description="States to pitch it to: ISO alpha-2 codes or English names")
+    owner: Annotated[int | str | None, PlainValidator(_user), WithJsonSchema(
+        {"anyOf": [{"type": "string", "format": "email"}, {"type": "integer", "minimum": 1}, {"type": "null"}],
+         "description": "The staff member who owns it: email or user id"})] = \
+        Field(None, validation_alias=AliasChoices("owner", "owner_id"))
+
+
+# A change (PATCH, the edit form): each field optional; what was sent is in model_fields_set.
+# A change never blanks the priority.
+AskUpdate = partial(AskCreate, "AskUpdate")
+
+
+def _find_owner(ref: int | str) -> User | None:
+    query = select(User).where(User.id == ref) if isinstance(ref, int) else \
+        select(User).where(func.lower(User.email) == ref)
+    return db.session.scalars(query).first()
+
+
+def ask_values(data: Any, partial: bool = False) -> dict[str, Any]:
+    """The ask's columns (with `themes`, names; `recommendation_ids`; `target_states`; `owner`, a User or
+    None) from `data` checked by its schema; with `partial`, only those sent. Refuses recommendations
+    that do not exist and an owner who is not an active user, naming the fields."""
+    body = check(AskUpdate if partial else AskCreate, data)
+    sent = body.model_fields_set
+    out = {name: getattr(body, name) for name in AskCreate.model_fields
+           if name in sent or (not partial and name in ALWAYS)}
+    if "priority" in out and out["priority"] is None:
+        out["priority"] = "medium"
+    for name in ("themes", "recommendation_ids", "target_states"):
+        if name in out and out[name] is None:
+            out[name] = []
+    errors: dict[str, str] = {}
+    ids = out.get("recommendation_ids") or []
+    if ids:
+        found = set(db.session.scalars(select(Recommendation.id).where(Recommendation.id.in_(ids))))
+        missing = [i for i in ids if i not in found]
+        if missing:
+            errors["recommendation_ids"] = f"No recommendation with id {', '.join(map(str, missing))}."
+    if out.get("owner") is not None:
+        user = _find_owner(out["owner"])
+        if user is None or not user.is_active:
+            errors["owner"] = f"No active staff member {out['owner']}."
+        out["owner"] = user
+    refuse(errors)
+    return out
