@@ -18,7 +18,7 @@ _.has_next, _.has_prev, _.next_num, _.prev_num, _.iter_pages, _.totals
 _.commitments_total, _.states_met, _.states_with_recommendations, _.last_on, _.last_position
 _.granted_at, _.granted_by, _.opened_by, _.closed_by, _.held_at, _.cancelled_at, _.started_at
 _.last_fetched_at, _.last_job, _.last_login_at, _.subject_ref, _.superseded_by_id
-_.records_args, _.finished_at, _.commitment_cells, _.priority_label
+_.records_args, _.finished_at, _.commitment_cells, _.priority_label, _.booked
 
 # Columns and relationships kept for the schema, the exports and SQLAlchemy's flush order.
 _.added_by_id  # reply_alias: which staff member trusted the address

@@ -64,6 +64,7 @@ class MeetingOut(BaseModel):
     hidden_attendees: int = Field(default=0, description="Attendees left out of `attendees` because the caller "
                                   "may not see them (restricted contacts); they are still invited")
     recommendation_ids: list[int]
+    ask_ids: list[int] = Field(default_factory=list, description="The coalition's asks on the agenda")
     reminders: list[int]
     tags: list[str]
     sensitivity: Literal["internal", "restricted"] = "internal"
@@ -94,7 +95,8 @@ def meeting_json(meeting: Meeting, people: People | None = None) -> dict:
                                organisation_id=a.contact.organisation_id, role=a.role, response=a.response,
                                responded_at=_z(a.responded_at)) for a in people.contacts],
         hidden_attendees=people.hidden,  # restricted contacts the caller may not see: only counted
-        recommendation_ids=[r.id for r in meeting.recommendations], reminders=list(meeting.reminder_offsets or []),
+        recommendation_ids=[r.id for r in meeting.recommendations], ask_ids=sorted(a.id for a in meeting.asks),
+        reminders=list(meeting.reminder_offsets or []),
         tags=list(meeting.tags or []), sensitivity=meeting.sensitivity or "internal",
         cancellation_reason=meeting.cancellation_reason,
         created_at=_z(meeting.created_at), updated_at=_z(meeting.updated_at),
@@ -193,7 +195,7 @@ def _rows_json(rows) -> list[dict]:
             "attendees": [{"contact_id": a.contact_id, "full_name": a.name, "email": a.email,
                            "organisation_id": a.organisation_id, "role": a.role, "response": a.response,
                            "responded_at": a.responded_at} for a in m.shown if a.contact_id is not None],
-            "hidden_attendees": m.hidden, "recommendation_ids": m.recommendation_ids,
+            "hidden_attendees": m.hidden, "recommendation_ids": m.recommendation_ids, "ask_ids": m.ask_ids,
             "reminders": list(m.reminder_offsets or []), "tags": list(m.tags or []),
             "sensitivity": m.sensitivity or "internal", "cancellation_reason": m.cancellation_reason,
             "created_at": m.created_at, "updated_at": m.updated_at,

@@ -12,14 +12,14 @@ from engage.clock import now_utc
 from engage.errors import ValidationError
 from engage.meetings.services import get_meeting
 from engage.outcomes import log, services
-from engage.outcomes.models import POSITIONS, Outcome
+from engage.outcomes.models import ASK_POSITIONS, POSITIONS, Outcome
 from engage.outcomes.schemas import OutcomeCreate, OutcomeUpdate
 from engage.recommendations.models import MAX_CYCLE
 
 from .common import ApiError, json_body, page_args, paginated, parse
 from .openapi import DAY_OR_INSTANT, api_route
 
-Position = Literal[tuple(POSITIONS)]  # type: ignore[valid-type]
+Position = Literal[tuple({**POSITIONS, **ASK_POSITIONS})]  # type: ignore[valid-type]
 LIST_PARAMS = (
     {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
     {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 200}},
@@ -54,11 +54,13 @@ class OutcomeOut(BaseModel):
     id: int
     meeting_id: int
     recommendation_id: int | None
+    ask_id: int | None = Field(None, description="One of the coalition's asks, in place of a recommendation")
     organisation_id: int | None
     position: Position | None
     summary: str
     commitment: str | None
     notes: str | None
+    proposed_wording: str | None = Field(None, description="On an ask: the wording the state proposed instead")
     follow_ups: list[FollowUpOut]
     created_by: str | None
     created_at: str = Field(description="UTC, ISO 8601 with Z")
@@ -75,8 +77,9 @@ def outcome_json(outcome: Outcome) -> dict:
     """An outcome as the contract shows it."""
     return OutcomeOut(
         id=outcome.id, meeting_id=outcome.meeting_id, recommendation_id=outcome.recommendation_id,
-        organisation_id=outcome.organisation_id, position=outcome.position, summary=outcome.summary,
-        commitment=outcome.commitment, notes=outcome.notes,
+        ask_id=outcome.ask_id, organisation_id=outcome.organisation_id, position=outcome.position,
+        summary=outcome.summary, commitment=outcome.commitment, notes=outcome.notes,
+        proposed_wording=outcome.proposed_wording,
         follow_ups=[FollowUpOut(id=f.id, description=f.description, owner=f.owner.email, due_on=f.due_on,
                                 done=f.done, status=f.status) for f in outcome.follow_ups],
         created_by=outcome.created_by.email if outcome.created_by else None,

@@ -145,3 +145,37 @@ def cycles_in_use() -> list[int]:
 def target_states_in_use() -> list[str]:
     """Every state some ask is pitched to."""
     return list(db.session.scalars(select(AskTarget.state).distinct().order_by(AskTarget.state)))
+
+
+def latest_cycle() -> int | None:
+    """The newest cycle that has asks."""
+    return db.session.scalar(select(func.max(Ask.cycle)))
+
+
+def asks_for_states(states, cycle: int | None = None) -> list[Ask]:
+    """The asks of `cycle` (default: the newest cycle with asks) pitched to any of `states`, high priority first."""
+    codes = sorted({s for s in states if s})
+    cycle = latest_cycle() if cycle is None else cycle
+    if not codes or cycle is None:
+        return []
+    query = ask_query(cycle=cycle).where(
+        select(AskTarget.ask_id).where(AskTarget.ask_id == Ask.id, AskTarget.state.in_(codes)).exists())
+    return list(db.session.scalars(query))
+
+
+def agenda_choices(states, keep_ids=()) -> list[tuple]:
+    """Picker options for a meeting's agenda: the newest cycle's asks, those pitched to the `states`
+    being met first (named with those states), and any of `keep_ids` already on it from other cycles."""
+    cycle = latest_cycle()
+    if cycle is None:
+        return []
+    keep = sorted(set(keep_ids))
+    query = ask_query().where(or_(Ask.cycle == cycle, Ask.id.in_(keep)) if keep else Ask.cycle == cycle)
+    met = {s for s in states if s}
+    options = []
+    for ask in db.session.scalars(query):
+        mine = [name for code, name in zip(ask.target_states, ask.target_names) if code in met]
+        words = " ".join(ask.text.split())
+        text = f"Ask {ask.id}{' for ' + ', '.join(mine) if mine else ''} ({ask.priority_label.lower()}): {words[:90]}"
+        options.append((not mine, (ask.id, text, {"data-name": f"Ask {ask.id}: {words[:40]}"})))
+    return [option for _, option in sorted(options, key=lambda o: o[0])]

@@ -12,6 +12,7 @@ from engage.auth.models import User
 from engage.auth.services import create_user, generate_password
 from engage.clock import now_utc, timezone_for_city
 from engage.countries import country_code, country_name
+from engage.demo.asks import load_demo_asks
 from engage.directory.models import Contact, Organisation
 from engage.extensions import db
 from engage.history import record_change
@@ -134,6 +135,7 @@ def load_demo_data(now, echo=print) -> bool:
     for org in orgs.values():
         record_change(None, now, org, "imported")
     _demo_access_group(now)
+    load_demo_asks(now, echo=echo)
     echo(f"Loaded demo data: {len(orgs)} organisations (missions in Nairobi and Geneva, Kenyan and UN bodies) "
          f"and {len(DEMO_CONTACTS)} invented contacts.")
     return True

@@ -16,6 +16,7 @@ from wtforms.validators import InputRequired, NumberRange, Optional
 from engage import clock
 from engage.access.models import SENSITIVITIES
 from engage.access.services import only_visible, select_visible
+from engage.asks.services import agenda_choices, asks_for_states
 from engage.auth.models import User
 from engage.directory.models import Contact, Organisation
 from engage.directory.services import live_contacts
@@ -129,6 +130,10 @@ class MeetingForm(FlaskForm):
     recommendation_ids = SelectMultipleField(
         "Agenda: UPR recommendations", coerce=int, validators=[Optional()],
         render_kw=picker("Type a reference (101.2), a state or words of the text, then Enter.", "Add a recommendation…"))
+    ask_ids = SelectMultipleField(
+        "Agenda: our asks", coerce=int, validators=[Optional()],
+        description="The latest cycle's asks; those for the states of the people you meet come first.",
+        render_kw=picker("Type words of the ask or a state, then Enter.", "Add an ask…"))
     tags = StringField("Tags", validators=[Optional()], description="Separated by commas, e.g. "
                        "“4th cycle pre-session, health”.")
     reminders = StringField("Reminders before the start", default="24h, 1h",
@@ -168,6 +173,12 @@ class MeetingForm(FlaskForm):
         self.required_contact_ids.choices = choices
         self.optional_contact_ids.choices = choices
         self.recommendation_ids.choices = recommendation_choices()
+        # The states being met: the attendees' organisations' countries (and the organisation booked from).
+        chosen = set(self.required_contact_ids.data or []) | set(self.optional_contact_ids.data or [])
+        states = {c.organisation.country for c in contacts if c.id in chosen and c.organisation is not None}
+        if organisation is not None:
+            states.add(organisation.country)
+        self.ask_ids.choices = agenda_choices(states, self.ask_ids.data or [])
         mark_required(self, MeetingCreate)  # the stars, and maxlength from the schema's lengths
         self.date.flags.required = True  # read with the times into starts_at and ends_at
         self._set_fold_choices()
@@ -223,6 +234,10 @@ class MeetingForm(FlaskForm):
         if args.get("agenda") == "state" and organisation is not None and organisation.country \
                 and not self.recommendation_ids.data:
             self.recommendation_ids.data = latest_recommendations_of(organisation.country)
+        self.ask_ids.data = [i for i in _int_list(args.getlist("ask_id")) if i <= 2**31 - 1]
+        if args.get("agenda") == "state" and organisation is not None and organisation.country \
+                and not self.ask_ids.data:
+            self.ask_ids.data = [a.id for a in asks_for_states([organisation.country])]
         zone = args.get("zone")
         if zone and clock.is_valid_timezone(zone):
             self.timezone.data, zone_chosen = zone, True
@@ -260,6 +275,7 @@ class MeetingForm(FlaskForm):
         self.required_contact_ids.data = [a.contact_id for a in contacts if a.role == "required"]
         self.optional_contact_ids.data = [a.contact_id for a in contacts if a.role == "optional"]
         self.recommendation_ids.data = [r.id for r in meeting.recommendations]
+        self.ask_ids.data = [a.id for a in meeting.asks]
         self.tags.data = ", ".join(meeting.tags or [])
         self.reminders.data = format_offsets(meeting.reminder_offsets)
         self.sensitivity.data = meeting.sensitivity or "internal"
@@ -345,6 +361,7 @@ class MeetingForm(FlaskForm):
             "attendees": [{"contact_id": i, "role": "required"} for i in required]
             + [{"contact_id": i, "role": "optional"} for i in optional],
             "recommendation_ids": list(self.recommendation_ids.data or []),
+            "ask_ids": list(self.ask_ids.data or []),
             "tags": [t for t in (self.tags.data or "").split(",")],
             "notify": bool(self.notify.data), "allow_conflicts": bool(self.allow_conflicts.data),
             "sensitivity": self.sensitivity.data,

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import BigInteger, Integer, bindparam, func, select, type_coerce
+from sqlalchemy import (BigInteger, Integer, String, bindparam, cast, func, literal_column, null, select, type_coerce,
+                        union_all)
 
 from engage.access import guard
 from engage.access.services import VISIBILITY_APPLIED, is_dpo, visibility
@@ -27,7 +28,7 @@ from engage.extensions import db
 from engage.recommendations.models import Recommendation
 from engage.statements import KeptStatements
 
-from .models import Attendee, Meeting, MeetingLabels, meeting_recommendation
+from .models import Attendee, Meeting, MeetingLabels, meeting_ask, meeting_recommendation
 from .people import ShownAttendees, other_attendees
 from .titles import meeting_with
 
@@ -132,6 +133,7 @@ class MeetingRow(MeetingLabels):
     hidden: int = 0
     recommendation_ids: list = field(default_factory=list)
     recommendations: list = field(default_factory=list)  # AgendaItems, with agenda="full"
+    ask_ids: list = field(default_factory=list)
 
     __tablename__ = "meeting"  # what access helpers (restricted_badge, record_type_of) ask a record
 
@@ -246,8 +248,8 @@ def prepared_page(key: tuple, build: Callable, as_text: bool = False) -> Prepare
 def meeting_page(actor, query, page: int, per_page: int, agenda: str | None = "ids") -> tuple[list[MeetingRow], int]:
     """One page of `query` (a select() of Meeting built by `queries.meeting_query`, filtered for
     `actor`, or a `PreparedPage` of one) as rows, and the total it counts. Three statements (two
-    without `agenda`; one more for a page past the last) whatever the page size. `agenda`: "ids" (recommendation_ids), "full"
-    (recommendations as AgendaItems) or None."""
+    without `agenda`; one more for a page past the last) whatever the page size. `agenda`: "ids" (recommendation_ids
+    and ask_ids), "full" (recommendations as AgendaItems, and ask_ids) or None."""
     params = {}
     if isinstance(query, PreparedPage):
         params = {"page_limit": per_page, "page_offset": (page - 1) * per_page}
@@ -334,11 +336,14 @@ def _add_agenda(rows: list[MeetingRow], full: bool = False) -> None:
     if not by_id:
         return
     found = db.session.connection().execute(_agenda_query(full), {"meeting_ids": list(by_id)}).all()
-    for mid, rid, *more in found:
+    for mid, kind, item_id, *more in found:
         row = by_id[mid]
-        row.recommendation_ids.append(rid)
+        if kind == 1:
+            row.ask_ids.append(item_id)
+            continue
+        row.recommendation_ids.append(item_id)
         if full:
-            row.recommendations.append(AgendaItem(rid, *more))
+            row.recommendations.append(AgendaItem(item_id, *more[:-1]))
 
 
 # The attendee and agenda statements are the same for every list: built once per process, with the
@@ -363,15 +368,22 @@ def _attendees_query(as_text: bool):
 
 @functools.cache
 def _agenda_query(full: bool):
-    link = meeting_recommendation.c
+    # Recommendations and asks in one statement (UNION ALL, told apart by `kind`), so a list still
+    # costs the same statements it did before asks came to agendas.
+    link, asked = meeting_recommendation.c, meeting_ask.c
     recommendation = Recommendation.__table__.c
-    columns = [link.meeting_id, link.recommendation_id]
-    if full:
-        columns += [recommendation.reference, recommendation.recommending_state, recommendation.text]
-    return (select(*columns)
-            .join(Recommendation.__table__, recommendation.id == link.recommendation_id)
-            .where(link.meeting_id.in_(bindparam("meeting_ids", expanding=True)))
-            .order_by(link.meeting_id, recommendation.reference_sort)
+    ids = bindparam("meeting_ids", expanding=True)
+    extra = [recommendation.reference, recommendation.recommending_state, recommendation.text] if full else []
+    recommendations = (
+        select(link.meeting_id.label("meeting_id"), literal_column("0").label("kind"),
+               link.recommendation_id.label("item_id"), *extra, recommendation.reference_sort.label("sort_key"))
+        .join(Recommendation.__table__, recommendation.id == link.recommendation_id)
+        .where(link.meeting_id.in_(ids)))
+    asks = select(asked.meeting_id, literal_column("1"), asked.ask_id,
+                  *[cast(null(), String) for _ in extra], cast(null(), String)).where(asked.meeting_id.in_(ids))
+    return (union_all(recommendations, asks)
+            .order_by(literal_column("meeting_id"), literal_column("kind"), literal_column("sort_key"),
+                      literal_column("item_id"))
             .execution_options(**VISIBILITY_APPLIED))
 
 

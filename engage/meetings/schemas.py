@@ -19,6 +19,7 @@ from pydantic_core import PydanticCustomError
 from sqlalchemy import func, or_, select
 
 from engage.access.models import SENSITIVITIES
+from engage.asks.models import Ask
 from engage.auth.models import User
 from engage.clock import DAY_RANGE_PROBLEM, UTC, day_in_range, is_valid_timezone
 from engage.directory.models import Contact
@@ -166,6 +167,8 @@ class MeetingCreate(BaseModel):
     attendees: Annotated[list[AttendeeIn], AfterValidator(_distinct_contacts)] = Field(
         default_factory=list, max_length=MAX_ATTENDEES)
     recommendation_ids: Annotated[list[Id], AfterValidator(_once)] = Field(default_factory=list, max_length=1000)
+    ask_ids: Annotated[list[Id], AfterValidator(_once)] = Field(
+        default_factory=list, max_length=1000, description="The coalition's asks on the agenda")
     reminders: Annotated[list[Minutes] | None, AfterValidator(_reminders)] = Field(
         default=None, max_length=50, validation_alias=AliasChoices("reminders", "reminder_offsets"),
         description="Minutes before the start; default ENGAGE_DEFAULT_REMINDERS, "
@@ -241,6 +244,16 @@ def check_recommendations(ids: list[int], errors: dict) -> None:
     missing = [i for i in ids if i not in found]
     if missing:
         errors["recommendation_ids"] = [f"No recommendation with id {', '.join(map(str, missing))}."]
+
+
+def check_asks(ids: list[int], errors: dict) -> None:
+    """Every id names an ask; else an error under "ask_ids"."""
+    if not ids:
+        return
+    found = set(db.session.scalars(select(Ask.id).where(Ask.id.in_(ids))))
+    missing = [i for i in ids if i not in found]
+    if missing:
+        errors["ask_ids"] = [f"No ask with id {', '.join(map(str, missing))}."]
 
 
 # ---- the rules that link fields ----

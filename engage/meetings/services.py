@@ -21,6 +21,7 @@ from engage.directory.models import Contact
 from engage.errors import ConflictError, NotFoundError, PermissionDenied, ValidationError
 from engage.extensions import db
 from engage.history import record_change
+from engage.asks.models import Ask
 from engage.recommendations.models import Recommendation
 from engage.schemas import check, refuse, spellings
 
@@ -29,7 +30,7 @@ from .conflicts import find_conflicts, refuse_conflicts
 from .models import ATTENDEE_ROLES, RESPONSES, Attendee, Meeting
 from .people import load_contacts
 from .schemas import (MAX_ID, AttendeeAdd, MeetingCancel, MeetingCreate, MeetingUpdate, check_contacts,
-                      check_place, check_recommendations, check_whole, default_reminders, find_users, infer_location_kind)
+                      check_asks, check_place, check_recommendations, check_whole, default_reminders, find_users, infer_location_kind)
 
 PLACE_FIELDS = ("location_kind", "location", "online_url")
 TIME_FIELDS = ("starts_at", "ends_at")
@@ -79,6 +80,9 @@ def _values(body, names, errors: dict[str, list[str]] | None = None) -> dict[str
     if "recommendation_ids" in names:
         check_recommendations(body.recommendation_ids, errors)
         out["recommendation_ids"] = body.recommendation_ids
+    if "ask_ids" in names:
+        check_asks(body.ask_ids, errors)
+        out["ask_ids"] = body.ask_ids
     if "reminders" in names:
         out["reminder_offsets"] = body.reminders if body.reminders is not None else default_reminders()
     if not collect:
@@ -144,6 +148,10 @@ def _set_recommendations(meeting: Meeting, ids: list[int]) -> None:
         if ids else []
 
 
+def _set_asks(meeting: Meeting, ids: list[int]) -> None:
+    meeting.asks = list(db.session.scalars(select(Ask).where(Ask.id.in_(ids)))) if ids else []
+
+
 def _new_attendees(now: datetime, attendees: list[dict], staff_ids: list[int]) -> list[Attendee]:
     rows = []
     for a in attendees:
@@ -176,6 +184,7 @@ def schedule_meeting(actor, now: datetime, data: dict[str, Any] | MeetingCreate)
         updated_at=now, held_at=now if body.status == "held" else None)
     db.session.add(meeting)
     _set_recommendations(meeting, values["recommendation_ids"])
+    _set_asks(meeting, values["ask_ids"])
     meeting.attendees.extend(_new_attendees(now, values["attendees"], values["staff_ids"]))
     db.session.flush()
     if body.sensitivity:
@@ -299,6 +308,11 @@ def _apply_fields(meeting: Meeting, values: dict, merged: dict) -> dict[str, tup
         if old_ids != sorted(values["recommendation_ids"]):
             _set_recommendations(meeting, values["recommendation_ids"])
             changed["recommendation_ids"] = (old_ids, sorted(values["recommendation_ids"]))
+    if "ask_ids" in values:
+        old_ids = sorted(a.id for a in meeting.asks)
+        if old_ids != sorted(values["ask_ids"]):
+            _set_asks(meeting, values["ask_ids"])
+            changed["ask_ids"] = (old_ids, sorted(values["ask_ids"]))
     return changed
 
 

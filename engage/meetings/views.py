@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from engage import clock, downloads
 from engage.access.guard import act_as
-from engage.access.services import VISIBILITY_APPLIED, redact_history, visibility_key
+from engage.access.services import VISIBILITY_APPLIED, redact_history, select_visible, visibility_key
 from engage.auth.models import User
 from engage.auth.permissions import export_confirmed, require_role_for_blueprint
 from engage.boundary import on_refusal, refused_form, refused_redirect, status_page
@@ -28,7 +28,7 @@ from engage.urls import absolute_url
 from . import calendar, listing, queries, services, slots
 from .changes import MeetingChange
 from .forms import AddAttendeeForm, CancelForm, MeetingForm, SlotForm, format_offsets
-from .models import FEED_SCOPES, MEETING_STATUSES, Attendee, CalendarFeed, Meeting, meeting_recommendation
+from .models import FEED_SCOPES, MEETING_STATUSES, Attendee, CalendarFeed, Meeting, meeting_ask, meeting_recommendation
 from .people import people_for, people_of_meetings
 
 bp = Blueprint("meetings", __name__, url_prefix="/meetings")
@@ -46,6 +46,13 @@ def meetings_with(limit: int = 50, **filters) -> list:
     """The latest meetings with a contact or organisation that the signed-in user may see, newest first."""
     query = queries.meeting_query(now=clock.now_utc(), when="all", actor=current_user, **filters).order_by(None)
     return list(db.session.scalars(query.order_by(Meeting.starts_at.desc()).limit(limit)))
+
+
+def meetings_with_ask(ask_id: int, limit: int = 100) -> list:
+    """The meetings that have an ask on their agenda, that the signed-in user may see, newest first."""
+    query = (select_visible(current_user, Meeting).join(meeting_ask, meeting_ask.c.meeting_id == Meeting.id)
+             .where(meeting_ask.c.ask_id == ask_id).order_by(Meeting.starts_at.desc(), Meeting.id.desc()))
+    return list(db.session.scalars(query.limit(limit)))
 
 
 MISSION_KINDS = ("permanent_mission", "embassy", "high_commission")
@@ -71,6 +78,7 @@ def init_app(app) -> None:
     """Give the directory's contact and organisation pages their meetings (`meetings_with(contact_id=…)`)
     and their "Book a meeting" link (`booking_url(contact=…)`)."""
     app.add_template_global(meetings_with)
+    app.add_template_global(meetings_with_ask)  # the ask page's meetings (asks sit below meetings)
     app.add_template_global(booking_url)
 
 

@@ -12,10 +12,12 @@ from engage.errors import ServiceError, ValidationError
 from engage.forms import DateInput, mark_required
 from engage.schemas import check
 
-from .models import FOLLOW_UP_STATUSES, POSITIONS
+from .models import ASK_POSITIONS, FOLLOW_UP_STATUSES, POSITIONS
 from .schemas import FollowUpCreate, OutcomeCreate, OutcomeLog
 
 POSITION_CHOICES = list(POSITIONS.items())
+# An outcome on an ask takes the ask's positions; "not discussed" is the same word for both.
+ASK_POSITION_CHOICES = [(k, f"On an ask: {v}") for k, v in ASK_POSITIONS.items() if k not in POSITIONS]
 
 
 class AgendaItemForm(Form):
@@ -80,11 +82,16 @@ class OutcomeForm(FlaskForm):
 
     recommendation_id = SelectField("Recommendation", description="Leave blank for an overall summary.",
                                     validate_choice=False)
+    ask_id = SelectField("Or one of our asks", validate_choice=False,
+                         description="In place of a recommendation: the asks on the agenda come first.")
     organisation_id = SelectField("Organisation", validate_choice=False)
-    position = SelectField("Their position", choices=[("", "— none (overall summary) —"), *POSITION_CHOICES],
+    position = SelectField("Their position",
+                           choices=[("", "— none (overall summary) —"), *POSITION_CHOICES, *ASK_POSITION_CHOICES],
                            validate_choice=False)
     summary = TextAreaField("Summary", render_kw={"rows": 4})
     commitment = TextAreaField("What they committed to", render_kw={"rows": 2})
+    proposed_wording = TextAreaField("The wording they proposed", render_kw={"rows": 2},
+                                     description="On an ask, when they prefer other wording.")
     notes = TextAreaField("Notes", render_kw={"rows": 3})
     submit = SubmitField("Save")
 
@@ -93,7 +100,8 @@ class OutcomeForm(FlaskForm):
         mark_required(self, OutcomeCreate)
 
     def values(self) -> dict:
-        return {"recommendation_id": self.recommendation_id.data or None,
+        return {"recommendation_id": self.recommendation_id.data or None, "ask_id": self.ask_id.data or None,
+                "proposed_wording": self.proposed_wording.data,
                 "organisation_id": self.organisation_id.data or None,
                 "position": self.position.data or None, "summary": self.summary.data,
                 "commitment": self.commitment.data, "notes": self.notes.data}

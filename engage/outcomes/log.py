@@ -27,7 +27,7 @@ from engage.extensions import db
 from engage.meetings.models import Attendee, Meeting
 from engage.recommendations.models import MAX_CYCLE, Recommendation, Theme, recommendation_theme
 
-from .models import POSITIONS, FollowUp, FollowUpState, Outcome
+from .models import ASK_POSITIONS, POSITIONS, FollowUp, FollowUpState, Outcome
 from engage.statements import KeptStatements
 
 MAX_ID = 2**31 - 1
@@ -582,7 +582,8 @@ def _log_rows(query, themes: dict) -> Iterator[tuple]:
         local = starts_at.astimezone(ZoneInfo(zone))
         yield (oid, local.date(), f"{local:%H:%M} {local.tzname()}", zone, meeting_id, title, org, city,
                country, cycle, reference, state, country_name(state) if state else None, themes.get(rec_id, ""),
-               position, POSITIONS.get(position) if position else None, summary, commitment, notes,
+               position, (POSITIONS.get(position) or ASK_POSITIONS.get(position)) if position else None, summary,
+               commitment, notes,
                open_count, author, created_at)
 
 

@@ -20,7 +20,7 @@ from engage.countries import country_name
 from engage.urls import id_url
 
 from .log import LogRow
-from .models import FOLLOW_UP_COLOURS, POSITION_COLOURS, POSITIONS
+from .models import ASK_POSITION_COLOURS, ASK_POSITIONS, FOLLOW_UP_COLOURS, POSITION_COLOURS, POSITIONS
 
 # Any record restricted by its own mark: the access views' badge is the same for every restricted row.
 _RESTRICTED = SimpleNamespace(sensitivity="restricted")
@@ -31,8 +31,10 @@ def position_badge(position: str | None) -> Markup:
     """An outcome's position as its coloured badge, or a dash when none was recorded."""
     if not position:
         return Markup('<span class="text-body-secondary">—</span>')
-    return Markup(f'<span class="badge text-bg-{escape(POSITION_COLOURS.get(position, "light"))}">'
-                  f'{escape(POSITIONS.get(position, position))}</span>')
+    # An outcome on an ask has the ask's positions ("Will make it"): their keys are not the others'.
+    colour = POSITION_COLOURS.get(position) or ASK_POSITION_COLOURS.get(position, "light")
+    return Markup(f'<span class="badge text-bg-{escape(colour)}">'
+                  f'{escape(POSITIONS.get(position) or ASK_POSITIONS.get(position, position))}</span>')
 
 
 def follow_up_badge(follow_up, today: date) -> Markup:

@@ -1,7 +1,8 @@
 """The outcome write schemas: one model per operation, shared by the outcome pages and the API.
 
-The field names are the API's: an outcome's `recommendation_id`, `organisation_id`, `position`,
-`summary`, `commitment`, `notes`, `follow_ups`; a follow-up action's `description`, `owner` (a
+The field names are the API's: an outcome's `recommendation_id` (or `ask_id`, one of the coalition's
+asks, with its own positions and a `proposed_wording`), `organisation_id`, `position`, `summary`,
+`commitment`, `notes`, `follow_ups`; a follow-up action's `description`, `owner` (a
 user's email, or id: the pages send `owner_id`), `due_on`, `done` or `status`. Logging a whole
 meeting at once checks its overall outcome with `OutcomeLog` and each row with the same models.
 The checks that need the database (do that recommendation and that user exist?) follow the models
@@ -15,6 +16,7 @@ from typing import Annotated, Any
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, PlainValidator, StrictBool, StrictInt, WithJsonSchema
 from sqlalchemy import func, select
 
+from engage.asks.models import Ask
 from engage.auth.models import User
 from engage.clock import DAY_RANGE_PROBLEM, day_in_range
 from engage.directory.models import Organisation
@@ -23,11 +25,12 @@ from engage.extensions import db
 from engage.recommendations.models import Recommendation
 from engage.schemas import Text, check, partial, problem, spellings
 
-from .models import FOLLOW_UP_STATUSES, POSITIONS, FollowUp, Outcome
+from .models import ASK_POSITIONS, FOLLOW_UP_STATUSES, POSITIONS, FollowUp, Outcome
 
 MAX_ID = 2**31 - 1
 MAX_FOLLOW_UPS = 50
-OUTCOME_FIELDS = ("summary", "commitment", "notes", "position", "recommendation_id", "organisation_id")
+OUTCOME_FIELDS = ("summary", "commitment", "notes", "position", "recommendation_id", "organisation_id", "ask_id",
+                  "proposed_wording")
 
 
 # ---- field types ----
@@ -116,11 +119,15 @@ class OutcomeCreate(BaseModel):
     model_config = ConfigDict(title="OutcomeCreate", extra="forbid")
     meeting_id: _id("meeting") = Field(None, description="Required on POST /outcomes; taken from the path otherwise")
     recommendation_id: _id("recommendation") = None
+    ask_id: _id("ask") = Field(None, description="One of the coalition's asks, in place of a recommendation")
     organisation_id: _id("organisation") = None
-    position: _choice(POSITIONS) = None
+    position: _choice({**POSITIONS, **ASK_POSITIONS}) = Field(
+        None, description=f"On a recommendation: {', '.join(POSITIONS)}; on an ask: {', '.join(ASK_POSITIONS)}")
     summary: Text(Outcome.summary, required=True, multiline=True)
     commitment: Text(Outcome.commitment, multiline=True) = None
     notes: Text(Outcome.notes, multiline=True) = None
+    proposed_wording: Text(Outcome.proposed_wording, multiline=True) = Field(
+        None, description="On an ask: the wording the state proposed instead")
     follow_ups: list[FollowUpCreate] = Field(default_factory=list, max_length=MAX_FOLLOW_UPS)
 
 
@@ -168,10 +175,30 @@ def outcome_values(data: Any, errors: dict, partial: bool = False, prefix: str =
     partial = partial or not whole
     out = {name: getattr(body, name) for name in OUTCOME_FIELDS if not partial or name in body.model_fields_set}
     for name, record, label in (("recommendation_id", Recommendation, "recommendation"),
-                                ("organisation_id", Organisation, "organisation")):
+                                ("organisation_id", Organisation, "organisation"), ("ask_id", Ask, "ask")):
         if out.get(name) is not None and db.session.get(record, out[name]) is None:
             errors[prefix + name] = [f"No {label} with id {out[name]}."]
     return out if whole else {}
+
+
+def check_subject(values: dict, errors: dict, prefix: str = "", outcome: Outcome | None = None) -> None:
+    """An outcome is on a recommendation or on an ask, never both, and its position is one of that
+    subject's (an ask's: ASK_POSITIONS); the proposed wording is an ask's. With `outcome`, `values`
+    are a change to it. Problems go into `errors` under `prefix` + the field's name."""
+    merged = {name: values.get(name, getattr(outcome, name, None))
+              for name in ("recommendation_id", "ask_id", "position", "proposed_wording")}
+    if merged["recommendation_id"] is not None and merged["ask_id"] is not None:
+        errors[prefix + "ask_id"] = ["An outcome is on a recommendation or on an ask, not both."]
+        return
+    position = merged["position"]
+    if merged["ask_id"] is not None:
+        if position is not None and position not in ASK_POSITIONS:
+            errors[prefix + "position"] = [f"On an ask, choose one of: {', '.join(ASK_POSITIONS)}."]
+    else:
+        if position is not None and position not in POSITIONS:
+            errors[prefix + "position"] = [f"Choose one of: {', '.join(POSITIONS)}."]
+        if merged["proposed_wording"] is not None:
+            errors[prefix + "proposed_wording"] = ["Only an outcome on an ask has a proposed wording."]
 
 
 def follow_up_values(data: Any, errors: dict, partial: bool = False, prefix: str = "") -> dict[str, Any]:

@@ -30,7 +30,7 @@ from engage.recommendations.models import Recommendation
 
 from .models import POSITIONS, FollowUp, Outcome
 from engage.statements import KeptStatements
-from .schemas import MAX_FOLLOW_UPS, MAX_ID, OutcomeLog, follow_up_values, outcome_values
+from .schemas import MAX_FOLLOW_UPS, MAX_ID, OutcomeLog, check_subject, follow_up_values, outcome_values
 
 MAX_ITEMS = 200
 
@@ -81,7 +81,7 @@ def _default_organisation_id(meeting: Meeting) -> int | None:
 def _new_outcome(actor, now, meeting: Meeting, values: dict) -> Outcome:
     if values.get("organisation_id") is None:
         values["organisation_id"] = _default_organisation_id(meeting)
-    if values.get("recommendation_id") is None:
+    if values.get("recommendation_id") is None and values.get("ask_id") is None:
         values["position"] = values.get("position")  # an overall summary may still say where they stand
     elif values.get("position") is None:
         values["position"] = "not_discussed"
@@ -126,6 +126,8 @@ def create_outcome(actor, now: datetime, meeting: Meeting, data: Any,
     _check_loggable(actor, now, meeting)
     errors: dict[str, list[str]] = {}
     values = outcome_values(data, errors)
+    if values:
+        check_subject(values, errors)
     follow_ups = list(follow_ups or [])
     if len(follow_ups) > MAX_FOLLOW_UPS:
         errors["follow_ups"] = [f"At most {MAX_FOLLOW_UPS} follow-up actions at once."]
@@ -160,6 +162,8 @@ def log_meeting_outcomes(actor, now: datetime, meeting: Meeting, summary: str | 
             data["summary"] = summary
         data.setdefault("organisation_id", organisation_id)
         values = outcome_values(data, errors, prefix=f"items-{i}-")
+        if values:
+            check_subject(values, errors, prefix=f"items-{i}-")
         rec_id = values.get("recommendation_id")
         if rec_id in seen:
             errors[f"items-{i}-recommendation_id"] = ["This recommendation is already in the list."]
@@ -190,7 +194,12 @@ def update_outcome(actor, now: datetime, outcome: Outcome, data: Any) -> dict:
     refuse(errors)
     if outcome.recommendation_id is not None and values.get("recommendation_id", 0) is None:
         values.pop("recommendation_id")  # an outcome on a recommendation stays on one
-    if values.get("recommendation_id") and "position" not in values and outcome.position is None:
+    if outcome.ask_id is not None and values.get("ask_id", 0) is None:
+        values.pop("ask_id")  # and one on an ask on an ask
+    check_subject(values, errors, outcome=outcome)
+    refuse(errors)
+    if (values.get("recommendation_id") or values.get("ask_id")) and "position" not in values \
+            and outcome.position is None:
         values["position"] = "not_discussed"
     changed = diff_fields(outcome, values)
     if changed:
@@ -389,6 +398,14 @@ def position_timeline(recommendation_id: int, actor=None) -> list[Outcome]:
     """A recommendation's positions over time (that `actor` may see): its outcomes, oldest meeting first."""
     return list(db.session.scalars(_loaded(_for(actor,
         select(Outcome).join(Outcome.meeting).where(Outcome.recommendation_id == recommendation_id)
+        .order_by(Meeting.starts_at, Outcome.id)))).unique())
+
+
+def ask_timeline(ask_id: int, actor=None) -> list[Outcome]:
+    """What states said of one of the coalition's asks over time (that `actor` may see): its
+    outcomes with their positions, proposed wordings and follow-ups, oldest meeting first."""
+    return list(db.session.scalars(_loaded(_for(actor,
+        select(Outcome).join(Outcome.meeting).where(Outcome.ask_id == ask_id)
         .order_by(Meeting.starts_at, Outcome.id)))).unique())
 
 

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from werkzeug.routing import BuildError
 
 from engage.access.services import VISIBILITY_APPLIED
+from engage.asks.services import agenda_choices
 from engage.auth.models import User
 from engage.auth.permissions import require_role_for_blueprint
 from engage.boundary import on_refusal, status_page
@@ -72,6 +73,7 @@ def init_app(app) -> None:
                             "contact_outcomes_for")
     app.add_template_global(lambda rec_id: services.position_timeline(rec_id, actor=current_user),
                             "recommendation_timeline_for")
+    app.add_template_global(lambda ask_id: services.ask_timeline(ask_id, actor=current_user), "ask_timeline_for")
     app.add_template_global(_today, "outcome_today")
 
 
@@ -91,6 +93,15 @@ def _recommendation_choices(blank: str) -> list[tuple[str, str]]:
                               .order_by(Recommendation.cycle.desc(), Recommendation.reference_sort,
                                         Recommendation.recommending_state))
     return [("", blank)] + [(str(i), f"{ref} — {country_name(state)} (cycle {cycle})") for i, ref, state, cycle in rows]
+
+
+def _ask_choices(meeting: Meeting, current_id: int | None = None) -> list[tuple[str, str]]:
+    # The latest cycle's asks, those on the meeting's agenda first, then those for the states met.
+    on_agenda = {a.id for a in meeting.asks}
+    states = {o.country for o in meeting.organisations if o.country}
+    options = agenda_choices(states, on_agenda | ({current_id} if current_id else set()))
+    options.sort(key=lambda option: option[0] not in on_agenda)
+    return [("", "— none —")] + [(str(ask_id), text) for ask_id, text, _ in options]
 
 
 def _organisation_choices(meeting: Meeting, current_id: int | None = None) -> list[tuple[str, str]]:
@@ -193,9 +204,11 @@ def edit(outcome_id):
     outcome = services.get_outcome(outcome_id, current_user)
     form = OutcomeForm(obj=None if request.method == "POST" else outcome)
     form.recommendation_id.choices = _recommendation_choices("— none (overall summary) —")
+    form.ask_id.choices = _ask_choices(outcome.meeting, outcome.ask_id)
     form.organisation_id.choices = _organisation_choices(outcome.meeting, outcome.organisation_id)
     if request.method == "GET":
         form.recommendation_id.data = str(outcome.recommendation_id or "")
+        form.ask_id.data = str(outcome.ask_id or "")
         form.organisation_id.data = str(outcome.organisation_id or "")
         form.position.data = outcome.position or ""
     page = _refused_form(form, lambda: (render_template("outcomes/edit.html", form=form, outcome=outcome),
@@ -264,11 +277,15 @@ def add(meeting_id):
     meeting = get_meeting(meeting_id, current_user)
     form = OutcomeForm()
     form.recommendation_id.choices = _recommendation_choices("— none (overall summary) —")
+    form.ask_id.choices = _ask_choices(meeting)
     form.organisation_id.choices = _organisation_choices(meeting)
     if not form.is_submitted():
         orgs = meeting.organisations
         form.organisation_id.data = str(orgs[0].id) if orgs else ""
         form.position.data = "supportive"
+        ask_id = request.args.get("ask_id", "")
+        if ask_id.isdigit() and any(value == ask_id for value, _ in form.ask_id.choices):
+            form.ask_id.data, form.position.data = ask_id, "will_make"
     page = _refused_form(form, lambda: (render_template("outcomes/edit.html", form=form, meeting=meeting,
                                                        outcome=None), 422 if has_errors(form) else 200))
     if form.validate_on_submit():

@@ -7,6 +7,7 @@ from wtforms import BooleanField, SearchField, SelectField, SelectMultipleField,
 from wtforms.validators import Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from engage.asks.models import PRIORITIES
 from engage.recommendations.models import IMPLEMENTATION_STATUSES, RESPONSES
 
 ANY = [("", "Any")]
@@ -56,6 +57,17 @@ class PlanForm(FlaskForm):
     group = SelectField("Theme group", default="", description="Adds the group's themes to those ticked.")
     cycle = SelectField("Cycle", default="all")
     response = SelectField("Kenya's response", choices=ANY + list(RESPONSES.items()), default="")
+
+
+class AskPlanForm(FlaskForm):
+    """What the asks' planning view shows: the cycle, a theme, a priority."""
+
+    class Meta:
+        csrf = False
+
+    cycle = SelectField("Cycle", default="")
+    theme = SelectField("Theme", default="")
+    priority = SelectField("Priority", choices=ANY + list(PRIORITIES.items()), default="")
 
 
 class EditForm(FlaskForm):

@@ -8,6 +8,8 @@ from typing import Any
 from sqlalchemy import select
 
 from engage.access.services import only_visible
+from engage.asks.services import asks_for_states
+from engage.asks.services import cycles_in_use as cycles_with_asks
 from engage.countries import country_name
 from engage.directory.models import Contact, Organisation
 from engage.extensions import db
@@ -44,6 +46,7 @@ class StatePlan:
     recommendations: list
     missions: list[MissionPlan] = field(default_factory=list)
     engaged: bool = False
+    asks: list = field(default_factory=list)  # the coalition's asks of the cycle pitched to this state
 
     @property
     def name(self) -> str:
@@ -79,6 +82,11 @@ def target_plan(theme_names: list[str], cycle: int | None, engaged_since: date, 
             last.setdefault(org_id, meeting)
         else:
             upcoming[org_id] = meeting  # newest first, so the soonest one is written last
+    # The asks to raise with each state: those of the plan's cycle (else the newest with asks) pitched to it.
+    asks_of: dict[str, list] = {}
+    for ask in asks_for_states(by_state, cycle if cycle in cycles_with_asks() else None):
+        for state in ask.target_states:
+            asks_of.setdefault(state, []).append(ask)
     ordered = sorted(by_state.items(), key=lambda item: (-len(item[1]), country_name(item[0])))
     plan, rank, previous = [], 0, None
     for position, (state, state_recs) in enumerate(ordered, 1):
@@ -93,7 +101,7 @@ def target_plan(theme_names: list[str], cycle: int | None, engaged_since: date, 
                 last_meeting=meeting, next_meeting=upcoming.get(org.id),
                 last_outcome_position=last_outcome_position(meeting, org, actor) if meeting else None))
         plan.append(StatePlan(rank=rank, state=state, recommendations=state_recs, missions=rows,
-                              engaged=state in engaged))
+                              engaged=state in engaged, asks=asks_of.get(state, [])))
     return plan
 
 

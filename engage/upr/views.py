@@ -17,8 +17,11 @@ from engage.recommendations.models import Recommendation
 from engage.recommendations.schemas import KEEP
 from engage.settings import cycle_starts_on
 
+from engage.asks import services as ask_services
+
+from . import asks_plan as asks_plan_service
 from . import exports, planning, previews, services, sources
-from .forms import EditForm, FilterForm, ImportForm, PlanForm
+from .forms import AskPlanForm, EditForm, FilterForm, ImportForm, PlanForm
 from .imports import import_recommendations_bytes, template_csv
 from .ohchr import looks_like_word
 
@@ -284,3 +287,32 @@ def draft_meeting():
                                    request.args.getlist("contact_id", type=int),
                                    request.args.getlist("recommendation_id", type=int), actor=current_user)
     return render_template("upr/draft.html", draft=draft)
+
+
+# ---- planning for the coalition's asks (its page sits beside the asks, at /asks/plan) ----
+
+asks_plan_bp = Blueprint("asks_plan", __name__, url_prefix="/asks")
+require_role_for_blueprint(asks_plan_bp, "staff")
+
+
+def _asks_plan_filters() -> tuple[AskPlanForm, dict]:
+    form = AskPlanForm(formdata=request.args)
+    cycles = ask_services.cycles_in_use()
+    form.cycle.choices = [(str(c), f"Cycle {c}") for c in cycles] or [("", "No asks yet")]
+    form.theme.choices = [("", "All themes")] + [(t.name, t.name) for t in catalogue.all_themes()]
+    if not request.args.get("cycle"):
+        form.cycle.data = str(cycles[0]) if cycles else ""
+    form.validate()
+    cycle = int(form.cycle.data) if not form.cycle.errors and (form.cycle.data or "").isdigit() else None
+    return form, {"cycle": cycle, "theme": None if form.theme.errors else form.theme.data or None,
+                  "priority": None if form.priority.errors else form.priority.data or None}
+
+
+@asks_plan_bp.route("/plan")
+def asks_plan():
+    form, filters = _asks_plan_filters()
+    plans = asks_plan_service.ask_plan(filters.pop("cycle"), now_utc(), actor=current_user, **filters) \
+        if form.cycle.data else []
+    show_all = request.args.get("show") == "all"
+    booking = BOOKING_PAGE if BOOKING_PAGE in current_app.view_functions else "upr.draft_meeting"
+    return render_template("upr/asks_plan.html", form=form, plans=plans, show_all=show_all, booking=booking)

@@ -1,0 +1,106 @@
+"""Planning for the coalition's asks: for a cycle, which target states of each ask have not been met
+about it yet, with their missions in Nairobi and Geneva.
+
+Met about an ask: someone from the state (a contact of one of its organisations, any kind) was at a
+meeting, not cancelled, that has begun and had the ask on its agenda; or an outcome on the ask was
+recorded for one of its organisations at such a meeting. A meeting still ahead is "booked", not met.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from engage.access.services import only_visible
+from engage.asks.models import Ask
+from engage.asks.services import ask_query
+from engage.countries import country_name
+from engage.directory.models import Contact, Organisation
+from engage.extensions import db
+from engage.meetings.models import Attendee, Meeting, meeting_ask
+from engage.outcomes.models import Outcome
+
+from .services import mission_place, missions_by_state
+
+
+@dataclass
+class TargetPlan:
+    """One state an ask is pitched to: met about it or not, a meeting booked, its missions."""
+
+    state: str
+    last_met: Any = None  # (meeting id, starts_at) of the latest meeting that counts
+    booked: Any = None  # (meeting id, starts_at) of the next meeting with the ask on its agenda
+    missions: list = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return country_name(self.state)
+
+    @property
+    def met(self) -> bool:
+        return self.last_met is not None
+
+
+@dataclass
+class AskPlan:
+    """One ask of the cycle and its target states."""
+
+    ask: Ask
+    targets: list[TargetPlan]
+
+    @property
+    def unmet(self) -> list[TargetPlan]:
+        return [t for t in self.targets if not t.met]
+
+
+def _seen(actor, query, *models):
+    # Without an actor (the CLI, tests of these queries) every record counts.
+    return only_visible(actor, query, *models) if actor is not None else query
+
+
+def _meetings_by_ask_and_state(ids: list[int], actor) -> list[tuple[int, str, int, datetime]]:
+    """(ask id, state, meeting id, start) for every meeting, not cancelled, with the ask on its agenda and
+    someone from the state there, or an outcome on the ask for one of the state's organisations; with
+    `actor`, only through what they may see."""
+    if not ids:
+        return []
+    by_attendance = (select(meeting_ask.c.ask_id, Organisation.country, Meeting.id, Meeting.starts_at)
+                     .join(Meeting, Meeting.id == meeting_ask.c.meeting_id)
+                     .join(Attendee, Attendee.meeting_id == Meeting.id)
+                     .join(Contact, Contact.id == Attendee.contact_id)
+                     .join(Organisation, Organisation.id == Contact.organisation_id)
+                     .where(meeting_ask.c.ask_id.in_(ids), Meeting.status != "cancelled",
+                            Organisation.country.is_not(None)))
+    by_outcome = (select(Outcome.ask_id, Organisation.country, Meeting.id, Meeting.starts_at)
+                  .join(Meeting, Meeting.id == Outcome.meeting_id)
+                  .join(Organisation, Organisation.id == Outcome.organisation_id)
+                  .where(Outcome.ask_id.in_(ids), Meeting.status != "cancelled", Organisation.country.is_not(None)))
+    # An outcome is visible only with its meeting, so filtering outcomes filters the joined meeting too.
+    query = _seen(actor, by_attendance, Contact, Meeting).union(_seen(actor, by_outcome, Outcome))
+    return [tuple(row) for row in db.session.execute(query)]
+
+
+def ask_plan(cycle: int | None, now: datetime, actor=None, theme: str | None = None,
+             priority: str | None = None) -> list[AskPlan]:
+    """The asks of `cycle` (optionally one theme or priority), high priority first, each with its target
+    states: met about it by `now` or not, the next meeting booked, and their missions in Nairobi and
+    Geneva. A constant number of statements, however many asks and states."""
+    asks = list(db.session.scalars(ask_query(cycle=cycle, theme=theme, priority=priority)))
+    seen: dict[tuple[int, str], list] = {}
+    for ask_id, state, meeting_id, starts_at in _meetings_by_ask_and_state([a.id for a in asks], actor):
+        seen.setdefault((ask_id, state), []).append((meeting_id, starts_at))
+    missions = missions_by_state({s for a in asks for s in a.target_states})
+    plans = []
+    for ask in asks:
+        targets = []
+        for state in ask.target_states:
+            meetings = seen.get((ask.id, state), [])
+            past = [m for m in meetings if m[1] <= now]
+            ahead = [m for m in meetings if m[1] > now]
+            targets.append(TargetPlan(state=state, last_met=max(past, key=lambda m: m[1]) if past else None,
+                                      booked=min(ahead, key=lambda m: m[1]) if ahead else None,
+                                      missions=[(o, mission_place(o)) for o in missions.get(state, [])]))
+        plans.append(AskPlan(ask=ask, targets=targets))
+    return plans
