@@ -61,6 +61,21 @@ def _choice(choices: dict):
                      WithJsonSchema({"anyOf": [{"type": "string", "enum": list(choices)}, {"type": "null"}]})]
 
 
+def _position():
+    """A position on a recommendation or on an ask (check_subject then says which the outcome may take)."""
+    words = {**POSITIONS, **ASK_POSITIONS}
+    message = f"Choose one of: {', '.join(POSITIONS)}; on an ask: {', '.join(ASK_POSITIONS)}."
+
+    def check_position(value: Any) -> str | None:
+        if value in (None, ""):
+            return None
+        if not isinstance(value, str) or value not in words:
+            raise problem(message)
+        return value
+    return Annotated[str | None, PlainValidator(check_position),
+                     WithJsonSchema({"anyOf": [{"type": "string", "enum": list(words)}, {"type": "null"}]})]
+
+
 def _due_on(value: Any) -> date:
     if value in (None, ""):
         raise problem("This is required.")
@@ -121,7 +136,7 @@ class OutcomeCreate(BaseModel):
     recommendation_id: _id("recommendation") = None
     ask_id: _id("ask") = Field(None, description="One of the coalition's asks, in place of a recommendation")
     organisation_id: _id("organisation") = None
-    position: _choice({**POSITIONS, **ASK_POSITIONS}) = Field(
+    position: _position() = Field(
         None, description=f"On a recommendation: {', '.join(POSITIONS)}; on an ask: {', '.join(ASK_POSITIONS)}")
     summary: Text(Outcome.summary, required=True, multiline=True)
     commitment: Text(Outcome.commitment, multiline=True) = None

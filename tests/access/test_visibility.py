@@ -156,7 +156,9 @@ def _every_get_url(app, restricted) -> list[str]:
     from engage.meetings import calendar
     from engage.outbox.models import OutboxMessage
     from engage.outcomes.models import FollowUp
+    from engage.outcomes.services import create_outcome
     from tests import factories
+    from tests.asks.helpers import make_ask
 
     w = restricted.world
     # Invitations in the outbox: one to the restricted contact on an internal meeting, one on the restricted meeting.
@@ -164,13 +166,18 @@ def _every_get_url(app, restricted) -> list[str]:
     feeds = [calendar.create_feed(None, WHEN, restricted.users[role], scope)
              for role, scope in (("staff", "personal"), ("granted", "personal"), ("lead", "team"))]
     job = import_jobs.queue_import(restricted.users["staff"], WHEN, "contacts", "big.csv", b"full_name,email\n")
+    # An ask on the restricted meeting's agenda, with an outcome on it there: its page and the asks' plan read both.
+    ask = make_ask(restricted.users["lead"], target_states=["DE", "SE"])
+    restricted.meeting.asks = [ask]
+    create_outcome(restricted.users["lead"], WHEN, restricted.meeting,
+                   {"ask_id": ask.id, "position": "declined", "summary": "Not this cycle"})
     db.session.commit()
     values = {"meeting_id": sorted(m.id for m in db.session.scalars(select(Meeting))),
               "contact_id": [c.id for c in w.contacts.values()], "outcome_id": [o.id for o in w.outcomes.values()],
               "org_id": [o.id for o in w.orgs.values()], "rec_id": [r.id for r in w.recs.values()],
               "group_id": [restricted.group.id], "message_id": list(db.session.scalars(select(OutboxMessage.id))),
               "follow_up_id": list(db.session.scalars(select(FollowUp.id))), "kind": ["contacts", "organisations"],
-              "secret": [f.secret for f in feeds], "job_id": [job.id]}
+              "secret": [f.secret for f in feeds], "job_id": [job.id], "ask_id": [ask.id]}
     assert values["message_id"] and values["follow_up_id"]
     urls = []
     for rule in app.url_map.iter_rules():
@@ -187,7 +194,8 @@ def _every_get_url(app, restricted) -> list[str]:
              "/recommendations/?engaged=no", "/recommendations/plan?cycle=all&theme=HIV/AIDS",
              "/recommendations/plan.csv?cycle=all&theme=HIV/AIDS", f"/recommendations/plan/draft?{contacts}",
              f"/meetings/slots?first_day=2026-12-07&last_day=2026-12-11&minutes=60&{contacts}",
-             "/api/v1/outbox?status=all", f"/api/v1/meetings?organisation_id={w.orgs['de'].id}"]
+             "/api/v1/outbox?status=all", f"/api/v1/meetings?organisation_id={w.orgs['de'].id}",
+             "/asks/plan?show=all"]
     return sorted(urls)
 
 
@@ -210,7 +218,8 @@ def test_no_page_or_api_list_a_user_reaches_leaves_its_filtering_to_the_safety_n
     # The walk reached what this role may open: reports, coverage, the dashboard, recommendations, exports, history.
     must = ["/", "/recommendations/", "/recommendations/plan?cycle=all&theme=HIV/AIDS", "/directory/contacts/export.csv",
             "/meetings/export.csv", f"/outcomes/recommendations/{restricted.world.recs['de_hiv'].id}",
-            "/api/v1/meetings", "/api/v1/contacts", "/api/v1/outcomes", "/api/v1/recommendations"]
+            "/api/v1/meetings", "/api/v1/contacts", "/api/v1/outcomes", "/api/v1/recommendations",
+            "/asks/", "/asks/plan?show=all", "/api/v1/asks"]
     if role in ("lead", "admin"):
         must += ["/reports/", "/reports/coverage", "/reports/coverage.csv", "/reports/coverage.xlsx", "/reports/log.csv",
                  "/reports/log.xlsx", "/reports/summary?theme=HIV/AIDS"]

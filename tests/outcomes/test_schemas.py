@@ -24,7 +24,8 @@ def test_the_update_schemas_are_the_create_schemas_made_partial():
 @pytest.mark.parametrize("field, value, message", [
     ("summary", "Sweden\x07 listened", CONTROL),
     ("summary", "  ", "This is required."),
-    ("position", "thrilled", "Choose one of: supportive, will_raise, undecided, opposed, not_discussed."),
+    ("position", "thrilled", "Choose one of: supportive, will_raise, undecided, opposed, not_discussed; on an ask: "
+                             "will_make, will_consider, other_wording, declined, not_discussed."),
     ("recommendation_id", 999999, "No recommendation with id 999999."),
     ("commitment", "Will\x07 raise it", CONTROL),
 ])
