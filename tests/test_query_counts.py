@@ -1,21 +1,26 @@
 """Every list costs the same few SQL statements whether it shows 5 rows or 50.
 
-Each test builds a world of 5 of everything (meetings with three contacts from three organisations,
+Each test takes a world of 5 of everything (meetings with three contacts from three organisations,
 a staff attendee, a recommendation, outcomes with follow-ups, the invitations in the outbox), counts
 the statements one request runs end to end (session or token user, access checks, page, audit), then
-grows the world to 50 and counts again. The two counts must be equal and small.
+takes the same world grown to 50 and counts again. The two counts must be equal and small.
 """
 from __future__ import annotations
 
 import re
+import shutil
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 import time_machine
 from sqlalchemy import event
+from sqlalchemy.engine import make_url
 
+from engage import create_app
 from engage.audit.services import record_event
+from engage.auth.models import User
 from engage.extensions import db
 from engage.meetings import calendar
 from engage.outcomes.models import FollowUp, Outcome
@@ -100,9 +105,65 @@ def _at_now():
         yield
 
 
+@pytest.fixture(scope="module")
+def worlds(sqlite_schema, tmp_path_factory):
+    """The world with its people only, then grown to 5 and to 50: an SQLite file of each, made once per
+    test process. Growing it (factories, bookings with their invitations) was nine tenths of this
+    module's CPU when every test grew its own; each test now starts from a copy of these files."""
+    folder = tmp_path_factory.mktemp("world")
+    path = folder / "world.sqlite"
+    shutil.copyfile(sqlite_schema, path)
+    made = create_app("testing", SQLALCHEMY_DATABASE_URI=f"sqlite:///{path}", ENGAGE_INSTANCE_DIR=str(folder))
+    files = {}
+    with time_machine.travel(NOW, tick=False), made.app_context():
+        world = World(made)
+        for size in (0, 5, 50):
+            world.grow(size)
+            with db.engine.connect() as conn:  # everything into the file itself, as sqlite_schema does
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            files[size] = folder / f"world{size}.sqlite"
+            shutil.copyfile(path, files[size])
+        people = {"lead": world.lead.id, "admin": world.admin.id, "staff": [u.id for u in world.staff]}
+        db.session.remove()
+        db.engine.dispose()
+    return files, people
+
+
+class CopiedWorld:
+    """The test's database holds the world at the size last asked for (a copy of `worlds`' file);
+    its people are read afresh from it, as a copy replaces the rows the session knew."""
+
+    def __init__(self, app, worlds):
+        self.app = app
+        self.files, self.people = worlds
+        self.size = None
+        self.grow(0)
+
+    def grow(self, size: int) -> None:
+        db.session.remove()
+        db.engine.dispose()  # no connection may hold the file the copy replaces
+        path = Path(make_url(self.app.config["SQLALCHEMY_DATABASE_URI"]).database)
+        for suffix in ("-wal", "-shm"):  # the old file's log would be read as the copy's
+            path.with_name(path.name + suffix).unlink(missing_ok=True)
+        shutil.copyfile(self.files[size], path)
+        self.size = size
+
+    @property
+    def lead(self):
+        return db.session.get(User, self.people["lead"])
+
+    @property
+    def admin(self):
+        return db.session.get(User, self.people["admin"])
+
+    @property
+    def staff(self):
+        return [db.session.get(User, user_id) for user_id in self.people["staff"]]
+
+
 @pytest.fixture
-def world(app):
-    return World(app)
+def world(app, worlds):
+    return CopiedWorld(app, worlds)
 
 
 def rows(response) -> int:
@@ -128,11 +189,13 @@ def fresh(app, request_once):
     return response
 
 
-def _same_for_5_and_50(world, request_once):
-    """Count one request with 5 rows of everything, then with 50; both counts, checked."""
+def _same_for_5_and_50(world, prepare):
+    """Count one request with 5 rows of everything, then with 50; both counts, checked. `prepare()`
+    makes what the request needs in each world (a token, a signed-in client) and returns the request."""
     counts = []
     for size in (5, 50):
         world.grow(size)
+        request_once = prepare()
         response = fresh(world.app, request_once)
         assert response.status_code == 200, response.get_data(as_text=True)[:500]
         assert rows(response) >= size, f"{rows(response)} rows shown of {size}"
@@ -143,8 +206,10 @@ def _same_for_5_and_50(world, request_once):
 
 
 def _api(app, world, url, user="lead"):
-    api = _api_for(app, getattr(world, user))
-    return lambda: api.get(url)
+    def prepare():
+        api = _api_for(app, getattr(world, user))
+        return lambda: api.get(url)
+    return prepare
 
 
 def signed_in(app, user):
@@ -154,8 +219,10 @@ def signed_in(app, user):
 
 
 def _page(app, world, url, user="lead"):
-    client = signed_in(app, getattr(world, user))
-    return lambda: client.get(url)
+    def prepare():
+        client = signed_in(app, getattr(world, user))
+        return lambda: client.get(url)
+    return prepare
 
 
 class TestMeetings:
@@ -172,10 +239,13 @@ class TestMeetings:
         _same_for_5_and_50(world, _page(app, world, "/meetings/month?month=2026-12"))
 
     def test_team_feed(self, app, world):
-        feed = calendar.create_feed(None, NOW, world.lead, "team")
-        db.session.commit()
-        client = app.test_client()
-        _same_for_5_and_50(world, lambda: client.get(f"/calendar/{feed.secret}.ics"))
+        def prepare():
+            feed = calendar.create_feed(None, NOW, world.lead, "team")
+            db.session.commit()
+            client = app.test_client()
+            return lambda: client.get(f"/calendar/{feed.secret}.ics")
+
+        _same_for_5_and_50(world, prepare)
 
 
 class TestDirectory:
@@ -222,8 +292,8 @@ class TestOutbox:
 class TestAudit:
     def test_page(self, app, world):
         # Every row made writes audit rows, so the log is past a page at 5; its page size is what varies.
-        client = signed_in(app, world.admin)
         world.grow(50)
+        client = signed_in(app, world.admin)
         counts = []
         for per_page in (5, 50):
             app.config["PER_PAGE"] = per_page
@@ -239,14 +309,15 @@ class TestStart:
     whether 5 or 50 of everything match (one world for the three, as growing it is most of the cost)."""
 
     def test_start_page_and_search(self, app, world):
-        client = signed_in(app, world.staff[0])
         items = lambda page: page.count('<li class="list-group-item">')  # noqa: E731
         contacts = lambda page: len(re.findall(r'href="/directory/contacts/\d+"', page))  # noqa: E731
-        requests = {"mine": (lambda: client.get("/"), items), "team": (lambda: client.get("/?meetings=team"), items),
-                    "search": (lambda: client.get("/search?q=diplomat"), contacts)}
-        counts = {name: [] for name in requests}
+        counts = {name: [] for name in ("mine", "team", "search")}
         for size in (5, 50):
             world.grow(size)
+            client = signed_in(app, world.staff[0])
+            requests = {"mine": (lambda: client.get("/"), items),
+                        "team": (lambda: client.get("/?meetings=team"), items),
+                        "search": (lambda: client.get("/search?q=diplomat"), contacts)}
             for name, (request_once, listed) in requests.items():
                 response = fresh(world.app, request_once)
                 assert response.status_code == 200, response.get_data(as_text=True)[:500]
