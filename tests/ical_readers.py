@@ -5,18 +5,21 @@ Both readers return one dict per VEVENT:
 with start_utc/end_utc as aware UTC datetimes (a floating time stays naive, so it never equals
 an aware truth), sequence an int or None, status and method upper-case strings or None.
 
-- read_with_icaljs: ical.js (Thunderbird's parser) under node, via tests/js/read_events.mjs.
-  Installs tests/js/node_modules on first use (ensure_js_packages, which the e2e checks use for
-  axe-core too); skips the test only when node is absent.
+- read_with_icaljs: ical.js (Thunderbird's parser) under node, via tests/js/read_events.mjs: one
+  node process per test process reads every calendar of the run (starting one per calendar cost
+  more CPU than the reading). Installs tests/js/node_modules on first use (ensure_js_packages, which
+  the e2e checks use for axe-core too); skips the test only when node is absent.
 - read_with_vobject: vobject (dateutil time zones from the file's VTIMEZONE blocks).
 """
 from __future__ import annotations
 
+import atexit
 import fcntl
 import json
 import os
 import shutil
 import subprocess
+import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -66,15 +69,39 @@ def _as_utc(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
 
 
+_icaljs: subprocess.Popen | None = None  # this test process's reader, started on first use
+_icaljs_errors = tempfile.TemporaryFile()  # what it says on stderr, for the message when it stops
+
+
+def _icaljs_reader() -> subprocess.Popen:
+    global _icaljs
+    if _icaljs is None or _icaljs.poll() is not None:
+        node = _node()
+        ensure_js_packages()
+        _icaljs = subprocess.Popen([node, str(SCRIPT)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                   stderr=_icaljs_errors, cwd=str(JS_DIR), text=True, encoding="utf-8")
+        atexit.register(_stop, _icaljs)
+    return _icaljs
+
+
+def _stop(reader: subprocess.Popen) -> None:
+    reader.stdin.close()  # node ends when its input does
+    reader.wait(timeout=10)
+
+
 def read_with_icaljs(ics_bytes: bytes) -> list[dict]:
     """Each VEVENT as ical.js resolves it (UTC instants)."""
-    node = _node()
-    ensure_js_packages()
-    result = subprocess.run([node, str(SCRIPT)], input=ics_bytes, capture_output=True, timeout=60,
-                            cwd=str(JS_DIR))
-    if result.returncode != 0:
-        raise AssertionError(f"ical.js could not read the calendar:\n{result.stderr.decode(errors='replace')[-2000:]}")
-    events = json.loads(result.stdout)
+    reader = _icaljs_reader()
+    reader.stdin.write(json.dumps({"ics": ics_bytes.decode("utf-8", errors="replace")}) + "\n")
+    reader.stdin.flush()
+    answer = reader.stdout.readline()
+    if not answer:
+        _icaljs_errors.seek(0)
+        raise AssertionError(f"ical.js stopped:\n{_icaljs_errors.read().decode(errors='replace')[-2000:]}")
+    answer = json.loads(answer)
+    if "error" in answer:
+        raise AssertionError(f"ical.js could not read the calendar:\n{answer['error'][-2000:]}")
+    events = answer["events"]
     return [{
         "uid": e["uid"],
         "sequence": e["sequence"],
