@@ -8,6 +8,7 @@ from engage.history import history_for
 from engage.meetings.models import Meeting
 from engage.outcomes.models import Outcome
 from tests.outcomes.helpers import make_meeting, make_world
+from tests.conftest import sqlite_only
 
 
 @pytest.fixture
@@ -46,6 +47,7 @@ def test_list_and_filter_outcomes(world, staff_api):
                                       "status": "open"}]
 
 
+@sqlite_only
 @pytest.mark.parametrize("query, field", [("position=great", "position"), ("from=2026-11-01T10:00", "from"),
                                           ("theme=Astrology", "theme"), ("per_page=500", "per_page"),
                                           ("recommendation_id=x", "recommendation_id")])

@@ -10,6 +10,7 @@ from engage.directory.models import Contact
 from engage.extensions import db
 from tests.dataprotection.conftest import EMAIL, NAME
 from tests.directory.pages import field_errors
+from tests.conftest import sqlite_only
 
 
 # One signed-in client per test: the app context (and its remembered user) is shared by the test.
@@ -26,6 +27,7 @@ def test_staff_see_the_basis_but_no_buttons(app, staff_client, amina):
     assert "Data protection</a>" not in staff_client.get("/").get_data(as_text=True)
 
 
+@sqlite_only
 @pytest.mark.parametrize("who", ["staff_client", "lead_client", "admin_client"])
 @pytest.mark.parametrize("url", ["/data-protection/", "/data-protection/review",
                                  "/data-protection/contacts/1/erase"])

@@ -7,6 +7,7 @@ from engage.directory.models import Contact, Organisation
 from engage.directory.schemas import ContactCreate, ContactUpdate, OrganisationCreate, OrganisationUpdate
 from engage.extensions import db
 from tests.directory.pages import field_errors
+from tests.conftest import sqlite_only
 
 CONTROL = "Contains a control character (U+0007); remove it."
 ORG_FORM = {"name": "Permanent Mission of Norway", "kind": "permanent_mission", "country": "NO", "city": "Geneva",
@@ -54,6 +55,7 @@ def test_the_organisation_form_and_the_api_refuse_alike(staff_client, staff_api,
     assert _count(Organisation) == 0
 
 
+@sqlite_only
 @pytest.mark.parametrize("field, value, message", [
     ("full_name", "Ingrid\x07 Hansen", CONTROL),
     ("full_name", "", "Give the person's name."),

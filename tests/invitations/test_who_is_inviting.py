@@ -17,6 +17,7 @@ from engage.meetings.calendar import organiser_mailbox
 from engage.organisation.services import save_settings
 from engage.outbox.services import drain_outbox
 from tests import factories
+from tests.conftest import sqlite_only
 
 NOW = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
 ORG = "Kenya Health Rights Coalition"
@@ -110,6 +111,7 @@ def test_a_note_and_another_time_reach_the_meeting_page(app, meeting, staff_clie
     assert meeting.attendees[0].answer_note is None
 
 
+@sqlite_only
 @time_machine.travel(NOW, tick=False)
 @pytest.mark.parametrize("path, data, field", [
     ("", {"answer": "accepted", "note": "x" * 501}, "note"),

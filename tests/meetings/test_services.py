@@ -9,6 +9,7 @@ from engage.history import history_for
 from engage.meetings import changes, queries, services
 from engage.meetings.models import Meeting
 from tests import factories
+from tests.conftest import sqlite_only
 
 GENEVA = "Europe/Zurich"
 NAIROBI = "Africa/Nairobi"
@@ -68,6 +69,7 @@ def test_schedule_stores_instants_in_utc_with_a_permanent_uid_and_sequence_zero(
     assert actor is people["organiser"] and at == now and heard_change.notify
 
 
+@sqlite_only
 @pytest.mark.parametrize("changes, field, words", [
     ({"ends_at": SUMMER}, "ends_at", "after the start"),
     ({"ends_at": SUMMER - timedelta(minutes=30)}, "ends_at", "after the start"),

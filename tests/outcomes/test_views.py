@@ -11,6 +11,7 @@ from engage.outcomes.models import FollowUp, Outcome
 from engage.outcomes import log
 from tests import factories
 from tests.outcomes.helpers import make_meeting
+from tests.conftest import sqlite_only
 
 
 def _form(meeting, recs, **extra):
@@ -128,6 +129,7 @@ def test_the_log_sorts(world, sort, first):
         assert rows[0].meeting_id == world.meetings[first].id
 
 
+@sqlite_only
 @pytest.mark.parametrize("args, field", [({"from": "28/11/2026"}, "from"), ({"cycle": "100"}, "cycle"),
                                           ({"theme": "Astrology"}, "theme"), ({"state": "Atlantis"}, "state"),
                                           ({"position": "ecstatic"}, "position"), ({"sort": "random"}, "sort"),

@@ -12,6 +12,7 @@ from engage.outcomes import services
 from engage.reports import queries
 from engage.recommendations.models import Theme
 from tests.outcomes.helpers import make_meeting
+from tests.conftest import sqlite_only
 
 
 def _statuses(cov):
@@ -182,6 +183,7 @@ def test_the_summary_as_pdf(world, lead_client, frozen):
     assert lead_client.get("/reports/summary.pdf").status_code == 400
 
 
+@sqlite_only
 @pytest.mark.parametrize("url", ["/reports/", "/reports/coverage", "/reports/coverage.xlsx", "/reports/log.csv",
                                  "/reports/log.xlsx", "/reports/summary?theme=HIV%2FAIDS"])
 def test_staff_are_refused_reports(world, staff_client, url):
