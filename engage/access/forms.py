@@ -4,12 +4,14 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import HiddenField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
-from wtforms.validators import AnyOf, DataRequired, Length, NumberRange, Optional
+from wtforms.validators import AnyOf, DataRequired, NumberRange, Optional
 
 from engage.auth.models import User
 from engage.extensions import db
+from engage.forms import mark_required
 
 from .models import SENSITIVITIES
+from .schemas import GroupWrite
 from .services import all_groups
 
 
@@ -43,14 +45,25 @@ class GrantForm(FlaskForm):
 
 
 class GroupForm(FlaskForm):
-    name = StringField("Name", validators=[DataRequired("Give the group a name."), Length(max=100)])
-    description = TextAreaField("What it is for", validators=[Optional(), Length(max=2000)], render_kw={"rows": 3})
+    """A group's name and purpose: fields and CSRF only; GroupWrite (access/schemas.py) says what is
+    valid, under the same field names."""
+
+    name = StringField("Name")
+    description = TextAreaField("What it is for", render_kw={"rows": 3})
     submit = SubmitField("Save")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        mark_required(self, GroupWrite)
+
+    def values(self) -> dict:
+        """What create_group and update_group take."""
+        return {"name": self.name.data, "description": self.description.data}
 
 
 class MemberForm(FlaskForm):
-    user_id = SelectField("Add a person", coerce=_optional_int,
-                          validators=[DataRequired("Choose a person to add.")])
+    # No rule here: a blank or unknown person finds nobody, and the view says "Choose a person to add.".
+    user_id = SelectField("Add a person", coerce=_optional_int)
     submit = SubmitField("Add")
 
     def setup(self) -> "MemberForm":

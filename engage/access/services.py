@@ -30,8 +30,10 @@ from engage.errors import ConflictError, NotFoundError, PermissionDenied, Valida
 from engage.extensions import db, model_for
 from engage import signals
 from engage.history import record_change
+from engage.schemas import check
 
 from .models import RECORD_TYPES, SENSITIVITIES, AccessGrant, AccessGroup, access_group_member
+from .schemas import GroupWrite
 
 
 # ---- who sees what ----
@@ -493,23 +495,17 @@ def get_group(group_id) -> AccessGroup:
     return group
 
 
-def _clean_group(data: dict, group: AccessGroup | None = None) -> dict:
-    name = data.get("name")
-    name = " ".join(name.replace("\x00", "").split()) if isinstance(name, str) else ""
-    if not name:
-        raise ValidationError.for_fields({"name": "Give the group a name."})
-    if len(name) > 100:
-        raise ValidationError.for_fields({"name": "Use at most 100 characters."})
+def _clean_group(data, group: AccessGroup | None = None) -> dict:
+    body = check(GroupWrite, data)
+    name = " ".join(body.name.split())  # one space between words, so a name differs by its words alone
     clash = db.session.scalar(select(AccessGroup.id).where(func.lower(AccessGroup.name) == name.lower()))
     if clash is not None and (group is None or clash != group.id):
         raise ConflictError(f"There is already a group called {name}.", {"name": ["Already in use."]})
-    description = data.get("description")
-    description = description.replace("\x00", "").strip()[:2000] if isinstance(description, str) else ""
-    return {"name": name, "description": description or None}
+    return {"name": name, "description": body.description}
 
 
-def create_group(actor, now: datetime, data: dict) -> AccessGroup:
-    """Add a named access group (DPO or admin)."""
+def create_group(actor, now: datetime, data) -> AccessGroup:
+    """Add a named access group (DPO or admin); `data`: a GroupWrite or what it validates."""
     _require_groups(actor)
     group = AccessGroup(**_clean_group(data), created_at=now)
     db.session.add(group)
@@ -518,7 +514,7 @@ def create_group(actor, now: datetime, data: dict) -> AccessGroup:
     return group
 
 
-def update_group(actor, now: datetime, group: AccessGroup, data: dict) -> None:
+def update_group(actor, now: datetime, group: AccessGroup, data) -> None:
     """Rename or re-describe a group (the DPO; an admin while it holds no grant); a new name is audited."""
     _require_groups(actor, group)
     values = _clean_group(data, group)

@@ -156,8 +156,7 @@ def groups():
     page = refused_form(form, lambda: (render_template("access/groups.html", groups=services.all_groups(), form=form),
                                        422 if form.is_submitted() else 200))
     if form.validate_on_submit():
-        group = services.create_group(current_user, now_utc(), {"name": form.name.data,
-                                                                 "description": form.description.data})
+        group = services.create_group(current_user, now_utc(), form.values())
         flash(f"Group {group.name} created. Add its members next.", "success")
         return redirect(url_for(".group", group_id=group.id))
     return page()
@@ -181,8 +180,7 @@ def group(group_id):
         can_change=services.can_change_group(current_user, found), holds_grants=services.holds_grants(found)),
         422 if form.is_submitted() else 200))
     if form.validate_on_submit():
-        services.update_group(current_user, now_utc(), found, {"name": form.name.data,
-                                                               "description": form.description.data})
+        services.update_group(current_user, now_utc(), found, form.values())
         flash("Saved.", "success")
         return redirect(url_for(".group", group_id=found.id))
     return page()

@@ -45,6 +45,24 @@ def test_groups_pages_are_for_the_dpo_and_admins(app, staff_client, lead_client,
     assert client.get("/access/groups/999").status_code == 404
 
 
+def test_a_bad_group_name_or_purpose_is_refused_beside_its_field(app):
+    client = sign_in(app, _dpo())
+    for data, message in (({"name": "  "}, "Give the group a name."),
+                          ({"name": "x" * 101}, "At most 100 characters."),
+                          ({"name": "Ops", "description": "x" * 2001}, "At most 2000 characters."),
+                          ({"name": "Ops\x07"}, "Contains a control character (U+0007); remove it.")):
+        response = client.post("/access/groups", data=data)
+        assert response.status_code == 422 and message in text(response), data
+    assert db.session.scalar(select(AccessGroup)) is None
+    group = access.create_group(factories.make_dpo(email="dpo2@example.org"), datetime(2026, 11, 28, tzinfo=UTC),
+                                {"name": "Ops"})
+    db.session.commit()
+    response = client.post(f"/access/groups/{group.id}", data={"name": "", "description": "Operations"})
+    assert response.status_code == 422 and "Give the group a name." in text(response)
+    db.session.refresh(group)
+    assert (group.name, group.description) == ("Ops", None)
+
+
 def test_the_panel_restricts_grants_and_revokes(app, staff_user, lead_user):
     dpo = _dpo()
     meeting = factories.make_meeting(organiser=staff_user, title="Key populations strategy")
