@@ -3,13 +3,26 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.validators import AnyOf, DataRequired, EqualTo, Length
 
+from engage.forms import mark_required
+
 from .models import ROLE_LABELS
+from .schemas import EMAIL_LENGTH, PASSWORD_LENGTH, SignIn
 
 
 class LoginForm(FlaskForm):
-    email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=1024)])
+    """Fields and CSRF only; SignIn (auth/schemas.py) says what must be there, under the same names."""
+
+    email = EmailField("Email", render_kw={"maxlength": EMAIL_LENGTH})
+    password = PasswordField("Password", render_kw={"maxlength": PASSWORD_LENGTH})
     submit = SubmitField("Sign in")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        mark_required(self, SignIn)
+
+    def values(self) -> dict:
+        """What SignIn checks."""
+        return {"email": self.email.data, "password": self.password.data}
 
 
 class ChangePasswordForm(FlaskForm):

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from engage.boundary import keep_refused, refused_form, refused_redirect
 from engage.clock import now_utc
 from engage.extensions import db, limiter
+from engage.schemas import check
 from engage.urls import is_safe_redirect
 
 from . import services, sessions, twofactor
@@ -14,6 +15,7 @@ from .forms import (ChangePasswordForm, CodeForm, ConfirmForm, ConfirmPasswordFo
                     NewTokenForm, NewUserForm, RoleForm)
 from .models import ROLE_LABELS, ApiToken, User
 from .permissions import password_confirmed_within, require_role_for_blueprint
+from .schemas import SignIn
 
 bp = Blueprint("auth", __name__)
 admin_bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -62,9 +64,11 @@ def login():
         return redirect(url_for("main.home"))
     form = LoginForm()
     target = request.args.get("next")
+    page = refused_form(form, lambda: render_template("auth/login.html", form=form))
     if form.validate_on_submit():
         now = now_utc()
-        user = services.check_credentials(form.email.data, form.password.data, now)
+        credentials = check(SignIn, form.values())  # a blank or overlong field: refused beside it, nothing asked
+        user = services.check_credentials(credentials.email, credentials.password, now)
         if user is None:  # the page is a 200, so the boundary keeps the audit row of the failed attempt
             flash("That email and password do not match an active account.", "danger")
         elif user.has_2fa:
@@ -72,7 +76,7 @@ def login():
             return redirect(url_for("auth.login_code", next=target if is_safe_redirect(target) else None))
         else:
             return _finish_login(user, now, target)
-    return render_template("auth/login.html", form=form)
+    return page()
 
 
 @bp.route("/login/code", methods=["GET", "POST"])

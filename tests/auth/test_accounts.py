@@ -31,6 +31,22 @@ def test_login_with_a_wrong_password_is_refused_without_saying_which_part(client
     assert client.get("/").status_code == 302
 
 
+def test_a_blank_or_overlong_sign_in_is_refused_beside_its_field_and_nothing_is_tried(client, staff_user):
+    from engage.audit.models import AuditEvent
+
+    for data, messages in (({"email": "", "password": "  "}, ["This field is required."] * 2),
+                           ({"email": "x" * 255, "password": factories.PASSWORD},
+                            ["Field cannot be longer than 254 characters."]),
+                           ({"email": "staff@example.org", "password": "p" * 1025},
+                            ["Field cannot be longer than 1024 characters."])):
+        response = client.post("/login", data=data)
+        page = response.get_data(as_text=True)
+        assert response.status_code == 200 and "do not match" not in page
+        assert all(page.count(m) == messages.count(m) for m in messages), data
+    assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "login_failed")) is None
+    assert client.get("/").status_code == 302
+
+
 def test_disabled_user_cannot_sign_in(client, staff_user):
     staff_user.is_disabled = True
     db.session.commit()
