@@ -6,7 +6,7 @@ from wtforms.validators import AnyOf, DataRequired, EqualTo, Length
 from engage.forms import mark_required
 
 from .models import ROLE_LABELS
-from .schemas import EMAIL_LENGTH, PASSWORD_LENGTH, SignIn
+from .schemas import EMAIL_LENGTH, PASSWORD_LENGTH, SignIn, UserCreate
 
 
 class LoginForm(FlaskForm):
@@ -34,10 +34,20 @@ class ChangePasswordForm(FlaskForm):
 
 
 class NewUserForm(FlaskForm):
-    email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
-    full_name = StringField("Full name", validators=[DataRequired(), Length(max=200)])
+    """Fields and CSRF only; UserCreate (auth/schemas.py) says what must be there, under the same names."""
+
+    email = EmailField("Email", render_kw={"maxlength": EMAIL_LENGTH})
+    full_name = StringField("Full name")
     role = SelectField("Role", choices=list(ROLE_LABELS.items()))
     submit = SubmitField("Add user")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        mark_required(self, UserCreate)
+
+    def values(self) -> dict:
+        """What UserCreate checks."""
+        return {"email": self.email.data, "full_name": self.full_name.data}
 
 
 class RoleForm(FlaskForm):

@@ -1,6 +1,7 @@
-"""The sign-in write schema: what the sign-in form must carry before its credentials are checked.
+"""The account write schemas: what the sign-in form and the add-a-user form must carry before the
+services look at it (auth/services.py normalises the address and refuses duplicates and bad roles).
 
-Neither value is cleaned: an address is looked up as typed (check_credentials audits what was tried,
+Nothing is cleaned here: an address is looked up as typed (check_credentials audits what was tried,
 control characters and all), and a password is every character the person typed.
 """
 from __future__ import annotations
@@ -13,6 +14,7 @@ from engage.schemas import problem
 
 EMAIL_LENGTH = 254
 PASSWORD_LENGTH = 1024
+NAME_LENGTH = 200
 
 
 def _given(limit: int):
@@ -32,3 +34,11 @@ class SignIn(BaseModel):
     model_config = ConfigDict(title="SignIn")
     email: _given(EMAIL_LENGTH)
     password: _given(PASSWORD_LENGTH)
+
+
+class UserCreate(BaseModel):
+    """Add a user (an admin, on the users page); the role is one of the form's choices."""
+
+    model_config = ConfigDict(title="UserCreate")
+    email: _given(EMAIL_LENGTH)
+    full_name: _given(NAME_LENGTH)

@@ -15,7 +15,7 @@ from .forms import (ChangePasswordForm, CodeForm, ConfirmForm, ConfirmPasswordFo
                     NewTokenForm, NewUserForm, RoleForm)
 from .models import ROLE_LABELS, ApiToken, User
 from .permissions import password_confirmed_within, require_role_for_blueprint
-from .schemas import SignIn
+from .schemas import SignIn, UserCreate
 
 bp = Blueprint("auth", __name__)
 admin_bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -266,9 +266,9 @@ def users():
                                role_labels=ROLE_LABELS)
     refused_form(form, page)
     if form.validate_on_submit():
+        body = check(UserCreate, form.values())
         password = services.generate_password()
-        user = services.create_user(current_user, now_utc(), form.email.data, form.full_name.data,
-                                    form.role.data, password)
+        user = services.create_user(current_user, now_utc(), body.email, body.full_name, form.role.data, password)
         flash(f"{user.email} can now sign in with the password {password} — "
               "pass it on safely; it is not shown again.", "success")
         return redirect(url_for("admin.users"))
