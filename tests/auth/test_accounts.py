@@ -199,3 +199,14 @@ def test_a_token_notes_its_last_use_to_the_minute_without_a_write_per_call(app, 
             assert api.get("/api/v1/organisations", headers=headers).status_code == 200
         db.session.expire_all()
         assert last_used() == now + timedelta(seconds=noted)
+
+
+def test_a_blank_or_overlong_new_user_is_refused_beside_its_field_and_nothing_is_saved(admin_client):
+    for data, messages in (({"email": "", "full_name": " ", "role": "staff"}, ["This field is required."] * 2),
+                           ({"email": "a" * 250 + "@x.org", "full_name": "n" * 201, "role": "staff"},
+                            ["Field cannot be longer than 254 characters.", "Field cannot be longer than 200 characters."])):
+        response = admin_client.post("/admin/users", data=data)
+        page = response.get_data(as_text=True)
+        assert response.status_code == 200 and "can now sign in" not in page
+        assert all(page.count(m) == messages.count(m) for m in messages), data
+    assert db.session.scalar(select(User).where(User.email != "admin@example.org")) is None
