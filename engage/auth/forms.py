@@ -6,7 +6,7 @@ from wtforms.validators import AnyOf, DataRequired, EqualTo, Length
 from engage.forms import mark_required
 
 from .models import ROLE_LABELS
-from .schemas import EMAIL_LENGTH, PASSWORD_LENGTH, SignIn, UserCreate
+from .schemas import EMAIL_LENGTH, PASSWORD_LENGTH, SignIn, TokenCreate, UserCreate
 
 
 class LoginForm(FlaskForm):
@@ -60,8 +60,18 @@ class DpoForm(FlaskForm):
 
 
 class NewTokenForm(FlaskForm):
-    name = StringField("What the token is for", validators=[Length(max=100)])
+    """Fields and CSRF only; TokenCreate (auth/schemas.py) says what is valid, under the same name."""
+
+    name = StringField("What the token is for")
     submit = SubmitField("Create token")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        mark_required(self, TokenCreate)
+
+    def values(self) -> dict:
+        """What TokenCreate checks."""
+        return {"name": self.name.data}
 
 
 class ConfirmForm(FlaskForm):

@@ -1,4 +1,4 @@
-"""The account write schemas: what the sign-in form and the add-a-user form must carry before the
+"""The account write schemas: what the sign-in, add-a-user and new-token forms must carry before the
 services look at it (auth/services.py normalises the address and refuses duplicates and bad roles).
 
 Nothing is cleaned here: an address is looked up as typed (check_credentials audits what was tried,
@@ -15,6 +15,7 @@ from engage.schemas import problem
 EMAIL_LENGTH = 254
 PASSWORD_LENGTH = 1024
 NAME_LENGTH = 200
+TOKEN_NAME_LENGTH = 100
 
 
 def _given(limit: int):
@@ -42,3 +43,20 @@ class UserCreate(BaseModel):
     model_config = ConfigDict(title="UserCreate")
     email: _given(EMAIL_LENGTH)
     full_name: _given(NAME_LENGTH)
+
+
+def _token_name(value: Any) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise problem("Must be text.")
+    if len(value) > TOKEN_NAME_LENGTH:
+        raise problem(f"Field cannot be longer than {TOKEN_NAME_LENGTH} characters.")
+    return value
+
+
+class TokenCreate(BaseModel):
+    """Make an API token for oneself, named for what it is for (or not named)."""
+
+    model_config = ConfigDict(title="TokenCreate")
+    name: Annotated[str, PlainValidator(_token_name), Field(json_schema_extra={"maxLength": TOKEN_NAME_LENGTH})] = ""

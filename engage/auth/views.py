@@ -4,7 +4,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from markupsafe import Markup
 from sqlalchemy import select
 
-from engage.boundary import keep_refused, refused_form, refused_redirect
+from engage.boundary import keep_refused, on_refusal, refused_form, refused_redirect
 from engage.clock import now_utc
 from engage.extensions import db, limiter
 from engage.schemas import check
@@ -15,7 +15,7 @@ from .forms import (ChangePasswordForm, CodeForm, ConfirmForm, ConfirmPasswordFo
                     NewTokenForm, NewUserForm, RoleForm)
 from .models import ROLE_LABELS, ApiToken, User
 from .permissions import password_confirmed_within, require_role_for_blueprint
-from .schemas import SignIn, UserCreate
+from .schemas import SignIn, TokenCreate, UserCreate
 
 bp = Blueprint("auth", __name__)
 admin_bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -235,10 +235,15 @@ def new_recovery_codes():
 @login_required
 def create_token():
     form = NewTokenForm(prefix="tok")
-    if not form.validate_on_submit():
+
+    def refused(_exc=None):
         flash("The token name is too long.", "danger")
         return redirect(url_for("auth.account"))
-    _, secret = services.create_api_token(current_user, now_utc(), form.name.data)
+    on_refusal(refused)
+    if not form.validate_on_submit():  # its CSRF token
+        return refused()
+    body = check(TokenCreate, form.values())
+    _, secret = services.create_api_token(current_user, now_utc(), body.name)
     return render_template("auth/token_created.html", secret=secret)
 
 

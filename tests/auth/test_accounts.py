@@ -183,6 +183,16 @@ def test_token_created_on_the_account_page_is_shown_once_and_works(staff_client,
     assert secret not in staff_client.get("/account").get_data(as_text=True)
 
 
+def test_a_token_name_past_100_characters_is_refused_and_no_token_made(staff_client):
+    from engage.auth.models import ApiToken
+
+    response = staff_client.post("/account/tokens", data={"tok-name": "x" * 101})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/account")
+    assert "The token name is too long." in staff_client.get("/account").get_data(as_text=True)
+    assert db.session.scalar(select(ApiToken)) is None
+    assert 'maxlength="100"' in staff_client.get("/account").get_data(as_text=True)
+
+
 def test_a_token_notes_its_last_use_to_the_minute_without_a_write_per_call(app, staff_user, now):
     from datetime import timedelta
 
