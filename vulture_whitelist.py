@@ -53,3 +53,6 @@ _.text_score, _.shared_themes, _.target_state, _.matched_terms, _.load_candidate
 # Recommendation sources (engage/upr/sources.py): columns written in bulk, labels and API fields read by name.
 _.imported_by_id, _.resolved_by_id, _.shown_kind_label, _.other_kind_label, _.recommendation_label
 _.disagreements, _.conflicting, _.review
+
+# Cycles: API fields read by name, a template's property, a foreign key column.
+_.engagement_starts_on, _.engagement_ends_on, _.states_not_met, _.window_is_default, _.cycle_id

@@ -21,7 +21,6 @@ import subprocess
 import sys
 import time
 import resource
-from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -55,10 +54,9 @@ def main() -> int:
         return export_only(args.db, args.export)
 
     now = now_utc()
-    cycle_start = (now - timedelta(days=365)).date().isoformat()
     if args.db.startswith("sqlite:///") and not args.reuse:
         Path(args.db.removeprefix("sqlite:///")).unlink(missing_ok=True)
-    app = create_app("testing", SQLALCHEMY_DATABASE_URI=args.db, ENGAGE_CYCLE_STARTS_ON=cycle_start)
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=args.db)
     with app.app_context():
         if not args.reuse:
             from engage.auth.services import create_user

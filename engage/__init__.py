@@ -30,6 +30,7 @@ def create_app(config: str | None = None, **overrides) -> Flask:
     from engage.api.views import create_blueprint as api_blueprint
     from engage.auth.audit_log import bp as audit_bp
     from engage.auth.views import admin_bp, bp as auth_bp
+    from engage.cycles.views import bp as cycles_bp
     from engage.dataprotection.views import bp as dataprotection_bp
     from engage.directory.views import bp as directory_bp
     from engage.importjobs.views import bp as imports_bp
@@ -64,6 +65,7 @@ def create_app(config: str | None = None, **overrides) -> Flask:
     app.register_blueprint(upr_bp)
     app.register_blueprint(asks_bp)
     app.register_blueprint(asks_plan_bp)
+    app.register_blueprint(cycles_bp)
     app.register_blueprint(imports_bp)
     app.register_blueprint(meetings_bp)
     app.register_blueprint(calendar_bp)
@@ -83,6 +85,7 @@ def create_app(config: str | None = None, **overrides) -> Flask:
 
     _connect_reactions()
     _register_import_kinds()
+    _register_feeds()
     _add_template_globals(app)
 
     from engage.cli import register_cli
@@ -129,6 +132,14 @@ def _register_import_kinds() -> None:
     register_kind(ImportKind("recommendations", import_recommendations_bytes, role="lead", page="upr.import_csv",
                              records="upr.index", shared_with="lead", review="upr.review",
                              counts=previews.preview_counts, counts_text=previews.counts_text))
+
+
+def _register_feeds() -> None:
+    """Private calendar feeds of records above meetings, served at the meetings' feed addresses."""
+    from engage.cycles.calendar import milestones_ics
+    from engage.meetings.calendar import register_feed
+
+    register_feed("milestones", milestones_ics)
 
 
 def _add_template_globals(app: Flask) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from icalendar import Calendar, Event, vCalAddress
 from icalendar.prop import vText
@@ -55,6 +55,19 @@ class EventData:
     classification: str = "PUBLIC"  # PUBLIC | PRIVATE
 
 
+@dataclass(frozen=True)
+class DayEventData:
+    """An all-day event (a deadline, a milestone): DTSTART;VALUE=DATE, no times, no zone, no organiser.
+    Published only (feeds and downloads)."""
+
+    uid: str
+    summary: str
+    day: date
+    description: str = ""
+    url: str = ""
+    last_modified: datetime | None = None
+
+
 def build_calendar(events, method: str, now: datetime, name: str | None = None) -> bytes:
     """One VCALENDAR with METHOD `method` holding `events`, DTSTAMP `now`, as CRLF-folded bytes.
 
@@ -90,7 +103,11 @@ def build_calendar(events, method: str, now: datetime, name: str | None = None) 
     organisers: dict[tuple[str, str], str] = {}
     body = []
     for event in events:
-        if method == "PUBLISH" and not event.attendees:  # downloads and feeds: written directly, see below
+        if isinstance(event, DayEventData):
+            if method != "PUBLISH":
+                raise ValueError("an all-day event is only published")
+            body += _day_vevent_lines(event, stamp)
+        elif method == "PUBLISH" and not event.attendees:  # downloads and feeds: written directly, see below
             body += _published_vevent_lines(event, stamp, organisers)
         else:
             body += [line for line in _vevent(event, method, stamp).content_lines() if line]
@@ -237,6 +254,29 @@ def _published_vevent_lines(data: EventData, stamp: datetime, organisers: dict) 
         lines.append("LOCATION:" + _escape_text(data.location))
     lines.append(_organiser_line(data.organiser_email, data.organiser_name, organisers))
     lines += ["STATUS:" + status, "TRANSP:OPAQUE"]
+    if data.url:
+        lines.append("URL:" + _clean_line(data.url))
+    lines.append("END:VEVENT")
+    return lines
+
+
+def _day_vevent_lines(data: DayEventData, stamp: datetime) -> list[str]:
+    """An all-day event's lines (RFC 5545 §3.6.1: DTEND the day after, exclusive; TRANSPARENT, as a
+    deadline does not fill the day)."""
+    uid = (data.uid or "").strip()
+    if not uid or _CONTROL.search(uid):
+        raise ValueError(f"uid must be a non-empty single line, got {data.uid!r}")
+    if not isinstance(data.day, date) or isinstance(data.day, datetime):
+        raise ValueError(f"day must be a date, got {data.day!r}")
+    lines = ["BEGIN:VEVENT", "SUMMARY:" + _escape_text(data.summary or ""),
+             "DTSTART;VALUE=DATE:" + data.day.strftime("%Y%m%d"),
+             "DTEND;VALUE=DATE:" + (data.day + timedelta(days=1)).strftime("%Y%m%d"),
+             "DTSTAMP:" + _ical_time(stamp), "UID:" + _escape_text(uid), "SEQUENCE:0", "CLASS:PRIVATE"]
+    if data.description:
+        lines.append("DESCRIPTION:" + _escape_text(data.description))
+    if data.last_modified is not None:
+        lines.append("LAST-MODIFIED:" + _ical_time(_utc(data.last_modified, "last_modified")))
+    lines += ["STATUS:CONFIRMED", "TRANSP:TRANSPARENT"]
     if data.url:
         lines.append("URL:" + _clean_line(data.url))
     lines.append("END:VEVENT")

@@ -15,3 +15,4 @@ from engage.access.models import AccessGrant, AccessGroup  # noqa: F401
 from engage.dataprotection.models import DataRequest, SendRefusal  # noqa: F401
 from engage.importjobs.models import ImportJob  # noqa: F401
 from engage.organisation.models import OrganisationSettings  # noqa: F401
+from engage.cycles.models import Cycle, Milestone, MilestoneReminder  # noqa: F401

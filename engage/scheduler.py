@@ -22,6 +22,7 @@ from engage.extensions import db
 from engage.importjobs.services import run_next_import
 from engage.outbox.services import drain_outbox
 from engage.reminders.digest import queue_morning_messages
+from engage.reminders.milestones import queue_due_milestone_reminders
 from engage.reminders import services as reminders
 
 log = logging.getLogger(__name__)
@@ -55,7 +56,8 @@ def dispatch_outbox_job() -> None:
 
 
 def queue_reminders_job() -> None:
-    """Turn due reminders into outbox messages (and mark the ones too late as missed), batch after batch."""
+    """Turn due meeting reminders into outbox messages (and mark the ones too late as missed), batch after
+    batch; then the milestone reminders due."""
     lease = int(_app.config.get("ENGAGE_REMINDER_LEASE_SECONDS") or 300)
 
     def drain():
@@ -64,6 +66,9 @@ def queue_reminders_job() -> None:
             done = reminders.queue_due_reminders(now_utc(), WORKER_ID, limit=REMINDER_BATCH, lease_seconds=lease)
             if done["claimed"] < REMINDER_BATCH:
                 break
+        # Milestone reminders to staff ride on the same job: a handful a month, claimed alike.
+        if not _stopping.is_set():
+            queue_due_milestone_reminders(now_utc(), WORKER_ID, lease_seconds=lease)
 
     _run("queue_reminders", drain)
 

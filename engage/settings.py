@@ -12,7 +12,7 @@ import os
 import re
 import secrets
 from collections.abc import Mapping
-from datetime import date, time
+from datetime import time
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -96,8 +96,6 @@ class Settings(BaseSettings):
     ENGAGE_IMPORT_LEASE_SECONDS: Positive = 600
     # Minutes before the start, for meetings that do not say; "1440,60" or "[1440, 60]".
     ENGAGE_DEFAULT_REMINDERS: Annotated[list[int], NoDecode] = list(DEFAULT_REMINDERS)
-    # "Engaged this cycle" counts meetings from this Nairobi date (engage/outcomes/engaged.py, engaged_states).
-    ENGAGE_CYCLE_STARTS_ON: date = date(2025, 1, 1)
     # The state whose review engage follows: recommendation files naming other states under review
     # (UPR Info's exports hold every state) import only this one's rows.
     ENGAGE_STATE_UNDER_REVIEW: str = "KE"
@@ -149,16 +147,6 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError("must be an IANA time zone, e.g. Africa/Nairobi") from None
         return value
-
-    @field_validator("ENGAGE_CYCLE_STARTS_ON", mode="before")
-    @classmethod
-    def validate_iso_date(cls, value):
-        if isinstance(value, date):
-            return value
-        try:
-            return date.fromisoformat(str(value).strip())
-        except ValueError:
-            raise ValueError("must be a date, YYYY-MM-DD (e.g. 2025-01-01)") from None
 
     @field_validator("ENGAGE_DEFAULT_REMINDERS", mode="before")
     @classmethod
@@ -331,10 +319,3 @@ def instance_data_key(instance_dir: Path) -> str:
         path.chmod(0o600)
     return path.read_text().strip()
 
-
-def cycle_starts_on(config: Mapping[str, Any] | None = None) -> date:
-    """The first day of the current advocacy cycle (ENGAGE_CYCLE_STARTS_ON, a Nairobi date), as checked at start-up."""
-    if config is None:
-        from flask import current_app
-        config = current_app.config
-    return config["ENGAGE_CYCLE_STARTS_ON"]

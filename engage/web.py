@@ -31,6 +31,7 @@ NAV = [
     ("Directory", "directory.organisations", "staff"),
     ("Recommendations", "upr.index", "staff"),
     ("Asks", "asks.index", "staff"),
+    ("Cycles", "cycles.index", "staff"),
     ("Outcomes", "outcomes.index", "staff"),
     ("Reports", "reports.index", "lead"),
     ("Admin", "admin.users", "admin"),

@@ -110,3 +110,15 @@ def make_recommendation(themes=("Right to health",), **values):
     rec = upr_services.create_recommendation(None, WHEN, data)
     db.session.commit()
     return rec
+
+
+def make_cycle(number=5, window_starts_on="2025-01-01", window_ends_on="2027-12-31", milestones=(), **values):
+    """A UPR cycle (committed). The default is the window the suite's worlds were written for: the
+    cycle that holds the suite's NOW (28 Nov 2026), engaged from 1 Jan 2025."""
+    from engage.cycles import services as cycle_services
+
+    cycle = cycle_services.create_cycle(None, WHEN, {"number": number, "window_starts_on": window_starts_on,
+                                                     "window_ends_on": window_ends_on,
+                                                     "milestones": list(milestones), **values})
+    db.session.commit()
+    return cycle

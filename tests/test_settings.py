@@ -1,16 +1,9 @@
 """Settings: read once at start-up, typed, and a bad value refuses to start with a message naming it."""
-from datetime import date
 
 import pytest
 
 from engage import create_app
 from engage.settings import Settings, SettingsError
-
-
-def test_a_malformed_cycle_start_refuses_to_start_naming_the_variable(monkeypatch):
-    monkeypatch.setenv("ENGAGE_CYCLE_STARTS_ON", "March")
-    with pytest.raises(SettingsError, match=r"ENGAGE_CYCLE_STARTS_ON='March': must be a date, YYYY-MM-DD"):
-        create_app("testing")
 
 
 @pytest.mark.parametrize("value, problem", [
@@ -43,7 +36,6 @@ def test_an_unknown_profile_is_refused(monkeypatch):
 
 
 def test_values_from_the_environment_are_typed(monkeypatch):
-    monkeypatch.setenv("ENGAGE_CYCLE_STARTS_ON", "2027-03-01")
     monkeypatch.setenv("ENGAGE_DEFAULT_REMINDERS", "60, 2880")
     monkeypatch.setenv("MAIL_USE_TLS", "yes")
     monkeypatch.setenv("ENGAGE_WORKDAY_START", "8:30")
@@ -51,7 +43,6 @@ def test_values_from_the_environment_are_typed(monkeypatch):
     monkeypatch.setenv("ENGAGE_ERASURE_NOTES", " Delete ")
     monkeypatch.setenv("MAIL_DEFAULT_SENDER", "")  # empty counts as unset
     config = create_app("testing").config
-    assert config["ENGAGE_CYCLE_STARTS_ON"] == date(2027, 3, 1)
     assert config["ENGAGE_DEFAULT_REMINDERS"] == [2880, 60]
     assert config["MAIL_USE_TLS"] is True
     assert config["ENGAGE_WORKDAY"] == ("08:30", "17:00")
@@ -61,10 +52,10 @@ def test_values_from_the_environment_are_typed(monkeypatch):
 
 
 def test_overrides_are_checked_like_the_environment():
-    app = create_app("testing", ENGAGE_CYCLE_STARTS_ON="2027-03-01", PER_PAGE=7)
-    assert app.config["ENGAGE_CYCLE_STARTS_ON"] == date(2027, 3, 1) and app.config["PER_PAGE"] == 7
-    with pytest.raises(SettingsError, match="ENGAGE_CYCLE_STARTS_ON"):
-        create_app("testing", ENGAGE_CYCLE_STARTS_ON="soon")
+    app = create_app("testing", ENGAGE_WORKDAY_START="8:30", PER_PAGE=7)
+    assert app.config["ENGAGE_WORKDAY"][0] == "08:30" and app.config["PER_PAGE"] == 7
+    with pytest.raises(SettingsError, match="ENGAGE_WORKDAY_START"):
+        create_app("testing", ENGAGE_WORKDAY_START="soon")
 
 
 def test_the_testing_profile_wins_over_the_environment(monkeypatch):

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict
 from engage.clock import now_utc
 from engage.countries import country_code
 from engage.extensions import db
-from engage.settings import cycle_starts_on
+from engage.cycles.services import engagement_window
 from engage.upr import services
 from engage.upr.imports import import_recommendations_bytes
 from engage.upr.previews import preview_counts
@@ -154,14 +154,19 @@ def _cycle_arg() -> int | None:
                {"name": "implementation_status", "in": "query",
                 "schema": {"type": "string", "enum": list(IMPLEMENTATION_STATUSES)}},
                {"name": "engaged", "in": "query", "schema": {"type": "boolean"},
-                "description": "Whether someone from the recommending state was met this cycle"}))
+                "description": "Whether someone from the recommending state was at a meeting held in the "
+                               "engagement window of the cycle `engaged_in` (default: the current cycle)"},
+               {"name": "engaged_in", "in": "query", "schema": {"type": "integer", "minimum": 1},
+                "description": "The cycle whose engagement window `engaged` counts (GET /cycles)"}))
 def list_recommendations():
     page, per_page = page_args()
+    window = engagement_window(now_utc(), int_arg("engaged_in"))
     query = services.recommendation_query(
         q=request.args.get("q"), cycle=_cycle_arg(), state=_state_arg(), theme=request.args.get("theme") or None,
         group=_group_arg(), response=_choice_arg("response", RESPONSES),
         implementation_status=_choice_arg("implementation_status", IMPLEMENTATION_STATUSES),
-        engaged=bool_arg("engaged"), engaged_since=cycle_starts_on(), now=now_utc(), actor=g.api_user)
+        engaged=bool_arg("engaged"), engaged_since=window.counts_from, engaged_until=window.until, now=now_utc(),
+        actor=g.api_user)
     return paginated(query, recommendation_json, page, per_page)
 
 

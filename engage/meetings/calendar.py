@@ -128,6 +128,16 @@ def meeting_ics(meeting: Meeting, now: datetime, organiser_email: str, page_url:
 
 # ---- private feeds ----
 
+# Feeds of records above meetings (a cycle's milestones), by scope: {scope: build(owner, now) -> bytes}.
+# Registered by create_app, as meetings may not import the packages above it (docs/architecture.md).
+OTHER_FEEDS: dict[str, Callable[[User, datetime], bytes]] = {}
+
+
+def register_feed(scope: str, build: Callable[[User, datetime], bytes]) -> None:
+    """Serve feeds of `scope` (one of FEED_SCOPES) with `build` at the same private addresses."""
+    OTHER_FEEDS[scope] = build
+
+
 def active_feed(user: User, scope: str) -> CalendarFeed | None:
     """The user's live feed of that scope, if any."""
     return db.session.scalars(select(CalendarFeed).where(
@@ -195,6 +205,8 @@ def feed_meetings(feed: CalendarFeed, now: datetime) -> list[listing.MeetingRow]
 def feed_ics(feed: CalendarFeed, now: datetime, organiser_email: str,
              page_url: Callable[[Meeting], str] = lambda m: "") -> bytes:
     """The feed as a METHOD:PUBLISH calendar, one VEVENT per meeting, times in UTC."""
+    if feed.scope in OTHER_FEEDS:
+        return OTHER_FEEDS[feed.scope](feed.user, now)
     name = "engage: all meetings" if feed.scope == "team" else f"engage: {feed.user.display_name}"
     meetings = feed_meetings(feed, now)  # with what its owner may see of each
     events = [meeting_event(m, organiser_email, page_url(m), people=m.people) for m in meetings]

@@ -98,9 +98,9 @@ class Meeting(MeetingLabels, db.Model):
 
     __table_args__ = (
         CheckConstraint("ends_at > starts_at", name="ends_after_start"),
-        # Meetings from a date (coverage, the dashboard, "engaged this cycle", the log by date): the
-        # status and sensitivity every such query asks are read from the index, not the rows.
-        Index("ix_meeting_period", "starts_at", "status", "sensitivity"),
+        # Meetings from a date (coverage, the dashboard, "engaged in a cycle", the log by date): the
+        # status, sensitivity and end (was it held?) every such query asks are read from the index.
+        Index("ix_meeting_period", "starts_at", "status", "sensitivity", "ends_at"),
     )
 
     @property
@@ -217,7 +217,7 @@ class Attendee(db.Model):
         return RESPONSES.get(self.response, self.response)
 
 
-FEED_SCOPES = {"personal": "My meetings", "team": "All meetings (team)"}
+FEED_SCOPES = {"personal": "My meetings", "team": "All meetings (team)", "milestones": "UPR cycle milestones"}
 
 
 class CalendarFeed(db.Model):

@@ -1,4 +1,4 @@
-"""The one definition of "engaged this cycle", which recommendations, planning and reports all count.
+"""The one definition of "engaged in a cycle", which recommendations, planning and reports all count.
 
 It sits in outcomes, the lowest package that knows both what it reads (meetings and the outcomes
 recorded at them): the recommendations pages (upr) and coverage and the dashboard (reports) use it,
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 
 from engage.access.services import only_visible
 from engage.clock import NAIROBI, start_of_day
@@ -25,18 +25,22 @@ def _seen(actor, query, *models):
 
 
 def engaged_states_query(since: date, now: datetime, until: date | None = None, actor=None):
-    """A select() of the states (ISO codes) engaged between `since` (midnight Nairobi time) and `now`
-    (and the end of `until`, if given): someone from one of their organisations — any kind — was at a
-    meeting, not cancelled, that has started by then, or an outcome was recorded against one of their
-    organisations at such a meeting. A meeting still ahead does not count: it may yet be cancelled
-    or missed. With `actor`, only through the meetings, contacts and outcomes they may see.
+    """A select() of the states (ISO codes) engaged in a cycle's window, from `since` (midnight Nairobi
+    time) to the end of `until` (None: still open): someone from one of their organisations — any
+    kind — was at a meeting HELD in the window, or an outcome was recorded against one of their
+    organisations at such a meeting. Held: marked held, or not cancelled and already ended by `now`.
+    A meeting merely booked, or still going on, does not count: it may yet be cancelled or missed.
+    With `actor`, only through the meetings, contacts and outcomes they may see.
 
-    The one definition of "engaged this cycle": the recommendations pages and filters, the planning
-    view, coverage, the dashboard and the printable summaries all use it.
+    The one definition of "engaged in a cycle": the recommendations pages, filters and API, the
+    planning view, coverage, the dashboard, the summaries and the cycle pages all use it, with the
+    window of the cycle they name (engage/cycles/services.py, `window_of`).
     """
-    end = min(now, start_of_day(until + timedelta(days=1), NAIROBI)) if until else now
-    held = (Meeting.status != "cancelled", Meeting.starts_at >= start_of_day(since, NAIROBI),
-            Meeting.starts_at <= end, Organisation.country.is_not(None))
+    in_window = [Meeting.starts_at >= start_of_day(since, NAIROBI), Organisation.country.is_not(None)]
+    if until is not None:
+        in_window.append(Meeting.starts_at < start_of_day(until + timedelta(days=1), NAIROBI))
+    happened = or_(Meeting.status == "held", and_(Meeting.status != "cancelled", Meeting.ends_at <= now))
+    held = (*in_window, happened)
     by_attendance = (select(Organisation.country)
                      .join(Contact, Contact.organisation_id == Organisation.id)
                      .join(Attendee, Attendee.contact_id == Contact.id)
@@ -51,5 +55,5 @@ def engaged_states_query(since: date, now: datetime, until: date | None = None, 
 
 
 def engaged_states(since: date, now: datetime, until: date | None = None, actor=None) -> set[str]:
-    """The states engaged between `since` and `now` (see engaged_states_query)."""
+    """The states engaged in the window from `since` to `until` as of `now` (see engaged_states_query)."""
     return set(db.session.scalars(engaged_states_query(since, now, until, actor)))

@@ -12,14 +12,12 @@ from engage.access.services import can_see, is_restricted, visible
 from engage.auth.models import User
 from engage.clock import format_date, format_in_zone
 from engage.extensions import db
-from engage.meetings.calendar import organiser_mailbox
 from engage.meetings.models import Attendee, Meeting
-from engage.organisation.services import current as current_organisation
-from engage.mime import build_plain_message, make_message_id, message_bytes
 from engage.outbox.models import OutboxMessage
-from engage.outbox.services import queue_message
 from engage.outcomes.services import follow_ups_due_on, overdue_follow_ups
 
+from .mail import queue_plain
+from .milestones import coming_for
 from .models import FollowUpNotice
 
 DIGEST_MEETINGS = 25  # meetings listed in one digest; "and N more" links to the rest
@@ -28,28 +26,6 @@ DIGEST_MEETINGS = 25  # meetings listed in one digest; "and N more" links to the
 def _morning(config) -> tuple[ZoneInfo, time]:
     # Both checked at start-up (engage/settings.py): a zone that exists, a time as HH:MM.
     return ZoneInfo(config["ENGAGE_DIGEST_TIMEZONE"]), time.fromisoformat(config["ENGAGE_DIGEST_AT"])
-
-
-def _from_name() -> str:
-    """'<organisation> via engage' on staff's own mail: which organisation's engage is writing."""
-    organisation = current_organisation()
-    return f"{organisation.name} via engage" if organisation.named else "engage"
-
-
-def _queue_plain(now: datetime, kind: str, user: User, subject: str, template: str, context: dict, key: str) -> bool:
-    """Render a text+HTML email from engage/templates/email/<template> and queue it once (per key)."""
-    if db.session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == key)):
-        return False
-    env = current_app.jinja_env
-    text = env.get_template(f"email/{template}.txt").render(**context)
-    html = env.get_template(f"email/{template}.html").render(**context)
-    sender = organiser_mailbox()
-    message_id = make_message_id(key, sender.rsplit("@", 1)[-1])
-    message = build_plain_message(to_email=user.email, to_name=user.display_name, from_email=sender,
-                                  from_name=_from_name(), subject=subject, text_body=text, html_body=html,
-                                  message_id=message_id, sent_at=now)
-    queue_message(now, kind, user.email, subject, message_bytes(message), key, message_id)
-    return True
 
 
 def follow_ups_for(user: User, day: date) -> tuple[list, list]:
@@ -76,6 +52,7 @@ def digest_for(user: User, day: date, zone: ZoneInfo) -> dict:
     waiting = [(m, _waiting_for(user, m)) for m in meetings if m.organiser_id == user.id]
     due, overdue = follow_ups_for(user, day)
     return {
+        "coming": coming_for(user, start),
         "user": user, "day": format_date(day),
         "meetings": [(m, format_in_zone(m.starts_at, m.timezone)) for m in meetings], "more_meetings": more,
         "waiting": [(m, people) for m, people in waiting if people],
@@ -123,8 +100,8 @@ def queue_morning_messages(now: datetime, config) -> dict[str, int]:
             content = digest_for(user, day, zone)
             due, overdue = content["due"], content["overdue"]
             content["restricted_ids"] = _restricted_follow_ups(due + overdue)
-            if content["meetings"] or due or overdue:
-                if _queue_plain(now, "digest", user, f"engage: your day, {format_date(day)}", "digest", content,
+            if content["meetings"] or due or overdue or content["coming"]:
+                if queue_plain(now, "digest", user, f"engage: your day, {format_date(day)}", "digest", content,
                                 _digest_key(user, day)):
                     digests += 1
         for follow_up in due:
@@ -146,7 +123,7 @@ def _notice(now: datetime, day: date, user: User, follow_up, kind: str) -> int:
                else f"Follow-up overdue since {format_date(follow_up.due_on)}: {what}")
     context = {"user": user, "follow_up": follow_up, "kind": kind, "due": format_date(follow_up.due_on),
                "restricted": restricted, "base_url": current_app.config.get("ENGAGE_BASE_URL", "").rstrip("/")}
-    _queue_plain(now, "reminder", user, subject, "follow_up", context, f"follow-up:{follow_up.id}:{kind}")
+    queue_plain(now, "reminder", user, subject, "follow_up", context, f"follow-up:{follow_up.id}:{kind}")
     db.session.add(FollowUpNotice(follow_up_id=follow_up.id, kind=kind, sent_on=day, created_at=now))
     db.session.flush()
     return 1

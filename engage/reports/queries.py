@@ -18,13 +18,13 @@ from sqlalchemy.orm import contains_eager
 from engage.access.services import VISIBILITY_APPLIED, only_visible
 from engage.clock import NAIROBI
 from engage.countries import country_name
+from engage.cycles.services import engagement_window
 from engage.extensions import db
 from engage.meetings.models import Meeting
 from engage.outcomes.engaged import engaged_states
 from engage.outcomes.log import day_start
 from engage.outcomes.models import POSITIONS, Outcome
 from engage.recommendations.models import Recommendation, Theme, recommendation_theme
-from engage.settings import cycle_starts_on
 
 # ---- coverage ----
 
@@ -228,14 +228,16 @@ def sort_coverage_rows(rows: list[CoverageRow], sort: str, by: str = "theme") ->
 def coverage(now: datetime, since: date | None = None, until: date | None = None, cycle: int | None = None,
              theme_ids: list[int] | None = None, by: str = "theme", actor=None,
              sort: str = "recommendations") -> Coverage:
-    """The coverage matrix for meetings from `since` (default: the start of this cycle).
+    """The coverage matrix for meetings from `since` to `until` (default: the current cycle's engagement window).
 
     by="theme": one row per recommending state with recommendations on the chosen themes (all
     themes when none is chosen), one column per theme. by="recommendation": one row per
     recommendation on the chosen themes, grouped by state, one column. A fixed number of
     statements: themes, recommendations, their theme links, the engagement aggregate, met states.
     """
-    since = since or cycle_starts_on()
+    if since is None:
+        window = engagement_window(now)
+        since, until = window.counts_from, until or window.until
     theme_ids = list(theme_ids or [])
     chosen = list(db.session.scalars(select(Theme).where(Theme.id.in_(theme_ids)).order_by(Theme.name))) \
         if theme_ids else []
@@ -355,10 +357,10 @@ def commitments_secured(since: date, until: date | None = None, actor=None,
     return sum(commitments.values())
 
 
-def states_engaged(now: datetime, since: date, actor=None) -> tuple[int, int]:
-    """(states with recommendations that somebody met since `since`, those nobody met)."""
+def states_engaged(now: datetime, since: date, actor=None, until: date | None = None) -> tuple[int, int]:
+    """(states with recommendations engaged in the window `since` to `until`, those not)."""
     states = set(db.session.scalars(select(Recommendation.recommending_state).distinct()))
-    met = met_states(since, now, actor=actor) & states
+    met = met_states(since, now, until, actor=actor) & states
     return len(met), len(states - met)
 
 
@@ -443,7 +445,9 @@ def _latest(rows: dict, key_column, base: list, actor=None) -> None:
 def theme_summary(theme: Theme, now: datetime, since: date | None = None, actor=None) -> Summary:
     """Per recommending state on `theme`: recommendations, positions, commitments, last position;
     the newest commitments; and the states nobody has met."""
-    since = since or cycle_starts_on()
+    window = engagement_window(now)
+    until = window.until if since is None else None
+    since = since or window.counts_from
     on_theme = select(recommendation_theme.c.recommendation_id).where(recommendation_theme.c.theme_id == theme.id)
     rows: dict[str, SummaryRow] = {}
     for state, n in db.session.execute(select(Recommendation.recommending_state, func.count())
@@ -461,7 +465,7 @@ def theme_summary(theme: Theme, now: datetime, since: date | None = None, actor=
             rows[state].positions[position] += n
             rows[state].commitments += c
     _latest(rows, Recommendation.recommending_state, base, actor)
-    met = met_states(since, now, actor=actor) & set(rows)
+    met = met_states(since, now, until, actor=actor) & set(rows)
     ordered = sorted(rows.values(), key=lambda r: (-r.recommendations, r.label))
     return Summary(kind="theme", title=theme.name, since=since, now=now, rows=ordered, commitments=commitments,
                    commitments_total=total, states_with_recommendations=len(rows), states_met=len(met),
@@ -470,7 +474,9 @@ def theme_summary(theme: Theme, now: datetime, since: date | None = None, actor=
 
 def state_summary(state: str, now: datetime, since: date | None = None, actor=None) -> Summary:
     """Per recommendation made by `state`: positions, commitments, last position; the newest commitments."""
-    since = since or cycle_starts_on()
+    window = engagement_window(now)
+    until = window.until if since is None else None
+    since = since or window.counts_from
     recs = list(db.session.scalars(select(Recommendation).where(Recommendation.recommending_state == state)
                                    .order_by(Recommendation.cycle.desc(), Recommendation.reference_sort)))
     rows = {r.id: SummaryRow(key=r.id, label=r.reference, recommendations=1, recommendation=r) for r in recs}
@@ -485,7 +491,7 @@ def state_summary(state: str, now: datetime, since: date | None = None, actor=No
             rows[rec_id].positions[position] += n
             rows[rec_id].commitments += c
     _latest(rows, Outcome.recommendation_id, base, actor)
-    met = state in met_states(since, now, actor=actor)
+    met = state in met_states(since, now, until, actor=actor)
     return Summary(kind="state", title=country_name(state), since=since, now=now, rows=list(rows.values()),
                    commitments=commitments, commitments_total=total, states_with_recommendations=1 if recs else 0,
                    states_met=1 if met else 0, unmet_states=[] if met or not recs else [country_name(state)])

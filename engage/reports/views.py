@@ -13,6 +13,7 @@ from engage.access.guard import audit_export
 from engage.auth.permissions import export_confirmed, require_role_for_blueprint
 from engage.clock import now_utc
 from engage.countries import country_code, country_name
+from engage.cycles.services import engagement_window
 from engage.errors import ValidationError
 from engage.extensions import db
 from engage.outcomes import log
@@ -21,7 +22,6 @@ from engage.outcomes.models import POSITION_FILLS, POSITIONS, Outcome
 from engage.recommendations.models import MAX_CYCLE, Theme
 from engage.recommendations.queries import all_themes, cycles_in_use, states_in_use, theme_groups
 from engage.spreadsheets import XLSX_MIMETYPE
-from engage.settings import cycle_starts_on
 
 from . import charts, exports, queries
 
@@ -53,19 +53,20 @@ def index():
 
 def dashboard_data(now, actor) -> dict:
     """Every figure on the dashboard that `actor` may see, with its chart."""
-    since = cycle_starts_on()
+    window = engagement_window(now)
+    since = window.counts_from
     today = outcome_services.today(now)
     weeks = queries.meetings_per_week(now, actor=actor)
     # One aggregate of commitments for both the themes and the total (each is a walk of the cycle's outcomes).
     commitments = queries.commitments_by_recommendation(since, actor=actor)
     themes = queries.positions_by_theme(since, actor=actor, commitments=commitments)[:12]
-    engaged, not_engaged = queries.states_engaged(now, since, actor)
+    engaged, not_engaged = queries.states_engaged(now, since, actor, window.until)
     overdue_query = outcome_services.follow_up_query(today, state="overdue", actor=actor)
     overdue = list(db.session.scalars(overdue_query.limit(10)))
     overdue_total = db.session.scalar(select(func.count()).select_from(overdue_query.order_by(None).subquery()))
     segments = [(k, label, POSITION_FILLS[k]) for k, label in POSITIONS.items()]
     return {
-        "since": since, "today": today, "weeks": weeks, "themes": themes, "positions": POSITIONS,
+        "since": since, "engagement": window, "today": today, "weeks": weeks, "themes": themes, "positions": POSITIONS,
         "engaged": engaged, "not_engaged": not_engaged, "commitments": queries.commitments_secured(since, commitments=commitments),
         "overdue": overdue, "overdue_total": overdue_total,
         "week_chart": charts.week_columns(weeks, "Meetings per week (Nairobi weeks, Monday first)"),
@@ -138,7 +139,8 @@ def _coverage():
 @bp.route("/coverage")
 def coverage():
     choices = {"all_themes": all_themes(), "cycles": cycles_in_use(), "args": request.args,
-               "chosen": request.args.getlist("theme"), "default_since": cycle_starts_on(),
+               "chosen": request.args.getlist("theme"),
+               "engagement": engagement_window(now_utc()),
                "theme_groups": theme_group_choices(), "sorts": queries.COVERAGE_SORTS}
     try:
         cov = _coverage()

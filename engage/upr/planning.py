@@ -61,10 +61,11 @@ class StatePlan:
 
 
 def target_plan(theme_names: list[str], cycle: int | None, engaged_since: date, now,
-                response: str | None = None, actor=None) -> list[StatePlan]:
+                response: str | None = None, actor=None, engaged_until: date | None = None) -> list[StatePlan]:
     """The states that made recommendations on any of `theme_names`, most recommendations first,
     each with its Nairobi and Geneva missions, their live contacts, the last and next meeting with
-    each mission, and whether anyone from that state was met since `engaged_since`; with `actor`, only
+    each mission, and whether anyone from that state was met in the cycle's window (`engaged_since` to
+    `engaged_until`, outcomes.engaged); with `actor`, only
     the contacts, meetings and outcomes they may see."""
     if not theme_names:
         return []
@@ -72,7 +73,7 @@ def target_plan(theme_names: list[str], cycle: int | None, engaged_since: date, 
     by_state: dict[str, list] = {}
     for rec in recs:
         by_state.setdefault(rec.recommending_state, []).append(rec)
-    engaged = engaged_states(engaged_since, now, actor=actor)
+    engaged = engaged_states(engaged_since, now, engaged_until, actor=actor)
     missions = missions_by_state(by_state)
     org_ids = [o.id for orgs in missions.values() for o in orgs]
     last: dict[int, Any] = {}

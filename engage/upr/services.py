@@ -95,12 +95,13 @@ def recommendation_query(q: str | None = None, cycle: int | None = None, state: 
                          group: str | None = None,
                          implementation_status: str | None = None, engaged: bool | None = None,
                          engaged_since: date | None = None, sort: str = "reference", actor=None,
-                         now: datetime | None = None):
+                         now: datetime | None = None, engaged_until: date | None = None):
     """A select() of recommendations matching the filters; `theme` may be a list (any of them), `group`
     a theme group's key ("health": any of its themes).
 
-    `q` matches every word in the text, reference or notes; `engaged` needs `engaged_since`, and
-    counts meetings up to `now` (default: the clock) — with `actor`, only those they may see.
+    `q` matches every word in the text, reference or notes; `engaged` needs the cycle's window
+    (`engaged_since` to `engaged_until`) and counts meetings held by `now` (default: the clock) —
+    with `actor`, only those they may see.
     """
     query = select(Recommendation)
     if q:
@@ -125,7 +126,7 @@ def recommendation_query(q: str | None = None, cycle: int | None = None, state: 
     if implementation_status:
         query = query.where(Recommendation.implementation_status == implementation_status)
     if engaged is not None:
-        states = engaged_states_query(engaged_since or date(1970, 1, 1), now or now_utc(), actor=actor)
+        states = engaged_states_query(engaged_since or date(1970, 1, 1), now or now_utc(), engaged_until, actor=actor)
         column = Recommendation.recommending_state
         query = query.where(column.in_(states) if engaged else column.not_in(states))
     order = {
@@ -144,9 +145,10 @@ def responsible_organisation_choices(rec: Recommendation | None = None) -> list:
     return list(db.session.scalars(query.order_by(Organisation.name)))
 
 
-def recommendation_overview(rec: Recommendation, engaged_since: date, now: datetime, actor=None) -> dict:
+def recommendation_overview(rec: Recommendation, engaged_since: date, now: datetime, actor=None,
+                            engaged_until: date | None = None) -> dict:
     """What the detail page shows around a recommendation: its state's missions, meetings, outcomes,
-    whether that state was engaged this cycle, its other recommendations, and the change history;
+    whether that state was engaged in the cycle (window `engaged_since` to `engaged_until`), its other recommendations, and the change history;
     with `actor`, only the meetings, outcomes and contacts they may see."""
     others = db.session.scalars(
         select(Recommendation).where(Recommendation.cycle == rec.cycle,
@@ -156,7 +158,7 @@ def recommendation_overview(rec: Recommendation, engaged_since: date, now: datet
     return {"missions": missions_by_state([rec.recommending_state])[rec.recommending_state],
             "meetings": meetings_touching(recommendation_id=rec.id, actor=actor),
             "outcomes": outcomes_for(rec, actor),
-            "engaged": rec.recommending_state in engaged_states(engaged_since, now, actor=actor),
+            "engaged": rec.recommending_state in engaged_states(engaged_since, now, engaged_until, actor=actor),
             "related": others,
             "history": history_for(rec)}
 

@@ -9,13 +9,14 @@ from engage.auth.permissions import export_confirmed, require_role_for_blueprint
 from engage.boundary import refused_form, refused_redirect
 from engage.clock import now_utc
 from engage.countries import country_name
+from engage.cycles.services import Window, engagement_window
+from engage.errors import NotFoundError
 from engage.extensions import db
 from engage.importjobs import services as import_jobs
 from engage.recommendations import queries as catalogue
 from engage.recommendations import vocabulary
 from engage.recommendations.models import Recommendation
 from engage.recommendations.schemas import KEEP
-from engage.settings import cycle_starts_on
 
 from engage.asks import services as ask_services
 
@@ -44,11 +45,23 @@ def _link(candidates, value) -> str | None:
     return None
 
 
+def _window() -> Window:
+    """The cycle whose engagement the page shows: ?engaged_in=<number>, or the current cycle (kept per request)."""
+    # Kept on the request, not on g: g lives as long as the app context, which a test may hold across requests.
+    if not hasattr(request, "engagement_window"):
+        request.engagement_window = engagement_window(now_utc(), request.args.get("engaged_in", type=int))
+    return request.engagement_window
+
+
 @bp.context_processor
 def _page_helpers():
+    try:
+        engagement = _window()
+    except NotFoundError:  # the error page for an unknown ?engaged_in= is rendered here too
+        engagement = None
     return {"meeting_url": lambda m: _link(MEETING_PAGES, m.id),
             "organisation_url": lambda o: _link(ORGANISATION_PAGES, o.id),
-            "cycle_starts_on": cycle_starts_on()}
+            "engagement": engagement}
 
 
 def _filter_form() -> FilterForm:
@@ -61,8 +74,9 @@ def _filter_form() -> FilterForm:
 
 
 def _query(form: FilterForm):
-    return services.recommendation_query(**form.filters(), engaged_since=cycle_starts_on(), actor=current_user,
-                                         now=now_utc())
+    window = _window()
+    return services.recommendation_query(**form.filters(), engaged_since=window.counts_from,
+                                         engaged_until=window.until, actor=current_user, now=now_utc())
 
 
 def _csv_response(text: str, filename: str) -> Response:
@@ -74,7 +88,8 @@ def _csv_response(text: str, filename: str) -> Response:
 def index():
     form = _filter_form()
     pagination = db.paginate(_query(form), per_page=current_app.config["PER_PAGE"], error_out=False)
-    engaged = services.engaged_states(cycle_starts_on(), now_utc(), actor=current_user)
+    window = _window()
+    engaged = services.engaged_states(window.counts_from, now_utc(), window.until, actor=current_user)
     to_review = sources.open_disagreement_count() if current_user.has_role("lead") else None
     return render_template("upr/index.html", form=form, pagination=pagination, engaged=engaged, to_review=to_review,
                            filtered=any(v for k, v in request.args.items() if k != "page"))
@@ -103,7 +118,8 @@ def _edit_form(rec: Recommendation, formdata=None) -> EditForm:
 def _detail(rec: Recommendation, form: EditForm, status: int = 200):
     return render_template("upr/detail.html", rec=rec, form=form, sources=sources.sources_of(rec),
                            disagreements=sources.disagreements_of(rec),
-                           **services.recommendation_overview(rec, cycle_starts_on(), now_utc(), current_user)), status
+                           **services.recommendation_overview(rec, _window().counts_from, now_utc(), current_user,
+                                                              _window().until)), status
 
 
 @bp.route("/<int:rec_id>")
@@ -262,7 +278,9 @@ def _plan(form: PlanForm):
     themes = [] if form.theme.errors else form.theme.data or []
     cycle = None if form.cycle.errors or form.cycle.data in (None, "", "all") else int(form.cycle.data)
     response = None if form.response.errors else form.response.data or None
-    return planning.target_plan(themes, cycle, cycle_starts_on(), now_utc(), response, actor=current_user)
+    window = _window()
+    return planning.target_plan(themes, cycle, window.counts_from, now_utc(), response, actor=current_user,
+                                engaged_until=window.until)
 
 
 @bp.route("/plan")

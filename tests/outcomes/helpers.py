@@ -43,13 +43,14 @@ class World:
 def make_world(staff, lead) -> World:
     """Germany, France, Sweden and Brazil with recommendations on HIV/AIDS, Right to health and Education.
 
-    Outcomes this cycle (from 1 Jan 2025):
+    Outcomes this cycle (cycle 5, its engagement window from 1 Jan 2025):
       Germany (Nairobi embassy, 10 Nov 2026): de_hiv supportive with a commitment; de_edu not discussed.
       France (Geneva mission, 20 Nov 2026): fr_hiv undecided, no commitment; a follow-up due 25 Nov (overdue).
     Before the cycle: Brazil (1 Jun 2024): br_hiv supportive with a commitment.
     Never met: Sweden (se_health).
     """
     other = factories.make_user(role="staff", email="other@example.org", full_name="Other Staff")
+    factories.make_cycle()  # cycle 5, engaged from 1 Jan 2025: the window this world was written for
     orgs = {
         "de": factories.make_organisation(name="Embassy of Germany, Nairobi", kind="embassy", country="DE",
                                           city="Nairobi"),

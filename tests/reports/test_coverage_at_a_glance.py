@@ -75,8 +75,7 @@ def test_the_xlsx_keeps_header_and_state_in_view_and_filters_every_column(world,
     assert by_rec.freeze_panes == "D2"
 
 
-def test_the_dashboard_names_no_server_setting_but_hints_admins(world, lead_client, admin_client, frozen):
+def test_the_dashboard_names_the_cycle_it_shows_and_links_to_the_cycles(world, lead_client, frozen):
     lead = lead_client.get("/reports/").get_data(as_text=True)
-    assert "ENGAGE_" not in lead and "the start of the current UPR cycle" in lead
-    admin = admin_client.get("/reports/").get_data(as_text=True)
-    assert "ENGAGE_CYCLE_STARTS_ON" in admin[admin.index('id="cycle-setting-hint"'):]
+    assert "ENGAGE_" not in lead and "Showing cycle 5 (1 Jan 2025 to 31 Dec 2027)" in lead
+    assert 'href="/cycles/"' in lead[lead.index('id="cycle-setting-hint"'):]

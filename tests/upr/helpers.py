@@ -12,7 +12,7 @@ from engage.meetings.models import Attendee, Meeting
 from tests import factories
 
 WHEN = factories.WHEN
-CYCLE_START = datetime(2025, 1, 1, tzinfo=UTC)  # the default ENGAGE_CYCLE_STARTS_ON
+CYCLE_START = datetime(2025, 1, 1, tzinfo=UTC)  # where the window of factories.make_cycle() begins
 
 
 def make_meeting(organiser, contacts, starts_at, status="scheduled", recommendations=(), title=None):
@@ -42,6 +42,7 @@ def make_world(organiser) -> World:
     Met this cycle: Germany (its Nairobi embassy), Sweden (through a Swedish NGO, not its mission).
     Not yet: France (its only meeting was cancelled), Brazil (met, but before the cycle began).
     """
+    factories.make_cycle()  # cycle 5, engaged from CYCLE_START: the window this world was written for
     mk = factories.make_recommendation
     recs = {
         "de1": mk(reference="142.1", recommending_state="DE", themes=["Right to health"], text="Ensure access to ARVs"),

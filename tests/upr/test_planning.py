@@ -96,7 +96,7 @@ def test_the_planning_page_shows_ranks_missions_and_not_yet_engaged_marks(world,
     page = response.get_data(as_text=True)
     rows = re.findall(r'<li class="([^"]*)" data-state="(\w\w)">(.*?)</li>\s*(?=<li class|</ol>)', page, re.S)
     assert [state for _, state, _ in rows] == ["DE", "FR", "SE", "BR"]
-    marks = {state: ("Not yet engaged" in body, "Engaged this cycle" in body) for _, state, body in rows}
+    marks = {state: ("Not yet engaged" in body, "Engaged in cycle 5" in body) for _, state, body in rows}
     assert marks == {"DE": (False, True), "FR": (True, False), "SE": (False, True), "BR": (True, False)}
     germany = rows[0][2]
     assert "Embassy of Germany, Nairobi" in germany and "Permanent Mission of Germany, Geneva" in germany

@@ -173,9 +173,9 @@ def test_the_list_filters_and_searches_and_says_how_many(staff_client, now):
 def test_the_list_marks_states_not_yet_engaged_and_filters_on_it(app, staff_client, staff_user):
     make_world(staff_user)
     page = staff_client.get("/recommendations/", query_string={"engaged": "no", "cycle": "3"}).get_data(as_text=True)
-    assert "(4)" in page and ">Not yet engaged</span>" in page and ">Engaged this cycle</span>" not in page
+    assert "(4)" in page and ">Not yet engaged</span>" in page and ">Engaged in cycle 5</span>" not in page
     page = staff_client.get("/recommendations/", query_string={"engaged": "yes", "cycle": "3"}).get_data(as_text=True)
-    assert "(5)" in page and ">Not yet engaged</span>" not in page and ">Engaged this cycle</span>" in page
+    assert "(5)" in page and ">Not yet engaged</span>" not in page and ">Engaged in cycle 5</span>" in page
 
 
 def test_the_list_export_follows_the_filters(staff_client, now):
@@ -213,7 +213,7 @@ def test_the_detail_page_shows_the_state_its_missions_and_the_meetings(app, staf
     assert "Embassy of Germany, Nairobi" in page and "Permanent Mission of Germany, Geneva" in page
     assert "New York" not in page
     assert "ARVs with Germany" in page and "Tue 10 Mar 2026, 10:00 Nairobi (EAT)" in page
-    assert "Engaged this cycle" in page
+    assert "Engaged in cycle 5" in page
     assert "No positions recorded yet" in page
     france = staff_client.get(f"/recommendations/{world.recs['fr1'].id}").get_data(as_text=True)
     assert "Called off" in france and "Cancelled" in france and "Not yet engaged" in france

@@ -1,0 +1,1 @@
+"""UPR cycles: their milestones, their engagement windows, and which cycle a page shows."""

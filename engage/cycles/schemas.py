@@ -1,0 +1,143 @@
+"""The cycle write schemas: one model per operation, shared by the cycle pages and the API.
+
+`CycleCreate` / `CycleUpdate`: a cycle with (optionally) its milestones — POST and PATCH
+/api/v1/cycles, the cycle form. `MilestoneCreate` / `MilestoneUpdate`: one milestone — the
+milestone form on a cycle's page (and each item of a cycle's `milestones` in the API, where an
+item with an `id` changes that milestone). Field names are the API's.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, PlainValidator, WithJsonSchema
+
+from engage.clock import DAY_RANGE_PROBLEM, day_in_range
+from engage.countries import country_code
+from engage.schemas import Text, partial, problem
+
+from .models import MAX_REMINDER_DAYS, MILESTONE_KINDS, Milestone
+
+MAX_NUMBER = 2**31 - 1
+MAX_REMINDERS = 10
+MAX_MILESTONES = 100
+
+
+def _whole(low: int, required: bool = False):
+    def check_number(value: Any) -> int | None:
+        if value is None or value == "":
+            if required:
+                raise problem("This is required.")
+            return None
+        if isinstance(value, str) and value.strip().isdigit():
+            value = int(value.strip())  # a form posts text
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= MAX_NUMBER:
+            raise problem(f"Must be a whole number of at least {low}.")
+        return value
+    kind = int if required else int | None
+    schema = {"type": "integer", "minimum": low} if required else \
+        {"anyOf": [{"type": "integer", "minimum": low}, {"type": "null"}]}
+    return Annotated[kind, PlainValidator(check_number), WithJsonSchema(schema)]
+
+
+def _day(required: bool = False):
+    def check_day(value: Any) -> date | None:
+        if value is None or value == "":
+            if required:
+                raise problem("Give a date.")
+            return None
+        if isinstance(value, str):
+            try:
+                value = date.fromisoformat(value.strip())
+            except ValueError:
+                pass
+        if isinstance(value, date) and not isinstance(value, datetime):
+            if not day_in_range(value):
+                raise problem(DAY_RANGE_PROBLEM)
+            return value
+        raise problem("Must be a date written YYYY-MM-DD.")
+    kind = date if required else date | None
+    schema = {"type": "string", "format": "date"} if required else \
+        {"anyOf": [{"type": "string", "format": "date"}, {"type": "null"}]}
+    return Annotated[kind, PlainValidator(check_day), WithJsonSchema(schema)]
+
+
+def _state(value: Any) -> str | None:
+    if value is None or value == "":
+        return None
+    code = country_code(value) if isinstance(value, str) else None
+    if code is None:
+        raise problem("Use an ISO code such as KE or a state's English name.")
+    return code
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, str) and value.strip().lower() in MILESTONE_KINDS:
+        return value.strip().lower()
+    shown = value[:40] if isinstance(value, str) else value
+    raise problem(f"{shown!r} is not allowed; choose one of: {', '.join(MILESTONE_KINDS)}.")
+
+
+def _reminder_days(value: Any) -> list[int]:
+    """Lead times in days: a list, or text such as "28, 7, 1"; each from 0 to 365, no repeats, nearest last."""
+    if value is None or value == "":
+        return []
+    if isinstance(value, str):
+        parts = [p.strip() for p in value.replace(";", ",").split(",") if p.strip()]
+        if not all(p.isdigit() for p in parts):
+            raise problem("Write the days before as whole numbers separated by commas, e.g. 28, 7, 1.")
+        value = [int(p) for p in parts]
+    if not isinstance(value, (list, tuple)) or any(isinstance(v, bool) or not isinstance(v, int) for v in value):
+        raise problem("Must be a list of whole numbers of days.")
+    if any(not 0 <= v <= MAX_REMINDER_DAYS for v in value):
+        raise problem(f"Each must be from 0 to {MAX_REMINDER_DAYS} days.")
+    days = sorted(set(value), reverse=True)
+    if len(days) > MAX_REMINDERS:
+        raise problem(f"At most {MAX_REMINDERS} reminders.")
+    return days
+
+
+Kind = Annotated[str, PlainValidator(_kind), WithJsonSchema({"type": "string", "enum": list(MILESTONE_KINDS)})]
+State = Annotated[str | None, PlainValidator(_state), WithJsonSchema(
+    {"anyOf": [{"type": "string"}, {"type": "null"}], "description": "ISO code or English name; default the state under review"})]
+ReminderDays = Annotated[list[int], PlainValidator(_reminder_days), WithJsonSchema(
+    {"type": "array", "items": {"type": "integer", "minimum": 0, "maximum": MAX_REMINDER_DAYS},
+     "maxItems": MAX_REMINDERS, "description": "Days before the milestone a reminder goes to staff"})]
+
+
+class MilestoneCreate(BaseModel):
+    """Add a milestone to a cycle (the milestone form; an item of a cycle's `milestones`)."""
+
+    model_config = ConfigDict(extra="forbid")
+    kind: Kind
+    title: Text(Milestone.title) = None
+    due_on: _day(required=True)
+    hrc_session: _whole(1) = None
+    note: Text(Milestone.note) = None
+    reminder_days: ReminderDays | None = Field(None, description="Default 28, 7 and 1 days before")
+
+
+MilestoneUpdate = partial(MilestoneCreate, "MilestoneUpdate")
+
+
+class CycleMilestone(MilestoneCreate):
+    """A milestone in a cycle's `milestones`: with the `id` of one it changes, without for a new one."""
+
+    model_config = ConfigDict(extra="forbid", title="CycleMilestoneIn")
+    id: _whole(1) = None
+
+
+class CycleCreate(BaseModel):
+    """Add a UPR cycle (POST /cycles, the new-cycle form)."""
+
+    model_config = ConfigDict(extra="forbid")
+    number: _whole(1, required=True)
+    wg_session: _whole(1) = None
+    state_under_review: State = None
+    window_starts_on: _day() = Field(None, description="Default: 12 months before the Working Group review")
+    window_ends_on: _day() = Field(None, description="Default: the adoption at the Human Rights Council")
+    milestones: list[CycleMilestone] = Field(default_factory=list, max_length=MAX_MILESTONES,
+                                             description="PATCH: the whole list; a milestone left out is removed")
+
+
+CycleUpdate = partial(CycleCreate, "CycleUpdate", exclude=("number",))

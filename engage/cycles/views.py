@@ -1,0 +1,117 @@
+"""Cycle pages: the list, one cycle's timeline and standing, and the forms that keep cycles and milestones."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from engage.auth.permissions import require_role_for_blueprint, role_required
+from engage.boundary import form_page, refused_form, refused_redirect
+from engage.clock import now_utc
+from engage.countries import country_name
+
+from . import services
+from .forms import CycleForm, MilestoneForm
+
+bp = Blueprint("cycles", __name__, url_prefix="/cycles")
+require_role_for_blueprint(bp, "staff")
+
+
+@bp.route("/")
+def index():
+    now = now_utc()
+    cycles = services.all_cycles()
+    current = services.current_cycle(now, cycles)
+    return render_template("cycles/index.html", cycles=cycles, current=current,
+                           next_due={c.id: services.next_milestone(c, now) for c in cycles})
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@role_required("lead")
+def new():
+    form = CycleForm()
+    page = form_page(form, "cycles/form.html", cycle=None)
+    if form.validate_on_submit():
+        cycle = services.create_cycle(current_user, now_utc(), form.values())
+        flash(f"Cycle {cycle.number} is saved. Add its milestones below.", "success")
+        return redirect(url_for(".show", number=cycle.number))
+    return page()
+
+
+def _show(cycle, milestone_form: MilestoneForm, status: int = 200):
+    now = now_utc()
+    met, not_met = services.standing(cycle, now, current_user)
+    meetings = services.cycle_meetings(cycle, current_user)
+    # One timeline: milestones and meetings by day (a milestone first on a day it shares).
+    timeline = sorted([(m.due_on, 0, "milestone", m) for m in cycle.milestones]
+                      + [(services.today_in_nairobi(m.starts_at), 1, "meeting", m) for m in meetings],
+                      key=lambda item: (item[0], item[1]))
+    return render_template("cycles/show.html", cycle=cycle, window=services.window_of(cycle), timeline=timeline,
+                           met=[country_name(s) for s in met], not_met=[country_name(s) for s in not_met],
+                           next_due=services.next_milestone(cycle, now), today=services.today_in_nairobi(now),
+                           is_current=services.current_cycle(now) is cycle, form=milestone_form,
+                           meetings_capped=len(meetings) == services.TIMELINE_MEETINGS), status
+
+
+@bp.route("/<int:number>")
+def show(number):
+    return _show(services.get_cycle(number), MilestoneForm(formdata=None))
+
+
+@bp.route("/<int:number>/edit", methods=["GET", "POST"])
+@role_required("lead")
+def edit(number):
+    cycle = services.get_cycle(number)
+    form = CycleForm()
+    if not form.is_submitted():
+        for name in ("wg_session", "state_under_review", "window_starts_on", "window_ends_on"):
+            value = getattr(cycle, name)
+            form[name].data = str(value) if isinstance(value, int) else value
+        form.number.data = str(cycle.number)
+    form.number.render_kw = {"readonly": True}
+    page = form_page(form, "cycles/form.html", cycle=cycle)
+    if form.validate_on_submit():
+        changed = services.update_cycle(current_user, now_utc(), cycle, form.values(editing=True))
+        flash(f"Cycle {cycle.number} is saved." if changed else "Nothing changed.", "success" if changed else "info")
+        return redirect(url_for(".show", number=cycle.number))
+    return page()
+
+
+@bp.post("/<int:number>/milestones")
+@role_required("lead")
+def add_milestone(number):
+    cycle = services.get_cycle(number)
+    form = MilestoneForm()
+    refused_form(form, lambda: _show(cycle, form, 422))
+    if form.validate_on_submit():
+        milestone = services.add_milestone(current_user, now_utc(), cycle, form.values())
+        flash(f"{milestone.name} on {milestone.due_on:%d %b %Y} is added.", "success")
+        return redirect(url_for(".show", number=cycle.number))
+    return _show(cycle, form, 400)
+
+
+@bp.route("/<int:number>/milestones/<int:milestone_id>/edit", methods=["GET", "POST"])
+@role_required("lead")
+def edit_milestone(number, milestone_id):
+    cycle = services.get_cycle(number)
+    milestone = services.get_milestone(cycle, milestone_id)
+    form = MilestoneForm()
+    if not form.is_submitted():
+        form.fill(milestone)
+    page = form_page(form, "cycles/milestone_form.html", cycle=cycle, milestone=milestone)
+    if form.validate_on_submit():
+        changed = services.update_milestone(current_user, now_utc(), milestone, form.values())
+        flash(f"{milestone.name} is saved." if changed else "Nothing changed.", "success" if changed else "info")
+        return redirect(url_for(".show", number=cycle.number))
+    return page()
+
+
+@bp.post("/<int:number>/milestones/<int:milestone_id>/delete")
+@role_required("lead")
+def delete_milestone(number, milestone_id):
+    cycle = services.get_cycle(number)
+    milestone = services.get_milestone(cycle, milestone_id)
+    refused_redirect(url_for(".show", number=cycle.number))
+    name = milestone.name
+    services.delete_milestone(current_user, now_utc(), milestone)
+    flash(f"{name} is removed.", "success")
+    return redirect(url_for(".show", number=cycle.number))
