@@ -66,7 +66,8 @@ def cycle_json(cycle: Cycle, current: Cycle | None, standing: tuple | None = Non
         milestones=[milestone_json(m) for m in cycle.milestones],
         states_met=len(standing[0]) if standing else None, states_not_met=len(standing[1]) if standing else None,
         url=absolute_url("cycles.show", number=cycle.number),
-        created_at=cycle.created_at.isoformat(), updated_at=cycle.updated_at.isoformat(),
+        created_at=cycle.created_at.isoformat().replace("+00:00", "Z"),
+        updated_at=cycle.updated_at.isoformat().replace("+00:00", "Z"),
     ).model_dump(mode="json")
 
 

@@ -164,6 +164,7 @@ def _may_plan(actor) -> None:
 
 
 def _check_milestone(values: dict, where: str = "") -> None:
+    refuse({f"{where}{name}": "This is required." for name in ("kind", "due_on") if values.get(name) is None})
     if values.get("kind") == "own" and not values.get("title"):
         refuse({f"{where}title": "Give your milestone a title, e.g. “coalition report final”."})
 
@@ -184,10 +185,18 @@ def _milestone_values(body, sent=None) -> dict:
 
 
 def _new_milestone(cycle: Cycle, values: dict, now: datetime) -> Milestone:
-    milestone = Milestone(cycle=cycle, created_at=now, updated_at=now,
-                          reminder_days=list(DEFAULT_REMINDER_DAYS), **values)
-    db.session.add(milestone)
+    milestone = Milestone(created_at=now, updated_at=now, **{"reminder_days": list(DEFAULT_REMINDER_DAYS), **values})
+    cycle.milestones.append(milestone)  # saved with its cycle (a new cycle is added once it is checked)
     return milestone
+
+
+def _as_saved(milestone: Milestone, values: dict) -> dict:
+    """The milestone's kind, title and date as they will be once `values` are written (for the checks)."""
+    return {"kind": milestone.kind, "title": milestone.title, "due_on": milestone.due_on, **values}
+
+
+def _followed_state() -> str:
+    return current_app.config["ENGAGE_STATE_UNDER_REVIEW"] if has_app_context() else "KE"
 
 
 def create_cycle(actor, now: datetime, data) -> Cycle:
@@ -196,11 +205,10 @@ def create_cycle(actor, now: datetime, data) -> Cycle:
     body = check(CycleCreate, data)
     if db.session.scalar(select(Cycle.id).where(Cycle.number == body.number)):
         raise ConflictError(f"Cycle {body.number} already exists.", {"number": ["A cycle with this number exists."]})
-    state = body.state_under_review or (current_app.config["ENGAGE_STATE_UNDER_REVIEW"] if has_app_context() else "KE")
+    state = body.state_under_review or _followed_state()
     cycle = Cycle(number=body.number, wg_session=body.wg_session, state_under_review=state,
                   window_starts_on=body.window_starts_on, window_ends_on=body.window_ends_on,
                   created_at=now, updated_at=now)
-    db.session.add(cycle)
     for index, item in enumerate(body.milestones):
         if item.id is not None:
             refuse({f"milestones.{index}.id": "A new cycle's milestones are new: leave out their id."})
@@ -208,7 +216,9 @@ def create_cycle(actor, now: datetime, data) -> Cycle:
         _check_milestone(values, f"milestones.{index}.")
         _new_milestone(cycle, values, now)
     _check_window(cycle)
+    db.session.add(cycle)  # only now: a refused cycle never reaches the session
     db.session.flush()
+    db.session.expire(cycle, ["milestones"])  # read back in date order
     for milestone in cycle.milestones:
         plan_milestone_reminders(milestone, now)
     record_change(actor, now, cycle, "created", {"number": [None, cycle.number]})
@@ -225,7 +235,7 @@ def update_cycle(actor, now: datetime, cycle: Cycle, data) -> bool:
         if name in sent:
             value = getattr(body, name)
             if name == "state_under_review" and value is None:
-                refuse({name: "Give the state under review."})
+                value = _followed_state()  # blank: the state engage follows, as when the cycle was made
             if getattr(cycle, name) != value:
                 changes[name] = [getattr(cycle, name), value]
                 setattr(cycle, name, value)
@@ -235,6 +245,7 @@ def update_cycle(actor, now: datetime, cycle: Cycle, data) -> bool:
     if changes:
         cycle.updated_at = now
         db.session.flush()
+        db.session.expire(cycle, ["milestones"])  # read back in date order
         for milestone in cycle.milestones:
             plan_milestone_reminders(milestone, now)
         record_change(actor, now, cycle, "updated", changes)
@@ -257,7 +268,7 @@ def _replace_milestones(cycle: Cycle, items: list, now: datetime) -> dict:
         if milestone is None:
             refuse({f"milestones.{index}.id": f"Cycle {cycle.number} has no milestone {item.id}."})
         kept.add(item.id)
-        _check_milestone({"kind": milestone.kind, "title": milestone.title, **values}, f"milestones.{index}.")
+        _check_milestone(_as_saved(milestone, values), f"milestones.{index}.")
         for name, value in values.items():
             if getattr(milestone, name) != value:
                 changed[f"milestone {milestone.id} {name}"] = [getattr(milestone, name), value]
@@ -280,6 +291,7 @@ def add_milestone(actor, now: datetime, cycle: Cycle, data) -> Milestone:
     _check_window(cycle)
     cycle.updated_at = now
     db.session.flush()
+    db.session.expire(cycle, ["milestones"])  # read back in date order
     plan_milestone_reminders(milestone, now)
     record_change(actor, now, cycle, "milestone added", {milestone.name: [None, milestone.due_on]})
     return milestone
@@ -290,7 +302,7 @@ def update_milestone(actor, now: datetime, milestone: Milestone, data) -> bool:
     _may_plan(actor)
     body = check(MilestoneUpdate, data)
     values = _milestone_values(body)
-    _check_milestone({"kind": milestone.kind, "title": milestone.title, **values})
+    _check_milestone(_as_saved(milestone, values))
     changes = {name: [getattr(milestone, name), value] for name, value in values.items()
                if getattr(milestone, name) != value}
     for name, (_old, new) in changes.items():

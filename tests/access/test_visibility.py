@@ -164,7 +164,11 @@ def _every_get_url(app, restricted) -> list[str]:
     # Invitations in the outbox: one to the restricted contact on an internal meeting, one on the restricted meeting.
     factories.make_meeting(organiser=w.staff, contacts=[restricted.contact, w.contacts["se"]], title="Sweden and Germany")
     feeds = [calendar.create_feed(None, WHEN, restricted.users[role], scope)
-             for role, scope in (("staff", "personal"), ("granted", "personal"), ("lead", "team"))]
+             for role, scope in (("staff", "personal"), ("granted", "personal"), ("lead", "team"),
+                                 ("staff", "milestones"))]
+    # The world's cycle 5 (its window holds the world's meetings), with a milestone on its timeline.
+    from engage.cycles import services as cycles
+    milestone = cycles.add_milestone(None, WHEN, cycles.get_cycle(5), {"kind": "wg_review", "due_on": "2027-01-20"})
     job = import_jobs.queue_import(restricted.users["staff"], WHEN, "contacts", "big.csv", b"full_name,email\n")
     # An ask on the restricted meeting's agenda, with an outcome on it there: its page and the asks' plan read both.
     ask = make_ask(restricted.users["lead"], target_states=["DE", "SE"])
@@ -177,7 +181,8 @@ def _every_get_url(app, restricted) -> list[str]:
               "org_id": [o.id for o in w.orgs.values()], "rec_id": [r.id for r in w.recs.values()],
               "group_id": [restricted.group.id], "message_id": list(db.session.scalars(select(OutboxMessage.id))),
               "follow_up_id": list(db.session.scalars(select(FollowUp.id))), "kind": ["contacts", "organisations"],
-              "secret": [f.secret for f in feeds], "job_id": [job.id], "ask_id": [ask.id]}
+              "secret": [f.secret for f in feeds], "job_id": [job.id], "ask_id": [ask.id],
+              "number": [5], "milestone_id": [milestone.id]}
     assert values["message_id"] and values["follow_up_id"]
     urls = []
     for rule in app.url_map.iter_rules():
@@ -191,7 +196,8 @@ def _every_get_url(app, restricted) -> list[str]:
     contacts = "&".join(f"contact_id={i}" for i in values["contact_id"])
     urls += ["/reports/summary?theme=HIV/AIDS", "/reports/summary?state=France", "/reports/summary?state=Germany",
              "/reports/coverage?by=recommendation", "/reports/log.csv?q=France", "/recommendations/?engaged=yes",
-             "/recommendations/?engaged=no", "/recommendations/plan?cycle=all&theme=HIV/AIDS",
+             "/recommendations/?engaged=no", "/recommendations/?engaged=yes&engaged_in=5",
+             "/api/v1/recommendations?engaged=true", "/recommendations/plan?cycle=all&theme=HIV/AIDS",
              "/recommendations/plan.csv?cycle=all&theme=HIV/AIDS", f"/recommendations/plan/draft?{contacts}",
              f"/meetings/slots?first_day=2026-12-07&last_day=2026-12-11&minutes=60&{contacts}",
              "/api/v1/outbox?status=all", f"/api/v1/meetings?organisation_id={w.orgs['de'].id}",
