@@ -64,3 +64,25 @@ def test_a_sqlite_table_rebuild_keeps_the_rows_that_reference_it(tmp_path):
         upgrade()
         assert db.session.scalars(select(ApiToken.name)).all() == ["kept"]
         db.engine.dispose()
+
+
+def test_the_migration_seeds_kenyas_four_cycles_and_the_fourth_is_current(empty_database_url):
+    """A new or upgraded database counts engagement by a real cycle from its first request."""
+    from datetime import UTC, date, datetime
+
+    from engage.cycles import services as cycles
+
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=empty_database_url)
+    with app.app_context():
+        upgrade()
+        seeded = cycles.all_cycles()
+        assert [(c.number, c.wg_session, c.review_on) for c in seeded] == [
+            (4, 49, date(2025, 5, 1)), (3, 35, date(2020, 1, 23)), (2, 21, date(2015, 1, 22)), (1, 8, date(2010, 5, 6))]
+        four = cycles.current_cycle(datetime(2026, 11, 28, 9, 0, tzinfo=UTC))
+        assert (four.number, four.starts_on, four.ends_on) == (4, date(2024, 5, 1), date(2025, 9, 8))
+        five = cycles.create_cycle(None, datetime(2026, 11, 28, tzinfo=UTC), {"number": 5})
+        db.session.commit()
+        assert five.id == 5  # the ids given by the seed are not handed out again
+        db.session.remove()
+        downgrade(revision="base")
+        db.engine.dispose()
