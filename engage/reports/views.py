@@ -47,13 +47,18 @@ def _download(chunks, mimetype: str, filename: str, audited=None) -> Response:
 @bp.route("/")
 def index():
     now = now_utc()
-    data = dashboard_data(now, current_user)
+    data = dashboard_data(now, current_user, _engaged_in())
     return render_template("reports/index.html", **data)
 
 
-def dashboard_data(now, actor) -> dict:
-    """Every figure on the dashboard that `actor` may see, with its chart."""
-    window = engagement_window(now)
+def _engaged_in() -> int | None:
+    """?engaged_in=<cycle number>: the cycle whose engagement a page counts (default: the current one)."""
+    return request.args.get("engaged_in", type=int)
+
+
+def dashboard_data(now, actor, cycle: int | None = None) -> dict:
+    """Every figure on the dashboard that `actor` may see, with its chart, for cycle `cycle` (default: the current one)."""
+    window = engagement_window(now, cycle)
     since = window.counts_from
     today = outcome_services.today(now)
     weeks = queries.meetings_per_week(now, actor=actor)
@@ -133,14 +138,18 @@ def coverage_args(args) -> dict:
 
 
 def _coverage():
-    return queries.coverage(now_utc(), **coverage_args(request.args), actor=current_user)
+    args = coverage_args(request.args)
+    if args["since"] is None:  # the chosen cycle's window (?engaged_in=), else the current cycle's
+        window = engagement_window(now_utc(), _engaged_in())
+        args["since"], args["until"] = window.counts_from, args["until"] or window.until
+    return queries.coverage(now_utc(), **args, actor=current_user)
 
 
 @bp.route("/coverage")
 def coverage():
     choices = {"all_themes": all_themes(), "cycles": cycles_in_use(), "args": request.args,
                "chosen": request.args.getlist("theme"),
-               "engagement": engagement_window(now_utc()),
+               "engagement": engagement_window(now_utc(), _engaged_in()),
                "theme_groups": theme_group_choices(), "sorts": queries.COVERAGE_SORTS}
     try:
         cov = _coverage()

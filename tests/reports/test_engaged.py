@@ -73,6 +73,12 @@ def test_a_meeting_outside_the_cycles_window_does_not_count_and_pages_name_the_c
     page = lead_client.get("/recommendations/?engaged=yes&engaged_in=4").get_data(as_text=True)
     assert "139.9" in page and "142.40" not in page and "Met in cycle 4 (1 Jan 2024 to 31 Dec 2024)" in page
     assert lead_client.get("/recommendations/?engaged_in=9").status_code == 404
+    dashboard = lead_client.get("/reports/?engaged_in=4").get_data(as_text=True)
+    assert "Showing cycle 4 (1 Jan 2024 to 31 Dec 2024)" in dashboard
+    assert (_figure(dashboard, "engaged"), _figure(dashboard, "not-engaged")) == (1, 3)
+    coverage = lead_client.get("/reports/coverage?engaged_in=4").get_data(as_text=True)
+    assert "Brazil" not in _unmet_on_coverage(coverage) and "in cycle 4 (1 Jan 2024" in coverage
+    assert lead_client.get("/reports/?engaged_in=9").status_code == 404
 
 
 def test_an_outcome_recorded_for_a_state_is_engagement_on_the_recommendations_pages_too(world, now):
