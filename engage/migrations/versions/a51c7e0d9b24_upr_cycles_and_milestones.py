@@ -2,7 +2,7 @@
 period index holds the end
 
 Revision ID: a51c7e0d9b24
-Revises: e3b7c2a91f40
+Revises: a5c9e2d4f7b1
 Create Date: 2026-12-06 00:20:00
 
 The seed is written here, from the data kept beside the cycles package (engage/cycles/data/kenya.json,
@@ -19,7 +19,7 @@ from alembic import op
 import engage.dbtypes
 
 revision = 'a51c7e0d9b24'
-down_revision = 'e3b7c2a91f40'
+down_revision = 'a5c9e2d4f7b1'
 branch_labels = None
 depends_on = None
 
