@@ -25,6 +25,9 @@ _.added_by_id  # reply_alias: which staff member trusted the address
 _.consent_at, _.consent_text, _.privacy_notice_sent_on, _.processed_at, _.sent_on, _.erased
 _.done_at, _.done_by, _.updated_by, _.superseded_by, _.outbox_message_id, _.attendee_name, _.proposed_wording
 _.recommending_state_name, _.ics_url, _.position_label, _.target_state_names  # API and export fields, read by name
+_.recommending_state_names  # the API's field (engage/api/recommendations.py)
+_.row_count, _.recommendation_count  # read by the coverage and planning templates
+_._first_of_the_states  # pydantic calls a model validator
 
 # Set for a library that reads them: Flask-Login, WTForms, email's charset, openpyxl, vobject.
 _.login_view, _.login_message, _.login_message_category, _.widget, _.option_widget

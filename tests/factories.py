@@ -106,6 +106,8 @@ def make_recommendation(themes=("Right to health",), **values):
     n = next(_seq)
     data = {"cycle": 3, "reference": f"142.{n}", "recommending_state": "DE",
             "text": f"Recommendation {n}", "response": "supported", "themes": list(themes)}
+    if "recommending_states" in values:  # a joint one: its first state is recommending_state
+        del data["recommending_state"]
     data.update(values)
     rec = upr_services.create_recommendation(None, WHEN, data)
     db.session.commit()

@@ -5,10 +5,10 @@ from datetime import date, datetime
 from typing import Literal
 
 from flask import current_app, g, jsonify, request
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from engage.clock import now_utc
-from engage.countries import country_code
+from engage.countries import country_code, country_name
 from engage.extensions import db
 from engage.cycles.services import engagement_window
 from engage.upr import services
@@ -45,6 +45,13 @@ class RecommendationOut(BaseModel):
     paragraph_text: str | None
     created_at: str
     updated_at: str
+    sub_item: str = Field(description='The item within the paragraph ("1" in "102.3 (1)"); "" when not divided')
+    recommending_states: list[str] = Field(description="Every state that made it, in the report's order "
+                                                      "(ISO alpha-2); recommending_state is the first")
+    recommending_state_names: list[str]
+    sdgs: list[int] = Field(description="Sustainable Development Goals (1–17)")
+    groups_of_persons: list[str]
+    source_of_position: str | None
 
 
 class ThemeGroupOut(BaseModel):
@@ -90,7 +97,9 @@ def recommendation_json(rec: Recommendation) -> dict:
     """A recommendation as the contract shows it."""
     return RecommendationOut(
         id=rec.id, cycle=rec.cycle, reference=rec.reference, text=rec.text,
-        recommending_state=rec.recommending_state, recommending_state_name=rec.state_name,
+        recommending_state=rec.recommending_state, recommending_state_name=country_name(rec.recommending_state),
+        sub_item=rec.sub_item, recommending_states=rec.recommending_states, recommending_state_names=rec.state_names,
+        sdgs=rec.sdgs, groups_of_persons=rec.groups_of_persons or [], source_of_position=rec.source_of_position,
         response=rec.response, themes=rec.theme_names, implementation_status=rec.implementation_status,
         notes=rec.notes, action_category=rec.action_category, wg_session=rec.wg_session,
         review_date=rec.review_date, outcome_document=rec.outcome_document,
@@ -146,7 +155,8 @@ def _cycle_arg() -> int | None:
                 "description": "Every word must appear in the text, reference or notes"},
                {"name": "cycle", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": MAX_CYCLE}},
                {"name": "recommending_state", "in": "query", "schema": {"type": "string"},
-                "description": "ISO alpha-2 code or a state's English name"},
+                "description": "ISO alpha-2 code or a state's English name; matches a recommendation any of "
+                               "whose recommending_states it is"},
                {"name": "theme", "in": "query", "schema": {"type": "string"}, "description": "A theme name"},
                {"name": "theme_group", "in": "query", "schema": {"type": "string"},
                 "description": "A theme group's key (e.g. health): recommendations with any of its themes"},

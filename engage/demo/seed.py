@@ -21,7 +21,8 @@ from engage.directory.models import Contact, Organisation
 from engage.extensions import db
 from engage.meetings.models import Attendee, Meeting, meeting_recommendation
 from engage.outcomes.models import POSITIONS, FollowUp, Outcome
-from engage.recommendations.models import Recommendation, Theme, recommendation_theme, reference_sort_key
+from engage.recommendations.models import (Recommendation, RecommendationState, Theme, recommendation_theme,
+                                          reference_sort_key)
 from engage.recommendations.vocabulary import load_vocabulary
 from engage.settings import DEFAULT_REMINDERS
 
@@ -121,11 +122,22 @@ def seed(scale: str, now: datetime, echo: Callable[[str], None] = lambda s: None
                      "created_at": now, "updated_at": now})
         for tid in rng.sample(theme_ids, rng.randint(1, 3)):
             links.append({"recommendation_id": first_rec + i, "theme_id": tid})
+    # Every tenth is made jointly with one or two more states (picked from the index, so the random
+    # sequence, and everything seeded after it, stays as it was).
+    made_by = []
+    for i, r in enumerate(recs):
+        states = [r["recommending_state"]]
+        if i % 10 == 9:
+            at = STATES.index(states[0])
+            states += [s for s in (STATES[(at + 1 + i) % len(STATES)], STATES[(at + 2 + i) % len(STATES)])[:1 + i % 2]
+                       if s not in states]
+        made_by += [{"recommendation_id": r["id"], "state": s, "position": n} for n, s in enumerate(states)]
     _batched(Recommendation.__table__, recs)
+    _batched(RecommendationState.__table__, made_by)
     _batched(recommendation_theme, links)
     recs_by_state: dict[str, list[int]] = {}
-    for r in recs:
-        recs_by_state.setdefault(r["recommending_state"], []).append(r["id"])
+    for link in made_by:
+        recs_by_state.setdefault(link["state"], []).append(link["recommendation_id"])
     echo(f"  {len(recs)} recommendations")
 
     # meetings: two years back to two months ahead, office hours; attendees and agendas

@@ -138,7 +138,7 @@ def _content(meeting: Meeting, kind: str, recipient: AttendeeSnapshot, changes=(
         # Until it is named, a body says only who the organiser is (as it did before there was a name).
         organisation_name=organisation.name if organisation.named else "", logo_url=logo_url(organisation),
         agenda="" if restricted else (meeting.description or ""),
-        recommendations=() if restricted else tuple(f"{r.reference} ({r.state_name}): {r.text}"
+        recommendations=() if restricted else tuple(f"{r.full_reference} ({r.state_name}): {r.text}"
                                                     for r in meeting.recommendations),
         changes=tuple(changes), note=note, attendee_removed=removed, **(links or {}),
     )

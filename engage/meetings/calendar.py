@@ -59,7 +59,7 @@ def meeting_description(meeting: Meeting, page_url: str = "", people: People | N
         lines.append(f"Where: {meeting.location}")
     if meeting.recommendations:
         lines += ["", "Agenda (UPR recommendations):"]
-        lines += [f"- {r.reference} ({r.state_name}): {r.text[:300]}" for r in meeting.recommendations]
+        lines += [f"- {r.full_reference} ({r.state_name}): {r.text[:300]}" for r in meeting.recommendations]
     if people.shown or people.hidden:
         lines += ["", "With:"]
         for a in people.shown:

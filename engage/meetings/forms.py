@@ -23,7 +23,7 @@ from engage.directory.services import live_contacts
 from engage.errors import ServiceError, ValidationError
 from engage.extensions import db
 from engage.forms import apply_errors, mark_required, picker
-from engage.recommendations.models import Recommendation
+from engage.recommendations.models import Recommendation, RecommendationState
 from engage.recommendations.queries import recommendation_choices
 
 from .models import LOCATION_KINDS, Meeting
@@ -85,13 +85,13 @@ def contact_choice(contact: Contact, label: str | None = None) -> tuple:
 
 
 def latest_recommendations_of(state: str) -> list[int]:
-    """The ids of the recommendations `state` made in the latest cycle it made any, in natural order."""
-    cycle = db.session.scalar(select(func.max(Recommendation.cycle)).where(Recommendation.recommending_state == state))
+    """The ids of the recommendations `state` made (alone or jointly) in the latest cycle it made any, in natural order."""
+    made = Recommendation.id.in_(select(RecommendationState.recommendation_id).where(RecommendationState.state == state))
+    cycle = db.session.scalar(select(func.max(Recommendation.cycle)).where(made))
     if cycle is None:
         return []
-    return list(db.session.scalars(select(Recommendation.id).where(
-        Recommendation.recommending_state == state, Recommendation.cycle == cycle)
-        .order_by(Recommendation.reference_sort, Recommendation.id)))
+    return list(db.session.scalars(select(Recommendation.id).where(made, Recommendation.cycle == cycle)
+                                   .order_by(Recommendation.reference_sort, Recommendation.sub_item, Recommendation.id)))
 
 
 PEOPLE_HELP = "Type part of a name, organisation or city, then Enter; Backspace removes the last one."

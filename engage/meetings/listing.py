@@ -25,7 +25,7 @@ from engage.countries import country_name
 from engage.dbtypes import JSONListText, iso_utc
 from engage.directory.models import Contact, Organisation
 from engage.extensions import db
-from engage.recommendations.models import Recommendation
+from engage.recommendations.models import Recommendation, shown_reference
 from engage.statements import KeptStatements
 
 from .models import Attendee, Meeting, MeetingLabels, meeting_ask, meeting_recommendation
@@ -94,9 +94,13 @@ class AgendaItem:
     """A recommendation on a meeting's agenda, as calendar text shows it."""
 
     id: int
-    reference: str
+    reference: str  # with its item: "102.3 (1)"
     recommending_state: str
     text: str
+
+    @property
+    def full_reference(self) -> str:
+        return self.reference
 
     @property
     def state_name(self) -> str:
@@ -373,7 +377,8 @@ def _agenda_query(full: bool):
     link, asked = meeting_recommendation.c, meeting_ask.c
     recommendation = Recommendation.__table__.c
     ids = bindparam("meeting_ids", expanding=True)
-    extra = [recommendation.reference, recommendation.recommending_state, recommendation.text] if full else []
+    extra = ([shown_reference(Recommendation.__table__).label("reference"), recommendation.recommending_state,
+              recommendation.text] if full else [])
     recommendations = (
         select(link.meeting_id.label("meeting_id"), literal_column("0").label("kind"),
                link.recommendation_id.label("item_id"), *extra, recommendation.reference_sort.label("sort_key"))

@@ -21,7 +21,7 @@ from engage.directory.models import Organisation
 from engage.errors import ConflictError, ValidationError
 from engage.extensions import db
 from engage.history import history_for
-from engage.recommendations.models import IMPLEMENTATION_STATUSES, RESPONSES as REC_RESPONSES, Recommendation
+from engage.recommendations.models import IMPLEMENTATION_STATUSES, RESPONSES as REC_RESPONSES, Recommendation, shown_reference
 from engage.spreadsheets import csv_text
 from engage.urls import absolute_url
 
@@ -178,7 +178,7 @@ def _choice_queries() -> tuple:
     o, u, r = Organisation.__table__.c, User.__table__.c, Recommendation.__table__.c
     return (select(o.id, o.name, o.city, o.is_archived).order_by(o.name).execution_options(**VISIBILITY_APPLIED),
             select(u.id, u.full_name, u.email).order_by(u.full_name).execution_options(**VISIBILITY_APPLIED),
-            select(r.id, r.reference, r.recommending_state)
+            select(r.id, shown_reference(Recommendation.__table__), r.recommending_state)
             .where(r.id.in_(select(meeting_recommendation.c.recommendation_id)))
             .order_by(r.reference_sort, r.id).execution_options(**VISIBILITY_APPLIED))
 

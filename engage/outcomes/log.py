@@ -25,7 +25,8 @@ from engage.directory.models import Contact, Organisation
 from engage.errors import ValidationError
 from engage.extensions import db
 from engage.meetings.models import Attendee, Meeting
-from engage.recommendations.models import MAX_CYCLE, Recommendation, Theme, recommendation_theme
+from engage.recommendations.models import (MAX_CYCLE, Recommendation, RecommendationState, Theme,
+                                          recommendation_theme, shown_reference)
 
 from .models import ASK_POSITIONS, POSITIONS, FollowUp, FollowUpState, Outcome
 from engage.statements import KeptStatements
@@ -213,8 +214,9 @@ def _filtered(query, f: LogFilters, actor=None):
             select(recommendation_theme.c.recommendation_id).where(recommendation_theme.c.theme_id == f.theme_id)))
     if f.recommendation_id:
         query = query.where(Outcome.recommendation_id == f.recommendation_id)
-    if f.state:
-        query = query.where(Recommendation.recommending_state == f.state)
+    if f.state:  # any of its states: a joint recommendation's outcomes are each state's
+        query = query.where(Outcome.recommendation_id.in_(
+            select(RecommendationState.recommendation_id).where(RecommendationState.state == f.state)))
     if f.meeting_id:
         query = query.where(Outcome.meeting_id == f.meeting_id)
     if f.organisation_id:
@@ -419,7 +421,7 @@ def _rows_query(f: LogFilters, actor):
     query = (select(Outcome.id, Outcome.position, Outcome.summary, Outcome.commitment, Outcome.sensitivity,
                     Meeting.id, Meeting.title, Meeting.starts_at, Meeting.timezone, Meeting.sensitivity,
                     Organisation.id, Organisation.name, Organisation.city,
-                    Recommendation.id, Recommendation.reference, Recommendation.recommending_state,
+                    Recommendation.id, shown_reference(Recommendation.__table__), Recommendation.recommending_state,
                     Recommendation.text, author, total)
              .select_from(Outcome).join(Outcome.meeting).outerjoin(Outcome.recommendation)
              .outerjoin(Outcome.organisation).outerjoin(User, User.id == Outcome.created_by_id))
@@ -509,8 +511,11 @@ def _filter_lists_query():
     # Three lists in one statement (a statement cost more than reading any of them), built once per
     # process. Recommendations, themes and users are never restricted: nothing for the access guard.
     rec, theme, user = Recommendation.__table__.c, Theme.__table__.c, User.__table__.c
+    made = RecommendationState.__table__.c
+    # Every state that made one, joint recommendations' other states too.
     cycles_and_states = select(literal_column("1").label("list"), rec.cycle.label("number"),
-                               rec.recommending_state.label("name"), null().label("other")).distinct()
+                               made.state.label("name"), null().label("other")).join_from(
+        Recommendation.__table__, RecommendationState.__table__, made.recommendation_id == rec.id).distinct()
     themes = select(literal_column("2"), null(), theme.name, null())
     staff = select(literal_column("3"), user.id, user.full_name, user.email).where(user.is_disabled.is_(False))
     return union_all(cycles_and_states, themes, staff).order_by("list", "name", "other")
@@ -564,7 +569,8 @@ def log_export_rows(f: LogFilters, actor=None) -> Iterator[tuple]:
                        .correlate(Outcome).scalar_subquery())
     query = (select(Outcome.id, Meeting.starts_at, Meeting.timezone, Meeting.id, Meeting.title,
                     Organisation.name, Organisation.city, Organisation.country, Recommendation.cycle,
-                    Recommendation.reference, Recommendation.recommending_state, Outcome.recommendation_id,
+                    shown_reference(Recommendation.__table__), Recommendation.recommending_state,
+                    Outcome.recommendation_id,
                     Outcome.position, Outcome.summary, Outcome.commitment, Outcome.notes, open_follow_ups,
                     User.email, Outcome.created_at)
              .select_from(Outcome).join(Outcome.meeting).outerjoin(Outcome.recommendation)

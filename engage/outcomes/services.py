@@ -26,7 +26,7 @@ from engage.history import diff_fields, record_change
 from engage.schemas import refuse
 from engage.meetings.models import Attendee, Meeting
 from engage.meetings.services import can_change, mark_held
-from engage.recommendations.models import Recommendation
+from engage.recommendations.models import Recommendation, RecommendationState
 
 from .models import POSITIONS, FollowUp, Outcome
 from engage.statements import KeptStatements
@@ -425,16 +425,19 @@ class LastPosition:
         return POSITIONS.get(self.position, self.position)
 
 
-def _last_positions(where, key) -> dict:
-    """{key: LastPosition} of the newest outcome (by meeting start, then id) per key, in one query."""
+def _last_positions(where, key, by_state: bool = False) -> dict:
+    """{key: LastPosition} of the newest outcome (by meeting start, then id) per key, in one query;
+    `by_state`: the key is a recommending state, reached through each recommendation's states."""
     ranked = (select(Outcome.id.label("outcome_id"), Outcome.position, Outcome.meeting_id, Meeting.starts_at,
                      Outcome.recommendation_id, Outcome.organisation_id, key.label("key"),
                      func.row_number().over(partition_by=key,
                                             order_by=(Meeting.starts_at.desc(), Outcome.id.desc())).label("rank"))
               .join(Meeting, Meeting.id == Outcome.meeting_id)
               .join(Recommendation, Recommendation.id == Outcome.recommendation_id)
-              .where(Outcome.position.is_not(None), Outcome.position != "not_discussed", *where)
-              .subquery())
+              .where(Outcome.position.is_not(None), Outcome.position != "not_discussed", *where))
+    if by_state:
+        ranked = ranked.join(RecommendationState, RecommendationState.recommendation_id == Recommendation.id)
+    ranked = ranked.subquery()
     rows = db.session.execute(select(ranked).where(ranked.c.rank == 1)).all()
     return {r.key: LastPosition(position=r.position, meeting_id=r.meeting_id, starts_at=r.starts_at,
                                 recommendation_id=r.recommendation_id, organisation_id=r.organisation_id,
@@ -442,14 +445,14 @@ def _last_positions(where, key) -> dict:
 
 
 def last_positions_by_state(states: Iterable[str] | None = None, cycle: int | None = None) -> dict[str, LastPosition]:
-    """{state code: the latest position discussed on any of its recommendations}, one query for all states
-    (outcomes marked "not discussed" are skipped)."""
+    """{state code: the latest position discussed on any of its recommendations (joint ones included)},
+    one query for all states (outcomes marked "not discussed" are skipped)."""
     where = []
     if states is not None:
-        where.append(Recommendation.recommending_state.in_(list(states)))
+        where.append(RecommendationState.state.in_(list(states)))
     if cycle is not None:
         where.append(Recommendation.cycle == cycle)
-    return _last_positions(where, Recommendation.recommending_state)
+    return _last_positions(where, RecommendationState.state, by_state=True)
 
 
 def last_position_for_state(state_code: str, cycle: int | None = None) -> LastPosition | None:

@@ -20,7 +20,7 @@ from engage.extensions import db
 from engage.history import history_for
 from engage.meetings.models import Meeting
 from engage.meetings.services import get_meeting
-from engage.recommendations.models import Recommendation
+from engage.recommendations.models import Recommendation, shown_reference
 from engage.urls import page_urls
 
 from . import log as engagement_log, services
@@ -88,10 +88,10 @@ def _staff_choices(blank: str | None = None) -> list[tuple[str, str]]:
 
 
 def _recommendation_choices(blank: str) -> list[tuple[str, str]]:
-    rows = db.session.execute(select(Recommendation.id, Recommendation.reference, Recommendation.recommending_state,
-                                     Recommendation.cycle)
+    rows = db.session.execute(select(Recommendation.id, shown_reference(Recommendation.__table__),
+                                     Recommendation.recommending_state, Recommendation.cycle)
                               .order_by(Recommendation.cycle.desc(), Recommendation.reference_sort,
-                                        Recommendation.recommending_state))
+                                        Recommendation.sub_item))
     return [("", blank)] + [(str(i), f"{ref} — {country_name(state)} (cycle {cycle})") for i, ref, state, cycle in rows]
 
 

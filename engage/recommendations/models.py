@@ -4,7 +4,8 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Column, Date, ForeignKey, Integer, String, Table, Text, UniqueConstraint, false
+from sqlalchemy import (JSON, Boolean, CheckConstraint, Column, Date, ForeignKey, Integer, SmallInteger, String,
+                        Table, Text, UniqueConstraint, case, false)
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from engage.countries import country_name
@@ -18,6 +19,13 @@ IMPLEMENTATION_STATUSES = {"not_started": "Not started", "partial": "Partially i
 RESPONSE_COLOURS = {"supported": "success", "noted": "warning", "pending": "secondary"}
 IMPLEMENTATION_COLOURS = {"not_started": "danger", "partial": "warning", "implemented": "success",
                           "unknown": "secondary"}
+# The UN's Sustainable Development Goals, by number (OHCHR's matrices link recommendations to them).
+SDG_GOALS = {1: "No poverty", 2: "Zero hunger", 3: "Good health and well-being", 4: "Quality education",
+             5: "Gender equality", 6: "Clean water and sanitation", 7: "Affordable and clean energy",
+             8: "Decent work and economic growth", 9: "Industry, innovation and infrastructure",
+             10: "Reduced inequalities", 11: "Sustainable cities and communities",
+             12: "Responsible consumption and production", 13: "Climate action", 14: "Life below water",
+             15: "Life on land", 16: "Peace, justice and strong institutions", 17: "Partnerships for the goals"}
 # Cycles are open-ended (Kenya's next review is its 5th); the bound only keeps typing errors out.
 MAX_CYCLE = 99
 
@@ -27,6 +35,12 @@ recommendation_theme = Table(
     Column("recommendation_id", Integer, ForeignKey("recommendation.id", ondelete="CASCADE"), primary_key=True),
     Column("theme_id", Integer, ForeignKey("theme.id", ondelete="CASCADE"), primary_key=True),
 )
+
+
+def shown_reference(table):
+    """SQL for the reference as shown, with its item ("102.3 (1)"), for lists that read columns."""
+    return case((table.c.sub_item == "", table.c.reference),
+                else_=table.c.reference + " (" + table.c.sub_item + ")")
 
 
 def reference_sort_key(reference: str | None) -> str:
@@ -94,12 +108,39 @@ class ThemeMapping(db.Model):
         return f"<ThemeMapping {self.name!r}>"
 
 
+class RecommendationState(db.Model):
+    """One of the states that made a recommendation, in the order the report names them."""
+
+    __tablename__ = "recommendation_state"
+
+    recommendation_id: Mapped[int] = mapped_column(ForeignKey("recommendation.id", ondelete="CASCADE"),
+                                                   primary_key=True)
+    state: Mapped[str] = mapped_column(String(2), primary_key=True, index=True)  # ISO alpha-2
+    position: Mapped[int] = mapped_column(SmallInteger, default=0)
+
+
+class RecommendationSdg(db.Model):
+    """A Sustainable Development Goal (1–17) a recommendation is linked to."""
+
+    __tablename__ = "recommendation_sdg"
+    __table_args__ = (CheckConstraint("goal BETWEEN 1 AND 17", name="goal_range"),)
+
+    recommendation_id: Mapped[int] = mapped_column(ForeignKey("recommendation.id", ondelete="CASCADE"),
+                                                   primary_key=True)
+    goal: Mapped[int] = mapped_column(SmallInteger, primary_key=True, index=True)
+
+
 class Recommendation(db.Model):
-    """One recommendation from one recommending state, in one UPR cycle."""
+    """One recommendation (one paragraph, or one numbered item of it) in one UPR cycle, made by one or
+    several states.
+
+    Its natural key is (cycle, reference, sub_item): the report numbers each recommendation once,
+    whoever made it, and engage holds the recommendations made to one state under review. A
+    paragraph several states made together is one recommendation attributed to each of them.
+    """
 
     __tablename__ = "recommendation"
-    __table_args__ = (UniqueConstraint("cycle", "reference", "recommending_state",
-                                       name="uq_recommendation_cycle_reference_state"),)
+    __table_args__ = (UniqueConstraint("cycle", "reference", "sub_item", name="uq_recommendation_cycle_reference_item"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     cycle: Mapped[int] = mapped_column(index=True)
@@ -108,7 +149,12 @@ class Recommendation(db.Model):
     outcome_document: Mapped[str | None] = mapped_column(String(40))
     reference: Mapped[str] = mapped_column(String(40))  # the paragraph, e.g. "142.15" or "102.3 (1)"
     reference_sort: Mapped[str] = mapped_column(String(160), default="", index=True)  # set from reference
-    recommending_state: Mapped[str] = mapped_column(String(2), index=True)  # ISO alpha-2
+    # The item within the paragraph ("1" shows as "102.3 (1)"); "" when the paragraph is not divided,
+    # never NULL, so the unique key holds on every database.
+    sub_item: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    # The first of recommending_states (ISO alpha-2), kept as a column: older tools and one-state
+    # filters read it. Written only through set_states().
+    recommending_state: Mapped[str] = mapped_column(String(2), index=True)
     text: Mapped[str] = mapped_column(Text, info={"max_length": 20000})
     # The whole paragraph as printed in the report, when UPR Info split it into parts with their own texts.
     paragraph_text: Mapped[str | None] = mapped_column(Text, info={"max_length": 20000})
@@ -118,11 +164,19 @@ class Recommendation(db.Model):
     responsible_organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
     notes: Mapped[str | None] = mapped_column(Text, info={"max_length": 20000})
     source_ref: Mapped[str | None] = mapped_column(String(40))  # e.g. the source file's row id
+    # Where the state under review gave its position, e.g. "A/HRC/28/15/Add.1 - Para. 3".
+    source_of_position: Mapped[str | None] = mapped_column(String(200))
+    # OHCHR's "affected persons" (women and girls, persons with disabilities, …), in its words.
+    groups_of_persons: Mapped[list | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     themes = relationship("Theme", secondary=recommendation_theme, order_by="Theme.name", lazy="selectin")
     responsible_organisation = relationship("Organisation")
+    state_links = relationship(RecommendationState, order_by=RecommendationState.position, lazy="selectin",
+                               cascade="all, delete-orphan", passive_deletes=True)
+    sdg_links = relationship(RecommendationSdg, order_by=RecommendationSdg.goal, lazy="selectin",
+                             cascade="all, delete-orphan", passive_deletes=True)
 
     @validates("reference")
     def _set_reference_sort(self, key, value):
@@ -130,8 +184,44 @@ class Recommendation(db.Model):
         return value
 
     @property
+    def recommending_states(self) -> list[str]:
+        """Every state that made it, in the report's order (the first is `recommending_state`)."""
+        return [link.state for link in self.state_links] or ([self.recommending_state] if self.recommending_state else [])
+
+    def set_states(self, codes: list[str]) -> None:
+        """Attribute it to these states (ISO codes, in order, at least one)."""
+        codes = list(dict.fromkeys(codes))
+        held = {link.state: link for link in self.state_links}
+        links = []
+        for position, code in enumerate(codes):
+            link = held.get(code) or RecommendationState(state=code)
+            link.position = position
+            links.append(link)
+        self.state_links = links
+        self.recommending_state = codes[0]
+
+    @property
+    def sdgs(self) -> list[int]:
+        return [link.goal for link in self.sdg_links]
+
+    def set_sdgs(self, goals: list[int]) -> None:
+        """Link it to these goals (1–17)."""
+        held = {link.goal: link for link in self.sdg_links}
+        self.sdg_links = [held.get(g) or RecommendationSdg(goal=g) for g in sorted(set(goals))]
+
+    @property
+    def full_reference(self) -> str:
+        """The reference with its item: "102.3 (1)"."""
+        return f"{self.reference} ({self.sub_item})" if self.sub_item else self.reference
+
+    @property
     def state_name(self) -> str:
-        return country_name(self.recommending_state)
+        """The recommending states' names: "France, Lithuania"."""
+        return ", ".join(country_name(s) for s in self.recommending_states)
+
+    @property
+    def state_names(self) -> list[str]:
+        return [country_name(s) for s in self.recommending_states]
 
     @property
     def response_label(self) -> str:
@@ -147,7 +237,7 @@ class Recommendation(db.Model):
 
     @property
     def label(self) -> str:
-        return f"{self.reference} ({self.state_name})"
+        return f"{self.full_reference} ({self.state_name})"
 
     def __repr__(self):
-        return f"<Recommendation {self.cycle}/{self.reference}/{self.recommending_state}>"
+        return f"<Recommendation {self.cycle}/{self.full_reference}/{'+'.join(self.recommending_states)}>"

@@ -7,7 +7,7 @@ from sqlalchemy.orm import selectinload
 from engage.countries import country_name
 from engage.extensions import db
 
-from .models import Recommendation, Theme, ThemeGroup
+from .models import Recommendation, RecommendationState, Theme, ThemeGroup
 
 
 def all_themes() -> list[Theme]:
@@ -51,7 +51,7 @@ def cycles_in_use() -> list[int]:
 
 def states_in_use() -> list[tuple[str, str]]:
     """(code, name) of every recommending state, by name, for the filter."""
-    codes = db.session.scalars(select(Recommendation.recommending_state).distinct())
+    codes = db.session.scalars(select(RecommendationState.state).distinct())
     return sorted(((c, country_name(c)) for c in codes), key=lambda p: p[1])
 
 
@@ -60,5 +60,5 @@ def recommendation_choices() -> list[tuple]:
     the option's text carries the reference, the state and the words, which the picker searches."""
     recs = db.session.scalars(select(Recommendation).order_by(Recommendation.cycle.desc(),
                                                               Recommendation.reference_sort, Recommendation.id))
-    return [(r.id, f"{r.reference} ({r.state_name}, cycle {r.cycle}): {r.text[:90]}",
-             {"data-name": f"{r.reference} ({r.state_name})"}) for r in recs]
+    return [(r.id, f"{r.full_reference} ({r.state_name}, cycle {r.cycle}): {r.text[:90]}",
+             {"data-name": r.label}) for r in recs]

@@ -44,7 +44,7 @@ def coverage_rows(cov: Coverage) -> Iterator[list]:
     for row in cov.rows:
         if cov.by == "recommendation":
             cell = row.cells["all"]
-            reference = row.recommendation.reference if row.recommendation is not None else row.label
+            reference = row.recommendation.full_reference if row.recommendation is not None else row.label
             yield [row.state, country_name(row.state), reference, cell.label, cell.discussed, cell.commitments,
                    row.met]
             continue

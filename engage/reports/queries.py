@@ -24,7 +24,7 @@ from engage.meetings.models import Meeting
 from engage.outcomes.engaged import engaged_states
 from engage.outcomes.log import day_start
 from engage.outcomes.models import POSITIONS, Outcome
-from engage.recommendations.models import Recommendation, Theme, recommendation_theme
+from engage.recommendations.models import Recommendation, RecommendationState, Theme, recommendation_theme
 
 # ---- coverage ----
 
@@ -94,6 +94,7 @@ class Coverage:
     rows: list[CoverageRow]
     by: str               # "theme" | "recommendation"
     sort: str = "recommendations"   # a key of COVERAGE_SORTS
+    recommendations: int = 0        # distinct recommendations on the chosen themes
 
     @property
     def order(self) -> str:
@@ -118,11 +119,21 @@ class Coverage:
         return out
 
     def counts(self) -> dict[str, int]:
-        """How many rows are at each status, for the summary line and the dashboard."""
+        """How many rows are at each status, for the summary line and the dashboard (a joint
+        recommendation, on a row under each of its states, counted once)."""
         out = {k: 0 for k in COVERAGE_STATES}
+        seen = set()
         for row in self.rows:
+            if self.by == "recommendation" and row.key in seen:
+                continue
+            seen.add(row.key)
             out[row.total.status] += 1
         return out
+
+    @property
+    def row_count(self) -> int:
+        """States (by theme) or recommendations (each once, however many states made it)."""
+        return len({row.key for row in self.rows})
 
     @property
     def states(self) -> set[str]:
@@ -185,9 +196,12 @@ def met_states(since: date, now: datetime, until: date | None = None, actor=None
 
 
 def _recommendations_with_themes(cycle: int | None, theme_ids: list[int]) -> tuple[dict[int, tuple], dict[int, list[int]]]:
-    """({rec id: (state, reference, reference_sort, cycle)}, {rec id: [theme ids]}) limited to `theme_ids`."""
-    query = select(Recommendation.id, Recommendation.recommending_state, Recommendation.reference,
-                   Recommendation.reference_sort, Recommendation.cycle)
+    """({rec id: ([states], reference shown, reference_sort, cycle)}, {rec id: [theme ids]}) limited to
+    `theme_ids`; a joint recommendation's states in the report's order."""
+    query = (select(Recommendation.id, RecommendationState.state, Recommendation.reference, Recommendation.sub_item,
+                    Recommendation.reference_sort, Recommendation.cycle)
+             .join(RecommendationState, RecommendationState.recommendation_id == Recommendation.id)
+             .order_by(Recommendation.id, RecommendationState.position))
     if cycle:
         query = query.where(Recommendation.cycle == cycle)
     links = select(recommendation_theme.c.recommendation_id, recommendation_theme.c.theme_id)
@@ -195,7 +209,12 @@ def _recommendations_with_themes(cycle: int | None, theme_ids: list[int]) -> tup
         links = links.where(recommendation_theme.c.theme_id.in_(theme_ids))
         query = query.where(Recommendation.id.in_(
             select(recommendation_theme.c.recommendation_id).where(recommendation_theme.c.theme_id.in_(theme_ids))))
-    recs = {r[0]: tuple(r[1:]) for r in db.session.execute(query)}
+    recs: dict[int, tuple] = {}
+    for rec_id, state, reference, sub_item, reference_sort, rec_cycle in db.session.execute(query):
+        if rec_id in recs:
+            recs[rec_id][0].append(state)
+        else:
+            recs[rec_id] = ([state], f"{reference} ({sub_item})" if sub_item else reference, reference_sort, rec_cycle)
     themes_of: dict[int, list[int]] = defaultdict(list)
     for rec_id, theme_id in db.session.execute(links):
         if rec_id in recs:
@@ -248,25 +267,29 @@ def coverage(now: datetime, since: date | None = None, until: date | None = None
         rows = []
         objects = {r.id: r for r in db.session.scalars(
             select(Recommendation).where(Recommendation.id.in_(list(recs))))} if recs else {}
-        for rec_id, (state, reference, _reference_sort, _cycle) in sorted(
-                recs.items(), key=lambda kv: (country_name(kv[1][0]), -kv[1][3], kv[1][2])):
+        # A row under each state that made it (grouped by state); counts() takes it once.
+        pairs = [(rec_id, state, reference, reference_sort, rec_cycle)
+                 for rec_id, (states, reference, reference_sort, rec_cycle) in recs.items() for state in states]
+        for rec_id, state, reference, _reference_sort, _cycle in sorted(
+                pairs, key=lambda p: (country_name(p[1]), -p[4], p[3])):
             cell = CoverageCell(recommendations=1)
             cell.add(engagement.get(rec_id, CoverageCell()))
             rows.append(CoverageRow(key=rec_id, label=f"{reference} ({country_name(state)})", state=state,
                                     met=state in met, cells={"all": cell}, recommendation=objects.get(rec_id)))
         sort_coverage_rows(rows, sort, by)
         return Coverage(since=since, until=until, cycle=cycle, themes=chosen, columns=[("all", "Status")],
-                        rows=rows, by=by, sort=sort)
+                        rows=rows, by=by, sort=sort, recommendations=len(recs))
     columns_used: set[int] = set()
     by_state: dict[str, dict[int, CoverageCell]] = defaultdict(dict)
-    for rec_id, (state, *_rest) in recs.items():
+    for rec_id, (states, *_rest) in recs.items():
         for theme_id in themes_of.get(rec_id, []):
-            cell = by_state[state].setdefault(theme_id, CoverageCell())
-            cell.recommendations += 1
-            seen = engagement.get(rec_id)
-            if seen is not None:
-                cell.discussed += seen.discussed
-                cell.commitments += seen.commitments
+            for state in states:  # a joint recommendation counts under each of its states
+                cell = by_state[state].setdefault(theme_id, CoverageCell())
+                cell.recommendations += 1
+                seen = engagement.get(rec_id)
+                if seen is not None:
+                    cell.discussed += seen.discussed
+                    cell.commitments += seen.commitments
             columns_used.add(theme_id)
     theme_rows = chosen
     if not theme_rows and columns_used:
@@ -275,7 +298,8 @@ def coverage(now: datetime, since: date | None = None, until: date | None = None
             for state, cells in by_state.items()]
     sort_coverage_rows(rows, sort, by)
     return Coverage(since=since, until=until, cycle=cycle, themes=chosen,
-                    columns=[(t.id, t.name) for t in theme_rows], rows=rows, by=by, sort=sort)
+                    columns=[(t.id, t.name) for t in theme_rows], rows=rows, by=by, sort=sort,
+                    recommendations=sum(1 for rec_id in recs if themes_of.get(rec_id)))
 
 
 # ---- the dashboard ----
@@ -359,7 +383,7 @@ def commitments_secured(since: date, until: date | None = None, actor=None,
 
 def states_engaged(now: datetime, since: date, actor=None, until: date | None = None) -> tuple[int, int]:
     """(states with recommendations engaged in the window `since` to `until`, those not)."""
-    states = set(db.session.scalars(select(Recommendation.recommending_state).distinct()))
+    states = set(db.session.scalars(select(RecommendationState.state).distinct()))
     met = met_states(since, now, until, actor=actor) & states
     return len(met), len(states - met)
 
@@ -397,8 +421,12 @@ class Summary:
     states_met: int = 0
     unmet_states: list[str] = field(default_factory=list)
 
+    distinct_totals: SummaryRow | None = None  # when rows overlap (joint recommendations under each state)
+
     @property
     def totals(self) -> SummaryRow:
+        if self.distinct_totals is not None:
+            return self.distinct_totals
         out = SummaryRow(key=None, label="Total")
         for row in self.rows:
             out.recommendations += row.recommendations
@@ -426,13 +454,16 @@ def _summary_outcomes(where: list, since: date, actor=None):
     return base, commitments, total
 
 
-def _latest(rows: dict, key_column, base: list, actor=None) -> None:
-    """Fill each row's last position (newest meeting first) in one statement."""
+def _latest(rows: dict, key_column, base: list, actor=None, by_state: bool = False) -> None:
+    """Fill each row's last position (newest meeting first) in one statement; `by_state`: rows are
+    states, reached through each recommendation's states."""
     ranked = (select(key_column.label("key"), Outcome.position, Meeting.starts_at,
                      func.row_number().over(partition_by=key_column,
                                             order_by=(Meeting.starts_at.desc(), Outcome.id.desc())).label("rank"))
               .select_from(Outcome).join(Outcome.meeting).join(Outcome.recommendation)
               .where(Outcome.position.is_not(None), Outcome.position != "not_discussed", *base))
+    if by_state:
+        ranked = ranked.join(RecommendationState, RecommendationState.recommendation_id == Recommendation.id)
     ranked = _seen(ranked, actor, Outcome).subquery()
     latest = select(ranked).where(ranked.c.rank == 1)
     if actor is not None:
@@ -444,32 +475,41 @@ def _latest(rows: dict, key_column, base: list, actor=None) -> None:
 
 def theme_summary(theme: Theme, now: datetime, since: date | None = None, actor=None) -> Summary:
     """Per recommending state on `theme`: recommendations, positions, commitments, last position;
-    the newest commitments; and the states nobody has met."""
+    the newest commitments; and the states nobody has met. A joint recommendation (and its
+    outcomes) counts under each of its states, and once in the totals."""
     window = engagement_window(now)
     until = window.until if since is None else None
     since = since or window.counts_from
     on_theme = select(recommendation_theme.c.recommendation_id).where(recommendation_theme.c.theme_id == theme.id)
+    state = RecommendationState.state
     rows: dict[str, SummaryRow] = {}
-    for state, n in db.session.execute(select(Recommendation.recommending_state, func.count())
-                                       .where(Recommendation.id.in_(on_theme))
-                                       .group_by(Recommendation.recommending_state)):
-        rows[state] = SummaryRow(key=state, label=country_name(state), recommendations=n)
+    for code, n in db.session.execute(select(state, func.count()).where(RecommendationState.recommendation_id.in_(on_theme))
+                                      .group_by(state)):
+        rows[code] = SummaryRow(key=code, label=country_name(code), recommendations=n)
     base, commitments, total = _summary_outcomes([Outcome.recommendation_id.in_(on_theme)], since, actor)
-    for state, position, n, c in db.session.execute(_seen(
-            select(Recommendation.recommending_state, Outcome.position, func.count(),
-                   func.count().filter(Outcome.commitment.is_not(None)))
+    totals = SummaryRow(key=None, label="Total", recommendations=db.session.scalar(
+        select(func.count()).select_from(on_theme.subquery())))
+    for code, position, n, c in db.session.execute(_seen(
+            select(state, Outcome.position, func.count(), func.count().filter(Outcome.commitment.is_not(None)))
             .select_from(Outcome).join(Outcome.meeting).join(Outcome.recommendation)
+            .join(RecommendationState, RecommendationState.recommendation_id == Recommendation.id)
             .where(Outcome.position.is_not(None), *base)
-            .group_by(Recommendation.recommending_state, Outcome.position), actor, Outcome)):
-        if state in rows:
-            rows[state].positions[position] += n
-            rows[state].commitments += c
-    _latest(rows, Recommendation.recommending_state, base, actor)
+            .group_by(state, Outcome.position), actor, Outcome)):
+        if code in rows:
+            rows[code].positions[position] += n
+            rows[code].commitments += c
+    for position, n, c in db.session.execute(_seen(
+            select(Outcome.position, func.count(), func.count().filter(Outcome.commitment.is_not(None)))
+            .select_from(Outcome).join(Outcome.meeting).join(Outcome.recommendation)
+            .where(Outcome.position.is_not(None), *base).group_by(Outcome.position), actor, Outcome)):
+        totals.positions[position] += n
+        totals.commitments += c
+    _latest(rows, state, base, actor, by_state=True)
     met = met_states(since, now, until, actor=actor) & set(rows)
     ordered = sorted(rows.values(), key=lambda r: (-r.recommendations, r.label))
     return Summary(kind="theme", title=theme.name, since=since, now=now, rows=ordered, commitments=commitments,
                    commitments_total=total, states_with_recommendations=len(rows), states_met=len(met),
-                   unmet_states=sorted((country_name(s) for s in set(rows) - met)))
+                   unmet_states=sorted((country_name(s) for s in set(rows) - met)), distinct_totals=totals)
 
 
 def state_summary(state: str, now: datetime, since: date | None = None, actor=None) -> Summary:
@@ -477,10 +517,12 @@ def state_summary(state: str, now: datetime, since: date | None = None, actor=No
     window = engagement_window(now)
     until = window.until if since is None else None
     since = since or window.counts_from
-    recs = list(db.session.scalars(select(Recommendation).where(Recommendation.recommending_state == state)
-                                   .order_by(Recommendation.cycle.desc(), Recommendation.reference_sort)))
-    rows = {r.id: SummaryRow(key=r.id, label=r.reference, recommendations=1, recommendation=r) for r in recs}
-    base, commitments, total = _summary_outcomes([Recommendation.recommending_state == state], since, actor)
+    made = Recommendation.id.in_(select(RecommendationState.recommendation_id).where(RecommendationState.state == state))
+    recs = list(db.session.scalars(select(Recommendation).where(made)
+                                   .order_by(Recommendation.cycle.desc(), Recommendation.reference_sort,
+                                             Recommendation.sub_item)))
+    rows = {r.id: SummaryRow(key=r.id, label=r.full_reference, recommendations=1, recommendation=r) for r in recs}
+    base, commitments, total = _summary_outcomes([made], since, actor)
     for rec_id, position, n, c in db.session.execute(_seen(
             select(Outcome.recommendation_id, Outcome.position, func.count(),
                    func.count().filter(Outcome.commitment.is_not(None)))

@@ -22,7 +22,7 @@ from engage.meetings.models import Attendee, Meeting
 from engage.meetings.queries import meeting_query
 from engage.outcomes.models import FollowUp, Outcome
 from engage.outcomes.services import follow_up_query
-from engage.recommendations.models import Recommendation
+from engage.recommendations.models import Recommendation, RecommendationState
 
 START_ROWS = 10  # per section of the start page: the rest is one link away
 FOLLOW_UP_DAYS = 7  # "due" on the start page: open and due within a week (overdue ones included)
@@ -173,12 +173,21 @@ def _matches(words: list[str], q: str, columns, state_column=None):
         found = [func.lower(func.coalesce(c, "")).contains(word.lower(), autoescape=True) for c in columns]
         code = _state(word) if state_column is not None else None
         if code:
-            found.append(state_column == code)
+            found.append(_is_state(state_column, code))
         return or_(*found)
 
     condition = and_(*(one(w) for w in words))
     whole = _state(q) if state_column is not None and len(words) > 1 else None
-    return or_(condition, state_column == whole) if whole else condition
+    return or_(condition, _is_state(state_column, whole)) if whole else condition
+
+
+def _is_state(state_column, code: str):
+    # A column, or a function giving the condition (a recommendation matches any of its states).
+    return state_column(code) if callable(state_column) else state_column == code
+
+
+def _made_by(code: str):
+    return Recommendation.id.in_(select(RecommendationState.recommendation_id).where(RecommendationState.state == code))
 
 
 def search(actor, q: str) -> SearchResults:
@@ -218,9 +227,12 @@ def search(actor, q: str) -> SearchResults:
     _note_restricted("meeting", {r[0] for r in meetings if r[6] == "restricted"})
     results.meetings = _section(meetings)
     recommendations = db.session.execute(
-        select(Recommendation.id, Recommendation.cycle, Recommendation.reference, Recommendation.recommending_state,
+        select(Recommendation.id, Recommendation.cycle, Recommendation.reference, Recommendation.sub_item,
+               Recommendation.recommending_state,
+               select(func.count()).where(RecommendationState.recommendation_id == Recommendation.id)
+               .scalar_subquery().label("states"),
                Recommendation.text, Recommendation.response, func.count().over().label("total"))
-        .where(_matches(words, q, (Recommendation.reference, Recommendation.text), Recommendation.recommending_state))
+        .where(_matches(words, q, (Recommendation.reference, Recommendation.text), _made_by))
         .order_by(Recommendation.cycle.desc(), Recommendation.reference_sort, Recommendation.id)
         .limit(SEARCH_ROWS)).all()
     results.recommendations = _section(recommendations)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from engage.clock import format_multi_zone
+from engage.countries import country_name
 from engage.extensions import db
 from engage.spreadsheets import csv_text
 
@@ -11,17 +12,20 @@ from .planning import StatePlan
 RECOMMENDATION_CSV_COLUMNS = ["id", "cycle", "reference", "recommending_state", "recommending_state_name",
                               "text", "response", "themes", "implementation_status", "action_category",
                               "wg_session", "review_date", "outcome_document", "responsible_organisation",
-                              "notes"]
+                              "notes", "sub_item", "recommending_states", "recommending_states_names", "sdgs",
+                              "groups_of_persons", "source_of_position"]
 
 
 def recommendations_csv(query) -> str:
     """The recommendations of a select() as CSV (the same columns the import reads, and more)."""
     def rows():
         for rec in db.session.scalars(query.execution_options(yield_per=500)):
-            yield [rec.id, rec.cycle, rec.reference, rec.recommending_state, rec.state_name, rec.text,
-                   rec.response, "; ".join(rec.theme_names), rec.implementation_status, rec.action_category,
+            yield [rec.id, rec.cycle, rec.reference, rec.recommending_state, country_name(rec.recommending_state),
+                   rec.text, rec.response, "; ".join(rec.theme_names), rec.implementation_status, rec.action_category,
                    rec.wg_session, rec.review_date.isoformat() if rec.review_date else "", rec.outcome_document,
-                   rec.responsible_organisation.name if rec.responsible_organisation else "", rec.notes]
+                   rec.responsible_organisation.name if rec.responsible_organisation else "", rec.notes,
+                   rec.sub_item, "; ".join(rec.recommending_states), "; ".join(rec.state_names),
+                   "; ".join(map(str, rec.sdgs)), "; ".join(rec.groups_of_persons or []), rec.source_of_position]
     return csv_text(RECOMMENDATION_CSV_COLUMNS, rows())
 
 
@@ -38,7 +42,7 @@ def plan_csv(plan: list[StatePlan]) -> str:
     def rows():
         for item in plan:
             head = [item.rank, item.name, item.state, item.count, item.count_with("supported"),
-                    item.count_with("noted"), "; ".join(r.reference for r in item.recommendations),
+                    item.count_with("noted"), "; ".join(r.full_reference for r in item.recommendations),
                     "yes" if item.engaged else "no"]
             if not item.missions:
                 yield head + ["", "", "", "", "", ""]

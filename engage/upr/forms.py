@@ -101,7 +101,8 @@ class ImportForm(FlaskForm):
                      description="OHCHR's matrix of recommendations (.docx, as downloaded), "
                                  "a UPR Info database export as downloaded (.xls, .xlsx, or re-saved as .csv), "
                                  "or engage's CSV: UPR Info's columns (as in the 1st-cycle file) or "
-                                 "cycle, reference, recommending_state, text, response and themes.")
+                                 "cycle, reference, recommending_states (or recommending_state), text, response "
+                                 "and themes.")
     # Read only for an OHCHR matrix, and only when the file does not say its cycle; the importer checks it.
     cycle = StringField("Cycle", render_kw={"inputmode": "numeric", "size": 3},
                         description="Only for an OHCHR matrix that does not say which UPR cycle it is (most do).")

@@ -1,9 +1,13 @@
 """CSV import of UPR recommendations, in UPR Info's columns or a minimal format.
 
 All-or-nothing with every bad line reported; re-running a file updates what is there instead of
-adding copies. UPR Info sometimes splits one paragraph of the report into parts with their own
-texts and responses: the same paragraph from the same state on several lines. Each part becomes
-its own recommendation, numbered in file order: `102.3 (1)`, `102.3 (2)`.
+adding copies. A recommendation is one paragraph (or one item of it): (cycle, reference, sub_item).
+A paragraph several states made is one recommendation attributed to all of them, whether the file
+gives it once with `recommending_states` ("France; Lithuania") or once per state (UPR Info's
+shape, with `recommending_states_in_paragraph`): its lines are merged. UPR Info sometimes splits
+one paragraph into parts with their own texts and responses: the same paragraph from the same
+state on several lines. Each part becomes its own recommendation, its item numbered in file order:
+`102.3 (1)`, `102.3 (2)`.
 """
 from __future__ import annotations
 
@@ -16,13 +20,14 @@ from flask import current_app, has_app_context
 from rapidfuzz import fuzz, process
 from sqlalchemy import insert, select, tuple_
 
-from engage.countries import country_name
+from engage.countries import country_code, country_name
 from engage.csvfiles import (ImportProblem, ImportReport, decode_csv_lines, read_rows, refuse_other_kind,
                              template_text)
 from engage.errors import ValidationError
 from engage.extensions import db
 from engage.history import ChangeRecord, change_values, diff_fields
-from engage.recommendations.models import Recommendation, recommendation_theme, reference_sort_key
+from engage.recommendations.models import (Recommendation, RecommendationSdg, RecommendationState, recommendation_theme,
+                                          reference_sort_key)
 from engage.recommendations.themes import resolve_themes, theme_index
 from engage.recommendations.vocabulary import map_names
 from engage.schemas import max_length
@@ -31,18 +36,25 @@ from . import formats, ohchr, sources
 from .schemas import recommendation_values
 
 
-UPR_INFO_REQUIRED = {"cycle", "paragraph", "recommending_state", "recommendation_text", "response"}
-UPR_INFO_COLUMNS = UPR_INFO_REQUIRED | {
-    "row_id", "wg_session", "review_date", "outcome_document", "sub_item", "upr_info_text",
+# The fields both layouts may add (engage's names; OHCHR's matrices give them).
+SHARED_COLUMNS = {"sub_item", "recommending_states", "source_of_position", "sdgs", "groups_of_persons"}
+# Either state column will do: one state a line, or every state of the paragraph.
+STATE_COLUMNS = {"recommending_state", "recommending_states"}
+UPR_INFO_REQUIRED = {"cycle", "paragraph", "recommendation_text", "response"}
+UPR_INFO_COLUMNS = UPR_INFO_REQUIRED | STATE_COLUMNS | SHARED_COLUMNS | {
+    "row_id", "wg_session", "review_date", "outcome_document", "upr_info_text", "recommending_states_in_paragraph",
     "upr_info_action_category", "issues", "kenya_comment_in_report", "implementation_status", "notes"}
-MINIMAL_REQUIRED = {"cycle", "reference", "recommending_state", "text", "response"}
-MINIMAL_COLUMNS = MINIMAL_REQUIRED | {"themes", "wg_session", "review_date", "outcome_document",
-                                      "action_category", "implementation_status", "notes", "source_ref"}
+MINIMAL_REQUIRED = {"cycle", "reference", "text", "response"}
+MINIMAL_COLUMNS = MINIMAL_REQUIRED | STATE_COLUMNS | SHARED_COLUMNS | {
+    "themes", "wg_session", "review_date", "outcome_document", "action_category", "implementation_status", "notes",
+    "source_ref", "paragraph_text"}
 # The file's own column names, for messages: a lead fixes the column they can see.
 UPR_INFO_NAMES = {"reference": "paragraph", "text": "recommendation_text", "themes": "issues",
                   "action_category": "upr_info_action_category", "source_ref": "row_id",
                   "notes": "kenya_comment_in_report"}
-KEY_FIELDS = ("cycle", "reference", "recommending_state")
+KEY_FIELDS = ("cycle", "reference", "sub_item")
+# Fields kept in tables of their own, not in the recommendation's row.
+LINKED = ("recommending_states", "sdgs", "first_state")
 # The words files use for a state's response, in the languages of UN documents: UPR Info writes
 # "Accepted", OHCHR "Supported" (and "Rejected" in early reports, "noted" since), in French
 # "Acceptée"/"Notée", in Spanish "Apoyada"/"Anotada". A partly supported recommendation counts as supported.
@@ -59,9 +71,11 @@ RESPONSE_WORDS = {
 TEXT_MATCH_THRESHOLD = 90
 # The downloadable template: the minimal format, with one example row. It is invented and marked as such,
 # and its paragraph number is one no report has, so importing the template unchanged overwrites nothing.
-TEMPLATE_COLUMNS = ["cycle", "reference", "recommending_state", "text", "response", "themes",
-                    "implementation_status", "action_category", "notes"]
-TEMPLATE_EXAMPLE = {"cycle": "4", "reference": "999.1", "recommending_state": "Germany",
+TEMPLATE_COLUMNS = ["cycle", "reference", "sub_item", "recommending_states", "text", "response", "themes",
+                    "implementation_status", "action_category", "sdgs", "groups_of_persons", "source_of_position",
+                    "notes"]
+TEMPLATE_EXAMPLE = {"cycle": "4", "reference": "999.1", "recommending_states": "Germany; Ireland",
+                    "sdgs": "3; 5", "groups_of_persons": "Women and girls; Persons living with HIV",
                     "text": "Example row, replace it: ensure access to HIV prevention and treatment for key populations",
                     "response": "supported", "themes": "Right to health; HIV/AIDS",
                     "implementation_status": "partial", "action_category": "5",
@@ -79,10 +93,15 @@ class _Planned:
     notes: str | None = None
     part_text: str | None = None
     matched: int | None = None  # how close the text was (0–100) when matched to a held recommendation by it
+    lines: list[int] = field(default_factory=list)  # every line merged into it (a paragraph given once per state)
 
     @property
     def key(self):
-        return tuple(self.values[f] for f in KEY_FIELDS)
+        return tuple(self.values.get(f) or "" for f in KEY_FIELDS)
+
+    @property
+    def states(self) -> list[str]:
+        return self.values["recommending_states"]
 
 
 def file_format(text: str) -> str:
@@ -108,23 +127,24 @@ def _cell(row: dict, name: str) -> str:
 def _row_data(row: dict, fmt: str) -> tuple[dict, str | None]:
     """The fields a row gives (blank optional cells left out, so they never wipe anything) and,
     for UPR Info rows, UPR Info's own text of the row."""
+    shared = {f: f for f in SHARED_COLUMNS - {"recommending_states"}}
     if fmt == "upr_info":
         data = {"cycle": row.get("cycle"), "reference": row.get("paragraph"),
-                "recommending_state": row.get("recommending_state"),
                 "text": _cell(row, "recommendation_text") or _cell(row, "upr_info_text")}
         optional = {"wg_session": "wg_session", "review_date": "review_date", "outcome_document": "outcome_document",
                     "response": "response", "action_category": "upr_info_action_category", "themes": "issues",
-                    "implementation_status": "implementation_status", "source_ref": "row_id"}
+                    "implementation_status": "implementation_status", "source_ref": "row_id", **shared}
     else:
         # A UPR Info export has no paragraph numbers: the reference comes from matching (_match_by_text).
-        keys = ("cycle", "recommending_state", "text") if fmt == "upr_info_export" else KEY_FIELDS + ("text",)
+        keys = ("cycle", "text") if fmt == "upr_info_export" else ("cycle", "reference", "text")
         data = {f: row.get(f) for f in keys}
-        if not data.get("recommending_state") and _cell(row, "recommending_states"):
-            # An OHCHR matrix names every state of a joint recommendation; one state per
-            # recommendation is held, so it is held under the first.
-            data["recommending_state"] = _cell(row, "recommending_states").split(";")[0].strip()
         optional = {f: f for f in ("wg_session", "review_date", "outcome_document", "response", "action_category",
-                                   "themes", "implementation_status", "source_ref")}
+                                   "themes", "implementation_status", "source_ref", "paragraph_text", *shared)}
+    listed = _row_states(row)
+    if listed:
+        data["recommending_states"] = listed
+    else:  # one state: a problem with it is named after its own column
+        data["recommending_state"] = row.get("recommending_state")
     for target, column in optional.items():
         if _cell(row, column):
             data[target] = row[column]
@@ -137,6 +157,42 @@ def _row_data(row: dict, fmt: str) -> tuple[dict, str | None]:
     return data, (_cell(row, "upr_info_text") or None) if fmt == "upr_info" else None
 
 
+def split_states(cell: str) -> list[str]:
+    """The states named in one cell: ';'-separated, or (UPR Info's `recommending_states_in_paragraph`)
+    ','-separated, where a name holding a comma ("Korea, Republic of") is kept whole."""
+    cell = cell.strip()
+    if not cell:
+        return []
+    if ";" in cell or country_code(cell):
+        return [p.strip() for p in cell.split(";") if p.strip()]
+    parts = [p.strip() for p in cell.split(",")]
+    names, start = [], 0
+    while start < len(parts):
+        for end in range(min(len(parts), start + 4), start, -1):  # the longest name first
+            joined = ", ".join(parts[start:end])
+            if end == start + 1 or country_code(joined):
+                names.append(joined)
+                start = end
+                break
+    return [n for n in names if n]
+
+
+def _states_column(row: dict) -> str:
+    """The column a problem with a line's states is in, for the message."""
+    single = _cell(row, "recommending_state")
+    if single and not country_code(single):
+        return "recommending_state"
+    return "recommending_states" if _cell(row, "recommending_states") else "recommending_states_in_paragraph"
+
+
+def _row_states(row: dict) -> list[str]:
+    """Every state a line names, the paragraph's own order first: `recommending_states` (or UPR Info's
+    `recommending_states_in_paragraph`), then the line's `recommending_state`."""
+    listed = split_states(_cell(row, "recommending_states") or _cell(row, "recommending_states_in_paragraph"))
+    single = _cell(row, "recommending_state")
+    return listed + [single] if single and listed else listed
+
+
 def _notes(row: dict, fmt: str) -> str | None:
     notes = _cell(row, "notes")
     comment = _cell(row, "kenya_comment_in_report") if fmt == "upr_info" else ""
@@ -145,45 +201,116 @@ def _notes(row: dict, fmt: str) -> str | None:
     return notes or None
 
 
-def _number_split_parts(planned: list[_Planned], report: ImportReport) -> None:
-    """Give each part of a paragraph that UPR Info split its own reference and its own text."""
+def _merge_paragraphs(planned: list[_Planned], report: ImportReport, upr_info: bool,
+                      matched: bool = False) -> list[_Planned]:
+    """One item per recommendation: the lines of one paragraph (cycle, reference, sub_item) with the
+    same text are one recommendation made by each of their states; UPR Info's parts of a paragraph
+    (one state on several lines, each with its own text) are numbered as its items."""
+    if matched:
+        # Rows matched to a held recommendation by their text (an export) each update it: one row
+        # per state of a joint one, and each row's response compared with what is held.
+        return planned
     groups: dict[tuple, list[_Planned]] = {}
     for item in planned:
         groups.setdefault(item.key, []).append(item)
-    for (cycle, reference, state), parts in groups.items():
-        if len(parts) == 1:
+    out: list[_Planned] = []
+    for (cycle, reference, sub_item), items in groups.items():
+        split = upr_info and _split_into_parts(items)
+        if not upr_info and _repeats(items, report):
             continue
-        seen: dict[str, int] = {}
-        for number, item in enumerate(parts, 1):
-            part = item.part_text
-            if not part:
-                report.add_error(item.line, f"upr_info_text: paragraph {reference} from {country_name(state)} is on "
-                                            f"lines {', '.join(str(p.line) for p in parts)}; each part needs its own "
-                                            "text in upr_info_text")
-                continue
-            if part.lower() in seen:
-                report.add_error(item.line, f"paragraph: the same recommendation ({reference}, {country_name(state)}) "
-                                            f"as line {seen[part.lower()]}")
-                continue
-            seen[part.lower()] = item.line
-            labelled = f"{reference} ({number})"
-            if len(labelled) > max_length(Recommendation.reference):
-                report.add_error(item.line, f"paragraph: {reference!r} is too long to number its parts")
-                continue
-            item.values["paragraph_text"] = item.values["text"]
-            item.values["text"] = part
-            item.values["reference"] = labelled
+        if split and not all(item.part_text for item in items):
+            lines = ", ".join(str(i.line) for i in items)
+            for item in items:
+                if not item.part_text:
+                    report.add_error(item.line, f"upr_info_text: paragraph {reference} from {country_name(item.states[0])} "
+                                                f"is on lines {lines}; each part needs its own text in upr_info_text")
+            continue
+        clusters: dict[str, list[_Planned]] = {}
+        for item in items:
+            text = item.part_text if split else item.values["text"]
+            clusters.setdefault(sources.normalised_text(text), []).append(item)
+        parts = [_merge_lines(cluster, report, upr_info) for cluster in clusters.values()]
+        if len(parts) > 1:
+            for number, (part, cluster) in enumerate(zip(parts, clusters.values()), 1):
+                if part is None:
+                    continue
+                label = f"{sub_item}.{number}" if sub_item else str(number)
+                if len(label) > max_length(Recommendation.sub_item):
+                    report.add_error(part.line, f"sub_item: {sub_item!r} is too long to number its parts")
+                    continue
+                part.values["sub_item"] = label
+                if split:
+                    part.values["paragraph_text"] = part.values["text"]
+                    part.values["text"] = cluster[0].part_text
+        out += [p for p in parts if p is not None]
+    return out
 
 
-def _refuse_repeats(planned: list[_Planned], report: ImportReport) -> None:
-    first_line: dict[tuple, int] = {}
-    for item in planned:
-        cycle, reference, state = item.key
-        if item.key in first_line:
-            report.add_error(item.line, f"reference: {reference} from {country_name(state)} in cycle {cycle} is "
-                                        f"already on line {first_line[item.key]}")
-        else:
-            first_line[item.key] = item.line
+def _split_into_parts(items: list[_Planned]) -> bool:
+    """UPR Info split the paragraph into parts: one state alone on several lines, or lines naming the
+    same states with their own texts in upr_info_text (lines of a joint paragraph, one per state,
+    name the same states with the same text)."""
+    alone = [item.states[0] for item in items if len(item.states) == 1]
+    if len(alone) != len(set(alone)):
+        return True
+    texts: dict[tuple, set] = {}
+    for item in items:
+        texts.setdefault(tuple(item.states), set()).add(sources.normalised_text(item.part_text or item.values["text"]))
+    return any(len(t) > 1 for t in texts.values())
+
+
+def _repeats(items: list[_Planned], report: ImportReport) -> bool:
+    """Report a line naming, alone, a state another line of the same paragraph named alone."""
+    alone: dict[str, int] = {}
+    found = False
+    for item in items:
+        if len(item.states) == 1 and item.states[0] in alone:
+            report.add_error(item.line, f"reference: {_shown(item)} from {country_name(item.states[0])} in cycle "
+                                        f"{item.values['cycle']} is already on line {alone[item.states[0]]}")
+            found = True
+        elif len(item.states) == 1:
+            alone[item.states[0]] = item.line
+    return found
+
+
+def _merge_lines(cluster: list[_Planned], report: ImportReport, upr_info: bool) -> _Planned | None:
+    """The lines of one recommendation as one item: every state (in order), every theme; a field
+    given on several lines must agree, and a line naming one state already on another is a repeat."""
+    first = cluster[0]
+    states: list[str] = []
+    alone: dict[str, int] = {}  # a state named alone on a line, and that line
+    for item in cluster:
+        if len(item.states) == 1 and item.states[0] in alone:
+            state = item.states[0]
+            report.add_error(item.line, (
+                f"paragraph: the same recommendation ({_shown(item)}, {country_name(state)}) as line {alone[state]}"
+                if upr_info else f"reference: {_shown(item)} from {country_name(state)} in cycle "
+                                 f"{item.values['cycle']} is already on line {alone[state]}"))
+            return None
+        if len(item.states) == 1:
+            alone[item.states[0]] = item.line
+        states += [s for s in item.states if s not in states]
+    for item in cluster[1:]:
+        for name, value in item.values.items():
+            if name in ("recommending_states", "text") or value in (None, "", []):
+                continue
+            held = first.values.get(name)
+            if held in (None, "", []):
+                first.values[name] = value
+            elif held != value and name in ("response", "implementation_status", "action_category"):
+                report.add_error(item.line, f"{name}: {value} differs from line {first.line} ({held}) for the same "
+                                            f"recommendation {_shown(item)}")
+                return None
+        first.themes += [t for t in item.themes if t.lower() not in {n.lower() for n in first.themes}]
+        first.notes = first.notes or item.notes
+    first.values["recommending_states"] = states
+    first.lines = [item.line for item in cluster]
+    return first
+
+
+def _shown(item: _Planned) -> str:
+    reference, sub_item = item.values.get("reference"), item.values.get("sub_item")
+    return f"{reference} ({sub_item})" if sub_item else str(reference)
 
 
 def check_recommendations(text: str, bad_lines: dict[int, str] | None = None,
@@ -220,15 +347,24 @@ def check_recommendations(text: str, bad_lines: dict[int, str] | None = None,
         try:
             values = recommendation_values(data, partial=True)
         except ValidationError as exc:
-            report.add_error(line, _describe(exc, names))
+            report.add_error(line, _describe(exc, {**names, "recommending_states": _states_column(row)}))
+            continue
+        if "first_state" in values:
+            values["recommending_states"] = [values.pop("first_state")]
+        if not values.get("recommending_states"):
+            report.add_error(line, "recommending_state: This is required.")
             continue
         planned.append(_Planned(line=line, values=values, themes=values.pop("themes", None) or [],
                                 notes=_notes(row, fmt), part_text=part_text))
-    if fmt == "upr_info":
-        _number_split_parts(planned, report)
     if fmt == "upr_info_export":
         _match_by_text(planned)
-    _refuse_repeats(planned, report)
+    planned = _merge_paragraphs(planned, report, upr_info=fmt == "upr_info", matched=fmt == "upr_info_export")
+    first_line: dict[tuple, int] = {}
+    for item in planned:
+        if item.key in first_line and item.matched is None:  # parts numbered onto an item the file also gives
+            report.add_error(item.line, f"sub_item: {_shown(item)} in cycle {item.values['cycle']} is already "
+                                        f"on line {first_line[item.key]}")
+        first_line.setdefault(item.key, item.line)
     _map_themes(planned, report)
     reported = {e.line for e in report.errors}
     for line, message in (bad_lines or {}).items():  # e.g. inside a quoted cell that spans lines
@@ -248,70 +384,122 @@ def _map_themes(planned: list[_Planned], report: ImportReport) -> None:
 
 
 def _match_by_text(planned: list[_Planned]) -> None:
-    """Give each row without a paragraph number the reference of the held recommendation it repeats.
+    """Give each row without a paragraph number the reference (and item) of the held recommendation it repeats.
 
-    Same cycle and recommending state, and the same text once case, punctuation and spacing are
-    ignored; failing that, the closest text at TEXT_MATCH_THRESHOLD or above (two equally close: the
-    first in paragraph order). A held recommendation takes at most one row of the file. A row that
-    matches nothing is new, and is numbered after its Working Group session: "UPR Info 8-12".
+    Same cycle and recommending state (one of the held one's states), and the same text once case,
+    punctuation and spacing are ignored; failing that, the closest text at TEXT_MATCH_THRESHOLD or
+    above (two equally close: the first in paragraph order). A held recommendation takes at most
+    one row of the file for each of its states (the rows of a joint one are merged after). A row
+    that matches nothing is new, and is numbered after its Working Group session: "UPR Info 8-12".
     """
     groups: dict[tuple, list[_Planned]] = {}
     for item in planned:
-        groups.setdefault((item.values["cycle"], item.values["recommending_state"]), []).append(item)
+        groups.setdefault((item.values["cycle"], item.states[0]), []).append(item)
     if not groups:
         return
-    held: dict[tuple, dict[str, str]] = {}
-    statement = (select(Recommendation.cycle, Recommendation.recommending_state, Recommendation.reference,
-                        Recommendation.text)
+    held: dict[tuple, dict[tuple, str]] = {}
+    statement = (select(Recommendation.cycle, RecommendationState.state, Recommendation.reference,
+                        Recommendation.sub_item, Recommendation.text)
+                 .join(RecommendationState, RecommendationState.recommendation_id == Recommendation.id)
                  .where(Recommendation.cycle.in_({c for c, _ in groups}),
-                        Recommendation.recommending_state.in_({s for _, s in groups}))
-                 .order_by(Recommendation.reference_sort))
-    for cycle, state, reference, text in db.session.execute(statement):
-        held.setdefault((cycle, state), {})[reference] = sources.normalised_text(text)
+                        RecommendationState.state.in_({s for _, s in groups}))
+                 .order_by(Recommendation.reference_sort, Recommendation.sub_item))
+    for cycle, state, reference, sub_item, text in db.session.execute(statement):
+        held.setdefault((cycle, state), {})[(reference, sub_item)] = sources.normalised_text(text)
+    used = {key for texts in held.values() for key in texts}
     for key, items in groups.items():
         candidates = held.get(key, {})
-        by_text = {}
-        for reference, text in candidates.items():
-            by_text.setdefault(text, reference)
-        taken: set[str] = set()
-        used = set(candidates)
+        by_text: dict[str, tuple] = {}
+        for ref, text in candidates.items():
+            by_text.setdefault(text, ref)
+        taken: set[tuple] = set()
         for item in items:
             text = sources.normalised_text(item.values["text"])
-            reference, score = by_text.get(text), 100
-            if reference in taken:
-                reference = None
-            if reference is None:
-                free = {ref: t for ref, t in candidates.items() if ref not in taken}
+            ref, score = by_text.get(text), 100
+            if ref in taken:
+                ref = None
+            if ref is None:
+                free = {r: t for r, t in candidates.items() if r not in taken}
                 best = process.extractOne(text, free, scorer=fuzz.ratio, score_cutoff=TEXT_MATCH_THRESHOLD)
                 if best is not None:
-                    score, reference = round(best[1]), best[2]
-            if reference is not None:
-                taken.add(reference)
-                item.values["reference"], item.matched = reference, score
+                    score, ref = round(best[1]), best[2]
+            if ref is not None:
+                taken.add(ref)
+                (item.values["reference"], item.values["sub_item"]), item.matched = ref, score
                 continue
             session = item.values.get("wg_session")
             number = int(item.values.get("source_ref", "#0").rsplit("#", 1)[-1] or 0)
             reference = f"UPR Info {session}-{number}"
-            while reference in used:
+            while (reference, "") in used:
                 number += 1
                 reference = f"UPR Info {session}-{number}"
-            used.add(reference)
-            item.values["reference"] = reference
+            used.add((reference, ""))
+            item.values["reference"], item.values["sub_item"] = reference, ""
 
 
-def _existing(planned: list[_Planned]) -> dict[tuple, Recommendation]:
+def _match_held(planned: list[_Planned], report: ImportReport) -> dict[int, Recommendation]:
+    """{index in `planned`: the held recommendation it updates}; the others are new.
+
+    Held by its key with the same text first; then a held item of the same paragraph with the same
+    text (engage numbered it differently: the file's item is taken); then by its key alone (the file
+    corrects the text). A key the file would give to one recommendation while engage holds it for
+    another is refused on the line."""
     cycles = {item.values["cycle"] for item in planned}
     if not cycles:
         return {}
-    return {(r.cycle, r.reference, r.recommending_state): r
-            for r in db.session.scalars(select(Recommendation).where(Recommendation.cycle.in_(cycles)))}
+    held = list(db.session.scalars(select(Recommendation).where(Recommendation.cycle.in_(cycles))))
+    by_key = {(r.cycle, r.reference, r.sub_item): r for r in held}
+    by_text = {}
+    for r in held:
+        by_text.setdefault((r.cycle, r.reference, sources.normalised_text(r.text)), r)
+    found: dict[int, Recommendation] = {}
+    claimed: set[int] = set()
+
+    def claim(index: int, rec: Recommendation | None) -> None:
+        if index not in found and rec is not None and rec.id not in claimed:
+            found[index] = rec
+            claimed.add(rec.id)
+
+    for index, item in enumerate(planned):
+        rec = by_key.get(item.key)
+        if rec is not None and item.matched is not None:
+            found[index] = rec  # an export's rows: one per state of the held recommendation
+            claimed.add(rec.id)
+        elif rec is not None and sources.normalised_text(rec.text) == sources.normalised_text(item.values["text"]):
+            claim(index, rec)
+    for index, item in enumerate(planned):
+        cycle, reference, _sub_item = item.key
+        claim(index, by_text.get((cycle, reference, sources.normalised_text(item.values["text"]))))
+    for index, item in enumerate(planned):
+        claim(index, by_key.get(item.key))
+    # After the import each key names one recommendation.
+    final = {(r.cycle, r.reference, r.sub_item): r.id for r in held if r.id not in claimed}
+    for index, item in enumerate(planned):
+        rec = found.get(index)
+        other = final.get(item.key) if item.matched is None else None
+        if other is not None and (rec is None or other != rec.id):
+            report.add_error(item.line, f"sub_item: engage holds another recommendation {_shown(item)} in cycle "
+                                        f"{item.values['cycle']} (its text differs); give this one its own sub_item")
+    return found
+
+
+def _renumber(found: dict[int, Recommendation], planned: list[_Planned]) -> dict[int, str]:
+    """Park the held recommendations the file gives another item under free names first, so no two
+    hold one key at any moment (the unique key is checked statement by statement); {id: old item}."""
+    moved = {rec.id: rec.sub_item for i, rec in found.items() if rec.sub_item != planned[i].key[2]}
+    for i, rec in found.items():
+        if rec.id in moved:
+            rec.sub_item = f"~{rec.id}"[:20]
+    if moved:
+        db.session.flush()
+    return moved
 
 
 def import_recommendations(text: str, actor, now, progress: Progress = None, *,
                            bad_lines: dict[int, str] | None = None,
                            export: formats.ExportRows | None = None,
                            source_kind: str | None = None) -> ImportReport:
-    """Import recommendations matched on (cycle, reference, state); nothing is saved if any line is bad.
+    """Import recommendations matched on (cycle, reference, sub_item); nothing is saved if any line is bad.
 
     An update fills in what the file says and never blanks a field; themes from the file are
     added to those a recommendation has; notes are only written where there are none yet. Each
@@ -324,25 +512,28 @@ def import_recommendations(text: str, actor, now, progress: Progress = None, *,
         return report
     # What kind of source the file is (SOURCE_KINDS): a reader of UN documents says so with `source_kind`.
     kind = source_kind or sources.kind_of_layout(export.layout if export is not None else "engage")
-    existing = _existing(planned)
+    found = _match_held(planned, report)
+    if report.errors:
+        report.errors.sort(key=lambda e: e.line)
+        return report
+    moved = _renumber(found, planned)
     themes = theme_index()
-    touched = [existing[item.key] for item in planned if item.key in existing]
-    held = sources.held_sources(rec.id for rec in touched)
-    found: list[sources.Pending] = []
+    held = sources.held_sources({rec.id for rec in found.values()})
+    disagreements: list[sources.Pending] = []
     copies: list[tuple] = []
     history: list[dict] = []  # inserted together at the end: one INSERT per batch rather than per row
     new_items: list[_Planned] = []
     saved = 0
-    for item in planned:
-        rec = existing.get(item.key)
+    for index, item in enumerate(planned):
+        rec = found.get(index)
         if rec is None:
             new_items.append(item)
             continue
         reference = sources.source_reference(kind, item.values)
         copies.append((rec.id, reference, item.values.get("response"), item.values.get("text")))
-        _update(actor, now, rec, item, themes, report,
+        _update(actor, now, rec, item, themes, report, moved,
                 lambda rec, values: sources.arbitrate(rec, values, kind, reference,
-                                                      held.get(rec.id, sources.Held()), found), history)
+                                                      held.get(rec.id, sources.Held()), disagreements), history)
         saved += 1
         if progress and saved % 500 == 0:
             progress(saved, len(planned), "saved")
@@ -362,15 +553,17 @@ def import_recommendations(text: str, actor, now, progress: Progress = None, *,
     db.session.flush()
     for start in range(0, len(history), SAVE_BATCH):
         db.session.execute(insert(ChangeRecord), history[start:start + SAVE_BATCH])
-    sources.save_sources(actor, now, kind, copies, found)
+    sources.save_sources(actor, now, kind, copies, disagreements)
     db.session.flush()
     return report
 
 
 def _insert(batch: list[_Planned], actor, now, themes: dict) -> list[int]:
-    """Add new recommendations, their themes and their history in a few statements (large files are common);
-    their ids, in the batch's order."""
-    rows = [{"response": "pending", "implementation_status": "unknown", **item.values,
+    """Add new recommendations, their states, goals, themes and history in a few statements (large files are
+    common); their ids, in the batch's order."""
+    rows = [{"response": "pending", "implementation_status": "unknown", "sub_item": "",
+             **{k: v for k, v in item.values.items() if k not in LINKED},
+             "recommending_state": item.states[0],
              "reference_sort": reference_sort_key(item.values["reference"]), "notes": item.notes,
              "created_at": now, "updated_at": now} for item in batch]
     # The same keys on every row, so the database driver can insert them as one batch.
@@ -380,14 +573,21 @@ def _insert(batch: list[_Planned], actor, now, themes: dict) -> list[int]:
     # would send one INSERT per row. One INSERT for the batch, then one SELECT of the ids by their keys.
     db.session.execute(insert(Recommendation), rows)
     keys = [item.key for item in batch]
-    key_columns = (Recommendation.cycle, Recommendation.reference, Recommendation.recommending_state)
-    found = {(cycle, reference, state): rec_id for rec_id, cycle, reference, state in db.session.execute(
+    key_columns = (Recommendation.cycle, Recommendation.reference, Recommendation.sub_item)
+    found = {(cycle, reference, sub_item): rec_id for rec_id, cycle, reference, sub_item in db.session.execute(
         select(Recommendation.id, *key_columns).where(tuple_(*key_columns).in_(keys)))}
     ids = [found[key] for key in keys]
     links = [{"recommendation_id": rec_id, "theme_id": themes[name.lower()].id}
              for rec_id, item in zip(ids, batch) for name in item.themes]
     if links:
         db.session.execute(insert(recommendation_theme), links)
+    db.session.execute(insert(RecommendationState), [
+        {"recommendation_id": rec_id, "state": state, "position": position}
+        for rec_id, item in zip(ids, batch) for position, state in enumerate(item.states)])
+    goals = [{"recommendation_id": rec_id, "goal": goal} for rec_id, item in zip(ids, batch)
+             for goal in item.values.get("sdgs") or []]
+    if goals:
+        db.session.execute(insert(RecommendationSdg), goals)
     db.session.execute(insert(ChangeRecord), [
         {"entity_type": Recommendation.__tablename__, "entity_id": rec_id, "action": "imported", "changes": {},
          "actor_id": getattr(actor, "id", None), "at": now} for rec_id in ids])
@@ -395,8 +595,9 @@ def _insert(batch: list[_Planned], actor, now, themes: dict) -> list[int]:
 
 
 def _update(actor, now, rec: Recommendation, item: _Planned, themes: dict, report: ImportReport,
-            arbitrate: Callable[[Recommendation, dict], list[str]], history: list[dict]) -> None:
-    values = {k: v for k, v in item.values.items() if v is not None and k not in KEY_FIELDS}
+            moved: dict[int, str], arbitrate: Callable[[Recommendation, dict], list[str]],
+            history: list[dict]) -> None:
+    values = {k: v for k, v in item.values.items() if v is not None and k not in KEY_FIELDS and k not in LINKED}
     if item.matched is not None:
         # Another source's copy of what is held, found by its text: counted as merged.
         report.merged += 1
@@ -404,7 +605,20 @@ def _update(actor, now, rec: Recommendation, item: _Planned, themes: dict, repor
             values.pop("source_ref", None)
     for message in arbitrate(rec, values):
         report.conflicts.append(ImportProblem(item.line, message))
+    old_item = moved.get(rec.id, rec.sub_item)
     changed = diff_fields(rec, values)
+    if rec.sub_item != item.key[2] or old_item != item.key[2]:
+        rec.sub_item = item.key[2]
+        changed["sub_item"] = [old_item, item.key[2]]
+    # States and goals the file names are added to those held (another file may name the others).
+    states = rec.recommending_states + [s for s in item.states if s not in rec.recommending_states]
+    if states != rec.recommending_states:
+        changed["recommending_states"] = ["; ".join(rec.recommending_states), "; ".join(states)]
+        rec.set_states(states)
+    goals = sorted(set(rec.sdgs) | set(item.values.get("sdgs") or []))
+    if goals != rec.sdgs:
+        changed["sdgs"] = ["; ".join(map(str, rec.sdgs)), "; ".join(map(str, goals))]
+        rec.set_sdgs(goals)
     have = {n.lower() for n in rec.theme_names}
     missing = [n for n in item.themes if n.lower() not in have]
     if missing:
@@ -440,6 +654,8 @@ def import_recommendations_bytes(raw: bytes, actor, now, progress: Progress = No
         header = _header(text)
         refuse_other_kind(header, "recommendations")
         missing = (UPR_INFO_REQUIRED if file_format(text) == "upr_info" else MINIMAL_REQUIRED) - header
+        if not header & STATE_COLUMNS:
+            missing |= {"recommending_state"}
         if missing:
             raise formats.unknown_layout(sorted(header), sorted(missing))
         report = import_recommendations(text, actor, now, progress, bad_lines=bad_lines)

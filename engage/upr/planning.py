@@ -60,19 +60,30 @@ class StatePlan:
         return sum(1 for r in self.recommendations if r.response == response)
 
 
+class Plan(list):
+    """The planning view's states (StatePlan), and how many recommendations they hold between them."""
+
+    @property
+    def recommendation_count(self) -> int:
+        # A joint recommendation is listed under each of its states and counted once here.
+        return len({rec.id for item in self for rec in item.recommendations})
+
+
 def target_plan(theme_names: list[str], cycle: int | None, engaged_since: date, now,
-                response: str | None = None, actor=None, engaged_until: date | None = None) -> list[StatePlan]:
+                response: str | None = None, actor=None, engaged_until: date | None = None) -> Plan:
     """The states that made recommendations on any of `theme_names`, most recommendations first,
     each with its Nairobi and Geneva missions, their live contacts, the last and next meeting with
     each mission, and whether anyone from that state was met in the cycle's window (`engaged_since` to
     `engaged_until`, outcomes.engaged); with `actor`, only
-    the contacts, meetings and outcomes they may see."""
+    the contacts, meetings and outcomes they may see. A joint recommendation is listed under each of
+    its states."""
     if not theme_names:
-        return []
+        return Plan()
     recs = db.session.scalars(recommendation_query(cycle=cycle, theme=theme_names, response=response))
     by_state: dict[str, list] = {}
     for rec in recs:
-        by_state.setdefault(rec.recommending_state, []).append(rec)
+        for state in rec.recommending_states:
+            by_state.setdefault(state, []).append(rec)
     engaged = engaged_states(engaged_since, now, engaged_until, actor=actor)
     missions = missions_by_state(by_state)
     org_ids = [o.id for orgs in missions.values() for o in orgs]
@@ -89,7 +100,7 @@ def target_plan(theme_names: list[str], cycle: int | None, engaged_since: date, 
         for state in ask.target_states:
             asks_of.setdefault(state, []).append(ask)
     ordered = sorted(by_state.items(), key=lambda item: (-len(item[1]), country_name(item[0])))
-    plan, rank, previous = [], 0, None
+    plan, rank, previous = Plan(), 0, None
     for position, (state, state_recs) in enumerate(ordered, 1):
         if len(state_recs) != previous:
             rank, previous = position, len(state_recs)

@@ -1,8 +1,9 @@
 """The recommendation write schemas: one model per operation, shared by the edit form, the API and the
 CSV import.
 
-The field names are the API's: `cycle`, `reference`, `recommending_state` (an ISO code or a state's
-name), `text`, `response`, `themes` (names, new ones are added), `implementation_status`, …
+The field names are the API's: `cycle`, `reference`, `sub_item`, `recommending_states` (ISO codes or
+states' names, a list or ";"-separated; `recommending_state`, one state, is the first of them and is
+accepted instead), `text`, `sdgs` (goal numbers), `groups_of_persons`, `response`, `themes` (names, new ones are added), `implementation_status`, …
 A theme is written with its recommendation (there is no other way to add one), and a cycle is a
 field of it: both are checked here. The check that needs the database (does that organisation
 exist?) follows the models and names the same field.
@@ -13,19 +14,25 @@ import re
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainValidator, WithJsonSchema
+from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainValidator, WithJsonSchema,
+                      model_validator)
 
 from engage.clock import DAY_RANGE_PROBLEM, day_in_range
 from engage.countries import country_code
 from engage.directory.models import Organisation
 from engage.extensions import db
-from engage.recommendations.models import IMPLEMENTATION_STATUSES, MAX_CYCLE, RESPONSES, Recommendation
+from engage.recommendations.models import (IMPLEMENTATION_STATUSES, MAX_CYCLE, RESPONSES, SDG_GOALS, Recommendation)
 from engage.recommendations.themes import THEME_MAX, theme_names
-from engage.schemas import Text, check, partial, problem, refuse
+from engage.schemas import Text, TextProblem, check, clean_text, partial, problem, refuse
 
 MAX_ID = 2**31 - 1
 # Those the create sets even when not sent (to their defaults); the others only when sent.
-ALWAYS = ("cycle", "reference", "recommending_state", "text", "response", "implementation_status", "themes")
+ALWAYS = ("cycle", "reference", "sub_item", "recommending_state", "text", "response", "implementation_status",
+          "themes")
+STATE_REQUIRED = "This is required: give recommending_state or recommending_states."
+MAX_STATES = 60   # the longest joint paragraphs name a few dozen states
+GROUP_MAX = 200
+MAX_GROUPS = 50
 
 
 def _whole_number(low: int, high: int, required: bool = False):
@@ -54,6 +61,86 @@ def _state(value: str) -> str:
     if code is None:
         raise problem(f"Unknown state {value[:60]!r}; use a country name or an ISO code such as DE.")
     return code
+
+
+def _clean(value: str, limit: int) -> str | None:
+    try:
+        return clean_text(value, max_length=limit)
+    except TextProblem as exc:
+        raise problem(str(exc)) from None
+
+
+def _states(value: Any) -> list[str]:
+    """ISO codes from a list of codes or names, or a ';'-separated string of them (repeats dropped)."""
+    if value is None or value == "":
+        return []
+    if isinstance(value, str):
+        value = value.split(";")
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+        raise problem("Must be a list of states (ISO codes such as FR, or names).")
+    codes: list[str] = []
+    for raw in value:
+        raw = _clean(raw, 200)
+        if raw:
+            code = country_code(raw)
+            if code is None:
+                raise problem(f"Unknown state {raw[:60]!r}; use a country name or an ISO code such as DE.")
+            codes.append(code)
+    codes = list(dict.fromkeys(codes))
+    if len(codes) > MAX_STATES:
+        raise problem(f"At most {MAX_STATES} states.")
+    return codes
+
+
+def _sdgs(value: Any) -> list[int]:
+    """Goal numbers from a list, or a ';'-separated string: "3; 5" or "3 - GOOD HEALTH AND WELL-BEING"."""
+    if value is None or value == "":
+        return []
+    if isinstance(value, (str, int)) and not isinstance(value, bool):
+        value = str(value).split(";")
+    if not isinstance(value, (list, tuple)):
+        raise problem("Must be a list of goal numbers from 1 to 17.")
+    goals: list[int] = []
+    for raw in value:
+        if isinstance(raw, bool) or not isinstance(raw, (int, str)):
+            raise problem("Must be a list of goal numbers from 1 to 17.")
+        if isinstance(raw, str):
+            if not raw.strip():
+                continue
+            match = re.match(r"\s*(?:SDG|Goal)?\s*(\d{1,2})(?!\d)", raw, re.IGNORECASE)
+            if not match:
+                raise problem(f"{raw.strip()[:40]!r} is not a goal; write its number from 1 to 17, e.g. \"3; 5\".")
+            raw = int(match.group(1))
+        if raw not in SDG_GOALS:
+            raise problem(f"There is no goal {raw}; goals are numbered 1 to 17.")
+        goals.append(raw)
+    return sorted(set(goals))
+
+
+def _groups(value: Any) -> list[str] | None:
+    """Groups of persons from a list or a ';'-separated string: trimmed, without repeats."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        value = value.split(";")
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+        raise problem("Must be a list of groups of persons.")
+    names = list(dict.fromkeys(n for n in (" ".join((_clean(v, 10 * GROUP_MAX) or "").split())
+                                             for v in value) if n))
+    for name in names:
+        if len(name) > GROUP_MAX:
+            raise problem(f"A group has at most {GROUP_MAX} characters: {name[:40]!r}…")
+    if len(names) > MAX_GROUPS:
+        raise problem(f"At most {MAX_GROUPS} groups.")
+    return names or None
+
+
+def _sub_item(value: Any) -> Any:
+    # "102.3 (1)", "(1)" and "1" are the same item of paragraph 102.3.
+    if isinstance(value, str):
+        match = re.fullmatch(r"\s*(?:\d[\w.]*\s*)?\((.+)\)\s*", value)
+        return match.group(1) if match else value
+    return value
 
 
 def _choice(choices: dict, blank: bool = True):
@@ -96,15 +183,50 @@ def _organisation_id(value: Any) -> int | None:
 OneLine = BeforeValidator(_one_line)
 
 
+def _either_state_required(schema: dict) -> None:
+    # recommending_states alone will do: the document must not call recommending_state required.
+    schema["required"] = [n for n in schema.get("required", []) if n != "recommending_state"]
+
+
 class RecommendationCreate(BaseModel):
     """Add a recommendation (POST /recommendations, a CSV row)."""
 
-    model_config = ConfigDict(title="RecommendationCreate")
+    model_config = ConfigDict(title="RecommendationCreate", json_schema_extra=_either_state_required)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _first_of_the_states(cls, data: Any) -> Any:
+        # Only the list sent: its first state is recommending_state (so that a body with neither
+        # is told so beside every other missing field).
+        if isinstance(data, dict) and data.get("recommending_state") in (None, "") and data.get("recommending_states"):
+            states = data["recommending_states"]
+            first = states.split(";")[0] if isinstance(states, str) else states[0] if isinstance(states, list) else None
+            if isinstance(first, str) and first.strip():
+                data = {**data, "recommending_state": first.strip()}
+        return data
+
     cycle: _whole_number(1, MAX_CYCLE, required=True)
     reference: Annotated[Text(Recommendation.reference, required=True), OneLine]
+    sub_item: Annotated[Text(Recommendation.sub_item), BeforeValidator(_sub_item), OneLine] = Field(
+        None, description='The item within the paragraph: "1" for "102.3 (1)"; blank when it is not divided')
     text: Text(Recommendation.text, required=True, multiline=True)
-    recommending_state: Annotated[Text(length=200, required=True), AfterValidator(_state), Field(
-        description="An ISO alpha-2 code or a state's English name")]
+    recommending_state: Annotated[Text(length=200, required=STATE_REQUIRED), AfterValidator(_state), Field(
+        description="An ISO alpha-2 code or a state's English name: the first of recommending_states. "
+                    "Required unless recommending_states is sent")]
+    recommending_states: Annotated[list[str], PlainValidator(_states), WithJsonSchema(
+        {"anyOf": [{"type": "array", "items": {"type": "string"}, "maxItems": MAX_STATES}, {"type": "string"},
+                   {"type": "null"}]})] = Field(
+        default_factory=list, description="Every state that made it, in the report's order (ISO codes or names, "
+                                          "or one ';'-separated string)")
+    sdgs: Annotated[list[int], PlainValidator(_sdgs), WithJsonSchema(
+        {"anyOf": [{"type": "array", "items": {"type": "integer", "minimum": 1, "maximum": 17}},
+                   {"type": "string"}, {"type": "null"}]})] = Field(
+        default_factory=list, description='Sustainable Development Goals by number: [3, 5] or "3; 5"')
+    groups_of_persons: Annotated[list[str] | None, PlainValidator(_groups), WithJsonSchema(
+        {"anyOf": [{"type": "array", "items": {"type": "string", "maxLength": GROUP_MAX}}, {"type": "string"},
+                   {"type": "null"}]})] = Field(None, description="OHCHR's affected persons, a list or ';'-separated")
+    source_of_position: Annotated[Text(Recommendation.source_of_position), OneLine] = Field(
+        None, description='Where the position was given, e.g. "A/HRC/28/15/Add.1 - Para. 3"')
     response: _choice(RESPONSES) = Field(None, description="Default: pending")
     themes: Annotated[list[str], PlainValidator(theme_names), WithJsonSchema(
         {"anyOf": [{"type": "array", "items": {"type": "string", "maxLength": THEME_MAX}}, {"type": "null"}]})] = \
@@ -131,16 +253,39 @@ RecommendationUpdate = partial(
     implementation_status=(_choice(IMPLEMENTATION_STATUSES, blank=False), None))
 
 
+def _settle_states(out: dict, partial: bool) -> None:
+    """`recommending_states` (every state) and `recommending_state` (the first) agree, whichever was sent.
+
+    Without the list, a create is attributed to the one state sent; a change that sends only
+    `recommending_state` puts that state first and keeps the others (`first_state`, for the service)."""
+    sent_states = "recommending_states" in out
+    states = out.pop("recommending_states", None) or []
+    sent_single = "recommending_state" in out
+    single = out.pop("recommending_state", None)
+    if states:
+        if single and single != states[0]:
+            refuse({"recommending_state": "Must be the first of recommending_states (or leave it out)."})
+        out["recommending_states"] = states
+    elif single and partial:
+        out["first_state"] = single
+    elif single:
+        out["recommending_states"] = [single]
+    elif not partial or sent_single or sent_states:
+        refuse({"recommending_state": STATE_REQUIRED})
+
+
 def recommendation_values(data: Any, partial: bool = False) -> dict[str, Any]:
-    """The recommendation's columns (and `themes`, a list of names) from `data` checked by its schema;
-    with `partial`, only those sent. The state becomes its ISO code; an organisation must exist."""
+    """The recommendation's columns (and `themes`, a list of names; `recommending_states` and `sdgs`,
+    lists; `first_state` for a change naming only `recommending_state`) from `data` checked by its
+    schema; with `partial`, only those sent. States become ISO codes; an organisation must exist."""
     body = check(RecommendationUpdate if partial else RecommendationCreate, data)
     sent = body.model_fields_set
     out = {name: getattr(body, name) for name in RecommendationCreate.model_fields
            if name in sent or (not partial and name in ALWAYS)}
-    for name, default in (("response", "pending"), ("implementation_status", "unknown")):
+    for name, default in (("response", "pending"), ("implementation_status", "unknown"), ("sub_item", "")):
         if name in out and out[name] is None:
             out[name] = default
+    _settle_states(out, partial)
     org_id = out.get("responsible_organisation_id")
     if org_id is not None and db.session.get(Organisation, org_id) is None:
         refuse({"responsible_organisation_id": f"No organisation with id {org_id}."})

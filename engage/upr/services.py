@@ -9,7 +9,7 @@ from sqlalchemy.orm import selectinload
 
 from engage.access.services import only_visible
 from engage.clock import now_utc
-from engage.countries import country_code, country_name
+from engage.countries import country_code
 from engage.directory.models import Contact, Organisation
 from engage.errors import ConflictError, NotFoundError
 from engage.extensions import db
@@ -17,7 +17,7 @@ from engage.history import diff_fields, history_for, record_change
 from engage.meetings.models import Attendee, Meeting, meeting_recommendation
 from engage.outcomes.engaged import engaged_states, engaged_states_query  # the one definition, shared with reports
 from engage.outcomes.services import position_at_meeting, position_timeline
-from engage.recommendations.models import Recommendation, Theme, ThemeGroup
+from engage.recommendations.models import Recommendation, RecommendationState, Theme, ThemeGroup
 from engage.recommendations.themes import resolve_themes
 
 from .schemas import recommendation_values
@@ -31,28 +31,50 @@ SEARCH_TERMS_MAX = 12
 
 # ---- recommendations ----
 
-def find_recommendation(cycle: int, reference: str, state: str, exclude_id: int | None = None):
-    """The recommendation with that cycle, reference and recommending state, if any."""
+def find_recommendation(cycle: int, reference: str, sub_item: str = "", exclude_id: int | None = None):
+    """The recommendation with that cycle, reference and item (its natural key), if any."""
     query = select(Recommendation).where(Recommendation.cycle == cycle, Recommendation.reference == reference,
-                                         Recommendation.recommending_state == state)
+                                         Recommendation.sub_item == (sub_item or ""))
     if exclude_id:
         query = query.where(Recommendation.id != exclude_id)
     return db.session.scalars(query).first()
 
 
-def _duplicate(cycle, reference, state) -> ConflictError:
+def _duplicate(cycle, reference, sub_item) -> ConflictError:
+    shown = f"{reference} ({sub_item})" if sub_item else reference
     return ConflictError(
-        f"Cycle {cycle} already has recommendation {reference} from {country_name(state)}.",
-        {"reference": ["A recommendation with this cycle, reference and recommending state exists."]})
+        f"Cycle {cycle} already has recommendation {shown}; a recommendation several states made is one "
+        "recommendation with all of them in recommending_states.",
+        {"reference": ["A recommendation with this cycle, reference and sub_item exists."]})
+
+
+def _states_changed(rec: Recommendation, states: list[str]) -> dict:
+    old = rec.recommending_states
+    if states == old:
+        return {}
+    rec.set_states(states)
+    return {"recommending_states": ["; ".join(old), "; ".join(states)]}
+
+
+def _sdgs_changed(rec: Recommendation, goals: list[int]) -> dict:
+    old = rec.sdgs
+    if sorted(set(goals)) == old:
+        return {}
+    rec.set_sdgs(goals)
+    return {"sdgs": ["; ".join(map(str, old)), "; ".join(map(str, rec.sdgs))]}
 
 
 def create_recommendation(actor, now, data: Any) -> Recommendation:
-    """Add a recommendation (`data`: a RecommendationCreate or what it validates); refuses a second one with the same cycle, reference and state."""
+    """Add a recommendation (`data`: a RecommendationCreate or what it validates); refuses a second one with the same cycle, reference and item."""
     values = recommendation_values(data)
-    if find_recommendation(values["cycle"], values["reference"], values["recommending_state"]):
-        raise _duplicate(values["cycle"], values["reference"], values["recommending_state"])
+    if find_recommendation(values["cycle"], values["reference"], values["sub_item"]):
+        raise _duplicate(values["cycle"], values["reference"], values["sub_item"])
     names = values.pop("themes")
+    states = values.pop("recommending_states")
+    goals = values.pop("sdgs", [])
     rec = Recommendation(**values, created_at=now, updated_at=now)
+    rec.set_states(states)
+    rec.set_sdgs(goals)
     rec.themes = resolve_themes(names)
     db.session.add(rec)
     db.session.flush()
@@ -61,15 +83,27 @@ def create_recommendation(actor, now, data: Any) -> Recommendation:
 
 
 def update_recommendation(actor, now, rec: Recommendation, data: Any) -> dict:
-    """Change the fields sent (`data`: a RecommendationUpdate or what it validates; themes included) of a
-    recommendation; returns what changed, kept in history."""
+    """Change the fields sent (`data`: a RecommendationUpdate or what it validates; themes and states
+    included) of a recommendation; returns what changed, kept in history."""
     values = recommendation_values(data, partial=True)
     identity = (values.get("cycle", rec.cycle), values.get("reference", rec.reference),
-                values.get("recommending_state", rec.recommending_state))
-    if identity != (rec.cycle, rec.reference, rec.recommending_state) and find_recommendation(*identity, rec.id):
+                values.get("sub_item", rec.sub_item))
+    if identity != (rec.cycle, rec.reference, rec.sub_item) and find_recommendation(*identity, exclude_id=rec.id):
         raise _duplicate(*identity)
     names = values.pop("themes", None)
+    states = values.pop("recommending_states", None)
+    first = values.pop("first_state", None)
+    goals = values.pop("sdgs", None)
+    if first is not None:
+        # Only the first state was sent (as tools that know one state do): one of its states moves to
+        # the front; another state takes the first one's place. The others stay.
+        held = rec.recommending_states
+        states = [first] + [s for s in held if s != first] if first in held else [first] + held[1:]
     changed = diff_fields(rec, values)
+    if states is not None:
+        changed.update(_states_changed(rec, states))
+    if goals is not None:
+        changed.update(_sdgs_changed(rec, goals))
     if names is not None:
         old = rec.theme_names
         themes = sorted(resolve_themes(names), key=lambda t: t.name.lower())
@@ -88,6 +122,11 @@ def get_recommendation(rec_id: int) -> Recommendation:
     if rec is None:
         raise NotFoundError(f"No recommendation with id {rec_id}.")
     return rec
+
+
+def made_by(*states: str):
+    """A select() of the ids of recommendations any of `states` made (alone or with others)."""
+    return select(RecommendationState.recommendation_id).where(RecommendationState.state.in_(states))
 
 
 def recommendation_query(q: str | None = None, cycle: int | None = None, state: str | None = None,
@@ -114,7 +153,8 @@ def recommendation_query(q: str | None = None, cycle: int | None = None, state: 
         query = query.where(Recommendation.cycle == cycle)
     if state:
         # An unknown state matches nothing (it is never passed on to the database as typed).
-        query = query.where(Recommendation.recommending_state == (country_code(state) or "--"))
+        # Any of its states: a joint recommendation is listed under each of them.
+        query = query.where(Recommendation.id.in_(made_by(country_code(state) or "--")))
     if theme:
         names = [theme] if isinstance(theme, str) else list(theme)
         names = [n.replace("\x00", "").lower() for n in names]
@@ -127,8 +167,9 @@ def recommendation_query(q: str | None = None, cycle: int | None = None, state: 
         query = query.where(Recommendation.implementation_status == implementation_status)
     if engaged is not None:
         states = engaged_states_query(engaged_since or date(1970, 1, 1), now or now_utc(), engaged_until, actor=actor)
-        column = Recommendation.recommending_state
-        query = query.where(column.in_(states) if engaged else column.not_in(states))
+        # Engaged: any of its states was engaged; not engaged: none of them was.
+        with_engaged = select(RecommendationState.recommendation_id).where(RecommendationState.state.in_(states))
+        query = query.where(Recommendation.id.in_(with_engaged) if engaged else Recommendation.id.not_in(with_engaged))
     order = {
         "reference": (Recommendation.cycle.desc(), Recommendation.reference_sort, Recommendation.recommending_state),
         "state": (Recommendation.recommending_state, Recommendation.cycle.desc(), Recommendation.reference_sort),
@@ -150,15 +191,18 @@ def recommendation_overview(rec: Recommendation, engaged_since: date, now: datet
     """What the detail page shows around a recommendation: its state's missions, meetings, outcomes,
     whether that state was engaged in the cycle (window `engaged_since` to `engaged_until`), its other recommendations, and the change history;
     with `actor`, only the meetings, outcomes and contacts they may see."""
+    states = rec.recommending_states
     others = db.session.scalars(
-        select(Recommendation).where(Recommendation.cycle == rec.cycle,
-                                     Recommendation.recommending_state == rec.recommending_state,
+        select(Recommendation).where(Recommendation.cycle == rec.cycle, Recommendation.id.in_(made_by(*states)),
                                      Recommendation.id != rec.id)
-        .order_by(Recommendation.reference_sort)).all()
-    return {"missions": missions_by_state([rec.recommending_state])[rec.recommending_state],
+        .order_by(Recommendation.reference_sort, Recommendation.sub_item)).all()
+    missions = missions_by_state(states)
+    engaged = engaged_states(engaged_since, now, engaged_until, actor=actor)
+    return {"missions": [org for state in states for org in missions[state]],
             "meetings": meetings_touching(recommendation_id=rec.id, actor=actor),
             "outcomes": outcomes_for(rec, actor),
-            "engaged": rec.recommending_state in engaged_states(engaged_since, now, engaged_until, actor=actor),
+            "engaged": any(s in engaged for s in states),
+            "engaged_states": [s for s in states if s in engaged],
             "related": others,
             "history": history_for(rec)}
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy.orm import lazyload
 from werkzeug.routing import BuildError
 
 from engage.auth.permissions import export_confirmed, require_role_for_blueprint, role_required
@@ -15,7 +16,7 @@ from engage.extensions import db
 from engage.importjobs import services as import_jobs
 from engage.recommendations import queries as catalogue
 from engage.recommendations import vocabulary
-from engage.recommendations.models import Recommendation
+from engage.recommendations.models import SDG_GOALS, Recommendation
 from engage.recommendations.schemas import KEEP
 
 from engage.asks import services as ask_services
@@ -87,7 +88,8 @@ def _csv_response(text: str, filename: str) -> Response:
 @bp.route("/")
 def index():
     form = _filter_form()
-    pagination = db.paginate(_query(form), per_page=current_app.config["PER_PAGE"], error_out=False)
+    # The list shows no goals: their eager load would be one more statement for nothing.
+    pagination = db.paginate(_query(form).options(lazyload(Recommendation.sdg_links)), per_page=current_app.config["PER_PAGE"], error_out=False)
     window = _window()
     engaged = services.engaged_states(window.counts_from, now_utc(), window.until, actor=current_user)
     to_review = sources.open_disagreement_count() if current_user.has_role("lead") else None
@@ -116,7 +118,8 @@ def _edit_form(rec: Recommendation, formdata=None) -> EditForm:
 
 
 def _detail(rec: Recommendation, form: EditForm, status: int = 200):
-    return render_template("upr/detail.html", rec=rec, form=form, sources=sources.sources_of(rec),
+    return render_template("upr/detail.html", rec=rec, form=form, country_name=country_name, sdg_goals=SDG_GOALS,
+                           sources=sources.sources_of(rec),
                            disagreements=sources.disagreements_of(rec),
                            **services.recommendation_overview(rec, _window().counts_from, now_utc(), current_user,
                                                               _window().until)), status

@@ -134,9 +134,48 @@ def test_the_real_file_through_the_list(staff_api, now):
     import_recommendations_file(UPR_CYCLE1_CSV, None, now)
     db.session.commit()
     body = staff_api.get("/api/v1/recommendations", query_string={"recommending_state": "AT", "q": "protocol"}).get_json()
-    assert [(r["reference"], r["response"]) for r in body["items"]] == [("102.3 (1)", "supported"),
-                                                                        ("102.3 (2)", "noted")]
-    assert staff_api.get("/api/v1/recommendations", query_string={"response": "noted"}).get_json()["total"] == 34
+    assert [(r["reference"], r["sub_item"], r["response"]) for r in body["items"]] == [("102.3", "1", "supported"),
+                                                                                       ("102.3", "2", "noted")]
+    assert staff_api.get("/api/v1/recommendations", query_string={"response": "noted"}).get_json()["total"] == 32
+    # The paragraph three states made is one recommendation, listed under each of them.
+    for state in ("IE", "AT", "DE"):
+        items = staff_api.get("/api/v1/recommendations", query_string={
+            "recommending_state": state, "q": "abolish the death penalty"}).get_json()["items"]
+        joint = [r for r in items if r["reference"] == "103.1" and r["sub_item"] == "3"]
+        assert len(joint) == 1 and joint[0]["recommending_states"] == ["IE", "AT", "DE"]
+        assert joint[0]["recommending_state"] == "IE" and joint[0]["recommending_state_name"] == "Ireland"
+        assert joint[0]["recommending_state_names"] == ["Ireland", "Austria", "Germany"]
+
+
+def test_a_joint_recommendation_round_trip_with_recommending_states(staff_api):
+    response = staff_api.post("/api/v1/recommendations", json={
+        "cycle": 4, "reference": "45.7", "sub_item": "2", "text": "Ensure universal health coverage",
+        "recommending_states": ["France", "LT"], "sdgs": "3 - GOOD HEALTH AND WELL-BEING",
+        "groups_of_persons": ["Persons with disabilities"], "source_of_position": "A/HRC/28/15/Add.1 - Para. 3"})
+    assert response.status_code == 201, response.get_json()
+    body = response.get_json()
+    assert body["recommending_states"] == ["FR", "LT"] and body["recommending_state"] == "FR"
+    assert (body["reference"], body["sub_item"], body["sdgs"]) == ("45.7", "2", [3])
+    assert body["groups_of_persons"] == ["Persons with disabilities"]
+    assert body["source_of_position"] == "A/HRC/28/15/Add.1 - Para. 3"
+    url = f"/api/v1/recommendations/{body['id']}"
+    patched = staff_api.patch(url, json={"recommending_states": "Lithuania; France; Germany", "sdgs": [3, 5]})
+    assert patched.status_code == 200, patched.get_json()
+    again = staff_api.get(url).get_json()
+    assert again["recommending_states"] == ["LT", "FR", "DE"] and again["recommending_state"] == "LT"
+    assert again["sdgs"] == [3, 5]
+    # A tool that knows one state: it becomes the first, the others stay.
+    assert staff_api.patch(url, json={"recommending_state": "DE"}).get_json()["recommending_states"] == ["DE", "LT", "FR"]
+    # The same paragraph and item again is a conflict, whichever state sends it.
+    error = _error(staff_api.post("/api/v1/recommendations", json={
+        "cycle": 4, "reference": "45.7", "sub_item": "45.7 (2)", "text": "x", "recommending_state": "SE"}),
+        409, "conflict")
+    assert "reference" in error["fields"]
+    error = _error(staff_api.patch(url, json={"recommending_states": ["FR"], "recommending_state": "DE"}),
+                   422, "validation_error")
+    assert "recommending_state" in error["fields"]
+    error = _error(staff_api.patch(url, json={"sdgs": "18"}), 422, "validation_error")
+    assert "sdgs" in error["fields"]
 
 
 # ---- the CSV import endpoint (lead) ----
@@ -153,12 +192,12 @@ def test_a_lead_imports_through_the_api(lead_api):
     assert response.status_code == 200
     counts = {"merged": 0, "conflicting": 0, "skipped": 0, "unattributed": 0, "conflicts": [],
               "layout": "engage's CSV in UPR Info's column names"}
-    assert response.get_json() == {"total": 166, "created": 166, "updated": 0, "unchanged": 0, "saved": True,
+    assert response.get_json() == {"total": 166, "created": 164, "updated": 0, "unchanged": 0, "saved": True,
                                    **counts}
     again = lead_api.post("/api/v1/recommendations/import?dry_run=true", data=UPR_CYCLE1_CSV.read_bytes(),
                           content_type="text/csv").get_json()
-    assert again == {"total": 166, "created": 0, "updated": 0, "unchanged": 166, "saved": False, **counts}
-    assert _count() == 166
+    assert again == {"total": 166, "created": 0, "updated": 0, "unchanged": 164, "saved": False, **counts}
+    assert _count() == 164
 
 
 def test_a_bad_import_through_the_api_lists_every_line(lead_api):

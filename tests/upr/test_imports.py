@@ -13,6 +13,7 @@ from engage.demo import UPR_CYCLE1_CSV, load_demo_recommendations
 from engage.extensions import db
 from engage.history import history_for
 from engage.upr.imports import import_recommendations_bytes, import_recommendations_file
+from engage.upr.services import made_by
 from engage.recommendations.models import Recommendation, Theme
 
 MINIMAL_HEADER = "cycle,reference,recommending_state,text,response,themes\n"
@@ -27,9 +28,11 @@ def _count():
 
 
 def _by(reference, state, cycle=1):
+    """The recommendation shown as `reference` ("102.3 (1)": paragraph 102.3, item 1) made by `state` (among others)."""
+    paragraph, _, item = reference.partition(" (")
     return db.session.scalars(select(Recommendation).where(
-        Recommendation.cycle == cycle, Recommendation.reference == reference,
-        Recommendation.recommending_state == state)).one()
+        Recommendation.cycle == cycle, Recommendation.reference == paragraph, Recommendation.sub_item == item.rstrip(")"),
+        Recommendation.id.in_(made_by(state)))).one()
 
 
 def _import(text, now, encoding="utf-8"):
@@ -43,15 +46,16 @@ def _import(text, now, encoding="utf-8"):
 
 # ---- the shipped real file ----
 
-def test_the_real_first_cycle_file_gives_166_recommendations_from_51_states(app, now):
+def test_the_real_first_cycle_file_gives_164_recommendations_from_51_states(app, now):
     report = import_recommendations_file(UPR_CYCLE1_CSV, None, now)
     db.session.commit()
     assert report.ok, report.errors
-    assert (report.total, report.created) == (166, 166)
+    # 166 lines: paragraph 103.1 (3) is on three of them, once per state, and is one recommendation.
+    assert (report.total, report.created) == (166, 164)
     recs = _all()
-    assert len(recs) == 166
-    assert len({r.recommending_state for r in recs}) == 51
-    assert Counter(r.response for r in recs) == {"supported": 132, "noted": 34}
+    assert len(recs) == 164
+    assert len({s for r in recs for s in r.recommending_states}) == 51
+    assert Counter(r.response for r in recs) == {"supported": 132, "noted": 32}
     assert {r.cycle for r in recs} == {1}
     first = _by("101.1", "BF")
     assert first.text.startswith("Ratify the International Convention on the Protection of the Rights of All Migrant")
@@ -79,14 +83,27 @@ def test_each_split_paragraph_part_is_its_own_recommendation_with_its_own_respon
         assert len({p.text for p in parts}) == len(parts)  # each part has its own text
         assert all(p.paragraph_text and p.paragraph_text != p.text for p in parts)
         assert db.session.scalar(select(func.count()).select_from(Recommendation).where(
-            Recommendation.reference == paragraph, Recommendation.recommending_state == state)) == 0
+            Recommendation.reference == paragraph, Recommendation.sub_item == "")) == 0
     austria = [_by("102.3 (1)", "AT"), _by("102.3 (2)", "AT")]
     assert austria[0].text == "Ratify the first Optional Protocol to ICCPR"
     assert austria[1].text == "Ratify the Second Optional Protocol to ICCPR"
     assert "Death penalty" in austria[1].theme_names and "Death penalty" not in austria[0].theme_names
     assert austria[0].paragraph_text == "Ratify the optional protocols to ICCPR"
-    # Several states on one paragraph are separate recommendations, not parts.
-    assert {r.recommending_state for r in _all() if r.reference == "103.1"} == {"ES", "BE", "UY", "AT", "DE", "IE", "AR"}
+    # Several states on one paragraph are not parts: each item of 103.1 is one recommendation, (3) made by three.
+    items = {r.sub_item: r.recommending_states for r in _all() if r.reference == "103.1"}
+    assert items == {"": ["ES"], "1": ["BE"], "2": ["UY"], "3": ["IE", "AT", "DE"], "4": ["AR"]}
+
+
+def test_a_paragraph_given_once_per_state_is_one_recommendation_made_by_each(app, now):
+    import_recommendations_file(UPR_CYCLE1_CSV, None, now)
+    db.session.commit()
+    joint = _by("103.1 (3)", "AT")
+    assert joint.id == _by("103.1 (3)", "DE").id == _by("103.1 (3)", "IE").id
+    # The report's order (recommending_states_in_paragraph), the first kept as recommending_state.
+    assert joint.recommending_states == ["IE", "AT", "DE"] and joint.recommending_state == "IE"
+    assert (joint.reference, joint.sub_item, joint.full_reference) == ("103.1", "3", "103.1 (3)")
+    assert joint.text == "Abolish the death penalty" and joint.response == "noted"
+    assert joint.label == "103.1 (3) (Ireland, Austria, Germany)"
 
 
 def test_themes_come_from_the_upr_info_issues_column(app, now):
@@ -104,18 +121,18 @@ def test_reimporting_the_real_file_changes_nothing(app, now):
     db.session.commit()
     again = import_recommendations_file(UPR_CYCLE1_CSV, None, now)
     db.session.commit()
-    assert again.ok and (again.created, again.updated, again.unchanged) == (0, 0, 166)
-    assert _count() == 166
+    assert again.ok and (again.created, again.updated, again.unchanged) == (0, 0, 164)
+    assert _count() == 164
 
 
 def test_demo_data_loads_the_real_recommendations_once(app, now):
     lines = []
     assert load_demo_recommendations(now, echo=lines.append) is True
     db.session.commit()
-    assert _count() == 166
+    assert _count() == 164
     assert load_demo_recommendations(now, echo=lines.append) is False
-    assert _count() == 166
-    assert "166 created" in lines[0] and "already loaded" in lines[1]
+    assert _count() == 164
+    assert "164 created" in lines[0] and "already loaded" in lines[1]
 
 
 # ---- the minimal format and state names ----
@@ -301,10 +318,10 @@ def test_blank_cells_do_not_wipe_known_values(app, now):
 def test_cli_imports_the_real_file_and_reimports_it(runner, app):
     result = runner.invoke(args=["engage", "import", "recommendations", str(UPR_CYCLE1_CSV)])
     assert result.exit_code == 0, result.output
-    assert "166 created" in result.output
-    assert _count() == 166
+    assert "164 created" in result.output
+    assert _count() == 164
     result = runner.invoke(args=["engage", "import", "recommendations", str(UPR_CYCLE1_CSV)])
-    assert "166 unchanged" in result.output and _count() == 166
+    assert "164 unchanged" in result.output and _count() == 164
 
 
 def test_cli_lists_every_problem_and_saves_nothing(runner, app, tmp_path):
@@ -319,7 +336,7 @@ def test_cli_lists_every_problem_and_saves_nothing(runner, app, tmp_path):
 
 def test_cli_dry_run_saves_nothing(runner, app):
     result = runner.invoke(args=["engage", "import", "recommendations", "--dry-run", str(UPR_CYCLE1_CSV)])
-    assert result.exit_code == 0 and "Dry run: 166 rows: 166 created" in result.output
+    assert result.exit_code == 0 and "Dry run: 166 rows: 164 created" in result.output
     assert _count() == 0
 
 
@@ -356,3 +373,43 @@ def test_a_5_mb_file_imports_with_progress(app, now):
     for phase in ("checked", "saved"):
         done = [d for p, d, t in steps if p == phase]
         assert done == sorted(done) and done[-1] == report.total and len(done) > 10
+
+
+# ---- joint recommendations and OHCHR's fields ----
+
+OHCHR_HEADER = "cycle,reference,sub_item,recommending_states,text,response,sdgs,groups_of_persons,source_of_position\n"
+
+
+def test_one_row_with_several_states_is_one_joint_recommendation_with_its_fields(app, now):
+    text = OHCHR_HEADER + (
+        '4,45.7,,France; Lithuania,Ensure universal health coverage,supported,"3 - GOOD HEALTH AND WELL-BEING; 5",'
+        '"Women & girls; Persons with disabilities",A/HRC/28/15/Add.1 - Para. 3\n'
+        '4,45.8,45.8 (1),"Korea, Republic of",Ratify OP-CAT,noted,16,,\n')
+    report = _import(text, now)
+    assert report.ok, report.errors
+    assert (report.total, report.created) == (2, 2)
+    joint = _by("45.7", "LT", 4)
+    assert joint.recommending_states == ["FR", "LT"] and joint.recommending_state == "FR"
+    assert joint.sdgs == [3, 5] and joint.groups_of_persons == ["Women & girls", "Persons with disabilities"]
+    assert joint.source_of_position == "A/HRC/28/15/Add.1 - Para. 3"
+    item = _by("45.8 (1)", "KR", 4)
+    assert (item.reference, item.sub_item, item.sdgs) == ("45.8", "1", [16])
+    # The same file again changes nothing; a file naming one more state adds it.
+    again = _import(text, now)
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 2)
+    more = _import(MINIMAL_HEADER + "4,45.7,Germany,Ensure universal health coverage,supported,\n", now)
+    assert more.ok and (more.created, more.updated) == (0, 1)
+    assert _by("45.7", "DE", 4).recommending_states == ["FR", "LT", "DE"]
+
+
+def test_rows_of_one_paragraph_once_per_state_merge_and_a_bad_goal_names_its_column(app, now):
+    text = MINIMAL_HEADER.replace("themes", "sdgs") + (
+        "4,46.1,Chile,Protect defenders,supported,16\n"
+        "4,46.1,Peru,Protect defenders,supported,16\n"
+        "4,46.2,Chile,x,supported,18\n")
+    report = _import(text, now)
+    assert [(e.line, e.message.split(";")[0]) for e in report.errors] == [
+        (4, "sdgs: There is no goal 18")]
+    report = _import(text.replace(",18\n", ",\n"), now)
+    assert report.ok and report.created == 2
+    assert _by("46.1", "PE", 4).recommending_states == ["CL", "PE"]

@@ -27,16 +27,45 @@ def test_create_checks_every_field_and_names_the_bad_ones(app, now):
     assert "Narnia" in exc.value.fields["recommending_state"][0]
 
 
-def test_create_refuses_a_second_recommendation_with_the_same_cycle_reference_and_state(app, now):
+def test_create_refuses_a_second_recommendation_with_the_same_cycle_reference_and_item(app, now):
     factories.make_recommendation(cycle=3, reference="142.1", recommending_state="TR")
     with pytest.raises(ConflictError):
         services.create_recommendation(None, now, {"cycle": 3, "reference": "142.1", "recommending_state": "Türkiye",
                                                    "text": "again"})
-    # The same reference from another state, or in another cycle, is a different recommendation.
-    services.create_recommendation(None, now, {"cycle": 3, "reference": "142.1", "recommending_state": "FR",
-                                               "text": "France's"})
+    # One paragraph is one recommendation whoever made it: another state joins it, it is not a copy.
+    with pytest.raises(ConflictError, match="recommending_states"):
+        services.create_recommendation(None, now, {"cycle": 3, "reference": "142.1", "recommending_state": "FR",
+                                                   "text": "France's"})
+    # Another item of the paragraph, or the paragraph in another cycle, is a different recommendation.
+    services.create_recommendation(None, now, {"cycle": 3, "reference": "142.1", "sub_item": "142.1 (2)",
+                                               "recommending_state": "FR", "text": "France's"})
     services.create_recommendation(None, now, {"cycle": 2, "reference": "142.1", "recommending_state": "TR",
                                                "text": "older"})
+
+
+def test_a_joint_recommendation_keeps_its_states_in_order_and_the_first_as_recommending_state(app, now, staff_user):
+    rec = services.create_recommendation(staff_user, now, {
+        "cycle": 4, "reference": "7.12", "sub_item": "1", "recommending_states": "France; Lithuania",
+        "text": "Ratify it", "sdgs": "3 - GOOD HEALTH AND WELL-BEING; 5", "groups_of_persons": "Women; Children",
+        "source_of_position": "A/HRC/28/15/Add.1 - Para. 3"})
+    db.session.commit()
+    assert rec.recommending_states == ["FR", "LT"] and rec.recommending_state == "FR"
+    assert rec.full_reference == "7.12 (1)" and rec.sdgs == [3, 5] and rec.groups_of_persons == ["Women", "Children"]
+    assert rec.label == "7.12 (1) (France, Lithuania)"
+    # A tool that knows one state changes the first and keeps the others.
+    services.update_recommendation(staff_user, now, rec, {"recommending_state": "Germany"})
+    assert rec.recommending_states == ["DE", "LT"]
+    changed = services.update_recommendation(staff_user, now, rec, {"recommending_states": ["LT", "FR", "DE"]})
+    db.session.commit()
+    assert changed["recommending_states"] == ["DE; LT", "LT; FR; DE"]
+    assert rec.recommending_state == "LT"
+    assert db.session.get(type(rec), rec.id).recommending_states == ["LT", "FR", "DE"]
+    with pytest.raises(ValidationError) as refused:
+        services.update_recommendation(staff_user, now, rec, {"sdgs": [18]})
+    assert "no goal 18" in refused.value.fields["sdgs"][0]
+    with pytest.raises(ValidationError) as refused:
+        services.update_recommendation(staff_user, now, rec, {"recommending_states": []})
+    assert "recommending_state" in refused.value.fields
 
 
 def test_editing_themes_and_status_keeps_a_history_of_who_changed_what(app, now, staff_user):
