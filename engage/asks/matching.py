@@ -354,6 +354,6 @@ def suggest(ask: Ask, candidates: Iterable[Candidate]) -> list[Suggestion]:
 def load_candidates(cycle: int) -> list[Candidate]:
     """Every recommendation of a cycle as candidates (id = the recommendation's id), in paragraph order."""
     statement = (select(Recommendation).where(Recommendation.cycle == cycle)
-                 .order_by(Recommendation.reference_sort, Recommendation.recommending_state))
-    return [Candidate(r.id, r.text, tuple(r.theme_names), (r.recommending_state,), r.cycle)
+                 .order_by(Recommendation.reference_sort, Recommendation.sub_item, Recommendation.id))
+    return [Candidate(r.id, r.text, tuple(r.theme_names), tuple(r.recommending_states), r.cycle)
             for r in db.session.scalars(statement)]

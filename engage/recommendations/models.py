@@ -67,7 +67,7 @@ class Theme(db.Model):
     curated: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     groups = relationship("ThemeGroup", secondary=theme_group_member, order_by="ThemeGroup.name",
-                          back_populates="themes", lazy="selectin")
+                          back_populates="themes")  # loaded where shown (themes page, API): lists of themes do not need them
 
     def __repr__(self):
         return f"<Theme {self.name!r}>"

@@ -10,14 +10,15 @@ from engage.extensions import db
 from .models import Recommendation, RecommendationState, Theme, ThemeGroup
 
 
-def all_themes() -> list[Theme]:
-    """Every theme, by name."""
-    return list(db.session.scalars(select(Theme).order_by(Theme.name)))
+def all_themes(with_groups: bool = False) -> list[Theme]:
+    """Every theme, by name (with their groups loaded, for a page that shows them)."""
+    query = select(Theme).order_by(Theme.name)
+    return list(db.session.scalars(query.options(selectinload(Theme.groups)) if with_groups else query))
 
 
 def themes_query(group: str | None = None):
     """A select() of the themes by name (those of the group with key `group`, if given)."""
-    query = select(Theme).order_by(Theme.name, Theme.id)
+    query = select(Theme).options(selectinload(Theme.groups)).order_by(Theme.name, Theme.id)
     if group:
         query = query.where(Theme.groups.any(ThemeGroup.key == group))
     return query

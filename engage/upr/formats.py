@@ -23,7 +23,8 @@ from engage.errors import ValidationError
 
 # What the upload page and the "unknown layout" message name, in the order they are tried.
 LAYOUTS = {
-    "engage": "engage's CSV: cycle, reference, recommending_state, text, response (themes, notes, … optional)",
+    "engage": "engage's CSV: cycle, reference, recommending_state (or recommending_states, ';'-separated), text, "
+              "response (sub_item, themes, sdgs, groups_of_persons, source_of_position, notes, … optional)",
     "engage_upr_info": "engage's CSV in UPR Info's column names: cycle, paragraph, recommending_state, "
                        "recommendation_text, response",
     "upr_info_export": "a UPR Info database export as downloaded (.xls or .xlsx) or re-saved as CSV: "

@@ -180,16 +180,16 @@ def import_csv():
                            keep=KEEP), status
 
 
-def _themes_for_choice() -> list:
+def _themes_for_choice(with_groups: bool = False) -> list:
     """The themes a name may be mapped to: engage's own first, then the others kept, each by name."""
-    return sorted(catalogue.all_themes(), key=lambda t: (not t.curated, t.name.lower()))
+    return sorted(catalogue.all_themes(with_groups), key=lambda t: (not t.curated, t.name.lower()))
 
 
 @bp.route("/themes")
 @role_required("lead")
 def themes():
     """engage's themes and groups, the other themes kept, and every mapping from other vocabularies."""
-    return render_template("upr/themes.html", themes=_themes_for_choice(), groups=catalogue.theme_groups(),
+    return render_template("upr/themes.html", themes=_themes_for_choice(with_groups=True), groups=catalogue.theme_groups(),
                            mappings=vocabulary.mappings(), usage=vocabulary.theme_usage(), keep=KEEP,
                            vocabularies=vocabulary.VOCABULARIES)
 

@@ -34,7 +34,7 @@ def split_list(cell: str) -> tuple[str, ...]:
 def cycle1_candidates() -> list[Candidate]:
     """Every recommendation of the shipped cycle-1 file, as the UPR import stores them: one per paragraph
     and state; a paragraph UPR Info split into parts becomes "102.8 (1)", "102.8 (2)"… with the part's
-    text. The id is (reference, state code)."""
+    text, and the report's own items keep theirs ("103.1 (3)"). The id is (reference, state code)."""
     rows = list(csv.DictReader(RECOMMENDATIONS.open(encoding="utf-8")))
     parts = Counter((r["paragraph"], r["recommending_state"]) for r in rows)
     numbered: Counter = Counter()
@@ -45,6 +45,8 @@ def cycle1_candidates() -> list[Candidate]:
         if parts[key] > 1:
             numbered[key] += 1
             reference, text = f"{row['paragraph']} ({numbered[key]})", row["upr_info_text"]
+        elif row["sub_item"]:  # the report's own items: "103.1 (3)"
+            reference, text = f"{row['paragraph']} ({row['sub_item']})", row["recommendation_text"]
         else:
             reference, text = row["paragraph"], row["recommendation_text"]
         out.append(Candidate((reference, code), text, split_list(row["issues"]), (code,), int(row["cycle"])))

@@ -60,10 +60,11 @@ def test_the_helper_flips_a_dozen_responses():
 def test_a_upr_info_export_merges_every_row_and_stores_the_flipped_responses(app, now):
     report = _shipped_then_export(now)
     assert (report.created, report.merged, _count()) == (0, 166, 164)  # no duplicates: 103.1 (3) is one, of three states
-    # Every recommendation keeps both copies: the report's paragraph and UPR Info's numbering.
-    assert _count(RecommendationSource) == 332
+    # Every recommendation keeps both copies: the report's paragraph and UPR Info's numbering (UPR Info
+    # numbers the joint 103.1 (3) once per state: three references).
+    assert _count(RecommendationSource) == 330
     kinds = Counter(db.session.scalars(select(RecommendationSource.kind)))
-    assert kinds == {"engage_csv": 166, "upr_info": 166}
+    assert kinds == {"engage_csv": 164, "upr_info": 166}
     first = sources.sources_of(_rec("101.1"))
     assert [(s.kind, s.reference) for s in first] == [("engage_csv", "A/HRC/15/8 para 101.1"),
                                                       ("upr_info", "UPR Info 8-1")]
@@ -86,7 +87,7 @@ def test_importing_the_same_export_again_stores_nothing_twice(app, now):
     again = import_recommendations_bytes(kenya_upr_info_export(flipped=12), None, now)
     db.session.commit()
     assert (again.created, again.merged) == (0, 166)
-    assert _count(RecommendationSource) == 332 and _count(SourceDisagreement) == 16
+    assert _count(RecommendationSource) == 330 and _count(SourceDisagreement) == 16
 
 
 def test_the_to_review_page_lists_them_and_a_lead_settles_one_each_way(lead_client, lead_user, now):
@@ -194,7 +195,7 @@ def test_a_check_counts_everything_then_import_applies_exactly_that(lead_client,
     db.session.commit()
     checked = _upload(lead_client, kenya_upr_info_export(flipped=12), name="kenya.csv", dry_run="y")
     page = _text(checked)
-    assert checked.status_code == 200 and _count(RecommendationSource) == 166
+    assert checked.status_code == 200 and _count(RecommendationSource) == 164
     assert "What importing it will do" in page and "Format a UPR Info database export" in page
     for words, number in (("New", 0), ("Updated", 0), ("Merged with a recommendation already held", 166),
                           ("Unchanged", 166), ("Disagreeing with another source", 16),
@@ -204,17 +205,17 @@ def test_a_check_counts_everything_then_import_applies_exactly_that(lead_client,
     imported = lead_client.post(f"/recommendations/import/checked/{button}")
     assert imported.status_code == 302 and imported.headers["Location"].endswith("/recommendations/review")
     assert "Imported kenya.csv: 166 rows" in _text(lead_client.get(imported.headers["Location"]))
-    assert _count(RecommendationSource) == 332 and _count(SourceDisagreement) == 16 and _count() == 166
+    assert _count(RecommendationSource) == 330 and _count(SourceDisagreement) == 16 and _count() == 164
     # The checked file went with its import: pressing again finds nothing.
     gone = lead_client.post(f"/recommendations/import/checked/{button}")
     assert "That checked file is gone" in _text(lead_client.get(gone.headers["Location"]))
-    assert _count(RecommendationSource) == 332
+    assert _count(RecommendationSource) == 330
 
 
 def test_an_import_that_would_now_do_something_else_does_nothing(lead_client, now):
     checked = _upload(lead_client, UPR_CYCLE1_CSV.read_bytes(), name="kenya.csv", dry_run="y")
     job_id = checked.get_data(as_text=True).split('action="/recommendations/import/checked/', 1)[1].split('"')[0]
-    # Someone imports a part of the same file meanwhile: the check's "166 new" is no longer true.
+    # Someone imports a part of the same file meanwhile: the check's "164 new" is no longer true.
     lines = UPR_CYCLE1_CSV.read_text(encoding="utf-8").splitlines()
     import_recommendations_bytes("\n".join(lines[:3]).encode(), None, now)
     db.session.commit()
@@ -222,7 +223,7 @@ def test_an_import_that_would_now_do_something_else_does_nothing(lead_client, no
     assert refused.status_code == 302
     message = _text(lead_client.get(refused.headers["Location"]))
     assert "The recommendations changed since this file was checked" in message and "Nothing was imported" in message
-    assert "164 new" in message and "the check found 166 rows: 166 new" in message
+    assert "162 new" in message and "the check found 166 rows: 164 new" in message
     assert _count() == 2
 
 
@@ -235,7 +236,7 @@ def test_the_command_previews_the_counts(runner, app, now, tmp_path):
     assert result.exit_code == 0, result.output
     assert ("Preview: 166 rows: 0 new, 0 updated, 166 merged with a recommendation already held, 166 unchanged, "
             "16 disagreeing with another source.") in result.output
-    assert _count(RecommendationSource) == 166
+    assert _count(RecommendationSource) == 164
 
 
 def test_an_ohchr_matrix_checked_with_its_cycle_is_imported_and_its_position_shown(lead_client, now):
