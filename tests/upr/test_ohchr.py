@@ -109,6 +109,7 @@ def test_slovenias_2nd_cycle_list_has_its_coded_themes_and_affected_persons():
 
 def test_the_3rd_cycle_list_imports_and_a_second_import_changes_nothing(app, now):
     app.config["ENGAGE_STATE_UNDER_REVIEW"] = "SI"
+    rows = _rows(CYCLE3.read_bytes(), "SI")
     report = _import(CYCLE3.read_bytes(), now)
     assert report.ok, report.errors[:5]
     assert (report.total, report.created) == (215, 215) and _count() == 215
@@ -117,6 +118,10 @@ def test_the_3rd_cycle_list_imports_and_a_second_import_changes_nothing(app, now
     assert {(r.cycle, r.wg_session, r.outcome_document) for r in recs} == {(3, 34, "A/HRC/43/15")}
     assert Counter(r.response for r in recs) == {"supported": 182, "noted": 33}
     assert "Enforced disappearances" in {t for r in recs for t in r.theme_names}
+    # The joint ones are one recommendation each, with every state that made it, in the report's order.
+    joint = {r.full_reference: r.recommending_states for r in recs if len(r.recommending_states) > 1}
+    assert len(joint) == 6 and all(states == rows[ref]["recommending_states"].split("; ")
+                                   for ref, states in joint.items())
     again = _import(CYCLE3.read_bytes(), now)
     assert again.ok and (again.created, again.unchanged) == (0, 215) and _count() == 215
 
