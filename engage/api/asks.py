@@ -4,17 +4,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from flask import g, jsonify, request
+from flask import g, jsonify
 from pydantic import BaseModel, ConfigDict
 
 from engage.asks import services
 from engage.asks.models import PRIORITIES, Ask
 from engage.asks.schemas import AskCreate, AskUpdate
 from engage.clock import now_utc
-from engage.countries import country_code
 from engage.recommendations.models import MAX_CYCLE
 
-from .common import ApiError, int_arg, json_body, page_args, paginated, parse, text_arg
+from .common import ApiError, choice_arg, int_arg, json_body, page_args, paginated, parse, state_arg, text_arg
 from .openapi import api_route
 
 Priority = Literal[tuple(PRIORITIES)]  # type: ignore[valid-type]
@@ -59,25 +58,6 @@ def _cycle_arg() -> int | None:
     return cycle
 
 
-def _priority_arg() -> str | None:
-    raw = request.args.get("priority")
-    if raw in (None, ""):
-        return None
-    if raw not in PRIORITIES:
-        raise ApiError(422, "validation_error", f"priority must be one of: {', '.join(PRIORITIES)}.",
-                       {"priority": [f"Choose one of: {', '.join(PRIORITIES)}."]})
-    return raw
-
-
-def _state_arg() -> str | None:
-    raw = request.args.get("target_state")
-    if raw in (None, ""):
-        return None
-    code = country_code(raw)
-    if code is None:
-        raise ApiError(422, "validation_error", f"target_state: unknown state {raw[:60]!r}.",
-                       {"target_state": ["Use an ISO code such as DE or a country name."]})
-    return code
 
 
 @api_route("/asks", "GET", "List the coalition's asks", response=AskOut, is_list=True, params=(
@@ -93,7 +73,7 @@ def _state_arg() -> str | None:
 def list_asks():
     page, per_page = page_args()
     query = services.ask_query(q=text_arg("q"), cycle=_cycle_arg(), theme=text_arg("theme") or None,
-                               priority=_priority_arg(), state=_state_arg())
+                               priority=choice_arg("priority", PRIORITIES), state=state_arg("target_state"))
     return paginated(query, ask_json, page, per_page)
 
 

@@ -15,6 +15,7 @@ from engage.access.services import granted_text, keep_visibility
 from engage.auth.models import User
 from engage.auth.services import token_holder
 from engage.clock import DAY_RANGE_PROBLEM, day_in_range, now_utc
+from engage.countries import country_code
 from engage.extensions import db
 from engage.schemas import problems
 
@@ -232,3 +233,26 @@ def bool_arg(name: str) -> bool | None:
     if raw.lower() in ("false", "0", "no"):
         return False
     raise ApiError(422, "validation_error", f"{name} must be true or false.", {name: ["Must be true or false."]})
+
+
+def choice_arg(name: str, choices) -> str | None:
+    """An optional query parameter that must be one of `choices` (422 naming them otherwise)."""
+    raw = request.args.get(name)
+    if raw in (None, ""):
+        return None
+    if raw not in choices:
+        raise ApiError(422, "validation_error", f"{name} must be one of: {', '.join(choices)}.",
+                       {name: [f"Choose one of: {', '.join(choices)}."]})
+    return raw
+
+
+def state_arg(name: str) -> str | None:
+    """An optional state query parameter, as an ISO alpha-2 code or an English name (422 when unknown)."""
+    raw = request.args.get(name)
+    if raw in (None, ""):
+        return None
+    code = country_code(raw)
+    if code is None:
+        raise ApiError(422, "validation_error", f"{name}: unknown state {raw[:60]!r}.",
+                       {name: ["Use an ISO code such as DE or a country name."]})
+    return code

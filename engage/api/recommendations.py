@@ -8,7 +8,7 @@ from flask import current_app, g, jsonify, request
 from pydantic import BaseModel, ConfigDict, Field
 
 from engage.clock import now_utc
-from engage.countries import country_code, country_name
+from engage.countries import country_name
 from engage.extensions import db
 from engage.cycles.services import engagement_window
 from engage.upr import services
@@ -18,7 +18,7 @@ from engage.upr.schemas import RecommendationCreate, RecommendationUpdate
 from engage.recommendations import queries as catalogue
 from engage.recommendations.models import IMPLEMENTATION_STATUSES, MAX_CYCLE, RESPONSES, Recommendation, Theme
 
-from .common import ApiError, bool_arg, int_arg, json_body, page_args, paginated, parse
+from .common import ApiError, bool_arg, choice_arg, int_arg, json_body, page_args, paginated, parse, state_arg
 from .openapi import api_route
 
 Response = Literal[tuple(RESPONSES)]  # type: ignore[valid-type]
@@ -107,25 +107,6 @@ def recommendation_json(rec: Recommendation) -> dict:
         created_at=_utc(rec.created_at), updated_at=_utc(rec.updated_at)).model_dump(mode="json")
 
 
-def _choice_arg(name: str, choices) -> str | None:
-    raw = request.args.get(name)
-    if raw in (None, ""):
-        return None
-    if raw not in choices:
-        raise ApiError(422, "validation_error", f"{name} must be one of: {', '.join(choices)}.",
-                       {name: [f"Choose one of: {', '.join(choices)}."]})
-    return raw
-
-
-def _state_arg() -> str | None:
-    raw = request.args.get("recommending_state")
-    if raw in (None, ""):
-        return None
-    code = country_code(raw)
-    if code is None:
-        raise ApiError(422, "validation_error", f"recommending_state: unknown state {raw[:60]!r}.",
-                       {"recommending_state": ["Use an ISO code such as DE or a country name."]})
-    return code
 
 
 def _group_arg() -> str | None:
@@ -172,9 +153,9 @@ def list_recommendations():
     page, per_page = page_args()
     window = engagement_window(now_utc(), int_arg("engaged_in"))
     query = services.recommendation_query(
-        q=request.args.get("q"), cycle=_cycle_arg(), state=_state_arg(), theme=request.args.get("theme") or None,
-        group=_group_arg(), response=_choice_arg("response", RESPONSES),
-        implementation_status=_choice_arg("implementation_status", IMPLEMENTATION_STATUSES),
+        q=request.args.get("q"), cycle=_cycle_arg(), state=state_arg("recommending_state"), theme=request.args.get("theme") or None,
+        group=_group_arg(), response=choice_arg("response", RESPONSES),
+        implementation_status=choice_arg("implementation_status", IMPLEMENTATION_STATUSES),
         engaged=bool_arg("engaged"), engaged_since=window.counts_from, engaged_until=window.until, now=now_utc(),
         actor=g.api_user)
     return paginated(query, recommendation_json, page, per_page)
