@@ -9,12 +9,14 @@ under the same field name, whichever way it came in. See docs/architecture.md.
 from __future__ import annotations
 
 import re
+from datetime import date, datetime
 from typing import Annotated, Any, TypeVar
 
-from pydantic import AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field, create_model
+from pydantic import AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field, PlainValidator, WithJsonSchema, create_model
 from pydantic import ValidationError as PydanticValidationError
 from pydantic_core import PydanticCustomError
 
+from engage.clock import DAY_RANGE_PROBLEM, day_in_range
 from engage.errors import ValidationError
 
 # C0 and C1 control characters and DEL. Tab and line breaks are allowed only in multi-line text.
@@ -77,6 +79,29 @@ def Text(attribute=None, *, required: bool | str = False, multiline: bool = Fals
 def problem(message: str) -> PydanticCustomError:
     """A pydantic error carrying `message` as it is (braces and all), for a schema's own checks."""
     return PydanticCustomError("value", "{message}", {"message": message})
+
+
+def Day(required: bool = False):  # noqa: N802 - a type, like Text
+    """A calendar day as a field type: a date, or text written YYYY-MM-DD, within the years engage keeps;
+    blank is None unless `required`."""
+    def check_day(value: Any) -> date | None:
+        if value is None or value == "":
+            if required:
+                raise problem("Give a date.")
+            return None
+        if isinstance(value, str):
+            try:
+                value = date.fromisoformat(value.strip())
+            except ValueError:
+                pass
+        if isinstance(value, date) and not isinstance(value, datetime):
+            if not day_in_range(value):
+                raise problem(DAY_RANGE_PROBLEM)
+            return value
+        raise problem("Must be a date written YYYY-MM-DD.")
+    schema = {"type": "string", "format": "date"} if required else \
+        {"anyOf": [{"type": "string", "format": "date"}, {"type": "null"}]}
+    return Annotated[date if required else date | None, PlainValidator(check_day), WithJsonSchema(schema)]
 
 
 def _text_schema(limit, required):

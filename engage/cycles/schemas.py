@@ -7,14 +7,12 @@ item with an `id` changes that milestone). Field names are the API's.
 """
 from __future__ import annotations
 
-from datetime import date, datetime
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, PlainValidator, WithJsonSchema
 
-from engage.clock import DAY_RANGE_PROBLEM, day_in_range
 from engage.countries import country_code
-from engage.schemas import Text, partial, problem
+from engage.schemas import Day, Text, partial, problem
 
 from .models import MAX_REMINDER_DAYS, MILESTONE_KINDS, Milestone
 
@@ -39,27 +37,6 @@ def _whole(low: int, required: bool = False):
         {"anyOf": [{"type": "integer", "minimum": low}, {"type": "null"}]}
     return Annotated[kind, PlainValidator(check_number), WithJsonSchema(schema)]
 
-
-def _day(required: bool = False):
-    def check_day(value: Any) -> date | None:
-        if value is None or value == "":
-            if required:
-                raise problem("Give a date.")
-            return None
-        if isinstance(value, str):
-            try:
-                value = date.fromisoformat(value.strip())
-            except ValueError:
-                pass
-        if isinstance(value, date) and not isinstance(value, datetime):
-            if not day_in_range(value):
-                raise problem(DAY_RANGE_PROBLEM)
-            return value
-        raise problem("Must be a date written YYYY-MM-DD.")
-    kind = date if required else date | None
-    schema = {"type": "string", "format": "date"} if required else \
-        {"anyOf": [{"type": "string", "format": "date"}, {"type": "null"}]}
-    return Annotated[kind, PlainValidator(check_day), WithJsonSchema(schema)]
 
 
 def _state(value: Any) -> str | None:
@@ -111,7 +88,7 @@ class MilestoneCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     kind: Kind
     title: Text(Milestone.title) = None
-    due_on: _day(required=True)
+    due_on: Day(required=True)
     hrc_session: _whole(1) = None
     note: Text(Milestone.note) = None
     reminder_days: ReminderDays | None = Field(None, description="Default 28, 7 and 1 days before")
@@ -132,8 +109,8 @@ class CycleCreate(BaseModel):
     number: _whole(1, required=True)
     wg_session: _whole(1) = None
     state_under_review: State = None
-    window_starts_on: _day() = Field(None, description="Default: 12 months before the Working Group review")
-    window_ends_on: _day() = Field(None, description="Default: the adoption at the Human Rights Council")
+    window_starts_on: Day() = Field(None, description="Default: 12 months before the Working Group review")
+    window_ends_on: Day() = Field(None, description="Default: the adoption at the Human Rights Council")
     milestones: list[CycleMilestone] = Field(default_factory=list, max_length=MAX_MILESTONES,
                                              description="PATCH: the whole list; a milestone left out is removed")
 

@@ -11,19 +11,17 @@ exist?) follows the models and names the same field.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
 from typing import Annotated, Any
 
 from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainValidator, WithJsonSchema,
                       model_validator)
 
-from engage.clock import DAY_RANGE_PROBLEM, day_in_range
 from engage.countries import country_code
 from engage.directory.models import Organisation
 from engage.extensions import db
 from engage.recommendations.models import (IMPLEMENTATION_STATUSES, MAX_CYCLE, RESPONSES, SDG_GOALS, Recommendation)
 from engage.recommendations.themes import THEME_MAX, theme_names
-from engage.schemas import Text, TextProblem, check, clean_text, partial, problem, refuse
+from engage.schemas import Day, Text, TextProblem, check, clean_text, partial, problem, refuse
 
 MAX_ID = 2**31 - 1
 # Those the create sets even when not sent (to their defaults); the others only when sent.
@@ -155,20 +153,6 @@ def _choice(choices: dict, blank: bool = True):
                      WithJsonSchema({"anyOf": [{"type": "string", "enum": list(choices)}, {"type": "null"}]})]
 
 
-def _date(value: Any) -> date | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, str):
-        try:
-            value = date.fromisoformat(value.strip())
-        except ValueError:
-            pass
-    if isinstance(value, date) and not isinstance(value, datetime):
-        if not day_in_range(value):
-            raise problem(DAY_RANGE_PROBLEM)
-        return value
-    raise problem("Must be a date written YYYY-MM-DD.")
-
 
 def _organisation_id(value: Any) -> int | None:
     if value in (None, ""):
@@ -236,8 +220,7 @@ class RecommendationCreate(BaseModel):
     paragraph_text: Text(Recommendation.paragraph_text, multiline=True) = None
     action_category: _whole_number(1, 5) = None
     wg_session: _whole_number(1, 999) = None
-    review_date: Annotated[date | None, PlainValidator(_date), WithJsonSchema(
-        {"anyOf": [{"type": "string", "format": "date"}, {"type": "null"}]})] = None
+    review_date: Day() = None
     outcome_document: Annotated[Text(Recommendation.outcome_document), OneLine] = None
     source_ref: Annotated[Text(Recommendation.source_ref), OneLine] = None
     responsible_organisation_id: Annotated[int | None, PlainValidator(_organisation_id), WithJsonSchema(
