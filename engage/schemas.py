@@ -99,8 +99,9 @@ def Day(required: bool = False):  # noqa: N802 - a type, like Text
                 raise problem(DAY_RANGE_PROBLEM)
             return value
         raise problem("Must be a date written YYYY-MM-DD.")
+    # Blank (a form's empty field) is no date: the document says so, as the check takes it.
     schema = {"type": "string", "format": "date"} if required else \
-        {"anyOf": [{"type": "string", "format": "date"}, {"type": "null"}]}
+        {"anyOf": [{"type": "string", "format": "date"}, {"type": "string", "maxLength": 0}, {"type": "null"}]}
     return Annotated[date if required else date | None, PlainValidator(check_day), WithJsonSchema(schema)]
 
 

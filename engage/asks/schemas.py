@@ -17,7 +17,7 @@ from engage.auth.models import User
 from engage.countries import country_code
 from engage.extensions import db
 from engage.recommendations.models import MAX_CYCLE, Recommendation
-from engage.recommendations.themes import THEME_MAX, theme_names
+from engage.recommendations.themes import ThemeNames
 from engage.schemas import Text, TextProblem, check, clean_text, partial, problem, refuse
 
 from .models import PRIORITIES, Ask
@@ -117,9 +117,7 @@ class AskCreate(BaseModel):
         {"anyOf": [{"type": "string", "enum": list(PRIORITIES)}, {"type": "null"}]})] = \
         Field(None, description="Default: medium")
     source: Text(Ask.source) = Field(None, description="The joint stakeholder report and its paragraph")
-    themes: Annotated[list[str], PlainValidator(theme_names), WithJsonSchema(
-        {"anyOf": [{"type": "array", "items": {"type": "string", "maxLength": THEME_MAX}}, {"type": "null"}]})] = \
-        Field(default_factory=list, description="Theme names; those not yet known are added")
+    themes: ThemeNames = Field(default_factory=list, description="Theme names; those not yet known are added")
     recommendation_ids: Annotated[list[int], PlainValidator(_ids), WithJsonSchema(
         {"type": "array", "items": {"type": "integer", "minimum": 1}})] = \
         Field(default_factory=list, description="The past recommendations it builds on")

@@ -2,7 +2,9 @@
 vocabulary and its mappings, new ones added."""
 from __future__ import annotations
 
-from typing import Any, Iterable
+from typing import Annotated, Any, Iterable
+
+from pydantic import PlainValidator, WithJsonSchema
 
 from engage.extensions import db
 from engage.schemas import CONTROL_RE, max_length, problem
@@ -61,3 +63,9 @@ def resolve_themes(names: Iterable[str], index: ThemeIndex | None = None) -> lis
         if theme not in themes:
             themes.append(theme)
     return themes
+
+
+# A write schema's `themes`: a list of names, or one ';'-separated string (a CSV cell, a form field).
+ThemeNames = Annotated[list[str], PlainValidator(theme_names), WithJsonSchema(
+    {"anyOf": [{"type": "array", "items": {"type": "string", "maxLength": THEME_MAX}},
+               {"type": "string", "description": "names separated by ';'"}, {"type": "null"}]})]

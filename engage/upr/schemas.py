@@ -20,7 +20,7 @@ from engage.countries import country_code
 from engage.directory.models import Organisation
 from engage.extensions import db
 from engage.recommendations.models import (IMPLEMENTATION_STATUSES, MAX_CYCLE, RESPONSES, SDG_GOALS, Recommendation)
-from engage.recommendations.themes import THEME_MAX, theme_names
+from engage.recommendations.themes import ThemeNames
 from engage.schemas import Day, Text, TextProblem, check, clean_text, partial, problem, refuse
 
 MAX_ID = 2**31 - 1
@@ -212,9 +212,7 @@ class RecommendationCreate(BaseModel):
     source_of_position: Annotated[Text(Recommendation.source_of_position), OneLine] = Field(
         None, description='Where the position was given, e.g. "A/HRC/28/15/Add.1 - Para. 3"')
     response: _choice(RESPONSES) = Field(None, description="Default: pending")
-    themes: Annotated[list[str], PlainValidator(theme_names), WithJsonSchema(
-        {"anyOf": [{"type": "array", "items": {"type": "string", "maxLength": THEME_MAX}}, {"type": "null"}]})] = \
-        Field(default_factory=list, description="Theme names; those not yet known are added")
+    themes: ThemeNames = Field(default_factory=list, description="Theme names; those not yet known are added")
     implementation_status: _choice(IMPLEMENTATION_STATUSES) = Field(None, description="Default: unknown")
     notes: Text(Recommendation.notes, multiline=True) = None
     paragraph_text: Text(Recommendation.paragraph_text, multiline=True) = None
