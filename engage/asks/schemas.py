@@ -118,11 +118,15 @@ class AskCreate(BaseModel):
         Field(None, description="Default: medium")
     source: Text(Ask.source) = Field(None, description="The joint stakeholder report and its paragraph")
     themes: ThemeNames = Field(default_factory=list, description="Theme names; those not yet known are added")
+    # A list, or one ';'-separated text (a CSV cell), as the checks take them.
     recommendation_ids: Annotated[list[int], PlainValidator(_ids), WithJsonSchema(
-        {"type": "array", "items": {"type": "integer", "minimum": 1}})] = \
+        {"anyOf": [{"type": "array", "items": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+                    "maxItems": MAX_LINKS}, {"type": "string", "description": "ids separated by ';'"},
+                   {"type": "null"}]})] = \
         Field(default_factory=list, description="The past recommendations it builds on")
     target_states: Annotated[list[str], PlainValidator(_states), WithJsonSchema(
-        {"type": "array", "items": {"type": "string"}})] = \
+        {"anyOf": [{"type": "array", "items": {"type": "string", "maxLength": 200}},
+                   {"type": "string", "description": "states separated by ';'"}, {"type": "null"}]})] = \
         Field(default_factory=list, description="States to pitch it to: ISO alpha-2 codes or English names")
     owner: Annotated[int | str | None, PlainValidator(_user), WithJsonSchema(
         {"anyOf": [{"type": "string", "format": "email"}, {"type": "integer", "minimum": 1}, {"type": "null"}],
