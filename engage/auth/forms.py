@@ -1,12 +1,13 @@
 """Forms for signing in, passwords and user administration."""
 from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField, SubmitField
-from wtforms.validators import AnyOf, DataRequired, EqualTo, Length
+from wtforms.validators import AnyOf, DataRequired, Length
 
 from engage.forms import mark_required
 
 from .models import ROLE_LABELS
-from .schemas import EMAIL_LENGTH, PASSWORD_LENGTH, SignIn, TokenCreate, UserCreate
+from .schemas import (EMAIL_LENGTH, MIN_PASSWORD_LENGTH, PASSWORD_LENGTH, PasswordChange, SignIn, TokenCreate,
+                      UserCreate)
 
 
 class LoginForm(FlaskForm):
@@ -26,11 +27,22 @@ class LoginForm(FlaskForm):
 
 
 class ChangePasswordForm(FlaskForm):
-    current_password = PasswordField("Current password", validators=[DataRequired()])
-    new_password = PasswordField("New password", validators=[DataRequired(), Length(min=10, max=1024)])
-    confirm = PasswordField("Repeat the new password",
-                            validators=[DataRequired(), EqualTo("new_password", "The two do not match.")])
+    """Fields and CSRF only; PasswordChange (auth/schemas.py) says what is valid, under the same names."""
+
+    current_password = PasswordField("Current password")
+    new_password = PasswordField("New password",
+                                 render_kw={"minlength": MIN_PASSWORD_LENGTH, "maxlength": PASSWORD_LENGTH})
+    confirm = PasswordField("Repeat the new password")
     submit = SubmitField("Change password")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        mark_required(self, PasswordChange)
+
+    def values(self) -> dict:
+        """What PasswordChange checks."""
+        return {"current_password": self.current_password.data, "new_password": self.new_password.data,
+                "confirm": self.confirm.data}
 
 
 class NewUserForm(FlaskForm):

@@ -1,5 +1,5 @@
-"""The account write schemas: what the sign-in, add-a-user and new-token forms must carry before the
-services look at it (auth/services.py normalises the address and refuses duplicates and bad roles).
+"""The account write schemas: what the sign-in, add-a-user, new-token and change-password forms must
+carry before the services look at it (auth/services.py normalises the address and refuses duplicates and bad roles).
 
 Nothing is cleaned here: an address is looked up as typed (check_credentials audits what was tried,
 control characters and all), and a password is every character the person typed.
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, PlainValidator
+from pydantic import BaseModel, ConfigDict, Field, PlainValidator, ValidationInfo, field_validator
 
 from engage.schemas import problem
 
@@ -16,6 +16,7 @@ EMAIL_LENGTH = 254
 PASSWORD_LENGTH = 1024
 NAME_LENGTH = 200
 TOKEN_NAME_LENGTH = 100
+MIN_PASSWORD_LENGTH = 10
 
 
 def _given(limit: int):
@@ -60,3 +61,32 @@ class TokenCreate(BaseModel):
 
     model_config = ConfigDict(title="TokenCreate")
     name: Annotated[str, PlainValidator(_token_name), Field(json_schema_extra={"maxLength": TOKEN_NAME_LENGTH})] = ""
+
+
+def _new_password(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise problem("This field is required.")
+    if not MIN_PASSWORD_LENGTH <= len(value) <= PASSWORD_LENGTH:
+        raise problem(f"Field must be between {MIN_PASSWORD_LENGTH} and {PASSWORD_LENGTH} characters long.")
+    return value
+
+
+class PasswordChange(BaseModel):
+    """Change one's own password: the current one, and the new one typed twice alike
+    (auth.services.change_password checks the current one)."""
+
+    model_config = ConfigDict(title="PasswordChange")
+    current_password: _given(PASSWORD_LENGTH)
+    new_password: Annotated[str, PlainValidator(_new_password),
+                            Field(json_schema_extra={"minLength": MIN_PASSWORD_LENGTH, "maxLength": PASSWORD_LENGTH})]
+    confirm: _given(PASSWORD_LENGTH)
+
+    @field_validator("confirm")
+    @classmethod
+    def _same_as_the_new(cls, value: str, info: ValidationInfo) -> str:
+        # Beside the repeat, not the new password: that is the one to type again. When the new one was
+        # refused itself, its own message says what to fix first.
+        new = info.data.get("new_password")
+        if new is not None and value != new:
+            raise problem("The two do not match.")
+        return value

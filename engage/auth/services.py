@@ -15,8 +15,7 @@ from engage.extensions import db
 from engage.history import record_change
 
 from .models import ROLES, ApiToken, User, check_password_of_nobody
-
-MIN_PASSWORD_LENGTH = 10
+from .schemas import MIN_PASSWORD_LENGTH  # one length for the password form and every other new password
 
 
 def normalise_email(value: str, field: str = "email") -> str:

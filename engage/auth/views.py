@@ -15,7 +15,7 @@ from .forms import (ChangePasswordForm, CodeForm, ConfirmForm, ConfirmPasswordFo
                     NewTokenForm, NewUserForm, RoleForm)
 from .models import ROLE_LABELS, ApiToken, User
 from .permissions import password_confirmed_within, require_role_for_blueprint
-from .schemas import SignIn, TokenCreate, UserCreate
+from .schemas import PasswordChange, SignIn, TokenCreate, UserCreate
 
 bp = Blueprint("auth", __name__)
 admin_bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -189,8 +189,9 @@ def account():
         return render_template("auth/account.html", form=form, token_form=token_form, tokens=tokens,
                                revoke_form=ConfirmForm())
     refused_form(form, page)
-    if form.submit.data and form.validate_on_submit():
-        services.change_password(current_user, form.current_password.data, form.new_password.data, now_utc())
+    if form.submit.data and form.validate_on_submit():  # its CSRF token
+        body = check(PasswordChange, form.values())  # blank, too short, or not typed alike: beside the field
+        services.change_password(current_user, body.current_password, body.new_password, now_utc())
         sessions.keep(current_user)  # the others ended with the old password; this one typed the new
         flash("Your password is changed. You are signed out everywhere else.", "success")
         return redirect(url_for("auth.account"))

@@ -220,3 +220,28 @@ def test_a_blank_or_overlong_new_user_is_refused_beside_its_field_and_nothing_is
         assert response.status_code == 200 and "can now sign in" not in page
         assert all(page.count(m) == messages.count(m) for m in messages), data
     assert db.session.scalar(select(User).where(User.email != "admin@example.org")) is None
+
+
+def test_a_password_change_typed_differently_or_too_short_is_refused_beside_its_field(staff_client, staff_user):
+    from tests import factories
+
+    for data, field, message in (
+            ({"pw-new_password": "a new password 123", "pw-confirm": "a new password 124"},
+             "confirm", "The two do not match."),
+            ({"pw-new_password": "short", "pw-confirm": "short"},
+             "new_password", "Field must be between 10 and 1024 characters long."),
+            ({"pw-current_password": "", "pw-new_password": "a new password 123", "pw-confirm": "a new password 123"},
+             "current_password", "This field is required.")):
+        response = staff_client.post("/account", data={"pw-current_password": factories.PASSWORD, **data,
+                                                       "pw-submit": "1"})
+        page = response.get_data(as_text=True)
+        assert response.status_code == 200 and page.count(message) == 1, field
+        # beside its own field: after that input, before the next one
+        following = {"current_password": 'id="pw-new_password"', "new_password": 'id="pw-confirm"',
+                     "confirm": "</form>"}[field]
+        at = page.index(f'id="pw-{field}"')
+        assert at < page.index(message) < page.index(following, at), field
+        assert "signed out everywhere else" not in page
+    assert 'minlength="10"' in page and 'maxlength="1024"' in page  # the browser hints stay
+    db.session.expire_all()
+    assert staff_user.check_password(factories.PASSWORD)
