@@ -6,8 +6,8 @@ from wtforms.validators import AnyOf, DataRequired, Length
 from engage.forms import mark_required
 
 from .models import ROLE_LABELS
-from .schemas import (EMAIL_LENGTH, MIN_PASSWORD_LENGTH, PASSWORD_LENGTH, PasswordChange, SignIn, TokenCreate,
-                      UserCreate)
+from .schemas import (EMAIL_LENGTH, MIN_PASSWORD_LENGTH, PASSWORD_LENGTH, PasswordChange, PasswordConfirm, SignIn,
+                      TokenCreate, UserCreate)
 
 
 class LoginForm(FlaskForm):
@@ -93,8 +93,18 @@ class ConfirmForm(FlaskForm):
 
 
 class ConfirmPasswordForm(FlaskForm):
-    password = PasswordField("Your password", validators=[DataRequired(), Length(max=1024)])
+    """Fields and CSRF only; PasswordConfirm (auth/schemas.py) says what must be there, under the same name."""
+
+    password = PasswordField("Your password", render_kw={"maxlength": PASSWORD_LENGTH})
     submit = SubmitField("Confirm")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        mark_required(self, PasswordConfirm)
+
+    def values(self) -> dict:
+        """What PasswordConfirm checks."""
+        return {"password": self.password.data}
 
 
 class CodeForm(FlaskForm):

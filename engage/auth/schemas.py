@@ -1,5 +1,5 @@
-"""The account write schemas: what the sign-in, add-a-user, new-token and change-password forms must
-carry before the services look at it (auth/services.py normalises the address and refuses duplicates and bad roles).
+"""The account write schemas: what the sign-in, add-a-user, new-token, change-password and
+confirm-password forms must carry before the services look at it (auth/services.py normalises the address and refuses duplicates and bad roles).
 
 Nothing is cleaned here: an address is looked up as typed (check_credentials audits what was tried,
 control characters and all), and a password is every character the person typed.
@@ -90,3 +90,10 @@ class PasswordChange(BaseModel):
         if new is not None and value != new:
             raise problem("The two do not match.")
         return value
+
+
+class PasswordConfirm(BaseModel):
+    """Type one's password again before a sensitive step (the view checks it is the right one)."""
+
+    model_config = ConfigDict(title="PasswordConfirm")
+    password: _given(PASSWORD_LENGTH)

@@ -15,7 +15,7 @@ from .forms import (ChangePasswordForm, CodeForm, ConfirmForm, ConfirmPasswordFo
                     NewTokenForm, NewUserForm, RoleForm)
 from .models import ROLE_LABELS, ApiToken, User
 from .permissions import password_confirmed_within, require_role_for_blueprint
-from .schemas import PasswordChange, SignIn, TokenCreate, UserCreate
+from .schemas import PasswordChange, PasswordConfirm, SignIn, TokenCreate, UserCreate
 
 bp = Blueprint("auth", __name__)
 admin_bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -168,13 +168,15 @@ def _session_rules():
 def confirm_password():
     form = ConfirmPasswordForm()
     target = request.args.get("next")
-    if form.validate_on_submit():
-        if current_user.check_password(form.password.data):
+    page = refused_form(form, lambda: render_template("auth/confirm_password.html", form=form))
+    if form.validate_on_submit():  # its CSRF token
+        body = check(PasswordConfirm, form.values())  # blank or overlong: beside the field, no hash checked
+        if current_user.check_password(body.password):
             sessions.confirm_password(now_utc())
             return redirect(target if is_safe_redirect(target) else url_for("main.home"))
         form.password.errors.append("That is not your password.")
         return render_template("auth/confirm_password.html", form=form), 422
-    return render_template("auth/confirm_password.html", form=form)
+    return page()
 
 
 @bp.route("/account", methods=["GET", "POST"])

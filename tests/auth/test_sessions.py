@@ -158,3 +158,13 @@ def test_the_confirmation_page_refuses_an_outside_next(staff_client):
     response = staff_client.post("/confirm-password?next=https://evil.example/",
                                  data={"password": factories.PASSWORD})
     assert response.status_code == 302 and "evil" not in response.headers["Location"]
+
+
+def test_a_blank_or_overlong_password_to_confirm_is_refused_beside_it_and_confirms_nothing(staff_client):
+    for typed, message in (("", "This field is required."), ("x" * 1025, "Field cannot be longer than 1024 characters.")):
+        response = staff_client.post("/confirm-password", data={"password": typed})
+        page = response.get_data(as_text=True)
+        assert response.status_code == 200 and page.count(message) == 1, typed
+        at = page.index('id="password"')
+        assert at < page.index(message) < page.index("</form>", at), typed
+        assert 'maxlength="1024"' in page and "required" in page[at - 200:at + 200]
