@@ -1,13 +1,13 @@
 """Forms for signing in, passwords and user administration."""
 from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField, SubmitField
-from wtforms.validators import AnyOf, DataRequired, Length
+from wtforms.validators import AnyOf
 
 from engage.forms import mark_required
 
 from .models import ROLE_LABELS
 from .schemas import (EMAIL_LENGTH, MIN_PASSWORD_LENGTH, PASSWORD_LENGTH, PasswordChange, PasswordConfirm, SignIn,
-                      TokenCreate, UserCreate)
+                      SignInCode, TokenCreate, TwoStepEnrol, UserCreate)
 
 
 class LoginForm(FlaskForm):
@@ -108,13 +108,32 @@ class ConfirmPasswordForm(FlaskForm):
 
 
 class CodeForm(FlaskForm):
+    """Fields and CSRF only; SignInCode (auth/schemas.py) says what must be there, under the same name."""
+
     code = StringField("Code from your authenticator app, or a recovery code",
-                       validators=[DataRequired(), Length(max=40)],
                        render_kw={"autocomplete": "one-time-code", "autofocus": True, "inputmode": "text"})
     submit = SubmitField("Continue")
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        mark_required(self, SignInCode)
+
+    def values(self) -> dict:
+        """What SignInCode checks."""
+        return {"code": self.code.data}
+
 
 class EnrolForm(FlaskForm):
-    code = StringField("The 6-digit code your app shows now", validators=[DataRequired(), Length(max=20)],
+    """Fields and CSRF only; TwoStepEnrol (auth/schemas.py) says what must be there, under the same name."""
+
+    code = StringField("The 6-digit code your app shows now",
                        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"})
     submit = SubmitField("Turn on two-step sign-in")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        mark_required(self, TwoStepEnrol)
+
+    def values(self) -> dict:
+        """What TwoStepEnrol checks."""
+        return {"code": self.code.data}

@@ -1,5 +1,5 @@
-"""The account write schemas: what the sign-in, add-a-user, new-token, change-password and
-confirm-password forms must carry before the services look at it (auth/services.py normalises the address and refuses duplicates and bad roles).
+"""The account write schemas: what the sign-in, add-a-user, new-token, change-password,
+confirm-password and two-step code forms must carry before the services look at it (auth/services.py normalises the address and refuses duplicates and bad roles).
 
 Nothing is cleaned here: an address is looked up as typed (check_credentials audits what was tried,
 control characters and all), and a password is every character the person typed.
@@ -16,6 +16,8 @@ EMAIL_LENGTH = 254
 PASSWORD_LENGTH = 1024
 NAME_LENGTH = 200
 TOKEN_NAME_LENGTH = 100
+SIGN_IN_CODE_LENGTH = 40  # a recovery code, written with its dashes and spaces
+ENROL_CODE_LENGTH = 20
 MIN_PASSWORD_LENGTH = 10
 
 
@@ -97,3 +99,18 @@ class PasswordConfirm(BaseModel):
 
     model_config = ConfigDict(title="PasswordConfirm")
     password: _given(PASSWORD_LENGTH)
+
+
+class SignInCode(BaseModel):
+    """The second step of signing in: a code from the authenticator app, or a recovery code
+    (auth.twofactor.verify says whether it is right)."""
+
+    model_config = ConfigDict(title="SignInCode")
+    code: _given(SIGN_IN_CODE_LENGTH)
+
+
+class TwoStepEnrol(BaseModel):
+    """Turn on two-step sign-in with the code the app shows now (auth.twofactor.enrol checks it)."""
+
+    model_config = ConfigDict(title="TwoStepEnrol")
+    code: _given(ENROL_CODE_LENGTH)

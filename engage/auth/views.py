@@ -15,7 +15,7 @@ from .forms import (ChangePasswordForm, CodeForm, ConfirmForm, ConfirmPasswordFo
                     NewTokenForm, NewUserForm, RoleForm)
 from .models import ROLE_LABELS, ApiToken, User
 from .permissions import password_confirmed_within, require_role_for_blueprint
-from .schemas import PasswordChange, PasswordConfirm, SignIn, TokenCreate, UserCreate
+from .schemas import PasswordChange, PasswordConfirm, SignIn, SignInCode, TokenCreate, TwoStepEnrol, UserCreate
 
 bp = Blueprint("auth", __name__)
 admin_bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -90,11 +90,13 @@ def login_code():
         flash("Sign in again: the step for the code lasts five minutes.", "info")
         return redirect(url_for("auth.login"))
     form = CodeForm()
-    if form.validate_on_submit():
+    page = refused_form(form, lambda: render_template("auth/login_code.html", form=form))
+    if form.validate_on_submit():  # its CSRF token
+        body = check(SignInCode, form.values())  # blank or overlong: beside the field, not counted as a wrong code
         if twofactor.too_many_failures(user, now):
             form.code.errors.append("Too many wrong codes for this account. Wait 15 minutes and try again.")
             return render_template("auth/login_code.html", form=form), 429
-        how = twofactor.verify(user, form.code.data, now)
+        how = twofactor.verify(user, body.code, now)
         if how is not None:
             if how == "recovery":
                 flash(f"You used a recovery code; {twofactor.recovery_codes_left(user)} left. "
@@ -103,7 +105,7 @@ def login_code():
         keep_refused()  # the audit row of the refused code counts towards the lockout
         form.code.errors.append("That code is not right, or was already used. Type the code your app shows now.")
         return render_template("auth/login_code.html", form=form), 422
-    return render_template("auth/login_code.html", form=form)
+    return page()
 
 
 @bp.route("/logout", methods=["POST"])
@@ -216,9 +218,10 @@ def two_factor():
         uri = twofactor.provisioning_uri(current_user, secret)
         return render_template("auth/two_factor.html", form=form, required=required, secret=secret,
                                qr=Markup(twofactor.qr_svg(uri))), 422 if form.errors else 200
-    if form.validate_on_submit():
+    if form.validate_on_submit():  # its CSRF token
         refused_form(form, page)
-        codes = twofactor.enrol(current_user, secret, form.code.data, now_utc())
+        body = check(TwoStepEnrol, form.values())  # blank or overlong: beside the field
+        codes = twofactor.enrol(current_user, secret, body.code, now_utc())
         return render_template("auth/recovery_codes.html", codes=codes,
                                next_url=_safe_next(request.args.get("next")))
     return page()

@@ -203,3 +203,30 @@ def test_ten_wrong_codes_close_the_code_step_for_fifteen_minutes(app, frozen, st
     with time_machine.travel(later, tick=False):
         _password(client, staff_user)
         assert client.post("/login/code", data={"code": pyotp.TOTP(secret).at(later)}).status_code == 302
+
+
+def test_a_blank_or_overlong_code_is_refused_beside_it_and_counts_as_no_wrong_code(app, frozen, staff_user):
+    factories.enrol_2fa(staff_user)
+    client = app.test_client()
+    _password(client, staff_user)
+    for typed, message in (("", "This field is required."), ("1" * 41, "Field cannot be longer than 40 characters.")):
+        response = client.post("/login/code", data={"code": typed})
+        page = response.get_data(as_text=True)
+        assert response.status_code == 200 and page.count(message) == 1, typed
+        at = page.index('id="code"')
+        assert at < page.index(message) < page.index("</form>", at), typed
+    assert 'maxlength="40"' in page
+    assert not _events("2fa_failed")  # no audit row: nothing was checked, so no step towards the lockout
+
+
+def test_a_blank_or_overlong_enrolment_code_is_refused_beside_it(staff_client, frozen, staff_user):
+    staff_client.get("/account/two-step")
+    for typed, message in (("", "This field is required."), ("1" * 21, "Field cannot be longer than 20 characters.")):
+        response = staff_client.post("/account/two-step", data={"code": typed})
+        page = response.get_data(as_text=True)
+        assert response.status_code == 422 and page.count(message) == 1, typed
+        at = page.index('id="code"')
+        assert at < page.index(message) < page.index("</form>", at), typed
+    assert 'maxlength="20"' in page
+    db.session.refresh(staff_user)
+    assert not staff_user.has_2fa and not _events("2fa_failed")
