@@ -1,7 +1,6 @@
 """Forms for signing in, passwords and user administration."""
 from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField, SubmitField
-from wtforms.validators import AnyOf
 
 from engage.forms import mark_required
 
@@ -68,7 +67,13 @@ class RoleForm(FlaskForm):
 
 
 class DpoForm(FlaskForm):
-    is_dpo = HiddenField("Data-protection officer", validators=[AnyOf(["0", "1"], "Send 1 or 0.")])
+    """Fields and CSRF only; DpoChange (auth/schemas.py) says what is valid, under the same name."""
+
+    is_dpo = HiddenField("Data-protection officer")
+
+    def values(self) -> dict:
+        """What DpoChange checks."""
+        return {"is_dpo": self.is_dpo.data}
 
 
 class NewTokenForm(FlaskForm):

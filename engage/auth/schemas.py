@@ -1,5 +1,5 @@
 """The account write schemas: what the sign-in, add-a-user, new-token, change-password,
-confirm-password and two-step code forms must carry before the services look at it (auth/services.py normalises the address and refuses duplicates and bad roles).
+confirm-password, two-step code and DPO flag forms must carry before the services look at it (auth/services.py normalises the address and refuses duplicates and bad roles).
 
 Nothing is cleaned here: an address is looked up as typed (check_credentials audits what was tried,
 control characters and all), and a password is every character the person typed.
@@ -114,3 +114,19 @@ class TwoStepEnrol(BaseModel):
 
     model_config = ConfigDict(title="TwoStepEnrol")
     code: _given(ENROL_CODE_LENGTH)
+
+
+def _flag(value: Any) -> bool:
+    # The page posts "1" or "0" from a hidden input; anything else is a hand-made request.
+    if value in ("1", "0"):
+        return value == "1"
+    if isinstance(value, bool):
+        return value
+    raise problem("Send 1 or 0.")
+
+
+class DpoChange(BaseModel):
+    """Name a data-protection officer (is_dpo 1) or remove one (0); auth.services.set_dpo says who may."""
+
+    model_config = ConfigDict(title="DpoChange")
+    is_dpo: Annotated[bool, PlainValidator(_flag), Field(json_schema_extra={"enum": ["0", "1"]})]

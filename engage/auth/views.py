@@ -15,7 +15,7 @@ from .forms import (ChangePasswordForm, CodeForm, ConfirmForm, ConfirmPasswordFo
                     NewTokenForm, NewUserForm, RoleForm)
 from .models import ROLE_LABELS, ApiToken, User
 from .permissions import password_confirmed_within, require_role_for_blueprint
-from .schemas import PasswordChange, PasswordConfirm, SignIn, SignInCode, TokenCreate, TwoStepEnrol, UserCreate
+from .schemas import DpoChange, PasswordChange, PasswordConfirm, SignIn, SignInCode, TokenCreate, TwoStepEnrol, UserCreate
 
 bp = Blueprint("auth", __name__)
 admin_bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -302,8 +302,9 @@ def change_role(user_id):
 def change_dpo(user_id):
     user = db.get_or_404(User, user_id)
     form = DpoForm()
-    if form.validate_on_submit():
-        value = form.is_dpo.data == "1"
+    if form.validate_on_submit():  # its CSRF token
+        refused_redirect(url_for("admin.users"))  # a flag other than 1 or 0: said there
+        value = check(DpoChange, form.values()).is_dpo
         _apply(lambda: services.set_dpo(current_user, now_utc(), user, value),
                f"{user.email} is {'now' if value else 'no longer'} the data-protection officer.")
     return redirect(url_for("admin.users"))

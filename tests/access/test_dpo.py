@@ -130,6 +130,17 @@ def test_an_admin_who_is_also_the_dpo_keeps_the_buttons_on_the_users_page(app, a
     assert _fresh(staff_user).is_dpo
 
 
+def test_a_dpo_flag_other_than_1_or_0_on_the_users_page_is_refused_and_said(app, admin_user, staff_user):
+    accounts.set_dpo(None, WHEN, admin_user, True)
+    db.session.commit()
+    client = sign_in(app, admin_user)
+    before = _audit()
+    response = client.post(f"/admin/users/{staff_user.id}/dpo", data={"is_dpo": "maybe"})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/admin/users")
+    assert "is_dpo: Send 1 or 0." in text(client.get("/admin/users"))
+    assert not _fresh(staff_user).is_dpo and _audit() == before
+
+
 def test_the_command_line_names_the_first_dpo_for_an_existing_user(app, runner, staff_user):
     result = runner.invoke(args=["engage", "set-dpo", "STAFF@example.org"])
     assert result.exit_code == 0, result.output
