@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import HiddenField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
-from wtforms.validators import AnyOf, DataRequired, NumberRange, Optional
+from wtforms import HiddenField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import Optional
 
 from engage.auth.models import User
 from engage.extensions import db
@@ -78,8 +78,13 @@ class ConfirmForm(FlaskForm):
 
 
 class OfficerForm(FlaskForm):
-    """Name a data-protection officer (is_dpo 1) or remove one (0): the DPO's page."""
+    """Name a data-protection officer (is_dpo 1) or remove one (0): the DPO's page. Fields and CSRF only;
+    OfficerChange (access/schemas.py) says what is valid, under the same names."""
 
-    user_id = IntegerField("Person", validators=[DataRequired("Choose a person."), NumberRange(1, 2**31 - 1)])
-    is_dpo = HiddenField(validators=[AnyOf(["0", "1"], "Send 1 or 0.")])
+    user_id = StringField("Person")  # text, so a value that is not a number reaches the schema
+    is_dpo = HiddenField()
     submit = SubmitField("Save")
+
+    def values(self) -> dict:
+        """What OfficerChange checks."""
+        return {"user_id": self.user_id.data, "is_dpo": self.is_dpo.data}

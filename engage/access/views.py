@@ -10,15 +10,17 @@ from engage.auth.models import User
 from engage.auth.permissions import password_confirmed_within, require_role_for_blueprint
 from engage.auth import sessions
 from engage.auth.services import set_dpo
-from engage.boundary import on_refusal, refused_form, status_page
+from engage.boundary import error_page, on_refusal, refused_form, status_page
 from engage.clock import now_utc
 from engage.errors import NotFoundError
 from engage.extensions import db, model_for
+from engage.schemas import check
 
 from . import services
 from .forms import ConfirmForm, GrantForm, GroupForm, MemberForm, OfficerForm, SensitivityForm
 from .guard import current_actor
 from .models import RECORD_TYPES, SENSITIVITIES, AccessGrant
+from .schemas import OfficerChange
 
 bp = Blueprint("access", __name__, url_prefix="/access")
 require_role_for_blueprint(bp, "staff")
@@ -249,12 +251,15 @@ def officers():
 def set_officer():
     _dpo_or_403()
     form = OfficerForm()
-    if not form.validate_on_submit():
+    if not form.validate_on_submit():  # its CSRF token
         abort(400)
-    user = db.session.get(User, form.user_id.data)
+    # The page offers only its own people and flags: anything else is a bad request (400), said on the error page.
+    on_refusal(lambda exc: error_page(400, "bad_request", exc.message))
+    body = check(OfficerChange, form.values())
+    user = db.session.get(User, body.user_id)
     if user is None:
         abort(404)
-    value = form.is_dpo.data == "1"
+    value = body.is_dpo
     back = url_for(".officers")
     _refused_back_to(back)
     set_dpo(current_user, now_utc(), user, value)

@@ -243,3 +243,15 @@ def test_on_the_group_pages_an_admin_is_refused_and_the_dpo_is_not(app, admin_us
     assert _members(group) == ["staff@example.org"]
     assert [d for a, *_, d in _audit("grant_changed") if a == dpo.id][-2:] == [
         f"member added: user {staff_user.id}", f"member removed: user {member.id}"]
+
+
+def test_the_officers_page_refuses_a_bad_person_or_flag_with_400_naming_the_field(app, staff_user, dpo):
+    client = sign_in(app, dpo)
+    before = _audit()
+    for data, message in (({"user_id": "", "is_dpo": "1"}, "user_id: Choose a person."),
+                          ({"user_id": "someone", "is_dpo": "1"}, "user_id: Choose a person."),
+                          ({"user_id": str(2**31), "is_dpo": "1"}, "user_id: Choose a person."),
+                          ({"user_id": str(staff_user.id), "is_dpo": "yes"}, "is_dpo: Send 1 or 0.")):
+        response = client.post("/access/officers", data=data)
+        assert response.status_code == 400 and message in text(response), data
+    assert not _fresh(staff_user).is_dpo and _audit() == before
