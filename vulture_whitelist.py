@@ -61,4 +61,4 @@ _.disagreements, _.conflicting, _.review
 _.engagement_starts_on, _.engagement_ends_on, _.states_not_met, _.window_is_default, _.cycle_id
 
 # Write schemas: pydantic calls a field validator by itself.
-_._same_as_the_new
+_._same_as_the_new, _._one_of_the_two

@@ -4,7 +4,6 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import HiddenField, SelectField, StringField, SubmitField, TextAreaField
-from wtforms.validators import Optional
 
 from engage.auth.models import User
 from engage.extensions import db
@@ -34,9 +33,16 @@ class SensitivityForm(FlaskForm):
 
 
 class GrantForm(FlaskForm):
-    user_id = SelectField("A person", coerce=_optional_int, validators=[Optional()])
-    group_id = SelectField("or a group", coerce=_optional_int, validators=[Optional()])
+    """Fields and CSRF only; GrantWrite (access/schemas.py) says what is valid, under the same names."""
+
+    user_id = SelectField("A person", coerce=_optional_int, validate_choice=False)
+    group_id = SelectField("or a group", coerce=_optional_int, validate_choice=False)
     submit = SubmitField("Grant")
+
+    def values(self) -> dict:
+        """What GrantWrite checks: the ids as posted (a value that is not a number stays text for it to refuse)."""
+        return {"user_id": self.user_id.raw_data[0] if self.user_id.raw_data else None,
+                "group_id": self.group_id.raw_data[0] if self.group_id.raw_data else None}
 
     def setup(self) -> "GrantForm":
         self.user_id.choices = user_choices("— nobody —")

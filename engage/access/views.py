@@ -20,7 +20,7 @@ from . import services
 from .forms import ConfirmForm, GrantForm, GroupForm, MemberForm, OfficerForm, SensitivityForm
 from .guard import current_actor
 from .models import RECORD_TYPES, SENSITIVITIES, AccessGrant
-from .schemas import OfficerChange
+from .schemas import GrantWrite, OfficerChange
 
 bp = Blueprint("access", __name__, url_prefix="/access")
 require_role_for_blueprint(bp, "staff")
@@ -83,11 +83,19 @@ def set_sensitivity(record_type, record_id):
 def add_grant(record_type, record_id):
     record = _record(record_type, record_id)
     form = GrantForm().setup()
-    if not form.validate_on_submit() or (form.user_id.data is None) == (form.group_id.data is None):
+
+    def not_one(_exc=None):
+        # The panel offers only its own people and groups, so every problem with the choice reads the same.
         flash("Grant: choose one person or one group.", "danger")
         return _back(record)
-    user = db.session.get(User, form.user_id.data) if form.user_id.data else None
-    group = services.get_group(form.group_id.data) if form.group_id.data else None
+    on_refusal(not_one)
+    if not form.validate_on_submit():  # its CSRF token
+        return not_one()
+    body = check(GrantWrite, form.values())
+    user = db.session.get(User, body.user_id) if body.user_id else None
+    if body.user_id and (user is None or user.is_disabled):  # not one of the panel's people
+        return not_one()
+    group = services.get_group(body.group_id) if body.group_id else None  # unknown: NotFoundError, as above
     _refused_back_to(record_page(record) + "#access")
     services.grant(current_user, now_utc(), record, user=user, group=group)
     flash(f"Granted to {user.display_name if user else group.name}.", "success")

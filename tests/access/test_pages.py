@@ -94,6 +94,29 @@ def test_the_panel_restricts_grants_and_revokes(app, staff_user, lead_user):
     assert {"sensitivity_changed", "grant_changed"} <= actions
 
 
+def test_a_grant_to_both_neither_or_someone_not_offered_is_refused_and_nothing_granted(app, staff_user, lead_user):
+    dpo = _dpo()
+    meeting = factories.make_meeting(organiser=staff_user, title="Key populations strategy")
+    group = access.create_group(dpo, datetime(2026, 11, 28, tzinfo=UTC), {"name": "Ops"})
+    gone = factories.make_user(email="gone@example.org")
+    gone.is_disabled = True
+    db.session.commit()
+    client = sign_in(app, dpo)
+    audited = db.session.scalars(select(AuditEvent.id).where(AuditEvent.action == "grant_changed")).all()
+    for data in ({"user_id": "", "group_id": ""}, {"user_id": str(lead_user.id), "group_id": str(group.id)},
+                 {"user_id": "someone"}, {"user_id": str(2**31)}, {"user_id": str(gone.id)},
+                 {"user_id": "99999"}, {"group_id": "99999"}):
+        response = client.post(f"/access/meeting/{meeting.id}/grants", data=data)
+        assert response.status_code == 302 and response.headers["Location"].endswith(f"/meetings/{meeting.id}#access")
+        assert "Grant: choose one person or one group." in text(client.get(response.headers["Location"])), data
+    assert db.session.scalar(select(AccessGrant)) is None
+    assert db.session.scalars(select(AuditEvent.id).where(AuditEvent.action == "grant_changed")).all() == audited
+    # one of the two, as the panel offers them: granted
+    assert client.post(f"/access/meeting/{meeting.id}/grants", data={"user_id": str(lead_user.id), "group_id": ""}
+                       ).status_code == 302
+    assert db.session.scalar(select(AccessGrant.user_id)) == lead_user.id
+
+
 def test_a_staff_member_who_may_not_manage_gets_403(app, staff_user, lead_user):
     meeting = factories.make_meeting(organiser=lead_user, title="Open meeting")
     client = sign_in(app, staff_user)
