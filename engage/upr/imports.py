@@ -18,15 +18,15 @@ from typing import Any, Callable
 
 from flask import current_app, has_app_context
 from rapidfuzz import fuzz, process
-from sqlalchemy import insert, select, tuple_
+from sqlalchemy import bindparam, insert, select, tuple_, update
 
 from engage.countries import country_code, country_name
 from engage.csvfiles import (ImportProblem, ImportReport, decode_csv_lines, read_rows, refuse_other_kind,
                              template_text)
 from engage.errors import ValidationError
 from engage.extensions import db
-from engage.history import ChangeRecord, change_values, diff_fields
-from engage.recommendations.models import (Recommendation, RecommendationSdg, RecommendationState, recommendation_theme,
+from engage.history import ChangeRecord, change_values
+from engage.recommendations.models import (Recommendation, RecommendationSdg, RecommendationState, Theme, recommendation_theme,
                                           reference_sort_key)
 from engage.recommendations.themes import resolve_themes, theme_index
 from engage.recommendations.vocabulary import map_names
@@ -437,7 +437,61 @@ def _match_by_text(planned: list[_Planned]) -> None:
             item.values["reference"], item.values["sub_item"] = reference, ""
 
 
-def _match_held(planned: list[_Planned], report: ImportReport) -> dict[int, Recommendation]:
+class _Held:
+    """A held recommendation as an import reads and changes it: its row, states, goals and themes read
+    with a few statements per batch instead of ORM objects (a merge touches thousands)."""
+
+    __tablename__ = Recommendation.__tablename__
+
+    def __init__(self, row: dict):
+        self.row = row
+        self.state_rows: list[tuple[str, int]] = []  # (state, position), by position
+        self.goals: list[int] = []
+        self.themes: list[tuple[int | None, str, Any]] = []  # (id, name, the Theme when new), by name
+        self.changed: set[str] = set()  # columns to write
+
+    def __getattr__(self, name):
+        try:
+            return self.__dict__["row"][name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    @property
+    def recommending_states(self) -> list[str]:
+        return [s for s, _ in self.state_rows] or ([self.row["recommending_state"]]
+                                                   if self.row["recommending_state"] else [])
+
+    @property
+    def label(self) -> str:
+        sub_item = self.row["sub_item"]
+        reference = f"{self.row['reference']} ({sub_item})" if sub_item else self.row["reference"]
+        return f"{reference} ({', '.join(country_name(s) for s in self.recommending_states)})"
+
+    def set(self, name: str, value) -> None:
+        self.row[name] = value
+        self.changed.add(name)
+
+
+def _load_links(held: list[_Held]) -> None:
+    """Each held recommendation's states, goals and themes: three statements per SAVE_BATCH."""
+    for start in range(0, len(held), SAVE_BATCH):
+        by_id = {h.id: h for h in held[start:start + SAVE_BATCH]}
+        for rec_id, state, position in db.session.execute(
+                select(RecommendationState.recommendation_id, RecommendationState.state, RecommendationState.position)
+                .where(RecommendationState.recommendation_id.in_(by_id)).order_by(RecommendationState.position)):
+            by_id[rec_id].state_rows.append((state, position))
+        for rec_id, goal in db.session.execute(
+                select(RecommendationSdg.recommendation_id, RecommendationSdg.goal)
+                .where(RecommendationSdg.recommendation_id.in_(by_id)).order_by(RecommendationSdg.goal)):
+            by_id[rec_id].goals.append(goal)
+        for rec_id, theme_id, name in db.session.execute(
+                select(recommendation_theme.c.recommendation_id, Theme.id, Theme.name)
+                .join(Theme, Theme.id == recommendation_theme.c.theme_id)
+                .where(recommendation_theme.c.recommendation_id.in_(by_id)).order_by(Theme.name)):
+            by_id[rec_id].themes.append((theme_id, name, None))
+
+
+def _match_held(planned: list[_Planned], report: ImportReport) -> dict[int, _Held]:
     """{index in `planned`: the held recommendation it updates}; the others are new.
 
     Held by its key with the same text first; then a held item of the same paragraph with the same
@@ -447,15 +501,17 @@ def _match_held(planned: list[_Planned], report: ImportReport) -> dict[int, Reco
     cycles = {item.values["cycle"] for item in planned}
     if not cycles:
         return {}
-    held = list(db.session.scalars(select(Recommendation).where(Recommendation.cycle.in_(cycles))))
+    db.session.flush()  # what the session holds is written before rows are read and written past it
+    table = Recommendation.__table__
+    held = [_Held(dict(row)) for row in db.session.execute(select(table).where(table.c.cycle.in_(cycles))).mappings()]
     by_key = {(r.cycle, r.reference, r.sub_item): r for r in held}
     by_text = {}
     for r in held:
         by_text.setdefault((r.cycle, r.reference, sources.normalised_text(r.text)), r)
-    found: dict[int, Recommendation] = {}
+    found: dict[int, _Held] = {}
     claimed: set[int] = set()
 
-    def claim(index: int, rec: Recommendation | None) -> None:
+    def claim(index: int, rec: _Held | None) -> None:
         if index not in found and rec is not None and rec.id not in claimed:
             found[index] = rec
             claimed.add(rec.id)
@@ -480,19 +536,63 @@ def _match_held(planned: list[_Planned], report: ImportReport) -> dict[int, Reco
         if other is not None and (rec is None or other != rec.id):
             report.add_error(item.line, f"sub_item: engage holds another recommendation {_shown(item)} in cycle "
                                         f"{item.values['cycle']} (its text differs); give this one its own sub_item")
+    if not report.errors:
+        _load_links(list({rec.id: rec for rec in found.values()}.values()))
     return found
 
 
-def _renumber(found: dict[int, Recommendation], planned: list[_Planned]) -> dict[int, str]:
+def _renumber(found: dict[int, _Held], planned: list[_Planned]) -> dict[int, str]:
     """Park the held recommendations the file gives another item under free names first, so no two
     hold one key at any moment (the unique key is checked statement by statement); {id: old item}."""
     moved = {rec.id: rec.sub_item for i, rec in found.items() if rec.sub_item != planned[i].key[2]}
+    parked = []
     for i, rec in found.items():
-        if rec.id in moved:
-            rec.sub_item = f"~{rec.id}"[:20]
-    if moved:
-        db.session.flush()
+        if rec.id in moved and rec.sub_item != f"~{rec.id}"[:20]:  # an export's rows: one park per recommendation
+            rec.row["sub_item"] = f"~{rec.id}"[:20]
+            parked.append({"_id": rec.id, "sub_item": rec.row["sub_item"]})
+    for start in range(0, len(parked), SAVE_BATCH):
+        _write_rows(parked[start:start + SAVE_BATCH])
     return moved
+
+
+def _write_rows(rows: list[dict]) -> None:
+    """UPDATE recommendations by id (`_id`), one executemany; every row gives the same columns."""
+    table = Recommendation.__table__
+    db.session.execute(update(table).where(table.c.id == bindparam("_id"))
+                       .values({name: bindparam(name) for name in rows[0] if name != "_id"}), rows)
+
+
+def _save_held(held: list[_Held]) -> None:
+    """Write what the import changed on held recommendations: per SAVE_BATCH, one UPDATE (executemany)
+    and a few INSERTs and UPDATEs of states, goals and themes; ORM copies in the session are expired."""
+    held = [h for h in held if h.changed or h.__dict__.get("links")]
+    db.session.flush()  # new themes get their ids
+    for start in range(0, len(held), SAVE_BATCH):
+        batch = [h for h in held[start:start + SAVE_BATCH] if h.changed]
+        names = sorted(set().union(*(h.changed for h in batch))) if batch else []
+        if batch:
+            _write_rows([{"_id": h.id, **{n: h.row[n] for n in names}} for h in batch])
+        links = [h for h in held[start:start + SAVE_BATCH] if h.__dict__.get("links")]
+        new_states = [r for h in links for r in h.links["states"]]
+        moved_states = [r for h in links for r in h.links["positions"]]
+        goals = [r for h in links for r in h.links["goals"]]
+        themes = [{"recommendation_id": h.id, "theme_id": t.id} for h in links for t in h.links["themes"]]
+        if moved_states:
+            state_table = RecommendationState.__table__
+            db.session.execute(update(state_table).where(state_table.c.recommendation_id == bindparam("_id"),
+                                                         state_table.c.state == bindparam("_state"))
+                               .values(position=bindparam("position")), moved_states)
+        if new_states:
+            db.session.execute(insert(RecommendationState), new_states)
+        if goals:
+            db.session.execute(insert(RecommendationSdg), goals)
+        if themes:
+            db.session.execute(insert(recommendation_theme), themes)
+    ids = {h.id for h in held}
+    for obj in list(db.session.identity_map.values()):
+        if getattr(obj, "id", None) in ids and isinstance(obj, Recommendation) or \
+                isinstance(obj, (RecommendationState, RecommendationSdg)) and obj.recommendation_id in ids:
+            db.session.expire(obj)
 
 
 def import_recommendations(text: str, actor, now, progress: Progress = None, *,
@@ -539,6 +639,7 @@ def import_recommendations(text: str, actor, now, progress: Progress = None, *,
             progress(saved, len(planned), "saved")
     if progress and saved and not new_items:
         progress(saved, len(planned), "saved")
+    _save_held(list({rec.id: rec for rec in found.values()}.values()))
     resolve_themes(dict.fromkeys(n for item in new_items for n in item.themes), themes)
     db.session.flush()
     for start in range(0, len(new_items), SAVE_BATCH):
@@ -594,8 +695,8 @@ def _insert(batch: list[_Planned], actor, now, themes: dict) -> list[int]:
     return ids
 
 
-def _update(actor, now, rec: Recommendation, item: _Planned, themes: dict, report: ImportReport,
-            moved: dict[int, str], arbitrate: Callable[[Recommendation, dict], list[str]],
+def _update(actor, now, rec: _Held, item: _Planned, themes: dict, report: ImportReport,
+            moved: dict[int, str], arbitrate: Callable[[_Held, dict], list[str]],
             history: list[dict]) -> None:
     values = {k: v for k, v in item.values.items() if v is not None and k not in KEY_FIELDS and k not in LINKED}
     if item.matched is not None:
@@ -606,30 +707,48 @@ def _update(actor, now, rec: Recommendation, item: _Planned, themes: dict, repor
     for message in arbitrate(rec, values):
         report.conflicts.append(ImportProblem(item.line, message))
     old_item = moved.get(rec.id, rec.sub_item)
-    changed = diff_fields(rec, values)
+    changed = {}
+    for name, new in values.items():
+        if rec.row[name] != new:
+            changed[name] = [rec.row[name], new]
+            rec.set(name, new)
     if rec.sub_item != item.key[2] or old_item != item.key[2]:
-        rec.sub_item = item.key[2]
+        rec.set("sub_item", item.key[2])
         changed["sub_item"] = [old_item, item.key[2]]
+    links = rec.__dict__.setdefault("links", {"states": [], "positions": [], "goals": [], "themes": []})
     # States and goals the file names are added to those held (another file may name the others).
-    states = rec.recommending_states + [s for s in item.states if s not in rec.recommending_states]
-    if states != rec.recommending_states:
-        changed["recommending_states"] = ["; ".join(rec.recommending_states), "; ".join(states)]
-        rec.set_states(states)
-    goals = sorted(set(rec.sdgs) | set(item.values.get("sdgs") or []))
-    if goals != rec.sdgs:
-        changed["sdgs"] = ["; ".join(map(str, rec.sdgs)), "; ".join(map(str, goals))]
-        rec.set_sdgs(goals)
-    have = {n.lower() for n in rec.theme_names}
+    held_states = rec.recommending_states
+    states = held_states + [s for s in item.states if s not in held_states]
+    if states != held_states:
+        changed["recommending_states"] = ["; ".join(held_states), "; ".join(states)]
+        positions = dict(rec.state_rows)
+        for position, code in enumerate(states):
+            if code not in positions:
+                links["states"].append({"recommendation_id": rec.id, "state": code, "position": position})
+            elif positions[code] != position:
+                links["positions"].append({"_id": rec.id, "_state": code, "position": position})
+        rec.state_rows = list(zip(states, range(len(states))))
+        if rec.recommending_state != states[0]:
+            rec.set("recommending_state", states[0])
+    goals = sorted(set(rec.goals) | set(item.values.get("sdgs") or []))
+    if goals != rec.goals:
+        changed["sdgs"] = ["; ".join(map(str, rec.goals)), "; ".join(map(str, goals))]
+        links["goals"] += [{"recommendation_id": rec.id, "goal": g} for g in goals if g not in rec.goals]
+        rec.goals = goals
+    have = {name.lower() for _, name, _ in rec.themes}
     missing = [n for n in item.themes if n.lower() not in have]
     if missing:
-        old = rec.theme_names
-        rec.themes.extend(resolve_themes(missing, themes))  # appended: a replaced collection is diffed row by row
-        changed["themes"] = ["; ".join(old), "; ".join(sorted((t.name for t in rec.themes), key=str.lower))]
+        old = [name for _, name, _ in rec.themes]
+        held_ids = {theme_id for theme_id, _, _ in rec.themes if theme_id is not None}
+        added = [t for t in resolve_themes(missing, themes) if t.id is None or t.id not in held_ids]
+        links["themes"] += added
+        rec.themes = rec.themes + [(t.id, t.name, t) for t in added]
+        changed["themes"] = ["; ".join(old), "; ".join(sorted((name for _, name, _ in rec.themes), key=str.lower))]
     if item.notes and not rec.notes:
         changed["notes"] = [None, item.notes]
-        rec.notes = item.notes
+        rec.set("notes", item.notes)
     if changed:
-        rec.updated_at = now
+        rec.set("updated_at", now)
         history.append(change_values(actor, now, rec, "updated_by_import", changed))
         report.updated += 1
     else:
