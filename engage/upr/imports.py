@@ -503,7 +503,9 @@ def _match_held(planned: list[_Planned], report: ImportReport) -> dict[int, _Hel
         return {}
     db.session.flush()  # what the session holds is written before rows are read and written past it
     table = Recommendation.__table__
-    held = [_Held(dict(row)) for row in db.session.execute(select(table).where(table.c.cycle.in_(cycles))).mappings()]
+    result = db.session.execute(select(table).where(table.c.cycle.in_(cycles)))
+    names = list(result.keys())  # once: a RowMapping looks its keys up again for every row
+    held = [_Held(dict(zip(names, row))) for row in result]
     by_key = {(r.cycle, r.reference, r.sub_item): r for r in held}
     by_text = {}
     for r in held:

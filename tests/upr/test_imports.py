@@ -303,6 +303,21 @@ def test_reimport_updates_instead_of_duplicating_and_keeps_what_it_does_not_say(
     assert change.changes["response"] == ["pending", "supported"]
 
 
+def test_a_recommendation_open_in_the_session_shows_what_an_import_just_changed(app, now):
+    # The preview and the import page read recommendations in the same session the import wrote to.
+    _import(MINIMAL_HEADER + "3,142.1,Germany,Old text,pending,HIV/AIDS\n", now)
+    rec = _by("142.1", "DE", 3)
+    assert (rec.response, rec.recommending_states, rec.theme_names) == ("pending", ["DE"], ["HIV/AIDS"])
+    report = import_recommendations_bytes(
+        ("cycle,reference,recommending_states,text,response,themes,sdgs\n"
+         "3,142.1,Germany; France,New text,supported,Right to health,3\n").encode(), None, now)
+    assert report.ok and report.updated == 1
+    assert (rec.text, rec.response, rec.recommending_states, rec.sdgs) == ("New text", "supported", ["DE", "FR"], [3])
+    assert rec.theme_names == ["HIV/AIDS", "Right to health"]
+    db.session.rollback()  # a check: nothing kept
+    assert (rec.text, rec.recommending_states, rec.theme_names) == ("Old text", ["DE"], ["HIV/AIDS"])
+
+
 def test_blank_cells_do_not_wipe_known_values(app, now):
     _import("cycle,reference,recommending_state,text,response,themes,action_category\n"
             "3,142.1,Germany,Text,supported,,4\n", now)
