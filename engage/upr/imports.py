@@ -626,6 +626,14 @@ def import_recommendations(text: str, actor, now, progress: Progress = None, *,
     history: list[dict] = []  # inserted together at the end: one INSERT per batch rather than per row
     new_items: list[_Planned] = []
     saved = 0
+    resolved: dict[tuple, list] = {}
+
+    def resolve(names: list[str]) -> list:
+        # Rows repeat the same few names: each set is resolved (a regex per name) once per import.
+        if tuple(names) not in resolved:
+            resolved[tuple(names)] = resolve_themes(names, themes)
+        return resolved[tuple(names)]
+
     for index, item in enumerate(planned):
         rec = found.get(index)
         if rec is None:
@@ -633,7 +641,7 @@ def import_recommendations(text: str, actor, now, progress: Progress = None, *,
             continue
         reference = sources.source_reference(kind, item.values)
         copies.append((rec.id, reference, item.values.get("response"), item.values.get("text")))
-        _update(actor, now, rec, item, themes, report, moved,
+        _update(actor, now, rec, item, resolve, report, moved,
                 lambda rec, values: sources.arbitrate(rec, values, kind, reference,
                                                       held.get(rec.id, sources.Held()), disagreements), history)
         saved += 1
@@ -697,7 +705,7 @@ def _insert(batch: list[_Planned], actor, now, themes: dict) -> list[int]:
     return ids
 
 
-def _update(actor, now, rec: _Held, item: _Planned, themes: dict, report: ImportReport,
+def _update(actor, now, rec: _Held, item: _Planned, resolve: Callable[[list[str]], list], report: ImportReport,
             moved: dict[int, str], arbitrate: Callable[[_Held, dict], list[str]],
             history: list[dict]) -> None:
     values = {k: v for k, v in item.values.items() if v is not None and k not in KEY_FIELDS and k not in LINKED}
@@ -742,7 +750,7 @@ def _update(actor, now, rec: _Held, item: _Planned, themes: dict, report: Import
     if missing:
         old = [name for _, name, _ in rec.themes]
         held_ids = {theme_id for theme_id, _, _ in rec.themes if theme_id is not None}
-        added = [t for t in resolve_themes(missing, themes) if t.id is None or t.id not in held_ids]
+        added = [t for t in resolve(missing) if t.id is None or t.id not in held_ids]
         links["themes"] += added
         rec.themes = rec.themes + [(t.id, t.name, t) for t in added]
         changed["themes"] = ["; ".join(old), "; ".join(sorted((name for _, name, _ in rec.themes), key=str.lower))]
