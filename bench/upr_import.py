@@ -145,9 +145,10 @@ def section(figures: dict) -> str:
               "checking each line against the write schema, matching texts, arbitrating and the history rows. "
               "Before the batching (6 Dec 2026, load 15–17), the CSV's check sent 10,088 statements (an INSERT … "
               "RETURNING per new row) and took 18.8 s, and the export's 10,087 (a history INSERT per updated row) "
-              "and 53.6 s. With the batching but ORM objects for the merged recommendations (6 Dec 2026, load 1.9), "
-              "the export's check took 7.1 s and its import 7.6 s (150 statements each): about 2 s of each loading "
-              "the 10,000 recommendations with their selectin relationships and 2 s in the flush."]
+              "and 53.6 s. With the batching but an ORM object per merged recommendation (6 Dec 2026, load 2.4–2.8, "
+              "run back to back with this code), the export's check took 4.5–4.9 s and its import 4.3–5.5 s (150 "
+              "statements each); pyinstrument put about half of it in loading the 10,000 recommendations with "
+              "their selectin relationships and in the flush."]
     return "\n".join(lines) + "\n"
 
 
