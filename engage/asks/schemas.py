@@ -110,11 +110,14 @@ class AskCreate(BaseModel):
     """Add an ask (POST /asks, the ask form, a CSV row)."""
 
     model_config = ConfigDict(title="AskCreate")
+    # A form or a CSV cell gives the number as text, and blanks for none: documented as the checks take them.
     cycle: Annotated[int, PlainValidator(_cycle), WithJsonSchema(
-        {"type": "integer", "minimum": 1, "maximum": MAX_CYCLE})]
+        {"anyOf": [{"type": "integer", "minimum": 1, "maximum": MAX_CYCLE},
+                   {"type": "string", "pattern": r"^\s*[0-9]+\s*$"}]})]
     text: Text(Ask.text, required="Give the text the coalition wants recommended.", multiline=True)
     priority: Annotated[str | None, PlainValidator(_priority), WithJsonSchema(
-        {"anyOf": [{"type": "string", "enum": list(PRIORITIES)}, {"type": "null"}]})] = \
+        {"anyOf": [{"type": "string", "enum": list(PRIORITIES)}, {"type": "string", "maxLength": 0},
+                   {"type": "null"}]})] = \
         Field(None, description="Default: medium")
     source: Text(Ask.source) = Field(None, description="The joint stakeholder report and its paragraph")
     themes: ThemeNames = Field(default_factory=list, description="Theme names; those not yet known are added")
@@ -129,7 +132,8 @@ class AskCreate(BaseModel):
                    {"type": "string", "description": "states separated by ';'"}, {"type": "null"}]})] = \
         Field(default_factory=list, description="States to pitch it to: ISO alpha-2 codes or English names")
     owner: Annotated[int | str | None, PlainValidator(_user), WithJsonSchema(
-        {"anyOf": [{"type": "string", "format": "email"}, {"type": "integer", "minimum": 1}, {"type": "null"}],
+        {"anyOf": [{"type": "string", "format": "email"}, {"type": "string", "maxLength": 0},
+                   {"type": "integer", "minimum": 1, "maximum": MAX_ID}, {"type": "null"}],
          "description": "The staff member who owns it: email or user id"})] = \
         Field(None, validation_alias=AliasChoices("owner", "owner_id"))
 

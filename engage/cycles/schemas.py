@@ -19,6 +19,8 @@ from .models import MAX_REMINDER_DAYS, MILESTONE_KINDS, Milestone
 MAX_NUMBER = 2**31 - 1
 MAX_REMINDERS = 10
 MAX_MILESTONES = 100
+DIGITS = r"^\s*[0-9]+\s*$"
+BLANK = {"type": "string", "maxLength": 0}
 
 
 def _whole(low: int, required: bool = False):
@@ -27,14 +29,15 @@ def _whole(low: int, required: bool = False):
             if required:
                 raise problem("This is required.")
             return None
-        if isinstance(value, str) and value.strip().isdigit():
-            value = int(value.strip())  # a form posts text
+        if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+            value = int(value.strip())  # a form posts text ("²" is a digit to Python, not a number)
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= MAX_NUMBER:
             raise problem(f"Must be a whole number of at least {low}.")
         return value
     kind = int if required else int | None
-    schema = {"type": "integer", "minimum": low} if required else \
-        {"anyOf": [{"type": "integer", "minimum": low}, {"type": "null"}]}
+    # A form posts the number as text, and a blank for none: the document says what the check takes.
+    number = [{"type": "integer", "minimum": low, "maximum": MAX_NUMBER}, {"type": "string", "pattern": DIGITS}]
+    schema = {"anyOf": number} if required else {"anyOf": [*number, BLANK, {"type": "null"}]}
     return Annotated[kind, PlainValidator(check_number), WithJsonSchema(schema)]
 
 
@@ -61,7 +64,7 @@ def _reminder_days(value: Any) -> list[int]:
         return []
     if isinstance(value, str):
         parts = [p.strip() for p in value.replace(";", ",").split(",") if p.strip()]
-        if not all(p.isdigit() for p in parts):
+        if not all(p.isascii() and p.isdigit() for p in parts):
             raise problem("Write the days before as whole numbers separated by commas, e.g. 28, 7, 1.")
         value = [int(p) for p in parts]
     if not isinstance(value, (list, tuple)) or any(isinstance(v, bool) or not isinstance(v, int) for v in value):
@@ -78,8 +81,10 @@ Kind = Annotated[str, PlainValidator(_kind), WithJsonSchema({"type": "string", "
 State = Annotated[str | None, PlainValidator(_state), WithJsonSchema(
     {"anyOf": [{"type": "string"}, {"type": "null"}], "description": "ISO code or English name; default the state under review"})]
 ReminderDays = Annotated[list[int], PlainValidator(_reminder_days), WithJsonSchema(
-    {"type": "array", "items": {"type": "integer", "minimum": 0, "maximum": MAX_REMINDER_DAYS},
-     "maxItems": MAX_REMINDERS, "description": "Days before the milestone a reminder goes to staff"})]
+    {"anyOf": [{"type": "array", "items": {"type": "integer", "minimum": 0, "maximum": MAX_REMINDER_DAYS},
+                "maxItems": MAX_REMINDERS}, {"type": "string", "description": "days separated by commas"},
+               {"type": "null"}],
+     "description": "Days before the milestone a reminder goes to staff"})]
 
 
 class MilestoneCreate(BaseModel):
