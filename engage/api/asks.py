@@ -1,7 +1,6 @@
 """/asks: what the coalition wants recommending states to recommend."""
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Literal
 
 from flask import g, jsonify
@@ -13,7 +12,7 @@ from engage.asks.schemas import AskCreate, AskUpdate
 from engage.clock import now_utc
 from engage.recommendations.models import MAX_CYCLE
 
-from .common import ApiError, choice_arg, int_arg, json_body, page_args, paginated, parse, state_arg, text_arg
+from .common import ApiError, choice_arg, int_arg, json_body, page_args, paginated, parse, state_arg, text_arg, utc_text
 from .openapi import api_route
 
 Priority = Literal[tuple(PRIORITIES)]  # type: ignore[valid-type]
@@ -36,9 +35,6 @@ class AskOut(BaseModel):
     updated_at: str
 
 
-def _utc(value: datetime) -> str:
-    return value.isoformat().replace("+00:00", "Z")
-
 
 def ask_json(ask: Ask) -> dict:
     """An ask as the contract shows it."""
@@ -47,7 +43,7 @@ def ask_json(ask: Ask) -> dict:
         themes=ask.theme_names, recommendation_ids=sorted(r.id for r in ask.recommendations),
         target_states=ask.target_states, target_state_names=ask.target_names,
         owner=ask.owner.email if ask.owner else None, owner_id=ask.owner_id,
-        created_at=_utc(ask.created_at), updated_at=_utc(ask.updated_at)).model_dump(mode="json")
+        created_at=utc_text(ask.created_at), updated_at=utc_text(ask.updated_at)).model_dump(mode="json")
 
 
 def _cycle_arg() -> int | None:

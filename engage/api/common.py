@@ -256,3 +256,8 @@ def state_arg(name: str) -> str | None:
         raise ApiError(422, "validation_error", f"{name}: unknown state {raw[:60]!r}.",
                        {name: ["Use an ISO code such as DE or a country name."]})
     return code
+
+
+def utc_text(value: datetime | None) -> str | None:
+    """A stored time as the contract writes it: ISO 8601 in UTC with Z."""
+    return None if value is None else value.isoformat().replace("+00:00", "Z")

@@ -15,7 +15,7 @@ from engage.cycles.models import MILESTONE_KINDS, Cycle, Milestone
 from engage.cycles.schemas import CycleCreate, CycleUpdate
 from engage.urls import absolute_url
 
-from .common import json_body, page_args, paginated, parse
+from .common import json_body, page_args, paginated, parse, utc_text
 from .openapi import api_route
 
 Kind = Literal[tuple(MILESTONE_KINDS)]  # type: ignore[valid-type]
@@ -66,8 +66,8 @@ def cycle_json(cycle: Cycle, current: Cycle | None, standing: tuple | None = Non
         milestones=[milestone_json(m) for m in cycle.milestones],
         states_met=len(standing[0]) if standing else None, states_not_met=len(standing[1]) if standing else None,
         url=absolute_url("cycles.show", number=cycle.number),
-        created_at=cycle.created_at.isoformat().replace("+00:00", "Z"),
-        updated_at=cycle.updated_at.isoformat().replace("+00:00", "Z"),
+        created_at=utc_text(cycle.created_at),
+        updated_at=utc_text(cycle.updated_at),
     ).model_dump(mode="json")
 
 

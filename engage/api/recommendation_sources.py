@@ -2,7 +2,6 @@
 and where its sources disagree (engage/upr/sources.py)."""
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Literal
 
 from flask import g, jsonify, request
@@ -13,7 +12,7 @@ from engage.recommendations.sources import DISAGREEING_FIELDS, RESOLUTIONS, SOUR
 from engage.upr import services, sources
 from engage.upr.schemas import DisagreementReview
 
-from .common import ApiError, json_body, page_args, paginated, parse
+from .common import ApiError, json_body, page_args, paginated, parse, utc_text
 from .openapi import api_route
 
 Kind = Literal[tuple(SOURCE_KINDS)]  # type: ignore[valid-type]
@@ -57,13 +56,10 @@ class SourcesOut(BaseModel):
     disagreements: list[DisagreementOut]
 
 
-def _utc(value: datetime | None) -> str | None:
-    return None if value is None else value.isoformat().replace("+00:00", "Z")
-
 
 def _source_json(source) -> dict:
     return SourceOut(kind=source.kind, kind_label=source.kind_label, reference=source.reference,
-                     response=source.response, text=source.text, imported_at=_utc(source.imported_at),
+                     response=source.response, text=source.text, imported_at=utc_text(source.imported_at),
                      imported_by=source.imported_by.display_name if source.imported_by else None).model_dump()
 
 
@@ -73,8 +69,8 @@ def disagreement_json(found: SourceDisagreement) -> dict:
         id=found.id, recommendation_id=found.recommendation_id, recommendation_label=found.recommendation.label,
         cycle=found.recommendation.cycle, field=found.field, shown_value=found.shown_value,
         shown_kind=found.shown_kind, other_value=found.other_value, other_kind=found.other_kind,
-        other_reference=found.other_reference, detected_at=_utc(found.detected_at), resolution=found.resolution,
-        resolved_at=_utc(found.resolved_at),
+        other_reference=found.other_reference, detected_at=utc_text(found.detected_at), resolution=found.resolution,
+        resolved_at=utc_text(found.resolved_at),
         resolved_by=found.resolved_by.display_name if found.resolved_by else None).model_dump()
 
 

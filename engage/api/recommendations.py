@@ -1,7 +1,7 @@
 """/recommendations (UPR)."""
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Literal
 
 from flask import current_app, g, jsonify, request
@@ -18,7 +18,7 @@ from engage.upr.schemas import RecommendationCreate, RecommendationUpdate
 from engage.recommendations import queries as catalogue
 from engage.recommendations.models import IMPLEMENTATION_STATUSES, MAX_CYCLE, RESPONSES, Recommendation, Theme
 
-from .common import ApiError, bool_arg, choice_arg, int_arg, json_body, page_args, paginated, parse, state_arg
+from .common import ApiError, bool_arg, choice_arg, int_arg, json_body, page_args, paginated, parse, state_arg, utc_text
 from .openapi import api_route
 
 Response = Literal[tuple(RESPONSES)]  # type: ignore[valid-type]
@@ -89,9 +89,6 @@ class ImportResultOut(BaseModel):
     conflicts: list[ImportProblemOut] = []
 
 
-def _utc(value: datetime) -> str:
-    return value.isoformat().replace("+00:00", "Z")
-
 
 def recommendation_json(rec: Recommendation) -> dict:
     """A recommendation as the contract shows it."""
@@ -104,7 +101,7 @@ def recommendation_json(rec: Recommendation) -> dict:
         notes=rec.notes, action_category=rec.action_category, wg_session=rec.wg_session,
         review_date=rec.review_date, outcome_document=rec.outcome_document,
         responsible_organisation_id=rec.responsible_organisation_id, paragraph_text=rec.paragraph_text,
-        created_at=_utc(rec.created_at), updated_at=_utc(rec.updated_at)).model_dump(mode="json")
+        created_at=utc_text(rec.created_at), updated_at=utc_text(rec.updated_at)).model_dump(mode="json")
 
 
 
