@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, ForeignKey, Integer, String, Table, Text
+from sqlalchemy import Column, Float, ForeignKey, Integer, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engage.countries import country_name
@@ -15,6 +15,10 @@ PRIORITIES = {"high": "High", "medium": "Medium", "low": "Low"}
 # Bootstrap colours that go with the words (never colour alone).
 PRIORITY_COLOURS = {"high": "danger", "medium": "warning", "low": "secondary"}
 PRIORITY_ORDER = {"high": 0, "medium": 1, "low": 2}
+# What staff decided about a recommendation the matcher suggested for an ask (or one linked by hand).
+MATCH_VERDICTS = {"full": "Taken up in full", "partial": "Taken up in part", "not": "Not a match"}
+# The verdicts that count as the ask taken up by the recommendation's states.
+TAKEN_UP = ("full", "partial")
 
 ask_theme = Table(
     "ask_theme",
@@ -66,6 +70,9 @@ class Ask(db.Model):
     targets = relationship("AskTarget", cascade="all, delete-orphan", lazy="selectin", order_by="AskTarget.state")
     owner = relationship("User", foreign_keys=[owner_id], lazy="selectin")
     created_by = relationship("User", foreign_keys=[created_by_id])
+    # Staff's verdicts on recommendations for this ask (AskMatch), loaded with the ask.
+    matches = relationship("AskMatch", back_populates="ask", cascade="all, delete-orphan", lazy="selectin",
+                           passive_deletes=True, order_by="AskMatch.decided_at")
 
     @property
     def target_states(self) -> list[str]:
@@ -91,3 +98,36 @@ class Ask(db.Model):
 
     def __repr__(self):
         return f"<Ask {self.id} cycle={self.cycle} {self.priority}>"
+
+
+class AskMatch(db.Model):
+    """Staff's verdict on one recommendation for one ask: taken up in full, in part, or not a match.
+    A "not" is kept too, so a rejected suggestion is not offered again."""
+
+    __tablename__ = "ask_match"
+    __table_args__ = (UniqueConstraint("ask_id", "recommendation_id", name="uq_ask_match_ask_recommendation"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ask_id: Mapped[int] = mapped_column(ForeignKey("ask.id", ondelete="CASCADE"), index=True)
+    recommendation_id: Mapped[int] = mapped_column(ForeignKey("recommendation.id", ondelete="CASCADE"), index=True)
+    verdict: Mapped[str] = mapped_column(String(10))  # a key of MATCH_VERDICTS
+    # The matcher's score when confirmed from a suggestion; None when linked by hand.
+    score: Mapped[float | None] = mapped_column(Float)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    note: Mapped[str | None] = mapped_column(Text, info={"max_length": 2000})
+
+    ask = relationship("Ask", back_populates="matches")
+    recommendation = relationship("Recommendation", lazy="joined")
+    decided_by = relationship("User", foreign_keys=[decided_by_id])
+
+    @property
+    def verdict_label(self) -> str:
+        return MATCH_VERDICTS.get(self.verdict, self.verdict)
+
+    @property
+    def taken_up(self) -> bool:
+        return self.verdict in TAKEN_UP
+
+    def __repr__(self):
+        return f"<AskMatch ask={self.ask_id} recommendation={self.recommendation_id} {self.verdict}>"
