@@ -62,3 +62,6 @@ _.engagement_starts_on, _.engagement_ends_on, _.states_not_met, _.window_is_defa
 
 # Write schemas: pydantic calls a field validator by itself.
 _._same_as_the_new, _._one_of_the_two
+
+# ask_match (engage/asks/models.py): read by the matches pages, their exports and the uptake report.
+_.verdict_label, _.taken_up, _.decided_by, _.decided_at
