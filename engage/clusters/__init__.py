@@ -1,0 +1,1 @@
+"""Clusters: the recommendations of several UPR cycles that make the same demand, grouped by staff."""
