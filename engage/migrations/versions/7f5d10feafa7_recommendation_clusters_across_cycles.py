@@ -4,7 +4,7 @@ A recommendation is in one cluster at most (unique recommendation_id); members g
 cluster or their recommendation (ON DELETE CASCADE).
 
 Revision ID: 7f5d10feafa7
-Revises: a41c9e2d7b53
+Revises: b7d3e9f1a2c4
 Create Date: 2026-12-06 03:02:19.244250
 
 """
@@ -16,7 +16,7 @@ import engage.dbtypes
 
 # revision identifiers, used by Alembic.
 revision = '7f5d10feafa7'
-down_revision = 'a41c9e2d7b53'
+down_revision = 'b7d3e9f1a2c4'
 branch_labels = None
 depends_on = None
 
