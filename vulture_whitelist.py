@@ -68,3 +68,8 @@ _.verdict_label, _.taken_up, _.decided_by, _.decided_at
 
 # cluster_member (engage/clusters/models.py): its key column, written by the cluster services.
 _.cluster_id
+
+# Implementation tracking: the read API other packages (pages, reports) call, and the services its pages call.
+_.latest_assessments, _.last_assessed_on, _.responsibilities_for, _.responsible_for, _.get_assessment
+_.create_assessment, _.update_assessment, _.delete_assessment, _.get_document, _.delete_document
+_.responsible_choices, _.set_responsibilities, _.source_label, _.confidence_label, _.link_list, _.role_label

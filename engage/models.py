@@ -8,6 +8,7 @@ from engage.asks.models import Ask, AskTarget  # noqa: F401
 from engage.meetings.models import Attendee, CalendarFeed, Meeting  # noqa: F401
 from engage.outbox.models import OutboxMessage  # noqa: F401
 from engage.outcomes.models import FollowUp, Outcome  # noqa: F401
+from engage.implementation.models import Assessment, AssessmentDocument, Responsibility  # noqa: F401
 from engage.invitations.models import ProcessedReply  # noqa: F401
 from engage.reminders.models import FollowUpNotice, Reminder, SchedulerHeartbeat  # noqa: F401
 from engage.audit.models import AuditEvent  # noqa: F401

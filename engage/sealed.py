@@ -160,6 +160,7 @@ SEALED_FIELDS = {
     "contact": ("notes",),
     "outcome": ("summary", "commitment", "notes", "proposed_wording"),
     "follow_up": ("description",),
+    "assessment": ("evidence",),
 }
 
 
@@ -167,7 +168,7 @@ def _restricted(obj) -> bool:
     table = obj.__tablename__
     if table in ("meeting", "contact"):
         return obj.sensitivity == "restricted"
-    if table == "outcome":
+    if table in ("outcome", "assessment"):
         return obj.sensitivity == "restricted" or (obj.meeting is not None and obj.meeting.sensitivity == "restricted")
     if table == "follow_up":
         return obj.outcome is not None and _restricted(obj.outcome)
@@ -203,12 +204,16 @@ def _apply_history(row, sealed: bool) -> None:
 
 
 def _dependents(session, obj):
-    """Records whose sealing follows `obj`'s sensitivity: its outcomes, their follow-ups, and history rows."""
+    """Records whose sealing follows `obj`'s sensitivity: its outcomes and assessments, the outcomes'
+    follow-ups, and history rows."""
     ChangeRecord, FollowUp, Outcome = model_for("change_record"), model_for("follow_up"), model_for("outcome")
+    Assessment = model_for("assessment")
     everything = {"all_sensitivities": True}
     records = [obj]
     if obj.__tablename__ == "meeting" and obj.id is not None:
         records += list(session.scalars(select(Outcome).where(Outcome.meeting_id == obj.id)
+                                        .execution_options(**everything)))
+        records += list(session.scalars(select(Assessment).where(Assessment.meeting_id == obj.id)
                                         .execution_options(**everything)))
     for outcome in [r for r in records if r.__tablename__ == "outcome" and r.id is not None]:
         records += list(session.scalars(select(FollowUp).where(FollowUp.outcome_id == outcome.id)))
@@ -222,7 +227,7 @@ def _dependents(session, obj):
 
 
 def _sensitivity_changed(obj) -> bool:
-    if obj.__tablename__ not in ("meeting", "contact", "outcome"):
+    if obj.__tablename__ not in ("meeting", "contact", "outcome", "assessment"):
         return False
     return inspect(obj).attrs.sensitivity.history.has_changes()
 

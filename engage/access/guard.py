@@ -152,14 +152,15 @@ def _warn(models) -> None:
 
 
 # The guarded tables, by name: the classes are defined by domains above access (model_for finds them).
-_MODELS = {name: functools.partial(model_for, name) for name in ("contact", "meeting", "outcome")}
-_LABELS = {"contact": "Contact", "meeting": "Meeting", "outcome": "Outcome"}
+GUARDED = ("contact", "meeting", "outcome", "assessment")
+_MODELS = {name: functools.partial(model_for, name) for name in GUARDED}
+_LABELS = {"contact": "Contact", "meeting": "Meeting", "outcome": "Outcome", "assessment": "Assessment"}
 
 
 def _note(target) -> None:
-    # Outcomes are noted whatever their own sensitivity: their meeting may make them restricted.
-    # (The cheap attribute test first: this runs for every contact, meeting and outcome loaded.)
-    if target.__tablename__ != "outcome" and target.__dict__.get("sensitivity") != "restricted":
+    # Outcomes and assessments are noted whatever their own sensitivity: their meeting may make them
+    # restricted. (The cheap attribute test first: this runs for every guarded record loaded.)
+    if target.__tablename__ not in services.MEETING_BOUND and target.__dict__.get("sensitivity") != "restricted":
         return
     if not has_request_context():
         return
@@ -211,16 +212,16 @@ def _audit_after(response):
     actor = current_actor()
     if actor is _RESOLVING:
         return response
-    Contact, Meeting, Outcome = (model_for(name) for name in ("contact", "meeting", "outcome"))
+    Meeting = model_for("meeting")
     action = "restricted_exported" if _download(response) else "restricted_viewed"
     now = clock.now_utc()
-    for model in (Contact, Meeting, Outcome):
+    for model in (model_for(name) for name in GUARDED):
         ids = {record_id for kind, record_id in loaded if kind == model.__tablename__}
         if not ids:
             continue
         restricted = model.sensitivity == "restricted"
-        if model is Outcome:
-            restricted = restricted | Outcome.meeting_id.in_(
+        if model.__tablename__ in services.MEETING_BOUND:
+            restricted = restricted | model.meeting_id.in_(
                 select(Meeting.id).where(Meeting.sensitivity == "restricted"))
         query = (select(model.id).where(model.id.in_(ids), restricted, services.visible(actor, model))
                  .order_by(model.id).execution_options(all_sensitivities=True))
@@ -233,7 +234,7 @@ def init_app(app) -> None:
     """Install the query filter, the load notes and the audit after each response."""
     if not event.contains(Session, "do_orm_execute", _add_criteria):
         event.listen(Session, "do_orm_execute", _add_criteria)
-        for model in (model_for(name) for name in ("contact", "meeting", "outcome")):
+        for model in (model_for(name) for name in GUARDED):
             event.listen(model, "load", _on_load)
             event.listen(model, "refresh", _on_refresh)
     app.before_request(_fresh_request)

@@ -11,7 +11,7 @@ from engage.extensions import db
 
 SENSITIVITIES = {"internal": "Internal", "restricted": "Restricted"}
 # What a grant may point at: record_type → the table of that record.
-RECORD_TYPES = ("contact", "meeting", "outcome")
+RECORD_TYPES = ("contact", "meeting", "outcome", "assessment")
 
 access_group_member = Table(
     "access_group_member",

@@ -6,7 +6,8 @@ The rules:
   or through a group they belong to; for everyone else it does not exist;
 - an outcome is seen only when its meeting is seen too, so a restricted meeting's outcomes are
   restricted with it (a grant on the meeting opens its internal outcomes; a restricted outcome
-  needs its own grant as well);
+  needs its own grant as well); an assessment of a recommendation follows the same rule when it
+  comes from a meeting, and stands alone when it does not;
 - sensitivity is set, and grants given, by the DPO, by a lead or admin who can see the record, or
   by the organiser of the meeting (for the meeting and its outcomes). Whoever restricts a record
   and is not the DPO is granted it at once, so nobody locks themselves out;
@@ -39,7 +40,7 @@ from .schemas import GroupWrite
 # ---- who sees what ----
 
 def record_type_of(record) -> str:
-    """"contact", "meeting" or "outcome" for a record of those models."""
+    """"contact", "meeting", "outcome" or "assessment" for a record of those models."""
     name = record.__tablename__
     if name not in RECORD_TYPES:
         raise ValueError(f"{name} records have no sensitivity")
@@ -61,6 +62,8 @@ def _actor_id(actor) -> int:
 # What a service adds to a statement it has filtered with `visible()` itself: the request guard then
 # leaves it alone (and does not warn). See docs/architecture.md, "Access to restricted records".
 VISIBILITY_APPLIED = {"visibility_applied": True}
+# Records seen only together with their meeting (when they have one).
+MEETING_BOUND = ("outcome", "assessment")
 VISIBILITY_CACHE = "_access_visibility"
 
 
@@ -111,7 +114,7 @@ class Visibility:
         if self.is_dpo:
             return True
         kind = record_type_of(record)
-        if kind == "outcome" and record.meeting is not None and not self.sees(record.meeting):
+        if kind in MEETING_BOUND and record.meeting is not None and not self.sees(record.meeting):
             return False
         return record.sensitivity != "restricted" or record.id in self.ids(kind)
 
@@ -137,9 +140,12 @@ class Visibility:
         if self.is_dpo:
             return true()
         own = or_(model.sensitivity != "restricted", model.id.in_(sorted(self.ids(kind))))
-        if kind != "outcome":
-            return own
-        return and_(own, model.meeting_id.not_in(self.hidden_ids(model_for("meeting"))))
+        if kind == "outcome":
+            return and_(own, model.meeting_id.not_in(self.hidden_ids(model_for("meeting"))))
+        if kind == "assessment":  # from a meeting, or from none (a report, the press)
+            return and_(own, or_(model.meeting_id.is_(None),
+                                 model.meeting_id.not_in(self.hidden_ids(model_for("meeting")))))
+        return own
 
     def hidden_ids(self, model):
         """A select() of the ids of `model` records the actor may not see, on the Core table (so the
@@ -275,12 +281,12 @@ def get_visible(actor, model, record_id):
 
 
 def is_restricted(record) -> bool:
-    """True for a restricted record, and for an outcome of a restricted meeting."""
+    """True for a restricted record, and for an outcome or assessment of a restricted meeting."""
     if record is None:
         return False
     if record.sensitivity == "restricted":
         return True
-    return record_type_of(record) == "outcome" and record.meeting is not None \
+    return record_type_of(record) in MEETING_BOUND and record.meeting is not None \
         and record.meeting.sensitivity == "restricted"
 
 
@@ -305,7 +311,7 @@ def _meeting_of(record):
     kind = record_type_of(record)
     if kind == "meeting":
         return record
-    if kind == "outcome":
+    if kind in MEETING_BOUND:
         return record.meeting
     return None
 
@@ -582,7 +588,7 @@ def audit_restricted(actor, now: datetime, records, action: str = "restricted_vi
 def audit_restricted_ids(actor, now: datetime, model, query, action: str = "restricted_exported") -> int:
     """Audit the restricted rows of `model` that a select() would return (for streamed exports)."""
     restricted = model.sensitivity == "restricted"
-    if model.__tablename__ == "outcome":
+    if model.__tablename__ in MEETING_BOUND:
         meetings = model_for("meeting").__table__
         restricted = or_(restricted, model.meeting_id.in_(
             select(meetings.c.id).where(meetings.c.sensitivity == "restricted")))

@@ -26,7 +26,8 @@ bp = Blueprint("access", __name__, url_prefix="/access")
 require_role_for_blueprint(bp, "staff")
 
 RECORD_PAGES = {"contact": ("directory.contact", "contact_id"), "meeting": ("meetings.show", "meeting_id"),
-                "outcome": ("outcomes.view", "outcome_id")}
+                "outcome": ("outcomes.view", "outcome_id"),
+                "assessment": ("implementation.assessment", "assessment_id")}
 
 
 def _record(record_type: str, record_id: int):
