@@ -391,6 +391,7 @@ def export_contact(actor, now: datetime, contact: Contact) -> dict:
         "outcomes": [{
             "outcome_id": o.id, "meeting_id": o.meeting_id,
             "recommendation": o.recommendation.full_reference if o.recommendation is not None else None,
+            "ask_id": o.ask_id,
             "position": o.position, "summary": o.summary, "commitment": o.commitment, "notes": o.notes,
             "created_at": _iso(o.created_at)} for o in outcomes],
         "mentions": [{"object_type": obj.__tablename__, "object_id": obj.id, "field": field, "text": text}

@@ -17,6 +17,7 @@ from sqlalchemy import (BigInteger, Integer, and_, bindparam, exists, func, lite
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from engage.access import guard
+from engage.asks.models import Ask
 from engage.access.services import VISIBILITY_APPLIED, only_visible, visibility_key, visible
 from engage.auth.models import User
 from engage.clock import DAY_RANGE_PROBLEM, NAIROBI, day_in_range, start_of_day, timezone_for_city
@@ -207,8 +208,8 @@ def _filtered(query, f: LogFilters, actor=None):
         query = query.where(Meeting.starts_at >= day_start(f.date_from))
     if f.date_to:
         query = query.where(Meeting.starts_at < day_start(f.date_to + timedelta(days=1)))
-    if f.cycle:
-        query = query.where(Recommendation.cycle == f.cycle)
+    if f.cycle:  # a recommendation's cycle, or an ask's
+        query = query.where(or_(Recommendation.cycle == f.cycle, Ask.cycle == f.cycle))
     if f.theme_id:
         query = query.where(Outcome.recommendation_id.in_(
             select(recommendation_theme.c.recommendation_id).where(recommendation_theme.c.theme_id == f.theme_id)))
@@ -278,7 +279,7 @@ def _ordered(query, sort: str):
 
 
 def _base():
-    return (select(Outcome).join(Outcome.meeting).outerjoin(Outcome.recommendation)
+    return (select(Outcome).join(Outcome.meeting).outerjoin(Outcome.recommendation).outerjoin(Outcome.ask)
             .outerjoin(Outcome.organisation))
 
 
@@ -288,7 +289,7 @@ def engagement_log_query(f: LogFilters, actor=None):
     the outcomes they may see."""
     query = _base().options(
         contains_eager(Outcome.meeting), contains_eager(Outcome.recommendation),
-        contains_eager(Outcome.organisation), joinedload(Outcome.created_by),
+        contains_eager(Outcome.ask).lazyload("*"), contains_eager(Outcome.organisation), joinedload(Outcome.created_by),
         selectinload(Outcome.follow_ups))
     return _ordered(_filtered(query, f, actor), f.sort)
 
@@ -299,8 +300,12 @@ def _count_query(f: LogFilters, actor=None):
     query = select(func.count(Outcome.id)).select_from(Outcome)
     if f.date_from or f.date_to or f.city or f.staff_id:
         query = query.join(Outcome.meeting)
-    if f.cycle or f.state or f.reference:
+    if f.state or f.reference:
         query = query.join(Outcome.recommendation)
+    elif f.cycle:
+        query = query.outerjoin(Outcome.recommendation)
+    if f.cycle:
+        query = query.outerjoin(Outcome.ask)
     if f.organisation or f.city:
         query = query.outerjoin(Outcome.organisation)
     return _filtered(query, f, actor)
@@ -385,6 +390,9 @@ class LogRow:
     reference: str | None
     recommending_state: str | None
     recommendation_text: str | None
+    ask_id: int | None  # or the ask it is on, with its cycle and text
+    ask_cycle: int | None
+    ask_text: str | None
     author: str | None  # who logged it (User.display_name), if still known
     follow_ups: list = field(default_factory=list)  # LogFollowUps, by due date
     themes: list = field(default_factory=list)  # the recommendation's theme names, by name
@@ -422,8 +430,8 @@ def _rows_query(f: LogFilters, actor):
                     Meeting.id, Meeting.title, Meeting.starts_at, Meeting.timezone, Meeting.sensitivity,
                     Organisation.id, Organisation.name, Organisation.city,
                     Recommendation.id, shown_reference(Recommendation.__table__), Recommendation.recommending_state,
-                    Recommendation.text, author, total)
-             .select_from(Outcome).join(Outcome.meeting).outerjoin(Outcome.recommendation)
+                    Recommendation.text, Ask.id, Ask.cycle, Ask.text, author, total)
+             .select_from(Outcome).join(Outcome.meeting).outerjoin(Outcome.recommendation).outerjoin(Outcome.ask)
              .outerjoin(Outcome.organisation).outerjoin(User, User.id == Outcome.created_by_id))
     # The offset as a 64-bit value: a page far past the end is past 32 bits.
     return (_ordered(_filtered(query, f, actor), f.sort)
@@ -544,7 +552,7 @@ def filter_lists() -> FilterLists:
 
 LOG_EXPORT_COLUMNS = ("outcome_id", "meeting_date", "meeting_time", "meeting_timezone", "meeting_id", "meeting_title",
                       "organisation", "organisation_city", "organisation_country", "cycle", "recommendation",
-                      "recommending_state", "recommending_state_name", "themes", "position", "position_label",
+                      "recommending_state", "recommending_state_name", "themes", "ask_id", "ask", "position", "position_label",
                       "summary", "commitment", "notes", "open_follow_ups", "logged_by", "logged_at")
 EXPORT_BATCH = 500
 
@@ -568,12 +576,12 @@ def log_export_rows(f: LogFilters, actor=None) -> Iterator[tuple]:
                                                             FollowUp.status == "open")
                        .correlate(Outcome).scalar_subquery())
     query = (select(Outcome.id, Meeting.starts_at, Meeting.timezone, Meeting.id, Meeting.title,
-                    Organisation.name, Organisation.city, Organisation.country, Recommendation.cycle,
-                    shown_reference(Recommendation.__table__), Recommendation.recommending_state,
-                    Outcome.recommendation_id,
+                    Organisation.name, Organisation.city, Organisation.country,
+                    func.coalesce(Recommendation.cycle, Ask.cycle), shown_reference(Recommendation.__table__), Recommendation.recommending_state,
+                    Outcome.recommendation_id, Ask.id, Ask.text,
                     Outcome.position, Outcome.summary, Outcome.commitment, Outcome.notes, open_follow_ups,
                     User.email, Outcome.created_at)
-             .select_from(Outcome).join(Outcome.meeting).outerjoin(Outcome.recommendation)
+             .select_from(Outcome).join(Outcome.meeting).outerjoin(Outcome.recommendation).outerjoin(Outcome.ask)
              .outerjoin(Outcome.organisation).outerjoin(User, User.id == Outcome.created_by_id))
     # Built now, in the view, not when the file streams: the actor's visibility is read while their
     # request still has its session.
@@ -584,11 +592,11 @@ def log_export_rows(f: LogFilters, actor=None) -> Iterator[tuple]:
 def _log_rows(query, themes: dict) -> Iterator[tuple]:
     for row in db.session.execute(query):
         (oid, starts_at, zone, meeting_id, title, org, city, country, cycle, reference, state, rec_id,
-         position, summary, commitment, notes, open_count, author, created_at) = row
+         ask_id, ask_text, position, summary, commitment, notes, open_count, author, created_at) = row
         local = starts_at.astimezone(ZoneInfo(zone))
         yield (oid, local.date(), f"{local:%H:%M} {local.tzname()}", zone, meeting_id, title, org, city,
                country, cycle, reference, state, country_name(state) if state else None, themes.get(rec_id, ""),
-               position, (POSITIONS.get(position) or ASK_POSITIONS.get(position)) if position else None, summary,
+               ask_id, ask_text, position, (POSITIONS.get(position) or ASK_POSITIONS.get(position)) if position else None, summary,
                commitment, notes,
                open_count, author, created_at)
 

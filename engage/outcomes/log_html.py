@@ -67,6 +67,8 @@ def log_rows_html(rows: list[LogRow], today: date) -> Markup:
                                            _escaped(id_url("outcomes.timeline", "rec_id")),
                                            _escaped(id_url("outcomes.view", "outcome_id")))
     recommendation_cells: dict[int, str] = {}  # a recommendation's cell, the same on each of its rows
+    ask_url = _escaped(id_url("asks.detail", "ask_id"))
+    ask_cells: dict[int, str] = {}
     restricted = ""
     out = []
     shown: set = set()  # (meeting id, summary) already on this page
@@ -78,7 +80,11 @@ def log_rows_html(rows: list[LogRow], today: date) -> Markup:
             org_cell = _text(o.organisation_name)
             if o.organisation_city:
                 org_cell += f'<br><span class="small text-body-secondary">{_text(o.organisation_city)}</span>'
-        if o.recommendation_id is None:
+        if o.ask_id is not None:
+            rec_cell = ask_cells.get(o.ask_id)
+            if rec_cell is None:
+                rec_cell = ask_cells[o.ask_id] = _ask_cell(o, ask_url, env, leeway)
+        elif o.recommendation_id is None:
             rec_cell = '<span class="text-body-secondary">Overall</span>'
         else:
             rec_cell = recommendation_cells.get(o.recommendation_id)
@@ -125,6 +131,18 @@ def log_rows_html(rows: list[LogRow], today: date) -> Markup:
             f'      <td class="small">{_text(o.author) if o.author else ""}</td>\n'
             f'    </tr>\n  ')
     return Markup("".join(out))
+
+
+def _ask_cell(o: LogRow, url: tuple[str, str], env, leeway: int) -> str:
+    # An outcome on one of the coalition's asks: the ask (linked), not the meeting's overall summary.
+    words = " ".join(o.ask_text.split())
+    short = words if len(words) <= 80 else words[:80] + "…"
+    return (f'<span class="badge text-bg-info">Ask</span> '
+            f'<a href="{url[0]}{o.ask_id}{url[1]}" '
+            f'title="{_text(words if len(words) <= 200 + leeway else do_truncate(env, words, 200))}">'
+            f'Ask {o.ask_id}</a>\n'
+            f'    <span class="text-body-secondary">cycle {o.ask_cycle}</span>'
+            f'<br><span class="small text-body-secondary">{_text(short)}</span>')
 
 
 def _escaped(parts: tuple[str, str]) -> tuple[str, str]:

@@ -356,7 +356,9 @@ def follow_up_counts(actor, today: date) -> dict[str, int]:
 # ---- what other pages show ----
 
 def _loaded(query):
+    # The ask's own lists (themes, targets…) are not shown beside an outcome: not loaded.
     return query.options(joinedload(Outcome.meeting), joinedload(Outcome.recommendation),
+                         joinedload(Outcome.ask).lazyload("*"),
                          joinedload(Outcome.organisation), joinedload(Outcome.created_by),
                          selectinload(Outcome.follow_ups).joinedload(FollowUp.owner))
 
@@ -367,10 +369,12 @@ def _for(actor, query):
 
 
 def outcomes_for_meeting(meeting_id: int, actor=None) -> list[Outcome]:
-    """A meeting's outcomes (that `actor` may see): the overall summary first, then by recommendation reference."""
+    """A meeting's outcomes (that `actor` may see): the overall summary first, then by recommendation
+    reference, then those on asks."""
     return list(db.session.scalars(_loaded(_for(actor,
         select(Outcome).outerjoin(Outcome.recommendation).where(Outcome.meeting_id == meeting_id)
-        .order_by(Outcome.recommendation_id.is_not(None), Recommendation.reference_sort, Outcome.id)))).unique())
+        .order_by(Outcome.ask_id.is_not(None), Outcome.recommendation_id.is_not(None), Recommendation.reference_sort,
+                  Outcome.id)))).unique())
 
 
 def outcomes_for_organisation(organisation_id: int, limit: int | None = 100, actor=None) -> list[Outcome]:

@@ -156,7 +156,8 @@ def _in_period(query, since: date, until: date | None, actor=None):
 
 def positions_by_recommendation(since: date, until: date | None = None, actor=None) -> dict[int | None, dict[str, int]]:
     """{recommendation id (None: overall summaries): {position: outcomes}} for meetings, not cancelled,
-    from `since`."""
+    from `since`. None also holds the outcomes on asks (their positions are the asks' own): nothing reads
+    it, and telling them apart would read every outcome's row rather than the covering index."""
     # "+ 0" keeps the planner from walking the recommendation index in GROUP BY order; going
     # through the meetings in the period and the covering index is many times faster.
     key = (Outcome.recommendation_id + 0).label("rec")
@@ -169,11 +170,21 @@ def positions_by_recommendation(since: date, until: date | None = None, actor=No
 
 
 def commitments_by_recommendation(since: date, until: date | None = None, actor=None) -> dict[int | None, int]:
-    """{recommendation id (None: overall summaries): outcomes that recorded a commitment}."""
+    """{recommendation id (None: overall summaries): outcomes that recorded a commitment}; outcomes on
+    asks are counted by commitments_on_asks."""
     key = (Outcome.recommendation_id + 0).label("rec")
-    query = _in_period(select(key, func.count()).select_from(Outcome).where(Outcome.commitment.is_not(None)),
+    query = _in_period(select(key, func.count()).select_from(Outcome).where(Outcome.commitment.is_not(None),
+                                                                            Outcome.ask_id.is_(None)),
                        since, until, actor).group_by(key)
     return dict(db.session.execute(query).all())
+
+
+def commitments_on_asks(since: date, until: date | None = None, actor=None) -> int:
+    """How many outcomes on the coalition's asks (meetings not cancelled, from `since`) recorded a commitment."""
+    query = _in_period(select(func.count()).select_from(Outcome).where(Outcome.commitment.is_not(None),
+                                                                       Outcome.ask_id.is_not(None)),
+                       since, until, actor)
+    return db.session.scalar(query)
 
 
 def engagement_by_recommendation(since: date, until: date | None = None, actor=None) -> dict[int, CoverageCell]:

@@ -73,6 +73,7 @@ def dashboard_data(now, actor, cycle: int | None = None) -> dict:
     return {
         "since": since, "engagement": window, "today": today, "weeks": weeks, "themes": themes, "positions": POSITIONS,
         "engaged": engaged, "not_engaged": not_engaged, "commitments": queries.commitments_secured(since, commitments=commitments),
+        "commitments_on_asks": queries.commitments_on_asks(since, actor=actor),
         "overdue": overdue, "overdue_total": overdue_total,
         "week_chart": charts.week_columns(weeks, "Meetings per week (Nairobi weeks, Monday first)"),
         "theme_chart": charts.stacked_bars([(t.name, t.positions) for t in themes], segments,
