@@ -86,7 +86,7 @@ def _refuse_long_query() -> None:
 
 def select_options(pairs, current, blank: str) -> Markup:
     """A filter's <option>s: `blank` (value "") first, then each (value, label), the one whose value
-    reads as `current` selected. What the `options` macro wrote, made once per distinct list and
+    reads as `current` selected; a (group label, tuple of (value, label)s) is an <optgroup>. What the `options` macro wrote, made once per distinct list and
     selection: the lists (every organisation, staff member, recommendation) are long and on every
     list page, and escaping them item by item in a macro was a large share of those pages."""
     return _options_html(tuple(pairs), str(current), blank)
@@ -97,6 +97,12 @@ def _options_html(pairs: tuple, current: str, blank: str) -> Markup:
     # Keyed by the whole list, so a changed name or a new organisation is a new entry, never stale.
     parts = [f'\n  <option value="">{escape(blank)}</option>\n  ']
     for value, label in pairs:
+        if isinstance(label, tuple):  # (group label, its (value, label)s): an <optgroup>
+            parts.append(f'<optgroup label="{escape(value)}">')
+            parts.extend(f'<option value="{escape(v)}"{" selected" if str(v) == current else ""}>{escape(text)}</option>'
+                         for v, text in label)
+            parts.append("</optgroup>")
+            continue
         selected = " selected" if str(value) == current else ""
         parts.append(f'<option value="{escape(value)}"{selected}>{escape(label)}</option>')
     parts.append("\n")

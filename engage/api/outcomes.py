@@ -30,7 +30,7 @@ LIST_PARAMS = (
     {"name": "theme", "in": "query", "schema": {"type": "string"}, "description": "A theme's name"},
     {"name": "state", "in": "query", "schema": {"type": "string"}, "description": "Recommending state (ISO alpha-2)"},
     {"name": "cycle", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": MAX_CYCLE}},
-    {"name": "position", "in": "query", "schema": {"type": "string", "enum": list(POSITIONS)}},
+    {"name": "position", "in": "query", "schema": {"type": "string", "enum": list({**POSITIONS, **ASK_POSITIONS})}},
     {"name": "from", "in": "query", "schema": DAY_OR_INSTANT,
      "description": "Meetings on or after this day (Nairobi), or an instant with its offset"},
     {"name": "to", "in": "query", "schema": DAY_OR_INSTANT,

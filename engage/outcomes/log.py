@@ -172,8 +172,8 @@ def parse_log_filters(args: Mapping) -> LogFilters:
         f.city = f.city[:100]
     position = _arg(args, errors, "position")
     if position:
-        if position not in POSITIONS:
-            errors["position"] = [f"Choose one of: {', '.join(POSITIONS)}."]
+        if position not in POSITIONS and position not in ASK_POSITIONS:
+            errors["position"] = [f"Choose one of: {', '.join({**POSITIONS, **ASK_POSITIONS})}."]
         else:
             f.position = position
     commitment = _arg(args, errors, "commitment")

@@ -26,7 +26,7 @@ from engage.urls import page_urls
 from . import log as engagement_log, services
 from .log_html import follow_up_badge, log_rows_html, position_badge
 from .forms import FollowUpForm, LogOutcomeForm, OutcomeForm, has_errors, place_errors
-from .models import FOLLOW_UP_STATUSES, POSITIONS
+from .models import ASK_POSITIONS, FOLLOW_UP_STATUSES, POSITIONS
 
 bp = Blueprint("outcomes", __name__, url_prefix="/outcomes")
 require_role_for_blueprint(bp, "staff")
@@ -124,12 +124,19 @@ def _filter_choices(f: engagement_log.LogFilters) -> dict:
     lists = engagement_log.filter_lists()
     choices = {"cycle": [(c, f"Cycle {c}") for c in lists.cycles], "theme": [(name, name) for name in lists.themes],
                "state": lists.states, "city": [(c, c) for c in CITIES], "staff_id": lists.staff,
-               "position": list(POSITIONS.items())}
+               "position": position_choices()}
     chosen = {name: "" if value is None else value
               for name, value in (("cycle", f.cycle), ("theme", f.theme), ("state", f.state),
                                   ("staff_id", f.staff_id), ("position", f.position))}
     chosen["city"] = next((c for c in CITIES if c.lower() == (f.city or "").lower()), "")
     return {"choices": choices, "chosen": chosen, "sorts": engagement_log.LOG_SORTS}
+
+
+def position_choices() -> list:
+    """The log's position filter: the positions on recommendations (and on overall summaries), then
+    those only an outcome on an ask takes, grouped "On asks" ("Not discussed" is the same key for both)."""
+    on_asks = tuple((key, label) for key, label in ASK_POSITIONS.items() if key not in POSITIONS)
+    return [*POSITIONS.items(), ("On asks", on_asks)]
 
 
 def _chips(f: engagement_log.LogFilters) -> dict[str, str]:

@@ -85,3 +85,21 @@ def test_the_dashboard_counts_commitments_on_asks_apart(world, on_ask, lead_clie
     html = lead_client.get("/reports/").get_data(as_text=True)
     assert 'id="figure-commitments">1<' in html
     assert "and 1 on our asks" in html
+
+
+def test_the_logs_position_filter_offers_the_asks_positions(world, on_ask, staff_client, staff_api, frozen):
+    html = staff_client.get("/outcomes/").get_data(as_text=True)
+    select = html[html.index('id="position"'):]
+    select = select[:select.index("</select>")]
+    group = select[select.index('<optgroup label="On asks">'):select.index("</optgroup>")]
+    assert [label for label in re.findall(r">([^<]+)</option>", group)] == [
+        "Will make it", "Will consider it", "Prefers other wording", "Declined"]
+    assert select.count('value="not_discussed"') == 1  # the same key for both: offered once
+    html = staff_client.get("/outcomes/?position=will_make").get_data(as_text=True)
+    assert 'value="will_make" selected' in html
+    assert "Germany will make the Abuja recommendation" in html and ">142.15</a>" not in html
+    assert "No outcomes match" in staff_client.get("/outcomes/?position=declined").get_data(as_text=True)
+    listed = staff_api.get("/api/v1/outcomes?position=will_make").get_json()
+    assert [o["id"] for o in listed["items"]] == [on_ask[1].id]
+    refused = staff_api.get("/api/v1/outcomes?position=great")
+    assert refused.status_code == 422 and "will_make" in refused.get_json()["error"]["fields"]["position"][0]
