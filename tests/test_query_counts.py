@@ -15,15 +15,18 @@ from pathlib import Path
 
 import pytest
 import time_machine
-from sqlalchemy import event
+from sqlalchemy import event, select
 from sqlalchemy.engine import make_url
 
 from engage import create_app
+from engage.asks.models import Ask, AskMatch
 from engage.audit.services import record_event
 from engage.auth.models import User
 from engage.extensions import db
 from engage.meetings import calendar
+from engage.meetings.models import Meeting
 from engage.outcomes.models import FollowUp, Outcome
+from engage.recommendations.models import Recommendation, Theme
 from tests import factories
 from tests.conftest import NOW, _api_for, login
 from tests.outcomes.helpers import make_meeting as make_past_meeting
@@ -287,6 +290,43 @@ class TestOutbox:
 
     def test_page(self, app, world):
         _same_for_5_and_50(world, _page(app, world, "/admin/outbox/", user="admin"))
+
+
+class TestUptake:
+    """The uptake report: an ask per past meeting, on its agenda, with an outcome on it and a
+    recommendation confirmed as taking it up; the report lists each ask, state and theme."""
+
+    @staticmethod
+    def _with_asks(request):
+        def prepare():
+            theme = db.session.scalar(select(Theme).where(Theme.name == "Right to health"))
+            past = db.session.scalars(select(Meeting).where(Meeting.starts_at < NOW).order_by(Meeting.id)).all()
+            recs = db.session.scalars(select(Recommendation).order_by(Recommendation.id)).all()
+            for i, (meeting, rec) in enumerate(zip(past, recs)):
+                ask = Ask(cycle=4, text=f"Ask {i}", priority="high", created_at=NOW, updated_at=NOW, themes=[theme])
+                db.session.add(ask)
+                db.session.flush()
+                meeting.asks = [ask]
+                db.session.add_all([
+                    Outcome(meeting_id=meeting.id, ask_id=ask.id, position="will_make", summary=f"On ask {i}",
+                            organisation_id=meeting.attendees[0].contact.organisation_id, created_at=NOW,
+                            updated_at=NOW),
+                    AskMatch(ask_id=ask.id, recommendation_id=rec.id, verdict="full", decided_at=NOW)])
+            db.session.commit()
+            return request()
+        return prepare
+
+    def test_page(self, app, world):
+        _same_for_5_and_50(world, self._with_asks(_page(app, world, "/reports/uptake")))
+
+    def test_api(self, app, world):
+        counts = []
+        for size in (5, 50):
+            world.grow(size)
+            response = fresh(app, self._with_asks(_api(app, world, "/api/v1/reports/uptake"))())
+            assert response.status_code == 200 and len(response.get_json()["asks"]) == size
+            counts.append(len(response.statements))
+        assert counts[0] == counts[1] <= MAX_STATEMENTS, counts
 
 
 class TestAudit:

@@ -1,4 +1,4 @@
-"""Exports: the filtered engagement log and the coverage matrix as CSV and XLSX, in chunks.
+"""Exports: the filtered engagement log, the coverage matrix and the uptake report as CSV and XLSX, in chunks.
 
 Cells are written by engage.spreadsheets (no formulas, no control characters), in chunks; views make
 the whole file with engage.downloads before sending it (and before auditing it).
@@ -13,7 +13,7 @@ from engage.outcomes.log import LOG_EXPORT_COLUMNS, LogFilters, log_export_rows
 from engage.spreadsheets import csv_chunks, xlsx_chunks
 
 from .queries import Coverage
-
+from .uptake import UptakeReport
 
 
 def log_csv(f: LogFilters, actor=None) -> Iterator[str]:
@@ -68,6 +68,56 @@ def coverage_xlsx(cov: Coverage) -> Iterator[bytes]:
     frozen = 3 if cov.by == "recommendation" else 2
     return xlsx_chunks([("Coverage", coverage_header(cov), coverage_rows(cov), frozen),
                         ("Not met this cycle", ["recommending_state", "state_name"], unmet)])
+
+
+# ---- the uptake report: a sheet (or a CSV file) per part ----
+
+UPTAKE_PARTS = {"asks": "Per ask", "states": "Per state", "themes": "By theme"}
+UPTAKE_HEADERS = {
+    "asks": ["ask_id", "cycle", "ask", "priority", "themes", "states_pitched", "positions", "states_taken_up",
+             "recommendations", "pitched", "taken_up", "taken_up_after_meeting"],
+    "states": ["state", "state_name", "asks_pitched", "asks_taken_up", "taken_up_after_meeting",
+               "pitched_not_taken_up"],
+    "themes": ["theme", "asks", "asks_taken_up", "asks_taken_up_after_meeting", "pitched_taken_up",
+               "taken_up_without_meeting", "pitched_not_taken_up"],
+}
+
+
+def _uptake_asks(report: UptakeReport) -> Iterator[list]:
+    for item in report.asks:
+        ask = item.ask
+        yield [ask.id, ask.cycle, ask.text, ask.priority, "; ".join(ask.theme_names),
+               "; ".join(p.name for p in item.pitched),
+               "; ".join(f"{p.name}: {p.position_label}" for p in item.pitched if p.position),
+               "; ".join(f"{t.name} ({t.verdict_label.lower()})" for t in item.taken_up),
+               "; ".join(f"{r.reference} ({', '.join(r.state_names)}): {r.verdict_label}, {r.response_label}"
+                         for r in item.recommendations),
+               len(item.pitched), len(item.taken_up), sum(t.after_meeting for t in item.taken_up)]
+
+
+def _uptake_states(report: UptakeReport) -> Iterator[list]:
+    for s in report.states:
+        yield [s.state, s.name, s.pitched, s.taken_up, s.after_meeting, s.pitched_not_taken_up]
+
+
+def _uptake_themes(report: UptakeReport) -> Iterator[list]:
+    for t in [*report.themes, report.totals]:
+        yield [t.name, t.asks, t.asks_taken_up, t.asks_taken_up_after_meeting, *t.pairs.values()]
+
+
+_UPTAKE_ROWS = {"asks": _uptake_asks, "states": _uptake_states, "themes": _uptake_themes}
+_UPTAKE_FROZEN = {"asks": 1, "states": 2, "themes": 1}  # what names a row stays in view
+
+
+def uptake_csv(report: UptakeReport, part: str) -> Iterator[str]:
+    """One part of the uptake report (asks, states or themes) as CSV chunks."""
+    return csv_chunks(UPTAKE_HEADERS[part], _UPTAKE_ROWS[part](report), bom=True)
+
+
+def uptake_xlsx(report: UptakeReport) -> Iterator[bytes]:
+    """The uptake report as .xlsx chunks: a sheet per ask, per state and by theme (the last row: all asks)."""
+    return xlsx_chunks([(UPTAKE_PARTS[part], UPTAKE_HEADERS[part], _UPTAKE_ROWS[part](report), _UPTAKE_FROZEN[part])
+                        for part in UPTAKE_PARTS])
 
 
 def export_filename(kind: str, now: datetime, extension: str) -> str:

@@ -23,7 +23,7 @@ from engage.recommendations.models import MAX_CYCLE, Theme
 from engage.recommendations.queries import all_themes, cycles_in_use, states_in_use, theme_groups
 from engage.spreadsheets import XLSX_MIMETYPE
 
-from . import charts, exports, queries
+from . import charts, exports, queries, uptake
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 require_role_for_blueprint(bp, "lead")
@@ -274,6 +274,80 @@ def summary_pdf():
     safe = "".join(c if c.isalnum() or c in "-." else "-" for c in name)
     return Response(pdf, mimetype="application/pdf",
                     headers={"Content-Disposition": f'attachment; filename="{safe}"'})
+
+
+# ---- the uptake report ----
+
+def _uptake() -> uptake.UptakeReport:
+    """The uptake report of ?cycle= (default: the newest cycle with asks) as the reader may see it;
+    a ValidationError names `cycle` when it is not a cycle number."""
+    return uptake.uptake_report(uptake.cycle_arg(request.args.get("cycle")), now_utc(), current_user)
+
+
+def _uptake_or_400() -> uptake.UptakeReport:
+    try:
+        return _uptake()
+    except ValidationError as exc:
+        abort(400, exc.message)
+
+
+def uptake_charts(report: uptake.UptakeReport) -> dict:
+    """The report's charts (server-drawn SVG, each with its numbers in a table beside it)."""
+    segments = [(key, label, uptake.PAIR_FILLS[key]) for key, label in uptake.PAIR_KINDS.items()]
+    totals = report.totals
+    return {
+        "asks_chart": charts.bars([("Taken up by a state", totals.asks_taken_up, "#198754"),
+                                   ("Not taken up", report.not_taken_up, "#adb5bd")],
+                                  f"Asks of cycle {report.cycle.number} taken up", "uptake-asks"),
+        "themes_chart": charts.stacked_bars([(t.name, t.pairs) for t in report.themes], segments,
+                                            "What each pitch came to, by theme", "uptake-themes"),
+        "states_chart": charts.stacked_bars([(s.name, s.pairs) for s in report.states[:25]], segments,
+                                            "What each pitch came to, by state", "uptake-states"),
+    }
+
+
+@bp.route("/uptake")
+def uptake_report():
+    context = {"cycles": uptake.cycles_with_asks(), "pdf_available": pdf_available(), "parts": exports.UPTAKE_PARTS,
+               "pair_kinds": uptake.PAIR_KINDS}
+    try:
+        report = _uptake()
+    except ValidationError as exc:
+        return _bad(exc.fields, "reports/uptake.html", report=None, **context)
+    return render_template("reports/uptake.html", report=report, errors={}, **uptake_charts(report), **context)
+
+
+@bp.route("/uptake.csv")
+@export_confirmed("uptake")
+def uptake_csv():
+    part = request.args.get("part", "asks")
+    if part not in exports.UPTAKE_PARTS:
+        abort(400, f"part: choose one of {', '.join(exports.UPTAKE_PARTS)}.")
+    report = _uptake_or_400()
+    return _download(exports.uptake_csv(report, part), "text/csv; charset=utf-8",
+                     exports.export_filename(f"uptake-cycle-{report.cycle.number or 0}-{part}", now_utc(), "csv"))
+
+
+@bp.route("/uptake.xlsx")
+@export_confirmed("uptake", "xlsx")
+def uptake_xlsx():
+    report = _uptake_or_400()
+    return _download(exports.uptake_xlsx(report), XLSX_MIMETYPE,
+                     exports.export_filename(f"uptake-cycle-{report.cycle.number or 0}", now_utc(), "xlsx"))
+
+
+@bp.route("/uptake.pdf")
+def uptake_pdf():
+    report = _uptake_or_400()
+    if not pdf_available():
+        abort(404, "PDF output needs WeasyPrint and Pango on the server; print the HTML page instead.")
+    from weasyprint import HTML  # optional and heavy: loaded only for a PDF (pdf_available checked it)
+
+    html = render_template("reports/uptake_pdf.html", report=report, pair_kinds=uptake.PAIR_KINDS,
+                           **uptake_charts(report))
+    pdf = HTML(string=html, url_fetcher=_no_fetch).write_pdf()
+    name = f"engage-uptake-cycle-{report.cycle.number or 0}-{report.now:%Y%m%d}.pdf"
+    return Response(pdf, mimetype="application/pdf", headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 @bp.app_template_global()

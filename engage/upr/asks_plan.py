@@ -3,7 +3,8 @@ about it yet, with their missions in Nairobi and Geneva.
 
 Met about an ask: someone from the state (a contact of one of its organisations, any kind) was at a
 meeting, not cancelled, that has begun and had the ask on its agenda; or an outcome on the ask was
-recorded for one of its organisations at such a meeting. A meeting still ahead is "booked", not met.
+recorded for one of its organisations at such a meeting (outcomes.asks_met, the one definition, which
+the uptake report counts too). A meeting still ahead is "booked", not met.
 """
 from __future__ import annotations
 
@@ -11,16 +12,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
-
-from engage.access.services import only_visible
 from engage.asks.models import Ask
 from engage.asks.services import ask_query
 from engage.countries import country_name
-from engage.directory.models import Contact, Organisation
 from engage.extensions import db
-from engage.meetings.models import Attendee, Meeting, meeting_ask
-from engage.outcomes.models import Outcome
+from engage.outcomes.asks_met import meetings_about_asks
 
 from .services import mission_place, missions_by_state
 
@@ -55,33 +51,6 @@ class AskPlan:
         return [t for t in self.targets if not t.met]
 
 
-def _seen(actor, query, *models):
-    # Without an actor (the CLI, tests of these queries) every record counts.
-    return only_visible(actor, query, *models) if actor is not None else query
-
-
-def _meetings_by_ask_and_state(ids: list[int], actor) -> list[tuple[int, str, int, datetime]]:
-    """(ask id, state, meeting id, start) for every meeting, not cancelled, with the ask on its agenda and
-    someone from the state there, or an outcome on the ask for one of the state's organisations; with
-    `actor`, only through what they may see."""
-    if not ids:
-        return []
-    by_attendance = (select(meeting_ask.c.ask_id, Organisation.country, Meeting.id, Meeting.starts_at)
-                     .join(Meeting, Meeting.id == meeting_ask.c.meeting_id)
-                     .join(Attendee, Attendee.meeting_id == Meeting.id)
-                     .join(Contact, Contact.id == Attendee.contact_id)
-                     .join(Organisation, Organisation.id == Contact.organisation_id)
-                     .where(meeting_ask.c.ask_id.in_(ids), Meeting.status != "cancelled",
-                            Organisation.country.is_not(None)))
-    by_outcome = (select(Outcome.ask_id, Organisation.country, Meeting.id, Meeting.starts_at)
-                  .join(Meeting, Meeting.id == Outcome.meeting_id)
-                  .join(Organisation, Organisation.id == Outcome.organisation_id)
-                  .where(Outcome.ask_id.in_(ids), Meeting.status != "cancelled", Organisation.country.is_not(None)))
-    # An outcome is visible only with its meeting, so filtering outcomes filters the joined meeting too.
-    query = _seen(actor, by_attendance, Contact, Meeting).union(_seen(actor, by_outcome, Outcome))
-    return [tuple(row) for row in db.session.execute(query)]
-
-
 def ask_plan(cycle: int | None, now: datetime, actor=None, theme: str | None = None,
              priority: str | None = None) -> list[AskPlan]:
     """The asks of `cycle` (optionally one theme or priority), high priority first, each with its target
@@ -89,7 +58,7 @@ def ask_plan(cycle: int | None, now: datetime, actor=None, theme: str | None = N
     Geneva. A constant number of statements, however many asks and states."""
     asks = list(db.session.scalars(ask_query(cycle=cycle, theme=theme, priority=priority)))
     seen: dict[tuple[int, str], list] = {}
-    for ask_id, state, meeting_id, starts_at in _meetings_by_ask_and_state([a.id for a in asks], actor):
+    for ask_id, state, meeting_id, starts_at in meetings_about_asks([a.id for a in asks], actor):
         seen.setdefault((ask_id, state), []).append((meeting_id, starts_at))
     missions = missions_by_state({s for a in asks for s in a.target_states})
     plans = []

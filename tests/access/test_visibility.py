@@ -228,7 +228,8 @@ def test_no_page_or_api_list_a_user_reaches_leaves_its_filtering_to_the_safety_n
             "/asks/", "/asks/plan?show=all", "/api/v1/asks"]
     if role in ("lead", "admin"):
         must += ["/reports/", "/reports/coverage", "/reports/coverage.csv", "/reports/coverage.xlsx", "/reports/log.csv",
-                 "/reports/log.xlsx", "/reports/summary?theme=HIV/AIDS"]
+                 "/reports/log.xlsx", "/reports/summary?theme=HIV/AIDS", "/reports/uptake", "/reports/uptake.csv",
+                 "/reports/uptake.xlsx", "/api/v1/reports/uptake"]
     if role == "admin":
         must += ["/admin/outbox/", "/admin/outbox/export.csv", "/api/v1/outbox", "/audit/", "/data-protection/register"]
     assert [url for url in must if url not in reached] == []

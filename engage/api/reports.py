@@ -1,0 +1,152 @@
+"""/reports/uptake: which of the coalition's asks which states took up, and whether a meeting came first."""
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+from flask import g, jsonify, request
+from pydantic import BaseModel, ConfigDict
+
+from engage.asks.models import TAKEN_UP
+from engage.clock import now_utc
+from engage.outcomes.models import ASK_POSITIONS
+from engage.recommendations.models import MAX_CYCLE, RESPONSES
+from engage.reports import uptake
+from engage.urls import absolute_url
+
+from .common import utc_text
+from .openapi import api_route
+
+Verdict = Literal[TAKEN_UP]  # type: ignore[valid-type]
+
+
+class PairCounts(BaseModel):
+    model_config = ConfigDict(title="UptakePairs")
+    pitched_taken_up: int
+    taken_up_without_meeting: int
+    pitched_not_taken_up: int
+
+
+class UptakeCycleOut(BaseModel):
+    model_config = ConfigDict(title="UptakeCycle")
+    number: int | None
+    label: str
+    wg_session: int | None
+    review_on: date | None
+
+
+class UptakeTotalsOut(BaseModel):
+    model_config = ConfigDict(title="UptakeTotals")
+    asks: int
+    asks_taken_up: int
+    asks_taken_up_after_meeting: int
+    asks_not_taken_up: int
+    pairs: PairCounts
+
+
+class UptakeThemeOut(BaseModel):
+    model_config = ConfigDict(title="UptakeTheme")
+    theme: str
+    asks: int
+    asks_taken_up: int
+    asks_taken_up_after_meeting: int
+    pairs: PairCounts
+
+
+class UptakeStateOut(BaseModel):
+    model_config = ConfigDict(title="UptakeState")
+    state: str
+    state_name: str
+    asks_pitched: int
+    asks_taken_up: int
+    taken_up_after_meeting: int
+    pitched_not_taken_up: int
+
+
+class PitchOut(BaseModel):
+    model_config = ConfigDict(title="UptakePitch")
+    state: str
+    state_name: str
+    first_met_on: date
+    before_review: bool
+    position: Literal[tuple(ASK_POSITIONS)] | None  # type: ignore[valid-type]
+
+
+class TakenUpOut(BaseModel):
+    model_config = ConfigDict(title="UptakeTakenUp")
+    state: str
+    state_name: str
+    verdict: Verdict
+    after_meeting: bool
+
+
+class MatchedRecommendationOut(BaseModel):
+    model_config = ConfigDict(title="UptakeRecommendation")
+    id: int
+    reference: str
+    recommending_states: list[str]
+    verdict: Verdict
+    response: Literal[tuple(RESPONSES)]  # type: ignore[valid-type]
+    url: str
+
+
+class UptakeAskOut(BaseModel):
+    model_config = ConfigDict(title="UptakeAsk")
+    id: int
+    text: str
+    priority: str
+    themes: list[str]
+    url: str
+    pitched: list[PitchOut]
+    taken_up: list[TakenUpOut]
+    recommendations: list[MatchedRecommendationOut]
+
+
+class UptakeOut(BaseModel):
+    model_config = ConfigDict(title="UptakeReport")
+    cycle: UptakeCycleOut
+    generated_at: str
+    totals: UptakeTotalsOut
+    asks: list[UptakeAskOut]
+    states: list[UptakeStateOut]
+    themes: list[UptakeThemeOut]
+
+
+def uptake_json(report: uptake.UptakeReport) -> dict:
+    """The uptake report as the contract shows it."""
+    t = report.totals
+    return UptakeOut(
+        cycle=UptakeCycleOut(number=report.cycle.number, label=report.cycle.label, wg_session=report.cycle.wg_session,
+                             review_on=report.cycle.review_on),
+        generated_at=utc_text(report.now),
+        totals=UptakeTotalsOut(asks=t.asks, asks_taken_up=t.asks_taken_up,
+                               asks_taken_up_after_meeting=t.asks_taken_up_after_meeting,
+                               asks_not_taken_up=report.not_taken_up, pairs=PairCounts(**t.pairs)),
+        asks=[UptakeAskOut(
+            id=item.ask.id, text=item.ask.text, priority=item.ask.priority, themes=item.ask.theme_names,
+            url=absolute_url("asks.detail", ask_id=item.ask.id),
+            pitched=[PitchOut(state=p.state, state_name=p.name, first_met_on=p.first_met_on,
+                              before_review=p.before_review, position=p.position) for p in item.pitched],
+            taken_up=[TakenUpOut(state=u.state, state_name=u.name, verdict=u.verdict, after_meeting=u.after_meeting)
+                      for u in item.taken_up],
+            recommendations=[MatchedRecommendationOut(id=r.id, reference=r.reference, recommending_states=r.states,
+                                                      verdict=r.verdict, response=r.response,
+                                                      url=absolute_url("upr.detail", rec_id=r.id))
+                             for r in item.recommendations]) for item in report.asks],
+        states=[UptakeStateOut(state=s.state, state_name=s.name, asks_pitched=s.pitched, asks_taken_up=s.taken_up,
+                               taken_up_after_meeting=s.after_meeting, pitched_not_taken_up=s.pitched_not_taken_up)
+                for s in report.states],
+        themes=[UptakeThemeOut(theme=th.name, asks=th.asks, asks_taken_up=th.asks_taken_up,
+                               asks_taken_up_after_meeting=th.asks_taken_up_after_meeting, pairs=PairCounts(**th.pairs))
+                for th in report.themes],
+    ).model_dump(mode="json")
+
+
+@api_route("/reports/uptake", "GET", "The uptake report of a cycle: per ask, per state and by theme, which states "
+           "took up the coalition's asks and whether a meeting came first", role="lead", response=UptakeOut,
+           params=({"name": "cycle", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": MAX_CYCLE},
+                    "description": "The cycle's number (default: the newest cycle with asks)"},))
+def uptake_report():
+    # The documented check has refused a bad cycle already (422 naming it); cycle_arg reads the number.
+    number = uptake.cycle_arg(request.args.get("cycle"))
+    return jsonify(uptake_json(uptake.uptake_report(number, now_utc(), g.api_user)))
