@@ -65,6 +65,7 @@ _._same_as_the_new, _._one_of_the_two
 
 # ask_match (engage/asks/models.py): read by the matches pages, their exports and the uptake report.
 _.verdict_label, _.taken_up, _.decided_by, _.decided_at
+_.suggestions  # the API's field (engage/api/asks.py, AskMatches)
 
 # cluster_member (engage/clusters/models.py): its key column, written by the cluster services.
 _.cluster_id

@@ -6,9 +6,9 @@ from typing import Literal
 from flask import g, jsonify
 from pydantic import BaseModel, ConfigDict
 
-from engage.asks import services
-from engage.asks.models import PRIORITIES, Ask
-from engage.asks.schemas import AskCreate, AskUpdate
+from engage.asks import matches, services
+from engage.asks.models import MATCH_VERDICTS, PRIORITIES, Ask, AskMatch
+from engage.asks.schemas import AskCreate, AskUpdate, MatchDecision
 from engage.clock import now_utc
 from engage.recommendations.models import MAX_CYCLE
 
@@ -16,6 +16,7 @@ from .common import ApiError, choice_arg, int_arg, json_body, page_args, paginat
 from .openapi import api_route
 
 Priority = Literal[tuple(PRIORITIES)]  # type: ignore[valid-type]
+Verdict = Literal[tuple(MATCH_VERDICTS)]  # type: ignore[valid-type]
 
 
 class AskOut(BaseModel):
@@ -101,3 +102,70 @@ def delete_ask(ask_id):
     ask = services.get_ask(ask_id)
     services.delete_ask(g.api_user, now_utc(), ask)
     return "", 204
+
+
+class MatchOut(BaseModel):
+    """A recommendation for an ask: decided (verdict, when, by whom) or suggested by the matcher."""
+
+    model_config = ConfigDict(title="AskMatch")
+    recommendation_id: int
+    reference: str
+    cycle: int
+    text: str
+    recommending_states: list[str]
+    recommending_state_names: list[str]
+    response: str
+    score: float | None
+    verdict: Verdict | None
+    verdict_label: str | None
+    decided_at: str | None
+    decided_by: str | None
+    note: str | None
+
+
+class MatchesOut(BaseModel):
+    model_config = ConfigDict(title="AskMatches")
+    confirmed: list[MatchOut]
+    rejected: list[MatchOut]
+    suggestions: list[MatchOut]
+
+
+def _recommendation_fields(rec) -> dict:
+    return {"recommendation_id": rec.id, "reference": rec.full_reference, "cycle": rec.cycle, "text": rec.text,
+            "recommending_states": rec.recommending_states, "recommending_state_names": rec.state_names,
+            "response": rec.response}
+
+
+def match_json(match: AskMatch) -> dict:
+    """A decided match as the contract shows it."""
+    return MatchOut(**_recommendation_fields(match.recommendation), score=match.score, verdict=match.verdict,
+                    verdict_label=match.verdict_label, decided_at=utc_text(match.decided_at),
+                    decided_by=match.decided_by.email if match.decided_by else None,
+                    note=match.note).model_dump(mode="json")
+
+
+def suggestion_json(suggestion: matches.MatchSuggestion) -> dict:
+    """A suggestion still to decide, as the contract shows it."""
+    return MatchOut(**_recommendation_fields(suggestion.recommendation), score=suggestion.score, verdict=None,
+                    verdict_label=None, decided_at=None, decided_by=None, note=None).model_dump(mode="json")
+
+
+@api_route("/asks/<int:ask_id>/matches", "GET", "The recommendations of the ask's cycle that take it up: those "
+           "confirmed (in full or in part), those rejected, and the matcher's suggestions still to decide, best first",
+           response=MatchesOut)
+def list_matches(ask_id):
+    ask = services.get_ask(ask_id)
+    confirmed, rejected = matches.split_matches(ask)
+    return jsonify(MatchesOut(confirmed=[match_json(m) for m in confirmed], rejected=[match_json(m) for m in rejected],
+                              suggestions=[suggestion_json(s) for s in matches.suggest_matches(ask)])
+                   .model_dump(mode="json"))
+
+
+@api_route("/asks/<int:ask_id>/matches", "POST", "Confirm or reject a recommendation for an ask (201 when first "
+           "decided, 200 when the verdict changes); the recommendation must be of the ask's cycle", role="lead",
+           body=MatchDecision, response=MatchOut, status=201, also_status=(200,), errors=(400, 401, 403, 404, 422))
+def decide_match(ask_id):
+    ask = services.get_ask(ask_id)
+    body = parse(MatchDecision, json_body())
+    match, created = matches.decide_match(g.api_user, now_utc(), ask, body)
+    return jsonify(match_json(match)), 201 if created else 200

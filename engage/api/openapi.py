@@ -48,6 +48,8 @@ class RouteDoc:
     response_content_type: str = "application/json"
     is_list: bool = False
     status: int = 200
+    # Other success statuses answered with the same body (a POST that creates or changes: 201 and 200).
+    also_status: tuple = ()
     params: tuple = field(default_factory=tuple)
     errors: tuple = (400, 401, 403, 404, 422)
     tag: str = "engage"
@@ -100,7 +102,8 @@ def build_document(routes: list[RouteDoc], base_path: str = "/api/v1") -> dict:
                 schema = {"type": "object", "required": ["items", "total", "page", "per_page"], "properties": {
                     "items": {"type": "array", "items": schema}, "total": {"type": "integer"},
                     "page": {"type": "integer"}, "per_page": {"type": "integer"}}}
-            op["responses"][str(doc.status)] = {"description": "OK", "content": {"application/json": {"schema": schema}}}
+            for status in (doc.status, *doc.also_status):
+                op["responses"][str(status)] = {"description": "OK", "content": {"application/json": {"schema": schema}}}
         elif doc.status == 204:
             op["responses"]["204"] = {"description": "Done; no content"}
         elif doc.response_content_type != "application/json":

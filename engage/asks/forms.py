@@ -109,3 +109,42 @@ class ImportForm(FlaskForm):
                                  "recommendation_ids, owner_email (themes, states and ids separated by ;).")
     dry_run = BooleanField("Only check the file, save nothing", default=True)
     submit = SubmitField("Import")
+
+
+class MatchForm(FlaskForm):
+    """A verdict on one recommendation for an ask: the button pressed posts `verdict`. MatchDecision
+    (asks/schemas.py) says what is valid."""
+
+    recommendation_id = StringField("Recommendation id")
+    verdict = StringField("Verdict")
+    note = StringField("Note (optional)")
+
+    def service_data(self) -> dict:
+        """What was posted, for MatchDecision (a blank note is none)."""
+        return {"recommendation_id": self.recommendation_id.data, "verdict": self.verdict.data,
+                "note": self.note.data or None}
+
+
+class UndoMatchForm(FlaskForm):
+    """Forget a verdict: CSRF only."""
+
+
+class MatchesFilterForm(FlaskForm):
+    """The cycle whose asks the matches page lists; read from the query string."""
+
+    class Meta:
+        csrf = False
+
+    cycle = SelectField("Cycle", choices=[], validate_choice=False)
+
+    def fill_choices(self, default: int | None) -> None:
+        """The cycles that have asks, newest first; `default` when none is asked for."""
+        self.cycle.choices = [(str(c), f"Cycle {c}") for c in cycles_in_use()]
+        if not self.cycle.data and default is not None:
+            self.cycle.data = str(default)
+
+    def chosen(self) -> int | None:
+        """The cycle asked for, or None when it is not a number of a cycle with asks."""
+        value = (self.cycle.data or "").strip()
+        return int(value) if value.isascii() and value.isdigit() and value in {v for v, _ in self.cycle.choices} \
+            else None

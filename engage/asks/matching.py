@@ -351,9 +351,19 @@ def suggest(ask: Ask, candidates: Iterable[Candidate]) -> list[Suggestion]:
     return Pool(candidates).suggest(ask)
 
 
-def load_candidates(cycle: int) -> list[Candidate]:
-    """Every recommendation of a cycle as candidates (id = the recommendation's id), in paragraph order."""
+def cycle_recommendations(cycle: int) -> list[Recommendation]:
+    """Every recommendation of a cycle, in paragraph order (their themes and states loaded with them)."""
     statement = (select(Recommendation).where(Recommendation.cycle == cycle)
                  .order_by(Recommendation.reference_sort, Recommendation.sub_item, Recommendation.id))
-    return [Candidate(r.id, r.text, tuple(r.theme_names), tuple(r.recommending_states), r.cycle)
-            for r in db.session.scalars(statement)]
+    return list(db.session.scalars(statement))
+
+
+def as_candidate(recommendation: Recommendation) -> Candidate:
+    """A recommendation as the matcher sees it (id = the recommendation's id)."""
+    r = recommendation
+    return Candidate(r.id, r.text, tuple(r.theme_names), tuple(r.recommending_states), r.cycle)
+
+
+def load_candidates(cycle: int) -> list[Candidate]:
+    """Every recommendation of a cycle as candidates (id = the recommendation's id), in paragraph order."""
+    return [as_candidate(r) for r in cycle_recommendations(cycle)]

@@ -20,7 +20,7 @@ from engage.recommendations.models import MAX_CYCLE, Recommendation
 from engage.recommendations.themes import ThemeNames
 from engage.schemas import Text, TextProblem, check, clean_text, partial, problem, refuse
 
-from .models import PRIORITIES, Ask
+from .models import MATCH_VERDICTS, PRIORITIES, Ask, AskMatch
 
 MAX_ID = 2**31 - 1
 MAX_TARGETS = 200
@@ -176,3 +176,37 @@ def ask_values(data: Any, partial: bool = False) -> dict[str, Any]:
         out["owner"] = user
     refuse(errors)
     return out
+
+
+def _recommendation_id(value: Any) -> int:
+    if value is None or value == "":
+        raise problem("This is required.")
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+        value = int(value.strip())  # what a page's button posts
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise problem("Must be the id of a recommendation.")
+    if not 1 <= value <= MAX_ID:
+        raise problem(f"No recommendation with id {value}.")
+    return value
+
+
+def _verdict(value: Any) -> str:
+    if value is None or value == "":
+        raise problem("This is required.")
+    if not isinstance(value, str) or value not in MATCH_VERDICTS:
+        raise problem("Choose one of: " + "; ".join(f"{key} ({label})" for key, label in MATCH_VERDICTS.items()) + ".")
+    return value
+
+
+class MatchDecision(BaseModel):
+    """Decide whether a recommendation takes up an ask (POST /asks/{id}/matches, the ask page's buttons)."""
+
+    model_config = ConfigDict(title="MatchDecision", extra="forbid")
+    recommendation_id: Annotated[int, PlainValidator(_recommendation_id), WithJsonSchema(
+        {"anyOf": [{"type": "integer", "minimum": 1, "maximum": MAX_ID},
+                   {"type": "string", "pattern": r"^\s*[0-9]+\s*$"}],
+         "description": "A recommendation of the ask's cycle"})]
+    verdict: Annotated[str, PlainValidator(_verdict), WithJsonSchema(
+        {"type": "string", "enum": list(MATCH_VERDICTS),
+         "description": "; ".join(f"{key}: {label}" for key, label in MATCH_VERDICTS.items())})]
+    note: Text(AskMatch.note, multiline=True) = Field(None, description="Why, in a few words")

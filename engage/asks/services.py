@@ -20,7 +20,8 @@ SEARCH_TERMS_MAX = 12
 WRITE_ROLE = "lead"
 
 
-def _may_write(actor) -> None:
+def may_write(actor) -> None:
+    """Refuse anyone but a lead or admin (None, the system, may)."""
     if actor is not None and not actor.has_role(WRITE_ROLE):
         raise PermissionDenied("Only leads and admins may change the coalition's asks.")
 
@@ -53,7 +54,7 @@ def _set_links(ask: Ask, values: dict, changed: dict) -> None:
 
 def create_ask(actor, now, data: Any) -> Ask:
     """Add an ask (`data`: an AskCreate or what it validates); leads and admins only."""
-    _may_write(actor)
+    may_write(actor)
     values = ask_values(data)
     ask = Ask(cycle=values["cycle"], text=values["text"], priority=values["priority"], source=values["source"],
               created_by_id=getattr(actor, "id", None), created_at=now, updated_at=now)
@@ -67,7 +68,7 @@ def create_ask(actor, now, data: Any) -> Ask:
 def update_ask(actor, now, ask: Ask, data: Any) -> dict:
     """Change the fields sent (`data`: an AskUpdate or what it validates) of an ask; returns what
     changed, kept in its history. Leads and admins only."""
-    _may_write(actor)
+    may_write(actor)
     values = ask_values(data, partial=True)
     changed: dict = {}
     for name in ("cycle", "text", "priority", "source"):
@@ -85,7 +86,7 @@ def update_ask(actor, now, ask: Ask, data: Any) -> dict:
 def delete_ask(actor, now, ask: Ask) -> None:
     """Delete an ask: it leaves the agendas it was on. Refused while outcomes are logged on it (what
     states said of it is the coalition's record). Leads and admins only."""
-    _may_write(actor)
+    may_write(actor)
     # Outcomes sit above asks: found by table name, and counted whoever may see them; the refusal
     # says only that some exist, never which meeting or what was said.
     Outcome = model_for("outcome")

@@ -12,10 +12,10 @@ from engage.clock import now_utc
 from engage.extensions import db
 from engage.history import history_for
 
-from . import exports, services
-from .forms import AskForm, DeleteForm, FilterForm, ImportForm
+from . import exports, matches, services
+from .forms import AskForm, DeleteForm, FilterForm, ImportForm, MatchesFilterForm, MatchForm, UndoMatchForm
 from .imports import import_asks_bytes, template_csv
-from .models import PRIORITY_COLOURS
+from .models import MATCH_VERDICTS, PRIORITY_COLOURS
 
 bp = Blueprint("asks", __name__, url_prefix="/asks")
 require_role_for_blueprint(bp, "staff")
@@ -23,7 +23,7 @@ require_role_for_blueprint(bp, "staff")
 
 @bp.context_processor
 def _page_helpers():
-    return {"priority_colours": PRIORITY_COLOURS}
+    return {"priority_colours": PRIORITY_COLOURS, "match_verdicts": MATCH_VERDICTS}
 
 
 def _filter_form() -> FilterForm:
@@ -61,7 +61,71 @@ def export_xlsx():
 @bp.route("/<int:ask_id>")
 def detail(ask_id):
     ask = services.get_ask(ask_id)
-    return render_template("asks/detail.html", ask=ask, history=history_for(ask), delete_form=DeleteForm())
+    confirmed, rejected = matches.split_matches(ask)
+    return render_template("asks/detail.html", ask=ask, history=history_for(ask), delete_form=DeleteForm(),
+                           confirmed=confirmed, rejected=rejected, suggestions=matches.suggest_matches(ask),
+                           match_form=MatchForm(formdata=None), undo_form=UndoMatchForm(formdata=None))
+
+
+def _matches_cycle() -> tuple[MatchesFilterForm, int | None]:
+    form = MatchesFilterForm(formdata=request.args)
+    form.fill_choices(services.latest_cycle())
+    return form, form.chosen()
+
+
+@bp.route("/matches")
+def matches_index():
+    form, cycle = _matches_cycle()
+    asks = list(db.session.scalars(services.ask_query(cycle=cycle))) if cycle is not None else []
+    pending = matches.pending_counts(asks)
+    return render_template("asks/matches.html", form=form, cycle=cycle, asks=asks, pending=pending,
+                           split=matches.split_matches)
+
+
+@bp.route("/matches.csv")
+@export_confirmed("ask_matches")
+def matches_export():
+    _, cycle = _matches_cycle()
+    produced = downloads.produce(exports.matches_csv(matches.confirmed_query(cycle)))
+    return downloads.send(produced, "text/csv; charset=utf-8", "ask-matches.csv")
+
+
+@bp.route("/matches.xlsx")
+@export_confirmed("ask_matches", "xlsx")
+def matches_export_xlsx():
+    _, cycle = _matches_cycle()
+    produced = downloads.produce(exports.matches_xlsx(matches.confirmed_query(cycle)))
+    return downloads.send(produced, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                          "ask-matches.xlsx")
+
+
+@bp.route("/<int:ask_id>/matches", methods=["POST"])
+@role_required("lead")
+def decide_match(ask_id):
+    ask = services.get_ask(ask_id)
+    back = url_for(".detail", ask_id=ask.id, _anchor="matches")
+    refused_redirect(back)
+    form = MatchForm()
+    if not form.validate_on_submit():
+        flash("The form expired; try again.", "warning")
+        return redirect(back)
+    match, _ = matches.decide_match(current_user, now_utc(), ask, form.service_data())
+    flash(f"Recommendation {match.recommendation.label}: {match.verdict_label.lower()}.", "success")
+    return redirect(back)
+
+
+@bp.route("/<int:ask_id>/matches/<int:recommendation_id>/undo", methods=["POST"])
+@role_required("lead")
+def undo_match(ask_id, recommendation_id):
+    ask = services.get_ask(ask_id)
+    back = url_for(".detail", ask_id=ask.id, _anchor="matches")
+    refused_redirect(back)
+    if not UndoMatchForm().validate_on_submit():
+        flash("The form expired; try again.", "warning")
+        return redirect(back)
+    matches.undo_match(current_user, now_utc(), ask, recommendation_id)
+    flash("The verdict is undone; the recommendation may be suggested again.", "success")
+    return redirect(back)
 
 
 @bp.route("/new", methods=["GET", "POST"])
