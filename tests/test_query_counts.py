@@ -20,6 +20,7 @@ from sqlalchemy.engine import make_url
 
 from engage import create_app
 from engage.asks.models import Ask, AskMatch
+from engage.asks.services import create_ask
 from engage.audit.services import record_event
 from engage.auth.models import User
 from engage.extensions import db
@@ -88,6 +89,10 @@ class World:
                                            due_on=date(2026, 12, 1) + timedelta(days=i % 9), status="open",
                                            created_by_id=organiser.id, created_at=NOW, updated_at=NOW)]
             db.session.add(outcome)
+            # An ask of the recommendations' cycle, confirmed as taken up by one of them.
+            ask = create_ask(None, NOW, {"cycle": 3, "text": f"Fund community health workers in county {i}",
+                                         "themes": ["Right to health"], "target_states": ["DE"]})
+            ask.matches.append(AskMatch(recommendation_id=i + 1, verdict="full", decided_at=NOW))
             record_event(organiser, NOW - timedelta(minutes=i), "login")
         db.session.commit()
         self.size = size
@@ -271,6 +276,11 @@ class TestRecommendations:
 
     def test_page(self, app, world):
         _same_for_5_and_50(world, _page(app, world, "/recommendations/"))
+
+
+class TestAsks:
+    def test_matches_page(self, app, world):
+        _same_for_5_and_50(world, _page(app, world, "/asks/matches?cycle=3"))
 
 
 class TestOutcomes:

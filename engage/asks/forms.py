@@ -137,11 +137,11 @@ class MatchesFilterForm(FlaskForm):
 
     cycle = SelectField("Cycle", choices=[], validate_choice=False)
 
-    def fill_choices(self, default: int | None) -> None:
-        """The cycles that have asks, newest first; `default` when none is asked for."""
+    def fill_choices(self) -> None:
+        """The cycles that have asks, newest first; the newest when none is asked for."""
         self.cycle.choices = [(str(c), f"Cycle {c}") for c in cycles_in_use()]
-        if not self.cycle.data and default is not None:
-            self.cycle.data = str(default)
+        if not self.cycle.data and self.cycle.choices:
+            self.cycle.data = self.cycle.choices[0][0]
 
     def chosen(self) -> int | None:
         """The cycle asked for, or None when it is not a number of a cycle with asks."""

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import contains_eager, joinedload, raiseload, selectinload
 
 from engage.errors import NotFoundError, ValidationError
 from engage.extensions import db
@@ -21,7 +22,7 @@ from engage.recommendations.models import Recommendation
 from . import matching
 from .models import MATCH_VERDICTS, TAKEN_UP, Ask, AskMatch
 from .schemas import MatchDecision
-from .services import may_write
+from .services import ask_query, may_write
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,19 @@ def pending_counts(asks: list[Ask], pools: dict[int, CyclePool] | None = None) -
             pools[ask.cycle] = CyclePool(ask.cycle)
         counts[ask.id] = len(suggest_matches(ask, pools[ask.cycle]))
     return counts
+
+
+def cycle_asks_with_pending(cycle: int) -> tuple[list[Ask], dict[int, int], CyclePool]:
+    """The asks of a cycle (with their matches, not the past recommendations they build on), how many
+    suggestions each has still to decide, and the cycle's pool: a constant number of statements however
+    many asks. Keep the pool while showing the matches: it holds their recommendations."""
+    # The pool first: it loads every recommendation of the cycle with its themes and states, so the
+    # matches' recommendations (all of the ask's cycle) are found in the session without a statement.
+    pool = CyclePool(cycle)
+    query = ask_query(cycle=cycle).options(raiseload(Ask.recommendations),
+                                           selectinload(Ask.matches).lazyload(AskMatch.recommendation))
+    asks = list(db.session.scalars(query))
+    return asks, pending_counts(asks, {cycle: pool}), pool
 
 
 def split_matches(ask: Ask) -> tuple[list[AskMatch], list[AskMatch]]:
@@ -155,6 +169,8 @@ def undo_match(actor, now, ask: Ask, recommendation_id: int) -> None:
 def confirmed_query(cycle: int | None = None):
     """A select() of the links taken up (in full or in part), by cycle, ask and recommendation."""
     query = (select(AskMatch).join(AskMatch.ask).join(AskMatch.recommendation)
+             .options(contains_eager(AskMatch.ask), contains_eager(AskMatch.recommendation),
+                      joinedload(AskMatch.decided_by))
              .where(AskMatch.verdict.in_(TAKEN_UP)))
     if cycle is not None:
         query = query.where(Ask.cycle == cycle)

@@ -69,17 +69,16 @@ def detail(ask_id):
 
 def _matches_cycle() -> tuple[MatchesFilterForm, int | None]:
     form = MatchesFilterForm(formdata=request.args)
-    form.fill_choices(services.latest_cycle())
+    form.fill_choices()
     return form, form.chosen()
 
 
 @bp.route("/matches")
 def matches_index():
     form, cycle = _matches_cycle()
-    asks = list(db.session.scalars(services.ask_query(cycle=cycle))) if cycle is not None else []
-    pending = matches.pending_counts(asks)
+    asks, pending, pool = matches.cycle_asks_with_pending(cycle) if cycle is not None else ([], {}, None)
     return render_template("asks/matches.html", form=form, cycle=cycle, asks=asks, pending=pending,
-                           split=matches.split_matches)
+                           split=matches.split_matches, pool=pool)
 
 
 @bp.route("/matches.csv")

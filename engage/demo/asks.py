@@ -1,11 +1,14 @@
 """The demo's asks: a dozen health asks of Kenya's 4th UPR cycle in the coalition's words, some on the
-agendas of demo meetings with what the states said. Invented for trying engage out, and marked so."""
+agendas of demo meetings with what the states said; and asks of the 1st cycle, matched against the 1st
+cycle's real recommendations (the ones the demo ships), a few matches confirmed and the rest to decide.
+The asks are invented for trying engage out, and marked so."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, select
 
+from engage.asks.matches import decide_match
 from engage.asks.models import Ask
 from engage.asks.services import create_ask
 from engage.auth.models import User
@@ -58,6 +61,34 @@ DEMO_ASKS = [
 ]
 
 
+# The 1st cycle's asks, as the coalition could have pitched them before Kenya's review of May 2010: the
+# recommendations of that review ship with the demo (engage/demo/data), the 4th cycle's do not, so
+# matching is shown on these. (priority, themes, target states, text)
+PAST_CYCLE = 1
+PAST_SOURCE = "Joint stakeholder report 2010 (demo), para. {}"
+PAST_ASKS = [
+    ("high", ["Women's rights", "Rights of the Child"], ["DE", "HU"],
+     "End FGM with a law that makes it a crime and a national policy that enforces it"),
+    ("high", ["Right to health", "Women's rights"], ["TR", "SE"],
+     "Every pregnant woman must be able to reach reproductive and antenatal health care"),
+    ("high", ["Right to health", "Women's rights"], ["VA", "NO"],
+     "Save the lives of mothers and their children in childbirth"),
+    ("medium", ["Right to health"], ["CU", "ES"], "Free, good-quality public health services for the whole population"),
+    ("medium", ["Right to water", "Right to food"], ["ES"],
+     "Clean water and enough food for every household, above all in times of drought"),
+    ("medium", ["Women's rights"], ["FR", "BR"],
+     "A national plan to end violence against women, with indicators to measure progress"),
+    ("high", ["Sexual orientation and gender identity"], ["NL", "CZ", "US", "FR"],
+     "Decriminalise sexual relations between consenting adults of the same sex"),
+]
+# Verdicts already given: (ask's place in PAST_ASKS, paragraph, verdict, note); the other suggestions wait.
+PAST_DECISIONS = [
+    (0, "101.54", "full", "(demo) Law and national policy, as asked."),
+    (1, "101.92", "full", None),
+    (2, "101.94", "partial", "(demo) A general pledge: no target for deaths in childbirth."),
+]
+
+
 def _builds_on(words: list[str]) -> list[int]:
     """A few past recommendations whose text holds one of `words` (the 1st cycle's, when loaded)."""
     if not words:
@@ -68,18 +99,23 @@ def _builds_on(words: list[str]) -> list[int]:
     return list(db.session.scalars(query))
 
 
+def _organiser() -> User | None:
+    return db.session.scalars(select(User).where(User.role.in_(("admin", "lead")), User.is_disabled.is_(False))
+                              .order_by(User.id)).first()
+
+
 def _contact(name: str) -> Contact | None:
     return db.session.scalars(select(Contact).where(Contact.full_name == name)).first()
 
 
 def load_demo_asks(now: datetime, echo=print) -> bool:
     """Add the demo's asks of the 4th cycle, once; with a lead or admin to organise them, two past
-    meetings with asks on their agendas and outcomes, and one to come. False if already there."""
+    meetings with asks on their agendas and outcomes, and one to come; and the 1st cycle's asks with a
+    few matches confirmed. False if all are already there."""
     if db.session.scalar(select(func.count()).select_from(Ask).where(Ask.source.like(SOURCE.format("%")))):
         echo("The demo's asks are already loaded.")
-        return False
-    organiser = db.session.scalars(select(User).where(User.role.in_(("admin", "lead")), User.is_disabled.is_(False))
-                                   .order_by(User.id)).first()
+        return _past_cycle_asks(_organiser(), now, echo)
+    organiser = _organiser()
     asks = []
     for n, (priority, themes, states, words, text) in enumerate(DEMO_ASKS, 1):
         asks.append(create_ask(organiser, now, {
@@ -89,6 +125,31 @@ def load_demo_asks(now: datetime, echo=print) -> bool:
     meetings = _demo_meetings(organiser, now, asks) if organiser is not None else 0
     echo(f"Loaded {len(asks)} demo asks of cycle {DEMO_CYCLE}" + (f", on {meetings} demo meetings." if meetings
                                                                   else "."))
+    _past_cycle_asks(organiser, now, echo)
+    return True
+
+
+def _past_cycle_asks(organiser: User | None, now: datetime, echo) -> bool:
+    """The 1st cycle's demo asks, once, when its recommendations are loaded; with a lead or admin to
+    decide, a few suggestions confirmed. False if already there or nothing to match them against."""
+    if db.session.scalar(select(func.count()).select_from(Ask).where(Ask.source.like(PAST_SOURCE.format("%")))):
+        return False
+    recommendations = {r.reference: r for r in db.session.scalars(
+        select(Recommendation).where(Recommendation.cycle == PAST_CYCLE, Recommendation.sub_item == ""))}
+    if not recommendations:
+        return False
+    asks = [create_ask(organiser, now, {
+        "cycle": PAST_CYCLE, "text": text, "priority": priority, "source": PAST_SOURCE.format(20 + 3 * n),
+        "themes": themes, "target_states": states, "owner": organiser.id if organiser else None})
+        for n, (priority, themes, states, text) in enumerate(PAST_ASKS, 1)]
+    decided = 0
+    for index, reference, verdict, note in PAST_DECISIONS if organiser is not None else ():
+        if reference in recommendations:
+            decide_match(organiser, now, asks[index], {"recommendation_id": recommendations[reference].id,
+                                                       "verdict": verdict, "note": note})
+            decided += 1
+    echo(f"Loaded {len(asks)} demo asks of cycle {PAST_CYCLE}, matched against its recommendations"
+         + (f": {decided} matches confirmed, the others to decide." if decided else "."))
     return True
 
 
