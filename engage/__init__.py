@@ -33,6 +33,7 @@ def create_app(config: str | None = None, **overrides) -> Flask:
     from engage.cycles.views import bp as cycles_bp
     from engage.dataprotection.views import bp as dataprotection_bp
     from engage.directory.views import bp as directory_bp
+    from engage.handin.views import bp as handin_bp
     from engage.importjobs.views import bp as imports_bp
     from engage.invitations.views import bp as rsvp_bp
     from engage.invitations.views import replies_bp
@@ -77,6 +78,7 @@ def create_app(config: str | None = None, **overrides) -> Flask:
     app.register_blueprint(outbox_bp)
     app.register_blueprint(outcomes_bp)
     app.register_blueprint(reports_bp)
+    app.register_blueprint(handin_bp)
     app.register_blueprint(dataprotection_bp)
     app.register_blueprint(access_bp)
     from engage.access import guard

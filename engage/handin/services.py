@@ -1,0 +1,164 @@
+"""Reports to hand in: what a report covers, built from the data, and the lead's saved drafts.
+
+Every service takes the `actor` (whose grants decide which evidence shows) and `now`. Leads and
+admins make and export these reports; a draft is its owner's alone.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import current_app, has_app_context
+from sqlalchemy import exists, func, select
+
+from engage.cycles.services import today_in_nairobi
+from engage.directory.models import Organisation
+from engage.errors import NotFoundError, PermissionDenied
+from engage.extensions import db
+from engage.organisation import services as organisation
+from engage.recommendations.models import Recommendation, Theme, recommendation_theme
+from engage.schemas import check, refuse
+
+from . import evidence
+from .content import Item, Report
+from .models import ReportDraft
+from .schemas import DraftSave, ReportChoices
+
+WRITE_ROLE = "lead"
+
+
+def _may_report(actor) -> None:
+    if actor is not None and not actor.has_role(WRITE_ROLE):
+        raise PermissionDenied("Only leads and admins make the reports to hand in.")
+
+
+def default_choices(now: datetime) -> dict:
+    """What a new report starts from: the newest cycle with recommendations, the organisation's name, up to today."""
+    cycle = db.session.scalar(select(func.max(Recommendation.cycle)))
+    return {"cycle": cycle, "themes": [], "ministries": [], "period_from": None,
+            "period_to": today_in_nairobi(now), "coalition": organisation.current().name}
+
+
+def _themes(names: list[str]) -> list[Theme]:
+    if not names:
+        return []
+    found = {t.name.lower(): t for t in db.session.scalars(
+        select(Theme).where(func.lower(Theme.name).in_([n.lower() for n in names])))}
+    missing = [n for n in names if n.lower() not in found]
+    refuse({"themes": f"No theme called {missing[0][:60]!r}."} if missing else {})
+    return [found[n.lower()] for n in names]
+
+
+def _organisations(ids: list[int]) -> list[Organisation]:
+    if not ids:
+        return []
+    found = {o.id: o for o in db.session.scalars(select(Organisation).where(Organisation.id.in_(ids)))}
+    missing = [i for i in ids if i not in found]
+    refuse({"ministries": f"No organisation with id {missing[0]}."} if missing else {})
+    return [found[i] for i in ids]
+
+
+def report_recommendations(choices: ReportChoices, themes: list[Theme], ministries: list[Organisation]):
+    """The cycle's recommendations on any of the themes (all when none), for which any of the ministries is
+    responsible (all when none), in the report's order."""
+    query = select(Recommendation).where(Recommendation.cycle == choices.cycle)
+    if themes:
+        query = query.where(exists().where(recommendation_theme.c.recommendation_id == Recommendation.id,
+                                           recommendation_theme.c.theme_id.in_([t.id for t in themes])))
+    if ministries:
+        query = query.where(evidence.responsible_any([o.id for o in ministries]))
+    return list(db.session.scalars(query.order_by(Recommendation.reference_sort, Recommendation.sub_item)))
+
+
+def build_report(actor, now: datetime, data, kind: str = "midterm", texts: dict | None = None) -> Report:
+    """The report `data` (ReportChoices) asks for, as `actor` may see it: each recommendation with its
+    latest assessment in the period (restricted evidence only for a reader with a grant, and marked),
+    the lead's `texts` (introduction, methodology, conclusion, comments by recommendation id) laid in."""
+    _may_report(actor)
+    choices = check(ReportChoices, data)
+    themes, ministries = _themes(choices.themes), _organisations(choices.ministries)
+    recommendations = report_recommendations(choices, themes, ministries)
+    ids = [r.id for r in recommendations]
+    found = evidence.latest_evidence(actor, ids, choices.period_from, choices.period_to)
+    responsible = evidence.responsible_names(ids)
+    texts = texts or {}
+    comments = texts.get("comments") or {}
+    report = Report(kind=kind, coalition=choices.coalition, cycle=choices.cycle,
+                    state_under_review=_state_under_review(), period_from=choices.period_from,
+                    period_to=choices.period_to, made_on=today_in_nairobi(now),
+                    themes=[t.name for t in themes], ministries=[o.name for o in ministries],
+                    introduction=texts.get("introduction") or "", methodology=texts.get("methodology") or "",
+                    conclusion=texts.get("conclusion") or "")
+    for rec in recommendations:
+        report.items.append(Item(recommendation_id=rec.id, reference=rec.full_reference, text=rec.text,
+                                 states=rec.recommending_states, response=rec.response,
+                                 themes=[t.name for t in rec.themes], ministries=responsible.get(rec.id, []),
+                                 evidence=found.get(rec.id), comment=comments.get(str(rec.id)) or ""))
+    report.number_sources()
+    return report
+
+
+def _state_under_review() -> str:
+    return current_app.config["ENGAGE_STATE_UNDER_REVIEW"] if has_app_context() else "KE"
+
+
+# ---- drafts ----
+
+def drafts_of(actor) -> list[ReportDraft]:
+    """The actor's own drafts, the newest change first."""
+    return list(db.session.scalars(select(ReportDraft).where(ReportDraft.owner_id == actor.id)
+                                   .order_by(ReportDraft.updated_at.desc(), ReportDraft.id.desc())))
+
+
+def get_draft(actor, draft_id: int) -> ReportDraft:
+    """The actor's draft with that id; NotFoundError for anyone else's, as for an id never used."""
+    _may_report(actor)
+    draft = db.session.get(ReportDraft, draft_id)
+    if draft is None or draft.owner_id != actor.id:
+        raise NotFoundError("No such draft.")
+    return draft
+
+
+def _title(body: DraftSave) -> str:
+    return body.title or f"Mid-term report, cycle {body.cycle}: {body.coalition}"[:200]
+
+
+def create_draft(actor, now: datetime, data) -> ReportDraft:
+    """Save a new mid-term report draft owned by the actor (its themes and ministries checked)."""
+    _may_report(actor)
+    body = check(DraftSave, data)
+    _themes(body.themes), _organisations(body.ministries)
+    draft = ReportDraft(kind="midterm", title=_title(body), owner_id=actor.id,
+                        content={"choices": body.as_json(), "texts": body.texts_json()},
+                        created_at=now, updated_at=now)
+    db.session.add(draft)
+    db.session.flush()
+    return draft
+
+
+def update_draft(actor, now: datetime, draft: ReportDraft, data) -> ReportDraft:
+    """Replace a draft's choices and texts with what the lead saved."""
+    _may_report(actor)
+    if draft.owner_id != actor.id:
+        raise NotFoundError("No such draft.")
+    body = check(DraftSave, data)
+    _themes(body.themes), _organisations(body.ministries)
+    draft.title = _title(body)
+    draft.content = {"choices": body.as_json(), "texts": body.texts_json()}
+    draft.updated_at = now
+    db.session.flush()
+    return draft
+
+
+def delete_draft(actor, now: datetime, draft: ReportDraft) -> None:
+    """Delete one of the actor's drafts."""
+    _may_report(actor)
+    if draft.owner_id != actor.id:
+        raise NotFoundError("No such draft.")
+    db.session.delete(draft)
+    db.session.flush()
+
+
+def draft_report(actor, now: datetime, draft: ReportDraft) -> Report:
+    """The report a saved draft makes today: its choices over the current data, its texts laid in."""
+    content = draft.content or {}
+    return build_report(actor, now, content.get("choices") or {}, texts=content.get("texts") or {})
