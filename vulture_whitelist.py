@@ -78,3 +78,7 @@ _.responsible_choices, _.set_responsibilities, _.source_label, _.confidence_labe
 # The uptake report's API (engage/api/reports.py): response fields read by name.
 _.pitched_taken_up, _.taken_up_without_meeting, _.asks_not_taken_up, _.asks_pitched, _.taken_up_after_meeting
 _.generated_at
+
+# Reports to hand in (engage/handin): python-docx reads what is set on its objects (alignment, style,
+# orientation); pydantic calls a field validator by itself.
+_.alignment, _.style, _.orientation, _._after_the_start

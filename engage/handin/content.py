@@ -73,6 +73,7 @@ class Item:
     ministries: list[str] = field(default_factory=list)
     evidence: Evidence | None = None
     comment: str = ""
+    cluster_id: int | None = None
 
     @property
     def state_names(self) -> str:
@@ -85,6 +86,24 @@ class Item:
     @property
     def status_label(self) -> str:
         return self.evidence.status_label if self.evidence else "No information"
+
+
+@dataclass
+class Cluster:
+    """A cluster the report's recommendations belong to (the same demand across cycles), with the coalition's comment on it."""
+
+    id: int
+    name: str
+    description: str | None = None
+    comment: str = ""
+
+
+@dataclass
+class Group:
+    """The items of one cluster (or of none), as section 3 lays them out."""
+
+    cluster: Cluster | None
+    items: list[Item]
 
 
 @dataclass
@@ -101,6 +120,7 @@ class Report:
     themes: list[str] = field(default_factory=list)
     ministries: list[str] = field(default_factory=list)
     items: list[Item] = field(default_factory=list)
+    clusters: dict[int, Cluster] = field(default_factory=dict)
     sources: list[Source] = field(default_factory=list)
     introduction: str = ""
     methodology: str = ""
@@ -137,6 +157,19 @@ class Report:
             parts.append("for which " + ", ".join(self.ministries) + " are responsible"
                          if len(self.ministries) > 1 else f"for which {self.ministries[0]} is responsible")
         return " ".join(parts)
+
+    @property
+    def groups(self) -> list[Group]:
+        """Section 3 by cluster: each cluster's items together, in the order first met, then those in none."""
+        if not self.clusters:
+            return [Group(None, list(self.items))]
+        grouped: dict[int | None, list[Item]] = {}
+        for item in self.items:
+            grouped.setdefault(item.cluster_id if item.cluster_id in self.clusters else None, []).append(item)
+        groups = [Group(self.clusters[key], items) for key, items in grouped.items() if key is not None]
+        if None in grouped:
+            groups.append(Group(None, grouped[None]))
+        return groups
 
     @property
     def status_counts(self) -> list[tuple[str, int]]:

@@ -92,21 +92,22 @@ def midterm_docx(report: Report) -> bytes:
     doc.add_heading("3. Implementation of the recommendations", level=1)
     if not report.items:
         doc.add_paragraph("No recommendation matches the choices made for this report.")
-    for item in report.items:
-        doc.add_heading(f"Recommendation {item.reference}", level=2)
-        table = doc.add_table(rows=0, cols=2)
-        table.style = "Table Grid"
-        for label, value in (("Recommendation", item.text),
-                             ("Recommended by", item.state_names),
-                             (f"Response of {report.state_name}", item.response_label),
-                             ("Ministries and agencies responsible", ", ".join(item.ministries) or "Not recorded"),
-                             ("Status of implementation", _status_text(item)),
-                             ("Evidence", _evidence_text(item)),
-                             (f"Comment of {report.coalition}", item.comment or "")):
-            cells = table.add_row().cells
-            cells[0].text, cells[1].text = label, value
-            cells[0].width, cells[1].width = Cm(4.5), Cm(11.5)
-            cells[0].paragraphs[0].runs[0].bold = True
+    for group in report.groups:
+        level = 2
+        if group.cluster is not None:
+            doc.add_heading(f"Cluster: {group.cluster.name}", level=2)
+            if group.cluster.description:
+                doc.add_paragraph(group.cluster.description)
+            if group.cluster.comment:
+                paragraph = doc.add_paragraph()
+                paragraph.add_run(f"Comment of {report.coalition}: ").bold = True
+                paragraph.add_run(group.cluster.comment)
+            level = 3
+        elif report.clusters:
+            doc.add_heading("Other recommendations", level=2)
+            level = 3
+        for item in group.items:
+            _item(doc, report, item, level)
     doc.add_heading("4. Summary of the status of implementation", level=1)
     summary = doc.add_table(rows=1, cols=2)
     summary.style = "Table Grid"
@@ -119,6 +120,24 @@ def midterm_docx(report: Report) -> bytes:
         _paragraphs(doc, report.conclusion)
     _sources(doc, report)
     return _save(doc)
+
+
+def _item(doc, report: Report, item: Item, level: int) -> None:
+    """One recommendation: its heading, then a two-column table of what UPR Info's guide asks for."""
+    doc.add_heading(f"Recommendation {item.reference}", level=level)
+    table = doc.add_table(rows=0, cols=2)
+    table.style = "Table Grid"
+    for label, value in (("Recommendation", item.text),
+                         ("Recommended by", item.state_names),
+                         (f"Response of {report.state_name}", item.response_label),
+                         ("Ministries and agencies responsible", ", ".join(item.ministries) or "Not recorded"),
+                         ("Status of implementation", _status_text(item)),
+                         ("Evidence", _evidence_text(item)),
+                         (f"Comment of {report.coalition}", item.comment or "")):
+        cells = table.add_row().cells
+        cells[0].text, cells[1].text = label, value
+        cells[0].width, cells[1].width = Cm(4.5), Cm(11.5)
+        cells[0].paragraphs[0].runs[0].bold = True
 
 
 ANNEX_COLUMNS = ("Ref.", "Recommendation", "Response", "Status", "Evidence")

@@ -1,8 +1,9 @@
 """The write schemas of reports to hand in: what a report covers, and a draft's own texts.
 
 Field names are the form's: `cycle`, `themes` (names), `ministries` (directory organisation ids),
-`period_from`, `period_to`, `coalition`; a draft adds `introduction`, `methodology`, `conclusion`
-and `comments` ({recommendation id: text}). The checks that need the database (do those themes and
+`clusters` (recommendation cluster ids), `period_from`, `period_to`, `coalition`; a draft adds
+`introduction`, `methodology`, `conclusion`, `comments` ({recommendation id: text}) and
+`cluster_comments` ({cluster id: text}). The checks that need the database (do those themes and
 organisations exist?) are in services and name the same fields.
 """
 from __future__ import annotations
@@ -52,7 +53,7 @@ def _ids(value: Any) -> list[int]:
     if isinstance(value, (str, int)):
         value = [value]
     if not isinstance(value, (list, tuple)):
-        raise problem("Must be a list of organisation ids.")
+        raise problem("Must be a list of ids.")
     ids = []
     for raw in value:
         if raw == "":
@@ -60,10 +61,10 @@ def _ids(value: Any) -> list[int]:
         if isinstance(raw, str) and raw.strip().isascii() and raw.strip().isdigit():
             raw = int(raw.strip())
         if isinstance(raw, bool) or not isinstance(raw, int) or not 1 <= raw <= MAX_ID:
-            raise problem(f"{str(raw)[:40]!r} is not an organisation id.")
+            raise problem(f"{str(raw)[:40]!r} is not an id.")
         ids.append(raw)
     if len(ids) > MAX_CHOICES:
-        raise problem(f"Choose at most {MAX_CHOICES} ministries or agencies.")
+        raise problem(f"Choose at most {MAX_CHOICES}.")
     return list(dict.fromkeys(ids))
 
 
@@ -78,11 +79,11 @@ def _comments(value: Any) -> dict[int, str]:
     for key, text in value.items():
         key_text = str(key).strip()
         if not (key_text.isascii() and key_text.isdigit() and 1 <= int(key_text) <= MAX_ID):
-            raise problem(f"{key_text[:40]!r} is not a recommendation id.")
+            raise problem(f"{key_text[:40]!r} is not an id.")
         try:
             cleaned = check(text)
         except ValueError as exc:
-            raise problem(f"Recommendation {key_text}: {exc}") from None
+            raise problem(f"{key_text}: {exc}") from None
         if cleaned:
             out[int(key_text)] = cleaned
     return out
@@ -103,6 +104,7 @@ class ReportChoices(BaseModel):
     cycle: Cycle
     themes: ThemeChoice = Field(default_factory=list)
     ministries: IdChoice = Field(default_factory=list)
+    clusters: IdChoice = Field(default_factory=list)
     period_from: Day() = None
     period_to: Day() = None
     coalition: Text(length=COALITION_LENGTH, required="Give the coalition's or organisation's name.")
@@ -118,7 +120,7 @@ class ReportChoices(BaseModel):
     def as_json(self) -> dict:
         """The choices as a draft keeps them (dates as YYYY-MM-DD)."""
         return {"cycle": self.cycle, "themes": self.themes, "ministries": self.ministries,
-                "period_from": _iso(self.period_from), "period_to": _iso(self.period_to),
+                "clusters": self.clusters, "period_from": _iso(self.period_from), "period_to": _iso(self.period_to),
                 "coalition": self.coalition}
 
 
@@ -136,8 +138,10 @@ class DraftSave(ReportChoices):
     methodology: Text(length=TEXT_LENGTH, multiline=True) = None
     conclusion: Text(length=TEXT_LENGTH, multiline=True) = None
     comments: Comments = Field(default_factory=dict)
+    cluster_comments: Comments = Field(default_factory=dict)
 
     def texts_json(self) -> dict:
         """The lead's own words, as the draft keeps them (ids as text: JSON's keys are)."""
         return {"introduction": self.introduction, "methodology": self.methodology,
-                "conclusion": self.conclusion, "comments": {str(k): v for k, v in self.comments.items()}}
+                "conclusion": self.conclusion, "comments": {str(k): v for k, v in self.comments.items()},
+                "cluster_comments": {str(k): v for k, v in self.cluster_comments.items()}}

@@ -10,6 +10,7 @@ from datetime import datetime
 from flask import current_app, has_app_context
 from sqlalchemy import exists, func, select
 
+from engage.clusters.models import ClusterMember, RecommendationCluster
 from engage.cycles.services import today_in_nairobi
 from engage.directory.models import Organisation
 from engage.errors import NotFoundError, PermissionDenied
@@ -19,7 +20,7 @@ from engage.recommendations.models import Recommendation, Theme, recommendation_
 from engage.schemas import check, refuse
 
 from . import evidence
-from .content import Item, Report
+from .content import Cluster, Item, Report
 from .models import ReportDraft
 from .schemas import DraftSave, ReportChoices
 
@@ -34,7 +35,7 @@ def _may_report(actor) -> None:
 def default_choices(now: datetime) -> dict:
     """What a new report starts from: the newest cycle with recommendations, the organisation's name, up to today."""
     cycle = db.session.scalar(select(func.max(Recommendation.cycle)))
-    return {"cycle": cycle, "themes": [], "ministries": [], "period_from": None,
+    return {"cycle": cycle, "themes": [], "ministries": [], "clusters": [], "period_from": None,
             "period_to": today_in_nairobi(now), "coalition": organisation.current().name}
 
 
@@ -57,10 +58,38 @@ def _organisations(ids: list[int]) -> list[Organisation]:
     return [found[i] for i in ids]
 
 
-def report_recommendations(choices: ReportChoices, themes: list[Theme], ministries: list[Organisation]):
+def _clusters(ids: list[int]) -> list[RecommendationCluster]:
+    if not ids:
+        return []
+    found = {c.id: c for c in db.session.scalars(select(RecommendationCluster).where(RecommendationCluster.id.in_(ids)))}
+    missing = [i for i in ids if i not in found]
+    refuse({"clusters": f"No cluster with id {missing[0]}."} if missing else {})
+    return [found[i] for i in ids]
+
+
+def cluster_choices() -> list[RecommendationCluster]:
+    """Every cluster, by name, for the report's choices."""
+    return list(db.session.scalars(select(RecommendationCluster).order_by(RecommendationCluster.name)))
+
+
+def _clusters_of(recommendation_ids: list[int]) -> dict[int, RecommendationCluster]:
+    """{recommendation id: its cluster} in one statement (a recommendation is in one cluster at most)."""
+    if not recommendation_ids:
+        return {}
+    rows = db.session.execute(select(ClusterMember.recommendation_id, RecommendationCluster)
+                              .join(RecommendationCluster, RecommendationCluster.id == ClusterMember.cluster_id)
+                              .where(ClusterMember.recommendation_id.in_(recommendation_ids)))
+    return {rec_id: cluster for rec_id, cluster in rows}
+
+
+def report_recommendations(choices: ReportChoices, themes: list[Theme], ministries: list[Organisation],
+                           clusters: list[RecommendationCluster] = ()):
     """The cycle's recommendations on any of the themes (all when none), for which any of the ministries is
-    responsible (all when none), in the report's order."""
+    responsible (all when none), in any of the clusters (all when none), in the report's order."""
     query = select(Recommendation).where(Recommendation.cycle == choices.cycle)
+    if clusters:
+        query = query.where(exists().where(ClusterMember.recommendation_id == Recommendation.id,
+                                           ClusterMember.cluster_id.in_([c.id for c in clusters])))
     if themes:
         query = query.where(exists().where(recommendation_theme.c.recommendation_id == Recommendation.id,
                                            recommendation_theme.c.theme_id.in_([t.id for t in themes])))
@@ -76,12 +105,14 @@ def build_report(actor, now: datetime, data, kind: str = "midterm", texts: dict 
     _may_report(actor)
     choices = check(ReportChoices, data)
     themes, ministries = _themes(choices.themes), _organisations(choices.ministries)
-    recommendations = report_recommendations(choices, themes, ministries)
+    recommendations = report_recommendations(choices, themes, ministries, _clusters(choices.clusters))
     ids = [r.id for r in recommendations]
+    clusters = _clusters_of(ids)
     found = evidence.latest_evidence(actor, ids, choices.period_from, choices.period_to)
     responsible = evidence.responsible_names(ids)
     texts = texts or {}
     comments = texts.get("comments") or {}
+    cluster_comments = texts.get("cluster_comments") or {}
     report = Report(kind=kind, coalition=choices.coalition, cycle=choices.cycle,
                     state_under_review=_state_under_review(), period_from=choices.period_from,
                     period_to=choices.period_to, made_on=today_in_nairobi(now),
@@ -92,7 +123,11 @@ def build_report(actor, now: datetime, data, kind: str = "midterm", texts: dict 
         report.items.append(Item(recommendation_id=rec.id, reference=rec.full_reference, text=rec.text,
                                  states=rec.recommending_states, response=rec.response,
                                  themes=[t.name for t in rec.themes], ministries=responsible.get(rec.id, []),
-                                 evidence=found.get(rec.id), comment=comments.get(str(rec.id)) or ""))
+                                 evidence=found.get(rec.id), comment=comments.get(str(rec.id)) or "",
+                                 cluster_id=clusters[rec.id].id if rec.id in clusters else None))
+    for cluster in clusters.values():
+        report.clusters.setdefault(cluster.id, Cluster(cluster.id, cluster.name, cluster.description,
+                                                       cluster_comments.get(str(cluster.id)) or ""))
     report.number_sources()
     return report
 
@@ -126,7 +161,7 @@ def create_draft(actor, now: datetime, data) -> ReportDraft:
     """Save a new mid-term report draft owned by the actor (its themes and ministries checked)."""
     _may_report(actor)
     body = check(DraftSave, data)
-    _themes(body.themes), _organisations(body.ministries)
+    _themes(body.themes), _organisations(body.ministries), _clusters(body.clusters)
     draft = ReportDraft(kind="midterm", title=_title(body), owner_id=actor.id,
                         content={"choices": body.as_json(), "texts": body.texts_json()},
                         created_at=now, updated_at=now)
@@ -141,7 +176,7 @@ def update_draft(actor, now: datetime, draft: ReportDraft, data) -> ReportDraft:
     if draft.owner_id != actor.id:
         raise NotFoundError("No such draft.")
     body = check(DraftSave, data)
-    _themes(body.themes), _organisations(body.ministries)
+    _themes(body.themes), _organisations(body.ministries), _clusters(body.clusters)
     draft.title = _title(body)
     draft.content = {"choices": body.as_json(), "texts": body.texts_json()}
     draft.updated_at = now
@@ -149,7 +184,7 @@ def update_draft(actor, now: datetime, draft: ReportDraft, data) -> ReportDraft:
     return draft
 
 
-def delete_draft(actor, now: datetime, draft: ReportDraft) -> None:
+def delete_draft(actor, draft: ReportDraft) -> None:
     """Delete one of the actor's drafts."""
     _may_report(actor)
     if draft.owner_id != actor.id:

@@ -26,15 +26,18 @@ require_role_for_blueprint(bp, "lead")
 def _choices_from(form) -> dict:
     """The report's choices as a form or a query string sends them (the schema's names)."""
     return {"cycle": form.get("cycle", ""), "themes": form.getlist("themes"),
-            "ministries": form.getlist("ministries"), "period_from": form.get("period_from", ""),
+            "ministries": form.getlist("ministries"), "clusters": form.getlist("clusters"),
+            "period_from": form.get("period_from", ""),
             "period_to": form.get("period_to", ""), "coalition": form.get("coalition", "")}
 
 
 def _texts_from(form) -> dict:
     comments = {key.removeprefix("comment_"): value for key, value in form.items() if key.startswith("comment_")}
+    cluster_comments = {key.removeprefix("cluster_comment_"): value for key, value in form.items()
+                        if key.startswith("cluster_comment_")}
     return {"title": form.get("title", ""), "introduction": form.get("introduction", ""),
             "methodology": form.get("methodology", ""), "conclusion": form.get("conclusion", ""),
-            "comments": comments}
+            "comments": comments, "cluster_comments": cluster_comments}
 
 
 def _picker_context() -> dict:
@@ -42,7 +45,8 @@ def _picker_context() -> dict:
     ministries = db.session.scalars(select(Organisation).where(Organisation.is_archived.is_(False),
                                                                services.evidence.ministry_condition())
                                     .order_by(Organisation.name)).all()
-    return {"cycles": cycles_in_use(), "all_themes": all_themes(), "all_ministries": ministries, "pickers": True}
+    return {"cycles": cycles_in_use(), "all_themes": all_themes(), "all_ministries": ministries,
+            "all_clusters": services.cluster_choices(), "pickers": True}
 
 
 def _download(data: bytes, mimetype: str, filename: str) -> Response:
@@ -107,15 +111,17 @@ def _draft_page(record, values: dict, errors: dict, now):
     except ValidationError as exc:  # a theme or an organisation the draft names is gone: say so, show the form
         report, errors = None, {**(exc.fields or {}), **errors}
     comments = values.get("comments") or {}
+    cluster_comments = values.get("cluster_comments") or {}
     return render_template("handin/draft.html", record=record, report=report, values=values, errors=errors,
                            comments={str(k): v for k, v in comments.items()},
+                           cluster_comments={str(k): v for k, v in cluster_comments.items()},
                            pdf_available=pdf_available(), **_picker_context())
 
 
 @bp.route("/drafts/<int:draft_id>/delete", methods=["POST"])
 def delete_draft(draft_id):
     record = services.get_draft(current_user, draft_id)
-    services.delete_draft(current_user, now_utc(), record)
+    services.delete_draft(current_user, record)
     flash("The draft is deleted.", "success")
     return redirect(url_for(".index"))
 
