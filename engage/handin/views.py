@@ -71,8 +71,10 @@ def index():
 def new_midterm():
     now = now_utc()
     if request.method == "GET":
-        return render_template("handin/new.html", values=services.default_choices(now), errors={},
-                               **_picker_context())
+        # Another page (the implementation matrix) may hand over its filters: ?cycle=&themes=&ministries=
+        values = services.default_choices(now)
+        values.update({k: v for k, v in _choices_from(request.args).items() if v})
+        return render_template("handin/new.html", values=values, errors={}, **_picker_context())
     values = _choices_from(request.form)
 
     def refused(exc):
