@@ -49,7 +49,6 @@ class Evidence:
     assessed_on: date | None
     text: str | None = None
     restricted: bool = False
-    confidence: str | None = None
     sources: list[Source] = field(default_factory=list)
     source_numbers: list[int] = field(default_factory=list)  # in the report's sources list, from 1
 
