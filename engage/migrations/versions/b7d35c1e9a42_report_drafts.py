@@ -1,7 +1,7 @@
 """report drafts: a lead's saved mid-term report (its choices and texts, as JSON)
 
 Revision ID: b7d35c1e9a42
-Revises: 7f5d10feafa7
+Revises: 7c6d38ba3179
 Create Date: 2026-12-06 03:30:00
 
 """
@@ -13,7 +13,7 @@ import engage.dbtypes
 
 # revision identifiers, used by Alembic.
 revision = 'b7d35c1e9a42'
-down_revision = '7f5d10feafa7'
+down_revision = '7c6d38ba3179'
 branch_labels = None
 depends_on = None
 
