@@ -175,6 +175,10 @@ def _every_get_url(app, restricted) -> list[str]:
     restricted.meeting.asks = [ask]
     create_outcome(restricted.users["lead"], WHEN, restricted.meeting,
                    {"ask_id": ask.id, "position": "declined", "summary": "Not this cycle"})
+    # A mid-term report draft each for the lead and the admin (a draft is its owner's alone).
+    from engage.handin import services as handin
+    drafts = [handin.create_draft(restricted.users[role], WHEN, {"cycle": 4, "coalition": "KHRC"})
+              for role in ("lead", "admin")]
     db.session.commit()
     values = {"meeting_id": sorted(m.id for m in db.session.scalars(select(Meeting))),
               "contact_id": [c.id for c in w.contacts.values()], "outcome_id": [o.id for o in w.outcomes.values()],
@@ -182,7 +186,7 @@ def _every_get_url(app, restricted) -> list[str]:
               "group_id": [restricted.group.id], "message_id": list(db.session.scalars(select(OutboxMessage.id))),
               "follow_up_id": list(db.session.scalars(select(FollowUp.id))), "kind": ["contacts", "organisations"],
               "secret": [f.secret for f in feeds], "job_id": [job.id], "ask_id": [ask.id],
-              "number": [5], "milestone_id": [milestone.id]}
+              "number": [5], "milestone_id": [milestone.id], "draft_id": [d.id for d in drafts]}
     assert values["message_id"] and values["follow_up_id"]
     urls = []
     for rule in app.url_map.iter_rules():
@@ -201,7 +205,8 @@ def _every_get_url(app, restricted) -> list[str]:
              "/recommendations/plan.csv?cycle=all&theme=HIV/AIDS", f"/recommendations/plan/draft?{contacts}",
              f"/meetings/slots?first_day=2026-12-07&last_day=2026-12-11&minutes=60&{contacts}",
              "/api/v1/outbox?status=all", f"/api/v1/meetings?organisation_id={w.orgs['de'].id}",
-             "/asks/plan?show=all"]
+             "/asks/plan?show=all", "/handin/annex?cycle=4&coalition=KHRC", "/handin/annex.docx?cycle=4&coalition=KHRC",
+             "/handin/midterm/new?cycle=4&themes=HIV/AIDS"]
     return sorted(urls)
 
 

@@ -2,6 +2,7 @@
 "Restricted" for one with a grant; read back from the .docx with python-docx."""
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 
 import pytest
@@ -43,7 +44,7 @@ def world(app, lead_user):
     for record in (meeting, secret):
         access.grant(dpo, NOW, record, user=granted)
     db.session.commit()
-    return {"rec": rec, "moh": moh, "granted": granted}
+    return {"rec": rec, "moh": moh, "granted": granted, "secret": secret}
 
 
 def _report(client, moh) -> str:
@@ -59,8 +60,10 @@ def _report(client, moh) -> str:
     return draft_page.get_data(as_text=True), docx_text(docx.data)
 
 
-def test_a_lead_without_a_grant_never_sees_restricted_evidence(lead_client, world):
+def test_a_lead_without_a_grant_never_sees_restricted_evidence(lead_client, world, caplog):
+    caplog.set_level(logging.WARNING, logger="engage.access")
     page, text = _report(lead_client, world["moh"])
+    assert not caplog.records, [r.getMessage() for r in caplog.records]  # every query filtered by its service
     for shown in (page, text):
         assert SECRET not in shown and TITLE not in shown
         assert "Restricted" not in shown
@@ -74,15 +77,25 @@ def test_a_lead_without_a_grant_never_sees_restricted_evidence(lead_client, worl
     assert "Ministry of Health" in text  # responsible
 
 
-def test_a_lead_with_a_grant_sees_it_marked_restricted(app, world):
+def test_a_lead_with_a_grant_sees_it_marked_restricted(app, world, caplog):
+    caplog.set_level(logging.WARNING, logger="engage.access")
     client = login(app.test_client(), world["granted"])
     page, text = _report(client, world["moh"])
+    assert not caplog.records, [r.getMessage() for r in caplog.records]
     assert "Regressed (assessed 2 November 2026)" in text
     assert f"[Restricted] {SECRET} [1][2]" in text
     assert "[1] Meeting with Ministry of Health, 2 November 2026 (Restricted)" in text
     assert "[2] https://example.org/leaked-minutes (Restricted)" in text
     assert TITLE not in text  # a report names a meeting by who was met and when, never by its title
     assert "Restricted" in page and SECRET in page
+    # The download is in the audit log: the export itself, and the restricted assessment it carried.
+    from sqlalchemy import select
+
+    from engage.audit.models import AuditEvent
+    rows = {(e.action, e.object_type, e.object_id) for e in db.session.scalars(
+        select(AuditEvent).where(AuditEvent.actor_id == world["granted"].id))}
+    assert ("restricted_exported", "assessment", world["secret"].id) in rows
+    assert any(action == "data_exported" for action, _type, _id in rows), rows
 
 
 def test_the_annex_follows_the_same_rule(app, lead_client, world):
