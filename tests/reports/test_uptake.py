@@ -117,10 +117,13 @@ def test_the_page_shows_the_three_parts_with_charts_and_links_its_files(uptake_w
     assert html.count("<svg") == 3 and html.count('role="img"') == 3 and "cdn" not in html.lower()
     assert 'data-pairs="pitched_not_taken_up">1<' in html
     germany = re.search(r'<tr data-state="DE">(.*?)</tr>', html).group(1)
-    assert re.findall(r">(\d+)<", germany) == ["1", "1", "1"]
+    assert re.findall(r">(\d+)<", germany) == ["1", "1", "1", "0"]
+    sweden = re.search(r'<tr data-state="SE">(.*?)</tr>', html).group(1)
+    assert re.findall(r">(\d+)<", sweden) == ["1", "0", "0", "1"]
     asks = html[html.index('id="uptake-asks"'):]
     assert "Germany: Will make it" in asks and "Sweden: Declined" in asks
     assert "Norway: Taken up in full" in asks and "without a meeting first" in asks
+    assert "(met 25 Nov 2026, after the review)" in asks and "(met 10 Nov 2026)" in asks
     assert "142.1</a> (Germany, Norway): Taken up in full; Kenya: <strong>Supported</strong>" in asks
     assert 'data-pitched="FR"' not in html and "France, quietly" not in html
     assert "reports-print.css" in html and "data-print" in html
