@@ -26,6 +26,7 @@ def seeded(live):
     organised by the lead with a demo contact; an answer link for the long-named contact, and one expired."""
     from sqlalchemy import select
 
+    from engage.asks.models import Ask
     from engage.auth.models import User
     from engage.directory.models import Contact
     from engage.directory.services import create_contact, create_organisation
@@ -48,7 +49,8 @@ def seeded(live):
             "attendees": [{"contact_id": c.id, "role": "required"} for c in (person, other)]}).meeting
         attendee = next(a for a in meeting.attendees if a.contact_id == person.id)
         key = live.app.config["SECRET_KEY"]
-        return {"meeting": meeting.id, "contact": person.id, "organisation": org.id,
+        fgm_ask = db.session.scalars(select(Ask).where(Ask.cycle == 1).order_by(Ask.id)).first()
+        return {"meeting": meeting.id, "contact": person.id, "organisation": org.id, "fgm_ask": fgm_ask.id,
                 "rsvp": make_rsvp_token(key, meeting.id, attendee.id, meeting.uid, meeting.ends_at),
                 "expired": make_rsvp_token(key, meeting.id, attendee.id, meeting.uid, now - timedelta(days=1))}
 
@@ -70,6 +72,8 @@ def test_most_used_and_recipient_pages_pass_axe_at_both_widths(live, open_page, 
         ("engagement-log", "/outcomes/", None),
         ("coverage", "/reports/coverage", None),
         ("recommendations", "/recommendations/", None),
+        ("ask-matches", "/asks/matches?cycle=1", "to decide"),
+        ("ask-with-suggestions", f"/asks/{seeded['fgm_ask']}", "Taken up in full"),
     ]:
         page.goto(live.url + path)
         if shows:
