@@ -62,9 +62,13 @@ def export_xlsx():
 def detail(ask_id):
     ask = services.get_ask(ask_id)
     confirmed, rejected = matches.split_matches(ask)
+    pool = matches.CyclePool(ask.cycle)
+    suggestions = matches.suggest_matches(ask, pool)
+    # What a lead may link by hand: the cycle's recommendations neither decided nor suggested.
+    offered = {m.recommendation_id for m in ask.matches} | {s.recommendation.id for s in suggestions}
+    by_hand = [r for r in pool.recommendations.values() if r.id not in offered]
     return render_template("asks/detail.html", ask=ask, history=history_for(ask), delete_form=DeleteForm(),
-                           confirmed=confirmed, rejected=rejected, suggestions=matches.suggest_matches(ask),
-                           match_form=MatchForm(formdata=None), undo_form=UndoMatchForm(formdata=None))
+                           confirmed=confirmed, rejected=rejected, suggestions=suggestions, by_hand=by_hand)
 
 
 def _matches_cycle() -> tuple[MatchesFilterForm, int | None]:

@@ -189,6 +189,20 @@ def test_a_lead_confirms_a_suggestion_from_the_ask_page(lead_client, lead_user, 
     assert f'name="recommendation_id" value="{law.id}"' in response.get_data(as_text=True)
 
 
+def test_a_lead_links_a_recommendation_the_matcher_did_not_suggest(lead_client, staff_client, lead_user, cycle_recs):
+    ask = _fgm_ask(lead_user)
+    prisons = cycle_recs["prisons"]
+    page = lead_client.get(f"/asks/{ask.id}").get_data(as_text=True)
+    by_hand = page[page.index('id="match-by-hand"'):]
+    assert f'<option value="{prisons.id}">140.40 (Sweden)' in by_hand
+    assert f'<option value="{cycle_recs["fgm_law"].id}">' not in by_hand  # suggested above instead
+    assert 'id="match-by-hand"' not in staff_client.get(f"/asks/{ask.id}").get_data(as_text=True)
+    page = lead_client.post(f"/asks/{ask.id}/matches", data={"recommendation_id": prisons.id, "verdict": "partial",
+                                                             "note": ""}, follow_redirects=True).get_data(as_text=True)
+    assert "140.40 (Sweden): taken up in part." in page and "linked by hand" in page
+    assert db.session.scalars(select(AskMatch)).one().score is None
+
+
 def test_a_refused_decision_on_the_page_says_why(lead_client, lead_user, cycle_recs):
     ask = _fgm_ask(lead_user)
     other = factories.make_recommendation(cycle=3, reference="99.3", text="Criminalize FGM")
