@@ -191,7 +191,7 @@ def test_the_report_as_pdf(uptake_world, lead_client, frozen):
 
 
 def test_the_asks_and_cycle_pages_link_to_it_for_leads(uptake_world, lead_client, staff_client, frozen):
-    for url in ("/asks/", f"/asks/{uptake_world.a.id}", "/cycles/4"):
+    for url in ("/asks/", f"/asks/{uptake_world.a.id}", "/asks/matches?cycle=4", "/cycles/4"):
         assert "/reports/uptake" in lead_client.get(url).get_data(as_text=True), url
         assert "/reports/uptake" not in staff_client.get(url).get_data(as_text=True), url
 
