@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from engage.asks import matches
 from engage.asks.models import TAKEN_UP, AskMatch
+from engage.audit.models import AuditEvent
 from engage.errors import NotFoundError, PermissionDenied, ValidationError
 from engage.extensions import db
 from engage.history import history_for
@@ -262,6 +263,9 @@ def test_confirmed_matches_export_as_csv_and_xlsx(staff_client, lead_user, cycle
     assert first["note"] == "'=cmd"  # a formula is defused
     response = staff_client.get("/asks/matches.xlsx?cycle=4")
     assert response.status_code == 200
+    db.session.rollback()
+    exported = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "data_exported")).all()
+    assert [(e.object_type, e.detail) for e in exported] == [("ask_matches", "csv"), ("ask_matches", "xlsx")]
     sheet = load_workbook(io.BytesIO(response.get_data())).active
     header = [c.value for c in sheet[1]]
     assert header[:5] == ["cycle", "ask_id", "ask", "verdict", "recommendation_reference"]
