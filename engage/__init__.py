@@ -27,6 +27,7 @@ def create_app(config: str | None = None, **overrides) -> Flask:
     from engage import boundary, extensions, headers, models, web  # noqa: F401  (models: the whole schema for Alembic)
     from engage.access.views import bp as access_bp
     from engage.asks.views import bp as asks_bp
+    from engage.clusters.views import bp as clusters_bp
     from engage.api.views import create_blueprint as api_blueprint
     from engage.auth.audit_log import bp as audit_bp
     from engage.auth.views import admin_bp, bp as auth_bp
@@ -65,6 +66,7 @@ def create_app(config: str | None = None, **overrides) -> Flask:
     app.register_blueprint(directory_bp)
     app.register_blueprint(upr_bp)
     app.register_blueprint(asks_bp)
+    app.register_blueprint(clusters_bp)
     app.register_blueprint(asks_plan_bp)
     app.register_blueprint(cycles_bp)
     app.register_blueprint(imports_bp)

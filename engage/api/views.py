@@ -8,14 +8,14 @@ from werkzeug.exceptions import HTTPException
 
 from engage.boundary import error_response
 
-from . import (asks, cycles, dataprotection, directory, meetings, outbox, outcomes, recommendation_sources,
-               recommendations, replies, reports)
+from . import (asks, clusters, cycles, dataprotection, directory, meetings, outbox, outcomes,
+               recommendation_sources, recommendations, replies, reports)
 from .common import ApiError, checked_query, token_required
 from .openapi import build_document, query_parameter
 
 # The modules whose views (marked with @api_route) make up the API, in the document's order.
-RESOURCES = (asks, cycles, dataprotection, directory, meetings, outbox, outcomes, recommendations, recommendation_sources,
-             replies, reports)
+RESOURCES = (asks, clusters, cycles, dataprotection, directory, meetings, outbox, outcomes, recommendations,
+             recommendation_sources, replies, reports)
 
 
 def create_blueprint() -> Blueprint:

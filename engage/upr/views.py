@@ -20,6 +20,7 @@ from engage.recommendations.models import SDG_GOALS, Recommendation
 from engage.recommendations.schemas import KEEP
 
 from engage.asks import services as ask_services
+from engage.clusters.queries import clusters_of
 
 from . import asks_plan as asks_plan_service
 from . import exports, planning, previews, services, sources
@@ -121,6 +122,7 @@ def _detail(rec: Recommendation, form: EditForm, status: int = 200):
     return render_template("upr/detail.html", rec=rec, form=form, country_name=country_name, sdg_goals=SDG_GOALS,
                            sources=sources.sources_of(rec),
                            disagreements=sources.disagreements_of(rec),
+                           cluster=clusters_of([rec.id]).get(rec.id),
                            **services.recommendation_overview(rec, _window().counts_from, now_utc(), current_user,
                                                               _window().until)), status
 
