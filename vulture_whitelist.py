@@ -67,9 +67,6 @@ _._same_as_the_new, _._one_of_the_two
 _.verdict_label, _.taken_up, _.decided_by, _.decided_at
 _.suggestions  # the API's field (engage/api/asks.py, AskMatches)
 
-# cluster_member (engage/clusters/models.py): its key column, written by the cluster services.
-_.cluster_id
-
 # Implementation tracking: the read API other packages (pages, reports) call, and the services its pages call.
 _.latest_assessments, _.last_assessed_on, _.responsibilities_for, _.responsible_for, _.get_assessment
 _.create_assessment, _.update_assessment, _.delete_assessment, _.get_document, _.delete_document
@@ -82,3 +79,6 @@ _.generated_at
 # Reports to hand in (engage/handin): python-docx reads what is set on its objects (alignment, style,
 # orientation); pydantic calls a field validator by itself.
 _.alignment, _.style, _.orientation, _._after_the_start
+
+# Clusters' API fields (engage/api/clusters.py), read by name.
+_.member_count, _.threshold

@@ -55,7 +55,7 @@ class ClusterForm(FlaskForm):
     def service_data(self) -> dict:
         """The fields under the schema's names."""
         data = {"name": self.name.data, "description": self.description.data or None}
-        if hasattr(self, "recommendation_ids"):
+        if getattr(self, "recommendation_ids", None) is not None:
             data["recommendation_ids"] = list(self.recommendation_ids.data or [])
         return data
 

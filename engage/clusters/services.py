@@ -30,12 +30,6 @@ def get_cluster(cluster_id: int) -> RecommendationCluster:
     return cluster
 
 
-def cluster_of(recommendation_id: int) -> RecommendationCluster | None:
-    """The cluster a recommendation is in, if any."""
-    return db.session.scalars(select(RecommendationCluster).join(ClusterMember)
-                              .where(ClusterMember.recommendation_id == recommendation_id)).first()
-
-
 def _checked_members(ids: list[int], cluster: RecommendationCluster | None, field: str = "recommendation_ids"
                      ) -> list[int]:
     """The ids not yet in `cluster`; refuses ids with no recommendation (422) and those in another cluster (409)."""

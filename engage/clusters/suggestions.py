@@ -53,11 +53,6 @@ class Proposal:
     matches: list[Similar]
     cluster: RecommendationCluster | None
 
-    @property
-    def to_add(self) -> list[int]:
-        """The ids the confirmation adds: the recommendation, then its matches not yet in a cluster."""
-        return [self.recommendation.id] + [m.recommendation.id for m in self.matches if m.cluster is None]
-
 
 def _recommendations(*criteria) -> list[Recommendation]:
     # States and themes come with them (two statements more); the goals are not shown here.

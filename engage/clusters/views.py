@@ -180,7 +180,8 @@ def confirm():
         flash("The form expired; try again.", "warning")
         return redirect(back)
     cluster = suggestions.confirm(current_user, now_utc(), {
-        "recommendation_ids": list(form.recommendation_ids.data or []), "cluster_id": form.cluster_id.data or None,
+        # As text, so the schema names whatever is not an id.
+        "recommendation_ids": ";".join(form.recommendation_ids.data or []), "cluster_id": form.cluster_id.data or None,
         "name": form.name.data or None})
     flash(f"Confirmed: cluster \u201c{cluster.name}\u201d.", "success")
     return redirect(back if cycle else url_for(".detail", cluster_id=cluster.id))

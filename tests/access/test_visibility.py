@@ -179,6 +179,10 @@ def _every_get_url(app, restricted) -> list[str]:
     from engage.handin import services as handin
     drafts = [handin.create_draft(restricted.users[role], WHEN, {"cycle": 4, "coalition": "KHRC"})
               for role in ("lead", "admin")]
+    # A cluster of the world's recommendations: its page, export and API read no restricted record.
+    from engage.clusters import services as clusters
+    cluster = clusters.create_cluster(restricted.users["staff"], WHEN, {
+        "name": "Health", "recommendation_ids": [r.id for r in w.recs.values()]})
     db.session.commit()
     values = {"meeting_id": sorted(m.id for m in db.session.scalars(select(Meeting))),
               "contact_id": [c.id for c in w.contacts.values()], "outcome_id": [o.id for o in w.outcomes.values()],
@@ -186,7 +190,8 @@ def _every_get_url(app, restricted) -> list[str]:
               "group_id": [restricted.group.id], "message_id": list(db.session.scalars(select(OutboxMessage.id))),
               "follow_up_id": list(db.session.scalars(select(FollowUp.id))), "kind": ["contacts", "organisations"],
               "secret": [f.secret for f in feeds], "job_id": [job.id], "ask_id": [ask.id],
-              "number": [5], "milestone_id": [milestone.id], "draft_id": [d.id for d in drafts]}
+              "number": [5], "milestone_id": [milestone.id], "draft_id": [d.id for d in drafts],
+              "cluster_id": [cluster.id]}
     assert values["message_id"] and values["follow_up_id"]
     urls = []
     for rule in app.url_map.iter_rules():

@@ -31,8 +31,7 @@ def test_a_cluster_holds_recommendations_of_several_cycles(recs, staff_user, now
     assert summary.members == 3 and summary.cycles == {1: 1, 2: 1, 4: 1}
     assert summary.states == 4  # the joint 2nd-cycle one counts both its states
     assert summary.responses == {"noted": 2, "pending": 1}
-    assert services.cluster_of(recs["2/142.7"].id) == opcat
-    assert services.cluster_of(recs["3/143.12"].id) is None
+    assert queries.clusters_of([recs["2/142.7"].id, recs["3/143.12"].id]) == {recs["2/142.7"].id: opcat}
     assert history_for(opcat)[0].action == "created"
 
 
