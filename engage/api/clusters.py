@@ -2,6 +2,7 @@
 ranked matches in other cycles (/recommendations/{id}/cluster-suggestions)."""
 from __future__ import annotations
 
+from datetime import date
 from typing import Literal
 
 from flask import g, jsonify
@@ -12,6 +13,8 @@ from engage.clusters import queries, services, suggestions
 from engage.clusters.models import RecommendationCluster
 from engage.clusters.schemas import ClusterCreate, ClusterMerge, ClusterUpdate, MembersAdd
 from engage.extensions import db
+from engage.implementation.models import ASSESSMENT_STATUSES
+from engage.implementation.queries import latest_assessments
 from engage.recommendations.models import MAX_CYCLE, RESPONSES
 from engage.upr.services import get_recommendation
 
@@ -19,6 +22,7 @@ from .common import ApiError, int_arg, json_body, page_args, parse, text_arg, ut
 from .openapi import api_route
 
 Response = Literal[tuple(RESPONSES)]  # type: ignore[valid-type]
+Status = Literal[tuple(ASSESSMENT_STATUSES)]  # type: ignore[valid-type]
 
 
 class ClusterMemberOut(BaseModel):
@@ -32,6 +36,9 @@ class ClusterMemberOut(BaseModel):
     response: Response
     score: float | None = Field(description="The matcher's score when confirmed from a suggestion; null when added by hand")
     added_at: str
+    latest_status: Status | None = Field(None, description="Its latest assessment's status that the caller may "
+                                                           "see; null when none")
+    latest_assessed_on: date | None = None
 
 
 class ClusterOut(BaseModel):
@@ -82,11 +89,15 @@ def cluster_json(cluster: RecommendationCluster) -> dict:
     """A cluster with its members, as the contract shows it."""
     members = queries.members_of(cluster)
     summary = queries.summaries([cluster.id])[cluster.id]
+    latest = latest_assessments(g.api_user, [m.recommendation_id for m in members])
     return ClusterDetailOut(**_cluster_fields(cluster, summary), members=[ClusterMemberOut(
         recommendation_id=m.recommendation_id, cycle=m.recommendation.cycle, reference=m.recommendation.full_reference,
         text=m.recommendation.text, recommending_states=m.recommendation.recommending_states,
         recommending_state_names=m.recommendation.state_names, response=m.recommendation.response,
-        score=m.score, added_at=utc_text(m.added_at)) for m in members]).model_dump(mode="json")
+        score=m.score, added_at=utc_text(m.added_at),
+        latest_status=latest[m.recommendation_id].status if m.recommendation_id in latest else None,
+        latest_assessed_on=latest[m.recommendation_id].assessed_on if m.recommendation_id in latest else None)
+        for m in members]).model_dump(mode="json")
 
 
 @api_route("/clusters", "GET", "List clusters of recommendations across cycles", response=ClusterOut, is_list=True,

@@ -13,6 +13,7 @@ from engage.countries import country_name
 from engage.errors import NotFoundError
 from engage.extensions import db
 from engage.history import history_for
+from engage.implementation.queries import latest_assessments
 from engage.recommendations.models import IMPLEMENTATION_STATUSES, RESPONSE_COLOURS, RESPONSES, Recommendation
 from engage.recommendations.queries import cycles_in_use
 
@@ -74,7 +75,7 @@ def _detail(cluster, status=200, **forms):
         "name": cluster.name, "description": cluster.description})
     return render_template("clusters/detail.html", cluster=cluster, members=members,
                            by_cycle=queries.members_by_cycle(members),
-                           assessments={},
+                           assessments=latest_assessments(current_user, [m.recommendation_id for m in members]),
                            members_form=forms.get("members_form") or MembersForm(), merge_form=merge,
                            rename_form=rename, plain_form=PlainForm(), history=history_for(cluster)), status
 

@@ -129,3 +129,22 @@ def test_the_csv_export_lists_every_member(staff_client, recs, staff_user, now):
 
 def test_bad_filters_are_ignored(staff_client, recs):
     assert staff_client.get("/clusters/", query_string={"cycle": "x", "q": "\x00"}).status_code == 200
+
+
+def test_the_history_shows_each_members_latest_assessment(staff_client, staff_api, recs, staff_user, now):
+    from engage.implementation.services import create_assessment
+
+    cluster = services.create_cluster(staff_user, now, {"name": "OP-CAT", "recommendation_ids": [
+        recs["1/101.3"].id, recs["2/142.7"].id]})
+    create_assessment(staff_user, now, {"recommendation_id": recs["1/101.3"].id, "assessed_on": "2025-03-01",
+                                        "status": "in_progress"})
+    create_assessment(staff_user, now, {"recommendation_id": recs["1/101.3"].id, "assessed_on": "2026-03-01",
+                                        "status": "implemented"})
+    db.session.commit()
+    page = staff_client.get(f"/clusters/{cluster.id}").get_data(as_text=True)
+    row = page[page.index("101.3"):page.index("142.7")]
+    assert "Implemented" in row and "In progress" not in row
+    assert "None yet" in page[page.index("142.7"):]
+    members = staff_api.get(f"/api/v1/clusters/{cluster.id}").get_json()["members"]
+    assert [(m["reference"], m["latest_status"], m["latest_assessed_on"]) for m in members] == [
+        ("101.3", "implemented", "2026-03-01"), ("142.7", None, None)]
