@@ -81,4 +81,4 @@ _.generated_at
 _.alignment, _.style, _.orientation, _._after_the_start
 
 # Clusters' API fields (engage/api/clusters.py), read by name.
-_.member_count, _.threshold
+_.member_count, _.threshold, _.latest_status, _.latest_assessed_on
