@@ -39,6 +39,19 @@ def default_choices(now: datetime) -> dict:
             "period_to": today_in_nairobi(now), "coalition": organisation.current().name}
 
 
+def matrix_choices(theme_id: str, organisation_id: str) -> dict:
+    """The implementation matrix's theme and ministry filters (ids, as its address has them) as a report's
+    choices; an id that is not a number or names nothing is left out."""
+    found: dict = {}
+    if theme_id.isascii() and theme_id.isdigit() and len(theme_id) < 10:
+        theme = db.session.get(Theme, int(theme_id))
+        if theme is not None:
+            found["themes"] = [theme.name]
+    if organisation_id.isascii() and organisation_id.isdigit() and len(organisation_id) < 10:
+        found["ministries"] = [int(organisation_id)]
+    return found
+
+
 def _themes(names: list[str]) -> list[Theme]:
     if not names:
         return []

@@ -71,9 +71,11 @@ def index():
 def new_midterm():
     now = now_utc()
     if request.method == "GET":
-        # Another page (the implementation matrix) may hand over its filters: ?cycle=&themes=&ministries=
+        # Another page may hand over its filters: ?cycle=&themes=&ministries=, or the implementation
+        # matrix's own (?theme=<id>&organisation_id=<id>).
         values = services.default_choices(now)
         values.update({k: v for k, v in _choices_from(request.args).items() if v})
+        values.update(services.matrix_choices(request.args.get("theme", ""), request.args.get("organisation_id", "")))
         return render_template("handin/new.html", values=values, errors={}, **_picker_context())
     values = _choices_from(request.form)
 
