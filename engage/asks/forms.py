@@ -2,6 +2,7 @@
 AskCreate and AskUpdate (asks/schemas.py) say what is valid, under the same field names."""
 from __future__ import annotations
 
+from flask import request
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from sqlalchemy import select
@@ -15,7 +16,7 @@ from engage.forms import mark_required, picker
 from engage.recommendations.queries import all_themes, recommendation_choices
 
 from .models import PRIORITIES, Ask
-from .schemas import AskCreate
+from .schemas import AskCreate, cycles_held
 from .services import cycles_in_use, target_states_in_use
 
 
@@ -50,7 +51,8 @@ class FilterForm(FlaskForm):
 class AskForm(FlaskForm):
     """Add or change an ask."""
 
-    cycle = StringField("UPR cycle", description="The review it is for, e.g. 4 for Kenya's 4th review")
+    cycle = SelectField("UPR cycle", validate_choice=False,
+                        description="The review it is for, one of the cycles held; a lead adds a cycle on the Cycles page")
     text = TextAreaField("What we ask states to recommend", render_kw={"rows": 5})
     priority = SelectField("Priority", choices=list(PRIORITIES.items()), default="medium", validate_choice=False)
     source = StringField("Source", description="The joint stakeholder report and its paragraph, e.g. JSR 2025 §14")
@@ -74,6 +76,12 @@ class AskForm(FlaskForm):
         self.target_states.choices = [(code, name) for code, name in country_choices() if code]
         users = db.session.scalars(select(User).where(User.is_disabled.is_(False)).order_by(User.full_name))
         self.owner.choices = [("", "— nobody yet —")] + [(str(u.id), u.display_name) for u in users]
+        held = cycles_held()
+        self.cycle.choices = [("", "— choose a cycle —")] + [(str(n), f"Cycle {n}") for n in reversed(held)]
+        if ask is None and not self.is_submitted():
+            # A new ask is of the cycle a link asked for (?cycle=, from the cycle's page), else the newest.
+            wanted = request.args.get("cycle", "")
+            self.cycle.data = wanted if wanted in {str(n) for n in held} else str(held[-1]) if held else ""
         if ask is not None and not self.is_submitted():
             self.cycle.data = str(ask.cycle)
             self.text.data = ask.text

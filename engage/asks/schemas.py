@@ -3,8 +3,9 @@
 The field names are the API's: `cycle`, `text`, `priority`, `source`, `themes` (names; new ones are
 added, as with recommendations), `recommendation_ids` (the past recommendations it builds on),
 `target_states` (ISO codes or states' names, a list or a ';'-separated text) and `owner` (a staff
-member's email or user id; `owner_id` also). The checks that need the database (do those
-recommendations exist, is that user active?) follow the models and name the same fields.
+member's email or user id; `owner_id` also). The checks that need the database (is the cycle one of
+the cycles held, do those recommendations exist, is that user active?) follow the models and name
+the same fields.
 """
 from __future__ import annotations
 
@@ -143,6 +144,20 @@ class AskCreate(BaseModel):
 AskUpdate = partial(AskCreate, "AskUpdate")
 
 
+def cycles_held() -> list[int]:
+    """The numbers of the UPR cycles engage holds (engage/cycles), in order."""
+    # By the table's name: cycles sit above asks (they count the asks pitched), so asks import nothing of theirs.
+    cycle = db.metadata.tables["upr_cycle"]
+    return list(db.session.scalars(select(cycle.c.number).order_by(cycle.c.number)))
+
+
+def no_such_cycle(number: int, held: list[int]) -> str:
+    """Why an ask cannot be of cycle `number`, and how to add that cycle."""
+    known = f"the cycles held are {', '.join(map(str, held))}" if held else "no cycle is held yet"
+    return (f"No cycle {number}: {known}. A lead adds a cycle on the Cycles page (New cycle) or with "
+            f"POST /api/v1/cycles.")
+
+
 def _find_owner(ref: int | str) -> User | None:
     query = select(User).where(User.id == ref) if isinstance(ref, int) else \
         select(User).where(func.lower(User.email) == ref)
@@ -163,6 +178,12 @@ def ask_values(data: Any, partial: bool = False) -> dict[str, Any]:
         if name in out and out[name] is None:
             out[name] = []
     errors: dict[str, str] = {}
+    if out.get("cycle") is not None:
+        held = cycles_held()
+        # Without any cycle held (a new installation before its cycles are entered; migrations seed
+        # Kenya's 1 to 4) any number is taken, as every meeting then counts as engaged.
+        if held and out["cycle"] not in held:
+            errors["cycle"] = no_such_cycle(out["cycle"], held)
     ids = out.get("recommendation_ids") or []
     if ids:
         found = set(db.session.scalars(select(Recommendation.id).where(Recommendation.id.in_(ids))))

@@ -12,14 +12,16 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import lazyload, selectinload
 
 from engage.access.services import only_visible
 from engage.clock import EARLIEST_DAY, LATEST_DAY, NAIROBI, format_date, start_of_day
 from engage.errors import ConflictError, NotFoundError, PermissionDenied
 from engage.extensions import db
 from engage.history import record_change
-from engage.meetings.models import Meeting
+from engage.asks.models import Ask
+from engage.asks.services import ask_query
+from engage.meetings.models import Meeting, meeting_ask
 from engage.outcomes.engaged import engaged_states
 from engage.recommendations.models import Recommendation
 from engage.schemas import check, refuse
@@ -145,6 +147,29 @@ def cycle_meetings(cycle: Cycle, actor, limit: int = TIMELINE_MEETINGS) -> list[
     if actor is not None:
         query = only_visible(actor, query, Meeting)
     return list(db.session.scalars(query.order_by(Meeting.starts_at, Meeting.id).limit(limit)))
+
+
+@dataclass(frozen=True)
+class CycleAsk:
+    """One of the cycle's asks, and whether it has been pitched: on the agenda of a meeting (that the
+    reader may see) not cancelled and already begun."""
+
+    ask: Ask
+    pitched: bool
+
+
+def cycle_asks(cycle: Cycle, now: datetime, actor) -> list[CycleAsk]:
+    """The cycle's asks (high priority first), each with whether it was pitched (two statements)."""
+    asks = list(db.session.scalars(ask_query(cycle=cycle.number).options(lazyload("*"))))
+    if not asks:
+        return []
+    pitched = (select(meeting_ask.c.ask_id).join(Meeting, Meeting.id == meeting_ask.c.meeting_id)
+               .where(meeting_ask.c.ask_id.in_([a.id for a in asks]), Meeting.status != "cancelled",
+                      Meeting.starts_at <= now).distinct())
+    if actor is not None:
+        pitched = only_visible(actor, pitched, Meeting)
+    seen = set(db.session.scalars(pitched))
+    return [CycleAsk(a, a.id in seen) for a in asks]
 
 
 def upcoming_milestones(now: datetime, within: timedelta) -> list[Milestone]:

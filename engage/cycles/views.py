@@ -49,7 +49,8 @@ def _show(cycle, milestone_form: MilestoneForm, status: int = 200):
                            met=[country_name(s) for s in met], not_met=[country_name(s) for s in not_met],
                            next_due=services.next_milestone(cycle, now), today=services.today_in_nairobi(now),
                            is_current=services.current_cycle(now) is cycle, form=milestone_form,
-                           meetings_capped=len(meetings) == services.TIMELINE_MEETINGS), status
+                           meetings_capped=len(meetings) == services.TIMELINE_MEETINGS,
+                           asks=services.cycle_asks(cycle, now, current_user)), status
 
 
 @bp.route("/<int:number>")

@@ -7,7 +7,7 @@ from engage.asks.models import Ask
 from engage.extensions import db
 from engage.history import history_for
 from tests import factories
-from tests.asks.helpers import make_ask
+from tests.asks.helpers import hold_cycle, make_ask
 
 
 def _error(response, status, code):
@@ -18,6 +18,7 @@ def _error(response, status, code):
 
 
 def test_a_lead_adds_an_ask_and_staff_read_it(lead_api, staff_api, lead_user):
+    hold_cycle(4)
     rec = factories.make_recommendation(cycle=3, reference="142.15", recommending_state="DE")
     response = lead_api.post("/api/v1/asks", json={
         "cycle": 4, "text": "Allocate at least 15% of the national budget to health, as pledged in Abuja",
@@ -46,12 +47,29 @@ def test_bad_values_are_422_naming_each_field_and_nothing_is_saved(lead_api):
         "cycle": 0, "text": "  ", "priority": "urgent", "target_states": ["Narnia"], "recommendation_ids": [99],
         "owner": "nobody@example.org"}), 422, "validation_error")
     assert {"cycle", "text", "priority", "target_states"} <= set(error["fields"])
+    hold_cycle(4)
     error = _error(lead_api.post("/api/v1/asks", json={
         "cycle": 4, "text": "Fund HIV prevention for key populations", "recommendation_ids": [99],
         "owner": "nobody@example.org"}), 422, "validation_error")
     assert error["fields"]["recommendation_ids"] == ["No recommendation with id 99."]
     assert "owner" in error["fields"]
     assert db.session.scalar(select(func.count()).select_from(Ask)) == 0
+
+
+def test_an_asks_cycle_is_one_of_the_cycles_held(lead_api, lead_user):
+    hold_cycle(3)
+    hold_cycle(4)
+    error = _error(lead_api.post("/api/v1/asks", json={"cycle": 5, "text": "Fund mental health services"}),
+                   422, "validation_error")
+    assert error["fields"]["cycle"] == ["No cycle 5: the cycles held are 3, 4. A lead adds a cycle on the Cycles page "
+                                        "(New cycle) or with POST /api/v1/cycles."]
+    ask = make_ask(lead_user)
+    error = _error(lead_api.patch(f"/api/v1/asks/{ask.id}", json={"cycle": 7}), 422, "validation_error")
+    assert error["fields"]["cycle"][0].startswith("No cycle 7: the cycles held are 3, 4.")
+    assert db.session.get(Ask, ask.id).cycle == 4
+    assert lead_api.post("/api/v1/cycles", json={"number": 5}).status_code == 201
+    response = lead_api.post("/api/v1/asks", json={"cycle": 5, "text": "Fund mental health services"})
+    assert response.status_code == 201 and response.get_json()["cycle"] == 5
 
 
 def test_patch_changes_what_is_sent_and_keeps_history(lead_api, lead_user):

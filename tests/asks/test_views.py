@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from engage.asks.models import Ask
 from engage.extensions import db
 from tests import factories
-from tests.asks.helpers import make_ask
+from tests.asks.helpers import hold_cycle, make_ask
 
 
 def _count():
@@ -37,6 +37,7 @@ def test_staff_read_asks_but_only_leads_write_them(staff_client, lead_user):
 
 
 def test_a_lead_adds_an_ask_with_the_form(lead_client, lead_user):
+    hold_cycle(4)
     rec = factories.make_recommendation(cycle=3, reference="142.101", recommending_state="DE")
     response = lead_client.post("/asks/new", data={
         "cycle": "4", "text": "Guarantee access to sexual and reproductive health services for adolescents",
@@ -138,3 +139,46 @@ def test_the_import_previews_reports_line_errors_and_saves_all_or_nothing(lead_c
     new = db.session.scalars(select(Ask).where(Ask.id != ask.id)).one()
     assert new.target_states == ["DE", "SE"] and new.owner_id == lead_user.id
     assert lead_client.get("/asks/import/template.csv").get_data(as_text=True).startswith("cycle,text,priority")
+
+
+def test_an_asks_cycle_is_chosen_among_the_cycles_held_in_the_form_and_the_import(lead_client, lead_user):
+    hold_cycle(3)
+    hold_cycle(4)
+    page = lead_client.get("/asks/new").get_data(as_text=True)
+    select_html = page[page.index('name="cycle"'):]
+    select_html = select_html[:select_html.index("</select>")]
+    assert '<option selected value="4">Cycle 4</option>' in select_html and 'value="3">Cycle 3<' in select_html
+    assert 'value="5"' not in select_html
+    assert '<option selected value="3">' in lead_client.get("/asks/new?cycle=3").get_data(as_text=True)
+    response = lead_client.post("/asks/new", data={"cycle": "5", "text": "Fund mental health services",
+                                                   "priority": "high"})
+    assert response.status_code == 422
+    assert "No cycle 5: the cycles held are 3, 4. A lead adds a cycle on the Cycles page (New cycle)" in \
+        response.get_data(as_text=True)
+    response = _upload(lead_client, b"cycle,text,priority\r\n4,Fine row,high\r\n6,Too early,low\r\n")
+    assert response.status_code == 422
+    assert "<td>3</td><td>cycle: No cycle 6: the cycles held are 3, 4." in response.get_data(as_text=True)
+    assert _count() == 0
+
+
+def test_the_ask_page_links_its_cycle_and_the_cycle_page_lists_its_asks(staff_client, lead_client, lead_user,
+                                                                        staff_user, diplomat):
+    from tests.outcomes.helpers import make_meeting
+    hold_cycle(4)
+    pitched = make_ask(lead_user, text="Decriminalise HIV transmission, exposure and non-disclosure")
+    waiting = make_ask(lead_user, text="Adopt a mental health law in line with the CRPD", priority="low")
+    make_ask(lead_user, cycle=3, text="An older cycle's ask")
+    meeting = make_meeting(staff_user, contacts=[diplomat])  # held on 10 Nov 2026, before the suite's NOW
+    meeting.asks = [pitched]
+    db.session.commit()
+    page = staff_client.get(f"/asks/{pitched.id}").get_data(as_text=True)
+    assert '<a href="/cycles/4">cycle 4</a>' in page
+    page = staff_client.get("/cycles/4").get_data(as_text=True)
+    asks = page[page.index('id="cycle-asks"'):]
+    asks = asks[:asks.index("</ul>")]
+    assert f'href="/asks/{pitched.id}"' in asks and f'href="/asks/{waiting.id}"' in asks
+    assert "older cycle" not in asks
+    assert "Pitched" in asks[:asks.index(f'href="/asks/{waiting.id}"')] and "Not pitched yet" in asks
+    assert 'id="figure-asks-pitched">1 <span' in page and "of 2" in page
+    assert 'href="/asks/new?cycle=4"' not in page  # staff read; leads add
+    assert 'href="/asks/new?cycle=4"' in lead_client.get("/cycles/4").get_data(as_text=True)
