@@ -19,6 +19,9 @@ _.commitments_total, _.states_met, _.states_with_recommendations, _.last_on, _.l
 _.granted_at, _.granted_by, _.opened_by, _.closed_by, _.held_at, _.cancelled_at, _.started_at
 _.last_fetched_at, _.last_job, _.last_login_at, _.subject_ref, _.superseded_by_id
 _.records_args, _.finished_at, _.commitment_cells, _.priority_label, _.booked
+_.hidden_phrase  # meetings' pages say "and 1 other attendee" (calendars word it per language themselves)
+# The booking form's invitation title in other languages, read back by name (meetings/forms.py, service_data).
+_.invitation_title_fr, _.invitation_title_es, _.invitation_title_sw
 
 # Columns and relationships kept for the schema, the exports and SQLAlchemy's flush order.
 _.added_by_id  # reply_alias: which staff member trusted the address

@@ -55,6 +55,8 @@ def create_app(config: str | None = None, **overrides) -> Flask:
     extensions.csrf.init_app(app)
     extensions.bootstrap.init_app(app)
     extensions.limiter.init_app(app)
+    from engage import i18n
+    i18n.init_app(app)  # Flask-Babel: the locale of each page, gettext in templates
     web.init_app(app)
 
     app.register_blueprint(web.bp)

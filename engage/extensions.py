@@ -2,6 +2,7 @@
 import functools
 
 from flask import has_request_context, request
+from flask_babel import Babel
 from flask_bootstrap import Bootstrap5
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -51,6 +52,7 @@ csrf = CSRFProtect()
 bootstrap = Bootstrap5()
 login_manager = LoginManager()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+babel = Babel()  # bound by engage.i18n.init_app, with the locale selector
 
 
 def init_db(app) -> None:

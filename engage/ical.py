@@ -53,6 +53,10 @@ class EventData:
     created: datetime | None = None
     last_modified: datetime | None = None
     classification: str = "PUBLIC"  # PUBLIC | PRIVATE
+    # The language of SUMMARY and of DESCRIPTION (RFC 5545 LANGUAGE=, e.g. "fr"); "" writes none. They
+    # may differ: a title staff wrote in Kiswahili over a description in English.
+    summary_language: str = ""
+    description_language: str = ""
 
 
 @dataclass(frozen=True)
@@ -143,9 +147,9 @@ def _vevent(data: EventData, method: str, stamp: datetime) -> Event:
     # Times always in UTC with Z and never a VTIMEZONE: see docs/architecture.md, Invitations.
     event.add("dtstart", starts_at)
     event.add("dtend", ends_at)
-    event.add("summary", data.summary or "")
+    event.add("summary", data.summary or "", parameters=_language(data.summary_language))
     if data.description:
-        event.add("description", data.description)
+        event.add("description", data.description, parameters=_language(data.description_language))
     if data.location:
         event.add("location", data.location)
     if data.url:
@@ -195,6 +199,19 @@ def _address(email: str, name: str, what: str) -> vCalAddress:
     return address
 
 
+def _language(tag: str) -> dict | None:
+    """LANGUAGE= for a property, or None; a tag must be plain letters, digits and hyphens (BCP 47)."""
+    if not tag:
+        return None
+    if not re.fullmatch(r"[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*", tag):
+        raise ValueError(f"a language must be a BCP 47 tag such as fr or fr-CH, not {tag!r}")
+    return {"LANGUAGE": tag}
+
+
+def _with_language(name: str, tag: str) -> str:
+    return f"{name};LANGUAGE={tag}" if _language(tag) else name
+
+
 def _clean_line(value: str) -> str:
     return _CONTROL.sub(" ", value or "").strip()
 
@@ -241,13 +258,14 @@ def _organiser_line(email: str, name: str, cache: dict[tuple[str, str], str]) ->
 def _published_vevent_lines(data: EventData, stamp: datetime, organisers: dict) -> list[str]:
     """The unfolded content lines of `data` as a PUBLISH event without attendees."""
     uid, starts_at, ends_at, status, classification = _checked(data, "PUBLISH")
-    lines = ["BEGIN:VEVENT", "SUMMARY:" + _escape_text(data.summary or ""), "DTSTART:" + _ical_time(starts_at),
+    lines = ["BEGIN:VEVENT", _with_language("SUMMARY", data.summary_language) + ":" + _escape_text(data.summary or ""),
+             "DTSTART:" + _ical_time(starts_at),
              "DTEND:" + _ical_time(ends_at), "DTSTAMP:" + _ical_time(stamp), "UID:" + _escape_text(uid),
              f"SEQUENCE:{data.sequence}", "CLASS:" + classification]
     if data.created is not None:
         lines.append("CREATED:" + _ical_time(_utc(data.created, "created")))
     if data.description:
-        lines.append("DESCRIPTION:" + _escape_text(data.description))
+        lines.append(_with_language("DESCRIPTION", data.description_language) + ":" + _escape_text(data.description))
     if data.last_modified is not None:
         lines.append("LAST-MODIFIED:" + _ical_time(_utc(data.last_modified, "last_modified")))
     if data.location:

@@ -50,6 +50,8 @@ class MeetingOut(BaseModel):
     title: str
     invitation_title: str | None = None
     title_for_invitations: str = Field(default="", description="What invitations and reminders say")
+    invitation_titles: dict[str, str] | None = Field(
+        default=None, description="The invitation title in other languages, {language: title}; null: none given")
     description: str | None
     starts_at: str = Field(description="UTC, ISO 8601 with Z")
     ends_at: str = Field(description="UTC, ISO 8601 with Z")
@@ -87,6 +89,7 @@ def meeting_json(meeting: Meeting, people: People | None = None) -> dict:
     return MeetingOut(
         id=meeting.id, uid=meeting.uid, sequence=meeting.sequence, title=meeting.title,
         invitation_title=meeting.invitation_title, title_for_invitations=meeting.title_for_invitations,
+        invitation_titles=meeting.invitation_titles or None,
         description=meeting.description, starts_at=_z(meeting.starts_at), ends_at=_z(meeting.ends_at),
         timezone=meeting.timezone, location_kind=meeting.location_kind, location=meeting.location,
         online_url=meeting.online_url, status=meeting.status, organiser=meeting.organiser.email,
@@ -188,6 +191,7 @@ def _rows_json(rows) -> list[dict]:
         items.append({
             "id": m.id, "uid": m.uid, "sequence": m.sequence, "title": m.title,
             "invitation_title": m.invitation_title, "title_for_invitations": m.title_for_invitations,
+            "invitation_titles": m.invitation_titles or None,
             "description": m.description, "starts_at": m.starts_at, "ends_at": m.ends_at,
             "timezone": m.timezone, "location_kind": m.location_kind, "location": m.location,
             "online_url": m.online_url, "status": m.status, "organiser": m.organiser_email,

@@ -91,6 +91,14 @@ class NewTokenForm(FlaskForm):
         return {"name": self.name.data}
 
 
+class LanguageForm(FlaskForm):
+    """Fields and CSRF only; LanguageChange (auth/schemas.py) says what is valid."""
+
+    language = SelectField("Language of the pages", validate_choice=False,
+                           choices=[("", "As my browser asks"), ("en", "English"), ("fr", "Français")])
+    submit = SubmitField("Save language")
+
+
 class ConfirmForm(FlaskForm):
     """A bare form: a button and its CSRF token."""
 

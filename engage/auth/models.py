@@ -30,6 +30,8 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(20), default="staff")
     timezone: Mapped[str] = mapped_column(String(64), default="Africa/Nairobi")
+    # The language of the app's pages (engage.i18n.APP_LANGUAGES); None: as the browser asks.
+    language: Mapped[str | None] = mapped_column(String(35))
     is_disabled: Mapped[bool] = mapped_column(Boolean, default=False)
     # The data-protection officer: sees restricted records, answers access and erasure requests.
     # A flag beside the role, so a lead or an admin can hold the office without a new rank.

@@ -6,7 +6,7 @@ control characters and all), and a password is every character the person typed.
 """
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PlainValidator, ValidationInfo, field_validator
 
@@ -56,6 +56,13 @@ def _token_name(value: Any) -> str:
     if len(value) > TOKEN_NAME_LENGTH:
         raise problem(f"Field cannot be longer than {TOKEN_NAME_LENGTH} characters.")
     return value
+
+
+class LanguageChange(BaseModel):
+    """Choose the language of one's pages (engage.i18n.APP_LANGUAGES), or "" to follow the browser."""
+
+    model_config = ConfigDict(title="LanguageChange")
+    language: Literal["", "en", "fr"] = ""
 
 
 class TokenCreate(BaseModel):

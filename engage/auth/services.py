@@ -204,6 +204,12 @@ def _hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def set_language(user: User, body) -> None:
+    """Keep the language `user` chose for their pages (LanguageChange; blank: as their browser asks)."""
+    user.language = body.language or None
+    db.session.flush()
+
+
 def create_api_token(user: User, now, name: str = "") -> tuple[ApiToken, str]:
     """A new token for `user`; returns the row and the token text, which is shown only once."""
     secret = "eng_" + secrets.token_urlsafe(32)

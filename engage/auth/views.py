@@ -11,11 +11,11 @@ from engage.schemas import check
 from engage.urls import is_safe_redirect
 
 from . import services, sessions, twofactor
-from .forms import (ChangePasswordForm, CodeForm, ConfirmForm, ConfirmPasswordForm, DpoForm, EnrolForm, LoginForm,
-                    NewTokenForm, NewUserForm, RoleForm)
+from .forms import (ChangePasswordForm, CodeForm, ConfirmForm, ConfirmPasswordForm, DpoForm, EnrolForm, LanguageForm,
+                    LoginForm, NewTokenForm, NewUserForm, RoleForm)
 from .models import ROLE_LABELS, ApiToken, User
 from .permissions import password_confirmed_within, require_role_for_blueprint
-from .schemas import DpoChange, PasswordChange, PasswordConfirm, SignIn, SignInCode, TokenCreate, TwoStepEnrol, UserCreate
+from .schemas import DpoChange, LanguageChange, PasswordChange, PasswordConfirm, SignIn, SignInCode, TokenCreate, TwoStepEnrol, UserCreate
 
 bp = Blueprint("auth", __name__)
 admin_bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -191,7 +191,8 @@ def account():
         tokens = db.session.scalars(select(ApiToken).where(ApiToken.user_id == current_user.id)
                                     .order_by(ApiToken.created_at.desc())).all()
         return render_template("auth/account.html", form=form, token_form=token_form, tokens=tokens,
-                               revoke_form=ConfirmForm())
+                               revoke_form=ConfirmForm(),
+                               language_form=LanguageForm(prefix="lang", language=current_user.language or ""))
     refused_form(form, page)
     if form.submit.data and form.validate_on_submit():  # its CSRF token
         body = check(PasswordChange, form.values())  # blank, too short, or not typed alike: beside the field
@@ -200,6 +201,18 @@ def account():
         flash("Your password is changed. You are signed out everywhere else.", "success")
         return redirect(url_for("auth.account"))
     return page()
+
+
+@bp.post("/account/language")
+@login_required
+def change_language():
+    form = LanguageForm(prefix="lang")
+    if form.validate_on_submit():  # its CSRF token
+        refused_redirect(url_for("auth.account"))  # a language not offered: said on the account page
+        services.set_language(current_user, check(LanguageChange, {"language": form.language.data or ""}))
+        flash("Your language is saved. engage's pages are still in English; recipients' messages and answer "
+              "pages are in each recipient's language.", "success")
+    return redirect(url_for("auth.account"))
 
 
 @bp.route("/account/two-step", methods=["GET", "POST"])

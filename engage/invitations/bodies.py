@@ -1,20 +1,22 @@
 """The words of invitation emails: subject lines, 'when' strings, and the text/HTML bodies.
 
-Everything here takes already-known values (the caller formats nothing twice); only
-render_bodies needs an app context, for the Jinja templates in engage/templates/email/.
+Everything here takes already-known values and the recipient's language (engage.i18n: en, fr, es);
+only render_bodies needs an app context, for the Jinja templates in engage/templates/email/, which it
+renders in the content's language.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import current_app
 
-from engage import clock
+from engage import clock, i18n
+from engage.i18n import N_, translator
 
 KINDS = ("invitation", "update", "cancellation", "reminder")
-SUBJECT_PREFIX = {"invitation": "Invitation", "update": "Updated invitation", "cancellation": "Cancelled",
-                  "reminder": "Reminder"}
+SUBJECT_PREFIX = {"invitation": N_("Invitation"), "update": N_("Updated invitation"), "cancellation": N_("Cancelled"),
+                  "reminder": N_("Reminder")}
 
 
 @dataclass(frozen=True)
@@ -40,40 +42,52 @@ class InvitationContent:
     maybe_url: str = ""
     decline_url: str = ""
     answer_page_url: str = ""
+    language: str = "en"                        # what the bodies are written in (engage.i18n.recipient_language)
 
 
 def describe_when(starts_at: datetime, ends_at: datetime, meeting_zone: str,
-                  recipient_zone: str | None = None) -> tuple[str, str, str]:
-    """(when, when_for_recipient, duration) for a meeting, e.g.
-    ('Tue 6 Jul 2027, 10:00 Geneva (CEST) · 11:00 Nairobi (EAT)', 'Tue 6 Jul 2027, 04:00 New York (EDT)', '1 hour').
+                  recipient_zone: str | None = None, language: str = "en") -> tuple[str, str, str]:
+    """(when, when_for_recipient, duration) for a meeting in `language`, e.g.
+    ('Tue 6 Jul 2027, 10:00 Geneva (CEST) · 11:00 Nairobi (EAT)', 'Tue 6 Jul 2027, 04:00 New York (EDT)', '1 hour'),
+    ('mardi 6 juillet 2027, 10:00 heure de Genève (CEST) · 11:00 heure de Nairobi (EAT)', '', '1 heure').
 
     The recipient's zone is spelled out only when the first string does not already show it.
     """
-    when = clock.format_multi_zone(starts_at, meeting_zone)
+    when = i18n.format_multi_zone(starts_at, meeting_zone, language)
     for_recipient = ""
     if recipient_zone and clock.is_valid_timezone(recipient_zone) \
             and recipient_zone not in clock.display_zones(meeting_zone):
-        for_recipient = clock.format_in_zone(starts_at, recipient_zone)
-    return when, for_recipient, format_duration(ends_at - starts_at)
+        for_recipient = i18n.format_in_zone(starts_at, recipient_zone, language)
+    return when, for_recipient, format_duration(ends_at - starts_at, language)
 
 
-def format_duration(length) -> str:
-    """'45 minutes', '1 hour', '2 hours 30 minutes'."""
-    minutes = max(0, int(length.total_seconds() // 60))
-    hours, minutes = divmod(minutes, 60)
-    parts = []
-    if hours:
-        parts.append(f"{hours} hour{'s' if hours != 1 else ''}")
-    if minutes or not hours:
-        parts.append(f"{minutes} minute{'s' if minutes != 1 else ''}")
-    return " ".join(parts)
+def format_duration(length, language: str = "en") -> str:
+    """'45 minutes', '1 hour', '2 hours 30 minutes' (in `language`)."""
+    return i18n.format_duration(int(length.total_seconds() // 60), language)
 
 
-def invitation_subject(kind: str, title: str, when_short: str) -> str:
-    """'Invitation: <title> — Tue 6 Jul 2027, 10:00 Geneva (CEST)' (Updated invitation: / Cancelled:)."""
+def when_phrase(until: timedelta, language: str = "en") -> str:
+    """'tomorrow', 'in 3 days', 'in 2 hours', 'in 45 minutes' (in `language`): how far off a meeting is now."""
+    t = translator(language)
+    minutes = max(0, round(until.total_seconds() / 60))
+    if minutes >= 36 * 60:
+        return t.ngettext("in %(num)d day", "in %(num)d days", round(minutes / 1440))
+    if minutes >= 20 * 60:
+        return t.gettext("tomorrow")
+    if minutes >= 90:
+        return t.ngettext("in %(num)d hour", "in %(num)d hours", round(minutes / 60))
+    if minutes >= 55:
+        return t.ngettext("in %(num)d hour", "in %(num)d hours", 1)
+    return t.ngettext("in %(num)d minute", "in %(num)d minutes", minutes)
+
+
+def invitation_subject(kind: str, title: str, when_short: str, language: str = "en") -> str:
+    """'Invitation: <title> — Tue 6 Jul 2027, 10:00 Geneva (CEST)' (Updated invitation: / Cancelled:), in `language`."""
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {', '.join(KINDS)}, not {kind!r}")
-    return f"{SUBJECT_PREFIX[kind]}: {title} — {when_short}"
+    t = translator(language)
+    return t.gettext("%(kind)s: %(title)s — %(when)s", kind=t.gettext(SUBJECT_PREFIX[kind]), title=title,
+                     when=when_short)
 
 
 def render_bodies(content: InvitationContent) -> tuple[str, str]:
@@ -83,8 +97,9 @@ def render_bodies(content: InvitationContent) -> tuple[str, str]:
     # Straight from the Jinja environment: emails are rendered by the dispatcher and the CLI,
     # outside any request, so the page context processors (current_user, nav) must not run.
     env = current_app.jinja_env
-    text = env.get_template(f"email/{content.kind}.txt").render(c=content)
-    html = env.get_template(f"email/{content.kind}.html").render(c=content)
+    with i18n.in_language(content.language):
+        text = env.get_template(f"email/{content.kind}.txt").render(c=content)
+        html = env.get_template(f"email/{content.kind}.html").render(c=content)
     return _tidy_text(text), html
 
 

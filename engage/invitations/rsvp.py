@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 from itsdangerous import BadData, URLSafeSerializer
 
-from engage.clock import format_date
+from engage.i18n import format_day, translator
 
 SALT = "engage.invitations.rsvp.v1"
 
@@ -56,12 +56,14 @@ def make_rsvp_token(secret_key, meeting_id: int, attendee_id: int, uid: str, exp
 
 
 def read_rsvp_token(secret_key, token: str, now: datetime, *, meeting_id: int | None = None,
-                    attendee_id: int | None = None, uid: str | None = None) -> RsvpScope:
-    """The scope a token grants at `now`; raises BadRsvpToken, ExpiredRsvpToken or WrongRsvpScope.
+                    attendee_id: int | None = None, uid: str | None = None, language: str = "en") -> RsvpScope:
+    """The scope a token grants at `now`; raises BadRsvpToken, ExpiredRsvpToken or WrongRsvpScope, whose
+    message is in `language` (a recipient language: the page's reader is not known yet).
 
     Pass meeting_id / attendee_id / uid when the link names them too (or when the meeting's
     current UID is known) so a token cannot be used for anyone else.
     """
+    t = translator(language)
     if now.tzinfo is None or now.utcoffset() is None:
         raise ValueError("now must be a datetime with a zone")
     try:
@@ -70,15 +72,15 @@ def read_rsvp_token(secret_key, token: str, now: datetime, *, meeting_id: int | 
         scope = RsvpScope(int(token_meeting), int(token_attendee), str(token_uid),
                           datetime.fromtimestamp(int(expires), UTC))
     except (BadData, ValueError, TypeError, OverflowError, OSError):
-        raise BadRsvpToken("This answer link is not valid: it may have been cut short or altered. "
-                           "Use the link from the latest invitation email.") from None
+        raise BadRsvpToken(t.gettext("This answer link is not valid: it may have been cut short or altered. "
+                                     "Use the link from the latest invitation email.")) from None
     if meeting_id is not None and scope.meeting_id != int(meeting_id) \
             or attendee_id is not None and scope.attendee_id != int(attendee_id) \
             or uid is not None and scope.uid != uid:
-        raise WrongRsvpScope("This answer link belongs to another invitation: "
-                             "use the link from your own invitation email.")
+        raise WrongRsvpScope(t.gettext("This answer link belongs to another invitation: "
+                                       "use the link from your own invitation email."))
     if now.astimezone(UTC) > scope.expires_at:
         ended = scope.expires_at
-        raise ExpiredRsvpToken(f"This meeting ended on {format_date(ended.date())}, {ended:%H:%M} UTC: "
-                               "answers are closed.")
+        raise ExpiredRsvpToken(t.gettext("This meeting ended on %(day)s, %(time)s UTC: answers are closed.",
+                                         day=format_day(ended.date(), language), time=f"{ended:%H:%M}"))
     return scope

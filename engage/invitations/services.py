@@ -6,19 +6,20 @@ the outbox rows commit with it or not at all (docs/architecture.md). Nothing her
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 from flask import current_app
 from markupsafe import escape
 from sqlalchemy import func
 
-from engage import clock, signals
+from engage import clock, i18n, signals
 from engage.auth.models import User
 from engage.directory.models import Contact
 from engage.directory.services import create_contact
 from engage.errors import NotFoundError, ValidationError
 from engage.extensions import db
+from engage.i18n import ENGLISH, N_, primary_subtag, recipient_language, translator
 from engage.ical import AttendeeData, EventData, build_calendar
 from engage.meetings.calendar import meeting_description, meeting_location, neutral_description, organiser_mailbox
 from engage.meetings.models import Attendee, Meeting
@@ -30,7 +31,7 @@ from engage.organisation.services import Organisation, current as current_organi
 from engage.outbox.services import NewMessage, queue_messages
 from engage.schemas import check
 
-from .bodies import InvitationContent, describe_when, invitation_subject, render_bodies
+from .bodies import InvitationContent, describe_when, invitation_subject, render_bodies, when_phrase
 from .models import HeldReply, ReplyAlias
 from .replies import ReplyData
 from .rsvp import make_rsvp_token
@@ -40,8 +41,8 @@ PARTSTAT = {"needs_action": "NEEDS-ACTION", "accepted": "ACCEPTED", "tentative":
             "declined": "DECLINED", "delegated": "DELEGATED"}
 RESPONSE_BY_PARTSTAT = {value: key for key, value in PARTSTAT.items()}
 ROLE = {"required": "required", "optional": "optional"}
-FIELD_LABELS = {"invitation_title": "Title", "location": "Place", "online_url": "Online link",
-                "location_kind": "Format", "description": "Purpose"}
+FIELD_LABELS = {"invitation_title": N_("Title"), "location": N_("Place"), "online_url": N_("Online link"),
+                "location_kind": N_("Format"), "description": N_("Purpose")}
 # What a restricted meeting's messages may say changed: never its purpose.
 NEUTRAL_FIELDS = ("invitation_title", "location", "online_url", "location_kind")
 
@@ -85,7 +86,9 @@ def logo_url(organisation: Organisation) -> str:
 
 
 def _event_for(meeting: Meeting, recipient: AttendeeSnapshot | None, status: str,
-               partstat: str = "NEEDS-ACTION") -> EventData:
+               partstat: str = "NEEDS-ACTION", tag: str = "en") -> EventData:
+    """The meeting as `recipient` reads it in their calendar, in their language (`tag`, BCP 47)."""
+    language = recipient_language(tag)
     attendees = ()
     if recipient is not None:
         attendees = (AttendeeData(email=recipient.email, name=recipient.name, role=ROLE.get(recipient.role, "required"),
@@ -94,12 +97,15 @@ def _event_for(meeting: Meeting, recipient: AttendeeSnapshot | None, status: str
     # and the other people invited out of what is sent (neutral invitations).
     restricted = meeting.is_restricted
     return EventData(
-        uid=meeting.uid, sequence=meeting.sequence, summary=meeting.title_for_invitations,
+        uid=meeting.uid, sequence=meeting.sequence, summary=meeting.title_for_invitations_in(tag),
         starts_at=meeting.starts_at, ends_at=meeting.ends_at,
         organiser_email=organiser_mailbox(), organiser_name=meeting.organiser.display_name,
         # Read outside engage: no restricted contact is named to the others (only counted); each sees themselves.
-        description=neutral_description(meeting, "") if restricted else meeting_description(
-            meeting, "", people_for(None, meeting, getattr(recipient, "attendee_id", None))),
+        description=neutral_description(meeting, "", language) if restricted else meeting_description(
+            meeting, "", people_for(None, meeting, getattr(recipient, "attendee_id", None)), language),
+        # LANGUAGE= only where it tells a client something: English is what calendars assume, and English
+        # invitations keep the bytes they always had.
+        summary_language=_unless_english(_title_language(meeting, tag)), description_language=_unless_english(language),
         location=meeting_location(meeting),
         url=meeting.online_url or "", status=status, attendees=attendees,
         created=meeting.created_at, last_modified=meeting.updated_at,
@@ -107,31 +113,49 @@ def _event_for(meeting: Meeting, recipient: AttendeeSnapshot | None, status: str
     )
 
 
-def _describe_changes(change: MeetingChange) -> tuple[str, ...]:
+def _title_language(meeting: Meeting, tag: str) -> str:
+    """The language the title `tag`'s reader gets is in: their own when staff wrote one for it, else that
+    of their messages."""
+    own = primary_subtag(tag)
+    return own if own in (meeting.invitation_titles or {}) else recipient_language(tag)
+
+
+def _unless_english(language: str) -> str:
+    return "" if language == ENGLISH else language
+
+
+def _describe_changes(change: MeetingChange, language: str = "en") -> tuple[str, ...]:
     meeting = change.meeting
+    t = translator(language)
     lines = []
     if change.time_changed:
-        old = clock.format_multi_zone(change.previous_starts_at, meeting.timezone)
-        lines.append(f"Time: was {old}, now {clock.format_multi_zone(meeting.starts_at, meeting.timezone)}")
+        lines.append(t.gettext("Time: was %(old)s, now %(new)s",
+                               old=i18n.format_multi_zone(change.previous_starts_at, meeting.timezone, language),
+                               new=i18n.format_multi_zone(meeting.starts_at, meeting.timezone, language)))
     for name, label in FIELD_LABELS.items():
         if meeting.is_restricted and name not in NEUTRAL_FIELDS:
             continue
+        # The English title's change means nothing to a reader of another title (their own or the default).
+        if name == "invitation_title" and language != ENGLISH:
+            continue
         if name in change.changed_fields:
             old, new = change.changed_fields[name]
-            lines.append(f"{label}: was {old or '—'}, now {new or '—'}")
+            lines.append(t.gettext("%(label)s: was %(old)s, now %(new)s", label=t.gettext(label),
+                                   old=old or "—", new=new or "—"))
     return tuple(lines)
 
 
 def _content(meeting: Meeting, kind: str, recipient: AttendeeSnapshot, changes=(), removed=False,
              links: dict | None = None, note: str = "") -> InvitationContent:
+    language = recipient_language(recipient.language)
     when, for_recipient, duration = describe_when(meeting.starts_at, meeting.ends_at, meeting.timezone,
-                                                  recipient.timezone)
+                                                  recipient.timezone, language)
     restricted = meeting.is_restricted
     organisation = current_organisation()
     if kind == "cancellation":
         note = "" if restricted else (meeting.cancellation_reason or "")  # a reason can name the topic
     return InvitationContent(
-        kind=kind, title=meeting.title_for_invitations, recipient_name=recipient.name, when=when,
+        kind=kind, title=meeting.title_for_invitations_in(recipient.language), recipient_name=recipient.name, when=when,
         when_for_recipient=for_recipient, duration=duration, location=meeting.location or "",
         online_url=meeting.online_url or "", organiser_name=meeting.organiser.display_name,
         organiser_email=organisation.reply_to or organiser_mailbox(),
@@ -140,7 +164,7 @@ def _content(meeting: Meeting, kind: str, recipient: AttendeeSnapshot, changes=(
         agenda="" if restricted else (meeting.description or ""),
         recommendations=() if restricted else tuple(f"{r.full_reference} ({r.state_name}): {r.text}"
                                                     for r in meeting.recommendations),
-        changes=tuple(changes), note=note, attendee_removed=removed, **(links or {}),
+        changes=tuple(changes), note=note, attendee_removed=removed, language=language, **(links or {}),
     )
 
 
@@ -164,9 +188,12 @@ def refused(meeting: Meeting, recipient: AttendeeSnapshot, kind: str, now: datet
 
 def render_meeting_message(meeting: Meeting, recipient: AttendeeSnapshot, kind: str, now: datetime,
                            changes=(), removed: bool = False, dedupe_key: str | None = None,
-                           partstat: str = "NEEDS-ACTION", note: str = "") -> RenderedMessage | None:
+                           partstat: str = "NEEDS-ACTION", note: str = "",
+                           until: timedelta | None = None) -> RenderedMessage | None:
     """Render one recipient's invitation, update, cancellation or reminder, writing nothing but a refusal.
 
+    Everything the recipient reads is in their language (engage.i18n.recipient_language of the
+    contact's tag). `until`: a reminder's time before the meeting ("in 3 days", in that language).
     Returns None when the recipient is a contact marked "do not contact" (the refusal is added to
     the session, to be shown on the meeting page).
     """
@@ -174,13 +201,16 @@ def render_meeting_message(meeting: Meeting, recipient: AttendeeSnapshot, kind: 
         return None
     method = "CANCEL" if kind == "cancellation" else "REQUEST"
     status = "CANCELLED" if method == "CANCEL" else "CONFIRMED"
-    event = _event_for(meeting, recipient, status, partstat)
+    language = recipient_language(recipient.language)
+    event = _event_for(meeting, recipient, status, partstat, recipient.language)
     calendar = build_calendar([event], method, now)
     links = rsvp_links(meeting, recipient.attendee_id) if method == "REQUEST" else None
+    if until is not None:
+        note = when_phrase(until, language)
     content = _content(meeting, kind, recipient, changes, removed, links, note)
     text, html = render_bodies(content)
-    when_short = clock.format_in_zone(meeting.starts_at, meeting.timezone)
-    subject = invitation_subject(kind, meeting.title_for_invitations, when_short)
+    when_short = i18n.format_in_zone(meeting.starts_at, meeting.timezone, language)
+    subject = invitation_subject(kind, content.title, when_short, language)
     dedupe_key = dedupe_key or f"meeting:{meeting.id}:seq:{meeting.sequence}:{recipient.email.lower()}:{method}"
     message_id = make_message_id(dedupe_key, _message_domain())
     message = build_invitation_message(
@@ -242,7 +272,9 @@ def on_change(change: MeetingChange, _actor, now: datetime) -> None:
         for person in others(change.kept):
             # A new time asks again (NEEDS-ACTION); otherwise their calendar keeps the answer they gave.
             partstat = "NEEDS-ACTION" if change.time_changed else PARTSTAT.get(person.response, "NEEDS-ACTION")
-            queue_meeting_message(meeting, person, "update", now, changes=changes, partstat=partstat)
+            language = recipient_language(person.language)
+            queue_meeting_message(meeting, person, "update", now, partstat=partstat,
+                                  changes=changes if language == ENGLISH else _describe_changes(change, language))
 
 
 
@@ -453,8 +485,9 @@ def invitation_ics(scope, now: datetime) -> bytes:
         raise NotFoundError("You are no longer on this meeting's list.")
     meeting = attendee.meeting
     # The same UID as the emailed invitation: a later update moves this entry rather than adding another.
-    event = _event_for(meeting, None, "CANCELLED" if meeting.status == "cancelled" else "CONFIRMED")
-    return build_calendar([event], "PUBLISH", now, name=meeting.title_for_invitations)
+    event = _event_for(meeting, None, "CANCELLED" if meeting.status == "cancelled" else "CONFIRMED",
+                       tag=attendee.language)
+    return build_calendar([event], "PUBLISH", now, name=event.summary)
 
 
 # ---- held replies: staff confirm or discard them, accept or decline a proposed time ----
@@ -522,15 +555,20 @@ def decline_counter(_actor, now: datetime, held: HeldReply):
     recipient = AttendeeSnapshot.of(attendee)
     row = None
     if not refused(meeting, recipient, "counter_declined", now):
-        event = _event_for(meeting, recipient, "CONFIRMED", PARTSTAT.get(attendee.response, "NEEDS-ACTION"))
+        language = recipient_language(recipient.language)
+        t = translator(language)
+        event = _event_for(meeting, recipient, "CONFIRMED", PARTSTAT.get(attendee.response, "NEEDS-ACTION"),
+                           recipient.language)
         calendar = build_calendar([event], "DECLINECOUNTER", now)
-        when_short = clock.format_in_zone(meeting.starts_at, meeting.timezone)
-        subject = f"Proposed new time declined: {meeting.title_for_invitations} — {when_short}"
-        proposed = clock.format_multi_zone(held.proposed_starts_at, recipient.timezone)
+        when_short = i18n.format_in_zone(meeting.starts_at, meeting.timezone, language)
+        subject = t.gettext("Proposed new time declined: %(title)s — %(when)s", title=event.summary, when=when_short)
+        proposed = i18n.format_multi_zone(held.proposed_starts_at, recipient.timezone, language)
         organisation = current_organisation()
-        text = (f"Dear {recipient.name},\n\nThank you for proposing {proposed}. The meeting stays as it is: "
-                f"{clock.format_multi_zone(meeting.starts_at, meeting.timezone)}.\n\n"
-                f"{meeting.organiser.display_name}\n{organisation.name}\n")
+        text = (t.gettext("Dear %(name)s,", name=recipient.name) + "\n\n"
+                + t.gettext("Thank you for proposing %(proposed)s. The meeting stays as it is: %(when)s.",
+                            proposed=proposed,
+                            when=i18n.format_multi_zone(meeting.starts_at, meeting.timezone, language))
+                + f"\n\n{meeting.organiser.display_name}\n{organisation.name}\n")
         html = "<p>" + "</p><p>".join(escape(p).replace("\n", "<br>") for p in text.strip().split("\n\n")) + "</p>"
         dedupe_key = f"meeting:{meeting.id}:declinecounter:{held.id}:{recipient.email.lower()}"
         message_id = make_message_id(dedupe_key, _message_domain())

@@ -1,16 +1,20 @@
 """The RSVP landing page (an attendee answers from a signed link, with no login), and staff uploading
-a reply that a calendar client sent to someone's own mailbox and they forwarded."""
+a reply that a calendar client sent to someone's own mailbox and they forwarded.
+
+The RSVP pages are in the attendee's language (engage.i18n.recipient_language of their contact's);
+a link that cannot be read is answered in the browser's."""
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, HiddenField
 
-from engage import downloads
+from engage import downloads, i18n
 from engage.auth.permissions import require_role_for_blueprint
 from engage.boundary import on_refusal, refused_redirect
-from engage.clock import is_valid_timezone, now_utc, zone_label
+from engage.clock import is_valid_timezone, now_utc
 from engage.extensions import db
+from engage.i18n import N_, RECIPIENT_LANGUAGES, in_language, recipient_language, translator
 from engage.meetings.models import RESPONSES, Attendee
 from engage.meetings.services import can_change, get_meeting
 
@@ -22,7 +26,7 @@ from .schemas import NOTE_LENGTH
 bp = Blueprint("rsvp", __name__, url_prefix="/rsvp")
 replies_bp = Blueprint("replies", __name__, url_prefix="/meetings")
 require_role_for_blueprint(replies_bp, "staff")
-ANSWERS = {"accepted": "Accept", "tentative": "Maybe", "declined": "Decline"}
+ANSWERS = {"accepted": N_("Accept"), "tentative": N_("Maybe"), "declined": N_("Decline")}
 
 
 class AnswerForm(FlaskForm):
@@ -33,23 +37,38 @@ class ProposalForm(FlaskForm):
     """Only the CSRF token: the fields are read by the write schema (TimeProposal), which names a bad one."""
 
 
-def _scope(token):
+def _browser_language() -> str:
+    """The reader's language before their link is read: the browser's best among the recipient languages."""
+    return request.accept_languages.best_match(RECIPIENT_LANGUAGES, default=i18n.ENGLISH)
+
+
+def _invalid(message: str, language: str, status: int):
+    with in_language(language):
+        return render_template("invitations/rsvp_invalid.html", message=message, language=language), status
+
+
+def _scope(token, language):
     try:
-        return read_rsvp_token(current_app.config["SECRET_KEY"], token, now_utc()), None
+        return read_rsvp_token(current_app.config["SECRET_KEY"], token, now_utc(), language=language), None
     except RsvpTokenError as exc:
         return None, str(exc)
 
 
 def _attendee(token):
     """(scope, attendee, None) for a usable link, else (None, None, the page saying why)."""
-    scope, problem = _scope(token)
+    language = _browser_language()
+    scope, problem = _scope(token, language)
     if scope is None:
-        return None, None, (render_template("invitations/rsvp_invalid.html", message=problem), 400)
+        return None, None, _invalid(problem, language, 400)
     attendee = db.session.get(Attendee, scope.attendee_id)
     if attendee is None or attendee.meeting_id != scope.meeting_id:
-        return None, None, (render_template("invitations/rsvp_invalid.html",
-                                            message="You are no longer on this meeting's list."), 404)
+        return None, None, _invalid(translator(language).gettext("You are no longer on this meeting's list."),
+                                    language, 404)
     return scope, attendee, None
+
+
+def _language(attendee) -> str:
+    return recipient_language(attendee.language)
 
 
 def _proposal_zone(attendee) -> str:
@@ -60,12 +79,20 @@ def _proposal_zone(attendee) -> str:
 
 def _page(token, attendee, form, status=200, errors=None, proposal=None):
     proposed = request.args.get("answer")
-    return render_template("invitations/rsvp.html", attendee=attendee, meeting=attendee.meeting, token=token,
-                           proposed=proposed if proposed in ANSWERS else None, answers=ANSWERS,
-                           responses=RESPONSES, form=form, errors=errors or {}, proposal=proposal or {},
-                           note=request.form.get("note", attendee.answer_note or "") if errors else
-                           attendee.answer_note or "", proposal_zone=zone_label(_proposal_zone(attendee)),
-                           note_length=NOTE_LENGTH), status
+    meeting, language = attendee.meeting, _language(attendee)
+    t = translator(language)
+    with in_language(language):
+        return render_template(
+            "invitations/rsvp.html", attendee=attendee, meeting=meeting, token=token,
+            proposed=proposed if proposed in ANSWERS else None, form=form, errors=errors or {},
+            answers={value: t.gettext(label) for value, label in ANSWERS.items()},
+            responses={value: t.gettext(label) for value, label in RESPONSES.items()},
+            proposal=proposal or {}, note=request.form.get("note", attendee.answer_note or "") if errors else
+            attendee.answer_note or "", proposal_zone=i18n.zone_city(_proposal_zone(attendee), language),
+            note_length=NOTE_LENGTH, language=language, title=meeting.title_for_invitations_in(attendee.language),
+            when=i18n.format_multi_zone(meeting.starts_at, meeting.timezone, language),
+            answered_at=i18n.format_in_zone(attendee.responded_at, attendee.timezone, language)
+            if attendee.responded_at else ""), status
 
 
 def _fields(*names) -> dict:
@@ -83,10 +110,13 @@ def answer(token):
         # A bad value (a note too long, a control character) is shown beside its field, with the status saying so.
         on_refusal(lambda exc: _page(token, attendee, form, 422, exc.fields or {"answer": [exc.message]}))
         services.answer_from_page(scope, _fields("answer", "note"), now_utc())
-        flash(f"Thank you — your answer is recorded: {RESPONSES[attendee.response]}.", "success")
+        t = translator(_language(attendee))
+        flash(t.gettext("Thank you — your answer is recorded: %(answer)s.",
+                        answer=t.gettext(RESPONSES[attendee.response])), "success")
         return redirect(url_for("rsvp.answer", token=token))
+    expired = translator(_language(attendee)).gettext("The page had expired: send your answer again.")
     return _page(token, attendee, form, 400 if request.method == "POST" else 200,
-                 {"answer": ["The page had expired: send your answer again."]} if request.method == "POST" else None)
+                 {"answer": [expired]} if request.method == "POST" else None)
 
 
 @bp.post("/<token>/another-time")
@@ -95,13 +125,15 @@ def propose(token):
     if refused:
         return refused
     form = ProposalForm()
+    t = translator(_language(attendee))
     if not form.validate_on_submit():
-        return _page(token, attendee, AnswerForm(), 400, {"date": ["The page had expired: send it again."]})
+        return _page(token, attendee, AnswerForm(), 400,
+                     {"date": [t.gettext("The page had expired: send it again.")]})
     sent = _fields("date", "time", "comment")
     on_refusal(lambda exc: _page(token, attendee, AnswerForm(), 422, exc.fields or {"date": [exc.message]}, sent))
     services.propose_time_by_link(scope, sent, now_utc(), _proposal_zone(attendee))
-    flash("Thank you — your suggested time is sent to the organiser, who will confirm or keep the meeting as it is.",
-          "success")
+    flash(t.gettext("Thank you — your suggested time is sent to the organiser, who will confirm or keep the "
+                    "meeting as it is."), "success")
     return redirect(url_for("rsvp.answer", token=token), 303)
 
 

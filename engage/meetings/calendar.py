@@ -15,10 +15,11 @@ from sqlalchemy import or_, select
 
 from engage.access.services import only_visible
 from engage.auth.models import User
-from engage.clock import format_multi_zone_range, start_of_day
+from engage.clock import start_of_day
 from engage.errors import PermissionDenied, ValidationError
 from engage.extensions import db
 from engage.history import record_change
+from engage.i18n import format_range, translator
 from engage.ical import EventData, build_calendar
 
 from . import listing
@@ -41,50 +42,59 @@ def organiser_mailbox() -> str:
     return parseaddr(configured)[1] or "engage@localhost"
 
 
-def meeting_description(meeting: Meeting, page_url: str = "", people: People | None = None) -> str:
+def meeting_description(meeting: Meeting, page_url: str = "", people: People | None = None,
+                        language: str = "en") -> str:
     """The plain-text body of a calendar entry: purpose, agenda recommendations, place, people.
 
     `people`: the attendees its reader may see (default: as a recipient outside engage sees them,
-    with no restricted contact named); the others are only counted.
+    with no restricted contact named); the others are only counted. `language`: a recipient's
+    (engage.i18n); staff's calendars are in English.
     """
     if people is None:
         people = people_for(None, meeting)
+    t = translator(language)
     lines = []
     if meeting.description:
         lines += [meeting.description, ""]
-    lines.append(f"When: {format_multi_zone_range(meeting.starts_at, meeting.ends_at, meeting.timezone)}")
+    lines.append(t.gettext("When: %(when)s", when=format_range(meeting.starts_at, meeting.ends_at,
+                                                                meeting.timezone, language)))
     if meeting.online_url:
-        lines.append(f"Join online: {meeting.online_url}")
+        lines.append(t.gettext("Join online: %(url)s", url=meeting.online_url))
     if meeting.location:
-        lines.append(f"Where: {meeting.location}")
+        lines.append(t.gettext("Where: %(place)s", place=meeting.location))
     if meeting.recommendations:
-        lines += ["", "Agenda (UPR recommendations):"]
+        lines += ["", t.gettext("Agenda (UPR recommendations):")]
         lines += [f"- {r.full_reference} ({r.state_name}): {r.text[:300]}" for r in meeting.recommendations]
     if people.shown or people.hidden:
-        lines += ["", "With:"]
+        lines += ["", t.gettext("With:")]
         for a in people.shown:
-            org = a.contact.organisation.name if a.contact is not None and a.contact.organisation else "engage staff"
+            org = a.contact.organisation.name if a.contact is not None and a.contact.organisation \
+                else t.gettext("engage staff")
             lines.append(f"- {a.name} ({org})")
         if people.hidden:
-            lines.append(f"- and {people.hidden_phrase}")
-    lines.append(f"Organiser: {meeting.organiser.display_name}")
+            lines.append("- " + t.ngettext("and %(num)d other attendee", "and %(num)d other attendees",
+                                           people.hidden))
+    lines.append(t.gettext("Organiser: %(name)s", name=meeting.organiser.display_name))
     if meeting.status == "cancelled":
-        lines.insert(0, "CANCELLED" + (f": {meeting.cancellation_reason}" if meeting.cancellation_reason else ""))
+        lines.insert(0, t.gettext("CANCELLED: %(reason)s", reason=meeting.cancellation_reason)
+                     if meeting.cancellation_reason else t.gettext("CANCELLED"))
     if page_url:
         lines += ["", f"In engage: {page_url}"]
     return "\n".join(lines)
 
 
-def neutral_description(meeting: Meeting, page_url: str = "") -> str:
+def neutral_description(meeting: Meeting, page_url: str = "", language: str = "en") -> str:
     """A restricted meeting's calendar text: time, place or link and organiser only — no topic, agenda or people."""
-    lines = [f"When: {format_multi_zone_range(meeting.starts_at, meeting.ends_at, meeting.timezone)}"]
+    t = translator(language)
+    lines = [t.gettext("When: %(when)s", when=format_range(meeting.starts_at, meeting.ends_at, meeting.timezone,
+                                                            language))]
     if meeting.online_url:
-        lines.append(f"Join online: {meeting.online_url}")
+        lines.append(t.gettext("Join online: %(url)s", url=meeting.online_url))
     if meeting.location:
-        lines.append(f"Where: {meeting.location}")
-    lines.append(f"Organiser: {meeting.organiser.display_name}")
+        lines.append(t.gettext("Where: %(place)s", place=meeting.location))
+    lines.append(t.gettext("Organiser: %(name)s", name=meeting.organiser.display_name))
     if meeting.status == "cancelled":
-        lines.insert(0, "CANCELLED")
+        lines.insert(0, t.gettext("CANCELLED"))
     if page_url:
         lines += ["", f"In engage: {page_url}"]
     return "\n".join(lines)

@@ -29,6 +29,7 @@ class AttendeeSnapshot:
     timezone: str
     contact_id: int | None
     user_id: int | None
+    language: str = "en"  # BCP 47, the contact's (or the staff user's); engage.i18n decides what they read
 
     @property
     def is_staff(self) -> bool:
@@ -38,7 +39,7 @@ class AttendeeSnapshot:
     def of(cls, attendee: Attendee) -> "AttendeeSnapshot":
         return cls(attendee_id=attendee.id, email=attendee.email, name=attendee.name, role=attendee.role,
                    response=attendee.response, timezone=attendee.timezone, contact_id=attendee.contact_id,
-                   user_id=attendee.user_id)
+                   user_id=attendee.user_id, language=attendee.language)
 
 
 @dataclass

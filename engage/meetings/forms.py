@@ -14,6 +14,7 @@ from wtforms import (BooleanField, DateField, IntegerField, RadioField, SelectFi
 from wtforms.validators import InputRequired, NumberRange, Optional
 
 from engage import clock
+from engage.i18n import TITLE_LANGUAGES
 from engage.access.models import SENSITIVITIES
 from engage.access.services import only_visible, select_visible
 from engage.asks.services import agenda_choices, asks_for_states
@@ -110,6 +111,11 @@ class MeetingForm(FlaskForm):
     invitation_title = StringField("Title for invitations", validators=[Optional()],
                                    description="What invitations and reminders say; leave empty for "
                                    "“Meeting with <organisation>”. Restricted meetings never show more.")
+    # The same title for recipients who read French, Spanish or Kiswahili (their contact's language);
+    # left empty, French and Spanish readers get "Réunion avec …" / "Reunión con …", Kiswahili readers English.
+    invitation_title_fr = StringField("Title for invitations in French", validators=[Optional()])
+    invitation_title_es = StringField("Title for invitations in Spanish", validators=[Optional()])
+    invitation_title_sw = StringField("Title for invitations in Kiswahili", validators=[Optional()])
     description = TextAreaField("Purpose", validators=[Optional()], render_kw={"rows": 3})
     date = DateField("Date", validators=[Optional()])
     starts_at = TimeField("Starts at", name="start_time", validators=[Optional()])
@@ -262,6 +268,8 @@ class MeetingForm(FlaskForm):
         start, end = (v.astimezone(ZoneInfo(meeting.timezone)) for v in (meeting.starts_at, meeting.ends_at))
         self.title.data, self.description.data = meeting.title, meeting.description
         self.invitation_title.data = meeting.invitation_title
+        for language in TITLE_LANGUAGES:
+            self[f"invitation_title_{language}"].data = (meeting.invitation_titles or {}).get(language)
         self.date.data, self.starts_at.data, self.ends_at.data = start.date(), start.time(), end.time()
         self.timezone.data = meeting.timezone
         self.fold.data = str(start.fold or end.fold)
@@ -355,6 +363,7 @@ class MeetingForm(FlaskForm):
         data.update({
             "title": self.title.data, "description": self.description.data,
             "invitation_title": self.invitation_title.data, "timezone": self.timezone.data,
+            "invitation_titles": {language: self[f"invitation_title_{language}"].data for language in TITLE_LANGUAGES},
             "location_kind": self.location_kind.data, "location": self.location.data,
             "online_url": self.online_url.data, "organiser": self.organiser.data,
             "staff": list(self.staff.data or []),

@@ -33,7 +33,8 @@ from .people import ShownAttendees, other_attendees
 from .titles import meeting_with
 
 _MEETING_COLUMNS = (
-    Meeting.id, Meeting.uid, Meeting.sequence, Meeting.title, Meeting.invitation_title, Meeting.description,
+    Meeting.id, Meeting.uid, Meeting.sequence, Meeting.title, Meeting.invitation_title, Meeting.invitation_titles,
+    Meeting.description,
     Meeting.starts_at, Meeting.ends_at, Meeting.timezone, Meeting.location_kind, Meeting.location,
     Meeting.online_url, Meeting.status, Meeting.reminder_offsets, Meeting.tags, Meeting.sensitivity,
     Meeting.cancellation_reason, Meeting.created_at, Meeting.updated_at,
@@ -116,6 +117,7 @@ class MeetingRow(MeetingLabels):
     sequence: int
     title: str
     invitation_title: str | None
+    invitation_titles: dict | None
     description: str | None
     starts_at: datetime
     ends_at: datetime

@@ -12,13 +12,16 @@ from engage.sealed import SealedText
 from engage.extensions import db
 from engage.settings import DEFAULT_REMINDERS
 
-from .titles import meeting_with
+from engage.i18n import ENGLISH, N_, primary_subtag, recipient_language
+
+from .titles import meeting_with, titled_in
 
 MEETING_STATUSES = {"scheduled": "Scheduled", "cancelled": "Cancelled", "held": "Held"}
 LOCATION_KINDS = {"in_person": "In person", "online": "Online", "hybrid": "Hybrid"}
 ATTENDEE_ROLES = {"required": "Required", "optional": "Optional"}
-RESPONSES = {"needs_action": "No answer yet", "accepted": "Accepted", "tentative": "Maybe",
-             "declined": "Declined", "delegated": "Delegated"}
+# Marked for the catalogues: the RSVP page shows a recipient their answer in their language.
+RESPONSES = {"needs_action": N_("No answer yet"), "accepted": N_("Accepted"), "tentative": N_("Maybe"),
+             "declined": N_("Declined"), "delegated": N_("Delegated")}
 
 meeting_recommendation = Table(
     "meeting_recommendation",
@@ -66,6 +69,9 @@ class Meeting(MeetingLabels, db.Model):
     title: Mapped[str] = mapped_column(String(200))
     # What invitations and reminders call the meeting; None: "Meeting with <organisation>".
     invitation_title: Mapped[str | None] = mapped_column(String(200))
+    # The invitation title in other languages, {language: title} (engage.i18n.TITLE_LANGUAGES); a
+    # recipient whose language has none reads the translated default (title_for_invitations_in).
+    invitation_titles: Mapped[dict | None] = mapped_column(JSON)
     sensitivity: Mapped[str] = mapped_column(String(20), default="internal", server_default="internal")
     # sealed when restricted (engage/sealed.py); TEXT, so the schemas' limit is kept in `info`
     description: Mapped[str | None] = mapped_column(SealedText, info={"max_length": 20000})
@@ -137,6 +143,19 @@ class Meeting(MeetingLabels, db.Model):
             return self.invitation_title
         return meeting_with([o.name for o in self.organisations])
 
+    def title_for_invitations_in(self, tag: str | None) -> str:
+        """What a recipient whose language is `tag` (BCP 47) reads: the title staff gave in that language,
+        else, in English, title_for_invitations, else the default translated ("Réunion avec …").
+        Like title_for_invitations it names only organisations every attendee may read."""
+        titles = self.invitation_titles or {}
+        own = titles.get(primary_subtag(tag))
+        if own:
+            return own
+        language = recipient_language(tag)
+        if language == ENGLISH:
+            return self.title_for_invitations
+        return titled_in(language, tuple((o.name, o.kind, o.country) for o in self.organisations))
+
     @property
     def contact_attendees(self):
         return [a for a in self.attendees if a.contact_id is not None]
@@ -207,6 +226,12 @@ class Attendee(db.Model):
     @property
     def timezone(self) -> str:
         return self.person.effective_timezone if self.contact_id is not None else self.user.timezone
+
+    @property
+    def language(self) -> str:
+        """The language tag they read invitations in: the contact's, or the staff user's page language."""
+        language = self.person.language if self.contact_id is not None else self.user.language
+        return language or "en"
 
     @property
     def is_staff(self) -> bool:

@@ -64,6 +64,12 @@ def _zone(value: Any) -> str:
     return zone
 
 
+def _titles(value: dict | None) -> dict | None:
+    """The titles given, blanks left out; None when none is given."""
+    kept = {language: title for language, title in (value or {}).items() if title}
+    return kept or None
+
+
 def _url(value: str | None) -> str | None:
     if value and not URL_RE.match(value):
         raise PydanticCustomError("url", "Give the full link, starting with https://.")
@@ -152,6 +158,10 @@ class MeetingCreate(BaseModel):
     title: Text(Meeting.title, required=True)
     invitation_title: Text(Meeting.invitation_title) = Field(
         default=None, description="What invitations call it; default 'Meeting with <organisation>'")
+    invitation_titles: Annotated[dict[Literal["fr", "es", "sw"], Text(Meeting.invitation_title)] | None,
+                                 AfterValidator(_titles)] = Field(
+        default=None, description="The invitation title in French, Spanish or Kiswahili, {language: title}, for "
+                                  "recipients whose language it is; default: 'Réunion avec …', 'Reunión con …'")
     description: Text(Meeting.description, multiline=True) = None
     starts_at: Instant
     ends_at: Instant

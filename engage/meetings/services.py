@@ -35,7 +35,7 @@ from .schemas import (MAX_ID, AttendeeAdd, MeetingCancel, MeetingCreate, Meeting
 PLACE_FIELDS = ("location_kind", "location", "online_url")
 TIME_FIELDS = ("starts_at", "ends_at")
 # Schema fields stored as they are, in the column of the same name.
-AS_THEY_ARE = ("title", "invitation_title", "description", "starts_at", "ends_at", "timezone", "location_kind",
+AS_THEY_ARE = ("title", "invitation_title", "invitation_titles", "description", "starts_at", "ends_at", "timezone", "location_kind",
                "location", "online_url", "tags")
 # Fields that say how to make the change rather than what to change.
 HOW = ("status", "notify", "allow_conflicts", "sensitivity")
@@ -229,7 +229,8 @@ def update_meeting(actor, now: datetime, meeting: Meeting, data: dict[str, Any] 
     # agenda or title is still sent as an update, and what they answered stands.
     removed, added_rows, responses, role_changes = _apply_attendees(meeting, plan, now, ask_again=time_changed)
     # The invitation title is the SUMMARY attendees hold: a new one is a new revision for them.
-    if time_changed or place_changed or added_rows or removed or newly_restricted or "invitation_title" in changed:
+    if time_changed or place_changed or added_rows or removed or newly_restricted or "invitation_title" in changed \
+            or "invitation_titles" in changed:
         meeting.sequence = previous_sequence + 1
     touched = bool(changed or added_rows or removed or responses or role_changes)
     if touched:

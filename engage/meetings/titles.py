@@ -6,8 +6,12 @@ Words, no database: the meeting record and the list row both name themselves thr
 from __future__ import annotations
 
 import functools
+import re
 
+from babel import Locale
 from flask import current_app, has_app_context
+
+from engage.i18n import N_, translator
 
 
 # Names read as "the Permanent Mission of Germany", "the Ministry of Health"; others ("UNAIDS") as they are.
@@ -52,3 +56,56 @@ def meeting_with(organisation_names) -> str:
 def _titled(organisation_names: tuple, ours: str) -> str:
     # Words only, so kept per process: a list of 50 meetings names the same few organisations.
     return default_invitation_title(organisation_names, ours)
+
+
+# ---- in a recipient's language ----
+
+# A mission or embassy is named in the recipient's language from its kind and country (its held name is
+# English: "Permanent Mission of Ghana"); any other organisation keeps the name it is held under.
+_KIND_PHRASES = {
+    "permanent_mission": N_("the Permanent Mission of %(country)s"),
+    "embassy": N_("the Embassy of %(country)s"),
+    "high_commission": N_("the High Commission of %(country)s"),
+}
+
+
+def organisation_in(language: str, name: str, kind: str | None = None, country: str | None = None) -> str:
+    """'la Mission permanente du Ghana'-style naming in `language` (French elides: "d’Allemagne"), or the name held."""
+    phrase = _KIND_PHRASES.get(kind or "")
+    if not phrase or not country:
+        return name
+    territory = Locale.parse(language).territories.get(country.upper())
+    if not territory:
+        return name
+    named = translator(language).gettext(phrase, country=territory)
+    if language == "fr":
+        named = re.sub(r"\bde ([AEIOUYÉÈÊÂÎÔHaeiouyéèêh])", r"d’\1", named)
+    return named
+
+
+def default_invitation_title_in(language: str, organisations, our_name: str = "") -> str:
+    """default_invitation_title in `language`, from (name, kind, country) of each organisation:
+    'Réunion avec la Mission permanente de Ghana', '… avec A et B', '… avec A, B et 2 autres'."""
+    if language == "en":
+        return default_invitation_title([name for name, _kind, _country in organisations], our_name)
+    t = translator(language)
+    names = list(dict.fromkeys(organisation_in(language, *o) for o in organisations if o[0] and o[0].strip()))
+    if not names:
+        our_name = (our_name or "").strip()
+        if our_name and our_name.lower() != _DEFAULT_OUR_NAME:
+            return t.gettext("Meeting with %(names)s", names=our_name)
+        return t.gettext("Meeting")
+    if len(names) == 1:
+        joined = names[0]
+    elif len(names) <= 3:
+        joined = t.gettext("%(first)s and %(last)s", first=", ".join(names[:-1]), last=names[-1])
+    else:
+        joined = t.ngettext("%(first)s and %(num)d other", "%(first)s and %(num)d others", len(names) - 2,
+                            first=", ".join(names[:2]))
+    return t.gettext("Meeting with %(names)s", names=joined)
+
+
+def titled_in(language: str, organisations: tuple) -> str:
+    """default_invitation_title_in with this organisation's configured name (as meeting_with)."""
+    ours = current_app.config.get("ENGAGE_ORGANISATION_NAME") if has_app_context() else ""
+    return default_invitation_title_in(language, organisations, ours or "")

@@ -114,20 +114,6 @@ def claim_due_reminders(now: datetime, worker_id: str, limit: int,
     return [row[0] for row in won]
 
 
-def _when_phrase(until: timedelta) -> str:
-    """'tomorrow', 'in 3 days', 'in 2 hours', 'in 45 minutes': how far off the meeting is now."""
-    minutes = max(0, round(until.total_seconds() / 60))
-    if minutes >= 36 * 60:
-        return f"in {round(minutes / 1440)} days"
-    if minutes >= 20 * 60:
-        return "tomorrow"
-    if minutes >= 90:
-        return f"in {round(minutes / 60)} hours"
-    if minutes >= 55:
-        return "in 1 hour"
-    return f"in {minutes} minutes"
-
-
 def _offset_phrase(offset_minutes: int) -> str:
     if offset_minutes % 1440 == 0:
         return f"{offset_minutes // 1440} day{'s' if offset_minutes != 1440 else ''}"
@@ -142,7 +128,7 @@ def render_reminder(reminder: Reminder, now: datetime):
     key = f"reminder:{reminder.id}:{reminder.due_at:%Y%m%dT%H%M%SZ}:{attendee.email.lower()}"
     return render_meeting_message(meeting, AttendeeSnapshot.of(attendee), "reminder", now, dedupe_key=key,
                                   partstat=PARTSTAT.get(attendee.response, "NEEDS-ACTION"),
-                                  note=_when_phrase(meeting.starts_at - now))
+                                  until=meeting.starts_at - now)
 
 
 def queue_rendered_reminders(rendered: list, now: datetime) -> None:
