@@ -14,7 +14,8 @@ PYTEST_ARGS ?=
 PYTEST_WORKERS ?= logical
 PYTEST_PARALLEL := -n $(PYTEST_WORKERS) --dist worksteal
 
-.PHONY: run test test-fast test-api-contract js-readers lint lint-imports setup scheduler clean-db help
+.PHONY: run test test-fast test-api-contract js-readers lint lint-imports setup scheduler clean-db help \
+	i18n-extract i18n-update i18n-compile i18n-check
 
 help:
 	@echo "make run       - set up and serve engage on http://$(HOST):$(PORT) (SQLite in instance/)"
@@ -22,6 +23,8 @@ help:
 	@echo "make test-fast - the same without the slow tests (real processes, large data) and the browser journeys"
 	@echo "make test-api-contract - schemathesis against /api/v1/openapi.json on a real server (SQLite and PostgreSQL)"
 	@echo "make lint      - unused code and imports (ruff, vulture), the packages' layer order (lint-imports)"
+	@echo "make i18n-extract / i18n-update / i18n-compile - the message catalogues (engage/translations)"
+	@echo "make i18n-check - no missing or fuzzy translation, .mo files compiled, declared templates wholly marked"
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "engage needs Python 3.11 or newer (python3.11+ on PATH)"; exit 1; }
@@ -68,6 +71,24 @@ lint: $(STAMP)
 # The declared layer order of engage's packages ([tool.importlinter] in pyproject.toml, docs/architecture.md).
 lint-imports: $(STAMP)
 	$(BIN)/lint-imports --no-cache
+
+# Languages (docs/architecture.md, "Languages"): the catalogues in engage/translations, kept with pybabel.
+# After marking words: `make i18n-update` (extract, then merge into fr and es; changed words come back
+# fuzzy), translate them in the .po files, `make i18n-compile`, and commit the .po and .mo files.
+TRANSLATIONS := engage/translations
+i18n-extract: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg --no-wrap --sort-by-file --project engage -o $(TRANSLATIONS)/messages.pot .
+
+i18n-update: i18n-extract
+	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --no-wrap --ignore-obsolete
+
+i18n-compile: $(STAMP)
+	$(BIN)/pybabel compile -d $(TRANSLATIONS) --statistics
+
+# Fails on a missing, untranslated or fuzzy French entry (Spanish: the words recipients read), a .mo that
+# is not its .po compiled, or an unmarked word in a template declared translated (tests/i18n_check.py).
+i18n-check: $(STAMP)
+	$(BIN)/python -m tests.i18n_check
 
 clean-db:
 	rm -f instance/engage.sqlite

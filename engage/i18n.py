@@ -115,7 +115,8 @@ def format_in_zone(value: datetime, zone: str, language: str, with_date: bool = 
     if language == ENGLISH:
         return clock.format_in_zone(value, zone, with_date=with_date)
     local = value.astimezone(ZoneInfo(zone))
-    at = translator(language).gettext("%(time)s %(city)s (%(abbreviation)s)", time=f"{local:%H:%M}",
+    clock_time = local.strftime("%H:%M")  # computed apart: the catalogue's extractor reads every argument
+    at = translator(language).gettext("%(time)s %(city)s (%(abbreviation)s)", time=clock_time,
                                       city=zone_city(zone, language), abbreviation=local.tzname())
     if with_date:
         return f"{format_day(local.date(), language)}, {at}"
@@ -140,12 +141,11 @@ def _range_in_zone(starts_at: datetime, ends_at: datetime, zone: str, language: 
     start, end = starts_at.astimezone(tz), ends_at.astimezone(tz)
     t, city = translator(language), zone_city(zone, language)
     if start.date() != end.date():  # over midnight: both ends carry their day and abbreviation
-        return t.gettext("%(start)s – %(end)s %(city)s", city=city,
-                         start=f"{format_day(start.date(), language)}, {start:%H:%M} {start.tzname()}",
-                         end=f"{format_day(end.date(), language)}, {end:%H:%M} {end.tzname()}")
+        first, last = (f"{format_day(v.date(), language)}, {v:%H:%M} {v.tzname()}" for v in (start, end))
+        return t.gettext("%(start)s – %(end)s %(city)s", city=city, start=first, end=last)
     abbreviation = start.tzname() if start.tzname() == end.tzname() else f"{start.tzname()}–{end.tzname()}"
-    at = t.gettext("%(time)s %(city)s (%(abbreviation)s)", time=f"{start:%H:%M}–{end:%H:%M}", city=city,
-                   abbreviation=abbreviation)
+    times = f"{start:%H:%M}–{end:%H:%M}"
+    at = t.gettext("%(time)s %(city)s (%(abbreviation)s)", time=times, city=city, abbreviation=abbreviation)
     return f"{format_day(start.date(), language)}, {at}" if with_date else at
 
 

@@ -81,6 +81,7 @@ def read_rsvp_token(secret_key, token: str, now: datetime, *, meeting_id: int | 
                                        "use the link from your own invitation email."))
     if now.astimezone(UTC) > scope.expires_at:
         ended = scope.expires_at
+        at = ended.strftime("%H:%M")
         raise ExpiredRsvpToken(t.gettext("This meeting ended on %(day)s, %(time)s UTC: answers are closed.",
-                                         day=format_day(ended.date(), language), time=f"{ended:%H:%M}"))
+                                         day=format_day(ended.date(), language), time=at))
     return scope
