@@ -176,12 +176,21 @@ def format_duration(minutes: int, language: str) -> str:
 
 # ---- the app's pages ----
 
+def browser_language(accept_languages, offered) -> str:
+    """The first language of an Accept-Language header (by quality) that is `offered`, by its language
+    subtag ('fr-CH' is French); English when none is."""
+    for tag, _quality in accept_languages or ():
+        if primary_subtag(tag) in offered:
+            return primary_subtag(tag)
+    return ENGLISH
+
+
 def page_language(user, accept_languages) -> str:
-    """The language of an app page: the signed-in user's choice, else the browser's best among APP_LANGUAGES."""
+    """The language of an app page: the signed-in user's choice, else the browser's among APP_LANGUAGES."""
     chosen = getattr(user, "language", None) if getattr(user, "is_authenticated", False) else None
     if chosen in APP_LANGUAGES:
         return chosen
-    return accept_languages.best_match(APP_LANGUAGES, default=ENGLISH) if accept_languages else ENGLISH
+    return browser_language(accept_languages, APP_LANGUAGES)
 
 
 def init_app(app) -> None:
@@ -196,3 +205,11 @@ def init_app(app) -> None:
 
     babel.init_app(app, locale_selector=select_locale, default_translation_directories=TRANSLATIONS_DIR,
                    default_domain=DOMAIN)
+
+    @app.before_request
+    def _choose_again():
+        # Flask-Babel keeps the locale it chose in `g`, which outlives a request where an app context
+        # spans several (the CLI, tests): each request chooses for itself.
+        from flask_babel import refresh
+
+        refresh()

@@ -106,8 +106,16 @@ def test_per_state_copies_of_a_paragraph_become_one_joint_recommendation(empty_d
     app = create_app("testing", SQLALCHEMY_DATABASE_URI=empty_database_url)
     with app.app_context():
         upgrade(revision="a7d4e2c9b1f3")
-        organiser = factories.make_user(role="staff")
         when = factories.WHEN
+        # The user table as it was at that revision (the model may have gained columns since).
+        user = sa.table("user", *(sa.column(c) for c in ("id", "email", "full_name", "password_hash", "role",
+                                                         "timezone", "is_disabled", "is_dpo", "session_version")),
+                        sa.column("created_at", UTCDateTime()))
+        with db.engine.begin() as conn:
+            conn.execute(user.insert().values(id=1, email="organiser@example.org", full_name="Organiser",
+                                              password_hash="x", role="staff", timezone="Africa/Nairobi",
+                                              is_disabled=False, is_dpo=False, session_version=0, created_at=when))
+        organiser_id = 1
         rec = sa.table("recommendation", *(sa.column(c) for c in (
             "id", "cycle", "reference", "reference_sort", "recommending_state", "text", "response",
             "implementation_status", "notes", "paragraph_text", "source_ref")),
@@ -139,7 +147,7 @@ def test_per_state_copies_of_a_paragraph_become_one_joint_recommendation(empty_d
                 *(sa.column(c, UTCDateTime()) for c in ("starts_at", "ends_at", "created_at", "updated_at")))
             conn.execute(meeting.insert(), [{"id": 1, "uid": "m1@engage", "sequence": 0, "title": "With Ireland",
                                              "timezone": "Africa/Nairobi", "location_kind": "in_person",
-                                             "status": "held", "organiser_id": organiser.id, "reminder_offsets": [],
+                                             "status": "held", "organiser_id": organiser_id, "reminder_offsets": [],
                                              "tags": [], "starts_at": when, "ends_at": when + timedelta(hours=1),
                                              "created_at": when,
                                              "updated_at": when}])

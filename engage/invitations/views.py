@@ -39,7 +39,7 @@ class ProposalForm(FlaskForm):
 
 def _browser_language() -> str:
     """The reader's language before their link is read: the browser's best among the recipient languages."""
-    return request.accept_languages.best_match(RECIPIENT_LANGUAGES, default=i18n.ENGLISH)
+    return i18n.browser_language(request.accept_languages, RECIPIENT_LANGUAGES)
 
 
 def _invalid(message: str, language: str, status: int):
