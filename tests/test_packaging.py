@@ -83,7 +83,8 @@ def test_the_installed_package_is_the_one_imported(installed, tmp_path):
     package = Path(where).parent
     for path in ("templates/auth/login.html", "static/engage.css", "static/vendor/tom-select/tom-select.popular.min.js",
                  "demo/data/diplomatic_missions_nairobi_geneva.csv",
-                 "migrations/env.py", "migrations/alembic.ini"):
+                 "migrations/env.py", "migrations/alembic.ini",
+                 "translations/fr/LC_MESSAGES/messages.mo", "translations/es/LC_MESSAGES/messages.mo"):
         assert (package / path).is_file(), path
     assert list((package / "migrations" / "versions").glob("*.py"))
 
