@@ -5,7 +5,7 @@
 missing language means the translated default, "Réunion avec …".
 
 Revision ID: c8e41f2a6b90
-Revises: 7c6d38ba3179
+Revises: b7d35c1e9a42
 Create Date: 2026-12-06 03:30:00
 
 """
@@ -14,7 +14,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'c8e41f2a6b90'
-down_revision = '7c6d38ba3179'
+down_revision = 'b7d35c1e9a42'
 branch_labels = None
 depends_on = None
 
