@@ -35,6 +35,7 @@ def create_app(config: str | None = None, **overrides) -> Flask:
     from engage.dataprotection.views import bp as dataprotection_bp
     from engage.directory.views import bp as directory_bp
     from engage.handin.views import bp as handin_bp
+    from engage.implementation.views import bp as implementation_bp
     from engage.importjobs.views import bp as imports_bp
     from engage.invitations.views import bp as rsvp_bp
     from engage.invitations.views import replies_bp
@@ -81,6 +82,7 @@ def create_app(config: str | None = None, **overrides) -> Flask:
     app.register_blueprint(api_bp)
     app.register_blueprint(outbox_bp)
     app.register_blueprint(outcomes_bp)
+    app.register_blueprint(implementation_bp)
     app.register_blueprint(reports_bp)
     app.register_blueprint(handin_bp)
     app.register_blueprint(dataprotection_bp)
@@ -151,6 +153,7 @@ def _register_feeds() -> None:
 def _add_template_globals(app: Flask) -> None:
     """Template helpers that other packages' pages include (they run queries, so they are listed here)."""
     from engage.dataprotection import views as dataprotection_views
+    from engage.implementation import views as implementation_views
     from engage.invitations import views as invitations_views
     from engage.meetings import views as meetings_views
     from engage.organisation import views as organisation_views
@@ -158,6 +161,7 @@ def _add_template_globals(app: Flask) -> None:
 
     meetings_views.init_app(app)
     outcomes_views.init_app(app)
+    implementation_views.init_app(app)
     dataprotection_views.init_app(app)
     invitations_views.init_app(app)
     organisation_views.init_app(app)

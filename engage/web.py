@@ -33,6 +33,7 @@ NAV = [
     ("Asks", "asks.index", "staff"),
     ("Cycles", "cycles.index", "staff"),
     ("Outcomes", "outcomes.index", "staff"),
+    ("Implementation", "implementation.matrix", "staff"),
     ("Reports", "reports.index", "lead"),
     ("Admin", "admin.users", "admin"),
     ("Organisation", "organisation.edit", "admin"),

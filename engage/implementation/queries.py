@@ -7,16 +7,20 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
-from engage.access.services import only_visible, visible
+from engage.access.services import VISIBILITY_APPLIED, only_visible, visible
+from engage.countries import country_name
 from engage.directory.models import Organisation
 from engage.extensions import db
+from engage.recommendations.models import (Recommendation, RecommendationSdg, RecommendationState,
+                                           recommendation_theme, shown_reference)
 
-from .models import Assessment, Responsibility
+from .models import ASSESSMENT_STATUSES, STATUS_COLOURS, Assessment, Responsibility
 
 
 def _ids(recommendation_ids: Iterable[int]) -> list[int]:
@@ -29,9 +33,11 @@ def latest_visible_subquery(actor, *, where=()):
     status, meeting_id, rank. Filtered for the actor (the statement using it must be marked)."""
     rank = func.row_number().over(partition_by=Assessment.recommendation_id,
                                   order_by=(Assessment.assessed_on.desc(), Assessment.id.desc())).label("rank")
+    # Marked as filtered: the request guard leaves a statement using it alone.
     return (select(Assessment.id, Assessment.recommendation_id, Assessment.assessed_on, Assessment.status,
                    Assessment.meeting_id, rank)
-            .where(visible(actor, Assessment), *where).subquery("latest_assessment"))
+            .where(visible(actor, Assessment), *where).execution_options(**VISIBILITY_APPLIED)
+            .subquery("latest_assessment"))
 
 
 def latest_assessments(actor, recommendation_ids: Iterable[int]) -> dict[int, Assessment]:
@@ -100,3 +106,117 @@ def responsible_for(organisation_id: int) -> list[Responsibility]:
     query = (select(Responsibility).where(Responsibility.organisation_id == organisation_id)
              .options(selectinload(Responsibility.recommendation)))
     return list(db.session.scalars(query))
+
+
+# ---- the implementation matrix ----
+
+@dataclass(frozen=True)
+class MatrixFilters:
+    """What the matrix shows: each filter None for all."""
+
+    cycle: int | None = None
+    theme_id: int | None = None
+    organisation_id: int | None = None
+    status: str | None = None  # an assessment status, or "none" (never assessed, as the reader sees it)
+    sdg: int | None = None
+    not_assessed_since: date | None = None
+
+
+@dataclass
+class MatrixRow:
+    """One recommendation in the matrix: its status as the reader sees it and who is responsible."""
+
+    id: int
+    cycle: int
+    reference: str
+    text: str
+    response: str
+    status: str | None
+    assessed_on: date | None
+    assessment_id: int | None
+    states: list[str] = field(default_factory=list)
+    responsible: list[tuple[int, str, str]] = field(default_factory=list)  # (organisation id, name, role)
+
+    @property
+    def status_label(self) -> str:
+        return ASSESSMENT_STATUSES.get(self.status, "Not assessed") if self.status else "Not assessed"
+
+    @property
+    def status_colour(self) -> str:
+        return STATUS_COLOURS.get(self.status, "light") if self.status else "light"
+
+    @property
+    def state_names(self) -> str:
+        return ", ".join(country_name(s) for s in self.states)
+
+    @property
+    def lead_names(self) -> list[str]:
+        return [name for _, name, role in self.responsible if role == "lead"]
+
+    @property
+    def supporting_names(self) -> list[str]:
+        return [name for _, name, role in self.responsible if role != "lead"]
+
+
+def matrix_query(actor, filters: MatrixFilters):
+    """A select() of the matrix's columns: each recommendation with its latest assessment the actor may
+    see (outer-joined: never assessed is a row too), filtered, by cycle (newest first) and reference."""
+    ranked = latest_visible_subquery(actor)
+    latest = select(ranked).where(ranked.c.rank == 1).subquery("latest")
+    reference = shown_reference(Recommendation.__table__)
+    query = (select(Recommendation.id, Recommendation.cycle, reference.label("reference"), Recommendation.text,
+                    Recommendation.response, latest.c.status, latest.c.assessed_on, latest.c.id.label("assessment_id"))
+             .outerjoin(latest, latest.c.recommendation_id == Recommendation.id))
+    if filters.cycle is not None:
+        query = query.where(Recommendation.cycle == filters.cycle)
+    if filters.theme_id is not None:
+        query = query.where(Recommendation.id.in_(select(recommendation_theme.c.recommendation_id)
+                                                  .where(recommendation_theme.c.theme_id == filters.theme_id)))
+    if filters.organisation_id is not None:
+        query = query.where(Recommendation.id.in_(select(Responsibility.recommendation_id)
+                                                  .where(Responsibility.organisation_id == filters.organisation_id)))
+    if filters.sdg is not None:
+        query = query.where(Recommendation.id.in_(select(RecommendationSdg.recommendation_id)
+                                                  .where(RecommendationSdg.goal == filters.sdg)))
+    if filters.status == "none":
+        query = query.where(latest.c.id.is_(None))
+    elif filters.status:
+        query = query.where(latest.c.status == filters.status)
+    if filters.not_assessed_since is not None:
+        query = query.where(or_(latest.c.id.is_(None), latest.c.assessed_on < filters.not_assessed_since))
+    return (query.order_by(Recommendation.cycle.desc(), Recommendation.reference_sort, Recommendation.id)
+            .execution_options(**VISIBILITY_APPLIED))
+
+
+def matrix(actor, filters: MatrixFilters) -> list[MatrixRow]:
+    """The implementation matrix for the actor: three statements however many rows (the rows, their
+    states, who is responsible)."""
+    rows = [MatrixRow(*row) for row in db.session.execute(matrix_query(actor, filters))]
+    if not rows:
+        return rows
+    by_id = {row.id: row for row in rows}
+    ids = list(by_id)
+    for rec_id, state in db.session.execute(
+            select(RecommendationState.recommendation_id, RecommendationState.state)
+            .where(RecommendationState.recommendation_id.in_(ids))
+            .order_by(RecommendationState.recommendation_id, RecommendationState.position)):
+        by_id[rec_id].states.append(state)
+    for rec_id, org_id, name, role in db.session.execute(
+            select(Responsibility.recommendation_id, Organisation.id, Organisation.name, Responsibility.role)
+            .join(Organisation, Organisation.id == Responsibility.organisation_id)
+            .where(Responsibility.recommendation_id.in_(ids))
+            .order_by(Responsibility.recommendation_id, Responsibility.role != "lead", Organisation.name)):
+        by_id[rec_id].responsible.append((org_id, name, role))
+    return rows
+
+
+def due_for_review(actor, since: date, organisation_id: int | None = None) -> list[tuple[int, str, list[MatrixRow]]]:
+    """Recommendations some ministry or agency is responsible for that have no assessment the actor may
+    see since `since`, grouped by that organisation: [(organisation id, name, rows)], by name."""
+    rows = matrix(actor, MatrixFilters(not_assessed_since=since, organisation_id=organisation_id))
+    groups: dict[int, tuple[str, list]] = {}
+    for row in rows:
+        for org_id, name, _role in row.responsible:
+            if organisation_id is None or org_id == organisation_id:
+                groups.setdefault(org_id, (name, []))[1].append(row)
+    return sorted(((org_id, name, found) for org_id, (name, found) in groups.items()), key=lambda g: g[1].lower())
