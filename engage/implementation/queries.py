@@ -188,10 +188,13 @@ def matrix_query(actor, filters: MatrixFilters):
             .execution_options(**VISIBILITY_APPLIED))
 
 
-def matrix(actor, filters: MatrixFilters) -> list[MatrixRow]:
+def matrix(actor, filters: MatrixFilters, limit: int | None = None, offset: int = 0) -> list[MatrixRow]:
     """The implementation matrix for the actor: three statements however many rows (the rows, their
     states, who is responsible)."""
-    rows = [MatrixRow(*row) for row in db.session.execute(matrix_query(actor, filters))]
+    query = matrix_query(actor, filters)
+    if limit is not None:
+        query = query.limit(limit).offset(offset)
+    rows = [MatrixRow(*row) for row in db.session.execute(query)]
     if not rows:
         return rows
     by_id = {row.id: row for row in rows}
@@ -208,6 +211,13 @@ def matrix(actor, filters: MatrixFilters) -> list[MatrixRow]:
             .order_by(Responsibility.recommendation_id, Responsibility.role != "lead", Organisation.name)):
         by_id[rec_id].responsible.append((org_id, name, role))
     return rows
+
+
+def matrix_page(actor, filters: MatrixFilters, page: int, per_page: int) -> tuple[int, list[MatrixRow]]:
+    """(how many rows the matrix has, the rows of one page)."""
+    counted = matrix_query(actor, filters).order_by(None).subquery()
+    total = db.session.scalar(select(func.count()).select_from(counted).execution_options(**VISIBILITY_APPLIED))
+    return total, matrix(actor, filters, limit=per_page, offset=(page - 1) * per_page)
 
 
 def due_for_review(actor, since: date, organisation_id: int | None = None) -> list[tuple[int, str, list[MatrixRow]]]:
