@@ -20,6 +20,8 @@ MEETING_FOLLOW_UP = "Send France the shadow report"
 OUTCOME_COMMITMENT = "Will make a recommendation on HIV key populations"  # a restricted outcome
 CONTACT_NAME = "Diplomat DE"                      # a restricted contact
 CONTACT_EMAIL = "diplomat-de@example.org"
+ASSESSMENT_EVIDENCE = "Treasury quietly cut the HIV budget line"      # a restricted assessment
+MEETING_ASSESSMENT_EVIDENCE = "The ministry promised a policy in Geneva"  # internal, from the restricted meeting
 SECRETS = (MEETING_TITLE, MEETING_OUTCOME, MEETING_FOLLOW_UP, OUTCOME_COMMITMENT, CONTACT_NAME, CONTACT_EMAIL)
 
 # Who sees the restricted records (True) and who does not (False); anonymous is apart.
@@ -35,6 +37,8 @@ class Restricted:
     meeting_outcome: object  # internal, on the restricted meeting: restricted with it
     contact: object
     group: object
+    assessment: object = None          # restricted in itself, from no meeting
+    meeting_assessment: object = None  # internal, from the restricted meeting: restricted with it
 
 
 def sign_in(app, user):
@@ -79,7 +83,15 @@ def restricted(app, staff_user, lead_user, admin_user):
         access.set_sensitivity(dpo, WHEN, record, "restricted")
     group = access.create_group(dpo, WHEN, {"name": "SOGI working group"})
     access.add_member(dpo, WHEN, group, member)
-    for record in (meeting, outcome, contact):
+    from engage.implementation import services as implementation
+    assessment = implementation.create_assessment(dpo, WHEN, {
+        "recommendation_id": world.recs["de_hiv"].id, "assessed_on": "2026-11-02", "status": "regressed",
+        "evidence": ASSESSMENT_EVIDENCE, "source_kind": "media", "sensitivity": "restricted"})
+    meeting_assessment = implementation.create_assessment(dpo, WHEN, {
+        "recommendation_id": world.recs["fr_hiv"].id, "assessed_on": "2026-11-20", "status": "in_progress",
+        "evidence": MEETING_ASSESSMENT_EVIDENCE, "meeting_id": meeting.id, "sensitivity": "internal"})
+    meeting_assessment.sensitivity = "internal"  # restricted through its meeting only (as an outcome can be)
+    for record in (meeting, outcome, contact, assessment):
         access.grant(dpo, WHEN, record, user=granted)
         access.grant(dpo, WHEN, record, group=group)
     db.session.commit()
@@ -87,7 +99,8 @@ def restricted(app, staff_user, lead_user, admin_user):
              "group": member}
     # The world's booking staff organised the meetings; "other" staff attends France. Neither is granted.
     return Restricted(world=world, users=users, meeting=meeting, outcome=outcome,
-                      meeting_outcome=world.outcomes["fr_overall"], contact=contact, group=group)
+                      meeting_outcome=world.outcomes["fr_overall"], contact=contact, group=group,
+                      assessment=assessment, meeting_assessment=meeting_assessment)
 
 
 @pytest.fixture

@@ -6,8 +6,8 @@ from sqlalchemy import select
 
 from engage.audit.models import AuditEvent
 from engage.extensions import db
-from tests.access.conftest import (CONTACT_EMAIL, CONTACT_NAME, MEETING_FOLLOW_UP, MEETING_OUTCOME, MEETING_TITLE,
-                                   OUTCOME_COMMITMENT, ROLES, text)
+from tests.access.conftest import (ASSESSMENT_EVIDENCE, CONTACT_EMAIL, CONTACT_NAME, MEETING_ASSESSMENT_EVIDENCE,
+                                   MEETING_FOLLOW_UP, MEETING_OUTCOME, MEETING_TITLE, OUTCOME_COMMITMENT, ROLES, text)
 
 ALL_ROLES = list(ROLES)
 
@@ -19,13 +19,16 @@ def _record_pages(r):
         f"/outcomes/meetings/{m}", f"/outcomes/meetings/{m}/log", f"/outcomes/meetings/{m}/add",
         f"/outcomes/{o}", f"/outcomes/{o}/edit", f"/outcomes/{mo}", f"/outcomes/{mo}/edit",
         f"/directory/contacts/{c}", f"/directory/contacts/{c}.vcf", f"/directory/contacts/{c}/edit",
+        f"/implementation/assessments/{r.assessment.id}", f"/implementation/assessments/{r.assessment.id}/edit",
+        f"/implementation/assessments/{r.meeting_assessment.id}",
     ]
 
 
 def _api_records(r):
     m, o, mo, c = r.meeting.id, r.outcome.id, r.meeting_outcome.id, r.contact.id
     return [f"/api/v1/meetings/{m}", f"/api/v1/meetings/{m}/ics", f"/api/v1/meetings/{m}/outcomes",
-            f"/api/v1/outcomes/{o}", f"/api/v1/outcomes/{mo}", f"/api/v1/contacts/{c}"]
+            f"/api/v1/outcomes/{o}", f"/api/v1/outcomes/{mo}", f"/api/v1/contacts/{c}",
+            f"/api/v1/assessments/{r.assessment.id}", f"/api/v1/assessments/{r.meeting_assessment.id}"]
 
 
 def _lists(r):
@@ -243,3 +246,39 @@ def test_meeting_lists_read_as_rows_audit_what_they_show(restricted, clients, ap
     assert rows.count(("member@example.org", "restricted_viewed", "meeting", restricted.meeting.id)) == 1
     assert rows.count(("member@example.org", "restricted_viewed", "contact", restricted.contact.id)) == 1
     assert not [r for r in rows if r.actor_email == "staff@example.org"]
+
+
+# ---- assessments: a fourth record type ----
+
+ASSESSMENT_SECRETS = (ASSESSMENT_EVIDENCE, MEETING_ASSESSMENT_EVIDENCE)
+
+
+def _assessment_lists(r):
+    de, fr = r.world.recs["de_hiv"].id, r.world.recs["fr_hiv"].id
+    return [f"/recommendations/{de}", f"/recommendations/{fr}", "/implementation/", "/implementation/?status=regressed",
+            "/implementation/export.csv", "/implementation/export.xlsx", "/implementation/due",
+            f"/directory/organisations/{r.world.orgs['de'].id}"]
+
+
+@pytest.mark.parametrize("role", ALL_ROLES)
+def test_assessments_show_only_to_those_granted_and_counts_equal_lists(role, restricted, clients, apis):
+    seen = []
+    for url in _assessment_lists(restricted):
+        response = clients[role].get(url)
+        assert response.status_code == 200, (role, url, response.status_code)
+        found = [s for s in ASSESSMENT_SECRETS if s in _body(response)]
+        if not ROLES[role]:
+            assert not found, (role, url, found)
+        seen.extend(found)
+    listed = apis[role].get("/api/v1/assessments?per_page=200").get_json()
+    assert listed["total"] == len(listed["items"])
+    assert listed["total"] == (2 if ROLES[role] else 0), role
+    matrix = apis[role].get("/api/v1/implementation?per_page=200").get_json()
+    assert matrix["total"] == len(matrix["items"]) == len(restricted.world.recs)  # recommendations are not restricted
+    statuses = {row["reference"]: row["status"] for row in matrix["items"]}
+    assert statuses["142.15"] == ("regressed" if ROLES[role] else None)
+    assert statuses["142.40"] == ("in_progress" if ROLES[role] else None)
+    not_assessed = apis[role].get("/api/v1/implementation?status=none").get_json()["total"]
+    assert not_assessed == (3 if ROLES[role] else 5)
+    if ROLES[role]:
+        assert set(ASSESSMENT_SECRETS) <= set(seen)

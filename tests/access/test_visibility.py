@@ -191,7 +191,9 @@ def _every_get_url(app, restricted) -> list[str]:
               "follow_up_id": list(db.session.scalars(select(FollowUp.id))), "kind": ["contacts", "organisations"],
               "secret": [f.secret for f in feeds], "job_id": [job.id], "ask_id": [ask.id],
               "number": [5], "milestone_id": [milestone.id], "draft_id": [d.id for d in drafts],
-              "cluster_id": [cluster.id]}
+              "cluster_id": [cluster.id],
+              "assessment_id": [restricted.assessment.id, restricted.meeting_assessment.id],
+              "document_id": [1]}
     assert values["message_id"] and values["follow_up_id"]
     urls = []
     for rule in app.url_map.iter_rules():
@@ -211,7 +213,9 @@ def _every_get_url(app, restricted) -> list[str]:
              f"/meetings/slots?first_day=2026-12-07&last_day=2026-12-11&minutes=60&{contacts}",
              "/api/v1/outbox?status=all", f"/api/v1/meetings?organisation_id={w.orgs['de'].id}",
              "/asks/plan?show=all", "/handin/annex?cycle=4&coalition=KHRC", "/handin/annex.docx?cycle=4&coalition=KHRC",
-             "/handin/midterm/new?cycle=4&themes=HIV/AIDS"]
+             "/handin/midterm/new?cycle=4&themes=HIV/AIDS", "/implementation/?status=regressed",
+             "/implementation/due?months=6", "/api/v1/implementation?status=none",
+             f"/api/v1/assessments?meeting_id={restricted.meeting.id}"]
     return sorted(urls)
 
 
