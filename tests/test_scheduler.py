@@ -77,3 +77,32 @@ def test_one_run_of_the_import_job_imports_every_queued_file(app):
         scheduler.import_jobs_job()
     assert sorted(db.session.scalars(select(ImportJob.status))) == ["done", "done"]
     assert db.session.scalar(select(func.count()).select_from(Contact)) == 2
+
+
+def test_milestone_reminders_arrive_once_and_on_time_through_the_scheduler(app, smtp_server):
+    """As the meeting reminders above: the scheduler's own jobs on a pinned clock, on each database; the
+    mail goes out through the outbox to a real SMTP server."""
+    from engage.cycles import services as cycles
+
+    factories.make_user(email="wanjiku@example.org", full_name="Wanjiku Njeri")
+    factories.make_user(role="lead", email="lead@example.org")
+    planned = datetime(2027, 1, 2, 9, 0, tzinfo=UTC)
+    cycles.create_cycle(None, planned, {"number": 5, "window_starts_on": "2026-01-01", "milestones": [
+        {"kind": "wg_review", "due_on": "2027-01-15", "reminder_days": [7]}]})
+    db.session.commit()
+    app.config.update(smtp_server.config(MAIL_DEFAULT_SENDER="engage@example.org"))
+    scheduler.build_scheduler(app, blocking=False)  # binds the app; never started
+    due = datetime(2027, 1, 8, 4, 0, tzinfo=UTC)  # 07:00 in Nairobi, 7 days before the review
+
+    def tick(at):
+        with time_machine.travel(at, tick=False):
+            scheduler.queue_reminders_job()
+            scheduler.dispatch_outbox_job()
+        return sorted(m.rcpt_tos[0] for m in smtp_server.messages)
+
+    assert tick(due - timedelta(seconds=1)) == []  # not early
+    assert tick(due) == ["lead@example.org", "wanjiku@example.org"]  # on time, to each staff member
+    subjects = {m.message["Subject"] for m in smtp_server.messages}
+    assert subjects == {"Cycle 5: Working Group review in 7 days (15 Jan 2027)"}
+    assert tick(due + timedelta(minutes=1)) == ["lead@example.org", "wanjiku@example.org"]  # once
+    assert tick(due + timedelta(days=1)) == ["lead@example.org", "wanjiku@example.org"]
