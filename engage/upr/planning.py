@@ -9,7 +9,6 @@ from sqlalchemy import select
 
 from engage.access.services import only_visible
 from engage.asks.services import asks_for_states
-from engage.asks.services import cycles_in_use as cycles_with_asks
 from engage.countries import country_name
 from engage.directory.models import Contact, Organisation
 from engage.extensions import db
@@ -46,7 +45,7 @@ class StatePlan:
     recommendations: list
     missions: list[MissionPlan] = field(default_factory=list)
     engaged: bool = False
-    asks: list = field(default_factory=list)  # the coalition's asks of the cycle pitched to this state
+    asks: list = field(default_factory=list)  # the coalition's asks of the newest cycle with asks pitched to this state
 
     @property
     def name(self) -> str:
@@ -94,9 +93,11 @@ def target_plan(theme_names: list[str], cycle: int | None, engaged_since: date, 
             last.setdefault(org_id, meeting)
         else:
             upcoming[org_id] = meeting  # newest first, so the soonest one is written last
-    # The asks to raise with each state: those of the plan's cycle (else the newest with asks) pitched to it.
+    # The asks to raise with each state: those of the newest cycle with asks pitched to it, as the booking
+    # form offers. Not the plan's cycle: that is the review whose recommendations are followed up (the
+    # 3rd's, say), while the meetings booked from here pitch the asks for the review to come (the 4th's).
     asks_of: dict[str, list] = {}
-    for ask in asks_for_states(by_state, cycle if cycle in cycles_with_asks() else None):
+    for ask in asks_for_states(by_state):
         for state in ask.target_states:
             asks_of.setdefault(state, []).append(ask)
     ordered = sorted(by_state.items(), key=lambda item: (-len(item[1]), country_name(item[0])))

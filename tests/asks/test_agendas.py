@@ -2,13 +2,20 @@
 meeting page shows them, and the API's `ask_ids` reads and writes them (lists at constant statements)."""
 from __future__ import annotations
 
+import re
+from datetime import timedelta
+from html import unescape
+from urllib.parse import parse_qs, urlsplit
+
+from werkzeug.datastructures import MultiDict
+
 from engage.extensions import db
 from engage.history import history_for
 from engage.meetings.models import Meeting
 from tests import factories
 from tests.asks.helpers import make_ask
 from tests.meetings.conftest import booking
-from tests.pageforms import chosen_options
+from tests.pageforms import chosen_options, submitted_values
 
 
 def _options(page: str, name: str) -> list[str]:
@@ -93,3 +100,51 @@ def test_the_meetings_list_costs_the_same_statements_with_asks_on_agendas(staff_
     with _counted() as many:
         assert len(staff_api.get("/api/v1/meetings").get_json()["items"]) == 12
     assert len(few) == len(many)
+
+
+def test_from_the_planning_view_to_a_meeting_with_the_cycles_asks_for_the_state_on_its_agenda(
+        staff_client, staff_user, lead_user, mission, diplomat, frozen):
+    """The recommendations' planning view (of the 3rd cycle's recommendations, the last review's) lists
+    the state's asks of the cycle to come and books with them; the booking form it opens has them chosen
+    among that cycle's asks; the booked meeting has them on its agenda."""
+    rec = factories.make_recommendation(recommending_state="DE", themes=["Right to health"], reference="142.15")
+    germany = make_ask(lead_user, text="Fund HIV prevention for key populations", target_states=["DE"])
+    sweden = make_ask(lead_user, text="Mental health law in line with the CRPD", target_states=["SE"])
+    make_ask(lead_user, cycle=3, text="An old ask of the 3rd cycle", target_states=["DE"])
+    page = staff_client.get("/recommendations/plan", query_string={"theme": "Right to health"}).get_data(as_text=True)
+    links = [unescape(link) for link in re.findall(r'href="(/meetings/new\?[^"]+)"', page)
+             if f"organisation_id={mission.id}" in link]
+    assert links, "no booking link for Germany's mission"
+    query = parse_qs(urlsplit(links[0]).query)
+    assert query["ask_id"] == [str(germany.id)] and query["recommendation_id"] == [str(rec.id)]
+    form_page = staff_client.get(links[0]).get_data(as_text=True)
+    assert [text.split(":")[0] for text in _options(form_page, "ask_ids")] == [
+        f"Ask {germany.id} for Germany (high)", f"Ask {sweden.id} (high)"]  # the cycle's asks, Germany's first
+    assert list(chosen_options(form_page, "ask_ids")) == [str(germany.id)]
+    assert list(chosen_options(form_page, "recommendation_ids")) == [str(rec.id)]
+    sent = dict(booking(staff_user, [diplomat]))
+    values = [(k, v) for k, v in submitted_values(form_page, "") if k not in sent]
+    values += [(k, v) for k, item in sent.items() for v in (item if isinstance(item, list) else [item])]
+    response = staff_client.post("/meetings/new", data=MultiDict(values))
+    assert response.status_code == 302, response.get_data(as_text=True)
+    meeting = db.session.scalars(db.select(Meeting)).one()
+    assert [a.id for a in meeting.asks] == [germany.id] and [r.id for r in meeting.recommendations] == [rec.id]
+    page = staff_client.get(f"/meetings/{meeting.id}").get_data(as_text=True)
+    assert "Agenda: our asks" in page and "Fund HIV prevention for key populations" in page
+
+
+def test_the_meeting_page_offers_to_log_a_position_on_each_ask_once_the_meeting_has_begun(
+        staff_client, staff_user, lead_user, diplomat, frozen):
+    from tests.outcomes.helpers import make_meeting
+
+    ask = make_ask(lead_user, text="Fund HIV prevention for key populations")
+    held = make_meeting(staff_user, contacts=[diplomat])  # 10 Nov 2026, before the suite's NOW
+    ahead = make_meeting(staff_user, contacts=[diplomat], starts_at=factories.WHEN + timedelta(days=3))
+    held.asks, ahead.asks = [ask], [ask]
+    db.session.commit()
+    link = f'href="/outcomes/meetings/{held.id}/add?ask_id={ask.id}"'
+    page = staff_client.get(f"/meetings/{held.id}").get_data(as_text=True)
+    assert link in page and f"Log their position on ask {ask.id}" in page
+    page = staff_client.get(f"/outcomes/meetings/{held.id}/add?ask_id={ask.id}").get_data(as_text=True)
+    assert list(chosen_options(page, "ask_id")) == [str(ask.id)]
+    assert "Log their position" not in staff_client.get(f"/meetings/{ahead.id}").get_data(as_text=True)
