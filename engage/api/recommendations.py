@@ -139,6 +139,8 @@ def _cycle_arg() -> int | None:
                {"name": "theme_group", "in": "query", "schema": {"type": "string"},
                 "description": "A theme group's key (e.g. health): recommendations with any of its themes"},
                {"name": "response", "in": "query", "schema": {"type": "string", "enum": list(RESPONSES)}},
+               {"name": "sdg", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 17},
+                "description": "A Sustainable Development Goal's number: recommendations linked to it"},
                {"name": "implementation_status", "in": "query",
                 "schema": {"type": "string", "enum": list(IMPLEMENTATION_STATUSES)}},
                {"name": "engaged", "in": "query", "schema": {"type": "boolean"},
@@ -151,7 +153,7 @@ def list_recommendations():
     window = engagement_window(now_utc(), int_arg("engaged_in"))
     query = services.recommendation_query(
         q=request.args.get("q"), cycle=_cycle_arg(), state=state_arg("recommending_state"), theme=request.args.get("theme") or None,
-        group=_group_arg(), response=choice_arg("response", RESPONSES),
+        group=_group_arg(), sdg=int_arg("sdg"), response=choice_arg("response", RESPONSES),
         implementation_status=choice_arg("implementation_status", IMPLEMENTATION_STATUSES),
         engaged=bool_arg("engaged"), engaged_since=window.counts_from, engaged_until=window.until, now=now_utc(),
         actor=g.api_user)

@@ -1,16 +1,18 @@
-"""/reports/uptake: which of the coalition's asks which states took up, and whether a meeting came first."""
+"""/reports/uptake: which of the coalition's asks which states took up, and whether a meeting came first;
+/reports/sdgs: the recommendations by Sustainable Development Goal."""
 from __future__ import annotations
 
 from datetime import date
 from typing import Literal
 
 from flask import g, jsonify, request
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from engage.asks.models import TAKEN_UP
 from engage.clock import now_utc
 from engage.outcomes.models import ASK_POSITIONS
 from engage.recommendations.models import MAX_CYCLE, RESPONSES
+from engage.recommendations.queries import recommendations_by_sdg
 from engage.reports import uptake
 from engage.urls import absolute_url
 
@@ -150,3 +152,31 @@ def uptake_report():
     # The documented check has refused a bad cycle already (422 naming it); cycle_arg reads the number.
     number = uptake.cycle_arg(request.args.get("cycle"))
     return jsonify(uptake_json(uptake.uptake_report(number, now_utc(), g.api_user)))
+
+
+class SdgGoalOut(BaseModel):
+    model_config = ConfigDict(title="RecommendationsBySdgGoal")
+    goal: int | None = Field(description="1–17; null for the recommendations linked to no goal")
+    name: str
+    recommendations: int
+    supported: int
+    noted: int
+    pending: int
+
+
+class SdgReportOut(BaseModel):
+    model_config = ConfigDict(title="RecommendationsBySdg")
+    cycle: int | None
+    items: list[SdgGoalOut]
+
+
+@api_route("/reports/sdgs", "GET", "Recommendations by Sustainable Development Goal, with Kenya's responses",
+           role="lead", response=SdgReportOut, params=(
+               {"name": "cycle", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": MAX_CYCLE},
+                "description": "Only this cycle's recommendations (default: all)"},))
+def sdg_report():
+    cycle = request.args.get("cycle", type=int)
+    rows = recommendations_by_sdg(cycle)
+    return jsonify(SdgReportOut(cycle=cycle, items=[
+        SdgGoalOut(goal=r.goal, name=r.name, recommendations=r.total, supported=r.responses["supported"],
+                   noted=r.responses["noted"], pending=r.responses["pending"]) for r in rows]).model_dump(mode="json"))

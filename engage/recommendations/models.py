@@ -1,8 +1,10 @@
 """Recommendations made to Kenya in the UPR, and the themes they are tagged with."""
 from __future__ import annotations
 
+import csv
 import re
 from datetime import date, datetime
+from pathlib import Path
 
 from sqlalchemy import (JSON, Boolean, CheckConstraint, Column, Date, ForeignKey, Integer, SmallInteger, String,
                         Table, Text, UniqueConstraint, case, false)
@@ -19,13 +21,17 @@ IMPLEMENTATION_STATUSES = {"not_started": "Not started", "partial": "Partially i
 RESPONSE_COLOURS = {"supported": "success", "noted": "warning", "pending": "secondary"}
 IMPLEMENTATION_COLOURS = {"not_started": "danger", "partial": "warning", "implemented": "success",
                           "unknown": "secondary"}
-# The UN's Sustainable Development Goals, by number (OHCHR's matrices link recommendations to them).
-SDG_GOALS = {1: "No poverty", 2: "Zero hunger", 3: "Good health and well-being", 4: "Quality education",
-             5: "Gender equality", 6: "Clean water and sanitation", 7: "Affordable and clean energy",
-             8: "Decent work and economic growth", 9: "Industry, innovation and infrastructure",
-             10: "Reduced inequalities", 11: "Sustainable cities and communities",
-             12: "Responsible consumption and production", 13: "Climate action", 14: "Life below water",
-             15: "Life on land", 16: "Peace, justice and strong institutions", 17: "Partnerships for the goals"}
+def _sdg_goals() -> list[dict[str, str]]:
+    # The UN's table of the 17 goals, shipped with engage (data/sdg_goals.csv; sources in data/SOURCES.md).
+    with (Path(__file__).parent / "data" / "sdg_goals.csv").open(encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+# The Sustainable Development Goals by number: their short names ("Good health and well-being") and
+# titles as adopted (A/RES/70/1). OHCHR's matrices link recommendations to them.
+SDG_GOALS = {int(row["goal"]): row["short_name"] for row in _sdg_goals()}
+SDG_TITLES = {int(row["goal"]): row["title"] for row in _sdg_goals()}
+
 # Cycles are open-ended (Kenya's next review is its 5th); the bound only keeps typing errors out.
 MAX_CYCLE = 99
 

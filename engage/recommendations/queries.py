@@ -1,13 +1,17 @@
-"""Catalogue queries: the themes, cycles and states recommendations use, for filters on many pages."""
+"""Catalogue queries: the themes, cycles and states recommendations use, for filters on many pages;
+the recommendations by Sustainable Development Goal."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from collections import Counter
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from engage.countries import country_name
 from engage.extensions import db
 
-from .models import Recommendation, RecommendationState, Theme, ThemeGroup
+from .models import SDG_GOALS, Recommendation, RecommendationSdg, RecommendationState, Theme, ThemeGroup
 
 
 def all_themes(with_groups: bool = False) -> list[Theme]:
@@ -63,3 +67,41 @@ def recommendation_choices() -> list[tuple]:
                                                               Recommendation.reference_sort, Recommendation.id))
     return [(r.id, f"{r.full_reference} ({r.state_name}, cycle {r.cycle}): {r.text[:90]}",
              {"data-name": r.label}) for r in recs]
+
+
+@dataclass
+class GoalRow:
+    """The recommendations linked to one Sustainable Development Goal (or to none: goal None), by
+    Kenya's response."""
+
+    goal: int | None
+    name: str
+    responses: Counter = field(default_factory=Counter)
+
+    @property
+    def total(self) -> int:
+        return sum(self.responses.values())
+
+
+def recommendations_by_sdg(cycle: int | None = None) -> list[GoalRow]:
+    """Goals 1–17, each with its recommendations (of `cycle`, or all) counted by response, then the
+    recommendations linked to no goal. A recommendation linked to two goals counts under each; a
+    joint one once. Two statements."""
+    rows = {n: GoalRow(n, name) for n, name in SDG_GOALS.items()}
+    linked = (select(RecommendationSdg.goal, Recommendation.response, func.count())
+              .join(Recommendation, Recommendation.id == RecommendationSdg.recommendation_id)
+              .group_by(RecommendationSdg.goal, Recommendation.response))
+    unlinked = (select(Recommendation.response, func.count())
+                .where(~select(RecommendationSdg.recommendation_id)
+                       .where(RecommendationSdg.recommendation_id == Recommendation.id).exists())
+                .group_by(Recommendation.response))
+    if cycle is not None:
+        linked = linked.where(Recommendation.cycle == cycle)
+        unlinked = unlinked.where(Recommendation.cycle == cycle)
+    for goal, response, count in db.session.execute(linked):
+        if goal in rows:
+            rows[goal].responses[response] += count
+    none = GoalRow(None, "No goal linked")
+    for response, count in db.session.execute(unlinked):
+        none.responses[response] += count
+    return [*rows.values(), none]

@@ -123,3 +123,12 @@ def uptake_xlsx(report: UptakeReport) -> Iterator[bytes]:
 def export_filename(kind: str, now: datetime, extension: str) -> str:
     """engage-engagement-log-20261128-0900.xlsx: what and when, safe in every file system."""
     return f"engage-{kind}-{now:%Y%m%d-%H%M}.{extension}"
+
+
+SDG_COLUMNS = ["goal", "name", "recommendations", "supported", "noted", "pending"]
+
+
+def sdg_csv(rows) -> Iterator[str]:
+    """The recommendations by Sustainable Development Goal (recommendations.queries.recommendations_by_sdg) as CSV."""
+    return csv_chunks(SDG_COLUMNS, ([r.goal or "", r.name, r.total, r.responses["supported"], r.responses["noted"],
+                                     r.responses["pending"]] for r in rows), bom=True)

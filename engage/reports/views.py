@@ -19,13 +19,16 @@ from engage.extensions import db
 from engage.outcomes import log
 from engage.outcomes import services as outcome_services
 from engage.outcomes.models import POSITION_FILLS, POSITIONS, Outcome
-from engage.recommendations.models import MAX_CYCLE, Theme
-from engage.recommendations.queries import all_themes, cycles_in_use, states_in_use, theme_groups
+from engage.recommendations.models import MAX_CYCLE, RESPONSES, SDG_TITLES, Theme
+from engage.recommendations.queries import (all_themes, cycles_in_use, recommendations_by_sdg, states_in_use,
+                                            theme_groups)
 from engage.spreadsheets import XLSX_MIMETYPE
 
 from . import charts, exports, queries, uptake
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
+# The responses' colours in charts (with their words beside them: never colour alone).
+RESPONSE_FILLS = {"supported": "#198754", "noted": "#ffc107", "pending": "#adb5bd"}
 require_role_for_blueprint(bp, "lead")
 
 
@@ -348,6 +351,43 @@ def uptake_pdf():
     pdf = HTML(string=html, url_fetcher=_no_fetch).write_pdf()
     name = f"engage-uptake-cycle-{report.cycle.number or 0}-{report.now:%Y%m%d}.pdf"
     return Response(pdf, mimetype="application/pdf", headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+# ---- recommendations by Sustainable Development Goal ----
+
+def _sdg_cycle() -> int | None:
+    raw = request.args.get("cycle", "").strip()
+    if not raw:
+        return None
+    if not (raw.isascii() and raw.isdigit() and 1 <= int(raw) <= MAX_CYCLE):
+        raise ValidationError.for_fields({"cycle": f"Choose a cycle from 1 to {MAX_CYCLE}."})
+    return int(raw)
+
+
+@bp.route("/sdgs")
+def sdgs():
+    context = {"cycles": cycles_in_use(), "responses": RESPONSES, "titles": SDG_TITLES}
+    try:
+        cycle = _sdg_cycle()
+    except ValidationError as exc:
+        return _bad(exc.fields, "reports/sdgs.html", rows=None, cycle=None, **context)
+    rows = recommendations_by_sdg(cycle)
+    chart = charts.stacked_bars([(f"{r.goal} {r.name}", r.responses) for r in rows if r.goal and r.total],
+                                [(key, label, RESPONSE_FILLS[key]) for key, label in RESPONSES.items()],
+                                "Recommendations by goal and Kenya's response", "sdgs")
+    return render_template("reports/sdgs.html", rows=rows, cycle=cycle, errors={}, chart=chart, **context)
+
+
+@bp.route("/sdgs.csv")
+@export_confirmed("recommendations_by_sdg")
+def sdgs_csv():
+    try:
+        cycle = _sdg_cycle()
+    except ValidationError as exc:
+        abort(400, exc.message)
+    return _download(exports.sdg_csv(recommendations_by_sdg(cycle)), "text/csv; charset=utf-8",
+                     exports.export_filename(f"recommendations-by-sdg{f'-cycle-{cycle}' if cycle else ''}",
+                                             now_utc(), "csv"))
 
 
 @bp.app_template_global()

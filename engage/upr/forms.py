@@ -8,7 +8,7 @@ from wtforms.validators import Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from engage.asks.models import PRIORITIES
-from engage.recommendations.models import IMPLEMENTATION_STATUSES, RESPONSES
+from engage.recommendations.models import IMPLEMENTATION_STATUSES, RESPONSES, SDG_GOALS
 
 ANY = [("", "Any")]
 
@@ -34,6 +34,8 @@ class FilterForm(FlaskForm):
     response = SelectField("Kenya's response", choices=ANY + list(RESPONSES.items()), default="")
     implementation_status = SelectField("Implementation", choices=ANY + list(IMPLEMENTATION_STATUSES.items()),
                                         default="")
+    sdg = SelectField("Sustainable Development Goal", default="",
+                      choices=[("", "Any goal")] + [(str(n), f"{n} – {name}") for n, name in SDG_GOALS.items()])
     engaged = SelectField("Engaged this cycle", choices=[("", "Either"), ("yes", "Yes"), ("no", "Not yet")],
                           default="")
 
@@ -43,6 +45,7 @@ class FilterForm(FlaskForm):
         value = {f.name: f.data for f in self if not f.errors and f.data not in (None, "")}
         out = {k: value.get(k) for k in ("q", "state", "theme", "group", "response", "implementation_status")}
         out["cycle"] = int(value["cycle"]) if "cycle" in value else None
+        out["sdg"] = int(value["sdg"]) if "sdg" in value else None
         out["engaged"] = {"yes": True, "no": False}.get(value.get("engaged"))
         return out
 
@@ -76,6 +79,8 @@ class EditForm(FlaskForm):
 
     themes = CheckboxListField("Themes", validate_choice=False)
     new_themes = StringField("Add themes", description="Names of themes not in the list, separated by ;")
+    sdgs = CheckboxListField("Sustainable Development Goals", validate_choice=False,
+                             choices=[(str(n), f"{n} – {name}") for n, name in SDG_GOALS.items()])
     implementation_status = SelectField("Implementation status", choices=list(IMPLEMENTATION_STATUSES.items()),
                                         validate_choice=False)
     responsible_organisation_id = SelectField("Responsible ministry", choices=[("", "— none —")],
@@ -89,7 +94,8 @@ class EditForm(FlaskForm):
         org = self.responsible_organisation_id.data
         if isinstance(org, str) and org.isascii() and org.isdigit():
             org = int(org)  # anything else is left for the schema to refuse
-        return {"themes": names, "implementation_status": self.implementation_status.data,
+        return {"themes": names, "sdgs": list(self.sdgs.data or []),
+                "implementation_status": self.implementation_status.data,
                 "responsible_organisation_id": org or None, "notes": self.notes.data}
 
 

@@ -17,7 +17,7 @@ from engage.history import diff_fields, history_for, record_change
 from engage.meetings.models import Attendee, Meeting, meeting_recommendation
 from engage.outcomes.engaged import engaged_states, engaged_states_query  # the one definition, shared with reports
 from engage.outcomes.services import position_at_meeting, position_timeline
-from engage.recommendations.models import Recommendation, RecommendationState, Theme, ThemeGroup
+from engage.recommendations.models import Recommendation, RecommendationSdg, RecommendationState, Theme, ThemeGroup
 from engage.recommendations.themes import resolve_themes
 
 from .schemas import recommendation_values
@@ -131,12 +131,12 @@ def made_by(*states: str):
 
 def recommendation_query(q: str | None = None, cycle: int | None = None, state: str | None = None,
                          theme: str | list[str] | None = None, response: str | None = None,
-                         group: str | None = None,
+                         group: str | None = None, sdg: int | None = None,
                          implementation_status: str | None = None, engaged: bool | None = None,
                          engaged_since: date | None = None, sort: str = "reference", actor=None,
                          now: datetime | None = None, engaged_until: date | None = None):
     """A select() of recommendations matching the filters; `theme` may be a list (any of them), `group`
-    a theme group's key ("health": any of its themes).
+    a theme group's key ("health": any of its themes), `sdg` a goal's number (those linked to it).
 
     `q` matches every word in the text, reference or notes; `engaged` needs the cycle's window
     (`engaged_since` to `engaged_until`) and counts meetings held by `now` (default: the clock) —
@@ -161,6 +161,9 @@ def recommendation_query(q: str | None = None, cycle: int | None = None, state: 
         query = query.where(Recommendation.themes.any(func.lower(Theme.name).in_(names)))
     if group:
         query = query.where(Recommendation.themes.any(Theme.groups.any(ThemeGroup.key == group)))
+    if sdg is not None:
+        query = query.where(Recommendation.id.in_(select(RecommendationSdg.recommendation_id)
+                                                  .where(RecommendationSdg.goal == sdg)))
     if response:
         query = query.where(Recommendation.response == response)
     if implementation_status:

@@ -109,7 +109,7 @@ def _edit_form(rec: Recommendation, formdata=None) -> EditForm:
     # every saved theme is ticked and the ministry selected: a save of the form as shown changes nothing.
     # Not obj=rec: WTForms prefers an object's attribute to data=, and rec.themes are Theme rows.
     form = EditForm(formdata=formdata, data=None if formdata else {
-        "themes": rec.theme_names, "implementation_status": rec.implementation_status,
+        "themes": rec.theme_names, "sdgs": [str(g) for g in rec.sdgs], "implementation_status": rec.implementation_status,
         "responsible_organisation_id": str(rec.responsible_organisation_id or ""), "notes": rec.notes})
     current = set(rec.theme_names)
     form.themes.choices = [(t.name, t.name) for t in sorted(catalogue.all_themes(), key=lambda t: t.name not in current)]
