@@ -70,7 +70,7 @@ _KIND_PHRASES = {
 
 
 def organisation_in(language: str, name: str, kind: str | None = None, country: str | None = None) -> str:
-    """'la Mission permanente du Ghana'-style naming in `language` (French elides: "d’Allemagne"), or the name held."""
+    """'la Mission permanente du Kenya'-style naming in `language`, or the name held."""
     phrase = _KIND_PHRASES.get(kind or "")
     if not phrase or not country:
         return name
@@ -78,14 +78,38 @@ def organisation_in(language: str, name: str, kind: str | None = None, country: 
     if not territory:
         return name
     named = translator(language).gettext(phrase, country=territory)
-    if language == "fr":
-        named = re.sub(r"\bde ([AEIOUYÉÈÊÂÎÔHaeiouyéèêh])", r"d’\1", named)
+    if language == "fr":  # the catalogue says "de <pays>"; French wants the country's article with it
+        named = named.replace(f"de {territory}", french_of(country.upper(), territory), 1)
     return named
+
+
+# French names a country with its article, and "de" contracts with it: "de la France", "de l’Allemagne",
+# "du Kenya", "des États-Unis" (as the missions' own names do). The article follows the name's gender,
+# which CLDR does not give: a name ending in "e" is feminine but for these; islands and city-states
+# take none; these are plural.
+_FRENCH_MASCULINE_IN_E = {"MX", "KH", "MZ", "ZW", "BZ", "SR"}
+_FRENCH_NO_ARTICLE = {"CU", "IL", "SG", "MC", "MT", "CY", "MG", "HT", "BH", "OM", "DJ", "MU", "ST", "LC", "SM",
+                      "WS", "NR", "TV", "TO", "VU", "KI", "PW", "AG", "KN", "TT", "VC", "BN"}
+_FRENCH_PLURAL = {"US", "NL", "PH", "AE", "KM", "MV", "SC", "BS", "FJ", "MH", "SB"}
+_FRENCH_VOWELS = tuple("AEIOUÉÈÊÂÎÔ")
+
+
+def french_of(code: str, name: str) -> str:
+    """'de la France', 'de l’Inde', 'du Kenya', 'des États-Unis', 'd’Israël', 'de Cuba' (a mute h only in Haïti)."""
+    vowel = name.startswith(_FRENCH_VOWELS) or code == "HT"
+    if code in _FRENCH_PLURAL:
+        return f"des {name}"
+    if code in _FRENCH_NO_ARTICLE:
+        return f"d’{name}" if vowel else f"de {name}"
+    if vowel:
+        return f"de l’{name}"
+    feminine = name.rstrip().endswith("e") and code not in _FRENCH_MASCULINE_IN_E
+    return f"de la {name}" if feminine else f"du {name}"
 
 
 def default_invitation_title_in(language: str, organisations, our_name: str = "") -> str:
     """default_invitation_title in `language`, from (name, kind, country) of each organisation:
-    'Réunion avec la Mission permanente de Ghana', '… avec A et B', '… avec A, B et 2 autres'."""
+    'Réunion avec la Mission permanente du Kenya', '… avec A et B', '… avec A, B et 2 autres'."""
     if language == "en":
         return default_invitation_title([name for name, _kind, _country in organisations], our_name)
     t = translator(language)

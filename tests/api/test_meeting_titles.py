@@ -37,7 +37,7 @@ def test_titles_per_language_are_stored_listed_and_changed(staff_api, world, fro
     assert changed.get_json()["sequence"] == 1  # the SUMMARY a Spanish reader holds changed
     meeting = db.session.get(Meeting, body["id"])
     assert meeting.title_for_invitations_in("es-MX") == "Reunión previa"
-    assert meeting.title_for_invitations_in("fr") == "Réunion avec la Mission permanente d’Allemagne"
+    assert meeting.title_for_invitations_in("fr") == "Réunion avec la Mission permanente de l’Allemagne"
 
 
 def test_a_language_engage_does_not_offer_or_a_title_too_long_is_refused_naming_the_field(staff_api, world, frozen):

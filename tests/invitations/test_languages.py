@@ -27,8 +27,8 @@ STAFF_TITLE = "SOGI briefing before the pre-session"
 EXPECTED = {
     "fr": {
         "when": "mardi 6 juillet 2027, 10:00 heure de Genève (CEST) · 11:00 heure de Nairobi (EAT)",
-        "title": "Réunion avec la Mission permanente d’Allemagne",
-        "subject": "Invitation : Réunion avec la Mission permanente d’Allemagne — "
+        "title": "Réunion avec la Mission permanente de l’Allemagne",
+        "subject": "Invitation : Réunion avec la Mission permanente de l’Allemagne — "
                    "mardi 6 juillet 2027, 10:00 heure de Genève (CEST)",
         "dear": "Bonjour Amélie Dupont-Lefèvre,",
         "invites": f"Achieng Odhiambo, de {ORG}, souhaite vous inviter à une réunion.",
@@ -38,9 +38,9 @@ EXPECTED = {
         "page": ["Confirmez votre réponse", "Confirmer : Accepter", "Proposer un autre horaire",
                  "Les heures sont à l’heure de Genève."],
         "thanks": "Merci — votre réponse est enregistrée : Accepté.",
-        "reminder": "Rappel : Réunion avec la Mission permanente d’Allemagne",
+        "reminder": "Rappel : Réunion avec la Mission permanente de l’Allemagne",
         "reminder_line": "Rappel de la réunion, dans 5 jours.",
-        "cancelled": "Annulée : Réunion avec la Mission permanente d’Allemagne",
+        "cancelled": "Annulée : Réunion avec la Mission permanente de l’Allemagne",
         "updated": "Horaire : auparavant mardi 6 juillet 2027, 10:00 heure de Genève (CEST)",
     },
     "es": {
