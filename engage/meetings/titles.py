@@ -6,7 +6,6 @@ Words, no database: the meeting record and the list row both name themselves thr
 from __future__ import annotations
 
 import functools
-import re
 
 from babel import Locale
 from flask import current_app, has_app_context
