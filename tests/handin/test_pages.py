@@ -130,3 +130,9 @@ def test_the_matrix_filters_carry_over_to_a_new_report(lead_client, recs):
     assert f'<option value="{moh.id}" data-name="Ministry of Health" selected>' in text
     assert '<option value="Right to health" data-name="Right to health" selected>' in text
     assert lead_client.get("/handin/midterm/new?theme=x&organisation_id=99999999999").status_code == 200
+
+
+def test_the_matrix_offers_leads_a_midterm_report_from_its_filters(staff_client, lead_client):
+    assert "/handin/midterm/new" not in staff_client.get("/implementation/?cycle=3").get_data(as_text=True)
+    page = lead_client.get("/implementation/?cycle=3&theme=1").get_data(as_text=True)
+    assert 'href="/handin/midterm/new?cycle=3&amp;theme=1"' in page
