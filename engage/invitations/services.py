@@ -460,16 +460,16 @@ def propose_time_by_link(scope, data: dict, now: datetime, zone: str) -> ReplyRe
         raise NotFoundError("You are no longer on this meeting's list.")
     meeting = attendee.meeting
     if meeting.status == "cancelled":
-        raise ValidationError.for_fields({"date": "This meeting was cancelled."})
+        raise ValidationError.for_fields({"date": N_("This meeting was cancelled.")})
     try:
         # A time the clocks skip is refused; one they pass twice is taken the first time (a suggestion).
         starts_at = clock.localise(values.date, values.time, zone, fold=0).astimezone(UTC)
     except clock.LocalTimeError as exc:
         raise ValidationError.for_fields({"time": f"{exc}."}) from None
     if starts_at <= now:
-        raise ValidationError.for_fields({"date": "Choose a time still to come."})
+        raise ValidationError.for_fields({"date": N_("Choose a time still to come.")})
     if starts_at == meeting.starts_at:
-        raise ValidationError.for_fields({"time": "That is the meeting's time already."})
+        raise ValidationError.for_fields({"time": N_("That is the meeting's time already.")})
     sequence = attendee.sent_sequence if attendee.sent_sequence is not None else meeting.sequence
     # Through the same path as a COUNTER from a calendar, so staff see it, accept or decline it alike.
     reply = ReplyData(uid=meeting.uid, sequence=sequence, attendee_email=attendee.email.lower(), partstat="",

@@ -81,6 +81,8 @@ def _page(token, attendee, form, status=200, errors=None, proposal=None):
     proposed = request.args.get("answer")
     meeting, language = attendee.meeting, _language(attendee)
     t = translator(language)
+    # The write schemas' messages for this page are in the catalogue; the shared text checks' are not yet.
+    errors = {name: [t.gettext(message) for message in messages] for name, messages in (errors or {}).items()}
     with in_language(language):
         return render_template(
             "invitations/rsvp.html", attendee=attendee, meeting=meeting, token=token,

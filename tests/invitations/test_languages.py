@@ -237,3 +237,14 @@ def test_a_link_that_cannot_be_read_is_answered_in_the_browsers_language(app):
     assert page.status_code == 400
     body = page.get_data(as_text=True)
     assert '<html lang="es">' in body and "Este enlace de respuesta no se puede usar" in body
+
+
+def test_a_mistake_on_the_answer_page_is_explained_in_the_contacts_language(app):
+    meeting = _meeting("fr")
+    page = _path(rsvp_links(meeting, meeting.attendees[0].id)["answer_page_url"])
+    with time_machine.travel(NOW, tick=False):
+        refused = app.test_client().post(page + "/another-time", data={"date": "6 juillet", "time": ""})
+    assert refused.status_code == 422
+    body = refused.get_data(as_text=True)
+    assert "Indiquez la date sous la forme AAAA-MM-JJ, par exemple 2027-07-06." in body
+    assert "Choisissez une heure." in body
