@@ -84,5 +84,5 @@ _.generated_at
 _.alignment, _.style, _.orientation, _._after_the_start
 
 # Clusters' API fields (engage/api/clusters.py), read by name.
-_.member_count, _.threshold, _.latest_status, _.latest_assessed_on
+_.member_count, _.threshold, _.best_threshold, _.latest_status, _.latest_assessed_on
 _.supported  # the SDG report's API field (engage/api/reports.py), read by name

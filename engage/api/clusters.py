@@ -75,7 +75,8 @@ class ClusterSuggestionsOut(BaseModel):
     model_config = ConfigDict(title="ClusterSuggestions")
     recommendation_id: int
     cluster_id: int | None
-    threshold: float
+    threshold: float = Field(description="A match is suggested from this score")
+    best_threshold: float = Field(description="The first-ranked match is suggested from this score")
     items: list[ClusterSuggestionOut]
 
 
@@ -189,7 +190,7 @@ def cluster_suggestions(rec_id):
     ranked = suggestions.similar_to(rec, limit=int_arg("limit") or suggestions.SHOWN)
     cluster = queries.clusters_of([rec.id]).get(rec.id)
     return jsonify(ClusterSuggestionsOut(
-        recommendation_id=rec.id, cluster_id=cluster.id if cluster else None, threshold=suggestions.SUGGEST_FROM,
+        recommendation_id=rec.id, cluster_id=cluster.id if cluster else None, threshold=suggestions.bar()[0], best_threshold=suggestions.bar()[1],
         items=[ClusterSuggestionOut(
             recommendation_id=s.recommendation.id, cycle=s.recommendation.cycle,
             reference=s.recommendation.full_reference, text=s.recommendation.text,

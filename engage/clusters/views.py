@@ -159,7 +159,7 @@ def suggest():
     cycle = cycle if cycle is not None else (cycles[0] if cycles else None)
     found = suggestions.proposals(cycle) if cycle is not None else []
     return render_template("clusters/suggestions.html", proposals=found, cycle=cycle, cycles=cycles,
-                           form=ConfirmForm(), threshold=suggestions.SUGGEST_FROM)
+                           form=ConfirmForm(), bar=suggestions.bar())
 
 
 @bp.route("/for/<int:rec_id>")
@@ -167,7 +167,7 @@ def similar(rec_id):
     rec = db.get_or_404(Recommendation, rec_id)
     return render_template("clusters/similar.html", rec=rec, cluster=queries.clusters_of([rec.id]).get(rec.id),
                            ranked=suggestions.similar_to(rec), form=ConfirmForm(),
-                           threshold=suggestions.SUGGEST_FROM)
+                           bar=suggestions.bar())
 
 
 @bp.route("/suggestions/confirm", methods=["POST"])

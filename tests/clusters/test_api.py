@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pytest
 
+from engage.asks import matching
 from engage.clusters.models import RecommendationCluster
 from engage.extensions import db
 from tests.clusters.helpers import make_history
@@ -81,7 +82,8 @@ def test_cluster_suggestions_of_a_recommendation(staff_api, recs):
     assert body["recommendation_id"] == recs["4/140.5"].id and body["cluster_id"] is None
     top = body["items"][:3]
     assert {(i["cycle"], i["reference"]) for i in top} == {(1, "101.3"), (2, "142.7"), (3, "143.12")}
-    assert all(i["suggested"] and i["score"] >= body["threshold"] for i in top)
+    assert all(i["suggested"] and i["score"] >= body["best_threshold"] for i in top)
+    assert body["threshold"] == matching.THRESHOLD and body["best_threshold"] == matching.BEST_THRESHOLD
     assert next(i for i in top if i["reference"] == "101.3")["cluster_id"] is not None
     assert all(i["cycle"] != 4 for i in body["items"])
     assert len(staff_api.get(f"/api/v1/recommendations/{recs['4/140.5'].id}/cluster-suggestions?limit=1"

@@ -32,13 +32,15 @@ def test_the_same_demand_in_other_cycles_ranks_first(recs):
 
 
 def test_the_bar_is_the_asks_matchers_own():
-    assert suggestions.SUGGEST_FROM == matching.THRESHOLD
+    assert suggestions.bar() == (matching.THRESHOLD, matching.BEST_THRESHOLD)
 
 
 def test_proposals_group_the_newest_cycle_with_earlier_ones(recs, staff_user, now):
     found = {f"{p.recommendation.cycle}/{p.recommendation.reference}": p for p in suggestions.proposals()}
-    # The death penalty's two wordings share too little (the 2nd-cycle one is also about a treaty): not proposed.
-    assert set(found) == {"4/140.5", "4/140.77"}
+    # The death penalty's two wordings share less (the 2nd-cycle one is also about a treaty): proposed as
+    # the best match only (the asks' lower bar for the first-ranked), with nothing else.
+    assert set(found) == {"4/140.5", "4/140.77", "4/140.12"}
+    assert refs(found["4/140.12"].matches) == ["2/142.30"]
     opcat = found["4/140.5"]
     assert opcat.cluster is None and set(refs(opcat.matches)) == {"1/101.3", "2/142.7", "3/143.12"}
     # Cycle 3 against cycles 1 and 2 only.
@@ -62,7 +64,7 @@ def test_confirming_makes_a_cluster_with_the_matchers_scores(recs, staff_user, n
     members = {m.recommendation_id: m.score for m in queries.members_of(cluster)}
     assert set(members) == set(ids)
     assert members[recs["4/140.5"].id] is None  # the one matched against
-    assert members[recs["1/101.3"].id] >= suggestions.SUGGEST_FROM
+    assert members[recs["1/101.3"].id] >= matching.THRESHOLD
 
     # Joining: the 3rd-cycle one joins the cluster named.
     suggestions.confirm(staff_user, now, {"recommendation_ids": [recs["3/143.12"].id], "cluster_id": cluster.id})
