@@ -137,3 +137,21 @@ def test_staff_assess_after_meeting_the_ministry_and_the_lead_downloads_the_midt
     assert f"Meeting with Ministry of Health, {long_date(world['day'])}" in text
     assert f"Document: {LETTER}" in text
     assert "UPR progress review" not in text  # the meeting's own title is for staff, not for the report
+
+    # The stakeholder submission's annex: the same three as one table, ready to paste.
+    lead.get_by_role("link", name="All reports to hand in").click()
+    lead_checks.check("reports-to-hand-in")
+    expect(lead.get_by_role("list").filter(has_text=f"Mid-term report, cycle 4: {COALITION}")).to_be_visible()
+    lead.get_by_role("link", name="Make the annex").click()
+    lead.get_by_label("Coalition or organisation").fill(COALITION)
+    lead.get_by_role("button", name="Show the annex").click()
+    lead.wait_for_url(re.compile(r"/handin/annex\?cycle=4"))
+    lead_checks.check("submission-annex")
+    with lead.expect_download() as download:
+        lead.get_by_role("link", name="Download .docx").click()
+    path = tmp_path / ("annex-" + download.value.suggested_filename)
+    download.value.save_as(path)
+    annex = Document(io.BytesIO(path.read_bytes())).tables[0]
+    rows = {r.cells[0].text: [c.text for c in r.cells] for r in annex.rows[1:]}
+    for reference, _text, status, evidence in RECOMMENDATIONS:
+        assert rows[reference][3].startswith(status) and rows[reference][4].startswith(evidence)
