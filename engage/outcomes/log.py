@@ -508,7 +508,7 @@ def engagement_log_page(f: LogFilters, page: int = 1, per_page: int = 50, actor=
 class FilterLists:
     """What the log's filter selects offer, read from the database."""
 
-    cycles: list  # cycles that have recommendations, newest first
+    cycles: list  # cycles that have recommendations or asks, newest first
     states: tuple  # (code, name) of every recommending state, by name
     themes: list  # theme names, by name
     staff: list   # (id as text, display name) of every enabled user, by name
@@ -516,8 +516,8 @@ class FilterLists:
 
 @functools.cache
 def _filter_lists_query():
-    # Three lists in one statement (a statement cost more than reading any of them), built once per
-    # process. Recommendations, themes and users are never restricted: nothing for the access guard.
+    # Four lists in one statement (a statement cost more than reading any of them), built once per
+    # process. Recommendations, themes, users and asks are never restricted: nothing for the access guard.
     rec, theme, user = Recommendation.__table__.c, Theme.__table__.c, User.__table__.c
     made = RecommendationState.__table__.c
     # Every state that made one, joint recommendations' other states too.
@@ -526,7 +526,9 @@ def _filter_lists_query():
         Recommendation.__table__, RecommendationState.__table__, made.recommendation_id == rec.id).distinct()
     themes = select(literal_column("2"), null(), theme.name, null())
     staff = select(literal_column("3"), user.id, user.full_name, user.email).where(user.is_disabled.is_(False))
-    return union_all(cycles_and_states, themes, staff).order_by("list", "name", "other")
+    # The asks' cycles too: the log's cycle filter takes an ask's (a cycle may have asks before recommendations).
+    ask_cycles = select(literal_column("4"), Ask.__table__.c.cycle, null(), null()).distinct()
+    return union_all(cycles_and_states, themes, staff, ask_cycles).order_by("list", "name", "other")
 
 
 @functools.lru_cache(maxsize=16)
@@ -537,12 +539,12 @@ def _named_states(codes: frozenset) -> tuple:
 
 def filter_lists() -> FilterLists:
     """The cycles, states, themes and staff the log's filters offer: one statement."""
-    lists: dict[int, list] = {1: [], 2: [], 3: []}
+    lists: dict[int, list] = {1: [], 2: [], 3: [], 4: []}
     for kind, number, name, other in db.session.connection().execute(_filter_lists_query()).all():
         lists[kind].append((number, name, other))
     pairs = lists[1]
     return FilterLists(
-        cycles=sorted({cycle for cycle, _, _ in pairs}, reverse=True),
+        cycles=sorted({cycle for cycle, _, _ in pairs} | {cycle for cycle, _, _ in lists[4]}, reverse=True),
         states=_named_states(frozenset(state for _, state, _ in pairs)),
         themes=[name for _, name, _ in lists[2]],
         staff=[(str(uid), full_name or email) for uid, full_name, email in lists[3]])

@@ -58,6 +58,7 @@ def test_the_engagement_log_shows_the_ask_and_its_position(world, on_ask, staff_
     assert f'href="/asks/{ask.id}"' in row and f"Ask {ask.id}" in row and "cycle 5" in row
     assert "Will make it" in row and "Overall" not in row
     # An ask's cycle is a cycle the log filters by: the world's recommendations are of cycles 3 and 4.
+    assert '<option value="5">Cycle 5</option>' in html  # offered for the ask's sake: no recommendation is of cycle 5
     html = staff_client.get("/outcomes/?cycle=5").get_data(as_text=True)
     assert "Germany will make the Abuja recommendation" in html and ">142.15</a>" not in html
 
