@@ -88,6 +88,8 @@ def create_app(config: str | None = None, **overrides) -> Flask:
     app.register_blueprint(dataprotection_bp)
     app.register_blueprint(access_bp)
     from engage.access import guard
+    from engage.members import services as members
+    members.install()  # every new user and owned record gets its member organisation
     guard.init_app(app)  # restricted records: filtered from every query, views audited
     extensions.csrf.exempt(api_bp)  # token-authenticated; no cookies, so no CSRF
 

@@ -1,4 +1,5 @@
 """Every model, imported so that metadata (create_all, Alembic) sees the whole schema."""
+from engage.members.models import Member  # noqa: F401
 from engage.auth.models import ApiToken, RecoveryCode, User  # noqa: F401
 from engage.directory.models import Contact, Organisation  # noqa: F401
 from engage.history import ChangeRecord  # noqa: F401

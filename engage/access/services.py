@@ -13,6 +13,16 @@ The rules:
   and is not the DPO is granted it at once, so nobody locks themselves out;
 - whatever opens records wholesale is the DPO's alone: naming or removing a DPO (the first is named
   from the command line), granting a record to a group, and changing a group that holds grants.
+
+With a second member organisation (a coalition: `members.coalition_mode()`), every contact, meeting,
+outcome and follow-up is owned by one member, and:
+- a member's own records are seen by its users as above; its DPO is the DPO of its records only;
+- another member's meeting is seen when it is not restricted and not "private" (its sharing); at
+  "coalition_summary" without its outcomes (and so their follow-ups), at "coalition_full" with
+  them; the meeting's notes are for its member, and "coalition_full" (`shows_in_full`);
+- contacts of the directory are shared; a restricted one only with its member's DPO or a grant, as
+  every restricted record: grants cross members, nothing else does.
+With one member the conditions are exactly the single organisation's.
 """
 from __future__ import annotations
 
@@ -23,7 +33,7 @@ from types import SimpleNamespace
 from datetime import datetime
 
 from flask import g, has_app_context, has_request_context, request
-from sqlalchemy import String, and_, bindparam, cast, false, func, inspect, or_, select, true
+from sqlalchemy import String, and_, bindparam, cast, false, func, inspect, not_, or_, select, true
 from sqlalchemy.orm import with_loader_criteria
 
 from engage.audit.services import record_event
@@ -31,6 +41,8 @@ from engage.errors import ConflictError, NotFoundError, PermissionDenied, Valida
 from engage.extensions import db, model_for
 from engage import signals
 from engage.history import record_change
+from engage.members import services as members
+from engage.members.models import SHARING
 from engage.schemas import check
 
 from .models import RECORD_TYPES, SENSITIVITIES, AccessGrant, AccessGroup, access_group_member
@@ -76,31 +88,40 @@ class Visibility:
     is_dpo: bool
     granted: dict = field(default_factory=dict)  # record type -> frozenset of ids
     _criteria: dict = field(default_factory=dict, repr=False)
+    # A coalition (more than one member): the actor's member, whose records are theirs.
+    coalition: bool = False
+    member_id: int | None = None
 
     @classmethod
     def load(cls, actor) -> "Visibility":
         """Read the actor's grants now: one query (none for the DPO or an anonymous visitor)."""
         uid = _actor_id(actor)
-        if is_dpo(actor):
-            return cls(uid, True)
+        coalition, member_id = members.coalition_mode(), members.member_id_of(actor)
         pairs = ()
-        if uid != -1:
+        if uid != -1 and not (is_dpo(actor) and not coalition):
             # Grants only, plain columns: nothing for the ORM or the request guard to do.
             pairs = db.session.connection().execute(_grants_query(), {"user_id": uid})
-        return cls._of(uid, pairs)
+        return cls._of(uid, is_dpo(actor), pairs, coalition, member_id)
 
     @classmethod
-    def _of(cls, uid: int, pairs) -> "Visibility":
+    def _of(cls, uid: int, dpo: bool, pairs, coalition: bool = False, member_id: int | None = None) -> "Visibility":
         ids = {kind: set() for kind in RECORD_TYPES}
         for kind, record_id in pairs:
             ids.setdefault(kind, set()).add(record_id)
-        return cls(uid, False, {kind: frozenset(v) for kind, v in ids.items()})
+        return cls(uid, dpo, {kind: frozenset(v) for kind, v in ids.items()},
+                   coalition=coalition, member_id=member_id if coalition else None)
+
+    @property
+    def sees_everything(self) -> bool:
+        """True for the DPO of a single organisation: no condition to add to anything."""
+        return self.is_dpo and not self.coalition
 
     @property
     def key(self) -> tuple:
         """What every criterion built from this Visibility depends on (not the actor as such): equal
         keys, equal criteria. For statements built once and kept (`meetings.listing.prepared_page`)."""
-        return (self.is_dpo, frozenset((kind, ids) for kind, ids in self.granted.items() if ids))
+        return (self.is_dpo, self.coalition, self.member_id,
+                frozenset((kind, ids) for kind, ids in self.granted.items() if ids))
 
     def ids(self, record_type: str) -> frozenset:
         """The ids of records of that type granted to the actor."""
@@ -111,12 +132,41 @@ class Visibility:
         may be loaded)."""
         if record is None:
             return False
-        if self.is_dpo:
+        if self.sees_everything:
             return True
         kind = record_type_of(record)
-        if kind in MEETING_BOUND and record.meeting is not None and not self.sees(record.meeting):
+        if kind in MEETING_BOUND and record.meeting is not None and not (
+                self.sees_in_full(record.meeting) if self.coalition else self.sees(record.meeting)):
             return False
-        return record.sensitivity != "restricted" or record.id in self.ids(kind)
+        granted = record.id in self.ids(kind)
+        if not self.coalition:
+            return record.sensitivity != "restricted" or granted
+        own = record.member_id == self.member_id
+        if granted or (self.is_dpo and own):
+            return True
+        if record.sensitivity == "restricted":
+            return False
+        return own or kind != "meeting" or record.sharing != "private"
+
+    def hidden_contacts(self, restricted: dict) -> set:
+        """Which of these restricted contacts ({id: member id}) the actor may not see."""
+        if self.sees_everything:
+            return set()
+        granted = self.ids("contact")
+        return {cid for cid, member_id in restricted.items()
+                if cid not in granted and not (self.is_dpo and self.coalition and member_id == self.member_id)}
+
+    def sees_in_full(self, meeting) -> bool:
+        """True when the actor sees this meeting with its notes and outcomes: not a coalition, the
+        meeting is their member's (or granted to them), or its member shares it in full."""
+        if not self.sees(meeting):
+            return False
+        return (not self.coalition or meeting.member_id == self.member_id
+                or meeting.sharing == "coalition_full" or meeting.id in self.ids("meeting"))
+
+    def sees_private_details(self, record) -> bool:
+        """True when the actor may read a contact's (or a record's) private details: its member's users."""
+        return not self.coalition or record.member_id == self.member_id
 
     def criterion(self, model):
         """A SQL condition on `model` (Contact, Meeting, Outcome or an alias of one): only what the actor may
@@ -137,8 +187,10 @@ class Visibility:
         return found
 
     def _build(self, kind, model):
-        if self.is_dpo:
+        if self.sees_everything:
             return true()
+        if self.coalition:
+            return self._coalition_condition(kind, model)
         own = or_(model.sensitivity != "restricted", model.id.in_(sorted(self.ids(kind))))
         if kind == "outcome":
             return and_(own, model.meeting_id.not_in(self.hidden_ids(model_for("meeting"))))
@@ -147,24 +199,49 @@ class Visibility:
                                  model.meeting_id.not_in(self.hidden_ids(model_for("meeting")))))
         return own
 
-    def hidden_ids(self, model):
-        """A select() of the ids of `model` records the actor may not see, on the Core table (so the
-        request guard's criterion is not applied inside it), from the granted ids already loaded."""
+    def _coalition_condition(self, kind, cols):
+        """The coalition's policy (module docstring) on `cols`: a model, an alias, or a Core table's `c`."""
+        granted = cols.id.in_(sorted(self.ids(kind)))
+        own = cols.member_id == self.member_id
+        opened = or_(granted, and_(own, true() if self.is_dpo else false()))
+        unrestricted = cols.sensitivity != "restricted"
+        if kind == "contact":
+            return or_(unrestricted, opened)
+        if kind == "meeting":
+            return or_(opened, and_(unrestricted, or_(own, cols.sharing != "private")))
+        # An outcome, or an assessment from a meeting: only with its meeting seen in full.
+        with_meeting = cols.meeting_id.not_in(self.hidden_ids(model_for("meeting"), full=True))
+        if kind == "assessment":  # from no meeting (a report, the press): shared, as recommendations are
+            with_meeting = or_(cols.meeting_id.is_(None), with_meeting)
+        return and_(or_(unrestricted, opened), with_meeting)
+
+    def hidden_ids(self, model, full: bool = False):
+        """A select() of the ids of `model` records the actor may not see (`full`: of meetings, also those
+        seen only in summary), on the Core table (so the request guard's criterion is not applied inside
+        it), from the granted ids already loaded."""
         table = model.__table__
-        if self.is_dpo:
+        kind = _kind_of(model)
+        if self.sees_everything:
             return select(table.c.id).where(false())
+        if self.coalition:
+            shown = self._coalition_condition(kind, table.c)
+            if full and kind == "meeting":
+                shown = and_(shown, or_(table.c.member_id == self.member_id, table.c.sharing == "coalition_full",
+                                        table.c.id.in_(sorted(self.ids(kind)))))
+            return select(table.c.id).where(not_(shown))
         return select(table.c.id).where(table.c.sensitivity == "restricted",
-                                        table.c.id.not_in(sorted(self.ids(_kind_of(model)))))
+                                        table.c.id.not_in(sorted(self.ids(kind))))
 
 
 @functools.cache
 def _grants_query():
     # Built once per process: every request of a user without the DPO flag runs it.
-    grants, members = AccessGrant.__table__, access_group_member
+    grants, group_members = AccessGrant.__table__, access_group_member
     uid = bindparam("user_id")
     return (select(grants.c.record_type, grants.c.record_id)
             .where(or_(grants.c.user_id == uid,
-                       grants.c.group_id.in_(select(members.c.group_id).where(members.c.user_id == uid))))
+                       grants.c.group_id.in_(select(group_members.c.group_id)
+                                             .where(group_members.c.user_id == uid))))
             .execution_options(all_sensitivities=True))
 
 
@@ -174,28 +251,31 @@ def granted_text(user_id):
     user table's column (correlated, never a second FROM of users).
 
     Read with the user, the grants cost no statement of their own on a signed-in request."""
-    grants, members = AccessGrant.__table__, access_group_member
+    grants, group_members = AccessGrant.__table__, access_group_member
     pair = grants.c.record_type + ":" + cast(grants.c.record_id, String)
-    return (select(func.aggregate_strings(pair, ","))
-            .where(or_(grants.c.user_id == user_id,
-                       grants.c.group_id.in_(select(members.c.group_id).where(members.c.user_id == user_id)
-                                             .correlate_except(members))))
-            .correlate_except(grants).scalar_subquery().label("granted"))
+    pairs = (select(func.aggregate_strings(pair, ","))
+             .where(or_(grants.c.user_id == user_id,
+                        grants.c.group_id.in_(select(group_members.c.group_id)
+                                              .where(group_members.c.user_id == user_id)
+                                              .correlate_except(group_members))))
+             .correlate_except(grants).scalar_subquery())
+    # "<number of members>|<grants>": whether engage is a coalition comes with the user too.
+    return (cast(members.member_count_column(), String) + "|" + func.coalesce(pairs, "")).label("granted")
 
 
 def keep_visibility(actor, granted: str | None) -> None:
     """Keep, for this request, the Visibility of `actor` made from their grants read as `granted_text`
     in the statement that loaded them: `visibility(actor)` then reads nothing."""
-    if not has_request_context() or actor is None:
+    if not has_request_context() or actor is None or not granted:
         return
     uid = _actor_id(actor)
     if uid == -1:
         return
-    if is_dpo(actor):
-        found = Visibility(uid, True)
-    else:
-        pairs = (item.split(":") for item in granted.split(",")) if granted else ()
-        found = Visibility._of(uid, ((kind, int(record_id)) for kind, record_id in pairs))
+    count, _, granted = granted.partition("|")
+    members.keep_coalition_mode(int(count))
+    pairs = (item.split(":") for item in granted.split(",")) if granted else ()
+    found = Visibility._of(uid, is_dpo(actor), ((kind, int(record_id)) for kind, record_id in pairs),
+                           int(count) > 1, members.member_id_of(actor))
     _request_cache()[_cache_key(actor)] = found
 
 
@@ -295,9 +375,29 @@ def can_see(actor, record) -> bool:
     visibility is loaded for the request)."""
     if record is None:
         return False
+    if members.coalition_mode():
+        return visibility(actor).sees(record)
     if is_dpo(actor) or not is_restricted(record):
         return True  # no grants to read (outside a request, reading them is a query)
     return visibility(actor).sees(record)
+
+
+def shows_in_full(actor, meeting) -> bool:
+    """True when the actor sees this meeting's notes and outcomes (not only that it took place, with
+    whom, on which asks): always on a single organisation's install."""
+    return meeting is not None and (not members.coalition_mode() or visibility(actor).sees_in_full(meeting))
+
+
+def of_own_member(actor, record) -> bool:
+    """True when the record is the actor's member's (always on a single organisation's install): only
+    its own member changes a meeting, logs its outcomes or restricts it, whatever it shares."""
+    return not members.coalition_mode() or getattr(record, "member_id", None) == members.member_id_of(actor)
+
+
+def sees_private_details(actor, record) -> bool:
+    """True when the actor may read a contact's private details (notes, data-protection fields): users
+    of the member that added it, and everyone on a single organisation's install."""
+    return not members.coalition_mode() or visibility(actor).sees_private_details(record)
 
 
 def require_visible(actor, record):
@@ -320,6 +420,8 @@ def can_manage(actor, record) -> bool:
     """True when the actor may change the record's sensitivity and grants."""
     if actor is None or not getattr(actor, "is_authenticated", True) or getattr(actor, "is_disabled", False):
         return False
+    if not of_own_member(actor, record):
+        return False  # another member's record: theirs to restrict and grant
     if is_dpo(actor):
         return True
     if not can_see(actor, record):
@@ -343,6 +445,22 @@ def clean_sensitivity(value, field: str = "sensitivity") -> str:
     if isinstance(value, str) and value.strip().lower() in SENSITIVITIES:
         return value.strip().lower()
     raise ValidationError.for_fields({field: "Choose internal or restricted."})
+
+
+def set_sharing(actor, now: datetime, meeting, value) -> bool:
+    """Say what other members see of a meeting (engage.members.models.SHARING); returns whether it
+    changed. Its member's DPO, leads and admins, or its organiser; audited and kept in its history."""
+    if value not in SHARING:
+        raise ValidationError.for_fields({"sharing": "Choose private, coalition_summary or coalition_full."})
+    if meeting.sharing == value:
+        return False
+    _require_manage(actor, meeting)
+    old, meeting.sharing = meeting.sharing, value
+    db.session.flush()
+    forget_visibility()
+    record_event(actor, now, "sharing_changed", meeting, detail=f"{old} -> {value}")
+    record_change(actor, now, meeting, "updated", {"sharing": [old, value]})
+    return True
 
 
 def set_sensitivity(actor, now: datetime, record, value, announce: bool = True) -> bool:

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from engage import downloads
 from engage.access.guard import current_actor
-from engage.access.services import visibility_key
+from engage.access.services import shows_in_full, visibility_key
 from engage.auth.models import User
 from engage.clock import UTC, now_utc
 from engage.errors import ValidationError
@@ -86,11 +86,13 @@ def meeting_json(meeting: Meeting, people: People | None = None) -> dict:
     """A meeting as the contract shows it (times in UTC with Z), with the attendees its caller may see."""
     if people is None:
         people = people_for(current_actor(), meeting)
+    # Another member's meeting shared in summary comes without its notes.
+    full = shows_in_full(current_actor(), meeting)
     return MeetingOut(
         id=meeting.id, uid=meeting.uid, sequence=meeting.sequence, title=meeting.title,
         invitation_title=meeting.invitation_title, title_for_invitations=meeting.title_for_invitations,
         invitation_titles=meeting.invitation_titles or None,
-        description=meeting.description, starts_at=_z(meeting.starts_at), ends_at=_z(meeting.ends_at),
+        description=meeting.description if full else None, starts_at=_z(meeting.starts_at), ends_at=_z(meeting.ends_at),
         timezone=meeting.timezone, location_kind=meeting.location_kind, location=meeting.location,
         online_url=meeting.online_url, status=meeting.status, organiser=meeting.organiser.email,
         staff=[a.email for a in people.staff],
@@ -101,7 +103,7 @@ def meeting_json(meeting: Meeting, people: People | None = None) -> dict:
         recommendation_ids=[r.id for r in meeting.recommendations], ask_ids=sorted(a.id for a in meeting.asks),
         reminders=list(meeting.reminder_offsets or []),
         tags=list(meeting.tags or []), sensitivity=meeting.sensitivity or "internal",
-        cancellation_reason=meeting.cancellation_reason,
+        cancellation_reason=meeting.cancellation_reason if full else None,
         created_at=_z(meeting.created_at), updated_at=_z(meeting.updated_at),
         url=absolute_url("meetings.show", meeting_id=meeting.id),
         ics_url=absolute_url("api.meetings_meeting_ics", meeting_id=meeting.id),

@@ -30,6 +30,9 @@ AUDIT_ACTIONS = {
     "sensitivity_changed": "Sensitivity changed",
     "organisation_changed": "Organisation's name, logo or reply address changed",
     "theme_mapping_changed": "Theme mapping added, changed or removed",
+    "member_added": "Member organisation added",
+    "member_changed": "User moved to another member organisation",
+    "sharing_changed": "Meeting's sharing with the coalition changed",
 }
 
 

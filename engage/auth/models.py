@@ -36,6 +36,10 @@ class User(UserMixin, db.Model):
     # The data-protection officer: sees restricted records, answers access and erasure requests.
     # A flag beside the role, so a lead or an admin can hold the office without a new rank.
     is_dpo: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The member organisation this user works for (the only one, on a single organisation's install):
+    # what they see of other members' records follows engage/access's policy. Set on the first flush
+    # when left blank (engage/members/services.py).
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Two-factor sign-in (TOTP, RFC 6238). The base32 secret is stored as it is: the server must
@@ -48,6 +52,7 @@ class User(UserMixin, db.Model):
     # a password, role or DPO change, disabling, "sign out everywhere"): engage/auth/sessions.py.
     session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
+    member = relationship("Member")
     tokens = relationship("ApiToken", back_populates="user", cascade="all, delete-orphan")
     recovery_codes = relationship("RecoveryCode", back_populates="user", cascade="all, delete-orphan")
 

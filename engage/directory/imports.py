@@ -11,6 +11,7 @@ from engage.clock import timezone_for_city
 from engage.csvfiles import ImportReport, decode_csv_lines, read_rows, template_text
 from engage.errors import ValidationError
 from engage.extensions import db
+from engage.members.services import member_id_of
 from engage.history import diff_fields, record_change
 
 from .models import ORGANISATION_KINDS, Contact, Organisation
@@ -174,7 +175,8 @@ def import_contacts(text: str, actor, now, progress: Progress = None, *,
             progress(saved, len(planned), "saved")
         existing = live.get(values["email"])
         if existing is None:
-            contact = Contact(**values, is_archived=False, created_at=now, updated_at=now)
+            contact = Contact(**values, is_archived=False, created_at=now, updated_at=now,
+                              member_id=member_id_of(actor))  # whoever adds it owns its private details
             db.session.add(contact)
             db.session.flush()
             record_change(actor, now, contact, "imported")

@@ -83,6 +83,9 @@ class Contact(db.Model):
     notes: Mapped[str | None] = mapped_column(SealedText, info={"max_length": 20000})  # sealed when restricted
     source: Mapped[str | None] = mapped_column(String(200))  # where the details came from
     sensitivity: Mapped[str] = mapped_column(String(20), default="internal", server_default="internal")
+    # The member organisation that added it: its private details (notes, data protection) are that member's (engage/members; the access policy reads it). Set on
+    # the first flush when left blank: see engage/members/services.py.
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id"), index=True)
     # Data protection (engage/dataprotection): why engage may hold the details, and objections.
     lawful_basis: Mapped[str] = mapped_column(String(30), default="legitimate_interest",
                                               server_default="legitimate_interest")

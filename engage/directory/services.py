@@ -9,6 +9,7 @@ from engage.clock import timezone_for_city
 from engage.countries import country_code
 from engage.errors import ConflictError, NotFoundError, ValidationError
 from engage.extensions import db
+from engage.members.services import member_id_of
 from engage.access.services import (VISIBILITY_APPLIED, apply_initial_sensitivity, check_may_set, get_visible,
                                     only_visible, select_visible, set_sensitivity, visible)
 from engage import signals
@@ -188,7 +189,8 @@ def create_contact(actor, now, data: Any) -> Contact:
     values = contact_values(body)
     _settle_protection(now, None, values)
     _refuse_email_clash(actor, values["email"])
-    contact = Contact(**values, is_archived=False, created_at=now, updated_at=now)
+    contact = Contact(**values, is_archived=False, created_at=now, updated_at=now,
+                      member_id=member_id_of(actor))  # whoever adds it owns its private details
     db.session.add(contact)
     db.session.flush()
     record_change(actor, now, contact, "created")

@@ -75,6 +75,9 @@ class Assessment(db.Model):
     assessed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     confidence: Mapped[str] = mapped_column(String(10), default="medium")
     sensitivity: Mapped[str] = mapped_column(String(20), default="internal", server_default="internal")
+    # The member organisation that recorded it (its meeting's, when from one): engage/members. The
+    # access policy reads it for a restricted one (its member's DPO); set on the first flush when blank.
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from sqlalchemy import or_, select
 
-from engage.access.services import only_visible
+from engage.access.services import only_visible, shows_in_full
 from engage.auth.models import User
 from engage.clock import start_of_day
 from engage.errors import PermissionDenied, ValidationError
@@ -43,18 +43,19 @@ def organiser_mailbox() -> str:
 
 
 def meeting_description(meeting: Meeting, page_url: str = "", people: People | None = None,
-                        language: str = "en") -> str:
+                        language: str = "en", full: bool = True) -> str:
     """The plain-text body of a calendar entry: purpose, agenda recommendations, place, people.
 
     `people`: the attendees its reader may see (default: as a recipient outside engage sees them,
     with no restricted contact named); the others are only counted. `language`: a recipient's
-    (engage.i18n); staff's calendars are in English.
+    (engage.i18n); staff's calendars are in English. Not `full`: another member's meeting shared in
+    summary, without its notes (purpose, a cancellation's reason).
     """
     if people is None:
         people = people_for(None, meeting)
     t = translator(language)
     lines = []
-    if meeting.description:
+    if full and meeting.description:
         lines += [meeting.description, ""]
     lines.append(t.gettext("When: %(when)s", when=format_range(meeting.starts_at, meeting.ends_at,
                                                                 meeting.timezone, language)))
@@ -77,7 +78,7 @@ def meeting_description(meeting: Meeting, page_url: str = "", people: People | N
     lines.append(t.gettext("Organiser: %(name)s", name=meeting.organiser.display_name))
     if meeting.status == "cancelled":
         lines.insert(0, t.gettext("CANCELLED: %(reason)s", reason=meeting.cancellation_reason)
-                     if meeting.cancellation_reason else t.gettext("CANCELLED"))
+                     if full and meeting.cancellation_reason else t.gettext("CANCELLED"))
     if page_url:
         lines += ["", f"In engage: {page_url}"]
     return "\n".join(lines)
@@ -107,7 +108,7 @@ def meeting_location(meeting: Meeting) -> str:
 
 
 def meeting_event(meeting: Meeting, organiser_email: str, page_url: str = "", attendees=(),
-                  people: People | None = None) -> EventData:
+                  people: People | None = None, full: bool = True) -> EventData:
     """The meeting as plain iCalendar data (times stay instants; the builder writes them in UTC).
 
     `people`: the attendees the file's reader may see (default: none of the restricted contacts).
@@ -120,7 +121,7 @@ def meeting_event(meeting: Meeting, organiser_email: str, page_url: str = "", at
         starts_at=meeting.starts_at, ends_at=meeting.ends_at,
         organiser_email=organiser_email, organiser_name=meeting.organiser.display_name,
         description=neutral_description(meeting, page_url) if restricted
-        else meeting_description(meeting, page_url, people),
+        else meeting_description(meeting, page_url, people, full=full),
         location=meeting_location(meeting),
         url=meeting.online_url or page_url or "",
         status="CANCELLED" if meeting.status == "cancelled" else "CONFIRMED",
@@ -132,7 +133,8 @@ def meeting_event(meeting: Meeting, organiser_email: str, page_url: str = "", at
 def meeting_ics(meeting: Meeting, now: datetime, organiser_email: str, page_url: str = "", reader=None) -> bytes:
     """One meeting as a METHOD:PUBLISH calendar file, naming the attendees `reader` may see."""
     name = meeting.title_for_invitations if meeting.is_restricted else meeting.title
-    event = meeting_event(meeting, organiser_email, page_url, people=people_for(reader, meeting))
+    event = meeting_event(meeting, organiser_email, page_url, people=people_for(reader, meeting),
+                          full=reader is None or shows_in_full(reader, meeting))
     return build_calendar([event], "PUBLISH", now, name=name)
 
 

@@ -19,12 +19,13 @@ from sqlalchemy import (BigInteger, Integer, String, bindparam, cast, func, lite
                         union_all)
 
 from engage.access import guard
-from engage.access.services import VISIBILITY_APPLIED, is_dpo, visibility
+from engage.access.services import VISIBILITY_APPLIED, visibility
 from engage.auth.models import User
 from engage.countries import country_name
 from engage.dbtypes import JSONListText, iso_utc
 from engage.directory.models import Contact, Organisation
 from engage.extensions import db
+from engage.members.services import coalition_mode
 from engage.recommendations.models import Recommendation, shown_reference
 from engage.statements import KeptStatements
 
@@ -37,7 +38,7 @@ _MEETING_COLUMNS = (
     Meeting.description,
     Meeting.starts_at, Meeting.ends_at, Meeting.timezone, Meeting.location_kind, Meeting.location,
     Meeting.online_url, Meeting.status, Meeting.reminder_offsets, Meeting.tags, Meeting.sensitivity,
-    Meeting.cancellation_reason, Meeting.created_at, Meeting.updated_at,
+    Meeting.cancellation_reason, Meeting.created_at, Meeting.updated_at, Meeting.member_id, Meeting.sharing,
 )
 
 # The same, for lists that only print them (the API): instants as their ISO text in UTC with Z, JSON
@@ -132,6 +133,8 @@ class MeetingRow(MeetingLabels):
     cancellation_reason: str | None
     created_at: datetime
     updated_at: datetime
+    member_id: int
+    sharing: str
     organiser_email: str
     organiser_name: str
     attendees: list = field(default_factory=list)  # every attendee, in attendee order
@@ -292,6 +295,7 @@ def _columns(query, as_text: bool = False):
 
 
 def _complete(actor, rows, agenda, as_text: bool = False) -> None:
+    _summarise(actor, rows)
     # Large lists (a feed of a year of meetings) ask for attendees and agenda in chunks: a bound
     # parameter per id, and SQLite allows some tens of thousands.
     for i in range(0, len(rows), 1000):
@@ -301,21 +305,32 @@ def _complete(actor, rows, agenda, as_text: bool = False) -> None:
             _add_agenda(chunk, full=agenda == "full")
 
 
+def _summarise(reader, rows: list[MeetingRow]) -> None:
+    # Another member's meeting shared in summary: that it took place, with whom, on which asks; not
+    # its notes (its purpose, a cancellation's reason). Nothing to do for a single organisation.
+    if reader is None or not coalition_mode():
+        return
+    vis = visibility(reader)
+    for r in rows:
+        if not vis.sees_in_full(r):
+            r.description = r.cancellation_reason = None
+
+
 def _add_people(reader, rows: list[MeetingRow], as_text: bool = False) -> None:
     by_id = {r.id: r for r in rows}
     if not by_id:
         return
-    restricted = set()
+    restricted = {}
     # Plain columns, marked as seeing every sensitivity (this and the agenda statement below): they run on
     # the session's connection, with nothing for the ORM or the access guard to do.
     connection = db.session.connection()
     for (aid, mid, cid, uid, role, response, responded_at, c_name, c_email, org_id, org_name, sensitivity,
-         u_name, u_email) in connection.execute(_attendees_query(as_text), {"meeting_ids": list(by_id)}).all():
+         c_member, u_name, u_email) in connection.execute(_attendees_query(as_text), {"meeting_ids": list(by_id)}).all():
         if cid is not None:
             row = AttendeeRow(aid, cid, None, role, response, responded_at, c_name, c_email, org_id, org_name,
                               sensitivity)
             if sensitivity == "restricted":
-                restricted.add(cid)
+                restricted[cid] = c_member
         else:
             row = AttendeeRow(aid, None, uid, role, response, responded_at, u_name or u_email, u_email, None, None,
                               None)
@@ -329,12 +344,12 @@ def _add_people(reader, rows: list[MeetingRow], as_text: bool = False) -> None:
     guard.note_loaded("contact", restricted)
 
 
-def _hidden_of(reader, restricted: set) -> set:
-    """Which of these restricted contacts `reader` may not see (None: a recipient outside engage, who
-    holds no grant): as `people.people_of_meetings` decides."""
+def _hidden_of(reader, restricted: dict) -> set:
+    """Which of these restricted contacts ({id: member id}) `reader` may not see (None: a recipient
+    outside engage, who holds no grant): as `people.people_of_meetings` decides."""
     if reader is None:
-        return restricted
-    return restricted - visibility(reader).ids("contact") if not is_dpo(reader) else set()
+        return set(restricted)
+    return visibility(reader).hidden_contacts(restricted)
 
 
 def _add_agenda(rows: list[MeetingRow], full: bool = False) -> None:
@@ -364,7 +379,7 @@ def _attendees_query(as_text: bool):
     a, c, o, u = Attendee.__table__.c, Contact.__table__.c, Organisation.__table__.c, User.__table__.c
     responded_at = iso_utc(a.responded_at).label("responded_at") if as_text else a.responded_at
     return (select(a.id, a.meeting_id, a.contact_id, a.user_id, a.role, a.response, responded_at, c.full_name,
-                   c.email, c.organisation_id, o.name, c.sensitivity, u.full_name, u.email)
+                   c.email, c.organisation_id, o.name, c.sensitivity, c.member_id, u.full_name, u.email)
             .select_from(Attendee.__table__.outerjoin(Contact.__table__, a.contact_id == c.id)
                          .outerjoin(Organisation.__table__, c.organisation_id == o.id)
                          .outerjoin(User.__table__, a.user_id == u.id))
@@ -470,10 +485,10 @@ def agenda_page(actor, query: PreparedAgenda, page: int, per_page: int, now: dat
     # The contact attendees only (staff are not shown), restricted ones included: who is left out is
     # decided below, as people.people_of_meetings decides it.
     attendees = db.session.connection().execute(_agenda_attendees_query(), {"meeting_ids": list(by_id)}).all()
-    restricted = {cid for _, cid, _, _, sensitivity in attendees if sensitivity == "restricted"}
+    restricted = {cid: member for _, cid, _, _, sensitivity, member in attendees if sensitivity == "restricted"}
     hidden = _hidden_of(actor, restricted)
     names: dict[int, dict] = {mid: {} for mid in by_id}
-    for mid, cid, org_id, org_name, _ in attendees:
+    for mid, cid, org_id, org_name, _, _ in attendees:
         if cid in hidden:
             by_id[mid].hidden += 1
         elif org_id is not None:
@@ -491,7 +506,7 @@ def _agenda_attendees_query():
     # Plain columns of every contact attendee (restricted ones included), marked as seeing every
     # sensitivity: built once, run on the session's connection, as _attendees_query.
     a, c, o = Attendee.__table__.c, Contact.__table__.c, Organisation.__table__.c
-    return (select(a.meeting_id, a.contact_id, c.organisation_id, o.name, c.sensitivity)
+    return (select(a.meeting_id, a.contact_id, c.organisation_id, o.name, c.sensitivity, c.member_id)
             .select_from(Attendee.__table__.join(Contact.__table__, a.contact_id == c.id)
                          .outerjoin(Organisation.__table__, c.organisation_id == o.id))
             .where(a.meeting_id.in_(bindparam("meeting_ids", expanding=True))).order_by(a.meeting_id, a.id)

@@ -73,6 +73,13 @@ class Meeting(MeetingLabels, db.Model):
     # recipient whose language has none reads the translated default (title_for_invitations_in).
     invitation_titles: Mapped[dict | None] = mapped_column(JSON)
     sensitivity: Mapped[str] = mapped_column(String(20), default="internal", server_default="internal")
+    # The member organisation that owns it (engage/members; the access policy reads it). Set on
+    # the first flush when left blank: see engage/members/services.py.
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id"), index=True)
+    # What other members see of it (engage.members.models.SHARING): "private", "coalition_summary"
+    # (that it took place, with whom, on which asks and recommendations) or "coalition_full". Blank
+    # on a new meeting: its member's default.
+    sharing: Mapped[str] = mapped_column(String(20), server_default="coalition_summary")
     # sealed when restricted (engage/sealed.py); TEXT, so the schemas' limit is kept in `info`
     description: Mapped[str | None] = mapped_column(SealedText, info={"max_length": 20000})
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)  # indexed by ix_meeting_period

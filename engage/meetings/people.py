@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import NO_VALUE, set_committed_value
 
-from engage.access.services import is_dpo, visibility
+from engage.access.services import visibility
 from engage.directory.models import Contact
 from engage.extensions import db
 
@@ -116,12 +116,12 @@ def people_of_meetings(reader, meetings) -> dict[int, People]:
     """
     meetings = list(meetings)
     load_contacts(meetings)
-    restricted = {a.contact_id for m in meetings for a in m.attendees
+    restricted = {a.contact_id: a.contact.member_id for m in meetings for a in m.attendees
                   if a.contact is not None and a.contact.sensitivity == "restricted"}
     if reader is None:
-        hidden = restricted  # a recipient outside engage holds no grant
+        hidden = set(restricted)  # a recipient outside engage holds no grant
     else:
-        hidden = restricted - visibility(reader).ids("contact") if not is_dpo(reader) else set()
+        hidden = visibility(reader).hidden_contacts(restricted)
     out = {}
     for m in meetings:
         shown = [a for a in m.attendees if a.contact_id is None or a.contact_id not in hidden]

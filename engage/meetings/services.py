@@ -14,12 +14,13 @@ from typing import Any
 
 from sqlalchemy import select
 
-from engage.access.services import (apply_initial_sensitivity, can_see, check_may_set, get_visible, mention,
+from engage.access.services import (apply_initial_sensitivity, can_see, of_own_member, check_may_set, get_visible, mention,
                                     set_sensitivity)
 from engage.clock import format_multi_zone
 from engage.directory.models import Contact
 from engage.errors import ConflictError, NotFoundError, PermissionDenied, ValidationError
 from engage.extensions import db
+from engage.members.services import member_id_of
 from engage.history import record_change
 from engage.asks.models import Ask
 from engage.recommendations.models import Recommendation
@@ -44,9 +45,12 @@ HOW = ("status", "notify", "allow_conflicts", "sensitivity")
 # ---- permissions ----
 
 def can_change(actor, meeting: Meeting) -> bool:
-    """Leads change any meeting; staff those they organise, created or take part in; None is the system."""
+    """Leads change any meeting of their member; staff those they organise, created or take part in;
+    None is the system. Another member's meeting is never changed, whatever it shares."""
     if actor is None:
         return True
+    if not of_own_member(actor, meeting):
+        return False
     if actor.has_role("lead"):
         return True
     if actor.id in (meeting.organiser_id, meeting.created_by_id):
@@ -56,6 +60,8 @@ def can_change(actor, meeting: Meeting) -> bool:
 
 def _check_can_change(actor, meeting: Meeting) -> None:
     if not can_change(actor, meeting):
+        if not of_own_member(actor, meeting):
+            raise PermissionDenied("This meeting is another member organisation's: only its people change it.")
         raise PermissionDenied("Only the organiser, a staff participant or a lead can change this meeting.")
 
 
@@ -181,7 +187,9 @@ def schedule_meeting(actor, now: datetime, data: dict[str, Any] | MeetingCreate)
         sensitivity=body.sensitivity or "internal", status=body.status, organiser_id=organiser_id, sequence=0,
         **{name: values[name] for name in AS_THEY_ARE}, reminder_offsets=values["reminder_offsets"],
         created_by_id=getattr(actor, "id", None), created_at=now, updated_by_id=getattr(actor, "id", None),
-        updated_at=now, held_at=now if body.status == "held" else None)
+        updated_at=now, held_at=now if body.status == "held" else None,
+        # The booking member owns it (none: the organiser's member), sharing as that member does by default.
+        member_id=member_id_of(actor))
     db.session.add(meeting)
     _set_recommendations(meeting, values["recommendation_ids"])
     _set_asks(meeting, values["ask_ids"])

@@ -10,6 +10,7 @@ from flask import g, has_app_context
 from engage.audit.services import record_event
 from engage.errors import ValidationError
 from engage.extensions import db
+from engage.members import services as members
 from engage.schemas import check
 
 from .models import MAX_LOGO_BYTES, OrganisationSettings
@@ -100,6 +101,7 @@ def save_settings(actor, now: datetime, data, logo_bytes: bytes | None = None,
         row.logo = row.logo_type = row.logo_digest = None
     row.updated_at, row.updated_by_id = now, getattr(actor, "id", None)
     db.session.flush()
+    members.name_the_only_member(values.name, values.reply_to)
     record_event(actor, now, "organisation_changed", row)
     if has_app_context():
         g.pop(CACHE_KEY, None)

@@ -69,6 +69,9 @@ class Outcome(db.Model):
     # On an ask: the wording the state proposed instead (sealed like the summary).
     proposed_wording: Mapped[str | None] = mapped_column(SealedText, info={"max_length": 5000})
     sensitivity: Mapped[str] = mapped_column(String(20), default="internal", server_default="internal")
+    # The member organisation that owns it (always its meeting's) (engage/members; the access policy reads it). Set on
+    # the first flush when left blank: see engage/members/services.py.
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id"), index=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
@@ -130,6 +133,9 @@ class FollowUp(FollowUpState, db.Model):
     owner_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
     due_on: Mapped[date] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(20), default="open")
+    # The member organisation that owns it (always its outcome's) (engage/members; the access policy reads it). Set on
+    # the first flush when left blank: see engage/members/services.py.
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id"), index=True)
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     done_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))

@@ -16,7 +16,7 @@ from sqlalchemy import and_, bindparam, exists, func, or_, select, true
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from engage.access import guard
-from engage.access.services import VISIBILITY_APPLIED, get_visible, only_visible, visibility_key, visible
+from engage.access.services import VISIBILITY_APPLIED, get_visible, of_own_member, only_visible, visibility_key, visible
 from engage.auth.models import User
 from engage.clock import NAIROBI
 from engage.directory.models import Contact
@@ -56,6 +56,8 @@ def can_edit(actor, outcome: Outcome) -> bool:
 
 def _check_loggable(actor, now: datetime, meeting: Meeting) -> None:
     if not can_log(actor, meeting):
+        if not of_own_member(actor, meeting):
+            raise PermissionDenied("This meeting is another member organisation's: only its people log its outcomes.")
         raise PermissionDenied("Only the organiser, a staff participant or a lead can log this meeting's outcome.")
     if meeting.status == "cancelled":
         raise ValidationError.for_fields({"meeting_id": "This meeting was cancelled; there is no outcome to log."})

@@ -16,14 +16,16 @@ import pytest
 import time_machine
 from sqlalchemy import delete, func, or_, select
 
+from engage.access import services as access
 from engage.directory.models import Contact
 from engage.extensions import db
+from engage.members import services as members
 from engage.meetings.models import Attendee, Meeting, meeting_recommendation
 from engage.outbox.models import OutboxMessage
 from engage.outcomes import services as outcomes
 from engage.outcomes.models import FollowUp, Outcome
 from engage.reminders.models import FollowUpNotice, Reminder
-from tests.access.conftest import text
+from tests.access.conftest import sign_in, text
 from tests.conftest import ApiClient
 from tests.outbox.mail import queue_simple
 from tests import factories
@@ -67,29 +69,34 @@ def counted(restricted):
 
 def remove_restricted(r) -> None:
     """What the DPO sees once every restricted record (and everything only about it) is gone."""
-    meeting_ids = [r.meeting.id]
-    contact = r.contact
-    outcome_ids = list(db.session.scalars(select(Outcome.id).where(
-        or_(Outcome.meeting_id.in_(meeting_ids), Outcome.id == r.outcome.id))))
+    remove([r.meeting.id], [r.outcome.id], [r.contact.id])
+    assert not db.session.scalar(select(func.count()).select_from(Meeting).where(Meeting.sensitivity == "restricted"))
+
+
+def remove(meeting_ids, outcome_ids=(), contact_ids=(), outcomes_of=()) -> None:
+    """Delete these meetings, outcomes (and every outcome of the meetings `outcomes_of`) and contacts,
+    and everything only about them."""
+    outcome_ids = list(db.session.scalars(select(Outcome.id).where(or_(
+        Outcome.meeting_id.in_([*meeting_ids, *outcomes_of]), Outcome.id.in_(list(outcome_ids))))))
     follow_up_ids = select(FollowUp.id).where(FollowUp.outcome_id.in_(outcome_ids))
     attendee_ids = list(db.session.scalars(select(Attendee.id).where(
-        or_(Attendee.meeting_id.in_(meeting_ids), Attendee.contact_id == contact.id))))
+        or_(Attendee.meeting_id.in_(meeting_ids), Attendee.contact_id.in_(list(contact_ids))))))
+    emails = [e.lower() for e in db.session.scalars(select(Contact.email).where(Contact.id.in_(list(contact_ids))))]
     for statement in (
         delete(FollowUpNotice).where(FollowUpNotice.follow_up_id.in_(follow_up_ids)),
         delete(FollowUp).where(FollowUp.outcome_id.in_(outcome_ids)),
         delete(Outcome).where(Outcome.id.in_(outcome_ids)),
         delete(Reminder).where(or_(Reminder.meeting_id.in_(meeting_ids), Reminder.attendee_id.in_(attendee_ids))),
         delete(OutboxMessage).where(or_(OutboxMessage.meeting_id.in_(meeting_ids),
-                                        func.lower(OutboxMessage.recipient) == contact.email.lower())),
+                                        func.lower(OutboxMessage.recipient).in_(emails))),
         delete(Attendee).where(Attendee.id.in_(attendee_ids)),
         meeting_recommendation.delete().where(meeting_recommendation.c.meeting_id.in_(meeting_ids)),
         delete(Meeting).where(Meeting.id.in_(meeting_ids)),
-        delete(Contact).where(Contact.id == contact.id),
+        delete(Contact).where(Contact.id.in_(list(contact_ids))),
     ):
         db.session.execute(statement.execution_options(synchronize_session=False))
     db.session.commit()
     db.session.expire_all()
-    assert not db.session.scalar(select(func.count()).select_from(Meeting).where(Meeting.sensitivity == "restricted"))
 
 
 # ---- reading figures ----
@@ -98,11 +105,15 @@ def _api(app, user) -> ApiClient:
     return ApiClient(app.test_client(), factories.make_token(user))
 
 
-def api_figures(api, urls) -> dict:
-    """{url: (total, ids listed)}; each total equals the rows listed (one page holds them all)."""
+def api_figures(api, urls, missing_ok: bool = False) -> dict:
+    """{url: (total, ids listed)}; each total equals the rows listed (one page holds them all). With
+    `missing_ok`, a list under a record that does not exist for the reader is (404, None)."""
     figures = {}
     for url in urls:
         response = api.get(url + ("&" if "?" in url else "?") + "per_page=200")
+        if missing_ok and response.status_code == 404:
+            figures[url] = (404, None)
+            continue
         assert response.status_code == 200, (url, response.status_code)
         body = response.get_json()
         ids = sorted(item["id"] for item in body["items"])
@@ -297,3 +308,99 @@ def test_follow_up_counts_leave_restricted_outcomes_out(counted, clients):
     assert follow_up_badges(clients["staff"]) == (2, 1, 1)
     page = text(clients["staff"].get("/outcomes/follow-ups?state=all"))
     assert RESTRICTED_FOLLOW_UP not in page and "Send France the shadow report" not in page
+
+
+# ---- a coalition: a second member's roles against each sharing level of the first's meetings ----
+#
+# Every record of the world is the first member's (the secretariat). A second member joins; each of its
+# roles reads the figures; then the first member's DPO removes what the policy keeps from the second
+# (restricted records, meetings kept private, the outcomes of meetings shared in summary, with their
+# follow-ups) and reads the same figures: the same numbers and the same rows.
+
+SECOND = ["staff", "lead", "admin", "dpo"]
+LEVELS = ["private", "coalition_summary", "coalition_full", "mixed"]
+MIXED = {"de": "coalition_full", "br": "coalition_summary", "fr": "private"}  # France is restricted too
+
+
+@pytest.fixture
+def coalition(counted):
+    """The counted world, a second member (KHRC) and a user of each role in it (its own DPO too)."""
+    second = members.create_member(counted.users["admin"], WHEN, {"name": "Kenya Human Rights Commission",
+                                                                  "short_name": "KHRC"})
+    users = {}
+    for role in SECOND:
+        user = factories.make_user(role="admin" if role == "dpo" else role, email=f"khrc-{role}@example.org")
+        user.member_id, user.is_dpo = second.id, role == "dpo"
+        users[role] = user
+    db.session.commit()
+    return counted, users
+
+
+def levels_of(r, level) -> dict:
+    return {key: MIXED[key] if level == "mixed" else level for key in r.world.meetings}
+
+
+def share(r, level) -> None:
+    for key, shared in levels_of(r, level).items():
+        access.set_sharing(r.users["dpo"], WHEN, r.world.meetings[key], shared)
+    db.session.commit()
+
+
+def remove_unshared(r, level) -> None:
+    """What the first member's DPO sees once everything the second member may not see is gone."""
+    levels = levels_of(r, level)
+    private = [r.world.meetings[k].id for k, shared in levels.items() if shared == "private"]
+    summary = [r.world.meetings[k].id for k, shared in levels.items() if shared == "coalition_summary"]
+    remove([r.meeting.id, *private], [r.outcome.id], [r.contact.id], outcomes_of=summary)
+
+
+@pytest.mark.parametrize("level", LEVELS)
+@pytest.mark.parametrize("role", SECOND)
+def test_a_second_member_counts_and_lists_what_the_first_shares(role, level, coalition, app):
+    r, second = coalition
+    share(r, level)
+    user = second[role]
+    urls = _api_lists(r) + _meeting_api_lists(r)
+    client = sign_in(app, user)
+    mine = api_figures(_api(app, user), urls, True), page_figures(client, PAGES), follow_up_badges(client)
+    dpo = r.users["dpo"]
+    assert mine[0] != api_figures(_api(app, dpo), urls)  # the first member sees more: the test means something
+    remove_unshared(r, level)
+    dpo_client = sign_in(app, dpo)
+    theirs = api_figures(_api(app, dpo), urls, True), page_figures(dpo_client, PAGES), follow_up_badges(dpo_client)
+    _compare(mine[0], theirs[0])
+    _compare(mine[1], theirs[1])
+    assert mine[2] == theirs[2]
+
+
+@pytest.mark.parametrize("level", ["coalition_summary", "mixed"])
+@pytest.mark.parametrize("role", ["lead", "dpo"])
+def test_a_second_members_dashboard_coverage_and_summaries_count_what_the_first_shares(role, level, coalition, app):
+    r, second = coalition
+    share(r, level)
+    mine = report_pages(sign_in(app, second[role]))
+    remove_unshared(r, level)
+    after = report_pages(sign_in(app, r.users["dpo"]))
+    for url in REPORT_PAGES:
+        assert mine[url] == after[url], url
+
+
+def test_the_first_member_still_sees_all_of_its_own(coalition, app):
+    r, _ = coalition
+    share(r, "private")
+    urls = _api_lists(r) + _meeting_api_lists(r)
+    staff = api_figures(_api(app, r.users["staff"]), urls, True)
+    remove_restricted(r)
+    _compare(staff, api_figures(_api(app, r.users["dpo"]), urls, True))
+
+
+def test_a_grant_opens_a_restricted_record_across_members_and_nothing_else_does(coalition, app):
+    r, second = coalition
+    share(r, "coalition_full")
+    meeting_url = f"/api/v1/meetings/{r.meeting.id}"
+    for role in SECOND:  # the second member's DPO is not the first member's
+        assert _api(app, second[role]).get(meeting_url).status_code == 404, role
+    access.grant(r.users["dpo"], WHEN, r.meeting, user=second["staff"])
+    db.session.commit()
+    assert _api(app, second["staff"]).get(meeting_url).status_code == 200
+    assert _api(app, second["lead"]).get(meeting_url).status_code == 404

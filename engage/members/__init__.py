@@ -1,0 +1,1 @@
+"""The coalition's member organisations: who owns which meetings, outcomes and contacts' private details."""

@@ -1,0 +1,138 @@
+"""Member organisations: one alone looks exactly like a single organisation; a second one makes a
+coalition, where another member's meeting is seen only as its member shares it."""
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select
+
+from engage.access import services as access
+from engage.errors import PermissionDenied
+from engage.extensions import db
+from engage.members import services as members
+from engage.members.models import Member
+from engage.organisation import services as organisation
+from engage.outcomes import services as outcomes
+from tests import factories
+from tests.conftest import ApiClient, login
+from tests.outcomes.helpers import WHEN, make_world
+
+# Words no page of a single organisation's install may show: they belong to the coalition.
+COALITION_WORDS = re.compile(r"member organisation|secretariat|coalition_summary|coalition_full|"
+                             r"private to its member|shared in summary|sharing", re.I)
+
+
+def _pages(world) -> list[str]:
+    m, c, o = world.meetings["de"].id, world.contacts["de"].id, world.orgs["de"].id
+    return ["/", "/meetings/?when=all", f"/meetings/{m}", f"/meetings/{m}/edit", "/meetings/new",
+            "/meetings/export.csv?when=all", "/directory/contacts", f"/directory/contacts/{c}",
+            f"/directory/organisations/{o}", "/outcomes/", f"/outcomes/meetings/{m}", "/outcomes/follow-ups",
+            "/reports/", "/reports/coverage", "/recommendations/plan", "/admin/users", "/account"]
+
+
+def test_a_single_organisations_install_has_one_member_and_says_nothing_of_a_coalition(app, staff_user, lead_user,
+                                                                                       admin_user):
+    world = make_world(staff_user, lead_user)
+    # The first write made the one member: every user and record is in it.
+    assert members.count_members() == 1 and not members.coalition_mode()
+    home = db.session.scalar(select(Member))
+    assert home.is_secretariat
+    for model in ("user", "contact", "meeting", "outcome", "follow_up"):
+        table = db.metadata.tables[model]
+        assert db.session.scalar(select(func.count()).select_from(table).where(table.c.member_id != home.id)) == 0
+    client = login(app.test_client(), admin_user)
+    for url in _pages(world):
+        response = client.get(url, follow_redirects=True)
+        assert response.status_code == 200, url
+        found = COALITION_WORDS.search(response.get_data(as_text=True))
+        assert found is None, (url, found and found.group(0))
+    api = ApiClient(app.test_client(), factories.make_token(staff_user))
+    body = api.get(f"/api/v1/meetings/{world.meetings['de'].id}").get_data(as_text=True)
+    assert COALITION_WORDS.search(body) is None and '"member' not in body
+
+
+def test_naming_the_organisation_names_its_only_member(app, admin_user):
+    organisation.save_settings(admin_user, WHEN, {"name": "Kenya Legal and Ethical Issues Network", "reply_to": ""})
+    db.session.commit()
+    home = db.session.scalar(select(Member))
+    assert (home.name, home.short_name) == ("Kenya Legal and Ethical Issues Network", "Kenya Legal and Ethical Issues Network"[:40])
+
+
+def test_only_an_admin_of_the_secretariat_adds_a_member(app, lead_user, admin_user):
+    with pytest.raises(PermissionDenied):
+        members.create_member(lead_user, WHEN, {"name": "KHRC", "short_name": "KHRC"})
+    khrc = members.create_member(admin_user, WHEN, {"name": "Kenya Human Rights Commission", "short_name": "KHRC"})
+    db.session.commit()
+    assert members.coalition_mode() and not khrc.is_secretariat
+    newcomer = factories.make_user(role="admin", email="admin@khrc.example.org")
+    assert members.move_user(admin_user, WHEN, newcomer, {"member_id": khrc.id})
+    db.session.commit()
+    assert newcomer.member_id == khrc.id
+    with pytest.raises(PermissionDenied):  # a member's admin runs its own people, not the coalition
+        members.move_user(newcomer, WHEN, lead_user, {"member_id": khrc.id})
+
+
+@pytest.fixture
+def two_members(app, staff_user, lead_user, admin_user):
+    """The outcomes world, all the first member's; a second member with a staff user and a lead."""
+    world = make_world(staff_user, lead_user)
+    outcomes.add_follow_up(staff_user, WHEN, world.outcomes["de_overall"], {
+        "description": "Send Germany the shadow report", "owner_id": staff_user.id, "due_on": date(2026, 11, 28)})
+    world.meetings["de"].description = "Ask about the budget line for PrEP"
+    khrc = members.create_member(admin_user, WHEN, {"name": "Kenya Human Rights Commission", "short_name": "KHRC"})
+    db.session.flush()
+    others = {}
+    for role in ("staff", "lead"):
+        others[role] = factories.make_user(role=role, email=f"{role}@khrc.example.org")
+        others[role].member_id = khrc.id
+    db.session.commit()
+    return world, others
+
+
+def test_a_meeting_shared_in_summary_shows_that_it_took_place_not_its_notes_or_outcomes(app, two_members):
+    world, others = two_members
+    meeting = world.meetings["de"]
+    assert meeting.sharing == "coalition_summary"  # the member's default
+    client = login(app.test_client(), others["staff"])
+    page = client.get(f"/meetings/{meeting.id}").get_data(as_text=True)
+    assert "Germany on HIV" in page and "Diplomat DE" in page and "142.15" in page  # what, with whom, on what
+    for secret in ("Ask about the budget line for PrEP", "Good meeting on key populations",
+                   "Will make a recommendation on HIV key populations", "Send Germany the shadow report"):
+        assert secret not in page
+    api = ApiClient(app.test_client(), factories.make_token(others["staff"]))
+    body = api.get(f"/api/v1/meetings/{meeting.id}").get_json()
+    assert body["title"] == "Germany on HIV" and body["description"] is None
+    assert api.get(f"/api/v1/meetings/{meeting.id}/outcomes").get_json()["total"] == 0
+    ics = client.get(f"/meetings/{meeting.id}.ics").get_data(as_text=True)
+    assert "budget line" not in ics
+    export = client.get("/meetings/export.csv?when=all", follow_redirects=True).get_data(as_text=True)
+    assert "budget line" not in export
+
+
+def test_shared_in_full_the_notes_and_outcomes_show_but_only_its_member_changes_it(app, two_members):
+    world, others = two_members
+    meeting = world.meetings["de"]
+    access.set_sharing(world.staff, WHEN, meeting, "coalition_full")
+    db.session.commit()
+    client = login(app.test_client(), others["lead"])
+    page = client.get(f"/meetings/{meeting.id}").get_data(as_text=True)
+    assert "Ask about the budget line for PrEP" in page
+    assert "Will make a recommendation on HIV key populations" in client.get(
+        f"/outcomes/meetings/{meeting.id}").get_data(as_text=True)
+    assert client.get(f"/meetings/{meeting.id}/edit").status_code == 403
+    with pytest.raises(PermissionDenied):
+        access.set_sharing(others["lead"], WHEN, meeting, "private")
+
+
+def test_a_private_meeting_does_not_exist_for_another_member(app, two_members):
+    world, others = two_members
+    meeting = world.meetings["de"]
+    access.set_sharing(world.staff, WHEN, meeting, "private")
+    db.session.commit()
+    client = login(app.test_client(), others["staff"])
+    assert client.get(f"/meetings/{meeting.id}").status_code == 404
+    assert "Germany on HIV" not in client.get("/meetings/?when=all").get_data(as_text=True)
+    # Its own member still sees it.
+    assert login(app.test_client(), world.staff).get(f"/meetings/{meeting.id}").status_code == 200
