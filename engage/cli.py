@@ -27,6 +27,7 @@ from engage.demo.seed import analyse, seed
 from engage.directory.imports import import_csv_file
 from engage.errors import ServiceError
 from engage.extensions import db
+from engage.members import services as members
 from engage.invitations.ingest import ingest_replies
 from engage.organisation import services as organisation
 from engage.organisation.models import MAX_LOGO_BYTES
@@ -112,6 +113,38 @@ def set_dpo_command(email, remove):
     set_dpo(None, now_utc(), user, not remove)
     db.session.commit()
     click.echo(f"{user.email} is {'no longer' if remove else 'now'} the data-protection officer.")
+
+
+@engage_cli.command("add-member")
+@click.argument("name")
+@click.option("--short-name", required=True, help="As pages and warnings name it, e.g. KHRC.")
+@click.option("--from-name", default=None, help="The sender's name on its invitations.")
+@click.option("--reply-to", default=None, help="Where replies to its invitations go.")
+@click.option("--sharing", default="coalition_summary", show_default=True,
+              help="What its new meetings share: private, coalition_summary or coalition_full.")
+def add_member_command(name, short_name, from_name, reply_to, sharing):
+    """Add a member organisation; the second one makes engage a coalition (audited).
+
+    On the web an admin of the secretariat adds the next ones (Admin → Members).
+    """
+    member = members.create_member(None, now_utc(), {"name": name, "short_name": short_name, "from_name": from_name,
+                                                     "reply_to": reply_to, "default_sharing": sharing})
+    db.session.commit()
+    click.echo(f"Added {member.name} ({member.short_name}); there are {members.count_members()} members.")
+
+
+@engage_cli.command("move-user")
+@click.argument("email")
+@click.argument("member")
+def move_user_command(email, member):
+    """Put a user in another member organisation (MEMBER: its id, name or short name); their sessions end."""
+    user = find_user_by_email(email)
+    if user is None:
+        _fail(f"No user with the email {email}.")
+    target = members.find_member(member)
+    members.move_user(None, now_utc(), user, {"member_id": target.id})
+    db.session.commit()
+    click.echo(f"{user.email} now belongs to {target.name}.")
 
 
 @engage_cli.command("reset-password")

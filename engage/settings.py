@@ -122,6 +122,9 @@ class Settings(BaseSettings):
     ENGAGE_SESSION_IDLE_MINUTES: Positive | None = 30
     ENGAGE_SESSION_MAX_HOURS: Positive | None = 12
     ENGAGE_MAX_UPLOAD_BYTES: Positive = 20 * 1024 * 1024
+    # In a coalition, booking a meeting points out other members' meetings with the same
+    # organisations this many days before or after it (engage/meetings/coordination.py).
+    ENGAGE_COALITION_WINDOW_DAYS: Positive = 14
     # How many proxies in front of engage add X-Forwarded-For/-Proto (nginx alone: 1). With 0 the
     # connecting address is the client's; behind a proxy that is the proxy's, shared by every user.
     ENGAGE_TRUSTED_PROXIES: Annotated[int, Field(ge=0, le=10)] = 0

@@ -12,6 +12,7 @@ from engage.forms import mark_required
 from .models import SENSITIVITIES
 from .schemas import GroupWrite
 from .services import all_groups
+from engage.members.models import SHARING
 
 
 def _optional_int(value):
@@ -30,6 +31,12 @@ def user_choices(blank: str) -> list[tuple]:
 class SensitivityForm(FlaskForm):
     sensitivity = SelectField("Sensitivity", choices=list(SENSITIVITIES.items()))
     submit = SubmitField("Save")
+
+
+class SharingForm(FlaskForm):
+    """What other member organisations see of a meeting (a coalition's only)."""
+
+    sharing = SelectField("Other member organisations see", choices=list(SHARING.items()), validate_choice=False)
 
 
 class GrantForm(FlaskForm):

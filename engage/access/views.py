@@ -14,10 +14,12 @@ from engage.boundary import error_page, on_refusal, refused_form, status_page
 from engage.clock import now_utc
 from engage.errors import NotFoundError
 from engage.extensions import db, model_for
+from engage.members.models import SHARING
+from engage.members.services import coalition_mode
 from engage.schemas import check
 
 from . import services
-from .forms import ConfirmForm, GrantForm, GroupForm, MemberForm, OfficerForm, SensitivityForm
+from .forms import ConfirmForm, GrantForm, GroupForm, MemberForm, OfficerForm, SensitivityForm, SharingForm
 from .guard import current_actor
 from .models import RECORD_TYPES, SENSITIVITIES, AccessGrant
 from .schemas import GrantWrite, OfficerChange
@@ -80,6 +82,19 @@ def set_sensitivity(record_type, record_id):
     return _back(record)
 
 
+@bp.post("/meeting/<int:meeting_id>/sharing")
+def set_sharing(meeting_id):
+    meeting = _record("meeting", meeting_id)
+    form = SharingForm()
+    if not form.validate_on_submit():  # its CSRF token
+        abort(400)
+    _refused_back_to(record_page(meeting) + "#access")
+    changed = services.set_sharing(current_user, now_utc(), meeting, form.sharing.data)
+    flash(f"Other member organisations now see: {SHARING[form.sharing.data].lower()}." if changed
+          else "Nothing was changed.", "success" if changed else "info")
+    return _back(meeting)
+
+
 @bp.post("/<record_type>/<int:record_id>/grants")
 def add_grant(record_type, record_id):
     record = _record(record_type, record_id)
@@ -125,7 +140,10 @@ def access_panel(record) -> Markup:
     return Markup(render_template(
         "access/_panel.html", record=record, record_type=services.record_type_of(record),
         grants=services.grants_for(record), sensitivity_form=SensitivityForm(sensitivity=record.sensitivity),
-        grant_form=GrantForm().setup(), confirm_form=ConfirmForm(), restricted=services.is_restricted(record)))
+        grant_form=GrantForm().setup(), confirm_form=ConfirmForm(), restricted=services.is_restricted(record),
+        # Only in a coalition, and only a meeting: what the other members see of it.
+        sharing_form=SharingForm(sharing=record.sharing)
+        if record.__tablename__ == "meeting" and coalition_mode() else None))
 
 
 def restricted_badge(record) -> Markup:

@@ -3,6 +3,8 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField, SubmitField
 
 from engage.forms import mark_required
+from engage.members.models import DEFAULT_SHARING, SHARING
+from engage.members.schemas import MemberCreate
 
 from .models import ROLE_LABELS
 from .schemas import (EMAIL_LENGTH, MIN_PASSWORD_LENGTH, PASSWORD_LENGTH, PasswordChange, PasswordConfirm, SignIn,
@@ -150,3 +152,30 @@ class EnrolForm(FlaskForm):
     def values(self) -> dict:
         """What TwoStepEnrol checks."""
         return {"code": self.code.data}
+
+
+class MemberForm(FlaskForm):
+    """Fields and CSRF only; members.schemas.MemberCreate says what must be there, under the same names."""
+
+    name = StringField("Name")
+    short_name = StringField("Short name", description="As pages and warnings name it, e.g. KHRC.")
+    from_name = StringField("Sender's name on its invitations")
+    reply_to = EmailField("Replies to its invitations go to")
+    default_sharing = SelectField("What its new meetings share with the other members",
+                                  choices=list(SHARING.items()), default=DEFAULT_SHARING, validate_choice=False)
+    submit = SubmitField("Add member organisation")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        mark_required(self, MemberCreate)
+
+    def values(self) -> dict:
+        """What MemberCreate checks."""
+        return {name: getattr(self, name).data or None for name in ("name", "short_name", "from_name", "reply_to")} \
+            | {"default_sharing": self.default_sharing.data}
+
+
+class MoveUserForm(FlaskForm):
+    """Which member a user belongs to (CSRF and the choice; UserMove checks it)."""
+
+    member_id = SelectField("Member organisation", coerce=int, validate_choice=False)

@@ -4,15 +4,16 @@ from flask_login import current_user, login_required, login_user, logout_user
 from markupsafe import Markup
 from sqlalchemy import select
 
-from engage.boundary import keep_refused, on_refusal, refused_form, refused_redirect
+from engage.boundary import form_page, keep_refused, on_refusal, refused_form, refused_redirect
 from engage.clock import now_utc
 from engage.extensions import db, limiter
+from engage.members import services as members
 from engage.schemas import check
 from engage.urls import is_safe_redirect
 
 from . import services, sessions, twofactor
 from .forms import (ChangePasswordForm, CodeForm, ConfirmForm, ConfirmPasswordForm, DpoForm, EnrolForm, LanguageForm,
-                    LoginForm, NewTokenForm, NewUserForm, RoleForm)
+                    LoginForm, MemberForm, MoveUserForm, NewTokenForm, NewUserForm, RoleForm)
 from .models import ROLE_LABELS, ApiToken, User
 from .permissions import password_confirmed_within, require_role_for_blueprint
 from .schemas import DpoChange, LanguageChange, PasswordChange, PasswordConfirm, SignIn, SignInCode, TokenCreate, TwoStepEnrol, UserCreate
@@ -287,7 +288,7 @@ def users():
             abort(400, "q: a search cannot hold a NUL character.")
         return render_template("admin/users.html", form=form, users=services.user_list(q), role_form=RoleForm,
                                confirm_form=ConfirmForm(), q=q, total=services.user_count(),
-                               role_labels=ROLE_LABELS)
+                               role_labels=ROLE_LABELS, runs_coalition=members.can_run_coalition(current_user))
     refused_form(form, page)
     if form.validate_on_submit():
         body = check(UserCreate, form.values())
@@ -339,6 +340,33 @@ def enable(user_id):
         _apply(lambda: services.set_disabled(current_user, now_utc(), user, False),
                f"{user.email} can sign in again.")
     return redirect(url_for("admin.users"))
+
+
+@admin_bp.route("/members", methods=["GET", "POST"])
+def member_list():
+    if not members.can_run_coalition(current_user):
+        abort(403)
+    form = MemberForm()
+    page = form_page(form, "admin/members.html", members=members.all_members(),
+                     people=services.user_list(""))
+    if form.validate_on_submit():
+        member = members.create_member(current_user, now_utc(), form.values())
+        flash(f"{member.name} is a member organisation.", "success")
+        return redirect(url_for("admin.member_list"))
+    return page()
+
+
+@admin_bp.route("/users/<int:user_id>/member", methods=["POST"])
+def move_user(user_id):
+    if not members.can_run_coalition(current_user):
+        abort(403)
+    user = db.get_or_404(User, user_id)
+    form = MoveUserForm()
+    if form.validate_on_submit():  # its CSRF token
+        refused_redirect(url_for("admin.member_list"))
+        if members.move_user(current_user, now_utc(), user, {"member_id": form.member_id.data}):
+            flash(f"{user.email} now belongs to {user.member.name}.", "success")
+    return redirect(url_for("admin.member_list"))
 
 
 def _apply(action, success_message):

@@ -25,7 +25,7 @@ from engage.recommendations.models import IMPLEMENTATION_STATUSES, RESPONSES as 
 from engage.spreadsheets import csv_text
 from engage.urls import absolute_url
 
-from . import calendar, listing, queries, services, slots
+from . import calendar, coordination, listing, queries, services, slots
 from .changes import MeetingChange
 from .forms import AddAttendeeForm, CancelForm, MeetingForm, SlotForm, format_offsets
 from .models import FEED_SCOPES, MEETING_STATUSES, Attendee, CalendarFeed, Meeting, meeting_ask, meeting_recommendation
@@ -135,6 +135,7 @@ def _filters() -> dict:
 def _flash_change(change: MeetingChange, verb: str) -> None:
     meeting = change.meeting
     flash(f"{verb} “{meeting.title}”: {clock.format_multi_zone(meeting.starts_at, meeting.timezone)}.", "success")
+
 
 
 # ---- lists and calendars ----
@@ -326,8 +327,12 @@ def show(meeting_id):
     meeting = services.get_meeting(meeting_id, current_user)
     add_form = AddAttendeeForm().setup(meeting)
     history = redact_history(current_user, history_for(meeting))  # no restricted contact's name in it
+    now = clock.now_utc()
     return render_template("meetings/show.html", meeting=meeting, history=history,
-                           people=people_for(current_user, meeting), add_form=add_form, now=clock.now_utc())
+                           people=people_for(current_user, meeting), add_form=add_form, now=now,
+                           # In a coalition, a soft warning (after booking too: it lands here): another
+                           # member met or will meet the same people, with links; it never blocks anything.
+                           nearby=coordination.nearby_meetings(current_user, meeting, now))
 
 
 @bp.route("/<int:meeting_id>/cancel", methods=["GET", "POST"])

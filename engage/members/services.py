@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import g, has_request_context
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, or_, select
 from sqlalchemy.orm import Session
 
 from engage.audit.services import record_event
@@ -68,6 +68,18 @@ def all_members() -> list[Member]:
     return list(db.session.scalars(select(Member).order_by(Member.is_secretariat.desc(), func.lower(Member.name))))
 
 
+def find_member(key: str) -> Member:
+    """The member whose id, name or short name (any case) is `key`, or NotFoundError."""
+    key = (key or "").strip()
+    found = db.session.scalar(select(Member).where(or_(func.lower(Member.name) == key.lower(),
+                                                       func.lower(Member.short_name) == key.lower())))
+    if found is None and key.isdigit():
+        found = db.session.get(Member, int(key))
+    if found is None:
+        raise NotFoundError(f"No member organisation called {key}.")
+    return found
+
+
 def get_member(member_id) -> Member:
     """The member with that id, or NotFoundError."""
     found = db.session.get(Member, member_id) if isinstance(member_id, int) and 0 < member_id < 2**31 else None
@@ -113,9 +125,9 @@ def is_secretariat(actor) -> bool:
 
 
 def can_run_coalition(actor) -> bool:
-    """Admins of the secretariat add members and move users between them."""
-    return bool(actor is not None and getattr(actor, "is_authenticated", True)
-                and actor.has_role("admin") and is_secretariat(actor))
+    """Admins of the secretariat add members and move users between them; None is the command line."""
+    return actor is None or bool(getattr(actor, "is_authenticated", True)
+                                 and actor.has_role("admin") and is_secretariat(actor))
 
 
 def _require_coalition_admin(actor) -> None:

@@ -136,3 +136,95 @@ def test_a_private_meeting_does_not_exist_for_another_member(app, two_members):
     assert "Germany on HIV" not in client.get("/meetings/?when=all").get_data(as_text=True)
     # Its own member still sees it.
     assert login(app.test_client(), world.staff).get(f"/meetings/{meeting.id}").status_code == 200
+
+
+def test_the_secretariats_admin_adds_a_member_and_moves_a_user_on_the_members_page(app, admin_user, staff_user):
+    from tests.access.conftest import sign_in
+    client = sign_in(app, admin_user)
+    assert 'id="members-link"' not in client.get("/admin/users").get_data(as_text=True)  # one organisation
+    page = client.get("/admin/members")
+    assert page.status_code == 200
+    refused = client.post("/admin/members", data={"name": "", "short_name": "KHRC", "default_sharing": "private",
+                                                  "csrf_token": _csrf(page)})
+    assert "Give the member organisation" in refused.get_data(as_text=True) and members.count_members() == 1
+    added = client.post("/admin/members", data={"name": "Kenya Human Rights Commission", "short_name": "KHRC",
+                                                "default_sharing": "private", "csrf_token": _csrf(page)})
+    assert added.status_code == 302 and members.count_members() == 2
+    khrc = members.find_member("khrc")
+    assert khrc.default_sharing == "private"
+    client.post(f"/admin/users/{staff_user.id}/member", data={"member_id": khrc.id, "csrf_token": _csrf(page)})
+    db.session.expire_all()
+    assert staff_user.member_id == khrc.id
+    assert 'id="members-link"' in client.get("/admin/users").get_data(as_text=True)
+    # A member's own admin does not run the coalition.
+    other_admin = factories.make_user(role="admin", email="admin@khrc.example.org")
+    other_admin.member_id = khrc.id
+    db.session.commit()
+    assert sign_in(app, other_admin).get("/admin/members").status_code == 403
+
+
+def _csrf(response) -> str:
+    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', response.get_data(as_text=True)).group(1)
+
+
+def test_the_command_line_adds_a_member_and_moves_a_user(app, runner, staff_user):
+    result = runner.invoke(args=["engage", "add-member", "Kenya Human Rights Commission", "--short-name", "KHRC"])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(args=["engage", "move-user", staff_user.email, "KHRC"])
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    assert staff_user.member_id == members.find_member("KHRC").id
+    assert runner.invoke(args=["engage", "move-user", staff_user.email, "Nobody"]).exit_code == 1
+
+
+def test_booking_the_mission_another_member_met_shows_it_with_a_link_and_books_all_the_same(app, two_members):
+    from datetime import UTC, datetime
+
+    from engage.meetings import services as meetings
+    world, others = two_members
+    germany = world.meetings["de"]  # the first member's, 10 Nov 2026, shared in summary
+    app.config["ENGAGE_COALITION_WINDOW_DAYS"] = 30  # a setting: three weeks and more apart
+    client = login(app.test_client(), others["staff"])
+    change = meetings.schedule_meeting(others["staff"], WHEN, {
+        "title": "KHRC with Germany", "starts_at": datetime(2026, 12, 2, 7, 0, tzinfo=UTC),
+        "ends_at": datetime(2026, 12, 2, 8, 0, tzinfo=UTC), "timezone": "Africa/Nairobi",
+        "organiser": others["staff"].id, "attendees": [{"contact_id": world.contacts["de"].id}],
+        "notify": False})
+    db.session.commit()
+    page = client.get(f"/meetings/{change.meeting.id}").get_data(as_text=True)
+    home = db.session.get(Member, germany.member_id).short_name
+    assert f"{home} met Embassy of Germany, Nairobi on Tue 10 Nov 2026" in page
+    assert f'href="/meetings/{germany.id}"' in page
+    # Private, it is not pointed out; outside the window neither.
+    access.set_sharing(world.staff, WHEN, germany, "private")
+    db.session.commit()
+    assert 'id="coalition-nearby"' not in client.get(f"/meetings/{change.meeting.id}").get_data(as_text=True)
+    # And the first member sees the second's booking pointed out on its own meeting.
+    first = login(app.test_client(), world.staff).get(f"/meetings/{germany.id}").get_data(as_text=True)
+    assert re.search(r"KHRC (will meet|met) Embassy of Germany, Nairobi on Wed 2 Dec 2026", first)
+    app.config["ENGAGE_COALITION_WINDOW_DAYS"] = 7
+    assert 'id="coalition-nearby"' not in login(app.test_client(), world.staff).get(
+        f"/meetings/{germany.id}").get_data(as_text=True)
+
+
+def test_the_meetings_member_sets_what_the_others_see_on_its_page(app, two_members):
+    world, others = two_members
+    meeting = world.meetings["de"]
+    lead = login(app.test_client(), world.lead)
+    page = lead.get(f"/meetings/{meeting.id}")
+    assert 'id="access-sharing"' in page.get_data(as_text=True)
+    answer = lead.post(f"/access/meeting/{meeting.id}/sharing", data={"sharing": "coalition_full", "csrf_token": _csrf(page)})
+    assert answer.status_code == 302
+    db.session.expire_all()
+    assert meeting.sharing == "coalition_full"
+    refused = lead.post(f"/access/meeting/{meeting.id}/sharing", data={"sharing": "everyone", "csrf_token": _csrf(page)},
+                        follow_redirects=True)
+    assert "Choose private, coalition_summary or coalition_full" in refused.get_data(as_text=True)
+    # The other member's lead sees no such control, and may not post it.
+    other = login(app.test_client(), others["lead"])
+    page = other.get(f"/meetings/{meeting.id}")
+    assert 'id="access-sharing"' not in page.get_data(as_text=True)
+    assert other.post(f"/access/meeting/{meeting.id}/sharing", data={"sharing": "private", "csrf_token": _csrf(page)},
+                      follow_redirects=True).status_code in (200, 403)
+    db.session.expire_all()
+    assert meeting.sharing == "coalition_full"
