@@ -18,6 +18,8 @@ from engage.extensions import db
 from engage.meetings import calendar, listing, queries, services
 from engage.meetings.models import ATTENDEE_ROLES, LOCATION_KINDS, MEETING_STATUSES, RESPONSES, Meeting
 from engage.meetings.people import People, people_for
+from engage.members.models import SHARING
+from engage.members.services import coalition_mode
 from engage.meetings.schemas import MeetingCancel, MeetingCreate, MeetingUpdate
 from engage.schemas import check
 from engage.urls import absolute_url
@@ -40,6 +42,10 @@ class AttendeeOut(BaseModel):
     role: Role
     response: Response_
     responded_at: str | None
+
+
+# Fields and filters that exist only while engage hosts more than one member organisation (a coalition).
+COALITION_ONLY = "Only when engage hosts more than one member organisation (a coalition). "
 
 
 class MeetingOut(BaseModel):
@@ -75,6 +81,22 @@ class MeetingOut(BaseModel):
     updated_at: str
     url: str
     ics_url: str
+    member_id: int | None = Field(default=None, description=COALITION_ONLY + "The member organisation that owns "
+                                  "the meeting (and its outcomes and follow-ups).")
+    sharing: Literal[tuple(SHARING)] | None = Field(  # type: ignore[valid-type]
+        default=None, description=COALITION_ONLY + "What the other member organisations see of it: nothing, that "
+        "it took place with whom on which asks and recommendations (no description, outcomes or follow-ups), or "
+        "all of it.")
+
+
+def _coalition_fields(item: dict, member_id: int, sharing: str) -> dict:
+    # No word of members outside a coalition: the fields are left out, as the document says.
+    if coalition_mode():
+        item["member_id"], item["sharing"] = member_id, sharing
+    else:
+        item.pop("member_id", None)
+        item.pop("sharing", None)
+    return item
 
 
 def _z(value: datetime | None) -> str | None:
@@ -88,7 +110,7 @@ def meeting_json(meeting: Meeting, people: People | None = None) -> dict:
         people = people_for(current_actor(), meeting)
     # Another member's meeting shared in summary comes without its notes.
     full = shows_in_full(current_actor(), meeting)
-    return MeetingOut(
+    return _coalition_fields(MeetingOut(
         id=meeting.id, uid=meeting.uid, sequence=meeting.sequence, title=meeting.title,
         invitation_title=meeting.invitation_title, title_for_invitations=meeting.title_for_invitations,
         invitation_titles=meeting.invitation_titles or None,
@@ -107,7 +129,7 @@ def meeting_json(meeting: Meeting, people: People | None = None) -> dict:
         created_at=_z(meeting.created_at), updated_at=_z(meeting.updated_at),
         url=absolute_url("meetings.show", meeting_id=meeting.id),
         ics_url=absolute_url("api.meetings_meeting_ics", meeting_id=meeting.id),
-    ).model_dump()
+    ).model_dump(), meeting.member_id, meeting.sharing)
 
 
 def _meeting(meeting_id: int) -> Meeting:
@@ -150,6 +172,8 @@ LIST_PARAMS = (
     {"name": "city", "in": "query", "schema": {"type": "string"}},
     {"name": "from", "in": "query", "schema": DAY_OR_INSTANT, "description": "Starting at or after"},
     {"name": "to", "in": "query", "schema": DAY_OR_INSTANT, "description": "Starting before"},
+    {"name": "member_id", "in": "query", "schema": {"type": "integer"},
+     "description": COALITION_ONLY + "One member organisation's meetings (of those the caller may see)."},
 )
 
 
@@ -167,7 +191,7 @@ def list_meetings():
     filters = {"staff_id": staff_id, "organisation_id": int_arg("organisation_id"), "contact_id": int_arg("contact_id"),
                "recommendation_id": int_arg("recommendation_id"), "city": _text_arg("city"), "status": status,
                "tag": _text_arg("tag"), "q": _text_arg("q"), "starts_from": _instant_arg("from"),
-               "starts_before": _instant_arg("to")}
+               "starts_before": _instant_arg("to"), "member_id": int_arg("member_id")}
     # Built once per filters and reader's grants, then run with this page's limit (listing.prepared_page);
     # read as rows, not records (engage/meetings/listing.py): the same fields as meeting_json, a fixed
     # four statements, and whom the caller may see decided once per page. ("all" takes no `now`.)
@@ -187,7 +211,7 @@ def _rows_json(rows) -> list[dict]:
     marker = 987654321
     show = absolute_url("meetings.show", meeting_id=marker).split(str(marker))
     ics = absolute_url("api.meetings_meeting_ics", meeting_id=marker).split(str(marker))
-    items = []
+    items, coalition = [], coalition_mode()
     for m in rows:
         mid = str(m.id)
         items.append({
@@ -207,6 +231,8 @@ def _rows_json(rows) -> list[dict]:
             "created_at": m.created_at, "updated_at": m.updated_at,
             "url": mid.join(show), "ics_url": mid.join(ics),
         })
+        if coalition:
+            items[-1]["member_id"], items[-1]["sharing"] = m.member_id, m.sharing
     return items
 
 

@@ -25,10 +25,11 @@ def meeting_query(*, now: datetime, when: str = "upcoming", staff_id: int | None
                   organisation_id: int | None = None, contact_id: int | None = None, city: str | None = None,
                   status: str | None = None, tag: str | None = None, recommendation_id: int | None = None,
                   q: str | None = None, starts_from: datetime | None = None, starts_before: datetime | None = None,
-                  actor=None):
+                  actor=None, member_id: int | None = None):
     """A select() of meetings matching the filters: upcoming soonest first, past latest first.
 
-    The attendee filters (contact, organisation, city) look only at contacts `actor` may see.
+    The attendee filters (contact, organisation, city) look only at contacts `actor` may see;
+    `member_id`: one member organisation's meetings (of those the actor may see).
     """
     def seen():
         # A restricted contact the actor may not see attends nothing: its id, its organisation or its
@@ -59,6 +60,8 @@ def meeting_query(*, now: datetime, when: str = "upcoming", staff_id: int | None
             .where(func.lower(Organisation.city) == city.strip().lower(), seen())))
     if status:
         query = query.where(Meeting.status == status)
+    if member_id is not None:
+        query = query.where(Meeting.member_id == member_id)
     if tag:
         query = query.where(cast(Meeting.tags, String).like(_tag_pattern(tag.strip()), escape="\\"))
     if recommendation_id is not None:

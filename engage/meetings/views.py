@@ -20,6 +20,7 @@ from engage.countries import country_name
 from engage.directory.models import Organisation
 from engage.errors import ConflictError, ValidationError
 from engage.extensions import db
+from engage.members.services import all_members, coalition_mode
 from engage.history import history_for
 from engage.recommendations.models import IMPLEMENTATION_STATUSES, RESPONSES as REC_RESPONSES, Recommendation, shown_reference
 from engage.spreadsheets import csv_text
@@ -129,7 +130,8 @@ def _filters() -> dict:
     return {"when": when if when in WHEN_CHOICES else "upcoming", "staff_id": _int_arg("staff"),
             "organisation_id": _int_arg("organisation_id"), "city": _text_arg("city"),
             "status": _text_arg("status") if _text_arg("status") in MEETING_STATUSES else "",
-            "tag": _text_arg("tag"), "recommendation_id": _int_arg("recommendation_id"), "q": _text_arg("q")}
+            "tag": _text_arg("tag"), "recommendation_id": _int_arg("recommendation_id"), "q": _text_arg("q"),
+            "member_id": _int_arg("member")}
 
 
 def _flash_change(change: MeetingChange, verb: str) -> None:
@@ -169,6 +171,8 @@ def _filter_choices() -> dict:
         "organisation_choices": [(org.id, org.name) for org in organisations if not org.is_archived],
         "cities": sorted({org.city for org in organisations if org.city is not None}),
         "tags": queries.tags_in_use(current_user),
+        # In a coalition only: one member organisation's meetings, or every member's.
+        "member_choices": [(m.id, m.short_name) for m in all_members()] if coalition_mode() else [],
         "recommendation_choices": [(rid, f"{reference} ({country_name(state)})")
                                    for rid, reference, state in run(recommendations_q)],
     }

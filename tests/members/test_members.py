@@ -228,3 +228,22 @@ def test_the_meetings_member_sets_what_the_others_see_on_its_page(app, two_membe
                       follow_redirects=True).status_code in (200, 403)
     db.session.expire_all()
     assert meeting.sharing == "coalition_full"
+
+
+def test_the_api_names_the_member_of_each_meeting_in_a_coalition_and_filters_by_it(app, two_members):
+    world, others = two_members
+    home_id = world.meetings["de"].member_id
+    api = ApiClient(app.test_client(), factories.make_token(others["staff"]))
+    listed = api.get("/api/v1/meetings?when=all").get_json()
+    assert {(m["member_id"], m["sharing"]) for m in listed["items"]} == {(home_id, "coalition_summary")}
+    one = api.get(f"/api/v1/meetings/{world.meetings['de'].id}").get_json()
+    assert (one["member_id"], one["sharing"]) == (home_id, "coalition_summary")
+    khrc_id = others["staff"].member_id
+    assert api.get(f"/api/v1/meetings?member_id={khrc_id}").get_json()["total"] == 0
+    mine = api.get(f"/api/v1/meetings?member_id={home_id}").get_json()
+    assert mine["total"] == listed["total"] == len(mine["items"])
+    assert api.get("/api/v1/meetings?member_id=x").status_code == 422
+    document = api.get("/api/v1/openapi.json").get_json()
+    assert "member_id" in document["components"]["schemas"]["Meeting"]["properties"]
+    page = login(app.test_client(), others["staff"]).get(f"/meetings/?when=all&member={khrc_id}")
+    assert 'id="member"' in page.get_data(as_text=True) and "Germany on HIV" not in page.get_data(as_text=True)
