@@ -721,10 +721,12 @@ def audit_restricted_ids(actor, now: datetime, model, query, action: str = "rest
     return count
 
 
-def hidden_ids(actor, model):
+def hidden_ids(actor, model, full: bool = False):
     """A select() of the ids of `model` records the actor may not see (Core tables, so the request
-    guard does not filter the subquery itself); for tables that point at records by id or address."""
-    return visibility(actor).hidden_ids(model)
+    guard does not filter the subquery itself); for tables that point at records by id or address.
+    `full`: of meetings, also another member's shared only in summary (for what holds their notes:
+    messages, reminders)."""
+    return visibility(actor).hidden_ids(model, full)
 
 
 def hidden_contact_emails(actor):

@@ -12,6 +12,7 @@ from sqlalchemy import bindparam, func, select
 from engage.audit.services import record_event
 from engage.errors import ConflictError, PermissionDenied, ValidationError
 from engage.extensions import db
+from engage.members import services as members
 from engage.history import record_change
 
 from .models import ROLES, ApiToken, User, check_password_of_nobody
@@ -59,7 +60,8 @@ def create_user(actor, now, email: str, full_name: str, role: str, password: str
         raise ConflictError(f"A user with the email {email} already exists.",
                             {"email": ["Already in use."]})
     user = User(email=email, full_name=(full_name or "").strip() or email.split("@")[0],
-                role=role, created_at=now, is_disabled=False)
+                role=role, created_at=now, is_disabled=False,
+                member_id=members.member_id_of(actor))  # the adding admin's member (none: the secretariat's)
     user.set_password(password)
     db.session.add(user)
     db.session.flush()
@@ -68,18 +70,33 @@ def create_user(actor, now, email: str, full_name: str, role: str, password: str
     return user
 
 
-def user_list(q: str = "") -> list[User]:
-    """Users for the admin page, active first then by email; `q` keeps those whose name or email holds it."""
-    query = select(User).order_by(User.is_disabled, User.email)
+def _people_of(actor, query):
+    # In a coalition a member's admins keep their own people; the secretariat's keep everyone.
+    if actor is not None and members.coalition_mode() and not members.can_run_coalition(actor):
+        return query.where(User.member_id == actor.member_id)
+    return query
+
+
+def _require_own_people(actor, user: User) -> None:
+    if actor is not None and members.coalition_mode() and not members.can_run_coalition(actor) \
+            and user.member_id != actor.member_id:
+        raise PermissionDenied(f"{user.email} belongs to another member organisation: its admins, or the "
+                               "secretariat's, manage their account.")
+
+
+def user_list(q: str = "", actor=None) -> list[User]:
+    """Users for the admin page, active first then by email; `q` keeps those whose name or email holds it
+    (in a coalition, the actor's member's people unless they run the coalition)."""
+    query = _people_of(actor, select(User).order_by(User.is_disabled, User.email))
     if q:
         like = "%" + q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         query = query.where(func.lower(User.full_name).like(like, escape="\\") | func.lower(User.email).like(like, escape="\\"))
     return list(db.session.scalars(query))
 
 
-def user_count() -> int:
-    """How many accounts there are, disabled ones included."""
-    return db.session.scalar(select(func.count()).select_from(User))
+def user_count(actor=None) -> int:
+    """How many accounts there are (of those `user_list` shows the actor), disabled ones included."""
+    return db.session.scalar(_people_of(actor, select(func.count()).select_from(User)))
 
 
 def check_credentials(email: str, password: str, now) -> User | None:
@@ -134,6 +151,7 @@ def change_password(user: User, current: str, new: str, now) -> None:
 
 def reset_password(actor, now, user: User, new: str) -> None:
     """Set a user's password without the old one (admin or CLI)."""
+    _require_own_people(actor, user)
     check_password_strength(new)
     user.set_password(new)
     user.end_sessions()
@@ -147,6 +165,7 @@ def _active_admin_count() -> int:
 
 def set_role(actor, now, user: User, role: str) -> None:
     """Change a user's role, keeping at least one active admin."""
+    _require_own_people(actor, user)
     if role not in ROLES:
         raise ValidationError.for_fields({"role": f"Choose one of: {', '.join(ROLES)}."})
     if user.role == "admin" and role != "admin" and not user.is_disabled and _active_admin_count() <= 1:
@@ -174,6 +193,7 @@ def _require_dpo_or_command_line(actor, message: str = ONLY_THE_DPO) -> None:
 def set_dpo(actor, now, user: User, is_dpo: bool) -> None:
     """Make a user the data-protection officer, or no longer (the DPO or the command line only; audited)."""
     _require_dpo_or_command_line(actor)
+    _require_own_people(actor, user)
     if is_dpo and user.is_disabled:
         raise PermissionDenied("A disabled account cannot be the data-protection officer.")
     if bool(user.is_dpo) != is_dpo:
@@ -187,6 +207,7 @@ def set_disabled(actor, now, user: User, disabled: bool) -> None:
     """Disable or re-enable a user; nobody disables themselves or the last admin, and only a DPO a DPO."""
     if disabled and actor is not None and actor.id == user.id:
         raise PermissionDenied("You cannot disable your own account.")
+    _require_own_people(actor, user)
     if disabled and user.role == "admin" and not user.is_disabled and _active_admin_count() <= 1:
         raise PermissionDenied("engage needs at least one active admin.")
     if user.is_dpo and user.is_disabled != disabled:

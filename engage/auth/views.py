@@ -286,8 +286,8 @@ def users():
         q = request.args.get("q", "").strip()[:200]
         if "\x00" in q:
             abort(400, "q: a search cannot hold a NUL character.")
-        return render_template("admin/users.html", form=form, users=services.user_list(q), role_form=RoleForm,
-                               confirm_form=ConfirmForm(), q=q, total=services.user_count(),
+        return render_template("admin/users.html", form=form, users=services.user_list(q, current_user), role_form=RoleForm,
+                               confirm_form=ConfirmForm(), q=q, total=services.user_count(current_user),
                                role_labels=ROLE_LABELS, runs_coalition=members.can_run_coalition(current_user))
     refused_form(form, page)
     if form.validate_on_submit():

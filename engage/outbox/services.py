@@ -207,7 +207,8 @@ def visible_messages(actor):
     """
     hidden_emails = hidden_contact_emails(actor).subquery()
     return and_(
-        or_(OutboxMessage.meeting_id.is_(None), OutboxMessage.meeting_id.not_in(hidden_ids(actor, Meeting))),
+        # A message says what the meeting is about: of another member's meeting, only one shared in full.
+        or_(OutboxMessage.meeting_id.is_(None), OutboxMessage.meeting_id.not_in(hidden_ids(actor, Meeting, True))),
         # Case-insensitive: an address typed "Ana@X" and stored "ana@x" is the same person.
         func.lower(OutboxMessage.recipient).not_in(select(func.lower(hidden_emails.c.email))))
 

@@ -211,7 +211,8 @@ def _visible_reminders(actor):
         return true()
     hidden_attendees = select(Attendee.__table__.c.id).where(
         Attendee.__table__.c.contact_id.in_(hidden_ids(actor, Contact)))
-    return and_(Reminder.meeting_id.not_in(hidden_ids(actor, Meeting)), Reminder.attendee_id.not_in(hidden_attendees))
+    return and_(Reminder.meeting_id.not_in(hidden_ids(actor, Meeting, True)),
+                Reminder.attendee_id.not_in(hidden_attendees))
 
 
 def due_reminders(now: datetime, within: timedelta = timedelta(hours=24), actor=EVERYONE) -> list[Reminder]:

@@ -404,3 +404,19 @@ def test_a_grant_opens_a_restricted_record_across_members_and_nothing_else_does(
     db.session.commit()
     assert _api(app, second["staff"]).get(meeting_url).status_code == 200
     assert _api(app, second["lead"]).get(meeting_url).status_code == 404
+
+
+@pytest.mark.parametrize("level", ["coalition_summary", "mixed"])
+def test_a_second_members_outbox_counts_only_messages_about_meetings_it_sees_in_full(level, coalition, app):
+    r, second = coalition
+    share(r, level)
+    urls = ["/api/v1/outbox", "/api/v1/outbox?status=failed"]
+    client = sign_in(app, second["admin"])
+    mine = page_figures(client, ADMIN_PAGES), outbox_badges(client), api_figures(_api(app, second["admin"]), urls)
+    # A message tells what its meeting is about: of a meeting shared in summary, none shows.
+    summary = [r.world.meetings[k].id for k, shared in levels_of(r, level).items() if shared == "coalition_summary"]
+    remove_unshared(r, level)
+    db.session.execute(delete(OutboxMessage).where(OutboxMessage.meeting_id.in_(summary)))
+    db.session.commit()
+    dpo = sign_in(app, r.users["dpo"])
+    assert mine == (page_figures(dpo, ADMIN_PAGES), outbox_badges(dpo), api_figures(_api(app, r.users["dpo"]), urls))

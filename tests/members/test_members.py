@@ -247,3 +247,23 @@ def test_the_api_names_the_member_of_each_meeting_in_a_coalition_and_filters_by_
     assert "member_id" in document["components"]["schemas"]["Meeting"]["properties"]
     page = login(app.test_client(), others["staff"]).get(f"/meetings/?when=all&member={khrc_id}")
     assert 'id="member"' in page.get_data(as_text=True) and "Germany on HIV" not in page.get_data(as_text=True)
+
+
+def test_a_members_admin_keeps_its_own_people_and_the_secretariats_keep_everyone(app, two_members, admin_user):
+    from engage.auth import services as auth
+    world, others = two_members
+    khrc_admin = auth.create_user(others["lead"], WHEN, "admin@khrc.example.org", "KHRC Admin", "admin",
+                                  factories.PASSWORD)
+    assert khrc_admin.member_id == others["lead"].member_id  # a new account is its adder's member's
+    db.session.commit()
+    assert {u.email for u in auth.user_list("", khrc_admin)} == {"staff@khrc.example.org", "lead@khrc.example.org",
+                                                                 "admin@khrc.example.org"}
+    assert auth.user_count(khrc_admin) == 3 and auth.user_count(admin_user) == auth.user_count()
+    with pytest.raises(PermissionDenied):
+        auth.set_role(khrc_admin, WHEN, world.staff, "lead")
+    with pytest.raises(PermissionDenied):
+        auth.set_disabled(khrc_admin, WHEN, world.staff, True)
+    auth.set_role(khrc_admin, WHEN, others["staff"], "lead")
+    auth.set_role(admin_user, WHEN, others["lead"], "admin")  # the secretariat's admin
+    db.session.commit()
+    assert (others["staff"].role, others["lead"].role) == ("lead", "admin")
