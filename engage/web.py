@@ -11,7 +11,7 @@ from werkzeug.exceptions import RequestURITooLarge
 from markupsafe import Markup, escape
 
 from engage import clock
-from engage.access.services import granted_text, keep_visibility, shows_in_full
+from engage.access.services import granted_text, keep_visibility, sees_private_details, shows_in_full
 from engage.members.services import coalition_mode
 from engage.boundary import error_page, status_page
 from engage.auth import sessions
@@ -208,6 +208,7 @@ def init_app(app) -> None:
 
     app.add_template_global(url_with)
     app.add_template_global(shows_in_full)
+    app.add_template_global(sees_private_details)
     app.add_template_global(coalition_mode)  # no word of members or sharing until a second member exists
     app.add_template_global(select_options)
     app.add_template_global(id_url)

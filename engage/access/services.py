@@ -395,7 +395,7 @@ def of_own_member(actor, record) -> bool:
 
 
 def sees_private_details(actor, record) -> bool:
-    """True when the actor may read a contact's private details (notes, data-protection fields): users
+    """True when the actor may read a contact's private details (its notes): users
     of the member that added it, and everyone on a single organisation's install."""
     return not members.coalition_mode() or visibility(actor).sees_private_details(record)
 

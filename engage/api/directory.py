@@ -6,6 +6,8 @@ from typing import Literal
 from flask import g, jsonify, request
 from pydantic import BaseModel, ConfigDict
 
+from engage.access.guard import current_actor
+from engage.access.services import sees_private_details
 from engage.clock import now_utc
 from engage.directory import services
 from engage.directory.models import ORGANISATION_KINDS, Contact, Organisation
@@ -75,7 +77,9 @@ def contact_json(contact: Contact) -> dict:
     """A contact as the contract shows it."""
     return ContactOut(id=contact.id, full_name=contact.full_name, email=contact.email,
                       organisation_id=contact.organisation_id, position=contact.position, phone=contact.phone,
-                      language=contact.language, timezone=contact.effective_timezone, notes=contact.notes,
+                      language=contact.language, timezone=contact.effective_timezone,
+                      # In a coalition, a contact's notes are the adding member's private details.
+                      notes=contact.notes if sees_private_details(current_actor(), contact) else None,
                       archived=contact.is_archived, sensitivity=contact.sensitivity or "internal",
                       **protection_json(contact)).model_dump()
 

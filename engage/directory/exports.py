@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import vobject
 from sqlalchemy.orm import contains_eager
 
+from engage.access.services import sees_private_details
 from engage.countries import country_name
 from engage.extensions import db
 from engage.spreadsheets import ROWS_PER_CHUNK, csv_chunks
@@ -30,8 +31,9 @@ def organisations_csv(query) -> Iterator[str]:
     return csv_chunks(ORGANISATION_EXPORT_COLUMNS, rows(), bom=True)
 
 
-def contacts_csv(query) -> Iterator[str]:
-    """The contacts a contact_query() selects, as CSV text in chunks (header first), for streaming."""
+def contacts_csv(query, actor=None) -> Iterator[str]:
+    """The contacts a contact_query() selects, as CSV text in chunks (header first), for streaming; their
+    notes only where `actor` may read private details (in a coalition, the adding member's)."""
     # contact_query() already joins the organisation: load it from that join, not one query per row.
     query = query.options(contains_eager(Contact.organisation))
 
@@ -40,7 +42,8 @@ def contacts_csv(query) -> Iterator[str]:
             org: Organisation | None = contact.organisation
             yield (contact.id, contact.full_name, contact.email, org.name if org else None,
                    org.city if org else None, contact.position, contact.phone, contact.language,
-                   contact.timezone, contact.notes, contact.source, contact.is_archived)
+                   contact.timezone, contact.notes if sees_private_details(actor, contact) else None,
+                   contact.source, contact.is_archived)
     return csv_chunks(CONTACT_EXPORT_COLUMNS, rows(), bom=True)
 
 

@@ -166,7 +166,7 @@ def contacts():
 @export_confirmed("contacts")
 def export_contacts():
     query = services.contact_query(**_contact_filters(), actor=current_user)
-    produced = downloads.produce(exports.contacts_csv(query))
+    produced = downloads.produce(exports.contacts_csv(query, current_user))
     audit_export(Contact, query)  # only once the file exists
     return _csv_download(produced, "contacts")
 

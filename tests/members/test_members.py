@@ -267,3 +267,19 @@ def test_a_members_admin_keeps_its_own_people_and_the_secretariats_keep_everyone
     auth.set_role(admin_user, WHEN, others["lead"], "admin")  # the secretariat's admin
     db.session.commit()
     assert (others["staff"].role, others["lead"].role) == ("lead", "admin")
+
+
+def test_a_contacts_notes_are_the_adding_members_and_the_rest_of_the_directory_is_shared(app, two_members):
+    world, others = two_members
+    contact = world.contacts["de"]
+    contact.notes = "Prefers to meet after the budget speech"
+    db.session.commit()
+    client = login(app.test_client(), others["staff"])
+    page = client.get(f"/directory/contacts/{contact.id}").get_data(as_text=True)
+    assert "Diplomat DE" in page and "diplomat-de@example.org" in page and "budget speech" not in page
+    api = ApiClient(app.test_client(), factories.make_token(others["staff"]))
+    body = api.get(f"/api/v1/contacts/{contact.id}").get_json()
+    assert body["email"] == "diplomat-de@example.org" and body["notes"] is None
+    assert "budget speech" not in client.get("/directory/contacts/export.csv", follow_redirects=True).get_data(as_text=True)
+    assert "budget speech" in login(app.test_client(), world.staff).get(
+        f"/directory/contacts/{contact.id}").get_data(as_text=True)
