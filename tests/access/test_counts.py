@@ -420,3 +420,39 @@ def test_a_second_members_outbox_counts_only_messages_about_meetings_it_sees_in_
     db.session.commit()
     dpo = sign_in(app, r.users["dpo"])
     assert mine == (page_figures(dpo, ADMIN_PAGES), outbox_badges(dpo), api_figures(_api(app, r.users["dpo"]), urls))
+
+
+def _export_and_feed_figures(app, user) -> dict:
+    """The meetings, contacts and engagement log exports' rows and the team calendar feed's events, as
+    `user` (a lead or above) gets them."""
+    from engage.meetings import calendar
+    client = sign_in(app, user)
+    figures = {}
+    for url in ("/meetings/export.csv?when=all", "/directory/contacts/export.csv", "/reports/log.csv"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        lines = response.get_data(as_text=True).splitlines()
+        figures[url] = sorted(line.split(",", 1)[0] for line in lines[1:])
+    feed = calendar.create_feed(None, WHEN, user, "team")
+    db.session.commit()
+    body = app.test_client().get(f"/calendar/{feed.secret}.ics").get_data(as_text=True)
+    figures["team feed"] = sorted(re.findall(r"^UID:(.+)$", body, re.M))
+    figures["team feed notes"] = "Ask about the budget" in body
+    return figures
+
+
+@pytest.mark.parametrize("level", ["coalition_summary", "mixed"])
+@pytest.mark.parametrize("role", ["lead", "dpo"])  # the team feed and the engagement log are for leads
+def test_a_second_members_exports_and_feeds_hold_what_the_first_shares(role, level, coalition, app):
+    r, second = coalition
+    r.world.meetings["de"].description = "Ask about the budget line"  # notes: shown only in full
+    db.session.commit()
+    share(r, level)
+    mine = _export_and_feed_figures(app, second[role])
+    full = levels_of(r, level)["de"] == "coalition_full"
+    assert mine["team feed notes"] is full
+    remove_unshared(r, level)
+    theirs = _export_and_feed_figures(app, r.users["dpo"])
+    assert theirs["team feed notes"] is True  # the first member's own
+    mine.pop("team feed notes"), theirs.pop("team feed notes")
+    _compare(mine, theirs)
