@@ -1,7 +1,7 @@
 """member organisations: every user and owned record belongs to one; meetings say what they share
 
 Revision ID: b8d3f1c6a2e7
-Revises: 7c6d38ba3179
+Revises: c8e41f2a6b90
 Create Date: 2026-12-06 03:30:00
 
 One member is made from the organisation's settings (its name, its reply address), marked as the
@@ -18,7 +18,7 @@ import engage.dbtypes
 
 # revision identifiers, used by Alembic.
 revision = 'b8d3f1c6a2e7'
-down_revision = '7c6d38ba3179'
+down_revision = 'c8e41f2a6b90'
 branch_labels = None
 depends_on = None
 
