@@ -136,3 +136,47 @@ def test_the_matrix_offers_leads_a_midterm_report_from_its_filters(staff_client,
     assert "/handin/midterm/new" not in staff_client.get("/implementation/?cycle=3").get_data(as_text=True)
     page = lead_client.get("/implementation/?cycle=3&theme=1").get_data(as_text=True)
     assert 'href="/handin/midterm/new?cycle=3&amp;theme=1"' in page
+
+
+def test_a_draft_by_cluster_keeps_the_comment_on_each_cluster(lead_client, lead_user, recs):
+    from engage.clusters.models import ClusterMember, RecommendationCluster
+    from tests.conftest import NOW
+
+    one, two, other = recs
+    cluster = RecommendationCluster(name="Health financing", description="The budget share, cycle after cycle",
+                                    created_at=NOW, updated_at=NOW)
+    db.session.add(cluster)
+    db.session.flush()
+    db.session.add_all([ClusterMember(cluster_id=cluster.id, recommendation_id=two.id, added_at=NOW)])
+    db.session.commit()
+    page = lead_client.get("/handin/midterm/new").get_data(as_text=True)
+    assert "Health financing" in page  # the clusters are offered as a choice
+    answer = lead_client.post("/handin/midterm/new", data={"csrf_token": _csrf(page), "cycle": "3",
+                                                           "clusters": [str(cluster.id)], "coalition": "KHRC"})
+    draft = db.session.query(ReportDraft).one()
+    page = lead_client.get(answer.headers["Location"]).get_data(as_text=True)
+    assert "Cluster: Health financing" in page and "Recommendation 142.2" in page and "142.1" not in page
+    answer = lead_client.post(f"/handin/drafts/{draft.id}", data={
+        "csrf_token": _csrf(page), "cycle": "3", "clusters": [str(cluster.id)], "coalition": "KHRC",
+        f"cluster_comment_{cluster.id}": "Ten years of promises.", f"comment_{two.id}": "Still 6 per cent."})
+    assert answer.status_code == 302
+    text = docx_text(lead_client.get(f"/handin/drafts/{draft.id}/report.docx").data)
+    assert "Cluster: Health financing" in text and "The budget share, cycle after cycle" in text
+    assert "Comment of KHRC: Ten years of promises." in text and "Still 6 per cent." in text
+
+
+def test_a_bad_comment_is_named_and_the_draft_keeps_what_it_had(lead_client, lead_user, recs):
+    from engage.handin import services
+    from tests.conftest import NOW
+
+    one = recs[0]
+    draft = services.create_draft(lead_user, NOW, {"cycle": 3, "coalition": "KHRC", "introduction": "Kept."})
+    db.session.commit()
+    page = lead_client.get(f"/handin/drafts/{draft.id}").get_data(as_text=True)
+    answer = lead_client.post(f"/handin/drafts/{draft.id}", data={
+        "csrf_token": _csrf(page), "cycle": "3", "coalition": "KHRC", "introduction": "Changed.",
+        f"comment_{one.id}": "a bell \x07 rings"})
+    assert answer.status_code == 422
+    assert "Contains a control character (U+0007); remove it." in answer.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(ReportDraft, draft.id).content["texts"]["introduction"] == "Kept."
