@@ -64,6 +64,8 @@ DEMO_CONTACTS = [
     ("Nadia Haddad", "Human Rights Officer, UPR Branch", "Office of the High Commissioner for Human Rights (OHCHR)", None),
     ("Samuel Kiprono", "Counsellor", "Permanent Mission of Kenya to the United Nations Office at Geneva", None),
 ]
+# The demo's diplomats who read their invitations in French or Spanish (everyone else: English).
+DEMO_LANGUAGES = {"Claire Dubois": "fr", "Jean-Paul Habimana": "fr-RW", "Luis Martínez": "es"}
 
 
 # Who the demo invites in the name of: the coalition engage was made for.
@@ -127,7 +129,8 @@ def load_demo_data(now, echo=print) -> bool:
         org = orgs.get((org_key, metro))
         email = full_name.lower().replace(" ", ".").replace("í", "i") + "@example.org"
         contact = Contact(full_name=full_name, email=email, position=position,
-                          organisation_id=org.id if org else None, language="en",
+                          organisation_id=org.id if org else None,
+                          language=DEMO_LANGUAGES.get(full_name, "en"),
                           notes="(demo) Invented person for trying engage out.", source=DEMO_SOURCE,
                           is_archived=False, created_at=now, updated_at=now)
         db.session.add(contact)
