@@ -148,3 +148,21 @@ def test_the_history_shows_each_members_latest_assessment(staff_client, staff_ap
     members = staff_api.get(f"/api/v1/clusters/{cluster.id}").get_json()["members"]
     assert [(m["reference"], m["latest_status"], m["latest_assessed_on"]) for m in members] == [
         ("101.3", "implemented", "2026-03-01"), ("142.7", None, None)]
+
+
+def test_a_restricted_assessment_shows_only_to_whoever_may_see_it(app, staff_client, staff_api, recs, lead_user,
+                                                                    now):
+    from engage.implementation.services import create_assessment
+    from tests.factories import make_dpo
+
+    cluster = services.create_cluster(lead_user, now, {"name": "OP-CAT", "recommendation_ids": [recs["1/101.3"].id]})
+    create_assessment(lead_user, now, {"recommendation_id": recs["1/101.3"].id, "assessed_on": "2026-03-01",
+                                       "status": "implemented", "sensitivity": "restricted",
+                                       "evidence": "Told in confidence"})
+    db.session.commit()
+    page = staff_client.get(f"/clusters/{cluster.id}").get_data(as_text=True)
+    assert "Implemented" not in page and "None yet" in page
+    assert staff_api.get(f"/api/v1/clusters/{cluster.id}").get_json()["members"][0]["latest_status"] is None
+    from tests.conftest import login
+    dpo_page = login(app.test_client(), make_dpo()).get(f"/clusters/{cluster.id}").get_data(as_text=True)
+    assert "Implemented" in dpo_page and "Restricted" in dpo_page
