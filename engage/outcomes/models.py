@@ -50,7 +50,7 @@ class Outcome(db.Model):
         Index("ix_outcome_meeting_aggregate", "meeting_id", "recommendation_id", "position", "organisation_id",
               "sensitivity"),
         # The same for commitments: only outcomes that recorded one.
-        Index("ix_outcome_meeting_commitment", "meeting_id", "recommendation_id",
+        Index("ix_outcome_meeting_commitment", "meeting_id", "recommendation_id", "ask_id",
               sqlite_where=text("commitment IS NOT NULL"), postgresql_where=text("commitment IS NOT NULL")),
         Index("ix_outcome_recommendation_position", "recommendation_id", "position"),
     )

@@ -173,8 +173,10 @@ def commitments_by_recommendation(since: date, until: date | None = None, actor=
     """{recommendation id (None: overall summaries): outcomes that recorded a commitment}; outcomes on
     asks are counted by commitments_on_asks."""
     key = (Outcome.recommendation_id + 0).label("rec")
+    # "ask_id + 0" as above: the ask index would read the row of every outcome not on an ask; the
+    # commitments' partial index holds ask_id and answers the whole query.
     query = _in_period(select(key, func.count()).select_from(Outcome).where(Outcome.commitment.is_not(None),
-                                                                            Outcome.ask_id.is_(None)),
+                                                                            (Outcome.ask_id + 0).is_(None)),
                        since, until, actor).group_by(key)
     return dict(db.session.execute(query).all())
 
@@ -182,7 +184,7 @@ def commitments_by_recommendation(since: date, until: date | None = None, actor=
 def commitments_on_asks(since: date, until: date | None = None, actor=None) -> int:
     """How many outcomes on the coalition's asks (meetings not cancelled, from `since`) recorded a commitment."""
     query = _in_period(select(func.count()).select_from(Outcome).where(Outcome.commitment.is_not(None),
-                                                                       Outcome.ask_id.is_not(None)),
+                                                                       (Outcome.ask_id + 0).is_not(None)),
                        since, until, actor)
     return db.session.scalar(query)
 
