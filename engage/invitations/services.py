@@ -27,6 +27,8 @@ from engage.meetings.people import people_for
 from engage.meetings.changes import AttendeeSnapshot, MeetingChange
 from engage.meetings.services import add_attendee, record_response, reschedule_meeting
 from engage.mime import build_invitation_message, make_message_id, message_bytes
+from engage.members.models import Member
+from engage.members.services import coalition_mode
 from engage.organisation.services import Organisation, current as current_organisation
 from engage.outbox.services import NewMessage, queue_messages
 from engage.schemas import check
@@ -74,6 +76,17 @@ def sender_headers(organisation: Organisation) -> dict:
     calendar's ORGANIZER, never to Reply-To (RFC 6047 §2.1)."""
     return {"organiser_email": organiser_mailbox(), "organiser_name": organisation.name,
             "reply_to": organisation.reply_to}
+
+
+def inviting(meeting: Meeting) -> Organisation:
+    """Who invites to this meeting, as its messages say: the organisation, or in a coalition the
+    meeting's member organisation (its sender's name and reply address; the organisation's reply
+    address when it has none, and no logo: only the organisation's is served)."""
+    organisation = current_organisation()
+    if not coalition_mode():
+        return organisation
+    member = db.session.get(Member, meeting.member_id)
+    return Organisation(member.from_name or member.name, member.reply_to or organisation.reply_to)
 
 
 def logo_url(organisation: Organisation) -> str:
@@ -151,7 +164,7 @@ def _content(meeting: Meeting, kind: str, recipient: AttendeeSnapshot, changes=(
     when, for_recipient, duration = describe_when(meeting.starts_at, meeting.ends_at, meeting.timezone,
                                                   recipient.timezone, language)
     restricted = meeting.is_restricted
-    organisation = current_organisation()
+    organisation = inviting(meeting)
     if kind == "cancellation":
         note = "" if restricted else (meeting.cancellation_reason or "")  # a reason can name the topic
     return InvitationContent(
@@ -215,7 +228,7 @@ def render_meeting_message(meeting: Meeting, recipient: AttendeeSnapshot, kind: 
     message_id = make_message_id(dedupe_key, _message_domain())
     message = build_invitation_message(
         calendar=calendar, to_email=recipient.email, to_name=recipient.name,
-        **sender_headers(current_organisation()),
+        **sender_headers(inviting(meeting)),
         subject=subject, text_body=text, html_body=html, message_id=message_id, sent_at=now)
     outbox = NewMessage(
         kind=kind, recipient=recipient.email, subject=subject, raw=message_bytes(message), dedupe_key=dedupe_key,
@@ -563,7 +576,7 @@ def decline_counter(_actor, now: datetime, held: HeldReply):
         when_short = i18n.format_in_zone(meeting.starts_at, meeting.timezone, language)
         subject = t.gettext("Proposed new time declined: %(title)s — %(when)s", title=event.summary, when=when_short)
         proposed = i18n.format_multi_zone(held.proposed_starts_at, recipient.timezone, language)
-        organisation = current_organisation()
+        organisation = inviting(meeting)
         text = (t.gettext("Dear %(name)s,", name=recipient.name) + "\n\n"
                 + t.gettext("Thank you for proposing %(proposed)s. The meeting stays as it is: %(when)s.",
                             proposed=proposed,
