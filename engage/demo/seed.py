@@ -19,6 +19,7 @@ from engage.auth.models import User
 from engage.clock import GENEVA, NAIROBI, UTC
 from engage.directory.models import Contact, Organisation
 from engage.extensions import db
+from engage.members import services as members
 from engage.meetings.models import Attendee, Meeting, meeting_recommendation
 from engage.outcomes.models import POSITIONS, FollowUp, Outcome
 from engage.recommendations.models import (Recommendation, RecommendationState, Theme, recommendation_theme,
@@ -56,6 +57,12 @@ COMMITMENTS = ("Will make a recommendation on HIV key populations", "Will co-spo
 
 
 def _batched(table, rows: list[dict]) -> None:
+    if table.name in members.OWNED + ("user",) and rows:
+        # Rows inserted as a batch pass no flush, so no listener gives them a member: the secretariat's.
+        home = members.secretariat_id()
+        rows = [{"member_id": home, **row} for row in rows]
+    if table.name == "meeting":
+        rows = [{"sharing": "coalition_summary", **row} for row in rows]
     for start in range(0, len(rows), BATCH):
         db.session.execute(insert(table), rows[start:start + BATCH])
 

@@ -17,6 +17,7 @@ from engage.extensions import db
 from engage.meetings import services as meetings
 from engage.outbox.models import OutboxMessage
 from engage.reminders.models import Reminder, SchedulerHeartbeat
+from engage.members import services as members
 from tests import factories
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -27,9 +28,10 @@ def _book(n, starts_in, prefix):
     """A meeting with n contacts starting `starts_in` from now, booked 2 hours ago with a 1-hour reminder."""
     now = now_utc()
     booked = now - timedelta(hours=2)
+    home = members.secretariat_id()  # rows inserted as a batch get no member from the flush listener
     db.session.execute(insert(Contact), [
         {"full_name": f"{prefix} {i}", "email": f"{prefix}{i}@example.org", "language": "en", "is_archived": False,
-         "created_at": booked, "updated_at": booked} for i in range(n)])
+         "created_at": booked, "updated_at": booked, "member_id": home} for i in range(n)])
     ids = db.session.scalars(select(Contact.id).where(Contact.email.like(f"{prefix}%"))).all()
     organiser = factories.make_user()
     starts = now + starts_in
