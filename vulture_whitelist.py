@@ -74,6 +74,7 @@ _.suggestions  # the API's field (engage/api/asks.py, AskMatches)
 _.latest_assessments, _.last_assessed_on, _.responsibilities_for, _.responsible_for, _.get_assessment
 _.create_assessment, _.update_assessment, _.delete_assessment, _.get_document, _.delete_document
 _.responsible_choices, _.set_responsibilities, _.source_label, _.confidence_label, _.link_list, _.role_label
+_.badge_class  # the matrix template
 
 # The uptake report's API (engage/api/reports.py): response fields read by name.
 _.pitched_taken_up, _.taken_up_without_meeting, _.asks_not_taken_up, _.asks_pitched, _.taken_up_after_meeting

@@ -146,6 +146,11 @@ class MatrixRow:
         return STATUS_COLOURS.get(self.status, "light") if self.status else "light"
 
     @property
+    def badge_class(self) -> str:
+        colour = self.status_colour
+        return f"badge text-bg-{colour} border" if colour == "light" else f"badge text-bg-{colour}"
+
+    @property
     def state_names(self) -> str:
         return ", ".join(country_name(s) for s in self.states)
 
