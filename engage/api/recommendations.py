@@ -16,13 +16,15 @@ from engage.upr.imports import import_recommendations_bytes
 from engage.upr.previews import preview_counts
 from engage.upr.schemas import RecommendationCreate, RecommendationUpdate
 from engage.recommendations import queries as catalogue
-from engage.recommendations.models import IMPLEMENTATION_STATUSES, MAX_CYCLE, RESPONSES, Recommendation, Theme
+from engage.implementation import queries as implementation
+from engage.implementation.models import ASSESSMENT_STATUSES
+from engage.recommendations.models import MAX_CYCLE, RESPONSES, Recommendation, Theme
 
 from .common import ApiError, bool_arg, choice_arg, int_arg, json_body, page_args, paginated, parse, state_arg, utc_text
 from .openapi import api_route
 
 Response = Literal[tuple(RESPONSES)]  # type: ignore[valid-type]
-Implementation = Literal[tuple(IMPLEMENTATION_STATUSES)]  # type: ignore[valid-type]
+Implementation = Literal[tuple(ASSESSMENT_STATUSES)]  # type: ignore[valid-type]
 
 
 class RecommendationOut(BaseModel):
@@ -35,13 +37,15 @@ class RecommendationOut(BaseModel):
     recommending_state_name: str
     response: Response
     themes: list[str]
-    implementation_status: Implementation
+    implementation_status: Implementation | None = Field(
+        description="Its latest assessment you may see (GET /assessments); null when none")
     notes: str | None
     action_category: int | None
     wg_session: int | None
     review_date: date | None
     outcome_document: str | None
-    responsible_organisation_id: int | None
+    responsible_organisation_id: int | None = Field(
+        description="Its first lead ministry or agency (GET /recommendations/{id}/responsibilities has them all)")
     paragraph_text: str | None
     created_at: str
     updated_at: str
@@ -90,17 +94,17 @@ class ImportResultOut(BaseModel):
 
 
 
-def recommendation_json(rec: Recommendation) -> dict:
-    """A recommendation as the contract shows it."""
+def recommendation_json(rec: Recommendation, status: str | None = None, lead: int | None = None) -> dict:
+    """A recommendation as the contract shows it (with its status and lead as the reader sees them)."""
     return RecommendationOut(
         id=rec.id, cycle=rec.cycle, reference=rec.reference, text=rec.text,
         recommending_state=rec.recommending_state, recommending_state_name=country_name(rec.recommending_state),
         sub_item=rec.sub_item, recommending_states=rec.recommending_states, recommending_state_names=rec.state_names,
         sdgs=rec.sdgs, groups_of_persons=rec.groups_of_persons or [], source_of_position=rec.source_of_position,
-        response=rec.response, themes=rec.theme_names, implementation_status=rec.implementation_status,
+        response=rec.response, themes=rec.theme_names, implementation_status=status,
         notes=rec.notes, action_category=rec.action_category, wg_session=rec.wg_session,
         review_date=rec.review_date, outcome_document=rec.outcome_document,
-        responsible_organisation_id=rec.responsible_organisation_id, paragraph_text=rec.paragraph_text,
+        responsible_organisation_id=lead, paragraph_text=rec.paragraph_text,
         created_at=utc_text(rec.created_at), updated_at=utc_text(rec.updated_at)).model_dump(mode="json")
 
 
@@ -142,7 +146,8 @@ def _cycle_arg() -> int | None:
                {"name": "sdg", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 17},
                 "description": "A Sustainable Development Goal's number: recommendations linked to it"},
                {"name": "implementation_status", "in": "query",
-                "schema": {"type": "string", "enum": list(IMPLEMENTATION_STATUSES)}},
+                "schema": {"type": "string", "enum": list(ASSESSMENT_STATUSES) + ["none"]},
+                "description": "Its latest assessment you may see; none: not assessed"},
                {"name": "engaged", "in": "query", "schema": {"type": "boolean"},
                 "description": "Whether someone from the recommending state was at a meeting held in the "
                                "engagement window of the cycle `engaged_in` (default: the current cycle)"},
@@ -154,32 +159,59 @@ def list_recommendations():
     query = services.recommendation_query(
         q=request.args.get("q"), cycle=_cycle_arg(), state=state_arg("recommending_state"), theme=request.args.get("theme") or None,
         group=_group_arg(), sdg=int_arg("sdg"), response=choice_arg("response", RESPONSES),
-        implementation_status=choice_arg("implementation_status", IMPLEMENTATION_STATUSES),
+        implementation_status=choice_arg("implementation_status", [*ASSESSMENT_STATUSES, "none"]),
         engaged=bool_arg("engaged"), engaged_since=window.counts_from, engaged_until=window.until, now=now_utc(),
         actor=g.api_user)
-    return paginated(query, recommendation_json, page, per_page)
+    result = db.paginate(query, page=page, per_page=per_page, error_out=False, count=True)
+    return jsonify({"items": _with_status(result.items), "total": result.total, "page": page, "per_page": per_page})
+
+
+# Fields a recommendation once held itself: written now as assessments and responsibilities.
+MOVED = {"implementation_status": "Record an assessment instead (POST /assessments).",
+         "responsible_organisation_id": "Set it with PUT /recommendations/{id}/responsibilities."}
+
+
+def _without_implementation(data: dict) -> dict:
+    """The body, refused (422, naming the field) when it writes what moved to engage/implementation: a
+    client that still sends it learns where it went rather than having it silently dropped."""
+    sent = {name: [message] for name, message in MOVED.items() if isinstance(data, dict) and name in data}
+    if sent:
+        first = next(iter(sent))
+        raise ApiError(422, "validation_error", f"{first}: {sent[first][0]}", sent)
+    return data
+
+
+def _with_status(recs: list[Recommendation]) -> list[dict]:
+    """Recommendations as the contract shows them, with the reader's latest status and the lead of each:
+    three statements for the whole page."""
+    ids = [rec.id for rec in recs]
+    latest = implementation.latest_assessments(g.api_user, ids)
+    held = implementation.responsibilities_for(ids)
+    return [recommendation_json(rec, latest[rec.id].status if rec.id in latest else None,
+                                next((r.organisation_id for r in held.get(rec.id, []) if r.role == "lead"), None))
+            for rec in recs]
 
 
 @api_route("/recommendations", "POST", "Create a recommendation", body=RecommendationCreate,
            response=RecommendationOut, status=201, errors=(400, 401, 403, 409, 422))
 def create_recommendation():
-    body = parse(RecommendationCreate, json_body())
+    body = parse(RecommendationCreate, _without_implementation(json_body()))
     rec = services.create_recommendation(g.api_user, now_utc(), body)
-    return jsonify(recommendation_json(rec)), 201
+    return jsonify(_with_status([rec])[0]), 201
 
 
 @api_route("/recommendations/<int:rec_id>", "GET", "Get a recommendation", response=RecommendationOut)
 def get_recommendation(rec_id):
-    return jsonify(recommendation_json(services.get_recommendation(rec_id)))
+    return jsonify(_with_status([services.get_recommendation(rec_id)])[0])
 
 
 @api_route("/recommendations/<int:rec_id>", "PATCH", "Update a recommendation", body=RecommendationUpdate,
            response=RecommendationOut, errors=(400, 401, 403, 404, 409, 422))
 def update_recommendation(rec_id):
     rec = services.get_recommendation(rec_id)
-    body = parse(RecommendationUpdate, json_body())  # themes: null means none, as []
+    body = parse(RecommendationUpdate, _without_implementation(json_body()))  # themes: null means none, as []
     services.update_recommendation(g.api_user, now_utc(), rec, body)
-    return jsonify(recommendation_json(rec))
+    return jsonify(_with_status([rec])[0])
 
 
 @api_route("/recommendations/import", "POST", "Import recommendations from CSV (all-or-nothing)", role="lead",

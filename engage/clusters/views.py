@@ -14,7 +14,7 @@ from engage.errors import NotFoundError
 from engage.extensions import db
 from engage.history import history_for
 from engage.implementation.queries import latest_assessments
-from engage.recommendations.models import IMPLEMENTATION_STATUSES, RESPONSE_COLOURS, RESPONSES, Recommendation
+from engage.recommendations.models import RESPONSE_COLOURS, RESPONSES, Recommendation
 from engage.recommendations.queries import cycles_in_use
 
 from . import exports, queries, services, suggestions
@@ -26,8 +26,7 @@ require_role_for_blueprint(bp, "staff")
 
 @bp.context_processor
 def _page_helpers():
-    return {"responses": RESPONSES, "response_colours": RESPONSE_COLOURS, "country_name": country_name,
-            "implementation_statuses": IMPLEMENTATION_STATUSES}
+    return {"responses": RESPONSES, "response_colours": RESPONSE_COLOURS, "country_name": country_name}
 
 
 def _filter_form() -> FilterForm:

@@ -125,7 +125,7 @@ def seed(scale: str, now: datetime, echo: Callable[[str], None] = lambda s: None
         recs.append({"id": first_rec + i, "cycle": 1 + i % 4, "reference": reference,
                      "reference_sort": reference_sort_key(reference), "recommending_state": rng.choice(STATES),
                      "text": _sentence(rng, 10, 24), "response": rng.choice(("supported", "noted", "pending")),
-                     "implementation_status": "unknown", "source_ref": SEED_SOURCE,
+                     "source_ref": SEED_SOURCE,
                      "created_at": now, "updated_at": now})
         for tid in rng.sample(theme_ids, rng.randint(1, 3)):
             links.append({"recommendation_id": first_rec + i, "theme_id": tid})

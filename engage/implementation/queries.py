@@ -54,6 +54,33 @@ def latest_assessments(actor, recommendation_ids: Iterable[int]) -> dict[int, As
     return {a.recommendation_id: a for a in db.session.scalars(query)}
 
 
+@dataclass(frozen=True)
+class Status:
+    """A recommendation's status as one reader sees it, for lists: no record loaded."""
+
+    status: str
+    assessed_on: date
+
+    @property
+    def status_label(self) -> str:
+        return ASSESSMENT_STATUSES.get(self.status, self.status)
+
+    @property
+    def status_colour(self) -> str:
+        return STATUS_COLOURS.get(self.status, "secondary")
+
+
+def latest_statuses(actor, recommendation_ids: Iterable[int]) -> dict[int, Status]:
+    """{recommendation id: its latest status the actor may see, and its date}: one statement, for lists."""
+    ids = _ids(recommendation_ids)
+    if not ids:
+        return {}
+    ranked = latest_visible_subquery(actor, where=(Assessment.recommendation_id.in_(ids),))
+    query = (select(ranked.c.recommendation_id, ranked.c.status, ranked.c.assessed_on).where(ranked.c.rank == 1)
+             .execution_options(**VISIBILITY_APPLIED))
+    return {rec_id: Status(status, on) for rec_id, status, on in db.session.execute(query)}
+
+
 def assessments_for(actor, recommendation_ids: Iterable[int]) -> list[Assessment]:
     """Every assessment of these recommendations the actor may see, newest first per recommendation
     (by recommendation id, then assessed_on and id descending), with meeting, documents and assessor

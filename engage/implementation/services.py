@@ -13,7 +13,7 @@ import zipfile
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 
 from engage.access import services as access
 from engage.directory.models import Organisation
@@ -23,7 +23,8 @@ from engage.history import record_change
 from engage.recommendations.models import Recommendation
 from engage.schemas import check
 
-from .models import DOCUMENT_TYPES, MAX_DOCUMENT_BYTES, RESPONSIBLE_KINDS, Assessment, AssessmentDocument, Responsibility
+from .models import ASSESSMENT_STATUSES, DOCUMENT_TYPES, MAX_DOCUMENT_BYTES, RESPONSIBLE_KINDS, Assessment, AssessmentDocument, Responsibility
+from .queries import latest_statuses
 from .schemas import AssessmentCreate, AssessmentUpdate, ResponsibilitiesWrite
 
 FIELDS = ("assessed_on", "status", "evidence", "links", "source_kind", "source_detail", "meeting_id", "confidence")
@@ -310,3 +311,43 @@ def set_responsibilities(actor, now: datetime, rec: Recommendation, data: Any) -
     record_change(actor, now, rec, "updated", changes)
     db.session.flush()
     return changes
+
+
+# ---- statuses given by a file of recommendations ----
+
+# The words a recommendations file may give as its implementation status: the statuses, and those of
+# the single field engage held before assessments ("partial"; "unknown" is none at all).
+IMPORTED_WORDS = {**{key: key for key in ASSESSMENT_STATUSES}, "partial": "partially_implemented",
+                  "partially implemented": "partially_implemented", "not started": "not_started",
+                  "in progress": "in_progress", "no information": "no_information", "unknown": None}
+IMPORTED_DETAIL = "Imported with the recommendations"
+
+
+def imported_status(value) -> tuple[str | None, str | None]:
+    """(the assessment status a file's cell stands for, or None; a problem to report, or None)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None, None
+    word = " ".join(str(value).strip().lower().replace("_", " ").split())
+    key = word.replace(" ", "_")
+    if key in IMPORTED_WORDS:
+        return IMPORTED_WORDS[key], None
+    if word in IMPORTED_WORDS:
+        return IMPORTED_WORDS[word], None
+    return None, f"Choose one of: {', '.join(ASSESSMENT_STATUSES)} (or leave it blank)."
+
+
+def record_imported_statuses(actor, now: datetime, statuses: dict[int, str]) -> int:
+    """Record, as assessments dated `now` (source "other"), the statuses a file gave for these
+    recommendations where they differ from the latest one the importer sees; returns how many. One
+    INSERT for them all."""
+    if not statuses:
+        return 0
+    held = latest_statuses(actor, statuses)
+    rows = [{"recommendation_id": rec_id, "assessed_on": now.date(), "status": status, "source_kind": "other",
+             "source_detail": IMPORTED_DETAIL, "confidence": "medium", "sensitivity": "internal",
+             "assessed_by_id": getattr(actor, "id", None), "created_by_id": getattr(actor, "id", None),
+             "created_at": now, "updated_at": now}
+            for rec_id, status in sorted(statuses.items()) if rec_id not in held or held[rec_id].status != status]
+    if rows:
+        db.session.execute(insert(Assessment), rows)
+    return len(rows)

@@ -35,6 +35,7 @@ def init_app(app) -> None:
     app.add_template_global(lambda org_id: organisation_responsibilities(current_user, org_id),
                             "organisation_responsibilities_for")
     app.add_template_global(lambda ids: queries.latest_assessments(current_user, ids), "latest_assessments_for")
+    app.add_template_global(lambda ids: queries.latest_statuses(current_user, ids), "latest_statuses_for")
     app.add_template_global(_responsibilities_form, "responsibilities_form")
     app.add_template_global(services.can_change, "can_change_assessment")
 

@@ -22,7 +22,7 @@ from engage.errors import ConflictError, ValidationError
 from engage.extensions import db
 from engage.members.services import all_members, coalition_mode
 from engage.history import history_for
-from engage.recommendations.models import IMPLEMENTATION_STATUSES, RESPONSES as REC_RESPONSES, Recommendation, shown_reference
+from engage.recommendations.models import RESPONSES as REC_RESPONSES, Recommendation, shown_reference
 from engage.spreadsheets import csv_text
 from engage.urls import absolute_url
 
@@ -87,7 +87,7 @@ def init_app(app) -> None:
 def meeting_helpers():
     return {"status_colours": STATUS_COLOURS, "response_colours": RESPONSE_COLOURS,
             "meeting_statuses": MEETING_STATUSES, "rec_responses": REC_RESPONSES,
-            "implementation_statuses": IMPLEMENTATION_STATUSES, "zone_label": clock.zone_label,
+            "zone_label": clock.zone_label,
             "multi_zone_range": clock.format_multi_zone_range, "can_change": services.can_change,
             "format_offsets": format_offsets, "zone_info": ZoneInfo}
 

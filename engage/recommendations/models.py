@@ -15,12 +15,8 @@ from engage.dbtypes import UTCDateTime
 from engage.extensions import db
 
 RESPONSES = {"supported": "Supported", "noted": "Noted", "pending": "Pending"}
-IMPLEMENTATION_STATUSES = {"not_started": "Not started", "partial": "Partially implemented",
-                           "implemented": "Implemented", "unknown": "Unknown"}
 # Bootstrap colours that go with the words (never colour alone).
 RESPONSE_COLOURS = {"supported": "success", "noted": "warning", "pending": "secondary"}
-IMPLEMENTATION_COLOURS = {"not_started": "danger", "partial": "warning", "implemented": "success",
-                          "unknown": "secondary"}
 def _sdg_goals() -> list[dict[str, str]]:
     # The UN's table of the 17 goals, shipped with engage (data/sdg_goals.csv; sources in data/SOURCES.md).
     with (Path(__file__).parent / "data" / "sdg_goals.csv").open(encoding="utf-8", newline="") as f:
@@ -166,8 +162,8 @@ class Recommendation(db.Model):
     paragraph_text: Mapped[str | None] = mapped_column(Text, info={"max_length": 20000})
     response: Mapped[str] = mapped_column(String(20), default="pending", index=True)
     action_category: Mapped[int | None]  # UPR Info 1–5
-    implementation_status: Mapped[str] = mapped_column(String(20), default="unknown")
-    responsible_organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
+    # How far it is implemented, and who is responsible: engage/implementation (assessments over time,
+    # responsibilities), not columns of its own.
     notes: Mapped[str | None] = mapped_column(Text, info={"max_length": 20000})
     source_ref: Mapped[str | None] = mapped_column(String(40))  # e.g. the source file's row id
     # Where the state under review gave its position, e.g. "A/HRC/28/15/Add.1 - Para. 3".
@@ -178,7 +174,6 @@ class Recommendation(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     themes = relationship("Theme", secondary=recommendation_theme, order_by="Theme.name", lazy="selectin")
-    responsible_organisation = relationship("Organisation")
     state_links = relationship(RecommendationState, order_by=RecommendationState.position, lazy="selectin",
                                cascade="all, delete-orphan", passive_deletes=True)
     sdg_links = relationship(RecommendationSdg, order_by=RecommendationSdg.goal, lazy="selectin",
@@ -232,10 +227,6 @@ class Recommendation(db.Model):
     @property
     def response_label(self) -> str:
         return RESPONSES.get(self.response, self.response)
-
-    @property
-    def implementation_label(self) -> str:
-        return IMPLEMENTATION_STATUSES.get(self.implementation_status, self.implementation_status)
 
     @property
     def theme_names(self) -> list[str]:

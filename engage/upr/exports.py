@@ -4,6 +4,7 @@ from __future__ import annotations
 from engage.clock import format_multi_zone
 from engage.countries import country_name
 from engage.extensions import db
+from engage.implementation import queries as implementation
 from engage.spreadsheets import csv_text
 
 from .planning import StatePlan
@@ -16,14 +17,22 @@ RECOMMENDATION_CSV_COLUMNS = ["id", "cycle", "reference", "recommending_state", 
                               "groups_of_persons", "source_of_position"]
 
 
-def recommendations_csv(query) -> str:
-    """The recommendations of a select() as CSV (the same columns the import reads, and more)."""
+def recommendations_csv(query, actor=None) -> str:
+    """The recommendations of a select() as CSV (the same columns the import reads, and more): the
+    implementation status is the latest assessment `actor` may see, the responsible organisations
+    the leads (then those supporting), by name."""
+    recs = list(db.session.scalars(query))
+    ids = [rec.id for rec in recs]
+    statuses = implementation.latest_statuses(actor, ids)
+    responsible = implementation.responsibilities_for(ids)
+
     def rows():
-        for rec in db.session.scalars(query.execution_options(yield_per=500)):
+        for rec in recs:
+            status = statuses.get(rec.id)
             yield [rec.id, rec.cycle, rec.reference, rec.recommending_state, country_name(rec.recommending_state),
-                   rec.text, rec.response, "; ".join(rec.theme_names), rec.implementation_status, rec.action_category,
-                   rec.wg_session, rec.review_date.isoformat() if rec.review_date else "", rec.outcome_document,
-                   rec.responsible_organisation.name if rec.responsible_organisation else "", rec.notes,
+                   rec.text, rec.response, "; ".join(rec.theme_names), status.status if status else "",
+                   rec.action_category, rec.wg_session, rec.review_date.isoformat() if rec.review_date else "",
+                   rec.outcome_document, "; ".join(r.organisation.name for r in responsible.get(rec.id, [])), rec.notes,
                    rec.sub_item, "; ".join(rec.recommending_states), "; ".join(rec.state_names),
                    "; ".join(map(str, rec.sdgs)), "; ".join(rec.groups_of_persons or []), rec.source_of_position]
     return csv_text(RECOMMENDATION_CSV_COLUMNS, rows())

@@ -8,7 +8,8 @@ from wtforms.validators import Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from engage.asks.models import PRIORITIES
-from engage.recommendations.models import IMPLEMENTATION_STATUSES, RESPONSES, SDG_GOALS
+from engage.implementation.models import ASSESSMENT_STATUSES
+from engage.recommendations.models import RESPONSES, SDG_GOALS
 
 ANY = [("", "Any")]
 
@@ -32,8 +33,8 @@ class FilterForm(FlaskForm):
     theme = SelectField("Theme", choices=[("", "All themes")], default="")
     group = SelectField("Theme group", choices=[("", "Any group")], default="")  # the groups held, set by the view
     response = SelectField("Kenya's response", choices=ANY + list(RESPONSES.items()), default="")
-    implementation_status = SelectField("Implementation", choices=ANY + list(IMPLEMENTATION_STATUSES.items()),
-                                        default="")
+    implementation_status = SelectField("Implementation", default="", choices=ANY + list(ASSESSMENT_STATUSES.items())
+                                        + [("none", "Not assessed")])
     sdg = SelectField("Sustainable Development Goal", default="",
                       choices=[("", "Any goal")] + [(str(n), f"{n} – {name}") for n, name in SDG_GOALS.items()])
     engaged = SelectField("Engaged this cycle", choices=[("", "Either"), ("yes", "Yes"), ("no", "Not yet")],
@@ -81,22 +82,13 @@ class EditForm(FlaskForm):
     new_themes = StringField("Add themes", description="Names of themes not in the list, separated by ;")
     sdgs = CheckboxListField("Sustainable Development Goals", validate_choice=False,
                              choices=[(str(n), f"{n} – {name}") for n, name in SDG_GOALS.items()])
-    implementation_status = SelectField("Implementation status", choices=list(IMPLEMENTATION_STATUSES.items()),
-                                        validate_choice=False)
-    responsible_organisation_id = SelectField("Responsible ministry", choices=[("", "— none —")],
-                                              validate_choice=False)
     notes = TextAreaField("Notes", render_kw={"rows": 4})
     submit = SubmitField("Save changes")
 
     def values(self) -> dict:
         """What the service needs: chosen and new themes together."""
         names = list(self.themes.data or []) + (self.new_themes.data or "").split(";")
-        org = self.responsible_organisation_id.data
-        if isinstance(org, str) and org.isascii() and org.isdigit():
-            org = int(org)  # anything else is left for the schema to refuse
-        return {"themes": names, "sdgs": list(self.sdgs.data or []),
-                "implementation_status": self.implementation_status.data,
-                "responsible_organisation_id": org or None, "notes": self.notes.data}
+        return {"themes": names, "sdgs": list(self.sdgs.data or []), "notes": self.notes.data}
 
 
 class ImportForm(FlaskForm):

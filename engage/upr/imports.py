@@ -25,6 +25,7 @@ from engage.csvfiles import (ImportProblem, ImportReport, decode_csv_lines, read
                              template_text)
 from engage.errors import ValidationError
 from engage.extensions import db
+from engage.implementation import services as implementation_services
 from engage.history import ChangeRecord, change_values
 from engage.recommendations.models import (Recommendation, RecommendationSdg, RecommendationState, Theme, recommendation_theme,
                                           reference_sort_key)
@@ -78,7 +79,7 @@ TEMPLATE_EXAMPLE = {"cycle": "4", "reference": "999.1", "recommending_states": "
                     "sdgs": "3; 5", "groups_of_persons": "Women and girls; Persons living with HIV",
                     "text": "Example row, replace it: ensure access to HIV prevention and treatment for key populations",
                     "response": "supported", "themes": "Right to health; HIV/AIDS",
-                    "implementation_status": "partial", "action_category": "5",
+                    "implementation_status": "partially_implemented", "action_category": "5",
                     "notes": "Raised with the mission in Geneva"}
 SAVE_BATCH = 500
 
@@ -93,6 +94,7 @@ class _Planned:
     notes: str | None = None
     part_text: str | None = None
     matched: int | None = None  # how close the text was (0–100) when matched to a held recommendation by it
+    status: str | None = None  # an implementation status the file gives: recorded as an assessment
     lines: list[int] = field(default_factory=list)  # every line merged into it (a paragraph given once per state)
 
     @property
@@ -297,12 +299,13 @@ def _merge_lines(cluster: list[_Planned], report: ImportReport, upr_info: bool) 
             held = first.values.get(name)
             if held in (None, "", []):
                 first.values[name] = value
-            elif held != value and name in ("response", "implementation_status", "action_category"):
+            elif held != value and name in ("response", "action_category"):
                 report.add_error(item.line, f"{name}: {value} differs from line {first.line} ({held}) for the same "
                                             f"recommendation {_shown(item)}")
                 return None
         first.themes += [t for t in item.themes if t.lower() not in {n.lower() for n in first.themes}]
         first.notes = first.notes or item.notes
+        first.status = first.status or item.status
     first.values["recommending_states"] = states
     first.lines = [item.line for item in cluster]
     return first
@@ -344,6 +347,10 @@ def check_recommendations(text: str, bad_lines: dict[int, str] | None = None,
             report.add_error(line, bad_lines[line])
             continue
         data, part_text = _row_data(row, fmt)
+        status, problem = implementation_services.imported_status(data.pop("implementation_status", None))
+        if problem:
+            report.add_error(line, f"implementation_status: {problem}")
+            continue
         try:
             values = recommendation_values(data, partial=True)
         except ValidationError as exc:
@@ -355,7 +362,7 @@ def check_recommendations(text: str, bad_lines: dict[int, str] | None = None,
             report.add_error(line, "recommending_state: This is required.")
             continue
         planned.append(_Planned(line=line, values=values, themes=values.pop("themes", None) or [],
-                                notes=_notes(row, fmt), part_text=part_text))
+                                notes=_notes(row, fmt), part_text=part_text, status=status))
     if fmt == "upr_info_export":
         _match_by_text(planned)
     planned = _merge_paragraphs(planned, report, upr_info=fmt == "upr_info", matched=fmt == "upr_info_export")
@@ -634,11 +641,14 @@ def import_recommendations(text: str, actor, now, progress: Progress = None, *,
             resolved[tuple(names)] = resolve_themes(names, themes)
         return resolved[tuple(names)]
 
+    statuses: dict[int, str] = {}  # recommendation id -> the status its line gives
     for index, item in enumerate(planned):
         rec = found.get(index)
         if rec is None:
             new_items.append(item)
             continue
+        if item.status:
+            statuses[rec.id] = item.status
         reference = sources.source_reference(kind, item.values)
         copies.append((rec.id, reference, item.values.get("response"), item.values.get("text")))
         _update(actor, now, rec, item, resolve, report, moved,
@@ -655,6 +665,7 @@ def import_recommendations(text: str, actor, now, progress: Progress = None, *,
     for start in range(0, len(new_items), SAVE_BATCH):
         batch = new_items[start:start + SAVE_BATCH]
         ids = _insert(batch, actor, now, themes)
+        statuses.update((rec_id, item.status) for rec_id, item in zip(ids, batch) if item.status)
         copies.extend((rec_id, sources.source_reference(kind, item.values), item.values.get("response"),
                        item.values.get("text")) for rec_id, item in zip(ids, batch))
         report.created += len(batch)
@@ -665,6 +676,8 @@ def import_recommendations(text: str, actor, now, progress: Progress = None, *,
     for start in range(0, len(history), SAVE_BATCH):
         db.session.execute(insert(ChangeRecord), history[start:start + SAVE_BATCH])
     sources.save_sources(actor, now, kind, copies, disagreements)
+    # A status the file gives becomes an assessment where it differs from the one the importer sees.
+    implementation_services.record_imported_statuses(actor, now, statuses)
     db.session.flush()
     return report
 
@@ -672,7 +685,7 @@ def import_recommendations(text: str, actor, now, progress: Progress = None, *,
 def _insert(batch: list[_Planned], actor, now, themes: dict) -> list[int]:
     """Add new recommendations, their states, goals, themes and history in a few statements (large files are
     common); their ids, in the batch's order."""
-    rows = [{"response": "pending", "implementation_status": "unknown", "sub_item": "",
+    rows = [{"response": "pending", "sub_item": "",
              **{k: v for k, v in item.values.items() if k not in LINKED},
              "recommending_state": item.states[0],
              "reference_sort": reference_sort_key(item.values["reference"]), "notes": item.notes,

@@ -3,10 +3,10 @@ CSV import.
 
 The field names are the API's: `cycle`, `reference`, `sub_item`, `recommending_states` (ISO codes or
 states' names, a list or ";"-separated; `recommending_state`, one state, is the first of them and is
-accepted instead), `text`, `sdgs` (goal numbers), `groups_of_persons`, `response`, `themes` (names, new ones are added), `implementation_status`, …
+accepted instead), `text`, `sdgs` (goal numbers), `groups_of_persons`, `response`, `themes` (names, new ones are added), …
+(How far it is implemented, and who is responsible: engage/implementation's schemas.)
 A theme is written with its recommendation (there is no other way to add one), and a cycle is a
-field of it: both are checked here. The check that needs the database (does that organisation
-exist?) follows the models and names the same field.
+field of it: both are checked here.
 """
 from __future__ import annotations
 
@@ -17,16 +17,13 @@ from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fi
                       model_validator)
 
 from engage.countries import country_code
-from engage.directory.models import Organisation
-from engage.extensions import db
-from engage.recommendations.models import (IMPLEMENTATION_STATUSES, MAX_CYCLE, RESPONSES, SDG_GOALS, Recommendation)
+from engage.recommendations.models import MAX_CYCLE, RESPONSES, SDG_GOALS, Recommendation
 from engage.recommendations.themes import ThemeNames
 from engage.schemas import Day, Text, TextProblem, check, clean_text, partial, problem, refuse
 
 MAX_ID = 2**31 - 1
 # Those the create sets even when not sent (to their defaults); the others only when sent.
-ALWAYS = ("cycle", "reference", "sub_item", "recommending_state", "text", "response", "implementation_status",
-          "themes")
+ALWAYS = ("cycle", "reference", "sub_item", "recommending_state", "text", "response", "themes")
 STATE_REQUIRED = "This is required: give recommending_state or recommending_states."
 MAX_STATES = 60   # the longest joint paragraphs name a few dozen states
 GROUP_MAX = 200
@@ -154,16 +151,6 @@ def _choice(choices: dict, blank: bool = True):
 
 
 
-def _organisation_id(value: Any) -> int | None:
-    if value in (None, ""):
-        return None
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise problem("Must be the id of an organisation.")
-    if not 0 < value <= MAX_ID:
-        raise problem(f"No organisation with id {value}.")
-    return value
-
-
 OneLine = BeforeValidator(_one_line)
 
 
@@ -213,7 +200,6 @@ class RecommendationCreate(BaseModel):
         None, description='Where the position was given, e.g. "A/HRC/28/15/Add.1 - Para. 3"')
     response: _choice(RESPONSES) = Field(None, description="Default: pending")
     themes: ThemeNames = Field(default_factory=list, description="Theme names; those not yet known are added")
-    implementation_status: _choice(IMPLEMENTATION_STATUSES) = Field(None, description="Default: unknown")
     notes: Text(Recommendation.notes, multiline=True) = None
     paragraph_text: Text(Recommendation.paragraph_text, multiline=True) = None
     action_category: _whole_number(1, 5) = None
@@ -221,17 +207,14 @@ class RecommendationCreate(BaseModel):
     review_date: Day() = None
     outcome_document: Annotated[Text(Recommendation.outcome_document), OneLine] = None
     source_ref: Annotated[Text(Recommendation.source_ref), OneLine] = None
-    responsible_organisation_id: Annotated[int | None, PlainValidator(_organisation_id), WithJsonSchema(
-        {"anyOf": [{"type": "integer", "minimum": 1}, {"type": "null"}]})] = None
 
 
 # A change (PATCH, the inline edit on a recommendation's page, a CSV row for one that exists): each
 # field optional; what was sent is in model_fields_set.
-# A change never blanks the response or the implementation status.
+# A change never blanks the response.
 RecommendationUpdate = partial(
     RecommendationCreate, "RecommendationUpdate",
-    response=(_choice(RESPONSES, blank=False), None),
-    implementation_status=(_choice(IMPLEMENTATION_STATUSES, blank=False), None))
+    response=(_choice(RESPONSES, blank=False), None))
 
 
 def _settle_states(out: dict, partial: bool) -> None:
@@ -258,18 +241,15 @@ def _settle_states(out: dict, partial: bool) -> None:
 def recommendation_values(data: Any, partial: bool = False) -> dict[str, Any]:
     """The recommendation's columns (and `themes`, a list of names; `recommending_states` and `sdgs`,
     lists; `first_state` for a change naming only `recommending_state`) from `data` checked by its
-    schema; with `partial`, only those sent. States become ISO codes; an organisation must exist."""
+    schema; with `partial`, only those sent. States become ISO codes."""
     body = check(RecommendationUpdate if partial else RecommendationCreate, data)
     sent = body.model_fields_set
     out = {name: getattr(body, name) for name in RecommendationCreate.model_fields
            if name in sent or (not partial and name in ALWAYS)}
-    for name, default in (("response", "pending"), ("implementation_status", "unknown"), ("sub_item", "")):
+    for name, default in (("response", "pending"), ("sub_item", "")):
         if name in out and out[name] is None:
             out[name] = default
     _settle_states(out, partial)
-    org_id = out.get("responsible_organisation_id")
-    if org_id is not None and db.session.get(Organisation, org_id) is None:
-        refuse({"responsible_organisation_id": f"No organisation with id {org_id}."})
     return out
 
 

@@ -17,6 +17,7 @@ from engage.history import diff_fields, history_for, record_change
 from engage.meetings.models import Attendee, Meeting, meeting_recommendation
 from engage.outcomes.engaged import engaged_states, engaged_states_query  # the one definition, shared with reports
 from engage.outcomes.services import position_at_meeting, position_timeline
+from engage.implementation.queries import latest_visible_subquery
 from engage.recommendations.models import Recommendation, RecommendationSdg, RecommendationState, Theme, ThemeGroup
 from engage.recommendations.themes import resolve_themes
 
@@ -167,7 +168,13 @@ def recommendation_query(q: str | None = None, cycle: int | None = None, state: 
     if response:
         query = query.where(Recommendation.response == response)
     if implementation_status:
-        query = query.where(Recommendation.implementation_status == implementation_status)
+        # Its latest assessment the actor may see; "none": not assessed (as far as they may see).
+        ranked = latest_visible_subquery(actor)
+        assessed = select(ranked.c.recommendation_id).where(ranked.c.rank == 1)
+        if implementation_status == "none":
+            query = query.where(Recommendation.id.not_in(assessed))
+        else:
+            query = query.where(Recommendation.id.in_(assessed.where(ranked.c.status == implementation_status)))
     if engaged is not None:
         states = engaged_states_query(engaged_since or date(1970, 1, 1), now or now_utc(), engaged_until, actor=actor)
         # Engaged: any of its states was engaged; not engaged: none of them was.
@@ -179,14 +186,6 @@ def recommendation_query(q: str | None = None, cycle: int | None = None, state: 
         "-updated": (Recommendation.updated_at.desc(),),
     }.get(sort, (Recommendation.cycle.desc(), Recommendation.reference_sort))
     return query.order_by(*order, Recommendation.id)
-
-
-def responsible_organisation_choices(rec: Recommendation | None = None) -> list:
-    """Ministries and other public bodies that can be responsible for implementing a recommendation."""
-    query = select(Organisation).where(
-        or_(Organisation.kind.in_(("ministry", "other")) & Organisation.is_archived.is_(False),
-            Organisation.id == (rec.responsible_organisation_id if rec else None)))
-    return list(db.session.scalars(query.order_by(Organisation.name)))
 
 
 def recommendation_overview(rec: Recommendation, engaged_since: date, now: datetime, actor=None,

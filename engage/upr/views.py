@@ -101,20 +101,17 @@ def index():
 @bp.route("/export.csv")
 @export_confirmed("recommendations")
 def export():
-    return _csv_response(exports.recommendations_csv(_query(_filter_form())), "recommendations.csv")
+    return _csv_response(exports.recommendations_csv(_query(_filter_form()), current_user), "recommendations.csv")
 
 
 def _edit_form(rec: Recommendation, formdata=None) -> EditForm:
-    # The saved values in the shape the fields hold them (theme names, the ministry's id as text), so
-    # every saved theme is ticked and the ministry selected: a save of the form as shown changes nothing.
+    # The saved values in the shape the fields hold them (theme names), so every saved theme is ticked:
+    # a save of the form as shown changes nothing. (Status and ministries: engage/implementation.)
     # Not obj=rec: WTForms prefers an object's attribute to data=, and rec.themes are Theme rows.
     form = EditForm(formdata=formdata, data=None if formdata else {
-        "themes": rec.theme_names, "sdgs": [str(g) for g in rec.sdgs], "implementation_status": rec.implementation_status,
-        "responsible_organisation_id": str(rec.responsible_organisation_id or ""), "notes": rec.notes})
+        "themes": rec.theme_names, "sdgs": [str(g) for g in rec.sdgs], "notes": rec.notes})
     current = set(rec.theme_names)
     form.themes.choices = [(t.name, t.name) for t in sorted(catalogue.all_themes(), key=lambda t: t.name not in current)]
-    form.responsible_organisation_id.choices = [("", "— none —")] + [
-        (str(o.id), o.name) for o in services.responsible_organisation_choices(rec)]
     return form
 
 

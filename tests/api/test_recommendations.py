@@ -37,7 +37,7 @@ def test_create_returns_201_with_the_contract_fields(staff_api):
     body = response.get_json()
     assert set(body) >= CONTRACT_FIELDS
     assert body["recommending_state"] == "GB" and body["recommending_state_name"] == "United Kingdom"
-    assert body["response"] == "pending" and body["implementation_status"] == "unknown"
+    assert body["response"] == "pending" and body["implementation_status"] is None  # not assessed
     assert body["themes"] == ["HIV/AIDS", "Right to health"]
     assert body["created_at"].endswith("Z")
     assert staff_api.get(f"/api/v1/recommendations/{body['id']}").get_json() == body
@@ -78,16 +78,19 @@ def test_no_token_or_a_bad_one_is_401(client):
     _error(client.get("/api/v1/recommendations", headers={"Authorization": "Bearer nope"}), 401, "unauthorized")
 
 
-def test_patch_changes_themes_and_status_with_history(staff_api, staff_user):
+def test_patch_changes_themes_with_history_and_the_status_is_the_latest_assessment(staff_api, staff_user):
     rec = factories.make_recommendation(themes=["HIV/AIDS"], notes="keep")
-    response = staff_api.patch(f"/api/v1/recommendations/{rec.id}", json={
-        "themes": ["HIV/AIDS", "SRHR"], "implementation_status": "partial"})
+    response = staff_api.patch(f"/api/v1/recommendations/{rec.id}", json={"themes": ["HIV/AIDS", "SRHR"]})
     assert response.status_code == 200
     body = response.get_json()
-    assert body["themes"] == ["HIV/AIDS", "SRHR"] and body["implementation_status"] == "partial"
+    assert body["themes"] == ["HIV/AIDS", "SRHR"] and body["implementation_status"] is None
     assert body["notes"] == "keep"
     [change] = [c for c in history_for(db.session.get(Recommendation, rec.id)) if c.action == "updated"]
-    assert change.actor_id == staff_user.id and set(change.changes) == {"themes", "implementation_status"}
+    assert change.actor_id == staff_user.id and set(change.changes) == {"themes"}
+    staff_api.post("/api/v1/assessments", json={"recommendation_id": rec.id, "assessed_on": "2026-11-01",
+                                                "status": "partially_implemented"})
+    assert staff_api.get(f"/api/v1/recommendations/{rec.id}").get_json()["implementation_status"] \
+        == "partially_implemented"
 
 
 def test_patch_errors(staff_api):

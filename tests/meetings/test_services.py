@@ -296,7 +296,7 @@ def _recommendation():
     from engage.recommendations.models import Recommendation
 
     rec = Recommendation(cycle=4, reference="142.15", recommending_state="DE", text="Protect key populations.",
-                         response="supported", implementation_status="partial",
+                         response="supported",
                          created_at=factories.WHEN, updated_at=factories.WHEN)
     db.session.add(rec)
     db.session.commit()

@@ -285,7 +285,6 @@ def test_a_split_paragraph_without_part_texts_is_refused(app, now):
 def test_reimport_updates_instead_of_duplicating_and_keeps_what_it_does_not_say(app, now):
     _import(MINIMAL_HEADER + "3,142.1,Germany,Old text,pending,HIV/AIDS\n3,142.2,France,Other,noted,\n", now)
     rec = _by("142.1", "DE", 3)
-    rec.implementation_status = "partial"
     rec.notes = "Raised with the mission."
     db.session.commit()
     report = _import("cycle,reference,recommending_state,text,response,themes,notes\n"
@@ -296,7 +295,6 @@ def test_reimport_updates_instead_of_duplicating_and_keeps_what_it_does_not_say(
     rec = _by("142.1", "DE", 3)
     assert (rec.text, rec.response) == ("New text", "supported")
     assert rec.theme_names == ["HIV/AIDS", "Right to health"]  # file themes are added, none removed
-    assert rec.implementation_status == "partial"  # not in the file: kept
     assert rec.notes == "Raised with the mission."  # staff notes are never overwritten
     change = history_for(rec)[0]
     assert change.action == "updated_by_import"
@@ -428,3 +426,21 @@ def test_rows_of_one_paragraph_once_per_state_merge_and_a_bad_goal_names_its_col
     report = _import(text.replace(",18\n", ",\n"), now)
     assert report.ok and report.created == 2
     assert _by("46.1", "PE", 4).recommending_states == ["CL", "PE"]
+
+
+def test_an_implementation_status_in_the_file_becomes_an_assessment_once(app, now):
+    """engage's own export carries each recommendation's status: imported again, it is recorded as an
+    assessment where it differs from the latest, never twice; a word it does not know names the column."""
+    from engage.implementation.models import Assessment
+
+    header = "cycle,reference,recommending_state,text,response,implementation_status\n"
+    _import(header + "3,142.1,Germany,Text,pending,partial\n3,142.2,France,Other,noted,unknown\n", now)
+    rows = db.session.query(Assessment).all()
+    assert [(a.recommendation_id, a.status, a.source_kind) for a in rows] == [
+        (_by("142.1", "DE", 3).id, "partially_implemented", "other")]
+    _import(header + "3,142.1,Germany,Text,pending,partially_implemented\n", now)
+    assert db.session.query(Assessment).count() == 1
+    _import(header + "3,142.1,Germany,Text,pending,implemented\n", now)
+    assert db.session.query(Assessment).count() == 2
+    report = _import(header + "3,142.3,Germany,Text,pending,done\n", now)
+    assert not report.ok and "implementation_status" in report.errors[0].message

@@ -11,7 +11,7 @@ from tests import factories
 from tests.directory.pages import field_errors
 
 CONTROL = "Contains a control character (U+0007); remove it."
-FORM = {"implementation_status": "unknown", "responsible_organisation_id": "", "notes": "", "new_themes": ""}
+FORM = {"notes": "", "new_themes": ""}
 
 
 def test_the_update_schema_is_the_create_schema_made_partial():
@@ -24,12 +24,8 @@ def test_the_update_schema_is_the_create_schema_made_partial():
 @pytest.mark.parametrize("field, form, body, message", [
     ("notes", {"notes": "ring\x07"}, {"notes": "ring\x07"}, CONTROL),
     ("notes", {"notes": "x" * 20001}, {"notes": "x" * 20001}, "At most 20000 characters."),
-    ("implementation_status", {"implementation_status": "done"}, {"implementation_status": "done"},
-     "'done' is not allowed; choose one of: not_started, partial, implemented, unknown."),
     ("themes", {"new_themes": "x" * 121}, {"themes": ["x" * 121]},
      "A theme name has at most 120 characters: 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx'…"),
-    ("responsible_organisation_id", {"responsible_organisation_id": "99999"}, {"responsible_organisation_id": 99999},
-     "No organisation with id 99999."),
 ])
 def test_the_edit_form_and_the_api_refuse_alike(staff_client, staff_api, field, form, body, message):
     rec = factories.make_recommendation(notes="kept")
@@ -46,4 +42,4 @@ def test_the_edit_form_and_the_api_refuse_alike(staff_client, staff_api, field, 
         assert field_errors(page, field) == [message]  # beside the field, the same words
     db.session.expire_all()
     rec = db.session.get(Recommendation, rec.id)
-    assert (rec.notes, rec.implementation_status, rec.theme_names) == ("kept", "unknown", ["Right to health"])
+    assert (rec.notes, rec.theme_names) == ("kept", ["Right to health"])

@@ -68,19 +68,16 @@ def test_a_joint_recommendation_keeps_its_states_in_order_and_the_first_as_recom
     assert "recommending_state" in refused.value.fields
 
 
-def test_editing_themes_and_status_keeps_a_history_of_who_changed_what(app, now, staff_user):
+def test_editing_themes_keeps_a_history_of_who_changed_what(app, now, staff_user):
     rec = factories.make_recommendation(themes=["HIV/AIDS"])
-    changed = services.update_recommendation(staff_user, now, rec, {"themes": ["HIV/AIDS", "Right to health"],
-                                                                    "implementation_status": "partial"})
+    changed = services.update_recommendation(staff_user, now, rec, {"themes": ["HIV/AIDS", "Right to health"]})
     db.session.commit()
-    assert changed == {"themes": ["HIV/AIDS", "HIV/AIDS; Right to health"],
-                       "implementation_status": ["unknown", "partial"]}
+    assert changed == {"themes": ["HIV/AIDS", "HIV/AIDS; Right to health"]}
     assert rec.theme_names == ["HIV/AIDS", "Right to health"]
     last = history_for(rec)[0]
     assert (last.action, last.actor_id) == ("updated", staff_user.id)
     # Saving the same values again records nothing.
-    assert services.update_recommendation(staff_user, now, rec, {"themes": ["right to health", "hiv/aids"],
-                                                                 "implementation_status": "partial"}) == {}
+    assert services.update_recommendation(staff_user, now, rec, {"themes": ["right to health", "hiv/aids"]}) == {}
     assert len(history_for(rec)) == 2  # created + one update
 
 
@@ -103,15 +100,18 @@ def world(app, staff_user):
     return make_world(staff_user)
 
 
-def test_filters_by_cycle_state_theme_response_and_status(world, now):
+def test_filters_by_cycle_state_theme_response_and_status(world, now, staff_user):
     q = services.recommendation_query
     assert _refs(q(cycle=2)) == ["120.1"]
     assert _refs(q(cycle=3, state="Germany")) == ["142.1", "142.2", "142.3"]
     assert _refs(q(state="de", cycle=3, response="noted")) == ["142.2"]
     assert _refs(q(theme="women's rights")) == ["142.3"]
     assert _refs(q(theme=["Death penalty", "Women's rights"])) == ["142.3", "142.9"]
-    services.update_recommendation(None, now, world.recs["se1"], {"implementation_status": "implemented"})
+    from engage.implementation import services as implementation
+    implementation.create_assessment(staff_user, now, {"recommendation_id": world.recs["se1"].id,
+                                                       "assessed_on": "2026-11-01", "status": "implemented"})
     assert _refs(q(implementation_status="implemented")) == ["142.4"]
+    assert "142.4" not in _refs(q(implementation_status="none"))
     assert _refs(q(state="Narnia")) == []
 
 
@@ -148,5 +148,5 @@ def test_meetings_touching_a_recommendation_include_cancelled_ones(world):
 
 def test_csv_cells_that_a_spreadsheet_would_run_are_defused(app, now):
     factories.make_recommendation(text="=HYPERLINK(\"http://evil\")")
-    text = exports.recommendations_csv(services.recommendation_query())
+    text = exports.recommendations_csv(services.recommendation_query(), None)
     assert "'=HYPERLINK" in text

@@ -224,30 +224,24 @@ def test_the_detail_page_shows_the_state_its_missions_and_the_meetings(app, staf
     assert "Called off" in france and "Cancelled" in france and "Not yet engaged" in france
 
 
-def test_staff_edit_themes_and_status_inline_and_the_change_shows_in_the_history(app, staff_client, staff_user):
+def test_staff_edit_themes_inline_and_the_change_shows_in_the_history(app, staff_client, staff_user):
     rec = factories.make_recommendation(themes=["HIV/AIDS"])
     factories.make_recommendation(themes=["Right to health"])
-    ministry = factories.make_organisation(name="Ministry of Health", kind="ministry", country="KE")
     response = staff_client.post(f"/recommendations/{rec.id}/edit", data={
-        "themes": ["HIV/AIDS", "Right to health"], "new_themes": "SRHR; Key populations",
-        "implementation_status": "partial", "responsible_organisation_id": str(ministry.id), "notes": "Raised"})
+        "themes": ["HIV/AIDS", "Right to health"], "new_themes": "SRHR; Key populations", "notes": "Raised"})
     assert response.status_code == 302
     page = staff_client.get(response.headers["Location"]).get_data(as_text=True)
     db.session.refresh(rec)
     assert rec.theme_names == ["HIV/AIDS", "Key populations", "Right to health", "SRHR"]
-    assert (rec.implementation_status, rec.responsible_organisation_id, rec.notes) == ("partial", ministry.id, "Raised")
-    assert "Partially implemented" in page and "Ministry of Health" in page
+    assert rec.notes == "Raised"
+    assert "Not assessed" in page and "Record an assessment" in page  # status: engage/implementation
     history = page.split("<h2 class=\"h5\">History</h2>")[1]
     assert staff_user.full_name in history and "updated" in history
-    assert "implementation_status: unknown → partial" in history
 
 
 def test_saving_the_edit_form_as_shown_keeps_every_theme_ministry_and_note(app, staff_client, staff_user):
     rec = factories.make_recommendation(themes=["Justice", "HIV/AIDS"], notes="Raised in Geneva")
     factories.make_recommendation(themes=["Right to health"])
-    ministry = factories.make_organisation(name="Ministry of Justice", kind="ministry", country="KE")
-    rec.responsible_organisation_id = ministry.id
-    db.session.commit()
     page = staff_client.get(f"/recommendations/{rec.id}").get_data(as_text=True)
     values = submitted_values(page, f"/recommendations/{rec.id}/edit")
     assert sorted(v for k, v in values if k == "themes") == ["HIV/AIDS", "Justice"]  # pre-ticked
@@ -257,9 +251,9 @@ def test_saving_the_edit_form_as_shown_keeps_every_theme_ministry_and_note(app, 
     assert "Nothing changed." in page
     db.session.refresh(rec)
     assert rec.theme_names == ["HIV/AIDS", "Justice"]
-    assert (rec.responsible_organisation_id, rec.notes) == (ministry.id, "Raised in Geneva")
+    assert rec.notes == "Raised in Geneva"
     history = page.split("<h2 class=\"h5\">History</h2>")[1]
-    assert "themes:" not in history and "responsible_organisation" not in history
+    assert "themes:" not in history
 
 
 def test_unticking_one_theme_on_the_page_removes_only_that_one(app, staff_client):
@@ -274,13 +268,12 @@ def test_unticking_one_theme_on_the_page_removes_only_that_one(app, staff_client
 
 def test_a_bad_edit_is_refused_beside_the_field(staff_client):
     rec = factories.make_recommendation()
-    response = staff_client.post(f"/recommendations/{rec.id}/edit", data={
-        "implementation_status": "done", "new_themes": "x" * 130})
+    response = staff_client.post(f"/recommendations/{rec.id}/edit", data={"notes": "ring\x07", "new_themes": "x" * 130})
     assert response.status_code == 422
     page = html.unescape(response.get_data(as_text=True))
-    assert "'done' is not allowed; choose one of:" in page  # the schema's words, beside the field
+    assert "A theme name has at most 120 characters" in page  # the schema's words, beside the field
     db.session.refresh(rec)
-    assert rec.implementation_status == "unknown"
+    assert rec.notes is None
 
 
 def test_a_missing_recommendation_is_404(staff_client):
