@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import selectinload, with_expression
 
 from engage.access.services import VISIBILITY_APPLIED, only_visible, visible
 from engage.countries import country_name
@@ -38,6 +38,21 @@ def latest_visible_subquery(actor, *, where=()):
                    Assessment.meeting_id, rank)
             .where(visible(actor, Assessment), *where).execution_options(**VISIBILITY_APPLIED)
             .subquery("latest_assessment"))
+
+
+def latest_status_column(actor):
+    """A correlated subquery: the status of the recommendation's latest assessment the actor may see
+    (None when none), for a list's own statement (marked as filtered)."""
+    return (select(Assessment.status).where(Assessment.recommendation_id == Recommendation.id,
+                                            visible(actor, Assessment))
+            .order_by(Assessment.assessed_on.desc(), Assessment.id.desc()).limit(1)
+            .execution_options(**VISIBILITY_APPLIED).correlate(Recommendation).scalar_subquery())
+
+
+def with_latest_status(actor, query):
+    """`query` (of recommendations) loading each one's `status_seen`: its latest status the actor may
+    see, in the same statement."""
+    return query.options(with_expression(Recommendation.status_seen, latest_status_column(actor)))
 
 
 def latest_assessments(actor, recommendation_ids: Iterable[int]) -> dict[int, Assessment]:

@@ -20,7 +20,7 @@ from engage.recommendations.models import SDG_GOALS, Recommendation
 
 from . import exports, queries, services
 from .forms import AssessmentForm, DueForm, MatrixForm, ResponsibilitiesForm
-from .models import ROLES
+from .models import ASSESSMENT_STATUSES, ROLES, STATUS_COLOURS
 
 bp = Blueprint("implementation", __name__, url_prefix="/implementation")
 require_role_for_blueprint(bp, "staff")
@@ -38,6 +38,8 @@ def init_app(app) -> None:
     app.add_template_global(lambda ids: queries.latest_statuses(current_user, ids), "latest_statuses_for")
     app.add_template_global(_responsibilities_form, "responsibilities_form")
     app.add_template_global(services.can_change, "can_change_assessment")
+    app.add_template_global(ASSESSMENT_STATUSES, "assessment_statuses")
+    app.add_template_global(STATUS_COLOURS, "assessment_colours")
 
 
 def organisation_responsibilities(actor, organisation_id: int) -> list:

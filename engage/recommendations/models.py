@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sqlalchemy import (JSON, Boolean, CheckConstraint, Column, Date, ForeignKey, Integer, SmallInteger, String,
                         Table, Text, UniqueConstraint, case, false)
-from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
+from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship, validates
 
 from engage.countries import country_name
 from engage.dbtypes import UTCDateTime
@@ -163,7 +163,9 @@ class Recommendation(db.Model):
     response: Mapped[str] = mapped_column(String(20), default="pending", index=True)
     action_category: Mapped[int | None]  # UPR Info 1–5
     # How far it is implemented, and who is responsible: engage/implementation (assessments over time,
-    # responsibilities), not columns of its own.
+    # responsibilities), not columns of its own. A list may load the latest status its reader sees
+    # here, in its own statement (implementation.queries.with_latest_status); None otherwise.
+    status_seen = query_expression()
     notes: Mapped[str | None] = mapped_column(Text, info={"max_length": 20000})
     source_ref: Mapped[str | None] = mapped_column(String(40))  # e.g. the source file's row id
     # Where the state under review gave its position, e.g. "A/HRC/28/15/Add.1 - Para. 3".

@@ -14,6 +14,7 @@ from engage.cycles.services import Window, engagement_window
 from engage.errors import NotFoundError
 from engage.extensions import db
 from engage.importjobs import services as import_jobs
+from engage.implementation import queries as implementation
 from engage.recommendations import queries as catalogue
 from engage.recommendations import vocabulary
 from engage.recommendations.models import SDG_GOALS, Recommendation
@@ -90,7 +91,9 @@ def _csv_response(text: str, filename: str) -> Response:
 def index():
     form = _filter_form()
     # The list shows no goals: their eager load would be one more statement for nothing.
-    pagination = db.paginate(_query(form).options(lazyload(Recommendation.sdg_links)), per_page=current_app.config["PER_PAGE"], error_out=False)
+    # Each one's status as the reader sees it, in the page's own statement.
+    query = implementation.with_latest_status(current_user, _query(form).options(lazyload(Recommendation.sdg_links)))
+    pagination = db.paginate(query, per_page=current_app.config["PER_PAGE"], error_out=False)
     window = _window()
     engaged = services.engaged_states(window.counts_from, now_utc(), window.until, actor=current_user)
     to_review = sources.open_disagreement_count() if current_user.has_role("lead") else None

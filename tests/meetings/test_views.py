@@ -101,7 +101,10 @@ def test_bad_input_is_shown_beside_the_fields(staff_client, staff_user, diplomat
 
 def test_meeting_page_shows_agenda_recommendations_attendees_and_history(staff_client, staff_user, diplomat,
                                                                          frozen):
+    from engage.implementation import services as implementation
     rec = _recommendation()
+    implementation.create_assessment(staff_user, factories.WHEN, {
+        "recommendation_id": rec.id, "assessed_on": "2026-11-01", "status": "partially_implemented"})
     meeting = factories.make_meeting(organiser=staff_user, contacts=[diplomat], recommendation_ids=[rec.id],
                                      starts_at=SUMMER, description="Raise HIV key populations")
     page = staff_client.get(f"/meetings/{meeting.id}").get_data(as_text=True)
