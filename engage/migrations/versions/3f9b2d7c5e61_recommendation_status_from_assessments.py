@@ -6,7 +6,7 @@ those, so the two columns go (one place for each fact). Going down puts them bac
 tables: the latest assessment's status in the old words (none: "unknown"), the first lead.
 
 Revision ID: 3f9b2d7c5e61
-Revises: b8d3f1c6a2e7
+Revises: c1d4e7a9b2f6
 Create Date: 2026-12-06 04:00:00
 
 """
@@ -15,7 +15,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '3f9b2d7c5e61'
-down_revision = 'b8d3f1c6a2e7'
+down_revision = 'c1d4e7a9b2f6'
 branch_labels = None
 depends_on = None
 
