@@ -55,6 +55,8 @@ def seed(recommendations: int, assessments: int) -> dict:
          "is_archived": False, "created_at": now, "updated_at": now} for i in range(40)])
     db.session.flush()
     orgs = list(db.session.scalars(select(Organisation.id)))
+    from engage.members.services import secretariat_id
+    member_id = secretariat_id()
     meetings = []
     for i in range(200):
         starts = now - timedelta(days=5 * i + 1)
@@ -62,7 +64,7 @@ def seed(recommendations: int, assessments: int) -> dict:
                          "timezone": "Africa/Nairobi", "status": "held", "organiser_id": lead.id,
                          "sensitivity": "restricted" if i % 10 == 0 else "internal", "uid": f"bench-{i}@engage",
                          "sequence": 0, "location_kind": "in_person", "reminder_offsets": [], "tags": [], "held_at": starts,
-                         "created_by_id": lead.id, "created_at": now, "updated_at": now})
+                         "created_by_id": lead.id, "created_at": now, "updated_at": now, "member_id": member_id})
     db.session.execute(insert(Meeting), meetings)
     meeting_ids = list(db.session.scalars(select(Meeting.id)))
     rows = [{"cycle": 1 + i % 4, "reference": f"{100 + i // 10}.{i % 10 + 1}",
@@ -88,7 +90,8 @@ def seed(recommendations: int, assessments: int) -> dict:
          "status": rnd.choice(statuses), "evidence": f"Evidence {i}", "source_kind": "meeting" if i % 5 == 0 else "media",
          "meeting_id": rnd.choice(meeting_ids) if i % 5 == 0 else None, "assessed_by_id": lead.id,
          "confidence": "medium", "sensitivity": "restricted" if i % 10 == 0 else "internal",
-         "created_at": now, "updated_at": now, "created_by_id": lead.id} for i in range(assessments)])
+         "created_at": now, "updated_at": now, "created_by_id": lead.id, "member_id": member_id}
+        for i in range(assessments)])
     db.session.commit()
     db.session.execute(db.text("ANALYZE"))
     db.session.commit()

@@ -20,6 +20,7 @@ from engage.directory.models import Organisation
 from engage.errors import NotFoundError, PermissionDenied, ServiceError, ValidationError
 from engage.extensions import db, model_for
 from engage.history import record_change
+from engage.members.services import member_id_of, secretariat_id
 from engage.recommendations.models import Recommendation
 from engage.schemas import check
 
@@ -343,7 +344,9 @@ def record_imported_statuses(actor, now: datetime, statuses: dict[int, str]) -> 
     if not statuses:
         return 0
     held = latest_statuses(actor, statuses)
-    rows = [{"recommendation_id": rec_id, "assessed_on": now.date(), "status": status, "source_kind": "other",
+    # Core rows skip the members' flush hook: owned as an ORM-made assessment from no meeting would be.
+    member_id = member_id_of(actor) or secretariat_id()
+    rows = [{"recommendation_id": rec_id, "member_id": member_id, "assessed_on": now.date(), "status": status, "source_kind": "other",
              "source_detail": IMPORTED_DETAIL, "confidence": "medium", "sensitivity": "internal",
              "assessed_by_id": getattr(actor, "id", None), "created_by_id": getattr(actor, "id", None),
              "created_at": now, "updated_at": now}
