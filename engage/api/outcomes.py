@@ -11,6 +11,7 @@ from engage.access.services import is_restricted
 from engage.clock import now_utc
 from engage.errors import ValidationError
 from engage.meetings.services import get_meeting
+from engage.members.services import coalition_mode
 from engage.outcomes import log, services
 from engage.outcomes.models import ASK_POSITIONS, POSITIONS, Outcome
 from engage.outcomes.schemas import OutcomeCreate, OutcomeUpdate
@@ -67,6 +68,8 @@ class OutcomeOut(BaseModel):
     updated_at: str = Field(description="UTC, ISO 8601 with Z")
     sensitivity: Literal["internal", "restricted"] = Field(
         "internal", description="restricted also when its meeting is restricted")
+    member_id: int | None = Field(None, description="Only when engage hosts more than one member organisation (a "
+                                  "coalition). The member organisation that owns it: its meeting's.")
 
 
 def _z(value: datetime) -> str:
@@ -75,7 +78,7 @@ def _z(value: datetime) -> str:
 
 def outcome_json(outcome: Outcome) -> dict:
     """An outcome as the contract shows it."""
-    return OutcomeOut(
+    body = OutcomeOut(
         id=outcome.id, meeting_id=outcome.meeting_id, recommendation_id=outcome.recommendation_id,
         ask_id=outcome.ask_id, organisation_id=outcome.organisation_id, position=outcome.position,
         summary=outcome.summary, commitment=outcome.commitment, notes=outcome.notes,
@@ -85,6 +88,12 @@ def outcome_json(outcome: Outcome) -> dict:
         created_by=outcome.created_by.email if outcome.created_by else None,
         created_at=_z(outcome.created_at), updated_at=_z(outcome.updated_at),
         sensitivity="restricted" if is_restricted(outcome) else "internal").model_dump(mode="json")
+    # No word of members outside a coalition: the field is left out, as the document says.
+    if coalition_mode():
+        body["member_id"] = outcome.member_id
+    else:
+        body.pop("member_id")
+    return body
 
 
 def _outcome(outcome_id: int) -> Outcome:

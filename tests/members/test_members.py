@@ -283,3 +283,16 @@ def test_a_contacts_notes_are_the_adding_members_and_the_rest_of_the_directory_i
     assert "budget speech" not in client.get("/directory/contacts/export.csv", follow_redirects=True).get_data(as_text=True)
     assert "budget speech" in login(app.test_client(), world.staff).get(
         f"/directory/contacts/{contact.id}").get_data(as_text=True)
+
+
+def test_the_api_names_the_member_of_each_outcome_only_in_a_coalition(app, staff_user, lead_user, admin_user):
+    world = make_world(staff_user, lead_user)
+    api = ApiClient(app.test_client(), factories.make_token(staff_user))
+    outcome_id = world.outcomes["de_hiv"].id
+    assert "member_id" not in api.get(f"/api/v1/outcomes/{outcome_id}").get_json()
+    assert all("member_id" not in o for o in api.get("/api/v1/outcomes").get_json()["items"])
+    members.create_member(admin_user, WHEN, {"name": "Kenya Human Rights Commission", "short_name": "KHRC"})
+    db.session.commit()
+    body = api.get(f"/api/v1/outcomes/{outcome_id}").get_json()
+    assert body["member_id"] == world.meetings["de"].member_id
+    assert all(o["member_id"] == body["member_id"] for o in api.get("/api/v1/outcomes").get_json()["items"])
