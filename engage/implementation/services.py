@@ -11,6 +11,7 @@ import hashlib
 import io
 import zipfile
 from datetime import datetime
+from zoneinfo import ZoneInfo
 from typing import Any
 
 from sqlalchemy import delete, insert, select
@@ -354,3 +355,23 @@ def record_imported_statuses(actor, now: datetime, statuses: dict[int, str]) -> 
     if rows:
         db.session.execute(insert(Assessment), rows)
     return len(rows)
+
+
+def assess_from_outcome(actor, now: datetime, outcome, data: dict) -> Assessment | None:
+    """With an outcome on a recommendation, record the assessment its meeting gave (`data`: status,
+    evidence, confidence; nothing when no status), dated the meeting's day, sourced to the meeting.
+    Refusals name the outcome form's fields (assessment_status, …)."""
+    if not data.get("status"):
+        return None
+    if outcome.recommendation_id is None:
+        raise ValidationError.for_fields({"assessment_status": "Choose the recommendation the assessment is of."})
+    meeting = outcome.meeting
+    day = meeting.starts_at.astimezone(ZoneInfo(meeting.timezone)).date()
+    try:
+        return create_assessment(actor, now, {"recommendation_id": outcome.recommendation_id, "assessed_on": day,
+                                              "status": data.get("status"), "evidence": data.get("evidence"),
+                                              "confidence": data.get("confidence"), "meeting_id": meeting.id,
+                                              "source_kind": "meeting"}, outcome=outcome)
+    except ValidationError as exc:
+        raise ValidationError.for_fields({f"assessment_{name}": messages
+                                          for name, messages in exc.fields.items()}) from None

@@ -10,6 +10,7 @@ from wtforms import (BooleanField, FieldList, Form, FormField, HiddenField, Sele
 
 from engage.errors import ServiceError, ValidationError
 from engage.forms import DateInput, mark_required
+from engage.implementation.models import ASSESSMENT_STATUSES, CONFIDENCE
 from engage.schemas import check
 
 from .models import ASK_POSITIONS, FOLLOW_UP_STATUSES, POSITIONS
@@ -100,11 +101,29 @@ class OutcomeForm(FlaskForm):
         mark_required(self, OutcomeCreate)
 
     def values(self) -> dict:
+        """The outcome's fields (OutcomeCreate's names)."""
         return {"recommendation_id": self.recommendation_id.data or None, "ask_id": self.ask_id.data or None,
                 "proposed_wording": self.proposed_wording.data,
                 "organisation_id": self.organisation_id.data or None,
                 "position": self.position.data or None, "summary": self.summary.data,
                 "commitment": self.commitment.data, "notes": self.notes.data}
+
+
+class OutcomeAssessmentForm(OutcomeForm):
+    """Adding an outcome, with the assessment of the recommendation the meeting gave (a meeting with
+    a ministry): checked by engage/implementation's AssessmentCreate, under these fields."""
+
+    assessment_status = SelectField("Implementation status this meeting showed", validate_choice=False,
+                                    choices=[("", "— no assessment —"), *ASSESSMENT_STATUSES.items()],
+                                    description="Records an assessment of the recommendation, sourced to this meeting.")
+    assessment_evidence = TextAreaField("Evidence for the assessment", render_kw={"rows": 3})
+    assessment_confidence = SelectField("Confidence in the assessment", choices=list(CONFIDENCE.items()),
+                                        default="medium", validate_choice=False)
+
+    def assessment_values(self) -> dict:
+        """The assessment's fields, as implementation.services.assess_from_outcome takes them."""
+        return {"status": self.assessment_status.data, "evidence": self.assessment_evidence.data,
+                "confidence": self.assessment_confidence.data}
 
 
 class FollowUpForm(FlaskForm):

@@ -17,6 +17,8 @@ from engage.countries import country_name
 from engage.directory.models import Contact, Organisation
 from engage.errors import ValidationError
 from engage.extensions import db
+from engage.implementation import services as implementation
+from engage.implementation.models import RESPONSIBLE_KINDS
 from engage.history import history_for
 from engage.meetings.models import Meeting
 from engage.meetings.services import get_meeting
@@ -25,7 +27,7 @@ from engage.urls import page_urls
 
 from . import log as engagement_log, services
 from .log_html import follow_up_badge, log_rows_html, position_badge
-from .forms import FollowUpForm, LogOutcomeForm, OutcomeForm, has_errors, place_errors
+from .forms import FollowUpForm, LogOutcomeForm, OutcomeAssessmentForm, OutcomeForm, has_errors, place_errors
 from .models import ASK_POSITIONS, FOLLOW_UP_STATUSES, POSITIONS
 
 bp = Blueprint("outcomes", __name__, url_prefix="/outcomes")
@@ -282,7 +284,10 @@ def log(meeting_id):
 @bp.route("/meetings/<int:meeting_id>/add", methods=["GET", "POST"])
 def add(meeting_id):
     meeting = get_meeting(meeting_id, current_user)
-    form = OutcomeForm()
+    # A meeting with a ministry or agency (the directory's "ministry" and "other") may show how far a
+    # recommendation is implemented: its form records that assessment with the outcome.
+    with_ministry = any(org.kind in RESPONSIBLE_KINDS for org in meeting.organisations)
+    form = OutcomeAssessmentForm() if with_ministry else OutcomeForm()
     form.recommendation_id.choices = _recommendation_choices("— none (overall summary) —")
     form.ask_id.choices = _ask_choices(meeting)
     form.organisation_id.choices = _organisation_choices(meeting)
@@ -297,7 +302,9 @@ def add(meeting_id):
                                                        outcome=None), 422 if has_errors(form) else 200))
     if form.validate_on_submit():
         outcome = services.create_outcome(current_user, now_utc(), meeting, form.values())
-        flash("Outcome added.", "success")
+        assessed = with_ministry and implementation.assess_from_outcome(current_user, now_utc(), outcome,
+                                                                         form.assessment_values())
+        flash("Outcome and assessment added." if assessed else "Outcome added.", "success")
         return redirect(url_for(".view", outcome_id=outcome.id))
     return page()
 
