@@ -2,6 +2,7 @@
 are implemented, as the token's user may see it."""
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Literal
 
@@ -109,11 +110,14 @@ def _responsibilities_json(rec_id: int) -> dict:
 
 
 def _date_arg(name: str) -> date | None:
+    """An optional date (YYYY-MM-DD, as the document's `format: date`); given blank or otherwise, a 422."""
     raw = request.args.get(name)
-    if raw in (None, ""):
+    if raw is None:
         return None
     try:
-        return date.fromisoformat(raw.strip())
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw):
+            raise ValueError(raw)
+        return date.fromisoformat(raw)
     except ValueError:
         raise ApiError(422, "validation_error", f"{name} must be a date written YYYY-MM-DD.",
                        {name: ["Must be a date written YYYY-MM-DD."]}) from None

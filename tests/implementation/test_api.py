@@ -62,3 +62,5 @@ def test_the_matrix_in_the_api_filters_and_pages(assessed, staff_api, lead_api):
     assert lead_api.get("/api/v1/implementation?status=none").get_json()["total"] == 4
     assert lead_api.get("/api/v1/implementation?theme=HIV/AIDS&cycle=4").get_json()["total"] == 2
     assert lead_api.get("/api/v1/implementation?not_assessed_since=yesterday").status_code == 422
+    assert lead_api.get("/api/v1/implementation?not_assessed_since=").status_code == 422  # the document: a date
+    assert lead_api.get("/api/v1/assessments?since=20261101").status_code == 422
