@@ -150,6 +150,11 @@ def responsible_for(organisation_id: int) -> list[Responsibility]:
     return list(db.session.scalars(query))
 
 
+def anyone_responsible() -> bool:
+    """True once some recommendation has a ministry or agency responsible for it."""
+    return db.session.scalar(select(Responsibility.recommendation_id).limit(1)) is not None
+
+
 # ---- the implementation matrix ----
 
 @dataclass(frozen=True)

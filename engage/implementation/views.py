@@ -116,7 +116,9 @@ def due():
     today = now_utc().date()
     since = today - timedelta(days=round(months * 365.25 / 12))
     groups = queries.due_for_review(current_user, since, org_id)
-    return render_template("implementation/due.html", form=form, groups=groups, since=since, months=months)
+    # With nobody responsible yet the list is empty for another reason than "all assessed": say which.
+    return render_template("implementation/due.html", form=form, groups=groups, since=since, months=months,
+                           anyone_responsible=bool(groups) or queries.anyone_responsible())
 
 
 # ---- assessments ----

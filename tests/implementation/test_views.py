@@ -145,3 +145,18 @@ def test_review_planning_lists_ministries_due_with_a_booking_link(assessed, staf
     page = lead_client.get("/implementation/due").get_data(as_text=True)
     assert "Ministry of Health" in page and "138.2" in page and "142.77" in page
     assert f"/meetings/new?organisation_id={assessed.moh.id}" in page.replace("&amp;", "&")
+
+
+def test_a_new_install_is_told_why_the_matrix_and_the_review_planning_are_empty(app, lead_client, staff_user):
+    from tests import factories
+    page = lead_client.get("/implementation/").get_data(as_text=True)
+    assert "No recommendations yet" in page and 'href="/recommendations/import"' in page
+    assert "matches these filters" not in page
+    assert "No recommendation matches these filters." in lead_client.get(
+        "/implementation/", query_string={"status": "implemented"}).get_data(as_text=True)
+    factories.make_recommendation(cycle=4, reference="142.1", recommending_state="DE", text="Ratify the OP-CAT")
+    db.session.commit()
+    page = lead_client.get("/implementation/due").get_data(as_text=True)
+    # Not "every recommendation … was assessed": none has anyone responsible, which is what to fix.
+    assert "was assessed in this period" not in page
+    assert "No recommendation has a ministry or agency responsible yet" in page
