@@ -47,6 +47,8 @@ class ImportReport:
     assumed_encoding: str | None = None  # the codec a file that was not UTF-8 was read with (cp1252…)
     # Recommendation files: theme names engage's vocabulary does not know (engage/recommendations/vocabulary.py).
     unknown_themes: list[str] = field(default_factory=list)
+    # Recommendation files: lines that gave a held recommendation's text in another language.
+    translated: int = 0
 
     @property
     def ok(self) -> bool:

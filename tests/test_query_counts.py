@@ -277,6 +277,19 @@ class TestRecommendations:
     def test_page(self, app, world):
         _same_for_5_and_50(world, _page(app, world, "/recommendations/"))
 
+    def test_page_in_french(self, app, world):
+        """Read in French, every recommendation with a French text: as many statements as in English."""
+        page = _page(app, world, "/recommendations/?text=fr")
+
+        def prepare():
+            with world.app.app_context():
+                for rec in db.session.scalars(select(Recommendation)):
+                    if not rec.texts:
+                        rec.set_text("fr", f"Texte français de {rec.reference}", "test", NOW)
+                db.session.commit()
+            return page()
+        _same_for_5_and_50(world, prepare)
+
 
 class TestAsks:
     def test_matches_page(self, app, world):

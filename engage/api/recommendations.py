@@ -14,7 +14,7 @@ from engage.cycles.services import engagement_window
 from engage.upr import services
 from engage.upr.imports import import_recommendations_bytes
 from engage.upr.previews import preview_counts
-from engage.upr.schemas import RecommendationCreate, RecommendationUpdate
+from engage.upr.schemas import RecommendationCreate, RecommendationTextWrite, RecommendationUpdate
 from engage.recommendations import queries as catalogue
 from engage.implementation import queries as implementation
 from engage.implementation.models import ASSESSMENT_STATUSES
@@ -56,6 +56,12 @@ class RecommendationOut(BaseModel):
     sdgs: list[int] = Field(description="Sustainable Development Goals (1–17)")
     groups_of_persons: list[str]
     source_of_position: str | None
+
+
+class RecommendationDetailOut(RecommendationOut):
+    model_config = ConfigDict(title="RecommendationDetail")
+    texts: dict[str, str] = Field(description="Its text in other languages, by BCP 47 primary subtag "
+                                              '({"fr": "…"}); `text` is the original (English)')
 
 
 class ThemeGroupOut(BaseModel):
@@ -108,6 +114,11 @@ def recommendation_json(rec: Recommendation, status: str | None = None, lead: in
         created_at=utc_text(rec.created_at), updated_at=utc_text(rec.updated_at)).model_dump(mode="json")
 
 
+
+
+def recommendation_detail_json(rec: Recommendation) -> dict:
+    """A recommendation with its status and its texts in other languages (lists leave the texts out)."""
+    return {**_with_status([rec])[0], "texts": rec.texts}
 
 
 def _group_arg() -> str | None:
@@ -193,25 +204,35 @@ def _with_status(recs: list[Recommendation]) -> list[dict]:
 
 
 @api_route("/recommendations", "POST", "Create a recommendation", body=RecommendationCreate,
-           response=RecommendationOut, status=201, errors=(400, 401, 403, 409, 422))
+           response=RecommendationDetailOut, status=201, errors=(400, 401, 403, 409, 422))
 def create_recommendation():
     body = parse(RecommendationCreate, _without_implementation(json_body()))
     rec = services.create_recommendation(g.api_user, now_utc(), body)
-    return jsonify(_with_status([rec])[0]), 201
+    return jsonify(recommendation_detail_json(rec)), 201
 
 
-@api_route("/recommendations/<int:rec_id>", "GET", "Get a recommendation", response=RecommendationOut)
+@api_route("/recommendations/<int:rec_id>", "GET", "Get a recommendation", response=RecommendationDetailOut)
 def get_recommendation(rec_id):
-    return jsonify(_with_status([services.get_recommendation(rec_id)])[0])
+    return jsonify(recommendation_detail_json(services.get_recommendation(rec_id)))
 
 
 @api_route("/recommendations/<int:rec_id>", "PATCH", "Update a recommendation", body=RecommendationUpdate,
-           response=RecommendationOut, errors=(400, 401, 403, 404, 409, 422))
+           response=RecommendationDetailOut, errors=(400, 401, 403, 404, 409, 422))
 def update_recommendation(rec_id):
     rec = services.get_recommendation(rec_id)
     body = parse(RecommendationUpdate, _without_implementation(json_body()))  # themes: null means none, as []
     services.update_recommendation(g.api_user, now_utc(), rec, body)
-    return jsonify(_with_status([rec])[0])
+    return jsonify(recommendation_detail_json(rec))
+
+
+@api_route("/recommendations/<int:rec_id>/texts", "PUT",
+           "Hold a recommendation's text in another language (replacing one held in it)",
+           body=RecommendationTextWrite, response=RecommendationDetailOut, errors=(400, 401, 403, 404, 422))
+def put_recommendation_text(rec_id):
+    rec = services.get_recommendation(rec_id)
+    body = parse(RecommendationTextWrite, json_body())
+    services.set_recommendation_text(g.api_user, now_utc(), rec, body)
+    return jsonify(recommendation_detail_json(rec))
 
 
 @api_route("/recommendations/import", "POST", "Import recommendations from CSV (all-or-nothing)", role="lead",

@@ -137,7 +137,8 @@ def summary_of(report: ImportReport) -> dict:
     return {"total": report.total, "created": report.created, "updated": report.updated,
             "unchanged": report.unchanged, "assumed_encoding": report.assumed_encoding, "merged": report.merged,
             "skipped": report.skipped, "unattributed": report.unattributed, "layout": report.layout,
-            "conflicts": [[c.line, c.message] for c in report.conflicts], "unknown_themes": report.unknown_themes}
+            "conflicts": [[c.line, c.message] for c in report.conflicts], "unknown_themes": report.unknown_themes,
+            "translated": report.translated}
 
 
 def report_of(job: ImportJob) -> ImportReport:

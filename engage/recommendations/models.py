@@ -7,7 +7,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from sqlalchemy import (JSON, Boolean, CheckConstraint, Column, Date, ForeignKey, Integer, SmallInteger, String,
-                        Table, Text, UniqueConstraint, case, false)
+                        Table, Text, UniqueConstraint, case, false, select)
 from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship, validates
 
 from engage.countries import country_name
@@ -132,6 +132,28 @@ class RecommendationSdg(db.Model):
     goal: Mapped[int] = mapped_column(SmallInteger, primary_key=True, index=True)
 
 
+class RecommendationText(db.Model):
+    """The recommendation's text in another language (the UN publishes French and Spanish versions of
+    outcome documents); the recommendation's own `text` stays the original, as imported."""
+
+    __tablename__ = "recommendation_text"
+
+    recommendation_id: Mapped[int] = mapped_column(ForeignKey("recommendation.id", ondelete="CASCADE"),
+                                                   primary_key=True)
+    language: Mapped[str] = mapped_column(String(8), primary_key=True)  # BCP 47 primary subtag: fr, es
+    text: Mapped[str] = mapped_column(Text, info={"max_length": 20000})
+    source: Mapped[str | None] = mapped_column(String(200))  # where it came from: the file, "api"
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+def text_in_language_sql(language: str):
+    """SQL for a recommendation's text in this language (NULL when not held), for lists: pass it to
+    `with_expression(Recommendation.translated_text, …)`."""
+    return (select(RecommendationText.text)
+            .where(RecommendationText.recommendation_id == Recommendation.id, RecommendationText.language == language)
+            .scalar_subquery())
+
+
 class Recommendation(db.Model):
     """One recommendation (one paragraph, or one numbered item of it) in one UPR cycle, made by one or
     several states.
@@ -181,6 +203,13 @@ class Recommendation(db.Model):
     sdg_links = relationship(RecommendationSdg, order_by=RecommendationSdg.goal, lazy="selectin",
                              cascade="all, delete-orphan", passive_deletes=True)
 
+    # Loaded only where shown (the page, the API's detail), so lists issue no extra statement.
+    translations = relationship(RecommendationText, order_by=RecommendationText.language,
+                                cascade="all, delete-orphan", passive_deletes=True)
+    # A list read in another language selects the text in it with the rows (`text_in_language_sql`):
+    # no statement more. None when not selected or not held.
+    translated_text: Mapped[str | None] = query_expression()
+
     @validates("reference")
     def _set_reference_sort(self, key, value):
         self.reference_sort = reference_sort_key(value)
@@ -211,6 +240,24 @@ class Recommendation(db.Model):
         """Link it to these goals (1–17)."""
         held = {link.goal: link for link in self.sdg_links}
         self.sdg_links = [held.get(g) or RecommendationSdg(goal=g) for g in sorted(set(goals))]
+
+    @property
+    def texts(self) -> dict[str, str]:
+        """Its text in each language it is held in: {"fr": "…"} (the original `text` not included)."""
+        return {t.language: t.text for t in self.translations}
+
+    def text_in(self, language: str | None) -> str | None:
+        """Its text in this language (a primary subtag), None when it is held only in the original."""
+        return self.texts.get(language) if language else None
+
+    def set_text(self, language: str, text: str, source: str | None, now: datetime) -> None:
+        """Hold its text in this language (a primary subtag), replacing one held before."""
+        held = {t.language: t for t in self.translations}
+        row = held.get(language)
+        if row is None:
+            row = RecommendationText(language=language)
+            self.translations.append(row)
+        row.text, row.source, row.updated_at = text, source, now
 
     @property
     def full_reference(self) -> str:

@@ -27,7 +27,8 @@ from engage.errors import ValidationError
 from engage.extensions import db
 from engage.implementation import services as implementation_services
 from engage.history import ChangeRecord, change_values
-from engage.recommendations.models import (Recommendation, RecommendationSdg, RecommendationState, Theme, recommendation_theme,
+from engage.recommendations.models import (Recommendation, RecommendationSdg, RecommendationState, RecommendationText, Theme,
+                                          recommendation_theme,
                                           reference_sort_key)
 from engage.recommendations.themes import resolve_themes, theme_index
 from engage.recommendations.vocabulary import map_names
@@ -48,7 +49,7 @@ UPR_INFO_COLUMNS = UPR_INFO_REQUIRED | STATE_COLUMNS | SHARED_COLUMNS | {
 MINIMAL_REQUIRED = {"cycle", "reference", "text", "response"}
 MINIMAL_COLUMNS = MINIMAL_REQUIRED | STATE_COLUMNS | SHARED_COLUMNS | {
     "themes", "wg_session", "review_date", "outcome_document", "action_category", "implementation_status", "notes",
-    "source_ref", "paragraph_text"}
+    "source_ref", "paragraph_text", "language"}
 # The file's own column names, for messages: a lead fixes the column they can see.
 UPR_INFO_NAMES = {"reference": "paragraph", "text": "recommendation_text", "themes": "issues",
                   "action_category": "upr_info_action_category", "source_ref": "row_id",
@@ -82,8 +83,20 @@ TEMPLATE_EXAMPLE = {"cycle": "4", "reference": "999.1", "recommending_states": "
                     "implementation_status": "partially_implemented", "action_category": "5",
                     "notes": "Raised with the mission in Geneva"}
 SAVE_BATCH = 500
+# A language column's code: a BCP 47 tag ("fr", "fr-FR", "es-419"); its primary subtag is what is kept.
+LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8})*")
 
 Progress = Callable[[int, int, str], None] | None
+
+
+@dataclass
+class _Translation:
+    """A line of engage's CSV giving a recommendation's text in another language than the original."""
+
+    line: int
+    key: tuple
+    language: str
+    text: str
 
 
 @dataclass
@@ -157,6 +170,35 @@ def _row_data(row: dict, fmt: str) -> tuple[dict, str | None]:
         if isinstance(data.get(name), str) and re.fullmatch(r"\d{1,6}", data[name].strip()):
             data[name] = int(data[name])  # a cell is text; the schema takes whole numbers
     return data, (_cell(row, "upr_info_text") or None) if fmt == "upr_info" else None
+
+
+def _translation(line: int, row: dict, report: ImportReport) -> _Translation | None | bool:
+    """The line's translation when its `language` is not English; False when it is the original's
+    line (no language, or English); None when it is refused (the report says why)."""
+    tag = _cell(row, "language")
+    if not tag:
+        return False
+    if not LANGUAGE_TAG.fullmatch(tag):
+        report.add_error(line, f"language: {tag!r} is not a language code (BCP 47, e.g. fr or es).")
+        return None
+    language = tag.replace("_", "-").split("-", 1)[0].lower()
+    if language == "en":
+        return False
+    data = {f: row.get(f) for f in ("cycle", "reference", "text")}
+    if _cell(row, "sub_item"):
+        data["sub_item"] = row["sub_item"]
+    if re.fullmatch(r"\d{1,6}", _cell(row, "cycle")):
+        data["cycle"] = int(_cell(row, "cycle"))  # a cell is text; the schema takes whole numbers
+    try:
+        values = recommendation_values(data, partial=True)
+    except ValidationError as exc:
+        report.add_error(line, _describe(exc, {}))
+        return None
+    missing = [f for f in ("cycle", "reference", "text") if not values.get(f)]
+    if missing:
+        report.add_error(line, f"{missing[0]}: This is required.")
+        return None
+    return _Translation(line, tuple(values.get(f) or "" for f in KEY_FIELDS), language, values["text"])
 
 
 def split_states(cell: str) -> list[str]:
@@ -318,9 +360,11 @@ def _shown(item: _Planned) -> str:
 
 def check_recommendations(text: str, bad_lines: dict[int, str] | None = None,
                           progress: Progress = None, *,
-                          export: formats.ExportRows | None = None) -> tuple[ImportReport, list[_Planned]]:
+                          export: formats.ExportRows | None = None
+                          ) -> tuple[ImportReport, list[_Planned], list[_Translation]]:
     """Read and check every line (of `text`, or of a UPR Info `export` already read); the report lists
-    every problem, the plan is what would be saved."""
+    every problem, the plan is what would be saved, and the translations the texts to hold in other
+    languages (engage's CSV with a `language` column)."""
     if export is not None:
         fmt, rows = export.layout, export.rows
         names = {"text": "Recommendation", "themes": "Issue"} if fmt == "upr_info_export" else {}
@@ -337,6 +381,7 @@ def check_recommendations(text: str, bad_lines: dict[int, str] | None = None,
     if export is not None:
         report.skipped, report.unattributed, report.assumed_encoding = export.skipped, export.unattributed, export.encoding
     planned: list[_Planned] = []
+    translations: list[_Translation] = []
     for done, (line, row) in enumerate(rows, 1):
         if progress and (done % 500 == 0 or done == len(rows)):
             progress(done, len(rows), "checked")
@@ -346,6 +391,14 @@ def check_recommendations(text: str, bad_lines: dict[int, str] | None = None,
         if bad_lines and line in bad_lines:
             report.add_error(line, bad_lines[line])
             continue
+        if fmt == "minimal":
+            # A line in another language with a held key adds or updates that translation, not a recommendation.
+            translation = _translation(line, row, report)
+            if translation is None:
+                continue
+            if translation:
+                translations.append(translation)
+                continue
         data, part_text = _row_data(row, fmt)
         status, problem = implementation_services.imported_status(data.pop("implementation_status", None))
         if problem:
@@ -378,7 +431,7 @@ def check_recommendations(text: str, bad_lines: dict[int, str] | None = None,
         if line not in reported:
             report.add_error(line, message)
     report.errors.sort(key=lambda e: e.line)
-    return report, planned
+    return report, planned, translations
 
 
 def _map_themes(planned: list[_Planned], report: ImportReport) -> None:
@@ -616,7 +669,10 @@ def import_recommendations(text: str, actor, now, progress: Progress = None, *,
     differs from another source's, the better source's value is shown and the disagreement stored
     for review (engage/upr/sources.py).
     """
-    report, planned = check_recommendations(text, bad_lines, progress, export=export)
+    report, planned, translations = check_recommendations(text, bad_lines, progress, export=export)
+    if report.errors:
+        return report
+    _check_translations(translations, planned, report)
     if report.errors:
         return report
     # What kind of source the file is (SOURCE_KINDS): a reader of UN documents says so with `source_kind`.
@@ -679,7 +735,54 @@ def import_recommendations(text: str, actor, now, progress: Progress = None, *,
     # A status the file gives becomes an assessment where it differs from the one the importer sees.
     implementation_services.record_imported_statuses(actor, now, statuses)
     db.session.flush()
+    _save_translations(translations, now, report)
     return report
+
+
+def _held_ids(keys) -> dict[tuple, int]:
+    key_columns = (Recommendation.cycle, Recommendation.reference, Recommendation.sub_item)
+    keys = list(set(keys))
+    found: dict[tuple, int] = {}
+    for start in range(0, len(keys), SAVE_BATCH):
+        found.update({(c, r, s): i for i, c, r, s in db.session.execute(
+            select(Recommendation.id, *key_columns).where(tuple_(*key_columns).in_(keys[start:start + SAVE_BATCH])))})
+    return found
+
+
+def _check_translations(translations: list[_Translation], planned: list[_Planned], report: ImportReport) -> None:
+    """Refuse, before anything is saved, a translation of a recommendation neither held nor in the file,
+    and two texts for one recommendation in one language."""
+    if not translations:
+        return
+    known = set(_held_ids(t.key for t in translations)) | {item.key for item in planned}
+    seen: dict[tuple, _Translation] = {}
+    for t in translations:
+        shown = f"{t.key[1]} ({t.key[2]})" if t.key[2] else t.key[1]
+        if t.key not in known:
+            report.add_error(t.line, f"reference: no recommendation {shown} in cycle {t.key[0]} to translate; "
+                                     f"give its original (English) line first")
+        earlier = seen.setdefault((t.key, t.language), t)
+        if earlier is not t and earlier.text != t.text:
+            report.add_error(t.line, f"text: {shown} in cycle {t.key[0]} already has a {t.language} text "
+                                     f"on line {earlier.line}")
+    report.errors.sort(key=lambda e: e.line)
+
+
+def _save_translations(translations: list[_Translation], now, report: ImportReport) -> None:
+    """Hold each line's text in its language (after the originals, so a file may give both)."""
+    if not translations:
+        return
+    ids = _held_ids(t.key for t in translations)
+    held = {(r.recommendation_id, r.language): r for r in db.session.scalars(
+        select(RecommendationText).where(RecommendationText.recommendation_id.in_(set(ids.values()))))}
+    for t in translations:
+        row = held.get((ids[t.key], t.language))
+        if row is None:
+            row = held[(ids[t.key], t.language)] = RecommendationText(recommendation_id=ids[t.key], language=t.language)
+            db.session.add(row)
+        row.text, row.source, row.updated_at = t.text, "import", now
+    report.translated = len(translations)
+    db.session.flush()
 
 
 def _insert(batch: list[_Planned], actor, now, themes: dict) -> list[int]:

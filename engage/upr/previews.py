@@ -21,7 +21,8 @@ from .ohchr import looks_like_word
 
 # What the preview shows, in its order, with the words the page and the command use.
 COUNT_NAMES = {"created": "new", "updated": "updated", "merged": "merged with a recommendation already held",
-               "unchanged": "unchanged", "conflicting": "disagreeing with another source",
+               "unchanged": "unchanged", "translated": "texts in another language",
+               "conflicting": "disagreeing with another source",
                "skipped": "skipped (another state under review)",
                "unattributed": "skipped (no recommending state)", "refused": "refused"}
 
@@ -29,7 +30,7 @@ COUNT_NAMES = {"created": "new", "updated": "updated", "merged": "merged with a 
 def preview_counts(report: ImportReport) -> dict:
     """The counts a preview shows, the layout the file was read as among them."""
     return {"layout": report.layout, "total": report.total, "created": report.created, "updated": report.updated,
-            "merged": report.merged, "unchanged": report.unchanged,
+            "merged": report.merged, "translated": report.translated, "unchanged": report.unchanged,
             "conflicting": len({c.line for c in report.conflicts}), "skipped": report.skipped,
             "unattributed": report.unattributed, "refused": len({e.line for e in report.errors})}
 

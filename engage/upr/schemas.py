@@ -259,3 +259,24 @@ class DisagreementReview(BaseModel):
     model_config = ConfigDict(title="DisagreementReview")
     choice: _choice({"other": "take the other source's value", "reviewed": "keep the value shown"}, blank=False) = \
         Field(description="other: show the other source's value; reviewed: keep the value shown")
+
+
+# A language as BCP 47 writes it ("fr", "fr-FR", "es-419"); its primary subtag is what is kept.
+LANGUAGE_PATTERN = r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$"
+
+
+def _translation_language(value: str) -> str:
+    language = value.split("-", 1)[0].lower()
+    if language == "en":
+        raise problem("English is the original text: change it with the recommendation's text.")
+    return language
+
+
+class RecommendationTextWrite(BaseModel):
+    """Hold a recommendation's text in another language (PUT /recommendations/{id}/texts)."""
+
+    model_config = ConfigDict(title="RecommendationTextWrite")
+    language: Annotated[str, Field(min_length=2, max_length=35, pattern=LANGUAGE_PATTERN,
+                                   description="BCP 47 (fr, es-419); its primary subtag is kept; not en"),
+                        AfterValidator(_translation_language)]
+    text: Text(Recommendation.text, required=True, multiline=True)

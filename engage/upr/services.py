@@ -21,7 +21,9 @@ from engage.implementation.queries import latest_visible_subquery
 from engage.recommendations.models import Recommendation, RecommendationSdg, RecommendationState, Theme, ThemeGroup
 from engage.recommendations.themes import resolve_themes
 
-from .schemas import recommendation_values
+from engage.schemas import check
+
+from .schemas import RecommendationTextWrite, recommendation_values
 
 MISSION_KINDS = ("embassy", "high_commission", "permanent_mission")
 NAIROBI_PLACES = {"nairobi"}
@@ -81,6 +83,13 @@ def create_recommendation(actor, now, data: Any) -> Recommendation:
     db.session.flush()
     record_change(actor, now, rec, "created")
     return rec
+
+
+def set_recommendation_text(actor, now, rec: Recommendation, data: Any) -> None:
+    """Hold a recommendation's text in another language (`data`: a RecommendationTextWrite or what it validates)."""
+    body = check(RecommendationTextWrite, data)
+    rec.set_text(body.language, body.text, f"by {actor.email}" if actor is not None else None, now)
+    db.session.flush()
 
 
 def update_recommendation(actor, now, rec: Recommendation, data: Any) -> dict:

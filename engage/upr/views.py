@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy.orm import lazyload
+from sqlalchemy.orm import lazyload, with_expression
 from werkzeug.routing import BuildError
 
 from engage.auth.permissions import export_confirmed, require_role_for_blueprint, role_required
@@ -13,11 +13,12 @@ from engage.countries import country_name
 from engage.cycles.services import Window, engagement_window
 from engage.errors import NotFoundError
 from engage.extensions import db
+from engage.i18n import ENGLISH, LANGUAGE_NAMES, page_language, primary_subtag
 from engage.importjobs import services as import_jobs
 from engage.implementation import queries as implementation
 from engage.recommendations import queries as catalogue
 from engage.recommendations import vocabulary
-from engage.recommendations.models import SDG_GOALS, Recommendation
+from engage.recommendations.models import SDG_GOALS, Recommendation, text_in_language_sql
 from engage.recommendations.schemas import KEEP
 
 from engage.asks import services as ask_services
@@ -82,6 +83,28 @@ def _query(form: FilterForm):
                                          engaged_until=window.until, actor=current_user, now=now_utc())
 
 
+def _text_language() -> str | None:
+    """The language recommendations' texts are read in: ?text=fr (or ?text=original), else the page's
+    language (the user's choice, else the browser's); None for the original text."""
+    asked = request.args.get("text")
+    if asked is not None:
+        language = primary_subtag(asked)
+        return language if language != "original" and language and language != ENGLISH and language.isalpha() and len(language) <= 8 else None
+    language = page_language(current_user, request.accept_languages)
+    return None if language == ENGLISH else language
+
+
+@bp.context_processor
+def _text_helpers():
+    # The switch between a translation and the original is a link (?text=…): it works without JS.
+    def text_switch(language: str) -> str:
+        return url_for(request.endpoint, **{**(request.view_args or {}), **request.args.to_dict(), "text": language})
+
+    preferred = page_language(current_user, request.accept_languages)
+    return {"text_language": _text_language(), "language_names": LANGUAGE_NAMES, "text_switch": text_switch,
+            "preferred_text_language": None if preferred == ENGLISH else preferred}
+
+
 def _csv_response(text: str, filename: str) -> Response:
     return Response(text, mimetype="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
@@ -93,6 +116,8 @@ def index():
     # The list shows no goals: their eager load would be one more statement for nothing.
     # Each one's status as the reader sees it, in the page's own statement.
     query = implementation.with_latest_status(current_user, _query(form).options(lazyload(Recommendation.sdg_links)))
+    if _text_language():  # the texts in the reader's language come with the rows: no statement more
+        query = query.options(with_expression(Recommendation.translated_text, text_in_language_sql(_text_language())))
     pagination = db.paginate(query, per_page=current_app.config["PER_PAGE"], error_out=False)
     window = _window()
     engaged = services.engaged_states(window.counts_from, now_utc(), window.until, actor=current_user)
@@ -120,6 +145,7 @@ def _edit_form(rec: Recommendation, formdata=None) -> EditForm:
 
 def _detail(rec: Recommendation, form: EditForm, status: int = 200):
     return render_template("upr/detail.html", rec=rec, form=form, country_name=country_name, sdg_goals=SDG_GOALS,
+                           shown_text=rec.text_in(_text_language()),
                            sources=sources.sources_of(rec),
                            disagreements=sources.disagreements_of(rec),
                            cluster=clusters_of([rec.id]).get(rec.id),

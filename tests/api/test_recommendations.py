@@ -237,3 +237,28 @@ def test_themes_with_their_groups_and_the_theme_group_filter(staff_api, now):
     paths = staff_api.get("/api/v1/openapi.json").get_json()["paths"]
     assert "get" in paths["/api/v1/themes"]
     assert "theme_group" in {p["name"] for p in paths["/api/v1/recommendations"]["get"]["parameters"]}
+
+
+def test_a_recommendation_shows_and_takes_its_texts_in_other_languages(staff_api, now):
+    """The French line is this test's own rendering, not the UN's official text."""
+    import_recommendations_file(UPR_CYCLE1_CSV, None, now)
+    db.session.commit()
+    rec = db.session.scalars(select(Recommendation).where(Recommendation.reference == "101.92")).one()
+    assert staff_api.get(f"/api/v1/recommendations/{rec.id}").get_json()["texts"] == {}
+    french = "Améliorer l’accès aux services de santé reproductive pour les femmes enceintes"
+    response = staff_api.put(f"/api/v1/recommendations/{rec.id}/texts", json={"language": "fr-FR", "text": french})
+    assert response.status_code == 200, response.get_json()
+    body = staff_api.get(f"/api/v1/recommendations/{rec.id}").get_json()
+    assert body["texts"] == {"fr": french}
+    assert body["text"] == "Improve access to reproductive health services for pregnant women"
+    assert "texts" not in staff_api.get("/api/v1/recommendations?cycle=1").get_json()["items"][0]
+
+
+def test_a_bad_text_language_is_422_naming_it(staff_api, now):
+    rec = factories.make_recommendation()
+    for language in ("français!", "en", ""):
+        error = _error(staff_api.put(f"/api/v1/recommendations/{rec.id}/texts", json={"language": language, "text": "x"}),
+                       422, "validation_error")
+        assert set(error["fields"]) == {"language"}
+    _error(staff_api.put(f"/api/v1/recommendations/{rec.id}/texts", json={"language": "fr"}), 422, "validation_error")
+    _error(staff_api.put("/api/v1/recommendations/999999/texts", json={"language": "fr", "text": "x"}), 404, "not_found")
