@@ -105,6 +105,37 @@ def Day(required: bool = False):  # noqa: N802 - a type, like Text
     return Annotated[date if required else date | None, PlainValidator(check_day), WithJsonSchema(schema)]
 
 
+
+MAX_ID = 2**31 - 1  # the largest id both databases' integer columns hold
+
+
+def RecommendationIds(at_most: int, required: bool = False):  # noqa: N802 - a type, like Text
+    """Recommendation ids as a field type: a list, or one ';'-separated text as a CSV cell or a form
+    sends them ("12; 15"); each kept once, in order; at most `at_most`, at least one if `required`."""
+    def check_ids(value: Any) -> list[int]:
+        if value is None or value == "":
+            value = []
+        if isinstance(value, str):
+            parts = [p.strip() for p in value.replace(",", ";").split(";") if p.strip()]
+            if not all(p.isascii() and p.isdigit() for p in parts):
+                raise problem("Must be recommendation ids separated by ;.")
+            value = [int(p) for p in parts]
+        if not isinstance(value, (list, tuple)) or any(isinstance(v, bool) or not isinstance(v, int) for v in value):
+            raise problem("Must be a list of recommendation ids.")
+        if any(not 1 <= v <= MAX_ID for v in value):
+            raise problem("Not a recommendation id.")
+        out = list(dict.fromkeys(value))
+        if len(out) > at_most:
+            raise problem(f"At most {at_most} recommendations.")
+        if required and not out:
+            raise problem("Choose at least one recommendation.")
+        return out
+    items = {"type": "array", "items": {"type": "integer", "minimum": 1, "maximum": MAX_ID}, "maxItems": at_most}
+    schema = {"anyOf": [items | {"minItems": 1},
+                        {"type": "string", "minLength": 1, "description": "ids separated by ';'"}]} if required else \
+        {"anyOf": [items, {"type": "string", "description": "ids separated by ';'"}, {"type": "null"}]}
+    return Annotated[list[int], PlainValidator(check_ids), WithJsonSchema(schema)]
+
 def _text_schema(limit, required):
     extra: dict = {}
     if limit is not None:

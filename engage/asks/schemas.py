@@ -19,11 +19,10 @@ from engage.countries import country_code
 from engage.extensions import db
 from engage.recommendations.models import MAX_CYCLE, Recommendation
 from engage.recommendations.themes import ThemeNames
-from engage.schemas import Text, TextProblem, check, clean_text, partial, problem, refuse
+from engage.schemas import MAX_ID, RecommendationIds, Text, TextProblem, check, clean_text, partial, problem, refuse
 
 from .models import MATCH_VERDICTS, PRIORITIES, Ask, AskMatch
 
-MAX_ID = 2**31 - 1
 MAX_TARGETS = 200
 MAX_LINKS = 200
 # Those the create sets even when not sent (to their defaults); the others only when sent.
@@ -75,22 +74,6 @@ def _states(value: Any) -> list[str]:
     return codes
 
 
-def _ids(value: Any) -> list[int]:
-    if value is None:
-        return []
-    if isinstance(value, str):  # a CSV cell: "12; 15"
-        parts = [p.strip() for p in value.replace(",", ";").split(";") if p.strip()]
-        if not all(p.isascii() and p.isdigit() for p in parts):
-            raise problem("Must be recommendation ids separated by ;.")
-        value = [int(p) for p in parts]
-    if not isinstance(value, (list, tuple)) or any(isinstance(v, bool) or not isinstance(v, int) for v in value):
-        raise problem("Must be a list of recommendation ids.")
-    if any(not 1 <= v <= MAX_ID for v in value):
-        raise problem("Not a recommendation id.")
-    out = list(dict.fromkeys(value))
-    if len(out) > MAX_LINKS:
-        raise problem(f"At most {MAX_LINKS} recommendations.")
-    return out
 
 
 def _user(value: Any) -> int | str | None:
@@ -123,10 +106,7 @@ class AskCreate(BaseModel):
     source: Text(Ask.source) = Field(None, description="The joint stakeholder report and its paragraph")
     themes: ThemeNames = Field(default_factory=list, description="Theme names; those not yet known are added")
     # A list, or one ';'-separated text (a CSV cell), as the checks take them.
-    recommendation_ids: Annotated[list[int], PlainValidator(_ids), WithJsonSchema(
-        {"anyOf": [{"type": "array", "items": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
-                    "maxItems": MAX_LINKS}, {"type": "string", "description": "ids separated by ';'"},
-                   {"type": "null"}]})] = \
+    recommendation_ids: RecommendationIds(MAX_LINKS) = \
         Field(default_factory=list, description="The past recommendations it builds on")
     target_states: Annotated[list[str], PlainValidator(_states), WithJsonSchema(
         {"anyOf": [{"type": "array", "items": {"type": "string", "maxLength": 200}},

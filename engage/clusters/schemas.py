@@ -10,38 +10,11 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, PlainValidator, WithJsonSchema
 
-from engage.schemas import Text, partial, problem
+from engage.schemas import MAX_ID, RecommendationIds, Text, partial, problem
 
 from .models import RecommendationCluster
 
-MAX_ID = 2**31 - 1
 MAX_MEMBERS = 500  # Kenya's four cycles hold about 1,100 recommendations; a demand recurs a few dozen times at most
-
-
-def _ids(value: Any) -> list[int]:
-    """Recommendation ids, each once, from a list or a ';'-separated text ("12; 15")."""
-    if value is None or value == "":
-        return []
-    if isinstance(value, str):
-        parts = [p.strip() for p in value.replace(",", ";").split(";") if p.strip()]
-        if not all(p.isascii() and p.isdigit() for p in parts):
-            raise problem("Must be recommendation ids separated by ;.")
-        value = [int(p) for p in parts]
-    if not isinstance(value, (list, tuple)) or any(isinstance(v, bool) or not isinstance(v, int) for v in value):
-        raise problem("Must be a list of recommendation ids.")
-    if any(not 1 <= v <= MAX_ID for v in value):
-        raise problem("Not a recommendation id.")
-    out = list(dict.fromkeys(value))
-    if len(out) > MAX_MEMBERS:
-        raise problem(f"At most {MAX_MEMBERS} recommendations.")
-    return out
-
-
-def _required_ids(value: Any) -> list[int]:
-    ids = _ids(value)
-    if not ids:
-        raise problem("Choose at least one recommendation.")
-    return ids
 
 
 def _id(value: Any) -> int:
@@ -52,14 +25,7 @@ def _id(value: Any) -> int:
     return value
 
 
-RecommendationIds = Annotated[list[int], PlainValidator(_ids), WithJsonSchema(
-    {"anyOf": [{"type": "array", "items": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
-                "maxItems": MAX_MEMBERS}, {"type": "string", "description": "ids separated by ';'"},
-               {"type": "null"}]})]
-RequiredIds = Annotated[list[int], PlainValidator(_required_ids), WithJsonSchema(
-    {"anyOf": [{"type": "array", "items": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
-                "minItems": 1, "maxItems": MAX_MEMBERS},
-               {"type": "string", "minLength": 1, "description": "ids separated by ';'"}]})]
+RequiredIds = RecommendationIds(MAX_MEMBERS, required=True)
 ClusterId = Annotated[int, PlainValidator(_id), WithJsonSchema(
     {"anyOf": [{"type": "integer", "minimum": 1, "maximum": MAX_ID}, {"type": "string", "pattern": r"^\s*[0-9]+\s*$"}]})]
 
@@ -70,7 +36,7 @@ class ClusterCreate(BaseModel):
     model_config = ConfigDict(title="ClusterCreate")
     name: Text(RecommendationCluster.name, required="Give the cluster a name, e.g. \"Ratify the OP-CAT\".")
     description: Text(RecommendationCluster.description, multiline=True) = None
-    recommendation_ids: RecommendationIds = Field(default_factory=list,
+    recommendation_ids: RecommendationIds(MAX_MEMBERS) = Field(default_factory=list,
                                                   description="Its first members (each in no other cluster)")
 
 

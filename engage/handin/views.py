@@ -7,6 +7,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from engage import downloads
+from engage.pdf import html_to_pdf, pdf_available
 from engage.auth.permissions import export_confirmed, require_role_for_blueprint
 from engage.boundary import on_refusal
 from engage.clock import now_utc
@@ -146,29 +147,13 @@ def draft_pdf(draft_id):
     return _download(midterm_pdf(report), "application/pdf", _filename(report, "pdf"))
 
 
-def pdf_available() -> bool:
-    """True when WeasyPrint and the system libraries it draws with are installed."""
-    try:
-        # Imported when asked: WeasyPrint is optional (it needs Pango) and heavy to load.
-        import weasyprint  # noqa: F401
-    except (ImportError, OSError):
-        return False
-    return True
-
-
-def _no_fetch(url, *args, **kwargs):
-    # The PDF is self-contained (styles inlined): the renderer never reaches out, not even to engage.
-    raise ValueError(f"engage does not fetch {url[:80]} while making a PDF")
-
 
 def midterm_pdf(report: Report) -> bytes:
     """The mid-term report as a PDF: the same sections as the .docx, laid out by WeasyPrint."""
-    from weasyprint import HTML  # optional and heavy: loaded only for a PDF (pdf_available checked it)
-
     html = render_template("handin/midterm_pdf.html", report=report,
                            introduction=report.introduction or documents.default_introduction(report),
                            methodology=report.methodology or documents.default_methodology(report))
-    return HTML(string=html, url_fetcher=_no_fetch).write_pdf()
+    return html_to_pdf(html)
 
 
 # ---- the stakeholder submission's annex ----

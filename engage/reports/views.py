@@ -9,6 +9,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from engage import downloads
+from engage.pdf import html_to_pdf, pdf_available
 from engage.access.guard import audit_export
 from engage.auth.permissions import export_confirmed, require_role_for_blueprint
 from engage.clock import now_utc
@@ -247,20 +248,6 @@ def summary():
                            states=states_in_use(), pdf_available=pdf_available(), positions=POSITIONS)
 
 
-def pdf_available() -> bool:
-    """True when WeasyPrint and the system libraries it draws with are installed."""
-    try:
-        # Imported when asked: WeasyPrint is optional (it needs Pango) and heavy to load.
-        import weasyprint  # noqa: F401
-    except (ImportError, OSError):
-        return False
-    return True
-
-
-def _no_fetch(url, *args, **kwargs):
-    # The PDF is self-contained (styles inlined): never let the renderer reach out, not even to ourselves.
-    raise ValueError(f"engage does not fetch {url[:80]} while making a PDF")
-
 
 @bp.route("/summary.pdf")
 def summary_pdf():
@@ -269,10 +256,8 @@ def summary_pdf():
         abort(400, "Choose a theme or a state for the summary.")
     if not pdf_available():
         abort(404, "PDF output needs WeasyPrint and Pango on the server; print the HTML page instead.")
-    from weasyprint import HTML  # optional and heavy: loaded only for a PDF (pdf_available checked it)
-
     html = render_template("reports/summary_pdf.html", summary=report, positions=POSITIONS)
-    pdf = HTML(string=html, url_fetcher=_no_fetch).write_pdf()
+    pdf = html_to_pdf(html)
     name = f"engage-summary-{report.kind}-{report.title.lower().replace(' ', '-')[:40]}-{report.now:%Y%m%d}.pdf"
     safe = "".join(c if c.isalnum() or c in "-." else "-" for c in name)
     return Response(pdf, mimetype="application/pdf",
@@ -344,11 +329,9 @@ def uptake_pdf():
     report = _uptake_or_400()
     if not pdf_available():
         abort(404, "PDF output needs WeasyPrint and Pango on the server; print the HTML page instead.")
-    from weasyprint import HTML  # optional and heavy: loaded only for a PDF (pdf_available checked it)
-
     html = render_template("reports/uptake_pdf.html", report=report, pair_kinds=uptake.PAIR_KINDS,
                            **uptake_charts(report))
-    pdf = HTML(string=html, url_fetcher=_no_fetch).write_pdf()
+    pdf = html_to_pdf(html)
     name = f"engage-uptake-cycle-{report.cycle.number or 0}-{report.now:%Y%m%d}.pdf"
     return Response(pdf, mimetype="application/pdf", headers={"Content-Disposition": f'attachment; filename="{name}"'})
 

@@ -171,7 +171,7 @@ def test_the_coverage_matrix_downloads_as_csv_and_xlsx(live_server, restricted):
 
 
 def test_the_printable_summary_downloads_as_pdf(live_server, restricted):
-    from engage.reports.views import pdf_available
+    from engage.pdf import pdf_available
 
     if not pdf_available():
         pytest.skip("WeasyPrint or Pango is not installed")

@@ -9,7 +9,7 @@ from docx import Document
 
 from engage.extensions import db
 from engage.handin.models import ReportDraft
-from engage.handin.views import pdf_available
+from engage.pdf import pdf_available
 from tests import factories
 
 

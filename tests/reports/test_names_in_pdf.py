@@ -20,7 +20,7 @@ def _has_font_for(language: str) -> bool:
 
 
 def test_names_in_every_script_read_back_from_the_pdf(world, lead_client, frozen):
-    from engage.reports.views import pdf_available
+    from engage.pdf import pdf_available
 
     pypdf = pytest.importorskip("pypdf")
     if not pdf_available():

@@ -174,7 +174,7 @@ def test_printable_summaries_per_theme_and_state(world, lead_client, frozen):
 
 
 def test_the_summary_as_pdf(world, lead_client, frozen):
-    from engage.reports.views import pdf_available
+    from engage.pdf import pdf_available
     if not pdf_available():
         pytest.skip("WeasyPrint or Pango is not installed")
     response = lead_client.get("/reports/summary.pdf?theme=HIV%2FAIDS")

@@ -185,7 +185,7 @@ def test_the_xlsx_reads_back_with_a_sheet_per_part(uptake_world, lead_client, fr
 
 
 def test_the_report_as_pdf(uptake_world, lead_client, frozen):
-    from engage.reports.views import pdf_available
+    from engage.pdf import pdf_available
     if not pdf_available():
         pytest.skip("WeasyPrint or Pango is not installed")
     response = lead_client.get("/reports/uptake.pdf?cycle=4")
