@@ -2,12 +2,13 @@
 are implemented, as the token's user may see it."""
 from __future__ import annotations
 
+import io
 import re
 from datetime import date
 from typing import Literal
 
-from flask import g, jsonify, request
-from pydantic import BaseModel, ConfigDict
+from flask import g, jsonify, request, send_file
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -38,7 +39,8 @@ class DocumentOut(BaseModel):
     content_type: str
     size: int
     sha256: str
-    url: str
+    url: str = Field(description="Its download in engage's pages, for a signed-in browser")
+    api_url: str = Field(description="Its download through the API, with the same token")
 
 
 class AssessmentOut(BaseModel):
@@ -97,7 +99,9 @@ def assessment_json(a: Assessment) -> dict:
         meeting_id=a.meeting_id, outcome_id=a.outcome_id, confidence=a.confidence, sensitivity=a.sensitivity,
         restricted=a.restricted, assessed_by_id=a.assessed_by_id,
         documents=[DocumentOut(id=d.id, filename=d.filename, content_type=d.content_type, size=d.size, sha256=d.sha256,
-                               url=absolute_url("implementation.document", assessment_id=a.id, document_id=d.id))
+                               url=absolute_url("implementation.document", assessment_id=a.id, document_id=d.id),
+                               api_url=absolute_url("api.implementation_get_assessment_document", assessment_id=a.id,
+                                                    document_id=d.id))
                    for d in a.documents],
         created_at=utc_text(a.created_at), updated_at=utc_text(a.updated_at)).model_dump(mode="json")
 
@@ -179,6 +183,17 @@ def create_assessment():
 @api_route("/assessments/<int:assessment_id>", "GET", "Get an assessment", response=AssessmentOut)
 def get_assessment(assessment_id):
     return jsonify(assessment_json(services.get_assessment(assessment_id, g.api_user)))
+
+
+@api_route("/assessments/<int:assessment_id>/documents/<int:document_id>", "GET",
+           "Download one of an assessment's documents (its type is the document's content_type)",
+           response_content_type="application/octet-stream", errors=(401, 404))
+def get_assessment_document(assessment_id, document_id):
+    # The web page's link answers a token with the sign-in page: an API client downloads here,
+    # through the same visibility check as the assessment itself.
+    document = services.get_document(services.get_assessment(assessment_id, g.api_user), document_id)
+    return send_file(io.BytesIO(document.data), mimetype="application/octet-stream", as_attachment=True,
+                     download_name=document.filename, etag=document.sha256, max_age=0)
 
 
 @api_route("/assessments/<int:assessment_id>", "PATCH", "Change an assessment (whoever recorded it, or a lead)",

@@ -64,3 +64,24 @@ def test_the_matrix_in_the_api_filters_and_pages(assessed, staff_api, lead_api):
     assert lead_api.get("/api/v1/implementation?not_assessed_since=yesterday").status_code == 422
     assert lead_api.get("/api/v1/implementation?not_assessed_since=").status_code == 422  # the document: a date
     assert lead_api.get("/api/v1/assessments?since=20261101").status_code == 422
+
+
+def test_a_token_user_downloads_an_assessments_document_and_never_a_restricted_ones(assessed, staff_user, staff_api,
+                                                                                     lead_api):
+    from engage.extensions import db
+    from engage.implementation import services
+    from tests.outcomes.helpers import WHEN
+    pdf = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+    services.update_assessment(staff_user, WHEN, assessed.open_one, {}, [("bill.pdf", "application/pdf", pdf)])
+    services.update_assessment(staff_user, WHEN, assessed.restricted_one, {}, [("secret.pdf", "application/pdf", pdf)])
+    db.session.commit()
+    # The document's web page answers a token with the sign-in page; the API gives its own link.
+    document = lead_api.get(f"/api/v1/assessments/{assessed.open_one.id}").get_json()["documents"][0]
+    response = lead_api.get(document["api_url"].split("127.0.0.1:5000", 1)[-1])
+    assert response.status_code == 200 and response.get_data() == pdf
+    assert "bill.pdf" in response.headers["Content-Disposition"]
+    secret = staff_api.get(f"/api/v1/assessments/{assessed.restricted_one.id}").get_json()["documents"][0]
+    path = secret["api_url"].split("127.0.0.1:5000", 1)[-1]
+    assert staff_api.get(path).status_code == 200
+    assert lead_api.get(path).status_code == 404  # no grant: as if it did not exist
+    assert lead_api.get(f"/api/v1/assessments/{assessed.open_one.id}/documents/{secret['id']}").status_code == 404
