@@ -90,3 +90,6 @@ _.supported  # the SDG report's API field (engage/api/reports.py), read by name
 
 # Member organisations: a template calls the coordination warning's sentence.
 _.sentence
+
+# An assessment document's download through the API (engage/api/implementation.py), read by name.
+_.api_url
