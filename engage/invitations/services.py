@@ -130,7 +130,11 @@ def _title_language(meeting: Meeting, tag: str) -> str:
     """The language the title `tag`'s reader gets is in: their own when staff wrote one for it, else that
     of their messages."""
     own = primary_subtag(tag)
-    return own if own in (meeting.invitation_titles or {}) else recipient_language(tag)
+    if own in (meeting.invitation_titles or {}):
+        return own
+    if meeting.is_restricted and meeting.invitation_title:
+        return ENGLISH  # its own title, untranslated (Meeting.title_for_invitations_in)
+    return recipient_language(tag)
 
 
 def _unless_english(language: str) -> str:

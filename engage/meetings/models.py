@@ -152,14 +152,17 @@ class Meeting(MeetingLabels, db.Model):
 
     def title_for_invitations_in(self, tag: str | None) -> str:
         """What a recipient whose language is `tag` (BCP 47) reads: the title staff gave in that language,
-        else, in English, title_for_invitations, else the default translated ("Réunion avec …").
+        else, in English (or for a restricted meeting with an invitation title), title_for_invitations,
+        else the default translated ("Réunion avec …").
         Like title_for_invitations it names only organisations every attendee may read."""
         titles = self.invitation_titles or {}
         own = titles.get(primary_subtag(tag))
         if own:
             return own
         language = recipient_language(tag)
-        if language == ENGLISH:
+        # A restricted meeting's invitation title may be there to say nothing of whom it meets: the
+        # translated default would name them, so every language reads it until staff translate it.
+        if language == ENGLISH or (self.is_restricted and self.invitation_title):
             return self.title_for_invitations
         return titled_in(language, tuple((o.name, o.kind, o.country) for o in self.organisations))
 

@@ -248,3 +248,23 @@ def test_a_mistake_on_the_answer_page_is_explained_in_the_contacts_language(app)
     body = refused.get_data(as_text=True)
     assert "Indiquez la date sous la forme AAAA-MM-JJ, par exemple 2027-07-06." in body
     assert "Choisissez une heure." in body
+
+
+def test_a_restricted_meetings_own_title_is_what_every_language_reads_until_staff_translate_it(app, smtp_server):
+    from engage.access import services as access
+
+    # Staff wrote an invitation title so that no recipient reads whom the coalition is meeting; the
+    # translated default ("Entretien avec la Mission d'Allemagne") would name them all the same.
+    meeting = _meeting("fr", invitation_title="Courtesy call")
+    access.set_sensitivity(factories.make_dpo(), NOW, meeting, "restricted")
+    db.session.commit()
+    assert meeting.title_for_invitations_in("fr") == "Courtesy call"
+    messages = _delivered(app, smtp_server)
+    assert messages
+    for message in messages:
+        text, html, ics = _parts(message)
+        assert "Allemagne" not in message["Subject"] and "Courtesy call" in message["Subject"]
+        [event] = Calendar.from_ical(ics).walk("VEVENT")
+        assert str(event["SUMMARY"]) == "Courtesy call" and "LANGUAGE" not in event["SUMMARY"].params
+    meeting.invitation_titles = {"fr": "Visite de courtoisie"}
+    assert meeting.title_for_invitations_in("fr") == "Visite de courtoisie"
