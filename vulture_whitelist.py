@@ -86,6 +86,7 @@ _.alignment, _.style, _.orientation, _._after_the_start
 
 # Clusters' API fields (engage/api/clusters.py), read by name.
 _.member_count, _.threshold, _.best_threshold, _.latest_status, _.latest_assessed_on
+_.assessment_ids  # a cluster's assessments recorded together (POST /clusters/{id}/assessments)
 _.supported  # the SDG report's API field (engage/api/reports.py), read by name
 
 # Member organisations: a template calls the coordination warning's sentence.

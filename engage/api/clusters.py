@@ -15,6 +15,7 @@ from engage.clusters.schemas import ClusterCreate, ClusterMerge, ClusterUpdate, 
 from engage.extensions import db
 from engage.implementation.models import ASSESSMENT_STATUSES
 from engage.implementation.queries import latest_assessments
+from engage.implementation.schemas import ClusterAssessmentCreate
 from engage.recommendations.models import MAX_CYCLE, RESPONSES
 from engage.upr.services import get_recommendation
 
@@ -179,6 +180,25 @@ def merge_cluster(cluster_id):
     body = parse(ClusterMerge, json_body())
     services.merge_clusters(g.api_user, now_utc(), cluster, body)
     return jsonify(cluster_json(cluster))
+
+
+class ClusterAssessmentsOut(BaseModel):
+    model_config = ConfigDict(title="ClusterAssessments")
+    assessment_ids: list[int] = Field(description="The assessments recorded, one per recommendation of the cluster "
+                                                  "(GET /assessments/{id})")
+    recommendation_ids: list[int] = Field(description="Their recommendations, in the same order")
+
+
+@api_route("/clusters/<int:cluster_id>/assessments", "POST",
+           "Record the same assessment of every recommendation in a cluster (all or none)",
+           body=ClusterAssessmentCreate, response=ClusterAssessmentsOut, status=201, errors=(400, 401, 403, 404, 422))
+def assess_cluster(cluster_id):
+    cluster = services.get_cluster(cluster_id)
+    body = parse(ClusterAssessmentCreate, json_body())
+    made = services.assess_cluster(g.api_user, now_utc(), cluster, body)
+    return jsonify(ClusterAssessmentsOut(assessment_ids=[a.id for a in made],
+                                         recommendation_ids=[a.recommendation_id for a in made])
+                   .model_dump(mode="json")), 201
 
 
 @api_route("/recommendations/<int:rec_id>/cluster-suggestions", "GET",

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import BaseModel
 from sqlalchemy import delete, func, select, update
 
-from engage.errors import ConflictError, NotFoundError
+from engage.errors import ConflictError, NotFoundError, PermissionDenied
 from engage.extensions import db
 from engage.history import record_change
+from engage.implementation import services as implementation
+from engage.implementation.schemas import ClusterAssessmentCreate
 from engage.recommendations.models import Recommendation
 from engage.schemas import check, refuse
 
@@ -139,6 +142,28 @@ def delete_cluster(actor, now, cluster: RecommendationCluster) -> None:
     # The members go in SQL with the row (ON DELETE CASCADE); the session forgets the cluster.
     db.session.execute(delete(RecommendationCluster).where(RecommendationCluster.id == cluster.id))
     db.session.expunge(cluster)
+
+
+def assess_cluster(actor, now, cluster: RecommendationCluster, data: Any, documents=()) -> list:
+    """Record the same assessment (`data`: a ClusterAssessmentCreate or what it validates) of every
+    recommendation in `cluster`, each with its own copy of the documents; returns them. All or nothing."""
+    if not implementation.can_record(actor):
+        raise PermissionDenied("Only staff record assessments.")
+    fields = data.model_dump(exclude_unset=True) if isinstance(data, BaseModel) else dict(data)
+    ids = list(db.session.scalars(select(ClusterMember.recommendation_id)
+                                  .where(ClusterMember.cluster_id == cluster.id)
+                                  .order_by(ClusterMember.recommendation_id)))
+    if not ids:
+        refuse({"cluster": "This cluster has no recommendations to assess: add some first."})
+    check(ClusterAssessmentCreate, fields)  # the fields' own messages, before anything is written
+    documents = list(documents)
+    # Each assessment is recorded by the one service that records one, so each is checked, restricted
+    # and kept in history the same way. Every member gets the same checked input, so a refusal comes
+    # from the first before anything is written; any later one is rolled back with the request.
+    # Each keeps its own copy of the documents: deleting one assessment (or a document of it) leaves
+    # the others' evidence whole.
+    return [implementation.create_assessment(actor, now, {**fields, "recommendation_id": rec_id}, documents)
+            for rec_id in ids]
 
 
 def cluster_query(q: str | None = None, cycle: int | None = None):

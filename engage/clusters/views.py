@@ -7,13 +7,16 @@ from flask_login import current_user
 
 from engage import downloads
 from engage.auth.permissions import export_confirmed, require_role_for_blueprint
-from engage.boundary import form_page, refused_redirect
+from engage.boundary import form_page, on_refusal, refused_redirect
 from engage.clock import now_utc
 from engage.countries import country_name
 from engage.errors import NotFoundError
 from engage.extensions import db
+from engage.forms import apply_errors
 from engage.history import history_for
+from engage.implementation.forms import AssessmentForm
 from engage.implementation.queries import latest_assessments
+from engage.implementation.views import meeting_choices, uploads
 from engage.recommendations.models import RESPONSE_COLOURS, RESPONSES, Recommendation
 from engage.recommendations.queries import cycles_in_use
 
@@ -65,6 +68,15 @@ def new():
     return page()
 
 
+def _assess_form(form: AssessmentForm | None = None) -> AssessmentForm:
+    if form is None:
+        form = AssessmentForm(formdata=None)
+        form.assessed_on.data = now_utc().date().isoformat()
+    selected = str(form.meeting_id.data or "")
+    form.meeting_id.choices = meeting_choices(int(selected) if selected.isdigit() and len(selected) < 10 else None)
+    return form
+
+
 def _detail(cluster, status=200, **forms):
     members = queries.members_of(cluster)
     others = [(str(i), name) for i, name in queries.all_clusters() if i != cluster.id]
@@ -76,12 +88,31 @@ def _detail(cluster, status=200, **forms):
                            by_cycle=queries.members_by_cycle(members),
                            assessments=latest_assessments(current_user, [m.recommendation_id for m in members]),
                            members_form=forms.get("members_form") or MembersForm(), merge_form=merge,
-                           rename_form=rename, plain_form=PlainForm(), history=history_for(cluster)), status
+                           rename_form=rename, plain_form=PlainForm(), history=history_for(cluster),
+                           assess_form=forms.get("assess_form") or _assess_form()), status
 
 
 @bp.route("/<int:cluster_id>")
 def detail(cluster_id):
     return _detail(services.get_cluster(cluster_id))
+
+
+@bp.route("/<int:cluster_id>/assess", methods=["POST"])
+def assess(cluster_id):
+    cluster = services.get_cluster(cluster_id)
+    form = _assess_form(AssessmentForm())
+
+    def answer(exc):
+        # The cluster's page again, the errors beside their fields (a message for the rest), nothing saved.
+        apply_errors(form, exc)
+        return _detail(cluster, exc.status if exc.status in (403, 413) else 422, assess_form=form)
+    on_refusal(answer)
+    if not form.validate_on_submit():
+        flash("The form expired; try again.", "warning")
+        return _detail(cluster, 422, assess_form=form)
+    made = services.assess_cluster(current_user, now_utc(), cluster, form.values(), uploads(form))
+    flash(f"The assessment is saved for all {len(made)} recommendations: {made[0].status_label}.", "success")
+    return redirect(url_for(".detail", cluster_id=cluster.id) + "#assess")
 
 
 @bp.route("/<int:cluster_id>/edit", methods=["POST"])

@@ -83,11 +83,11 @@ Links = Annotated[str | None, PlainValidator(_links), WithJsonSchema({"anyOf": [
     {"type": "null"}], "description": "Web addresses (http or https), one a line, or a list"})]
 
 
-class AssessmentCreate(BaseModel):
-    """Record an assessment of a recommendation (POST /assessments, the assessment form, an outcome form)."""
+class ClusterAssessmentCreate(BaseModel):
+    """Record the same assessment of every recommendation in a cluster (POST /clusters/{id}/assessments,
+    the cluster page's form): AssessmentCreate without the recommendation, which each member gives."""
 
-    model_config = ConfigDict(title="AssessmentCreate", extra="forbid")
-    recommendation_id: _id("recommendation", required=True)
+    model_config = ConfigDict(title="ClusterAssessmentCreate", extra="forbid")
     assessed_on: Day(required=True) = Field(description="The day of the assessment, YYYY-MM-DD")
     status: _choice(ASSESSMENT_STATUSES, required=True)
     evidence: Text(Assessment.evidence, multiline=True) = None
@@ -97,6 +97,13 @@ class AssessmentCreate(BaseModel):
     meeting_id: _id("meeting") = None
     confidence: _choice(CONFIDENCE) = Field(None, description="Default: medium")
     sensitivity: _choice(SENSITIVITIES) = Field(None, description="Default: internal (restricted with a restricted meeting)")
+
+
+class AssessmentCreate(ClusterAssessmentCreate):
+    """Record an assessment of a recommendation (POST /assessments, the assessment form, an outcome form)."""
+
+    model_config = ConfigDict(title="AssessmentCreate", extra="forbid")
+    recommendation_id: _id("recommendation", required=True)
 
 
 AssessmentUpdate = partial(AssessmentCreate, "AssessmentUpdate", exclude=("recommendation_id",))

@@ -123,7 +123,8 @@ def due():
 
 # ---- assessments ----
 
-def _meeting_choices(selected: int | None = None) -> list[tuple[str, str]]:
+def meeting_choices(selected: int | None = None) -> list[tuple[str, str]]:
+    """The meeting field's choices: the latest meetings the user may see, and `selected` if older."""
     Meeting = model_for("meeting")
     query = (select_visible(current_user, Meeting.id, Meeting.starts_at, Meeting.title)
              .order_by(Meeting.starts_at.desc()).limit(MEETING_CHOICES))
@@ -148,7 +149,8 @@ def _assessment_page(form: AssessmentForm, **context):
     return render
 
 
-def _uploads(form: AssessmentForm) -> list[tuple[str, str, bytes]]:
+def uploads(form: AssessmentForm) -> list[tuple[str, str, bytes]]:
+    """The documents posted with the form, as the services take them."""
     found = []
     for storage in request.files.getlist(form.documents.name):
         if storage and storage.filename:
@@ -167,12 +169,12 @@ def new_assessment(rec_id):
             form.meeting_id.data = meeting_id
             form.source_kind.data = "meeting"
     selected = form.meeting_id.data
-    form.meeting_id.choices = _meeting_choices(int(selected) if str(selected or "").isdigit() and len(str(selected)) < 10
+    form.meeting_id.choices = meeting_choices(int(selected) if str(selected or "").isdigit() and len(str(selected)) < 10
                                                else None)
     page = _assessment_page(form, rec=rec, assessment=None)
     if form.validate_on_submit():
         assessment = services.create_assessment(current_user, now_utc(),
-                                                {"recommendation_id": rec.id, **form.values()}, _uploads(form))
+                                                {"recommendation_id": rec.id, **form.values()}, uploads(form))
         flash(f"The assessment of {rec.label} is saved: {assessment.status_label}.", "success")
         return redirect(url_for("upr.detail", rec_id=rec.id) + "#assessments")
     return page()
@@ -194,10 +196,10 @@ def edit_assessment(assessment_id):
         "assessed_on": found.assessed_on.isoformat(), "status": found.status, "evidence": found.evidence,
         "links": found.links, "source_kind": found.source_kind, "source_detail": found.source_detail,
         "meeting_id": str(found.meeting_id or ""), "confidence": found.confidence, "sensitivity": found.sensitivity})
-    form.meeting_id.choices = _meeting_choices(found.meeting_id)
+    form.meeting_id.choices = meeting_choices(found.meeting_id)
     page = _assessment_page(form, rec=found.recommendation, assessment=found)
     if form.validate_on_submit():
-        changed = services.update_assessment(current_user, now_utc(), found, form.values(), _uploads(form))
+        changed = services.update_assessment(current_user, now_utc(), found, form.values(), uploads(form))
         flash("The assessment is saved." if changed else "Nothing changed.", "success" if changed else "info")
         return redirect(url_for(".assessment", assessment_id=found.id))
     return page()

@@ -161,8 +161,8 @@ def test_a_restricted_assessment_shows_only_to_whoever_may_see_it(app, staff_cli
                                        "evidence": "Told in confidence"})
     db.session.commit()
     page = staff_client.get(f"/clusters/{cluster.id}").get_data(as_text=True)
-    assert "Implemented" not in page and "None yet" in page
+    assert "Implemented</span>" not in page and "None yet" in page
     assert staff_api.get(f"/api/v1/clusters/{cluster.id}").get_json()["members"][0]["latest_status"] is None
     from tests.conftest import login
     dpo_page = login(app.test_client(), make_dpo()).get(f"/clusters/{cluster.id}").get_data(as_text=True)
-    assert "Implemented" in dpo_page and "Restricted" in dpo_page
+    assert "Implemented</span>" in dpo_page and "Restricted" in dpo_page
