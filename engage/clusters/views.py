@@ -111,7 +111,8 @@ def assess(cluster_id):
         flash("The form expired; try again.", "warning")
         return _detail(cluster, 422, assess_form=form)
     made = services.assess_cluster(current_user, now_utc(), cluster, form.values(), uploads(form))
-    flash(f"The assessment is saved for all {len(made)} recommendations: {made[0].status_label}.", "success")
+    which = f"all {len(made)} recommendations" if len(made) > 1 else "its recommendation"
+    flash(f"The assessment is saved for {which}: {made[0].status_label}.", "success")
     return redirect(url_for(".detail", cluster_id=cluster.id) + "#assess")
 
 
