@@ -46,7 +46,20 @@ MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
 MAX_LINKS = 20
 
 
-class Assessment(db.Model):
+class StatusWords:
+    """The words and colour of a `status` (ASSESSMENT_STATUSES), for an assessment and for a list's
+    lighter Status alike."""
+
+    @property
+    def status_label(self) -> str:
+        return ASSESSMENT_STATUSES.get(self.status, self.status)
+
+    @property
+    def status_colour(self) -> str:
+        return STATUS_COLOURS.get(self.status, "secondary")
+
+
+class Assessment(StatusWords, db.Model):
     """How far one recommendation was implemented, as assessed on one day from one source.
 
     The recommendation's status is its latest assessment the reader may see. An assessment is
@@ -95,14 +108,6 @@ class Assessment(db.Model):
         """Restricted itself or through its meeting: only readers with a grant (or the DPO) see it."""
         return self.sensitivity == "restricted" or (self.meeting is not None
                                                     and self.meeting.sensitivity == "restricted")
-
-    @property
-    def status_label(self) -> str:
-        return ASSESSMENT_STATUSES.get(self.status, self.status)
-
-    @property
-    def status_colour(self) -> str:
-        return STATUS_COLOURS.get(self.status, "secondary")
 
     @property
     def source_label(self) -> str:

@@ -20,7 +20,7 @@ from engage.extensions import db
 from engage.recommendations.models import (Recommendation, RecommendationSdg, RecommendationState,
                                            recommendation_theme, shown_reference)
 
-from .models import ASSESSMENT_STATUSES, STATUS_COLOURS, Assessment, Responsibility
+from .models import ASSESSMENT_STATUSES, STATUS_COLOURS, Assessment, Responsibility, StatusWords
 
 
 def _ids(recommendation_ids: Iterable[int]) -> list[int]:
@@ -70,19 +70,11 @@ def latest_assessments(actor, recommendation_ids: Iterable[int]) -> dict[int, As
 
 
 @dataclass(frozen=True)
-class Status:
+class Status(StatusWords):
     """A recommendation's status as one reader sees it, for lists: no record loaded."""
 
     status: str
     assessed_on: date
-
-    @property
-    def status_label(self) -> str:
-        return ASSESSMENT_STATUSES.get(self.status, self.status)
-
-    @property
-    def status_colour(self) -> str:
-        return STATUS_COLOURS.get(self.status, "secondary")
 
 
 def latest_statuses(actor, recommendation_ids: Iterable[int]) -> dict[int, Status]:
