@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import functools
-from datetime import date, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
@@ -261,7 +261,25 @@ def _render_form(form, template_vars, conflicts=None, status=200):
         status = 409
     preview = form.preview()
     return render_template("meetings/form.html", form=form, conflicts=conflicts, preview=preview,
-                           **template_vars), status
+                           nearby=_nearby_booking(form, template_vars), **template_vars), status
+
+
+def _nearby_booking(form, template_vars) -> list:
+    """The meeting page's soft warning, on the form before saving: other members' meetings with the
+    chosen attendees' organisations (or the one booked from) around the typed date, else today."""
+    now = clock.now_utc()
+    meeting, organisation = template_vars.get("meeting"), template_vars.get("organisation")
+    try:
+        around = form.instants()[0]
+    except ValidationError:  # a day without times yet is enough for a window of days
+        day = form.date.data if isinstance(form.date.data, date) else None
+        around = (datetime.combine(day, time(12), tzinfo=UTC) if day is not None
+                  else meeting.starts_at if meeting is not None else now)
+    contact_ids = list(form.required_contact_ids.data or []) + list(form.optional_contact_ids.data or [])
+    return coordination.nearby_booking(
+        current_user, contact_ids, organisation.id if organisation is not None else None,
+        meeting.member_id if meeting is not None else current_user.member_id, around,
+        form.ask_ids.data or [], now)
 
 
 def _refused_booking(form, template_vars, flash_bare_conflict: bool) -> None:

@@ -296,3 +296,45 @@ def test_the_api_names_the_member_of_each_outcome_only_in_a_coalition(app, staff
     body = api.get(f"/api/v1/outcomes/{outcome_id}").get_json()
     assert body["member_id"] == world.meetings["de"].member_id
     assert all(o["member_id"] == body["member_id"] for o in api.get("/api/v1/outcomes").get_json()["items"])
+
+
+def test_the_booking_form_tells_of_another_members_meeting_before_booking_on_the_same_ask(app, two_members):
+    from tests.asks.helpers import make_ask
+    from tests.meetings.conftest import booking
+    world, others = two_members
+    germany, diplomat = world.meetings["de"], world.contacts["de"]  # the first member's, 10 Nov 2026
+    ask = make_ask(world.lead)
+    germany.asks.append(ask)
+    db.session.commit()
+    home = db.session.get(Member, germany.member_id).short_name
+    app.config["ENGAGE_COALITION_WINDOW_DAYS"] = 7
+    client = login(app.test_client(), others["staff"])
+    said = re.compile(rf"{home} (met|will meet) Embassy of Germany, Nairobi on Tue 10 Nov 2026")
+    # Opened from the contact's page with a date: server-rendered, before anything is saved.
+    link = f"/meetings/new?contact_id={diplomat.id}&organisation_id={diplomat.organisation_id}&date=2026-11-12"
+    page = client.get(link).get_data(as_text=True)
+    assert said.search(page) and f'href="/meetings/{germany.id}"' in page and "on the same ask" not in page
+    page = client.get(f"{link}&ask_id={ask.id}").get_data(as_text=True)
+    assert said.search(page) and "on the same ask" in page
+    # Attendees chosen on the form (no script: "Show the times" sends it back) say the same.
+    chosen = booking(others["staff"], [diplomat], date="2026-11-15", start_time="10:00", end_time="11:00",
+                     ask_ids=[str(ask.id)], preview="1")
+    page = client.post("/meetings/new", data=chosen).get_data(as_text=True)
+    assert said.search(page) and "on the same ask" in page
+    # Outside the window, nothing; a private meeting, nothing; and booking is never refused.
+    assert 'id="coalition-nearby"' not in client.post("/meetings/new", data={
+        **chosen, "date": "2026-12-01"}).get_data(as_text=True)
+    access.set_sharing(world.staff, WHEN, germany, "private")
+    db.session.commit()
+    assert 'id="coalition-nearby"' not in client.get(f"{link}&ask_id={ask.id}").get_data(as_text=True)
+    del chosen["preview"]
+    answer = client.post("/meetings/new", data={**chosen, "already_held": "y"})
+    assert answer.status_code == 302, re.findall(r'invalid-feedback[^>]*>([^<]+)', answer.get_data(as_text=True))
+
+
+def test_a_single_organisations_booking_form_warns_of_no_other_member(app, staff_user, lead_user):
+    world = make_world(staff_user, lead_user)
+    diplomat = world.contacts["de"]
+    page = login(app.test_client(), staff_user).get(
+        f"/meetings/new?contact_id={diplomat.id}&date=2026-11-10").get_data(as_text=True)
+    assert 'id="coalition-nearby"' not in page and not COALITION_WORDS.search(page)
