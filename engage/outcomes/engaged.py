@@ -24,7 +24,8 @@ def _seen(actor, query, *models):
     return only_visible(actor, query, *models) if actor is not None else query
 
 
-def engaged_states_query(since: date, now: datetime, until: date | None = None, actor=None):
+def engaged_states_query(since: date, now: datetime, until: date | None = None, actor=None,
+                         member_id: int | None = None):
     """A select() of the states (ISO codes) engaged in a cycle's window, from `since` (midnight Nairobi
     time) to the end of `until` (None: still open): someone from one of their organisations — any
     kind — was at a meeting HELD in the window, or an outcome was recorded against one of their
@@ -41,6 +42,8 @@ def engaged_states_query(since: date, now: datetime, until: date | None = None, 
         in_window.append(Meeting.starts_at < start_of_day(until + timedelta(days=1), NAIROBI))
     happened = or_(Meeting.status == "held", and_(Meeting.status != "cancelled", Meeting.ends_at <= now))
     held = (*in_window, happened)
+    if member_id is not None:  # one member's meetings only (coverage's choice in a coalition)
+        held = (*held, Meeting.member_id == member_id)
     by_attendance = (select(Organisation.country)
                      .join(Contact, Contact.organisation_id == Organisation.id)
                      .join(Attendee, Attendee.contact_id == Contact.id)
@@ -54,6 +57,8 @@ def engaged_states_query(since: date, now: datetime, until: date | None = None, 
     return _seen(actor, by_attendance, Contact, Meeting).union(_seen(actor, by_outcome, Outcome))
 
 
-def engaged_states(since: date, now: datetime, until: date | None = None, actor=None) -> set[str]:
-    """The states engaged in the window from `since` to `until` as of `now` (see engaged_states_query)."""
-    return set(db.session.scalars(engaged_states_query(since, now, until, actor)))
+def engaged_states(since: date, now: datetime, until: date | None = None, actor=None,
+                   member_id: int | None = None) -> set[str]:
+    """The states engaged in the window from `since` to `until` as of `now` (see engaged_states_query),
+    by one member's meetings with `member_id`."""
+    return set(db.session.scalars(engaged_states_query(since, now, until, actor, member_id)))

@@ -145,31 +145,35 @@ def _seen(query, actor, *models):
     return only_visible(actor, query, *models) if actor is not None else query
 
 
-def _in_period(query, since: date, until: date | None, actor=None):
+def _in_period(query, since: date, until: date | None, actor=None, member_id: int | None = None):
     query = query.join(Meeting, Meeting.id == Outcome.meeting_id).where(
         Meeting.starts_at >= day_start(since), Meeting.status != "cancelled")
+    if member_id is not None:  # one member's meetings, of those the reader may see (coverage's choice)
+        query = query.where(Meeting.member_id == member_id)
     if until:
         query = query.where(Meeting.starts_at < day_start(until + timedelta(days=1)))
     # An outcome is visible only with its meeting, so filtering outcomes filters the joined meeting too.
     return _seen(query, actor, Outcome)
 
 
-def positions_by_recommendation(since: date, until: date | None = None, actor=None) -> dict[int | None, dict[str, int]]:
+def positions_by_recommendation(since: date, until: date | None = None, actor=None,
+                                member_id: int | None = None) -> dict[int | None, dict[str, int]]:
     """{recommendation id (None: overall summaries): {position: outcomes}} for meetings, not cancelled,
     from `since`. None also holds the outcomes on asks (their positions are the asks' own): nothing reads
     it, and telling them apart would read every outcome's row rather than the covering index."""
     # "+ 0" keeps the planner from walking the recommendation index in GROUP BY order; going
     # through the meetings in the period and the covering index is many times faster.
     key = (Outcome.recommendation_id + 0).label("rec")
-    query = _in_period(select(key, Outcome.position, func.count()).select_from(Outcome), since, until, actor) \
-        .group_by(key, Outcome.position)
+    query = _in_period(select(key, Outcome.position, func.count()).select_from(Outcome), since, until, actor,
+                       member_id).group_by(key, Outcome.position)
     out: dict[int | None, dict[str, int]] = defaultdict(dict)
     for rec_id, position, n in db.session.execute(query):
         out[rec_id][position] = n
     return out
 
 
-def commitments_by_recommendation(since: date, until: date | None = None, actor=None) -> dict[int | None, int]:
+def commitments_by_recommendation(since: date, until: date | None = None, actor=None,
+                                  member_id: int | None = None) -> dict[int | None, int]:
     """{recommendation id (None: overall summaries): outcomes that recorded a commitment}; outcomes on
     asks are counted by commitments_on_asks."""
     key = (Outcome.recommendation_id + 0).label("rec")
@@ -177,7 +181,7 @@ def commitments_by_recommendation(since: date, until: date | None = None, actor=
     # commitments' partial index holds ask_id and answers the whole query.
     query = _in_period(select(key, func.count()).select_from(Outcome).where(Outcome.commitment.is_not(None),
                                                                             (Outcome.ask_id + 0).is_(None)),
-                       since, until, actor).group_by(key)
+                       since, until, actor, member_id).group_by(key)
     return dict(db.session.execute(query).all())
 
 
@@ -189,23 +193,26 @@ def commitments_on_asks(since: date, until: date | None = None, actor=None) -> i
     return db.session.scalar(query)
 
 
-def engagement_by_recommendation(since: date, until: date | None = None, actor=None) -> dict[int, CoverageCell]:
-    """{recommendation id: outcomes discussed and commitments} for meetings (not cancelled) from `since`."""
+def engagement_by_recommendation(since: date, until: date | None = None, actor=None,
+                                 member_id: int | None = None) -> dict[int, CoverageCell]:
+    """{recommendation id: outcomes discussed and commitments} for meetings (not cancelled) from `since`
+    (of one member's meetings with `member_id`)."""
     cells: dict[int, CoverageCell] = {}
-    for rec_id, positions in positions_by_recommendation(since, until, actor).items():
+    for rec_id, positions in positions_by_recommendation(since, until, actor, member_id).items():
         if rec_id is not None:
             cells[rec_id] = CoverageCell(discussed=sum(n for p, n in positions.items()
                                                        if p is not None and p != "not_discussed"))
-    for rec_id, n in commitments_by_recommendation(since, until, actor).items():
+    for rec_id, n in commitments_by_recommendation(since, until, actor, member_id).items():
         if rec_id is not None:
             cells.setdefault(rec_id, CoverageCell()).commitments = n
     return cells
 
 
-def met_states(since: date, now: datetime, until: date | None = None, actor=None) -> set[str]:
+def met_states(since: date, now: datetime, until: date | None = None, actor=None,
+               member_id: int | None = None) -> set[str]:
     """The states engaged from `since` to now (or the end of `until`): outcomes.engaged.engaged_states,
-    the one definition."""
-    return engaged_states(since, now, until, actor)
+    the one definition (by one member's meetings with `member_id`)."""
+    return engaged_states(since, now, until, actor, member_id=member_id)
 
 
 def _recommendations_with_themes(cycle: int | None, theme_ids: list[int]) -> tuple[dict[int, tuple], dict[int, list[int]]]:
@@ -259,7 +266,7 @@ def sort_coverage_rows(rows: list[CoverageRow], sort: str, by: str = "theme") ->
 
 def coverage(now: datetime, since: date | None = None, until: date | None = None, cycle: int | None = None,
              theme_ids: list[int] | None = None, by: str = "theme", actor=None,
-             sort: str = "recommendations") -> Coverage:
+             sort: str = "recommendations", member_id: int | None = None) -> Coverage:
     """The coverage matrix for meetings from `since` to `until` (default: the current cycle's engagement window).
 
     by="theme": one row per recommending state with recommendations on the chosen themes (all
@@ -274,8 +281,9 @@ def coverage(now: datetime, since: date | None = None, until: date | None = None
     chosen = list(db.session.scalars(select(Theme).where(Theme.id.in_(theme_ids)).order_by(Theme.name))) \
         if theme_ids else []
     recs, themes_of = _recommendations_with_themes(cycle, theme_ids)
-    engagement = engagement_by_recommendation(since, until, actor)
-    met = met_states(since, now, until, actor)
+    # member_id: one member's meetings rather than the whole coalition's (what the reader may see either way)
+    engagement = engagement_by_recommendation(since, until, actor, member_id)
+    met = met_states(since, now, until, actor, member_id)
     if by == "recommendation":
         rows = []
         objects = {r.id: r for r in db.session.scalars(

@@ -17,6 +17,7 @@ from engage.countries import country_code, country_name
 from engage.cycles.services import engagement_window
 from engage.errors import ValidationError
 from engage.extensions import db
+from engage.members.services import all_members, coalition_mode, is_secretariat
 from engage.outcomes import log
 from engage.outcomes import services as outcome_services
 from engage.outcomes.models import POSITION_FILLS, POSITIONS, Outcome
@@ -136,10 +137,25 @@ def coverage_args(args) -> dict:
     sort = args.get("sort", "").strip() or "recommendations"
     if sort not in queries.COVERAGE_SORTS:
         errors["sort"] = [f"Sort by one of: {', '.join(queries.COVERAGE_SORTS)}."]
+    member_id = None
+    member = args.get("member", "").strip()
+    if member and coverage_members():  # only the secretariat chooses, only in a coalition
+        member_id = int(member) if member.isascii() and member.isdigit() and len(member) < 10 else None
+        if member_id not in {m.id for m in coverage_members()}:
+            errors["member"] = ["Choose the whole coalition or a member from the list."]
     if errors:
         raise ValidationError.for_fields(errors)
     return {"theme_ids": [t.id for t in themes], "cycle": int(cycle) if cycle else None,
-            "since": dates.get("since"), "until": dates.get("until"), "by": by, "sort": sort}
+            "since": dates.get("since"), "until": dates.get("until"), "by": by, "sort": sort,
+            "member_id": member_id}
+
+
+def coverage_members() -> list:
+    """The members whose meetings coverage may count alone: for the secretariat in a coalition; else none
+    (the choice is not offered and `?member=` is ignored, so a single organisation sees no change)."""
+    if not (coalition_mode() and is_secretariat(current_user)):
+        return []
+    return all_members()
 
 
 def _coverage():
@@ -155,7 +171,8 @@ def coverage():
     choices = {"all_themes": all_themes(), "cycles": cycles_in_use(), "args": request.args,
                "chosen": request.args.getlist("theme"),
                "engagement": engagement_window(now_utc(), _engaged_in()),
-               "theme_groups": theme_group_choices(), "sorts": queries.COVERAGE_SORTS}
+               "theme_groups": theme_group_choices(), "sorts": queries.COVERAGE_SORTS,
+               "members": coverage_members()}
     try:
         cov = _coverage()
     except ValidationError as exc:

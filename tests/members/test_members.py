@@ -338,3 +338,49 @@ def test_a_single_organisations_booking_form_warns_of_no_other_member(app, staff
     page = login(app.test_client(), staff_user).get(
         f"/meetings/new?contact_id={diplomat.id}&date=2026-11-10").get_data(as_text=True)
     assert 'id="coalition-nearby"' not in page and not COALITION_WORDS.search(page)
+
+
+def test_the_secretariat_reads_coverage_for_the_whole_coalition_or_one_member_counts_equal_to_lists(app, two_members):
+    from datetime import UTC, datetime
+
+    from engage.meetings.models import Meeting
+    from engage.outcomes.models import Outcome
+    from engage.reports import queries as reports
+    from tests.outcomes.helpers import make_meeting
+    world, others = two_members
+    sweden = make_meeting(others["staff"], [world.contacts["se"]], datetime(2026, 11, 16, 7, 0, tzinfo=UTC),
+                          [world.recs["se_health"]], title="KHRC with Sweden")
+    outcomes.log_meeting_outcomes(others["staff"], WHEN, sweden, "Sweden is keen.", world.orgs["se"].id,
+                                  [{"recommendation_id": world.recs["se_health"].id, "position": "supportive"}])
+    access.set_sharing(others["staff"], WHEN, sweden, "coalition_full")
+    db.session.commit()
+    home, khrc = world.meetings["de"].member_id, sweden.member_id
+    secretariat = world.lead  # the first member is the secretariat
+
+    def listed(member_id):
+        """What the reader lists: the states of the held meetings' organisations, the outcomes discussed."""
+        meetings = [m for m in db.session.scalars(access.select_visible(secretariat, Meeting))
+                    if m.status != "cancelled" and m.ends_at.replace(tzinfo=UTC) <= WHEN
+                    and m.starts_at.replace(tzinfo=UTC) >= datetime(2025, 1, 1, tzinfo=UTC)
+                    and member_id in (None, m.member_id)]
+        states = {a.contact.organisation.country for m in meetings for a in m.contact_attendees}
+        discussed = [o for o in db.session.scalars(access.select_visible(secretariat, Outcome))
+                     if o.meeting in meetings and o.recommendation_id and o.position != "not_discussed"]
+        return states, len(discussed)
+
+    for member_id, states in ((None, {"DE", "FR", "SE"}), (home, {"DE", "FR"}), (khrc, {"SE"})):
+        cov = reports.coverage(WHEN, actor=secretariat, member_id=member_id, by="recommendation")
+        assert {r.state for r in cov.rows if r.met} == states == listed(member_id)[0]
+        assert sum(r.cells["all"].discussed for r in cov.rows) == listed(member_id)[1]
+    # On the page: the secretariat chooses; another member's lead is not offered it and ?member= changes nothing.
+    page = login(app.test_client(), secretariat).get(f"/reports/coverage?member={khrc}").get_data(as_text=True)
+    assert "Whole coalition" in page and re.search(rf'<option value="{khrc}" selected>KHRC</option>', page)
+    bad = login(app.test_client(), secretariat).get("/reports/coverage?member=99999")
+    assert bad.status_code == 400 and "Choose the whole coalition or a member" in bad.get_data(as_text=True)
+    theirs = login(app.test_client(), others["lead"])
+    assert "Whole coalition" not in theirs.get(f"/reports/coverage?member={home}").get_data(as_text=True)
+    # Kept private, KHRC's meeting counts for nobody else, even chosen alone.
+    access.set_sharing(others["staff"], WHEN, sweden, "private")
+    db.session.commit()
+    assert not [r for r in reports.coverage(WHEN, actor=secretariat, member_id=khrc, by="recommendation").rows
+                if r.met] and listed(khrc) == (set(), 0)
