@@ -481,11 +481,33 @@ def set_sensitivity(actor, now: datetime, record, value, announce: bool = True) 
         record.updated_at = now
     record_change(actor, now, record, "updated", {"sensitivity": [old, value]})
     record_event(actor, now, "sensitivity_changed", record, detail=f"{old} to {value}")
+    if value == "restricted" and record_type_of(record) == "meeting":
+        _restrict_assessments_of(actor, now, record)
     db.session.flush()
     forget_visibility()
     # Meetings send a restricted meeting again (their receiver, connected in create_app).
     signals.sensitivity_changed.send(record, actor=actor, now=now, old=old, new=value, announce=announce)
     return True
+
+
+def _restrict_assessments_of(actor, now: datetime, meeting) -> None:
+    """Mark restricted the assessments recorded from a meeting just restricted, with the meeting's grants."""
+    # An assessment is restricted through its meeting only while the link holds; deleting the meeting
+    # cuts it (SET NULL), so the restriction is written onto the assessment itself, as on creation.
+    # Outcomes need not be: they are deleted with their meeting, and their follow-ups with them.
+    assessment = model_for("assessment")
+    found = list(db.session.scalars(select(assessment).where(assessment.meeting_id == meeting.id,
+                                                             assessment.sensitivity != "restricted")))
+    if not found:
+        return
+    grants = [(g.user_id, g.group_id) for g in grants_for(meeting)]
+    for row in found:
+        row.sensitivity = "restricted"
+        for user_id, group_id in grants:
+            db.session.add(AccessGrant(record_type="assessment", record_id=row.id, user_id=user_id,
+                                       group_id=group_id, granted_by_id=getattr(actor, "id", None), granted_at=now))
+        record_change(actor, now, row, "updated", {"sensitivity": ["internal", "restricted"]})
+        record_event(actor, now, "sensitivity_changed", row, detail="internal to restricted, with its meeting")
 
 
 def apply_initial_sensitivity(actor, now: datetime, record, value) -> None:
