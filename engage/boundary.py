@@ -75,13 +75,22 @@ def refused_form(form, render: Callable) -> Callable:
     return render
 
 
-def refused_redirect(url: str) -> str:
-    """Declare that a refusal flashes the service's message and redirects to `url`; returns `url`."""
+def refused_redirect(url: str, form=None) -> str:
+    """Declare that a refusal flashes the service's message and redirects to `url`; returns `url`.
+    With `form`, a field error is named by the field's label rather than its key."""
     def answer(exc: ServiceError):
-        flash(exc.message, "danger")
+        flash(_labelled(exc, form), "danger")
         return redirect(url)
     on_refusal(answer)
     return url
+
+
+def _labelled(exc: ServiceError, form) -> str:
+    """The refusal's message, its first field named as the form labels it (users never see the keys)."""
+    field = next(iter(exc.fields), None)
+    if form is None or field is None or field not in form or not exc.fields[field]:
+        return exc.message
+    return f"{form[field].label.text}: {exc.fields[field][0]}"
 
 
 def keep_refused() -> None:

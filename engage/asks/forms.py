@@ -123,7 +123,7 @@ class MatchForm(FlaskForm):
     """A verdict on one recommendation for an ask: the button pressed posts `verdict`. MatchDecision
     (asks/schemas.py) says what is valid."""
 
-    recommendation_id = StringField("Recommendation id")
+    recommendation_id = StringField("Recommendation")
     verdict = StringField("Verdict")
     note = StringField("Note (optional)")
 

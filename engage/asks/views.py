@@ -107,8 +107,9 @@ def matches_export_xlsx():
 def decide_match(ask_id):
     ask = services.get_ask(ask_id)
     back = url_for(".detail", ask_id=ask.id, _anchor="matches")
-    refused_redirect(back)
     form = MatchForm()
+    refused_redirect(back, form)
+    # The form only carries the token: MatchDecision checks the fields, and names the one refused.
     if not form.validate_on_submit():
         flash("The form expired; try again.", "warning")
         return redirect(back)

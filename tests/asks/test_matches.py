@@ -342,3 +342,22 @@ def test_the_openapi_document_describes_the_matches(staff_api):
     assert schema["properties"]["verdict"]["enum"] == ["full", "partial", "not"]
     assert set(document["components"]["schemas"]["AskMatches"]["properties"]) == {"confirmed", "rejected",
                                                                                   "suggestions"}
+
+
+def test_a_bad_verdict_or_a_missing_recommendation_is_named_not_called_an_expired_form(app, lead_client, lead_user,
+                                                                                      cycle_recs):
+    ask = _fgm_ask(lead_user)
+    law = cycle_recs["fgm_law"]
+    page = lead_client.post(f"/asks/{ask.id}/matches", data={"recommendation_id": law.id, "verdict": "maybe"},
+                            follow_redirects=True).get_data(as_text=True)
+    assert "Verdict: Choose one of" in page and "form expired" not in page
+    page = lead_client.post(f"/asks/{ask.id}/matches", data={"verdict": "full"},
+                            follow_redirects=True).get_data(as_text=True)
+    assert "Recommendation: This is required." in page and "recommendation_id: " not in page
+    assert "form expired" not in page
+    # Only a missing or stale token is an expired form.
+    app.config["WTF_CSRF_ENABLED"] = True
+    response = lead_client.post(f"/asks/{ask.id}/matches", data={"recommendation_id": law.id, "verdict": "full"},
+                                follow_redirects=True)
+    assert response.status_code == 400 and "The form expired" in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(AskMatch)) == 0
