@@ -166,3 +166,9 @@ def test_a_restricted_assessment_shows_only_to_whoever_may_see_it(app, staff_cli
     from tests.conftest import login
     dpo_page = login(app.test_client(), make_dpo()).get(f"/clusters/{cluster.id}").get_data(as_text=True)
     assert "Implemented</span>" in dpo_page and "Restricted" in dpo_page
+
+
+def test_suggestions_before_any_recommendation_say_so_and_link_to_the_import(staff_client):
+    page = staff_client.get("/clusters/suggestions").get_data(as_text=True)
+    assert "No recommendations yet" in page and 'href="/recommendations/import"' in page
+    assert "Each recommendation of cycle" not in page
