@@ -178,14 +178,17 @@ def outbox_badges(client) -> dict:
 
 
 def _clean(page: str) -> str:
-    """A page's content (not its menu or the dashboard's settings hint for admins, which differ by role)
+    """A page's content (not its menu, the dashboard's settings hint for admins or coverage's choice of
+    member for the secretariat, which differ by role)
     without what differs from one request to the next (form tokens, nonces)."""
     if '<main id="main"' in page:
         page = page.split('<main id="main"', 1)[1].split("</main>", 1)[0]
     page = re.sub(r'<span[^>]*id="cycle-setting-hint".*?</span>', "", page)   # shown to admins only
+    page = re.sub(r'<div[^>]*id="member-choice">.*?</select>\s*</div>', "", page, flags=re.S)  # the secretariat's
     page = re.sub(r'name="csrf_token"[^>]*value="[^"]*"|value="[^"]*"[^>]*name="csrf_token"', "csrf", page)
     page = re.sub(r'content="[^"]*" name="csrf-token"|name="csrf-token" content="[^"]*"', "csrf", page)
-    return re.sub(r'nonce="[^"]*"', "", page)
+    page = re.sub(r'nonce="[^"]*"', "", page)
+    return re.sub(r"\s+", " ", page)  # what a removed block leaves is blank lines and spaces
 
 
 REPORT_PAGES = ["/reports/", "/reports/coverage", "/reports/coverage?by=recommendation&theme=HIV/AIDS",
