@@ -330,8 +330,12 @@ class MeetingForm(FlaskForm):
         values = self._read_instants(errors)
         if not clock.is_valid_timezone(self.timezone.data):
             errors.setdefault("timezone", ["Choose a time zone from the list."])
-        if errors:
-            raise ValidationError.for_fields(errors)
+        if not errors and len(values) < 2:
+            # Nothing read and nothing new to say: a field's own error (a time that is not a time) said it.
+            errors = {name: list(f.errors) for name, f in
+                      (("date", self.date), ("starts_at", self.starts_at), ("ends_at", self.ends_at)) if f.errors}
+        if errors or len(values) < 2:
+            raise ValidationError.for_fields(errors or {"date": ["Choose the date and times."]})
         return values["starts_at"], values["ends_at"]
 
     def preview(self) -> str | None:

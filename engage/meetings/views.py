@@ -272,11 +272,8 @@ def _nearby_booking(form, template_vars) -> list:
     now = clock.now_utc()
     meeting, organisation = template_vars.get("meeting"), template_vars.get("organisation")
     try:
-        # instants() needs a readable date and both times (as the preview does)
-        if not (form.date.data and form.starts_at.data and form.ends_at.data):
-            raise ValidationError.for_fields({"date": ["Choose the date."]})
         around = form.instants()[0]
-    except (ValidationError, KeyError):  # a day without times yet is enough for a window of days
+    except ValidationError:  # a day without times yet is enough for a window of days
         day = form.date.data if isinstance(form.date.data, date) else None
         around = (datetime.combine(day, time(12), tzinfo=UTC) if day is not None
                   else meeting.starts_at if meeting is not None else now)

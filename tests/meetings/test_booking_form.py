@@ -4,9 +4,12 @@ import re
 from html import unescape
 from types import SimpleNamespace
 
+import pytest
+
+from engage.errors import ValidationError
 from engage.extensions import db
 from engage.meetings import services
-from engage.meetings.forms import recommendation_choices, zone_of
+from engage.meetings.forms import MeetingForm, recommendation_choices, zone_of
 from engage.meetings.models import Meeting
 from tests import factories
 from tests.meetings.conftest import booking
@@ -80,6 +83,21 @@ def test_a_booking_with_four_problems_shows_all_four_at_once(staff_client, staff
                     "Online meetings need the link to join."):
         assert message in page, message
     assert db.session.scalar(db.select(db.func.count()).select_from(Meeting)) == 0
+
+
+def test_a_time_that_is_not_a_time_is_named_when_the_form_reads_its_instants(app, frozen):
+    # The booking form's preview and its coalition warning read the typed instants; a start time the
+    # field itself refused must come back as that refusal, not as a missing value.
+    data = {"date": "2027-07-06", "start_time": "25:99", "end_time": "11:00", "timezone": "Europe/Zurich"}
+    with app.test_request_context("/meetings/new", method="POST", data=data):
+        form = MeetingForm(meta={"csrf": False})
+        for field in (form.date, form.starts_at, form.ends_at):  # as the form's own validation does
+            field.validate(form)
+        assert form.starts_at.errors  # the field refused "25:99" itself
+        with pytest.raises(ValidationError) as refused:
+            form.instants()
+        assert form.preview() is None
+    assert set(refused.value.fields) == {"starts_at"}, refused.value.fields
 
 
 def test_the_schema_and_the_rules_linking_fields_are_reported_together(staff_user, diplomat, frozen):
