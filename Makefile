@@ -77,7 +77,7 @@ lint-imports: $(STAMP)
 # fuzzy), translate them in the .po files, `make i18n-compile`, and commit the .po and .mo files.
 TRANSLATIONS := engage/translations
 i18n-extract: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg --no-wrap --sort-by-file --project engage -o $(TRANSLATIONS)/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_ngettext:1,2 --no-wrap --sort-by-file --project engage -o $(TRANSLATIONS)/messages.pot .
 
 i18n-update: i18n-extract
 	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --no-wrap --ignore-obsolete
