@@ -109,7 +109,11 @@ def check_password_of_nobody(password: str) -> bool:
 
 
 class ApiToken(db.Model):
-    """A bearer token for the JSON API; only its hash is stored."""
+    """A bearer token for the JSON API; only its hash is stored.
+
+    It is scoped to the member organisation its user worked for when it was made: moved to another
+    member, the user's tokens stop (a partner tool wired to one member's records must not start reading
+    another's)."""
 
     __tablename__ = "api_token"
 
@@ -121,6 +125,7 @@ class ApiToken(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"))
 
     user = relationship("User", back_populates="tokens")
 

@@ -232,10 +232,11 @@ def set_language(user: User, body) -> None:
 
 
 def create_api_token(user: User, now, name: str = "") -> tuple[ApiToken, str]:
-    """A new token for `user`; returns the row and the token text, which is shown only once."""
+    """A new token for `user`, scoped to their member organisation; returns the row and the token text,
+    which is shown only once."""
     secret = "eng_" + secrets.token_urlsafe(32)
     token = ApiToken(user_id=user.id, name=(name or "").strip()[:100], prefix=secret[:12],
-                     token_hash=_hash_token(secret), created_at=now)
+                     token_hash=_hash_token(secret), created_at=now, member_id=user.member_id)
     db.session.add(token)
     db.session.flush()
     return token, secret
@@ -262,7 +263,8 @@ def _token_query(also: tuple = ()):
 
 
 def token_holder(secret: str, now, also: tuple = ()) -> tuple | None:
-    """(user, *values of `also`) for a live token of an active user, noting its use; otherwise None.
+    """(user, *values of `also`) for a live token of an active user, still in the member organisation
+    it was made for, noting its use; otherwise None.
 
     `also`: columns read in the same statement (each the same object on every call: the statement is
     kept per process by them), correlated to the token's user."""
@@ -274,6 +276,8 @@ def token_holder(secret: str, now, also: tuple = ()) -> tuple | None:
     token, user, *values = found
     if token.revoked_at is not None or user.is_disabled:
         return None
+    if token.member_id is not None and token.member_id != user.member_id:
+        return None  # made for the member its user has since left (ApiToken)
     # Noted to the minute: a write (and on SQLite a database-wide lock) on every API call is not worth it.
     if token.last_used_at is None or now - token.last_used_at >= TOKEN_USE_PRECISION:
         token.last_used_at = now

@@ -151,14 +151,17 @@ def create_member(actor, now: datetime, data) -> Member:
 
 
 def move_user(actor, now: datetime, user, data) -> bool:
-    """Put a user in another member organisation (an admin of the secretariat); their sessions end,
-    since what they see changes. Returns whether anything changed."""
+    """Put a user in another member organisation (an admin of the secretariat); their sessions end and
+    their API tokens are revoked, since what they see changes. Returns whether anything changed."""
     _require_coalition_admin(actor)
     member = get_member(check(UserMove, data).member_id)
     if user.member_id == member.id:
         return False
     user.member_id = member.id
     user.end_sessions()
+    for token in user.tokens:
+        if token.revoked_at is None:
+            token.revoked_at = now
     db.session.flush()
     record_event(actor, now, "member_changed", user, detail=f"moved to member {member.id}")
     return True
