@@ -193,6 +193,17 @@ def page_language(user, accept_languages) -> str:
     return browser_language(accept_languages, APP_LANGUAGES)
 
 
+def current_language() -> str:
+    """The language pages and templates are rendered in now: the page's (`page_language`), or the one
+    `in_language` forces; English outside an app context."""
+    from flask import has_app_context
+    from flask_babel import get_locale
+
+    locale = get_locale() if has_app_context() else None
+    language = locale.language if locale is not None else ENGLISH
+    return language if language in RECIPIENT_LANGUAGES else ENGLISH
+
+
 def init_app(app) -> None:
     """Bind Flask-Babel with engage's locale selector and catalogues."""
     from flask import request
@@ -205,6 +216,7 @@ def init_app(app) -> None:
 
     babel.init_app(app, locale_selector=select_locale, default_translation_directories=TRANSLATIONS_DIR,
                    default_domain=DOMAIN)
+    app.add_template_global(current_language, "page_language")  # <html lang>
 
     @app.before_request
     def _choose_again():

@@ -21,6 +21,7 @@ from engage.countries import country_name
 from engage.directory.models import ORGANISATION_KINDS
 from engage.directory.services import directory_counts
 from engage.extensions import db, login_manager
+from engage.i18n import N_
 from engage.meetings.models import MEETING_STATUSES
 from engage.outcomes.services import today as today_in
 from engage.start import services as start
@@ -28,21 +29,21 @@ from engage.start import services as start
 bp = Blueprint("main", __name__)
 
 NAV = [
-    ("Meetings", "meetings.index", "staff"),
-    ("Directory", "directory.organisations", "staff"),
-    ("Recommendations", "upr.index", "staff"),
-    ("Asks", "asks.index", "staff"),
-    ("Cycles", "cycles.index", "staff"),
-    ("Outcomes", "outcomes.index", "staff"),
-    ("Implementation", "implementation.matrix", "staff"),
-    ("Reports", "reports.index", "lead"),
-    ("Admin", "admin.users", "admin"),
-    ("Organisation", "organisation.edit", "admin"),
-    ("Outbox", "outbox.index", "admin"),
-    ("Scheduler", "scheduler.index", "admin"),
-    ("Audit log", "audit.index", "admin"),  # the DPO reaches it from their account page
-    ("Access groups", "access.groups", "admin"),
-    ("Data protection", "dataprotection.index", "dpo"),  # "dpo": the flag, not a rank
+    (N_("Meetings"), "meetings.index", "staff"),
+    (N_("Directory"), "directory.organisations", "staff"),
+    (N_("Recommendations"), "upr.index", "staff"),
+    (N_("Asks"), "asks.index", "staff"),
+    (N_("Cycles"), "cycles.index", "staff"),
+    (N_("Outcomes"), "outcomes.index", "staff"),
+    (N_("Implementation"), "implementation.matrix", "staff"),
+    (N_("Reports"), "reports.index", "lead"),
+    (N_("Admin"), "admin.users", "admin"),
+    (N_("Organisation"), "organisation.edit", "admin"),
+    (N_("Outbox"), "outbox.index", "admin"),
+    (N_("Scheduler"), "scheduler.index", "admin"),
+    (N_("Audit log"), "audit.index", "admin"),  # the DPO reaches it from their account page
+    (N_("Access groups"), "access.groups", "admin"),
+    (N_("Data protection"), "dataprotection.index", "dpo"),  # "dpo": the flag, not a rank
 ]
 
 

@@ -13,10 +13,11 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from engage.dbtypes import UTCDateTime
 from engage.extensions import db
+from engage.i18n import N_
 
 # Ranked: each role may do everything the roles before it may.
-ROLES = ("staff", "lead", "admin")
-ROLE_LABELS = {"staff": "Staff", "lead": "Lead", "admin": "Admin"}
+ROLES = (N_("staff"), N_("lead"), N_("admin"))  # translated where shown
+ROLE_LABELS = {"staff": N_("Staff"), "lead": N_("Lead"), "admin": N_("Admin")}
 
 
 class User(UserMixin, db.Model):
