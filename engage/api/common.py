@@ -58,6 +58,8 @@ def _with_grants() -> tuple:
     return (granted_text(User.id),)
 
 
+# Fields and filters that exist only while engage hosts more than one member organisation (a coalition).
+COALITION_ONLY = "Only when engage hosts more than one member organisation (a coalition). "
 MAX_JSON_DEPTH = 20  # the deepest body the contract has is 3 levels (an outcome's follow-ups)
 # The widest whole number any column holds (BIGINT); SQLite refuses a wider one with an OverflowError.
 MAX_INTEGER = 2**63 - 1

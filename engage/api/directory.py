@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Literal
 
 from flask import g, jsonify, request
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from engage.access.guard import current_actor
 from engage.access.services import sees_private_details
@@ -12,8 +12,9 @@ from engage.clock import now_utc
 from engage.directory import services
 from engage.directory.models import ORGANISATION_KINDS, Contact, Organisation
 from engage.directory.schemas import ContactCreate, ContactUpdate, OrganisationCreate, OrganisationUpdate
+from engage.members.services import coalition_mode
 
-from .common import bool_arg, int_arg, json_body, page_args, paginated, parse, text_arg
+from .common import COALITION_ONLY, bool_arg, int_arg, json_body, page_args, paginated, parse, text_arg
 from .dataprotection import protection_json
 from .openapi import api_route
 
@@ -64,6 +65,8 @@ class ContactOut(BaseModel):
     do_not_contact_since: str | None = None
     erased: bool = False
     sensitivity: Sensitivity = "internal"
+    member_id: int | None = Field(default=None, description=COALITION_ONLY + "The member organisation that added "
+                                  "the contact, whose users alone read its notes.")
 
 
 def organisation_json(org: Organisation) -> dict:
@@ -75,13 +78,19 @@ def organisation_json(org: Organisation) -> dict:
 
 def contact_json(contact: Contact) -> dict:
     """A contact as the contract shows it."""
-    return ContactOut(id=contact.id, full_name=contact.full_name, email=contact.email,
+    body = ContactOut(id=contact.id, full_name=contact.full_name, email=contact.email,
                       organisation_id=contact.organisation_id, position=contact.position, phone=contact.phone,
                       language=contact.language, timezone=contact.effective_timezone,
                       # In a coalition, a contact's notes are the adding member's private details.
                       notes=contact.notes if sees_private_details(current_actor(), contact) else None,
                       archived=contact.is_archived, sensitivity=contact.sensitivity or "internal",
                       **protection_json(contact)).model_dump()
+    # No word of members outside a coalition: the field is left out, as the document says.
+    if coalition_mode():
+        body["member_id"] = contact.member_id
+    else:
+        body.pop("member_id")
+    return body
 
 
 def _patch(model, data):
@@ -133,14 +142,17 @@ def update_organisation(org_id):
                {"name": "organisation_id", "in": "query", "schema": {"type": "integer"}},
                {"name": "kind", "in": "query", "schema": {"type": "string", "enum": list(ORGANISATION_KINDS)}},
                {"name": "city", "in": "query", "schema": {"type": "string"}},
-               {"name": "country", "in": "query", "schema": {"type": "string"}}))
+               {"name": "country", "in": "query", "schema": {"type": "string"}},
+               {"name": "member_id", "in": "query", "schema": {"type": "integer"},
+                "description": COALITION_ONLY + "The contacts one member organisation added (of those the caller "
+                               "may see)."}))
 def list_contacts():
     page, per_page = page_args()
     query = services.contact_query(q=text_arg("q"), organisation_id=int_arg("organisation_id"),
                                    kind=text_arg("kind"), city=text_arg("city"),
                                    country=text_arg("country"),
                                    archived=bool_arg("archived") if "archived" in request.args else False,
-                                   actor=g.api_user)
+                                   actor=g.api_user, member_id=int_arg("member_id"))
     return paginated(query, contact_json, page, per_page)
 
 

@@ -24,7 +24,7 @@ from engage.meetings.schemas import MeetingCancel, MeetingCreate, MeetingUpdate
 from engage.schemas import check
 from engage.urls import absolute_url
 
-from .common import ApiError, int_arg, json_body, page_args
+from .common import COALITION_ONLY, ApiError, int_arg, json_body, page_args
 from .openapi import DAY_OR_INSTANT, api_route
 
 Role = Literal[tuple(ATTENDEE_ROLES)]  # type: ignore[valid-type]
@@ -44,8 +44,6 @@ class AttendeeOut(BaseModel):
     responded_at: str | None
 
 
-# Fields and filters that exist only while engage hosts more than one member organisation (a coalition).
-COALITION_ONLY = "Only when engage hosts more than one member organisation (a coalition). "
 
 
 class MeetingOut(BaseModel):

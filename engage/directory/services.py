@@ -252,9 +252,9 @@ def get_contact(contact_id: int, actor=None) -> Contact:
 
 def contact_query(q: str | None = None, organisation_id: int | None = None, kind: str | None = None,
                   city: str | None = None, country: str | None = None, archived: bool | None = False,
-                  sort: str = "name", actor=None):
+                  sort: str = "name", actor=None, member_id: int | None = None):
     """A select() of contacts matching the filters (search covers name, email, position, organisation, country);
-    with `actor`, only those they may see."""
+    with `actor`, only those they may see; with `member_id`, those that member organisation added."""
     query = select(Contact).outerjoin(Contact.organisation)
     if actor is not None:
         query = only_visible(actor, query, Contact)
@@ -271,6 +271,8 @@ def contact_query(q: str | None = None, organisation_id: int | None = None, kind
         query = query.where(or_(*matches))
     if organisation_id:
         query = query.where(Contact.organisation_id == organisation_id)
+    if member_id:
+        query = query.where(Contact.member_id == member_id)
     if kind:
         query = query.where(Organisation.kind == kind)
     if city:

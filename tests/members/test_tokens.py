@@ -52,3 +52,22 @@ def test_a_single_organisations_tokens_are_its_only_members(app, staff_user):
     token = db.session.scalar(db.select(ApiToken).where(ApiToken.user_id == staff_user.id))
     assert token.member_id == staff_user.member_id is not None
     assert ApiClient(app.test_client(), secret).get("/api/v1/meetings").status_code == 200
+
+
+def test_the_api_names_the_member_that_added_each_contact_only_in_a_coalition(app, staff_user, admin_user):
+    first = factories.make_contact(full_name="Amina Diallo")
+    db.session.commit()
+    api = ApiClient(app.test_client(), factories.make_token(staff_user))
+    assert "member_id" not in api.get(f"/api/v1/contacts/{first.id}").get_json()
+    khrc, user = _khrc_staff(admin_user)
+    theirs = factories.make_contact(full_name="Jonas Becker")
+    theirs.member_id = khrc.id
+    db.session.commit()
+    listed = api.get("/api/v1/contacts").get_json()
+    assert {c["full_name"]: c["member_id"] for c in listed["items"]} == {
+        "Amina Diallo": staff_user.member_id, "Jonas Becker": khrc.id}
+    only = api.get(f"/api/v1/contacts?member_id={khrc.id}").get_json()
+    assert [c["full_name"] for c in only["items"]] == ["Jonas Becker"] and only["total"] == 1
+    assert api.get("/api/v1/contacts?member_id=x").status_code == 422
+    schema = api.get("/api/v1/openapi.json").get_json()["components"]["schemas"]["Contact"]
+    assert "member_id" in schema["properties"]
