@@ -212,7 +212,11 @@ def init_app(app) -> None:
     from engage.extensions import babel
 
     def select_locale():
-        return page_language(current_user, request.accept_languages) if request else ENGLISH
+        if not request:
+            return ENGLISH
+        if request.path.startswith("/api/"):
+            return ENGLISH  # the JSON API is a contract for other tools: its messages stay English
+        return page_language(current_user, request.accept_languages)
 
     babel.init_app(app, locale_selector=select_locale, default_translation_directories=TRANSLATIONS_DIR,
                    default_domain=DOMAIN)

@@ -44,7 +44,7 @@ NOT_YET_MARKED = (
 
     "upr/", "cycles/",
 
-    "asks/", "clusters/", "implementation/", "handin/",
+    "clusters/", "implementation/", "handin/",
 )
 
 

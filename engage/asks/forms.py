@@ -3,6 +3,7 @@ AskCreate and AskUpdate (asks/schemas.py) say what is valid, under the same fiel
 from __future__ import annotations
 
 from flask import request
+from flask_babel import gettext as _, lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from sqlalchemy import select
@@ -26,17 +27,19 @@ class FilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    q = SearchField("Search the text", validators=[Optional(), Length(max=200)])
-    cycle = SelectField("Cycle", choices=[("", "All cycles")], default="")
-    theme = SelectField("Theme", choices=[("", "All themes")], default="")
-    priority = SelectField("Priority", choices=[("", "Any")] + list(PRIORITIES.items()), default="")
-    state = SelectField("Target state", choices=[("", "All states")], default="")
+    q = SearchField(_l("Search the text"), validators=[Optional(), Length(max=200)])
+    cycle = SelectField(_l("Cycle"), choices=[("", _l("All cycles"))], default="")
+    theme = SelectField(_l("Theme"), choices=[("", _l("All themes"))], default="")
+    priority = SelectField(_l("Priority"), choices=[("", _l("Any"))] + [(k, _l(v)) for k, v in PRIORITIES.items()],
+                           default="")
+    state = SelectField(_l("Target state"), choices=[("", _l("All states"))], default="")
 
     def fill_choices(self) -> None:
         """The cycles, themes and states that asks use."""
-        self.cycle.choices = [("", "All cycles")] + [(str(c), f"Cycle {c}") for c in cycles_in_use()]
-        self.theme.choices = [("", "All themes")] + [(t.name, t.name) for t in all_themes()]
-        self.state.choices = [("", "All states")] + sorted(
+        self.cycle.choices = [("", _("All cycles"))] + [(str(c), _("Cycle %(number)s", number=c))
+                                                        for c in cycles_in_use()]
+        self.theme.choices = [("", _("All themes"))] + [(t.name, t.name) for t in all_themes()]
+        self.state.choices = [("", _("All states"))] + sorted(
             ((c, country_name(c)) for c in target_states_in_use()), key=lambda p: p[1])
 
     def filters(self) -> dict:
@@ -51,33 +54,37 @@ class FilterForm(FlaskForm):
 class AskForm(FlaskForm):
     """Add or change an ask."""
 
-    cycle = SelectField("UPR cycle", validate_choice=False,
-                        description="The review it is for, one of the cycles held; a lead adds a cycle on the Cycles page")
-    text = TextAreaField("What we ask states to recommend", render_kw={"rows": 5})
-    priority = SelectField("Priority", choices=list(PRIORITIES.items()), default="medium", validate_choice=False)
-    source = StringField("Source", description="The joint stakeholder report and its paragraph, e.g. JSR 2025 §14")
-    themes = SelectMultipleField("Themes", validate_choice=False,
-                                 render_kw=picker("Type a theme, then Enter.", "Add a theme…"))
-    new_themes = StringField("Add themes", description="Names of themes not in the list, separated by ;")
-    recommendation_ids = SelectMultipleField(
-        "Builds on these past recommendations", coerce=int, validate_choice=False,
-        render_kw=picker("Type a reference (101.2), a state or words of the text, then Enter.",
-                         "Add a recommendation…"))
-    target_states = SelectMultipleField("States to pitch it to", validate_choice=False,
-                                        render_kw=picker("Type a state's name, then Enter.", "Add a state…"))
-    owner = SelectField("Owner", validate_choice=False, description="Who on staff carries it")
-    submit = SubmitField("Save the ask")
+    cycle = SelectField(_l("UPR cycle"), validate_choice=False,
+                        description=_l("The review it is for, one of the cycles held; a lead adds a cycle on the "
+                                       "Cycles page"))
+    text = TextAreaField(_l("What we ask states to recommend"), render_kw={"rows": 5})
+    priority = SelectField(_l("Priority"), choices=[(k, _l(v)) for k, v in PRIORITIES.items()], default="medium",
+                           validate_choice=False)
+    source = StringField(_l("Source"), description=_l("The joint stakeholder report and its paragraph, e.g. JSR 2025 §14"))
+    themes = SelectMultipleField(_l("Themes"), validate_choice=False)
+    new_themes = StringField(_l("Add themes"), description=_l("Names of themes not in the list, separated by ;"))
+    recommendation_ids = SelectMultipleField(_l("Builds on these past recommendations"), coerce=int,
+                                             validate_choice=False)
+    target_states = SelectMultipleField(_l("States to pitch it to"), validate_choice=False)
+    owner = SelectField(_l("Owner"), validate_choice=False, description=_l("Who on staff carries it"))
+    submit = SubmitField(_l("Save the ask"))
 
     def __init__(self, *args, ask: Ask | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         mark_required(self, AskCreate)
+        # The pickers' words, in the page's language (render_kw is the page's, not the class's).
+        self.themes.render_kw = picker(_("Type a theme, then Enter."), _("Add a theme…"))
+        self.recommendation_ids.render_kw = picker(
+            _("Type a reference (101.2), a state or words of the text, then Enter."), _("Add a recommendation…"))
+        self.target_states.render_kw = picker(_("Type a state's name, then Enter."), _("Add a state…"))
         self.themes.choices = [(t.name, t.name) for t in all_themes()]
         self.recommendation_ids.choices = recommendation_choices()
         self.target_states.choices = [(code, name) for code, name in country_choices() if code]
         users = db.session.scalars(select(User).where(User.is_disabled.is_(False)).order_by(User.full_name))
-        self.owner.choices = [("", "— nobody yet —")] + [(str(u.id), u.display_name) for u in users]
+        self.owner.choices = [("", _("— nobody yet —"))] + [(str(u.id), u.display_name) for u in users]
         held = cycles_held()
-        self.cycle.choices = [("", "— choose a cycle —")] + [(str(n), f"Cycle {n}") for n in reversed(held)]
+        self.cycle.choices = [("", _("— choose a cycle —"))] + [(str(n), _("Cycle %(number)s", number=n))
+                                                             for n in reversed(held)]
         if ask is None and not self.is_submitted():
             # A new ask is of the cycle a link asked for (?cycle=, from the cycle's page), else the newest.
             wanted = request.args.get("cycle", "")
@@ -111,21 +118,21 @@ class DeleteForm(FlaskForm):
 class ImportForm(FlaskForm):
     """Upload a CSV file of asks."""
 
-    file = FileField("CSV file of asks", validators=[FileRequired("Choose a file to import.")],
+    file = FileField(_l("CSV file of asks"), validators=[FileRequired(_l("Choose a file to import."))],
                      render_kw={"accept": ".csv,text/csv"},
-                     description="Columns: cycle, text, priority, source, themes, target_states, "
-                                 "recommendation_ids, owner_email (themes, states and ids separated by ;).")
-    dry_run = BooleanField("Only check the file, save nothing", default=True)
-    submit = SubmitField("Import")
+                     description=_l("Columns: cycle, text, priority, source, themes, target_states, "
+                                    "recommendation_ids, owner_email (themes, states and ids separated by ;)."))
+    dry_run = BooleanField(_l("Only check the file, save nothing"), default=True)
+    submit = SubmitField(_l("Import"))
 
 
 class MatchForm(FlaskForm):
     """A verdict on one recommendation for an ask: the button pressed posts `verdict`. MatchDecision
     (asks/schemas.py) says what is valid."""
 
-    recommendation_id = StringField("Recommendation")
-    verdict = StringField("Verdict")
-    note = StringField("Note (optional)")
+    recommendation_id = StringField(_l("Recommendation"))
+    verdict = StringField(_l("Verdict"))
+    note = StringField(_l("Note (optional)"))
 
     def service_data(self) -> dict:
         """What was posted, for MatchDecision (a blank note is none)."""
@@ -143,11 +150,11 @@ class MatchesFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    cycle = SelectField("Cycle", choices=[], validate_choice=False)
+    cycle = SelectField(_l("Cycle"), choices=[], validate_choice=False)
 
     def fill_choices(self) -> None:
         """The cycles that have asks, newest first; the newest when none is asked for."""
-        self.cycle.choices = [(str(c), f"Cycle {c}") for c in cycles_in_use()]
+        self.cycle.choices = [(str(c), _("Cycle %(number)s", number=c)) for c in cycles_in_use()]
         if not self.cycle.data and self.cycle.choices:
             self.cycle.data = self.cycle.choices[0][0]
 

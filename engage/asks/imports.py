@@ -3,6 +3,7 @@ an ask changes that ask, any other row adds one. Each row goes through AskCreate
 form and the API do."""
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from engage.csvfiles import ImportReport, decode_csv_lines, read_rows, template_text
@@ -60,7 +61,7 @@ def import_asks_bytes(raw: bytes, actor, now) -> ImportReport:
         return report
     report.assumed_encoding = encoding
     report.total = len(rows)
-    ids = {int(r["id"]) for _, r in rows if (r.get("id") or "").strip().isdigit() and len(r["id"].strip()) < 10}
+    ids = {int(r["id"]) for _line, r in rows if (r.get("id") or "").strip().isdigit() and len(r["id"].strip()) < 10}
     held = {a.id: a for a in db.session.scalars(select(Ask).where(Ask.id.in_(ids)))} if ids else {}
     planned = []
     for line, row in rows:
@@ -75,7 +76,8 @@ def import_asks_bytes(raw: bytes, actor, now) -> ImportReport:
         if raw_id:
             ask = held.get(int(raw_id)) if raw_id.isdigit() and len(raw_id) < 10 else None
             if ask is None:
-                report.add_error(line, f"id: no ask with id {raw_id[:20]!r}; leave it blank to add a new ask")
+                report.add_error(line, _("id: no ask with id %(id)s; leave it blank to add a new ask",
+                                           id=repr(raw_id[:20])))
                 continue
         data = _row_data(row)
         try:

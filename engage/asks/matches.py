@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager, joinedload, raiseload, selectinload
 
@@ -99,13 +100,14 @@ def split_matches(ask: Ask) -> tuple[list[AskMatch], list[AskMatch]]:
 def _recommendation(ask: Ask, recommendation_id: int) -> Recommendation:
     recommendation = db.session.get(Recommendation, recommendation_id)
     if recommendation is None:
-        message = f"No recommendation with id {recommendation_id}."
+        message = _("No recommendation with id %(id)s.", id=recommendation_id)
         raise NotFoundError(message, {"recommendation_id": [message]})
     if recommendation.cycle != ask.cycle:
         # An ask is pitched for one review; a recommendation of another cycle answers another pitch.
-        raise ValidationError.for_fields({"recommendation_id": (
-            f"Recommendation {recommendation.label} is of cycle {recommendation.cycle}; ask {ask.id} is of cycle "
-            f"{ask.cycle}. Link a recommendation of the ask's cycle.")})
+        raise ValidationError.for_fields({"recommendation_id": _(
+            "Recommendation %(recommendation)s is of cycle %(cycle)s; ask %(ask)s is of cycle %(ask_cycle)s. "
+            "Link a recommendation of the ask's cycle.", recommendation=recommendation.label,
+            cycle=recommendation.cycle, ask=ask.id, ask_cycle=ask.cycle)})
     return recommendation
 
 
@@ -158,7 +160,8 @@ def undo_match(actor, now, ask: Ask, recommendation_id: int) -> None:
     may_write(actor)
     match = next((m for m in ask.matches if m.recommendation_id == recommendation_id), None)
     if match is None:
-        message = f"Nothing was decided for recommendation {recommendation_id} on ask {ask.id}."
+        message = _("Nothing was decided for recommendation %(recommendation)s on ask %(ask)s.",
+                    recommendation=recommendation_id, ask=ask.id)
         raise NotFoundError(message, {"recommendation_id": [message]})
     record_change(actor, now, ask, "match_undone",
                   {f"recommendation {match.recommendation.label}": [match.verdict_label, None]})

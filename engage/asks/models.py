@@ -10,13 +10,15 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from engage.countries import country_name
 from engage.dbtypes import UTCDateTime
 from engage.extensions import db
+from engage.i18n import N_
 
-PRIORITIES = {"high": "High", "medium": "Medium", "low": "Low"}
+# The words are data too (exports, the API, history): marked here, translated where a page shows them.
+PRIORITIES = {"high": N_("High"), "medium": N_("Medium"), "low": N_("Low")}
 # Bootstrap colours that go with the words (never colour alone).
 PRIORITY_COLOURS = {"high": "danger", "medium": "warning", "low": "secondary"}
 PRIORITY_ORDER = {"high": 0, "medium": 1, "low": 2}
 # What staff decided about a recommendation the matcher suggested for an ask (or one linked by hand).
-MATCH_VERDICTS = {"full": "Taken up in full", "partial": "Taken up in part", "not": "Not a match"}
+MATCH_VERDICTS = {"full": N_("Taken up in full"), "partial": N_("Taken up in part"), "not": N_("Not a match")}
 # The verdicts that count as the ask taken up by the recommendation's states.
 TAKEN_UP = ("full", "partial")
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+from flask_babel import gettext as _
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, PlainValidator, WithJsonSchema
 from sqlalchemy import func, select
 
@@ -31,11 +32,11 @@ ALWAYS = ("cycle", "text", "priority", "source", "themes", "recommendation_ids",
 
 def _cycle(value: Any) -> int:
     if value is None or value == "":
-        raise problem("This is required.")
+        raise problem(_("This is required."))
     if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
         value = int(value.strip())  # a form's or a CSV file's text
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_CYCLE:
-        raise problem(f"Must be a whole number from 1 to {MAX_CYCLE}.")
+        raise problem(_("Must be a whole number from 1 to %(max)s.", max=MAX_CYCLE))
     return value
 
 
@@ -45,7 +46,8 @@ def _priority(value: Any) -> str | None:
     if isinstance(value, str) and value.strip().lower() in PRIORITIES:
         return value.strip().lower()
     shown = value[:40] if isinstance(value, str) else value
-    raise problem(f"{shown!r} is not allowed; choose one of: {', '.join(PRIORITIES)}.")
+    raise problem(_("%(value)s is not allowed; choose one of: %(choices)s.", value=repr(shown),
+                    choices=", ".join(PRIORITIES)))
 
 
 def _states(value: Any) -> list[str]:
@@ -55,7 +57,7 @@ def _states(value: Any) -> list[str]:
     if isinstance(value, str):
         value = value.split(";")
     if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
-        raise problem("Must be a list of states (ISO codes such as DE, or names).")
+        raise problem(_("Must be a list of states (ISO codes such as DE, or names)."))
     codes: list[str] = []
     for raw in value:
         try:
@@ -66,11 +68,12 @@ def _states(value: Any) -> list[str]:
             continue
         code = country_code(name)
         if code is None:
-            raise problem(f"Unknown state {name[:60]!r}; use a country name or an ISO code such as DE.")
+            raise problem(_("Unknown state %(name)s; use a country name or an ISO code such as DE.",
+                            name=repr(name[:60])))
         if code not in codes:
             codes.append(code)
     if len(codes) > MAX_TARGETS:
-        raise problem(f"At most {MAX_TARGETS} states.")
+        raise problem(_("At most %(max)s states.", max=MAX_TARGETS))
     return codes
 
 
@@ -82,7 +85,7 @@ def _user(value: Any) -> int | str | None:
     if isinstance(value, int) and not isinstance(value, bool):
         if 1 <= value <= MAX_ID:
             return value
-        raise problem("Not a user id.")
+        raise problem(_("Not a user id."))
     try:
         email = clean_text(value, max_length=254)
     except TextProblem as exc:
@@ -169,11 +172,11 @@ def ask_values(data: Any, partial: bool = False) -> dict[str, Any]:
         found = set(db.session.scalars(select(Recommendation.id).where(Recommendation.id.in_(ids))))
         missing = [i for i in ids if i not in found]
         if missing:
-            errors["recommendation_ids"] = f"No recommendation with id {', '.join(map(str, missing))}."
+            errors["recommendation_ids"] = _("No recommendation with id %(id)s.", id=", ".join(map(str, missing)))
     if out.get("owner") is not None:
         user = _find_owner(out["owner"])
         if user is None or not user.is_active:
-            errors["owner"] = f"No active staff member {out['owner']}."
+            errors["owner"] = _("No active staff member %(owner)s.", owner=out["owner"])
         out["owner"] = user
     refuse(errors)
     return out
@@ -181,21 +184,22 @@ def ask_values(data: Any, partial: bool = False) -> dict[str, Any]:
 
 def _recommendation_id(value: Any) -> int:
     if value is None or value == "":
-        raise problem("This is required.")
+        raise problem(_("This is required."))
     if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
         value = int(value.strip())  # what a page's button posts
     if isinstance(value, bool) or not isinstance(value, int):
-        raise problem("Must be the id of a recommendation.")
+        raise problem(_("Must be the id of a recommendation."))
     if not 1 <= value <= MAX_ID:
-        raise problem(f"No recommendation with id {value}.")
+        raise problem(_("No recommendation with id %(id)s.", id=value))
     return value
 
 
 def _verdict(value: Any) -> str:
     if value is None or value == "":
-        raise problem("This is required.")
+        raise problem(_("This is required."))
     if not isinstance(value, str) or value not in MATCH_VERDICTS:
-        raise problem("Choose one of: " + "; ".join(f"{key} ({label})" for key, label in MATCH_VERDICTS.items()) + ".")
+        raise problem(_("Choose one of: %(choices)s.",
+                        choices="; ".join(f"{key} ({_(label)})" for key, label in MATCH_VERDICTS.items())))
     return value
 
 

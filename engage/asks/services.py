@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import case, delete, func, or_, select
 
 from engage.countries import country_code
@@ -23,7 +24,7 @@ WRITE_ROLE = "lead"
 def may_write(actor) -> None:
     """Refuse anyone but a lead or admin (None, the system, may)."""
     if actor is not None and not actor.has_role(WRITE_ROLE):
-        raise PermissionDenied("Only leads and admins may change the coalition's asks.")
+        raise PermissionDenied(_("Only leads and admins may change the coalition's asks."))
 
 
 def _set_links(ask: Ask, values: dict, changed: dict) -> None:
@@ -93,8 +94,8 @@ def delete_ask(actor, now, ask: Ask) -> None:
     logged = db.session.scalar(select(func.count()).select_from(Outcome).where(Outcome.ask_id == ask.id)
                                .execution_options(all_sensitivities=True))
     if logged:
-        raise ConflictError("Outcomes are logged on this ask; it cannot be deleted. Change it instead.",
-                            {"ask": ["Outcomes are logged on this ask."]})
+        raise ConflictError(_("Outcomes are logged on this ask; it cannot be deleted. Change it instead."),
+                            {"ask": [_("Outcomes are logged on this ask.")]})
     record_change(actor, now, ask, "deleted", {"text": [ask.text, None], "cycle": [ask.cycle, None]})
     # The links go in SQL with the row (ON DELETE CASCADE); the session forgets the ask.
     db.session.execute(delete(Ask).where(Ask.id == ask.id))
@@ -105,7 +106,7 @@ def get_ask(ask_id: int) -> Ask:
     """The ask with that id, or NotFoundError."""
     ask = db.session.get(Ask, ask_id) if 0 < ask_id < 2**31 else None
     if ask is None:
-        raise NotFoundError(f"No ask with id {ask_id}.")
+        raise NotFoundError(_("No ask with id %(id)s.", id=ask_id))
     return ask
 
 
@@ -177,6 +178,9 @@ def agenda_choices(states, keep_ids=()) -> list[tuple]:
     for ask in db.session.scalars(query):
         mine = [name for code, name in zip(ask.target_states, ask.target_names) if code in met]
         words = " ".join(ask.text.split())
-        text = f"Ask {ask.id}{' for ' + ', '.join(mine) if mine else ''} ({ask.priority_label.lower()}): {words[:90]}"
-        options.append((not mine, (ask.id, text, {"data-name": f"Ask {ask.id}: {words[:40]}"})))
-    return [option for _, option in sorted(options, key=lambda o: o[0])]
+        priority = _(ask.priority_label).lower()
+        text = _("Ask %(id)s for %(states)s (%(priority)s): %(text)s", id=ask.id, states=", ".join(mine),
+                 priority=priority, text=words[:90]) if mine else \
+            _("Ask %(id)s (%(priority)s): %(text)s", id=ask.id, priority=priority, text=words[:90])
+        options.append((not mine, (ask.id, text, {"data-name": _("Ask %(id)s: %(text)s", id=ask.id, text=words[:40])})))
+    return [option for _later, option in sorted(options, key=lambda o: o[0])]

@@ -3,6 +3,7 @@ Staff read; leads and admins write (the services refuse anyone else too)."""
 from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from engage import downloads
@@ -88,7 +89,7 @@ def matches_index():
 @bp.route("/matches.csv")
 @export_confirmed("ask_matches")
 def matches_export():
-    _, cycle = _matches_cycle()
+    _form, cycle = _matches_cycle()
     produced = downloads.produce(exports.matches_csv(matches.confirmed_query(cycle)))
     return downloads.send(produced, "text/csv; charset=utf-8", "ask-matches.csv")
 
@@ -96,7 +97,7 @@ def matches_export():
 @bp.route("/matches.xlsx")
 @export_confirmed("ask_matches", "xlsx")
 def matches_export_xlsx():
-    _, cycle = _matches_cycle()
+    _form, cycle = _matches_cycle()
     produced = downloads.produce(exports.matches_xlsx(matches.confirmed_query(cycle)))
     return downloads.send(produced, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                           "ask-matches.xlsx")
@@ -111,10 +112,11 @@ def decide_match(ask_id):
     refused_redirect(back, form)
     # The form only carries the token: MatchDecision checks the fields, and names the one refused.
     if not form.validate_on_submit():
-        flash("The form expired; try again.", "warning")
+        flash(_("The form expired; try again."), "warning")
         return redirect(back)
-    match, _ = matches.decide_match(current_user, now_utc(), ask, form.service_data())
-    flash(f"Recommendation {match.recommendation.label}: {match.verdict_label.lower()}.", "success")
+    match, _changed = matches.decide_match(current_user, now_utc(), ask, form.service_data())
+    flash(_("Recommendation %(recommendation)s: %(verdict)s.", recommendation=match.recommendation.label,
+            verdict=_(match.verdict_label).lower()), "success")
     return redirect(back)
 
 
@@ -125,10 +127,10 @@ def undo_match(ask_id, recommendation_id):
     back = url_for(".detail", ask_id=ask.id, _anchor="matches")
     refused_redirect(back)
     if not UndoMatchForm().validate_on_submit():
-        flash("The form expired; try again.", "warning")
+        flash(_("The form expired; try again."), "warning")
         return redirect(back)
     matches.undo_match(current_user, now_utc(), ask, recommendation_id)
-    flash("The verdict is undone; the recommendation may be suggested again.", "success")
+    flash(_("The verdict is undone; the recommendation may be suggested again."), "success")
     return redirect(back)
 
 
@@ -139,7 +141,7 @@ def new():
     page = form_page(form, "asks/form.html", 422, ask=None)
     if form.validate_on_submit():
         ask = services.create_ask(current_user, now_utc(), form.service_data())
-        flash(f"Ask {ask.id} is saved.", "success")
+        flash(_("Ask %(id)s is saved.", id=ask.id), "success")
         return redirect(url_for(".detail", ask_id=ask.id))
     return page()
 
@@ -152,7 +154,7 @@ def edit(ask_id):
     page = form_page(form, "asks/form.html", 422, ask=ask)
     if form.validate_on_submit():
         changed = services.update_ask(current_user, now_utc(), ask, form.service_data())
-        flash(f"Ask {ask.id} is saved." if changed else "Nothing changed.", "success" if changed else "info")
+        flash(_("Ask %(id)s is saved.", id=ask.id) if changed else _("Nothing changed."), "success" if changed else "info")
         return redirect(url_for(".detail", ask_id=ask.id))
     return page()
 
@@ -163,10 +165,10 @@ def delete(ask_id):
     ask = services.get_ask(ask_id)
     refused_redirect(url_for(".detail", ask_id=ask.id))
     if not DeleteForm().validate_on_submit():
-        flash("The form expired; try again.", "warning")
+        flash(_("The form expired; try again."), "warning")
         return redirect(url_for(".detail", ask_id=ask.id))
     services.delete_ask(current_user, now_utc(), ask)
-    flash(f"Ask {ask_id} is deleted.", "success")
+    flash(_("Ask %(id)s is deleted.", id=ask_id), "success")
     return redirect(url_for(".index"))
 
 
@@ -178,7 +180,7 @@ def import_csv():
     if form.validate_on_submit():
         report = import_asks_bytes(form.file.data.read(), current_user, now_utc())
         if report.ok and not form.dry_run.data:
-            flash(f"Imported {form.file.data.filename}: {report.summary()}.", "success")
+            flash(_("Imported %(file)s: %(summary)s.", file=form.file.data.filename, summary=report.summary()), "success")
             return redirect(url_for(".index"))
         db.session.rollback()  # a dry run or a refused file keeps nothing, though a dry run answers 200
     status = 422 if (report and not report.ok) or form.errors else 200
