@@ -229,3 +229,41 @@ def init_app(app) -> None:
         from flask_babel import refresh
 
         refresh()
+
+
+# ---- messages built where they are raised, shown in the reader's language ----
+
+class Phrase(str):
+    """A message with values, kept as the English text it reads (what the API, exports, logs and stored
+    import jobs keep: `str` itself) and as its marked template and values, so a page can say it again in
+    its own language (`said`). Mark the template where it is written: `Phrase(N_("line %(n)d: …"), n=4)`.
+    A value that is itself a Phrase is said in the reader's language too."""
+
+    template: str
+    values: dict
+
+    def __new__(cls, template: str, **values):
+        self = super().__new__(cls, template % values if values else template)
+        self.template, self.values = template, values
+        return self
+
+
+def said(message) -> str:
+    """`message` in the page's language (Flask-Babel's locale; English outside a request): a Phrase with
+    its values said too, any other text looked up as it is (a message marked with N_ where it is defined)."""
+    from flask_babel import gettext
+
+    if not isinstance(message, str) or not message:
+        return message
+    if isinstance(message, Phrase):
+        values = {k: said(v) if isinstance(v, Phrase) else v for k, v in message.values.items()}
+        return gettext(message.template, **values) if values else gettext(message.template)
+    return gettext(message)
+
+
+def said_refusal(exc):
+    """A refused write's message and field messages in the page's language, for a page to show (the API
+    answers the English `exc` as it is)."""
+    exc.fields = {name: [said(m) for m in messages] for name, messages in (exc.fields or {}).items()}
+    exc.message = said(exc.message)
+    return exc

@@ -42,7 +42,7 @@ NOT_YET_MARKED = (
 
     "outcomes/", "reports/",
 
-    "upr/", "cycles/",
+    "upr/",
 
     "clusters/", "implementation/", "handin/",
 )

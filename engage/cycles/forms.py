@@ -2,6 +2,7 @@
 valid, under the same field names."""
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, SubmitField
 
@@ -15,13 +16,13 @@ MILESTONE_FIELDS = ("kind", "title", "due_on", "hrc_session", "note", "reminder_
 
 
 class CycleForm(FlaskForm):
-    number = StringField("Cycle number", description="1 for the first UPR cycle; the next one is 5.")
-    wg_session = StringField("Working Group session", description="The UPR session number, e.g. 49.")
-    state_under_review = StringField("State under review", description="ISO code or name; blank: the one engage follows.")
-    window_starts_on = DateInput("Engagement window from",
-                                 description="Blank: 12 months before the Working Group review.")
-    window_ends_on = DateInput("Engagement window to", description="Blank: the adoption at the Human Rights Council.")
-    submit = SubmitField("Save the cycle")
+    number = StringField(_l("Cycle number"), description=_l("1 for the first UPR cycle; the next one is 5."))
+    wg_session = StringField(_l("Working Group session"), description=_l("The UPR session number, e.g. 49."))
+    state_under_review = StringField(_l("State under review"), description=_l("ISO code or name; blank: the one engage follows."))
+    window_starts_on = DateInput(_l("Engagement window from"),
+                                 description=_l("Blank: 12 months before the Working Group review."))
+    window_ends_on = DateInput(_l("Engagement window to"), description=_l("Blank: the adoption at the Human Rights Council."))
+    submit = SubmitField(_l("Save the cycle"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -33,14 +34,14 @@ class CycleForm(FlaskForm):
 
 
 class MilestoneForm(FlaskForm):
-    kind = SelectField("Milestone", choices=list(MILESTONE_KINDS.items()), validate_choice=False)
-    title = StringField("Title", description="Needed for your own milestones, e.g. “coalition report final”.")
-    due_on = DateInput("Date")
-    hrc_session = StringField("Human Rights Council session", description="For the adoption, e.g. 60.")
-    note = StringField("Note")
-    reminder_days = StringField("Remind staff (days before)", default="28, 7, 1",
-                                description="Whole days, separated by commas; blank: no reminders.")
-    submit = SubmitField("Save the milestone")
+    kind = SelectField(_l("Milestone"), choices=[(kind, _l(name)) for kind, name in MILESTONE_KINDS.items()], validate_choice=False)
+    title = StringField(_l("Title"), description=_l("Needed for your own milestones, e.g. “coalition report final”."))
+    due_on = DateInput(_l("Date"))
+    hrc_session = StringField(_l("Human Rights Council session"), description=_l("For the adoption, e.g. 60."))
+    note = StringField(_l("Note"))
+    reminder_days = StringField(_l("Remind staff (days before)"), default="28, 7, 1",
+                                description=_l("Whole days, separated by commas; blank: no reminders."))
+    submit = SubmitField(_l("Save the milestone"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

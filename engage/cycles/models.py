@@ -3,21 +3,24 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
+from flask_babel import gettext as _
 from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engage.dbtypes import UTCDateTime
 from engage.extensions import db
+from engage.i18n import N_
 
 # The UN's steps of a cycle, in the order they come, and the organisation's own ("own": a free title).
+# Their names are English where they are data (the API, calendars); pages say them in the reader's language.
 MILESTONE_KINDS = {
-    "stakeholder_submissions": "Stakeholder submissions due",
-    "national_report": "National report due",
-    "pre_sessions": "Pre-sessions in Geneva",
-    "wg_review": "Working Group review",
-    "hrc_adoption": "Adoption at the Human Rights Council",
-    "mid_term_report": "Mid-term report due",
-    "own": "Our own milestone",
+    "stakeholder_submissions": N_("Stakeholder submissions due"),
+    "national_report": N_("National report due"),
+    "pre_sessions": N_("Pre-sessions in Geneva"),
+    "wg_review": N_("Working Group review"),
+    "hrc_adoption": N_("Adoption at the Human Rights Council"),
+    "mid_term_report": N_("Mid-term report due"),
+    "own": N_("Our own milestone"),
 }
 DEFAULT_REMINDER_DAYS = [28, 7, 1]  # days before a milestone its reminders go out
 MAX_REMINDER_DAYS = 365
@@ -134,6 +137,17 @@ class Milestone(db.Model):
     @property
     def kind_label(self) -> str:
         return MILESTONE_KINDS.get(self.kind, self.kind)
+
+    @property
+    def shown_name(self) -> str:
+        """`name` as pages say it, in the reader's language: a title staff wrote stays as written."""
+        if self.title:
+            return self.title
+        if self.kind == "hrc_adoption" and self.hrc_session:
+            return _("Adoption at the Human Rights Council (HRC %(session)s)", session=self.hrc_session)
+        if self.kind == "wg_review" and self.cycle is not None and self.cycle.wg_session:
+            return _("Working Group review (UPR %(session)s)", session=self.cycle.wg_session)
+        return _(self.kind_label)
 
     def reminders_on(self) -> list[tuple[int, date]]:
         """(days before, the day) of each reminder lead time."""

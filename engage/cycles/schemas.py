@@ -12,6 +12,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, PlainValidator, WithJsonSchema
 
 from engage.countries import country_code
+from engage.i18n import N_
 from engage.schemas import Day, Text, partial, problem
 
 from .models import MAX_REMINDER_DAYS, MILESTONE_KINDS, Milestone
@@ -19,6 +20,9 @@ from .models import MAX_REMINDER_DAYS, MILESTONE_KINDS, Milestone
 MAX_NUMBER = 2**31 - 1
 MAX_REMINDERS = 10
 MAX_MILESTONES = 100
+# Whole sentences, so a page finds them in the catalogue (pydantic hands on the text, not a template).
+REMINDER_RANGE = N_("Each must be from 0 to 365 days.")
+TOO_MANY_REMINDERS = N_("At most 10 reminders.")
 DIGITS = r"^\s*[0-9]+\s*$"
 BLANK = {"type": "string", "maxLength": 0}
 
@@ -27,12 +31,12 @@ def _whole(low: int, required: bool = False):
     def check_number(value: Any) -> int | None:
         if value is None or value == "":
             if required:
-                raise problem("This is required.")
+                raise problem(N_("This is required."))
             return None
         if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
             value = int(value.strip())  # a form posts text ("²" is a digit to Python, not a number)
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= MAX_NUMBER:
-            raise problem(f"Must be a whole number of at least {low}.")
+            raise problem(N_("Must be a whole number of at least 1.") if low == 1 else f"Must be a whole number of at least {low}.")
         return value
     kind = int if required else int | None
     # A form posts the number as text, and a blank for none: the document says what the check takes.
@@ -47,7 +51,7 @@ def _state(value: Any) -> str | None:
         return None
     code = country_code(value) if isinstance(value, str) else None
     if code is None:
-        raise problem("Use an ISO code such as KE or a state's English name.")
+        raise problem(N_("Use an ISO code such as KE or a state's English name."))
     return code
 
 
@@ -65,15 +69,15 @@ def _reminder_days(value: Any) -> list[int]:
     if isinstance(value, str):
         parts = [p.strip() for p in value.replace(";", ",").split(",") if p.strip()]
         if not all(p.isascii() and p.isdigit() for p in parts):
-            raise problem("Write the days before as whole numbers separated by commas, e.g. 28, 7, 1.")
+            raise problem(N_("Write the days before as whole numbers separated by commas, e.g. 28, 7, 1."))
         value = [int(p) for p in parts]
     if not isinstance(value, (list, tuple)) or any(isinstance(v, bool) or not isinstance(v, int) for v in value):
-        raise problem("Must be a list of whole numbers of days.")
+        raise problem(N_("Must be a list of whole numbers of days."))
     if any(not 0 <= v <= MAX_REMINDER_DAYS for v in value):
-        raise problem(f"Each must be from 0 to {MAX_REMINDER_DAYS} days.")
+        raise problem(REMINDER_RANGE)
     days = sorted(set(value), reverse=True)
     if len(days) > MAX_REMINDERS:
-        raise problem(f"At most {MAX_REMINDERS} reminders.")
+        raise problem(TOO_MANY_REMINDERS)
     return days
 
 

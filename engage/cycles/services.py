@@ -19,6 +19,7 @@ from engage.clock import EARLIEST_DAY, LATEST_DAY, NAIROBI, format_date, start_o
 from engage.errors import ConflictError, NotFoundError, PermissionDenied
 from engage.extensions import db
 from engage.history import record_change
+from engage.i18n import N_, Phrase
 from engage.asks.models import Ask
 from engage.asks.services import ask_query
 from engage.meetings.models import Meeting, meeting_ask
@@ -189,16 +190,16 @@ def _may_plan(actor) -> None:
 
 
 def _check_milestone(values: dict, where: str = "") -> None:
-    refuse({f"{where}{name}": "This is required." for name in ("kind", "due_on") if values.get(name) is None})
+    refuse({f"{where}{name}": N_("This is required.") for name in ("kind", "due_on") if values.get(name) is None})
     if values.get("kind") == "own" and not values.get("title"):
-        refuse({f"{where}title": "Give your milestone a title, e.g. “coalition report final”."})
+        refuse({f"{where}title": N_("Give your milestone a title, e.g. “coalition report final”.")})
 
 
 def _check_window(cycle: Cycle) -> None:
     start, end = cycle.starts_on, cycle.ends_on
     if start is not None and end is not None and end < start:
         field = "window_ends_on" if cycle.window_ends_on is not None else "window_starts_on"
-        refuse({field: f"The engagement window must end on or after it starts ({start.isoformat()})."})
+        refuse({field: Phrase(N_("The engagement window must end on or after it starts (%(start)s)."), start=start.isoformat())})
 
 
 def _milestone_values(body, sent=None) -> dict:
@@ -229,7 +230,7 @@ def create_cycle(actor, now: datetime, data) -> Cycle:
     _may_plan(actor)
     body = check(CycleCreate, data)
     if db.session.scalar(select(Cycle.id).where(Cycle.number == body.number)):
-        raise ConflictError(f"Cycle {body.number} already exists.", {"number": ["A cycle with this number exists."]})
+        raise ConflictError(f"Cycle {body.number} already exists.", {"number": [N_("A cycle with this number exists.")]})
     state = body.state_under_review or _followed_state()
     cycle = Cycle(number=body.number, wg_session=body.wg_session, state_under_review=state,
                   window_starts_on=body.window_starts_on, window_ends_on=body.window_ends_on,

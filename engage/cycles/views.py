@@ -2,18 +2,31 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _, get_locale
 from flask_login import current_user
 
 from engage.auth.permissions import require_role_for_blueprint, role_required
-from engage.boundary import form_page, refused_form, refused_redirect
+from engage.boundary import form_page, on_refusal, refused_redirect
 from engage.clock import now_utc
 from engage.countries import country_name
+from engage.forms import apply_errors
+from engage.i18n import format_day, said_refusal
 
 from . import services
 from .forms import CycleForm, MilestoneForm
 
 bp = Blueprint("cycles", __name__, url_prefix="/cycles")
 require_role_for_blueprint(bp, "staff")
+
+
+def _said_on_form(form, render):
+    """Declare that a refusal puts the service's field errors on `form`, said in the page's language,
+    then answers `render()` (the services word them in English, as the API gives them)."""
+    def answer(exc):
+        apply_errors(form, said_refusal(exc))
+        return render()
+    on_refusal(answer)
+    return render
 
 
 @bp.route("/")
@@ -29,10 +42,10 @@ def index():
 @role_required("lead")
 def new():
     form = CycleForm()
-    page = form_page(form, "cycles/form.html", cycle=None)
+    page = _said_on_form(form, form_page(form, "cycles/form.html", cycle=None))
     if form.validate_on_submit():
         cycle = services.create_cycle(current_user, now_utc(), form.values())
-        flash(f"Cycle {cycle.number} is saved. Add its milestones below.", "success")
+        flash(_("Cycle %(number)s is saved. Add its milestones below.", number=cycle.number), "success")
         return redirect(url_for(".show", number=cycle.number))
     return page()
 
@@ -69,10 +82,11 @@ def edit(number):
             form[name].data = str(value) if isinstance(value, int) else value
         form.number.data = str(cycle.number)
     form.number.render_kw = {"readonly": True}
-    page = form_page(form, "cycles/form.html", cycle=cycle)
+    page = _said_on_form(form, form_page(form, "cycles/form.html", cycle=cycle))
     if form.validate_on_submit():
         changed = services.update_cycle(current_user, now_utc(), cycle, form.values(editing=True))
-        flash(f"Cycle {cycle.number} is saved." if changed else "Nothing changed.", "success" if changed else "info")
+        flash(_("Cycle %(number)s is saved.", number=cycle.number) if changed else _("Nothing changed."),
+              "success" if changed else "info")
         return redirect(url_for(".show", number=cycle.number))
     return page()
 
@@ -82,10 +96,11 @@ def edit(number):
 def add_milestone(number):
     cycle = services.get_cycle(number)
     form = MilestoneForm()
-    refused_form(form, lambda: _show(cycle, form, 422))
+    _said_on_form(form, lambda: _show(cycle, form, 422))
     if form.validate_on_submit():
         milestone = services.add_milestone(current_user, now_utc(), cycle, form.values())
-        flash(f"{milestone.name} on {milestone.due_on:%d %b %Y} is added.", "success")
+        flash(_("%(milestone)s on %(day)s is added.", milestone=milestone.shown_name, day=format_day(milestone.due_on, get_locale().language)),
+              "success")
         return redirect(url_for(".show", number=cycle.number))
     return _show(cycle, form, 400)
 
@@ -98,10 +113,11 @@ def edit_milestone(number, milestone_id):
     form = MilestoneForm()
     if not form.is_submitted():
         form.fill(milestone)
-    page = form_page(form, "cycles/milestone_form.html", cycle=cycle, milestone=milestone)
+    page = _said_on_form(form, form_page(form, "cycles/milestone_form.html", cycle=cycle, milestone=milestone))
     if form.validate_on_submit():
         changed = services.update_milestone(current_user, now_utc(), milestone, form.values())
-        flash(f"{milestone.name} is saved." if changed else "Nothing changed.", "success" if changed else "info")
+        flash(_("%(milestone)s is saved.", milestone=milestone.shown_name) if changed else _("Nothing changed."),
+              "success" if changed else "info")
         return redirect(url_for(".show", number=cycle.number))
     return page()
 
@@ -112,7 +128,7 @@ def delete_milestone(number, milestone_id):
     cycle = services.get_cycle(number)
     milestone = services.get_milestone(cycle, milestone_id)
     refused_redirect(url_for(".show", number=cycle.number))
-    name = milestone.name
+    name = milestone.shown_name
     services.delete_milestone(current_user, now_utc(), milestone)
-    flash(f"{name} is removed.", "success")
+    flash(_("%(milestone)s is removed.", milestone=name), "success")
     return redirect(url_for(".show", number=cycle.number))

@@ -73,3 +73,33 @@ def test_the_list_marks_the_current_cycle(app, staff_client, frozen):
     row = re.search(r"<tr class=\"table-primary\">(.*?)</tr>", page, re.S).group(1)
     assert "Cycle 4" in row and "current" in row
     assert staff_client.get("/cycles/6").status_code == 404
+
+
+def test_a_french_reader_has_the_cycle_pages_in_french_and_an_english_one_in_english(app, lead_client, lead_user,
+                                                                                     staff_client, frozen):
+    lead_user.language = "fr"
+    db.session.commit()
+    factories.make_cycle(number=5, wg_session=63, window_starts_on="2026-01-01", window_ends_on=None)
+    services.add_milestone(None, NOW, services.get_cycle(5), {"kind": "wg_review", "due_on": date(2027, 1, 9)})
+    db.session.commit()
+
+    listed = lead_client.get("/cycles/").get_data(as_text=True)
+    assert "Cycles de l’EPU" in listed and "Nouveau cycle" in listed and "en cours" in listed
+    page = lead_client.get("/cycles/5").get_data(as_text=True)
+    assert "Chronologie" in page and "Ajouter une échéance" in page and "Numéro du cycle" not in page
+    assert "Examen par le Groupe de travail (EPU 63)" in page and "(42 jours)" in page
+    assert "Rappeler à l’équipe (jours avant)" in page  # the form's labels
+    refused = lead_client.post("/cycles/5/milestones", data={"kind": "own", "due_on": "2029-01-01"})
+    assert refused.status_code == 422
+    assert "Donnez un titre à votre échéance" in refused.get_data(as_text=True)
+    added = lead_client.post("/cycles/5/milestones", data={"kind": "pre_sessions", "due_on": "2026-12-02"},
+                             follow_redirects=True).get_data(as_text=True)
+    assert "Pré-sessions à Genève le mercredi 2 décembre 2026 : ajouté." in added
+    window = lead_client.post("/cycles/5/edit", data={"number": "5", "window_starts_on": "2029-01-01",
+                                                      "window_ends_on": "2028-01-01"}).get_data(as_text=True)
+    assert "La période d’engagement doit se terminer le jour de son début (2029-01-01) ou après." in window
+
+    english = staff_client.get("/cycles/5").get_data(as_text=True)
+    assert "Timeline" in english and "Working Group review (UPR 63)" in english and "Chronologie" not in english
+    # The API keeps English names: they are data.
+    assert services.get_cycle(5).milestone("wg_review").name == "Working Group review (UPR 63)"
