@@ -40,7 +40,7 @@ NOT_YET_MARKED = (
     "meetings/", "invitations/_held_replies.html", "invitations/_reply_upload.html",
     "invitations/reply_refused.html", "reminders/", "outbox/",
 
-    "outcomes/", "reports/",
+    "reports/",
 
     "upr/",
 

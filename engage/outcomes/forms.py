@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask import flash
+from flask_babel import gettext as _, lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (BooleanField, FieldList, Form, FormField, HiddenField, SelectField, StringField, SubmitField,
                      TextAreaField)
@@ -16,46 +17,55 @@ from engage.schemas import check
 from .models import ASK_POSITIONS, FOLLOW_UP_STATUSES, POSITIONS
 from .schemas import FollowUpCreate, OutcomeCreate, OutcomeLog
 
-POSITION_CHOICES = list(POSITIONS.items())
+
+
+def translated_choices(words: dict) -> list:
+    """(key, label) choices whose labels (marked with N_ where they are defined) are shown in the page's
+    language; the key posted stays the English data."""
+    return [(key, _l(label)) for key, label in words.items()]
+
+
+POSITION_CHOICES = translated_choices(POSITIONS)
 # An outcome on an ask takes the ask's positions; "not discussed" is the same word for both.
-ASK_POSITION_CHOICES = [(k, f"On an ask: {v}") for k, v in ASK_POSITIONS.items() if k not in POSITIONS]
+ASK_POSITION_CHOICES = [(k, _l("On an ask: %(position)s", position=_l(v)))
+                        for k, v in ASK_POSITIONS.items() if k not in POSITIONS]
 
 
 class AgendaItemForm(Form):
     """One agenda recommendation on the log form; its label comes from the recommendation."""
 
     recommendation_id = HiddenField()
-    position = SelectField("Their position", choices=POSITION_CHOICES, default="not_discussed", validate_choice=False)
-    commitment = TextAreaField("What they committed to", render_kw={"rows": 2},
-                               description='e.g. "will make a recommendation on HIV key populations"')
-    summary = TextAreaField("What was said", render_kw={"rows": 2},
-                            description="Leave blank to use the overall summary.")
-    notes = TextAreaField("Notes", render_kw={"rows": 2})
+    position = SelectField(_l("Their position"), choices=POSITION_CHOICES, default="not_discussed", validate_choice=False)
+    commitment = TextAreaField(_l("What they committed to"), render_kw={"rows": 2},
+                               description=_l('e.g. "will make a recommendation on HIV key populations"'))
+    summary = TextAreaField(_l("What was said"), render_kw={"rows": 2},
+                            description=_l("Leave blank to use the overall summary."))
+    notes = TextAreaField(_l("Notes"), render_kw={"rows": 2})
 
 
 class FollowUpRowForm(Form):
     """A follow-up action row; a row left blank is ignored. FollowUpCreate (outcomes/schemas.py) checks it."""
 
-    description = StringField("Action")
-    owner_id = SelectField("Owner", validate_choice=False)
-    due_on = DateInput("Due on")
+    description = StringField(_l("Action"))
+    owner_id = SelectField(_l("Owner"), validate_choice=False)
+    due_on = DateInput(_l("Due on"))
 
 
 class LogOutcomeForm(FlaskForm):
     """Logging a whole meeting: fields and CSRF only; OutcomeLog, OutcomeCreate and FollowUpCreate
     (outcomes/schemas.py) say what is valid, under the same field names."""
 
-    summary = TextAreaField("Overall summary", render_kw={"rows": 4})
-    organisation_id = SelectField("Organisation met", description="Whose positions these are.", validate_choice=False)
+    summary = TextAreaField(_l("Overall summary"), render_kw={"rows": 4})
+    organisation_id = SelectField(_l("Organisation met"), description=_l("Whose positions these are."), validate_choice=False)
     items = FieldList(FormField(AgendaItemForm))
-    other_recommendation_id = SelectField("Another recommendation raised", description="Optional.",
+    other_recommendation_id = SelectField(_l("Another recommendation raised"), description=_l("Optional."),
                                           validate_choice=False)
-    other_position = SelectField("Their position on it", choices=POSITION_CHOICES, default="supportive",
+    other_position = SelectField(_l("Their position on it"), choices=POSITION_CHOICES, default="supportive",
                                  validate_choice=False)
-    other_commitment = TextAreaField("What they committed to on it", render_kw={"rows": 2})
-    other_notes = TextAreaField("Notes on it", render_kw={"rows": 2})
+    other_commitment = TextAreaField(_l("What they committed to on it"), render_kw={"rows": 2})
+    other_notes = TextAreaField(_l("Notes on it"), render_kw={"rows": 2})
     follow_ups = FieldList(FormField(FollowUpRowForm), min_entries=3, max_entries=20)
-    submit = SubmitField("Save the outcome")
+    submit = SubmitField(_l("Save the outcome"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -81,20 +91,20 @@ class OutcomeForm(FlaskForm):
     """One outcome: add another to a meeting, or edit one. Fields and CSRF only: OutcomeCreate
     (outcomes/schemas.py) says what is valid, under the same field names."""
 
-    recommendation_id = SelectField("Recommendation", description="Leave blank for an overall summary.",
+    recommendation_id = SelectField(_l("Recommendation"), description=_l("Leave blank for an overall summary."),
                                     validate_choice=False)
-    ask_id = SelectField("Or one of our asks", validate_choice=False,
-                         description="In place of a recommendation: the asks on the agenda come first.")
-    organisation_id = SelectField("Organisation", validate_choice=False)
-    position = SelectField("Their position",
-                           choices=[("", "— none (overall summary) —"), *POSITION_CHOICES, *ASK_POSITION_CHOICES],
+    ask_id = SelectField(_l("Or one of our asks"), validate_choice=False,
+                         description=_l("In place of a recommendation: the asks on the agenda come first."))
+    organisation_id = SelectField(_l("Organisation"), validate_choice=False)
+    position = SelectField(_l("Their position"),
+                           choices=[("", _l("— none (overall summary) —")), *POSITION_CHOICES, *ASK_POSITION_CHOICES],
                            validate_choice=False)
-    summary = TextAreaField("Summary", render_kw={"rows": 4})
-    commitment = TextAreaField("What they committed to", render_kw={"rows": 2})
-    proposed_wording = TextAreaField("The wording they proposed", render_kw={"rows": 2},
-                                     description="On an ask, when they prefer other wording.")
-    notes = TextAreaField("Notes", render_kw={"rows": 3})
-    submit = SubmitField("Save")
+    summary = TextAreaField(_l("Summary"), render_kw={"rows": 4})
+    commitment = TextAreaField(_l("What they committed to"), render_kw={"rows": 2})
+    proposed_wording = TextAreaField(_l("The wording they proposed"), render_kw={"rows": 2},
+                                     description=_l("On an ask, when they prefer other wording."))
+    notes = TextAreaField(_l("Notes"), render_kw={"rows": 3})
+    submit = SubmitField(_l("Save"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -113,11 +123,11 @@ class OutcomeAssessmentForm(OutcomeForm):
     """Adding an outcome, with the assessment of the recommendation the meeting gave (a meeting with
     a ministry): checked by engage/implementation's AssessmentCreate, under these fields."""
 
-    assessment_status = SelectField("Implementation status this meeting showed", validate_choice=False,
-                                    choices=[("", "— no assessment —"), *ASSESSMENT_STATUSES.items()],
-                                    description="Records an assessment of the recommendation, sourced to this meeting.")
-    assessment_evidence = TextAreaField("Evidence for the assessment", render_kw={"rows": 3})
-    assessment_confidence = SelectField("Confidence in the assessment", choices=list(CONFIDENCE.items()),
+    assessment_status = SelectField(_l("Implementation status this meeting showed"), validate_choice=False,
+                                    choices=[("", _l("— no assessment —")), *translated_choices(ASSESSMENT_STATUSES)],
+                                    description=_l("Records an assessment of the recommendation, sourced to this meeting."))
+    assessment_evidence = TextAreaField(_l("Evidence for the assessment"), render_kw={"rows": 3})
+    assessment_confidence = SelectField(_l("Confidence in the assessment"), choices=translated_choices(CONFIDENCE),
                                         default="medium", validate_choice=False)
 
     def assessment_values(self) -> dict:
@@ -130,12 +140,12 @@ class FollowUpForm(FlaskForm):
     """Adding or changing a follow-up action: fields and CSRF only; FollowUpCreate (outcomes/schemas.py)
     says what is valid. The owner is posted as owner_id, which the schema reads as `owner`."""
 
-    description = StringField("Action")
-    owner_id = SelectField("Owner", validate_choice=False)
-    due_on = DateInput("Due on")
-    status = SelectField("Status", choices=list(FOLLOW_UP_STATUSES.items()), validate_choice=False)
-    past_due_ok = BooleanField("Keep this date, although it has passed")
-    submit = SubmitField("Save the action")
+    description = StringField(_l("Action"))
+    owner_id = SelectField(_l("Owner"), validate_choice=False)
+    due_on = DateInput(_l("Due on"))
+    status = SelectField(_l("Status"), choices=translated_choices(FOLLOW_UP_STATUSES), validate_choice=False)
+    past_due_ok = BooleanField(_l("Keep this date, although it has passed"))
+    submit = SubmitField(_l("Save the action"))
 
     # Shown (with past_due_ok) once a date in the past was given: see asks_about_past_due.
     ask_past_due = False
@@ -153,7 +163,7 @@ class FollowUpForm(FlaskForm):
             return False
         self.ask_past_due = True
         self.due_on.errors = list(self.due_on.errors or []) + [
-            "That date has passed: choose a later one, or tick “Keep this date” below."]
+            _("That date has passed: choose a later one, or tick “Keep this date” below.")]
         try:
             check(FollowUpCreate, self.values(with_status=False))
         except ValidationError as exc:

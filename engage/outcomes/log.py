@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, Iterator, Mapping
 from zoneinfo import ZoneInfo
 
+from flask_babel import gettext as _
 from sqlalchemy import (BigInteger, Integer, and_, bindparam, exists, func, literal_column, null, or_, select,
                         true, union_all)
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
@@ -25,6 +26,7 @@ from engage.countries import country_code, country_name
 from engage.directory.models import Contact, Organisation
 from engage.errors import ValidationError
 from engage.extensions import db
+from engage.i18n import N_
 from engage.meetings.models import Attendee, Meeting
 from engage.recommendations.models import (MAX_CYCLE, Recommendation, RecommendationState, Theme,
                                           recommendation_theme, shown_reference)
@@ -34,13 +36,14 @@ from engage.statements import KeptStatements
 
 MAX_ID = 2**31 - 1
 SEARCH_TERMS_MAX = 8
+# The sorts' words, in English here (the API lists the keys); the page translates them.
 LOG_SORTS = {
-    "-date": "Meeting date, newest first",
-    "date": "Meeting date, oldest first",
-    "organisation": "Organisation",
-    "recommendation": "Recommendation",
-    "position": "Position",
-    "-logged": "Logged, newest first",
+    "-date": N_("Meeting date, newest first"),
+    "date": N_("Meeting date, oldest first"),
+    "organisation": N_("Organisation"),
+    "recommendation": N_("Recommendation"),
+    "position": N_("Position"),
+    "-logged": N_("Logged, newest first"),
 }
 
 
@@ -100,7 +103,7 @@ def _arg(args: Mapping, errors: dict[str, list[str]], name: str) -> str | None:
     value = str(value).strip()
     if "\x00" in value:
         # Refused here, for every filter: no database takes it as text (PostgreSQL answered 409).
-        errors[name] = ["Contains a NUL character."]
+        errors[name] = [_("Contains a NUL character.")]
         return None
     return value or None
 
@@ -117,10 +120,10 @@ def parse_log_filters(args: Mapping) -> LogFilters:
         try:
             value = int(raw)
         except ValueError:
-            errors[name] = [f"Must be a whole number, got {raw[:40]!r}."]
+            errors[name] = [_("Must be a whole number, got %(value)s.", value=repr(raw[:40]))]
             return None
         if not low <= value <= high:
-            errors[name] = [f"Must be between {low} and {high}."]
+            errors[name] = [_("Must be between %(low)s and %(high)s.", low=low, high=high)]
             return None
         return value
 
@@ -132,12 +135,12 @@ def parse_log_filters(args: Mapping) -> LogFilters:
             if "T" in raw or " " in raw:
                 value = datetime.fromisoformat(raw.replace("Z", "+00:00"))
                 if value.tzinfo is None:
-                    errors[name] = ["A time needs its offset (e.g. +03:00); or give a date, YYYY-MM-DD."]
+                    errors[name] = [_("A time needs its offset (e.g. +03:00); or give a date, YYYY-MM-DD.")]
                     return None
             else:
                 value = date.fromisoformat(raw)
         except ValueError:
-            errors[name] = [f"Not a date; write it as YYYY-MM-DD (got {raw[:40]!r})."]
+            errors[name] = [_("Not a date; write it as YYYY-MM-DD (got %(value)s).", value=repr(raw[:40]))]
             return None
         if not day_in_range(value):
             errors[name] = [DAY_RANGE_PROBLEM]
@@ -146,7 +149,7 @@ def parse_log_filters(args: Mapping) -> LogFilters:
 
     f.date_from, f.date_to = day("from"), day("to")
     if f.date_from and f.date_to and f.date_to < f.date_from:
-        errors["to"] = ["Must not be before the 'from' date."]
+        errors["to"] = [_("Must not be before the 'from' date.")]
     f.cycle = whole("cycle", 1, MAX_CYCLE)
     for name in ("recommendation_id", "organisation_id", "contact_id", "meeting_id", "staff_id"):
         setattr(f, name, whole(name))
@@ -154,14 +157,14 @@ def parse_log_filters(args: Mapping) -> LogFilters:
     if theme:
         row = db.session.execute(select(Theme.id, Theme.name).where(func.lower(Theme.name) == theme.lower()[:200])).first()
         if row is None:
-            errors["theme"] = [f"No theme called {theme[:60]!r}."]
+            errors["theme"] = [_("No theme called %(name)s.", name=repr(theme[:60]))]
         else:
             f.theme_id, f.theme = row
     state = _arg(args, errors, "state")
     if state:
         code = country_code(state)
         if code is None:
-            errors["state"] = [f"Unknown state {state[:60]!r}; use an ISO code such as DE or a country name."]
+            errors["state"] = [_("Unknown state %(state)s; use an ISO code such as DE or a country name.", state=repr(state[:60]))]
         f.state = code
     for name, limit in (("organisation", 200), ("reference", 40)):
         value = _arg(args, errors, name)
@@ -173,7 +176,7 @@ def parse_log_filters(args: Mapping) -> LogFilters:
     position = _arg(args, errors, "position")
     if position:
         if position not in POSITIONS and position not in ASK_POSITIONS:
-            errors["position"] = [f"Choose one of: {', '.join({**POSITIONS, **ASK_POSITIONS})}."]
+            errors["position"] = [_("Choose one of: %(choices)s.", choices=", ".join({**POSITIONS, **ASK_POSITIONS}))]
         else:
             f.position = position
     commitment = _arg(args, errors, "commitment")
@@ -183,13 +186,13 @@ def parse_log_filters(args: Mapping) -> LogFilters:
         elif commitment.lower() in ("no", "false", "0"):
             f.commitment = False
         else:
-            errors["commitment"] = ["Must be yes or no."]
+            errors["commitment"] = [_("Must be yes or no.")]
     q = _arg(args, errors, "q")
     if q:
         f.q = q[:200]
     sort = _arg(args, errors, "sort") or "-date"
     if sort not in LOG_SORTS:
-        errors["sort"] = [f"Choose one of: {', '.join(LOG_SORTS)}."]
+        errors["sort"] = [_("Choose one of: %(choices)s.", choices=", ".join(LOG_SORTS))]
     else:
         f.sort = sort
     if errors:

@@ -11,11 +11,11 @@ from functools import lru_cache
 from types import SimpleNamespace
 
 from flask import current_app
+from flask_babel import get_locale, gettext as _
 from jinja2.filters import do_truncate
 from markupsafe import Markup, escape
 
 from engage.access.views import restricted_badge
-from engage.clock import format_date, format_multi_zone
 from engage.countries import country_name
 from engage.urls import id_url
 
@@ -26,21 +26,29 @@ from .models import ASK_POSITION_COLOURS, ASK_POSITIONS, FOLLOW_UP_COLOURS, POSI
 _RESTRICTED = SimpleNamespace(sensitivity="restricted")
 
 
-@lru_cache(maxsize=64)
 def position_badge(position: str | None) -> Markup:
-    """An outcome's position as its coloured badge, or a dash when none was recorded."""
+    """An outcome's position as its coloured badge in the page's language, or a dash when none was recorded."""
+    return _position_badge(position, str(get_locale()))
+
+
+@lru_cache(maxsize=64)
+def _position_badge(position: str | None, language: str) -> Markup:
+    # Keyed by the language too: the badge's word is translated (the stored position is English).
+    del language  # the cache's key only: _() reads the page's locale
     if not position:
         return Markup('<span class="text-body-secondary">—</span>')
     # An outcome on an ask has the ask's positions ("Will make it"): their keys are not the others'.
     colour = POSITION_COLOURS.get(position) or ASK_POSITION_COLOURS.get(position, "light")
+    word = _(POSITIONS.get(position) or ASK_POSITIONS.get(position, position))
     return Markup(f'<span class="badge text-bg-{escape(colour)}">'
-                  f'{escape(POSITIONS.get(position) or ASK_POSITIONS.get(position, position))}</span>')
+                  f'{escape(word)}</span>')
 
 
 def follow_up_badge(follow_up, today: date) -> Markup:
     """A follow-up's state as of `today` as its coloured badge."""
+    word = _(follow_up.state_label(today))
     return Markup(f'<span class="badge text-bg-{escape(FOLLOW_UP_COLOURS.get(follow_up.state(today), "secondary"))}">'
-                  f'{escape(follow_up.state_label(today))}</span>')
+                  f'{escape(word)}</span>')
 
 
 def _text(value: str) -> str:
@@ -53,10 +61,12 @@ def _text(value: str) -> str:
 
 
 @lru_cache(maxsize=4096)
-def _when(starts_at: datetime, zone: str) -> str:
-    # A meeting's time in its zone and the reference zones, escaped: pure, and the log shows each
-    # meeting's time on every row of its outcomes, page after page.
-    return _text(format_multi_zone(starts_at, zone))
+def _when(starts_at: datetime, zone: str, language: str, multi_zone) -> str:
+    # A meeting's time in its zone and the reference zones, escaped, as the templates' `multi_zone`
+    # filter writes it in the page's language: the log shows each meeting's time on every row of its
+    # outcomes, page after page.
+    del language  # the cache's key only: the filter reads the page's locale
+    return _text(str(multi_zone(starts_at, zone)))
 
 
 def log_rows_html(rows: list[LogRow], today: date) -> Markup:
@@ -70,10 +80,17 @@ def log_rows_html(rows: list[LogRow], today: date) -> Markup:
     ask_url = _escaped(id_url("asks.detail", "ask_id"))
     ask_cells: dict[int, str] = {}
     restricted = ""
+    # The words every row may carry, translated once per page.
+    # (Called outside the f-strings, where the catalogue's extractor reads them.)
+    words = escape(_("Overall")), escape(_("Commitment")), escape(_("Same summary as above"))
+    overall = f'<span class="text-body-secondary">{words[0]}</span>'
+    commitment_badge = f'<br><span class="badge text-bg-success">{words[1]}</span>'
+    same_summary = f'<span class="text-body-secondary fst-italic">{words[2]}</span>'
+    language, multi_zone, day = str(get_locale()), env.filters["multi_zone"], env.filters["date"]
     out = []
     shown: set = set()  # (meeting id, summary) already on this page
     for o in rows:
-        when = _when(o.starts_at, o.timezone) if o.starts_at else ""
+        when = _when(o.starts_at, o.timezone, language, multi_zone) if o.starts_at else ""
         if o.organisation_id is None:
             org_cell = "—"
         else:
@@ -85,7 +102,7 @@ def log_rows_html(rows: list[LogRow], today: date) -> Markup:
             if rec_cell is None:
                 rec_cell = ask_cells[o.ask_id] = _ask_cell(o, ask_url, env, leeway)
         elif o.recommendation_id is None:
-            rec_cell = '<span class="text-body-secondary">Overall</span>'
+            rec_cell = overall
         else:
             rec_cell = recommendation_cells.get(o.recommendation_id)
             if rec_cell is None:
@@ -105,15 +122,15 @@ def log_rows_html(rows: list[LogRow], today: date) -> Markup:
         if commitment:
             if len(commitment) > 140 + leeway:
                 commitment = do_truncate(env, commitment, 140)
-            commitment = f'<br><span class="badge text-bg-success">Commitment</span> {_text(commitment)}'
+            commitment = f'{commitment_badge} {_text(commitment)}'
         else:
             commitment = ""
-        follow_ups = "".join(f'{follow_up_badge(fu, today)} {format_date(fu.due_on)}<br>'
+        follow_ups = "".join(f'{follow_up_badge(fu, today)} {_text(str(day(fu.due_on)))}<br>'
                              for fu in o.follow_ups) or "—"
         # A recommendation logged without words of its own carries the meeting's overall summary: the
         # page shows that text once per meeting, and the other rows say so instead of repeating it.
         if (o.meeting_id, o.summary) in shown:
-            summary = '<span class="text-body-secondary fst-italic">Same summary as above</span>'
+            summary = same_summary
         else:
             shown.add((o.meeting_id, o.summary))
             summary = _text(o.summary if len(o.summary) <= 140 + leeway else do_truncate(env, o.summary, 140))
@@ -137,11 +154,14 @@ def _ask_cell(o: LogRow, url: tuple[str, str], env, leeway: int) -> str:
     # An outcome on one of the coalition's asks: the ask (linked), not the meeting's overall summary.
     words = " ".join(o.ask_text.split())
     short = words if len(words) <= 80 else words[:80] + "…"
-    return (f'<span class="badge text-bg-info">Ask</span> '
+    # (Called outside the f-string, where the catalogue's extractor reads them.)
+    ask, number = escape(_("Ask")), escape(_("Ask %(number)s", number=o.ask_id))
+    cycle = escape(_("cycle %(number)s", number=o.ask_cycle))
+    return (f'<span class="badge text-bg-info">{ask}</span> '
             f'<a href="{url[0]}{o.ask_id}{url[1]}" '
             f'title="{_text(words if len(words) <= 200 + leeway else do_truncate(env, words, 200))}">'
-            f'Ask {o.ask_id}</a>\n'
-            f'    <span class="text-body-secondary">cycle {o.ask_cycle}</span>'
+            f'{number}</a>\n'
+            f'    <span class="text-body-secondary">{cycle}</span>'
             f'<br><span class="small text-body-secondary">{_text(short)}</span>')
 
 

@@ -9,13 +9,16 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from engage.dbtypes import UTCDateTime
 from engage.sealed import SealedText
 from engage.extensions import db
+from engage.i18n import N_
 
+# The words of positions and statuses are data too (exports and the API keep them in English): marked
+# here, translated where a page shows them.
 POSITIONS = {
-    "supportive": "Supportive",
-    "will_raise": "Will raise it in the review",
-    "undecided": "Undecided",
-    "opposed": "Opposed",
-    "not_discussed": "Not discussed",
+    "supportive": N_("Supportive"),
+    "will_raise": N_("Will raise it in the review"),
+    "undecided": N_("Undecided"),
+    "opposed": N_("Opposed"),
+    "not_discussed": N_("Not discussed"),
 }
 # Bootstrap colours that go with the words (never colour alone).
 POSITION_COLOURS = {"supportive": "success", "will_raise": "primary", "undecided": "warning",
@@ -26,16 +29,16 @@ POSITION_FILLS = {"supportive": "#198754", "will_raise": "#0d6efd", "undecided":
 
 # What a state says of one of the coalition's asks (an outcome on an ask, not a recommendation).
 ASK_POSITIONS = {
-    "will_make": "Will make it",
-    "will_consider": "Will consider it",
-    "other_wording": "Prefers other wording",
-    "declined": "Declined",
-    "not_discussed": "Not discussed",
+    "will_make": N_("Will make it"),
+    "will_consider": N_("Will consider it"),
+    "other_wording": N_("Prefers other wording"),
+    "declined": N_("Declined"),
+    "not_discussed": N_("Not discussed"),
 }
 ASK_POSITION_COLOURS = {"will_make": "success", "will_consider": "primary", "other_wording": "warning",
                         "declined": "danger", "not_discussed": "secondary"}
 
-FOLLOW_UP_STATUSES = {"open": "Open", "done": "Done", "cancelled": "Cancelled"}
+FOLLOW_UP_STATUSES = {"open": N_("Open"), "done": N_("Done"), "cancelled": N_("Cancelled")}
 FOLLOW_UP_COLOURS = {"open": "primary", "done": "success", "cancelled": "secondary", "overdue": "danger"}
 
 
@@ -118,7 +121,8 @@ class FollowUpState:
         return "overdue" if self.is_overdue(today) else self.status
 
     def state_label(self, today: date) -> str:
-        return "Overdue" if self.is_overdue(today) else FOLLOW_UP_STATUSES.get(self.status, self.status)
+        """In English, as stored; a page translates it (`_(label)`)."""
+        return N_("Overdue") if self.is_overdue(today) else FOLLOW_UP_STATUSES.get(self.status, self.status)
 
 
 class FollowUp(FollowUpState, db.Model):

@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, Iterable
 from zoneinfo import ZoneInfo
 
+from flask_babel import gettext as _
 from pydantic import BaseModel
 from sqlalchemy import and_, bindparam, exists, func, or_, select, true
 from sqlalchemy.orm import aliased, joinedload, selectinload
@@ -57,13 +58,13 @@ def can_edit(actor, outcome: Outcome) -> bool:
 def _check_loggable(actor, now: datetime, meeting: Meeting) -> None:
     if not can_log(actor, meeting):
         if not of_own_member(actor, meeting):
-            raise PermissionDenied("This meeting is another member organisation's: only its people log its outcomes.")
-        raise PermissionDenied("Only the organiser, a staff participant or a lead can log this meeting's outcome.")
+            raise PermissionDenied(_("This meeting is another member organisation's: only its people log its outcomes."))
+        raise PermissionDenied(_("Only the organiser, a staff participant or a lead can log this meeting's outcome."))
     if meeting.status == "cancelled":
-        raise ValidationError.for_fields({"meeting_id": "This meeting was cancelled; there is no outcome to log."})
+        raise ValidationError.for_fields({"meeting_id": _("This meeting was cancelled; there is no outcome to log.")})
     if meeting.starts_at > now:
         raise ValidationError.for_fields(
-            {"meeting_id": "This meeting has not started yet; log its outcome once it has begun."})
+            {"meeting_id": _("This meeting has not started yet; log its outcome once it has begun.")})
 
 
 def _mark_held(actor, now: datetime, meeting: Meeting) -> None:
@@ -115,7 +116,7 @@ def _clean_follow_ups(follow_ups: Iterable[Any], errors: dict, prefix: str) -> l
     cleaned = []
     for i, data in enumerate(follow_ups):
         if not isinstance(data, (dict, BaseModel)):
-            errors[f"{prefix}{i}"] = ["Must be an object."]
+            errors[f"{prefix}{i}"] = [_("Must be an object.")]
             continue
         cleaned.append(follow_up_values(data, errors, prefix=f"{prefix}{i}."))
     return cleaned
@@ -132,7 +133,7 @@ def create_outcome(actor, now: datetime, meeting: Meeting, data: Any,
         check_subject(values, errors)
     follow_ups = list(follow_ups or [])
     if len(follow_ups) > MAX_FOLLOW_UPS:
-        errors["follow_ups"] = [f"At most {MAX_FOLLOW_UPS} follow-up actions at once."]
+        errors["follow_ups"] = [_("At most %(count)s follow-up actions at once.", count=MAX_FOLLOW_UPS)]
     cleaned = _clean_follow_ups(follow_ups[:MAX_FOLLOW_UPS], errors, "follow_ups.")
     if errors:
         raise ValidationError.for_fields(errors)
@@ -168,7 +169,7 @@ def log_meeting_outcomes(actor, now: datetime, meeting: Meeting, summary: str | 
             check_subject(values, errors, prefix=f"items-{i}-")
         rec_id = values.get("recommendation_id")
         if rec_id in seen:
-            errors[f"items-{i}-recommendation_id"] = ["This recommendation is already in the list."]
+            errors[f"items-{i}-recommendation_id"] = [_("This recommendation is already in the list.")]
         seen.add(rec_id)
         rows.append(values)
     cleaned = []
@@ -190,7 +191,7 @@ def update_outcome(actor, now: datetime, outcome: Outcome, data: Any) -> dict:
     """Change the fields sent (`data`: an OutcomeUpdate or what it validates; its follow_ups are left to
     add_follow_up and update_follow_up) of an outcome; every change is kept with who and when. Returns what changed."""
     if not can_edit(actor, outcome):
-        raise PermissionDenied("Only whoever logged this outcome, the meeting's staff or a lead can edit it.")
+        raise PermissionDenied(_("Only whoever logged this outcome, the meeting's staff or a lead can edit it."))
     errors: dict[str, list[str]] = {}
     values = outcome_values(data, errors, partial=True)
     refuse(errors)
@@ -220,7 +221,7 @@ def get_outcome(outcome_id, actor=None) -> Outcome:
         # A select, not session.get: in a request the access guard hides restricted outcomes from it.
         outcome = db.session.scalar(select(Outcome).where(Outcome.id == outcome_id)) if valid else None
     if outcome is None:
-        raise NotFoundError(f"No outcome with id {outcome_id}.")
+        raise NotFoundError(_("No outcome with id %(id)s.", id=outcome_id))
     return outcome
 
 
@@ -229,7 +230,7 @@ def get_outcome(outcome_id, actor=None) -> Outcome:
 def add_follow_up(actor, now: datetime, outcome: Outcome, data: Any) -> FollowUp:
     """Add a follow-up action (`data`: a FollowUpCreate or what it validates) to an outcome."""
     if not can_edit(actor, outcome):
-        raise PermissionDenied("Only whoever logged this outcome, the meeting's staff or a lead can add actions to it.")
+        raise PermissionDenied(_("Only whoever logged this outcome, the meeting's staff or a lead can add actions to it."))
     errors: dict[str, list[str]] = {}
     values = follow_up_values(data, errors)
     refuse(errors)
@@ -244,7 +245,7 @@ def update_follow_up(actor, now: datetime, follow_up: FollowUp, data: Any) -> di
     """Change a follow-up's description, owner, due date or status (`data`: a FollowUpUpdate or what it
     validates); returns what changed."""
     if not _can_change_follow_up(actor, follow_up):
-        raise PermissionDenied("Only its owner, whoever logged the outcome, the meeting's staff or a lead can change this.")
+        raise PermissionDenied(_("Only its owner, whoever logged the outcome, the meeting's staff or a lead can change this."))
     errors: dict[str, list[str]] = {}
     values = follow_up_values(data, errors, partial=True)
     refuse(errors)
@@ -285,7 +286,7 @@ def get_follow_up(follow_up_id, actor=None) -> FollowUp:
         query = only_visible(actor, query, Outcome)
     row = db.session.scalar(query) if isinstance(follow_up_id, int) and 1 <= follow_up_id <= MAX_ID else None
     if row is None:
-        raise NotFoundError(f"No follow-up action with id {follow_up_id}.")
+        raise NotFoundError(_("No follow-up action with id %(id)s.", id=follow_up_id))
     return row
 
 
@@ -476,7 +477,7 @@ def position_at_meeting(meeting_id: int, organisation_id: int | None = None, act
     counts = dict(db.session.execute(_for(actor, query.group_by(Outcome.position))).all())
     if not counts:
         return None
-    return ", ".join(f"{label} ({counts[key]})" for key, label in POSITIONS.items() if key in counts)
+    return ", ".join(f"{_(label)} ({counts[key]})" for key, label in POSITIONS.items() if key in counts)
 
 
 @dataclass(frozen=True, slots=True)

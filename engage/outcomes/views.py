@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup, escape
 from sqlalchemy import select
@@ -94,7 +95,8 @@ def _recommendation_choices(blank: str) -> list[tuple[str, str]]:
                                      Recommendation.recommending_state, Recommendation.cycle)
                               .order_by(Recommendation.cycle.desc(), Recommendation.reference_sort,
                                         Recommendation.sub_item))
-    return [("", blank)] + [(str(i), f"{ref} — {country_name(state)} (cycle {cycle})") for i, ref, state, cycle in rows]
+    return [("", blank)] + [(str(i), _("%(reference)s — %(state)s (cycle %(cycle)s)", reference=ref, state=country_name(state), cycle=cycle))
+                          for i, ref, state, cycle in rows]
 
 
 def _ask_choices(meeting: Meeting, current_id: int | None = None) -> list[tuple[str, str]]:
@@ -103,7 +105,7 @@ def _ask_choices(meeting: Meeting, current_id: int | None = None) -> list[tuple[
     states = {o.country for o in meeting.organisations if o.country}
     options = agenda_choices(states, on_agenda | ({current_id} if current_id else set()))
     options.sort(key=lambda option: option[0] not in on_agenda)
-    return [("", "— none —")] + [(str(ask_id), text) for ask_id, text, _ in options]
+    return [("", _("— none —"))] + [(str(ask_id), text) for ask_id, text, _unused in options]
 
 
 def _organisation_choices(meeting: Meeting, current_id: int | None = None) -> list[tuple[str, str]]:
@@ -112,20 +114,21 @@ def _organisation_choices(meeting: Meeting, current_id: int | None = None) -> li
         org = db.session.get(Organisation, current_id)
         if org is not None:
             orgs[org.id] = org
-    return [("", "— none —")] + [(str(o.id), o.name) for o in orgs.values()]
+    return [("", _("— none —"))] + [(str(o.id), o.name) for o in orgs.values()]
 
 
 # ---- the engagement log ----
 
-CITIES = ("Nairobi", "Geneva")
+CITIES = ("Nairobi", "Geneva")  # the same words as engage.i18n.ZONE_CITY_WORDS (translated there)
 
 
 def _filter_choices(f: engagement_log.LogFilters) -> dict:
     """For the log's filter selects (by field): what each offers, as (value, label)s, and the value chosen
     ("" for none), read in one statement. The template writes them with `select_options`."""
     lists = engagement_log.filter_lists()
-    choices = {"cycle": [(c, f"Cycle {c}") for c in lists.cycles], "theme": [(name, name) for name in lists.themes],
-               "state": lists.states, "city": [(c, c) for c in CITIES], "staff_id": lists.staff,
+    choices = {"cycle": [(c, _("Cycle %(number)s", number=c)) for c in lists.cycles],
+               "theme": [(name, name) for name in lists.themes],
+               "state": lists.states, "city": [(c, _(c)) for c in CITIES], "staff_id": lists.staff,
                "position": position_choices()}
     chosen = {name: "" if value is None else value
               for name, value in (("cycle", f.cycle), ("theme", f.theme), ("state", f.state),
@@ -136,9 +139,10 @@ def _filter_choices(f: engagement_log.LogFilters) -> dict:
 
 def position_choices() -> list:
     """The log's position filter: the positions on recommendations (and on overall summaries), then
-    those only an outcome on an ask takes, grouped "On asks" ("Not discussed" is the same key for both)."""
-    on_asks = tuple((key, label) for key, label in ASK_POSITIONS.items() if key not in POSITIONS)
-    return [*POSITIONS.items(), ("On asks", on_asks)]
+    those only an outcome on an ask takes, grouped "On asks" ("Not discussed" is the same key for both),
+    in the page's language."""
+    on_asks = tuple((key, _(label)) for key, label in ASK_POSITIONS.items() if key not in POSITIONS)
+    return [*((key, _(label)) for key, label in POSITIONS.items()), (_("On asks"), on_asks)]
 
 
 def _chips(f: engagement_log.LogFilters) -> dict[str, str]:
@@ -151,7 +155,7 @@ def _chips(f: engagement_log.LogFilters) -> dict[str, str]:
         value = getattr(f, name)
         if value:
             row = db.session.get(model, value)
-            chips[name] = label(row) if row is not None else f"#{value} (not found)"
+            chips[name] = label(row) if row is not None else _("#%(id)s (not found)", id=value)
     return chips
 
 
@@ -212,7 +216,7 @@ def _refused_form(form, render, renames=None, forbidden_page=True):
 def edit(outcome_id):
     outcome = services.get_outcome(outcome_id, current_user)
     form = OutcomeForm(obj=None if request.method == "POST" else outcome)
-    form.recommendation_id.choices = _recommendation_choices("— none (overall summary) —")
+    form.recommendation_id.choices = _recommendation_choices(_("— none (overall summary) —"))
     form.ask_id.choices = _ask_choices(outcome.meeting, outcome.ask_id)
     form.organisation_id.choices = _organisation_choices(outcome.meeting, outcome.organisation_id)
     if request.method == "GET":
@@ -224,7 +228,7 @@ def edit(outcome_id):
                                         422 if has_errors(form) else 200), forbidden_page=False)
     if form.validate_on_submit():
         changed = services.update_outcome(current_user, now_utc(), outcome, form.values())
-        flash("Outcome saved." if changed else "Nothing had changed.", "success" if changed else "info")
+        flash(_("Outcome saved.") if changed else _("Nothing had changed."), "success" if changed else "info")
         return redirect(url_for(".view", outcome_id=outcome.id))
     return page()
 
@@ -249,8 +253,8 @@ def _log_form(meeting: Meeting) -> LogOutcomeForm:
         for row in form.follow_ups:
             row.form.owner_id.data = str(current_user.id)
     form.organisation_id.choices = _organisation_choices(meeting)
-    form.other_recommendation_id.choices = _recommendation_choices("— none —")
-    owners = _staff_choices("— choose —")
+    form.other_recommendation_id.choices = _recommendation_choices(_("— none —"))
+    owners = _staff_choices(_("— choose —"))
     for row in form.follow_ups:
         row.form.owner_id.choices = owners
     return form
@@ -276,7 +280,7 @@ def log(meeting_id):
         services.log_meeting_outcomes(current_user, now_utc(), meeting, form.summary.data,
                                       form.organisation_id.data or None, form.item_values(),
                                       form.follow_up_values())
-        flash("Outcome logged; the meeting is marked held.", "success")
+        flash(_("Outcome logged; the meeting is marked held."), "success")
         return redirect(url_for(".meeting", meeting_id=meeting.id))
     return page()
 
@@ -288,7 +292,7 @@ def add(meeting_id):
     # recommendation is implemented: its form records that assessment with the outcome.
     with_ministry = any(org.kind in RESPONSIBLE_KINDS for org in meeting.organisations)
     form = OutcomeAssessmentForm() if with_ministry else OutcomeForm()
-    form.recommendation_id.choices = _recommendation_choices("— none (overall summary) —")
+    form.recommendation_id.choices = _recommendation_choices(_("— none (overall summary) —"))
     form.ask_id.choices = _ask_choices(meeting)
     form.organisation_id.choices = _organisation_choices(meeting)
     if not form.is_submitted():
@@ -304,7 +308,7 @@ def add(meeting_id):
         outcome = services.create_outcome(current_user, now_utc(), meeting, form.values())
         assessed = with_ministry and implementation.assess_from_outcome(current_user, now_utc(), outcome,
                                                                          form.assessment_values())
-        flash("Outcome and assessment added." if assessed else "Outcome added.", "success")
+        flash(_("Outcome and assessment added.") if assessed else _("Outcome added."), "success")
         return redirect(url_for(".view", outcome_id=outcome.id))
     return page()
 
@@ -338,7 +342,7 @@ def add_follow_up(outcome_id):
         can_edit=services.can_edit(current_user, outcome), today=_today(), form=form), 422))
     if form.validate_on_submit() and not form.asks_about_past_due(_today()):
         services.add_follow_up(current_user, now_utc(), outcome, form.values(with_status=False))
-        flash("Follow-up action added.", "success")
+        flash(_("Follow-up action added."), "success")
         return redirect(url_for(".view", outcome_id=outcome.id))
     return page()
 
@@ -371,7 +375,8 @@ def follow_up_status(follow_up_id):
     on_refusal(refused)
     changed = services.set_follow_up_status(current_user, now_utc(), follow_up, status)
     if changed:
-        flash(f"“{follow_up.description}” is now {FOLLOW_UP_STATUSES[status].lower()}.", "success")
+        flash(_("“%(action)s” is now %(status)s.", action=follow_up.description,
+                status=_(FOLLOW_UP_STATUSES[status]).lower()), "success")
     target = request.form.get("next") or ""
     return redirect(target if target.startswith("/") and not target.startswith("//") else url_for(".follow_ups"))
 
@@ -384,6 +389,6 @@ def edit_follow_up(follow_up_id):
                                                        follow_up=follow_up), 422 if has_errors(form) else 200))
     if form.validate_on_submit() and not form.asks_about_past_due(_today(), unchanged=follow_up.due_on):
         services.update_follow_up(current_user, now_utc(), follow_up, form.values())
-        flash("Follow-up action saved.", "success")
+        flash(_("Follow-up action saved."), "success")
         return redirect(url_for(".view", outcome_id=follow_up.outcome_id))
     return page()

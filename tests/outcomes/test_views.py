@@ -130,17 +130,17 @@ def test_the_log_sorts(world, sort, first):
 
 
 @sqlite_only
-@pytest.mark.parametrize("args, field", [({"from": "28/11/2026"}, "from"), ({"cycle": "100"}, "cycle"),
-                                          ({"theme": "Astrology"}, "theme"), ({"state": "Atlantis"}, "state"),
-                                          ({"position": "ecstatic"}, "position"), ({"sort": "random"}, "sort"),
-                                          ({"from": "2026-12-01", "to": "2026-11-01"}, "to"),
-                                          ({"from": "2026-11-01T10:00:00"}, "from"),
-                                          ({"organisation_id": "abc"}, "organisation_id")])
-def test_bad_filters_are_named_with_a_400(world, staff_client, frozen, args, field):
+@pytest.mark.parametrize("args, label", [({"from": "28/11/2026"}, "From"), ({"cycle": "100"}, "UPR cycle"),
+                                          ({"theme": "Astrology"}, "Theme"), ({"state": "Atlantis"}, "Recommending state"),
+                                          ({"position": "ecstatic"}, "Position"), ({"sort": "random"}, "Sort by"),
+                                          ({"from": "2026-12-01", "to": "2026-11-01"}, "To"),
+                                          ({"from": "2026-11-01T10:00:00"}, "From"),
+                                          ({"organisation_id": "abc"}, "Organisation")])
+def test_bad_filters_are_named_with_a_400(world, staff_client, frozen, args, label):
     response = staff_client.get("/outcomes/", query_string=args)
     assert response.status_code == 400
     html = response.get_data(as_text=True)
-    assert "Some filters could not be used" in html and f"{field} —" in html
+    assert "Some filters could not be used" in html and f"{label} —" in html  # the filter's label, as the form shows it
 
 
 def test_the_log_page_filters_by_theme_and_state(world, staff_client, frozen):
