@@ -8,14 +8,16 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from charset_normalizer import from_bytes
+from flask_babel import gettext as _, lazy_gettext as _l
 
 from engage.errors import ValidationError
+from engage.i18n import N_
 
 MAX_FIELD = 100_000
 # The 8-bit encodings a spreadsheet saves "CSV" in when not told UTF-8: Excel on Windows uses the
 # system's code page (Western European almost everywhere engage is used), Excel for Mac uses Mac Roman.
-ENCODING_LABELS = {"cp1252": "Windows-1252 (Western European)", "cp1250": "Windows-1250 (Central European)",
-                   "cp1251": "Windows-1251 (Cyrillic)", "mac_roman": "Mac Roman"}
+ENCODING_LABELS = {"cp1252": N_("Windows-1252 (Western European)"), "cp1250": N_("Windows-1250 (Central European)"),
+                   "cp1251": N_("Windows-1251 (Cyrillic)"), "mac_roman": "Mac Roman"}
 # A well-formed UTF-8 sequence of two to four bytes: a file holding one was meant to be UTF-8.
 _UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
 _WORD = re.compile(r"[^\s,;\t\"'.()/-]+")
@@ -59,8 +61,9 @@ class ImportReport:
 
     @property
     def encoding_label(self) -> str | None:
-        """The assumed encoding as pages name it: "Windows-1252 (Western European)"."""
-        return ENCODING_LABELS.get(self.assumed_encoding, self.assumed_encoding)
+        """The assumed encoding as pages name it, in the page's language: "Windows-1252 (Western European)"."""
+        label = ENCODING_LABELS.get(self.assumed_encoding, self.assumed_encoding)
+        return _(label) if label else label
 
     def summary(self) -> str:
         text = f"{self.total} rows: {self.created} created, {self.updated} updated, {self.unchanged} unchanged"
@@ -77,11 +80,14 @@ class ImportReport:
 
 def size_label(size: int) -> str:
     """An upload's size as pages write it: "1.9 MB", "420 KB", "12 bytes"."""
+    # The numbers are written apart: the catalogues' extractor reads every argument of _().
     if size >= 1024 * 1024:
-        return f"{size / (1024 * 1024):.1f}".removesuffix(".0") + " MB"
+        megabytes = f"{size / (1024 * 1024):.1f}".removesuffix(".0")
+        return _("%(size)s MB", size=megabytes)
     if size >= 1024:
-        return f"{size / 1024:.0f} KB"
-    return f"{size} bytes"
+        kilobytes = f"{size / 1024:.0f}"
+        return _("%(size)s KB", size=kilobytes)
+    return _("%(size)s bytes", size=size)
 
 
 def _odd_words(text: str) -> int:
@@ -127,6 +133,10 @@ def legacy_encoding(raw: bytes) -> str | None:
     return min(readings)[-1] if readings else None
 
 
+# A file-level refusal's message starts "Line N: " in English whatever the page's language: the importers
+# read the line number back from it (directory/imports.py, upr, asks) and show the rest, which is translated.
+
+
 def decode_csv_lines(raw: bytes) -> tuple[str, dict[int, str], str | None]:
     """The file's text, {line number: problem} for lines that are not UTF-8 (so every bad line is
     reported), and the codec of the 8-bit encoding it was read in when it was not UTF-8 at all.
@@ -137,14 +147,14 @@ def decode_csv_lines(raw: bytes) -> tuple[str, dict[int, str], str | None]:
     stay intact. A bad header is fatal.
     """
     if not raw or not raw.strip():
-        raise ValidationError.for_fields({"file": "The file is empty."})
+        raise ValidationError.for_fields({"file": _("The file is empty.")})
     try:
         return raw.decode("utf-8-sig"), {}, None
     except UnicodeDecodeError:
         pass
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise ValidationError.for_fields({"file": (
-            "Line 1: the file is UTF-16 text. Save it as 'CSV UTF-8' and try again.")})
+            "Line 1: " + _("the file is UTF-16 text. Save it as 'CSV UTF-8' and try again."))})
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
     elif encoding := legacy_encoding(raw):
@@ -155,12 +165,13 @@ def decode_csv_lines(raw: bytes) -> tuple[str, dict[int, str], str | None]:
         try:
             lines.append(chunk.decode("utf-8"))
         except UnicodeDecodeError as exc:
+            byte = f"{chunk[exc.start]:02x}"
             if number == 1:
-                raise ValidationError.for_fields({"file": (
-                    f"Line 1: the header is not UTF-8 text (byte 0x{chunk[exc.start]:02x}). "
-                    "Save the file as 'CSV UTF-8' and try again.")}) from None
-            bad[number] = (f"not UTF-8 text (byte 0x{chunk[exc.start]:02x} at byte {exc.start + 1} of the line); "
-                           "save the file as 'CSV UTF-8'")
+                raise ValidationError.for_fields({"file": "Line 1: " + _(
+                    "the header is not UTF-8 text (byte 0x%(byte)s). Save the file as 'CSV UTF-8' and try again.",
+                    byte=byte)}) from None
+            bad[number] = _("not UTF-8 text (byte 0x%(byte)s at byte %(position)s of the line); "
+                            "save the file as 'CSV UTF-8'", byte=byte, position=exc.start + 1)
             lines.append(chunk.decode("utf-8", errors="replace"))
     return "\n".join(lines), bad, None
 
@@ -170,7 +181,11 @@ KIND_SIGNS = {"contacts": {"full_name", "organisation", "organisation_id", "orga
               "organisations": {"kind"},
               "recommendations": {"recommending_state", "paragraph", "recommendation_text"}}
 # Where each kind is imported, as the pages name it.
-KIND_PLACES = {"contacts": "Contacts", "organisations": "Organisations", "recommendations": "Recommendations → Import"}
+KIND_PLACES = {"contacts": N_("Contacts"), "organisations": N_("Organisations"),
+               "recommendations": N_("Recommendations → Import")}
+# The kinds of file as a refusal names them ("this looks like a contacts file").
+KIND_FILES = {"contacts": _l("a contacts file"), "organisations": _l("an organisations file"),
+              "recommendations": _l("a recommendations file")}
 
 
 def file_kind(columns) -> str | None:
@@ -193,10 +208,12 @@ def refuse_other_kind(columns, kind: str) -> None:
     """A ValidationError naming the kind of file these columns belong to, when it is not `kind`."""
     other = file_kind(columns)
     if other and other != kind:
-        where = KIND_PLACES[other] + (", on the Directory's Import page" if kind == "recommendations" else "")
-        raise ValidationError.for_fields({"file": (
-            f"Line 1: this looks like {'an' if other[0] in 'aeiou' else 'a'} {other} file — "
-            f"import it under {where}.")})
+        if kind == "recommendations":
+            where = _("%(place)s, on the Directory's Import page", place=_(KIND_PLACES[other]))
+        else:
+            where = _(KIND_PLACES[other])
+        raise ValidationError.for_fields({"file": "Line 1: " + _(
+            "this looks like %(file)s — import it under %(place)s.", file=KIND_FILES[other], place=where)})
 
 
 def read_rows(text: str, required: set[str], known: set[str],
@@ -215,16 +232,18 @@ def read_rows(text: str, required: set[str], known: set[str],
     try:
         header = next(reader)
     except (StopIteration, csv.Error):
-        raise ValidationError.for_fields({"file": "Line 1: no header row."}) from None
+        raise ValidationError.for_fields({"file": "Line 1: " + _("no header row.")}) from None
     columns = [h.strip().lower().replace(" ", "_") for h in header]
     if kind:
         refuse_other_kind(columns, kind)
     missing = sorted(required - set(columns))
     if missing:
-        raise ValidationError.for_fields({"file": f"Line 1: missing column(s): {', '.join(missing)}."})
+        raise ValidationError.for_fields({"file": "Line 1: " + _("missing column(s): %(columns)s.",
+                                                                 columns=", ".join(missing))})
     duplicated = sorted({c for c in columns if c and columns.count(c) > 1})
     if duplicated:
-        raise ValidationError.for_fields({"file": f"Line 1: column(s) appear twice: {', '.join(duplicated)}."})
+        raise ValidationError.for_fields({"file": "Line 1: " + _("column(s) appear twice: %(columns)s.",
+                                                                 columns=", ".join(duplicated))})
     rows = []
     try:
         for values in reader:
@@ -234,7 +253,8 @@ def read_rows(text: str, required: set[str], known: set[str],
             if len(values) > len(columns):
                 extra = values[len(columns):]
                 if any(v.strip() for v in extra):
-                    rows.append((line, {"__error__": f"has {len(values)} values but the header has {len(columns)}"}))
+                    rows.append((line, {"__error__": _("has %(values)s values but the header has %(columns)s",
+                                                       values=len(values), columns=len(columns))}))
                     continue
             row = {col: (values[i] if i < len(values) else "") for i, col in enumerate(columns)
                    if col in known}

@@ -4,6 +4,7 @@ from __future__ import annotations
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+from flask_babel import gettext as _, lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, EmailField, RadioField, SelectField, StringField, SubmitField, TelField, TextAreaField
@@ -22,15 +23,19 @@ from .services import live_organisations
 
 @lru_cache(maxsize=1)
 def _zone_choices() -> tuple[tuple[str, str], ...]:
-    # Nairobi and Geneva are where nearly every meeting happens: keep them at the top.
-    first = ((NAIROBI, "Nairobi — Africa/Nairobi (EAT)"), (GENEVA, "Geneva — Europe/Zurich (CET/CEST)"))
-    rest = tuple((z, z.replace("_", " ")) for z in all_timezones() if z not in (NAIROBI, GENEVA))
-    return first + rest
+    return tuple((z, z.replace("_", " ")) for z in all_timezones() if z not in (NAIROBI, GENEVA))
 
 
 def timezone_choices(blank_label: str) -> list[tuple[str, str]]:
-    """The blank choice, then Nairobi and Geneva, then every IANA zone."""
-    return [("", blank_label), *_zone_choices()]
+    """The blank choice, then Nairobi and Geneva (their cities in the page's language), then every IANA zone."""
+    # Nairobi and Geneva are where nearly every meeting happens: keep them at the top.
+    first = [(NAIROBI, _("Nairobi") + " — Africa/Nairobi (EAT)"), (GENEVA, _("Geneva") + " — Europe/Zurich (CET/CEST)")]
+    return [("", blank_label), *first, *_zone_choices()]
+
+
+def _translated(labels: dict[str, str]) -> list[tuple[str, str]]:
+    # The labels are marked where defined (N_) and shown in the page's language; the values stay the keys.
+    return [(key, _(label)) for key, label in labels.items()]
 
 
 def _optional_id(value):
@@ -49,26 +54,27 @@ class OrganisationForm(FlaskForm):
     valid is OrganisationCreate's to say (directory/schemas.py); its fields are named alike, so a
     refusal lands beside its field. Choices are not checked here (validate_choice=False) for the same reason."""
 
-    name = StringField("Name")
-    kind = SelectField("Kind", choices=list(ORGANISATION_KINDS.items()), validate_choice=False)
-    country = SelectField("Country", description="For a mission or embassy: the state it represents.",
+    name = StringField(_l("Name"))
+    kind = SelectField(_l("Kind"), choices=list(ORGANISATION_KINDS.items()), validate_choice=False)
+    country = SelectField(_l("Country"), description=_l("For a mission or embassy: the state it represents."),
                           validate_choice=False)
-    city = StringField("City")
-    timezone = SelectField("Time zone", description="Leave it to follow the city: Nairobi → Africa/Nairobi, "
-                                                    "Geneva → Europe/Zurich.", validate_choice=False)
-    email = EmailField("Email")
-    phone = TelField("Phone", description="+CC… or a Kenyan number such as 020 271 7077.")
-    website = StringField("Website")
-    notes = TextAreaField("Notes", render_kw={"rows": 4})
-    source = StringField("Where the details came from")
-    submit = SubmitField("Save")
+    city = StringField(_l("City"))
+    timezone = SelectField(_l("Time zone"), description=_l("Leave it to follow the city: Nairobi → Africa/Nairobi, "
+                                                           "Geneva → Europe/Zurich."), validate_choice=False)
+    email = EmailField(_l("Email"))
+    phone = TelField(_l("Phone"), description=_l("+CC… or a Kenyan number such as 020 271 7077."))
+    website = StringField(_l("Website"))
+    notes = TextAreaField(_l("Notes"), render_kw={"rows": 4})
+    source = StringField(_l("Where the details came from"))
+    submit = SubmitField(_l("Save"))
 
     def __init__(self, *args, organisation: Organisation | None = None, **kwargs):
         super().__init__(*args, obj=organisation, **kwargs)
         self.organisation = organisation
         mark_required(self, OrganisationCreate)
-        self.country.choices = [("", "— none —"), *country_choices()]
-        self.timezone.choices = timezone_choices("Follow the city")
+        self.kind.choices = _translated(ORGANISATION_KINDS)
+        self.country.choices = [("", _("— none —")), *country_choices()]
+        self.timezone.choices = timezone_choices(_("Follow the city"))
         if organisation is not None and not self.is_submitted() \
                 and organisation.timezone == timezone_for_city(organisation.city):
             self.timezone.data = ""  # it follows the city; show that rather than the zone it led to
@@ -89,33 +95,34 @@ class ContactForm(FlaskForm):
     """Adding and editing a contact: fields and CSRF only; ContactCreate (directory/schemas.py) says what
     is valid, under the same field names."""
 
-    full_name = StringField("Full name")
-    email = EmailField("Email")
-    position = StringField("Position")
-    organisation_id = SelectField("Organisation", coerce=_optional_id, validate_choice=False)
-    phone = TelField("Phone", description="+CC… or a Kenyan number such as 0722 000 000.")
-    language = StringField("Preferred language", default="en", description="A language tag: en, fr, sw…")
-    timezone = SelectField("Time zone", description="Leave it to use the organisation's time zone.",
+    full_name = StringField(_l("Full name"))
+    email = EmailField(_l("Email"))
+    position = StringField(_l("Position"))
+    organisation_id = SelectField(_l("Organisation"), coerce=_optional_id, validate_choice=False)
+    phone = TelField(_l("Phone"), description=_l("+CC… or a Kenyan number such as 0722 000 000."))
+    language = StringField(_l("Preferred language"), default="en", description=_l("A language tag: en, fr, sw…"))
+    timezone = SelectField(_l("Time zone"), description=_l("Leave it to use the organisation's time zone."),
                            validate_choice=False)
-    notes = TextAreaField("Notes", render_kw={"rows": 4})
-    source = StringField("Where the details came from")
-    lawful_basis = SelectField("Lawful basis", choices=list(LAWFUL_BASES.items()), default="legitimate_interest",
+    notes = TextAreaField(_l("Notes"), render_kw={"rows": 4})
+    source = StringField(_l("Where the details came from"))
+    lawful_basis = SelectField(_l("Lawful basis"), choices=list(LAWFUL_BASES.items()), default="legitimate_interest",
                                validate_choice=False,
-                               description="Legitimate interest for officials acting in their role; consent "
-                                           "otherwise, with the wording they agreed to and when.")
+                               description=_l("Legitimate interest for officials acting in their role; consent "
+                                              "otherwise, with the wording they agreed to and when."))
     # Named as the contact schema (and the API) name them; the inputs keep the names they always posted.
-    consent_text = TextAreaField("Consent: the wording they agreed to", name="consent_wording", render_kw={"rows": 2})
-    consent_at = DateInput("Consent given on", name="consent_given_at")
-    privacy_notice_sent_on = DateInput("Privacy notice sent on", name="privacy_notice_sent_at")
-    do_not_contact = BooleanField("Do not contact (they objected, or withdrew consent)",
-                                  description="engage then sends them no invitation, update or reminder.")
-    do_not_contact_reason = StringField("Why not contact them",
-                                        description="An objection, or consent withdrawn; no other details.")
-    sensitivity = SelectField("Sensitivity", choices=list(SENSITIVITIES.items()), default="internal",
+    consent_text = TextAreaField(_l("Consent: the wording they agreed to"), name="consent_wording",
+                                 render_kw={"rows": 2})
+    consent_at = DateInput(_l("Consent given on"), name="consent_given_at")
+    privacy_notice_sent_on = DateInput(_l("Privacy notice sent on"), name="privacy_notice_sent_at")
+    do_not_contact = BooleanField(_l("Do not contact (they objected, or withdrew consent)"),
+                                  description=_l("engage then sends them no invitation, update or reminder."))
+    do_not_contact_reason = StringField(_l("Why not contact them"),
+                                        description=_l("An objection, or consent withdrawn; no other details."))
+    sensitivity = SelectField(_l("Sensitivity"), choices=list(SENSITIVITIES.items()), default="internal",
                               validate_choice=False,
-                              description="Restricted: only people granted it, and the data-protection officer, "
-                                          "can find this contact.")
-    submit = SubmitField("Save")
+                              description=_l("Restricted: only people granted it, and the data-protection officer, "
+                                             "can find this contact."))
+    submit = SubmitField(_l("Save"))
 
     def __init__(self, *args, contact=None, **kwargs):
         if contact is not None:  # the fields named unlike their columns
@@ -124,13 +131,16 @@ class ContactForm(FlaskForm):
         super().__init__(*args, obj=contact, **kwargs)
         self.contact = contact
         mark_required(self, ContactCreate)
-        choices = [("", "— none —")] + [(o.id, _org_label(o)) for o in live_organisations()]
+        choices = [("", _("— none —"))] + [(o.id, _org_label(o)) for o in live_organisations()]
         current = contact.organisation if contact is not None else None
         if current is not None and current.is_archived:
             # Keep the archived organisation it already has selectable, so saving other fields works.
-            choices.append((current.id, f"{_org_label(current)} (archived)"))
+            choices.append((current.id, _("%(name)s (archived)", name=_org_label(current))))
         self.organisation_id.choices = choices
-        self.timezone.choices = timezone_choices("Same as the organisation")
+        self.timezone.choices = timezone_choices(_("Same as the organisation"))
+        self.lawful_basis.choices = _translated(LAWFUL_BASES)
+        # The access package's labels: translated here if marked there, else shown as they are.
+        self.sensitivity.choices = _translated(SENSITIVITIES)
 
     def service_data(self) -> dict:
         """The values to hand to create_contact/update_contact."""
@@ -154,7 +164,8 @@ def _org_label(org: Organisation) -> str:
 
 
 class ImportForm(FlaskForm):
-    kind = RadioField("What the file holds", choices=[("organisations", "Organisations"), ("contacts", "Contacts")],
-                      default="organisations", validators=[DataRequired("Choose organisations or contacts.")])
-    file = FileField("CSV file (UTF-8)", validators=[FileRequired("Choose a CSV file to upload.")])
-    submit = SubmitField("Check and import")
+    kind = RadioField(_l("What the file holds"), choices=[("organisations", _l("Organisations")),
+                                                          ("contacts", _l("Contacts"))],
+                      default="organisations", validators=[DataRequired(_l("Choose organisations or contacts."))])
+    file = FileField(_l("CSV file (UTF-8)"), validators=[FileRequired(_l("Choose a CSV file to upload."))])
+    submit = SubmitField(_l("Check and import"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from engage.access.services import hidden_contact_emails, select_visible
@@ -13,6 +14,7 @@ from engage.errors import ValidationError
 from engage.extensions import db
 from engage.members.services import member_id_of
 from engage.history import diff_fields, record_change
+from engage.i18n import N_
 
 from .models import ORGANISATION_KINDS, Contact, Organisation
 from .schemas import contact_values, organisation_values
@@ -28,7 +30,7 @@ KIND_BY_LABEL = {label.lower(): key for key, label in ORGANISATION_KINDS.items()
 Progress = Callable[[int, int, str], None] | None
 # The one reason given for an address held by a contact the importer may not see: it says nothing
 # about that contact (not its name, not that it is restricted, not even that it exists).
-UNUSABLE_EMAIL = "email: this email address cannot be used here"
+UNUSABLE_EMAIL = N_("email: this email address cannot be used here")
 _CHUNK = 500
 
 
@@ -37,7 +39,9 @@ def _org_key(name, country, city):
 
 
 def _describe(exc: ValidationError) -> str:
-    return "; ".join(f"{field}: {msgs[0]}" for field, msgs in exc.fields.items()) or exc.message
+    # The column keeps its (English) name, as the file has it; the problem is in the reader's language.
+    return "; ".join(_("%(column)s: %(problem)s", column=field, problem=msgs[0])
+                     for field, msgs in exc.fields.items()) or exc.message
 
 
 def _add_bad_lines(report: ImportReport, bad_lines: dict[int, str] | None) -> None:
@@ -77,7 +81,7 @@ def import_organisations(text: str, actor, now, progress: Progress = None, *,
             values["timezone"] = timezone_for_city(values.get("city"))
         key = _org_key(values["name"], values.get("country"), values.get("city"))
         if key in seen:
-            report.add_error(line, f"name: the same organisation as line {seen[key]}")
+            report.add_error(line, _("name: the same organisation as line %(line)s", line=seen[key]))
             continue
         seen[key] = line
         planned.append((values, live.get(key)))
@@ -112,9 +116,9 @@ def import_contacts(text: str, actor, now, progress: Progress = None, *,
                     bad_lines: dict[int, str] | None = None) -> ImportReport:
     """Import contacts matched by email; organisations named must exist; nothing saved if any row is bad."""
     rows = read_rows(text, {"email"}, CONTACT_COLUMNS, "contacts")
-    first = next((r for _, r in rows if "__error__" not in r), None)
+    first = next((r for _line, r in rows if "__error__" not in r), None)
     if first is not None and "full_name" not in first and "name" not in first:
-        raise ValidationError.for_fields({"file": "Line 1: missing column: full_name."})
+        raise ValidationError.for_fields({"file": "Line 1: " + _("missing column: %(column)s.", column="full_name")})
     report = ImportReport(total=len(rows))
     orgs_by_name: dict[str, list[Organisation]] = {}
     for org in db.session.scalars(select(Organisation).where(Organisation.is_archived.is_(False))):
@@ -143,10 +147,11 @@ def import_contacts(text: str, actor, now, progress: Progress = None, *,
             if city:
                 matches = [o for o in matches if (o.city or "").lower() == city]
             if not matches:
-                problems.append(f"organisation: unknown organisation {org_name[:80]!r}; add it to the directory first")
+                problems.append(_("organisation: unknown organisation %(name)s; add it to the directory first",
+                                  name=repr(org_name[:80])))
             elif len(matches) > 1:
-                problems.append(f"organisation: {org_name[:80]!r} matches {len(matches)} organisations; "
-                                "add an organisation_city column")
+                problems.append(_("organisation: %(name)s matches %(count)s organisations; add an organisation_city "
+                                  "column", name=repr(org_name[:80]), count=len(matches)))
             else:
                 data["organisation_id"] = matches[0].id
         if not data.get("language"):
@@ -157,20 +162,21 @@ def import_contacts(text: str, actor, now, progress: Progress = None, *,
             problems.insert(0, _describe(exc))
             values = None
         if values and values["email"] in seen:
-            problems.append(f"email: {values['email']} is already on line {seen[values['email']]}")
+            problems.append(_("email: %(email)s is already on line %(line)s", email=values["email"],
+                              line=seen[values["email"]]))
         if problems:
             report.add_error(line, "; ".join(problems))
             continue
         seen[values["email"]] = line
         planned.append((line, values))
-    live, unusable = _live_contacts_by_email(actor, [values["email"] for _, values in planned])
+    live, unusable = _live_contacts_by_email(actor, [values["email"] for _line, values in planned])
     for line, values in planned:
         if values["email"] in unusable:
-            report.add_error(line, UNUSABLE_EMAIL)
+            report.add_error(line, _(UNUSABLE_EMAIL))
     _add_bad_lines(report, bad_lines)
     if report.errors:
         return report
-    for saved, (_, values) in enumerate(planned, 1):
+    for saved, (_line, values) in enumerate(planned, 1):
         if progress:
             progress(saved, len(planned), "saved")
         existing = live.get(values["email"])
@@ -219,33 +225,37 @@ def _live_contacts_by_email(actor, emails: list[str]) -> tuple[dict[str, Contact
 IMPORTERS = {"organisations": import_organisations, "contacts": import_contacts}
 
 # What each column means, in the order of the downloadable template: (column, required, explanation).
+# The explanations are translated where shown, the kind's with %(kinds)s filled from KIND_NAMES.
 COLUMN_GUIDE = {
     "organisations": [
-        ("name", True, "The organisation's name, e.g. Embassy of the Federal Republic of Germany."),
-        ("kind", True, "One of: " + ", ".join(ORGANISATION_KINDS) + " (or its label, e.g. High commission)."),
-        ("country", False, "ISO code or English name (KE, Germany); for a mission, the state it represents."),
-        ("city", False, "Where it sits, e.g. Nairobi or Geneva."),
-        ("timezone", False, "IANA name such as Africa/Nairobi; left blank, it follows the city "
-                            "(Nairobi → Africa/Nairobi, Geneva → Europe/Zurich)."),
-        ("email", False, "A general address."),
-        ("phone", False, "+CC… or a Kenyan number (0722…); stored as +254…."),
-        ("website", False, "A web address."),
-        ("notes", False, "Anything worth knowing."),
-        ("source", False, "Where the details came from."),
+        ("name", True, N_("The organisation's name, e.g. Embassy of the Federal Republic of Germany.")),
+        ("kind", True, N_("One of: %(kinds)s (or its label, e.g. High commission).")),
+        ("country", False, N_("ISO code or English name (KE, Germany); for a mission, the state it represents.")),
+        ("city", False, N_("Where it sits, e.g. Nairobi or Geneva.")),
+        ("timezone", False, N_("IANA name such as Africa/Nairobi; left blank, it follows the city "
+                               "(Nairobi → Africa/Nairobi, Geneva → Europe/Zurich).")),
+        ("email", False, N_("A general address.")),
+        ("phone", False, N_("+CC… or a Kenyan number (0722…); stored as +254….")),
+        ("website", False, N_("A web address.")),
+        ("notes", False, N_("Anything worth knowing.")),
+        ("source", False, N_("Where the details came from.")),
     ],
     "contacts": [
-        ("full_name", True, "The person's full name (a column called name also works)."),
-        ("email", True, "Their address; contacts are matched by it, so it must be unique in the file."),
-        ("organisation", False, "The exact name of an organisation already in the directory."),
-        ("organisation_city", False, "The organisation's city, when two share a name."),
-        ("position", False, "Their job title."),
-        ("phone", False, "+CC… or a Kenyan number (0722…); stored as +254…."),
-        ("language", False, "A language tag such as en, fr or sw (default en)."),
-        ("timezone", False, "IANA name; leave blank to use the organisation's."),
-        ("notes", False, "Anything worth knowing."),
-        ("source", False, "Where the details came from."),
+        ("full_name", True, N_("The person's full name (a column called name also works).")),
+        ("email", True, N_("Their address; contacts are matched by it, so it must be unique in the file.")),
+        ("organisation", False, N_("The exact name of an organisation already in the directory.")),
+        ("organisation_city", False, N_("The organisation's city, when two share a name.")),
+        ("position", False, N_("Their job title.")),
+        ("phone", False, N_("+CC… or a Kenyan number (0722…); stored as +254….")),
+        ("language", False, N_("A language tag such as en, fr or sw (default en).")),
+        ("timezone", False, N_("IANA name; leave blank to use the organisation's.")),
+        ("notes", False, N_("Anything worth knowing.")),
+        ("source", False, N_("Where the details came from.")),
     ],
 }
+
+
+KIND_NAMES = ", ".join(ORGANISATION_KINDS)
 
 
 # The one example row of each downloadable template, named as an example so that importing a template
@@ -261,9 +271,16 @@ TEMPLATE_EXAMPLES = {
 }
 
 
+# The example file the import page shows: columns and cells as a file holds them, untranslated.
+EXAMPLE_CONTACTS_FILE = (
+    "full_name,email,organisation,position,phone\n"
+    "Amina Odhiambo,amina.odhiambo@example.org,Ministry of Health,Head of Legal,0722 000 111\n"
+    "Jean Dupont,j.dupont@example.org,Permanent Mission of France,First Secretary,+41 22 758 91 11")
+
+
 def template_csv(kind: str) -> str:
     """An import file for `kind`: the columns of COLUMN_GUIDE and one example row."""
-    return template_text([column for column, _, _ in COLUMN_GUIDE[kind]], TEMPLATE_EXAMPLES[kind])
+    return template_text([column for column, _required, _help in COLUMN_GUIDE[kind]], TEMPLATE_EXAMPLES[kind])
 
 
 def import_csv_bytes(kind: str, raw: bytes, actor, now, progress: Progress = None) -> ImportReport:
@@ -278,7 +295,7 @@ def import_csv_bytes(kind: str, raw: bytes, actor, now, progress: Progress = Non
         message = exc.fields.get("file", [exc.message])[0]
         line = 1
         if message.startswith("Line "):
-            head, _, message = message.partition(": ")
+            head, _sep, message = message.partition(": ")
             line = int(head.split()[1]) if head.split()[1].isdigit() else 1
         report.add_error(line, message)
         return report

@@ -10,15 +10,17 @@ from engage.clock import NAIROBI, timezone_for_city
 from engage.dbtypes import UTCDateTime
 from engage.sealed import SealedText
 from engage.extensions import db
+from engage.i18n import N_
 
+# Labels in English (the stored key and exports stay as they are); pages translate them where shown.
 ORGANISATION_KINDS = {
-    "ministry": "Ministry",
-    "embassy": "Embassy",
-    "high_commission": "High commission",
-    "permanent_mission": "Permanent mission",
-    "un_agency": "UN agency",
-    "cso": "Civil-society organisation",
-    "other": "Other",
+    "ministry": N_("Ministry"),
+    "embassy": N_("Embassy"),
+    "high_commission": N_("High commission"),
+    "permanent_mission": N_("Permanent mission"),
+    "un_agency": N_("UN agency"),
+    "cso": N_("Civil-society organisation"),
+    "other": N_("Other"),
 }
 
 

@@ -13,11 +13,12 @@ from pydantic_core import PydanticCustomError
 
 from engage.clock import NAIROBI, localise
 from engage.directory.models import Contact
+from engage.i18n import N_
 from engage.schemas import Text
 
 LAWFUL_BASES = {
-    "legitimate_interest": "Legitimate interest (an official acting in their role)",
-    "consent": "Consent",
+    "legitimate_interest": N_("Legitimate interest (an official acting in their role)"),
+    "consent": N_("Consent"),
 }
 # The schema's names, which are the API's; the columns are consent_wording, consent_given_at and
 # privacy_notice_sent_at (Python callers and the contact form may use those spellings too).

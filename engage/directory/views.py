@@ -5,6 +5,7 @@ import io
 
 from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template, request, send_file,
                    session, url_for)
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import contains_eager
 
@@ -73,7 +74,7 @@ def _csv_download(produced, kind: str) -> Response:
 
 
 def _filter_choices() -> dict:
-    return {"kinds": ORGANISATION_KINDS, "cities": services.organisation_cities(),
+    return {"kinds": {key: _(label) for key, label in ORGANISATION_KINDS.items()}, "cities": services.organisation_cities(),
             "countries": [(code, country_name(code)) for code in services.organisation_countries()]}
 
 
@@ -104,7 +105,7 @@ def new_organisation():
     page = form_page(form, "directory/organisation_form.html", org=None)
     if form.validate_on_submit():
         org = services.create_organisation(current_user, now_utc(), form.service_data())
-        flash(f"{org.name} is now in the directory.", "success")
+        flash(_("%(name)s is now in the directory.", name=org.name), "success")
         return redirect(url_for(".organisation", org_id=org.id))
     return page()
 
@@ -122,7 +123,8 @@ def edit_organisation(org_id):
     page = form_page(form, "directory/organisation_form.html", org=org)
     if form.validate_on_submit():
         changed = services.update_organisation(current_user, now_utc(), org, form.service_data())
-        flash(f"{org.name} is saved." if changed else "Nothing was changed.", "success" if changed else "info")
+        flash(_("%(name)s is saved.", name=org.name) if changed else _("Nothing was changed."),
+              "success" if changed else "info")
         return redirect(url_for(".organisation", org_id=org.id))
     return page()
 
@@ -131,14 +133,14 @@ def edit_organisation(org_id):
 def archive_organisation(org_id):
     org = services.get_organisation(org_id)
     return _set_archived(services.set_organisation_archived, org, True,
-                         f"{org.name} is archived: it stays in history but leaves lists and pickers.",
+                         _("%(name)s is archived: it stays in history but leaves lists and pickers.", name=org.name),
                          url_for(".organisation", org_id=org.id))
 
 
 @bp.route("/organisations/<int:org_id>/restore", methods=["POST"])
 def restore_organisation(org_id):
     org = services.get_organisation(org_id)
-    return _set_archived(services.set_organisation_archived, org, False, f"{org.name} is restored.",
+    return _set_archived(services.set_organisation_archived, org, False, _("%(name)s is restored.", name=org.name),
                          url_for(".organisation", org_id=org.id))
 
 
@@ -179,7 +181,7 @@ def new_contact():
     page = form_page(form, "directory/contact_form.html", contact=None)
     if form.validate_on_submit():
         contact = services.create_contact(current_user, now_utc(), form.service_data())
-        flash(f"{contact.full_name} is now in the directory.", "success")
+        flash(_("%(name)s is now in the directory.", name=contact.full_name), "success")
         return redirect(url_for(".contact", contact_id=contact.id))
     return page()
 
@@ -195,7 +197,7 @@ def contact(contact_id):
 def contact_vcard(contact_id):
     person = services.get_contact(contact_id, current_user)
     if person.erased_at is not None:
-        abort(409, "This contact's details were erased on request; there is no vCard to download.")
+        abort(409, _("This contact's details were erased on request; there is no vCard to download."))
     data = exports.contact_vcard(person).encode("utf-8")
     return send_file(io.BytesIO(data), mimetype="text/vcard", as_attachment=True,
                      download_name=exports.vcard_filename(person))
@@ -208,7 +210,7 @@ def edit_contact(contact_id):
     page = form_page(form, "directory/contact_form.html", contact=person)
     if form.validate_on_submit():
         changed = services.update_contact(current_user, now_utc(), person, form.service_data())
-        flash(f"{person.full_name} is saved." if changed else "Nothing was changed.",
+        flash(_("%(name)s is saved.", name=person.full_name) if changed else _("Nothing was changed."),
               "success" if changed else "info")
         return redirect(url_for(".contact", contact_id=person.id))
     return page()
@@ -218,14 +220,15 @@ def edit_contact(contact_id):
 def archive_contact(contact_id):
     person = services.get_contact(contact_id, current_user)
     return _set_archived(services.set_contact_archived, person, True,
-                         f"{person.full_name} is archived: kept in history, gone from lists and pickers.",
+                         _("%(name)s is archived: kept in history, gone from lists and pickers.", name=person.full_name),
                          url_for(".contact", contact_id=person.id))
 
 
 @bp.route("/contacts/<int:contact_id>/restore", methods=["POST"])
 def restore_contact(contact_id):
     person = services.get_contact(contact_id, current_user)
-    return _set_archived(services.set_contact_archived, person, False, f"{person.full_name} is restored.",
+    return _set_archived(services.set_contact_archived, person, False,
+                         _("%(name)s is restored.", name=person.full_name),
                          url_for(".contact", contact_id=person.id))
 
 
@@ -250,6 +253,7 @@ def import_csv():
                                        "encoding": report.encoding_label}
         return redirect(url_for(".import_done"))
     return render_template("directory/import.html", form=form, guide=imports.COLUMN_GUIDE,
+                           kind_names=imports.KIND_NAMES, example=imports.EXAMPLE_CONTACTS_FILE,
                            max_bytes=current_app.config.get("MAX_CONTENT_LENGTH"),
                            job_rows=current_app.config["ENGAGE_IMPORT_JOB_ROWS"],
                            jobs=import_jobs.recent_jobs(current_user, tuple(imports.IMPORTERS)))
