@@ -34,6 +34,9 @@ AUDIT_ACTIONS = {
     "member_changed": "User moved to another member organisation",
     "sharing_changed": "Meeting's sharing with the coalition changed",
 }
+# What only happens in a coalition (more than one member organisation): a single organisation's audit
+# filter does not offer them, so its pages say nothing of members until a second one is added.
+COALITION_ACTIONS = ("member_added", "member_changed", "sharing_changed")
 
 
 class AuditEvent(db.Model):

@@ -9,9 +9,10 @@ from flask_login import current_user
 from engage import downloads
 from engage.audit import services
 from engage.audit.forms import AuditFilterForm
-from engage.audit.models import AUDIT_ACTIONS
+from engage.audit.models import AUDIT_ACTIONS, COALITION_ACTIONS
 from engage.clock import NAIROBI, now_utc, start_of_day
 from engage.extensions import db, login_manager
+from engage.members.services import coalition_mode
 
 from .permissions import password_confirmed_within
 
@@ -31,6 +32,8 @@ def _admins_and_dpo_only():
 def _filtered():
     """The filter form and the query it describes; a bad filter shows its error and is ignored."""
     form = AuditFilterForm(request.args)
+    if not coalition_mode():
+        form.action.choices = [(key, label) for key, label in form.action.choices if key not in COALITION_ACTIONS]
     form.validate()
     value = lambda f: None if f.errors else (f.data if f.data not in ("", None) else None)  # noqa: E731
     since, until = value(form.since), value(form.until)
