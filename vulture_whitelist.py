@@ -94,3 +94,7 @@ _.sentence
 
 # An assessment document's download through the API (engage/api/implementation.py), read by name.
 _.api_url
+
+# The follow-up board (engage/upr/board.py): an API field read by name, pydantic's validator, and who
+# made a claim (kept beside who pitches it).
+_.latest_position, _.known_state, _.claimed_by_id

@@ -45,6 +45,7 @@ def create_app(config: str | None = None, **overrides) -> Flask:
     from engage.outcomes.views import bp as outcomes_bp
     from engage.reminders.views import bp as scheduler_bp
     from engage.reports.views import bp as reports_bp
+    from engage.upr.board_views import bp as board_bp
     from engage.upr.views import asks_plan_bp, bp as upr_bp
 
     boundary.init_app(app)  # first: its commit must run after every other after_request hook
@@ -71,6 +72,7 @@ def create_app(config: str | None = None, **overrides) -> Flask:
     app.register_blueprint(asks_bp)
     app.register_blueprint(clusters_bp)
     app.register_blueprint(asks_plan_bp)
+    app.register_blueprint(board_bp)
     app.register_blueprint(cycles_bp)
     app.register_blueprint(imports_bp)
     app.register_blueprint(meetings_bp)

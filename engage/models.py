@@ -20,3 +20,4 @@ from engage.organisation.models import OrganisationSettings  # noqa: F401
 from engage.cycles.models import Cycle, Milestone, MilestoneReminder  # noqa: F401
 from engage.clusters.models import ClusterMember, RecommendationCluster  # noqa: F401
 from engage.handin.models import ReportDraft  # noqa: F401
+from engage.upr.models import AskClaim  # noqa: F401

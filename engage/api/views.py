@@ -8,13 +8,13 @@ from werkzeug.exceptions import HTTPException
 
 from engage.boundary import error_response
 
-from . import (asks, clusters, cycles, dataprotection, directory, implementation, meetings, outbox, outcomes,
+from . import (asks, board, clusters, cycles, dataprotection, directory, implementation, meetings, outbox, outcomes,
                recommendation_sources, recommendations, replies, reports)
 from .common import ApiError, checked_query, token_required
 from .openapi import build_document, query_parameter
 
 # The modules whose views (marked with @api_route) make up the API, in the document's order.
-RESOURCES = (asks, clusters, cycles, dataprotection, directory, implementation, meetings, outbox, outcomes, recommendations,
+RESOURCES = (asks, board, clusters, cycles, dataprotection, directory, implementation, meetings, outbox, outcomes, recommendations,
              recommendation_sources, replies, reports)
 
 
