@@ -8,28 +8,30 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engage.dbtypes import UTCDateTime
 from engage.extensions import db
+from engage.i18n import N_
 from engage.sealed import SealedText
 
+# The words are data too (exports, the API, history): marked here, translated where a page shows them.
 ASSESSMENT_STATUSES = {
-    "not_started": "Not started",
-    "in_progress": "In progress",
-    "partially_implemented": "Partially implemented",
-    "implemented": "Implemented",
-    "regressed": "Regressed",
-    "no_information": "No information",
+    "not_started": N_("Not started"),
+    "in_progress": N_("In progress"),
+    "partially_implemented": N_("Partially implemented"),
+    "implemented": N_("Implemented"),
+    "regressed": N_("Regressed"),
+    "no_information": N_("No information"),
 }
 # Bootstrap colours that go with the words (never colour alone).
 STATUS_COLOURS = {"not_started": "danger", "in_progress": "primary", "partially_implemented": "warning",
                   "implemented": "success", "regressed": "dark", "no_information": "secondary"}
 SOURCE_KINDS = {
-    "meeting": "Meeting",
-    "government_report": "Government report",
-    "cso_report": "CSO report",
-    "media": "Media",
-    "other": "Other",
+    "meeting": N_("Meeting"),
+    "government_report": N_("Government report"),
+    "cso_report": N_("CSO report"),
+    "media": N_("Media"),
+    "other": N_("Other"),
 }
-CONFIDENCE = {"high": "High", "medium": "Medium", "low": "Low"}
-ROLES = {"lead": "Lead", "supporting": "Supporting"}
+CONFIDENCE = {"high": N_("High"), "medium": N_("Medium"), "low": N_("Low")}
+ROLES = {"lead": N_("Lead"), "supporting": N_("Supporting")}
 # The directory's kinds a recommendation may be assigned to: ministries, and agencies (filed as "other").
 RESPONSIBLE_KINDS = ("ministry", "other")
 

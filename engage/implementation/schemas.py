@@ -7,8 +7,10 @@ from __future__ import annotations
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
+from flask_babel import gettext as _
 from pydantic import BaseModel, ConfigDict, Field, PlainValidator, WithJsonSchema
 
+from engage.i18n import N_
 from engage.schemas import Day, Text, partial, problem
 
 from .models import ASSESSMENT_STATUSES, CONFIDENCE, MAX_LINKS, ROLES, SOURCE_KINDS, Assessment
@@ -22,10 +24,10 @@ def _choice(choices, required: bool = False):
     def check_choice(value: Any) -> str | None:
         if value in (None, ""):
             if required:
-                raise problem(f"Choose one of: {', '.join(choices)}.")
+                raise problem(_("Choose one of: %(choices)s.", choices=", ".join(choices)))
             return None
         if not isinstance(value, str) or value.strip() not in choices:
-            raise problem(f"Choose one of: {', '.join(choices)}.")
+            raise problem(_("Choose one of: %(choices)s.", choices=", ".join(choices)))
         return value.strip()
     schema = {"type": "string", "enum": list(choices)}
     if not required:
@@ -33,18 +35,30 @@ def _choice(choices, required: bool = False):
     return Annotated[str if required else str | None, PlainValidator(check_choice), WithJsonSchema(schema)]
 
 
+# What an id field says when refused, by the record it names: whole sentences, so each language words them.
+ID_PROBLEMS = {
+    "meeting": (N_("Choose a meeting."), N_("Must be the id of a meeting."), N_("No meeting with id %(id)s.")),
+    "recommendation": (N_("Choose a recommendation."), N_("Must be the id of a recommendation."),
+                       N_("No recommendation with id %(id)s.")),
+    "organisation": (N_("Choose an organisation."), N_("Must be the id of an organisation."),
+                     N_("No organisation with id %(id)s.")),
+}
+
+
 def _id(label: str, required: bool = False):
+    choose, not_an_id, no_such = ID_PROBLEMS[label]
+
     def check_id(value: Any) -> int | None:
         if value in (None, ""):
             if required:
-                raise problem(f"Choose a {label}.")
+                raise problem(_(choose))
             return None
         if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
             value = int(value.strip())  # what a page's select posts
         if isinstance(value, bool) or not isinstance(value, int):
-            raise problem(f"Must be the id of a {label}.")
+            raise problem(_(not_an_id))
         if not 1 <= value <= MAX_ID:
-            raise problem(f"No {label} with id {value}.")
+            raise problem(_(no_such, id=value))
         return value
     schema = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
     if not required:
@@ -58,12 +72,12 @@ def _links(value: Any) -> str | None:
         return None
     if isinstance(value, list):
         if not all(isinstance(v, str) for v in value):
-            raise problem("Give web addresses as text.")
+            raise problem(_("Give web addresses as text."))
         lines = value
     elif isinstance(value, str):
         lines = value.splitlines()
     else:
-        raise problem("Give web addresses, one a line.")
+        raise problem(_("Give web addresses, one a line."))
     found = []
     for number, line in enumerate(lines, start=1):
         line = line.strip()
@@ -71,10 +85,10 @@ def _links(value: Any) -> str | None:
             continue
         parts = urlsplit(line) if line.isprintable() and " " not in line else None
         if parts is None or parts.scheme not in ("http", "https") or not parts.netloc or len(line) > 500:
-            raise problem(f"Line {number} is not a web address (https://…, at most 500 characters).")
+            raise problem(_("Line %(number)s is not a web address (https://…, at most 500 characters).", number=number))
         found.append(line)
     if len(found) > MAX_LINKS:
-        raise problem(f"At most {MAX_LINKS} links.")
+        raise problem(_("At most %(max)s links.", max=MAX_LINKS))
     return "\n".join(dict.fromkeys(found)) or None
 
 

@@ -14,6 +14,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import delete, insert, select
 
 from engage.access import services as access
@@ -60,11 +61,11 @@ def can_change(actor, assessment: Assessment) -> bool:
 def get_assessment(assessment_id, actor) -> Assessment:
     """The assessment with that id if the actor may see it, else NotFoundError."""
     if not isinstance(assessment_id, int) or not 0 < assessment_id < 2**31:
-        raise NotFoundError("No such assessment.")
+        raise NotFoundError(_("No such assessment."))
     query = access.only_visible(actor, select(Assessment).where(Assessment.id == assessment_id), Assessment)
     found = db.session.scalar(query)
     if found is None:
-        raise NotFoundError("No such assessment.")
+        raise NotFoundError(_("No such assessment."))
     return found
 
 
@@ -73,7 +74,7 @@ def _meeting(actor, meeting_id, errors: dict):
         return None
     meeting = access.get_visible(actor, model_for("meeting"), meeting_id)
     if meeting is None:
-        errors["meeting_id"] = [f"No meeting with id {meeting_id}."]
+        errors["meeting_id"] = [_("No meeting with id %(id)s.", id=meeting_id)]
     return meeting
 
 
@@ -86,12 +87,12 @@ def _values(actor, data, model, errors: dict, partial: bool) -> tuple[dict, Any,
         if values.get("source_kind") is None and (not partial or "source_kind" not in sent):
             values["source_kind"] = "meeting" if meeting is not None else "other"
         elif values.get("source_kind") == "meeting" and values["meeting_id"] is None:
-            errors["meeting_id"] = ["Choose the meeting this came from, or another source."]
+            errors["meeting_id"] = [_("Choose the meeting this came from, or another source.")]
     if not partial:
         values["source_kind"] = values.get("source_kind") or "other"
         values["confidence"] = values.get("confidence") or "medium"
         if values["source_kind"] == "meeting" and meeting is None and "meeting_id" not in errors:
-            errors["meeting_id"] = ["Choose the meeting this came from, or another source."]
+            errors["meeting_id"] = [_("Choose the meeting this came from, or another source.")]
     else:
         for name, default in (("confidence", "medium"), ("source_kind", "other")):
             if name in values and values[name] is None:
@@ -103,13 +104,13 @@ def create_assessment(actor, now: datetime, data: Any, documents=(), outcome=Non
     """Record an assessment (`data`: an AssessmentCreate or what it validates) with documents
     (`(filename, content_type, bytes)` each); from `outcome`, its meeting is the source. All or nothing."""
     if not can_record(actor):
-        raise PermissionDenied("Only staff record assessments.")
+        raise PermissionDenied(_("Only staff record assessments."))
     errors: dict[str, list[str]] = {}
     if outcome is not None and isinstance(data, dict) and not data.get("meeting_id"):
         data = {**data, "meeting_id": outcome.meeting_id}
     values, body, meeting = _values(actor, data, AssessmentCreate, errors, partial=False)
     if db.session.get(Recommendation, body.recommendation_id) is None:
-        errors["recommendation_id"] = [f"No recommendation with id {body.recommendation_id}."]
+        errors["recommendation_id"] = [_("No recommendation with id %(id)s.", id=body.recommendation_id)]
     documents = list(documents)
     checked = _check_documents(documents, errors)
     if errors:
@@ -136,11 +137,11 @@ def update_assessment(actor, now: datetime, assessment: Assessment, data: Any, d
     """Change an assessment (`data`: an AssessmentUpdate: only the fields sent) and add documents;
     returns what changed."""
     if not can_change(actor, assessment):
-        raise PermissionDenied("Only whoever recorded this assessment, or a lead, can change it.")
+        raise PermissionDenied(_("Only whoever recorded this assessment, or a lead, can change it."))
     errors: dict[str, list[str]] = {}
     values, body, meeting = _values(actor, data, AssessmentUpdate, errors, partial=True)
     if values.get("source_kind") == "meeting" and values.get("meeting_id", assessment.meeting_id) is None:
-        errors["meeting_id"] = ["Choose the meeting this came from, or another source."]
+        errors["meeting_id"] = [_("Choose the meeting this came from, or another source.")]
     checked = _check_documents(list(documents), errors, held=len(assessment.documents))
     sensitivity = body.sensitivity if "sensitivity" in body.model_fields_set and body.sensitivity else None
     if sensitivity is not None:
@@ -173,7 +174,7 @@ def update_assessment(actor, now: datetime, assessment: Assessment, data: Any, d
 def delete_assessment(actor, now: datetime, assessment: Assessment) -> None:
     """Delete an assessment with its documents; kept in its history."""
     if not can_change(actor, assessment):
-        raise PermissionDenied("Only whoever recorded this assessment, or a lead, can delete it.")
+        raise PermissionDenied(_("Only whoever recorded this assessment, or a lead, can delete it."))
     record_change(actor, now, assessment, "deleted", {"status": assessment.status,
                                                       "assessed_on": assessment.assessed_on.isoformat()})
     db.session.delete(assessment)
@@ -220,21 +221,22 @@ def _clean_filename(filename: str | None, content_type: str) -> str:
 def _check_documents(documents: list, errors: dict, held: int = 0) -> list[tuple[str, str, bytes]]:
     """Each upload's (name, type, bytes), or its problem in `errors` under "document"; too big is a 413."""
     if held + len(documents) > MAX_DOCUMENTS:
-        errors["document"] = [f"At most {MAX_DOCUMENTS} documents per assessment."]
+        errors["document"] = [_("At most %(max)s documents per assessment.", max=MAX_DOCUMENTS)]
         return []
     checked = []
     for filename, _declared, data in documents:
         if len(data) > MAX_DOCUMENT_BYTES:
-            raise DocumentTooLarge(f"document: {filename or 'the file'} is {len(data) / 1048576:.1f} MB; documents "
-                                   f"kept with an assessment are at most {MAX_DOCUMENT_BYTES // 1048576} MB.",
-                                   {"document": [f"At most {MAX_DOCUMENT_BYTES // 1048576} MB."]})
+            raise DocumentTooLarge(_("document: %(file)s is %(size)s MB; documents kept with an assessment are at "
+                                     "most %(max)s MB.", file=filename or _("the file"),
+                                     size=f"{len(data) / 1048576:.1f}", max=MAX_DOCUMENT_BYTES // 1048576),
+                                   {"document": [_("At most %(max)s MB.", max=MAX_DOCUMENT_BYTES // 1048576)]})
         if not data:
-            errors["document"] = [f"{filename or 'The file'} is empty."]
+            errors["document"] = [_("%(file)s is empty.", file=filename or _("The file"))]
             continue
         content_type = sniff_type(data)
         if content_type is None:
-            errors["document"] = [f"{filename or 'The file'} is not a PDF, Word (.docx), OpenDocument (.odt), "
-                                  "PNG, JPEG or plain text file."]
+            errors["document"] = [_("%(file)s is not a PDF, Word (.docx), OpenDocument (.odt), PNG, JPEG or plain "
+                                    "text file.", file=filename or _("The file"))]
             continue
         checked.append((_clean_filename(filename, content_type), content_type, data))
     return checked
@@ -253,13 +255,13 @@ def get_document(assessment: Assessment, document_id: int) -> AssessmentDocument
     for document in assessment.documents:
         if document.id == document_id:
             return document
-    raise NotFoundError("No such document.")
+    raise NotFoundError(_("No such document."))
 
 
 def delete_document(actor, now: datetime, assessment: Assessment, document: AssessmentDocument) -> None:
     """Remove one document from an assessment; kept in its history."""
     if not can_change(actor, assessment):
-        raise PermissionDenied("Only whoever recorded this assessment, or a lead, can change it.")
+        raise PermissionDenied(_("Only whoever recorded this assessment, or a lead, can change it."))
     record_change(actor, now, assessment, "updated", {"documents removed": [document.filename]})
     assessment.documents.remove(document)
     assessment.updated_at = now
@@ -278,7 +280,7 @@ def responsible_choices() -> list[Organisation]:
 def set_responsibilities(actor, now: datetime, rec: Recommendation, data: Any) -> dict:
     """Replace who is responsible for a recommendation (`data`: a ResponsibilitiesWrite); returns what changed."""
     if not _staff(actor):
-        raise PermissionDenied("Only staff set who is responsible for a recommendation.")
+        raise PermissionDenied(_("Only staff set who is responsible for a recommendation."))
     body = check(ResponsibilitiesWrite, data)
     wanted: dict[int, str] = {}
     errors: dict[str, list[str]] = {}
@@ -287,11 +289,13 @@ def set_responsibilities(actor, now: datetime, rec: Recommendation, data: Any) -
     for i, item in enumerate(body.responsibilities):
         org = found.get(item.organisation_id)
         if org is None:
-            errors[f"responsibilities.{i}.organisation_id"] = [f"No organisation with id {item.organisation_id}."]
+            errors[f"responsibilities.{i}.organisation_id"] = [_("No organisation with id %(id)s.",
+                                                                   id=item.organisation_id)]
         elif org.kind not in RESPONSIBLE_KINDS:
-            errors[f"responsibilities.{i}.organisation_id"] = [f"{org.name} is not a ministry or agency."]
+            errors[f"responsibilities.{i}.organisation_id"] = [_("%(name)s is not a ministry or agency.",
+                                                                   name=org.name)]
         elif item.organisation_id in wanted:
-            errors[f"responsibilities.{i}.organisation_id"] = [f"{org.name} is listed twice."]
+            errors[f"responsibilities.{i}.organisation_id"] = [_("%(name)s is listed twice.", name=org.name)]
         else:
             wanted[item.organisation_id] = item.role or "lead"
     if errors:
@@ -335,7 +339,7 @@ def imported_status(value) -> tuple[str | None, str | None]:
         return IMPORTED_WORDS[key], None
     if word in IMPORTED_WORDS:
         return IMPORTED_WORDS[word], None
-    return None, f"Choose one of: {', '.join(ASSESSMENT_STATUSES)} (or leave it blank)."
+    return None, _("Choose one of: %(choices)s (or leave it blank).", choices=", ".join(ASSESSMENT_STATUSES))
 
 
 def record_imported_statuses(actor, now: datetime, statuses: dict[int, str]) -> int:
@@ -364,7 +368,7 @@ def assess_from_outcome(actor, now: datetime, outcome, data: dict) -> Assessment
     if not data.get("status"):
         return None
     if outcome.recommendation_id is None:
-        raise ValidationError.for_fields({"assessment_status": "Choose the recommendation the assessment is of."})
+        raise ValidationError.for_fields({"assessment_status": _("Choose the recommendation the assessment is of.")})
     meeting = outcome.meeting
     day = meeting.starts_at.astimezone(ZoneInfo(meeting.timezone)).date()
     try:

@@ -6,6 +6,7 @@ import io
 from datetime import timedelta
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from engage import downloads
@@ -63,10 +64,10 @@ def _responsibilities_form(rec_id: int) -> ResponsibilitiesForm:
 
 def _matrix_form() -> tuple[MatrixForm, queries.MatrixFilters]:
     form = MatrixForm(formdata=request.args)
-    form.cycle.choices += [(str(c), f"Cycle {c}") for c in catalogue.cycles_in_use()]
+    form.cycle.choices += [(str(c), _("Cycle %(number)s", number=c)) for c in catalogue.cycles_in_use()]
     form.theme.choices += [(str(t.id), t.name) for t in catalogue.all_themes()]
     form.organisation_id.choices += [(str(o.id), o.name) for o in services.responsible_choices()]
-    form.sdg.choices += [(str(n), f"{n} – {name}") for n, name in SDG_GOALS.items()]
+    form.sdg.choices += [(str(n), f"{n} – {_(name)}") for n, name in SDG_GOALS.items()]
     form.validate()
 
     def number(name):
@@ -132,7 +133,7 @@ def meeting_choices(selected: int | None = None) -> list[tuple[str, str]]:
     if selected is not None and selected not in {r.id for r in rows}:
         rows += list(db.session.execute(select_visible(current_user, Meeting.id, Meeting.starts_at, Meeting.title)
                                         .where(Meeting.id == selected)))
-    return [("", "— none —")] + [(str(r.id), f"{r.starts_at:%d %b %Y} — {r.title}") for r in rows]
+    return [("", _("— none —"))] + [(str(r.id), f"{r.starts_at:%d %b %Y} — {r.title}") for r in rows]
 
 
 def _assessment_page(form: AssessmentForm, **context):
@@ -175,7 +176,8 @@ def new_assessment(rec_id):
     if form.validate_on_submit():
         assessment = services.create_assessment(current_user, now_utc(),
                                                 {"recommendation_id": rec.id, **form.values()}, uploads(form))
-        flash(f"The assessment of {rec.label} is saved: {assessment.status_label}.", "success")
+        flash(_("The assessment of %(recommendation)s is saved: %(status)s.", recommendation=rec.label,
+                status=_(assessment.status_label)), "success")
         return redirect(url_for("upr.detail", rec_id=rec.id) + "#assessments")
     return page()
 
@@ -200,7 +202,7 @@ def edit_assessment(assessment_id):
     page = _assessment_page(form, rec=found.recommendation, assessment=found)
     if form.validate_on_submit():
         changed = services.update_assessment(current_user, now_utc(), found, form.values(), uploads(form))
-        flash("The assessment is saved." if changed else "Nothing changed.", "success" if changed else "info")
+        flash(_("The assessment is saved.") if changed else _("Nothing changed."), "success" if changed else "info")
         return redirect(url_for(".assessment", assessment_id=found.id))
     return page()
 
@@ -211,7 +213,7 @@ def delete_assessment(assessment_id):
     rec_id = found.recommendation_id
     refused_redirect(url_for(".assessment", assessment_id=found.id))
     services.delete_assessment(current_user, now_utc(), found)
-    flash("The assessment is deleted.", "success")
+    flash(_("The assessment is deleted."), "success")
     return redirect(url_for("upr.detail", rec_id=rec_id) + "#assessments")
 
 
@@ -229,7 +231,7 @@ def delete_document(assessment_id, document_id):
     doc = services.get_document(found, document_id)
     refused_redirect(url_for(".assessment", assessment_id=found.id))
     services.delete_document(current_user, now_utc(), found, doc)
-    flash(f"{doc.filename} is removed.", "success")
+    flash(_("%(file)s is removed.", file=doc.filename), "success")
     return redirect(url_for(".assessment", assessment_id=found.id))
 
 
@@ -246,6 +248,6 @@ def set_responsibilities(rec_id):
             if value:
                 items.append({"organisation_id": value, "role": role})
     changed = services.set_responsibilities(current_user, now_utc(), rec, {"responsibilities": items})
-    flash("Who is responsible is saved." if changed else "Nothing changed.", "success" if changed else "info")
+    flash(_("Who is responsible is saved.") if changed else _("Nothing changed."), "success" if changed else "info")
     return redirect(back)
 
