@@ -35,7 +35,7 @@ NOT_YET_MARKED = (
     "search.html", "errors/", "auth/", "admin/",
     "organisation/", "access/", "audit/", "email/digest.", "email/follow_up.", "email/milestone.",
 
-    "importjobs/", "dataprotection/",
+    "dataprotection/",
 
     "meetings/", "invitations/_held_replies.html", "invitations/_reply_upload.html",
     "invitations/reply_refused.html", "reminders/", "outbox/",

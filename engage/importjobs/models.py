@@ -8,19 +8,20 @@ from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from engage.dbtypes import UTCDateTime
 from engage.extensions import db
+from engage.i18n import N_
 
-# status: (words a person reads, Bootstrap colour)
+# status: (words a person reads, in English and translated where shown; Bootstrap colour)
 JOB_STATUSES = {
-    "queued": ("Waiting to start", "secondary"),
-    "running": ("Importing", "info"),
-    "done": ("Imported", "success"),
-    "failed": ("Nothing was imported", "danger"),
+    "queued": (N_("Waiting to start"), "secondary"),
+    "running": (N_("Importing"), "info"),
+    "done": (N_("Imported"), "success"),
+    "failed": (N_("Nothing was imported"), "danger"),
     # A file checked on an import page, kept until its "Import" button is pressed (engage/upr/previews.py).
-    "preview": ("Checked, not imported yet", "secondary"),
+    "preview": (N_("Checked, not imported yet"), "secondary"),
 }
 FINISHED = ("done", "failed")
 # What the progress counts while the job runs (the importers report each phase from 0 to its total).
-PHASES = {"checked": "Checking the rows", "saved": "Saving"}
+PHASES = {"checked": N_("Checking the rows"), "saved": N_("Saving")}
 
 
 class ImportJob(db.Model):

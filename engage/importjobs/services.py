@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Callable
 
+from flask_babel import gettext as _
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import OperationalError
 
@@ -24,6 +25,7 @@ from engage.claims import claim_due_rows
 from engage.csvfiles import ImportProblem, ImportReport
 from engage.errors import NotFoundError, PermissionDenied
 from engage.extensions import db
+from engage.i18n import ENGLISH, N_, in_language, page_language
 
 from .models import ImportJob
 
@@ -32,12 +34,13 @@ log = logging.getLogger(__name__)
 # A job claimed this many times without finishing (its process died each time: out of memory, killed
 # by a deploy) is failed rather than tried for ever.
 MAX_ATTEMPTS = 3
-INTERRUPTED = ("the import was interrupted {attempts} times and has stopped; nothing was imported. "
-               "Upload the file again, or split it into smaller files")
-UNEXPECTED = "the import stopped on an unexpected error; nothing was imported. Upload the file again"
-NOT_ALLOWED = "the person who uploaded this file may no longer import it; nothing was imported"
-CHANGED = ("what engage holds changed since this file was checked, so importing it now would do something else "
-           "({found}; the check found {expected}); nothing was imported. Check the file again")
+# Why a job imported nothing: kept with the job in its uploader's language, as its lines' problems are.
+INTERRUPTED = N_("the import was interrupted %(attempts)s times and has stopped; nothing was imported. "
+                 "Upload the file again, or split it into smaller files")
+UNEXPECTED = N_("the import stopped on an unexpected error; nothing was imported. Upload the file again")
+NOT_ALLOWED = N_("the person who uploaded this file may no longer import it; nothing was imported")
+CHANGED = N_("what engage holds changed since this file was checked, so importing it now would do something else "
+             "(%(found)s; the check found %(expected)s); nothing was imported. Check the file again")
 # Progress is written about this many times per phase, however long the file.
 PROGRESS_WRITES = 100
 
@@ -90,9 +93,9 @@ def queue_import(actor, now: datetime, kind: str, filename: str, raw: bytes) -> 
     """Queue `raw` to be imported as `kind` by the scheduler, as `actor`; flushed, committed by the caller."""
     registered = _KINDS.get(kind)
     if registered is None:
-        raise NotFoundError(f"No import of {kind!r}.")
+        raise NotFoundError(_("No import of %(kind)s.", kind=repr(kind)))
     if not actor.has_role(registered.role):
-        raise PermissionDenied("Your role may not import this.")
+        raise PermissionDenied(_("Your role may not import this."))
     job = ImportJob(kind=kind, filename=(filename or "")[:200], size=len(raw), raw=raw, actor_id=actor.id,
                     status="queued", rows_done=0, rows_total=0, attempts=0, created_at=now)
     db.session.add(job)
@@ -114,7 +117,7 @@ def get_job(actor, job_id: int) -> ImportJob:
     """The job `job_id` if `actor` may see it; NotFoundError otherwise, as for an id never used."""
     job = db.session.get(ImportJob, job_id)
     if job is None or not may_see(actor, job):
-        raise NotFoundError("No such import.")
+        raise NotFoundError(_("No such import."))
     return job
 
 
@@ -182,16 +185,25 @@ def run_next_import(now: datetime, config, worker_id: str) -> int | None:
 
 
 def run_claimed_job(job_id: int, now: datetime, worker_id: str, lease_seconds: int) -> str:
-    """Run a job this worker has claimed: all of it in one transaction, or nothing and its bad lines; the end status."""
+    """Run a job this worker has claimed: all of it in one transaction, or nothing and its bad lines; the end status.
+
+    The job runs in its uploader's language (their account's choice, else English), so the problems it
+    keeps read as the immediate import's would on their page.
+    """
     job = db.session.get(ImportJob, job_id)
     if job is None:  # its uploader's account was deleted, and the job with it
         return "gone"
+    with in_language(page_language(job.actor, None) if job.actor is not None else ENGLISH):
+        return _run_job(job, job_id, now, worker_id, lease_seconds)
+
+
+def _run_job(job: ImportJob, job_id: int, now: datetime, worker_id: str, lease_seconds: int) -> str:
     kind = kind_of(job)
     actor = job.actor
     if job.attempts > MAX_ATTEMPTS:
-        return _fail(job_id, worker_id, now, [[1, INTERRUPTED.format(attempts=job.attempts - 1)]])
+        return _fail(job_id, worker_id, now, [[1, _(INTERRUPTED, attempts=job.attempts - 1)]])
     if kind is None or actor is None or actor.is_disabled or not actor.has_role(kind.role):
-        return _fail(job_id, worker_id, now, [[1, NOT_ALLOWED]])
+        return _fail(job_id, worker_id, now, [[1, _(NOT_ALLOWED)]])
     raw = job.raw or b""
     expected = (job.summary or {}).get("expected")  # set when the job was queued from a checked file
     progress = ProgressWriter(job_id, worker_id, now, lease_seconds)
@@ -200,7 +212,7 @@ def run_claimed_job(job_id: int, now: datetime, worker_id: str, lease_seconds: i
     except Exception:  # a bug must not leave the job "running" until its lease ends, three times over
         db.session.rollback()
         log.exception("import job %s (%s) failed", job_id, job.kind)
-        return _fail(job_id, worker_id, progress.now_at_end(), [[1, UNEXPECTED]])
+        return _fail(job_id, worker_id, progress.now_at_end(), [[1, _(UNEXPECTED)]])
     finally:
         progress.close()
     if not report.ok:
@@ -210,8 +222,8 @@ def run_claimed_job(job_id: int, now: datetime, worker_id: str, lease_seconds: i
     if expected is not None and kind.counts is not None and kind.counts(report) != expected:
         found = kind.counts(report)
         db.session.rollback()  # exactly what was checked, or nothing
-        return _fail(job_id, worker_id, progress.now_at_end(), [[1, CHANGED.format(
-            found=kind.counts_text(found), expected=kind.counts_text(expected))]], report.total)
+        return _fail(job_id, worker_id, progress.now_at_end(), [[1, _(
+            CHANGED, found=kind.counts_text(found), expected=kind.counts_text(expected))]], report.total)
     # The records and the job's "done" commit together. The WHERE checks the claim is still ours: if
     # another scheduler took the job over, its run counts and this one is rolled back.
     table = ImportJob.__table__

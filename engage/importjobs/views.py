@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, jsonify, render_template
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from engage.auth.permissions import require_role_for_blueprint
@@ -29,6 +30,12 @@ def show(job_id):
 @bp.route("/<int:job_id>.json")
 def state(job_id):
     job = services.get_job(current_user, job_id)
-    response = jsonify(services.job_state(job))
+    state = services.job_state(job)
+    # The page's script shows these words as they are: in the reader's language, like the page.
+    state["status_label"], state["phase_label"] = _(state["status_label"]), _(state["phase_label"])
+    done, total = f"{job.rows_done:,}", f"{job.rows_total:,}"  # apart: the catalogues' extractor reads every argument
+    state["progress_text"] = _("%(phase)s: %(done)s of %(total)s rows", phase=state["phase_label"], done=done,
+                               total=total)
+    response = jsonify(state)
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -23,7 +23,9 @@
     if (state.status === "running" && state.total > 0) {
       bar.max = state.total;
       bar.value = state.done;
-      status.textContent = state.phase_label + ": " + count(state.done) + " of " + count(state.total) + " rows";
+      // Worded by the server in the page's language; the English wording is kept for an older server.
+      status.textContent = state.progress_text ||
+        (state.phase_label + ": " + count(state.done) + " of " + count(state.total) + " rows");
     } else {
       bar.removeAttribute("value");  // not started yet: an indeterminate bar
       status.textContent = state.status_label + "…";
