@@ -98,3 +98,4 @@ _.api_url
 # The follow-up board (engage/upr/board.py): an API field read by name, pydantic's validator, and who
 # made a claim (kept beside who pitches it).
 _.latest_position, _.known_state, _.claimed_by_id
+_.sharing_label  # a meeting's sharing in words, read by the meeting page (meetings/_sharing.html)

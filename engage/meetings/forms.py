@@ -6,6 +6,8 @@ from collections import Counter
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
@@ -23,6 +25,7 @@ from engage.directory.models import Contact, Organisation
 from engage.directory.services import live_contacts
 from engage.errors import ServiceError, ValidationError
 from engage.extensions import db
+from engage.members.models import DEFAULT_SHARING, SHARING
 from engage.forms import apply_errors, mark_required, picker
 from engage.recommendations.models import Recommendation, RecommendationState
 from engage.recommendations.queries import recommendation_choices
@@ -151,6 +154,13 @@ class MeetingForm(FlaskForm):
     sensitivity = SelectField("Sensitivity", choices=list(SENSITIVITIES.items()), default="internal",
                               description="Restricted: only people granted it, and the data-protection officer, "
                                           "can find this meeting and its outcomes.")
+    # Offered only in a coalition (offer_sharing), so a single organisation's form says nothing of members.
+    sharing = SelectField(_l("What other member organisations see"), choices=[], default="", validate_choice=False,
+                          description=_l("Private: nothing; they do not know it exists. In summary: that it took "
+                                         "place, with whom, on which asks and recommendations; not its purpose, "
+                                         "outcomes or follow-ups. In full: all of it. A restricted meeting is never "
+                                         "shared, whatever this says."))
+    sharing_offered = False
 
     fold_needed = False
     # Asked once a booking has no attendees (see meetings.views.new).
@@ -160,6 +170,16 @@ class MeetingForm(FlaskForm):
     # Fields the schema names whose input could not be read here (a missing date, say): what the form
     # says about them replaces the schema's "This is required." (see read).
     _unread: set[str] = set()
+
+    def offer_sharing(self, actor) -> "MeetingForm":
+        """Offer the choice of what other member organisations see (a coalition's booking form), its
+        member's default chosen until the form says otherwise."""
+        self.sharing_offered = True
+        self.sharing.choices = [(key, _(label)) for key, label in SHARING.items()]
+        if not self.sharing.data:  # nothing posted yet (a value posted is the schema's to check)
+            member = getattr(actor, "member", None)
+            self.sharing.data = member.default_sharing if member is not None else DEFAULT_SHARING
+        return self
 
     def setup(self, organisation: Organisation | None = None) -> "MeetingForm":
         """Fill the pickers from the directory (an organisation's contacts listed first)."""
@@ -378,6 +398,7 @@ class MeetingForm(FlaskForm):
             "tags": [t for t in (self.tags.data or "").split(",")],
             "notify": bool(self.notify.data), "allow_conflicts": bool(self.allow_conflicts.data),
             "sensitivity": self.sensitivity.data,
+            **({"sharing": self.sharing.data} if self.sharing_offered else {}),
             **({"status": "held"} if self.already_held.data else {}),
         })
         return data, errors

@@ -13,6 +13,7 @@ from engage.extensions import db
 from engage.settings import DEFAULT_REMINDERS
 
 from engage.i18n import ENGLISH, N_, primary_subtag, recipient_language
+from engage.members.models import SHARING
 
 from .titles import meeting_with, titled_in
 
@@ -115,6 +116,11 @@ class Meeting(MeetingLabels, db.Model):
         # status, sensitivity and end (was it held?) every such query asks are read from the index.
         Index("ix_meeting_period", "starts_at", "status", "sensitivity", "ends_at"),
     )
+
+    @property
+    def sharing_label(self) -> str:
+        """What other member organisations see of it, in words (English: translated where shown)."""
+        return SHARING.get(self.sharing or "", self.sharing or "")
 
     @property
     def duration_minutes(self) -> int:

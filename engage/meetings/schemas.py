@@ -185,6 +185,11 @@ class MeetingCreate(BaseModel):
                     f"{list(DEFAULT_REMINDERS)} unless set")
     tags: Annotated[list[Tag], AfterValidator(_tags)] = Field(default_factory=list, max_length=200)
     sensitivity: Sensitivity | None = None
+    sharing: Literal["private", "coalition_summary", "coalition_full"] | None = Field(
+        default=None, description="What other member organisations see of it, in a coalition: private (nothing), "
+        "coalition_summary (that it took place, with whom, on which asks and recommendations; not its notes or "
+        "outcomes) or coalition_full; by default its member's default_sharing. Changing it needs its member's DPO, "
+        "a lead or admin of its member, or its organiser")
     notify: StrictBool = True
     allow_conflicts: StrictBool = False
 

@@ -14,8 +14,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from engage.access.services import (apply_initial_sensitivity, can_see, of_own_member, check_may_set, get_visible, mention,
-                                    set_sensitivity)
+from engage.access.services import (apply_initial_sensitivity, can_manage, can_see, of_own_member, check_may_set,
+                                    get_visible, mention, set_sensitivity, set_sharing)
 from engage.clock import format_multi_zone
 from engage.directory.models import Contact
 from engage.errors import ConflictError, NotFoundError, PermissionDenied, ValidationError
@@ -188,8 +188,9 @@ def schedule_meeting(actor, now: datetime, data: dict[str, Any] | MeetingCreate)
         **{name: values[name] for name in AS_THEY_ARE}, reminder_offsets=values["reminder_offsets"],
         created_by_id=getattr(actor, "id", None), created_at=now, updated_by_id=getattr(actor, "id", None),
         updated_at=now, held_at=now if body.status == "held" else None,
-        # The booking member owns it (none: the organiser's member), sharing as that member does by default.
-        member_id=member_id_of(actor))
+        # The booking member owns it (none: the organiser's member), sharing as chosen or as that member
+        # does by default.
+        member_id=member_id_of(actor), sharing=body.sharing)
     db.session.add(meeting)
     _set_recommendations(meeting, values["recommendation_ids"])
     _set_asks(meeting, values["ask_ids"])
@@ -215,6 +216,9 @@ def update_meeting(actor, now: datetime, meeting: Meeting, data: dict[str, Any] 
     body = check(MeetingUpdate, data)
     if body.sensitivity:
         check_may_set(actor, meeting, body.sensitivity)  # before anything changes
+    if body.sharing and body.sharing != meeting.sharing and not can_manage(actor, meeting):
+        raise PermissionDenied("Only its member's data-protection officer, leads and admins, or its organiser, "
+                               "change what other member organisations see of a meeting.")
     values = _values(body, body.model_fields_set - set(HOW))
     merged = {f: values.get(f, getattr(meeting, f)) for f in TIME_FIELDS + PLACE_FIELDS}
     if "location_kind" not in values and ("location" in values or "online_url" in values):
@@ -230,6 +234,8 @@ def update_meeting(actor, now: datetime, meeting: Meeting, data: dict[str, Any] 
         was = meeting.sensitivity
         set_sensitivity(actor, now, meeting, body.sensitivity, announce=False)  # before any update is written
         newly_restricted = was != "restricted" and meeting.sensitivity == "restricted"
+    if body.sharing:
+        set_sharing(actor, now, meeting, body.sharing)  # audited and kept in its history; no update is sent
     previous_sequence = meeting.sequence
     changed = _apply_fields(meeting, values, merged)
     place_changed = any(f in changed for f in PLACE_FIELDS)

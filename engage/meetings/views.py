@@ -303,6 +303,8 @@ def new():
     form = MeetingForm()
     organisation = form.prefill_from_link(request.args, current_user) if request.method == "GET" else None
     form.setup(organisation)
+    if coalition_mode():  # a single organisation's form says nothing of members
+        form.offer_sharing(current_user)
     template_vars = {"meeting": None, "organisation": organisation}
     if request.method == "POST" and "preview" not in request.form:
         form.validate()  # reads each input (CSRF is checked for every form before any view)

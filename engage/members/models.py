@@ -8,12 +8,13 @@ from sqlalchemy.orm import Mapped, deferred, mapped_column
 
 from engage.dbtypes import UTCDateTime
 from engage.extensions import db
+from engage.i18n import N_
 
 # How far another member sees a member's meeting (never a restricted one: that needs a grant).
 SHARING = {
-    "private": "Private to its member",
-    "coalition_summary": "Coalition: that it took place, with whom, on which asks",
-    "coalition_full": "Coalition: in full",
+    "private": N_("Private to its member"),
+    "coalition_summary": N_("Coalition: that it took place, with whom, on which asks"),
+    "coalition_full": N_("Coalition: in full"),
 }
 DEFAULT_SHARING = "coalition_summary"
 
