@@ -44,7 +44,7 @@ NOT_YET_MARKED = (
 
     "upr/",
 
-    "clusters/", "handin/",
+    "clusters/",
 )
 
 

@@ -14,15 +14,25 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from babel.dates import format_date
+from flask_babel import gettext as _
+
 from engage.countries import country_name
+from engage.i18n import ENGLISH, N_, current_language
 from engage.recommendations.models import RESPONSES
 
-RESTRICTED = "Restricted"
+# A report is written in the language of the page that makes it (its reader's); what it quotes (the
+# recommendations, the evidence, the comments) stays as written.
+RESTRICTED = N_("Restricted")
+NO_INFORMATION = N_("No information")
 
 
 def long_date(day: date | None) -> str:
-    """7 December 2026 (the way UN documents write dates)."""
-    return f"{day.day} {day:%B %Y}" if day else ""
+    """7 December 2026 (the way UN documents write dates); 7 décembre 2026 in French."""
+    if not day:
+        return ""
+    language = current_language()
+    return f"{day.day} {day:%B %Y}" if language == ENGLISH else format_date(day, "d MMMM y", locale=language)
 
 
 @dataclass(frozen=True)
@@ -37,7 +47,7 @@ class Source:
     def shown(self) -> str:
         """As the list prints it: "Meeting with Ministry of Health, 7 December 2026 (Restricted)"."""
         text = f"{self.text}: {self.url}" if self.url and self.url != self.text else self.text
-        return f"{text} ({RESTRICTED})" if self.restricted else text
+        return f"{text} ({_(RESTRICTED)})" if self.restricted else text
 
 
 @dataclass
@@ -56,7 +66,7 @@ class Evidence:
     def shown_text(self) -> str:
         """The evidence as the report prints it, marked when it comes from a restricted record."""
         text = self.text or ""
-        return f"[{RESTRICTED}] {text}".strip() if self.restricted else text
+        return f"[{_(RESTRICTED)}] {text}".strip() if self.restricted else text
 
 
 @dataclass
@@ -84,7 +94,7 @@ class Item:
 
     @property
     def status_label(self) -> str:
-        return self.evidence.status_label if self.evidence else "No information"
+        return self.evidence.status_label if self.evidence else NO_INFORMATION
 
 
 @dataclass
@@ -128,8 +138,9 @@ class Report:
     @property
     def title(self) -> str:
         if self.kind == "annex":
-            return f"Annex: implementation of the recommendations of the {ordinal(self.cycle)} cycle"
-        return f"Mid-term report on the implementation of the {ordinal(self.cycle)} cycle recommendations"
+            return _("Annex: implementation of the recommendations of the %(cycle)s cycle", cycle=ordinal(self.cycle))
+        return _("Mid-term report on the implementation of the %(cycle)s cycle recommendations",
+                 cycle=ordinal(self.cycle))
 
     @property
     def state_name(self) -> str:
@@ -141,20 +152,20 @@ class Report:
         if self.period_from and self.period_to:
             return f"{long_date(self.period_from)} – {long_date(self.period_to)}"
         if self.period_to:
-            return f"up to {long_date(self.period_to)}"
+            return _("up to %(day)s", day=long_date(self.period_to))
         if self.period_from:
-            return f"from {long_date(self.period_from)}"
-        return f"up to {long_date(self.made_on)}"
+            return _("from %(day)s", day=long_date(self.period_from))
+        return _("up to %(day)s", day=long_date(self.made_on))
 
     @property
     def scope_label(self) -> str:
         """What it covers, in a sentence: themes and ministries chosen."""
-        parts = [f"recommendations of the {ordinal(self.cycle)} UPR cycle"]
+        parts = [_("recommendations of the %(cycle)s UPR cycle", cycle=ordinal(self.cycle))]
         if self.themes:
-            parts.append("on " + ", ".join(self.themes))
+            parts.append(_("on %(themes)s", themes=", ".join(self.themes)))
         if self.ministries:
-            parts.append("for which " + ", ".join(self.ministries) + " are responsible"
-                         if len(self.ministries) > 1 else f"for which {self.ministries[0]} is responsible")
+            parts.append(_("for which %(names)s are responsible", names=", ".join(self.ministries))
+                         if len(self.ministries) > 1 else _("for which %(name)s is responsible", name=self.ministries[0]))
         return " ".join(parts)
 
     @property
@@ -194,6 +205,8 @@ class Report:
 
 
 def ordinal(n: int) -> str:
-    """1st, 2nd, 3rd, 4th, 11th, 21st."""
+    """1st, 2nd, 3rd, 4th, 11th, 21st; in French 1er, 2e, 4e."""
+    if current_language() == "fr":
+        return "1er" if n == 1 else f"{n}e"
     suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
     return f"{n}{suffix}"

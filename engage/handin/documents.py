@@ -1,7 +1,9 @@
 """Reports to hand in written out: the mid-term report as .docx (python-docx) and PDF (WeasyPrint, as
 reports' printable summary), the stakeholder submission's annex as .docx.
 
-Each takes a `content.Report` and returns the file's bytes; nothing here reads the database.
+Each takes a `content.Report` and returns the file's bytes; nothing here reads the database. The words
+engage writes (headings, labels) are in the language of the page that asks for the file (Flask-Babel's
+locale); what the report quotes stays as written.
 """
 from __future__ import annotations
 
@@ -11,6 +13,9 @@ from docx import Document
 from docx.enum.section import WD_ORIENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
 from docx.shared import Cm, Pt
+from flask_babel import gettext as _
+
+from engage.i18n import N_
 
 from .content import Item, Report, long_date
 
@@ -19,15 +24,17 @@ DOCX_MIMETYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.
 
 def default_introduction(report: Report) -> str:
     """The introduction a new draft starts from, for the lead to rewrite."""
-    return (f"This mid-term report is submitted by {report.coalition}. It reviews the implementation by "
-            f"{report.state_name} of the {report.scope_label}, over the period {report.period_label}.")
+    return _("This mid-term report is submitted by %(coalition)s. It reviews the implementation by %(state)s of "
+             "the %(scope)s, over the period %(period)s.", coalition=report.coalition, state=report.state_name,
+             scope=report.scope_label, period=report.period_label)
 
 
 def default_methodology(report: Report) -> str:
     """The method a new draft starts from: how the evidence was gathered."""
-    return (f"{report.coalition} assessed each recommendation from meetings with the ministries and agencies "
-            "responsible for it, government and civil-society reports and the media. Each status below is the "
-            "latest assessment made in the period; the sources are listed at the end of the report.")
+    return _("%(coalition)s assessed each recommendation from meetings with the ministries and agencies responsible "
+             "for it, government and civil-society reports and the media. Each status below is the latest "
+             "assessment made in the period; the sources are listed at the end of the report.",
+             coalition=report.coalition)
 
 
 def _cover(doc, report: Report, subtitle: str) -> None:
@@ -36,8 +43,9 @@ def _cover(doc, report: Report, subtitle: str) -> None:
     run = title.add_run(report.coalition)
     run.bold, run.font.size = True, Pt(16)
     doc.add_heading(report.title, level=0).alignment = WD_ALIGN_PARAGRAPH.CENTER
-    for line in (subtitle, f"Universal Periodic Review of {report.state_name}",
-                 f"Period covered: {report.period_label}", f"Date: {long_date(report.made_on)}"):
+    for line in (subtitle, _("Universal Periodic Review of %(state)s", state=report.state_name),
+                 _("Period covered: %(period)s", period=report.period_label),
+                 _("Date: %(day)s", day=long_date(report.made_on))):
         paragraph = doc.add_paragraph(line)
         paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
 
@@ -51,23 +59,23 @@ def _paragraphs(doc, text: str) -> None:
 def _evidence_text(item: Item) -> str:
     evidence = item.evidence
     if evidence is None:
-        return "No assessment in the period."
+        return _("No assessment in the period.")
     refs = "".join(f"[{n}]" for n in evidence.source_numbers)
-    text = evidence.shown_text or "(No evidence written.)"
+    text = evidence.shown_text or _("(No evidence written.)")
     return f"{text} {refs}".strip()
 
 
 def _status_text(item: Item) -> str:
     evidence = item.evidence
     if evidence is None or evidence.assessed_on is None:
-        return item.status_label
-    return f"{item.status_label} (assessed {long_date(evidence.assessed_on)})"
+        return _(item.status_label)
+    return _("%(status)s (assessed %(day)s)", status=_(item.status_label), day=long_date(evidence.assessed_on))
 
 
 def _sources(doc, report: Report) -> None:
-    doc.add_heading("Sources", level=1)
+    doc.add_heading(_("Sources"), level=1)
     if not report.sources:
-        doc.add_paragraph("No sources were recorded with the evidence.")
+        doc.add_paragraph(_("No sources were recorded with the evidence."))
     for number, source in enumerate(report.sources, start=1):
         doc.add_paragraph(f"[{number}] {source.shown}")
 
@@ -83,40 +91,40 @@ def midterm_docx(report: Report) -> bytes:
     recommendation, its states, the response, the status, the evidence, the coalition's comment),
     a summary of statuses, the conclusion and the sources."""
     doc = Document()
-    _cover(doc, report, f"Submitted by {report.coalition}")
+    _cover(doc, report, _("Submitted by %(coalition)s", coalition=report.coalition))
     doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
-    doc.add_heading("1. Introduction", level=1)
+    doc.add_heading(_("1. Introduction"), level=1)
     _paragraphs(doc, report.introduction or default_introduction(report))
-    doc.add_heading("2. Methodology", level=1)
+    doc.add_heading(_("2. Methodology"), level=1)
     _paragraphs(doc, report.methodology or default_methodology(report))
-    doc.add_heading("3. Implementation of the recommendations", level=1)
+    doc.add_heading(_("3. Implementation of the recommendations"), level=1)
     if not report.items:
-        doc.add_paragraph("No recommendation matches the choices made for this report.")
+        doc.add_paragraph(_("No recommendation matches the choices made for this report."))
     for group in report.groups:
         level = 2
         if group.cluster is not None:
-            doc.add_heading(f"Cluster: {group.cluster.name}", level=2)
+            doc.add_heading(_("Cluster: %(name)s", name=group.cluster.name), level=2)
             if group.cluster.description:
                 doc.add_paragraph(group.cluster.description)
             if group.cluster.comment:
                 paragraph = doc.add_paragraph()
-                paragraph.add_run(f"Comment of {report.coalition}: ").bold = True
+                paragraph.add_run(_("Comment of %(coalition)s:", coalition=report.coalition) + " ").bold = True
                 paragraph.add_run(group.cluster.comment)
             level = 3
         elif report.clusters:
-            doc.add_heading("Other recommendations", level=2)
+            doc.add_heading(_("Other recommendations"), level=2)
             level = 3
         for item in group.items:
             _item(doc, report, item, level)
-    doc.add_heading("4. Summary of the status of implementation", level=1)
+    doc.add_heading(_("4. Summary of the status of implementation"), level=1)
     summary = doc.add_table(rows=1, cols=2)
     summary.style = "Table Grid"
-    summary.rows[0].cells[0].text, summary.rows[0].cells[1].text = "Status", "Recommendations"
+    summary.rows[0].cells[0].text, summary.rows[0].cells[1].text = _("Status"), _("Recommendations")
     for label, count in report.status_counts:
         cells = summary.add_row().cells
-        cells[0].text, cells[1].text = label, str(count)
+        cells[0].text, cells[1].text = _(label), str(count)
     if report.conclusion:
-        doc.add_heading("5. Conclusion and recommendations", level=1)
+        doc.add_heading(_("5. Conclusion and recommendations"), level=1)
         _paragraphs(doc, report.conclusion)
     _sources(doc, report)
     return _save(doc)
@@ -124,23 +132,23 @@ def midterm_docx(report: Report) -> bytes:
 
 def _item(doc, report: Report, item: Item, level: int) -> None:
     """One recommendation: its heading, then a two-column table of what UPR Info's guide asks for."""
-    doc.add_heading(f"Recommendation {item.reference}", level=level)
+    doc.add_heading(_("Recommendation %(reference)s", reference=item.reference), level=level)
     table = doc.add_table(rows=0, cols=2)
     table.style = "Table Grid"
-    for label, value in (("Recommendation", item.text),
-                         ("Recommended by", item.state_names),
-                         (f"Response of {report.state_name}", item.response_label),
-                         ("Ministries and agencies responsible", ", ".join(item.ministries) or "Not recorded"),
-                         ("Status of implementation", _status_text(item)),
-                         ("Evidence", _evidence_text(item)),
-                         (f"Comment of {report.coalition}", item.comment or "")):
+    for label, value in ((_("Recommendation"), item.text),
+                         (_("Recommended by"), item.state_names),
+                         (_("Response of %(state)s", state=report.state_name), _(item.response_label)),
+                         (_("Ministries and agencies responsible"), ", ".join(item.ministries) or _("Not recorded")),
+                         (_("Status of implementation"), _status_text(item)),
+                         (_("Evidence"), _evidence_text(item)),
+                         (_("Comment of %(coalition)s", coalition=report.coalition), item.comment or "")):
         cells = table.add_row().cells
         cells[0].text, cells[1].text = label, value
         cells[0].width, cells[1].width = Cm(4.5), Cm(11.5)
         cells[0].paragraphs[0].runs[0].bold = True
 
 
-ANNEX_COLUMNS = ("Ref.", "Recommendation", "Response", "Status", "Evidence")
+ANNEX_COLUMNS = (N_("Ref."), N_("Recommendation"), N_("Response"), N_("Status"), N_("Evidence"))
 
 
 def annex_docx(report: Report) -> bytes:
@@ -151,16 +159,17 @@ def annex_docx(report: Report) -> bytes:
     section.orientation = WD_ORIENT.LANDSCAPE
     section.page_width, section.page_height = section.page_height, section.page_width
     doc.add_heading(report.title, level=1)
-    doc.add_paragraph(f"{report.coalition}. Universal Periodic Review of {report.state_name}: "
-                      f"{report.scope_label}. Status as assessed {report.period_label}.")
+    doc.add_paragraph(_("%(coalition)s. Universal Periodic Review of %(state)s: %(scope)s. Status as assessed "
+                        "%(period)s.", coalition=report.coalition, state=report.state_name, scope=report.scope_label,
+                        period=report.period_label))
     table = doc.add_table(rows=1, cols=len(ANNEX_COLUMNS))
     table.style = "Table Grid"
     for cell, label in zip(table.rows[0].cells, ANNEX_COLUMNS, strict=True):
-        cell.text = label
+        cell.text = _(label)
         cell.paragraphs[0].runs[0].bold = True
     for item in report.items:
         cells = table.add_row().cells
-        values = (item.reference, f"{item.text} ({item.state_names})", item.response_label,
+        values = (item.reference, f"{item.text} ({item.state_names})", _(item.response_label),
                   _status_text(item), _evidence_text(item))
         for cell, value in zip(cells, values, strict=True):
             cell.text = value

@@ -10,10 +10,12 @@ from __future__ import annotations
 from datetime import date
 from zoneinfo import ZoneInfo
 
+from flask_babel import gettext as _
 from sqlalchemy import exists
 
 from engage.access.services import can_see
 from engage.directory.models import Organisation
+from engage.i18n import N_
 from engage.implementation.models import RESPONSIBLE_KINDS, SOURCE_KINDS, Assessment, Responsibility
 from engage.implementation.queries import assessments_for, responsibilities_for
 from engage.meetings.people import load_contacts
@@ -47,9 +49,12 @@ def meeting_source(meeting, restricted: bool) -> Source:
     """"Meeting with Ministry of Health, 7 December 2026": who was met (organisations every reader may
     know of) and the day, in the meeting's own time zone."""
     names = [o.name for o in meeting.organisations]
-    who = " and ".join([", ".join(names[:-1]), names[-1]]) if len(names) > 1 else (names[0] if names else "")
+    who = _("%(some)s and %(last)s", some=", ".join(names[:-1]), last=names[-1]) if len(names) > 1 else \
+        (names[0] if names else "")
     day = meeting.starts_at.astimezone(ZoneInfo(meeting.timezone)).date() if meeting.timezone else meeting.starts_at.date()
-    return Source(f"Meeting with {who}, {long_date(day)}" if who else f"Meeting, {long_date(day)}", restricted=restricted)
+    text = _("Meeting with %(who)s, %(day)s", who=who, day=long_date(day)) if who else \
+        _("Meeting, %(day)s", day=long_date(day))
+    return Source(text, restricted=restricted)
 
 
 def sources_of(assessment: Assessment) -> list[Source]:
@@ -59,10 +64,10 @@ def sources_of(assessment: Assessment) -> list[Source]:
     if assessment.meeting is not None:
         found.append(meeting_source(assessment.meeting, restricted))
     if assessment.source_detail:
-        kind = SOURCE_KINDS.get(assessment.source_kind, "Source")
-        found.append(Source(f"{kind}: {assessment.source_detail}", restricted=restricted))
+        kind = _(SOURCE_KINDS.get(assessment.source_kind, N_("Source")))
+        found.append(Source(_("%(kind)s: %(detail)s", kind=kind, detail=assessment.source_detail), restricted=restricted))
     found += [Source(url, url, restricted) for url in assessment.link_list]
-    found += [Source(f"Document: {d.filename}", restricted=restricted) for d in assessment.documents]
+    found += [Source(_("Document: %(file)s", file=d.filename), restricted=restricted) for d in assessment.documents]
     return found
 
 

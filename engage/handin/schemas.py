@@ -11,8 +11,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
+from flask_babel import gettext as _
 from pydantic import BaseModel, ConfigDict, Field, PlainValidator, ValidationInfo, field_validator
 
+from engage.i18n import N_
 from engage.recommendations.models import MAX_CYCLE
 from engage.schemas import Day, Text, problem
 
@@ -26,11 +28,11 @@ COALITION_LENGTH = 200
 
 def _cycle(value: Any) -> int:
     if value is None or value == "":
-        raise problem("Choose a cycle.")
+        raise problem(_("Choose a cycle."))
     if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
         value = int(value.strip())
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_CYCLE:
-        raise problem(f"Choose a cycle from 1 to {MAX_CYCLE}.")
+        raise problem(_("Choose a cycle from 1 to %(max)s.", max=MAX_CYCLE))
     return value
 
 
@@ -40,10 +42,10 @@ def _names(value: Any) -> list[str]:
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
-        raise problem("Must be a list of theme names.")
+        raise problem(_("Must be a list of theme names."))
     names = list(dict.fromkeys(v.strip()[:200] for v in value if v.strip()))
     if len(names) > MAX_CHOICES:
-        raise problem(f"Choose at most {MAX_CHOICES} themes.")
+        raise problem(_("Choose at most %(max)s themes.", max=MAX_CHOICES))
     return names
 
 
@@ -53,7 +55,7 @@ def _ids(value: Any) -> list[int]:
     if isinstance(value, (str, int)):
         value = [value]
     if not isinstance(value, (list, tuple)):
-        raise problem("Must be a list of ids.")
+        raise problem(_("Must be a list of ids."))
     ids = []
     for raw in value:
         if raw == "":
@@ -61,10 +63,10 @@ def _ids(value: Any) -> list[int]:
         if isinstance(raw, str) and raw.strip().isascii() and raw.strip().isdigit():
             raw = int(raw.strip())
         if isinstance(raw, bool) or not isinstance(raw, int) or not 1 <= raw <= MAX_ID:
-            raise problem(f"{str(raw)[:40]!r} is not an id.")
+            raise problem(_("%(value)s is not an id.", value=repr(str(raw)[:40])))
         ids.append(raw)
     if len(ids) > MAX_CHOICES:
-        raise problem(f"Choose at most {MAX_CHOICES}.")
+        raise problem(_("Choose at most %(max)s.", max=MAX_CHOICES))
     return list(dict.fromkeys(ids))
 
 
@@ -73,13 +75,13 @@ def _comments(value: Any) -> dict[int, str]:
     if value is None or value == "":
         return {}
     if not isinstance(value, dict):
-        raise problem("Must be an object of comments by recommendation id.")
+        raise problem(_("Must be an object of comments by recommendation id."))
     out: dict[int, str] = {}
     check = Text(length=TEXT_LENGTH, multiline=True).__metadata__[0].func
     for key, text in value.items():
         key_text = str(key).strip()
         if not (key_text.isascii() and key_text.isdigit() and 1 <= int(key_text) <= MAX_ID):
-            raise problem(f"{key_text[:40]!r} is not an id.")
+            raise problem(_("%(value)s is not an id.", value=repr(key_text[:40])))
         try:
             cleaned = check(text)
         except ValueError as exc:
@@ -107,14 +109,14 @@ class ReportChoices(BaseModel):
     clusters: IdChoice = Field(default_factory=list)
     period_from: Day() = None
     period_to: Day() = None
-    coalition: Text(length=COALITION_LENGTH, required="Give the coalition's or organisation's name.")
+    coalition: Text(length=COALITION_LENGTH, required=N_("Give the coalition's or organisation's name."))
 
     @field_validator("period_to")
     @classmethod
     def _after_the_start(cls, value: date | None, info: ValidationInfo) -> date | None:
         start = info.data.get("period_from")
         if value is not None and start is not None and value < start:
-            raise problem("The period ends before it begins.")
+            raise problem(_("The period ends before it begins."))
         return value
 
     def as_json(self) -> dict:

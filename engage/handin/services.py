@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import current_app, has_app_context
+from flask_babel import gettext as _
 from sqlalchemy import exists, func, select
 
 from engage.clusters.models import ClusterMember, RecommendationCluster
@@ -29,7 +30,7 @@ WRITE_ROLE = "lead"
 
 def _may_report(actor) -> None:
     if actor is not None and not actor.has_role(WRITE_ROLE):
-        raise PermissionDenied("Only leads and admins make the reports to hand in.")
+        raise PermissionDenied(_("Only leads and admins make the reports to hand in."))
 
 
 def default_choices(now: datetime) -> dict:
@@ -58,7 +59,7 @@ def _themes(names: list[str]) -> list[Theme]:
     found = {t.name.lower(): t for t in db.session.scalars(
         select(Theme).where(func.lower(Theme.name).in_([n.lower() for n in names])))}
     missing = [n for n in names if n.lower() not in found]
-    refuse({"themes": f"No theme called {missing[0][:60]!r}."} if missing else {})
+    refuse({"themes": _("No theme called %(name)s.", name=repr(missing[0][:60]))} if missing else {})
     return [found[n.lower()] for n in names]
 
 
@@ -67,7 +68,7 @@ def _organisations(ids: list[int]) -> list[Organisation]:
         return []
     found = {o.id: o for o in db.session.scalars(select(Organisation).where(Organisation.id.in_(ids)))}
     missing = [i for i in ids if i not in found]
-    refuse({"ministries": f"No organisation with id {missing[0]}."} if missing else {})
+    refuse({"ministries": _("No organisation with id %(id)s.", id=missing[0])} if missing else {})
     return [found[i] for i in ids]
 
 
@@ -76,7 +77,7 @@ def _clusters(ids: list[int]) -> list[RecommendationCluster]:
         return []
     found = {c.id: c for c in db.session.scalars(select(RecommendationCluster).where(RecommendationCluster.id.in_(ids)))}
     missing = [i for i in ids if i not in found]
-    refuse({"clusters": f"No cluster with id {missing[0]}."} if missing else {})
+    refuse({"clusters": _("No cluster with id %(id)s.", id=missing[0])} if missing else {})
     return [found[i] for i in ids]
 
 
@@ -162,12 +163,13 @@ def get_draft(actor, draft_id: int) -> ReportDraft:
     _may_report(actor)
     draft = db.session.get(ReportDraft, draft_id)
     if draft is None or draft.owner_id != actor.id:
-        raise NotFoundError("No such draft.")
+        raise NotFoundError(_("No such draft."))
     return draft
 
 
 def _title(body: DraftSave) -> str:
-    return body.title or f"Mid-term report, cycle {body.cycle}: {body.coalition}"[:200]
+    return body.title or _("Mid-term report, cycle %(cycle)s: %(coalition)s", cycle=body.cycle,
+                           coalition=body.coalition)[:200]
 
 
 def create_draft(actor, now: datetime, data) -> ReportDraft:
@@ -187,7 +189,7 @@ def update_draft(actor, now: datetime, draft: ReportDraft, data) -> ReportDraft:
     """Replace a draft's choices and texts with what the lead saved."""
     _may_report(actor)
     if draft.owner_id != actor.id:
-        raise NotFoundError("No such draft.")
+        raise NotFoundError(_("No such draft."))
     body = check(DraftSave, data)
     _themes(body.themes), _organisations(body.ministries), _clusters(body.clusters)
     draft.title = _title(body)
@@ -201,7 +203,7 @@ def delete_draft(actor, draft: ReportDraft) -> None:
     """Delete one of the actor's drafts."""
     _may_report(actor)
     if draft.owner_id != actor.id:
-        raise NotFoundError("No such draft.")
+        raise NotFoundError(_("No such draft."))
     db.session.delete(draft)
     db.session.flush()
 

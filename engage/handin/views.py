@@ -3,6 +3,7 @@ the stakeholder submission's annex. Leads and admins only, as the other lead rep
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -87,7 +88,7 @@ def new_midterm():
     texts = {"introduction": documents.default_introduction(report),
              "methodology": documents.default_methodology(report)}
     draft = services.create_draft(current_user, now, {**values, **texts})
-    flash("The draft is saved: edit its texts and comments, then download it.", "success")
+    flash(_("The draft is saved: edit its texts and comments, then download it."), "success")
     return redirect(url_for(".draft", draft_id=draft.id))
 
 
@@ -102,7 +103,7 @@ def draft(draft_id):
             return _draft_page(record, values, exc.fields or {}, now), 422
         on_refusal(refused)
         services.update_draft(current_user, now, record, values)
-        flash("The draft is saved.", "success")
+        flash(_("The draft is saved."), "success")
         return redirect(url_for(".draft", draft_id=record.id))
     content = record.content or {}
     texts = content.get("texts") or {}
@@ -127,7 +128,7 @@ def _draft_page(record, values: dict, errors: dict, now):
 def delete_draft(draft_id):
     record = services.get_draft(current_user, draft_id)
     services.delete_draft(current_user, record)
-    flash("The draft is deleted.", "success")
+    flash(_("The draft is deleted."), "success")
     return redirect(url_for(".index"))
 
 
@@ -143,7 +144,7 @@ def draft_docx(draft_id):
 def draft_pdf(draft_id):
     report = services.draft_report(current_user, now_utc(), services.get_draft(current_user, draft_id))
     if not pdf_available():
-        abort(404, "PDF output needs WeasyPrint and Pango on the server; download the .docx instead.")
+        abort(404, _("PDF output needs WeasyPrint and Pango on the server; download the .docx instead."))
     return _download(midterm_pdf(report), "application/pdf", _filename(report, "pdf"))
 
 
