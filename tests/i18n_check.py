@@ -40,8 +40,6 @@ NOT_YET_MARKED = (
     "meetings/", "invitations/_held_replies.html", "invitations/_reply_upload.html",
     "invitations/reply_refused.html", "reminders/", "outbox/",
 
-    "reports/",
-
     "upr/",
 
     "clusters/",

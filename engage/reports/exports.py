@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from datetime import datetime
 
 from engage.countries import country_name
+from engage.i18n import N_
 from engage.outcomes.log import LOG_EXPORT_COLUMNS, LogFilters, log_export_rows
 from engage.spreadsheets import csv_chunks, xlsx_chunks
 
@@ -72,7 +73,8 @@ def coverage_xlsx(cov: Coverage) -> Iterator[bytes]:
 
 # ---- the uptake report: a sheet (or a CSV file) per part ----
 
-UPTAKE_PARTS = {"asks": "Per ask", "states": "Per state", "themes": "By theme"}
+# The parts' names are the workbook's sheet names (English); the page's links translate them.
+UPTAKE_PARTS = {"asks": N_("Per ask"), "states": N_("Per state"), "themes": N_("By theme")}
 UPTAKE_HEADERS = {
     "asks": ["ask_id", "cycle", "ask", "priority", "themes", "states_pitched", "positions", "states_taken_up",
              "recommendations", "pitched", "taken_up", "taken_up_after_meeting"],

@@ -20,6 +20,7 @@ from engage.clock import NAIROBI
 from engage.countries import country_name
 from engage.cycles.services import engagement_window
 from engage.extensions import db
+from engage.i18n import N_
 from engage.meetings.models import Meeting
 from engage.outcomes.engaged import engaged_states
 from engage.outcomes.log import day_start
@@ -28,14 +29,18 @@ from engage.recommendations.models import Recommendation, RecommendationState, T
 
 # ---- coverage ----
 
-COVERAGE_STATES = {"commitment": "Commitment secured", "engaged": "Engaged", "not_engaged": "Not engaged"}
+# The words of a cell's status are data too (the exports keep them in English): marked here, translated
+# where a page shows them; likewise the orders' words.
+COVERAGE_STATES = {"commitment": N_("Commitment secured"), "engaged": N_("Engaged"), "not_engaged": N_("Not engaged")}
 COVERAGE_COLOURS = {"commitment": "success", "engaged": "info", "not_engaged": "light"}
 # The orders the matrix's rows can take: {key: (link text, how the page explains the order)}.
 COVERAGE_SORTS = {
-    "recommendations": ("Most recommendations", "states with the most recommendations on these themes first, then by name"),
-    "state": ("State name", "by recommending state, A to Z"),
-    "engaged": ("Most engaged", "most themes engaged (a commitment or a discussion) first, then most outcomes discussed"),
-    "commitments": ("Most commitments", "most commitments secured first, then most outcomes discussed"),
+    "recommendations": (N_("Most recommendations"),
+                        N_("states with the most recommendations on these themes first, then by name")),
+    "state": (N_("State name"), N_("by recommending state, A to Z")),
+    "engaged": (N_("Most engaged"),
+                N_("most themes engaged (a commitment or a discussion) first, then most outcomes discussed")),
+    "commitments": (N_("Most commitments"), N_("most commitments secured first, then most outcomes discussed")),
 }
 
 
@@ -98,9 +103,9 @@ class Coverage:
 
     @property
     def order(self) -> str:
-        """How the rows are ordered, in words for the page."""
+        """How the rows are ordered, in words for the page (English: the page translates them)."""
         if self.by == "recommendation" and self.sort in ("state", "recommendations"):
-            return "by recommending state, A to Z, then newest cycle and reference"
+            return N_("by recommending state, A to Z, then newest cycle and reference")
         return COVERAGE_SORTS[self.sort][1]
 
     def commitment_cells(self) -> list[tuple[CoverageRow, Any, str, CoverageCell]]:
@@ -298,7 +303,7 @@ def coverage(now: datetime, since: date | None = None, until: date | None = None
             rows.append(CoverageRow(key=rec_id, label=f"{reference} ({country_name(state)})", state=state,
                                     met=state in met, cells={"all": cell}, recommendation=objects.get(rec_id)))
         sort_coverage_rows(rows, sort, by)
-        return Coverage(since=since, until=until, cycle=cycle, themes=chosen, columns=[("all", "Status")],
+        return Coverage(since=since, until=until, cycle=cycle, themes=chosen, columns=[("all", N_("Status"))],
                         rows=rows, by=by, sort=sort, recommendations=len(recs))
     columns_used: set[int] = set()
     by_state: dict[str, dict[int, CoverageCell]] = defaultdict(dict)

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from flask import current_app, has_app_context
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import raiseload, selectinload
 
@@ -28,16 +29,19 @@ from engage.countries import country_name
 from engage.cycles.models import Cycle, Milestone
 from engage.errors import ValidationError
 from engage.extensions import db
+from engage.i18n import N_, current_language, format_day
 from engage.outcomes.asks_met import ask_positions, meetings_about_asks
 from engage.outcomes.models import ASK_POSITIONS
 from engage.recommendations.models import MAX_CYCLE, RESPONSES, Recommendation, RecommendationState
 
-NO_THEME = "No theme"
+# Words that are data too (the exports keep them in English); a page translates them.
+NO_THEME = N_("No theme")
+ALL_ASKS = N_("All asks")  # the totals' row
 # What a pair (an ask and a state) came to; the chart's segments and the totals, in this order.
 PAIR_KINDS = {
-    "pitched_taken_up": "Pitched, then taken up",
-    "taken_up_without_meeting": "Taken up without a meeting first",
-    "pitched_not_taken_up": "Pitched, not taken up",
+    "pitched_taken_up": N_("Pitched, then taken up"),
+    "taken_up_without_meeting": N_("Taken up without a meeting first"),
+    "pitched_not_taken_up": N_("Pitched, not taken up"),
 }
 PAIR_FILLS = {"pitched_taken_up": "#198754", "taken_up_without_meeting": "#0d6efd",
               "pitched_not_taken_up": "#adb5bd"}
@@ -176,6 +180,16 @@ class CycleShown:
                      else "no Working Group review date yet")
         return f"cycle {self.number} ({', '.join(parts)})"
 
+    @property
+    def shown(self) -> str:
+        """`label` in the page's language, for the report's page and PDF (the API keeps `label`, English)."""
+        if self.number is None:
+            return _("no cycle (no asks yet)")
+        parts = [_("UPR %(session)s", session=self.wg_session)] if self.wg_session else []
+        parts.append(_("Working Group review %(day)s", day=format_day(self.review_on, current_language()))
+                     if self.review_on else _("no Working Group review date yet"))
+        return _("cycle %(number)s (%(details)s)", number=self.number, details=", ".join(parts))
+
 
 @dataclass
 class UptakeReport:
@@ -200,7 +214,8 @@ def cycle_arg(raw: str | None) -> int | None:
         return None
     digits = raw.removeprefix("+")  # "+4" is a number as the API's document writes one
     if not (digits.isascii() and digits.isdigit() and len(digits) <= 30 and 1 <= int(digits) <= MAX_CYCLE):
-        raise ValidationError.for_fields({"cycle": [f"Choose a cycle from 1 to {MAX_CYCLE} (got {raw[:20]!r})."]})
+        raise ValidationError.for_fields({"cycle": [_("Choose a cycle from 1 to %(last)s (got %(value)s).", last=MAX_CYCLE,
+                                                           value=repr(raw[:20]))]})
     return int(digits)
 
 
@@ -312,7 +327,7 @@ def _by_theme(items: list[AskUptake]) -> list[Tally]:
 
 
 def _total(items: list[AskUptake]) -> Tally:
-    total = Tally("All asks")
+    total = Tally(ALL_ASKS)
     for item in items:
         total.add(item)
     return total

@@ -5,6 +5,7 @@ from datetime import date
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, abort, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
@@ -74,20 +75,28 @@ def dashboard_data(now, actor, cycle: int | None = None) -> dict:
     overdue_query = outcome_services.follow_up_query(today, state="overdue", actor=actor)
     overdue = list(db.session.scalars(overdue_query.limit(10)))
     overdue_total = db.session.scalar(select(func.count()).select_from(overdue_query.order_by(None).subquery()))
-    segments = [(k, label, POSITION_FILLS[k]) for k, label in POSITIONS.items()]
+    segments = [(k, _(label), POSITION_FILLS[k]) for k, label in POSITIONS.items()]
     return {
-        "since": since, "engagement": window, "today": today, "weeks": weeks, "themes": themes, "positions": POSITIONS,
+        "since": since, "engagement": window, "today": today, "weeks": weeks, "themes": themes,
+        "positions": translated(POSITIONS),
         "engaged": engaged, "not_engaged": not_engaged, "commitments": queries.commitments_secured(since, commitments=commitments),
         "commitments_on_asks": queries.commitments_on_asks(since, actor=actor),
         "overdue": overdue, "overdue_total": overdue_total,
-        "week_chart": charts.week_columns(weeks, "Meetings per week (Nairobi weeks, Monday first)"),
+        "week_chart": charts.week_columns(weeks, _("Meetings per week (Nairobi weeks, Monday first)")),
         "theme_chart": charts.stacked_bars([(t.name, t.positions) for t in themes], segments,
-                                           "Positions by theme this cycle", "positions"),
+                                           _("Positions by theme this cycle"), "positions"),
         "commitment_chart": charts.bars([(t.name, t.commitments, "#198754") for t in themes],
-                                        "Commitments secured by theme this cycle", "commitments"),
-        "states_chart": charts.bars([("Engaged", engaged, "#0b5394"), ("Not yet engaged", not_engaged, "#adb5bd")],
-                                    "Recommending states engaged this cycle", "states"),
+                                        _("Commitments secured by theme this cycle"), "commitments"),
+        "states_chart": charts.bars([(_("Engaged"), engaged, "#0b5394"),
+                                     (_("Not yet engaged"), not_engaged, "#adb5bd")],
+                                    _("Recommending states engaged this cycle"), "states"),
     }
+
+
+def translated(words: dict) -> dict:
+    """{key: label} with each label (marked with N_ where it is defined) in the page's language; the keys,
+    and the stored values and exports, stay English."""
+    return {key: _(label) for key, label in words.items()}
 
 
 # ---- coverage ----
@@ -104,11 +113,11 @@ def coverage_args(args) -> dict:
     group = args.get("group", "").strip()
     groups = theme_group_choices() if group else {}
     if group and group not in groups:
-        errors["group"] = ["Choose a theme group from the list."]
+        errors["group"] = [_("Choose a theme group from the list.")]
     elif group:
         group_names = groups[group][1]
         if not group_names:
-            errors["group"] = [f"The group {groups[group][0]} has no themes yet: choose themes instead."]
+            errors["group"] = [_("The group %(group)s has no themes yet: choose themes instead.", group=groups[group][0])]
         names += [n for n in group_names if n not in names]
     themes = []
     if names:
@@ -116,11 +125,11 @@ def coverage_args(args) -> dict:
             select(Theme).where(func.lower(Theme.name).in_([n.lower()[:200] for n in names])))}
         missing = [n for n in names if n.lower() not in found]
         if missing:
-            errors["theme"] = [f"No theme called {missing[0][:60]!r}."]
+            errors["theme"] = [_("No theme called %(name)s.", name=repr(missing[0][:60]))]
         themes = list({t.id: t for t in found.values()}.values())
     cycle = args.get("cycle", "").strip()
     if cycle and not (cycle.isascii() and cycle.isdigit() and 1 <= int(cycle) <= MAX_CYCLE):
-        errors["cycle"] = [f"Choose a cycle from 1 to {MAX_CYCLE}."]
+        errors["cycle"] = [_("Choose a cycle from 1 to %(last)s.", last=MAX_CYCLE)]
     dates = {}
     for name in ("since", "until"):
         raw = args.get(name, "").strip()
@@ -128,21 +137,21 @@ def coverage_args(args) -> dict:
             try:
                 dates[name] = date.fromisoformat(raw)
             except ValueError:
-                errors[name] = [f"Not a date; write it as YYYY-MM-DD (got {raw[:40]!r})."]
+                errors[name] = [_("Not a date; write it as YYYY-MM-DD (got %(value)s).", value=repr(raw[:40]))]
     by = args.get("by", "theme")
     if by not in ("theme", "recommendation"):
-        errors["by"] = ["Choose theme or recommendation."]
+        errors["by"] = [_("Choose theme or recommendation.")]
     if by == "recommendation" and len(themes) != 1 and "theme" not in errors:
-        errors["by"] = ["Choose exactly one theme to see its recommendations."]
+        errors["by"] = [_("Choose exactly one theme to see its recommendations.")]
     sort = args.get("sort", "").strip() or "recommendations"
     if sort not in queries.COVERAGE_SORTS:
-        errors["sort"] = [f"Sort by one of: {', '.join(queries.COVERAGE_SORTS)}."]
+        errors["sort"] = [_("Sort by one of: %(choices)s.", choices=", ".join(queries.COVERAGE_SORTS))]
     member_id = None
     member = args.get("member", "").strip()
     if member and coverage_members():  # only the secretariat chooses, only in a coalition
         member_id = int(member) if member.isascii() and member.isdigit() and len(member) < 10 else None
         if member_id not in {m.id for m in coverage_members()}:
-            errors["member"] = ["Choose the whole coalition or a member from the list."]
+            errors["member"] = [_("Choose the whole coalition or a member from the list.")]
     if errors:
         raise ValidationError.for_fields(errors)
     return {"theme_ids": [t.id for t in themes], "cycle": int(cycle) if cycle else None,
@@ -171,7 +180,8 @@ def coverage():
     choices = {"all_themes": all_themes(), "cycles": cycles_in_use(), "args": request.args,
                "chosen": request.args.getlist("theme"),
                "engagement": engagement_window(now_utc(), _engaged_in()),
-               "theme_groups": theme_group_choices(), "sorts": queries.COVERAGE_SORTS,
+               "theme_groups": theme_group_choices(),
+               "sorts": {key: (_(link), _(explained)) for key, (link, explained) in queries.COVERAGE_SORTS.items()},
                "members": coverage_members()}
     try:
         cov = _coverage()
@@ -245,16 +255,16 @@ def _summary():
     try:
         since = date.fromisoformat(since_raw) if since_raw else None
     except ValueError:
-        abort(400, f"since: not a date; write it as YYYY-MM-DD (got {since_raw[:40]!r}).")
+        abort(400, _("since: not a date; write it as YYYY-MM-DD (got %(value)s).", value=repr(since_raw[:40])))
     if theme_name:
         theme = db.session.scalars(select(Theme).where(func.lower(Theme.name) == theme_name.lower()[:200])).first()
         if theme is None:
-            abort(404, f"No theme called {theme_name[:60]!r}.")
+            abort(404, _("No theme called %(name)s.", name=repr(theme_name[:60])))
         return queries.theme_summary(theme, now_utc(), since, actor=current_user)
     if state:
         code = country_code(state)
         if code is None:
-            abort(404, f"Unknown state {state[:60]!r}.")
+            abort(404, _("Unknown state %(state)s.", state=repr(state[:60])))
         return queries.state_summary(code, now_utc(), since, actor=current_user)
     return None
 
@@ -262,7 +272,7 @@ def _summary():
 @bp.route("/summary")
 def summary():
     return render_template("reports/summary.html", summary=_summary(), themes=all_themes(),
-                           states=states_in_use(), pdf_available=pdf_available(), positions=POSITIONS)
+                           states=states_in_use(), pdf_available=pdf_available(), positions=translated(POSITIONS))
 
 
 
@@ -270,10 +280,10 @@ def summary():
 def summary_pdf():
     report = _summary()
     if report is None:
-        abort(400, "Choose a theme or a state for the summary.")
+        abort(400, _("Choose a theme or a state for the summary."))
     if not pdf_available():
-        abort(404, "PDF output needs WeasyPrint and Pango on the server; print the HTML page instead.")
-    html = render_template("reports/summary_pdf.html", summary=report, positions=POSITIONS)
+        abort(404, _("PDF output needs WeasyPrint and Pango on the server; print the HTML page instead."))
+    html = render_template("reports/summary_pdf.html", summary=report, positions=translated(POSITIONS))
     pdf = html_to_pdf(html)
     name = f"engage-summary-{report.kind}-{report.title.lower().replace(' ', '-')[:40]}-{report.now:%Y%m%d}.pdf"
     safe = "".join(c if c.isalnum() or c in "-." else "-" for c in name)
@@ -298,23 +308,33 @@ def _uptake_or_400() -> uptake.UptakeReport:
 
 def uptake_charts(report: uptake.UptakeReport) -> dict:
     """The report's charts (server-drawn SVG, each with its numbers in a table beside it)."""
-    segments = [(key, label, uptake.PAIR_FILLS[key]) for key, label in uptake.PAIR_KINDS.items()]
+    segments = [(key, _(label), uptake.PAIR_FILLS[key]) for key, label in uptake.PAIR_KINDS.items()]
     totals = report.totals
     return {
-        "asks_chart": charts.bars([("Taken up by a state", totals.asks_taken_up, "#198754"),
-                                   ("Not taken up", report.not_taken_up, "#adb5bd")],
-                                  f"Asks of cycle {report.cycle.number} taken up", "uptake-asks"),
-        "themes_chart": charts.stacked_bars([(t.name, t.pairs) for t in report.themes], segments,
-                                            "What each pitch came to, by theme", "uptake-themes"),
+        "asks_chart": charts.bars([(_("Taken up by a state"), totals.asks_taken_up, "#198754"),
+                                   (_("Not taken up"), report.not_taken_up, "#adb5bd")],
+                                  _("Asks of cycle %(number)s taken up", number=report.cycle.number), "uptake-asks"),
+        "themes_chart": charts.stacked_bars([(theme_name(t.name), t.pairs) for t in report.themes], segments,
+                                            _("What each pitch came to, by theme"), "uptake-themes"),
         "states_chart": charts.stacked_bars([(s.name, s.pairs) for s in report.states[:25]], segments,
-                                            "What each pitch came to, by state", "uptake-states"),
+                                            _("What each pitch came to, by state"), "uptake-states"),
     }
+
+
+def theme_name(name: str) -> str:
+    """A theme's name as the uptake report shows it: as typed, but its "No theme" row in the page's language."""
+    return _(name) if name == uptake.NO_THEME else name
+
+
+def _uptake_context() -> dict:
+    return {"cycles": uptake.cycles_with_asks(), "pdf_available": pdf_available(),
+            "parts": translated(exports.UPTAKE_PARTS), "pair_kinds": translated(uptake.PAIR_KINDS),
+            "theme_name": theme_name}
 
 
 @bp.route("/uptake")
 def uptake_report():
-    context = {"cycles": uptake.cycles_with_asks(), "pdf_available": pdf_available(), "parts": exports.UPTAKE_PARTS,
-               "pair_kinds": uptake.PAIR_KINDS}
+    context = _uptake_context()
     try:
         report = _uptake()
     except ValidationError as exc:
@@ -327,7 +347,7 @@ def uptake_report():
 def uptake_csv():
     part = request.args.get("part", "asks")
     if part not in exports.UPTAKE_PARTS:
-        abort(400, f"part: choose one of {', '.join(exports.UPTAKE_PARTS)}.")
+        abort(400, _("part: choose one of %(choices)s.", choices=", ".join(exports.UPTAKE_PARTS)))
     report = _uptake_or_400()
     return _download(exports.uptake_csv(report, part), "text/csv; charset=utf-8",
                      exports.export_filename(f"uptake-cycle-{report.cycle.number or 0}-{part}", now_utc(), "csv"))
@@ -345,9 +365,9 @@ def uptake_xlsx():
 def uptake_pdf():
     report = _uptake_or_400()
     if not pdf_available():
-        abort(404, "PDF output needs WeasyPrint and Pango on the server; print the HTML page instead.")
-    html = render_template("reports/uptake_pdf.html", report=report, pair_kinds=uptake.PAIR_KINDS,
-                           **uptake_charts(report))
+        abort(404, _("PDF output needs WeasyPrint and Pango on the server; print the HTML page instead."))
+    html = render_template("reports/uptake_pdf.html", report=report, pair_kinds=translated(uptake.PAIR_KINDS),
+                           theme_name=theme_name, **uptake_charts(report))
     pdf = html_to_pdf(html)
     name = f"engage-uptake-cycle-{report.cycle.number or 0}-{report.now:%Y%m%d}.pdf"
     return Response(pdf, mimetype="application/pdf", headers={"Content-Disposition": f'attachment; filename="{name}"'})
@@ -360,21 +380,21 @@ def _sdg_cycle() -> int | None:
     if not raw:
         return None
     if not (raw.isascii() and raw.isdigit() and 1 <= int(raw) <= MAX_CYCLE):
-        raise ValidationError.for_fields({"cycle": f"Choose a cycle from 1 to {MAX_CYCLE}."})
+        raise ValidationError.for_fields({"cycle": _("Choose a cycle from 1 to %(last)s.", last=MAX_CYCLE)})
     return int(raw)
 
 
 @bp.route("/sdgs")
 def sdgs():
-    context = {"cycles": cycles_in_use(), "responses": RESPONSES, "titles": SDG_TITLES}
+    context = {"cycles": cycles_in_use(), "responses": translated(RESPONSES), "titles": SDG_TITLES}
     try:
         cycle = _sdg_cycle()
     except ValidationError as exc:
         return _bad(exc.fields, "reports/sdgs.html", rows=None, cycle=None, **context)
     rows = recommendations_by_sdg(cycle)
     chart = charts.stacked_bars([(f"{r.goal} {r.name}", r.responses) for r in rows if r.goal and r.total],
-                                [(key, label, RESPONSE_FILLS[key]) for key, label in RESPONSES.items()],
-                                "Recommendations by goal and Kenya's response", "sdgs")
+                                [(key, _(label), RESPONSE_FILLS[key]) for key, label in RESPONSES.items()],
+                                _("Recommendations by goal and Kenya's response"), "sdgs")
     return render_template("reports/sdgs.html", rows=rows, cycle=cycle, errors={}, chart=chart, **context)
 
 
