@@ -33,7 +33,7 @@ _.row_count, _.recommendation_count  # read by the coverage and planning templat
 _._first_of_the_states  # pydantic calls a model validator
 
 # Set for a library that reads them: Flask-Login, WTForms, email's charset, openpyxl, vobject.
-_.login_view, _.login_message, _.login_message_category, _.widget, _.option_widget
+_.login_view, _.login_message, _.login_message_category, _.localize_callback, _.widget, _.option_widget
 _.body_encoding, _.font, _.freeze_panes, _.type_param
 
 # Overrides a library calls: flask_sqlalchemy's Pagination asks a subclass for its items and count;

@@ -18,11 +18,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask import flash, g, has_request_context, jsonify, redirect, render_template, request
+from flask_babel import gettext as _
 from sqlalchemy.exc import DataError, IntegrityError
 
 from engage.errors import NotFoundError, ServiceError
 from engage.extensions import db
 from engage.forms import apply_errors
+from engage.i18n import N_
 
 
 # ---- the error answers (here, below every view that gives one; engage.web's handlers use them too) ----
@@ -42,9 +44,9 @@ def error_page(status: int, code: str, message: str):
 
 def status_page(status: int):
     """The usual answer for 403 or 404, as engage.web's handlers give it."""
-    code, message = {403: ("forbidden", "Your role does not allow this."),
-                     404: ("not_found", "There is nothing here.")}[status]
-    return error_page(status, code, message)
+    code, message = {403: ("forbidden", N_("Your role does not allow this.")),
+                     404: ("not_found", N_("There is nothing here."))}[status]
+    return error_page(status, code, _(message))
 
 
 # ---- what a view declares ----
@@ -125,12 +127,12 @@ def _refused(exc: ServiceError):
 def _db_refused(_exc):
     # A race or a value the database refused: roll back and say so, never a 500.
     db.session.rollback()
-    return error_page(409, "conflict", "The change clashed with existing data; nothing was saved.")
+    return error_page(409, "conflict", _("The change clashed with existing data; nothing was saved."))
 
 
 def _server_error(_exc):
     db.session.rollback()
-    return error_page(500, "server_error", "Something went wrong on our side; nothing was saved.")
+    return error_page(500, "server_error", _("Something went wrong on our side; nothing was saved."))
 
 
 def _finish(response):

@@ -110,12 +110,20 @@ def format_day(value: date, language: str) -> str:
     return babel_date(value, "full", locale=Locale.parse(language))
 
 
-def format_in_zone(value: datetime, zone: str, language: str, with_date: bool = True) -> str:
+def format_short_day(value: date, language: str) -> str:
+    """A day in a list or a line of an app page: '6 Jul 2027' in English (clock.format_date), '6 juil. 2027'."""
+    if language == ENGLISH:
+        return clock.format_date(value)
+    return babel_date(value, "medium", locale=Locale.parse(language))
+
+
+def format_in_zone(value: datetime, zone: str, language: str, with_date: bool = True, seconds: bool = False) -> str:
     """clock.format_in_zone in `language`: 'mardi 6 juillet 2027, 10:00 heure de Genève (CEST)'."""
     if language == ENGLISH:
-        return clock.format_in_zone(value, zone, with_date=with_date)
+        return clock.format_in_zone(value, zone, with_date=with_date, seconds=seconds)
     local = value.astimezone(ZoneInfo(zone))
-    clock_time = local.strftime("%H:%M")  # computed apart: the catalogue's extractor reads every argument
+    # computed apart: the catalogue's extractor reads every argument
+    clock_time = local.strftime("%H:%M:%S" if seconds else "%H:%M")
     at = translator(language).gettext("%(time)s %(city)s (%(abbreviation)s)", time=clock_time,
                                       city=zone_city(zone, language), abbreviation=local.tzname())
     if with_date:
@@ -147,6 +155,14 @@ def _range_in_zone(starts_at: datetime, ends_at: datetime, zone: str, language: 
     times = f"{start:%H:%M}–{end:%H:%M}"
     at = t.gettext("%(time)s %(city)s (%(abbreviation)s)", time=times, city=city, abbreviation=abbreviation)
     return f"{format_day(start.date(), language)}, {at}" if with_date else at
+
+
+def format_range_in_zone(starts_at: datetime, ends_at: datetime, zone: str, language: str,
+                         with_date: bool = True) -> str:
+    """clock.format_range_in_zone in `language`: 'mardi 6 juillet 2027, 10:00–11:00 heure de Genève (CEST)'."""
+    if language == ENGLISH:
+        return clock.format_range_in_zone(starts_at, ends_at, zone, with_date=with_date)
+    return _range_in_zone(starts_at, ends_at, zone, language, with_date)
 
 
 def format_range(starts_at: datetime, ends_at: datetime, zone: str, language: str) -> str:
@@ -193,6 +209,13 @@ def page_language(user, accept_languages) -> str:
     return browser_language(accept_languages, APP_LANGUAGES)
 
 
+def staff_language(user) -> str:
+    """The language of a staff member's own mail (digest, follow-up and milestone reminders): their
+    choice on the account page, else English (mail has no browser to ask)."""
+    chosen = getattr(user, "language", None)
+    return chosen if chosen in APP_LANGUAGES else ENGLISH
+
+
 def current_language() -> str:
     """The language pages and templates are rendered in now: the page's (`page_language`), or the one
     `in_language` forces; English outside an app context."""
@@ -202,6 +225,38 @@ def current_language() -> str:
     locale = get_locale() if has_app_context() else None
     language = locale.language if locale is not None else ENGLISH
     return language if language in RECIPIENT_LANGUAGES else ENGLISH
+
+
+class PageClock:
+    """`clock` as templates see it: its formats in the page's language (`current_language`), so a French
+    page reads 'mardi 6 juillet 2027, 10:00 heure de Genève (CEST)' and an English one what `clock`
+    writes, byte for byte. Everything else is `clock`'s own."""
+
+    def __getattr__(self, name):
+        return getattr(clock, name)
+
+    @staticmethod
+    def format_date(value: date) -> str:
+        return format_short_day(value, current_language())
+
+    @staticmethod
+    def format_in_zone(value: datetime, zone: str, with_date: bool = True, seconds: bool = False) -> str:
+        return format_in_zone(value, zone, current_language(), with_date=with_date, seconds=seconds)
+
+    @staticmethod
+    def format_multi_zone(value: datetime, zone: str) -> str:
+        return format_multi_zone(value, zone, current_language())
+
+    @staticmethod
+    def format_range_in_zone(starts_at: datetime, ends_at: datetime, zone: str, with_date: bool = True) -> str:
+        return format_range_in_zone(starts_at, ends_at, zone, current_language(), with_date=with_date)
+
+    @staticmethod
+    def format_multi_zone_range(starts_at: datetime, ends_at: datetime, zone: str) -> str:
+        return format_range(starts_at, ends_at, zone, current_language())
+
+
+page_clock = PageClock()
 
 
 def init_app(app) -> None:

@@ -14,10 +14,12 @@ from typing import Annotated, Any, TypeVar
 
 from pydantic import AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field, PlainValidator, WithJsonSchema, create_model
 from pydantic import ValidationError as PydanticValidationError
+from flask_babel import gettext as _
 from pydantic_core import PydanticCustomError
 
-from engage.clock import DAY_RANGE_PROBLEM, day_in_range
+from engage.clock import DAY_RANGE_PROBLEM, EARLIEST_DAY, LATEST_DAY, day_in_range
 from engage.errors import ValidationError
+from engage.i18n import ENGLISH, N_, current_language
 
 # C0 and C1 control characters and DEL. Tab and line breaks are allowed only in multi-line text.
 CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
@@ -32,26 +34,29 @@ def clean_text(value: Any, *, max_length: int | None = None, required: bool | st
                multiline: bool = False) -> str | None:
     """Trimmed text, None when empty; TextProblem when not text, with a control character, too long or missing.
 
-    `required` may be the message to show when it is missing (e.g. "Give the organisation's name.").
+    `required` may be the message to show when it is missing (e.g. "Give the organisation's name.",
+    marked with N_ or _l: it is shown in the page's language). The messages are in the page's language
+    (the API's is English).
     """
     if value is None:
         value = ""
     if not isinstance(value, str):
-        raise TextProblem("Must be text.")
+        raise TextProblem(_("Must be text."))
     # The length as sent, before trimming: the API's documented maxLength is a limit on what is sent.
     if max_length is not None and len(value) > max_length and len(value.strip()) <= max_length:
-        raise TextProblem(f"At most {max_length} characters, with the spaces around it.")
+        raise TextProblem(_("At most %(num)s characters, with the spaces around it.", num=max_length))
     value = value.strip()
     control = CONTROL_RE.search(value)
     if control:
         # Named by its code point: a control character is invisible when a message quotes it.
-        raise TextProblem(f"Contains a control character (U+{ord(control.group()):04X}); remove it.")
+        code = f"U+{ord(control.group()):04X}"
+        raise TextProblem(_("Contains a control character (%(code)s); remove it.", code=code))
     if not multiline and LINE_BREAK_RE.search(value):
-        raise TextProblem("Must be on one line (no line breaks or tabs).")
+        raise TextProblem(_("Must be on one line (no line breaks or tabs)."))
     if required and not value:
-        raise TextProblem(required if isinstance(required, str) else "This is required.")
+        raise TextProblem(_("This is required.") if required is True else _(str(required)))
     if max_length is not None and len(value) > max_length:
-        raise TextProblem(f"At most {max_length} characters.")
+        raise TextProblem(_("At most %(num)s characters.", num=max_length))
     return value or None
 
 
@@ -87,7 +92,7 @@ def Day(required: bool = False):  # noqa: N802 - a type, like Text
     def check_day(value: Any) -> date | None:
         if value is None or value == "":
             if required:
-                raise problem("Give a date.")
+                raise problem(_("Give a date."))
             return None
         if isinstance(value, str):
             try:
@@ -96,9 +101,9 @@ def Day(required: bool = False):  # noqa: N802 - a type, like Text
                 pass
         if isinstance(value, date) and not isinstance(value, datetime):
             if not day_in_range(value):
-                raise problem(DAY_RANGE_PROBLEM)
+                raise problem(_(DAY_RANGE_WORDS, earliest=EARLIEST_DAY.isoformat(), latest=LATEST_DAY.isoformat()))
             return value
-        raise problem("Must be a date written YYYY-MM-DD.")
+        raise problem(_("Must be a date written YYYY-MM-DD."))
     # Blank (a form's empty field) is no date: the document says so, as the check takes it.
     schema = {"type": "string", "format": "date"} if required else \
         {"anyOf": [{"type": "string", "format": "date"}, {"type": "string", "maxLength": 0}, {"type": "null"}]}
@@ -118,17 +123,17 @@ def RecommendationIds(at_most: int, required: bool = False):  # noqa: N802 - a t
         if isinstance(value, str):
             parts = [p.strip() for p in value.replace(",", ";").split(";") if p.strip()]
             if not all(p.isascii() and p.isdigit() for p in parts):
-                raise problem("Must be recommendation ids separated by ;.")
+                raise problem(_("Must be recommendation ids separated by ;."))
             value = [int(p) for p in parts]
         if not isinstance(value, (list, tuple)) or any(isinstance(v, bool) or not isinstance(v, int) for v in value):
-            raise problem("Must be a list of recommendation ids.")
+            raise problem(_("Must be a list of recommendation ids."))
         if any(not 1 <= v <= MAX_ID for v in value):
-            raise problem("Not a recommendation id.")
+            raise problem(_("Not a recommendation id."))
         out = list(dict.fromkeys(value))
         if len(out) > at_most:
-            raise problem(f"At most {at_most} recommendations.")
+            raise problem(_("At most %(num)s recommendations.", num=at_most))
         if required and not out:
-            raise problem("Choose at least one recommendation.")
+            raise problem(_("Choose at least one recommendation."))
         return out
     items = {"type": "array", "items": {"type": "integer", "minimum": 1, "maximum": MAX_ID}, "maxItems": at_most}
     schema = {"anyOf": [items | {"minItems": 1},
@@ -176,10 +181,45 @@ def partial(model: type[Model], name: str, exclude: tuple[str, ...] = (), **over
 
 
 # pydantic's own wording for a few of its errors, in the project's voice; every other keeps its own.
-MESSAGES = {"missing": "This is required.", "string_type": "Must be text.", "bool_type": "Must be true or false.",
-            "int_type": "Must be a whole number.", "list_type": "Must be a list.",
-            "extra_forbidden": "Not a field of this form.",
-            "timezone_aware": "Give the time with its offset or timezone (e.g. 2027-07-06T10:00:00+02:00)."}
+MESSAGES = {"missing": N_("This is required."), "string_type": N_("Must be text."),
+            "bool_type": N_("Must be true or false."), "int_type": N_("Must be a whole number."),
+            "list_type": N_("Must be a list."), "extra_forbidden": N_("Not a field of this form."),
+            "timezone_aware": N_("Give the time with its offset or timezone (e.g. 2027-07-06T10:00:00+02:00).")}
+# pydantic's other words, by error type, for a page in another language (an English page and the API keep
+# pydantic's own, as they always did); %(name)s are the error's context values.
+PYDANTIC_MESSAGES = {
+    "string_too_long": N_("String should have at most %(max_length)s characters"),
+    "string_too_short": N_("String should have at least %(min_length)s characters"),
+    "too_long": N_("Should have at most %(max_length)s items"),
+    "too_short": N_("Should have at least %(min_length)s items"),
+    "greater_than": N_("Input should be greater than %(gt)s"),
+    "greater_than_equal": N_("Input should be greater than or equal to %(ge)s"),
+    "less_than": N_("Input should be less than %(lt)s"),
+    "less_than_equal": N_("Input should be less than or equal to %(le)s"),
+    "literal_error": N_("Input should be %(expected)s"),
+    "enum": N_("Input should be %(expected)s"),
+    "int_parsing": N_("Input should be a valid integer, unable to parse string as an integer"),
+    "int_from_float": N_("Input should be a valid integer, got a number with a fractional part"),
+    "float_parsing": N_("Input should be a valid number, unable to parse string as a number"),
+    "float_type": N_("Input should be a valid number"),
+    "bool_parsing": N_("Input should be a valid boolean, unable to interpret input"),
+    "date_parsing": N_("Input should be a valid date in the format YYYY-MM-DD"),
+    "date_from_datetime_parsing": N_("Input should be a valid date or datetime"),
+    "date_type": N_("Input should be a valid date"),
+    "datetime_parsing": N_("Input should be a valid datetime"),
+    "datetime_from_date_parsing": N_("Input should be a valid datetime or date"),
+    "datetime_type": N_("Input should be a valid datetime"),
+    "time_parsing": N_("Input should be in a valid time format"),
+    "dict_type": N_("Input should be a valid dictionary"),
+    "model_type": N_("Input should be a valid dictionary or instance of the model"),
+    "model_attributes_type": N_("Input should be a valid dictionary or object to extract fields from"),
+    "string_pattern_mismatch": N_("String should match pattern '%(pattern)s'"),
+    "url_parsing": N_("Input should be a valid URL"),
+    "decimal_parsing": N_("Input should be a valid decimal"),
+    "json_invalid": N_("Invalid JSON"),
+}
+# The shared check's words for a day out of range (clock.DAY_RANGE_PROBLEM, which other checks give as it is).
+DAY_RANGE_WORDS = N_("Must be between %(earliest)s and %(latest)s.")
 
 
 def spellings(model: type[BaseModel] | None) -> dict[str, str]:
@@ -207,17 +247,33 @@ def problems(exc: PydanticValidationError, model: type[BaseModel] | None = None)
             loc[0] = own.get(loc[0], loc[0])  # named as the schema names it, however it was sent
         if err["type"] not in ("missing", "text", "value") and err.get("input", ...) is None:
             # pydantic's words for a null are about types; a check of our own ("text", "value") says better.
-            message = "Cannot be null."
+            message = _("Cannot be null.")
         else:
-            message = MESSAGES.get(err["type"], err["msg"])
-        if err["type"] == "value_error" and message.startswith("Value error, "):
-            message = message[len("Value error, "):]
+            message = _message(err)
         name = ".".join(loc) or "body"
         fields.setdefault(name, []).append(message)
         if len(loc) > 1:
-            where = ", ".join(f"Item {int(p) + 1}" if p.isdigit() else p for p in loc[1:])
+            where = ", ".join(_("Item %(num)s", num=int(p) + 1) if p.isdigit() else p for p in loc[1:])
             fields.setdefault(loc[0], []).append(f"{where}: {message}")
     return fields
+
+
+def _message(err: dict) -> str:
+    """One pydantic error's message in the page's language (the API's is English)."""
+    kind, message = err["type"], err["msg"]
+    if kind in MESSAGES:
+        return _(MESSAGES[kind])
+    if kind == "value_error" and message.startswith("Value error, "):
+        message = message[len("Value error, "):]
+    if kind in ("text", "value", "value_error", "date_range"):
+        # engage's own words: said in the page's language where they were raised, or marked (N_, _l)
+        # where they are defined and looked up here.
+        if message == DAY_RANGE_PROBLEM:
+            return _(DAY_RANGE_WORDS, earliest=EARLIEST_DAY.isoformat(), latest=LATEST_DAY.isoformat())
+        return _(message)
+    if kind in PYDANTIC_MESSAGES and current_language() != ENGLISH:
+        return _(PYDANTIC_MESSAGES[kind], **{key: str(value) for key, value in (err.get("ctx") or {}).items()})
+    return message
 
 
 def check(model: type[Model], data: Any) -> Model:

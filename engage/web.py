@@ -4,6 +4,7 @@ from __future__ import annotations
 import functools
 
 from flask import Blueprint, g, has_request_context, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import bindparam, select
@@ -21,7 +22,7 @@ from engage.countries import country_name
 from engage.directory.models import ORGANISATION_KINDS
 from engage.directory.services import directory_counts
 from engage.extensions import db, login_manager
-from engage.i18n import N_
+from engage.i18n import N_, page_clock
 from engage.meetings.models import MEETING_STATUSES
 from engage.outcomes.services import today as today_in
 from engage.start import services as start
@@ -83,8 +84,8 @@ MAX_QUERY_STRING = 8192  # bytes: far beyond any filter engage offers, far below
 def _refuse_long_query() -> None:
     # Refused before any view reads it (or a database is asked with it): a 414, the API's in JSON.
     if len(request.query_string) > MAX_QUERY_STRING:
-        raise RequestURITooLarge(f"The query string is too long ({len(request.query_string)} bytes; "
-                                 f"at most {MAX_QUERY_STRING}).")
+        raise RequestURITooLarge(_("The query string is too long (%(size)s bytes; at most %(limit)s).",
+                                   size=len(request.query_string), limit=MAX_QUERY_STRING))
 
 
 def select_options(pairs, current, blank: str) -> Markup:
@@ -136,7 +137,8 @@ def init_app(app) -> None:
     app.before_request(_forget_earlier_user)
     app.before_request(_refuse_long_query)
     login_manager.login_view = "auth.login"
-    login_manager.login_message = "Please sign in to see that page."
+    login_manager.login_message = N_("Please sign in to see that page.")
+    login_manager.localize_callback = _  # in the page's language, when it is flashed
     login_manager.login_message_category = "info"
 
     @login_manager.user_loader
@@ -159,11 +161,11 @@ def init_app(app) -> None:
 
     @app.errorhandler(400)
     def bad_request(exc):
-        return error_page(400, "bad_request", getattr(exc, "description", None) or "The request was malformed.")
+        return error_page(400, "bad_request", getattr(exc, "description", None) or _("The request was malformed."))
 
     @app.errorhandler(CSRFError)
     def csrf_error(_exc):
-        return error_page(400, "csrf", "The form expired or came from elsewhere. Reload the page and try again.")
+        return error_page(400, "csrf", _("The form expired or came from elsewhere. Reload the page and try again."))
 
     @app.errorhandler(403)
     def forbidden(_exc):
@@ -175,13 +177,13 @@ def init_app(app) -> None:
 
     @app.errorhandler(405)
     def not_allowed(exc):
-        body, status = error_page(405, "method_not_allowed", "That method is not allowed here.")
+        body, status = error_page(405, "method_not_allowed", _("That method is not allowed here."))
         allowed = sorted(getattr(exc, "valid_methods", None) or [])
         return body, status, ({"Allow": ", ".join(allowed)} if allowed else {})  # RFC 9110 §15.5.6
 
     @app.errorhandler(413)
     def too_large(_exc):
-        return error_page(413, "too_large", "The upload is too large.")
+        return error_page(413, "too_large", _("The upload is too large."))
 
     @app.errorhandler(414)
     def query_too_long(exc):
@@ -189,7 +191,7 @@ def init_app(app) -> None:
 
     @app.errorhandler(429)
     def too_many(_exc):
-        return error_page(429, "rate_limited", "Too many attempts. Wait a minute and try again.")
+        return error_page(429, "rate_limited", _("Too many attempts. Wait a minute and try again."))
 
     # ServiceError (NotFoundError included), IntegrityError, DataError and 500: engage.boundary.
 
@@ -205,7 +207,7 @@ def init_app(app) -> None:
                        if (user.is_dpo if role == "dpo" else user.has_role(role)) and endpoint in app.view_functions]
             endpoint = request.endpoint
             section = endpoint.split(".")[0] if endpoint else None
-        return {"nav_items": nav, "nav_section": section, "clock": clock}
+        return {"nav_items": nav, "nav_section": section, "clock": page_clock}
 
     app.add_template_global(url_with)
     app.add_template_global(shows_in_full)
@@ -213,9 +215,10 @@ def init_app(app) -> None:
     app.add_template_global(coalition_mode)  # no word of members or sharing until a second member exists
     app.add_template_global(select_options)
     app.add_template_global(id_url)
-    app.add_template_filter(clock.format_date, "date")
-    app.add_template_filter(lambda v, z="Africa/Nairobi": clock.format_in_zone(v, z) if v else "", "in_zone")
+    # Dates in the page's language (i18n.page_clock): English pages read what `clock` writes.
+    app.add_template_filter(page_clock.format_date, "date")
+    app.add_template_filter(lambda v, z="Africa/Nairobi": page_clock.format_in_zone(v, z) if v else "", "in_zone")
     # Where the order of events within a minute matters (the audit log).
-    app.add_template_filter(lambda v, z="Africa/Nairobi": clock.format_in_zone(v, z, seconds=True) if v else "",
+    app.add_template_filter(lambda v, z="Africa/Nairobi": page_clock.format_in_zone(v, z, seconds=True) if v else "",
                             "in_zone_seconds")
-    app.add_template_filter(lambda v, z: clock.format_multi_zone(v, z) if v else "", "multi_zone")
+    app.add_template_filter(lambda v, z: page_clock.format_multi_zone(v, z) if v else "", "multi_zone")

@@ -1,6 +1,7 @@
 """Forms for sensitivity, grants, groups and members."""
 from __future__ import annotations
 
+from flask_babel import gettext as _, lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import HiddenField, SelectField, StringField, SubmitField, TextAreaField
@@ -29,22 +30,22 @@ def user_choices(blank: str) -> list[tuple]:
 
 
 class SensitivityForm(FlaskForm):
-    sensitivity = SelectField("Sensitivity", choices=list(SENSITIVITIES.items()))
-    submit = SubmitField("Save")
+    sensitivity = SelectField(_l("Sensitivity"), choices=[(key, _l(label)) for key, label in SENSITIVITIES.items()])
+    submit = SubmitField(_l("Save"))
 
 
 class SharingForm(FlaskForm):
     """What other member organisations see of a meeting (a coalition's only)."""
 
-    sharing = SelectField("Other member organisations see", choices=list(SHARING.items()), validate_choice=False)
+    sharing = SelectField(_l("Other member organisations see"), choices=list(SHARING.items()), validate_choice=False)
 
 
 class GrantForm(FlaskForm):
     """Fields and CSRF only; GrantWrite (access/schemas.py) says what is valid, under the same names."""
 
-    user_id = SelectField("A person", coerce=_optional_int, validate_choice=False)
-    group_id = SelectField("or a group", coerce=_optional_int, validate_choice=False)
-    submit = SubmitField("Grant")
+    user_id = SelectField(_l("A person"), coerce=_optional_int, validate_choice=False)
+    group_id = SelectField(_l("or a group"), coerce=_optional_int, validate_choice=False)
+    submit = SubmitField(_l("Grant"))
 
     def values(self) -> dict:
         """What GrantWrite checks: the ids as posted (a value that is not a number stays text for it to refuse)."""
@@ -52,8 +53,8 @@ class GrantForm(FlaskForm):
                 "group_id": self.group_id.raw_data[0] if self.group_id.raw_data else None}
 
     def setup(self) -> "GrantForm":
-        self.user_id.choices = user_choices("— nobody —")
-        self.group_id.choices = [("", "— no group —")] + [(g.id, g.name) for g in all_groups()]
+        self.user_id.choices = user_choices(_("— nobody —"))
+        self.group_id.choices = [("", _("— no group —"))] + [(g.id, g.name) for g in all_groups()]
         return self
 
 
@@ -61,9 +62,9 @@ class GroupForm(FlaskForm):
     """A group's name and purpose: fields and CSRF only; GroupWrite (access/schemas.py) says what is
     valid, under the same field names."""
 
-    name = StringField("Name")
-    description = TextAreaField("What it is for", render_kw={"rows": 3})
-    submit = SubmitField("Save")
+    name = StringField(_l("Name"))
+    description = TextAreaField(_l("What it is for"), render_kw={"rows": 3})
+    submit = SubmitField(_l("Save"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -76,27 +77,27 @@ class GroupForm(FlaskForm):
 
 class MemberForm(FlaskForm):
     # No rule here: a blank or unknown person finds nobody, and the view says "Choose a person to add.".
-    user_id = SelectField("Add a person", coerce=_optional_int)
-    submit = SubmitField("Add")
+    user_id = SelectField(_l("Add a person"), coerce=_optional_int)
+    submit = SubmitField(_l("Add"))
 
     def setup(self) -> "MemberForm":
-        self.user_id.choices = user_choices("— choose —")
+        self.user_id.choices = user_choices(_("— choose —"))
         return self
 
 
 class ConfirmForm(FlaskForm):
     """A button that only carries the CSRF token (revoke, remove, delete)."""
 
-    submit = SubmitField("Confirm")
+    submit = SubmitField(_l("Confirm"))
 
 
 class OfficerForm(FlaskForm):
     """Name a data-protection officer (is_dpo 1) or remove one (0): the DPO's page. Fields and CSRF only;
     OfficerChange (access/schemas.py) says what is valid, under the same names."""
 
-    user_id = StringField("Person")  # text, so a value that is not a number reaches the schema
+    user_id = StringField(_l("Person"))  # text, so a value that is not a number reaches the schema
     is_dpo = HiddenField()
-    submit = SubmitField("Save")
+    submit = SubmitField(_l("Save"))
 
     def values(self) -> dict:
         """What OfficerChange checks."""

@@ -8,8 +8,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engage.dbtypes import UTCDateTime
 from engage.extensions import db
+from engage.i18n import N_
 
-SENSITIVITIES = {"internal": "Internal", "restricted": "Restricted"}
+SENSITIVITIES = {"internal": N_("Internal"), "restricted": N_("Restricted")}
 # What a grant may point at: record_type → the table of that record.
 RECORD_TYPES = ("contact", "meeting", "outcome", "assessment")
 

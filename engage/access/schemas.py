@@ -10,8 +10,10 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, PlainValidator, ValidationInfo, field_validator
+from flask_babel import gettext as _
 
 from engage.auth.schemas import DpoChange
+from engage.i18n import N_
 from engage.schemas import Text, problem
 
 from .models import AccessGroup
@@ -23,7 +25,7 @@ class GroupWrite(BaseModel):
     """Add a group, or rename and re-describe one."""
 
     model_config = ConfigDict(title="GroupWrite")
-    name: Text(AccessGroup.name, required="Give the group a name.")
+    name: Text(AccessGroup.name, required=N_("Give the group a name."))
     description: Text(length=DESCRIPTION_LENGTH, multiline=True) = None
 
 
@@ -36,7 +38,7 @@ def _person(value: Any) -> int:
     except (TypeError, ValueError):
         number = None
     if number is None or not 0 < number < 2**31:
-        raise problem("Choose a person.")
+        raise problem(_("Choose a person."))
     return number
 
 
@@ -56,7 +58,7 @@ def _optional_id(value: Any) -> int | None:
     except (TypeError, ValueError):
         number = None
     if number is None or not 0 < number < 2**31:
-        raise problem("Choose from the list.")
+        raise problem(_("Choose from the list."))
     return number
 
 
@@ -76,5 +78,5 @@ class GrantWrite(BaseModel):
     def _one_of_the_two(cls, value: int | None, info: ValidationInfo) -> int | None:
         # Beside the group, the second choice: when the person was refused itself, that says what to fix.
         if "user_id" in info.data and (info.data["user_id"] is None) == (value is None):
-            raise problem("Choose one person or one group.")
+            raise problem(_("Choose one person or one group."))
         return value

@@ -35,6 +35,7 @@ from datetime import datetime
 from flask import g, has_app_context, has_request_context, request
 from sqlalchemy import String, and_, bindparam, cast, false, func, inspect, not_, or_, select, true
 from sqlalchemy.orm import with_loader_criteria
+from flask_babel import gettext as _
 
 from engage.audit.services import record_event
 from engage.errors import ConflictError, NotFoundError, PermissionDenied, ValidationError
@@ -271,7 +272,7 @@ def keep_visibility(actor, granted: str | None) -> None:
     uid = _actor_id(actor)
     if uid == -1:
         return
-    count, _, granted = granted.partition("|")
+    count, _bar, granted = granted.partition("|")
     members.keep_coalition_mode(int(count))
     pairs = (item.split(":") for item in granted.split(",")) if granted else ()
     found = Visibility._of(uid, is_dpo(actor), ((kind, int(record_id)) for kind, record_id in pairs),
@@ -403,7 +404,7 @@ def sees_private_details(actor, record) -> bool:
 def require_visible(actor, record):
     """The record itself, or NotFoundError when it does not exist for this actor."""
     if record is None or not can_see(actor, record):
-        raise NotFoundError("No such record.")
+        raise NotFoundError(_("No such record."))
     return record
 
 
@@ -434,7 +435,7 @@ def can_manage(actor, record) -> bool:
 
 def _require_manage(actor, record) -> None:
     if not can_see(actor, record):
-        raise NotFoundError("No such record.")
+        raise NotFoundError(_("No such record."))
     if not can_manage(actor, record):
         raise PermissionDenied("Only the data-protection officer, a lead or admin who can see this record, "
                                "or the meeting's organiser may change who sees it.")
@@ -444,14 +445,14 @@ def clean_sensitivity(value, field: str = "sensitivity") -> str:
     """"internal" or "restricted", or a ValidationError naming the field."""
     if isinstance(value, str) and value.strip().lower() in SENSITIVITIES:
         return value.strip().lower()
-    raise ValidationError.for_fields({field: "Choose internal or restricted."})
+    raise ValidationError.for_fields({field: _("Choose internal or restricted.")})
 
 
 def set_sharing(actor, now: datetime, meeting, value) -> bool:
     """Say what other members see of a meeting (engage.members.models.SHARING); returns whether it
     changed. Its member's DPO, leads and admins, or its organiser; audited and kept in its history."""
     if value not in SHARING:
-        raise ValidationError.for_fields({"sharing": "Choose private, coalition_summary or coalition_full."})
+        raise ValidationError.for_fields({"sharing": _("Choose private, coalition_summary or coalition_full.")})
     if meeting.sharing == value:
         return False
     _require_manage(actor, meeting)
@@ -555,7 +556,7 @@ def grant(actor, now: datetime, record, *, user=None, group=None) -> AccessGrant
     """Let one user or one group see a record (a group: the DPO only); audited. Granting twice is refused (409)."""
     _require_manage(actor, record)
     if (user is None) == (group is None):
-        raise ValidationError.for_fields({"grantee": "Choose a user or a group."})
+        raise ValidationError.for_fields({"grantee": _("Choose a user or a group.")})
     if group is not None and not is_dpo(actor):
         # Admins keep groups that hold nothing, so whoever grants to a group must be the one who
         # vouches for its members: the DPO.
@@ -564,7 +565,7 @@ def grant(actor, now: datetime, record, *, user=None, group=None) -> AccessGrant
     column, target = (AccessGrant.user_id, user) if user is not None else (AccessGrant.group_id, group)
     if db.session.scalar(select(AccessGrant.id).where(AccessGrant.record_type == kind,
                                                       AccessGrant.record_id == record.id, column == target.id)):
-        raise ConflictError("Already granted.", {"grantee": ["Already granted."]})
+        raise ConflictError(_("Already granted."), {"grantee": [_("Already granted.")]})
     row = AccessGrant(record_type=kind, record_id=record.id, user_id=getattr(user, "id", None),
                       group_id=getattr(group, "id", None), granted_by_id=getattr(actor, "id", None), granted_at=now)
     db.session.add(row)
@@ -579,7 +580,7 @@ def revoke(actor, now: datetime, record, access_grant: AccessGrant) -> None:
     """Take one grant away; audited."""
     _require_manage(actor, record)
     if access_grant.record_type != record_type_of(record) or access_grant.record_id != record.id:
-        raise NotFoundError("No such grant on this record.")
+        raise NotFoundError(_("No such grant on this record."))
     who = f"user {access_grant.user_id}" if access_grant.user_id else f"group {access_grant.group_id}"
     db.session.delete(access_grant)
     db.session.flush()
@@ -637,7 +638,7 @@ def get_group(group_id) -> AccessGroup:
     """The group with that id, or NotFoundError."""
     group = db.session.get(AccessGroup, group_id) if isinstance(group_id, int) and 0 < group_id < 2**31 else None
     if group is None:
-        raise NotFoundError(f"No access group with id {group_id}.")
+        raise NotFoundError(_("No access group with id %(id)s.", id=group_id))
     return group
 
 
@@ -646,7 +647,7 @@ def _clean_group(data, group: AccessGroup | None = None) -> dict:
     name = " ".join(body.name.split())  # one space between words, so a name differs by its words alone
     clash = db.session.scalar(select(AccessGroup.id).where(func.lower(AccessGroup.name) == name.lower()))
     if clash is not None and (group is None or clash != group.id):
-        raise ConflictError(f"There is already a group called {name}.", {"name": ["Already in use."]})
+        raise ConflictError(_("There is already a group called %(name)s.", name=name), {"name": [_("Already in use.")]})
     return {"name": name, "description": body.description}
 
 
@@ -686,7 +687,7 @@ def add_member(actor, now: datetime, group: AccessGroup, user) -> bool:
     """Put a user in a group; returns False when already there (the DPO; an admin while it holds no grant)."""
     _require_groups(actor, group)
     if user is None:
-        raise ValidationError.for_fields({"user_id": "Choose a user."})
+        raise ValidationError.for_fields({"user_id": _("Choose a user.")})
     if user in group.members:
         return False
     group.members.append(user)

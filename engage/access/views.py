@@ -5,6 +5,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select
+from flask_babel import gettext as _
 
 from engage.auth.models import User
 from engage.auth.permissions import password_confirmed_within, require_role_for_blueprint
@@ -73,12 +74,12 @@ def set_sensitivity(record_type, record_id):
     record = _record(record_type, record_id)
     form = SensitivityForm()
     if not form.validate_on_submit():
-        flash("Sensitivity: choose internal or restricted.", "danger")
+        flash(_("Sensitivity: choose internal or restricted."), "danger")
         return _back(record)
     _refused_back_to(record_page(record) + "#access")
     changed = services.set_sensitivity(current_user, now_utc(), record, form.sensitivity.data)
-    flash(f"Now {SENSITIVITIES[form.sensitivity.data].lower()}." if changed else "Nothing was changed.",
-          "success" if changed else "info")
+    flash(_("Now %(sensitivity)s.", sensitivity=_(SENSITIVITIES[form.sensitivity.data]).lower()) if changed
+          else _("Nothing was changed."), "success" if changed else "info")
     return _back(record)
 
 
@@ -90,8 +91,8 @@ def set_sharing(meeting_id):
         abort(400)
     _refused_back_to(record_page(meeting) + "#access")
     changed = services.set_sharing(current_user, now_utc(), meeting, form.sharing.data)
-    flash(f"Other member organisations now see: {SHARING[form.sharing.data].lower()}." if changed
-          else "Nothing was changed.", "success" if changed else "info")
+    flash(_("Other member organisations now see: %(sharing)s.", sharing=_(SHARING[form.sharing.data]).lower())
+          if changed else _("Nothing was changed."), "success" if changed else "info")
     return _back(meeting)
 
 
@@ -102,7 +103,7 @@ def add_grant(record_type, record_id):
 
     def not_one(_exc=None):
         # The panel offers only its own people and groups, so every problem with the choice reads the same.
-        flash("Grant: choose one person or one group.", "danger")
+        flash(_("Grant: choose one person or one group."), "danger")
         return _back(record)
     on_refusal(not_one)
     if not form.validate_on_submit():  # its CSRF token
@@ -114,7 +115,7 @@ def add_grant(record_type, record_id):
     group = services.get_group(body.group_id) if body.group_id else None  # unknown: NotFoundError, as above
     _refused_back_to(record_page(record) + "#access")
     services.grant(current_user, now_utc(), record, user=user, group=group)
-    flash(f"Granted to {user.display_name if user else group.name}.", "success")
+    flash(_("Granted to %(grantee)s.", grantee=user.display_name if user else group.name), "success")
     return _back(record)
 
 
@@ -127,7 +128,7 @@ def revoke_grant(record_type, record_id, grant_id):
     label = found.grantee_label
     _refused_back_to(record_page(record) + "#access")
     services.revoke(current_user, now_utc(), record, found)
-    flash(f"{label} no longer has access.", "success")
+    flash(_("%(grantee)s no longer has access.", grantee=label), "success")
     if not services.can_see(current_user, record):
         return redirect(url_for("main.home"))  # they revoked their own access
     return _back(record)
@@ -186,7 +187,7 @@ def groups():
                                        422 if form.is_submitted() else 200))
     if form.validate_on_submit():
         group = services.create_group(current_user, now_utc(), form.values())
-        flash(f"Group {group.name} created. Add its members next.", "success")
+        flash(_("Group %(name)s created. Add its members next.", name=group.name), "success")
         return redirect(url_for(".group", group_id=group.id))
     return page()
 
@@ -210,7 +211,7 @@ def group(group_id):
         422 if form.is_submitted() else 200))
     if form.validate_on_submit():
         services.update_group(current_user, now_utc(), found, form.values())
-        flash("Saved.", "success")
+        flash(_("Saved."), "success")
         return redirect(url_for(".group", group_id=found.id))
     return page()
 
@@ -224,7 +225,7 @@ def delete_group(group_id):
         abort(400)
     name = found.name
     services.delete_group(current_user, now_utc(), found)
-    flash(f"Group {name} deleted; its members keep only what was granted to them by name.", "success")
+    flash(_("Group %(name)s deleted; its members keep only what was granted to them by name.", name=name), "success")
     return redirect(url_for(".groups"))
 
 
@@ -236,11 +237,11 @@ def add_member(group_id):
     form = MemberForm().setup()
     user = db.session.get(User, form.user_id.data) if form.validate_on_submit() and form.user_id.data else None
     if user is None:
-        flash("Choose a person to add.", "danger")
+        flash(_("Choose a person to add."), "danger")
     elif services.add_member(current_user, now_utc(), found, user):
-        flash(f"{user.display_name} added.", "success")
+        flash(_("%(name)s added.", name=user.display_name), "success")
     else:
-        flash(f"{user.display_name} is already a member.", "info")
+        flash(_("%(name)s is already a member.", name=user.display_name), "info")
     return redirect(url_for(".group", group_id=found.id))
 
 
@@ -253,7 +254,7 @@ def remove_member(group_id, user_id):
     if user is None or not ConfirmForm().validate_on_submit():
         abort(404 if user is None else 400)
     if services.remove_member(current_user, now_utc(), found, user):
-        flash(f"{user.display_name} removed.", "success")
+        flash(_("%(name)s removed.", name=user.display_name), "success")
     return redirect(url_for(".group", group_id=found.id))
 
 
@@ -291,5 +292,6 @@ def set_officer():
     _refused_back_to(back)
     set_dpo(current_user, now_utc(), user, value)
     sessions.keep(current_user)  # a DPO stepping down ends their other sessions, not this one
-    flash(f"{user.display_name} is {'now' if value else 'no longer'} a data-protection officer.", "success")
+    flash(_("%(name)s is now a data-protection officer.", name=user.display_name) if value else
+          _("%(name)s is no longer a data-protection officer.", name=user.display_name), "success")
     return redirect(back)

@@ -8,31 +8,32 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from engage.dbtypes import UTCDateTime
 from engage.extensions import db
+from engage.i18n import N_
 
 # What is audited. Detail strings name the kind of thing, never its content.
 AUDIT_ACTIONS = {
-    "login": "Signed in",
-    "login_failed": "Sign-in failed",
-    "logout": "Signed out",
-    "2fa_failed": "Two-factor code refused",
-    "2fa_enrolled": "Two-factor enrolled",
-    "2fa_disabled": "Two-factor removed",
-    "role_changed": "Role changed",
-    "grant_changed": "Access grant changed",
-    "user_created": "User added",
-    "account_disabled": "Account disabled",
-    "account_enabled": "Account enabled",
-    "restricted_viewed": "Restricted record viewed",
-    "restricted_exported": "Restricted record exported",
-    "data_exported": "Data exported",
-    "subject_exported": "Access request answered (export)",
-    "subject_erased": "Contact erased",
-    "sensitivity_changed": "Sensitivity changed",
-    "organisation_changed": "Organisation's name, logo or reply address changed",
-    "theme_mapping_changed": "Theme mapping added, changed or removed",
-    "member_added": "Member organisation added",
-    "member_changed": "User moved to another member organisation",
-    "sharing_changed": "Meeting's sharing with the coalition changed",
+    "login": N_("Signed in"),
+    "login_failed": N_("Sign-in failed"),
+    "logout": N_("Signed out"),
+    "2fa_failed": N_("Two-factor code refused"),
+    "2fa_enrolled": N_("Two-factor enrolled"),
+    "2fa_disabled": N_("Two-factor removed"),
+    "role_changed": N_("Role changed"),
+    "grant_changed": N_("Access grant changed"),
+    "user_created": N_("User added"),
+    "account_disabled": N_("Account disabled"),
+    "account_enabled": N_("Account enabled"),
+    "restricted_viewed": N_("Restricted record viewed"),
+    "restricted_exported": N_("Restricted record exported"),
+    "data_exported": N_("Data exported"),
+    "subject_exported": N_("Access request answered (export)"),
+    "subject_erased": N_("Contact erased"),
+    "sensitivity_changed": N_("Sensitivity changed"),
+    "organisation_changed": N_("Organisation's name, logo or reply address changed"),
+    "theme_mapping_changed": N_("Theme mapping added, changed or removed"),
+    "member_added": N_("Member organisation added"),
+    "member_changed": N_("User moved to another member organisation"),
+    "sharing_changed": N_("Meeting's sharing with the coalition changed"),
 }
 # What only happens in a coalition (more than one member organisation): a single organisation's audit
 # filter does not offer them, so its pages say nothing of members until a second one is added.

@@ -1,4 +1,5 @@
 """Forms for signing in, passwords and user administration."""
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField, SubmitField
 
@@ -14,9 +15,9 @@ from .schemas import (EMAIL_LENGTH, MIN_PASSWORD_LENGTH, PASSWORD_LENGTH, Passwo
 class LoginForm(FlaskForm):
     """Fields and CSRF only; SignIn (auth/schemas.py) says what must be there, under the same names."""
 
-    email = EmailField("Email", render_kw={"maxlength": EMAIL_LENGTH})
-    password = PasswordField("Password", render_kw={"maxlength": PASSWORD_LENGTH})
-    submit = SubmitField("Sign in")
+    email = EmailField(_l("Email"), render_kw={"maxlength": EMAIL_LENGTH})
+    password = PasswordField(_l("Password"), render_kw={"maxlength": PASSWORD_LENGTH})
+    submit = SubmitField(_l("Sign in"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -30,11 +31,11 @@ class LoginForm(FlaskForm):
 class ChangePasswordForm(FlaskForm):
     """Fields and CSRF only; PasswordChange (auth/schemas.py) says what is valid, under the same names."""
 
-    current_password = PasswordField("Current password")
-    new_password = PasswordField("New password",
+    current_password = PasswordField(_l("Current password"))
+    new_password = PasswordField(_l("New password"),
                                  render_kw={"minlength": MIN_PASSWORD_LENGTH, "maxlength": PASSWORD_LENGTH})
-    confirm = PasswordField("Repeat the new password")
-    submit = SubmitField("Change password")
+    confirm = PasswordField(_l("Repeat the new password"))
+    submit = SubmitField(_l("Change password"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -49,10 +50,10 @@ class ChangePasswordForm(FlaskForm):
 class NewUserForm(FlaskForm):
     """Fields and CSRF only; UserCreate (auth/schemas.py) says what must be there, under the same names."""
 
-    email = EmailField("Email", render_kw={"maxlength": EMAIL_LENGTH})
-    full_name = StringField("Full name")
-    role = SelectField("Role", choices=list(ROLE_LABELS.items()))
-    submit = SubmitField("Add user")
+    email = EmailField(_l("Email"), render_kw={"maxlength": EMAIL_LENGTH})
+    full_name = StringField(_l("Full name"))
+    role = SelectField(_l("Role"), choices=[(key, _l(label)) for key, label in ROLE_LABELS.items()])
+    submit = SubmitField(_l("Add user"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -64,14 +65,14 @@ class NewUserForm(FlaskForm):
 
 
 class RoleForm(FlaskForm):
-    role = SelectField("Role", choices=list(ROLE_LABELS.items()))
-    submit = SubmitField("Change role")
+    role = SelectField(_l("Role"), choices=[(key, _l(label)) for key, label in ROLE_LABELS.items()])
+    submit = SubmitField(_l("Change role"))
 
 
 class DpoForm(FlaskForm):
     """Fields and CSRF only; DpoChange (auth/schemas.py) says what is valid, under the same name."""
 
-    is_dpo = HiddenField("Data-protection officer")
+    is_dpo = HiddenField(_l("Data-protection officer"))
 
     def values(self) -> dict:
         """What DpoChange checks."""
@@ -81,8 +82,8 @@ class DpoForm(FlaskForm):
 class NewTokenForm(FlaskForm):
     """Fields and CSRF only; TokenCreate (auth/schemas.py) says what is valid, under the same name."""
 
-    name = StringField("What the token is for")
-    submit = SubmitField("Create token")
+    name = StringField(_l("What the token is for"))
+    submit = SubmitField(_l("Create token"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -96,22 +97,22 @@ class NewTokenForm(FlaskForm):
 class LanguageForm(FlaskForm):
     """Fields and CSRF only; LanguageChange (auth/schemas.py) says what is valid."""
 
-    language = SelectField("Language of the pages", validate_choice=False,
-                           choices=[("", "As my browser asks"), ("en", "English"), ("fr", "Français")])
-    submit = SubmitField("Save language")
+    language = SelectField(_l("Language of the pages"), validate_choice=False,
+                           choices=[("", _l("As my browser asks")), ("en", "English"), ("fr", "Français")])
+    submit = SubmitField(_l("Save language"))
 
 
 class ConfirmForm(FlaskForm):
     """A bare form: a button and its CSRF token."""
 
-    submit = SubmitField("Confirm")
+    submit = SubmitField(_l("Confirm"))
 
 
 class ConfirmPasswordForm(FlaskForm):
     """Fields and CSRF only; PasswordConfirm (auth/schemas.py) says what must be there, under the same name."""
 
-    password = PasswordField("Your password", render_kw={"maxlength": PASSWORD_LENGTH})
-    submit = SubmitField("Confirm")
+    password = PasswordField(_l("Your password"), render_kw={"maxlength": PASSWORD_LENGTH})
+    submit = SubmitField(_l("Confirm"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -125,9 +126,9 @@ class ConfirmPasswordForm(FlaskForm):
 class CodeForm(FlaskForm):
     """Fields and CSRF only; SignInCode (auth/schemas.py) says what must be there, under the same name."""
 
-    code = StringField("Code from your authenticator app, or a recovery code",
+    code = StringField(_l("Code from your authenticator app, or a recovery code"),
                        render_kw={"autocomplete": "one-time-code", "autofocus": True, "inputmode": "text"})
-    submit = SubmitField("Continue")
+    submit = SubmitField(_l("Continue"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -141,9 +142,9 @@ class CodeForm(FlaskForm):
 class EnrolForm(FlaskForm):
     """Fields and CSRF only; TwoStepEnrol (auth/schemas.py) says what must be there, under the same name."""
 
-    code = StringField("The 6-digit code your app shows now",
+    code = StringField(_l("The 6-digit code your app shows now"),
                        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"})
-    submit = SubmitField("Turn on two-step sign-in")
+    submit = SubmitField(_l("Turn on two-step sign-in"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -157,13 +158,13 @@ class EnrolForm(FlaskForm):
 class MemberForm(FlaskForm):
     """Fields and CSRF only; members.schemas.MemberCreate says what must be there, under the same names."""
 
-    name = StringField("Name")
-    short_name = StringField("Short name", description="As pages and warnings name it, e.g. KHRC.")
-    from_name = StringField("Sender's name on its invitations")
-    reply_to = EmailField("Replies to its invitations go to")
-    default_sharing = SelectField("What its new meetings share with the other members",
+    name = StringField(_l("Name"))
+    short_name = StringField(_l("Short name"), description=_l("As pages and warnings name it, e.g. KHRC."))
+    from_name = StringField(_l("Sender's name on its invitations"))
+    reply_to = EmailField(_l("Replies to its invitations go to"))
+    default_sharing = SelectField(_l("What its new meetings share with the other members"),
                                   choices=list(SHARING.items()), default=DEFAULT_SHARING, validate_choice=False)
-    submit = SubmitField("Add member organisation")
+    submit = SubmitField(_l("Add member organisation"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -178,4 +179,4 @@ class MemberForm(FlaskForm):
 class MoveUserForm(FlaskForm):
     """Which member a user belongs to (CSRF and the choice; UserMove checks it)."""
 
-    member_id = SelectField("Member organisation", coerce=int, validate_choice=False)
+    member_id = SelectField(_l("Member organisation"), coerce=int, validate_choice=False)

@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
+from flask_babel import gettext as _
 
 from engage.audit.services import record_export
 from engage.auth import sessions
@@ -75,7 +76,7 @@ def password_confirmed_within(minutes: int = 5):
                 return login_manager.unauthorized()
             if not sessions.password_recent(now_utc(), minutes):
                 if request.method != "GET":
-                    flash("Confirm your password, then do that again.", "info")
+                    flash(_("Confirm your password, then do that again."), "info")
                 return redirect(url_for("auth.confirm_password", next=_return_to()))
             return view(*args, **kwargs)
         return wrapped

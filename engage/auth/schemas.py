@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PlainValidator, ValidationInfo, field_validator
+from flask_babel import gettext as _
 
 from engage.schemas import problem
 
@@ -25,9 +26,9 @@ def _given(limit: int):
     """A value that is there (not blank) and at most `limit` characters, kept as it came."""
     def check(value: Any) -> str:
         if not isinstance(value, str) or not value.strip():
-            raise problem("This field is required.")
+            raise problem(_("This field is required."))
         if len(value) > limit:
-            raise problem(f"Field cannot be longer than {limit} characters.")
+            raise problem(_("Field cannot be longer than %(num)s characters.", num=limit))
         return value
     return Annotated[str, PlainValidator(check), Field(json_schema_extra={"maxLength": limit})]
 
@@ -52,9 +53,9 @@ def _token_name(value: Any) -> str:
     if value is None:
         return ""
     if not isinstance(value, str):
-        raise problem("Must be text.")
+        raise problem(_("Must be text."))
     if len(value) > TOKEN_NAME_LENGTH:
-        raise problem(f"Field cannot be longer than {TOKEN_NAME_LENGTH} characters.")
+        raise problem(_("Field cannot be longer than %(num)s characters.", num=TOKEN_NAME_LENGTH))
     return value
 
 
@@ -74,9 +75,10 @@ class TokenCreate(BaseModel):
 
 def _new_password(value: Any) -> str:
     if not isinstance(value, str) or not value.strip():
-        raise problem("This field is required.")
+        raise problem(_("This field is required."))
     if not MIN_PASSWORD_LENGTH <= len(value) <= PASSWORD_LENGTH:
-        raise problem(f"Field must be between {MIN_PASSWORD_LENGTH} and {PASSWORD_LENGTH} characters long.")
+        raise problem(_("Field must be between %(min)s and %(max)s characters long.", min=MIN_PASSWORD_LENGTH,
+                        max=PASSWORD_LENGTH))
     return value
 
 
@@ -97,7 +99,7 @@ class PasswordChange(BaseModel):
         # refused itself, its own message says what to fix first.
         new = info.data.get("new_password")
         if new is not None and value != new:
-            raise problem("The two do not match.")
+            raise problem(_("The two do not match."))
         return value
 
 
@@ -129,7 +131,7 @@ def _flag(value: Any) -> bool:
         return value == "1"
     if isinstance(value, bool):
         return value
-    raise problem("Send 1 or 0.")
+    raise problem(_("Send 1 or 0."))
 
 
 class DpoChange(BaseModel):

@@ -8,7 +8,9 @@ from datetime import timedelta
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import bindparam, func, select
+from flask_babel import gettext as _
 
+from engage.i18n import N_
 from engage.audit.services import record_event
 from engage.errors import ConflictError, PermissionDenied, ValidationError
 from engage.extensions import db
@@ -22,12 +24,12 @@ from .schemas import MIN_PASSWORD_LENGTH  # one length for the password form and
 def normalise_email(value: str, field: str = "email") -> str:
     """A syntactically valid, normalised email address, or a ValidationError naming `field`."""
     if not isinstance(value, str) or not value.strip():
-        raise ValidationError.for_fields({field: "An email address is required."})
+        raise ValidationError.for_fields({field: _("An email address is required.")})
     try:
         # allow_smtputf8=False: engage sends 7-bit mail, so a mailbox name with accents could never be reached.
         result = validate_email(value.strip(), check_deliverability=False, allow_smtputf8=False)
     except EmailNotValidError as exc:
-        raise ValidationError.for_fields({field: f"Not a valid email address: {exc}"}) from None
+        raise ValidationError.for_fields({field: _("Not a valid email address: %(problem)s", problem=exc)}) from None
     return result.normalized.lower()
 
 
@@ -35,9 +37,9 @@ def check_password_strength(password: str, field: str = "password") -> None:
     """Refuse passwords too short to be safe."""
     if not isinstance(password, str) or len(password) < MIN_PASSWORD_LENGTH:
         raise ValidationError.for_fields(
-            {field: f"Use at least {MIN_PASSWORD_LENGTH} characters."})
+            {field: _("Use at least %(num)s characters.", num=MIN_PASSWORD_LENGTH)})
     if len(password) > 1024:
-        raise ValidationError.for_fields({field: "That password is too long."})
+        raise ValidationError.for_fields({field: _("That password is too long.")})
 
 
 def generate_password() -> str:
@@ -54,11 +56,11 @@ def create_user(actor, now, email: str, full_name: str, role: str, password: str
     """Add a user with a hashed password; refuses duplicates, unknown roles and weak passwords."""
     email = normalise_email(email)
     if role not in ROLES:
-        raise ValidationError.for_fields({"role": f"Choose one of: {', '.join(ROLES)}."})
+        raise ValidationError.for_fields({"role": _("Choose one of: %(roles)s.", roles=", ".join(ROLES))})
     check_password_strength(password)
     if find_user_by_email(email):
-        raise ConflictError(f"A user with the email {email} already exists.",
-                            {"email": ["Already in use."]})
+        raise ConflictError(_("A user with the email %(email)s already exists.", email=email),
+                            {"email": [_("Already in use.")]})
     user = User(email=email, full_name=(full_name or "").strip() or email.split("@")[0],
                 role=role, created_at=now, is_disabled=False,
                 member_id=members.member_id_of(actor))  # the adding admin's member (none: the secretariat's)
@@ -80,8 +82,8 @@ def _people_of(actor, query):
 def _require_own_people(actor, user: User) -> None:
     if actor is not None and members.coalition_mode() and not members.can_run_coalition(actor) \
             and user.member_id != actor.member_id:
-        raise PermissionDenied(f"{user.email} belongs to another member organisation: its admins, or the "
-                               "secretariat's, manage their account.")
+        raise PermissionDenied(_("%(email)s belongs to another member organisation: its admins, or the "
+                                 "secretariat's, manage their account.", email=user.email))
 
 
 def user_list(q: str = "", actor=None) -> list[User]:
@@ -142,7 +144,7 @@ def sign_out(user: User, now, everywhere: bool = False) -> None:
 def change_password(user: User, current: str, new: str, now) -> None:
     """Set a new password after checking the current one."""
     if not user.check_password(current or ""):
-        raise ValidationError.for_fields({"current_password": "That is not your current password."})
+        raise ValidationError.for_fields({"current_password": _("That is not your current password.")})
     check_password_strength(new, "new_password")
     user.set_password(new)
     user.end_sessions()  # every other session ends; the view keeps the one that typed the password
@@ -167,9 +169,9 @@ def set_role(actor, now, user: User, role: str) -> None:
     """Change a user's role, keeping at least one active admin."""
     _require_own_people(actor, user)
     if role not in ROLES:
-        raise ValidationError.for_fields({"role": f"Choose one of: {', '.join(ROLES)}."})
+        raise ValidationError.for_fields({"role": _("Choose one of: %(roles)s.", roles=", ".join(ROLES))})
     if user.role == "admin" and role != "admin" and not user.is_disabled and _active_admin_count() <= 1:
-        raise PermissionDenied("engage needs at least one active admin.")
+        raise PermissionDenied(_("engage needs at least one active admin."))
     if user.role != role:
         record_change(actor, now, user, "role_changed", {"role": [user.role, role]})
         record_event(actor, now, "role_changed", user, detail=f"role {user.role} -> {role}")
@@ -177,7 +179,7 @@ def set_role(actor, now, user: User, role: str) -> None:
         user.end_sessions()  # pages and forms opened under the old role go with their sessions
 
 
-ONLY_THE_DPO = "Only the data-protection officer names or removes a data-protection officer."
+ONLY_THE_DPO = N_("Only the data-protection officer names or removes a data-protection officer.")
 
 
 def _require_dpo_or_command_line(actor, message: str = ONLY_THE_DPO) -> None:
@@ -187,7 +189,7 @@ def _require_dpo_or_command_line(actor, message: str = ONLY_THE_DPO) -> None:
     if actor is None:
         return
     if not (getattr(actor, "is_dpo", False) and not getattr(actor, "is_disabled", False)):
-        raise PermissionDenied(message)
+        raise PermissionDenied(_(message))
 
 
 def set_dpo(actor, now, user: User, is_dpo: bool) -> None:
@@ -195,7 +197,7 @@ def set_dpo(actor, now, user: User, is_dpo: bool) -> None:
     _require_dpo_or_command_line(actor)
     _require_own_people(actor, user)
     if is_dpo and user.is_disabled:
-        raise PermissionDenied("A disabled account cannot be the data-protection officer.")
+        raise PermissionDenied(_("A disabled account cannot be the data-protection officer."))
     if bool(user.is_dpo) != is_dpo:
         record_change(actor, now, user, "dpo_changed", {"is_dpo": [bool(user.is_dpo), is_dpo]})
         record_event(actor, now, "role_changed", user, detail="DPO flag set" if is_dpo else "DPO flag removed")
@@ -206,14 +208,14 @@ def set_dpo(actor, now, user: User, is_dpo: bool) -> None:
 def set_disabled(actor, now, user: User, disabled: bool) -> None:
     """Disable or re-enable a user; nobody disables themselves or the last admin, and only a DPO a DPO."""
     if disabled and actor is not None and actor.id == user.id:
-        raise PermissionDenied("You cannot disable your own account.")
+        raise PermissionDenied(_("You cannot disable your own account."))
     _require_own_people(actor, user)
     if disabled and user.role == "admin" and not user.is_disabled and _active_admin_count() <= 1:
-        raise PermissionDenied("engage needs at least one active admin.")
+        raise PermissionDenied(_("engage needs at least one active admin."))
     if user.is_dpo and user.is_disabled != disabled:
         # Disabling the DPO removes them as surely as taking the flag away.
-        _require_dpo_or_command_line(actor, "Only the data-protection officer disables or enables the account "
-                                            "of a data-protection officer.")
+        _require_dpo_or_command_line(actor, N_("Only the data-protection officer disables or enables the "
+                                               "account of a data-protection officer."))
     if user.is_disabled != disabled:
         user.is_disabled = disabled
         user.end_sessions()  # re-enabling must not bring back a session from before
@@ -245,7 +247,7 @@ def create_api_token(user: User, now, name: str = "") -> tuple[ApiToken, str]:
 def revoke_api_token(actor, token: ApiToken, now) -> None:
     """Revoke a token; its owner or an admin may."""
     if actor.id != token.user_id and not actor.has_role("admin"):
-        raise PermissionDenied("You can only revoke your own tokens.")
+        raise PermissionDenied(_("You can only revoke your own tokens."))
     if token.revoked_at is None:
         token.revoked_at = now
 

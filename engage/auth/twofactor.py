@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 import pyotp
 import segno
 from sqlalchemy import func, select
+from flask_babel import gettext as _
 
 from engage.audit.models import AuditEvent
 from engage.audit.services import record_event
@@ -69,8 +70,8 @@ def _new_recovery_codes(user: User, now: datetime) -> list[str]:
     for old in list(user.recovery_codes):
         db.session.delete(old)
     codes = []
-    for _ in range(RECOVERY_CODE_COUNT):
-        raw = "".join(secrets.choice(_RECOVERY_ALPHABET) for _ in range(12))
+    for _code in range(RECOVERY_CODE_COUNT):
+        raw = "".join(secrets.choice(_RECOVERY_ALPHABET) for _letter in range(12))
         codes.append(f"{raw[:4]}-{raw[4:8]}-{raw[8:]}")
     db.session.flush()
     for code in codes:
@@ -81,7 +82,7 @@ def _new_recovery_codes(user: User, now: datetime) -> list[str]:
 def start_enrolment(user: User) -> str:
     """The secret to show for enrolment: kept on the account (not yet in force) so a reload shows the same QR."""
     if user.has_2fa:
-        raise ValidationError("Two-step sign-in is already on.")
+        raise ValidationError(_("Two-step sign-in is already on."))
     if not user.totp_secret:
         user.totp_secret = new_secret()
     return user.totp_secret
@@ -93,12 +94,12 @@ def enrol(user: User, secret: str, code: str, now: datetime) -> list[str]:
     The codes are shown once; only their hashes are kept.
     """
     if not secret or len(secret) > 64:
-        raise ValidationError.for_fields({"code": "Start again: the enrolment expired."})
+        raise ValidationError.for_fields({"code": _("Start again: the enrolment expired.")})
     step = _matching_step(secret, _clean_code(code), now)
     if step is None:
         record_event(user, now, "2fa_failed", user, detail="enrolment code")
         raise ValidationError.for_fields(
-            {"code": "That code does not match. Check the phone's clock and type the code now showing."})
+            {"code": _("That code does not match. Check the phone's clock and type the code now showing.")})
     user.totp_secret, user.totp_enabled_at, user.totp_last_step = secret, now, step
     codes = _new_recovery_codes(user, now)
     record_event(user, now, "2fa_enrolled", user)

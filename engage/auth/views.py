@@ -1,5 +1,6 @@
 """Sign-in, account and user administration pages."""
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _, refresh
 from flask_login import current_user, login_required, login_user, logout_user
 from markupsafe import Markup
 from sqlalchemy import select
@@ -71,7 +72,7 @@ def login():
         credentials = check(SignIn, form.values())  # a blank or overlong field: refused beside it, nothing asked
         user = services.check_credentials(credentials.email, credentials.password, now)
         if user is None:  # the page is a 200, so the boundary keeps the audit row of the failed attempt
-            flash("That email and password do not match an active account.", "danger")
+            flash(_("That email and password do not match an active account."), "danger")
         elif user.has_2fa:
             sessions.set_pending(user.id, now)
             return redirect(url_for("auth.login_code", next=target if is_safe_redirect(target) else None))
@@ -88,23 +89,23 @@ def login_code():
     user = db.session.get(User, user_id) if user_id is not None else None
     if user is None or not user.is_active or not user.has_2fa:
         sessions.clear_pending()
-        flash("Sign in again: the step for the code lasts five minutes.", "info")
+        flash(_("Sign in again: the step for the code lasts five minutes."), "info")
         return redirect(url_for("auth.login"))
     form = CodeForm()
     page = refused_form(form, lambda: render_template("auth/login_code.html", form=form))
     if form.validate_on_submit():  # its CSRF token
         body = check(SignInCode, form.values())  # blank or overlong: beside the field, not counted as a wrong code
         if twofactor.too_many_failures(user, now):
-            form.code.errors.append("Too many wrong codes for this account. Wait 15 minutes and try again.")
+            form.code.errors.append(_("Too many wrong codes for this account. Wait 15 minutes and try again."))
             return render_template("auth/login_code.html", form=form), 429
         how = twofactor.verify(user, body.code, now)
         if how is not None:
             if how == "recovery":
-                flash(f"You used a recovery code; {twofactor.recovery_codes_left(user)} left. "
-                      "Make new ones on your account page if you are running short.", "warning")
+                flash(_("You used a recovery code; %(num)s left. Make new ones on your account page if you are "
+                        "running short.", num=twofactor.recovery_codes_left(user)), "warning")
             return _finish_login(user, now, request.args.get("next"), how)
         keep_refused()  # the audit row of the refused code counts towards the lockout
-        form.code.errors.append("That code is not right, or was already used. Type the code your app shows now.")
+        form.code.errors.append(_("That code is not right, or was already used. Type the code your app shows now."))
         return render_template("auth/login_code.html", form=form), 422
     return page()
 
@@ -113,9 +114,10 @@ def login_code():
 def logout():
     if current_user.is_authenticated:
         services.sign_out(current_user, now_utc())
+    message = _("You are signed out.")  # in the language of who signs out, before they are nobody
     logout_user()
     sessions.clear()
-    flash("You are signed out.", "info")
+    flash(message, "info")
     return redirect(url_for("auth.login"))
 
 
@@ -125,9 +127,10 @@ def sign_out_everywhere():
     if not ConfirmForm().validate_on_submit():
         return redirect(url_for("auth.account"))
     services.sign_out(current_user, now_utc(), everywhere=True)
+    message = _("You are signed out on every device and browser.")  # in their language, while signed in
     logout_user()
     sessions.clear()
-    flash("You are signed out on every device and browser.", "info")
+    flash(message, "info")
     return redirect(url_for("auth.login"))
 
 
@@ -149,14 +152,16 @@ def _session_rules():
                                     config.get("ENGAGE_SESSION_MAX_HOURS"))
     if reason is not None:
         services.record_logout(user, now, f"session ended ({reason})")  # committed with the redirect
+        # Worded in the user's language, while they are still signed in.
+        if reason == "idle":
+            message = _("You were signed out after %(minutes)s minutes without activity. Sign in again to continue.",
+                        minutes=config["ENGAGE_SESSION_IDLE_MINUTES"])
+        else:
+            message = _("You were signed out: a session lasts at most %(hours)s hours. Sign in again to continue.",
+                        hours=config["ENGAGE_SESSION_MAX_HOURS"])
         logout_user()
         sessions.clear()
-        if reason == "idle":
-            flash(f"You were signed out after {config['ENGAGE_SESSION_IDLE_MINUTES']} minutes without "
-                  "activity. Sign in again to continue.", "info")
-        else:
-            flash(f"You were signed out: a session lasts at most {config['ENGAGE_SESSION_MAX_HOURS']} hours. "
-                  "Sign in again to continue.", "info")
+        flash(message, "info")
         target = request.full_path.rstrip("?") if request.method == "GET" else None
         return redirect(url_for("auth.login", next=target))
     sessions.touch(now)
@@ -177,7 +182,7 @@ def confirm_password():
         if current_user.check_password(body.password):
             sessions.confirm_password(now_utc())
             return redirect(target if is_safe_redirect(target) else url_for("main.home"))
-        form.password.errors.append("That is not your password.")
+        form.password.errors.append(_("That is not your password."))
         return render_template("auth/confirm_password.html", form=form), 422
     return page()
 
@@ -199,7 +204,7 @@ def account():
         body = check(PasswordChange, form.values())  # blank, too short, or not typed alike: beside the field
         services.change_password(current_user, body.current_password, body.new_password, now_utc())
         sessions.keep(current_user)  # the others ended with the old password; this one typed the new
-        flash("Your password is changed. You are signed out everywhere else.", "success")
+        flash(_("Your password is changed. You are signed out everywhere else."), "success")
         return redirect(url_for("auth.account"))
     return page()
 
@@ -211,8 +216,9 @@ def change_language():
     if form.validate_on_submit():  # its CSRF token
         refused_redirect(url_for("auth.account"))  # a language not offered: said on the account page
         services.set_language(current_user, check(LanguageChange, {"language": form.language.data or ""}))
-        flash("Your language is saved. engage's pages are still in English; recipients' messages and answer "
-              "pages are in each recipient's language.", "success")
+        refresh()  # this request's flash in the language just chosen
+        flash(_("Your language is saved. Recipients' messages and answer pages are in each recipient's language."),
+              "success")
     return redirect(url_for("auth.account"))
 
 
@@ -257,13 +263,13 @@ def create_token():
     form = NewTokenForm(prefix="tok")
 
     def refused(_exc=None):
-        flash("The token name is too long.", "danger")
+        flash(_("The token name is too long."), "danger")
         return redirect(url_for("auth.account"))
     on_refusal(refused)
     if not form.validate_on_submit():  # its CSRF token
         return refused()
     body = check(TokenCreate, form.values())
-    _, secret = services.create_api_token(current_user, now_utc(), body.name)
+    _token, secret = services.create_api_token(current_user, now_utc(), body.name)
     return render_template("auth/token_created.html", secret=secret)
 
 
@@ -274,7 +280,7 @@ def revoke_token(token_id):
     back = refused_redirect(request.referrer if is_safe_redirect(request.referrer) else url_for("auth.account"))
     if ConfirmForm().validate_on_submit():
         services.revoke_api_token(current_user, token, now_utc())
-        flash(f"Token {token.prefix}… is revoked.", "success")
+        flash(_("Token %(prefix)s… is revoked.", prefix=token.prefix), "success")
     return redirect(back)
 
 
@@ -285,7 +291,7 @@ def users():
     def page():
         q = request.args.get("q", "").strip()[:200]
         if "\x00" in q:
-            abort(400, "q: a search cannot hold a NUL character.")
+            abort(400, _("q: a search cannot hold a NUL character."))
         return render_template("admin/users.html", form=form, users=services.user_list(q, current_user), role_form=RoleForm,
                                confirm_form=ConfirmForm(), q=q, total=services.user_count(current_user),
                                role_labels=ROLE_LABELS, runs_coalition=members.can_run_coalition(current_user))
@@ -294,8 +300,8 @@ def users():
         body = check(UserCreate, form.values())
         password = services.generate_password()
         user = services.create_user(current_user, now_utc(), body.email, body.full_name, form.role.data, password)
-        flash(f"{user.email} can now sign in with the password {password} — "
-              "pass it on safely; it is not shown again.", "success")
+        flash(_("%(email)s can now sign in with the password %(password)s — pass it on safely; it is not shown "
+                "again.", email=user.email, password=password), "success")
         return redirect(url_for("admin.users"))
     return page()
 
@@ -307,7 +313,7 @@ def change_role(user_id):
     form = RoleForm()
     if form.validate_on_submit():
         _apply(lambda: services.set_role(current_user, now_utc(), user, form.role.data),
-               f"{user.email} is now {form.role.data}.")
+               _("%(email)s is now %(role)s.", email=user.email, role=_(form.role.data)))
     return redirect(url_for("admin.users"))
 
 
@@ -320,7 +326,8 @@ def change_dpo(user_id):
         refused_redirect(url_for("admin.users"))  # a flag other than 1 or 0: said there
         value = check(DpoChange, form.values()).is_dpo
         _apply(lambda: services.set_dpo(current_user, now_utc(), user, value),
-               f"{user.email} is {'now' if value else 'no longer'} the data-protection officer.")
+               _("%(email)s is now the data-protection officer.", email=user.email) if value else
+               _("%(email)s is no longer the data-protection officer.", email=user.email))
     return redirect(url_for("admin.users"))
 
 
@@ -329,7 +336,7 @@ def disable(user_id):
     user = db.get_or_404(User, user_id)
     if ConfirmForm().validate_on_submit():
         _apply(lambda: services.set_disabled(current_user, now_utc(), user, True),
-               f"{user.email} can no longer sign in.")
+               _("%(email)s can no longer sign in.", email=user.email))
     return redirect(url_for("admin.users"))
 
 
@@ -338,7 +345,7 @@ def enable(user_id):
     user = db.get_or_404(User, user_id)
     if ConfirmForm().validate_on_submit():
         _apply(lambda: services.set_disabled(current_user, now_utc(), user, False),
-               f"{user.email} can sign in again.")
+               _("%(email)s can sign in again.", email=user.email))
     return redirect(url_for("admin.users"))
 
 
@@ -351,7 +358,7 @@ def member_list():
                      people=services.user_list(""))
     if form.validate_on_submit():
         member = members.create_member(current_user, now_utc(), form.values())
-        flash(f"{member.name} is a member organisation.", "success")
+        flash(_("%(name)s is a member organisation.", name=member.name), "success")
         return redirect(url_for("admin.member_list"))
     return page()
 
@@ -365,7 +372,7 @@ def move_user(user_id):
     if form.validate_on_submit():  # its CSRF token
         refused_redirect(url_for("admin.member_list"))
         if members.move_user(current_user, now_utc(), user, {"member_id": form.member_id.data}):
-            flash(f"{user.email} now belongs to {user.member.name}.", "success")
+            flash(_("%(email)s now belongs to %(member)s.", email=user.email, member=user.member.name), "success")
     return redirect(url_for("admin.member_list"))
 
 

@@ -7,6 +7,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict
 
 from engage.auth.services import normalise_email
 from engage.errors import ValidationError
+from engage.i18n import N_
 from engage.schemas import Text, problem
 
 from .models import OrganisationSettings
@@ -26,5 +27,5 @@ class OrganisationUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: Text(OrganisationSettings.name, required="Give the organisation's name: invitations say who is asking.")
+    name: Text(OrganisationSettings.name, required=N_("Give the organisation's name: invitations say who is asking."))
     reply_to: Annotated[Text(OrganisationSettings.reply_to), AfterValidator(_email)] = None

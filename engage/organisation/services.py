@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import g, has_app_context
+from flask_babel import gettext as _
 
 from engage.audit.services import record_event
 from engage.errors import ValidationError
@@ -75,13 +76,13 @@ def logo() -> tuple[bytes, str] | None:
 def logo_type_of(data: bytes) -> str:
     """The media type of an uploaded logo, or a ValidationError naming the `logo` field."""
     if not data:
-        raise ValidationError.for_fields({"logo": "The logo file is empty."})
+        raise ValidationError.for_fields({"logo": _("The logo file is empty.")})
     if len(data) > MAX_LOGO_BYTES:
-        raise ValidationError.for_fields({"logo": f"The logo may be at most {MAX_LOGO_BYTES // 1024} KB."})
+        raise ValidationError.for_fields({"logo": _("The logo may be at most %(size)s KB.", size=MAX_LOGO_BYTES // 1024)})
     for signature, media_type in SIGNATURES:
         if data.startswith(signature):
             return media_type
-    raise ValidationError.for_fields({"logo": "The logo must be a PNG, JPEG or GIF image."})
+    raise ValidationError.for_fields({"logo": _("The logo must be a PNG, JPEG or GIF image.")})
 
 
 def save_settings(actor, now: datetime, data, logo_bytes: bytes | None = None,

@@ -1,6 +1,7 @@
 """The admin page for who engage speaks for, and the logo that RSVP pages and emails show."""
 from flask import Blueprint, Response, abort, flash, redirect, url_for
 from flask_login import current_user
+from flask_babel import gettext as _, lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, EmailField, StringField
@@ -21,12 +22,12 @@ logo_bp = Blueprint("organisation_logo", __name__, url_prefix="/organisation")
 
 
 class OrganisationForm(FlaskForm):
-    name = StringField("Organisation's name", render_kw={"maxlength": OrganisationSettings.name.type.length})
-    reply_to = EmailField("Reply address", description="Where people's replies to invitations go. Blank: the "
-                          "organiser mailbox. Calendar answers still reach engage either way.")
-    logo = FileField("Logo (PNG, JPEG or GIF)", description=f"At most {MAX_LOGO_BYTES // 1024} KB.",
+    name = StringField(_l("Organisation's name"), render_kw={"maxlength": OrganisationSettings.name.type.length})
+    reply_to = EmailField(_l("Reply address"), description=_l("Where people's replies to invitations go. Blank: the "
+                                         "organiser mailbox. Calendar answers still reach engage either way."))
+    logo = FileField(_l("Logo (PNG, JPEG or GIF)"), description=_l("At most %(size)s KB.", size=MAX_LOGO_BYTES // 1024),
                      render_kw={"accept": "image/png,image/jpeg,image/gif"})
-    remove_logo = BooleanField("Remove the logo")
+    remove_logo = BooleanField(_l("Remove the logo"))
 
 
 @bp.route("", methods=["GET", "POST"])
@@ -42,7 +43,7 @@ def edit():
     logo_bytes = upload.read(MAX_LOGO_BYTES + 1) if upload and getattr(upload, "filename", "") else None
     services.save_settings(current_user, now_utc(), {"name": form.name.data, "reply_to": form.reply_to.data},
                            logo_bytes=logo_bytes, remove_logo=bool(form.remove_logo.data))
-    flash("Saved: invitations and answer pages now show these.", "success")
+    flash(_("Saved: invitations and answer pages now show these."), "success")
     return redirect(url_for("organisation.edit"), 303)
 
 

@@ -5,13 +5,14 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
+from flask_babel import gettext as _, ngettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from engage.access.services import can_see, is_restricted, visible
 from engage.auth.models import User
-from engage.clock import format_date, format_in_zone
 from engage.extensions import db
+from engage.i18n import current_language, format_day, in_language, page_clock, staff_language
 from engage.meetings.models import Attendee, Meeting
 from engage.outbox.models import OutboxMessage
 from engage.outcomes.services import follow_ups_due_on, overdue_follow_ups
@@ -53,8 +54,8 @@ def digest_for(user: User, day: date, zone: ZoneInfo) -> dict:
     due, overdue = follow_ups_for(user, day)
     return {
         "coming": coming_for(user, start),
-        "user": user, "day": format_date(day),
-        "meetings": [(m, format_in_zone(m.starts_at, m.timezone)) for m in meetings], "more_meetings": more,
+        "user": user, "day": format_day(day, current_language()),
+        "meetings": [(m, page_clock.format_in_zone(m.starts_at, m.timezone)) for m in meetings], "more_meetings": more,
         "waiting": [(m, people) for m, people in waiting if people],
         "due": due, "overdue": overdue,
         "base_url": current_app.config.get("ENGAGE_BASE_URL", "").rstrip("/"),
@@ -68,7 +69,7 @@ def _waiting_for(user: User, meeting: Meeting) -> list[str]:
                and can_see(user, a.contact)]
     names = [a.name for a in pending if not is_restricted(a.contact)]
     if hidden := len(pending) - len(names):
-        names.append(f"{hidden} restricted contact{'' if hidden == 1 else 's'}")
+        names.append(ngettext("%(num)s restricted contact", "%(num)s restricted contacts", hidden))
     return names
 
 
@@ -94,20 +95,21 @@ def queue_morning_messages(now: datetime, config) -> dict[str, int]:
     sent = set(db.session.scalars(select(OutboxMessage.dedupe_key).where(
         OutboxMessage.dedupe_key.in_([_digest_key(u, day) for u in users]))))
     for user in users:
-        if _digest_key(user, day) in sent:
-            due, overdue = follow_ups_for(user, day)
-        else:
-            content = digest_for(user, day, zone)
-            due, overdue = content["due"], content["overdue"]
-            content["restricted_ids"] = _restricted_follow_ups(due + overdue)
-            if content["meetings"] or due or overdue or content["coming"]:
-                if queue_plain(now, "digest", user, f"engage: your day, {format_date(day)}", "digest", content,
-                                _digest_key(user, day)):
-                    digests += 1
-        for follow_up in due:
-            notices += _notice(now, day, user, follow_up, "due")
-        for follow_up in overdue:
-            notices += _notice(now, day, user, follow_up, "overdue")
+        with in_language(staff_language(user)):  # each person's mail in their language
+            if _digest_key(user, day) in sent:
+                due, overdue = follow_ups_for(user, day)
+            else:
+                content = digest_for(user, day, zone)
+                due, overdue = content["due"], content["overdue"]
+                content["restricted_ids"] = _restricted_follow_ups(due + overdue)
+                if content["meetings"] or due or overdue or content["coming"]:
+                    subject = _("engage: your day, %(day)s", day=page_clock.format_date(day))
+                    if queue_plain(now, "digest", user, subject, "digest", content, _digest_key(user, day)):
+                        digests += 1
+            for follow_up in due:
+                notices += _notice(now, day, user, follow_up, "due")
+            for follow_up in overdue:
+                notices += _notice(now, day, user, follow_up, "overdue")
     db.session.commit()
     return {"digests": digests, "notices": notices}
 
@@ -118,10 +120,11 @@ def _notice(now: datetime, day: date, user: User, follow_up, kind: str) -> int:
                                                          FollowUpNotice.kind == kind)):
         return 0
     restricted = is_restricted(follow_up.outcome)
-    what = "an action on a restricted outcome" if restricted else follow_up.description[:80]
-    subject = (f"Follow-up due today: {what}" if kind == "due"
-               else f"Follow-up overdue since {format_date(follow_up.due_on)}: {what}")
-    context = {"user": user, "follow_up": follow_up, "kind": kind, "due": format_date(follow_up.due_on),
+    what = _("an action on a restricted outcome") if restricted else follow_up.description[:80]
+    due_on = page_clock.format_date(follow_up.due_on)  # in the reader's language (the caller's in_language)
+    subject = (_("Follow-up due today: %(what)s", what=what) if kind == "due"
+               else _("Follow-up overdue since %(day)s: %(what)s", day=due_on, what=what))
+    context = {"user": user, "follow_up": follow_up, "kind": kind, "due": due_on,
                "restricted": restricted, "base_url": current_app.config.get("ENGAGE_BASE_URL", "").rstrip("/")}
     queue_plain(now, "reminder", user, subject, "follow_up", context, f"follow-up:{follow_up.id}:{kind}")
     db.session.add(FollowUpNotice(follow_up_id=follow_up.id, kind=kind, sent_on=day, created_at=now))

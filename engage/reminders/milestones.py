@@ -10,15 +10,16 @@ import logging
 from datetime import date, datetime, timedelta
 
 from flask import current_app
+from flask_babel import gettext as _, ngettext
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import selectinload
 
 from engage.auth.models import User
 from engage.claims import claim_due_rows
-from engage.clock import format_date
 from engage.cycles.models import Milestone, MilestoneReminder
 from engage.cycles.services import standing, today_in_nairobi, upcoming_milestones
 from engage.extensions import db
+from engage.i18n import in_language, page_clock, staff_language
 
 from .mail import queue_plain
 
@@ -30,12 +31,12 @@ DEFAULT_LEASE_SECONDS = 300
 def how_far(days: int) -> str:
     """'today', 'tomorrow', 'in 5 days', 'in 6 weeks'."""
     if days <= 0:
-        return "today"
+        return _("today")
     if days == 1:
-        return "tomorrow"
+        return _("tomorrow")
     if days < 14:
-        return f"in {days} days"
-    return f"in {round(days / 7)} weeks"
+        return ngettext("in %(num)s day", "in %(num)s days", days)
+    return ngettext("in %(num)s week", "in %(num)s weeks", round(days / 7))
 
 
 def coming_for(user: User, now: datetime) -> list[dict]:
@@ -49,7 +50,7 @@ def coming_for(user: User, now: datetime) -> list[dict]:
         if cycle.id not in unmet:
             unmet[cycle.id] = len(standing(cycle, now, user)[1])
         out.append({"milestone": milestone, "when": how_far((milestone.due_on - today).days),
-                    "on": format_date(milestone.due_on), "not_met": unmet[cycle.id], "cycle": cycle.number})
+                    "on": page_clock.format_date(milestone.due_on), "not_met": unmet[cycle.id], "cycle": cycle.number})
     return out
 
 
@@ -68,8 +69,8 @@ def claim_due_milestone_reminders(now: datetime, worker_id: str, limit: int,
 
 
 def _subject(milestone: Milestone, today: date) -> str:
-    return (f"Cycle {milestone.cycle.number}: {milestone.name} {how_far((milestone.due_on - today).days)} "
-            f"({format_date(milestone.due_on)})")
+    return _("Cycle %(cycle)s: %(milestone)s %(when)s (%(day)s)", cycle=milestone.cycle.number, milestone=milestone.name,
+             when=how_far((milestone.due_on - today).days), day=page_clock.format_date(milestone.due_on))
 
 
 def queue_due_milestone_reminders(now: datetime, worker_id: str, limit: int = 100,
@@ -98,13 +99,15 @@ def queue_due_milestone_reminders(now: datetime, worker_id: str, limit: int = 10
             continue
         unmet: dict[int, int] = {}
         for user in users:
-            context = {"user": user, "milestone": milestone, "cycle": milestone.cycle, "on": format_date(milestone.due_on),
-                       "when": how_far((milestone.due_on - today).days), "base_url": base_url}
-            if user.id not in unmet:
-                unmet[user.id] = len(standing(milestone.cycle, now, user)[1])
-            context["not_met"] = unmet[user.id]
-            key = f"milestone:{milestone.id}:{reminder.lead_days}:{milestone.due_on.isoformat()}:{user.id}"
-            messages += queue_plain(now, "reminder", user, _subject(milestone, today), "milestone", context, key)
+            with in_language(staff_language(user)):  # each person's mail in their language
+                context = {"user": user, "milestone": milestone, "cycle": milestone.cycle,
+                           "on": page_clock.format_date(milestone.due_on),
+                           "when": how_far((milestone.due_on - today).days), "base_url": base_url}
+                if user.id not in unmet:
+                    unmet[user.id] = len(standing(milestone.cycle, now, user)[1])
+                context["not_met"] = unmet[user.id]
+                key = f"milestone:{milestone.id}:{reminder.lead_days}:{milestone.due_on.isoformat()}:{user.id}"
+                messages += queue_plain(now, "reminder", user, _subject(milestone, today), "milestone", context, key)
         reminder.status, reminder.sent_at = "sent", now
         sent += 1
     db.session.commit()

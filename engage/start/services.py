@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import and_, func, or_, select
+from flask_babel import gettext as _
 
 from engage.access import guard
 from engage.access.services import VISIBILITY_APPLIED, only_visible, visible
@@ -151,10 +152,10 @@ def clean_query(q) -> str:
     if q is None:
         return ""
     if not isinstance(q, str) or "\x00" in q:
-        raise ValidationError.for_fields({"q": "Contains a NUL character."})
+        raise ValidationError.for_fields({"q": _("Contains a NUL character.")})
     q = " ".join(q.split())
     if len(q) > SEARCH_MAX_LENGTH:
-        raise ValidationError.for_fields({"q": f"Use at most {SEARCH_MAX_LENGTH} characters."})
+        raise ValidationError.for_fields({"q": _("Use at most %(num)s characters.", num=SEARCH_MAX_LENGTH)})
     return q
 
 

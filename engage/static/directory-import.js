@@ -14,6 +14,9 @@
   var button = form.querySelector("button[type=submit]");
   var input = form.querySelector("input[type=file]");
   var maxBytes = parseInt(form.getAttribute("data-max-bytes"), 10) || 0;
+  var word = window.engageWord || function (key, english, values) {
+    return english.replace(/\{(\w+)\}/g, function (all, name) { return values[name]; });
+  };
 
   function size(bytes) {  // the way the page writes sizes
     if (bytes >= 1048576) {
@@ -44,7 +47,7 @@
     var doc = new DOMParser().parseFromString(xhr.responseText, "text/html");
     var main = doc.querySelector("main");
     if (!main) {
-      fail("The server answered with something unexpected (" + xhr.status + "). Try again.");
+      fail(word("uploadUnexpected", "The server answered with something unexpected ({status}). Try again.", {status: xhr.status}));
       return;
     }
     if (doc.querySelector("[data-import-job]") && xhr.responseURL) {
@@ -70,8 +73,8 @@
     fill.classList.remove("bg-danger");
     if (maxBytes && file.size > maxBytes) {
       show(0);
-      fail(file.name + " is " + size(file.size) + "; the limit is " + size(maxBytes) +
-           ". Split it into smaller files, each with the header row.");
+      fail(word("uploadTooLarge", "{file} is {size}; the limit is {limit}. Split it into smaller files, each with the header row.",
+                {file: file.name, size: size(file.size), limit: size(maxBytes)}));
       return;
     }
     var xhr = new XMLHttpRequest();
@@ -80,24 +83,24 @@
     xhr.upload.addEventListener("progress", function (e) {
       if (e.lengthComputable) {
         var percent = Math.floor((e.loaded / e.total) * 100);
-        show(percent, "Uploading " + file.name + ": " + size(e.loaded) + " of " + size(e.total));
+        show(percent, word("uploading", "Uploading {file}: {done} of {total}", {file: file.name, done: size(e.loaded), total: size(e.total)}));
       }
     });
     xhr.upload.addEventListener("load", function () {
-      show(100, "Uploaded. Checking every row…");
+      show(100, word("uploaded", "Uploaded. Checking every row…"));
       fill.classList.add("progress-bar-striped", "progress-bar-animated");
     });
     xhr.addEventListener("load", function () {
       replacePage(xhr);
     });
     xhr.addEventListener("error", function () {
-      fail("The upload failed: the connection was lost. Check the network and try again.");
+      fail(word("uploadLost", "The upload failed: the connection was lost. Check the network and try again."));
     });
     xhr.addEventListener("abort", function () {
-      fail("The upload was stopped.");
+      fail(word("uploadStopped", "The upload was stopped."));
     });
     button.disabled = true;
-    show(0, "Starting the upload of " + file.name + "…");
+    show(0, word("uploadStarting", "Starting the upload of {file}…", {file: file.name}));
     xhr.send(new FormData(form));
   });
 })();

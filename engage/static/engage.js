@@ -6,8 +6,26 @@
 //   <textarea maxlength=N>           shows how many of its N characters are used (a text input
 //                                    shows it once it is 80% full);
 //   <table class="coverage-table">   jumps to its cells land below its sticky header row.
+// engageWord(key, English, values) gives the other scripts their words in the page's language.
 (function () {
   "use strict";
+  // The words scripts show, in the page's language: base.html writes them (templates/_script_words.html)
+  // into <body data-words> as JSON; {name} in a word is one of `values`. The English when one is missing.
+  var words = null;
+  window.engageWord = function (key, english, values) {
+    if (words === null) {
+      try {
+        words = JSON.parse((document.body && document.body.getAttribute("data-words")) || "{}");
+      } catch (error) {
+        words = {};
+      }
+    }
+    var text = words[key] || english;
+    Object.keys(values || {}).forEach(function (name) {
+      text = text.split("{" + name + "}").join(String(values[name]));
+    });
+    return text;
+  };
   document.addEventListener("submit", function (event) {
     var form = event.target;
     var question = form.getAttribute && form.getAttribute("data-confirm");
@@ -38,7 +56,7 @@
     var show = function () {
       var used = field.value.length;
       counter.hidden = field.tagName !== "TEXTAREA" && used < max * 0.8;
-      counter.textContent = used + " of " + max + " characters";
+      counter.textContent = window.engageWord("counter", "{used} of {max} characters", {used: used, max: max});
       counter.classList.toggle("text-danger", used >= max);
     };
     field.addEventListener("input", show);

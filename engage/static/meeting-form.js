@@ -5,7 +5,10 @@
   if (!form || !window.Intl) return;
   var out = document.getElementById("time-preview");
   var el = function (id) { return document.getElementById(id); };
-  var NAMES = {"Africa/Nairobi": "Nairobi", "Europe/Zurich": "Geneva"};
+  var word = window.engageWord || function (key, english, values) {
+    return english.replace(/\{(\w+)\}/g, function (all, name) { return values[name]; });
+  };
+  var NAMES = {"Africa/Nairobi": word("Nairobi", "Nairobi"), "Europe/Zurich": word("Geneva", "Geneva")};
   function parts(ms, zone, extra) {
     var opts = {timeZone: zone, year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit",
                 minute: "2-digit", hourCycle: "h23"};
@@ -51,15 +54,15 @@
     var date = el("date").value, start = el("start_time").value, end = el("end_time").value, zone = el("timezone").value;
     if (!date || !start || !end || !zone) { out.textContent = "—"; return; }
     var s = candidates(date, start, zone), e = candidates(date, end, zone);
-    if (!s.length || !e.length) { out.textContent = "That time does not exist in " + label(zone) + " on that day (the clocks go forward)."; return; }
+    if (!s.length || !e.length) { out.textContent = word("timeGap", "That time does not exist in {zone} on that day (the clocks go forward).", {zone: label(zone)}); return; }
     if (s.length > 1 || e.length > 1) {
       var chosen = document.querySelector ? document.querySelector('input[name="fold"]:checked') : null;
-      if (!chosen) { out.textContent = "That time happens twice in " + label(zone) + " on that day (the clocks go back): you will be asked which."; return; }
+      if (!chosen) { out.textContent = word("timeFold", "That time happens twice in {zone} on that day (the clocks go back): you will be asked which.", {zone: label(zone)}); return; }
       var fold = +chosen.value;
       s = [s[Math.min(fold, s.length - 1)]];
       e = [e[Math.min(fold, e.length - 1)]];
     }
-    if (e[0] <= s[0]) { out.textContent = "The end must be after the start."; return; }
+    if (e[0] <= s[0]) { out.textContent = word("endBeforeStart", "The end must be after the start."); return; }
     var zones = [zone].concat(["Africa/Nairobi", "Europe/Zurich"].filter(function (z) { return z !== zone; }));
     var ownDay = day(s[0], zone);
     out.textContent = zones.map(function (z, i) {

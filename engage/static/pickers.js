@@ -6,19 +6,20 @@
 (function () {
   "use strict";
   if (!window.TomSelect || !document.querySelectorAll) return;
+  var word = window.engageWord || function (key, english) { return english; };
   Array.prototype.forEach.call(document.querySelectorAll("select[data-picker]"), function (select) {
     var help = document.getElementById(select.id + "-help");
     var picker = new window.TomSelect(select, {
       // One choice (a select without multiple) is shown as the chosen text; several as chips.
-      plugins: select.multiple ? {remove_button: {title: "Remove"}} : {},
+      plugins: select.multiple ? {remove_button: {title: word("pickerRemove", "Remove")}} : {},
       maxOptions: 200,
       hidePlaceholder: true,
-      placeholder: select.getAttribute("data-placeholder") || "Type to search…",
+      placeholder: select.getAttribute("data-placeholder") || word("pickerSearch", "Type to search…"),
       render: {
         item: function (data, escape) { return "<div>" + escape(data.name || data.text) + "</div>"; },
         option: function (data, escape) { return "<div>" + escape(data.text) + "</div>"; },
         no_results: function (data, escape) {
-          return '<div class="no-results">Nothing matches “' + escape(data.input) + "”.</div>";
+          return '<div class="no-results">' + word("pickerNothing", "Nothing matches “{input}”.", {input: escape(data.input)}) + "</div>";
         }
       }
     });

@@ -9,6 +9,10 @@
     return;
   }
   var status = document.querySelector("[data-recovery-status]");
+  var word = window.engageWord || function (key, english, values) {
+    return english.replace(/\{(\w+)\}/g, function (all, name) { return values[name]; });
+  };
+  var COPIED = word("codesCopied", "Copied the codes. Paste them into your password manager.");
   var list = codes.textContent.trim() + "\n";
 
   function say(text) {
@@ -31,8 +35,7 @@
     } catch (error) {
       copied = false;
     }
-    say(copied ? "Copied the codes. Paste them into your password manager."
-               : "The codes are selected: press Ctrl+C (⌘C on a Mac) to copy them.");
+    say(copied ? COPIED : word("codesSelected", "The codes are selected: press Ctrl+C (⌘C on a Mac) to copy them."));
   }
 
   function download() {
@@ -45,7 +48,7 @@
     link.click();
     link.remove();
     window.setTimeout(function () { window.URL.revokeObjectURL(url); }, 10000);
-    say("Downloaded " + link.download + ". Keep it somewhere only you can open.");
+    say(word("codesDownloaded", "Downloaded {file}. Keep it somewhere only you can open.", {file: link.download}));
   }
 
   actions.hidden = false;
@@ -54,7 +57,7 @@
     if (button && button.hasAttribute("data-copy")) {
       if (navigator.clipboard && window.isSecureContext) {
         navigator.clipboard.writeText(list).then(function () {
-          say("Copied the codes. Paste them into your password manager.");
+          say(COPIED);
         }, copyBySelection);
       } else {
         copyBySelection();

@@ -131,3 +131,19 @@ def test_a_digest_never_names_a_restricted_contact_even_to_someone_granted(app, 
         text = digest.get_body((part,)).get_content()
         assert "Kofi Mensah" not in text and "kofi@example.org" not in text, part
         assert "Today with Ghana" in text and "1 restricted contact" in text, part
+
+
+def test_a_french_user_gets_the_digest_and_notices_in_french(app, world):
+    world["staff"].language = "fr"  # chosen on the account page; mail has no browser to follow
+    db.session.commit()
+    queue_morning_messages(MORNING, app.config)
+    from email import message_from_bytes, policy
+    digest = _mail("digest")[0]
+    assert digest.subject == "engage : votre journée, 10 mars 2027"
+    text = message_from_bytes(digest.raw, policy=policy.default).get_body(("plain",)).get_content()
+    assert "Bonjour Wanjiku Njeri," in text and "mercredi 10 mars 2027" in text
+    assert "Toujours sans réponse de" in text and "10:00 heure de Genève (CET)" in text
+    assert "(échéance le 8 mars 2027)" in text and "Good morning" not in text
+    assert sorted(m.subject for m in _mail("reminder")) == [
+        "Suivi en retard depuis le 8 mars 2027 : Call the mission back",
+        "Suivi à échéance aujourd’hui : Send the briefing note"]
