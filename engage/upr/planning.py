@@ -69,13 +69,15 @@ class Plan(list):
 
 
 def target_plan(theme_names: list[str], cycle: int | None, engaged_since: date, now,
-                response: str | None = None, actor=None, engaged_until: date | None = None) -> Plan:
+                response: str | None = None, actor=None, engaged_until: date | None = None,
+                member_id: int | None = None) -> Plan:
     """The states that made recommendations on any of `theme_names`, most recommendations first,
     each with its Nairobi and Geneva missions, their live contacts, the last and next meeting with
     each mission, and whether anyone from that state was met in the cycle's window (`engaged_since` to
     `engaged_until`, outcomes.engaged); with `actor`, only
     the contacts, meetings and outcomes they may see. A joint recommendation is listed under each of
-    its states."""
+    its states. With `member_id` (the secretariat's choice in a coalition), only that member's meetings
+    count, on top of what `actor` may see."""
     if not theme_names:
         return Plan()
     recs = db.session.scalars(recommendation_query(cycle=cycle, theme=theme_names, response=response))
@@ -83,12 +85,12 @@ def target_plan(theme_names: list[str], cycle: int | None, engaged_since: date, 
     for rec in recs:
         for state in rec.recommending_states:
             by_state.setdefault(state, []).append(rec)
-    engaged = engaged_states(engaged_since, now, engaged_until, actor=actor)
+    engaged = engaged_states(engaged_since, now, engaged_until, actor=actor, member_id=member_id)
     missions = missions_by_state(by_state)
     org_ids = [o.id for orgs in missions.values() for o in orgs]
     last: dict[int, Any] = {}
     upcoming: dict[int, Any] = {}
-    for meeting, org_id in meetings_touching(organisation_ids=org_ids, actor=actor):
+    for meeting, org_id in meetings_touching(organisation_ids=org_ids, actor=actor, member_id=member_id):
         if meeting.starts_at <= now:
             last.setdefault(org_id, meeting)
         else:

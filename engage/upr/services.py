@@ -256,11 +256,11 @@ def _seen(actor, query, *models):
 
 
 def meetings_touching(organisation_ids: Iterable[int] = (), recommendation_id: int | None = None,
-                      actor=None) -> list:
+                      actor=None, member_id: int | None = None) -> list:
     """Meetings, newest first: with `recommendation_id`, those that have it on their agenda (any status);
     otherwise (meeting, organisation_id) pairs for non-cancelled meetings attended by someone from
     one of `organisation_ids`. With `actor`, only meetings they may see, matched through contacts they
-    may see."""
+    may see; with `member_id`, only that member organisation's (a coalition's planning, for the secretariat)."""
     if recommendation_id is not None:
         return list(db.session.scalars(_seen(actor,
             select(Meeting).join(meeting_recommendation, meeting_recommendation.c.meeting_id == Meeting.id)
@@ -272,7 +272,8 @@ def meetings_touching(organisation_ids: Iterable[int] = (), recommendation_id: i
     rows = db.session.execute(_seen(actor,
         select(Meeting.id, Contact.organisation_id)
         .join(Attendee, Attendee.meeting_id == Meeting.id).join(Contact, Contact.id == Attendee.contact_id)
-        .where(Contact.organisation_id.in_(ids), Meeting.status != "cancelled")
+        .where(Contact.organisation_id.in_(ids), Meeting.status != "cancelled",
+               *((Meeting.member_id == member_id,) if member_id is not None else ()))
         .order_by(Meeting.starts_at.desc(), Meeting.id.desc()), Meeting, Contact)).all()
     pairs = list(dict.fromkeys((meeting_id, org_id) for meeting_id, org_id in rows))
     meetings = {m.id: m for m in db.session.scalars(

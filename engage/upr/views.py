@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import lazyload, with_expression
 from werkzeug.routing import BuildError
@@ -11,10 +12,11 @@ from engage.boundary import refused_form, refused_redirect
 from engage.clock import now_utc
 from engage.countries import country_name
 from engage.cycles.services import Window, engagement_window
-from engage.errors import NotFoundError
+from engage.errors import NotFoundError, ValidationError
 from engage.extensions import db
 from engage.i18n import ENGLISH, LANGUAGE_NAMES, page_language, primary_subtag
 from engage.importjobs import services as import_jobs
+from engage.members.services import all_members, coalition_mode, is_secretariat
 from engage.implementation import queries as implementation
 from engage.recommendations import queries as catalogue
 from engage.recommendations import vocabulary
@@ -311,7 +313,27 @@ def _plan(form: PlanForm):
     response = None if form.response.errors else form.response.data or None
     window = _window()
     return planning.target_plan(themes, cycle, window.counts_from, now_utc(), response, actor=current_user,
-                                engaged_until=window.until)
+                                engaged_until=window.until, member_id=_member_arg())
+
+
+def planning_members() -> list:
+    """The members whose meetings planning may count alone: for the secretariat in a coalition, as coverage
+    offers; else none (the choice is not offered and `?member=` changes nothing)."""
+    if not (coalition_mode() and is_secretariat(current_user)):
+        return []
+    return all_members()
+
+
+def _member_arg() -> int | None:
+    """`?member=`: the one member whose meetings count (None: the whole coalition); 4xx naming `member` for
+    an id not among the members offered."""
+    raw = request.args.get("member", "").strip()
+    offered = planning_members()
+    if not raw or not offered:
+        return None
+    if raw.isascii() and raw.isdigit() and len(raw) < 10 and int(raw) in {m.id for m in offered}:
+        return int(raw)
+    raise ValidationError.for_fields({"member": _("Choose the whole coalition or a member from the list.")})
 
 
 @bp.route("/plan")
@@ -320,6 +342,7 @@ def plan():
     booking = BOOKING_PAGE if BOOKING_PAGE in current_app.view_functions else "upr.draft_meeting"
     health = catalogue.health_theme_names()
     return render_template("upr/plan.html", form=form, plan=_plan(form), booking=booking, health=health,
+                           members=planning_members(),
                            health_url=url_for("upr.plan", group=catalogue.HEALTH_GROUP, cycle=form.cycle.data))
 
 
@@ -360,8 +383,9 @@ def _asks_plan_filters() -> tuple[AskPlanForm, dict]:
 @asks_plan_bp.route("/plan")
 def asks_plan():
     form, filters = _asks_plan_filters()
-    plans = asks_plan_service.ask_plan(filters.pop("cycle"), now_utc(), actor=current_user, **filters) \
-        if form.cycle.data else []
+    plans = asks_plan_service.ask_plan(filters.pop("cycle"), now_utc(), actor=current_user, member_id=_member_arg(),
+                                       **filters) if form.cycle.data else []
     show_all = request.args.get("show") == "all"
     booking = BOOKING_PAGE if BOOKING_PAGE in current_app.view_functions else "upr.draft_meeting"
-    return render_template("upr/asks_plan.html", form=form, plans=plans, show_all=show_all, booking=booking)
+    return render_template("upr/asks_plan.html", form=form, plans=plans, show_all=show_all, booking=booking,
+                           members=planning_members())
