@@ -38,8 +38,6 @@ NOT_YET_MARKED = (
     "invitations/reply_refused.html", "reminders/", "outbox/",
 
     "upr/",
-
-    "clusters/",
 )
 
 

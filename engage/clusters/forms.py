@@ -2,6 +2,7 @@
 valid, under the same field names."""
 from __future__ import annotations
 
+from flask_babel import gettext as _, lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, SearchField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
 from wtforms.validators import Length, Optional
@@ -12,18 +13,24 @@ from engage.recommendations.queries import cycles_in_use, recommendation_choices
 from .schemas import ClusterCreate
 
 
+def _recommendation_picker() -> dict:
+    """The recommendations picker's words, in the page's language."""
+    return picker(_("Type a reference (101.2), a state or words of the text, then Enter."), _("Add a recommendation…"))
+
+
 class FilterForm(FlaskForm):
     """The filters above the list; read from the query string."""
 
     class Meta:
         csrf = False
 
-    q = SearchField("Search the names", validators=[Optional(), Length(max=200)])
-    cycle = SelectField("With a recommendation of", choices=[("", "Any cycle")], default="")
+    q = SearchField(_l("Search the names"), validators=[Optional(), Length(max=200)])
+    cycle = SelectField(_l("With a recommendation of"), choices=[("", _l("Any cycle"))], default="")
 
     def fill_choices(self) -> None:
         """The cycles that have recommendations."""
-        self.cycle.choices = [("", "Any cycle")] + [(str(c), f"Cycle {c}") for c in cycles_in_use()]
+        self.cycle.choices = [("", _("Any cycle"))] + [(str(c), _("Cycle %(number)s", number=c))
+                                                       for c in cycles_in_use()]
 
     def filters(self) -> dict:
         """The valid filters as keyword arguments for services.cluster_query."""
@@ -36,19 +43,17 @@ class FilterForm(FlaskForm):
 class ClusterForm(FlaskForm):
     """Add a cluster, or rename it and change its description."""
 
-    name = StringField("Name", description='The demand it stands for, e.g. "Ratify the OP-CAT"')
-    description = TextAreaField("Description", render_kw={"rows": 3})
-    recommendation_ids = SelectMultipleField(
-        "Recommendations", coerce=int, validate_choice=False,
-        render_kw=picker("Type a reference (101.2), a state or words of the text, then Enter.",
-                         "Add a recommendation…"))
-    submit = SubmitField("Save")
+    name = StringField(_l("Name"), description=_l("The demand it stands for, e.g. “Ratify the OP-CAT”"))
+    description = TextAreaField(_l("Description"), render_kw={"rows": 3})
+    recommendation_ids = SelectMultipleField(_l("Recommendations"), coerce=int, validate_choice=False)
+    submit = SubmitField(_l("Save"))
 
     def __init__(self, *args, with_members: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
         mark_required(self, ClusterCreate)
         if with_members:
             self.recommendation_ids.choices = recommendation_choices()
+            self.recommendation_ids.render_kw = _recommendation_picker()
         else:
             del self.recommendation_ids
 
@@ -63,30 +68,28 @@ class ClusterForm(FlaskForm):
 class MembersForm(FlaskForm):
     """Add recommendations to a cluster."""
 
-    recommendation_ids = SelectMultipleField(
-        "Add recommendations", coerce=int, validate_choice=False,
-        render_kw=picker("Type a reference (101.2), a state or words of the text, then Enter.",
-                         "Add a recommendation…"))
-    submit = SubmitField("Add")
+    recommendation_ids = SelectMultipleField(_l("Add recommendations"), coerce=int, validate_choice=False)
+    submit = SubmitField(_l("Add"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.recommendation_ids.choices = recommendation_choices()
+        self.recommendation_ids.render_kw = _recommendation_picker()
 
 
 class MergeForm(FlaskForm):
     """Merge another cluster into this one."""
 
-    cluster_id = SelectField("Merge into this one", validate_choice=False)
-    submit = SubmitField("Merge")
+    cluster_id = SelectField(_l("Merge into this one"), validate_choice=False)
+    submit = SubmitField(_l("Merge"))
 
 
 class ConfirmForm(FlaskForm):
     """Confirm a suggested group: the ids ticked (the first is the one matched), the cluster to join."""
 
-    recommendation_ids = SelectMultipleField("Recommendations", coerce=str, validate_choice=False)
+    recommendation_ids = SelectMultipleField(_l("Recommendations"), coerce=str, validate_choice=False)
     cluster_id = HiddenField()
-    name = StringField("Name of the new cluster")
+    name = StringField(_l("Name of the new cluster"))
 
 
 class PlainForm(FlaskForm):

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+from flask_babel import gettext as _
 from pydantic import BaseModel, ConfigDict, Field, PlainValidator, WithJsonSchema
 
+from engage.i18n import N_
 from engage.schemas import MAX_ID, RecommendationIds, Text, partial, problem
 
 from .models import RecommendationCluster
@@ -21,7 +23,7 @@ def _id(value: Any) -> int:
     if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
         value = int(value.strip())  # a form's text
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_ID:
-        raise problem("Must be the id of a cluster.")
+        raise problem(_("Must be the id of a cluster."))
     return value
 
 
@@ -34,7 +36,7 @@ class ClusterCreate(BaseModel):
     """Add a cluster (POST /clusters, the new-cluster form), with its first members if given."""
 
     model_config = ConfigDict(title="ClusterCreate")
-    name: Text(RecommendationCluster.name, required="Give the cluster a name, e.g. \"Ratify the OP-CAT\".")
+    name: Text(RecommendationCluster.name, required=N_("Give the cluster a name, e.g. \"Ratify the OP-CAT\"."))
     description: Text(RecommendationCluster.description, multiline=True) = None
     recommendation_ids: RecommendationIds(MAX_MEMBERS) = Field(default_factory=list,
                                                   description="Its first members (each in no other cluster)")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext as _
 from pydantic import BaseModel
 from sqlalchemy import delete, func, select, update
 
@@ -29,7 +30,7 @@ def get_cluster(cluster_id: int) -> RecommendationCluster:
     """The cluster with that id, or NotFoundError."""
     cluster = db.session.get(RecommendationCluster, cluster_id) if 0 < cluster_id < 2**31 else None
     if cluster is None:
-        raise NotFoundError(f"No cluster with id {cluster_id}.")
+        raise NotFoundError(_("No cluster with id %(id)s.", id=cluster_id))
     return cluster
 
 
@@ -41,16 +42,17 @@ def _checked_members(ids: list[int], cluster: RecommendationCluster | None, fiel
     found = set(db.session.scalars(select(Recommendation.id).where(Recommendation.id.in_(ids))))
     missing = [i for i in ids if i not in found]
     if missing:
-        refuse({field: f"No recommendation with id {', '.join(map(str, missing))}."})
+        refuse({field: _("No recommendation with id %(id)s.", id=", ".join(map(str, missing)))})
     held = dict(db.session.execute(select(ClusterMember.recommendation_id, ClusterMember.cluster_id)
                                    .where(ClusterMember.recommendation_id.in_(ids))).all())
     elsewhere = sorted(i for i, c in held.items() if cluster is None or c != cluster.id)
     if elsewhere:
         names = dict(db.session.execute(select(RecommendationCluster.id, RecommendationCluster.name)
                                         .where(RecommendationCluster.id.in_({held[i] for i in elsewhere}))).all())
-        shown = "; ".join(f"{i} in \u201c{names[held[i]]}\u201d" for i in elsewhere)
-        raise ConflictError(f"A recommendation is in one cluster at most: {shown}. Remove it there first, "
-                            "or merge the clusters.", {field: [f"Already in another cluster: {shown}."]})
+        shown = "; ".join(_("%(id)s in “%(name)s”", id=i, name=names[held[i]]) for i in elsewhere)
+        raise ConflictError(_("A recommendation is in one cluster at most: %(shown)s. Remove it there first, or "
+                              "merge the clusters.", shown=shown),
+                            {field: [_("Already in another cluster: %(shown)s.", shown=shown)]})
     return [i for i in ids if i not in held]
 
 
@@ -84,7 +86,7 @@ def update_cluster(actor, now, cluster: RecommendationCluster, data: Any) -> dic
     for name in ("name", "description"):
         if name in body.model_fields_set and getattr(body, name) != getattr(cluster, name):
             if name == "name" and body.name is None:
-                refuse({"name": "Give the cluster a name."})
+                refuse({"name": _("Give the cluster a name.")})
             changed[name] = [getattr(cluster, name), getattr(body, name)]
             setattr(cluster, name, getattr(body, name))
     if changed:
@@ -112,7 +114,7 @@ def remove_member(actor, now, cluster: RecommendationCluster, recommendation_id:
     gone = db.session.execute(delete(ClusterMember).where(ClusterMember.cluster_id == cluster.id,
                                                           ClusterMember.recommendation_id == recommendation_id))
     if not gone.rowcount:
-        raise NotFoundError(f"Recommendation {recommendation_id} is not in this cluster.")
+        raise NotFoundError(_("Recommendation %(id)s is not in this cluster.", id=recommendation_id))
     cluster.updated_at = now
     record_change(actor, now, cluster, "member_removed", {"members": [[recommendation_id], None]})
 
@@ -122,10 +124,10 @@ def merge_clusters(actor, now, cluster: RecommendationCluster, data: Any) -> int
     deleted. Returns how many members moved."""
     body = check(ClusterMerge, data)
     if body.cluster_id == cluster.id:
-        refuse({"cluster_id": "Choose another cluster: a cluster cannot be merged into itself."})
+        refuse({"cluster_id": _("Choose another cluster: a cluster cannot be merged into itself.")})
     other = db.session.get(RecommendationCluster, body.cluster_id)
     if other is None:
-        refuse({"cluster_id": f"No cluster with id {body.cluster_id}."})
+        refuse({"cluster_id": _("No cluster with id %(id)s.", id=body.cluster_id)})
     moved = db.session.execute(update(ClusterMember).where(ClusterMember.cluster_id == other.id)
                                .values(cluster_id=cluster.id)).rowcount
     cluster.updated_at = now
@@ -148,13 +150,13 @@ def assess_cluster(actor, now, cluster: RecommendationCluster, data: Any, docume
     """Record the same assessment (`data`: a ClusterAssessmentCreate or what it validates) of every
     recommendation in `cluster`, each with its own copy of the documents; returns them. All or nothing."""
     if not implementation.can_record(actor):
-        raise PermissionDenied("Only staff record assessments.")
+        raise PermissionDenied(_("Only staff record assessments."))
     fields = data.model_dump(exclude_unset=True) if isinstance(data, BaseModel) else dict(data)
     ids = list(db.session.scalars(select(ClusterMember.recommendation_id)
                                   .where(ClusterMember.cluster_id == cluster.id)
                                   .order_by(ClusterMember.recommendation_id)))
     if not ids:
-        refuse({"cluster": "This cluster has no recommendations to assess: add some first."})
+        refuse({"cluster": _("This cluster has no recommendations to assess: add some first.")})
     check(ClusterAssessmentCreate, fields)  # the fields' own messages, before anything is written
     documents = list(documents)
     # Each assessment is recorded by the one service that records one, so each is checked, restricted

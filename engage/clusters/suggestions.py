@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import lazyload
 
@@ -144,13 +145,13 @@ def confirm(actor, now, data) -> RecommendationCluster:
     body = check(SuggestionConfirm, data)
     lead = db.session.get(Recommendation, body.recommendation_ids[0])
     if lead is None:
-        refuse({"recommendation_ids": f"No recommendation with id {body.recommendation_ids[0]}."})
+        refuse({"recommendation_ids": _("No recommendation with id %(id)s.", id=body.recommendation_ids[0])})
     scores = {s.recommendation.id: s.score for s in similar_to(lead, limit=None)
               if s.recommendation.id in body.recommendation_ids}
     if body.cluster_id is not None:
         cluster = db.session.get(RecommendationCluster, body.cluster_id)
         if cluster is None:
-            refuse({"cluster_id": f"No cluster with id {body.cluster_id}."})
+            refuse({"cluster_id": _("No cluster with id %(id)s.", id=body.cluster_id)})
         services.add_members(actor, now, cluster, {"recommendation_ids": body.recommendation_ids}, scores)
         return cluster
     return services.create_cluster(actor, now, {"name": body.name or _name_from(lead.text),

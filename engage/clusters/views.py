@@ -3,6 +3,7 @@ the suggestions to confirm. Staff write, as they may edit recommendations."""
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _, ngettext
 from flask_login import current_user
 
 from engage import downloads
@@ -63,7 +64,7 @@ def new():
     page = form_page(form, "clusters/form.html", 422, cluster=None)
     if form.validate_on_submit():
         cluster = services.create_cluster(current_user, now_utc(), form.service_data())
-        flash(f"Cluster \u201c{cluster.name}\u201d is saved.", "success")
+        flash(_("Cluster “%(name)s” is saved.", name=cluster.name), "success")
         return redirect(url_for(".detail", cluster_id=cluster.id))
     return page()
 
@@ -81,7 +82,7 @@ def _detail(cluster, status=200, **forms):
     members = queries.members_of(cluster)
     others = [(str(i), name) for i, name in queries.all_clusters() if i != cluster.id]
     merge = forms.get("merge_form") or MergeForm()
-    merge.cluster_id.choices = [("", "— choose a cluster —")] + others
+    merge.cluster_id.choices = [("", _("— choose a cluster —"))] + others
     rename = forms.get("rename_form") or ClusterForm(with_members=False, data={
         "name": cluster.name, "description": cluster.description})
     return render_template("clusters/detail.html", cluster=cluster, members=members,
@@ -108,11 +109,12 @@ def assess(cluster_id):
         return _detail(cluster, exc.status if exc.status in (403, 413) else 422, assess_form=form)
     on_refusal(answer)
     if not form.validate_on_submit():
-        flash("The form expired; try again.", "warning")
+        flash(_("The form expired; try again."), "warning")
         return _detail(cluster, 422, assess_form=form)
     made = services.assess_cluster(current_user, now_utc(), cluster, form.values(), uploads(form))
-    which = f"all {len(made)} recommendations" if len(made) > 1 else "its recommendation"
-    flash(f"The assessment is saved for {which}: {made[0].status_label}.", "success")
+    flash(ngettext("The assessment is saved for its recommendation: %(status)s.",
+                   "The assessment is saved for all %(num)d recommendations: %(status)s.", len(made),
+                   status=_(made[0].status_label)), "success")
     return redirect(url_for(".detail", cluster_id=cluster.id) + "#assess")
 
 
@@ -123,7 +125,7 @@ def edit(cluster_id):
     page = form_page(form, "clusters/form.html", 422, cluster=cluster)
     if form.validate_on_submit():
         changed = services.update_cluster(current_user, now_utc(), cluster, form.service_data())
-        flash("Saved." if changed else "Nothing changed.", "success" if changed else "info")
+        flash(_("Saved.") if changed else _("Nothing changed."), "success" if changed else "info")
         return redirect(url_for(".detail", cluster_id=cluster.id))
     return page()
 
@@ -136,10 +138,11 @@ def add_members(cluster_id):
     if form.validate_on_submit():
         added = services.add_members(current_user, now_utc(), cluster,
                                      {"recommendation_ids": list(form.recommendation_ids.data or [])})
-        flash(f"Added {len(added)} recommendation(s)." if added else "Those are in this cluster already.",
+        flash(ngettext("Added %(num)d recommendation.", "Added %(num)d recommendations.", len(added)) if added
+              else _("Those are in this cluster already."),
               "success" if added else "info")
     else:
-        flash("The form expired; try again.", "warning")
+        flash(_("The form expired; try again."), "warning")
     return redirect(url_for(".detail", cluster_id=cluster.id))
 
 
@@ -149,9 +152,9 @@ def remove_member(cluster_id, rec_id):
     refused_redirect(url_for(".detail", cluster_id=cluster.id))
     if PlainForm().validate_on_submit():
         services.remove_member(current_user, now_utc(), cluster, rec_id)
-        flash("Removed from the cluster; the recommendation itself is kept.", "success")
+        flash(_("Removed from the cluster; the recommendation itself is kept."), "success")
     else:
-        flash("The form expired; try again.", "warning")
+        flash(_("The form expired; try again."), "warning")
     return redirect(url_for(".detail", cluster_id=cluster.id))
 
 
@@ -162,9 +165,10 @@ def merge(cluster_id):
     form = MergeForm()
     if form.validate_on_submit():
         moved = services.merge_clusters(current_user, now_utc(), cluster, {"cluster_id": form.cluster_id.data})
-        flash(f"Merged: {moved} recommendation(s) moved here.", "success")
+        flash(ngettext("Merged: %(num)d recommendation moved here.", "Merged: %(num)d recommendations moved here.", moved),
+              "success")
     else:
-        flash("The form expired; try again.", "warning")
+        flash(_("The form expired; try again."), "warning")
     return redirect(url_for(".detail", cluster_id=cluster.id))
 
 
@@ -173,11 +177,11 @@ def delete(cluster_id):
     cluster = services.get_cluster(cluster_id)
     refused_redirect(url_for(".detail", cluster_id=cluster.id))
     if not PlainForm().validate_on_submit():
-        flash("The form expired; try again.", "warning")
+        flash(_("The form expired; try again."), "warning")
         return redirect(url_for(".detail", cluster_id=cluster.id))
     name = cluster.name
     services.delete_cluster(current_user, now_utc(), cluster)
-    flash(f"Cluster \u201c{name}\u201d is deleted; its recommendations are kept.", "success")
+    flash(_("Cluster “%(name)s” is deleted; its recommendations are kept.", name=name), "success")
     return redirect(url_for(".index"))
 
 
@@ -186,7 +190,7 @@ def suggest():
     cycles = cycles_in_use()
     cycle = request.args.get("cycle", type=int)
     if cycle is not None and cycle not in cycles:
-        raise NotFoundError(f"No recommendations of cycle {cycle}.")
+        raise NotFoundError(_("No recommendations of cycle %(cycle)s.", cycle=cycle))
     cycle = cycle if cycle is not None else (cycles[0] if cycles else None)
     found = suggestions.proposals(cycle) if cycle is not None else []
     return render_template("clusters/suggestions.html", proposals=found, cycle=cycle, cycles=cycles,
@@ -209,11 +213,11 @@ def confirm():
     refused_redirect(back)
     form = ConfirmForm()
     if not form.validate_on_submit():
-        flash("The form expired; try again.", "warning")
+        flash(_("The form expired; try again."), "warning")
         return redirect(back)
     cluster = suggestions.confirm(current_user, now_utc(), {
         # As text, so the schema names whatever is not an id.
         "recommendation_ids": ";".join(form.recommendation_ids.data or []), "cluster_id": form.cluster_id.data or None,
         "name": form.name.data or None})
-    flash(f"Confirmed: cluster \u201c{cluster.name}\u201d.", "success")
+    flash(_("Confirmed: cluster “%(name)s”.", name=cluster.name), "success")
     return redirect(back if cycle else url_for(".detail", cluster_id=cluster.id))
