@@ -34,8 +34,7 @@ TEMPLATES = ROOT / "engage" / "templates"
 NOT_YET_MARKED = (
     "dataprotection/",
 
-    "meetings/", "invitations/_held_replies.html", "invitations/_reply_upload.html",
-    "invitations/reply_refused.html", "reminders/", "outbox/",
+    "reminders/", "outbox/",
 
     "upr/",
 )

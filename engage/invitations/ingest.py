@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Iterator
 from urllib.parse import unquote, urlsplit
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from engage.errors import ValidationError
@@ -129,16 +130,16 @@ def apply_forwarded_reply(meeting, raw: bytes, now: datetime) -> list:
     (stale, unknown address, failed DKIM/DMARC…).
     """
     if not raw.strip():
-        raise ValidationError.for_fields({"file": "The file is empty."})
+        raise ValidationError.for_fields({"file": _("The file is empty.")})
     if len(raw) > MAX_REPLY_BYTES:
-        raise ValidationError.for_fields({"file": "The file is larger than 1 MiB; a reply is a few kilobytes."})
+        raise ValidationError.for_fields({"file": _("The file is larger than 1 MiB; a reply is a few kilobytes.")})
     try:
         replies = parse_itip_reply(raw)
     except ReplyParseError as exc:
         raise ValidationError.for_fields({"file": str(exc)}) from None
     other = [r for r in replies if r.uid != meeting.uid]
     if other:
-        raise ValidationError.for_fields({"file": "This reply is for another meeting (its UID is not this meeting's)."})
+        raise ValidationError.for_fields({"file": _("This reply is for another meeting (its UID is not this meeting’s).")})
     results = apply_replies(replies, now, "upload")
     refused = [f"{r.attendee_email}: {r.reason}" for r in results if r.refused]
     if refused:

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 from flask import current_app
+from flask_babel import gettext as _
 from markupsafe import escape
 from sqlalchemy import func
 
@@ -528,13 +529,13 @@ def get_held_reply(meeting: Meeting, held_id: int) -> HeldReply:
 def confirm_held_reply(actor, now: datetime, held: HeldReply, trust_sender: bool = False) -> ReplyResult:
     """Apply a reply held for confirmation as if the attendee had sent it; optionally trust its sender."""
     if held.kind != "unconfirmed":
-        raise ValidationError.for_fields({"reply": "A proposed new time is accepted or declined, not confirmed."})
+        raise ValidationError.for_fields({"reply": _("A proposed new time is accepted or declined, not confirmed.")})
     attendee = held.attendee
     reply = ReplyData(uid=attendee.meeting.uid, sequence=held.sequence, attendee_email=attendee.email.lower(),
                       partstat=PARTSTAT.get(held.response or "", ""), dtstamp=held.dtstamp, sender=held.sender or "")
     result = apply_reply(reply, now, held.source, trusted=True)
     if result.refused:
-        raise ValidationError.for_fields({"reply": f"It cannot be applied any more: {result.reason}."})
+        raise ValidationError.for_fields({"reply": _("It cannot be applied any more: %(reason)s.", reason=result.reason)})
     if trust_sender and held.sender and attendee.contact_id is not None:
         exists = db.session.scalar(db.select(ReplyAlias.id).filter_by(contact_id=attendee.contact_id,
                                                                        email=held.sender))

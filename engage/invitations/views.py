@@ -4,6 +4,7 @@ a reply that a calendar client sent to someone's own mailbox and they forwarded.
 The RSVP pages are in the attendee's language (engage.i18n.recipient_language of their contact's);
 a link that cannot be read is answered in the browser's."""
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -149,7 +150,8 @@ def add_to_calendar(token):
 
 
 class ReplyUploadForm(FlaskForm):
-    file = FileField("Forwarded reply (.ics or .eml)", validators=[FileRequired("Choose the .ics or .eml file.")])
+    # Staff pages: the page's language (the answer pages above use the attendee's).
+    file = FileField(_l("Forwarded reply (.ics or .eml)"), validators=[FileRequired(_l("Choose the .ics or .eml file."))])
 
 
 @replies_bp.route("/<int:meeting_id>/replies", methods=["POST"])
@@ -169,16 +171,17 @@ def upload_reply(meeting_id):
     results = apply_forwarded_reply(meeting, raw, now_utc())
     for r in results:
         if r.outcome == "applied":
-            flash(f"{r.attendee_email}: {RESPONSES[r.response]} recorded from the forwarded reply.", "success")
+            flash(_("%(email)s: %(answer)s recorded from the forwarded reply.", email=r.attendee_email,
+                    answer=_(RESPONSES[r.response])), "success")
         elif r.outcome == "held":
-            flash(f"{r.attendee_email}: {r.reason}.", "warning")
+            flash(f"{r.attendee_email}: {r.reason}.", "warning")  # the reason is held as it is (English)
         else:
-            flash(f"{r.attendee_email}: nothing changed — {r.reason}.", "info")
+            flash(_("%(email)s: nothing changed — %(reason)s.", email=r.attendee_email, reason=r.reason), "info")
     return redirect(url_for("meetings.show", meeting_id=meeting.id) + "#people", 303)
 
 
 class HeldReplyForm(FlaskForm):
-    trust = BooleanField("Trust this address for their future replies")
+    trust = BooleanField(_l("Trust this address for their future replies"))
 
 
 def _held(meeting_id: int, held_id: int):
@@ -203,17 +206,18 @@ def act_on_held_reply(meeting_id, held_id, action):
     now, who = now_utc(), held.attendee.name
     if action == "confirm":
         result = services.confirm_held_reply(current_user, now, held, trust_sender=bool(form.trust.data))
-        flash(f"{who}: {RESPONSES[result.response]} recorded." if result.outcome == "applied"
-              else f"{who}: nothing changed — {result.reason}.", "success")
+        flash(_("%(name)s: %(answer)s recorded.", name=who, answer=_(RESPONSES[result.response]))
+              if result.outcome == "applied"
+              else _("%(email)s: nothing changed — %(reason)s.", email=who, reason=result.reason), "success")
     elif action == "discard":
         services.discard_held_reply(current_user, now, held)
-        flash(f"The reply for {who} is discarded; their answer is unchanged.", "success")
+        flash(_("The reply for %(name)s is discarded; their answer is unchanged.", name=who), "success")
     elif action == "accept":
         services.accept_counter(current_user, now, held)
-        flash(f"Moved to the time {who} proposed; everyone is sent the update.", "success")
+        flash(_("Moved to the time %(name)s proposed; everyone is sent the update.", name=who), "success")
     elif action == "decline":
         services.decline_counter(current_user, now, held)
-        flash(f"{who} is told the proposed time is declined; the meeting stays as it is.", "success")
+        flash(_("%(name)s is told the proposed time is declined; the meeting stays as it is.", name=who), "success")
     else:
         abort(404)
     return redirect(back, 303)

@@ -11,6 +11,7 @@ from typing import Callable
 from zoneinfo import ZoneInfo
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import or_, select
 
 from engage.access.services import only_visible, shows_in_full
@@ -160,11 +161,11 @@ def active_feed(user: User, scope: str) -> CalendarFeed | None:
 def create_feed(actor, now: datetime, user: User, scope: str = "personal") -> CalendarFeed:
     """Give the user a new secret feed address, retiring any previous one of that scope."""
     if scope not in FEED_SCOPES:
-        raise ValidationError.for_fields({"scope": f"Choose one of: {', '.join(FEED_SCOPES)}."})
+        raise ValidationError.for_fields({"scope": _("Choose one of: %(scopes)s.", scopes=", ".join(FEED_SCOPES))})
     if scope == "team" and not user.has_role("lead"):
-        raise PermissionDenied("The team feed of all meetings is for leads.")
+        raise PermissionDenied(_("The team feed of all meetings is for leads."))
     if actor is not None and actor.id != user.id and not actor.has_role("admin"):
-        raise PermissionDenied("You can only manage your own calendar feeds.")
+        raise PermissionDenied(_("You can only manage your own calendar feeds."))
     for old in db.session.scalars(select(CalendarFeed).where(
             CalendarFeed.user_id == user.id, CalendarFeed.scope == scope, CalendarFeed.revoked_at.is_(None))):
         old.revoked_at = now
@@ -178,7 +179,7 @@ def create_feed(actor, now: datetime, user: User, scope: str = "personal") -> Ca
 def revoke_feed(actor, now: datetime, feed: CalendarFeed) -> None:
     """Turn a feed address off: calendars subscribed to it stop updating."""
     if actor is not None and actor.id != feed.user_id and not actor.has_role("admin"):
-        raise PermissionDenied("You can only manage your own calendar feeds.")
+        raise PermissionDenied(_("You can only manage your own calendar feeds."))
     if feed.revoked_at is None:
         feed.revoked_at = now
         record_change(actor, now, feed.user, f"{feed.scope} calendar feed turned off")

@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import gettext as _, ngettext
 from sqlalchemy import or_, select
 
 from engage.access.services import HIDDEN_CONTACT, can_see
@@ -24,7 +25,7 @@ class Conflict:
 
     @property
     def title(self) -> str:
-        return "another meeting" if self.hidden else self.meeting.title
+        return _("another meeting") if self.hidden else self.meeting.title
 
     def as_dict(self) -> dict:
         m = self.meeting
@@ -86,10 +87,13 @@ def refuse_conflicts(conflicts: list[Conflict]) -> None:
     for c in conflicts[:5]:
         names = ", ".join(p["name"] for p in c.people)
         when = "" if c.hidden else f" ({format_in_zone(c.meeting.starts_at, c.meeting.timezone)})"
-        parts.append(f"“{c.title}”{when} with {names}")
-    more = f" and {len(conflicts) - 5} more" if len(conflicts) > 5 else ""
-    noun = "meeting" if len(conflicts) == 1 else "meetings"
-    raise ConflictError(f"This clashes with {len(conflicts)} {noun}: " + "; ".join(parts) + more + ".",
-                        {"starts_at": ["Someone invited already has a meeting at this time."]},
+        parts.append(_("“%(title)s”%(when)s with %(names)s", title=c.title, when=when, names=names))
+    listed = "; ".join(parts)
+    if len(conflicts) > 5:
+        listed = ngettext("%(listed)s and %(num)d more", "%(listed)s and %(num)d more", len(conflicts) - 5,
+                          listed=listed)
+    raise ConflictError(ngettext("This clashes with %(num)d meeting: %(listed)s.",
+                                 "This clashes with %(num)d meetings: %(listed)s.", len(conflicts), listed=listed),
+                        {"starts_at": [_("Someone invited already has a meeting at this time.")]},
                         details={"conflicts": [c.as_dict() for c in conflicts]})
 

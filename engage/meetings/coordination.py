@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from engage.access.services import only_visible, select_visible
@@ -36,12 +37,21 @@ class NearbyMeeting:
 
     def sentence(self) -> str:
         """"KHRC met the Embassy of Germany, Nairobi on 10 Nov 2026 on HIV/AIDS asks — on the same ask"."""
-        verb = "met" if self.past else "will meet"
         when = format_in_zone(self.starts_at, self.timezone, with_date=True).split(",")[0]
-        topics = f" on {', '.join(self.topics)} asks" if self.topics else ""
-        if self.same_ask:
-            topics += " — on the same ask" if topics else " on the same ask"
-        return f"{self.member} {verb} {self.organisation} on {when}{topics}"
+        values = {"member": self.member, "organisation": self.organisation, "day": when,
+                  "topics": ", ".join(self.topics)}
+        # Whole sentences, so each language can order them: past or to come, with topics, on the same ask.
+        if self.past:
+            if self.topics:
+                return _("%(member)s met %(organisation)s on %(day)s on %(topics)s asks — on the same ask", **values) \
+                    if self.same_ask else _("%(member)s met %(organisation)s on %(day)s on %(topics)s asks", **values)
+            return _("%(member)s met %(organisation)s on %(day)s on the same ask", **values) if self.same_ask \
+                else _("%(member)s met %(organisation)s on %(day)s", **values)
+        if self.topics:
+            return _("%(member)s will meet %(organisation)s on %(day)s on %(topics)s asks — on the same ask", **values) \
+                if self.same_ask else _("%(member)s will meet %(organisation)s on %(day)s on %(topics)s asks", **values)
+        return _("%(member)s will meet %(organisation)s on %(day)s on the same ask", **values) if self.same_ask \
+            else _("%(member)s will meet %(organisation)s on %(day)s", **values)
 
 
 def nearby_meetings(actor, meeting: Meeting, now: datetime) -> list[NearbyMeeting]:

@@ -38,7 +38,7 @@ OFFSET_RE = re.compile(r"^(\d{1,5})\s*(m|min|mins|minutes?|h|hrs?|hours?|d|days?
 
 def zone_choices() -> list[tuple[str, str]]:
     """Nairobi and Geneva first, then every IANA zone."""
-    first = [(clock.NAIROBI, "Nairobi (Africa/Nairobi)"), (clock.GENEVA, "Geneva (Europe/Zurich)")]
+    first = [(clock.NAIROBI, _("Nairobi (Africa/Nairobi)")), (clock.GENEVA, _("Geneva (Europe/Zurich)"))]
     return first + [(z, z.replace("_", " ")) for z in clock.all_timezones() if z not in (clock.NAIROBI, clock.GENEVA)]
 
 
@@ -56,7 +56,7 @@ def parse_offsets(text: str) -> list[int]:
             continue
         match = OFFSET_RE.match(part)
         if not match:
-            raise ValueError(f"“{part[:20]}” is not a length of time; write e.g. 24h, 1h or 30m.")
+            raise ValueError(_("“%(part)s” is not a length of time; write e.g. 24h, 1h or 30m.", part=part[:20]))
         number, unit = int(match.group(1)), (match.group(2) or "m").lower()
         out.append(number * (1440 if unit.startswith("d") else 60 if unit.startswith("h") else 1))
     return out
@@ -80,7 +80,7 @@ def contact_choice(contact: Contact, label: str | None = None) -> tuple:
     """A picker option: the name with the organisation and city to search by, the name alone for its chip,
     and the zone the booking form moves to when the contact is chosen (meeting-form.js)."""
     org = contact.organisation
-    where = org.name if org else "no organisation"
+    where = org.name if org else _("no organisation")
     city = org.city if org else None
     if city and city.lower() not in where.lower():
         where = f"{where}, {city}"
@@ -98,7 +98,7 @@ def latest_recommendations_of(state: str) -> list[int]:
                                    .order_by(Recommendation.reference_sort, Recommendation.sub_item, Recommendation.id)))
 
 
-PEOPLE_HELP = "Type part of a name, organisation or city, then Enter; Backspace removes the last one."
+PEOPLE_HELP = _l("Type part of a name, organisation or city, then Enter; Backspace removes the last one.")
 
 
 class MeetingForm(FlaskForm):
@@ -109,51 +109,53 @@ class MeetingForm(FlaskForm):
     beside it. A few inputs keep the names the page has always posted (name=...).
     """
 
-    title = StringField("Title", validators=[Optional()], description="For staff, e.g. "
-                        "“Pre-session meeting: Mission of Germany”.")
-    invitation_title = StringField("Title for invitations", validators=[Optional()],
-                                   description="What invitations and reminders say; leave empty for "
-                                   "“Meeting with <organisation>”. Restricted meetings never show more.")
+    title = StringField(_l("Title"), validators=[Optional()], description=_l("For staff, e.g. "
+                        "“Pre-session meeting: Mission of Germany”."))
+    invitation_title = StringField(_l("Title for invitations"), validators=[Optional()],
+                                   description=_l("What invitations and reminders say; leave empty for "
+                                   "“Meeting with <organisation>”. Restricted meetings never show more."))
     # The same title for recipients who read French, Spanish or Kiswahili (their contact's language);
     # left empty, French and Spanish readers get "Réunion avec …" / "Reunión con …", Kiswahili readers English.
-    invitation_title_fr = StringField("Title for invitations in French", validators=[Optional()])
-    invitation_title_es = StringField("Title for invitations in Spanish", validators=[Optional()])
-    invitation_title_sw = StringField("Title for invitations in Kiswahili", validators=[Optional()])
-    description = TextAreaField("Purpose", validators=[Optional()], render_kw={"rows": 3})
-    date = DateField("Date", validators=[Optional()])
-    starts_at = TimeField("Starts at", name="start_time", validators=[Optional()])
-    ends_at = TimeField("Ends at", name="end_time", validators=[Optional()])
-    timezone = SelectField("Time zone of these times", default=clock.NAIROBI)
-    fold = RadioField("Which one?", choices=[], validators=[Optional()])
-    location_kind = RadioField("Where", choices=list(LOCATION_KINDS.items()), default="in_person")
-    location = StringField("Address", validators=[Optional()])
-    online_url = StringField("Link to join", validators=[Optional()], description="Needed for online and hybrid "
-                             "meetings, e.g. https://…")
-    organiser = SelectField("Organiser", name="organiser_id", coerce=int)
-    staff = SelectMultipleField("Staff taking part", name="staff_ids", coerce=int, validators=[Optional()],
-                                render_kw=picker("Type part of a name or email, then Enter.", "Add staff…"))
-    required_contact_ids = SelectMultipleField("Attendees (required)", coerce=int, validators=[Optional()],
-                                               render_kw=picker(PEOPLE_HELP, "Add an attendee…"))
-    optional_contact_ids = SelectMultipleField("Attendees (optional)", coerce=int, validators=[Optional()],
-                                               render_kw=picker(PEOPLE_HELP, "Add an attendee…"))
+    invitation_title_fr = StringField(_l("Title for invitations in French"), validators=[Optional()])
+    invitation_title_es = StringField(_l("Title for invitations in Spanish"), validators=[Optional()])
+    invitation_title_sw = StringField(_l("Title for invitations in Kiswahili"), validators=[Optional()])
+    description = TextAreaField(_l("Purpose"), validators=[Optional()], render_kw={"rows": 3})
+    date = DateField(_l("Date"), validators=[Optional()])
+    starts_at = TimeField(_l("Starts at"), name="start_time", validators=[Optional()])
+    ends_at = TimeField(_l("Ends at"), name="end_time", validators=[Optional()])
+    timezone = SelectField(_l("Time zone of these times"), default=clock.NAIROBI)
+    fold = RadioField(_l("Which one?"), choices=[], validators=[Optional()])
+    location_kind = RadioField(_l("Where"), choices=[(k, _l(v)) for k, v in LOCATION_KINDS.items()], default="in_person")
+    location = StringField(_l("Address"), validators=[Optional()])
+    online_url = StringField(_l("Link to join"), validators=[Optional()], description=_l("Needed for online and hybrid "
+                             "meetings, e.g. https://…"))
+    organiser = SelectField(_l("Organiser"), name="organiser_id", coerce=int)
+    staff = SelectMultipleField(_l("Staff taking part"), name="staff_ids", coerce=int, validators=[Optional()],
+                                render_kw=picker(_l("Type part of a name or email, then Enter."), _l("Add staff…")))
+    required_contact_ids = SelectMultipleField(_l("Attendees (required)"), coerce=int, validators=[Optional()],
+                                               render_kw=picker(PEOPLE_HELP, _l("Add an attendee…")))
+    optional_contact_ids = SelectMultipleField(_l("Attendees (optional)"), coerce=int, validators=[Optional()],
+                                               render_kw=picker(PEOPLE_HELP, _l("Add an attendee…")))
     recommendation_ids = SelectMultipleField(
-        "Agenda: UPR recommendations", coerce=int, validators=[Optional()],
-        render_kw=picker("Type a reference (101.2), a state or words of the text, then Enter.", "Add a recommendation…"))
+        _l("Agenda: UPR recommendations"), coerce=int, validators=[Optional()],
+        render_kw=picker(_l("Type a reference (101.2), a state or words of the text, then Enter."),
+                         _l("Add a recommendation…")))
     ask_ids = SelectMultipleField(
-        "Agenda: our asks", coerce=int, validators=[Optional()],
-        description="The latest cycle's asks; those for the states of the people you meet come first.",
-        render_kw=picker("Type words of the ask or a state, then Enter.", "Add an ask…"))
-    tags = StringField("Tags", validators=[Optional()], description="Separated by commas, e.g. "
-                       "“4th cycle pre-session, health”.")
-    reminders = StringField("Reminders before the start", default="24h, 1h",
-                            description="Separated by commas, e.g. 24h, 1h or 30m.")
-    notify = BooleanField("Send invitations to the attendees", default=True)
-    already_held = BooleanField("It already took place: record it as held (no invitations)")
-    allow_conflicts = BooleanField("Book it anyway, despite the clashes listed above")
-    no_attendees_ok = BooleanField("Book it anyway, with no attendees")
-    sensitivity = SelectField("Sensitivity", choices=list(SENSITIVITIES.items()), default="internal",
-                              description="Restricted: only people granted it, and the data-protection officer, "
-                                          "can find this meeting and its outcomes.")
+        _l("Agenda: our asks"), coerce=int, validators=[Optional()],
+        description=_l("The latest cycle's asks; those for the states of the people you meet come first."),
+        render_kw=picker(_l("Type words of the ask or a state, then Enter."), _l("Add an ask…")))
+    tags = StringField(_l("Tags"), validators=[Optional()], description=_l("Separated by commas, e.g. "
+                       "“4th cycle pre-session, health”."))
+    reminders = StringField(_l("Reminders before the start"), default="24h, 1h",
+                            description=_l("Separated by commas, e.g. 24h, 1h or 30m."))
+    notify = BooleanField(_l("Send invitations to the attendees"), default=True)
+    already_held = BooleanField(_l("It already took place: record it as held (no invitations)"))
+    allow_conflicts = BooleanField(_l("Book it anyway, despite the clashes listed above"))
+    no_attendees_ok = BooleanField(_l("Book it anyway, with no attendees"))
+    sensitivity = SelectField(_l("Sensitivity"), choices=[(k, _l(v)) for k, v in SENSITIVITIES.items()],
+                              default="internal",
+                              description=_l("Restricted: only people granted it, and the data-protection officer, "
+                                             "can find this meeting and its outcomes."))
     # Offered only in a coalition (offer_sharing), so a single organisation's form says nothing of members.
     sharing = SelectField(_l("What other member organisations see"), choices=[], default="", validate_choice=False,
                           description=_l("Private: nothing; they do not know it exists. In summary: that it took "
@@ -195,7 +197,7 @@ class MeetingForm(FlaskForm):
         # Archived contacts still on a meeting stay listed so that editing does not drop them.
         for c in db.session.scalars(select_visible(current_user, Contact).where(Contact.id.in_(keep),
                                                                                 Contact.is_archived.is_(True))):
-            choices.append(contact_choice(c, f"{c.full_name} (archived)"))
+            choices.append(contact_choice(c, _("%(name)s (archived)", name=c.full_name)))
         self.required_contact_ids.choices = choices
         self.optional_contact_ids.choices = choices
         self.recommendation_ids.choices = recommendation_choices()
@@ -222,7 +224,7 @@ class MeetingForm(FlaskForm):
                                  clock.fold_choices(self.date.data, problem, self.timezone.data)]
             self.fold_needed = True
         else:
-            self.fold.choices = [("0", "the first"), ("1", "the second")]
+            self.fold.choices = [("0", _("the first")), ("1", _("the second"))]
 
     # ---- filling the form ----
 
@@ -243,7 +245,7 @@ class MeetingForm(FlaskForm):
         self.timezone.data = user.timezone if clock.is_valid_timezone(user.timezone) else clock.NAIROBI
         zone_chosen = False
         if organisation is not None:
-            self.title.data = f"Meeting with {organisation.name}"
+            self.title.data = _("Meeting with %(names)s", names=organisation.name)
             self.timezone.data, zone_chosen = organisation.effective_timezone, True
         contact_ids = [i for i in _int_list(args.getlist("contact_id")) if i <= 2**31 - 1]
         if contact_ids:
@@ -252,7 +254,7 @@ class MeetingForm(FlaskForm):
             self.required_contact_ids.data = [i for i in dict.fromkeys(contact_ids) if i in live]
             chosen = [live[i] for i in self.required_contact_ids.data]
             if organisation is None and len(chosen) == 1 and chosen[0].organisation is not None:
-                self.title.data = f"Meeting with {chosen[0].organisation.name}"
+                self.title.data = _("Meeting with %(names)s", names=chosen[0].organisation.name)
             zone = zone_of(chosen)
             if zone:
                 self.timezone.data, zone_chosen = zone, True
@@ -317,12 +319,13 @@ class MeetingForm(FlaskForm):
         read_fine = True
         if day is None:
             if not self.date.errors:  # an unreadable date already says so
-                errors["date"] = ["Choose the date."]
+                errors["date"] = [_("Choose the date.")]
             read_fine = False
-        for name, field, what in (("starts_at", self.starts_at, "start"), ("ends_at", self.ends_at, "end")):
+        for name, field, missing in (("starts_at", self.starts_at, _("Give the start time (24-hour).")),
+                                     ("ends_at", self.ends_at, _("Give the end time (24-hour)."))):
             if field.data is None:
                 if not field.errors:
-                    errors[name] = [f"Give the {what} time (24-hour)."]
+                    errors[name] = [missing]
                 read_fine = False
         if not clock.is_valid_timezone(zone):
             read_fine = False  # the schema names the zone
@@ -335,13 +338,13 @@ class MeetingForm(FlaskForm):
                 values[name] = clock.localise(day, at, zone, fold=fold)
             except clock.LocalTimeError as exc:
                 if clock.local_time_problem(day, at, zone) == "gap":
-                    errors[name] = [f"{exc}. Choose a time before or after the change."]
+                    errors[name] = [_("%(problem)s. Choose a time before or after the change.", problem=exc)]
                 else:
                     errors["fold"] = [f"{exc}."]
         if len(values) < 2:
             return {}
         if values["ends_at"] <= values["starts_at"]:
-            errors["ends_at"] = ["The end must be after the start (same day)."]
+            errors["ends_at"] = [_("The end must be after the start (same day).")]
         return values
 
     def instants(self) -> tuple[datetime, datetime]:
@@ -349,13 +352,13 @@ class MeetingForm(FlaskForm):
         errors: dict = {}
         values = self._read_instants(errors)
         if not clock.is_valid_timezone(self.timezone.data):
-            errors.setdefault("timezone", ["Choose a time zone from the list."])
+            errors.setdefault("timezone", [_("Choose a time zone from the list.")])
         if not errors and len(values) < 2:
             # Nothing read and nothing new to say: a field's own error (a time that is not a time) said it.
             errors = {name: list(f.errors) for name, f in
                       (("date", self.date), ("starts_at", self.starts_at), ("ends_at", self.ends_at)) if f.errors}
         if errors or len(values) < 2:
-            raise ValidationError.for_fields(errors or {"date": ["Choose the date and times."]})
+            raise ValidationError.for_fields(errors or {"date": [_("Choose the date and times.")]})
         return values["starts_at"], values["ends_at"]
 
     def preview(self) -> str | None:
@@ -439,9 +442,9 @@ class MeetingForm(FlaskForm):
 
 
 class CancelForm(FlaskForm):
-    reason = TextAreaField("Reason (optional)", validators=[Optional()], render_kw={"rows": 2},
-                           description="Shown on the meeting page and in the cancellation.")
-    notify = BooleanField("Tell the attendees", default=True)
+    reason = TextAreaField(_l("Reason (optional)"), validators=[Optional()], render_kw={"rows": 2},
+                           description=_l("Shown on the meeting page and in the cancellation."))
+    notify = BooleanField(_l("Tell the attendees"), default=True)
 
 
 def _id_or_none(value) -> int | None:
@@ -449,14 +452,14 @@ def _id_or_none(value) -> int | None:
 
 
 class AddAttendeeForm(FlaskForm):
-    contact_id = SelectField("Contact", coerce=_id_or_none, validators=[Optional()],
-                             render_kw={"data-picker": "", "data-placeholder": "Type a name, organisation or city…"})
-    role = SelectField("Role", choices=[("required", "Required"), ("optional", "Optional")], default="required")
-    allow_conflicts = BooleanField("Add even if they have a clashing meeting")
+    contact_id = SelectField(_l("Contact"), coerce=_id_or_none, validators=[Optional()],
+                             render_kw={"data-picker": "", "data-placeholder": _l("Type a name, organisation or city…")})
+    role = SelectField(_l("Role"), choices=[("required", _l("Required")), ("optional", _l("Optional"))], default="required")
+    allow_conflicts = BooleanField(_l("Add even if they have a clashing meeting"))
 
     def setup(self, meeting: Meeting) -> "AddAttendeeForm":
         on = {a.contact_id for a in meeting.contact_attendees}
-        self.contact_id.choices = [("", "— choose —")] + [contact_choice(c) for c in live_contacts(current_user)
+        self.contact_id.choices = [("", _("— choose —"))] + [contact_choice(c) for c in live_contacts(current_user)
                                                            if c.id not in on]
         return self
 
@@ -467,20 +470,20 @@ class SlotForm(FlaskForm):
     class Meta:
         csrf = False
 
-    staff_ids = SelectMultipleField("Staff", coerce=int, validators=[Optional()],
-                                    render_kw=picker("Type part of a name, then Enter.", "Add staff…"))
-    contact_ids = SelectMultipleField("Attendees", coerce=int, validators=[Optional()],
-                                      render_kw=picker(PEOPLE_HELP, "Add an attendee…"))
-    first_day = DateField("From", validators=[InputRequired(message="Choose the first day.")])
-    last_day = DateField("To", validators=[InputRequired(message="Choose the last day.")])
-    minutes = IntegerField("Length (minutes)", default=60,
+    staff_ids = SelectMultipleField(_l("Staff"), coerce=int, validators=[Optional()],
+                                    render_kw=picker(_l("Type part of a name, then Enter."), _l("Add staff…")))
+    contact_ids = SelectMultipleField(_l("Attendees"), coerce=int, validators=[Optional()],
+                                      render_kw=picker(PEOPLE_HELP, _l("Add an attendee…")))
+    first_day = DateField(_l("From"), validators=[InputRequired(message=_l("Choose the first day."))])
+    last_day = DateField(_l("To"), validators=[InputRequired(message=_l("Choose the last day."))])
+    minutes = IntegerField(_l("Length (minutes)"), default=60,
                            validators=[InputRequired(), NumberRange(min=5, max=720)])
-    day_start = TimeField("Working day starts", default=time(9))
-    day_end = TimeField("Working day ends", default=time(17))
-    zones = SelectMultipleField("Working hours in", default=[clock.NAIROBI, clock.GENEVA],
-                                description="Slots fall inside working hours in every zone chosen.",
-                                render_kw=picker("Slots fall inside working hours in every zone chosen. Type a "
-                                                 "city to add its zone.", "Add a time zone…"))
+    day_start = TimeField(_l("Working day starts"), default=time(9))
+    day_end = TimeField(_l("Working day ends"), default=time(17))
+    zones = SelectMultipleField(_l("Working hours in"), default=[clock.NAIROBI, clock.GENEVA],
+                                description=_l("Slots fall inside working hours in every zone chosen."),
+                                render_kw=picker(_l("Slots fall inside working hours in every zone chosen. Type a "
+                                                    "city to add its zone."), _l("Add a time zone…")))
 
     def setup(self, actor=None) -> "SlotForm":
         """Fill the choices: live staff, and the live contacts `actor` may see (so no other can be asked for)."""

@@ -17,9 +17,10 @@ from engage.members.models import SHARING
 
 from .titles import meeting_with, titled_in
 
-MEETING_STATUSES = {"scheduled": "Scheduled", "cancelled": "Cancelled", "held": "Held"}
-LOCATION_KINDS = {"in_person": "In person", "online": "Online", "hybrid": "Hybrid"}
-ATTENDEE_ROLES = {"required": "Required", "optional": "Optional"}
+# Labels that are also data (the CSV and the API carry the English): pages translate them where shown.
+MEETING_STATUSES = {"scheduled": N_("Scheduled"), "cancelled": N_("Cancelled"), "held": N_("Held")}
+LOCATION_KINDS = {"in_person": N_("In person"), "online": N_("Online"), "hybrid": N_("Hybrid")}
+ATTENDEE_ROLES = {"required": N_("Required"), "optional": N_("Optional")}
 # Marked for the catalogues: the RSVP page shows a recipient their answer in their language.
 RESPONSES = {"needs_action": N_("No answer yet"), "accepted": N_("Accepted"), "tentative": N_("Maybe"),
              "declined": N_("Declined"), "delegated": N_("Delegated")}
@@ -258,7 +259,7 @@ class Attendee(db.Model):
         return RESPONSES.get(self.response, self.response)
 
 
-FEED_SCOPES = {"personal": "My meetings", "team": "All meetings (team)", "milestones": "UPR cycle milestones"}
+FEED_SCOPES = {"personal": N_("My meetings"), "team": N_("All meetings (team)"), "milestones": N_("UPR cycle milestones")}
 
 
 class CalendarFeed(db.Model):

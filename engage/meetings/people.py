@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from flask_babel import ngettext
+
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import NO_VALUE, set_committed_value
@@ -71,7 +73,7 @@ def other_attendees(hidden: int) -> str:
     """"1 other attendee", "2 other attendees", or "" when nobody is left out."""
     if not hidden:
         return ""
-    return f"{hidden} other attendee{'s' if hidden != 1 else ''}"
+    return ngettext("%(num)d other attendee", "%(num)d other attendees", hidden)
 
 
 class ShownAttendees:

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from flask import current_app, has_app_context
+from flask_babel import gettext as _
 from pydantic import (AfterValidator, AliasChoices, AwareDatetime, BaseModel, ConfigDict, Field, PlainValidator,
                       StrictBool, StrictInt, WithJsonSchema)
 from pydantic_core import PydanticCustomError
@@ -59,8 +60,9 @@ def _zone(value: Any) -> str:
     except TextProblem as exc:
         raise PydanticCustomError("text", str(exc)) from None
     if not is_valid_timezone(zone):
-        raise PydanticCustomError("timezone", "Unknown time zone {zone!r}; use an IANA name such as "
-                                  "Africa/Nairobi or Europe/Zurich.", {"zone": zone[:60]})
+        # Worded when refused, in the page's language (the API's is English: engage/i18n.py).
+        raise PydanticCustomError("timezone", _("Unknown time zone “%(zone)s”; use an IANA name such as "
+                                                "Africa/Nairobi or Europe/Zurich.", zone="{zone}"), {"zone": zone[:60]})
     return zone
 
 
@@ -72,7 +74,7 @@ def _titles(value: dict | None) -> dict | None:
 
 def _url(value: str | None) -> str | None:
     if value and not URL_RE.match(value):
-        raise PydanticCustomError("url", "Give the full link, starting with https://.")
+        raise PydanticCustomError("url", _("Give the full link, starting with https://."))
     return value
 
 
@@ -80,7 +82,7 @@ def _user_ref(value: Any) -> int | str:
     if isinstance(value, int) and not isinstance(value, bool):
         if 1 <= value <= MAX_ID:
             return value
-        raise PydanticCustomError("user", "Not a user id.")
+        raise PydanticCustomError("user", _("Not a user id."))
     try:
         email = clean_text(value, max_length=254, required=True)
     except TextProblem as exc:
@@ -90,7 +92,8 @@ def _user_ref(value: Any) -> int | str:
 
 def _minutes(value: int) -> int:
     if not 1 <= value <= MAX_REMINDER_MINUTES:
-        raise PydanticCustomError("reminder", "Each reminder must be between 1 minute and {days} days before.",
+        raise PydanticCustomError("reminder", _("Each reminder must be between 1 minute and %(days)s days before.",
+                                                days="{days}"),
                                   {"days": MAX_REMINDER_MINUTES // 1440})
     return value
 
@@ -100,7 +103,7 @@ def _reminders(value: list[int] | None) -> list[int] | None:
         return None
     out = sorted(set(value), reverse=True)
     if len(out) > MAX_REMINDERS:
-        raise PydanticCustomError("reminders", "At most {n} reminders.", {"n": MAX_REMINDERS})
+        raise PydanticCustomError("reminders", _("At most %(n)s reminders.", n="{n}"), {"n": MAX_REMINDERS})
     return out
 
 
@@ -111,7 +114,7 @@ def _tags(value: list[str | None]) -> list[str]:
         if tag and tag.lower() not in [t.lower() for t in out]:
             out.append(tag)
     if len(out) > MAX_TAGS:
-        raise PydanticCustomError("tags", "At most {n} tags.", {"n": MAX_TAGS})
+        raise PydanticCustomError("tags", _("At most %(n)s tags.", n="{n}"), {"n": MAX_TAGS})
     return out
 
 
@@ -146,7 +149,7 @@ def _distinct_contacts(value: list[AttendeeIn]) -> list[AttendeeIn]:
     seen: set[int] = set()
     for i, attendee in enumerate(value, start=1):
         if attendee.contact_id in seen:
-            raise PydanticCustomError("attendees", "Attendee {i}: that contact is listed twice.", {"i": i})
+            raise PydanticCustomError("attendees", _("Attendee %(i)s: that contact is listed twice.", i="{i}"), {"i": i})
         seen.add(attendee.contact_id)
     return value
 
@@ -229,11 +232,12 @@ def find_users(refs: list[int | str], field: str, errors: dict) -> list[int]:
     by_ref = {**{u.id: u for u in users}, **{(u.email or "").lower(): u for u in users}}
     missing = [r for r in refs if r not in by_ref or by_ref[r].is_disabled]
     if missing:
-        what = "the email" if isinstance(missing[0], str) else "id"
-        errors[field] = [f"No active user with {what} {', '.join(map(str, missing[:5]))}."]
+        named = ", ".join(map(str, missing[:5]))
+        errors[field] = [_("No active user with the email %(emails)s.", emails=named) if isinstance(missing[0], str)
+                         else _("No active user with id %(ids)s.", ids=named)]
         return []
     if field == "staff" and any(not by_ref[r].email for r in refs):
-        errors[field] = ["Every staff participant needs an email address."]
+        errors[field] = [_("Every staff participant needs an email address.")]
     return list(dict.fromkeys(by_ref[r].id for r in refs))
 
 
@@ -245,10 +249,10 @@ def check_contacts(attendees: list[AttendeeIn], errors: dict) -> None:
     contacts = {c.id: c for c in db.session.scalars(select(Contact).where(Contact.id.in_(ids)))}
     missing = [i for i in ids if i not in contacts]
     if missing:
-        errors["attendees"] = [f"No contact with id {', '.join(map(str, missing))}."]
+        errors["attendees"] = [_("No contact with id %(ids)s.", ids=", ".join(map(str, missing)))]
     elif any(not contacts[i].email for i in ids):
-        errors["attendees"] = ["Every attendee needs an email address: "
-                               + ", ".join(contacts[i].full_name for i in ids if not contacts[i].email)]
+        errors["attendees"] = [_("Every attendee needs an email address: %(names)s", names=", ".join(
+            contacts[i].full_name for i in ids if not contacts[i].email))]
 
 
 def check_recommendations(ids: list[int], errors: dict) -> None:
@@ -258,7 +262,7 @@ def check_recommendations(ids: list[int], errors: dict) -> None:
     found = set(db.session.scalars(select(Recommendation.id).where(Recommendation.id.in_(ids))))
     missing = [i for i in ids if i not in found]
     if missing:
-        errors["recommendation_ids"] = [f"No recommendation with id {', '.join(map(str, missing))}."]
+        errors["recommendation_ids"] = [_("No recommendation with id %(ids)s.", ids=", ".join(map(str, missing)))]
 
 
 def check_asks(ids: list[int], errors: dict) -> None:
@@ -268,7 +272,7 @@ def check_asks(ids: list[int], errors: dict) -> None:
     found = set(db.session.scalars(select(Ask.id).where(Ask.id.in_(ids))))
     missing = [i for i in ids if i not in found]
     if missing:
-        errors["ask_ids"] = [f"No ask with id {', '.join(map(str, missing))}."]
+        errors["ask_ids"] = [_("No ask with id %(ids)s.", ids=", ".join(map(str, missing)))]
 
 
 # ---- the rules that link fields ----
@@ -278,17 +282,17 @@ def check_whole(values: dict, now: datetime, status: str, check_past: bool) -> d
     errors: dict[str, list[str]] = {}
     starts_at, ends_at = values["starts_at"], values["ends_at"]
     if ends_at <= starts_at:
-        errors["ends_at"] = ["The end must be after the start."]
+        errors["ends_at"] = [_("The end must be after the start.")]
     elif ends_at - starts_at < MIN_DURATION:
-        errors["ends_at"] = ["A meeting lasts at least 5 minutes."]
+        errors["ends_at"] = [_("A meeting lasts at least 5 minutes.")]
     elif ends_at - starts_at > MAX_DURATION:
-        errors["ends_at"] = ["A meeting lasts at most 12 hours."]
+        errors["ends_at"] = [_("A meeting lasts at most 12 hours.")]
     if status == "held":
         if starts_at > now:
-            errors["starts_at"] = ["A meeting recorded as held cannot start in the future."]
+            errors["starts_at"] = [_("A meeting recorded as held cannot start in the future.")]
     elif check_past and starts_at < now:
-        errors["starts_at"] = ["That time has already passed; choose a time in the future "
-                               "(or record the meeting as held)."]
+        errors["starts_at"] = [_("That time has already passed; choose a time in the future "
+                                 "(or record the meeting as held).")]
     errors.update(check_place(values))
     return errors
 
@@ -298,9 +302,10 @@ def check_place(values: dict) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
     kind = values["location_kind"]
     if kind in ("online", "hybrid") and not values.get("online_url"):
-        errors["online_url"] = [f"{LOCATION_KINDS[kind]} meetings need the link to join."]
+        errors["online_url"] = [_("Online meetings need the link to join.") if kind == "online"
+                                 else _("Hybrid meetings need the link to join.")]
     if kind == "hybrid" and not values.get("location"):
-        errors["location"] = ["Hybrid meetings need an address as well as a link."]
+        errors["location"] = [_("Hybrid meetings need an address as well as a link.")]
     return errors
 
 

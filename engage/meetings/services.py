@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from engage.access.services import (apply_initial_sensitivity, can_manage, can_see, of_own_member, check_may_set,
@@ -22,6 +23,7 @@ from engage.errors import ConflictError, NotFoundError, PermissionDenied, Valida
 from engage.extensions import db
 from engage.members.services import member_id_of
 from engage.history import record_change
+from engage.i18n import N_
 from engage.asks.models import Ask
 from engage.recommendations.models import Recommendation
 from engage.schemas import check, refuse, spellings
@@ -61,8 +63,8 @@ def can_change(actor, meeting: Meeting) -> bool:
 def _check_can_change(actor, meeting: Meeting) -> None:
     if not can_change(actor, meeting):
         if not of_own_member(actor, meeting):
-            raise PermissionDenied("This meeting is another member organisation's: only its people change it.")
-        raise PermissionDenied("Only the organiser, a staff participant or a lead can change this meeting.")
+            raise PermissionDenied(_("This meeting is another member organisation's: only its people change it."))
+        raise PermissionDenied(_("Only the organiser, a staff participant or a lead can change this meeting."))
 
 
 # ---- from the schema to the columns ----
@@ -145,7 +147,7 @@ def get_meeting(meeting_id, actor=None) -> Meeting:
         # A select, not session.get: in a request the access guard hides restricted meetings from it.
         meeting = db.session.scalar(select(Meeting).where(Meeting.id == meeting_id)) if valid else None
     if meeting is None:
-        raise NotFoundError(f"No meeting with id {meeting_id}.")
+        raise NotFoundError(_("No meeting with id %(id)s.", id=meeting_id))
     return meeting
 
 
@@ -178,7 +180,7 @@ def schedule_meeting(actor, now: datetime, data: dict[str, Any] | MeetingCreate)
         values["location_kind"] = infer_location_kind(values.get("location"), values.get("online_url"))
     organiser_id = values.get("organiser_id") or getattr(actor, "id", None)
     if organiser_id is None:
-        raise ValidationError.for_fields({"organiser": "Choose the organiser."})
+        raise ValidationError.for_fields({"organiser": _("Choose the organiser.")})
     if not body.allow_conflicts:
         refuse_conflicts(find_conflicts(values["starts_at"], values["ends_at"], values["staff_ids"],
                                         [a["contact_id"] for a in values["attendees"]], viewer=actor))
@@ -199,7 +201,8 @@ def schedule_meeting(actor, now: datetime, data: dict[str, Any] | MeetingCreate)
     if body.sensitivity:
         apply_initial_sensitivity(actor, now, meeting, body.sensitivity)  # before invitations are written
     notify = body.notify and body.status == "scheduled"
-    record_change(actor, now, meeting, "created" if body.status == "scheduled" else "recorded as held",
+    # The actions are marked here and translated where the history is shown.
+    record_change(actor, now, meeting, N_("created") if body.status == "scheduled" else N_("recorded as held"),
                   {"when": format_multi_zone(meeting.starts_at, meeting.timezone),
                    **({"notify": "no invitations"} if not notify else {})})
     change = MeetingChange(meeting=meeting, kind="created", previous_sequence=None, time_changed=True,
@@ -212,7 +215,7 @@ def update_meeting(actor, now: datetime, meeting: Meeting, data: dict[str, Any] 
     """Change a meeting's details, time, place or attendees; time, place or attendee changes raise sequence."""
     _check_can_change(actor, meeting)
     if meeting.status == "cancelled":
-        raise ConflictError("This meeting was cancelled; it can no longer be changed.")
+        raise ConflictError(_("This meeting was cancelled; it can no longer be changed."))
     body = check(MeetingUpdate, data)
     if body.sensitivity:
         check_may_set(actor, meeting, body.sensitivity)  # before anything changes
@@ -291,7 +294,7 @@ def _plan_attendees(actor, meeting: Meeting, values: dict) -> _AttendeePlan:
     new_contacts = [a for cid, a in (wanted_contacts or {}).items() if cid not in current_contacts]
     new_staff = [uid for uid in (wanted_staff or []) if uid not in current_staff]
     if new_contacts and any(db.session.get(Contact, a["contact_id"]).is_archived for a in new_contacts):
-        raise ValidationError.for_fields({"attendees": "An archived contact cannot be invited; restore it first."})
+        raise ValidationError.for_fields({"attendees": _("An archived contact cannot be invited; restore it first.")})
     return _AttendeePlan(current_contacts, current_staff, wanted_contacts, removed_rows, new_contacts, new_staff)
 
 
@@ -371,7 +374,7 @@ def _record_update(actor, now: datetime, change: MeetingChange, role_changes: li
                                 for aid, (_, new) in change.responses.items()]
     elif change.responses:
         history["responses"] = "asked again after the change"
-    record_change(actor, now, meeting, "rescheduled" if change.time_changed else "updated", history)
+    record_change(actor, now, meeting, N_("rescheduled") if change.time_changed else N_("updated"), history)
 
 
 def resend_current(actor, now: datetime, meeting: Meeting) -> MeetingChange | None:
@@ -407,15 +410,15 @@ def add_attendee(actor, now: datetime, meeting: Meeting, contact_id: int | None 
     body = check(AttendeeAdd, {"contact_id": contact_id, "user_id": user_id, "role": role,
                                "allow_conflicts": allow_conflicts, "notify": notify})
     if (body.contact_id is None) == (body.user_id is None):
-        raise ValidationError.for_fields({"attendees": "Choose a contact or a staff member."})
+        raise ValidationError.for_fields({"attendees": _("Choose a contact or a staff member.")})
     contacts, staff = _attendee_lists(meeting)
     if body.contact_id is not None:
         if any(c["contact_id"] == body.contact_id for c in contacts):
-            raise ConflictError("That contact is already invited.", {"attendees": ["Already invited."]})
+            raise ConflictError(_("That contact is already invited."), {"attendees": [_("Already invited.")]})
         contacts.append({"contact_id": body.contact_id, "role": body.role})
     else:
         if body.user_id in staff:
-            raise ConflictError("That staff member is already taking part.", {"staff": ["Already taking part."]})
+            raise ConflictError(_("That staff member is already taking part."), {"staff": [_("Already taking part.")]})
         staff.append(body.user_id)
     return update_meeting(actor, now, meeting, {"attendees": contacts, "staff": staff,
                                                 "allow_conflicts": body.allow_conflicts, "notify": body.notify})
@@ -424,7 +427,7 @@ def add_attendee(actor, now: datetime, meeting: Meeting, contact_id: int | None 
 def remove_attendee(actor, now: datetime, meeting: Meeting, attendee: Attendee, notify: bool = True) -> MeetingChange:
     """Take one attendee off the meeting; sequence rises and the change names them as removed."""
     if attendee.meeting_id != meeting.id:
-        raise NotFoundError("That person is not on this meeting.")
+        raise NotFoundError(_("That person is not on this meeting."))
     contacts, staff = _attendee_lists(meeting)
     contacts = [c for c in contacts if c["contact_id"] != attendee.contact_id]
     staff = [u for u in staff if u != attendee.user_id]
@@ -437,7 +440,8 @@ def cancel_meeting(actor, now: datetime, meeting: Meeting, reason: str | None = 
     """Cancel a scheduled meeting: status cancelled, sequence rises, everyone on it is in `kept`."""
     _check_can_change(actor, meeting)
     if meeting.status != "scheduled":
-        raise ConflictError(f"This meeting is already {meeting.status_label.lower()}; it cannot be cancelled.")
+        raise ConflictError(_("This meeting is already cancelled; it cannot be cancelled.") if meeting.status == "cancelled"
+                            else _("This meeting is already held; it cannot be cancelled."))
     body = check(MeetingCancel, {"reason": reason, "notify": bool(notify)})
     load_contacts([meeting])  # everyone hears of it, including those the actor may not see
     previous = meeting.sequence
@@ -445,7 +449,7 @@ def cancel_meeting(actor, now: datetime, meeting: Meeting, reason: str | None = 
     meeting.sequence = previous + 1
     meeting.updated_at, meeting.updated_by_id = now, getattr(actor, "id", None)
     db.session.flush()
-    record_change(actor, now, meeting, "cancelled", {"reason": body.reason} if body.reason else {})
+    record_change(actor, now, meeting, N_("cancelled"), {"reason": body.reason} if body.reason else {})
     change = MeetingChange(meeting=meeting, kind="cancelled", previous_sequence=previous,
                            kept=[AttendeeSnapshot.of(a) for a in meeting.attendees],
                            changed_fields={"status": ("scheduled", "cancelled")}, notify=body.notify)
@@ -456,13 +460,14 @@ def mark_held(actor, now: datetime, meeting: Meeting) -> MeetingChange:
     """Record that a scheduled meeting took place (once it has started)."""
     _check_can_change(actor, meeting)
     if meeting.status != "scheduled":
-        raise ConflictError(f"This meeting is {meeting.status_label.lower()}; only a scheduled one can be marked held.")
+        raise ConflictError(_("This meeting is cancelled; only a scheduled one can be marked held.") if meeting.status == "cancelled"
+                            else _("This meeting is held; only a scheduled one can be marked held."))
     if meeting.starts_at > now:
-        raise ValidationError.for_fields({"status": "The meeting has not started yet."})
+        raise ValidationError.for_fields({"status": _("The meeting has not started yet.")})
     meeting.status, meeting.held_at = "held", now
     meeting.updated_at, meeting.updated_by_id = now, getattr(actor, "id", None)
     db.session.flush()
-    record_change(actor, now, meeting, "marked held")
+    record_change(actor, now, meeting, N_("marked held"))
     change = MeetingChange(meeting=meeting, kind="held", previous_sequence=meeting.sequence,
                            kept=[AttendeeSnapshot.of(a) for a in meeting.attendees],
                            changed_fields={"status": ("scheduled", "held")}, notify=False)

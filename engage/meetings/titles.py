@@ -77,9 +77,14 @@ def organisation_in(language: str, name: str, kind: str | None = None, country: 
     if not territory:
         return name
     named = translator(language).gettext(phrase, country=territory)
-    if language == "fr":  # the catalogue says "de <pays>"; French wants the country's article with it
-        named = named.replace(f"de {territory}", french_of(country.upper(), territory), 1)
-    return named
+    # The catalogue says "de <country>"; French and Spanish want the country's article with it.
+    if language == "fr":
+        of = french_of(country.upper(), territory, bilateral=kind != "permanent_mission")
+    elif language == "es":
+        of = spanish_of(territory)
+    else:
+        return named
+    return named.replace(f"de {territory}", of, 1)
 
 
 # French names a country with its article, and "de" contracts with it: "de la France", "de l’Allemagne",
@@ -93,17 +98,36 @@ _FRENCH_PLURAL = {"US", "NL", "PH", "AE", "KM", "MV", "SC", "BS", "FJ", "MH", "S
 _FRENCH_VOWELS = tuple("AEIOUÉÈÊÂÎÔ")
 
 
-def french_of(code: str, name: str) -> str:
-    """'de la France', 'de l’Inde', 'du Kenya', 'des États-Unis', 'd’Israël', 'de Cuba' (a mute h only in Haïti)."""
+def french_of(code: str, name: str, bilateral: bool = False) -> str:
+    """'de la France', 'de l’Inde', 'du Kenya', 'des États-Unis', 'd’Israël', 'de Cuba' (a mute h only in Haïti).
+
+    `bilateral`: an embassy's or high commission's complement, where usage drops the article of a
+    feminine or vowel-initial name ("Ambassade de France", "d’Allemagne", "d’Iran") and keeps the
+    others' ("du Royaume-Uni", "des Pays-Bas", "de la République dominicaine"); a permanent mission
+    keeps it always, as the UN's list names them ("Mission permanente de la France")."""
     vowel = name.startswith(_FRENCH_VOWELS) or code == "HT"
     if code in _FRENCH_PLURAL:
         return f"des {name}"
-    if code in _FRENCH_NO_ARTICLE:
+    feminine = name.rstrip().endswith("e") and code not in _FRENCH_MASCULINE_IN_E
+    if code in _FRENCH_NO_ARTICLE or (bilateral and (vowel or feminine) and not name.startswith("République")):
         return f"d’{name}" if vowel else f"de {name}"
     if vowel:
         return f"de l’{name}"
-    feminine = name.rstrip().endswith("e") and code not in _FRENCH_MASCULINE_IN_E
     return f"de la {name}" if feminine else f"du {name}"
+
+
+# Spanish names most countries bare ("de Francia", "de Kenia"), but those made of a common noun keep
+# their article, contracted after "de" where it is "el": "del Reino Unido", "de los Países Bajos".
+_SPANISH_ARTICLES = {"Reino": "el", "Estados": "los", "Emiratos": "los", "Países": "los", "República": "la",
+                     "Islas": "las"}
+
+
+def spanish_of(name: str) -> str:
+    """'de Francia', 'del Reino Unido', 'de los Países Bajos', 'de los Estados Unidos', 'de El Salvador'."""
+    article = _SPANISH_ARTICLES.get(name.split(" ", 1)[0])
+    if article == "el":
+        return f"del {name}"
+    return f"de {article} {name}" if article else f"de {name}"
 
 
 def default_invitation_title_in(language: str, organisations, our_name: str = "") -> str:

@@ -7,6 +7,7 @@ from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for)
+from flask_babel import format_date, get_locale, gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -22,6 +23,7 @@ from engage.errors import ConflictError, ValidationError
 from engage.extensions import db
 from engage.members.services import all_members, coalition_mode
 from engage.history import history_for
+from engage.i18n import N_, format_multi_zone, format_range
 from engage.recommendations.models import RESPONSES as REC_RESPONSES, Recommendation, shown_reference
 from engage.spreadsheets import csv_text
 from engage.urls import absolute_url
@@ -40,7 +42,7 @@ feeds_bp = Blueprint("calendar", __name__)
 
 STATUS_COLOURS = {"scheduled": "primary", "cancelled": "secondary", "held": "success"}
 RESPONSE_COLOURS = {"needs_action": "warning", "accepted": "success", "tentative": "info", "declined": "danger"}
-WHEN_CHOICES = {"upcoming": "Upcoming", "past": "Past", "all": "All"}
+WHEN_CHOICES = {"upcoming": N_("Upcoming"), "past": N_("Past"), "all": N_("All")}
 
 
 def meetings_with(limit: int = 50, **filters) -> list:
@@ -88,8 +90,20 @@ def meeting_helpers():
     return {"status_colours": STATUS_COLOURS, "response_colours": RESPONSE_COLOURS,
             "meeting_statuses": MEETING_STATUSES, "rec_responses": REC_RESPONSES,
             "zone_label": clock.zone_label,
-            "multi_zone_range": clock.format_multi_zone_range, "can_change": services.can_change,
-            "format_offsets": format_offsets, "zone_info": ZoneInfo}
+            "multi_zone_range": _range_in_page_language, "can_change": services.can_change,
+            "format_offsets": format_offsets, "zone_info": ZoneInfo,
+            "meeting_status_choices": lambda: [(k, _(v)) for k, v in MEETING_STATUSES.items()],
+            # The calendars' names of months and days in the page's language (a Babel date pattern).
+            "day_format": format_date}
+
+
+def _page_language() -> str:
+    return str(get_locale() or "en")
+
+
+def _range_in_page_language(starts_at: datetime, ends_at: datetime, zone: str) -> str:
+    """A meeting's time in its zone, then Nairobi and Geneva, in the page's language."""
+    return format_range(starts_at, ends_at, zone, _page_language())
 
 
 # ---- query-string helpers: whatever is typed into the URL gives a page, never a 500 ----
@@ -134,9 +148,11 @@ def _filters() -> dict:
             "member_id": _int_arg("member")}
 
 
-def _flash_change(change: MeetingChange, verb: str) -> None:
+def _flash_change(change: MeetingChange, message: str) -> None:
+    """`message` ("Booked …", "Saved …") with the meeting's title and time in its zone, Nairobi and Geneva."""
     meeting = change.meeting
-    flash(f"{verb} “{meeting.title}”: {clock.format_multi_zone(meeting.starts_at, meeting.timezone)}.", "success")
+    flash(_(message, title=meeting.title, when=format_multi_zone(meeting.starts_at, meeting.timezone, _page_language())),
+          "success")
 
 
 
@@ -317,7 +333,7 @@ def new():
             return _render_form(form, template_vars, status=422)
         _refused_booking(form, lambda: template_vars, flash_bare_conflict=False)
         change = services.schedule_meeting(current_user, clock.now_utc(), data)
-        _flash_change(change, "Booked")
+        _flash_change(change, N_("Booked “%(title)s”: %(when)s."))
         return redirect(url_for("meetings.show", meeting_id=change.meeting.id))
     return _render_form(form, template_vars)
 
@@ -327,7 +343,7 @@ def edit(meeting_id):
     meeting = services.get_meeting(meeting_id, current_user)
     _changeable_or_403(meeting)
     if meeting.status == "cancelled":
-        flash("This meeting was cancelled; it can no longer be changed.", "warning")
+        flash(_("This meeting was cancelled; it can no longer be changed."), "warning")
         return redirect(url_for("meetings.show", meeting_id=meeting.id))
     form = MeetingForm()
     if request.method == "GET":
@@ -339,7 +355,7 @@ def edit(meeting_id):
         _refused_booking(form, lambda: {"meeting": meeting, "organisation": None,
                                         "people": people_for(current_user, meeting)}, flash_bare_conflict=True)
         change = services.update_meeting(current_user, clock.now_utc(), meeting, form.service_data())
-        _flash_change(change, "Saved")
+        _flash_change(change, N_("Saved “%(title)s”: %(when)s."))
         return redirect(url_for("meetings.show", meeting_id=meeting.id))
     people = people_for(current_user, meeting)  # the form lists these; the others are kept, and counted
     return _render_form(form, {"meeting": meeting, "organisation": None, "people": people}, conflicts,
@@ -371,7 +387,7 @@ def cancel(meeting_id):
     if form.validate_on_submit():
         services.cancel_meeting(current_user, clock.now_utc(), meeting, reason=form.reason.data,
                                 notify=bool(form.notify.data))
-        flash(f"Cancelled “{meeting.title}”.", "success")
+        flash(_("Cancelled “%(title)s”.", title=meeting.title), "success")
         return redirect(url_for("meetings.show", meeting_id=meeting.id))
     return page()
 
@@ -382,7 +398,7 @@ def held(meeting_id):
     _changeable_or_403(meeting)
     back = refused_redirect(url_for("meetings.show", meeting_id=meeting.id))
     services.mark_held(current_user, clock.now_utc(), meeting)
-    flash(f"Recorded “{meeting.title}” as held.", "success")
+    flash(_("Recorded “%(title)s” as held.", title=meeting.title), "success")
     return redirect(back)
 
 
@@ -392,12 +408,12 @@ def add_attendee(meeting_id):
     _changeable_or_403(meeting)
     form = AddAttendeeForm().setup(meeting)
     if not form.validate_on_submit() or not form.contact_id.data:
-        flash("Choose a contact to invite.", "danger")
+        flash(_("Choose a contact to invite."), "danger")
         return redirect(url_for("meetings.show", meeting_id=meeting.id))
     back = refused_redirect(url_for("meetings.show", meeting_id=meeting.id))
     services.add_attendee(current_user, clock.now_utc(), meeting, contact_id=form.contact_id.data,
                           role=form.role.data, allow_conflicts=bool(form.allow_conflicts.data))
-    flash("Invited.", "success")
+    flash(_("Invited."), "success")
     return redirect(back)
 
 
@@ -412,7 +428,7 @@ def remove_attendee(meeting_id, attendee_id):
     back = refused_redirect(url_for("meetings.show", meeting_id=meeting.id))
     name = attendee.name
     services.remove_attendee(current_user, clock.now_utc(), meeting, attendee)
-    flash(f"Removed {name} from the meeting.", "success")
+    flash(_("Removed %(name)s from the meeting.", name=name), "success")
     return redirect(back)
 
 
@@ -474,7 +490,7 @@ def new_feed(scope):
         return redirect(url_for("meetings.feeds"))
     on_refusal(refused)
     calendar.create_feed(current_user, clock.now_utc(), current_user, scope)
-    flash("New feed address made. Calendars subscribed to an older address for it stop updating.", "success")
+    flash(_("New feed address made. Calendars subscribed to an older address for it stop updating."), "success")
     return redirect(url_for("meetings.feeds"))
 
 
@@ -484,7 +500,7 @@ def revoke_feed(scope):
     if feed is None:
         abort(404)
     calendar.revoke_feed(current_user, clock.now_utc(), feed)
-    flash("Feed turned off. Calendars subscribed to it stop updating.", "success")
+    flash(_("Feed turned off. Calendars subscribed to it stop updating."), "success")
     return redirect(url_for("meetings.feeds"))
 
 

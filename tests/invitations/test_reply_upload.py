@@ -90,3 +90,18 @@ def test_an_unknown_meeting_is_404(staff_client, meeting):
 def test_a_form_without_a_file_is_a_400_naming_it(staff_client, meeting):
     response = staff_client.post(f"/meetings/{meeting.id}/replies", data={}, content_type="multipart/form-data")
     assert response.status_code == 400 and "Choose the .ics or .eml file." in response.get_data(as_text=True)
+
+
+def test_a_french_speaking_user_uploads_and_is_answered_in_french(staff_client, staff_user, meeting):
+    staff_user.language = "fr"
+    db.session.commit()
+    page = staff_client.get(f"/meetings/{meeting.id}").get_data(as_text=True)
+    assert "Téléversez la réponse transférée (.ics ou .eml)" in page and "Appliquer la réponse" in page
+    raw = reply_email(meeting.uid, "kofi@example.org", "DECLINED").as_bytes()
+    assert _upload(staff_client, meeting, raw, "reply.eml").status_code == 303
+    page = staff_client.get(f"/meetings/{meeting.id}").get_data(as_text=True)
+    assert "kofi@example.org : réponse « Refusée » enregistrée d’après la réponse transférée." in page
+    refused = _upload(staff_client, meeting, b"")
+    assert refused.status_code in (400, 422)
+    page = refused.get_data(as_text=True)
+    assert "La réponse transférée n’a pas été appliquée" in page and "Rien n’a été modifié sur" in page

@@ -17,6 +17,29 @@ def test_french_names_a_country_with_its_article(code, name, expected):
     assert french_of(code, name) == expected
 
 
+@pytest.mark.parametrize("code, kind, french, spanish", [
+    ("FR", "embassy", "l’Ambassade de France", "la Embajada de Francia"),
+    ("FR", MISSION, "la Mission permanente de la France", "la Misión Permanente de Francia"),
+    ("GB", MISSION, "la Mission permanente du Royaume-Uni", "la Misión Permanente del Reino Unido"),
+    ("GB", "high_commission", "le Haut-Commissariat du Royaume-Uni", "la Alta Comisión del Reino Unido"),
+    ("NL", "embassy", "l’Ambassade des Pays-Bas", "la Embajada de los Países Bajos"),
+    ("NL", MISSION, "la Mission permanente des Pays-Bas", "la Misión Permanente de los Países Bajos"),
+    ("IR", "embassy", "l’Ambassade d’Iran", "la Embajada de Irán"),
+    ("IR", MISSION, "la Mission permanente de l’Iran", "la Misión Permanente de Irán"),
+    ("US", "embassy", "l’Ambassade des États-Unis", "la Embajada de los Estados Unidos"),
+    ("US", MISSION, "la Mission permanente des États-Unis", "la Misión Permanente de los Estados Unidos"),
+    ("DE", "embassy", "l’Ambassade d’Allemagne", "la Embajada de Alemania"),
+    ("DO", "embassy", "l’Ambassade de la République dominicaine", "la Embajada de la República Dominicana"),
+    ("SV", "embassy", "l’Ambassade du Salvador", "la Embajada de El Salvador"),
+])
+def test_real_missions_are_named_with_their_country_s_article(code, kind, french, spanish):
+    # An embassy drops the article of a feminine or vowel-initial name ("Ambassade de France"); a permanent
+    # mission keeps it, as the UN's list does; Spanish keeps only the article of a name made of a noun.
+    organisation = ("Held name", kind, code)
+    assert default_invitation_title_in("fr", [organisation]) == f"Réunion avec {french}"
+    assert default_invitation_title_in("es", [organisation]) == f"Reunión con {spanish}"
+
+
 def test_titles_in_french_and_spanish():
     kenya = ("Permanent Mission of Kenya", MISSION, "KE")
     france = ("Embassy of France, Nairobi", "embassy", "FR")
@@ -24,7 +47,7 @@ def test_titles_in_french_and_spanish():
     assert default_invitation_title_in("fr", [kenya]) == "Réunion avec la Mission permanente du Kenya"
     assert default_invitation_title_in("es", [kenya]) == "Reunión con la Misión Permanente de Kenia"
     assert default_invitation_title_in("fr", [kenya, france, unaids]) == \
-        "Réunion avec la Mission permanente du Kenya, l’Ambassade de la France et UNAIDS"
+        "Réunion avec la Mission permanente du Kenya, l’Ambassade de France et UNAIDS"
     four = [kenya, france, unaids, ("Ministry of Health", "ministry", "KE")]
     assert default_invitation_title_in("es", four) == \
         "Reunión con la Misión Permanente de Kenia, la Embajada de Francia y 2 más"
