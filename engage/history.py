@@ -3,12 +3,36 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import pgettext
 from sqlalchemy import ForeignKey, Index, String, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engage.dbtypes import UTCDateTime
 from engage.sealed import SealedJSON
 from engage.extensions import db
+
+
+def action_words(action: str) -> str:
+    """An action as the history lists (macros.html's history) show it, in the page's language:
+    'updated', « a modifié ». An action not listed reads as its name with spaces; the stored action
+    stays the English key. In the "history" context: the same English word elsewhere (a status, a
+    badge) is translated apart."""
+    words = {
+        "answer": pgettext("history", "answered"), "archived": pgettext("history", "archived"),
+        "cancelled": pgettext("history", "cancelled"), "created": pgettext("history", "created"),
+        "deleted": pgettext("history", "deleted"), "disabled": pgettext("history", "disabled"),
+        "disagreement_reviewed": pgettext("history", "disagreement reviewed"),
+        "dpo_changed": pgettext("history", "dpo changed"), "erased": pgettext("history", "erased"),
+        "imported": pgettext("history", "imported"), "match_decided": pgettext("history", "match decided"),
+        "match_undone": pgettext("history", "match undone"), "member_removed": pgettext("history", "member removed"),
+        "members_added": pgettext("history", "members added"), "merged": pgettext("history", "merged"),
+        "password_changed": pgettext("history", "password changed"),
+        "password_reset": pgettext("history", "password reset"), "rescheduled": pgettext("history", "rescheduled"),
+        "resend": pgettext("history", "resend"), "role_changed": pgettext("history", "role changed"),
+        "updated": pgettext("history", "updated"), "updated_by_import": pgettext("history", "updated by import"),
+        "withheld": pgettext("history", "withheld"),
+    }
+    return words.get(action) or action.replace("_", " ")
 
 
 class ChangeRecord(db.Model):

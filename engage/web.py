@@ -22,6 +22,7 @@ from engage.countries import country_name
 from engage.directory.models import ORGANISATION_KINDS
 from engage.directory.services import directory_counts
 from engage.extensions import db, login_manager
+from engage.history import action_words
 from engage.i18n import N_, page_clock
 from engage.meetings.models import MEETING_STATUSES
 from engage.outcomes.services import today as today_in
@@ -215,6 +216,7 @@ def init_app(app) -> None:
     app.add_template_global(coalition_mode)  # no word of members or sharing until a second member exists
     app.add_template_global(select_options)
     app.add_template_global(id_url)
+    app.add_template_global(action_words, "history_action")
     # Dates in the page's language (i18n.page_clock): English pages read what `clock` writes.
     app.add_template_filter(page_clock.format_date, "date")
     app.add_template_filter(lambda v, z="Africa/Nairobi": page_clock.format_in_zone(v, z) if v else "", "in_zone")

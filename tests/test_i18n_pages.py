@@ -143,3 +143,15 @@ def test_the_scripts_words_come_from_the_page(french_client, staff_client):
     assert french["counter"] == "{used} caractères sur {max}" and french["pickerSearch"] == "Tapez pour rechercher…"
     english = _script_words(_text(staff_client.get("/account")))
     assert english["counter"] == "{used} of {max} characters"
+
+
+def test_the_sign_in_prompt_and_the_history_words_in_french(app):
+    from engage.history import action_words
+
+    prompt = app.test_client().get("/meetings", headers=FRENCH_BROWSER, follow_redirects=True)
+    assert "Veuillez vous connecter pour voir cette page." in _text(prompt)
+    with app.test_request_context("/"), in_language("fr"):
+        assert action_words("updated") == "a modifié" and action_words("answer") == "a répondu"
+        assert action_words("some_new_action") == "some new action"
+    with app.test_request_context("/"), in_language("en"):
+        assert action_words("updated") == "updated" and action_words("answer") == "answered"
