@@ -62,6 +62,7 @@ _.disagreements, _.conflicting, _.review
 
 # Cycles: API fields read by name, a template's property, a foreign key column.
 _.engagement_starts_on, _.engagement_ends_on, _.states_not_met, _.window_is_default, _.cycle_id
+_.shown_label  # the engagement window as the recommendation pages name it, in their language
 
 # Write schemas: pydantic calls a field validator by itself.
 _._same_as_the_new, _._one_of_the_two

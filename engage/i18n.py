@@ -296,11 +296,19 @@ class Phrase(str):
 
     template: str
     values: dict
+    clipped = False  # said without its full stop (a clause of another message)
 
     def __new__(cls, template: str, **values):
         self = super().__new__(cls, template % values if values else template)
         self.template, self.values = template, values
         return self
+
+    def clause(self) -> "Phrase":
+        """The same message without its full stop, to go inside another ("line 4: response: …; text: …");
+        said, it reads as its translation does."""
+        clause = str.__new__(Phrase, str(self).rstrip("."))
+        clause.template, clause.values, clause.clipped = self.template, self.values, True
+        return clause
 
 
 def said(message) -> str:
@@ -312,7 +320,8 @@ def said(message) -> str:
         return message
     if isinstance(message, Phrase):
         values = {k: said(v) if isinstance(v, Phrase) else v for k, v in message.values.items()}
-        return gettext(message.template, **values) if values else gettext(message.template)
+        text = gettext(message.template, **values) if values else gettext(message.template)
+        return text.rstrip(".") if message.clipped else text
     return gettext(message)
 
 

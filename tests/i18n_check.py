@@ -36,7 +36,7 @@ NOT_YET_MARKED = (
 
     "reminders/", "outbox/",
 
-    "upr/",
+    
 )
 
 

@@ -10,7 +10,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_date as babel_format_date
 from flask import current_app, has_app_context
+from flask_babel import gettext as _, get_locale
 from sqlalchemy import select
 from sqlalchemy.orm import lazyload, selectinload
 
@@ -101,6 +103,26 @@ class Window:
             return f"cycle {self.number} (no engagement window yet: give its Working Group review date)"
         until = format_date(self.until) if self.until else "its adoption at the Council (date not set)"
         return f"cycle {self.number} ({format_date(self.since)} to {until})"
+
+    @property
+    def shown_label(self) -> str:
+        """`label` in the page's language: 'cycle 4 (1 May 2024 to 8 Sep 2025)', 'cycle 4 (1 mai 2024 au …)'."""
+        if self.number is None:
+            return _("all meetings (no UPR cycle recorded yet)")
+        if self.since is None:
+            return _("cycle %(number)s (no engagement window yet: give its Working Group review date)",
+                     number=self.number)
+        if self.until is None:
+            return _("cycle %(number)s (%(start)s to its adoption at the Council (date not set))", number=self.number,
+                     start=_page_date(self.since))
+        return _("cycle %(number)s (%(start)s to %(end)s)", number=self.number, start=_page_date(self.since),
+                 end=_page_date(self.until))
+
+
+def _page_date(day: date) -> str:
+    """A day as pages write it, in the page's language: '6 Jul 2027', '6 juil. 2027'."""
+    language = get_locale().language if get_locale() else "en"
+    return format_date(day) if language == "en" else babel_format_date(day, "d MMM y", locale=language)
 
 
 def window_of(cycle: Cycle | None) -> Window:

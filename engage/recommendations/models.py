@@ -13,8 +13,10 @@ from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 from engage.countries import country_name
 from engage.dbtypes import UTCDateTime
 from engage.extensions import db
+from engage.i18n import N_
 
-RESPONSES = {"supported": "Supported", "noted": "Noted", "pending": "Pending"}
+# Kenya's responses: the words are data (exports, the API); pages say them in the reader's language.
+RESPONSES = {"supported": N_("Supported"), "noted": N_("Noted"), "pending": N_("Pending")}
 # Bootstrap colours that go with the words (never colour alone).
 RESPONSE_COLOURS = {"supported": "success", "noted": "warning", "pending": "secondary"}
 def _sdg_goals() -> list[dict[str, str]]:

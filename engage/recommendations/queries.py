@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from engage.countries import country_name
 from engage.extensions import db
+from engage.i18n import N_
 
 from .models import SDG_GOALS, Recommendation, RecommendationSdg, RecommendationState, Theme, ThemeGroup
 
@@ -101,7 +102,7 @@ def recommendations_by_sdg(cycle: int | None = None) -> list[GoalRow]:
     for goal, response, count in db.session.execute(linked):
         if goal in rows:
             rows[goal].responses[response] += count
-    none = GoalRow(None, "No goal linked")
+    none = GoalRow(None, N_("No goal linked"))
     for response, count in db.session.execute(unlinked):
         none.responses[response] += count
     return [*rows.values(), none]

@@ -4,6 +4,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict
 
 from engage.schemas import Text
+from engage.i18n import N_
 
 from .models import Theme, ThemeMapping
 
@@ -16,6 +17,6 @@ class ThemeMappingCreate(BaseModel):
     `theme` "__keep__" keeps the name as a new theme of its own."""
 
     model_config = ConfigDict(extra="forbid")
-    name: Text(ThemeMapping.name, required="Give the name to map.")
-    theme: Text(Theme.name, required="Choose the engage theme it stands for, or keep it as a new theme.")
+    name: Text(ThemeMapping.name, required=N_("Give the name to map."))
+    theme: Text(Theme.name, required=N_("Choose the engage theme it stands for, or keep it as a new theme."))
 

@@ -15,16 +15,18 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engage.dbtypes import UTCDateTime
 from engage.extensions import db
+from engage.i18n import N_
 
-SOURCE_KINDS = {"un_document": "UN document", "ohchr_matrix": "OHCHR matrix", "engage_csv": "engage CSV",
-                "upr_info": "UPR Info export"}
+# The words below are data (the API gives them); pages say them in the reader's language.
+SOURCE_KINDS = {"un_document": N_("UN document"), "ohchr_matrix": N_("OHCHR matrix"), "engage_csv": N_("engage CSV"),
+                "upr_info": N_("UPR Info export")}
 # Whose value stands when sources disagree: the UN's own documents, then engage's files (a lead's
 # copy of the report), then UPR Info's database (retyped, and its responses are its own reading).
 SOURCE_RANK = {"un_document": 3, "ohchr_matrix": 3, "engage_csv": 2, "upr_info": 1}
 # A recommendation typed into engage (form, API) counts as engage's own file.
 UNSOURCED_RANK = SOURCE_RANK["engage_csv"]
-DISAGREEING_FIELDS = {"response": "Response", "text": "Text"}
-RESOLUTIONS = {"other": "took the other source's value", "reviewed": "reviewed, kept the value shown"}
+DISAGREEING_FIELDS = {"response": N_("Response"), "text": N_("Text")}
+RESOLUTIONS = {"other": N_("took the other source's value"), "reviewed": N_("reviewed, kept the value shown")}
 
 
 class RecommendationSource(db.Model):
@@ -90,4 +92,4 @@ class SourceDisagreement(db.Model):
 
     @property
     def resolution_label(self) -> str:
-        return RESOLUTIONS.get(self.resolution or "", "open")
+        return RESOLUTIONS.get(self.resolution or "", N_("open"))

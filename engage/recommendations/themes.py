@@ -7,6 +7,7 @@ from typing import Annotated, Any, Iterable
 from pydantic import PlainValidator, WithJsonSchema
 
 from engage.extensions import db
+from engage.i18n import N_, Phrase
 from engage.schemas import CONTROL_RE, max_length, problem
 
 from .models import Theme
@@ -23,24 +24,25 @@ def theme_names(value: Any) -> list[str]:
     if isinstance(value, str):
         value = value.split(";")
     if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
-        raise problem("Must be a list of theme names.")
+        raise problem(N_("Must be a list of theme names."))
     names: list[str] = []
     seen: set[str] = set()
     for raw in value:
         control = CONTROL_RE.search(raw)
         if control:
             # One control character in a theme name broke every workbook that listed the theme.
-            raise problem(f"Contains a control character (U+{ord(control.group()):04X}); remove it.")
+            raise problem(Phrase(N_("Contains a control character (U+%(code)04X); remove it."), code=ord(control.group())))
         name = " ".join(raw.split())
         if not name:
             continue
         if len(name) > THEME_MAX:
-            raise problem(f"A theme name has at most {THEME_MAX} characters: {name[:40]!r}…")
+            raise problem(Phrase(N_("A theme name has at most %(count)d characters: %(name)r…"), count=THEME_MAX,
+                                 name=name[:40]))
         if name.lower() not in seen:
             seen.add(name.lower())
             names.append(name)
     if len(names) > MAX_THEMES:
-        raise problem(f"At most {MAX_THEMES} themes.")
+        raise problem(N_("At most 50 themes."))  # MAX_THEMES: a whole sentence the pages find
     return names
 
 

@@ -16,6 +16,7 @@ from sqlalchemy import delete, func, select
 from engage.audit.services import record_event
 from engage.errors import NotFoundError, ValidationError
 from engage.extensions import db
+from engage.i18n import N_, Phrase
 from engage.schemas import check
 
 from .models import Theme, ThemeMapping, recommendation_theme
@@ -24,8 +25,8 @@ from .schemas import KEEP, ThemeMappingCreate
 DATA = Path(__file__).parent / "data"
 # OHCHR's 2nd-cycle theme codes lead the name ("E41 Right to health - General", "Theme: A12 …").
 CODE_RE = re.compile(r"^\s*(?:theme\s*:\s*)?([A-H]\d{1,2})(?![\w])", re.IGNORECASE)
-VOCABULARIES = {"upr_info": "UPR Info issue", "ohchr_code": "OHCHR code", "ohchr": "OHCHR theme",
-                "user": "added by a user"}
+VOCABULARIES = {"upr_info": N_("UPR Info issue"), "ohchr_code": N_("OHCHR code"), "ohchr": N_("OHCHR theme"),
+                "user": N_("added by a user")}
 
 
 def theme_key(name: str) -> str:
@@ -203,7 +204,8 @@ def map_names(names: Iterable[str], index: ThemeIndex | None = None) -> tuple[di
 def _theme_named(name: str, field: str) -> Theme:
     theme = db.session.scalars(select(Theme).where(func.lower(Theme.name) == name.lower())).first()
     if theme is None:
-        raise ValidationError.for_fields({field: f"No theme called {name[:60]!r}: choose one from the list."})
+        raise ValidationError.for_fields({field: Phrase(N_("No theme called %(name)r: choose one from the list."),
+                                                    name=name[:60])})
     return theme
 
 
@@ -219,8 +221,9 @@ def save_theme_mapping(actor, now, data) -> Theme:
     if body.theme == KEEP:
         theme = index.get(name)
         if theme is None and len(name) > Theme.name.type.length:
-            raise ValidationError.for_fields({"name": f"A theme's name has at most {Theme.name.type.length} "
-                                                      "characters; map it to one of engage's themes instead."})
+            raise ValidationError.for_fields({"name": Phrase(N_("A theme's name has at most %(length)d characters; map it to "
+                                                              "one of engage's themes instead."),
+                                                           length=Theme.name.type.length)})
         if theme is None:
             theme = Theme(name=name, curated=False)
             db.session.add(theme)
@@ -232,8 +235,8 @@ def save_theme_mapping(actor, now, data) -> Theme:
     if key == theme_key(target.name):
         return target
     if key in index.curated:
-        raise ValidationError.for_fields({"name": f"{name[:60]!r} is one of engage's own themes; it cannot stand "
-                                                  "for another."})
+        raise ValidationError.for_fields({"name": Phrase(N_("%(name)r is one of engage's own themes; it cannot stand for "
+                                                              "another."), name=name[:60])})
     mapping = db.session.scalars(select(ThemeMapping).where(ThemeMapping.key == key)).first()
     if mapping is None:
         mapping = ThemeMapping(key=key, name=name, vocabulary="user", created_at=now,

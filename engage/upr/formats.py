@@ -20,6 +20,7 @@ from python_calamine import CalamineWorkbook
 from engage.countries import country_code
 from engage.csvfiles import decode_csv_lines
 from engage.errors import ValidationError
+from engage.i18n import N_, Phrase
 
 # What the upload page and the "unknown layout" message name, in the order they are tried.
 LAYOUTS = {
@@ -36,11 +37,18 @@ LAYOUTS = {
                     "Relevant SDGs",
 }
 
-# The same, as the preview names what a file was read as.
-LAYOUT_NAMES = {"engage": "engage's CSV", "engage_upr_info": "engage's CSV in UPR Info's column names",
-                "upr_info_export": "a UPR Info database export",
-                "ohchr_thematic_list": "OHCHR's thematic list of recommendations (2nd/3rd-cycle matrix)",
-                "ohchr_matrix": "OHCHR's 4th-cycle matrix of recommendations"}
+# The same, as the preview names what a file was read as (a job keeps the English; pages say it in theirs).
+LAYOUT_NAMES = {"engage": N_("engage's CSV"), "engage_upr_info": N_("engage's CSV in UPR Info's column names"),
+                "upr_info_export": N_("a UPR Info database export"),
+                "ohchr_thematic_list": N_("OHCHR's thematic list of recommendations (2nd/3rd-cycle matrix)"),
+                "ohchr_matrix": N_("OHCHR's 4th-cycle matrix of recommendations")}
+# A problem with a whole file, reported against a line: the import page says it in its reader's language.
+LINE_PROBLEM = N_("Line %(line)d: %(problem)s")
+
+
+def line_problem(line: int, template: str, **values) -> ValidationError:
+    """The refusal of a file for a problem on `line` (`template`, marked with N_, with its values)."""
+    return ValidationError.for_fields({"file": Phrase(LINE_PROBLEM, line=line, problem=Phrase(template, **values))})
 
 # A UPR Info export's columns, by either of the names its two versions use (header cells are
 # lower-cased). Rgrp and Org appear twice (state under review, then recommending state): they
@@ -85,9 +93,12 @@ def unknown_layout(found: list[str], missing: list[str] | None = None) -> Valida
     nearly right, the columns it lacks)."""
     shown = ", ".join(n for n in found if n)[:200] or "nothing"
     layouts = "; ".join(LAYOUTS.values())
-    lacking = f"missing column(s): {', '.join(missing)}. " if missing else ""
-    return ValidationError.for_fields({"file": (
-        f"Line 1: {lacking}engage does not recognise this file's columns ({shown}). It reads: {layouts}.")})
+    if missing:
+        return line_problem(1, N_("missing column(s): %(missing)s. engage does not recognise this file's columns "
+                                  "(%(found)s). It reads: %(layouts)s."),
+                            missing=", ".join(missing), found=shown, layouts=layouts)
+    return line_problem(1, N_("engage does not recognise this file's columns (%(found)s). It reads: %(layouts)s."),
+                        found=shown, layouts=layouts)
 
 
 def is_spreadsheet(raw: bytes) -> bool:
@@ -101,7 +112,7 @@ def spreadsheet_rows(raw: bytes) -> list[list]:
         book = CalamineWorkbook.from_filelike(io.BytesIO(raw))
         return book.get_sheet_by_index(0).to_python(skip_empty_area=False)
     except Exception as exc:  # noqa: BLE001  (calamine raises its own errors for every kind of damaged file)
-        raise ValidationError.for_fields({"file": f"Line 1: the workbook cannot be read ({str(exc)[:120]})."}) from None
+        raise line_problem(1, N_("the workbook cannot be read (%(reason)s)."), reason=str(exc)[:120]) from None
 
 
 def first_line(raw: bytes) -> str:
@@ -150,7 +161,7 @@ def export_rows(header: list[str], body, state_under_review: str) -> ExportRows:
         state = cell("state_under_review")
         if country_code(state) != state_under_review:
             if not state:
-                out.problems[line] = "the state under review (SuR) is empty"
+                out.problems[line] = N_("the state under review (SuR) is empty")
             else:
                 out.skipped += 1
             continue
@@ -161,7 +172,8 @@ def export_rows(header: list[str], body, state_under_review: str) -> ExportRows:
         row = {"recommending_state": cell("recommending_state"), "text": cell("text"), "response": cell("response"),
                "themes": ";".join(split_issues(cell("issues")))}
         if session is None:
-            out.problems[line] = f"session: {cell('session')[:20]!r} is not a Working Group session number"
+            out.problems[line] = Phrase(N_("session: %(session)r is not a Working Group session number"),
+                                        session=cell("session")[:20])
             continue
         numbers[session] = numbers.get(session, 0) + 1
         row.update(cycle=str(cycle_of_session(session)), wg_session=str(session),
@@ -196,7 +208,7 @@ def read_export(raw: bytes, state_under_review: str) -> ExportRows | None:
             body.append((start, cells))  # the line a row starts on, quoted line breaks counted
             start = reader.line_num + 1
     except csv.Error as exc:
-        raise ValidationError.for_fields({"file": f"Line {reader.line_num}: {exc}."}) from None
+        raise ValidationError.for_fields({"file": f"Line {reader.line_num}: {exc}."}) from None  # csv's own words
     out = export_rows(header, body, state_under_review)
     out.encoding = encoding
     out.problems.update(bad_lines)

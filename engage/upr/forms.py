@@ -1,6 +1,7 @@
 """Forms for the recommendation pages: filters, the planning view, inline edits, imports."""
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, SearchField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
@@ -11,7 +12,9 @@ from engage.asks.models import PRIORITIES
 from engage.implementation.models import ASSESSMENT_STATUSES
 from engage.recommendations.models import RESPONSES, SDG_GOALS
 
-ANY = [("", "Any")]
+ANY = [("", _l("Any"))]
+# The responses as the filters offer them, in the reader's language (the values stay the stored keys).
+RESPONSE_CHOICES = [(key, _l(label)) for key, label in RESPONSES.items()]
 
 
 class CheckboxListField(SelectMultipleField):
@@ -27,17 +30,17 @@ class FilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    q = SearchField("Search the text", validators=[Optional(), Length(max=200)])
-    cycle = SelectField("Cycle", choices=[("", "All cycles")], default="")  # the cycles held, set by the view
-    state = SelectField("Recommending state", choices=[("", "All states")], default="")
-    theme = SelectField("Theme", choices=[("", "All themes")], default="")
-    group = SelectField("Theme group", choices=[("", "Any group")], default="")  # the groups held, set by the view
-    response = SelectField("Kenya's response", choices=ANY + list(RESPONSES.items()), default="")
-    implementation_status = SelectField("Implementation", default="", choices=ANY + list(ASSESSMENT_STATUSES.items())
-                                        + [("none", "Not assessed")])
-    sdg = SelectField("Sustainable Development Goal", default="",
-                      choices=[("", "Any goal")] + [(str(n), f"{n} – {name}") for n, name in SDG_GOALS.items()])
-    engaged = SelectField("Engaged this cycle", choices=[("", "Either"), ("yes", "Yes"), ("no", "Not yet")],
+    q = SearchField(_l("Search the text"), validators=[Optional(), Length(max=200)])
+    cycle = SelectField(_l("Cycle"), choices=[("", _l("All cycles"))], default="")  # the cycles held, set by the view
+    state = SelectField(_l("Recommending state"), choices=[("", _l("All states"))], default="")
+    theme = SelectField(_l("Theme"), choices=[("", _l("All themes"))], default="")
+    group = SelectField(_l("Theme group"), choices=[("", _l("Any group"))], default="")  # the groups held, set by the view
+    response = SelectField(_l("Kenya's response"), choices=ANY + RESPONSE_CHOICES, default="")
+    implementation_status = SelectField(_l("Implementation"), default="", choices=ANY + [(key, _l(label)) for key, label in ASSESSMENT_STATUSES.items()]
+                                        + [("none", _l("Not assessed"))])
+    sdg = SelectField(_l("Sustainable Development Goal"), default="",
+                      choices=[("", _l("Any goal"))] + [(str(n), f"{n} – {name}") for n, name in SDG_GOALS.items()])
+    engaged = SelectField(_l("Engaged this cycle"), choices=[("", _l("Either")), ("yes", _l("Yes")), ("no", _l("Not yet"))],
                           default="")
 
     def filters(self) -> dict:
@@ -57,10 +60,10 @@ class PlanForm(FlaskForm):
     class Meta:
         csrf = False
 
-    theme = CheckboxListField("Themes", default=[])
-    group = SelectField("Theme group", default="", description="Adds the group's themes to those ticked.")
-    cycle = SelectField("Cycle", default="all")
-    response = SelectField("Kenya's response", choices=ANY + list(RESPONSES.items()), default="")
+    theme = CheckboxListField(_l("Themes"), default=[])
+    group = SelectField(_l("Theme group"), default="", description=_l("Adds the group's themes to those ticked."))
+    cycle = SelectField(_l("Cycle"), default="all")
+    response = SelectField(_l("Kenya's response"), choices=ANY + RESPONSE_CHOICES, default="")
 
 
 class AskPlanForm(FlaskForm):
@@ -69,21 +72,21 @@ class AskPlanForm(FlaskForm):
     class Meta:
         csrf = False
 
-    cycle = SelectField("Cycle", default="")
-    theme = SelectField("Theme", default="")
-    priority = SelectField("Priority", choices=ANY + list(PRIORITIES.items()), default="")
+    cycle = SelectField(_l("Cycle"), default="")
+    theme = SelectField(_l("Theme"), default="")
+    priority = SelectField(_l("Priority"), choices=ANY + [(key, _l(label)) for key, label in PRIORITIES.items()], default="")
 
 
 class EditForm(FlaskForm):
     """The inline edit on a recommendation's page: fields and CSRF only; RecommendationUpdate
     (upr/schemas.py) says what is valid, under the same field names (new themes are refused as `themes`)."""
 
-    themes = CheckboxListField("Themes", validate_choice=False)
-    new_themes = StringField("Add themes", description="Names of themes not in the list, separated by ;")
-    sdgs = CheckboxListField("Sustainable Development Goals", validate_choice=False,
+    themes = CheckboxListField(_l("Themes"), validate_choice=False)
+    new_themes = StringField(_l("Add themes"), description=_l("Names of themes not in the list, separated by ;"))
+    sdgs = CheckboxListField(_l("Sustainable Development Goals"), validate_choice=False,
                              choices=[(str(n), f"{n} – {name}") for n, name in SDG_GOALS.items()])
-    notes = TextAreaField("Notes", render_kw={"rows": 4})
-    submit = SubmitField("Save changes")
+    notes = TextAreaField(_l("Notes"), render_kw={"rows": 4})
+    submit = SubmitField(_l("Save changes"))
 
     def values(self) -> dict:
         """What the service needs: chosen and new themes together."""
@@ -94,16 +97,16 @@ class EditForm(FlaskForm):
 class ImportForm(FlaskForm):
     """Upload a file of recommendations: engage's CSV, a UPR Info export or an OHCHR matrix."""
 
-    file = FileField("File of recommendations", validators=[FileRequired("Choose a file to import.")],
+    file = FileField(_l("File of recommendations"), validators=[FileRequired(_l("Choose a file to import."))],
                      render_kw={"accept": ".csv,text/csv,.xls,.xlsx,.docx"},
-                     description="OHCHR's matrix of recommendations (.docx, as downloaded), "
-                                 "a UPR Info database export as downloaded (.xls, .xlsx, or re-saved as .csv), "
-                                 "or engage's CSV: UPR Info's columns (as in the 1st-cycle file) or "
-                                 "cycle, reference, recommending_states (or recommending_state), text, response "
-                                 "and themes.")
+                     description=_l("OHCHR's matrix of recommendations (.docx, as downloaded), "
+                                    "a UPR Info database export as downloaded (.xls, .xlsx, or re-saved as .csv), "
+                                    "or engage's CSV: UPR Info's columns (as in the 1st-cycle file) or "
+                                    "cycle, reference, recommending_states (or recommending_state), text, response "
+                                    "and themes."))
     # Read only for an OHCHR matrix, and only when the file does not say its cycle; the importer checks it.
-    cycle = StringField("Cycle", render_kw={"inputmode": "numeric", "size": 3},
-                        description="Only for an OHCHR matrix that does not say which UPR cycle it is (most do).")
-    dry_run = BooleanField("Check the file first (nothing is saved until you press Import on the result)",
+    cycle = StringField(_l("Cycle"), render_kw={"inputmode": "numeric", "size": 3},
+                        description=_l("Only for an OHCHR matrix that does not say which UPR cycle it is (most do)."))
+    dry_run = BooleanField(_l("Check the file first (nothing is saved until you press Import on the result)"),
                            default=True)
-    submit = SubmitField("Import")
+    submit = SubmitField(_l("Import"))

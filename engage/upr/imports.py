@@ -25,6 +25,7 @@ from engage.csvfiles import (ImportProblem, ImportReport, decode_csv_lines, read
                              template_text)
 from engage.errors import ValidationError
 from engage.extensions import db
+from engage.i18n import N_, Phrase
 from engage.implementation import services as implementation_services
 from engage.history import ChangeRecord, change_values
 from engage.recommendations.models import (Recommendation, RecommendationSdg, RecommendationState, RecommendationText, Theme,
@@ -83,6 +84,7 @@ TEMPLATE_EXAMPLE = {"cycle": "4", "reference": "999.1", "recommending_states": "
                     "implementation_status": "partially_implemented", "action_category": "5",
                     "notes": "Raised with the mission in Geneva"}
 SAVE_BATCH = 500
+ALREADY_ON_LINE = N_("reference: %(reference)s from %(state)s in cycle %(cycle)s is already on line %(line)s")
 # A language column's code: a BCP 47 tag ("fr", "fr-FR", "es-419"); its primary subtag is what is kept.
 LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8})*")
 
@@ -132,7 +134,14 @@ def _header(text: str) -> set[str]:
 
 
 def _describe(exc: ValidationError, names: dict[str, str]) -> str:
-    return "; ".join(f"{names.get(f, f)}: {msgs[0].rstrip('.')}" for f, msgs in exc.fields.items()) or exc.message
+    """The refused fields of a line, each named by its column: "response: 'maybe' is not allowed; …" (a Phrase,
+    so the import page says it in its reader's language)."""
+    said = None
+    for name, messages in exc.fields.items():
+        problem = messages[0] if isinstance(messages[0], Phrase) else Phrase(messages[0])
+        clause = Phrase(N_("%(column)s: %(problem)s"), column=names.get(name, name), problem=problem.clause())
+        said = clause if said is None else Phrase("%(first)s; %(then)s", first=said, then=clause)
+    return said or exc.message
 
 
 def _cell(row: dict, name: str) -> str:
@@ -179,7 +188,7 @@ def _translation(line: int, row: dict, report: ImportReport) -> _Translation | N
     if not tag:
         return False
     if not LANGUAGE_TAG.fullmatch(tag):
-        report.add_error(line, f"language: {tag!r} is not a language code (BCP 47, e.g. fr or es).")
+        report.add_error(line, Phrase(N_("language: %(tag)r is not a language code (BCP 47, e.g. fr or es)."), tag=tag))
         return None
     language = tag.replace("_", "-").split("-", 1)[0].lower()
     if language == "en":
@@ -196,7 +205,7 @@ def _translation(line: int, row: dict, report: ImportReport) -> _Translation | N
         return None
     missing = [f for f in ("cycle", "reference", "text") if not values.get(f)]
     if missing:
-        report.add_error(line, f"{missing[0]}: This is required.")
+        report.add_error(line, Phrase(N_("%(column)s: This is required."), column=missing[0]))
         return None
     return _Translation(line, tuple(values.get(f) or "" for f in KEY_FIELDS), language, values["text"])
 
@@ -266,8 +275,10 @@ def _merge_paragraphs(planned: list[_Planned], report: ImportReport, upr_info: b
             lines = ", ".join(str(i.line) for i in items)
             for item in items:
                 if not item.part_text:
-                    report.add_error(item.line, f"upr_info_text: paragraph {reference} from {country_name(item.states[0])} "
-                                                f"is on lines {lines}; each part needs its own text in upr_info_text")
+                    report.add_error(item.line, Phrase(N_(
+                        "upr_info_text: paragraph %(reference)s from %(state)s is on lines %(lines)s; each part "
+                        "needs its own text in upr_info_text"), reference=reference, state=country_name(item.states[0]),
+                        lines=lines))
             continue
         clusters: dict[str, list[_Planned]] = {}
         for item in items:
@@ -280,7 +291,8 @@ def _merge_paragraphs(planned: list[_Planned], report: ImportReport, upr_info: b
                     continue
                 label = f"{sub_item}.{number}" if sub_item else str(number)
                 if len(label) > max_length(Recommendation.sub_item):
-                    report.add_error(part.line, f"sub_item: {sub_item!r} is too long to number its parts")
+                    report.add_error(part.line, Phrase(N_("sub_item: %(sub_item)r is too long to number its parts"),
+                                                       sub_item=sub_item))
                     continue
                 part.values["sub_item"] = label
                 if split:
@@ -309,8 +321,8 @@ def _repeats(items: list[_Planned], report: ImportReport) -> bool:
     found = False
     for item in items:
         if len(item.states) == 1 and item.states[0] in alone:
-            report.add_error(item.line, f"reference: {_shown(item)} from {country_name(item.states[0])} in cycle "
-                                        f"{item.values['cycle']} is already on line {alone[item.states[0]]}")
+            report.add_error(item.line, Phrase(ALREADY_ON_LINE, reference=_shown(item), state=country_name(item.states[0]),
+                                               cycle=item.values["cycle"], line=alone[item.states[0]]))
             found = True
         elif len(item.states) == 1:
             alone[item.states[0]] = item.line
@@ -327,9 +339,10 @@ def _merge_lines(cluster: list[_Planned], report: ImportReport, upr_info: bool) 
         if len(item.states) == 1 and item.states[0] in alone:
             state = item.states[0]
             report.add_error(item.line, (
-                f"paragraph: the same recommendation ({_shown(item)}, {country_name(state)}) as line {alone[state]}"
-                if upr_info else f"reference: {_shown(item)} from {country_name(state)} in cycle "
-                                 f"{item.values['cycle']} is already on line {alone[state]}"))
+                Phrase(N_("paragraph: the same recommendation (%(reference)s, %(state)s) as line %(line)s"),
+                       reference=_shown(item), state=country_name(state), line=alone[state])
+                if upr_info else Phrase(ALREADY_ON_LINE, reference=_shown(item), state=country_name(state),
+                                        cycle=item.values["cycle"], line=alone[state])))
             return None
         if len(item.states) == 1:
             alone[item.states[0]] = item.line
@@ -342,8 +355,9 @@ def _merge_lines(cluster: list[_Planned], report: ImportReport, upr_info: bool) 
             if held in (None, "", []):
                 first.values[name] = value
             elif held != value and name in ("response", "action_category"):
-                report.add_error(item.line, f"{name}: {value} differs from line {first.line} ({held}) for the same "
-                                            f"recommendation {_shown(item)}")
+                report.add_error(item.line, Phrase(N_("%(column)s: %(value)s differs from line %(line)s (%(held)s) "
+                                                      "for the same recommendation %(reference)s"), column=name,
+                                                   value=value, line=first.line, held=held, reference=_shown(item)))
                 return None
         first.themes += [t for t in item.themes if t.lower() not in {n.lower() for n in first.themes}]
         first.notes = first.notes or item.notes
@@ -402,7 +416,8 @@ def check_recommendations(text: str, bad_lines: dict[int, str] | None = None,
         data, part_text = _row_data(row, fmt)
         status, problem = implementation_services.imported_status(data.pop("implementation_status", None))
         if problem:
-            report.add_error(line, f"implementation_status: {problem}")
+            report.add_error(line, Phrase(N_("%(column)s: %(problem)s"), column="implementation_status",
+                                          problem=problem if isinstance(problem, Phrase) else Phrase(problem)))
             continue
         try:
             values = recommendation_values(data, partial=True)
@@ -412,7 +427,7 @@ def check_recommendations(text: str, bad_lines: dict[int, str] | None = None,
         if "first_state" in values:
             values["recommending_states"] = [values.pop("first_state")]
         if not values.get("recommending_states"):
-            report.add_error(line, "recommending_state: This is required.")
+            report.add_error(line, Phrase(N_("%(column)s: This is required."), column="recommending_state"))
             continue
         planned.append(_Planned(line=line, values=values, themes=values.pop("themes", None) or [],
                                 notes=_notes(row, fmt), part_text=part_text, status=status))
@@ -422,8 +437,9 @@ def check_recommendations(text: str, bad_lines: dict[int, str] | None = None,
     first_line: dict[tuple, int] = {}
     for item in planned:
         if item.key in first_line and item.matched is None:  # parts numbered onto an item the file also gives
-            report.add_error(item.line, f"sub_item: {_shown(item)} in cycle {item.values['cycle']} is already "
-                                        f"on line {first_line[item.key]}")
+            report.add_error(item.line, Phrase(N_("sub_item: %(reference)s in cycle %(cycle)s is already on line "
+                                                  "%(line)s"), reference=_shown(item), cycle=item.values["cycle"],
+                                               line=first_line[item.key]))
         first_line.setdefault(item.key, item.line)
     _map_themes(planned, report)
     reported = {e.line for e in report.errors}
@@ -596,8 +612,9 @@ def _match_held(planned: list[_Planned], report: ImportReport) -> dict[int, _Hel
         rec = found.get(index)
         other = final.get(item.key) if item.matched is None else None
         if other is not None and (rec is None or other != rec.id):
-            report.add_error(item.line, f"sub_item: engage holds another recommendation {_shown(item)} in cycle "
-                                        f"{item.values['cycle']} (its text differs); give this one its own sub_item")
+            report.add_error(item.line, Phrase(N_("sub_item: engage holds another recommendation %(reference)s in "
+                                                  "cycle %(cycle)s (its text differs); give this one its own sub_item"),
+                                               reference=_shown(item), cycle=item.values["cycle"]))
     if not report.errors:
         _load_links(list({rec.id: rec for rec in found.values()}.values()))
     return found
@@ -759,12 +776,14 @@ def _check_translations(translations: list[_Translation], planned: list[_Planned
     for t in translations:
         shown = f"{t.key[1]} ({t.key[2]})" if t.key[2] else t.key[1]
         if t.key not in known:
-            report.add_error(t.line, f"reference: no recommendation {shown} in cycle {t.key[0]} to translate; "
-                                     f"give its original (English) line first")
+            report.add_error(t.line, Phrase(N_("reference: no recommendation %(reference)s in cycle %(cycle)s to "
+                                               "translate; give its original (English) line first"),
+                                            reference=shown, cycle=t.key[0]))
         earlier = seen.setdefault((t.key, t.language), t)
         if earlier is not t and earlier.text != t.text:
-            report.add_error(t.line, f"text: {shown} in cycle {t.key[0]} already has a {t.language} text "
-                                     f"on line {earlier.line}")
+            report.add_error(t.line, Phrase(N_("text: %(reference)s in cycle %(cycle)s already has a %(language)s "
+                                               "text on line %(line)s"), reference=shown, cycle=t.key[0],
+                                            language=t.language, line=earlier.line))
     report.errors.sort(key=lambda e: e.line)
 
 
@@ -889,7 +908,7 @@ def import_recommendations_bytes(raw: bytes, actor, now, progress: Progress = No
         state_under_review = current_app.config["ENGAGE_STATE_UNDER_REVIEW"] if has_app_context() else "KE"
     try:
         if not raw or not raw.strip():
-            raise ValidationError.for_fields({"file": "The file is empty."})
+            raise ValidationError.for_fields({"file": N_("The file is empty.")})
         export = ohchr.read_matrix(raw, state_under_review, cycle)
         if export is None:
             export = formats.read_export(raw, state_under_review)
@@ -911,7 +930,9 @@ def import_recommendations_bytes(raw: bytes, actor, now, progress: Progress = No
         message = exc.fields.get("file", [exc.message])[0]
         line = 1
         head, sep, rest = message.partition(": ")
-        if sep and head.startswith("Line ") and head[5:].isdigit():
+        if isinstance(message, Phrase) and message.template == formats.LINE_PROBLEM:
+            line, message = message.values["line"], message.values["problem"]
+        elif sep and head.startswith("Line ") and head[5:].isdigit():
             line, message = int(head[5:]), rest
         report.add_error(line, message)
         return report

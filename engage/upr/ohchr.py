@@ -32,10 +32,10 @@ import zipfile
 from docx import Document
 
 from engage.countries import country_code, country_name
-from engage.errors import ValidationError
+from engage.i18n import N_, Phrase
 from engage.recommendations.models import MAX_CYCLE
 
-from .formats import ZIP_MAGIC, ExportRows, cycle_of_session, unknown_layout
+from .formats import ZIP_MAGIC, ExportRows, cycle_of_session, line_problem, unknown_layout
 
 THEMATIC_LIST = "ohchr_thematic_list"
 FOURTH_CYCLE = "ohchr_matrix"
@@ -95,8 +95,8 @@ def word_parts(raw: bytes) -> list[zipfile.ZipInfo] | None:
         infos = zipfile.ZipFile(io.BytesIO(raw)).infolist()
     except (zipfile.BadZipFile, ValueError, EOFError):
         if looks_like_word(raw):
-            raise ValidationError.for_fields({"file": (
-                "Line 1: the Word file cannot be read: it is damaged or was not downloaded in full.")}) from None
+            raise line_problem(1, N_("the Word file cannot be read: it is damaged or was not downloaded in full.")) \
+                from None
         return None  # left to the workbook reader, which refuses a damaged zip in its words
     if not any(info.filename == "word/document.xml" for info in infos):
         return None
@@ -225,14 +225,13 @@ def _review(document) -> re.Match | None:
 
 def _open(raw: bytes, infos: list[zipfile.ZipInfo]):
     if len(infos) > MAX_PARTS or sum(info.file_size for info in infos) > MAX_UNPACKED_BYTES:
-        raise ValidationError.for_fields({"file": (
-            f"Line 1: this Word file unpacks to more than {MAX_UNPACKED_BYTES // (1024 * 1024)} MB or "
-            f"{MAX_PARTS} parts; an OHCHR matrix is far smaller, so it is not read.")})
+        raise line_problem(1, N_("this Word file unpacks to more than %(megabytes)d MB or %(parts)d parts; an OHCHR "
+                                 "matrix is far smaller, so it is not read."),
+                           megabytes=MAX_UNPACKED_BYTES // (1024 * 1024), parts=MAX_PARTS)
     try:
         return Document(io.BytesIO(raw))
     except Exception as exc:  # noqa: BLE001  (a damaged zip or XML part surfaces as any of many errors)
-        raise ValidationError.for_fields({"file": f"Line 1: the Word file cannot be read ({str(exc)[:120]})."}) \
-            from None
+        raise line_problem(1, N_("the Word file cannot be read (%(reason)s)."), reason=str(exc)[:120]) from None
 
 
 def _user_cycle(cycle) -> int | None:
@@ -240,8 +239,8 @@ def _user_cycle(cycle) -> int | None:
     if not text:
         return None
     if not re.fullmatch(r"\d{1,2}", text) or not 1 <= int(text) <= MAX_CYCLE:
-        raise ValidationError.for_fields({"file": (
-            f"Line 1: cycle: {text[:20]!r} is not a UPR cycle (1 to {MAX_CYCLE}).")})
+        raise line_problem(1, N_("cycle: %(cycle)r is not a UPR cycle (1 to %(last)d)."), cycle=text[:20],
+                           last=MAX_CYCLE)
     return int(text)
 
 
@@ -269,9 +268,9 @@ def read_matrix(raw: bytes, state_under_review: str, cycle=None) -> ExportRows |
     if review:
         code = country_code(review["state"])
         if code != state_under_review:
-            raise ValidationError.for_fields({"file": (
-                f"Line 1: this matrix is of the review of {review['state'].strip()}; engage follows "
-                f"{country_name(state_under_review)} (ENGAGE_STATE_UNDER_REVIEW), so nothing was read.")})
+            raise line_problem(1, N_("this matrix is of the review of %(state)s; engage follows %(followed)s "
+                                     "(ENGAGE_STATE_UNDER_REVIEW), so nothing was read."),
+                               state=review["state"].strip(), followed=country_name(state_under_review))
         wg_session = int(review["session"])
         file_cycle = int(review["cycle"])
         if cycle_of_session(wg_session) != file_cycle:
@@ -281,9 +280,8 @@ def read_matrix(raw: bytes, state_under_review: str, cycle=None) -> ExportRows |
     # from one table to the next, each table's header row counted.
     rows = [row for table, its_layout in tables if its_layout == layout for row in table.rows]
     if len(rows) > MAX_ROWS:
-        raise ValidationError.for_fields({"file": (
-            f"Line {MAX_ROWS + 1}: the matrix has {len(rows)} rows; engage reads at most {MAX_ROWS}, "
-            "several times the largest review's.")})
+        raise line_problem(MAX_ROWS + 1, N_("the matrix has %(rows)d rows; engage reads at most %(most)d, several "
+                                            "times the largest review's."), rows=len(rows), most=MAX_ROWS)
     for number, row in enumerate(rows, 1):
         cells = [_cell_text(c) for c in row.cells]
         read = _matrix_row(cells, layout, out, number)
@@ -294,23 +292,17 @@ def read_matrix(raw: bytes, state_under_review: str, cycle=None) -> ExportRows |
         cycles = {cycle_of_council_session(s) for s in sessions} - {None}
         file_cycle = cycles.pop() if len(cycles) == 1 else None
     if file_cycle is not None and chosen is not None and chosen != file_cycle:
-        raise ValidationError.for_fields({"file": (
-            f"Line 1: cycle: the matrix is of the {_ordinal(file_cycle)} cycle, not the {_ordinal(chosen)}; "
-            "leave the cycle out and engage takes it from the file.")})
+        raise line_problem(1, N_("cycle: the matrix is of cycle %(file_cycle)d, not %(chosen)d; leave the cycle out "
+                                 "and engage takes it from the file."), file_cycle=file_cycle, chosen=chosen)
     final = file_cycle or chosen
     if final is None:
-        raise ValidationError.for_fields({"file": (
-            "Line 1: cycle: this matrix does not say which UPR cycle it is; choose the cycle "
-            "(--cycle on the command line, Cycle on the import page).")})
+        raise line_problem(1, N_("cycle: this matrix does not say which UPR cycle it is; choose the cycle "
+                                 "(--cycle on the command line, Cycle on the import page)."))
     for _, read in out.rows:
         read["cycle"] = str(final)
         if wg_session is not None:
             read["wg_session"] = str(wg_session)
     return out
-
-
-def _ordinal(n: int) -> str:
-    return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
 
 
 def _matrix_row(cells: list[str], layout: str, out: ExportRows, number: int) -> dict[str, str] | None:
@@ -326,21 +318,24 @@ def _matrix_row(cells: list[str], layout: str, out: ExportRows, number: int) -> 
         (sources if source else text_lines).append(source["source"].strip() if source else line)
     paragraph = _PARAGRAPH.match("\n".join(text_lines).strip())
     if not paragraph:
-        out.problems[number] = f"Recommendation: no paragraph number at the start of {first[:60]!r}"
+        out.problems[number] = Phrase(N_("Recommendation: no paragraph number at the start of %(start)r"),
+                                      start=first[:60])
         return None
     reference = paragraph["reference"]
     text, states = split_states(paragraph["text"])
     if not states:
-        out.problems[number] = (f"paragraph {reference}: no recommending state in brackets at the end of the "
-                                f"recommendation ({text[-60:]!r})")
+        out.problems[number] = Phrase(N_("paragraph %(reference)s: no recommending state in brackets at the end of "
+                                         "the recommendation (%(end)r)"), reference=reference, end=text[-60:])
         return None
     position_lines = _lines(cells[1]) if len(cells) > 1 else []
     position = position_lines[0] if position_lines else ""
     response = POSITIONS.get(_key(position))
     if response is None:
-        out.problems[number] = (f"paragraph {reference}: position {position[:40]!r} is not one engage knows "
-                                "(Supported, Noted, Supported/Noted; Acceptée, Notée; Apoyada, Anotada)"
-                                if position else f"paragraph {reference}: the position is empty")
+        out.problems[number] = (Phrase(N_("paragraph %(reference)s: position %(position)r is not one engage knows "
+                                          "(Supported, Noted, Supported/Noted; Acceptée, Notée; Apoyada, Anotada)"),
+                                       reference=reference, position=position[:40])
+                                if position else Phrase(N_("paragraph %(reference)s: the position is empty"),
+                                                        reference=reference))
         return None
     found = themes_cell(cells[2] if len(cells) > 2 else "")
     notes = []

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from engage.access.services import only_visible
@@ -131,7 +132,10 @@ class MeetingDraft:
 
     @property
     def title(self) -> str:
-        return f"UPR pre-session meeting with {self.organisation.name}" if self.organisation else "UPR pre-session meeting"
+        """The draft's title, in the page's language."""
+        if self.organisation:
+            return _("UPR pre-session meeting with %(organisation)s", organisation=self.organisation.name)
+        return _("UPR pre-session meeting")
 
 
 def meeting_draft(organisation_id: int | None, contact_ids: list[int], recommendation_ids: list[int],

@@ -13,6 +13,7 @@ from sqlalchemy import delete, select
 from engage.csvfiles import ImportReport
 from engage.errors import ConflictError, NotFoundError, ValidationError
 from engage.extensions import db
+from engage.i18n import N_, Phrase
 from engage.importjobs import services as import_jobs
 from engage.importjobs.models import ImportJob
 
@@ -20,11 +21,12 @@ from .imports import import_recommendations_bytes
 from .ohchr import looks_like_word
 
 # What the preview shows, in its order, with the words the page and the command use.
-COUNT_NAMES = {"created": "new", "updated": "updated", "merged": "merged with a recommendation already held",
-               "unchanged": "unchanged", "translated": "texts in another language",
-               "conflicting": "disagreeing with another source",
-               "skipped": "skipped (another state under review)",
-               "unattributed": "skipped (no recommending state)", "refused": "refused"}
+# English in the command's line and a job's message; the preview page says them in its reader's language.
+COUNT_NAMES = {"created": N_("new"), "updated": N_("updated"), "merged": N_("merged with a recommendation already held"),
+               "unchanged": N_("unchanged"), "translated": N_("texts in another language"),
+               "conflicting": N_("disagreeing with another source"),
+               "skipped": N_("skipped (another state under review)"),
+               "unattributed": N_("skipped (no recommending state)"), "refused": N_("refused")}
 
 
 def preview_counts(report: ImportReport) -> dict:
@@ -58,8 +60,8 @@ def get_preview(actor, job_id: int) -> ImportJob:
     job = db.session.scalar(select(ImportJob).where(ImportJob.id == job_id, ImportJob.actor_id == actor.id,
                                                     ImportJob.status == "preview"))
     if job is None:
-        raise NotFoundError("That checked file is gone: it was imported, or replaced by a newer check. "
-                            "Upload it again.")
+        raise NotFoundError(N_("That checked file is gone: it was imported, or replaced by a newer check. "
+                               "Upload it again."))
     return job
 
 
@@ -77,12 +79,15 @@ def apply_preview(actor, now, job: ImportJob, config) -> tuple[ImportReport | No
         return None, job
     report = import_recommendations_bytes(raw, actor, now, cycle=cycle)
     if not report.ok:
-        raise ValidationError.for_fields({"file": f"Line {report.errors[0].line}: {report.errors[0].message}"})
+        first = report.errors[0]
+        raise ValidationError.for_fields({"file": Phrase(N_("Line %(line)d: %(problem)s"), line=first.line,
+                                                         problem=first.message)})
     found = preview_counts(report)
     if found != expected:
-        raise ConflictError("The recommendations changed since this file was checked, so importing it now would "
-                            f"do something else ({counts_text(found)}; the check found {counts_text(expected)}). "
-                            "Nothing was imported: check the file again.")
+        raise ConflictError(Phrase(N_("The recommendations changed since this file was checked, so importing it now "
+                                      "would do something else (%(found)s; the check found %(expected)s). Nothing was "
+                                      "imported: check the file again."),
+                                   found=counts_text(found), expected=counts_text(expected)))
     db.session.delete(job)  # the bytes go with the preview
     db.session.flush()
     return report, None

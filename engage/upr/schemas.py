@@ -13,10 +13,13 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
+from pydantic import ValidationError as PydanticValidationError
 from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainValidator, WithJsonSchema,
                       model_validator)
 
 from engage.countries import country_code
+from engage.errors import ValidationError
+from engage.i18n import N_, Phrase
 from engage.recommendations.models import MAX_CYCLE, RESPONSES, SDG_GOALS, Recommendation
 from engage.recommendations.themes import ThemeNames
 from engage.schemas import Day, Text, TextProblem, check, clean_text, partial, problem, refuse
@@ -24,22 +27,24 @@ from engage.schemas import Day, Text, TextProblem, check, clean_text, partial, p
 MAX_ID = 2**31 - 1
 # Those the create sets even when not sent (to their defaults); the others only when sent.
 ALWAYS = ("cycle", "reference", "sub_item", "recommending_state", "text", "response", "themes")
-STATE_REQUIRED = "This is required: give recommending_state or recommending_states."
+STATE_REQUIRED = N_("This is required: give recommending_state or recommending_states.")
 MAX_STATES = 60   # the longest joint paragraphs name a few dozen states
 GROUP_MAX = 200
 MAX_GROUPS = 50
+UNKNOWN_STATE = N_("Unknown state %(state)r; use a country name or an ISO code such as DE.")
 
 
 def _whole_number(low: int, high: int, required: bool = False):
     def check_number(value: Any) -> int | None:
         if value is None or value == "":
             if required:
-                raise problem("This is required.")
+                raise problem(N_("This is required."))
             return None
         if isinstance(value, str):
-            raise problem(f"Must be a whole number from {low} to {high}, got {value.strip()[:30]!r}.")
+            raise problem(Phrase(N_("Must be a whole number from %(low)d to %(high)d, got %(value)r."), low=low, high=high,
+                                 value=value.strip()[:30]))
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            raise problem(f"Must be a whole number from {low} to {high}.")
+            raise problem(Phrase(N_("Must be a whole number from %(low)d to %(high)d."), low=low, high=high))
         return value
     return Annotated[int | None, PlainValidator(check_number),
                      WithJsonSchema({"anyOf": [{"type": "integer", "minimum": low, "maximum": high}, {"type": "null"}]})]
@@ -54,7 +59,7 @@ def _state(value: str) -> str:
     """An ISO alpha-2 code from a code or a state's name in any common English form."""
     code = country_code(value)
     if code is None:
-        raise problem(f"Unknown state {value[:60]!r}; use a country name or an ISO code such as DE.")
+        raise problem(Phrase(UNKNOWN_STATE, state=value[:60]))
     return code
 
 
@@ -72,18 +77,18 @@ def _states(value: Any) -> list[str]:
     if isinstance(value, str):
         value = value.split(";")
     if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
-        raise problem("Must be a list of states (ISO codes such as FR, or names).")
+        raise problem(N_("Must be a list of states (ISO codes such as FR, or names)."))
     codes: list[str] = []
     for raw in value:
         raw = _clean(raw, 200)
         if raw:
             code = country_code(raw)
             if code is None:
-                raise problem(f"Unknown state {raw[:60]!r}; use a country name or an ISO code such as DE.")
+                raise problem(Phrase(UNKNOWN_STATE, state=raw[:60]))
             codes.append(code)
     codes = list(dict.fromkeys(codes))
     if len(codes) > MAX_STATES:
-        raise problem(f"At most {MAX_STATES} states.")
+        raise problem(Phrase(N_("At most %(count)d states."), count=MAX_STATES))
     return codes
 
 
@@ -94,20 +99,21 @@ def _sdgs(value: Any) -> list[int]:
     if isinstance(value, (str, int)) and not isinstance(value, bool):
         value = str(value).split(";")
     if not isinstance(value, (list, tuple)):
-        raise problem("Must be a list of goal numbers from 1 to 17.")
+        raise problem(N_("Must be a list of goal numbers from 1 to 17."))
     goals: list[int] = []
     for raw in value:
         if isinstance(raw, bool) or not isinstance(raw, (int, str)):
-            raise problem("Must be a list of goal numbers from 1 to 17.")
+            raise problem(N_("Must be a list of goal numbers from 1 to 17."))
         if isinstance(raw, str):
             if not raw.strip():
                 continue
             match = re.match(r"\s*(?:SDG|Goal)?\s*(\d{1,2})(?!\d)", raw, re.IGNORECASE)
             if not match:
-                raise problem(f"{raw.strip()[:40]!r} is not a goal; write its number from 1 to 17, e.g. \"3; 5\".")
+                raise problem(Phrase(N_("%(value)r is not a goal; write its number from 1 to 17, e.g. \"3; 5\"."),
+                                     value=raw.strip()[:40]))
             raw = int(match.group(1))
         if raw not in SDG_GOALS:
-            raise problem(f"There is no goal {raw}; goals are numbered 1 to 17.")
+            raise problem(Phrase(N_("There is no goal %(goal)s; goals are numbered 1 to 17."), goal=raw))
         goals.append(raw)
     return sorted(set(goals))
 
@@ -119,14 +125,14 @@ def _groups(value: Any) -> list[str] | None:
     if isinstance(value, str):
         value = value.split(";")
     if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
-        raise problem("Must be a list of groups of persons.")
+        raise problem(N_("Must be a list of groups of persons."))
     names = list(dict.fromkeys(n for n in (" ".join((_clean(v, 10 * GROUP_MAX) or "").split())
                                              for v in value) if n))
     for name in names:
         if len(name) > GROUP_MAX:
-            raise problem(f"A group has at most {GROUP_MAX} characters: {name[:40]!r}…")
+            raise problem(Phrase(N_("A group has at most %(count)d characters: %(name)r…"), count=GROUP_MAX, name=name[:40]))
     if len(names) > MAX_GROUPS:
-        raise problem(f"At most {MAX_GROUPS} groups.")
+        raise problem(Phrase(N_("At most %(count)d groups."), count=MAX_GROUPS))
     return names or None
 
 
@@ -145,7 +151,8 @@ def _choice(choices: dict, blank: bool = True):
         if isinstance(value, str) and value.strip().lower() in choices:
             return value.strip().lower()
         shown = value[:40] if isinstance(value, str) else value
-        raise problem(f"{shown!r} is not allowed; choose one of: {', '.join(choices)}.")
+        raise problem(Phrase(N_("%(value)r is not allowed; choose one of: %(choices)s."), value=shown,
+                             choices=", ".join(choices)))
     return Annotated[str | None, PlainValidator(check_choice),
                      WithJsonSchema({"anyOf": [{"type": "string", "enum": list(choices)}, {"type": "null"}]})]
 
@@ -228,7 +235,7 @@ def _settle_states(out: dict, partial: bool) -> None:
     single = out.pop("recommending_state", None)
     if states:
         if single and single != states[0]:
-            refuse({"recommending_state": "Must be the first of recommending_states (or leave it out)."})
+            refuse({"recommending_state": N_("Must be the first of recommending_states (or leave it out).")})
         out["recommending_states"] = states
     elif single and partial:
         out["first_state"] = single
@@ -238,11 +245,28 @@ def _settle_states(out: dict, partial: bool) -> None:
         refuse({"recommending_state": STATE_REQUIRED})
 
 
+def _check(model, data):
+    """engage.schemas.check, with the schema's own messages kept as the Phrases they were raised with, so
+    the import page says each line's problem in its reader's language (the text is the same English)."""
+    try:
+        return check(model, data)
+    except ValidationError as exc:
+        try:
+            model.model_validate(data)
+        except PydanticValidationError as raised:
+            phrases = {str(m): m for err in raised.errors(include_url=False)
+                       if isinstance(m := (err.get("ctx") or {}).get("message"), Phrase)}
+            exc.fields = {name: [phrases.get(m, m) for m in messages] for name, messages in exc.fields.items()}
+        except ValidationError:
+            pass  # refused by a check of the model's own: its messages are as it raised them
+        raise
+
+
 def recommendation_values(data: Any, partial: bool = False) -> dict[str, Any]:
     """The recommendation's columns (and `themes`, a list of names; `recommending_states` and `sdgs`,
     lists; `first_state` for a change naming only `recommending_state`) from `data` checked by its
     schema; with `partial`, only those sent. States become ISO codes."""
-    body = check(RecommendationUpdate if partial else RecommendationCreate, data)
+    body = _check(RecommendationUpdate if partial else RecommendationCreate, data)
     sent = body.model_fields_set
     out = {name: getattr(body, name) for name in RecommendationCreate.model_fields
            if name in sent or (not partial and name in ALWAYS)}
@@ -268,7 +292,7 @@ LANGUAGE_PATTERN = r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$"
 def _translation_language(value: str) -> str:
     language = value.split("-", 1)[0].lower()
     if language == "en":
-        raise problem("English is the original text: change it with the recommendation's text.")
+        raise problem(N_("English is the original text: change it with the recommendation's text."))
     return language
 
 

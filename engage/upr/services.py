@@ -13,6 +13,7 @@ from engage.countries import country_code
 from engage.directory.models import Contact, Organisation
 from engage.errors import ConflictError, NotFoundError
 from engage.extensions import db
+from engage.i18n import N_
 from engage.history import diff_fields, history_for, record_change
 from engage.meetings.models import Attendee, Meeting, meeting_recommendation
 from engage.outcomes.engaged import engaged_states, engaged_states_query  # the one definition, shared with reports
@@ -48,7 +49,7 @@ def _duplicate(cycle, reference, sub_item) -> ConflictError:
     return ConflictError(
         f"Cycle {cycle} already has recommendation {shown}; a recommendation several states made is one "
         "recommendation with all of them in recommending_states.",
-        {"reference": ["A recommendation with this cycle, reference and sub_item exists."]})
+        {"reference": [N_("A recommendation with this cycle, reference and sub_item exists.")]})
 
 
 def _states_changed(rec: Recommendation, states: list[str]) -> dict:
@@ -224,9 +225,9 @@ def mission_place(org) -> str | None:
     """'Nairobi' or 'Geneva' for a mission in or around one of them, else None."""
     city = (org.city or "").strip().lower()
     if city in NAIROBI_PLACES:
-        return "Nairobi"
+        return N_("Nairobi")  # English in exports; pages say it in their language
     if city in GENEVA_PLACES:
-        return "Geneva"
+        return N_("Geneva")
     return None
 
 

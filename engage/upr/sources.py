@@ -16,6 +16,7 @@ from sqlalchemy import func, insert, select, update
 
 from engage.errors import ConflictError, NotFoundError, PermissionDenied
 from engage.extensions import db
+from engage.i18n import N_, Phrase
 from engage.history import record_change
 from engage.recommendations.models import RESPONSES, Recommendation
 from engage.recommendations.sources import (SOURCE_RANK, UNSOURCED_RANK, RecommendationSource,
@@ -118,13 +119,17 @@ def arbitrate(rec: Recommendation, values: dict[str, Any], kind: str, reference:
         shown, other = (new, old) if wins else (old, new)
         found.append(Pending(rec.id, name, shown, kind if wins else held.kind, other,
                              held.kind if wins else kind, held.reference if wins else reference))
+        # Phrases: the import page says them in its reader's language (the responses too).
+        outcome = Phrase(N_("the file's is shown")) if wins else Phrase(N_("kept"))
         if name == "response":
-            said, holds = RESPONSES.get(new, new), RESPONSES.get(old, old)
-            messages.append(f"response: the file says {said}, engage holds {holds} for {rec.label} in cycle "
-                            f"{rec.cycle} ({'the file' + chr(39) + 's is shown' if wins else 'kept'})")
+            messages.append(Phrase(N_("response: the file says %(said)s, engage holds %(holds)s for %(recommendation)s "
+                                      "in cycle %(cycle)s (%(outcome)s)"),
+                                   said=Phrase(RESPONSES.get(new, new)), holds=Phrase(RESPONSES.get(old, old)),
+                                   recommendation=rec.label, cycle=rec.cycle, outcome=outcome))
         else:
-            messages.append(f"text: the file's wording differs from engage's for {rec.label} in cycle {rec.cycle} "
-                            f"({'the file' + chr(39) + 's is shown' if wins else 'kept'})")
+            messages.append(Phrase(N_("text: the file's wording differs from engage's for %(recommendation)s in cycle "
+                                      "%(cycle)s (%(outcome)s)"), recommendation=rec.label, cycle=rec.cycle,
+                                   outcome=outcome))
     return messages
 
 
@@ -219,10 +224,11 @@ def resolve_disagreement(actor, now, disagreement: SourceDisagreement, data: Any
     """Settle an open disagreement (`data`: a DisagreementReview or what it validates): `other` shows the
     other source's value, `reviewed` keeps the one shown. Leads and admins only; kept in the history."""
     if not actor.has_role("lead"):
-        raise PermissionDenied("Only leads and admins review disagreements between sources.")
+        raise PermissionDenied(N_("Only leads and admins review disagreements between sources."))
     choice = check(DisagreementReview, data).choice
     if not disagreement.is_open:
-        raise ConflictError(f"This disagreement is already reviewed ({disagreement.resolution_label}).")
+        raise ConflictError(Phrase(N_("This disagreement is already reviewed (%(resolution)s)."),
+                                   resolution=Phrase(disagreement.resolution_label)))
     rec = disagreement.recommendation
     changes: dict[str, list] = {"disagreement": [disagreement.field, choice]}
     if choice == "other":

@@ -2,19 +2,21 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask_babel import gettext as _, ngettext
 from flask_login import current_user
 from sqlalchemy.orm import lazyload, with_expression
 from werkzeug.routing import BuildError
 
 from engage.auth.permissions import export_confirmed, require_role_for_blueprint, role_required
-from engage.boundary import refused_form, refused_redirect
+from engage.boundary import on_refusal
 from engage.clock import now_utc
 from engage.countries import country_name
+from engage.csvfiles import ImportProblem
 from engage.cycles.services import Window, engagement_window
 from engage.errors import NotFoundError, ValidationError
 from engage.extensions import db
-from engage.i18n import ENGLISH, LANGUAGE_NAMES, page_language, primary_subtag
+from engage.forms import apply_errors
+from engage.i18n import ENGLISH, LANGUAGE_NAMES, page_language, primary_subtag, said, said_refusal
 from engage.importjobs import services as import_jobs
 from engage.members.services import all_members, coalition_mode, is_secretariat
 from engage.implementation import queries as implementation
@@ -34,6 +36,27 @@ from .ohchr import looks_like_word
 
 bp = Blueprint("upr", __name__, url_prefix="/recommendations")
 require_role_for_blueprint(bp, "staff")
+
+
+# The services word refusals in English, as the API gives them; these pages say them in their reader's language.
+def _said_on_form(form, render):
+    """Declare that a refusal puts the service's field errors on `form`, said, then answers `render()`."""
+    def answer(exc):
+        apply_errors(form, said_refusal(exc))
+        return render()
+    on_refusal(answer)
+    return render
+
+
+def _said_and_back(url: str) -> str:
+    """Declare that a refusal flashes the service's message, said, and redirects to `url`; returns `url`."""
+    def answer(exc):
+        said_refusal(exc)
+        field = next(iter(exc.fields), None)
+        flash(exc.fields[field][0] if field and exc.fields[field] else exc.message, "danger")
+        return redirect(url)
+    on_refusal(answer)
+    return url
 
 # Where the Meetings and Directory issues put their pages; linked only once they exist.
 MEETING_PAGES = (("meetings.show", "meeting_id"), ("meetings.detail", "meeting_id"))
@@ -72,10 +95,10 @@ def _page_helpers():
 
 def _filter_form() -> FilterForm:
     form = FilterForm(formdata=request.args)
-    form.cycle.choices = [("", "All cycles")] + [(str(c), f"Cycle {c}") for c in catalogue.cycles_in_use()]
-    form.state.choices = [("", "All states")] + catalogue.states_in_use()
-    form.theme.choices = [("", "All themes")] + [(t.name, t.name) for t in catalogue.all_themes()]
-    form.group.choices = [("", "Any group")] + [(g.key, g.name) for g in catalogue.theme_groups()]
+    form.cycle.choices = [("", _("All cycles"))] + [(str(c), _("Cycle %(number)s", number=c)) for c in catalogue.cycles_in_use()]
+    form.state.choices = [("", _("All states"))] + catalogue.states_in_use()
+    form.theme.choices = [("", _("All themes"))] + [(t.name, t.name) for t in catalogue.all_themes()]
+    form.group.choices = [("", _("Any group"))] + [(g.key, g.name) for g in catalogue.theme_groups()]
     return form
 
 
@@ -165,10 +188,11 @@ def detail(rec_id):
 def edit(rec_id):
     rec = db.get_or_404(Recommendation, rec_id)
     form = _edit_form(rec, request.form)
-    page = refused_form(form, lambda: _detail(rec, form, 422))
+    page = _said_on_form(form, lambda: _detail(rec, form, 422))
     if form.validate_on_submit():
         changed = services.update_recommendation(current_user, now_utc(), rec, form.values())
-        flash(f"Saved {rec.label}." if changed else "Nothing changed.", "success" if changed else "info")
+        flash(_("Saved %(recommendation)s.", recommendation=rec.label) if changed else _("Nothing changed."),
+              "success" if changed else "info")
         return redirect(url_for("upr.detail", rec_id=rec.id))
     return page()
 
@@ -187,20 +211,24 @@ def import_csv():
             return redirect(url_for("imports.show", job_id=job.id))
         report = import_recommendations_bytes(raw, current_user, now_utc(), cycle=form.cycle.data)
         if report.ok and not form.dry_run.data:
-            flash(f"Imported {form.file.data.filename}: {report.summary()}."
-                  + (f" The file was not UTF-8; it was read as {report.encoding_label}." if report.assumed_encoding else ""),
-                  "success")
+            flash(_("Imported %(file)s: %(counts)s.", file=form.file.data.filename, counts=_summary(report))
+                  + (" " + _("The file was not UTF-8; it was read as %(encoding)s.", encoding=report.encoding_label)
+                     if report.assumed_encoding else ""), "success")
             if report.unknown_themes:
-                flash(f"{len(report.unknown_themes)} theme name(s) engage did not know were added as new themes "
-                      f"({', '.join(report.unknown_themes[:5])}{'…' if len(report.unknown_themes) > 5 else ''}): "
-                      "map them to engage's themes under Recommendations → Themes.", "info")
+                names = ", ".join(report.unknown_themes[:5]) + ("…" if len(report.unknown_themes) > 5 else "")
+                flash(ngettext("%(num)d theme name engage did not know was added as a new theme (%(names)s): map it "
+                               "to engage's themes under Recommendations → Themes.",
+                               "%(num)d theme names engage did not know were added as new themes (%(names)s): map "
+                               "them to engage's themes under Recommendations → Themes.",
+                               len(report.unknown_themes), names=names), "info")
             return redirect(url_for("upr.index"))
         db.session.rollback()  # a dry run or a refused file keeps nothing, though a dry run answers 200
         if report.ok:  # ... but the checked file, for its "Import" button
             preview = previews.keep_preview(current_user, now_utc(), form.file.data.filename, raw, report,
                                             form.cycle.data)
     status = 422 if (report and not report.ok) or form.errors else 200
-    return render_template("upr/import.html", form=form, report=report, preview=preview,
+    return render_template("upr/import.html", form=form, report=report and _said_report(report), preview=preview,
+                           summary=report and _summary(report),
                            count_names=previews.COUNT_NAMES,
                            max_bytes=current_app.config.get("MAX_CONTENT_LENGTH"),
                            job_rows=current_app.config["ENGAGE_IMPORT_JOB_ROWS"],
@@ -208,6 +236,31 @@ def import_csv():
                            jobs=import_jobs.recent_jobs(current_user, ("recommendations",)),
                            all_themes=_themes_for_choice() if report and report.unknown_themes else [],
                            keep=KEEP), status
+
+
+def _summary(report) -> str:
+    """What an import did (ImportReport.summary) in the page's language: "166 rows: 164 created, …"."""
+    text = ngettext("%(num)d row", "%(num)d rows", report.total) + ": " + _(
+        "%(created)d created, %(updated)d updated, %(unchanged)d unchanged", created=report.created,
+        updated=report.updated, unchanged=report.unchanged)
+    if report.merged:
+        text += ", " + _("%(num)d matched by their text to recommendations already held", num=report.merged)
+    if report.conflicts:
+        text += ", " + _("%(num)d disagreeing with what is held", num=len(report.conflicts))
+    if report.skipped:
+        text += "; " + _("%(num)d rows for other states under review skipped", num=report.skipped)
+    if report.unattributed:
+        text += "; " + _("%(num)d rows without a recommending state (\"(Unknown)\" in the source) skipped",
+                         num=report.unattributed)
+    return text
+
+
+def _said_report(report):
+    """The report's line problems and disagreements said in the page's language (the services word them in
+    English, as the API and the command give them)."""
+    report.errors = [ImportProblem(e.line, said(e.message)) for e in report.errors]
+    report.conflicts = [ImportProblem(c.line, said(c.message)) for c in report.conflicts]
+    return report
 
 
 def _themes_for_choice(with_groups: bool = False) -> list:
@@ -228,35 +281,36 @@ def themes():
 @role_required("lead")
 def map_themes():
     """Save the mappings chosen in an import's preview or on the themes page (rows left blank wait)."""
-    back = refused_redirect(url_for("upr.import_csv" if request.form.get("back") == "import" else "upr.themes"))
+    back = _said_and_back(url_for("upr.import_csv" if request.form.get("back") == "import" else "upr.themes"))
     saved = [vocabulary.save_theme_mapping(current_user, now_utc(), {"name": name, "theme": theme})
              for name, theme in zip(request.form.getlist("name"), request.form.getlist("theme")) if theme]
     if saved:
-        flash(f"Saved {len(saved)} theme mapping(s); they apply from the next import.", "success")
+        flash(ngettext("Saved %(num)d theme mapping; it applies from the next import.",
+                       "Saved %(num)d theme mappings; they apply from the next import.", len(saved)), "success")
     else:
-        flash("Nothing chosen, nothing saved.", "info")
+        flash(_("Nothing chosen, nothing saved."), "info")
     return redirect(back)
 
 
 @bp.route("/themes/mappings/<int:mapping_id>/delete", methods=["POST"])
 @role_required("lead")
 def delete_theme_mapping(mapping_id):
-    refused_redirect(url_for("upr.themes"))
+    _said_and_back(url_for("upr.themes"))
     vocabulary.delete_mapping(current_user, now_utc(), mapping_id)
-    flash("Mapping removed: that name is unknown again at the next import.", "success")
+    flash(_("Mapping removed: that name is unknown again at the next import."), "success")
     return redirect(url_for("upr.themes"))
 
 
 @bp.route("/import/checked/<int:job_id>", methods=["POST"])
 @role_required("lead")
 def import_checked(job_id):
-    refused_redirect(url_for("upr.import_csv"))
+    _said_and_back(url_for("upr.import_csv"))
     job = previews.get_preview(current_user, job_id)
-    filename = job.filename or "the file"
+    filename = job.filename or _("the file")
     report, queued = previews.apply_preview(current_user, now_utc(), job, current_app.config)
     if queued is not None:
         return redirect(url_for("imports.show", job_id=queued.id))
-    flash(f"Imported {filename}: {report.summary()}.", "success")
+    flash(_("Imported %(file)s: %(counts)s.", file=filename, counts=_summary(report)), "success")
     return redirect(url_for("upr.review") if report.conflicts else url_for("upr.index"))
 
 
@@ -273,10 +327,11 @@ def review_disagreement(disagreement_id):
     found = sources.get_disagreement(disagreement_id)
     back = url_for("upr.detail", rec_id=found.recommendation_id) if request.form.get("back") == "detail" \
         else url_for("upr.review")
-    refused_redirect(back)
+    _said_and_back(back)
     sources.resolve_disagreement(current_user, now_utc(), found, {"choice": request.form.get("choice")})
     rec = found.recommendation
-    flash(f"{rec.label}: {found.field_label.lower()} {found.resolution_label}.", "success")
+    flash(_("%(recommendation)s: %(field)s %(resolution)s.", recommendation=rec.label, field=_(found.field_label).lower(),
+            resolution=_(found.resolution_label)), "success")
     return redirect(back)
 
 
@@ -297,8 +352,8 @@ def _plan_form() -> PlanForm:
         chosen |= {t.name for t in group.themes}
     # The chosen themes first, so they show at the top of the scrolling list.
     form.theme.choices = [(t.name, t.name) for t in sorted(catalogue.all_themes(), key=lambda t: t.name not in chosen)]
-    form.group.choices = [("", "None")] + [(g.key, g.name) for g in groups]
-    form.cycle.choices = [(str(c), f"Cycle {c}") for c in cycles] + [("all", "All cycles")]
+    form.group.choices = [("", _("None"))] + [(g.key, g.name) for g in groups]
+    form.cycle.choices = [(str(c), _("Cycle %(number)s", number=c)) for c in cycles] + [("all", _("All cycles"))]
     if "cycle" not in request.args:
         form.cycle.data = str(cycles[0]) if cycles else "all"
     form.validate()
@@ -370,8 +425,8 @@ require_role_for_blueprint(asks_plan_bp, "staff")
 def _asks_plan_filters() -> tuple[AskPlanForm, dict]:
     form = AskPlanForm(formdata=request.args)
     cycles = ask_services.cycles_in_use()
-    form.cycle.choices = [(str(c), f"Cycle {c}") for c in cycles] or [("", "No asks yet")]
-    form.theme.choices = [("", "All themes")] + [(t.name, t.name) for t in catalogue.all_themes()]
+    form.cycle.choices = [(str(c), _("Cycle %(number)s", number=c)) for c in cycles] or [("", _("No asks yet"))]
+    form.theme.choices = [("", _("All themes"))] + [(t.name, t.name) for t in catalogue.all_themes()]
     if not request.args.get("cycle"):
         form.cycle.data = str(cycles[0]) if cycles else ""
     form.validate()

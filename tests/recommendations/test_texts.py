@@ -108,12 +108,15 @@ def test_a_french_speaking_user_reads_french_with_a_switch_to_the_original(app, 
     rec_id = _rec("101.92").id
     page = staff_client.get(f"/recommendations/{rec_id}").get_data(as_text=True)
     assert FRENCH["101.92"] in page and ORIGINAL_101_92 not in page.split('id="text-language"')[1].split("</blockquote>")[0]
-    assert "Français" in page and f'href="/recommendations/{rec_id}?text=original">Original (English)' in page
+    assert "Français" in page and f'href="/recommendations/{rec_id}?text=original">Original (anglais)' in page
+    # The page around the text is in French too: the switch, the labels, the response.
+    assert "Traduction enregistrée dans engage ; l’original est en anglais." in page and "Lire en :" in page
+    assert "Réponse du Kenya" in page and "État recommandant" in page and "Enregistrer les modifications" in page
     original = staff_client.get(f"/recommendations/{rec_id}?text=original").get_data(as_text=True)
     assert ORIGINAL_101_92 in original and FRENCH["101.92"] not in original
-    assert f'href="/recommendations/{rec_id}?text=fr">Français' in original
+    assert f'href="/recommendations/{rec_id}?text=fr">Français' in original and "<strong>Original (anglais)</strong>" in original
     listed = staff_client.get("/recommendations/?cycle=1&q=reproductive").get_data(as_text=True)
-    assert FRENCH["101.92"] in listed and "Original (English)" in listed
+    assert FRENCH["101.92"] in listed and "Original (anglais)" in listed and "Textes : <strong>Français</strong>" in listed
     back = staff_client.get("/recommendations/?cycle=1&q=reproductive&text=original").get_data(as_text=True)
     assert FRENCH["101.92"] not in back and ORIGINAL_101_92 in back and "text=fr" in back
 
@@ -124,6 +127,7 @@ def test_others_read_the_original_and_may_ask_for_the_french(app, now, staff_cli
     page = staff_client.get(f"/recommendations/{rec_id}").get_data(as_text=True)
     assert ORIGINAL_101_92 in page and FRENCH["101.92"] not in page
     assert f'href="/recommendations/{rec_id}?text=fr">Français' in page
+    assert "Read in:" in page and "<strong>Original (English)</strong>" in page and "Lire en" not in page
     assert FRENCH["101.92"] not in staff_client.get("/recommendations/?cycle=1&q=reproductive").get_data(as_text=True)
     assert FRENCH["101.92"] in staff_client.get(f"/recommendations/{rec_id}?text=fr").get_data(as_text=True)
 

@@ -61,7 +61,7 @@ def test_an_unknown_theme_shows_in_the_preview_and_its_mapping_applies_at_the_ne
     saved = lead_client.post("/recommendations/themes/mappings",
                              data={"name": "Gardening rights", "theme": "Land rights", "back": "import"})
     assert saved.status_code == 302 and saved.headers["Location"].endswith("/recommendations/import")
-    assert "Saved 1 theme mapping(s)" in lead_client.get(saved.headers["Location"]).get_data(as_text=True)
+    assert "Saved 1 theme mapping; it applies from the next import." in lead_client.get(saved.headers["Location"]).get_data(as_text=True)
 
     again = _upload(lead_client, FILE, dry_run="y").get_data(as_text=True)
     assert 'id="unknown-themes"' not in again

@@ -84,7 +84,7 @@ def test_a_windows_1252_upload_is_checked_and_says_how_it_was_read(lead_client):
     response = _upload(lead_client, "cycle,reference,recommending_state,text,response\n3,1.1,Türkiye,x,noted\n"
                        .encode("cp1252"), dry_run="y")
     page = response.get_data(as_text=True)
-    assert response.status_code == 200 and "The file is fine: 1 rows" in page
+    assert response.status_code == 200 and "The file is fine: 1 row:" in page
     assert "Windows-1252 (Western European) encoding" in page
     assert _count() == 0
 
@@ -106,7 +106,7 @@ def test_the_recommendations_template_checks_clean(lead_client):
     assert header[:6] == ["cycle", "reference", "sub_item", "recommending_states", "text", "response"]
     assert example[1] == "999.1" and "Example row" in example[4]
     checked = _upload(lead_client, template.get_data(), dry_run="y")
-    assert checked.status_code == 200 and "The file is fine: 1 rows" in checked.get_data(as_text=True)
+    assert checked.status_code == 200 and "The file is fine: 1 row:" in checked.get_data(as_text=True)
 
 
 def test_the_import_form_needs_a_file(lead_client):
@@ -296,3 +296,58 @@ def test_a_joint_recommendation_and_a_numbered_item_are_shown_with_their_states_
     part = db.session.scalars(select(Recommendation).where(Recommendation.reference == "102.3",
                                                            Recommendation.sub_item == "2")).one()
     assert "102.3 (2) · Austria" in html.unescape(staff_client.get(f"/recommendations/{part.id}").get_data(as_text=True))
+
+
+# ---- in French ----
+
+def test_a_french_lead_has_the_list_its_filters_and_the_import_page_in_french(app, lead_client, lead_user,
+                                                                              staff_client, now):
+    _real(now)
+    lead_user.language = "fr"
+    db.session.commit()
+    page = html.unescape(lead_client.get("/recommendations/", query_string={"response": "noted"}).get_data(as_text=True))
+    assert "Réponse du Kenya" in page and "Groupe de thèmes" in page and "Objectif de développement durable" in page
+    assert '<option selected value="noted">Notée</option>' in page  # the filter's words; its value stays the key
+    assert '<span class="badge text-bg-warning">Notée</span>' in page
+    assert "Planifier les missions à rencontrer" in page and "Réf." in page and "Kenya's response" not in page
+    # The recommendation texts are data: they stay as imported.
+    assert "Abolish the death penalty" in html.unescape(lead_client.get(
+        "/recommendations/", query_string={"q": "death penalty", "state": "AT"}).get_data(as_text=True))
+
+    form = html.unescape(lead_client.get("/recommendations/import").get_data(as_text=True))
+    assert "Importer des recommandations" in form and "Fichier de recommandations" in form
+    content = ("cycle,reference,recommending_state,text,response\n"
+               "3,142.1,Germany,Fine,supported\n3,142.2,Narnia,x,noted\n3,142.3,Spain,y,maybe\n").encode()
+    refused = _upload(lead_client, content)
+    assert refused.status_code == 422
+    lines = re.findall(r"<tr><td>(\d+)</td><td>([^<]*)</td></tr>", html.unescape(refused.get_data(as_text=True)))
+    assert lines == [("3", "recommending_state : État inconnu 'Narnia' ; utilisez un nom de pays ou un code ISO "
+                           "comme DE"),
+                     ("4", "response : 'maybe' n’est pas autorisé ; choisissez parmi : supported, noted, pending")]
+    empty = html.unescape(_upload(lead_client, b"").get_data(as_text=True))
+    assert "Le fichier est vide." in empty
+    assert _count() == 164
+
+    # An English reader has the same pages in English, the same problems in the importer's words.
+    english = html.unescape(staff_client.get("/recommendations/").get_data(as_text=True))
+    assert "Kenya's response" in english and "Réponse du Kenya" not in english
+    lead_user.language = "en"
+    db.session.commit()
+    lines = re.findall(r"<tr><td>(\d+)</td><td>([^<]*)</td></tr>",
+                       html.unescape(_upload(lead_client, content).get_data(as_text=True)))
+    assert lines[1] == ("4", "response: 'maybe' is not allowed; choose one of: supported, noted, pending")
+
+
+def test_a_french_reader_has_the_detail_page_its_refusals_and_flashes_in_french(app, staff_client, staff_user):
+    staff_user.language = "fr"
+    db.session.commit()
+    rec = factories.make_recommendation()
+    page = staff_client.get(f"/recommendations/{rec.id}").get_data(as_text=True)
+    assert "Réponse du Kenya" in page and "Réunions à son sujet" in page and "Regroupement entre cycles" in page
+    assert "Enregistrer les modifications" in page and "Save changes" not in page
+    refused = staff_client.post(f"/recommendations/{rec.id}/edit", data={"new_themes": "x" * 130})
+    assert refused.status_code == 422
+    assert "Un nom de thème compte au plus 120 caractères" in html.unescape(refused.get_data(as_text=True))
+    saved = staff_client.post(f"/recommendations/{rec.id}/edit", data={"notes": "Vu avec la mission"},
+                              follow_redirects=True)
+    assert f"{rec.label} : enregistrée." in html.unescape(saved.get_data(as_text=True))
