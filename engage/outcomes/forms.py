@@ -11,6 +11,7 @@ from wtforms import (BooleanField, FieldList, Form, FormField, HiddenField, Sele
 
 from engage.errors import ServiceError, ValidationError
 from engage.forms import DateInput, mark_required
+from engage.i18n import said_refusal
 from engage.implementation.models import ASSESSMENT_STATUSES, CONFIDENCE
 from engage.schemas import check
 
@@ -202,6 +203,7 @@ def place_errors(form, exc: ServiceError, renames: dict[str, str] | None = None)
     """Put a service's field errors beside the fields they name (nested rows included);
     anything that names no field becomes a flash message."""
     form.service_refused = True
+    said_refusal(exc)  # the messages in the page's language
     fields = _fields(form)
     aliases = {"owner": "owner_id"}
     unplaced = []

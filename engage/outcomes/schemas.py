@@ -6,7 +6,8 @@ asks, with its own positions and a `proposed_wording`), `organisation_id`, `posi
 user's email, or id: the pages send `owner_id`), `due_on`, `done` or `status`. Logging a whole
 meeting at once checks its overall outcome with `OutcomeLog` and each row with the same models.
 The checks that need the database (do that recommendation and that user exist?) follow the models
-and name the same fields.
+and name the same fields. Their messages are English (the API's); marked (N_, Phrase), a page says them
+in its reader's language (`i18n.said_refusal`).
 """
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from engage.clock import DAY_RANGE_PROBLEM, day_in_range
 from engage.directory.models import Organisation
 from engage.errors import ValidationError
 from engage.extensions import db
+from engage.i18n import N_, Phrase
 from engage.recommendations.models import Recommendation
 from engage.schemas import Text, check, partial, problem, spellings
 
@@ -78,9 +80,9 @@ def _position():
 
 def _due_on(value: Any) -> date:
     if value in (None, ""):
-        raise problem("This is required.")
+        raise problem(N_("This is required."))
     if isinstance(value, datetime):
-        raise problem("Give a date (YYYY-MM-DD), not a time.")
+        raise problem(N_("Give a date (YYYY-MM-DD), not a time."))
     if isinstance(value, str):
         try:
             value = date.fromisoformat(value.strip())
@@ -90,16 +92,16 @@ def _due_on(value: Any) -> date:
         if not day_in_range(value):
             raise problem(DAY_RANGE_PROBLEM)
         return value
-    raise problem("Not a date; write it as YYYY-MM-DD.")
+    raise problem(N_("Not a date; write it as YYYY-MM-DD."))
 
 
 def _owner(value: Any) -> int | str:
     if value in (None, ""):
-        raise problem("Choose who owns this action.")
+        raise problem(N_("Choose who owns this action."))
     if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
         value = int(value.strip())  # what a page's picker posts
     if isinstance(value, bool) or not isinstance(value, (int, str)):
-        raise problem("Give the user's email.")
+        raise problem(N_("Give the user's email."))
     if isinstance(value, int) and not 1 <= value <= MAX_ID:
         raise problem(f"No user with id {value}.")
     return value.strip().lower() if isinstance(value, str) else value
@@ -156,7 +158,7 @@ class OutcomeLog(OutcomeCreate):
     FollowUpCreate, each checked on its own)."""
 
     model_config = ConfigDict(title="OutcomeLog", extra="forbid")
-    summary: Text(Outcome.summary, required="Write what the meeting achieved.", multiline=True)
+    summary: Text(Outcome.summary, required=N_("Write what the meeting achieved."), multiline=True)
 
 
 # ---- from a checked body to the columns, with the checks that need the database ----
@@ -189,10 +191,11 @@ def outcome_values(data: Any, errors: dict, partial: bool = False, prefix: str =
         return {}
     partial = partial or not whole
     out = {name: getattr(body, name) for name in OUTCOME_FIELDS if not partial or name in body.model_fields_set}
-    for name, record, label in (("recommendation_id", Recommendation, "recommendation"),
-                                ("organisation_id", Organisation, "organisation"), ("ask_id", Ask, "ask")):
+    for name, record, label in (("recommendation_id", Recommendation, N_("No recommendation with id %(id)s.")),
+                                ("organisation_id", Organisation, N_("No organisation with id %(id)s.")),
+                                ("ask_id", Ask, N_("No ask with id %(id)s."))):
         if out.get(name) is not None and db.session.get(record, out[name]) is None:
-            errors[prefix + name] = [f"No {label} with id {out[name]}."]
+            errors[prefix + name] = [Phrase(label, id=out[name])]
     return out if whole else {}
 
 
@@ -203,17 +206,18 @@ def check_subject(values: dict, errors: dict, prefix: str = "", outcome: Outcome
     merged = {name: values.get(name, getattr(outcome, name, None))
               for name in ("recommendation_id", "ask_id", "position", "proposed_wording")}
     if merged["recommendation_id"] is not None and merged["ask_id"] is not None:
-        errors[prefix + "ask_id"] = ["An outcome is on a recommendation or on an ask, not both."]
+        errors[prefix + "ask_id"] = [N_("An outcome is on a recommendation or on an ask, not both.")]
         return
     position = merged["position"]
     if merged["ask_id"] is not None:
         if position is not None and position not in ASK_POSITIONS:
-            errors[prefix + "position"] = [f"On an ask, choose one of: {', '.join(ASK_POSITIONS)}."]
+            errors[prefix + "position"] = [Phrase(N_("On an ask, choose one of: %(choices)s."),
+                                                  choices=", ".join(ASK_POSITIONS))]
     else:
         if position is not None and position not in POSITIONS:
-            errors[prefix + "position"] = [f"Choose one of: {', '.join(POSITIONS)}."]
+            errors[prefix + "position"] = [Phrase(N_("Choose one of: %(choices)s."), choices=", ".join(POSITIONS))]
         if merged["proposed_wording"] is not None:
-            errors[prefix + "proposed_wording"] = ["Only an outcome on an ask has a proposed wording."]
+            errors[prefix + "proposed_wording"] = [N_("Only an outcome on an ask has a proposed wording.")]
 
 
 def follow_up_values(data: Any, errors: dict, partial: bool = False, prefix: str = "") -> dict[str, Any]:
@@ -238,13 +242,13 @@ def _user(ref: int | str, errors: dict, field: str) -> User | None:
     """The live user an id or an email names; else an error under `field`."""
     if isinstance(ref, int):
         user = db.session.get(User, ref)
-        missing = f"No user with id {ref}."
+        missing = Phrase(N_("No user with id %(id)s."), id=ref)
     else:
         user = db.session.scalars(select(User).where(func.lower(User.email) == ref)).first()
-        missing = f"No user with the email {ref[:80]!r}."
+        missing = Phrase(N_("No user with the email %(email)s."), email=repr(ref[:80]))
     if user is None:
         errors[field] = [missing]
     elif user.is_disabled:
-        errors[field] = [f"{user.display_name} is disabled; choose someone else."]
+        errors[field] = [Phrase(N_("%(name)s is disabled; choose someone else."), name=user.display_name)]
         return None
     return user

@@ -21,6 +21,7 @@ from engage.extensions import db
 from engage.implementation import services as implementation
 from engage.implementation.models import RESPONSIBLE_KINDS
 from engage.history import history_for
+from engage.i18n import said
 from engage.meetings.models import Meeting
 from engage.meetings.services import get_meeting
 from engage.recommendations.models import Recommendation, shown_reference
@@ -370,7 +371,7 @@ def follow_up_status(follow_up_id):
     def refused(exc):
         if exc.status == 403:
             return status_page(403)
-        flash(exc.message, "danger")
+        flash(said(exc.message), "danger")
         return redirect(url_for(".follow_ups")), 303
     on_refusal(refused)
     changed = services.set_follow_up_status(current_user, now_utc(), follow_up, status)

@@ -3,6 +3,8 @@ and their flash, the forms' labels and a refusal; what users typed stays as they
 positions stay English, and an English-speaking user still reads English."""
 from datetime import UTC, datetime
 
+from sqlalchemy import func, select
+
 from engage.extensions import db
 from engage.outcomes.models import FollowUp, Outcome
 from tests.outcomes.helpers import make_meeting
@@ -94,3 +96,22 @@ def test_an_english_speaking_user_still_reads_english(world, staff_client, froze
     db.session.commit()
     html = staff_client.get("/outcomes/", headers={"Accept-Language": "fr"}).get_data(as_text=True)
     assert "Engagement log" in html and ">Supportive</span>" in html and "Journal des échanges" not in html
+
+
+def test_a_refused_outcome_is_explained_in_french_and_nothing_is_saved(world, staff_client, frozen):
+    _in_french(world.staff)
+    meeting = make_meeting(world.staff, [world.contacts["se"]], datetime(2026, 11, 27, 8, 0, tzinfo=UTC),
+                           [world.recs["se_health"]])
+    data = {"summary": "", "organisation_id": "", "other_recommendation_id": "", "other_position": "supportive",
+            "items-0-recommendation_id": str(world.recs["se_health"].id), "items-0-position": "supportive",
+            "items-0-commitment": "", "items-0-summary": "", "items-0-notes": "",
+            "follow_ups-0-description": "Appeler la mission", "follow_ups-0-owner_id": "", "follow_ups-0-due_on": ""}
+    for i in (1, 2):
+        data.update({f"follow_ups-{i}-description": "", f"follow_ups-{i}-owner_id": "", f"follow_ups-{i}-due_on": ""})
+    response = staff_client.post(f"/outcomes/meetings/{meeting.id}/log", data=data)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Rien n’a été enregistré : veuillez corriger les champs signalés ci-dessous." in html
+    assert "Écrivez ce que la réunion a permis d’obtenir." in html and "Choisissez le responsable de cette action." in html
+    assert "Write what the meeting achieved." not in html
+    assert db.session.scalar(select(func.count()).select_from(Outcome).where(Outcome.meeting_id == meeting.id)) == 0
