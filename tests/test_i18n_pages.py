@@ -155,3 +155,21 @@ def test_the_sign_in_prompt_and_the_history_words_in_french(app):
         assert action_words("some_new_action") == "some new action"
     with app.test_request_context("/"), in_language("en"):
         assert action_words("updated") == "updated" and action_words("answer") == "answered"
+
+
+def test_the_admin_pages_in_french(app):
+    admin = make_user(role="admin", email="admin.fr@example.org", full_name="Amina")
+    admin.language, admin.is_dpo = "fr", True
+    db.session.commit()
+    client = login(app.test_client(), admin)
+    for url, words in (("/admin/users", "Ajouter un utilisateur"), ("/access/groups", "Nouveau groupe"),
+                       ("/access/officers", "En nommer un autre"), ("/audit/", "Journal d’audit"),
+                       ("/audit/?object_id=abc", "Filtrer"), ("/search?q=zzz", "Rien ne correspond à « zzz »"),
+                       ("/admin/organisation", "Qui invite"), ("/account/two-step", "Connexion en deux étapes")):
+        page = client.get(url)
+        assert page.status_code in (200, 400), url
+        assert words in _text(page), url
+    assert "Connexion" in _text(client.get("/audit/"))  # the actions' names, as the filter offers them
+    refused = _text(client.get("/audit/?object_id=abc&since=2027-01-05&until=2027-01-01"))
+    assert "La date de fin précède la date de début." in refused  # engage's own check
+    assert "un entier valide" in refused  # WTForms' own words, in French through Flask-WTF

@@ -43,7 +43,13 @@
   function hm(ms, zone) {
     return new Intl.DateTimeFormat("en-GB", {timeZone: zone, hour: "2-digit", minute: "2-digit", hourCycle: "h23"}).format(new Date(ms));
   }
+  // The page's language (<html lang>): a French page reads the day as the server writes it, "mardi 6 juillet 2027".
+  var lang = (document.documentElement.getAttribute("lang") || "en").split("-")[0];
   function day(ms, zone) {
+    if (lang !== "en") {
+      return new Intl.DateTimeFormat(lang, {timeZone: zone, weekday: "long", day: "numeric", month: "long", year: "numeric"})
+        .format(new Date(ms));
+    }
     var o = {};
     new Intl.DateTimeFormat("en-GB", {timeZone: zone, weekday: "short", day: "numeric", month: "short", year: "numeric"})
       .formatToParts(new Date(ms)).forEach(function (p) { o[p.type] = p.value; });
@@ -67,7 +73,8 @@
     var ownDay = day(s[0], zone);
     out.textContent = zones.map(function (z, i) {
       var prefix = (i === 0 || day(s[0], z) !== ownDay) ? day(s[0], z) + ", " : "";
-      return prefix + hm(s[0], z) + "–" + hm(e[0], z) + " " + label(z) + " (" + abbr(s[0], z) + ")";
+      return prefix + word("zoneTime", "{time} {city} ({abbreviation})",
+        {time: hm(s[0], z) + "–" + hm(e[0], z), city: label(z), abbreviation: abbr(s[0], z)});
     }).join(" · ");
   }
   ["date", "start_time", "end_time", "timezone"].forEach(function (id) {
