@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from babel import Locale
 from babel.dates import format_date
 from flask_babel import gettext as _
 
@@ -33,6 +34,16 @@ def long_date(day: date | None) -> str:
         return ""
     language = current_language()
     return f"{day.day} {day:%B %Y}" if language == ENGLISH else format_date(day, "d MMMM y", locale=language)
+
+
+def state_name(code: str) -> str:
+    """A state's name in the report's language: CLDR's for a language other than English ("Allemagne")."""
+    language = current_language()
+    if language != ENGLISH:
+        named = Locale.parse(language).territories.get(code.upper())
+        if named:
+            return named
+    return country_name(code) or code
 
 
 @dataclass(frozen=True)
@@ -86,7 +97,7 @@ class Item:
 
     @property
     def state_names(self) -> str:
-        return ", ".join(country_name(code) or code for code in self.states)
+        return ", ".join(state_name(code) for code in self.states)
 
     @property
     def response_label(self) -> str:
@@ -144,7 +155,7 @@ class Report:
 
     @property
     def state_name(self) -> str:
-        return country_name(self.state_under_review) or self.state_under_review
+        return state_name(self.state_under_review)
 
     @property
     def period_label(self) -> str:

@@ -62,6 +62,8 @@ def test_a_french_speaking_lead_reads_the_hand_in_pages_in_french(lead_client, l
     assert "The budget share rose to 9 per cent." in page  # the evidence as staff wrote it
     assert "Le présent rapport à mi-parcours est soumis par Kenya Health Rights Coalition." in page
     assert draft.title == "Rapport à mi-parcours, cycle 3 : Kenya Health Rights Coalition"
+    listed = lead_client.get("/handin/").get_data(as_text=True)
+    assert re.search(r"enregistré le \d+ \w+ \d{4} à \d\d:\d\d UTC", listed)  # the draft's date in French
 
 
 def test_a_french_speaking_leads_midterm_report_is_french_where_engage_words_it(lead_client, lead_user, recs):  # noqa: F811
@@ -78,7 +80,8 @@ def test_a_french_speaking_leads_midterm_report_is_french_where_engage_words_it(
     assert "Recommandation 142.2" in headings and "Sources" in headings
     rows = {row.cells[0].text: row.cells[1].text for table in doc.tables for row in table.rows}
     assert rows["État de mise en œuvre"] == "Partiellement mise en œuvre (évaluée le 1 octobre 2026)"
-    assert rows["Recommandée par"] and "Ministères et organismes responsables" in rows
+    assert rows["Recommandée par"] == "Allemagne"  # the state's name in French (CLDR)
+    assert "Ministères et organismes responsables" in rows
     text = docx_text(data.data)
     assert "Période couverte : 1 janvier 2023 – 28 novembre 2026" in text
     assert "Soumis par Kenya Health Rights Coalition" in text
