@@ -25,7 +25,7 @@ from engage.claims import claim_due_rows
 from engage.csvfiles import ImportProblem, ImportReport
 from engage.errors import NotFoundError, PermissionDenied
 from engage.extensions import db
-from engage.i18n import ENGLISH, N_, in_language, page_language
+from engage.i18n import ENGLISH, N_, in_language, page_language, said
 
 from .models import ImportJob
 
@@ -140,7 +140,7 @@ def summary_of(report: ImportReport) -> dict:
     return {"total": report.total, "created": report.created, "updated": report.updated,
             "unchanged": report.unchanged, "assumed_encoding": report.assumed_encoding, "merged": report.merged,
             "skipped": report.skipped, "unattributed": report.unattributed, "layout": report.layout,
-            "conflicts": [[c.line, c.message] for c in report.conflicts], "unknown_themes": report.unknown_themes,
+            "conflicts": [[c.line, said(c.message)] for c in report.conflicts], "unknown_themes": report.unknown_themes,
             "translated": report.translated}
 
 
@@ -217,7 +217,8 @@ def _run_job(job: ImportJob, job_id: int, now: datetime, worker_id: str, lease_s
         progress.close()
     if not report.ok:
         db.session.rollback()  # all or nothing: none of the rows, only the reasons
-        return _fail(job_id, worker_id, progress.now_at_end(), [[e.line, e.message] for e in report.errors],
+        # A message built as a Phrase (the recommendations' importer) is kept said in the uploader's language.
+        return _fail(job_id, worker_id, progress.now_at_end(), [[e.line, said(e.message)] for e in report.errors],
                      report.total)
     if expected is not None and kind.counts is not None and kind.counts(report) != expected:
         found = kind.counts(report)

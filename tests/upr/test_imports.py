@@ -12,7 +12,9 @@ from sqlalchemy import func, select
 from engage.demo import UPR_CYCLE1_CSV, load_demo_recommendations
 from engage.extensions import db
 from engage.history import history_for
+from engage.importjobs import services as import_jobs
 from engage.upr.imports import import_recommendations_bytes, import_recommendations_file
+from tests.importjobs.test_jobs import job_id_of, recommendations_file, the_job
 from engage.upr.services import made_by
 from engage.recommendations.models import Recommendation, Theme
 
@@ -444,3 +446,17 @@ def test_an_implementation_status_in_the_file_becomes_an_assessment_once(app, no
     assert db.session.query(Assessment).count() == 2
     report = _import(header + "3,142.3,Germany,Text,pending,done\n", now)
     assert not report.ok and "implementation_status" in report.errors[0].message
+
+
+def test_a_french_uploader_s_background_import_keeps_its_bad_lines_in_french(app, lead_client, lead_user, now):
+    app.config["ENGAGE_IMPORT_JOB_ROWS"] = 100
+    lead_user.language = "fr"
+    db.session.commit()
+    raw = recommendations_file(250).decode().splitlines()
+    raw[120] = raw[120].replace(",supported,", ",maybe,")
+    response = lead_client.post("/recommendations/import", content_type="multipart/form-data",
+                                data={"file": (io.BytesIO(("\n".join(raw) + "\n").encode()), "big.csv")})
+    job_id = job_id_of(response)
+    assert import_jobs.run_next_import(now, app.config, "worker-a") == job_id
+    assert the_job(job_id).errors == [
+        [121, "response : 'maybe' n’est pas autorisé ; choisissez parmi : supported, noted, pending"]]
