@@ -11,6 +11,7 @@ from datetime import datetime
 from email import message_from_bytes, policy
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import JSON, LargeBinary, String, Text, func, select, text, update
 from sqlalchemy.types import TypeDecorator
 
@@ -186,7 +187,7 @@ def erase_contact(actor, now: datetime, contact: Contact, notes_mode: str | None
     then runs compact_storage(summary["tables"]).
     """
     if contact.erased_at is not None:
-        raise ConflictError("This contact has already been erased.")
+        raise ConflictError(_("This contact has already been erased."))
     mode = notes_mode or erasure_notes_mode()
     if mode not in NOTE_MODES:
         raise ValidationError.for_fields({"notes_mode": f"Choose one of: {', '.join(NOTE_MODES)}."})

@@ -1,6 +1,7 @@
 """Forms for the data-protection pages; each carries CSRF."""
 from __future__ import annotations
 
+from flask_babel import gettext as _, lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired
@@ -15,20 +16,21 @@ class RequestForm(FlaskForm):
     """Logging a request: fields and CSRF only; DataRequestCreate (dataprotection/schemas.py) says what
     is valid, under the same field names."""
 
-    kind = SelectField("Kind of request", choices=list(REQUEST_KINDS.items()), validate_choice=False)
+    kind = SelectField(_l("Kind of request"), choices=list(REQUEST_KINDS.items()), validate_choice=False)
     # Choices are the contacts the DPO may see, filled in by the view (contact_choices): restricted
     # ones included, erased ones left out (there is nothing left to export or erase).
-    contact_id = SelectField("Contact", choices=[], validate_choice=False,
-                             description="The person the request is about: by name, then organisation. "
-                                         "Narrow the list with “Find a contact” if it is long.")
-    received_on = DateInput("Received on", description="Leave blank for today.")
-    notes = TextAreaField("Notes", render_kw={"rows": 2},
-                          description="How it came in, a ticket number. No names or other personal details.")
-    submit = SubmitField("Log the request")
+    contact_id = SelectField(_l("Contact"), choices=[], validate_choice=False,
+                             description=_l("The person the request is about: by name, then organisation. "
+                                            "Narrow the list with “Find a contact” if it is long."))
+    received_on = DateInput(_l("Received on"), description=_l("Leave blank for today."))
+    notes = TextAreaField(_l("Notes"), render_kw={"rows": 2},
+                          description=_l("How it came in, a ticket number. No names or other personal details."))
+    submit = SubmitField(_l("Log the request"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         mark_required(self, DataRequestCreate)
+        self.kind.choices = [(key, _(label)) for key, label in REQUEST_KINDS.items()]
 
     def values(self) -> dict:
         """What open_request takes."""
@@ -40,10 +42,10 @@ class ExportForm(FlaskForm):
 
 
 class EraseForm(FlaskForm):
-    confirm = StringField("Type the contact's email address, or ERASE",
-                          validators=[DataRequired("Type the email address or ERASE to confirm.")])
-    submit = SubmitField("Erase for good")
+    confirm = StringField(_l("Type the contact's email address, or ERASE"),
+                          validators=[DataRequired(_l("Type the email address or ERASE to confirm."))])
+    submit = SubmitField(_l("Erase for good"))
 
 
 class CloseRequestForm(FlaskForm):
-    submit = SubmitField("Close without action")
+    submit = SubmitField(_l("Close without action"))

@@ -8,10 +8,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engage.dbtypes import UTCDateTime
 from engage.extensions import db
+from engage.i18n import N_
 
-REQUEST_KINDS = {"access": "Access (a copy of their data)", "erasure": "Erasure"}
-REFUSAL_REASONS = {"do_not_contact": "Do not contact (an objection, or consent withdrawn)",
-                   "erased": "Their details were erased"}
+# Labels in English, translated where shown.
+REQUEST_KINDS = {"access": N_("Access (a copy of their data)"), "erasure": N_("Erasure")}
+REFUSAL_REASONS = {"do_not_contact": N_("Do not contact (an objection, or consent withdrawn)"),
+                   "erased": N_("Their details were erased")}
 
 
 class SendRefusal(db.Model):

@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import datetime, timedelta
 
+from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 
 from engage.access.services import only_visible
@@ -11,6 +12,7 @@ from engage.auth.models import ApiToken, User
 from engage.countries import country_name
 from engage.directory.models import Contact, Organisation
 from engage.extensions import db
+from engage.i18n import N_
 from engage.meetings.models import Attendee, Meeting, meeting_recommendation
 from engage.outbox.models import OutboxMessage
 from engage.outcomes.models import Outcome
@@ -27,17 +29,19 @@ PROVIDERS = {"gmail.com": "Google", "googlemail.com": "Google", "outlook.com": "
              "hotmail.com": "Microsoft", "live.com": "Microsoft", "yahoo.com": "Yahoo", "icloud.com": "Apple",
              "me.com": "Apple", "proton.me": "Proton", "protonmail.com": "Proton"}
 
+# In English, translated where shown (the register is read in the reader's language).
 PURPOSES = (
-    ("Advocacy directory", "Keep the names, roles and contact details of officials and diplomats whom the "
-                           "organisation engages on Kenya's Universal Periodic Review.", "Legitimate interest "
-                           "(officials acting in their public role), or consent where recorded."),
-    ("Meetings and invitations", "Arrange pre-session meetings, send calendar invitations, updates, "
-                                 "cancellations and reminders, and record answers.", "Legitimate interest"),
-    ("Engagement log", "Record what each meeting achieved against UPR recommendations, and follow-ups.",
-     "Legitimate interest"),
-    ("Reporting", "Coverage and outcome reports for the coalition's UPR submission.", "Legitimate interest"),
-    ("Accounts and security", "Staff accounts, two-factor sign-in and the audit log of who saw what.",
-     "Legal obligation (security of processing) and legitimate interest"),
+    (N_("Advocacy directory"), N_("Keep the names, roles and contact details of officials and diplomats whom the "
+                                  "organisation engages on Kenya's Universal Periodic Review."),
+     N_("Legitimate interest (officials acting in their public role), or consent where recorded.")),
+    (N_("Meetings and invitations"), N_("Arrange pre-session meetings, send calendar invitations, updates, "
+                                        "cancellations and reminders, and record answers."), N_("Legitimate interest")),
+    (N_("Engagement log"), N_("Record what each meeting achieved against UPR recommendations, and follow-ups."),
+     N_("Legitimate interest")),
+    (N_("Reporting"), N_("Coverage and outcome reports for the coalition's UPR submission."),
+     N_("Legitimate interest")),
+    (N_("Accounts and security"), N_("Staff accounts, two-factor sign-in and the audit log of who saw what."),
+     N_("Legal obligation (security of processing) and legitimate interest")),
 )
 
 
@@ -64,37 +68,39 @@ def sensitive_meeting_count() -> int:
 
 def build_register(now: datetime, config, actor=None) -> dict:
     """Everything the register page shows: purposes, categories, recipients, retention, transfers. Totals count
-    every record; what names places or providers counts only the contacts `actor` may see."""
+    every record; what names places or providers counts only the contacts `actor` may see. Its words are in
+    the page's language (English outside a request); the purposes are translated by the page."""
     live_contacts = select(func.count()).select_from(Contact).where(Contact.erased_at.is_(None))
     restricted = {name: _count(select(func.count()).select_from(model).where(model.sensitivity == "restricted"))
                   for name, model in (("contacts", Contact), ("meetings", Meeting), ("outcomes", Outcome))}
     categories = [
-        {"name": "Identity and contact details of officials and diplomats",
-         "detail": "Name, email, phone, position, organisation, language, time zone, where the details came from",
-         "count": _count(live_contacts), "unit": "contacts", "sensitive": False},
-        {"name": "Lawful basis, consent and objections",
-         "detail": "Basis, consent wording and date, privacy notice date, do-not-contact",
-         "count": _count(live_contacts.where(Contact.do_not_contact.is_(True))), "unit": "marked do not contact",
+        {"name": _("Identity and contact details of officials and diplomats"),
+         "detail": _("Name, email, phone, position, organisation, language, time zone, where the details came from"),
+         "count": _count(live_contacts), "unit": _("contacts"), "sensitive": False},
+        {"name": _("Lawful basis, consent and objections"),
+         "detail": _("Basis, consent wording and date, privacy notice date, do-not-contact"),
+         "count": _count(live_contacts.where(Contact.do_not_contact.is_(True))), "unit": _("marked do not contact"),
          "sensitive": False},
-        {"name": "Meeting participation", "detail": "Which meetings each person was invited to, and their answers",
+        {"name": _("Meeting participation"), "detail": _("Which meetings each person was invited to, and their answers"),
          "count": _count(select(func.count()).select_from(Attendee).where(Attendee.contact_id.is_not(None))),
-         "unit": "invitations", "sensitive": False},
-        {"name": "Meetings on health, HIV/TB key populations, SOGI or sexual and reproductive health",
-         "detail": "Participation in such a meeting can reveal a person's views or associations",
-         "count": sensitive_meeting_count(), "unit": "meetings", "sensitive": True},
-        {"name": "Restricted records", "detail": "Contacts, meetings and outcomes visible only to granted users",
-         "count": sum(restricted.values()), "unit": "records ({contacts} contacts, {meetings} meetings, "
-                                                   "{outcomes} outcomes)".format(**restricted), "sensitive": True},
-        {"name": "Outcomes and notes", "detail": "What was said and promised, follow-ups",
-         "count": _count(select(func.count()).select_from(Outcome)), "unit": "outcomes", "sensitive": False},
-        {"name": "Messages sent", "detail": "Stored invitations and reminders (bodies removed after the retention period)",
-         "count": _count(select(func.count()).select_from(OutboxMessage)), "unit": "messages", "sensitive": False},
-        {"name": "Staff accounts and audit log", "detail": "Names, emails, roles, sign-ins, addresses they came from",
-         "count": _count(select(func.count()).select_from(User)), "unit": "accounts", "sensitive": False},
+         "unit": _("invitations"), "sensitive": False},
+        {"name": _("Meetings on health, HIV/TB key populations, SOGI or sexual and reproductive health"),
+         "detail": _("Participation in such a meeting can reveal a person's views or associations"),
+         "count": sensitive_meeting_count(), "unit": _("meetings"), "sensitive": True},
+        {"name": _("Restricted records"), "detail": _("Contacts, meetings and outcomes visible only to granted users"),
+         "count": sum(restricted.values()), "unit": _("records (%(contacts)s contacts, %(meetings)s meetings, "
+                                                      "%(outcomes)s outcomes)", **restricted), "sensitive": True},
+        {"name": _("Outcomes and notes"), "detail": _("What was said and promised, follow-ups"),
+         "count": _count(select(func.count()).select_from(Outcome)), "unit": _("outcomes"), "sensitive": False},
+        {"name": _("Messages sent"),
+         "detail": _("Stored invitations and reminders (bodies removed after the retention period)"),
+         "count": _count(select(func.count()).select_from(OutboxMessage)), "unit": _("messages"), "sensitive": False},
+        {"name": _("Staff accounts and audit log"), "detail": _("Names, emails, roles, sign-ins, addresses they came from"),
+         "count": _count(select(func.count()).select_from(User)), "unit": _("accounts"), "sensitive": False},
     ]
     mail_server = config.get("MAIL_SERVER")
-    relay = config.get("ENGAGE_MAIL_RELAY_LOCATION") or ("Not stated: set ENGAGE_MAIL_RELAY_LOCATION"
-                                                         if mail_server else "No mail relay configured")
+    relay = config.get("ENGAGE_MAIL_RELAY_LOCATION") or (_("Not stated: set ENGAGE_MAIL_RELAY_LOCATION")
+                                                         if mail_server else _("No mail relay configured"))
     domains = Counter()
     for (email,) in db.session.execute(_seen(actor, select(Contact.email).where(Contact.erased_at.is_(None)))):
         domains[email.rsplit("@", 1)[-1].lower()] += 1
@@ -102,15 +108,17 @@ def build_register(now: datetime, config, actor=None) -> dict:
     for domain, n in domains.items():
         if domain in PROVIDERS:
             providers[PROVIDERS[domain]] += n
+    by_provider = ", ".join(f"{p} ({n})" for p, n in providers.most_common())
+    tokens = _count(select(func.count()).select_from(ApiToken).where(ApiToken.revoked_at.is_(None)))
     recipients = [
-        {"name": "Mail relay", "detail": f"{mail_server} — located: {relay}" if mail_server
-         else "none configured: messages wait in the outbox"},
-        {"name": "Invitees' mail and calendar providers",
-         "detail": "Each invitation goes to the invitee's own mailbox and calendar client"
-                   + (": " + ", ".join(f"{p} ({n})" for p, n in providers.most_common()) if providers else "")},
-        {"name": "API clients (coalition partners' tools)",
-         "detail": f"{_count(select(func.count()).select_from(ApiToken).where(ApiToken.revoked_at.is_(None)))} "
-                   "active API tokens"},
+        {"name": _("Mail relay"), "detail": _("%(server)s — located: %(relay)s", server=mail_server, relay=relay)
+         if mail_server else _("none configured: messages wait in the outbox")},
+        {"name": _("Invitees' mail and calendar providers"),
+         "detail": _("Each invitation goes to the invitee's own mailbox and calendar client: %(providers)s",
+                     providers=by_provider) if providers
+         else _("Each invitation goes to the invitee's own mailbox and calendar client")},
+        {"name": _("API clients (coalition partners' tools)"),
+         "detail": _("%(count)s active API tokens", count=tokens)},
     ]
     year_ago = now - timedelta(days=365)
     abroad = db.session.execute(_seen(actor,
@@ -124,7 +132,7 @@ def build_register(now: datetime, config, actor=None) -> dict:
     messages_abroad = _count(select(func.count()).select_from(OutboxMessage).where(
         OutboxMessage.status == "sent", OutboxMessage.sent_at >= year_ago,
         func.lower(OutboxMessage.recipient).in_(abroad_emails)))
-    server = config.get("ENGAGE_SERVER_LOCATION") or "Not stated: set ENGAGE_SERVER_LOCATION"
+    server = config.get("ENGAGE_SERVER_LOCATION") or _("Not stated: set ENGAGE_SERVER_LOCATION")
     transfers = {
         "server": server, "server_in_kenya": "kenya" in server.lower(),
         "relay": relay, "relay_in_kenya": "kenya" in relay.lower(),
@@ -132,14 +140,16 @@ def build_register(now: datetime, config, actor=None) -> dict:
         "geneva_contacts": geneva, "messages_abroad_last_year": messages_abroad,
         "providers": sum(providers.values()),
     }
+    days = config.get("ENGAGE_RETENTION_MESSAGE_DAYS") or 90
+    months = config.get("ENGAGE_RETENTION_REVIEW_MONTHS") or 24
     retention = [
-        ("Stored message bodies", f"{config.get('ENGAGE_RETENTION_MESSAGE_DAYS') or 90} days after sending; "
-                                  "the record that a message was sent stays"),
-        ("Contacts with no activity", f"listed for review after {config.get('ENGAGE_RETENTION_REVIEW_MONTHS') or 24} "
-                                      "months; the DPO erases or keeps them"),
-        ("Erased contacts", "anonymised at once; meetings keep an anonymised participant"),
-        ("Audit log", "kept; it holds no content"),
+        (_("Stored message bodies"), _("%(days)s days after sending; the record that a message was sent stays",
+                                       days=days)),
+        (_("Contacts with no activity"), _("listed for review after %(months)s months; the DPO erases or keeps them",
+                                           months=months)),
+        (_("Erased contacts"), _("anonymised at once; meetings keep an anonymised participant")),
+        (_("Audit log"), _("kept; it holds no content")),
     ]
-    return {"organisation": config.get("ENGAGE_ORGANISATION_NAME") or "The organisation",
+    return {"organisation": config.get("ENGAGE_ORGANISATION_NAME") or _("The organisation"),
             "dpo_email": config.get("ENGAGE_DPO_EMAIL"), "generated_at": now, "purposes": PURPOSES,
             "categories": categories, "recipients": recipients, "retention": retention, "transfers": transfers}

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any
 
+from flask_babel import gettext as _
 from pydantic import BaseModel, ConfigDict, PlainValidator, WithJsonSchema
 
 from engage.schemas import Text, problem
@@ -20,19 +21,19 @@ MAX_ID = 2**31 - 1
 
 def _kind(value: Any) -> str:
     if not isinstance(value, str) or value not in REQUEST_KINDS:
-        raise problem(f"Choose one of: {', '.join(REQUEST_KINDS)}.")
+        raise problem(_("Choose one of: %(choices)s.", choices=", ".join(REQUEST_KINDS)))
     return value
 
 
 def _contact_id(value: Any) -> int:
     if value in (None, ""):
-        raise problem("Choose the contact the request is about.")
+        raise problem(_("Choose the contact the request is about."))
     if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
         value = int(value.strip())  # what the page's input posts
     if isinstance(value, bool) or not isinstance(value, int):
-        raise problem("Choose the contact the request is about.")
+        raise problem(_("Choose the contact the request is about."))
     if not 1 <= value <= MAX_ID:
-        raise problem(f"No contact with id {value}.")
+        raise problem(_("No contact with id %(id)s.", id=value))
     return value
 
 
@@ -46,7 +47,7 @@ def _day(value: Any) -> date | None:
             return date.fromisoformat(value.strip())
         except ValueError:
             pass
-    raise problem("Not a date; write it as YYYY-MM-DD.")
+    raise problem(_("Not a date; write it as YYYY-MM-DD."))
 
 
 class DataRequestCreate(BaseModel):

@@ -13,6 +13,7 @@ from typing import Any
 
 from dateutil.relativedelta import relativedelta
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import Text, cast, func, or_, select, update
 from sqlalchemy.orm import contains_eager
 
@@ -338,7 +339,7 @@ def _iso(value):
 def export_contact(actor, now: datetime, contact: Contact) -> dict:
     """Everything engage holds about `contact`, as a dict; logs the request and an audit row."""
     if contact.erased_at is not None:
-        raise ConflictError("This contact was erased; nothing personal is left to export.")
+        raise ConflictError(_("This contact was erased; nothing personal is left to export."))
     ids = identifiers(contact)
     org = contact.organisation
     attendances = db.session.scalars(select(Attendee).join(Meeting).where(Attendee.contact_id == contact.id)
@@ -457,7 +458,7 @@ def _cell(value):
 def close_without_action(actor, now: datetime, request: DataRequest) -> DataRequest:
     """Close a request that needs no export or erasure (withdrawn, refused, answered elsewhere)."""
     if request.closed_at is not None:
-        raise ConflictError(f"{request.reference} is already closed.")
+        raise ConflictError(_("%(reference)s is already closed.", reference=request.reference))
     request.closed_at, request.closed_by_id = now, getattr(actor, "id", None)
     db.session.flush()
     return request

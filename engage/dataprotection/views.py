@@ -5,6 +5,7 @@ import json
 from functools import wraps
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from engage.auth.permissions import password_confirmed_within
@@ -50,11 +51,11 @@ def _requests_page(form: RequestForm, listed, state=None, kind=None, status: int
     """The requests page: the list, and the form to log one with the contacts to choose from."""
     who = request.args.get("who", "").strip()[:200]
     if "\x00" in who:
-        abort(400, "who: a search cannot hold a NUL character.")
+        abort(400, _("who: a search cannot hold a NUL character."))
     chosen = form.contact_id.data
     chosen_id = int(chosen) if isinstance(chosen, str) and chosen.isdigit() and len(chosen) < 10 else None
     choices = services.contact_choices(current_user, who, chosen_id)
-    form.contact_id.choices = [("", "Choose a contact…")] + choices
+    form.contact_id.choices = [("", _("Choose a contact…"))] + choices
     if who and len(choices) == 1 and not chosen_id:
         form.contact_id.data = choices[0][0]   # one match: chosen already
     return render_template("dataprotection/index.html", page=listed, form=form, state=state, kind=kind,
@@ -94,7 +95,8 @@ def log_request():
     if form.validate_on_submit():
         on_refusal(refused)
         req = services.open_request(current_user, now_utc(), form.values())
-        flash(f"{req.reference} is logged; it closes when you export or erase the contact.", "success")
+        flash(_("%(reference)s is logged; it closes when you export or erase the contact.", reference=req.reference),
+              "success")
         return redirect(url_for(".index"))
     return page()
 
@@ -106,7 +108,7 @@ def close_request(request_id):
     back = refused_redirect(url_for(".index"))
     if CloseRequestForm().validate_on_submit():
         services.close_without_action(current_user, now_utc(), req)
-        flash(f"{req.reference} is closed.", "success")
+        flash(_("%(reference)s is closed.", reference=req.reference), "success")
     return redirect(back)
 
 
@@ -117,7 +119,7 @@ def export(contact_id):
     contact = get_contact(contact_id)
     form = ExportForm()
     if not form.validate_on_submit():
-        flash("The form expired. Reload the page and try again.", "danger")
+        flash(_("The form expired. Reload the page and try again."), "danger")
         return redirect(url_for("directory.contact", contact_id=contact.id))
     refused_redirect(url_for("directory.contact", contact_id=contact.id))
     data = services.export_contact(current_user, now_utc(), contact)
@@ -142,7 +144,7 @@ def _download(data: dict, contact_id: int, fmt: str) -> Response:
 def erase(contact_id):
     contact = get_contact(contact_id)
     if contact.erased_at is not None:
-        flash("This contact was already erased.", "info")
+        flash(_("This contact was already erased."), "info")
         return redirect(url_for("directory.contact", contact_id=contact.id))
     form = EraseForm()
     page = refused_form(form, lambda: (render_template("dataprotection/erase.html", contact=contact, form=form,
@@ -151,14 +153,14 @@ def erase(contact_id):
     if form.validate_on_submit():
         typed = (form.confirm.data or "").strip()
         if typed != "ERASE" and typed.lower() != contact.email.lower():
-            form.confirm.errors = ["That is neither the contact's email address nor ERASE; nothing was erased."]
+            form.confirm.errors = [_("That is neither the contact's email address nor ERASE; nothing was erased.")]
         else:
             summary = erasure.erase_contact(current_user, now_utc(), contact)
             # compact_storage commits the erasure first (the boundary's commit would come too late for it).
             erasure.compact_storage(summary["tables"])
-            flash(f"Contact #{contact_id} is erased ({summary['request']}): "
-                  f"{summary['messages_to_them']} messages emptied, {summary['meetings_kept']} meetings keep an "
-                  "anonymised participant.", "success")
+            flash(_("Contact #%(id)s is erased (%(request)s): %(messages)s messages emptied, %(meetings)s meetings "
+                    "keep an anonymised participant.", id=contact_id, request=summary["request"],
+                    messages=summary["messages_to_them"], meetings=summary["meetings_kept"]), "success")
             return redirect(url_for("directory.contact", contact_id=contact_id))
     return page()
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from typing import Annotated, Any
 
+from flask_babel import gettext as _
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, PlainValidator, StrictBool, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
@@ -38,16 +39,16 @@ def clean_instant(value, field: str, errors: dict) -> datetime | None:
             else:
                 value = datetime.fromisoformat(text.replace("Z", "+00:00"))
         except ValueError:
-            errors[field] = ["Not a date (2026-11-28) or a time with its offset (2026-11-28T09:00:00+03:00)."]
+            errors[field] = [_("Not a date (2026-11-28) or a time with its offset (2026-11-28T09:00:00+03:00).")]
             return None
     if isinstance(value, datetime):
         if value.tzinfo is None or value.utcoffset() is None:
-            errors[field] = ["Give the time with its offset, e.g. 2026-11-28T09:00:00+03:00."]
+            errors[field] = [_("Give the time with its offset, e.g. 2026-11-28T09:00:00+03:00.")]
             return None
         return value
     if isinstance(value, date):
         return localise(value, time(0), NAIROBI)
-    errors[field] = ["Must be a date or a time."]
+    errors[field] = [_("Must be a date or a time.")]
     return None
 
 
@@ -63,7 +64,8 @@ def _basis(value: Any) -> str | None:
     if value in (None, ""):
         return None
     if not isinstance(value, str) or value not in LAWFUL_BASES:
-        raise PydanticCustomError("lawful_basis", "Choose one of: {choices}.", {"choices": ", ".join(LAWFUL_BASES)})
+        raise PydanticCustomError("lawful_basis", "{message}", {"message": _(
+            "Choose one of: %(choices)s.", choices=", ".join(LAWFUL_BASES))})
     return value
 
 
@@ -117,17 +119,17 @@ def settle_protection(now: datetime, contact, values: dict[str, Any]) -> dict[st
     errors: dict[str, list[str]] = {}
     if merged("lawful_basis", "legitimate_interest") == "consent":
         if not merged("consent_wording"):
-            errors["consent_text"] = ["With consent as the lawful basis, record the wording the person agreed to."]
+            errors["consent_text"] = [_("With consent as the lawful basis, record the wording the person agreed to.")]
         if not merged("consent_given_at"):
-            errors["consent_at"] = ["With consent as the lawful basis, record when it was given."]
+            errors["consent_at"] = [_("With consent as the lawful basis, record when it was given.")]
     for column, field in (("consent_given_at", "consent_at"), ("privacy_notice_sent_at", "privacy_notice_sent_on")):
         value = values.get(column)
         if value is not None and value > now:
-            errors[field] = ["Cannot be in the future."]
+            errors[field] = [_("Cannot be in the future.")]
     was = bool(contact.do_not_contact) if contact is not None else False
     wanted = bool(merged("do_not_contact", False))
     if wanted and not merged("do_not_contact_reason"):
-        errors["do_not_contact_reason"] = ["Say why (an objection, or consent withdrawn), without other details."]
+        errors["do_not_contact_reason"] = [_("Say why (an objection, or consent withdrawn), without other details.")]
     if wanted and not was:
         values["do_not_contact_since"] = now
     elif was and not wanted:

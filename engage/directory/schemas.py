@@ -11,6 +11,7 @@ import re
 from typing import Annotated, Any
 
 import phonenumbers
+from flask_babel import gettext as _
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainValidator, StrictBool, WithJsonSchema
 
 from engage.access.models import SENSITIVITIES
@@ -52,9 +53,9 @@ def _phone(value: str | None) -> str | None:
     try:
         parsed = phonenumbers.parse(value, DEFAULT_PHONE_REGION)
     except phonenumbers.NumberParseException:
-        raise problem("Not a phone number; write it as +CC… or a Kenyan number.") from None
+        raise problem(_("Not a phone number; write it as +CC… or a Kenyan number.")) from None
     if not phonenumbers.is_valid_number(parsed):
-        raise problem("Not a valid phone number for its country.")
+        raise problem(_("Not a valid phone number for its country."))
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
@@ -64,13 +65,15 @@ def _country(value: str | None) -> str | None:
         return None
     code = country_code(value)
     if code is None:
-        raise problem(f"Unknown country {value[:60]!r}; use an ISO code such as KE or a country name.")
+        raise problem(_("Unknown country %(value)s; use an ISO code such as KE or a country name.",
+                        value=repr(value[:60])))
     return code
 
 
 def _timezone(value: str | None) -> str | None:
     if value is not None and not is_valid_timezone(value):
-        raise problem(f"Unknown time zone {value[:60]!r}; use an IANA name such as Africa/Nairobi.")
+        raise problem(_("Unknown time zone %(value)s; use an IANA name such as Africa/Nairobi.",
+                        value=repr(value[:60])))
     return value
 
 
@@ -80,19 +83,19 @@ def _website(value: str | None) -> str | None:
     if not re.match(r"^https?://", value, re.I):
         value = "https://" + value
     if not WEBSITE_RE.match(value):
-        raise problem("Not a web address.")
+        raise problem(_("Not a web address."))
     return value
 
 
 def _language(value: str | None) -> str:
     if value is not None and not LANGUAGE_RE.match(value):
-        raise problem("Use a language tag such as en, fr or sw.")
+        raise problem(_("Use a language tag such as en, fr or sw."))
     return value or "en"
 
 
 def _kind(value: Any) -> str:
     if not isinstance(value, str) or value not in ORGANISATION_KINDS:
-        raise problem(f"Choose one of: {', '.join(ORGANISATION_KINDS)}.")
+        raise problem(_("Choose one of: %(choices)s.", choices=", ".join(ORGANISATION_KINDS)))
     return value
 
 
@@ -100,9 +103,9 @@ def _organisation_id(value: Any) -> int | None:
     if value in (None, ""):
         return None
     if isinstance(value, bool) or not isinstance(value, int):
-        raise problem("Must be the id of an organisation.")
+        raise problem(_("Must be the id of an organisation."))
     if not 0 < value <= MAX_ID:  # beyond the column's range PostgreSQL refuses the lookup itself
-        raise problem(f"No organisation with id {value}.")
+        raise problem(_("No organisation with id %(id)s.", id=value))
     return value
 
 
@@ -111,7 +114,7 @@ def _sensitivity(value: Any) -> str | None:
         return None
     if isinstance(value, str) and value.strip().lower() in SENSITIVITIES:
         return value.strip().lower()
-    raise problem("Choose internal or restricted.")
+    raise problem(_("Choose internal or restricted."))
 
 
 Country = Annotated[Text(length=200), AfterValidator(_country)]
