@@ -29,7 +29,7 @@ from engage.countries import country_name
 from engage.cycles.models import Cycle, Milestone
 from engage.errors import ValidationError
 from engage.extensions import db
-from engage.i18n import N_, current_language, format_day
+from engage.i18n import N_, current_language, format_short_day
 from engage.outcomes.asks_met import ask_positions, meetings_about_asks
 from engage.outcomes.models import ASK_POSITIONS
 from engage.recommendations.models import MAX_CYCLE, RESPONSES, Recommendation, RecommendationState
@@ -186,7 +186,7 @@ class CycleShown:
         if self.number is None:
             return _("no cycle (no asks yet)")
         parts = [_("UPR %(session)s", session=self.wg_session)] if self.wg_session else []
-        parts.append(_("Working Group review %(day)s", day=format_day(self.review_on, current_language()))
+        parts.append(_("Working Group review %(day)s", day=format_short_day(self.review_on, current_language()))
                      if self.review_on else _("no Working Group review date yet"))
         return _("cycle %(number)s (%(details)s)", number=self.number, details=", ".join(parts))
 
