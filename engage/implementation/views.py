@@ -16,6 +16,7 @@ from engage.boundary import on_refusal, refused_redirect
 from engage.clock import now_utc
 from engage.extensions import db, model_for
 from engage.forms import apply_errors
+from engage.i18n import N_
 from engage.recommendations import queries as catalogue
 from engage.recommendations.models import SDG_GOALS, Recommendation
 
@@ -24,6 +25,16 @@ from .forms import AssessmentForm, DueForm, MatrixForm, ResponsibilitiesForm
 from .models import ASSESSMENT_STATUSES, ROLES, STATUS_COLOURS
 
 bp = Blueprint("implementation", __name__, url_prefix="/implementation")
+# The SDGs' short names as engage's data file has them (recommendations/data/sdg_goals.csv), marked here
+# so the matrix's filter offers them in the page's language (« Pas de pauvreté »).
+SDG_WORDS = (
+    N_("No poverty"), N_("Zero hunger"), N_("Good health and well-being"), N_("Quality education"),
+    N_("Gender equality"), N_("Clean water and sanitation"), N_("Affordable and clean energy"),
+    N_("Decent work and economic growth"), N_("Industry, innovation and infrastructure"),
+    N_("Reduced inequalities"), N_("Sustainable cities and communities"),
+    N_("Responsible consumption and production"), N_("Climate action"), N_("Life below water"),
+    N_("Life on land"), N_("Peace, justice and strong institutions"), N_("Partnerships for the goals"),
+)
 require_role_for_blueprint(bp, "staff")
 MEETING_CHOICES = 200
 
@@ -67,7 +78,7 @@ def _matrix_form() -> tuple[MatrixForm, queries.MatrixFilters]:
     form.cycle.choices += [(str(c), _("Cycle %(number)s", number=c)) for c in catalogue.cycles_in_use()]
     form.theme.choices += [(str(t.id), t.name) for t in catalogue.all_themes()]
     form.organisation_id.choices += [(str(o.id), o.name) for o in services.responsible_choices()]
-    form.sdg.choices += [(str(n), f"{n} – {_(name)}") for n, name in SDG_GOALS.items()]
+    form.sdg.choices += [(str(n), f"{n} – {_(name) if name in SDG_WORDS else name}") for n, name in SDG_GOALS.items()]
     form.validate()
 
     def number(name):

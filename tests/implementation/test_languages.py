@@ -22,6 +22,7 @@ def test_a_french_speaking_user_reads_the_matrix_in_french(assessed, lead_client
     assert ">Statut</th>" in page and ">Responsables</th>" in page
     assert "En cours" in page  # de_hiv's latest status staff may see
     assert "Rapport à mi-parcours" in page and "Non évaluée" in page and "Objectif de développement durable (ODD)" in page  # the filters
+    assert "3 – Bonne santé et bien-être" in page and "Good health" not in page  # the SDGs by their French names
     assert "Implementation matrix" not in page and "In progress" not in page
     exported = lead_client.get("/implementation/export.csv").get_data(as_text=True)
     rows = list(csv.DictReader(io.StringIO(exported.lstrip("\ufeff"))))
