@@ -29,6 +29,14 @@ def _sdg_goals() -> list[dict[str, str]]:
 # titles as adopted (A/RES/70/1). OHCHR's matrices link recommendations to them.
 SDG_GOALS = {int(row["goal"]): row["short_name"] for row in _sdg_goals()}
 SDG_TITLES = {int(row["goal"]): row["title"] for row in _sdg_goals()}
+# The short names again, marked for the catalogues (the same words as the table: a test keeps them equal);
+# pages say them in their reader's language, exports and the API keep the table's English.
+SDG_NAME_WORDS = (N_("No poverty"), N_("Zero hunger"), N_("Good health and well-being"), N_("Quality education"),
+                  N_("Gender equality"), N_("Clean water and sanitation"), N_("Affordable and clean energy"),
+                  N_("Decent work and economic growth"), N_("Industry, innovation and infrastructure"),
+                  N_("Reduced inequalities"), N_("Sustainable cities and communities"),
+                  N_("Responsible consumption and production"), N_("Climate action"), N_("Life below water"),
+                  N_("Life on land"), N_("Peace, justice and strong institutions"), N_("Partnerships for the goals"))
 
 # Cycles are open-ended (Kenya's next review is its 5th); the bound only keeps typing errors out.
 MAX_CYCLE = 99

@@ -15,6 +15,8 @@ from engage.recommendations.models import RESPONSES, SDG_GOALS
 ANY = [("", _l("Any"))]
 # The responses as the filters offer them, in the reader's language (the values stay the stored keys).
 RESPONSE_CHOICES = [(key, _l(label)) for key, label in RESPONSES.items()]
+# The goals as "3 – Good health and well-being", the name in the reader's language.
+SDG_CHOICES = [(str(n), _l("%(number)s – %(goal)s", number=n, goal=_l(name))) for n, name in SDG_GOALS.items()]
 
 
 class CheckboxListField(SelectMultipleField):
@@ -39,7 +41,7 @@ class FilterForm(FlaskForm):
     implementation_status = SelectField(_l("Implementation"), default="", choices=ANY + [(key, _l(label)) for key, label in ASSESSMENT_STATUSES.items()]
                                         + [("none", _l("Not assessed"))])
     sdg = SelectField(_l("Sustainable Development Goal"), default="",
-                      choices=[("", _l("Any goal"))] + [(str(n), f"{n} – {name}") for n, name in SDG_GOALS.items()])
+                      choices=[("", _l("Any goal"))] + SDG_CHOICES)
     engaged = SelectField(_l("Engaged this cycle"), choices=[("", _l("Either")), ("yes", _l("Yes")), ("no", _l("Not yet"))],
                           default="")
 
@@ -84,7 +86,7 @@ class EditForm(FlaskForm):
     themes = CheckboxListField(_l("Themes"), validate_choice=False)
     new_themes = StringField(_l("Add themes"), description=_l("Names of themes not in the list, separated by ;"))
     sdgs = CheckboxListField(_l("Sustainable Development Goals"), validate_choice=False,
-                             choices=[(str(n), f"{n} – {name}") for n, name in SDG_GOALS.items()])
+                             choices=SDG_CHOICES)
     notes = TextAreaField(_l("Notes"), render_kw={"rows": 4})
     submit = SubmitField(_l("Save changes"))
 

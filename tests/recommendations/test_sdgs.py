@@ -8,7 +8,7 @@ import io
 import pytest
 
 from engage.extensions import db
-from engage.recommendations.models import SDG_GOALS, SDG_TITLES
+from engage.recommendations.models import SDG_GOALS, SDG_NAME_WORDS, SDG_TITLES
 from engage.recommendations.queries import recommendations_by_sdg
 from tests.factories import make_recommendation
 
@@ -102,3 +102,13 @@ def test_the_report_page_csv_and_api(app, lead_client, recs):
 def test_staff_do_not_see_the_report(staff_client, staff_api):
     assert staff_client.get("/reports/sdgs").status_code == 403
     assert staff_api.get("/api/v1/reports/sdgs").status_code == 403
+
+
+def test_the_goals_names_are_marked_as_the_table_gives_them_and_read_in_french(app, staff_client, staff_user, recs):
+    assert SDG_NAME_WORDS == tuple(SDG_GOALS.values())  # the catalogues hold the table's own words
+    staff_user.language = "fr"
+    db.session.commit()
+    page = staff_client.get("/recommendations/").get_data(as_text=True)
+    assert "3 – Bonne santé et bien-être" in page and "Good health and well-being" not in page
+    detail = staff_client.get(f"/recommendations/{recs['health'].id}").get_data(as_text=True)
+    assert "3 – Bonne santé et bien-être" in detail
