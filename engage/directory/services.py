@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 
 from engage.clock import timezone_for_city
@@ -14,6 +15,7 @@ from engage.access.services import (VISIBILITY_APPLIED, apply_initial_sensitivit
                                     only_visible, select_visible, set_sensitivity, visible)
 from engage import signals
 from engage.history import diff_fields, record_change
+from engage.i18n import N_
 from engage.schemas import check
 
 from .models import Contact, Organisation
@@ -23,7 +25,7 @@ from .schemas import ContactCreate, ContactUpdate, contact_values, organisation_
 
 def _settle_protection(now, contact: Contact | None, values: dict[str, Any]) -> None:
     if contact is not None and contact.erased_at is not None:
-        raise ConflictError("This contact's details were erased on request; it cannot be edited.")
+        raise ConflictError(_("This contact's details were erased on request; it cannot be edited."))
     errors = settle_protection(now, contact, values)
     if errors:
         raise ValidationError.for_fields(errors)
@@ -51,8 +53,9 @@ def create_organisation(actor, now, data: Any) -> Organisation:
     if values.get("timezone") is None:
         values["timezone"] = timezone_for_city(values.get("city"))
     if find_organisation_match(values["name"], values.get("country"), values.get("city")):
-        raise ConflictError(f"{values['name']} ({values.get('city') or 'no city'}) is already in the directory.",
-                            {"name": ["An organisation with this name, country and city exists."]})
+        raise ConflictError(_("%(name)s (%(city)s) is already in the directory.", name=values["name"],
+                              city=values.get("city") or _("no city")),
+                            {"name": [_("An organisation with this name, country and city exists.")]})
     org = Organisation(**values, is_archived=False, created_at=now, updated_at=now)
     db.session.add(org)
     db.session.flush()
@@ -68,7 +71,8 @@ def update_organisation(actor, now, org: Organisation, data: Any) -> dict:
     name = values.get("name", org.name)
     if find_organisation_match(name, values.get("country", org.country), values.get("city", org.city),
                                exclude_id=org.id) and not org.is_archived:
-        raise ConflictError(f"{name} is already in the directory.", {"name": ["Another organisation matches."]})
+        raise ConflictError(_("%(name)s is already in the directory.", name=name),
+                            {"name": [_("Another organisation matches.")]})
     changed = diff_fields(org, values)
     if changed:
         org.updated_at = now
@@ -81,7 +85,7 @@ def set_organisation_archived(actor, now, org: Organisation, archived: bool) -> 
     if org.is_archived == archived:
         return
     if not archived and find_organisation_match(org.name, org.country, org.city, exclude_id=org.id):
-        raise ConflictError(f"A live organisation called {org.name} exists; cannot restore this one.")
+        raise ConflictError(_("A live organisation called %(name)s exists; cannot restore this one.", name=org.name))
     org.is_archived = archived
     org.updated_at = now
     record_change(actor, now, org, "archived" if archived else "restored")
@@ -91,7 +95,7 @@ def get_organisation(org_id: int) -> Organisation:
     """The organisation with that id, or NotFoundError."""
     org = db.session.get(Organisation, org_id) if 0 < org_id < 2**31 else None
     if org is None:
-        raise NotFoundError(f"No organisation with id {org_id}.")
+        raise NotFoundError(_("No organisation with id %(id)s.", id=org_id))
     return org
 
 
@@ -150,7 +154,7 @@ def find_live_contact_by_email(email: str, exclude_id: int | None = None) -> Con
     return db.session.scalars(query).first()
 
 
-UNUSABLE_EMAIL = "This email address cannot be used here."
+UNUSABLE_EMAIL = N_("This email address cannot be used here.")  # translated where raised
 
 
 def _refuse_email_clash(actor, email: str, exclude_id: int | None = None) -> None:
@@ -163,9 +167,9 @@ def _refuse_email_clash(actor, email: str, exclude_id: int | None = None) -> Non
     if clash is None:
         return
     if clash is not False:
-        raise ConflictError(f"{clash.full_name} already uses the email {email}.",
-                            {"email": ["Already used by another contact."]})
-    raise ConflictError(UNUSABLE_EMAIL, {"email": [UNUSABLE_EMAIL]})
+        raise ConflictError(_("%(name)s already uses the email %(email)s.", name=clash.full_name, email=email),
+                            {"email": [_("Already used by another contact.")]})
+    raise ConflictError(_(UNUSABLE_EMAIL), {"email": [_(UNUSABLE_EMAIL)]})
 
 
 def _visible_clash(actor, email: str, exclude_id: int | None = None):
@@ -227,11 +231,11 @@ def set_contact_archived(actor, now, contact: Contact, archived: bool) -> None:
     if contact.is_archived == archived:
         return
     if contact.erased_at is not None:
-        raise ConflictError("This contact's details were erased on request; it cannot be restored.")
+        raise ConflictError(_("This contact's details were erased on request; it cannot be restored."))
     clash = _visible_clash(actor, contact.email, contact.id) if not archived else None
     if clash is not None:
-        raise ConflictError(f"Another live contact uses {contact.email}; cannot restore this one."
-                            if clash is not False else f"Cannot restore this contact: {UNUSABLE_EMAIL}")
+        raise ConflictError(_("Another live contact uses %(email)s; cannot restore this one.", email=contact.email)
+                            if clash is not False else _("Cannot restore this contact: %(reason)s", reason=_(UNUSABLE_EMAIL)))
     contact.is_archived = archived
     contact.updated_at = now
     record_change(actor, now, contact, "archived" if archived else "restored")
@@ -246,7 +250,7 @@ def get_contact(contact_id: int, actor=None) -> Contact:
         # A select, not session.get: in a request the access guard hides restricted contacts from it.
         contact = db.session.scalar(select(Contact).where(Contact.id == contact_id)) if valid else None
     if contact is None:
-        raise NotFoundError(f"No contact with id {contact_id}.")
+        raise NotFoundError(_("No contact with id %(id)s.", id=contact_id))
     return contact
 
 

@@ -88,3 +88,14 @@ def test_an_english_user_still_reads_english(staff_client, world):
     assert "<h1 class=\"h3 mb-0\">Directory</h1>" in page and "Add a contact" in page and "Annuaire" not in page
     page = text(staff_client.get(f"/directory/organisations/{world['embassy'].id}"))
     assert "<dd class=\"col-sm-8\">Embassy</dd>" in page and "People" in page
+
+
+def test_a_french_user_is_told_beside_the_field_that_an_email_is_taken(french_client, world):
+    from tests.directory.pages import field_errors
+
+    response = french_client.post("/directory/contacts/new", data={
+        "full_name": "Anne Autre", "email": "ANNE@diplomatie.gouv.fr", "position": "", "organisation_id": "",
+        "phone": "", "language": "fr", "timezone": "", "notes": "", "source": ""})
+    assert response.status_code == 200
+    assert field_errors(response, "email") == ["Déjà utilisée par un autre contact."]
+    assert "Rien n’a été enregistré : corrigez les champs signalés ci-dessous." in text(response)
