@@ -37,7 +37,7 @@ class SensitivityForm(FlaskForm):
 class SharingForm(FlaskForm):
     """What other member organisations see of a meeting (a coalition's only)."""
 
-    sharing = SelectField(_l("Other member organisations see"), choices=list(SHARING.items()), validate_choice=False)
+    sharing = SelectField(_l("Other member organisations see"), choices=[(key, _l(label)) for key, label in SHARING.items()], validate_choice=False)
 
 
 class GrantForm(FlaskForm):

@@ -163,7 +163,7 @@ class MemberForm(FlaskForm):
     from_name = StringField(_l("Sender's name on its invitations"))
     reply_to = EmailField(_l("Replies to its invitations go to"))
     default_sharing = SelectField(_l("What its new meetings share with the other members"),
-                                  choices=list(SHARING.items()), default=DEFAULT_SHARING, validate_choice=False)
+                                  choices=[(key, _l(label)) for key, label in SHARING.items()], default=DEFAULT_SHARING, validate_choice=False)
     submit = SubmitField(_l("Add member organisation"))
 
     def __init__(self, *args, **kwargs):
