@@ -1,4 +1,5 @@
 """The Outbox page's filters and its resend button."""
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, StringField, SubmitField
 from wtforms.validators import Length, NumberRange, Optional
@@ -12,14 +13,15 @@ class OutboxFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    status = SelectField("Status", choices=[("", "Any status")] + [(k, v[0]) for k, v in OUTBOX_STATUSES.items()],
+    status = SelectField(_l("Status"), choices=[("", _l("Any status"))] + [(k, _l(v[0])) for k, v in OUTBOX_STATUSES.items()],
                          validators=[Optional()])
-    kind = SelectField("Kind", choices=[("", "Any kind")] + list(OUTBOX_KINDS.items()), validators=[Optional()])
-    meeting = IntegerField("Meeting number", validators=[Optional(), NumberRange(min=1, max=2**31 - 1)])
-    recipient = StringField("Recipient contains", validators=[Optional(), Length(max=254)])
+    kind = SelectField(_l("Kind"), choices=[("", _l("Any kind"))] + [(k, _l(v)) for k, v in OUTBOX_KINDS.items()],
+                       validators=[Optional()])
+    meeting = IntegerField(_l("Meeting number"), validators=[Optional(), NumberRange(min=1, max=2**31 - 1)])
+    recipient = StringField(_l("Recipient contains"), validators=[Optional(), Length(max=254)])
 
 
 class ResendForm(FlaskForm):
     """A button and its CSRF token."""
 
-    submit = SubmitField("Send again")
+    submit = SubmitField(_l("Send again"))

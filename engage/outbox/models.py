@@ -8,26 +8,28 @@ from sqlalchemy.orm import Mapped, backref, deferred, mapped_column, relationshi
 
 from engage.dbtypes import UTCDateTime
 from engage.extensions import db
+from engage.i18n import N_
 
+# Labels that are also data (the CSV carries the English): pages translate them where shown.
 OUTBOX_KINDS = {
-    "invitation": "Invitation",
-    "update": "Update",
-    "cancellation": "Cancellation",
-    "reminder": "Reminder",
-    "digest": "Digest",
-    "counter_declined": "Proposed time declined",
+    "invitation": N_("Invitation"),
+    "update": N_("Update"),
+    "cancellation": N_("Cancellation"),
+    "reminder": N_("Reminder"),
+    "digest": N_("Digest"),
+    "counter_declined": N_("Proposed time declined"),
 }
 
 # status: (words a person reads, Bootstrap colour)
 OUTBOX_STATUSES = {
-    "pending": ("Waiting to send", "secondary"),
-    "sending": ("Sending", "info"),
-    "sent": ("Sent", "success"),
-    "failed": ("Failed", "danger"),
-    "not_sent": ("Not sent (no mail server)", "warning"),
-    "superseded": ("Replaced by a newer message", "light"),
+    "pending": (N_("Waiting to send"), "secondary"),
+    "sending": (N_("Sending"), "info"),
+    "sent": (N_("Sent"), "success"),
+    "failed": (N_("Failed"), "danger"),
+    "not_sent": (N_("Not sent (no mail server)"), "warning"),
+    "superseded": (N_("Replaced by a newer message"), "light"),
     # Never sent: its recipient objected to contact or had their details erased (engage/dataprotection).
-    "withheld": ("Withheld (data protection)", "warning"),
+    "withheld": (N_("Withheld (data protection)"), "warning"),
 }
 
 # Statuses of a message that has not gone out and may still be replaced by a newer revision.

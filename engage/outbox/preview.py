@@ -5,6 +5,8 @@ from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 
+from flask_babel import gettext as _
+
 SHOWN_HEADERS = ("From", "To", "Cc", "Reply-To", "Subject", "Date", "Message-ID", "MIME-Version", "Content-Type")
 
 
@@ -76,5 +78,5 @@ def preview_message(raw: bytes) -> MessagePreview:
                 preview.calendar = _content(part)
                 preview.calendar_method = part.get_param("method")
     except Exception as exc:  # noqa: BLE001 — a damaged message must still show its raw form, not a 500
-        preview.problem = f"The message could not be read completely: {exc}"
+        preview.problem = _("The message could not be read completely: %(problem)s", problem=exc)
     return preview

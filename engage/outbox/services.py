@@ -16,6 +16,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from flask_babel import gettext as _
 from sqlalchemy import and_, bindparam, func, or_, select, text, update
 from sqlalchemy.orm import undefer
 
@@ -184,10 +185,10 @@ def release_not_sent(now: datetime) -> int:
 def resend_message(actor, now: datetime, message: OutboxMessage) -> OutboxMessage:
     """Queue a failed or not-sent message again, with the same bytes and Message-ID."""
     if message.status == "superseded":
-        raise ConflictError("A newer message to this recipient replaced this one; that one is the one to send.")
+        raise ConflictError(_("A newer message to this recipient replaced this one; that one is the one to send."))
     if message.status not in RESENDABLE_STATUSES:
-        raise ConflictError(f"Only a failed or not-sent message can be resent; this one is "
-                            f"{OUTBOX_STATUSES[message.status][0].lower()}.")
+        raise ConflictError(_("Only a failed or not-sent message can be resent; this one is %(status)s.",
+                              status=_(OUTBOX_STATUSES[message.status][0]).lower()))
     old_status = message.status
     message.status = "pending"
     message.attempts = 0
@@ -219,7 +220,7 @@ def get_message(actor, message_id) -> OutboxMessage:
                                                             visible_messages(actor))) \
         if isinstance(message_id, int) and 1 <= message_id < 2**31 else None
     if message is None:
-        raise NotFoundError(f"No outbox message with id {message_id}.")
+        raise NotFoundError(_("No outbox message with id %(id)s.", id=message_id))
     return message
 
 
@@ -229,13 +230,13 @@ def outbox_query(actor, status: str | None = None, kind: str | None = None, meet
     is a ValidationError."""
     problems = {}
     if status and status not in OUTBOX_STATUSES:
-        problems["status"] = f"Must be one of {', '.join(OUTBOX_STATUSES)}."
+        problems["status"] = _("Must be one of %(choices)s.", choices=", ".join(OUTBOX_STATUSES))
     if kind and kind not in OUTBOX_KINDS:
-        problems["kind"] = f"Must be one of {', '.join(OUTBOX_KINDS)}."
+        problems["kind"] = _("Must be one of %(choices)s.", choices=", ".join(OUTBOX_KINDS))
     if meeting_id is not None and not 1 <= meeting_id < 2**31:
-        problems["meeting_id"] = "No such meeting number."
+        problems["meeting_id"] = _("No such meeting number.")
     if recipient and ("\x00" in recipient or len(recipient) > 254):
-        problems["recipient"] = "Not a usable part of an email address."
+        problems["recipient"] = _("Not a usable part of an email address.")
     if problems:
         raise ValidationError.for_fields(problems)
     query = select(OutboxMessage).where(visible_messages(actor))

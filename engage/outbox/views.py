@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
@@ -81,11 +82,14 @@ def download(message_id):
 def resend(message_id):
     message = _message_or_404(message_id)
     if not ResendForm().validate_on_submit():
-        flash("The form expired. Reload the page and try again.", "danger")
+        flash(_("The form expired. Reload the page and try again."), "danger")
         return redirect(url_for("outbox.view", message_id=message.id))
     back = refused_redirect(url_for("outbox.view", message_id=message.id))
     services.resend_message(current_user, now_utc(), message)
-    when = ("the dispatcher sends it within seconds" if current_app.config.get("MAIL_SERVER")
-            else "it goes out once MAIL_SERVER is configured")
-    flash(f"The message to {message.recipient} is queued again; {when}.", "success")
+    if current_app.config.get("MAIL_SERVER"):
+        flash(_("The message to %(recipient)s is queued again; the dispatcher sends it within seconds.",
+                recipient=message.recipient), "success")
+    else:
+        flash(_("The message to %(recipient)s is queued again; it goes out once MAIL_SERVER is configured.",
+                recipient=message.recipient), "success")
     return redirect(back)

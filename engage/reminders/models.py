@@ -8,9 +8,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engage.dbtypes import UTCDateTime
 from engage.extensions import db
+from engage.i18n import N_
 
-REMINDER_STATUSES = {"pending": "Pending", "claimed": "Being sent", "sent": "Sent", "missed": "Missed",
-                     "superseded": "Superseded by a nearer one", "cancelled": "Cancelled"}
+# Labels that are also data: pages translate them where shown.
+REMINDER_STATUSES = {"pending": N_("Pending"), "claimed": N_("Being sent"), "sent": N_("Sent"), "missed": N_("Missed"),
+                     "superseded": N_("Superseded by a nearer one"), "cancelled": N_("Cancelled")}
 
 
 class Reminder(db.Model):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
+from flask_babel import gettext as _, ngettext
 from sqlalchemy import and_, func, or_, select, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -116,10 +117,10 @@ def claim_due_reminders(now: datetime, worker_id: str, limit: int,
 
 def _offset_phrase(offset_minutes: int) -> str:
     if offset_minutes % 1440 == 0:
-        return f"{offset_minutes // 1440} day{'s' if offset_minutes != 1440 else ''}"
+        return ngettext("%(num)d day", "%(num)d days", offset_minutes // 1440)
     if offset_minutes % 60 == 0:
-        return f"{offset_minutes // 60} hour{'s' if offset_minutes != 60 else ''}"
-    return f"{offset_minutes} minutes"
+        return ngettext("%(num)d hour", "%(num)d hours", offset_minutes // 60)
+    return ngettext("%(num)d minute", "%(num)d minutes", offset_minutes)
 
 
 def render_reminder(reminder: Reminder, now: datetime):
@@ -232,9 +233,9 @@ def reminder_lag(now: datetime, actor=EVERYONE) -> timedelta | None:
 
 def describe(reminder: Reminder) -> str:
     """'Kofi Mensah — HIV key populations, Tue 6 Jul 2027, 10:00 Geneva (CEST) (1 hour before)'."""
-    return (f"{reminder.attendee.name} — {reminder.meeting.title}, "
-            f"{format_in_zone(reminder.meeting.starts_at, reminder.meeting.timezone)} "
-            f"({_offset_phrase(reminder.offset_minutes)} before)")
+    return _("%(name)s — %(title)s, %(when)s (%(offset)s before)", name=reminder.attendee.name,
+             title=reminder.meeting.title, when=format_in_zone(reminder.meeting.starts_at, reminder.meeting.timezone),
+             offset=_offset_phrase(reminder.offset_minutes))
 
 
 # ---- the scheduler's heartbeat ----

@@ -197,3 +197,28 @@ def test_staff_and_leads_may_not_see_the_outbox(app, now, request, who):
         assert client.open(url, method=method).status_code == 403, url
     db.session.expire_all()
     assert db.session.get(OutboxMessage, row.id).status == "failed"
+
+
+def test_a_french_speaking_admin_reads_the_outbox_in_french(app, admin_client, admin_user, now):
+    queue_simple("ana@example.org", 1)
+    row, _ = _queue_invitation(now)
+    row.status, row.last_error = "failed", "refused: 550 5.1.1 User unknown"
+    admin_user.language = "fr"
+    db.session.commit()
+    page = admin_client.get("/admin/outbox/").get_data(as_text=True)
+    assert "Boîte d’envoi" in page and "(2 messages)" in page and "En attente d’envoi" in page and "Échec" in page
+    assert "Tout statut" in page and "Le destinataire contient" in page and "Ouvrir le message" in page
+    assert "Invitation: Mkutano na Wizara ya Afya — réunion" in page  # the subject as it was sent
+    assert "550 5.1.1 User unknown" in page and "Waiting to send" not in page
+    one = admin_client.get(f"/admin/outbox/{row.id}").get_data(as_text=True)
+    assert "Renvoyer" in one and "Télécharger le .eml" in one and "En-têtes" in one and "Texte brut" in one
+    resent = admin_client.post(f"/admin/outbox/{row.id}/resend", follow_redirects=True).get_data(as_text=True)
+    assert "est de nouveau en file d’attente" in resent
+
+
+def test_an_english_speaking_admin_still_reads_the_outbox_in_english(app, admin_client, now):
+    queue_simple("ana@example.org", 1)
+    db.session.commit()
+    page = admin_client.get("/admin/outbox/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Outbox" in page and "Waiting to send" in page and "Any status" in page
+    assert "Boîte d’envoi" not in page
