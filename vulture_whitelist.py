@@ -100,3 +100,4 @@ _.api_url
 # made a claim (kept beside who pitches it).
 _.latest_position, _.known_state, _.claimed_by_id
 _.sharing_label  # a meeting's sharing in words, read by the meeting page (meetings/_sharing.html)
+_.a_raster_image  # pydantic calls the member logo validator by itself (engage/members/schemas.py)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import functools
 
-from flask import Blueprint, g, has_request_context, render_template, request, url_for
+from flask import Blueprint, Response, abort, g, has_request_context, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError
@@ -13,7 +13,7 @@ from markupsafe import Markup, escape
 
 from engage import clock
 from engage.access.services import granted_text, keep_visibility, sees_private_details, shows_in_full
-from engage.members.services import coalition_mode
+from engage.members.services import coalition_mode, logo_of
 from engage.boundary import error_page, status_page
 from engage.auth import sessions
 from engage.urls import id_url
@@ -56,6 +56,20 @@ def home():
     team = request.args.get("meetings") == "team"
     return render_template("home.html", start=start.start_page(current_user, now, today_in(now), team=team),
                            counts=directory_counts(current_user))
+
+
+@bp.route("/members/<int:member_id>/logo")
+@login_required
+def member_logo(member_id):
+    """A member organisation's logo, for the header and the members page (signed-in users only: mail
+    never links it, so no recipient's mail client fetches anything for it)."""
+    found = logo_of(member_id)
+    if found is None:
+        abort(404)
+    data, media_type = found
+    response = Response(data, mimetype=media_type)
+    response.headers["Cache-Control"] = "private, max-age=300"
+    return response
 
 
 @bp.route("/search")

@@ -34,10 +34,11 @@ AUDIT_ACTIONS = {
     "member_added": N_("Member organisation added"),
     "member_changed": N_("User moved to another member organisation"),
     "sharing_changed": N_("Meeting's sharing with the coalition changed"),
+    "member_logo_changed": N_("Member organisation's logo changed"),
 }
 # What only happens in a coalition (more than one member organisation): a single organisation's audit
 # filter does not offer them, so its pages say nothing of members until a second one is added.
-COALITION_ACTIONS = ("member_added", "member_changed", "sharing_changed")
+COALITION_ACTIONS = ("member_added", "member_changed", "sharing_changed", "member_logo_changed")
 
 
 class AuditEvent(db.Model):

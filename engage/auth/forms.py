@@ -1,11 +1,12 @@
 """Forms for signing in, passwords and user administration."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField, SubmitField
+from flask_wtf.file import FileField
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField, SubmitField
 
 from engage.forms import mark_required
 from engage.members.models import DEFAULT_SHARING, SHARING
-from engage.members.schemas import MemberCreate
+from engage.members.schemas import MAX_LOGO_BYTES, MemberCreate
 
 from .models import ROLE_LABELS
 from .schemas import (EMAIL_LENGTH, MIN_PASSWORD_LENGTH, PASSWORD_LENGTH, PasswordChange, PasswordConfirm, SignIn,
@@ -174,6 +175,14 @@ class MemberForm(FlaskForm):
         """What MemberCreate checks."""
         return {name: getattr(self, name).data or None for name in ("name", "short_name", "from_name", "reply_to")} \
             | {"default_sharing": self.default_sharing.data}
+
+
+class MemberLogoForm(FlaskForm):
+    """A member organisation's logo: a file to upload, or remove it (CSRF; MemberLogo checks the bytes)."""
+
+    logo = FileField(_l("Logo (PNG or JPEG)"), description=_l("At most %(size)s KB; SVG is refused.",
+                                                              size=MAX_LOGO_BYTES // 1024))
+    remove = BooleanField(_l("Remove the logo"))
 
 
 class MoveUserForm(FlaskForm):

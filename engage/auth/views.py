@@ -8,13 +8,15 @@ from sqlalchemy import select
 from engage.boundary import form_page, keep_refused, on_refusal, refused_form, refused_redirect
 from engage.clock import now_utc
 from engage.extensions import db, limiter
+from engage.errors import ValidationError
 from engage.members import services as members
+from engage.members.schemas import MAX_LOGO_BYTES
 from engage.schemas import check
 from engage.urls import is_safe_redirect
 
 from . import services, sessions, twofactor
 from .forms import (ChangePasswordForm, CodeForm, ConfirmForm, ConfirmPasswordForm, DpoForm, EnrolForm, LanguageForm,
-                    LoginForm, MemberForm, MoveUserForm, NewTokenForm, NewUserForm, RoleForm)
+                    LoginForm, MemberForm, MemberLogoForm, MoveUserForm, NewTokenForm, NewUserForm, RoleForm)
 from .models import ROLE_LABELS, ApiToken, User
 from .permissions import password_confirmed_within, require_role_for_blueprint
 from .schemas import DpoChange, LanguageChange, PasswordChange, PasswordConfirm, SignIn, SignInCode, TokenCreate, TwoStepEnrol, UserCreate
@@ -361,6 +363,32 @@ def member_list():
         flash(_("%(name)s is a member organisation.", name=member.name), "success")
         return redirect(url_for("admin.member_list"))
     return page()
+
+
+@admin_bp.route("/members/<int:member_id>/logo", methods=["POST"])
+def member_logo(member_id):
+    member = members.get_member(member_id)
+    if not members.can_change_logo(current_user, member):
+        abort(403)
+    form = MemberLogoForm()
+
+    def refused(exc):  # the members page again, the refusal named by its field, nothing saved
+        field = next(iter(exc.fields or {}), None)
+        flash(f"{form[field].label.text}: {exc.fields[field][0]}" if field in form else exc.message, "danger")
+        page = render_template("admin/members.html", form=MemberForm(formdata=None), members=members.all_members(),
+                               people=services.user_list(""), logo_form=form)
+        return page, exc.status
+    on_refusal(refused)
+    if not form.validate_on_submit():
+        abort(400)
+    upload = form.logo.data
+    chosen = upload.read(MAX_LOGO_BYTES + 1) if upload and getattr(upload, "filename", "") else None
+    if chosen is None and not form.remove.data:
+        raise ValidationError.for_fields({"logo": _("Choose a PNG or JPEG file, or tick “Remove the logo”.")})
+    if members.set_logo(current_user, now_utc(), member, {"logo": None if form.remove.data else chosen}):
+        flash(_("%(name)s's logo is saved.", name=member.name) if member.logo_type else
+              _("%(name)s has no logo now.", name=member.name), "success")
+    return redirect(url_for("admin.member_list"))
 
 
 @admin_bp.route("/users/<int:user_id>/member", methods=["POST"])

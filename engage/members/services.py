@@ -20,7 +20,7 @@ from engage.extensions import db, model_for
 from engage.schemas import check
 
 from .models import Member
-from .schemas import MemberCreate, UserMove
+from .schemas import MemberCreate, MemberLogo, UserMove, logo_type_of
 
 COALITION_CACHE = "_engage_coalition"  # on flask.g, per request
 # The records a member owns; a new one without a member takes its parent's, its organiser's, or
@@ -165,6 +165,37 @@ def move_user(actor, now: datetime, user, data) -> bool:
     db.session.flush()
     record_event(actor, now, "member_changed", user, detail=f"moved to member {member.id}")
     return True
+
+
+def can_change_logo(actor, member: Member) -> bool:
+    """Admins of the secretariat (any member's logo) and a member's own admins (its logo)."""
+    return can_run_coalition(actor) or bool(getattr(actor, "is_authenticated", False) and actor.has_role("admin")
+                                            and actor.member_id == member.id)
+
+
+def set_logo(actor, now: datetime, member: Member, data) -> bool:
+    """Replace a member organisation's logo (PNG or JPEG, size-limited; SVG is refused) or, with no bytes,
+    remove it; a refusal names the `logo` field. Audited. Returns whether anything changed."""
+    if not can_change_logo(actor, member):
+        raise PermissionDenied("Only an admin of the secretariat, or of this member, changes its logo.")
+    body = check(MemberLogo, data)
+    if body.logo is None and member.logo_type is None:
+        return False
+    member.logo = body.logo
+    member.logo_type = logo_type_of(body.logo) if body.logo is not None else None
+    db.session.flush()
+    record_event(actor, now, "member_logo_changed", member, detail="logo replaced" if body.logo else "logo removed")
+    return True
+
+
+def logo_of(member_id: int) -> tuple[bytes, str] | None:
+    """A member's logo bytes and media type, or None."""
+    table = Member.__table__
+    row = db.session.execute(select(table.c.logo, table.c.logo_type).where(table.c.id == member_id)).first() \
+        if isinstance(member_id, int) and 0 < member_id < 2**31 else None
+    if row is None or row.logo is None or not row.logo_type:
+        return None
+    return row.logo, row.logo_type
 
 
 # ---- owners of new records ----
