@@ -10,9 +10,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date as babel_format_date
 from flask import current_app, has_app_context
-from flask_babel import gettext as _, get_locale
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import lazyload, selectinload
 
@@ -21,7 +20,7 @@ from engage.clock import EARLIEST_DAY, LATEST_DAY, NAIROBI, format_date, start_o
 from engage.errors import ConflictError, NotFoundError, PermissionDenied
 from engage.extensions import db
 from engage.history import record_change
-from engage.i18n import N_, Phrase
+from engage.i18n import N_, Phrase, page_clock
 from engage.asks.models import Ask
 from engage.asks.services import ask_query
 from engage.meetings.models import Meeting, meeting_ask
@@ -114,15 +113,9 @@ class Window:
                      number=self.number)
         if self.until is None:
             return _("cycle %(number)s (%(start)s to its adoption at the Council (date not set))", number=self.number,
-                     start=_page_date(self.since))
-        return _("cycle %(number)s (%(start)s to %(end)s)", number=self.number, start=_page_date(self.since),
-                 end=_page_date(self.until))
-
-
-def _page_date(day: date) -> str:
-    """A day as pages write it, in the page's language: '6 Jul 2027', '6 juil. 2027'."""
-    language = get_locale().language if get_locale() else "en"
-    return format_date(day) if language == "en" else babel_format_date(day, "d MMM y", locale=language)
+                     start=page_clock.format_date(self.since))
+        return _("cycle %(number)s (%(start)s to %(end)s)", number=self.number, start=page_clock.format_date(self.since),
+                 end=page_clock.format_date(self.until))
 
 
 def window_of(cycle: Cycle | None) -> Window:

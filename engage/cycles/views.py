@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
-from flask_babel import gettext as _, get_locale
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from engage.auth.permissions import require_role_for_blueprint, role_required
@@ -10,7 +10,7 @@ from engage.boundary import form_page, on_refusal, refused_redirect
 from engage.clock import now_utc
 from engage.countries import country_name
 from engage.forms import apply_errors
-from engage.i18n import format_day, said_refusal
+from engage.i18n import page_clock, said_refusal
 
 from . import services
 from .forms import CycleForm, MilestoneForm
@@ -99,7 +99,7 @@ def add_milestone(number):
     _said_on_form(form, lambda: _show(cycle, form, 422))
     if form.validate_on_submit():
         milestone = services.add_milestone(current_user, now_utc(), cycle, form.values())
-        flash(_("%(milestone)s on %(day)s is added.", milestone=milestone.shown_name, day=format_day(milestone.due_on, get_locale().language)),
+        flash(_("%(milestone)s on %(day)s is added.", milestone=milestone.shown_name, day=page_clock.format_date(milestone.due_on)),
               "success")
         return redirect(url_for(".show", number=cycle.number))
     return _show(cycle, form, 400)

@@ -94,7 +94,7 @@ def test_a_french_reader_has_the_cycle_pages_in_french_and_an_english_one_in_eng
     assert "Donnez un titre à votre échéance" in refused.get_data(as_text=True)
     added = lead_client.post("/cycles/5/milestones", data={"kind": "pre_sessions", "due_on": "2026-12-02"},
                              follow_redirects=True).get_data(as_text=True)
-    assert "Pré-sessions à Genève le mercredi 2 décembre 2026 : ajouté." in added
+    assert "Pré-sessions à Genève le 2 déc. 2026 : ajouté." in added
     window = lead_client.post("/cycles/5/edit", data={"number": "5", "window_starts_on": "2029-01-01",
                                                       "window_ends_on": "2028-01-01"}).get_data(as_text=True)
     assert "La période d’engagement doit se terminer le jour de son début (2029-01-01) ou après." in window
