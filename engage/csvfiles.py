@@ -66,15 +66,18 @@ class ImportReport:
         return _(label) if label else label
 
     def summary(self) -> str:
-        text = f"{self.total} rows: {self.created} created, {self.updated} updated, {self.unchanged} unchanged"
+        """The counts in words, in the page's language (English outside a request: the command line)."""
+        text = _("%(total)s rows: %(created)s created, %(updated)s updated, %(unchanged)s unchanged",
+                 total=self.total, created=self.created, updated=self.updated, unchanged=self.unchanged)
         if self.merged:
-            text += f", {self.merged} matched by their text to recommendations already held"
+            text += _(", %(merged)s matched by their text to recommendations already held", merged=self.merged)
         if self.conflicts:
-            text += f", {len(self.conflicts)} disagreeing with what is held"
+            text += _(", %(count)s disagreeing with what is held", count=len(self.conflicts))
         if self.skipped:
-            text += f"; {self.skipped} rows for other states under review skipped"
+            text += _("; %(skipped)s rows for other states under review skipped", skipped=self.skipped)
         if self.unattributed:
-            text += f"; {self.unattributed} rows without a recommending state (\"(Unknown)\" in the source) skipped"
+            text += _("; %(count)s rows without a recommending state (\"(Unknown)\" in the source) skipped",
+                      count=self.unattributed)
         return text
 
 
