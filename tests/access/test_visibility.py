@@ -12,6 +12,7 @@ from sqlalchemy import event, select
 
 from engage.access import guard, services as access
 from engage.extensions import db
+from engage.members.models import Member
 from engage.meetings.models import Meeting
 from tests.access.conftest import MEETING_TITLE, text
 from tests.outcomes.helpers import WHEN
@@ -193,7 +194,8 @@ def _every_get_url(app, restricted) -> list[str]:
               "number": [5], "milestone_id": [milestone.id], "draft_id": [d.id for d in drafts],
               "cluster_id": [cluster.id],
               "assessment_id": [restricted.assessment.id, restricted.meeting_assessment.id],
-              "document_id": [1]}
+              "document_id": [1],
+              "member_id": list(db.session.scalars(select(Member.id)))}  # a member's logo (none: 404)
     assert values["message_id"] and values["follow_up_id"]
     urls = []
     for rule in app.url_map.iter_rules():
