@@ -37,6 +37,9 @@ LIST_PARAMS = (
     {"name": "to", "in": "query", "schema": DAY_OR_INSTANT,
      "description": "Meetings on or before this day (Nairobi)"},
     {"name": "sort", "in": "query", "schema": {"type": "string", "enum": list(log.LOG_SORTS)}},
+    {"name": "member_id", "in": "query", "schema": {"type": "integer"},
+     "description": "Only when engage hosts more than one member organisation (a coalition). One member "
+                    "organisation's outcomes, of those the reader may see; ignored on a single organisation's install"},
 )
 
 
@@ -110,7 +113,7 @@ def _create(meeting_id: int, body: OutcomeCreate):
            is_list=True, params=LIST_PARAMS)
 def list_outcomes():
     page, per_page = page_args()
-    filters = log.parse_log_filters(request.args)
+    filters = log.parse_log_filters(request.args, member_key="member_id")
     return paginated(log.engagement_log_query(filters, g.api_user), outcome_json, page, per_page)
 
 

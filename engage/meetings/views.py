@@ -21,7 +21,7 @@ from engage.countries import country_name
 from engage.directory.models import Organisation
 from engage.errors import ConflictError, ValidationError
 from engage.extensions import db
-from engage.members.services import all_members, coalition_mode
+from engage.members.services import all_members, coalition_mode, short_names
 from engage.history import history_for
 from engage.i18n import N_, format_multi_zone, format_range
 from engage.recommendations.models import RESPONSES as REC_RESPONSES, Recommendation, shown_reference
@@ -212,6 +212,8 @@ def export():
                                                            if k != "when"}, when=filters["when"], actor=current_user)
     meetings = list(db.session.scalars(query))
     seen = people_of_meetings(current_user, meetings)  # restricted contacts the reader may not see: absent
+    # In a coalition, whose meeting each row is (`?member=` narrows to one, of those the reader sees).
+    members = short_names() if coalition_mode() else None
 
     def rows():
         for m in meetings:
@@ -228,10 +230,11 @@ def export():
                 "; ".join(f"{a.name} <{a.email}> ({a.role}, {a.response_label})" for a in people),
                 "; ".join(organisations.values()),
                 "; ".join(r.label for r in m.recommendations), "; ".join(m.tags or []), m.uid, m.sequence,
-            ]
+            ] + ([members.get(m.member_id, "")] if members is not None else [])
     text = csv_text(["id", "title", "status", "starts_at_utc", "ends_at_utc", "timezone", "local time",
                      "Nairobi", "Geneva", "location", "online_url", "organiser", "staff", "attendees",
-                     "organisations", "recommendations", "tags", "uid", "sequence"], rows())
+                     "organisations", "recommendations", "tags", "uid", "sequence"]
+                    + (["member"] if members is not None else []), rows())
     return Response(text, mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=meetings.csv"})
 

@@ -15,8 +15,9 @@ from sqlalchemy.orm import Session
 
 from engage.audit.services import record_event
 from engage.clock import now_utc
-from engage.errors import ConflictError, NotFoundError, PermissionDenied
+from engage.errors import ConflictError, NotFoundError, PermissionDenied, ValidationError
 from engage.extensions import db, model_for
+from engage.i18n import N_
 from engage.schemas import check
 
 from .models import Member
@@ -66,6 +67,30 @@ def member_count_column():
 def all_members() -> list[Member]:
     """Every member organisation, the secretariat first, then by name."""
     return list(db.session.scalars(select(Member).order_by(Member.is_secretariat.desc(), func.lower(Member.name))))
+
+
+def short_names() -> dict[int, str]:
+    """{member id: short name} of every member organisation, in one statement (exports name a row's member)."""
+    table = Member.__table__
+    return dict(db.session.execute(select(table.c.id, table.c.short_name)).all())
+
+
+# Shown translated on pages (`_(message)`), English in the API.
+NOT_A_MEMBER = N_("Choose the whole coalition or a member organisation from the list.")
+
+
+def member_arg(raw, field: str = "member") -> int | None:
+    """The member organisation a query string's `member` names (its id), in a coalition; None when
+    blank, or always on a single organisation's install (where the choice is not offered). A value that
+    is not a member's id is a ValidationError naming `field`."""
+    raw = (raw or "").strip() if isinstance(raw, str) else raw
+    if not raw or not coalition_mode():
+        return None
+    text = str(raw)
+    found = int(text) if text.isascii() and text.isdigit() and len(text) < 10 else None
+    if found is None or found not in short_names():
+        raise ValidationError.for_fields({field: NOT_A_MEMBER})
+    return found
 
 
 def find_member(key: str) -> Member:

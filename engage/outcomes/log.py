@@ -27,6 +27,7 @@ from engage.directory.models import Contact, Organisation
 from engage.errors import ValidationError
 from engage.extensions import db
 from engage.i18n import N_
+from engage.members.services import coalition_mode, member_arg, short_names
 from engage.meetings.models import Attendee, Meeting
 from engage.recommendations.models import (MAX_CYCLE, Recommendation, RecommendationState, Theme,
                                           recommendation_theme, shown_reference)
@@ -75,11 +76,12 @@ class LogFilters:
     position: str | None = None
     commitment: bool | None = None
     q: str | None = None
+    member_id: int | None = None         # in a coalition: one member organisation's outcomes (of those seen)
     sort: str = "-date"
 
     def as_args(self) -> dict[str, Any]:
         """The filters as query-string arguments (for links and exports), empty ones left out."""
-        names = {"date_from": "from", "date_to": "to"}
+        names = {"date_from": "from", "date_to": "to", "member_id": "member"}
         out = {}
         for key, value in vars(self).items():  # its fields, all plain values
             if key == "theme_id" or value in (None, "") or (key == "sort" and value == "-date"):
@@ -108,8 +110,9 @@ def _arg(args: Mapping, errors: dict[str, list[str]], name: str) -> str | None:
     return value or None
 
 
-def parse_log_filters(args: Mapping) -> LogFilters:
-    """LogFilters from query-string arguments; a ValidationError names every bad one."""
+def parse_log_filters(args: Mapping, member_key: str = "member") -> LogFilters:
+    """LogFilters from query-string arguments; a ValidationError names every bad one. A coalition's
+    member organisation is `?member=` on pages and exports (`member_key`: the API's `member_id`)."""
     errors: dict[str, list[str]] = {}
     f = LogFilters()
 
@@ -190,6 +193,10 @@ def parse_log_filters(args: Mapping) -> LogFilters:
     q = _arg(args, errors, "q")
     if q:
         f.q = q[:200]
+    try:
+        f.member_id = member_arg(_arg(args, errors, member_key), member_key)
+    except ValidationError as exc:
+        errors.update({name: [_(m) for m in messages] for name, messages in exc.fields.items()})
     sort = _arg(args, errors, "sort") or "-date"
     if sort not in LOG_SORTS:
         errors["sort"] = [_("Choose one of: %(choices)s.", choices=", ".join(LOG_SORTS))]
@@ -223,6 +230,8 @@ def _filtered(query, f: LogFilters, actor=None):
             select(RecommendationState.recommendation_id).where(RecommendationState.state == f.state)))
     if f.meeting_id:
         query = query.where(Outcome.meeting_id == f.meeting_id)
+    if f.member_id:  # an outcome is its meeting's member's
+        query = query.where(Outcome.member_id == f.member_id)
     if f.organisation_id:
         met = exists().where(Attendee.meeting_id == Outcome.meeting_id, Attendee.contact_id == Contact.id,
                              Contact.organisation_id == f.organisation_id, seen_contact)
@@ -585,25 +594,30 @@ def log_export_rows(f: LogFilters, actor=None) -> Iterator[tuple]:
                     func.coalesce(Recommendation.cycle, Ask.cycle), shown_reference(Recommendation.__table__), Recommendation.recommending_state,
                     Outcome.recommendation_id, Ask.id, Ask.text,
                     Outcome.position, Outcome.summary, Outcome.commitment, Outcome.notes, open_follow_ups,
-                    User.email, Outcome.created_at)
+                    User.email, Outcome.created_at, Outcome.member_id)
              .select_from(Outcome).join(Outcome.meeting).outerjoin(Outcome.recommendation).outerjoin(Outcome.ask)
              .outerjoin(Outcome.organisation).outerjoin(User, User.id == Outcome.created_by_id))
     # Built now, in the view, not when the file streams: the actor's visibility is read while their
     # request still has its session.
     query = _ordered(_filtered(query, f, actor), f.sort).execution_options(yield_per=EXPORT_BATCH)
-    return _log_rows(query, themes)
+    return _log_rows(query, themes, short_names() if coalition_mode() else None)
 
 
-def _log_rows(query, themes: dict) -> Iterator[tuple]:
+def log_export_columns() -> tuple:
+    """The log export's columns: LOG_EXPORT_COLUMNS, and in a coalition `member` (whose outcome it is)."""
+    return LOG_EXPORT_COLUMNS + (("member",) if coalition_mode() else ())
+
+
+def _log_rows(query, themes: dict, members: dict | None) -> Iterator[tuple]:
     for row in db.session.execute(query):
         (oid, starts_at, zone, meeting_id, title, org, city, country, cycle, reference, state, rec_id,
-         ask_id, ask_text, position, summary, commitment, notes, open_count, author, created_at) = row
+         ask_id, ask_text, position, summary, commitment, notes, open_count, author, created_at, member_id) = row
         local = starts_at.astimezone(ZoneInfo(zone))
         yield (oid, local.date(), f"{local:%H:%M} {local.tzname()}", zone, meeting_id, title, org, city,
                country, cycle, reference, state, country_name(state) if state else None, themes.get(rec_id, ""),
                ask_id, ask_text, position, (POSITIONS.get(position) or ASK_POSITIONS.get(position)) if position else None, summary,
                commitment, notes,
-               open_count, author, created_at)
+               open_count, author, created_at) + ((members.get(member_id, ""),) if members is not None else ())
 
 
 # ---- coverage ----

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from engage.countries import country_name
 from engage.i18n import N_
-from engage.outcomes.log import LOG_EXPORT_COLUMNS, LogFilters, log_export_rows
+from engage.outcomes.log import LogFilters, log_export_columns, log_export_rows
 from engage.spreadsheets import csv_chunks, xlsx_chunks
 
 from .queries import Coverage
@@ -19,42 +20,74 @@ from .uptake import UptakeReport
 
 def log_csv(f: LogFilters, actor=None) -> Iterator[str]:
     """The filtered engagement log as CSV chunks."""
-    return csv_chunks(LOG_EXPORT_COLUMNS, log_export_rows(f, actor), bom=True)
+    return csv_chunks(log_export_columns(), log_export_rows(f, actor), bom=True)
 
 
 def log_xlsx(f: LogFilters, actor=None) -> Iterator[bytes]:
     """The filtered engagement log as an .xlsx in chunks (one sheet, "Engagement log")."""
-    header = [c if c != "logged_at" else "logged_at (UTC)" for c in LOG_EXPORT_COLUMNS]
+    header = [c if c != "logged_at" else "logged_at (UTC)" for c in log_export_columns()]
     return xlsx_chunks([("Engagement log", header, log_export_rows(f, actor))])
+
+
+FOLLOW_UP_COLUMNS = ["follow_up_id", "description", "owner", "due_on", "status", "outcome_id", "meeting_id",
+                     "meeting_date", "meeting_title", "organisation"]
+
+
+def follow_up_columns(members: dict | None) -> list[str]:
+    """The follow-ups export's columns; with `members` (a coalition), `member` last: whose action it is."""
+    return FOLLOW_UP_COLUMNS + (["member"] if members is not None else [])
+
+
+def follow_up_rows(follow_ups, members: dict | None) -> Iterator[list]:
+    """The follow-ups (with their outcome and meeting loaded) in the order of follow_up_columns()."""
+    for f in follow_ups:
+        outcome, meeting = f.outcome, f.outcome.meeting
+        yield [f.id, f.description, f.owner.email if f.owner is not None else None, f.due_on, f.status,
+               outcome.id, meeting.id, meeting.starts_at.astimezone(ZoneInfo(meeting.timezone)).date(), meeting.title,
+               outcome.organisation.name if outcome.organisation is not None else None] \
+            + ([members.get(f.member_id, "")] if members is not None else [])
+
+
+def follow_ups_csv(follow_ups, members: dict | None) -> Iterator[str]:
+    """Follow-up actions as CSV chunks."""
+    return csv_chunks(follow_up_columns(members), follow_up_rows(follow_ups, members), bom=True)
+
+
+def follow_ups_xlsx(follow_ups, members: dict | None) -> Iterator[bytes]:
+    """Follow-up actions as .xlsx chunks (one sheet, "Follow-up actions")."""
+    return xlsx_chunks([("Follow-up actions", follow_up_columns(members), follow_up_rows(follow_ups, members), 1)])
 
 
 def coverage_header(cov: Coverage) -> list[str]:
     """The matrix's column names: a state's, then four per theme (or one row per recommendation)."""
+    # In a coalition, last: the member organisations whose meetings engaged the state.
+    member = ["member"] if cov.met_by is not None else []
     if cov.by == "recommendation":
         return ["recommending_state", "state_name", "recommendation", "status", "outcomes_discussed",
-                "commitments", "state_met_this_cycle"]
+                "commitments", "state_met_this_cycle", *member]
     header = ["recommending_state", "state_name", "state_met_this_cycle"]
     for _key, label in cov.columns:
         header += [f"{label}: status", f"{label}: recommendations", f"{label}: outcomes discussed",
                    f"{label}: commitments"]
-    return header
+    return header + member
 
 
 def coverage_rows(cov: Coverage) -> Iterator[list]:
     """The matrix's rows, in the order of coverage_header()."""
     for row in cov.rows:
+        member = ["; ".join(cov.met_by.get(row.state, []))] if cov.met_by is not None else []
         if cov.by == "recommendation":
             cell = row.cells["all"]
             reference = row.recommendation.full_reference if row.recommendation is not None else row.label
             yield [row.state, country_name(row.state), reference, cell.label, cell.discussed, cell.commitments,
-                   row.met]
+                   row.met, *member]
             continue
         out = [row.state, row.label, row.met]
         for key, _label in cov.columns:
             cell = row.cells.get(key)
             out += [cell.label, cell.recommendations, cell.discussed, cell.commitments] if cell else \
                 ["no recommendations", 0, 0, 0]
-        yield out
+        yield out + member
 
 
 def coverage_csv(cov: Coverage) -> Iterator[str]:

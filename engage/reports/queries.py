@@ -22,7 +22,8 @@ from engage.cycles.services import engagement_window
 from engage.extensions import db
 from engage.i18n import N_
 from engage.meetings.models import Meeting
-from engage.outcomes.engaged import engaged_states
+from engage.members.services import coalition_mode, short_names
+from engage.outcomes.engaged import engaged_states, engaged_states_by_member
 from engage.outcomes.log import day_start
 from engage.outcomes.models import POSITIONS, Outcome
 from engage.recommendations.models import Recommendation, RecommendationState, Theme, recommendation_theme
@@ -100,6 +101,8 @@ class Coverage:
     by: str               # "theme" | "recommendation"
     sort: str = "recommendations"   # a key of COVERAGE_SORTS
     recommendations: int = 0        # distinct recommendations on the chosen themes
+    # In a coalition: {state: short names of the members whose meetings engaged it}; None otherwise.
+    met_by: dict | None = None
 
     @property
     def order(self) -> str:
@@ -289,6 +292,11 @@ def coverage(now: datetime, since: date | None = None, until: date | None = None
     # member_id: one member's meetings rather than the whole coalition's (what the reader may see either way)
     engagement = engagement_by_recommendation(since, until, actor, member_id)
     met = met_states(since, now, until, actor, member_id)
+    met_by = None
+    if coalition_mode():  # which member met each state: one statement more, only in a coalition
+        names = short_names()
+        met_by = {state: sorted(names.get(m, "") for m in found)
+                  for state, found in engaged_states_by_member(since, now, until, actor, member_id).items()}
     if by == "recommendation":
         rows = []
         objects = {r.id: r for r in db.session.scalars(
@@ -304,7 +312,7 @@ def coverage(now: datetime, since: date | None = None, until: date | None = None
                                     met=state in met, cells={"all": cell}, recommendation=objects.get(rec_id)))
         sort_coverage_rows(rows, sort, by)
         return Coverage(since=since, until=until, cycle=cycle, themes=chosen, columns=[("all", N_("Status"))],
-                        rows=rows, by=by, sort=sort, recommendations=len(recs))
+                        rows=rows, by=by, sort=sort, recommendations=len(recs), met_by=met_by)
     columns_used: set[int] = set()
     by_state: dict[str, dict[int, CoverageCell]] = defaultdict(dict)
     for rec_id, (states, *_rest) in recs.items():
@@ -325,7 +333,7 @@ def coverage(now: datetime, since: date | None = None, until: date | None = None
     sort_coverage_rows(rows, sort, by)
     return Coverage(since=since, until=until, cycle=cycle, themes=chosen,
                     columns=[(t.id, t.name) for t in theme_rows], rows=rows, by=by, sort=sort,
-                    recommendations=sum(1 for rec_id in recs if themes_of.get(rec_id)))
+                    recommendations=sum(1 for rec_id in recs if themes_of.get(rec_id)), met_by=met_by)
 
 
 # ---- the dashboard ----

@@ -18,10 +18,10 @@ from engage.countries import country_code, country_name
 from engage.cycles.services import engagement_window
 from engage.errors import ValidationError
 from engage.extensions import db
-from engage.members.services import all_members, coalition_mode, is_secretariat
+from engage.members.services import all_members, coalition_mode, is_secretariat, member_arg, short_names
 from engage.outcomes import log
 from engage.outcomes import services as outcome_services
-from engage.outcomes.models import POSITION_FILLS, POSITIONS, Outcome
+from engage.outcomes.models import POSITION_FILLS, POSITIONS, FollowUp, Outcome
 from engage.recommendations.models import MAX_CYCLE, RESPONSES, SDG_TITLES, Theme
 from engage.recommendations.queries import (all_themes, cycles_in_use, recommendations_by_sdg, states_in_use,
                                             theme_groups)
@@ -243,6 +243,49 @@ def log_xlsx():
     return _download(exports.log_xlsx(filters, current_user), XLSX_MIMETYPE,
                      exports.export_filename("engagement-log", now_utc(), "xlsx"),
                      audited=(Outcome, log.engagement_log_query(filters, current_user)))
+
+
+# ---- follow-up actions, exported ----
+
+FOLLOW_UP_STATES = ("open", "overdue", "done", "cancelled", "all")
+
+
+def _follow_ups():
+    """The follow-up actions the query string asks for (`state`, `owner`, in a coalition `member`) that
+    the reader may see, with the coalition's member names (None outside a coalition); or a 400."""
+    state = request.args.get("state", "open")
+    if state not in FOLLOW_UP_STATES:
+        abort(400, f"state: choose one of {', '.join(FOLLOW_UP_STATES)}.")
+    owner = request.args.get("owner", "")
+    owner_id = current_user.id if owner == "me" else (int(owner) if owner.isascii() and owner.isdigit()
+                                                      and int(owner) < 2**31 else None)
+    try:
+        member_id = member_arg(request.args.get("member"))
+    except ValidationError as exc:
+        abort(400, exc.message)
+    query = outcome_services.follow_up_query(outcome_services.today(now_utc()), owner_id,
+                                             None if state == "all" else state, actor=current_user)
+    if member_id is not None:  # one member's actions, of those the reader may see
+        query = query.where(FollowUp.member_id == member_id)
+    follow_ups = list(db.session.scalars(query))
+    audited = (Outcome, select(Outcome).where(Outcome.id.in_([f.outcome_id for f in follow_ups])))
+    return follow_ups, (short_names() if coalition_mode() else None), audited
+
+
+@bp.route("/follow-ups.csv")
+@export_confirmed("follow_ups")
+def follow_ups_csv():
+    follow_ups, members, audited = _follow_ups()
+    return _download(exports.follow_ups_csv(follow_ups, members), "text/csv; charset=utf-8",
+                     exports.export_filename("follow-ups", now_utc(), "csv"), audited=audited)
+
+
+@bp.route("/follow-ups.xlsx")
+@export_confirmed("follow_ups", "xlsx")
+def follow_ups_xlsx():
+    follow_ups, members, audited = _follow_ups()
+    return _download(exports.follow_ups_xlsx(follow_ups, members), XLSX_MIMETYPE,
+                     exports.export_filename("follow-ups", now_utc(), "xlsx"), audited=audited)
 
 
 # ---- printable summaries ----
