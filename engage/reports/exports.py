@@ -118,21 +118,32 @@ UPTAKE_HEADERS = {
 }
 
 
+def uptake_header(report: UptakeReport, part: str) -> list[str]:
+    """A part's column names; in a coalition the asks and states parts end with `pitched_by`: whose meetings
+    pitched each state (and when first), or how many asks each member pitched to the state."""
+    header = UPTAKE_HEADERS[part]
+    return header + ["pitched_by"] if report.coalition and part in ("asks", "states") else header
+
+
 def _uptake_asks(report: UptakeReport) -> Iterator[list]:
     for item in report.asks:
         ask = item.ask
+        by = ["; ".join(f"{p.name}: " + ", ".join(f"{b.member} {b.first_met_on.isoformat()}" for b in p.pitched_by)
+                        for p in item.pitched)] if report.coalition else []
         yield [ask.id, ask.cycle, ask.text, ask.priority, "; ".join(ask.theme_names),
                "; ".join(p.name for p in item.pitched),
                "; ".join(f"{p.name}: {p.position_label}" for p in item.pitched if p.position),
                "; ".join(f"{t.name} ({t.verdict_label.lower()})" for t in item.taken_up),
                "; ".join(f"{r.reference} ({', '.join(r.state_names)}): {r.verdict_label}, {r.response_label}"
                          for r in item.recommendations),
-               len(item.pitched), len(item.taken_up), sum(t.after_meeting for t in item.taken_up)]
+               len(item.pitched), len(item.taken_up), sum(t.after_meeting for t in item.taken_up), *by]
 
 
 def _uptake_states(report: UptakeReport) -> Iterator[list]:
     for s in report.states:
-        yield [s.state, s.name, s.pitched, s.taken_up, s.after_meeting, s.pitched_not_taken_up]
+        by = ["; ".join(f"{member} ({n})" for (_id, member), n in sorted(s.pitched_by.items(), key=lambda kv: kv[0][1]))]\
+            if report.coalition else []
+        yield [s.state, s.name, s.pitched, s.taken_up, s.after_meeting, s.pitched_not_taken_up, *by]
 
 
 def _uptake_themes(report: UptakeReport) -> Iterator[list]:
@@ -146,12 +157,13 @@ _UPTAKE_FROZEN = {"asks": 1, "states": 2, "themes": 1}  # what names a row stays
 
 def uptake_csv(report: UptakeReport, part: str) -> Iterator[str]:
     """One part of the uptake report (asks, states or themes) as CSV chunks."""
-    return csv_chunks(UPTAKE_HEADERS[part], _UPTAKE_ROWS[part](report), bom=True)
+    return csv_chunks(uptake_header(report, part), _UPTAKE_ROWS[part](report), bom=True)
 
 
 def uptake_xlsx(report: UptakeReport) -> Iterator[bytes]:
     """The uptake report as .xlsx chunks: a sheet per ask, per state and by theme (the last row: all asks)."""
-    return xlsx_chunks([(UPTAKE_PARTS[part], UPTAKE_HEADERS[part], _UPTAKE_ROWS[part](report), _UPTAKE_FROZEN[part])
+    return xlsx_chunks([(UPTAKE_PARTS[part], uptake_header(report, part), _UPTAKE_ROWS[part](report),
+                         _UPTAKE_FROZEN[part])
                         for part in UPTAKE_PARTS])
 
 

@@ -30,6 +30,7 @@ from engage.cycles.models import Cycle, Milestone
 from engage.errors import ValidationError
 from engage.extensions import db
 from engage.i18n import N_, current_language, format_short_day
+from engage.members.services import coalition_mode, short_names
 from engage.outcomes.asks_met import ask_positions, meetings_about_asks
 from engage.outcomes.models import ASK_POSITIONS
 from engage.recommendations.models import MAX_CYCLE, RESPONSES, Recommendation, RecommendationState
@@ -48,14 +49,25 @@ PAIR_FILLS = {"pitched_taken_up": "#198754", "taken_up_without_meeting": "#0d6ef
 _VERDICT_RANK = {"full": 0, "partial": 1}  # a state's best verdict on an ask is the one it shows
 
 
+@dataclass(frozen=True)
+class MemberPitch:
+    """In a coalition: a member organisation whose meeting pitched an ask to a state, and when it first did."""
+
+    member_id: int
+    member: str  # its short name
+    first_met_on: date
+
+
 @dataclass
 class Pitch:
-    """A state met about an ask: when first, whether before the review, and what it last said."""
+    """A state met about an ask: when first, whether before the review, and what it last said; in a
+    coalition, which members' meetings pitched it, each with its first (`pitched_by`, earliest first)."""
 
     state: str
     first_met_on: date
     before_review: bool
     position: str | None = None
+    pitched_by: list[MemberPitch] = field(default_factory=list)
 
     @property
     def name(self) -> str:
@@ -131,6 +143,8 @@ class StateUptake:
     taken_up: int = 0
     after_meeting: int = 0
     pitched_not_taken_up: int = 0
+    # In a coalition: {(member id, short name): how many asks its meetings pitched to the state}.
+    pitched_by: dict[tuple[int, str], int] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -199,6 +213,9 @@ class UptakeReport:
     themes: list[Tally]
     totals: Tally
     now: datetime
+    coalition: bool = False   # more than one member organisation: pitches say whose meetings they were
+    member: str | None = None  # the one member whose meetings are counted (`?member=`), by short name
+    member_id: int | None = None
 
     @property
     def not_taken_up(self) -> int:
@@ -263,8 +280,15 @@ def _matched(ids: list[int]) -> dict[int, list[MatchedRecommendation]]:
     return {ask_id: list(recs.values()) for ask_id, recs in out.items()}
 
 
-def uptake_report(number: int | None, now: datetime, actor=None) -> UptakeReport:
-    """The uptake report of cycle `number` (None: the newest cycle with asks) as `actor` may see it."""
+def uptake_report(number: int | None, now: datetime, actor=None, member_id: int | None = None) -> UptakeReport:
+    """The uptake report of cycle `number` (None: the newest cycle with asks) as `actor` may see it.
+
+    In a coalition each pitch names the members whose meetings made it (of those the reader may see),
+    and `member_id` counts one member's meetings alone: its pitches, the positions stated at its
+    meetings, and "after a meeting" by its meetings."""
+    coalition = coalition_mode()
+    names = short_names() if coalition else {}
+    member_id = member_id if coalition else None
     if number is None:
         number = db.session.scalar(select(func.max(Ask.cycle)))
     cycle = _cycle_shown(number)
@@ -278,20 +302,30 @@ def uptake_report(number: int | None, now: datetime, actor=None) -> UptakeReport
     # A state was met about an ask once such a meeting began; the state under review never recommends to itself.
     first_met: dict[tuple[int, str], datetime] = {}
     before_review: set[tuple[int, str]] = set()
-    for ask_id, state, _meeting_id, starts_at in meetings_about_asks(ids, actor):
+    by_member: dict[tuple[int, str], dict[int, datetime]] = defaultdict(dict)  # each member's first pitch
+    for ask_id, state, _meeting_id, starts_at, owner in meetings_about_asks(ids, actor, member_id, with_member=True):
         if starts_at > now or state == cycle.state_under_review:
             continue
         key = (ask_id, state)
         if key not in first_met or starts_at < first_met[key]:
             first_met[key] = starts_at
+        if owner not in by_member[key] or starts_at < by_member[key][owner]:
+            by_member[key][owner] = starts_at
         if review_starts is None or starts_at < review_starts:
             before_review.add(key)
-    positions = ask_positions(ids, now, actor)
+    positions = ask_positions(ids, now, actor, member_id)
     matched = _matched(ids)
+
+    def pitched_by(key) -> list[MemberPitch]:
+        if not coalition:
+            return []
+        return sorted((MemberPitch(owner, names.get(owner, ""), met.date()) for owner, met in by_member[key].items()),
+                      key=lambda b: (b.first_met_on, b.member))
 
     items = []
     for ask in asks:
-        pitched = sorted((Pitch(state, met.date(), (ask.id, state) in before_review, positions.get((ask.id, state)))
+        pitched = sorted((Pitch(state, met.date(), (ask.id, state) in before_review, positions.get((ask.id, state)),
+                                pitched_by((ask_id, state)))
                           for (ask_id, state), met in first_met.items() if ask_id == ask.id), key=lambda p: p.name)
         best: dict[str, str] = {}
         for rec in matched.get(ask.id, []):
@@ -301,14 +335,19 @@ def uptake_report(number: int | None, now: datetime, actor=None) -> UptakeReport
         taken_up = sorted((TakenUp(state, verdict, (ask.id, state) in before_review) for state, verdict in best.items()),
                           key=lambda t: t.name)
         items.append(AskUptake(ask, pitched, matched.get(ask.id, []), taken_up))
-    return UptakeReport(cycle, items, _by_state(items), _by_theme(items), _total(items), now)
+    return UptakeReport(cycle, items, _by_state(items), _by_theme(items), _total(items), now, coalition,
+                        names.get(member_id) if member_id is not None else None, member_id)
 
 
 def _by_state(items: list[AskUptake]) -> list[StateUptake]:
     states: dict[str, StateUptake] = {}
     for item in items:
         for p in item.pitched:
-            states.setdefault(p.state, StateUptake(p.state)).pitched += 1
+            row = states.setdefault(p.state, StateUptake(p.state))
+            row.pitched += 1
+            for b in p.pitched_by:
+                key = (b.member_id, b.member)
+                row.pitched_by[key] = row.pitched_by.get(key, 0) + 1
         for t in item.taken_up:
             row = states.setdefault(t.state, StateUptake(t.state))
             row.taken_up += 1

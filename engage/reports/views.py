@@ -337,9 +337,11 @@ def summary_pdf():
 # ---- the uptake report ----
 
 def _uptake() -> uptake.UptakeReport:
-    """The uptake report of ?cycle= (default: the newest cycle with asks) as the reader may see it;
-    a ValidationError names `cycle` when it is not a cycle number."""
-    return uptake.uptake_report(uptake.cycle_arg(request.args.get("cycle")), now_utc(), current_user)
+    """The uptake report of ?cycle= (default: the newest cycle with asks) as the reader may see it, in a
+    coalition of ?member='s meetings alone when one is chosen; a ValidationError names `cycle` when it
+    is not a cycle number, `member` when it is not a member organisation's."""
+    number = uptake.cycle_arg(request.args.get("cycle"))
+    return uptake.uptake_report(number, now_utc(), current_user, member_arg(request.args.get("member")))
 
 
 def _uptake_or_400() -> uptake.UptakeReport:
@@ -372,7 +374,12 @@ def theme_name(name: str) -> str:
 def _uptake_context() -> dict:
     return {"cycles": uptake.cycles_with_asks(), "pdf_available": pdf_available(),
             "parts": translated(exports.UPTAKE_PARTS), "pair_kinds": translated(uptake.PAIR_KINDS),
-            "theme_name": theme_name}
+            "theme_name": theme_name, "members": all_members() if coalition_mode() else []}
+
+
+def _member_part(report: uptake.UptakeReport) -> str:
+    """"-member-3" in a file's name when the report counts one member's meetings alone."""
+    return f"-member-{report.member_id}" if report.member_id is not None else ""
 
 
 @bp.route("/uptake")
@@ -393,7 +400,8 @@ def uptake_csv():
         abort(400, _("part: choose one of %(choices)s.", choices=", ".join(exports.UPTAKE_PARTS)))
     report = _uptake_or_400()
     return _download(exports.uptake_csv(report, part), "text/csv; charset=utf-8",
-                     exports.export_filename(f"uptake-cycle-{report.cycle.number or 0}-{part}", now_utc(), "csv"))
+                     exports.export_filename(f"uptake-cycle-{report.cycle.number or 0}{_member_part(report)}-{part}",
+                                             now_utc(), "csv"))
 
 
 @bp.route("/uptake.xlsx")
@@ -401,7 +409,8 @@ def uptake_csv():
 def uptake_xlsx():
     report = _uptake_or_400()
     return _download(exports.uptake_xlsx(report), XLSX_MIMETYPE,
-                     exports.export_filename(f"uptake-cycle-{report.cycle.number or 0}", now_utc(), "xlsx"))
+                     exports.export_filename(f"uptake-cycle-{report.cycle.number or 0}{_member_part(report)}",
+                                             now_utc(), "xlsx"))
 
 
 @bp.route("/uptake.pdf")
@@ -412,7 +421,7 @@ def uptake_pdf():
     html = render_template("reports/uptake_pdf.html", report=report, pair_kinds=translated(uptake.PAIR_KINDS),
                            theme_name=theme_name, **uptake_charts(report))
     pdf = html_to_pdf(html)
-    name = f"engage-uptake-cycle-{report.cycle.number or 0}-{report.now:%Y%m%d}.pdf"
+    name = f"engage-uptake-cycle-{report.cycle.number or 0}{_member_part(report)}-{report.now:%Y%m%d}.pdf"
     return Response(pdf, mimetype="application/pdf", headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 

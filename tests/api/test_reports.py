@@ -71,7 +71,7 @@ def test_staff_are_refused_and_the_document_lists_it(app, staff_api, lead_api):
     _error(staff_api.get("/api/v1/reports/uptake"), 403)
     doc = lead_api.get("/api/v1/openapi.json").get_json()
     op = doc["paths"]["/api/v1/reports/uptake"]["get"]
-    assert "lead" in op["description"] and [p["name"] for p in op["parameters"]] == ["cycle"]
+    assert "lead" in op["description"] and [p["name"] for p in op["parameters"]] == ["cycle", "member_id"]
     assert "403" in op["responses"] and "422" in op["responses"]
     assert doc["components"]["schemas"]["UptakeReport"]["required"] == [
         "cycle", "generated_at", "totals", "asks", "states", "themes"]
