@@ -67,10 +67,12 @@ def week_columns(weeks, title: str, chart_id: str = "weeks") -> Markup:
             body.append(f'<text x="{x + bar / 2:.1f}" y="{height - bottom + 16}" text-anchor="middle">'
                         f'{escape(week)}</text>')
     legend_y = height - 8
+    # The second key starts after the first's words, however long they are in the page's language.
+    second = left + 24 + 7 * len(held_words)
     body.append(f'<rect x="{left}" y="{legend_y - 10}" width="12" height="12" fill="{PAST_FILL}"/>'
                 f'<text x="{left + 16}" y="{legend_y}">{escape(held_words)}</text>'
-                f'<rect x="{left + 130}" y="{legend_y - 10}" width="12" height="12" fill="{AHEAD_FILL}"/>'
-                f'<text x="{left + 146}" y="{legend_y}">{escape(ahead_words)}</text></g>')
+                f'<rect x="{second}" y="{legend_y - 10}" width="12" height="12" fill="{AHEAD_FILL}"/>'
+                f'<text x="{second + 16}" y="{legend_y}">{escape(ahead_words)}</text></g>')
     total_past = sum(w.past for w in weeks)
     total_ahead = sum(w.scheduled for w in weeks)
     desc = ngettext("%(num)s week: %(past)s meetings held or started, %(ahead)s scheduled.",
