@@ -1,6 +1,7 @@
 """What every page a person uses must do, and small readers for what the SMTP server received."""
 from __future__ import annotations
 
+import csv
 import re
 from functools import cache
 from pathlib import Path
@@ -150,6 +151,32 @@ def widest_elements(page) -> list[str]:
       }
       return out.slice(0, 8);
     }""")
+
+
+@cache
+def _english_phrases(language: str) -> tuple[str, ...]:
+    """The pages' English sentences the catalogue of `language` translates (three words or more, from
+    templates): any of them on a page in that language is a word left untranslated."""
+    from babel.messages.pofile import read_po
+
+    path = Path(__file__).resolve().parents[2] / "engage" / "translations" / language / "LC_MESSAGES" / "messages.po"
+    with open(path, "rb") as po:
+        catalogue = read_po(po, locale=language)
+    # Theme names and their groups are data (UPR Info's vocabulary, in English): a page shows them as they are.
+    themes = Path(__file__).resolve().parents[2] / "engage" / "recommendations" / "data" / "themes.csv"
+    with open(themes, encoding="utf-8", newline="") as f:
+        vocabulary = {word.strip() for row in csv.reader(f) for cell in row for word in cell.split(";")}
+    return tuple(sorted({m.id for m in catalogue if isinstance(m.id, str) and m.string and m.string != m.id
+                         and "%(" not in m.id and len(m.id.split()) >= 3 and m.id not in vocabulary
+                         and any(path.startswith("engage/templates/") for path, _ in m.locations)}))
+
+
+def assert_in_language(page, language: str, name: str) -> None:
+    """The page says it is in `language` and shows none of the English sentences its catalogue translates."""
+    assert page.evaluate("document.documentElement.lang") == language, f"{name} ({page.url}) is not in {language}"
+    text = " ".join(page.locator("body").inner_text().split())
+    left = [phrase for phrase in _english_phrases(language) if phrase in text]
+    assert not left, f"{name} ({page.url}) shows English in a {language} page: {left}"
 
 
 def sign_in_by_keyboard(page, live, role: str, checks=None) -> None:
