@@ -7,7 +7,7 @@ drawn here are translated here.
 """
 from __future__ import annotations
 
-from flask_babel import format_date, gettext as _, ngettext
+from flask_babel import format_date, gettext as _, ngettext, pgettext
 from markupsafe import Markup, escape
 
 FONT = 'font-family="system-ui, sans-serif" font-size="12"'
@@ -47,7 +47,8 @@ def week_columns(weeks, title: str, chart_id: str = "weeks") -> Markup:
     bar = max(slot * 0.7, 2)
     body = [f'<g {FONT} fill="#333">']
     # (Translated outside the f-strings, where the catalogue's extractor reads them.)
-    held_words, ahead_words = _("Held or started"), _("Scheduled")
+    # "Scheduled" here counts meetings ("Prévues"); a meeting's status badge is one ("Prévue").
+    held_words, ahead_words = _("Held or started"), pgettext("meetings counted", "Scheduled")
     for tick in (0, top_value // 2, top_value):
         y = top + plot_h - plot_h * tick / top_value
         body.append(f'<line x1="{left}" x2="{width - 4}" y1="{y:.1f}" y2="{y:.1f}" stroke="#ddd"/>'
