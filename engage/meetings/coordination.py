@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from engage.access.services import only_visible, select_visible
-from engage.clock import format_in_zone
+from engage.i18n import page_clock
 from engage.directory.models import Contact, Organisation
 from engage.extensions import db
 from engage.members.models import Member
@@ -37,7 +37,8 @@ class NearbyMeeting:
 
     def sentence(self) -> str:
         """"KHRC met the Embassy of Germany, Nairobi on 10 Nov 2026 on HIV/AIDS asks — on the same ask"."""
-        when = format_in_zone(self.starts_at, self.timezone, with_date=True).split(",")[0]
+        # The day in the page's language ("Tue 10 Nov 2026", "mardi 10 novembre 2026").
+        when = page_clock.format_in_zone(self.starts_at, self.timezone, with_date=True).split(",")[0]
         values = {"member": self.member, "organisation": self.organisation, "day": when,
                   "topics": ", ".join(self.topics)}
         # Whole sentences, so each language can order them: past or to come, with topics, on the same ask.

@@ -384,3 +384,24 @@ def test_the_secretariat_reads_coverage_for_the_whole_coalition_or_one_member_co
     db.session.commit()
     assert not [r for r in reports.coverage(WHEN, actor=secretariat, member_id=khrc, by="recommendation").rows
                 if r.met] and listed(khrc) == (set(), 0)
+
+
+def test_a_french_speaking_member_reads_the_coalition_warning_in_french(app, two_members):
+    from datetime import UTC, datetime
+
+    from engage.meetings import services as meetings
+    world, others = two_members
+    germany = world.meetings["de"]  # the first member's, 10 Nov 2026, shared in summary
+    app.config["ENGAGE_COALITION_WINDOW_DAYS"] = 30
+    others["staff"].language = "fr"
+    client = login(app.test_client(), others["staff"])
+    change = meetings.schedule_meeting(others["staff"], WHEN, {
+        "title": "KHRC with Germany", "starts_at": datetime(2026, 12, 2, 7, 0, tzinfo=UTC),
+        "ends_at": datetime(2026, 12, 2, 8, 0, tzinfo=UTC), "timezone": "Africa/Nairobi",
+        "organiser": others["staff"].id, "attendees": [{"contact_id": world.contacts["de"].id}],
+        "notify": False})
+    db.session.commit()
+    page = client.get(f"/meetings/{change.meeting.id}").get_data(as_text=True)
+    home = db.session.get(Member, germany.member_id).short_name
+    assert f"{home} a rencontré Embassy of Germany, Nairobi le mardi 10 novembre 2026" in page
+    assert " met Embassy of Germany" not in page
