@@ -42,7 +42,7 @@ def test_a_french_user_reads_the_start_page_in_french_with_french_dates(french_c
     with time_machine.travel(TUESDAY, tick=False):
         page = _text(french_client.get("/"))
     assert '<html lang="fr">' in page
-    assert "Bienvenue, Françoise" in page and "Planifier une réunion" in page
+    assert "Bienvenue, Françoise" in page and "Réserver une réunion" in page
     assert "Aller au contenu" in page and "Se déconnecter" in page and ">Réunions</a>" in page
     assert "mardi 6 juillet 2027, 11:00 heure de Nairobi (EAT)" in page  # the user's zone, in French
     assert "Welcome" not in page and "Tue 6 Jul" not in page
