@@ -339,6 +339,18 @@ def visible(actor, model):
     return visibility(actor).criterion(model)
 
 
+def in_full(actor, model):
+    """A SQL condition on Meeting (or an alias), beside `visible()`: the actor reads this meeting's notes
+    (its member's, shared in full, or granted: `Visibility.sees_in_full`); true() on a single
+    organisation's install. Where a query matches words in notes, so a search never tells what the
+    notes of a meeting shared in summary say."""
+    vis = visibility(actor)
+    if not vis.coalition:
+        return true()
+    return or_(model.member_id == vis.member_id, model.sharing == "coalition_full",
+               model.id.in_(sorted(vis.ids("meeting"))))
+
+
 def only_visible(actor, query, *models):
     """`query` narrowed to what the actor may see of each of `models` (default: its first entity), and
     marked as filtered so that the request guard neither filters it again nor warns."""

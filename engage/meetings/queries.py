@@ -7,9 +7,9 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from sqlalchemy import String, cast, func, or_, select
+from sqlalchemy import String, and_, cast, func, or_, select
 
-from engage.access.services import hidden_ids, only_visible, visibility_key
+from engage.access.services import hidden_ids, in_full, only_visible, visibility_key
 from engage.directory.models import Contact, Organisation
 from engage.extensions import db
 
@@ -69,8 +69,10 @@ def meeting_query(*, now: datetime, when: str = "upcoming", staff_id: int | None
                                            .where(meeting_recommendation.c.recommendation_id == recommendation_id)))
     if q:
         like = f"%{q.strip().lower()}%"
-        query = query.where(or_(func.lower(Meeting.title).like(like),
-                                func.lower(func.coalesce(Meeting.description, "")).like(like),
+        notes = func.lower(func.coalesce(Meeting.description, "")).like(like)
+        if actor is not None:  # another member's notes shared in summary are not searched either
+            notes = and_(notes, in_full(actor, Meeting))
+        query = query.where(or_(func.lower(Meeting.title).like(like), notes,
                                 func.lower(func.coalesce(Meeting.location, "")).like(like)))
     if starts_from is not None:
         query = query.where(Meeting.starts_at >= starts_from)
