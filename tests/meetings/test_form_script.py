@@ -14,7 +14,8 @@ var values = JSON.parse(process.argv[1]);
 var out = {textContent: ""};
 var els = {"time-preview": out, "preview-button": {hidden: false}, "meeting-form": {}};
 Object.keys(values).forEach(function (k) { els[k] = {value: values[k], addEventListener: function () {}}; });
-var document = {getElementById: function (id) { return els[id] || null; }};
+var document = {getElementById: function (id) { return els[id] || null; },
+                documentElement: {getAttribute: function (name) { return name === "lang" ? "en" : null; }}};
 var window = {Intl: Intl};
 """
 
@@ -59,9 +60,9 @@ def test_live_preview_warns_about_the_gap_and_the_fold(script):
 
 def test_live_preview_uses_the_chosen_fold(script):
     chosen_second = script.replace(
-        "var document = {getElementById: function (id) { return els[id] || null; }};",
+        "var document = {getElementById: function (id) { return els[id] || null; },",
         "var document = {getElementById: function (id) { return els[id] || null; },"
-        " querySelector: function () { return {value: '1'}; }};")
+        " querySelector: function () { return {value: '1'}; },")
     shown = _run(chosen_second, {"date": "2027-10-31", "start_time": "02:30", "end_time": "02:45",
                                  "timezone": clock.GENEVA})
     assert shown == "Sun 31 Oct 2027, 02:30–02:45 Geneva (CET) · 04:30–04:45 Nairobi (EAT)"
