@@ -487,3 +487,23 @@ def test_searching_finds_a_meeting_by_its_notes_only_for_those_who_read_them(wor
     body = world.apis[key].get("/api/v1/meetings?when=all&per_page=200&q=coalition_summary").get_json()
     assert sorted(m["title"] for m in body["items"]) == sorted(r.title for r in want.meetings
                                                                if r.level == "coalition_summary")
+
+
+@pytest.mark.parametrize("key", USERS)
+def test_the_pages_that_gather_records_show_only_what_the_policy_allows(world, key):
+    """The ask, the plans, the cycle, search, the board, a recommendation, a contact and the summary
+    gather meetings and their outcomes from everywhere: none shows what its reader may not see."""
+    client, want = world.clients[key], Expected(world, key)
+    pages = [f"/asks/{world.ask}", "/asks/plan?show=all", "/asks/board/?cycle=5", "/recommendations/plan?cycle=all",
+             "/cycles/5", "/search?q=coalition", "/meetings/?when=all", "/reports/summary?theme=HIV/AIDS", "/",
+             "/meetings/week?start=2026-11-16", "/meetings/week?start=2026-11-23", "/meetings/month?month=2026-11", "/outcomes/follow-ups"]
+    pages += [f"/recommendations/{r.recommendation}" for r in world.records]
+    pages += [f"/directory/contacts/{r.contact}" for r in world.records]
+    leaks = {}
+    for page in pages:
+        response = client.get(page)
+        if response.status_code == 200:
+            found = _leaks(world, want, response.get_data(as_text=True))
+            if found:
+                leaks[page] = found
+    assert leaks == {}
