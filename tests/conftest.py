@@ -369,6 +369,15 @@ def lead_client(app, lead_user):
 
 
 @pytest.fixture
+def french_client(app):
+    """A staff member who chose French for their pages, signed in."""
+    user = factories.make_user(role="staff", email="amelie@example.org", full_name="Amélie Roux")
+    user.language = "fr"
+    db.session.commit()
+    return login(app.test_client(), user)
+
+
+@pytest.fixture
 def admin_client(app, admin_user):
     return login(app.test_client(), admin_user)
 

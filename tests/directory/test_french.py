@@ -7,16 +7,8 @@ from sqlalchemy import func, select
 from engage.directory.models import Contact
 from engage.extensions import db
 from tests import factories
-from tests.conftest import login
 from tests.directory.pages import listed_names, text
 
-
-@pytest.fixture
-def french_client(app):
-    user = factories.make_user(role="staff", email="amelie@example.org", full_name="Amélie Roux")
-    user.language = "fr"
-    db.session.commit()
-    return login(app.test_client(), user)
 
 
 @pytest.fixture

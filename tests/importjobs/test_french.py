@@ -5,10 +5,7 @@ import pytest
 from flask import g
 
 from engage.directory.models import Contact
-from engage.extensions import db
 from engage.importjobs import services
-from tests import factories
-from tests.conftest import login
 from tests.directory.pages import text as page_text
 from tests.directory.test_import import upload
 from tests.importjobs.test_jobs import contacts_file, count, job_id_of, the_job
@@ -22,13 +19,6 @@ def small_threshold(app):
     def _serve_each_client_as_itself():
         g.pop("_login_user", None)
 
-
-@pytest.fixture
-def french_client(app):
-    user = factories.make_user(role="staff", email="amelie@example.org", full_name="Amélie Roux")
-    user.language = "fr"
-    db.session.commit()
-    return login(app.test_client(), user)
 
 
 def test_a_french_uploader_follows_the_job_and_reads_its_bad_lines_in_french(app, french_client, staff_client, now):
