@@ -15,7 +15,7 @@ PYTEST_WORKERS ?= logical
 PYTEST_PARALLEL := -n $(PYTEST_WORKERS) --dist worksteal
 
 .PHONY: run test test-fast test-api-contract js-readers lint lint-imports setup scheduler clean-db help \
-	i18n-extract i18n-update i18n-compile i18n-check
+	i18n-extract i18n-update i18n-compile i18n-check screenshots-fr
 
 help:
 	@echo "make run       - set up and serve engage on http://$(HOST):$(PORT) (SQLite in instance/)"
@@ -25,6 +25,7 @@ help:
 	@echo "make lint      - unused code and imports (ruff, vulture), the packages' layer order (lint-imports)"
 	@echo "make i18n-extract / i18n-update / i18n-compile - the message catalogues (engage/translations)"
 	@echo "make i18n-check - no missing or fuzzy translation, .mo files compiled, declared templates wholly marked"
+	@echo "make screenshots-fr - run the browser journeys with French-speaking staff; keep their pages in docs/screenshots/fr"
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "engage needs Python 3.11 or newer (python3.11+ on PATH)"; exit 1; }
@@ -89,6 +90,13 @@ i18n-compile: $(STAMP)
 # is not its .po compiled, or an unmarked word in a template declared translated (tests/i18n_check.py).
 i18n-check: $(STAMP)
 	$(BIN)/python -m tests.i18n_check
+
+# The three browser journeys with French-speaking staff (tests/e2e/test_journeys.py, "fr"): every page they
+# check is wholly French; the desktop screenshots are kept in docs/screenshots/fr for review.
+screenshots-fr: $(STAMP) js-readers
+	$(BIN)/python -m pytest -q tests/e2e/test_journeys.py -k fr
+	mkdir -p docs/screenshots/fr
+	cp test-artifacts/e2e/*-fr-*-desktop.png docs/screenshots/fr/
 
 clean-db:
 	rm -f instance/engage.sqlite
