@@ -7,7 +7,7 @@ hold no unmarked words. Exits 1 naming each problem.
   (every plural form) and not fuzzy; the same in the Spanish catalogue for the messages recipients read
   (those marked in RECIPIENT_SOURCES), since invitations go out in Spanish too.
 - Each committed .mo is what its .po compiles to (run `make i18n-compile` after editing a .po).
-- Every template (less those in NOT_YET_MARKED, while the sweep lasts) prints no word outside `_()`: text between tags, and string
+- Every template prints no word outside `_()`: text between tags, and string
   constants printed as they are (`{{ x or "We" }}`), are refused; attributes (classes, links) are not
   text (docs/architecture.md, "Languages").
 """
@@ -29,19 +29,14 @@ ROOT = Path(__file__).resolve().parents[1]
 TRANSLATIONS = ROOT / "engage" / "translations"
 TEMPLATES = ROOT / "engage" / "templates"
 
-# Every template must print no word outside a translation call. These are the ones the sweep of the
-# app's pages has not reached yet (a prefix is a folder); each line goes when its pages are marked.
-NOT_YET_MARKED: tuple[str, ...] = ()
-
-
 def all_templates() -> list[str]:
     """Every template's name under engage/templates."""
     return sorted(str(path.relative_to(TEMPLATES)) for path in TEMPLATES.rglob("*")
                   if path.suffix in (".html", ".txt"))
 
 
-# The templates that must be wholly marked: all of them, less those the sweep has not reached.
-TRANSLATED_TEMPLATES = tuple(name for name in all_templates() if not name.startswith(NOT_YET_MARKED))
+# Every template must print no word outside a translation call: pages, mail, PDFs.
+TRANSLATED_TEMPLATES = tuple(all_templates())
 # The templates recipients read: their words must be in Spanish too.
 RECIPIENT_TEMPLATES = (
     "email/_layout.html", "email/_answer.html", "email/_answer_page.html", "email/_mailto.html",
