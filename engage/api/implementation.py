@@ -18,11 +18,12 @@ from engage.extensions import db
 from engage.implementation import queries, services
 from engage.implementation.models import (ASSESSMENT_STATUSES, CONFIDENCE, ROLES, SOURCE_KINDS, Assessment)
 from engage.implementation.schemas import AssessmentCreate, AssessmentUpdate, ResponsibilitiesWrite
+from engage.members.services import coalition_mode
 from engage.recommendations.models import MAX_CYCLE, Theme
 from engage.upr.services import get_recommendation
 from engage.urls import absolute_url
 
-from .common import ApiError, int_arg, json_body, page_args, paginated, parse, text_arg, utc_text
+from .common import COALITION_ONLY, ApiError, int_arg, json_body, page_args, paginated, parse, text_arg, utc_text
 from .openapi import api_route
 
 Status = Literal[tuple(ASSESSMENT_STATUSES)]  # type: ignore[valid-type]
@@ -62,6 +63,8 @@ class AssessmentOut(BaseModel):
     documents: list[DocumentOut]
     created_at: str
     updated_at: str
+    member_id: int | None = Field(default=None, description=COALITION_ONLY + "The member organisation that "
+                                  "recorded it.")
 
 
 class ResponsibilityOut(BaseModel):
@@ -93,7 +96,7 @@ class MatrixRowOut(BaseModel):
 
 def assessment_json(a: Assessment) -> dict:
     """An assessment as the contract shows it."""
-    return AssessmentOut(
+    body = AssessmentOut(
         id=a.id, recommendation_id=a.recommendation_id, assessed_on=a.assessed_on.isoformat(), status=a.status,
         evidence=a.evidence, links=a.link_list, source_kind=a.source_kind, source_detail=a.source_detail,
         meeting_id=a.meeting_id, outcome_id=a.outcome_id, confidence=a.confidence, sensitivity=a.sensitivity,
@@ -104,6 +107,12 @@ def assessment_json(a: Assessment) -> dict:
                                                     document_id=d.id))
                    for d in a.documents],
         created_at=utc_text(a.created_at), updated_at=utc_text(a.updated_at)).model_dump(mode="json")
+    # No word of members outside a coalition: the field is left out, as the document says.
+    if coalition_mode():
+        body["member_id"] = a.member_id
+    else:
+        body.pop("member_id")
+    return body
 
 
 def _responsibilities_json(rec_id: int) -> dict:

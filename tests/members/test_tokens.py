@@ -71,3 +71,22 @@ def test_the_api_names_the_member_that_added_each_contact_only_in_a_coalition(ap
     assert api.get("/api/v1/contacts?member_id=x").status_code == 422
     schema = api.get("/api/v1/openapi.json").get_json()["components"]["schemas"]["Contact"]
     assert "member_id" in schema["properties"]
+
+
+def test_the_api_names_the_member_that_recorded_each_assessment_only_in_a_coalition(app, staff_user, lead_user,
+                                                                                   admin_user):
+    from engage.implementation import services as implementation
+
+    world = make_world(staff_user, lead_user)
+    assessment = implementation.create_assessment(staff_user, WHEN, {
+        "recommendation_id": world.recs["de_hiv"].id, "assessed_on": "2026-11-20", "status": "in_progress",
+        "evidence": "The ministry's budget line", "source_kind": "meeting", "meeting_id": world.meetings["de"].id,
+        "sensitivity": "internal"})
+    db.session.commit()
+    api = ApiClient(app.test_client(), factories.make_token(staff_user))
+    assert "member_id" not in api.get(f"/api/v1/assessments/{assessment.id}").get_json()
+    _khrc_staff(admin_user)
+    body = api.get(f"/api/v1/assessments/{assessment.id}").get_json()
+    assert body["member_id"] == staff_user.member_id
+    schema = api.get("/api/v1/openapi.json").get_json()["components"]["schemas"]["Assessment"]
+    assert "member_id" in schema["properties"]
